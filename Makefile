@@ -1,0 +1,35 @@
+# Two entry points on a fresh machine: `make app` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: app test lint bench bench-full data clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+app: $(STAMP)
+	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --quick
+
+bench-full: $(STAMP)
+	$(BIN)/python -m bench.run --full
+
+# Rebuild the derived Hong Kong tables from the HK Bus Crawling file (not committed).
+data: $(STAMP)
+	$(BIN)/python -m network.build_hk_dataset --source ../shared/data/hk-bus/routeFareList.min.json --out data/hk
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,13 @@
+"""The ``fleetplan`` Typer application; command modules register on it."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="fleetplan",
+    help="Hydrogen and EV fleet transition planner for Hong Kong.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)

@@ -1,0 +1,577 @@
+"""Table schemas of the dataset: the contract between data files, loaders and the model.
+
+Each table is a CSV file in a dataset folder (the Hong Kong default is
+``data/hk/``). A :class:`TableSpec` lists its columns with type, unit, bounds
+and meaning; :func:`validate_table` checks a loaded frame against it and raises
+:class:`~network.errors.InputError` naming file, row and field.
+
+Coordinates are stored as WGS84 longitude/latitude (EPSG:4326); metric work
+is done in the Hong Kong 1980 Grid (EPSG:2326).
+
+Every table carries ``source`` (document and year, or why it is an estimate)
+and ``status`` (``verified``, ``derived`` or ``estimate``) on every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from network.errors import InputError
+
+WGS84 = "EPSG:4326"
+HK1980_GRID = "EPSG:2326"
+
+#: Bounding box that every Hong Kong coordinate must fall into (lon_min, lat_min, lon_max, lat_max).
+HK_BOUNDS = (113.80, 22.13, 114.45, 22.58)
+
+STATUSES = ("verified", "derived", "estimate")
+OPERATORS = ("kmb", "ctb", "lwb", "nlb")
+VEHICLE_CLASSES = ("bus", "taxi", "truck")
+#: Vehicle types carry their own prices and energy use; a class has one or more types.
+VEHICLE_TYPES = ("bus_double", "bus_single", "taxi", "truck")
+TECHNOLOGIES = ("diesel", "lpg", "bev", "fcev")
+ZERO_EMISSION = ("bev", "fcev")
+UTILITIES = ("clp", "hke")
+SITE_KINDS = (
+    "bus_depot",
+    "car_park",
+    "petrol_station",
+    "lpg_station",
+    "landfill",
+    "hydrogen_station",
+)
+TAXI_CLASSES = ("urban", "nt", "lantau")
+TRUCK_PLACE_KINDS = ("container_terminal", "boundary_crossing", "logistics", "airport")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: name, kind (``str``, ``int``, ``float``, ``bool``), bounds, unit and meaning."""
+
+    name: str
+    kind: str
+    description: str
+    unit: str = ""
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A dataset table: file name, columns, key columns and (optionally) id references."""
+
+    name: str
+    file: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    #: column -> (table name, key column) that it must reference
+    references: dict[str, tuple[str, str]] = field(default_factory=dict)
+    has_lonlat: bool = False
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+def _provenance() -> tuple[Column, ...]:
+    return (
+        Column("source", "str", "document and year, or why the figure is an estimate"),
+        Column("status", "str", "verified / derived / estimate", choices=STATUSES),
+    )
+
+
+def _lonlat() -> tuple[Column, ...]:
+    return (
+        Column("lon", "float", "longitude, WGS84", "degree", min=-180, max=180),
+        Column("lat", "float", "latitude, WGS84", "degree", min=-90, max=90),
+    )
+
+
+NODES = TableSpec(
+    "nodes",
+    "nodes.csv",
+    "Road-graph nodes: clusters of bus stops (operators' equivalent stops merged).",
+    (
+        Column("node_id", "str", "node identifier"),
+        *_lonlat(),
+        Column("name", "str", "name of the most-served stop in the cluster", required=False),
+        Column("n_stops", "int", "bus stops merged into the node", min=1, required=False),
+        *_provenance(),
+    ),
+    key=("node_id",),
+    has_lonlat=True,
+)
+
+EDGES = TableSpec(
+    "edges",
+    "edges.csv",
+    "Undirected road-graph edges between consecutive stop clusters on some bus route.",
+    (
+        Column("from_node", "str", "node at one end"),
+        Column("to_node", "str", "node at the other end"),
+        Column("length_m", "float", "length along the road, EPSG:2326 metres", "m", min=0.0),
+        Column(
+            "bus_trips_per_day",
+            "float",
+            "bus trips per weekday using the edge (corridor volume)",
+            "trips/day",
+            min=0.0,
+            required=False,
+        ),
+        *_provenance(),
+    ),
+    key=("from_node", "to_node"),
+    references={"from_node": ("nodes", "node_id"), "to_node": ("nodes", "node_id")},
+)
+
+DEPOTS = TableSpec(
+    "depots",
+    "depots.csv",
+    "Franchised-bus depots.",
+    (
+        Column("depot_id", "str", "depot identifier"),
+        Column("operator", "str", "bus operator", choices=OPERATORS),
+        Column("name", "str", "depot name"),
+        *_lonlat(),
+        Column("utility", "str", "electricity utility serving the site", choices=UTILITIES),
+        Column("buses_allocated", "int", "buses based at the depot", "buses", min=0),
+        Column("parking_spaces", "int", "bus parking spaces (caps depot chargers)", "spaces", min=0),
+        Column("grid_headroom_kva", "float", "spare grid connection today", "kVA", min=0.0),
+        *_provenance(),
+    ),
+    key=("depot_id",),
+    has_lonlat=True,
+)
+
+BUS_ROUTES = TableSpec(
+    "bus_routes",
+    "bus_routes.csv",
+    "Bus route variants with length, trips and the depot assigned to run them.",
+    (
+        Column("route_id", "str", "route variant identifier"),
+        Column("operator", "str", "operator", choices=OPERATORS),
+        Column("route", "str", "public route number"),
+        Column("origin", "str", "origin stop name", required=False),
+        Column("destination", "str", "destination stop name", required=False),
+        Column("depot_id", "str", "depot that runs the route"),
+        Column("length_km", "float", "one-way route length", "km", min=0.0),
+        Column("trips_per_day", "float", "one-way weekday trips", "trips/day", min=0.0),
+        Column("buses_required", "float", "buses to run the timetable", "buses", min=0.0),
+        Column("daily_km_per_bus", "float", "km a bus on this route drives per day", "km/day", min=0.0),
+        *_provenance(),
+    ),
+    key=("route_id",),
+    references={"depot_id": ("depots", "depot_id")},
+)
+
+BUS_SEGMENTS = TableSpec(
+    "bus_segments",
+    "bus_segments.csv",
+    "Bus fleet segments: buses of one depot, deck type and daily-duty band.",
+    (
+        Column("segment_id", "str", "segment identifier"),
+        Column("depot_id", "str", "depot the buses are based at"),
+        Column("vehicle_type", "str", "bus_double or bus_single", choices=("bus_double", "bus_single")),
+        Column("duty_band", "str", "daily-km band label, e.g. 'le200', '200-300', 'gt300'"),
+        Column("buses", "int", "buses in the segment today", "buses", min=0),
+        Column("daily_km", "float", "mean km per bus per day", "km/day", min=0.0),
+        Column("zev_today", "int", "zero-emission buses already in the segment", "buses", min=0, required=False),
+        *_provenance(),
+    ),
+    key=("segment_id",),
+    references={"depot_id": ("depots", "depot_id")},
+)
+
+BUS_AGE_PROFILE = TableSpec(
+    "bus_age_profile",
+    "bus_age_profile.csv",
+    "Age of today's buses per segment; buses retire at the statutory 18 years.",
+    (
+        Column("segment_id", "str", "segment"),
+        Column("age_years", "int", "age in the base year", "years", min=0, max=17),
+        Column("buses", "float", "buses of that age", "buses", min=0.0),
+        *_provenance(),
+    ),
+    key=("segment_id", "age_years"),
+    references={"segment_id": ("bus_segments", "segment_id")},
+)
+
+TAXI_CLASSES_TABLE = TableSpec(
+    "taxi_classes",
+    "taxi_classes.csv",
+    "Taxi fleet by licence class.",
+    (
+        Column("taxi_class", "str", "urban, nt or lantau", choices=TAXI_CLASSES),
+        Column("taxis", "int", "licensed taxis (quota)", "taxis", min=0),
+        Column("daily_km", "float", "km per taxi per day (two shifts)", "km/day", min=0.0),
+        Column("zev_today", "int", "electric taxis in service in the base year", "taxis", min=0),
+        Column("lifetime_years", "int", "typical replacement age", "years", min=1, max=40),
+        *_provenance(),
+    ),
+    key=("taxi_class",),
+)
+
+TAXI_ZONES = TableSpec(
+    "taxi_zones",
+    "taxi_zones.csv",
+    "Taxi demand zones where e-taxis need public fast charging (shift-change charging).",
+    (
+        Column("zone_id", "str", "zone identifier"),
+        Column("name", "str", "district or area name"),
+        Column("taxi_class", "str", "taxi class charging in the zone", choices=TAXI_CLASSES),
+        *_lonlat(),
+        Column("taxi_share", "float", "share of its class's taxis charging here", min=0.0, max=1.0),
+        Column(
+            "fast_charge_kwh_per_taxi_day",
+            "float",
+            "fast-charge energy one e-taxi draws in the zone per day",
+            "kWh/day",
+            min=0.0,
+        ),
+        *_provenance(),
+    ),
+    key=("zone_id",),
+    has_lonlat=True,
+)
+
+TRUCK_PLACES = TableSpec(
+    "truck_places",
+    "truck_places.csv",
+    "Origins and destinations of heavy goods vehicle flows.",
+    (
+        Column("place_id", "str", "place identifier"),
+        Column("name", "str", "place name"),
+        Column("kind", "str", "kind of place", choices=TRUCK_PLACE_KINDS),
+        *_lonlat(),
+        *_provenance(),
+    ),
+    key=("place_id",),
+    has_lonlat=True,
+)
+
+TRUCK_FLOWS = TableSpec(
+    "truck_flows",
+    "truck_flows.csv",
+    "Heavy goods vehicle origin-destination flows (round trips).",
+    (
+        Column("flow_id", "str", "flow identifier"),
+        Column("origin", "str", "origin place"),
+        Column("destination", "str", "destination place"),
+        Column("daily_round_trips", "float", "round trips per day", "trips/day", min=0.0),
+        Column("trucks", "float", "heavy goods vehicles serving the flow", "vehicles", min=0.0),
+        *_provenance(),
+    ),
+    key=("flow_id",),
+    references={"origin": ("truck_places", "place_id"), "destination": ("truck_places", "place_id")},
+)
+
+CANDIDATE_SITES = TableSpec(
+    "candidate_sites",
+    "candidate_sites.csv",
+    "Sites that may host depot chargers, public fast chargers or a hydrogen station.",
+    (
+        Column("site_id", "str", "site identifier"),
+        Column("name", "str", "site name"),
+        Column("kind", "str", "kind of site", choices=SITE_KINDS),
+        *_lonlat(),
+        Column("depot_id", "str", "depot at the site (bus_depot sites)", required=False, nullable=True),
+        Column("utility", "str", "electricity utility", choices=UTILITIES),
+        Column("can_depot_charging", "bool", "may host overnight bus chargers"),
+        Column("can_public_charging", "bool", "may host public fast chargers"),
+        Column("can_hydrogen", "bool", "may host a hydrogen station (safety setbacks, land use)"),
+        Column("max_chargers", "int", "space for chargers", "chargers", min=0),
+        Column("grid_headroom_kva", "float", "spare grid connection today", "kVA", min=0.0),
+        Column("existing_fast_chargers", "int", "public fast chargers already there", "chargers", min=0),
+        Column("existing_h2_kg_day", "float", "hydrogen capacity in service", "kg/day", min=0.0),
+        Column("planned_h2_kg_day", "float", "committed hydrogen capacity", "kg/day", min=0.0),
+        Column("planned_h2_year", "int", "year the committed capacity opens", "year", min=2000, max=2100, required=False, nullable=True),
+        Column("area_m2", "float", "site area", "m2", min=0.0, required=False, nullable=True),
+        *_provenance(),
+    ),
+    key=("site_id",),
+    has_lonlat=True,
+)
+
+PARAMETERS = TableSpec(
+    "parameters",
+    "parameters.csv",
+    "Techno-economic parameters by vehicle type, technology and year (linear between years).",
+    (
+        Column("parameter", "str", "parameter name (see data/README.md)"),
+        Column("vehicle_type", "str", "vehicle type or '-'"),
+        Column("technology", "str", "technology, utility, hydrogen pathway or '-'"),
+        Column("year", "int", "year the value applies from (linear between anchors)", min=2000, max=2100),
+        Column("value", "float", "value"),
+        Column("unit", "str", "unit of value"),
+        *_provenance(),
+    ),
+    key=("parameter", "vehicle_type", "technology", "year"),
+)
+
+PROGRAMMES = TableSpec(
+    "programmes",
+    "programmes.csv",
+    "Subsidy programmes (one row per programme and eligible vehicle type/technology).",
+    (
+        Column("programme_id", "str", "programme identifier"),
+        Column("name", "str", "programme name"),
+        Column("vehicle_type", "str", "eligible vehicle type", choices=VEHICLE_TYPES),
+        Column("technology", "str", "eligible technology", choices=ZERO_EMISSION),
+        Column("per_vehicle_cap_hkd", "float", "subsidy cap per vehicle", "HK$", min=0.0),
+        Column("price_share_cap", "float", "cap as share of vehicle price", min=0.0, max=1.0),
+        Column("programme_cap_hkd", "float", "programme total cap", "HK$", min=0.0),
+        Column("first_year", "int", "first year of purchases", min=2000, max=2100),
+        Column("last_year", "int", "last year of purchases", min=2000, max=2100),
+        *_provenance(),
+    ),
+    key=("programme_id", "vehicle_type", "technology"),
+)
+
+TARGETS = TableSpec(
+    "targets",
+    "targets.csv",
+    "Policy targets: minimum zero-emission vehicles (or share) in service by a year.",
+    (
+        Column("target_id", "str", "target identifier"),
+        Column("vehicle_class", "str", "bus, taxi or truck", choices=VEHICLE_CLASSES),
+        Column("year", "int", "year by whose end the target holds", min=2000, max=2100),
+        Column("min_zev", "float", "minimum zero-emission vehicles in service", "vehicles", min=0.0, required=False, nullable=True),
+        Column("min_zev_share", "float", "minimum zero-emission share of the fleet", min=0.0, max=1.0, required=False, nullable=True),
+        Column("hard", "bool", "hard constraint (true) or penalised (false)"),
+        *_provenance(),
+    ),
+    key=("target_id",),
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        NODES,
+        EDGES,
+        DEPOTS,
+        BUS_ROUTES,
+        BUS_SEGMENTS,
+        BUS_AGE_PROFILE,
+        TAXI_CLASSES_TABLE,
+        TAXI_ZONES,
+        TRUCK_PLACES,
+        TRUCK_FLOWS,
+        CANDIDATE_SITES,
+        PARAMETERS,
+        PROGRAMMES,
+        TARGETS,
+    )
+}
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+def _row_number(index_position: int) -> int:
+    """1-based data row as a spreadsheet user counts it below the header."""
+    return index_position + 1
+
+
+def validate_table(
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    *,
+    file: str | Path | None = None,
+    hk_bounds: bool = True,
+) -> pd.DataFrame:
+    """Check ``frame`` against ``spec`` and return it with typed columns.
+
+    Raises
+    ------
+    InputError
+        On a missing column, a value of the wrong type, out of bounds or not
+        among the allowed choices, a duplicate key, or a coordinate outside
+        Hong Kong (when ``hk_bounds``). The message names file, row and field.
+    """
+    file = file if file is not None else spec.file
+    if frame.empty:
+        raise InputError(f"table '{spec.name}' has no rows", file=file)
+    frame = frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    known = {c.name for c in spec.columns}
+    for column in spec.columns:
+        if column.name not in frame.columns:
+            if column.required:
+                close = [c for c in frame.columns if c.lower().replace(" ", "_") == column.name]
+                hint = f" (found '{close[0]}')" if close else ""
+                raise InputError(
+                    f"missing column; expected {column.description}{hint}",
+                    file=file,
+                    field=column.name,
+                )
+            frame[column.name] = np.nan
+    for column in spec.columns:
+        frame[column.name] = _coerce(frame[column.name], column, file)
+    extra = [c for c in frame.columns if c not in known]
+    frame = frame[[c.name for c in spec.columns] + extra]
+
+    duplicated = frame.duplicated(list(spec.key), keep="first")
+    if duplicated.any():
+        pos = int(np.flatnonzero(duplicated.to_numpy())[0])
+        key = ", ".join(f"{k}={frame.iloc[pos][k]}" for k in spec.key)
+        raise InputError(f"duplicate id ({key})", file=file, row=_row_number(pos), field=spec.key[0])
+
+    if spec.has_lonlat and hk_bounds:
+        lon_min, lat_min, lon_max, lat_max = HK_BOUNDS
+        outside = ~(frame["lon"].between(lon_min, lon_max) & frame["lat"].between(lat_min, lat_max))
+        if outside.any():
+            pos = int(np.flatnonzero(outside.to_numpy())[0])
+            raise InputError(
+                f"coordinate ({frame.iloc[pos]['lon']}, {frame.iloc[pos]['lat']}) is outside Hong Kong; "
+                f"expected lon {lon_min}..{lon_max}, lat {lat_min}..{lat_max} (WGS84)",
+                file=file,
+                row=_row_number(pos),
+                field="lon",
+            )
+    return frame.reset_index(drop=True)
+
+
+def _coerce(series: pd.Series, column: Column, file: str | Path) -> pd.Series:
+    missing = series.isna() | (series.astype(str).str.strip() == "")
+    if missing.any() and column.required and not column.nullable:
+        pos = int(np.flatnonzero(missing.to_numpy())[0])
+        raise InputError(
+            f"empty value; expected {column.description}" + (f" [{column.unit}]" if column.unit else ""),
+            file=file,
+            row=_row_number(pos),
+            field=column.name,
+        )
+    if column.kind == "str":
+        out = series.astype("string").str.strip()
+        out = out.astype(object).where(~missing, None)
+        if column.choices is not None:
+            bad = ~missing & ~out.isin(column.choices)
+            if bad.any():
+                pos = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(
+                    f"'{out.iloc[pos]}' is not allowed; expected one of {', '.join(column.choices)}",
+                    file=file,
+                    row=_row_number(pos),
+                    field=column.name,
+                )
+        return out
+    if column.kind == "bool":
+        text = series.astype(str).str.strip().str.lower()
+        bad = ~missing & ~text.isin(_TRUE | _FALSE)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                f"'{series.iloc[pos]}' is not a yes/no value; expected true or false",
+                file=file,
+                row=_row_number(pos),
+                field=column.name,
+            )
+        return text.isin(_TRUE)
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = ~missing & numbers.isna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"'{series.iloc[pos]}' is not a number; expected {column.description}"
+            + (f" [{column.unit}]" if column.unit else ""),
+            file=file,
+            row=_row_number(pos),
+            field=column.name,
+        )
+    infinite = ~missing & ~np.isfinite(numbers.fillna(0.0))
+    if infinite.any():
+        pos = int(np.flatnonzero(infinite.to_numpy())[0])
+        raise InputError("value is not finite", file=file, row=_row_number(pos), field=column.name)
+    for bound, test, word in (
+        (column.min, lambda v, b: v < b, "at least"),
+        (column.max, lambda v, b: v > b, "at most"),
+    ):
+        if bound is None:
+            continue
+        out_of_range = ~missing & test(numbers, bound)
+        if out_of_range.any():
+            pos = int(np.flatnonzero(out_of_range.to_numpy())[0])
+            raise InputError(
+                f"{numbers.iloc[pos]:g} is out of range; expected {word} {bound:g}"
+                + (f" {column.unit}" if column.unit else ""),
+                file=file,
+                row=_row_number(pos),
+                field=column.name,
+            )
+    if column.kind == "int":
+        fractional = ~missing & (numbers != np.round(numbers))
+        if fractional.any():
+            pos = int(np.flatnonzero(fractional.to_numpy())[0])
+            raise InputError(
+                f"{numbers.iloc[pos]:g} is not a whole number",
+                file=file,
+                row=_row_number(pos),
+                field=column.name,
+            )
+        if missing.any():
+            return numbers.astype("Int64")
+        return numbers.astype("int64")
+    return numbers.astype("float64")
+
+
+#: Parameters the model reads from ``parameters.csv``: name -> (unit, meaning).
+#: ``vehicle_type`` is a VEHICLE_TYPES value or '-' (applies to all); ``technology``
+#: is a TECHNOLOGIES value, a utility (clp/hke), a hydrogen pathway or '-'.
+#: Values between anchor years are interpolated linearly and held flat outside them.
+PARAMETER_NAMES: dict[str, tuple[str, str]] = {
+    # vehicles, per (vehicle_type, technology)
+    "vehicle_price_hkd": ("HK$/vehicle", "purchase price"),
+    "energy_per_km": ("L/km, kWh/km or kg/km", "diesel/LPG litres, kWh (bev) or kg H2 (fcev) per km"),
+    "maintenance_hkd_per_km": ("HK$/km", "maintenance cost"),
+    "lifetime_years": ("years", "service life of a new vehicle"),
+    "range_km": ("km", "design range on one charge or fill (bev, fcev)"),
+    "summer_range_factor": ("-", "share of design range usable on a hot day with air-conditioning (bev)"),
+    "voluntary_zev_share": ("-", "largest share of purchases operators make zero-emission unsubsidised, where the cost gap is closed"),
+    # energy prices
+    "diesel_price_hkd_per_l": ("HK$/L", "diesel price paid by the operator (vehicle_type or '-')"),
+    "lpg_price_hkd_per_l": ("HK$/L", "auto-LPG price"),
+    "electricity_price_hkd_per_kwh": ("HK$/kWh", "average net tariff, technology = utility"),
+    "hydrogen_price_hkd_per_kg": ("HK$/kg", "delivered hydrogen at the pump"),
+    # emissions
+    "diesel_kgco2_per_l": ("kg CO2/L", "tank-to-wheel diesel"),
+    "lpg_kgco2_per_l": ("kg CO2/L", "tank-to-wheel LPG"),
+    "fossil_wtt_uplift": ("-", "well-to-tank emissions as a share of tank-to-wheel for diesel/LPG"),
+    "grid_kgco2_per_kwh": ("kg CO2/kWh", "grid carbon intensity, technology = utility"),
+    "h2_kgco2_per_kg": ("kg CO2e/kg", "hydrogen carbon intensity, technology = pathway"),
+    "h2_supply_share": ("-", "share of hydrogen supplied by a pathway (technology = pathway)"),
+    # charging infrastructure
+    "depot_charger_kw": ("kW", "power of one depot charger"),
+    "depot_charger_capex_hkd": ("HK$/charger", "installed cost incl. civil and LV works"),
+    "depot_buses_per_charger": ("buses/charger", "buses one depot charger serves overnight"),
+    "depot_charging_window_h": ("h", "overnight hours a bus is parked to charge"),
+    "public_charger_kw": ("kW", "power of one public fast charger"),
+    "public_charger_capex_hkd": ("HK$/charger", "installed cost of a public fast charger"),
+    "public_charger_hours_per_day": ("h/day", "effective full-power hours per charger per day"),
+    "charger_lifetime_years": ("years", "charger service life"),
+    "charger_kva_per_kw": ("kVA/kW", "grid capacity per kW of chargers (power factor and diversity)"),
+    "grid_upgrade_hkd_per_kva": ("HK$/kVA", "cost of extra grid connection"),
+    "grid_upgrade_lead_years": ("years", "years between ordering an upgrade and using it"),
+    # hydrogen stations
+    "h2_station_fixed_capex_hkd": ("HK$/station", "station fixed cost (land works, safety)"),
+    "h2_module_kg_day": ("kg/day", "capacity of one dispensing/compression module"),
+    "h2_module_capex_hkd": ("HK$/module", "cost of one module"),
+    "h2_station_max_modules": ("modules", "largest station"),
+    "h2_station_opex_share": ("1/year", "annual O&M as a share of capex"),
+    "h2_station_lifetime_years": ("years", "station service life"),
+    # reach over the road graph
+    "bus_h2_reach_km": ("km", "largest road distance from a depot to its hydrogen station"),
+    "taxi_charging_reach_km": ("km", "largest road distance from a taxi zone to a fast charger"),
+    # economics
+    "discount_rate": ("1/year", "social discount rate for system cost"),
+    "operator_discount_rate": ("1/year", "discount rate operators apply to total cost of ownership"),
+}
