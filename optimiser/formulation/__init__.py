@@ -1,0 +1,52 @@
+"""The fleet transition model, written like a paper's formulation.
+
+Sets and variables are declared in :mod:`.variables`; each constraint family
+lives in its own module with a docstring giving its equation in words; the
+objective in :mod:`.objective`. :func:`build_model` wires them together and
+nothing else: all data preparation happened in :mod:`optimiser.inputs`.
+
+Families:
+
+1. fleet stock-flow and vehicle requirement (:mod:`.fleet`)
+2. voluntary and subsidised uptake, programme caps, budget (:mod:`.subsidy`)
+3. depot charging energy and space, grid connection with lead times (:mod:`.charging`)
+4. public fast charging for taxis, assigned within reach (:mod:`.charging`)
+5. hydrogen stations: build, open/close, modules, capacity (:mod:`.hydrogen`)
+6. flow refuelling of truck corridors, arc-cover path-cover (:mod:`.hydrogen`)
+7. policy targets, hard or soft (:mod:`.targets`)
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimiser.formulation import charging, fleet, hydrogen, objective, subsidy, targets, variables
+from optimiser.inputs import ModelInputs
+
+
+def build_model(inputs: ModelInputs, *, elastic: bool = False) -> pyo.ConcreteModel:
+    """Build the Pyomo model of ``inputs``.
+
+    Parameters
+    ----------
+    elastic:
+        Add non-negative slacks to every family that can make a scenario
+        infeasible and minimise their weighted sum instead of the scenario's
+        objective (used by :mod:`optimiser.diagnosis`).
+    """
+    model = pyo.ConcreteModel(name=f"fleetplan[{inputs.scenario.name}]")
+    variables.declare(model, inputs, elastic=elastic)
+    fleet.add_stock_flow(model, inputs)
+    fleet.add_fleet_requirement(model, inputs)
+    subsidy.add_uptake(model, inputs)
+    subsidy.add_programme_caps(model, inputs)
+    subsidy.add_budget(model, inputs)
+    charging.add_depot_charging(model, inputs)
+    charging.add_public_charging(model, inputs)
+    charging.add_grid_connection(model, inputs)
+    hydrogen.add_station_logic(model, inputs)
+    hydrogen.add_hydrogen_supply(model, inputs)
+    hydrogen.add_flow_refuelling(model, inputs)
+    targets.add_targets(model, inputs)
+    objective.add_objective(model, inputs)
+    return model

@@ -1,0 +1,155 @@
+"""Depot charging for buses, public fast charging for taxis, and grid connections."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimiser.formulation.variables import row, slack
+from optimiser.inputs import ModelInputs
+
+
+def _previous(model: pyo.ConcreteModel, t: int) -> int | None:
+    return None if t == model.T.first() else model.T.prev(t)
+
+
+def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, year: int) -> object:
+    """Battery-electric buses based at ``depot`` in service in ``year``."""
+    seg = inputs.segments
+    ids = seg.index[(seg["vehicle_class"] == "bus") & (seg["location"] == depot)]
+    return sum(model.stock[s, "bev", year] for s in ids if "bev" in inputs.techs[s])
+
+
+def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Overnight depot charging.
+
+    Energy: Σ_{s at d} stock[s,bev,t] × kWh/day[s,t] ≤ chargers[d,t] × kW × window_h —
+    the depot's battery buses recharge what they drove within the overnight window.
+    Sharing: chargers[d,t] × buses_per_charger ≥ battery buses at d (a charger
+    serves a few buses a night in turn).
+    Space: chargers[d,t] ≤ spaces for chargers at the depot site.
+    Chargers are never removed: chargers[d,t] ≥ chargers[d,t−1].
+    """
+    m = model
+    infra = inputs.infrastructure
+    kw, window = infra["depot_charger_kw"], infra["depot_charging_window_h"]
+    per_charger = infra["depot_buses_per_charger"]
+    seg = inputs.segments
+    at_depot = {
+        d: [s for s in seg.index[(seg["vehicle_class"] == "bus") & (seg["location"] == d)] if "bev" in inputs.techs[s]]
+        for d in m.D
+    }
+    space = inputs.depot_sites["max_chargers"].astype(float).to_dict()
+
+    m.depot_energy = pyo.Constraint(
+        m.D,
+        m.T,
+        rule=lambda m, d, t: row(
+            sum(m.stock[s, "bev", t] * inputs.energy_per_day[(s, "bev", t)] for s in at_depot[d]) / 1000.0
+            <= m.depot_chargers[d, t] * kw * window / 1000.0 + slack(m, "depot_charging_energy", (d, t), 1.0)
+        ),
+    )
+    m.depot_sharing = pyo.Constraint(
+        m.D,
+        m.T,
+        rule=lambda m, d, t: m.depot_chargers[d, t] * per_charger + slack(m, "depot_charging_energy", (d, t, "sharing"), 1.0 / per_charger)
+        >= sum(m.stock[s, "bev", t] for s in at_depot[d]),
+    )
+    m.depot_space = pyo.Constraint(
+        m.D, m.T, rule=lambda m, d, t: m.depot_chargers[d, t] <= space[d] + slack(m, "depot_space", (d, t), 1.0)
+    )
+
+    def monotone(m: pyo.ConcreteModel, d: str, t: int) -> object:
+        before = _previous(m, t)
+        return pyo.Constraint.Skip if before is None else m.depot_chargers[d, t] >= m.depot_chargers[d, before]
+
+    m.depot_chargers_kept = pyo.Constraint(m.D, m.T, rule=monotone)
+
+
+def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Public fast charging for taxis, assigned over the road graph.
+
+    Demand: Σ_{c within reach of z} energy[z,c,t] = e-taxis of z's class[t] × share[z] × kWh/day per taxi[z]
+    (each zone's shift-change charging is met at sites within reach over the
+    road graph; a capacitated assignment, not a radius on the map).
+    Capacity: Σ_z energy[z,c,t] ≤ (new chargers[c,t] + taxi share × existing[c]) × kW × hours/day.
+    Space: existing + new chargers ≤ spaces at c. New chargers are never removed.
+    """
+    m = model
+    infra = inputs.infrastructure
+    kw, hours = infra["public_charger_kw"], infra["public_charger_hours_per_day"]
+    existing_share = infra["existing_charger_taxi_share"]
+    sites = inputs.sites
+    zones = inputs.zones
+    reach: dict[str, list[str]] = {}
+    served_by: dict[str, list[str]] = {}
+    for z, c in m.ZC:
+        reach.setdefault(z, []).append(c)
+        served_by.setdefault(c, []).append(z)
+
+    def demand(m: pyo.ConcreteModel, z: str, t: int) -> object:
+        segment = zones.at[z, "segment_id"]
+        if segment not in inputs.techs or "bev" not in inputs.techs[segment]:
+            return pyo.Constraint.Skip
+        need = m.stock[segment, "bev", t] * float(zones.at[z, "taxi_share"]) * float(zones.at[z, "fast_charge_kwh_per_taxi_day"])
+        served = sum(m.taxi_energy[z, c, t] for c in reach.get(z, []))
+        return row((served + slack(m, "taxi_charging", (z, t), 1.0)) / 1000.0 >= need / 1000.0)
+
+    m.taxi_demand = pyo.Constraint(m.Z, m.T, rule=demand)
+
+    def capacity(m: pyo.ConcreteModel, c: str, t: int) -> object:
+        if c not in served_by:
+            return pyo.Constraint.Skip
+        existing = float(sites.at[c, "existing_fast_chargers"]) * existing_share
+        return sum(m.taxi_energy[z, c, t] for z in served_by[c]) / 1000.0 <= (m.public_chargers[c, t] + existing) * kw * hours / 1000.0
+
+    m.public_capacity = pyo.Constraint(m.C, m.T, rule=capacity)
+    room = {
+        c: max(float(sites.at[c, "max_chargers"]) - float(sites.at[c, "existing_fast_chargers"]), 0.0) for c in m.C
+    }
+    m.public_space = pyo.Constraint(
+        m.C, m.T, rule=lambda m, c, t: m.public_chargers[c, t] <= room[c] + slack(m, "public_charger_space", (c, t), 1.0)
+    )
+
+    def monotone(m: pyo.ConcreteModel, c: str, t: int) -> object:
+        before = _previous(m, t)
+        return pyo.Constraint.Skip if before is None else m.public_chargers[c, t] >= m.public_chargers[c, before]
+
+    m.public_chargers_kept = pyo.Constraint(m.C, m.T, rule=monotone)
+
+
+def site_charger_kva(model: pyo.ConcreteModel, inputs: ModelInputs, site: str, year: int) -> object:
+    """kVA drawn by the new chargers at ``site`` in ``year`` (depot and public)."""
+    infra = inputs.infrastructure
+    factor = infra["charger_kva_per_kw"]
+    total = 0
+    depot = inputs.sites.at[site, "depot_id"]
+    if depot is not None and depot in model.D and inputs.depot_sites.at[depot, "site_id"] == site:
+        total = total + model.depot_chargers[depot, year] * infra["depot_charger_kw"] * factor
+    if site in model.C:
+        total = total + model.public_chargers[site, year] * infra["public_charger_kw"] * factor
+    return total
+
+
+def add_grid_connection(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Grid connection with lead time.
+
+    kVA of new chargers at i in t ≤ headroom[i] + Σ_{τ ≤ t − lead} ordered[i,τ]:
+    chargers draw on today's spare connection plus upgrades ordered at least
+    ``lead`` years earlier (so no upgrade is usable before first year + lead).
+    """
+    m = model
+    lead = round(inputs.infrastructure["grid_upgrade_lead_years"])
+    headroom = inputs.sites["grid_headroom_kva"].astype(float).to_dict()
+
+    def rule(m: pyo.ConcreteModel, i: str, t: int) -> object:
+        arrived = sum(m.grid_order[i, tau] for tau in m.T if tau <= t - lead)
+        return row(
+            site_charger_kva(m, inputs, i, t) / 1000.0 <= (headroom[i] + arrived) / 1000.0 + slack(m, "grid_connection", (i, t), 1.0)
+        )
+
+    m.grid_connection = pyo.Constraint(m.I, m.T, rule=rule)
+    # Orders that could not arrive inside the horizon buy nothing.
+    for i in m.I:
+        for t in m.T:
+            if t + lead > m.T.last():
+                m.grid_order[i, t].fix(0.0)

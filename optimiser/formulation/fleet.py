@@ -1,0 +1,45 @@
+"""Fleet stock-flow and the vehicle requirement of each segment."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimiser.inputs import ModelInputs
+
+
+def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Stock-flow by vintage.
+
+    stock[s,k,t] = surviving initial vehicles[s,k,t] + Σ_{τ ≤ t, τ > t − life(k)} buy[s,k,τ]:
+    vehicles in service are today's survivors (who retire by their age profile)
+    plus every purchase not yet at the end of its service life. Tracking
+    vintages this way makes retirement of new vehicles exact without extra
+    variables.
+    """
+    m = model
+    vehicle_type = inputs.segments["vehicle_type"].to_dict()
+    bought_in: dict[tuple[str, str], list[int]] = {}
+    for s, k, t in m.B:
+        bought_in.setdefault((s, k), []).append(t)
+
+    def rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
+        life = inputs.lifetime[(vehicle_type[s], k)]
+        vintages = [tau for tau in bought_in.get((s, k), []) if t - life < tau <= t]
+        return m.stock[s, k, t] == inputs.initial_stock[(s, k, t)] + sum(m.buy[s, k, tau] for tau in vintages)
+
+    m.stock_flow = pyo.Constraint(m.SKT, rule=rule)
+
+
+def add_fleet_requirement(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Vehicle requirement: Σ_k stock[s,k,t] = fleet[s] for every segment and year.
+
+    The service a segment provides (its vehicle count) is held at today's
+    level; what changes is the technology mix, so retirements must be
+    replaced by purchases of some technology the segment may run.
+    """
+    m = model
+    fleet = inputs.segments["fleet"].to_dict()
+    techs = inputs.techs
+    m.fleet_requirement = pyo.Constraint(
+        m.S, m.T, rule=lambda m, s, t: sum(m.stock[s, k, t] for k in techs[s]) == fleet[s]
+    )

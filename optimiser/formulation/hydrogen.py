@@ -1,0 +1,147 @@
+"""Hydrogen stations, hydrogen supply to buses and trucks, and flow refuelling of truck corridors."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimiser.formulation.variables import row, slack
+from optimiser.inputs import ModelInputs
+
+
+def existing_h2_kg_day(inputs: ModelInputs, site: str, year: int) -> float:
+    """Hydrogen capacity in service or committed at ``site`` in ``year`` (kg/day)."""
+    row = inputs.sites.loc[site]
+    capacity = float(row["existing_h2_kg_day"])
+    planned_year = row["planned_h2_year"]
+    if float(row["planned_h2_kg_day"]) > 0 and planned_year is not None and planned_year == planned_year and year >= int(planned_year):
+        capacity += float(row["planned_h2_kg_day"])
+    return capacity
+
+
+def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Station build, open/close and modules.
+
+    built[h,t] ≥ built[h,t−1] (a station, once built, stays built);
+    open[h,t] ≤ built[h,t] (a built station may be mothballed to save O&M, or
+    open = built when the scenario forbids closure);
+    modules[h,t] ≥ modules[h,t−1] and modules[h,t] ≤ max modules × built[h,t].
+    Stations in service or committed today are built (at no cost) from their year.
+    """
+    m = model
+    infra = inputs.infrastructure
+    max_modules = infra["h2_station_max_modules"]
+    first = m.T.first()
+
+    def kept(m: pyo.ConcreteModel, h: str, t: int) -> object:
+        return pyo.Constraint.Skip if t == first else m.h2_built[h, t] >= m.h2_built[h, m.T.prev(t)]
+
+    m.h2_built_kept = pyo.Constraint(m.H, m.T, rule=kept)
+    if inputs.scenario.allow_station_closure:
+        m.h2_open_if_built = pyo.Constraint(m.H, m.T, rule=lambda m, h, t: m.h2_open[h, t] <= m.h2_built[h, t])
+    else:
+        m.h2_open_if_built = pyo.Constraint(m.H, m.T, rule=lambda m, h, t: m.h2_open[h, t] == m.h2_built[h, t])
+
+    def modules_kept(m: pyo.ConcreteModel, h: str, t: int) -> object:
+        return pyo.Constraint.Skip if t == first else m.h2_modules[h, t] >= m.h2_modules[h, m.T.prev(t)]
+
+    m.h2_modules_kept = pyo.Constraint(m.H, m.T, rule=modules_kept)
+    m.h2_modules_if_built = pyo.Constraint(
+        m.H, m.T, rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules * m.h2_built[h, t]
+    )
+    for h in m.H:
+        for t in m.T:
+            if existing_h2_kg_day(inputs, h, t) > 0:
+                m.h2_built[h, t].fix(1)
+
+
+def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: str, year: int) -> object:
+    """kg H2/day the fuel-cell vehicles of a consumer (a depot, or a truck flow) need."""
+    kind, ref = consumer.split(":", 1)
+    seg = inputs.segments
+    if kind == "depot":
+        ids = [s for s in seg.index[(seg["vehicle_class"] == "bus") & (seg["location"] == ref)] if "fcev" in inputs.techs[s]]
+    else:
+        ids = [s for s in seg.index[(seg["vehicle_class"] == "truck") & (seg["location"] == ref)] if "fcev" in inputs.techs[s]]
+    return sum(model.stock[s, "fcev", year] * inputs.energy_per_day[(s, "fcev", year)] for s in ids)
+
+
+def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Hydrogen demand and station capacity.
+
+    Demand: Σ_{h reachable by u} supply[u,h,t] ≥ fuel-cell vehicles of u × kg/day
+    (a depot's buses fill at stations within deadhead reach over the road graph;
+    a truck flow fills at stations on its round-trip path).
+    Capacity: Σ_u supply[u,h,t] ≤ existing kg/day[h,t] + module kg/day × modules[h,t],
+    and Σ_u supply[u,h,t] ≤ (largest capacity) × open[h,t]: only open stations sell.
+    """
+    m = model
+    infra = inputs.infrastructure
+    module_kg = infra["h2_module_kg_day"]
+    max_modules = infra["h2_station_max_modules"]
+    stations_of: dict[str, list[str]] = {}
+    consumers_of: dict[str, list[str]] = {}
+    for u, h in m.UH:
+        stations_of.setdefault(u, []).append(h)
+        consumers_of.setdefault(h, []).append(u)
+
+    seg = inputs.segments
+    buses = seg[seg["vehicle_class"] == "bus"]
+    fcev_users = [
+        f"depot:{d}"
+        for d in sorted(set(buses["location"]))
+        if any("fcev" in inputs.techs[s] for s in buses.index[buses["location"] == d])
+    ]
+    fcev_users += [u for u in m.U if u.startswith("flow:")]
+
+    def demand(m: pyo.ConcreteModel, u: str, t: int) -> object:
+        need = _consumer_demand(m, inputs, u, t)
+        supplied = sum(m.h2_supply[u, h, t] for h in stations_of.get(u, []))
+        return row(supplied / 1000.0 >= need / 1000.0)
+
+    m.h2_demand = pyo.Constraint(fcev_users, m.T, rule=demand)
+
+    def capacity(m: pyo.ConcreteModel, h: str, t: int) -> object:
+        if h not in consumers_of:
+            return pyo.Constraint.Skip
+        sold = sum(m.h2_supply[u, h, t] for u in consumers_of[h])
+        return sold / 1000.0 <= (existing_h2_kg_day(inputs, h, t) + module_kg * m.h2_modules[h, t]) / 1000.0 + slack(
+            m, "hydrogen_capacity", (h, t), 1.0
+        )
+
+    m.h2_capacity = pyo.Constraint(m.H, m.T, rule=capacity)
+
+    def only_open(m: pyo.ConcreteModel, h: str, t: int) -> object:
+        if h not in consumers_of:
+            return pyo.Constraint.Skip
+        largest = existing_h2_kg_day(inputs, h, t) + module_kg * max_modules
+        return sum(m.h2_supply[u, h, t] for u in consumers_of[h]) / 1000.0 <= largest / 1000.0 * m.h2_open[h, t]
+
+    m.h2_only_open = pyo.Constraint(m.H, m.T, rule=only_open)
+
+
+def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Flow refuelling of truck corridors (arc-cover path-cover, Capar & Kuby 2012).
+
+    refuelled[q,t] ≤ Σ_{h ∈ K(q,a)} open[h,t] for every directed arc a of q's round
+    trip, where K(q,a) are the stations from which arc a can be reached within
+    range (rows already stripped of dominated supersets), and
+    fuel-cell trucks on q in t ≤ trucks[q] × refuelled[q,t]: trucks convert
+    only on corridors they can actually drive round trip.
+    """
+    m = model
+    rows = [(q, j) for q in m.Q for j in range(len(inputs.cover_rows[q]))]
+    m.QA = pyo.Set(dimen=2, initialize=rows, ordered=True)
+    m.arc_cover = pyo.Constraint(
+        m.QA,
+        m.T,
+        rule=lambda m, q, j, t: row(m.refuelled[q, t] <= sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j]))),
+    )
+    fleet = inputs.segments["fleet"].to_dict()
+
+    def trucks_only_if_refuelled(m: pyo.ConcreteModel, q: str, t: int) -> object:
+        segment = f"truck_{q}"
+        if segment not in inputs.techs or "fcev" not in inputs.techs[segment]:
+            return pyo.Constraint.Skip
+        return m.stock[segment, "fcev", t] <= fleet[segment] * m.refuelled[q, t]
+
+    m.trucks_refuelled = pyo.Constraint(m.Q, m.T, rule=trucks_only_if_refuelled)

@@ -1,0 +1,106 @@
+"""Objective: least discounted system cost, or most tonnes abated within the budget.
+
+Money terms are in HK$ million (first-year money, social discount rate);
+emissions in tonnes CO2. Vehicles and infrastructure are charged by annuity
+for the years they serve inside the horizon, so a purchase late in the
+horizon is not charged its whole price. Subsidies are transfers and are not a
+system cost; they constrain uptake instead.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimiser.formulation.hydrogen import existing_h2_kg_day
+from optimiser.inputs import ModelInputs
+
+HKD_M = 1e6
+#: In the most-abatement objective, HK$1m of system cost weighs this many tonnes:
+#: small enough never to trade real abatement, large enough to pick the cheapest
+#: of equally abating plans.
+COST_TIEBREAK_T_PER_HKD_M = 1e-4
+#: In the most-abatement objective a vehicle short of a soft target counts as
+#: (penalty in HK$) x this many tonnes.
+SOFT_TARGET_T_PER_HKD = 1e-3
+
+
+def _increase(var: pyo.Var, index: tuple, t: int, first: int, prev: int | None) -> object:
+    return var[(*index, t)] if t == first else var[(*index, t)] - var[(*index, prev)]
+
+
+def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, object]:
+    """Discounted system cost by component (HK$ million expressions)."""
+    m = model
+    first = m.T.first()
+    prev = {t: (None if t == first else m.T.prev(t)) for t in m.T}
+    cc = inputs.charger_cost_coef
+    hc = inputs.h2_cost_coef
+    df = inputs.discount
+    carbon = inputs.carbon_price_hkd_per_t
+    components = {
+        "vehicles": sum(inputs.buy_cost_hkd[key] / HKD_M * m.buy[key] for key in m.B),
+        "energy_and_maintenance": sum(
+            inputs.running_cost_hkd[key] * df[key[2]] / HKD_M * m.stock[key] for key in m.SKT
+        ),
+        "depot_chargers": sum(
+            cc[("depot", t)] / HKD_M * _increase(m.depot_chargers, (d,), t, first, prev[t]) for d in m.D for t in m.T
+        ),
+        "public_chargers": sum(
+            cc[("public", t)] / HKD_M * _increase(m.public_chargers, (c,), t, first, prev[t]) for c in m.C for t in m.T
+        ),
+        "grid_upgrades": sum(inputs.grid_cost_coef[t] / HKD_M * m.grid_order[i, t] for i in m.I for t in m.T),
+        "hydrogen_stations": sum(
+            hc[("station", t)] / HKD_M * _increase(m.h2_built, (h,), t, first, prev[t])
+            for h in m.H
+            for t in m.T
+            if existing_h2_kg_day(inputs, h, t) == 0
+        )
+        + sum(hc[("module", t)] / HKD_M * _increase(m.h2_modules, (h,), t, first, prev[t]) for h in m.H for t in m.T)
+        + sum(
+            hc[("station_opex", t)] / HKD_M * m.h2_open[h, t] + hc[("module_opex", t)] / HKD_M * m.h2_modules[h, t]
+            for h in m.H
+            for t in m.T
+        ),
+        "carbon": sum(
+            carbon[key[2]] * df[key[2]] * inputs.emissions_t[key] / HKD_M * m.stock[key]
+            for key in m.SKT
+            if carbon[key[2]] > 0
+        ),
+    }
+    return components
+
+
+def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None = None) -> object:
+    """Emissions (t CO2 on the scenario's basis) of all fleets, in one year or over the horizon."""
+    return sum(inputs.emissions_t[key] * model.stock[key] for key in model.SKT if year is None or key[2] == year)
+
+
+def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """min Σ discounted costs + carbon price × emissions + penalty × soft-target shortfall;
+    or max (baseline − plan) emissions − tiny × cost (most abatement for the budget).
+
+    An elastic (diagnosis) model instead minimises the sum of its slacks.
+    """
+    m = model
+    components = cost_components(m, inputs)
+    m.cost_hkd_m = pyo.Expression(expr=sum(components.values()))
+    m.cost_component = pyo.Expression(list(components), rule=lambda m, name: components[name])
+    soft = [g for g in m.G if not bool(inputs.targets.at[g, "hard"])]
+    penalty = inputs.scenario.target_penalty_hkd_per_vehicle
+    baseline_t = float(inputs.baseline_emissions[f"{inputs.abatement_basis}_t"].sum())
+    m.abated_t = pyo.Expression(expr=baseline_t - emissions_t(m, inputs))
+
+    if m.elastic:
+        hard = [g for g in m.G if bool(inputs.targets.at[g, "hard"])]
+        m.objective = pyo.Objective(expr=sum(m.slacks[i] for i in m.slacks) + sum(m.target_short[g] for g in hard))
+        return
+    if inputs.scenario.objective == "min_cost":
+        short_cost = sum(
+            penalty * inputs.discount[int(inputs.targets.at[g, "year"])] / HKD_M * m.target_short[g] for g in soft
+        )
+        m.objective = pyo.Objective(expr=m.cost_hkd_m + short_cost, sense=pyo.minimize)
+    else:
+        short_t = sum(penalty * SOFT_TARGET_T_PER_HKD * m.target_short[g] for g in soft)
+        m.objective = pyo.Objective(
+            expr=m.abated_t - short_t - COST_TIEBREAK_T_PER_HKD_M * m.cost_hkd_m, sense=pyo.maximize
+        )

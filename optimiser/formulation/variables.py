@@ -1,0 +1,119 @@
+"""Sets and decision variables of the fleet model.
+
+Sets (all sparse, built in :mod:`optimiser.inputs`):
+
+- T years; S fleet segments; K(s) technologies segment s may run;
+- B ⊆ S×K×T purchases allowed (range and corridor coverage decide which);
+- P programmes; O ⊆ P×S×K×T purchases a programme can induce;
+- D depot sites; C public charging sites; Z taxi zones; ZC ⊆ Z×C zone-site pairs within reach;
+- H hydrogen sites; U hydrogen consumers (depots, truck flows); UH ⊆ U×H supply pairs;
+- Q truck flows that can be covered; G targets.
+
+Variables (vehicles are continuous: fleets are hundreds to thousands and the
+plan is read as rounded numbers; chargers, modules and stations are integer):
+
+- buy[s,k,t] ≥ 0 vehicles bought; stock[s,k,t] ≥ 0 vehicles in service;
+- voluntary[s,k,t] ≥ 0, subsidised[p,s,k,t] ≥ 0 zero-emission purchases by motive;
+- depot_chargers[d,t], public_chargers[c,t] ∈ ℤ≥0 new chargers in service (cumulative);
+- grid_order[i,t] ≥ 0 kVA of connection ordered;
+- taxi_energy[z,c,t] ≥ 0 kWh/day of zone z charged at site c;
+- h2_built[h,t], h2_open[h,t] ∈ {0,1}; h2_modules[h,t] ∈ ℤ≥0; h2_supply[u,h,t] ≥ 0 kg/day;
+- refuelled[q,t] ∈ [0,1] truck flow covered (exact given binary stations);
+- target_short[g] ≥ 0 vehicles short of a soft target.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimiser.inputs import ModelInputs
+
+#: Constraint families that get slacks in an elastic (diagnosis) model.
+ELASTIC_FAMILIES = (
+    "targets",
+    "budget",
+    "programme_caps",
+    "yearly_limits",
+    "depot_charging_energy",
+    "depot_space",
+    "grid_connection",
+    "taxi_charging",
+    "public_charger_space",
+    "hydrogen_capacity",
+)
+
+
+def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> None:
+    """Declare sets and variables on ``model``."""
+    m = model
+    m.elastic = elastic
+    m.T = pyo.Set(initialize=inputs.years, ordered=True)
+    m.S = pyo.Set(initialize=list(inputs.segments.index), ordered=True)
+    m.SK = pyo.Set(dimen=2, initialize=[(s, k) for s in inputs.segments.index for k in inputs.techs[s]], ordered=True)
+    m.SKT = pyo.Set(dimen=3, initialize=[(s, k, t) for (s, k) in m.SK for t in inputs.years], ordered=True)
+    m.B = pyo.Set(dimen=3, initialize=inputs.buy_allowed, ordered=True)
+    zev_keys = [(s, k, t) for (s, k, t) in inputs.buy_allowed if k in ("bev", "fcev")]
+    m.BZ = pyo.Set(dimen=3, initialize=zev_keys, ordered=True)
+    options = inputs.subsidy_options
+    m.P = pyo.Set(initialize=sorted(inputs.programme_caps_hkd), ordered=True)
+    m.O = pyo.Set(
+        dimen=4,
+        initialize=list(zip(options["programme_id"], options["segment_id"], options["technology"], options["year"].astype(int), strict=True)),
+        ordered=True,
+    )
+    m.D = pyo.Set(initialize=list(inputs.depot_sites.index), ordered=True)
+    m.C = pyo.Set(initialize=inputs.public_sites, ordered=True)
+    m.Z = pyo.Set(initialize=list(inputs.zones.index), ordered=True)
+    m.ZC = pyo.Set(dimen=2, initialize=inputs.zone_site_pairs, ordered=True)
+    m.H = pyo.Set(initialize=inputs.h2_sites, ordered=True)
+    m.U = pyo.Set(initialize=list(inputs.h2_consumers.index), ordered=True)
+    m.UH = pyo.Set(dimen=2, initialize=inputs.h2_supply_pairs, ordered=True)
+    m.Q = pyo.Set(initialize=sorted(inputs.cover_rows), ordered=True)
+    m.G = pyo.Set(initialize=list(inputs.targets.index), ordered=True)
+    # sites that may need grid capacity for chargers
+    grid_sites = sorted(set(inputs.depot_sites["site_id"]) | set(inputs.public_sites))
+    m.I = pyo.Set(initialize=grid_sites, ordered=True)
+
+    m.buy = pyo.Var(m.B, within=pyo.NonNegativeReals)
+    m.stock = pyo.Var(m.SKT, within=pyo.NonNegativeReals)
+    m.voluntary = pyo.Var(m.BZ, within=pyo.NonNegativeReals)
+    m.subsidised = pyo.Var(m.O, within=pyo.NonNegativeReals)
+    m.depot_chargers = pyo.Var(m.D, m.T, within=pyo.NonNegativeIntegers)
+    m.public_chargers = pyo.Var(m.C, m.T, within=pyo.NonNegativeIntegers)
+    m.grid_order = pyo.Var(m.I, m.T, within=pyo.NonNegativeReals)
+    m.taxi_energy = pyo.Var(m.ZC, m.T, within=pyo.NonNegativeReals)
+    m.h2_built = pyo.Var(m.H, m.T, within=pyo.Binary)
+    m.h2_open = pyo.Var(m.H, m.T, within=pyo.Binary)
+    m.h2_modules = pyo.Var(m.H, m.T, within=pyo.NonNegativeIntegers)
+    m.h2_supply = pyo.Var(m.UH, m.T, within=pyo.NonNegativeReals)
+    m.refuelled = pyo.Var(m.Q, m.T, bounds=(0, 1))
+    m.target_short = pyo.Var(m.G, within=pyo.NonNegativeReals)
+
+    m.slacks = pyo.VarList(within=pyo.NonNegativeReals)
+    m.slack_index = {}
+
+
+def slack(model: pyo.ConcreteModel, family: str, key: object, scale: float = 1.0) -> object:
+    """A fresh non-negative slack for one row of ``family`` in an elastic model, else 0.
+
+    ``scale`` converts the row's units to a common measure so slacks of
+    different families can be summed in the diagnosis objective.
+    """
+    if not model.elastic:
+        return 0
+    var = model.slacks.add()
+    model.slack_index[var.index()] = (family, key, scale)
+    return var
+
+
+def row(relation: object) -> object:
+    """A constraint rule's result, with relations that Python already decided handled.
+
+    Empty sums make some rows plain booleans: a true one is skipped; a false
+    one is an error in the data preparation, never silently dropped.
+    """
+    if relation is True:
+        return pyo.Constraint.Skip
+    if relation is False:
+        return pyo.Constraint.Infeasible
+    return relation

@@ -1,0 +1,653 @@
+"""Data preparation: dataset + scenario + road graph -> the model's sets and parameters.
+
+Everything the fleet model needs is computed here, in plain Python and pandas,
+before Pyomo is touched: sparse index sets (which segment may buy which
+technology in which year, which sites are within reach of which zone or
+depot, which stations cover which arcs of a truck round trip) and the
+coefficients of every term (discounted cost per vehicle bought, HK$ and
+tonnes per vehicle-year). The formulation in :mod:`optimiser.formulation`
+only declares variables and constraints over these.
+
+Units: money HK$, energy kWh or kg H2 per day, distances km, emissions t CO2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from network.errors import InputError
+from network.graph import build_graph, reach_pairs, snap_to_nodes
+from network.loaders import DEFAULT_DATASET, Dataset, load_dataset
+from optimiser.economics import capital_recovery_factor, discount_factors
+from optimiser.frlm import arc_cover_rows, round_trip_paths
+from optimiser.parameters import ParameterTable
+from optimiser.scenario import Scenario
+
+INCUMBENT = {"bus": "diesel", "taxi": "lpg", "truck": "diesel"}
+OPERATING_DAYS = {"bus": 365.0, "taxi": 365.0, "truck": 300.0}
+#: Snapping farther than this means a site is off the modelled road network.
+MAX_SNAP_M = 3_000.0
+#: Years a grid connection upgrade lasts (cost annuitised over it).
+GRID_ASSET_LIFE_YEARS = 40
+
+
+@dataclass
+class ModelInputs:
+    """Sets and coefficients of one fleet-model instance (no Pyomo objects).
+
+    Keys are plain tuples; tables are pandas frames indexed by ids.
+    """
+
+    scenario: Scenario
+    years: list[int]
+    discount: dict[int, float]
+    segments: pd.DataFrame
+    techs: dict[str, list[str]]
+    buy_allowed: list[tuple[str, str, int]]
+    lifetime: dict[tuple[str, str], int]
+    initial_stock: dict[tuple[str, str, int], float]
+    buy_cost_hkd: dict[tuple[str, str, int], float]
+    running_cost_hkd: dict[tuple[str, str, int], float]
+    emissions_t: dict[tuple[str, str, int], float]
+    emissions_ttw_t: dict[tuple[str, str, int], float]
+    emissions_wtw_t: dict[tuple[str, str, int], float]
+    energy_per_day: dict[tuple[str, str, int], float]
+    cost_gap_hkd: dict[tuple[str, str, int], float]
+    voluntary_share: dict[tuple[str, str, int], float]
+    subsidy_options: pd.DataFrame
+    programme_caps_hkd: dict[str, float]
+    budget_hkd: float
+    yearly_limit_hkd: dict[int, float]
+    sites: pd.DataFrame
+    depot_sites: pd.DataFrame
+    public_sites: list[str]
+    h2_sites: list[str]
+    zones: pd.DataFrame
+    zone_site_pairs: list[tuple[str, str]]
+    h2_consumers: pd.DataFrame
+    h2_supply_pairs: list[tuple[str, str]]
+    flows: pd.DataFrame
+    cover_rows: dict[str, list[frozenset[str]]]
+    targets: pd.DataFrame
+    carbon_price_hkd_per_t: dict[int, float]
+    infrastructure: dict[str, float]
+    charger_cost_coef: dict[tuple[str, int], float]
+    h2_cost_coef: dict[tuple[str, int], float]
+    grid_cost_coef: dict[int, float]
+    baseline_emissions: pd.DataFrame
+    baseline_cost_hkd: float
+    graph: nx.Graph
+    snaps: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def abatement_basis(self) -> str:
+        return self.scenario.abatement_basis
+
+
+def _annuity_window(years: list[int], discount: dict[int, float], start: int, life: int) -> float:
+    """Sum of discount factors over the years an asset bought in ``start`` serves within the horizon."""
+    return sum(discount[t] for t in years if start <= t < start + life)
+
+
+def _fleet_segments(data: Dataset, params: ParameterTable, scenario: Scenario) -> pd.DataFrame:
+    """One row per fleet segment: buses per depot/deck/duty band, taxis per class, trucks per flow."""
+    depots = data.depots.set_index("depot_id")
+    buses = data.bus_segments.assign(
+        vehicle_class="bus",
+        location=lambda f: f["depot_id"],
+        utility=lambda f: f["depot_id"].map(depots["utility"]),
+        fleet=lambda f: f["buses"].astype(float),
+        zev_today=lambda f: f["zev_today"].fillna(0).astype(float),
+        label=lambda f: f["depot_id"].map(depots["name"]) + " " + f["vehicle_type"] + " " + f["duty_band"],
+    )[["segment_id", "vehicle_class", "vehicle_type", "location", "utility", "fleet", "daily_km", "zev_today", "label"]]
+    taxis = pd.DataFrame(
+        {
+            "segment_id": "taxi_" + data.taxi_classes["taxi_class"],
+            "vehicle_class": "taxi",
+            "vehicle_type": "taxi",
+            "location": data.taxi_classes["taxi_class"],
+            "utility": "clp",
+            "fleet": data.taxi_classes["taxis"].astype(float),
+            "daily_km": data.taxi_classes["daily_km"],
+            "zev_today": data.taxi_classes["zev_today"].astype(float),
+            "label": data.taxi_classes["taxi_class"] + " taxis",
+        }
+    )
+    flows = data.truck_flows
+    trucks = pd.DataFrame(
+        {
+            "segment_id": "truck_" + flows["flow_id"],
+            "vehicle_class": "truck",
+            "vehicle_type": "truck",
+            "location": flows["flow_id"],
+            "utility": "clp",
+            "fleet": flows["trucks"].astype(float),
+            "daily_km": np.nan,  # filled once the round-trip paths are known
+            "zev_today": 0.0,
+            "label": flows["flow_id"],
+        }
+    )
+    segments = pd.concat([buses, taxis, trucks], ignore_index=True)
+    segments = segments[segments["fleet"] > 0].copy()
+    segments["incumbent"] = segments["vehicle_class"].map(INCUMBENT)
+    return segments.set_index("segment_id")
+
+
+def _initial_stock(
+    data: Dataset, segments: pd.DataFrame, years: list[int], params: ParameterTable, taxi_life: dict[str, int]
+) -> dict[tuple[str, str, int], float]:
+    """Surviving vehicles of today's fleet in each year.
+
+    Buses follow their age profile and retire at 18 years; taxis and trucks,
+    without an age table, are spread evenly over their service life. Today's
+    zero-emission vehicles are taken as new (age 0).
+    """
+    base = years[0]
+    stock: dict[tuple[str, str, int], float] = {}
+    profile = data.bus_age_profile.groupby("segment_id")
+    for segment_id, row in segments.iterrows():
+        incumbent = row["incumbent"]
+        vtype = row["vehicle_type"]
+        life_inc = round(params.scalar("lifetime_years", vtype, incumbent))
+        zev = float(row["zev_today"])
+        if row["vehicle_class"] == "bus" and segment_id in profile.groups:
+            ages = profile.get_group(segment_id)
+            total = float(ages["buses"].sum())
+            scale = (row["fleet"] - zev) / total if total > 0 else 0.0
+            age_counts = {int(a): float(b) * scale for a, b in zip(ages["age_years"], ages["buses"], strict=True)}
+            life_inc = 18
+        else:
+            if row["vehicle_class"] == "taxi":
+                life_inc = taxi_life.get(row["location"], life_inc)
+            per_age = (row["fleet"] - zev) / life_inc
+            age_counts = dict.fromkeys(range(life_inc), per_age)
+        zev_tech = "bev"
+        life_zev = round(params.scalar("lifetime_years", vtype, zev_tech)) if zev > 0 else 0
+        for t in years:
+            elapsed = t - base
+            stock[(segment_id, incumbent, t)] = sum(n for age, n in age_counts.items() if age + elapsed < life_inc)
+            if zev > 0:
+                stock[(segment_id, zev_tech, t)] = zev if elapsed < life_zev else 0.0
+    return stock
+
+
+def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelInputs:
+    """Compute every set and coefficient of the fleet model for ``scenario``."""
+    data = dataset or load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
+    years = scenario.year_list
+    params = ParameterTable(data.parameters, years, scenario)
+    notes: list[str] = []
+    rate = params.scalar("discount_rate")
+    operator_rate = params.scalar("operator_discount_rate")
+    discount = discount_factors(years, rate)
+
+    graph = build_graph(data.nodes, data.edges)
+    sites = data.candidate_sites.set_index("site_id", drop=False)
+    snaps = pd.concat(
+        [
+            snap_to_nodes(graph, data.candidate_sites, id_column="site_id").rename(columns={"site_id": "id"}).assign(kind="site"),
+            snap_to_nodes(graph, data.depots, id_column="depot_id").rename(columns={"depot_id": "id"}).assign(kind="depot"),
+            snap_to_nodes(graph, data.taxi_zones, id_column="zone_id").rename(columns={"zone_id": "id"}).assign(kind="taxi_zone"),
+            snap_to_nodes(graph, data.truck_places, id_column="place_id").rename(columns={"place_id": "id"}).assign(kind="truck_place"),
+        ],
+        ignore_index=True,
+    )
+    far = snaps[snaps["snap_m"] > MAX_SNAP_M]
+    if not far.empty:
+        row = far.iloc[0]
+        raise InputError(
+            f"{row['kind']} '{row['id']}' is {row['snap_m']:.0f} m from the nearest road-graph node; "
+            f"expected within {MAX_SNAP_M:.0f} m (check its coordinates)",
+            field="lon",
+        )
+    node_of = dict(zip(snaps["kind"] + ":" + snaps["id"], snaps["node_id"], strict=True))
+    sites["node_id"] = [node_of[f"site:{s}"] for s in sites.index]
+
+    segments = _fleet_segments(data, params, scenario)
+
+    # Truck corridors: round-trip path over the road graph fixes daily km and station cover.
+    flows = data.truck_flows.set_index("flow_id", drop=False)
+    flows["origin_node"] = [node_of[f"truck_place:{p}"] for p in flows["origin"]]
+    flows["destination_node"] = [node_of[f"truck_place:{p}"] for p in flows["destination"]]
+    path_input = pd.DataFrame(
+        {"flow_id": flows.index, "origin": flows["origin_node"], "destination": flows["destination_node"], "flow": flows["daily_round_trips"]}
+    )
+    same_node = path_input["origin"] == path_input["destination"]
+    if same_node.any():
+        notes.append(
+            "truck flows whose ends snap to one road node were left out: "
+            + ", ".join(path_input.loc[same_node, "flow_id"])
+        )
+        flows = flows[~same_node.to_numpy()]
+        path_input = path_input[~same_node]
+    paths = round_trip_paths(graph, path_input, weight="length_m", km_per_unit=0.001)
+    flows["one_way_km"] = [paths[q].length_km for q in flows.index]
+    h2_site_ids = sites.index[sites["can_hydrogen"]].tolist()
+    h2_nodes = sorted({sites.at[s, "node_id"] for s in h2_site_ids})
+    sites_at_node: dict[str, list[str]] = {}
+    for s in h2_site_ids:
+        sites_at_node.setdefault(sites.at[s, "node_id"], []).append(s)
+    truck_range = params.scalar("range_km", "truck", "fcev")
+    cover_rows: dict[str, list[frozenset[str]]] = {}
+    for q in flows.index:
+        rows = arc_cover_rows(paths[q], truck_range, h2_nodes)
+        if not rows:  # some arc is longer than the range or no candidate can cover it
+            continue
+        cover_rows[q] = [frozenset(s for n in row for s in sites_at_node[n]) for row in rows]
+    flows["coverable"] = [q in cover_rows for q in flows.index]
+    flows["path_h2_sites"] = [
+        sorted({s for n in paths[q].nodes for s in sites_at_node.get(n, [])}) for q in flows.index
+    ]
+    dropped = (segments["vehicle_class"] == "truck") & ~segments["location"].isin(flows.index)
+    segments = segments[~dropped].copy()
+    truck_rows = segments["vehicle_class"] == "truck"
+    truck_flow = segments.loc[truck_rows, "location"]
+    trips_per_truck = flows.loc[truck_flow, "daily_round_trips"].to_numpy() / np.maximum(segments.loc[truck_rows, "fleet"].to_numpy(), 1e-9)
+    segments.loc[truck_rows, "daily_km"] = 2.0 * flows.loc[truck_flow, "one_way_km"].to_numpy() * trips_per_truck
+
+    segments["annual_km"] = segments["daily_km"] * segments["vehicle_class"].map(OPERATING_DAYS)
+    taxi_life = dict(zip(data.taxi_classes["taxi_class"], data.taxi_classes["lifetime_years"].astype(int), strict=True))
+
+    # Technologies each segment may adopt, and in which years (range limits battery duties).
+    techs: dict[str, list[str]] = {}
+    buy_allowed: list[tuple[str, str, int]] = []
+    lifetime: dict[tuple[str, str], int] = {}
+    for segment_id, row in segments.iterrows():
+        vclass, vtype = row["vehicle_class"], row["vehicle_type"]
+        options = [row["incumbent"], *scenario.technologies.get(vclass, [])]
+        if row["zev_today"] > 0 and "bev" not in options:
+            options.append("bev")
+        techs[segment_id] = options
+        for k in options:
+            life = round(params.scalar("lifetime_years", vtype, k))
+            if vclass == "taxi" and k == row["incumbent"]:
+                life = taxi_life.get(row["location"], life)
+            lifetime[(vtype, k)] = life
+            for t in years:
+                if k in ("bev", "fcev") and k not in scenario.technologies.get(vclass, []):
+                    continue
+                if k in ("bev", "fcev"):
+                    usable = params.at("range_km", t, vtype, k)
+                    if k == "bev" and params.has("summer_range_factor", vtype, k):
+                        usable *= params.at("summer_range_factor", t, vtype, k)
+                    if vclass == "truck" and k == "fcev":
+                        if not flows.at[row["location"], "coverable"]:
+                            continue
+                    elif row["daily_km"] > usable:
+                        continue
+                buy_allowed.append((segment_id, k, t))
+    initial = _initial_stock(data, segments, years, params, taxi_life)
+    for segment_id in segments.index:
+        for k in techs[segment_id]:
+            for t in years:
+                initial.setdefault((segment_id, k, t), 0.0)
+
+    # Per-vehicle coefficients.
+    h2_pathways = params.technologies_of("h2_supply_share")
+    buy_cost: dict[tuple[str, str, int], float] = {}
+    running: dict[tuple[str, str, int], float] = {}
+    ttw: dict[tuple[str, str, int], float] = {}
+    wtw: dict[tuple[str, str, int], float] = {}
+    energy: dict[tuple[str, str, int], float] = {}
+    price_of: dict[tuple[str, str, int], float] = {}
+    for segment_id, row in segments.iterrows():
+        vtype, utility, km_year = row["vehicle_type"], row["utility"], float(row["annual_km"])
+        for k in techs[segment_id]:
+            life = lifetime[(vtype, k)]
+            for i, t in enumerate(years):
+                per_km = params.series("energy_per_km", vtype, k)[i]
+                fuel_price, kg_co2, wtt = _fuel(params, k, vtype, utility, i, h2_pathways)
+                running[(segment_id, k, t)] = km_year * (per_km * fuel_price + params.series("maintenance_hkd_per_km", vtype, k)[i])
+                ttw[(segment_id, k, t)] = km_year * per_km * kg_co2 / 1000.0 if k in ("diesel", "lpg") else 0.0
+                wtw[(segment_id, k, t)] = km_year * per_km * (kg_co2 * (1.0 + wtt)) / 1000.0
+                energy[(segment_id, k, t)] = float(row["daily_km"]) * per_km
+                price = params.series("vehicle_price_hkd", vtype, k)[i]
+                price_of[(segment_id, k, t)] = price
+                crf = capital_recovery_factor(rate, life)
+                buy_cost[(segment_id, k, t)] = price * crf * _annuity_window(years, discount, t, life)
+
+    # Operator's cost gap: lifetime cost of a zero-emission vehicle minus the incumbent's.
+    gap: dict[tuple[str, str, int], float] = {}
+    voluntary: dict[tuple[str, str, int], float] = {}
+    for segment_id, row in segments.iterrows():
+        vtype, utility, km_year = row["vehicle_type"], row["utility"], float(row["annual_km"])
+        inc = row["incumbent"]
+        for k in techs[segment_id]:
+            if k == inc:
+                continue
+            for t in years:
+                tco = {
+                    tech: _operator_tco(params, tech, vtype, utility, km_year, t, lifetime[(vtype, tech)], operator_rate, h2_pathways)
+                    for tech in (k, inc)
+                }
+                gap[(segment_id, k, t)] = tco[k] - tco[inc]
+                share = params.at("voluntary_zev_share", t, vtype, k) if params.has("voluntary_zev_share", vtype, k) else 0.0
+                voluntary[(segment_id, k, t)] = share if gap[(segment_id, k, t)] <= 0 else 0.0
+
+    subsidy_options, programme_caps = _subsidy_options(data, scenario, segments, techs, buy_allowed, gap, price_of)
+    yearly = {t: float(v) for t, v in (scenario.budget.yearly_limit_hkd or {}).items()}
+
+    # Depot charging sites: every depot with buses must have its site row.
+    depot_sites = sites[sites["kind"] == "bus_depot"].dropna(subset=["depot_id"])
+    depot_sites = depot_sites[depot_sites["can_depot_charging"]]
+    bus_depots = set(segments.loc[segments["vehicle_class"] == "bus", "location"])
+    missing = sorted(bus_depots - set(depot_sites["depot_id"]))
+    if missing:
+        raise InputError(
+            f"depot '{missing[0]}' has buses but no bus_depot row with can_depot_charging in candidate_sites.csv",
+            file="candidate_sites.csv",
+            field="depot_id",
+        )
+    depot_sites = depot_sites.drop_duplicates("depot_id").set_index("depot_id", drop=False)
+    public_sites = sites.index[sites["can_public_charging"]].tolist()
+
+    # Taxi zones and the public sites within reach over the road graph.
+    zones = data.taxi_zones.set_index("zone_id", drop=False)
+    zones["node_id"] = [node_of[f"taxi_zone:{z}"] for z in zones.index]
+    zones["segment_id"] = "taxi_" + zones["taxi_class"]
+    taxi_reach_km = params.scalar("taxi_charging_reach_km")
+    pairs = reach_pairs(
+        graph,
+        dict(zip(zones.index, zones["node_id"], strict=True)),
+        dict(zip(public_sites, sites.loc[public_sites, "node_id"], strict=True)),
+        taxi_reach_km,
+    )
+    zone_site_pairs = list(zip(pairs["source"], pairs["target"], strict=True))
+    unreachable = sorted(set(zones.index) - set(pairs["source"]))
+    if unreachable:
+        notes.append(f"taxi zones with no public charging site within {taxi_reach_km:g} km: {', '.join(unreachable)}")
+
+    # Hydrogen consumers: each depot's fuel-cell buses and each truck flow.
+    bus_reach_km = params.scalar("bus_h2_reach_km")
+    depot_nodes = {d: node_of[f"depot:{d}"] for d in sorted(bus_depots)}
+    h2_pairs_depots = reach_pairs(graph, depot_nodes, dict(zip(h2_site_ids, sites.loc[h2_site_ids, "node_id"], strict=True)), bus_reach_km)
+    consumers = [{"consumer": f"depot:{d}", "kind": "depot", "ref": d} for d in sorted(bus_depots)]
+    consumers += [{"consumer": f"flow:{q}", "kind": "flow", "ref": q} for q in flows.index if flows.at[q, "coverable"]]
+    h2_consumers = pd.DataFrame(consumers, columns=["consumer", "kind", "ref"]).set_index("consumer", drop=False)
+    h2_supply_pairs = [(f"depot:{d}", s) for d, s in zip(h2_pairs_depots["source"], h2_pairs_depots["target"], strict=True)]
+    h2_supply_pairs += [(f"flow:{q}", s) for q in flows.index if flows.at[q, "coverable"] for s in flows.at[q, "path_h2_sites"]]
+
+    targets = _targets(data, scenario, segments, years)
+    carbon = dict(zip(years, np.interp(years, sorted(scenario.carbon_price_hkd_per_t), [scenario.carbon_price_hkd_per_t[y] for y in sorted(scenario.carbon_price_hkd_per_t)]), strict=True))
+
+    infrastructure = {
+        name: params.scalar(name)
+        for name in (
+            "depot_charger_kw",
+            "depot_charger_capex_hkd",
+            "depot_buses_per_charger",
+            "depot_charging_window_h",
+            "public_charger_kw",
+            "public_charger_capex_hkd",
+            "public_charger_hours_per_day",
+            "charger_lifetime_years",
+            "charger_kva_per_kw",
+            "grid_upgrade_hkd_per_kva",
+            "grid_upgrade_lead_years",
+            "h2_station_fixed_capex_hkd",
+            "h2_module_kg_day",
+            "h2_module_capex_hkd",
+            "h2_station_max_modules",
+            "h2_station_opex_share",
+            "h2_station_lifetime_years",
+        )
+    }
+    infrastructure["existing_charger_taxi_share"] = scenario.existing_charger_taxi_share
+    charger_life = round(infrastructure["charger_lifetime_years"])
+    station_life = round(infrastructure["h2_station_lifetime_years"])
+    charger_cost: dict[tuple[str, int], float] = {}
+    h2_cost: dict[tuple[str, int], float] = {}
+    grid_cost: dict[int, float] = {}
+    for t in years:
+        window = _annuity_window(years, discount, t, charger_life) * capital_recovery_factor(rate, charger_life)
+        charger_cost[("depot", t)] = infrastructure["depot_charger_capex_hkd"] * window
+        charger_cost[("public", t)] = infrastructure["public_charger_capex_hkd"] * window
+        station_window = _annuity_window(years, discount, t, station_life) * capital_recovery_factor(rate, station_life)
+        h2_cost[("station", t)] = infrastructure["h2_station_fixed_capex_hkd"] * station_window
+        h2_cost[("module", t)] = infrastructure["h2_module_capex_hkd"] * station_window
+        h2_cost[("station_opex", t)] = infrastructure["h2_station_opex_share"] * infrastructure["h2_station_fixed_capex_hkd"] * discount[t]
+        h2_cost[("module_opex", t)] = infrastructure["h2_station_opex_share"] * infrastructure["h2_module_capex_hkd"] * discount[t]
+        grid_cost[t] = infrastructure["grid_upgrade_hkd_per_kva"] * capital_recovery_factor(rate, GRID_ASSET_LIFE_YEARS) * _annuity_window(years, discount, t, GRID_ASSET_LIFE_YEARS)
+
+    emissions = wtw if scenario.abatement_basis == "wtw" else ttw
+    baseline_rows = []
+    baseline_cost = 0.0
+    for segment_id, row in segments.iterrows():
+        inc = row["incumbent"]
+        for t in years:
+            baseline_rows.append(
+                {
+                    "segment_id": segment_id,
+                    "vehicle_class": row["vehicle_class"],
+                    "year": t,
+                    "ttw_t": row["fleet"] * ttw[(segment_id, inc, t)],
+                    "wtw_t": row["fleet"] * wtw[(segment_id, inc, t)],
+                }
+            )
+            baseline_cost += row["fleet"] * running[(segment_id, inc, t)] * discount[t]
+    baseline = pd.DataFrame(baseline_rows)
+
+    return ModelInputs(
+        scenario=scenario,
+        years=years,
+        discount=discount,
+        segments=segments,
+        techs=techs,
+        buy_allowed=buy_allowed,
+        lifetime=lifetime,
+        initial_stock=initial,
+        buy_cost_hkd=buy_cost,
+        running_cost_hkd=running,
+        emissions_t=emissions,
+        emissions_ttw_t=ttw,
+        emissions_wtw_t=wtw,
+        energy_per_day=energy,
+        cost_gap_hkd=gap,
+        voluntary_share=voluntary,
+        subsidy_options=subsidy_options,
+        programme_caps_hkd=programme_caps,
+        budget_hkd=float(scenario.budget.total_hkd),
+        yearly_limit_hkd=yearly,
+        sites=sites,
+        depot_sites=depot_sites,
+        public_sites=public_sites,
+        h2_sites=h2_site_ids,
+        zones=zones,
+        zone_site_pairs=zone_site_pairs,
+        h2_consumers=h2_consumers,
+        h2_supply_pairs=h2_supply_pairs,
+        flows=flows,
+        cover_rows=cover_rows,
+        targets=targets,
+        carbon_price_hkd_per_t=carbon,
+        infrastructure=infrastructure,
+        charger_cost_coef=charger_cost,
+        h2_cost_coef=h2_cost,
+        grid_cost_coef=grid_cost,
+        baseline_emissions=baseline,
+        baseline_cost_hkd=baseline_cost,
+        graph=graph,
+        snaps=snaps,
+        notes=notes,
+    )
+
+
+def _fuel(
+    params: ParameterTable, tech: str, vtype: str, utility: str, i: int, h2_pathways: list[str]
+) -> tuple[float, float, float]:
+    """(price per unit of energy, kg CO2 per unit, well-to-tank uplift) in year index ``i``."""
+    if tech == "diesel":
+        return (
+            params.series("diesel_price_hkd_per_l", vtype)[i],
+            params.series("diesel_kgco2_per_l")[i],
+            params.series("fossil_wtt_uplift")[i],
+        )
+    if tech == "lpg":
+        return (
+            params.series("lpg_price_hkd_per_l", vtype)[i],
+            params.series("lpg_kgco2_per_l")[i],
+            params.series("fossil_wtt_uplift")[i],
+        )
+    if tech == "bev":
+        return (
+            params.series("electricity_price_hkd_per_kwh", vtype, utility)[i],
+            params.series("grid_kgco2_per_kwh", "-", utility)[i],
+            0.0,
+        )
+    if tech == "fcev":
+        intensity = 0.0
+        shares = [params.series("h2_supply_share", "-", p)[i] for p in h2_pathways]
+        total = sum(shares) or 1.0
+        for pathway, share in zip(h2_pathways, shares, strict=True):
+            intensity += share / total * params.series("h2_kgco2_per_kg", "-", pathway)[i]
+        return params.series("hydrogen_price_hkd_per_kg", vtype)[i], intensity, 0.0
+    raise ValueError(f"unknown technology {tech}")
+
+
+def _operator_tco(
+    params: ParameterTable,
+    tech: str,
+    vtype: str,
+    utility: str,
+    km_year: float,
+    year: int,
+    life: int,
+    rate: float,
+    h2_pathways: list[str],
+) -> float:
+    """Operator's present cost of owning one vehicle bought in ``year`` (HK$): price + discounted running costs."""
+    price = params.at("vehicle_price_hkd", year, vtype, tech)
+    total = price
+    for age in range(life):
+        y = year + age
+        per_km = params.at("energy_per_km", y, vtype, tech)
+        if tech == "diesel":
+            fuel = params.at("diesel_price_hkd_per_l", y, vtype)
+        elif tech == "lpg":
+            fuel = params.at("lpg_price_hkd_per_l", y, vtype)
+        elif tech == "bev":
+            fuel = params.at("electricity_price_hkd_per_kwh", y, vtype, utility)
+        else:
+            fuel = params.at("hydrogen_price_hkd_per_kg", y, vtype)
+        maintenance = params.at("maintenance_hkd_per_km", y, vtype, tech)
+        total += km_year * (per_km * fuel + maintenance) / (1.0 + rate) ** (age + 1)
+    return total
+
+
+def _subsidy_options(
+    data: Dataset,
+    scenario: Scenario,
+    segments: pd.DataFrame,
+    techs: dict[str, list[str]],
+    buy_allowed: list[tuple[str, str, int]],
+    gap: dict[tuple[str, str, int], float],
+    price_of: dict[tuple[str, str, int], float],
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Which (programme, segment, technology, year) purchases a programme can induce, and at what HK$ each.
+
+    A programme induces a purchase only if its payment closes the operator's
+    cost gap: gap - payment <= 0. Under the 'fixed' rule it pays
+    min(per-vehicle cap, share cap x price); under 'gap' it pays max(gap, 0).
+    """
+    programmes = data.programmes.copy()
+    unknown = sorted(set(scenario.programmes) - set(programmes["programme_id"]))
+    if unknown:
+        raise InputError(
+            f"unknown programme '{unknown[0]}'; expected one of {', '.join(sorted(set(programmes['programme_id'])))}",
+            field=f"programmes.{unknown[0]}",
+        )
+    caps: dict[str, float] = {}
+    rows = []
+    allowed = set(buy_allowed)
+    for programme_id, group in programmes.groupby("programme_id", sort=True):
+        override = scenario.programmes.get(programme_id)
+        if override is not None and not override.enabled:
+            continue
+        caps[programme_id] = float(
+            override.programme_cap_hkd if override is not None and override.programme_cap_hkd is not None else group["programme_cap_hkd"].iloc[0]
+        )
+        for item in group.itertuples(index=False):
+            per_vehicle = float(item.per_vehicle_cap_hkd)
+            share = float(item.price_share_cap)
+            first, last = int(item.first_year), int(item.last_year)
+            if override is not None:
+                per_vehicle = (override.per_vehicle_cap_hkd or {}).get(item.vehicle_type, per_vehicle)
+                share = override.price_share_cap if override.price_share_cap is not None else share
+                first = override.first_year if override.first_year is not None else first
+                last = override.last_year if override.last_year is not None else last
+            matching = segments.index[segments["vehicle_type"] == item.vehicle_type]
+            for segment_id in matching:
+                if item.technology not in techs[segment_id]:
+                    continue
+                for t in range(first, last + 1):
+                    key = (segment_id, item.technology, t)
+                    if key not in allowed:
+                        continue
+                    payment = min(per_vehicle, share * price_of[key])
+                    if scenario.subsidy_rule == "gap":
+                        payment = min(payment, max(gap[key], 0.0))
+                    if gap[key] - payment > 1e-6 or payment <= 0:
+                        continue
+                    rows.append(
+                        {
+                            "programme_id": programme_id,
+                            "segment_id": segment_id,
+                            "technology": item.technology,
+                            "year": t,
+                            "payment_hkd": payment,
+                        }
+                    )
+    options = pd.DataFrame(rows, columns=["programme_id", "segment_id", "technology", "year", "payment_hkd"])
+    return options, caps
+
+
+def _targets(data: Dataset, scenario: Scenario, segments: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Targets within the horizon as absolute minimum zero-emission vehicles per class and year."""
+    table = data.targets.set_index("target_id", drop=False)
+    unknown = sorted(set(scenario.targets) - set(table.index))
+    if unknown:
+        raise InputError(
+            f"unknown target '{unknown[0]}'; expected one of {', '.join(table.index)}", field=f"targets.{unknown[0]}"
+        )
+    rows = []
+    for target_id, row in table.iterrows():
+        override = scenario.targets.get(target_id)
+        if override is not None and not override.enabled:
+            continue
+        spec = row.to_dict()
+        if override is not None:
+            for key in ("hard", "min_zev", "min_zev_share", "year"):
+                value = getattr(override, key)
+                if value is not None:
+                    spec[key] = value
+        rows.append(spec)
+    for target_id, new in scenario.extra_targets.items():
+        rows.append({"target_id": target_id, **new.model_dump()})
+    out = []
+    for spec in rows:
+        year = int(spec["year"])
+        if year not in years:
+            continue
+        fleet = float(segments.loc[segments["vehicle_class"] == spec["vehicle_class"], "fleet"].sum())
+        minimum = 0.0
+        if spec.get("min_zev") is not None and not (isinstance(spec["min_zev"], float) and math.isnan(spec["min_zev"])):
+            minimum = max(minimum, float(spec["min_zev"]))
+        share = spec.get("min_zev_share")
+        if share is not None and not (isinstance(share, float) and math.isnan(share)):
+            minimum = max(minimum, float(share) * fleet)
+        out.append(
+            {
+                "target_id": spec["target_id"],
+                "vehicle_class": spec["vehicle_class"],
+                "year": year,
+                "min_zev": min(minimum, fleet),
+                "hard": bool(spec["hard"]),
+            }
+        )
+    return pd.DataFrame(out, columns=["target_id", "vehicle_class", "year", "min_zev", "hard"]).set_index("target_id", drop=False)

@@ -1,0 +1,368 @@
+"""Turn a solved model into tidy tables: no Pyomo object leaves this module.
+
+Every table is long-form (one row per entity and year) with units in the
+column names, ready for the app, the CLI and files (CSV, GeoPackage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyomo.environ as pyo
+
+from network.schema import WGS84
+from optimiser.formulation.charging import site_charger_kva
+from optimiser.formulation.hydrogen import existing_h2_kg_day
+from optimiser.formulation.objective import HKD_M, cost_components
+from optimiser.inputs import ModelInputs
+from optimiser.solver import SolveReport
+
+ZEV = ("bev", "fcev")
+
+
+@dataclass
+class PlanResult:
+    """Everything a user reads off one solved scenario (tables in tidy form)."""
+
+    scenario_name: str
+    fingerprint: str
+    report: SolveReport
+    timings_s: dict[str, float]
+    fleet: pd.DataFrame
+    purchases: pd.DataFrame
+    subsidy: pd.DataFrame
+    chargers: pd.DataFrame
+    stations: pd.DataFrame
+    emissions: pd.DataFrame
+    costs: pd.DataFrame
+    truck_coverage: pd.DataFrame
+    taxi_charging: pd.DataFrame
+    targets: pd.DataFrame
+    marginal_values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sites: gpd.GeoDataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    budget_hkd: float = 0.0
+
+    def zev_in_service(self) -> dict[str, dict[int, float]]:
+        """Zero-emission vehicles in service: class -> year -> vehicles."""
+        zev = self.fleet[self.fleet["technology"].isin(ZEV)]
+        table = zev.groupby(["vehicle_class", "year"])["vehicles"].sum()
+        out: dict[str, dict[int, float]] = {}
+        for vclass in ("bus", "taxi", "truck"):
+            years = sorted(self.fleet["year"].unique())
+            out[vclass] = {int(y): round(float(table.get((vclass, y), 0.0)), 1) for y in years}
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Key figures as plain JSON-able values (the CLI's ``--json`` object)."""
+        by_programme = self.subsidy.groupby("programme_id")["subsidy_hkd"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
+        opened = self.stations[self.stations["opened"]] if not self.stations.empty else self.stations
+        first_open = opened.sort_values("year").drop_duplicates("site_id") if not opened.empty else opened
+        stations = [
+            {
+                "site": row.site_id,
+                "name": row.name,
+                "kind": "hydrogen",
+                "year": int(row.year),
+                "capacity": round(float(self.stations.loc[self.stations["site_id"] == row.site_id, "capacity_kg_day"].max()), 1),
+                "capacity_unit": "kg/day",
+            }
+            for row in first_open.itertuples(index=False)
+        ]
+        new_chargers = self.chargers[self.chargers["new_chargers"] > 0]
+        charger_sites = new_chargers.sort_values("year").drop_duplicates(["site_id", "charger_kind"])
+        for row in charger_sites.itertuples(index=False):
+            final = self.chargers[(self.chargers["site_id"] == row.site_id) & (self.chargers["charger_kind"] == row.charger_kind)]
+            stations.append(
+                {
+                    "site": row.site_id,
+                    "name": row.name,
+                    "kind": f"{row.charger_kind}_charging",
+                    "year": int(row.year),
+                    "capacity": round(float(final["new_kw"].max()), 1),
+                    "capacity_unit": "kW",
+                    "chargers": round(float(final["new_chargers"].max())),
+                }
+            )
+        abated = float(self.emissions["abated_t"].sum())
+        subsidy_total = float(self.subsidy["subsidy_hkd"].sum()) if not self.subsidy.empty else 0.0
+        costs = self.costs.groupby("component")["discounted_hkd"].sum()
+        return {
+            "scenario": self.scenario_name,
+            "fingerprint": self.fingerprint,
+            "status": self.report.status,
+            "gap": self.report.gap,
+            "objective": self.report.objective,
+            "best_bound": self.report.best_bound,
+            "budget_hkd": self.budget_hkd,
+            "subsidy_hkd_total": round(subsidy_total, 0),
+            "subsidy_hkd_by_programme": {str(k): round(float(v), 0) for k, v in by_programme.items()},
+            "zev_in_service": self.zev_in_service(),
+            "co2_abated_t": round(abated, 1),
+            "co2_abated_basis": str(self.emissions["basis"].iloc[0]) if not self.emissions.empty else "",
+            "system_cost_hkd": round(float(costs.sum()), 0),
+            "system_cost_hkd_by_component": {str(k): round(float(v), 0) for k, v in costs.items()},
+            "subsidy_hkd_per_t_abated": round(subsidy_total / abated, 1) if abated > 0 else None,
+            "stations": stations,
+            "targets": self.targets.to_dict(orient="records"),
+            "marginal_values": self.marginal_values.to_dict(orient="records") if not self.marginal_values.empty else [],
+            "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+            "notes": self.notes,
+        }
+
+
+def _value(var: Any) -> float:
+    value = pyo.value(var, exception=False)
+    return 0.0 if value is None else float(value)
+
+
+def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveReport, timings_s: dict[str, float]) -> PlanResult:
+    """Read the solved ``model`` into a :class:`PlanResult`."""
+    m = model
+    seg = inputs.segments
+    years = inputs.years
+
+    fleet = pd.DataFrame(
+        [
+            {
+                "segment_id": s,
+                "vehicle_class": seg.at[s, "vehicle_class"],
+                "vehicle_type": seg.at[s, "vehicle_type"],
+                "location": seg.at[s, "location"],
+                "label": seg.at[s, "label"],
+                "technology": k,
+                "year": t,
+                "vehicles": _value(m.stock[s, k, t]),
+            }
+            for (s, k, t) in m.SKT
+        ]
+    )
+
+    subsidised_by: dict[tuple[str, str, int], float] = {}
+    for key in m.O:
+        subsidised_by[(key[1], key[2], key[3])] = subsidised_by.get((key[1], key[2], key[3]), 0.0) + _value(m.subsidised[key])
+    purchases = pd.DataFrame(
+        [
+            {
+                "segment_id": s,
+                "vehicle_class": seg.at[s, "vehicle_class"],
+                "technology": k,
+                "year": t,
+                "bought": _value(m.buy[s, k, t]),
+                "voluntary": _value(m.voluntary[s, k, t]) if (s, k, t) in m.BZ else 0.0,
+                "subsidised": subsidised_by.get((s, k, t), 0.0),
+                "operator_cost_gap_hkd": inputs.cost_gap_hkd.get((s, k, t)),
+            }
+            for (s, k, t) in m.B
+        ]
+    )
+
+    options = inputs.subsidy_options
+    payment = {
+        (p, s, k, int(t)): float(v)
+        for p, s, k, t, v in zip(options["programme_id"], options["segment_id"], options["technology"], options["year"], options["payment_hkd"], strict=True)
+    }
+    subsidy_rows = []
+    for key in m.O:
+        vehicles = _value(m.subsidised[key])
+        if vehicles <= 1e-6:
+            continue
+        subsidy_rows.append(
+            {
+                "programme_id": key[0],
+                "segment_id": key[1],
+                "vehicle_class": seg.at[key[1], "vehicle_class"],
+                "vehicle_type": seg.at[key[1], "vehicle_type"],
+                "technology": key[2],
+                "year": key[3],
+                "vehicles": vehicles,
+                "payment_per_vehicle_hkd": payment[key],
+                "subsidy_hkd": vehicles * payment[key],
+            }
+        )
+    subsidy = pd.DataFrame(
+        subsidy_rows,
+        columns=["programme_id", "segment_id", "vehicle_class", "vehicle_type", "technology", "year", "vehicles", "payment_per_vehicle_hkd", "subsidy_hkd"],
+    )
+
+    chargers = _charger_table(m, inputs)
+    stations = _station_table(m, inputs)
+    emissions = _emission_table(m, inputs)
+    costs = _cost_table(m, inputs)
+
+    coverage_rows = []
+    for q in inputs.flows.index:
+        for t in years:
+            segment = f"truck_{q}"
+            covered = _value(m.refuelled[q, t]) > 0.5 if q in m.Q else False
+            fcev = _value(m.stock[segment, "fcev", t]) if (segment, "fcev", t) in m.SKT else 0.0
+            coverage_rows.append(
+                {
+                    "flow_id": q,
+                    "origin": inputs.flows.at[q, "origin"],
+                    "destination": inputs.flows.at[q, "destination"],
+                    "year": t,
+                    "daily_round_trips": float(inputs.flows.at[q, "daily_round_trips"]),
+                    "one_way_km": float(inputs.flows.at[q, "one_way_km"]),
+                    "coverable": bool(inputs.flows.at[q, "coverable"]),
+                    "refuelled": covered,
+                    "fcev_trucks": fcev,
+                }
+            )
+    truck_coverage = pd.DataFrame(coverage_rows)
+
+    taxi_rows = [
+        {"zone_id": z, "site_id": c, "year": t, "kwh_per_day": _value(m.taxi_energy[z, c, t])}
+        for (z, c) in m.ZC
+        for t in m.T
+    ]
+    taxi_charging = pd.DataFrame(taxi_rows, columns=["zone_id", "site_id", "year", "kwh_per_day"])
+    taxi_charging = taxi_charging[taxi_charging["kwh_per_day"] > 1e-6].reset_index(drop=True)
+
+    target_rows = []
+    for g in m.G:
+        row = inputs.targets.loc[g]
+        short = _value(m.target_short[g])
+        achieved = float(fleet[(fleet["vehicle_class"] == row["vehicle_class"]) & (fleet["year"] == row["year"]) & fleet["technology"].isin(ZEV)]["vehicles"].sum())
+        target_rows.append(
+            {
+                "target_id": g,
+                "vehicle_class": row["vehicle_class"],
+                "year": int(row["year"]),
+                "min_zev": float(row["min_zev"]),
+                "achieved_zev": round(achieved, 1),
+                "short": round(short, 1),
+                "hard": bool(row["hard"]),
+                "met": short <= 0.5,
+            }
+        )
+    targets = pd.DataFrame(target_rows, columns=["target_id", "vehicle_class", "year", "min_zev", "achieved_zev", "short", "hard", "met"])
+
+    sites = inputs.sites
+    site_geo = gpd.GeoDataFrame(
+        sites.drop(columns=[c for c in ("geometry",) if c in sites.columns]).reset_index(drop=True),
+        geometry=gpd.points_from_xy(sites["lon"], sites["lat"]),
+        crs=WGS84,
+    )
+    return PlanResult(
+        scenario_name=inputs.scenario.name,
+        fingerprint=inputs.scenario.fingerprint(),
+        report=report,
+        timings_s=timings_s,
+        fleet=fleet,
+        purchases=purchases,
+        subsidy=subsidy,
+        chargers=chargers,
+        stations=stations,
+        emissions=emissions,
+        costs=costs,
+        truck_coverage=truck_coverage,
+        taxi_charging=taxi_charging,
+        targets=targets,
+        sites=site_geo,
+        notes=list(inputs.notes),
+        budget_hkd=inputs.budget_hkd,
+    )
+
+
+def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
+    infra = inputs.infrastructure
+    lead = round(infra["grid_upgrade_lead_years"])
+    sites = inputs.sites
+    rows = []
+    depot_site = {d: inputs.depot_sites.at[d, "site_id"] for d in m.D}
+    for d in m.D:
+        site = depot_site[d]
+        for t in m.T:
+            count = _value(m.depot_chargers[d, t])
+            rows.append(("depot", site, d, t, count, count * infra["depot_charger_kw"], 0))
+    for c in m.C:
+        for t in m.T:
+            count = _value(m.public_chargers[c, t])
+            rows.append(("public", c, sites.at[c, "depot_id"], t, count, count * infra["public_charger_kw"], int(sites.at[c, "existing_fast_chargers"])))
+    table = pd.DataFrame(rows, columns=["charger_kind", "site_id", "depot_id", "year", "new_chargers", "new_kw", "existing_chargers"])
+    table["new_chargers"] = table["new_chargers"].round()
+    grid = []
+    for i in m.I:
+        for t in m.T:
+            arrived = sum(_value(m.grid_order[i, tau]) for tau in m.T if tau <= t - lead)
+            grid.append(
+                {
+                    "site_id": i,
+                    "year": t,
+                    "kva_needed": _value(site_charger_kva(m, inputs, i, t)),
+                    "grid_headroom_kva": float(sites.at[i, "grid_headroom_kva"]),
+                    "grid_upgrade_ordered_kva": _value(m.grid_order[i, t]),
+                    "grid_upgrade_in_service_kva": arrived,
+                }
+            )
+    table = table.merge(pd.DataFrame(grid), on=["site_id", "year"], how="left")
+    table["name"] = table["site_id"].map(sites["name"])
+    table["kind"] = table["site_id"].map(sites["kind"])
+    table["lon"] = table["site_id"].map(sites["lon"])
+    table["lat"] = table["site_id"].map(sites["lat"])
+    keep = table.groupby(["site_id", "charger_kind"])["new_chargers"].transform("max") > 0
+    return table[keep].reset_index(drop=True)
+
+
+def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
+    infra = inputs.infrastructure
+    sites = inputs.sites
+    sold: dict[tuple[str, int], float] = {}
+    for u, h in m.UH:
+        for t in m.T:
+            sold[(h, t)] = sold.get((h, t), 0.0) + _value(m.h2_supply[u, h, t])
+    rows = []
+    for h in m.H:
+        for t in m.T:
+            built = _value(m.h2_built[h, t]) > 0.5
+            open_ = _value(m.h2_open[h, t]) > 0.5
+            modules = round(_value(m.h2_modules[h, t]))
+            capacity = existing_h2_kg_day(inputs, h, t) + modules * infra["h2_module_kg_day"] if built else 0.0
+            rows.append(
+                {
+                    "site_id": h,
+                    "name": sites.at[h, "name"],
+                    "kind": sites.at[h, "kind"],
+                    "year": t,
+                    "built": built,
+                    "opened": open_,
+                    "existing_or_committed": existing_h2_kg_day(inputs, h, t) > 0,
+                    "modules": modules,
+                    "capacity_kg_day": capacity,
+                    "demand_kg_day": sold.get((h, t), 0.0),
+                    "lon": sites.at[h, "lon"],
+                    "lat": sites.at[h, "lat"],
+                }
+            )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    keep = table.groupby("site_id")["built"].transform("max")
+    return table[keep].reset_index(drop=True)
+
+
+def _emission_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
+    seg = inputs.segments
+    rows: dict[tuple[str, int], dict[str, float]] = {}
+    for (s, k, t) in m.SKT:
+        vehicles = _value(m.stock[s, k, t])
+        entry = rows.setdefault((seg.at[s, "vehicle_class"], t), {"ttw_t": 0.0, "wtw_t": 0.0})
+        entry["ttw_t"] += vehicles * inputs.emissions_ttw_t[(s, k, t)]
+        entry["wtw_t"] += vehicles * inputs.emissions_wtw_t[(s, k, t)]
+    table = pd.DataFrame([{"vehicle_class": c, "year": t, **v} for (c, t), v in rows.items()])
+    base = inputs.baseline_emissions.groupby(["vehicle_class", "year"])[["ttw_t", "wtw_t"]].sum().add_prefix("baseline_").reset_index()
+    table = table.merge(base, on=["vehicle_class", "year"], how="left")
+    basis = inputs.abatement_basis
+    table["abated_t"] = table[f"baseline_{basis}_t"] - table[f"{basis}_t"]
+    table["basis"] = basis
+    return table.sort_values(["vehicle_class", "year"]).reset_index(drop=True)
+
+
+def _cost_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
+    components = cost_components(m, inputs)
+    rows = [{"component": name, "discounted_hkd": _value(expr) * HKD_M} for name, expr in components.items()]
+    return pd.DataFrame(rows)

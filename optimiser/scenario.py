@@ -1,0 +1,317 @@
+"""Scenarios: plain YAML files validated into typed objects.
+
+A scenario file holds only its overrides of the Hong Kong default (the
+defaults below plus the dataset's own tables). ``Scenario`` is frozen, so a
+scenario plus its dataset reproduces a result exactly; ``fingerprint()`` is the
+cache key the app and the sweeps use.
+
+Example::
+
+    schema_version: 1
+    name: double-budget
+    objective: max_abatement
+    budget:
+      total_hkd: 1.5e9
+    prices:
+      hydrogen_hkd_per_kg: {2025: 108, 2030: 40}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from network.errors import InputError
+from network.schema import PARAMETER_NAMES, TECHNOLOGIES, VEHICLE_CLASSES, VEHICLE_TYPES
+
+SCHEMA_VERSION = 1
+MAX_SCENARIO_BYTES = 1_000_000
+MAX_NESTING = 12
+
+#: A value path over years: {year: value}, linear between anchors, flat outside.
+YearPath = dict[int, float]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Years(_Strict):
+    """Planning horizon (inclusive), annual steps."""
+
+    start: int = Field(2025, ge=2000, le=2100)
+    end: int = Field(2045, ge=2000, le=2100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Years:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.end - self.start > 60:
+            raise ValueError("horizon longer than 60 years")
+        return self
+
+
+class Budget(_Strict):
+    """Subsidy budget: total over the horizon and optional limits per year (HK$)."""
+
+    total_hkd: NonNegative = 750e6
+    yearly_limit_hkd: dict[int, NonNegative] | None = None
+
+
+class ProgrammeOverride(_Strict):
+    """Changes to one subsidy programme of the dataset's ``programmes.csv``."""
+
+    enabled: bool = True
+    programme_cap_hkd: NonNegative | None = None
+    #: vehicle_type -> HK$ per vehicle
+    per_vehicle_cap_hkd: dict[str, NonNegative] | None = None
+    price_share_cap: Annotated[float, Field(ge=0, le=1)] | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+
+    @field_validator("per_vehicle_cap_hkd")
+    @classmethod
+    def _known_types(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for key in value or {}:
+            if key not in VEHICLE_TYPES:
+                raise ValueError(f"unknown vehicle type '{key}'; expected one of {', '.join(VEHICLE_TYPES)}")
+        return value
+
+
+class TargetOverride(_Strict):
+    """Changes to one policy target of the dataset's ``targets.csv``."""
+
+    enabled: bool = True
+    hard: bool | None = None
+    min_zev: NonNegative | None = None
+    min_zev_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    year: int | None = None
+
+
+class NewTarget(_Strict):
+    """A target the dataset does not have."""
+
+    vehicle_class: Literal["bus", "taxi", "truck"]
+    year: int
+    min_zev: NonNegative | None = None
+    min_zev_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    hard: bool = False
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> NewTarget:
+        if self.min_zev is None and self.min_zev_share is None:
+            raise ValueError("a target needs min_zev or min_zev_share")
+        return self
+
+
+class Prices(_Strict):
+    """Energy price paths that override ``parameters.csv`` for every utility/vehicle type."""
+
+    electricity_hkd_per_kwh: dict[int, NonNegative] | None = None
+    hydrogen_hkd_per_kg: dict[int, NonNegative] | None = None
+    diesel_hkd_per_l: dict[int, NonNegative] | None = None
+    lpg_hkd_per_l: dict[int, NonNegative] | None = None
+
+
+class ParameterOverride(_Strict):
+    """Override one parameter of ``parameters.csv`` (all its years, or a path)."""
+
+    parameter: str
+    vehicle_type: str = "-"
+    technology: str = "-"
+    value: float | None = None
+    path: dict[int, float] | None = None
+
+    @field_validator("parameter")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in PARAMETER_NAMES:
+            raise ValueError(f"unknown parameter '{value}'; see data/README.md for the list")
+        return value
+
+    @model_validator(mode="after")
+    def _one_value(self) -> ParameterOverride:
+        if (self.value is None) == (self.path is None):
+            raise ValueError("give exactly one of value or path")
+        return self
+
+
+class Solver(_Strict):
+    """HiGHS options: time limit (s), relative MIP gap, threads."""
+
+    time_limit_s: float = Field(120.0, gt=0, le=86_400)
+    mip_rel_gap: float = Field(0.01, ge=0, le=1)
+    threads: int = Field(1, ge=1, le=64)
+
+
+class Scenario(_Strict):
+    """A validated scenario: the Hong Kong default plus overrides.
+
+    Units: HK$ for money, tonnes CO2 for emissions, years as calendar years.
+    """
+
+    schema_version: Literal[1] = 1
+    name: str = "hong-kong-default"
+    description: str = ""
+    #: dataset folder; None means the embedded Hong Kong default (data/hk)
+    dataset: str | None = None
+    graph: Literal["coarse", "fine"] = "coarse"
+    years: Years = Years()
+    objective: Literal["min_cost", "max_abatement"] = "min_cost"
+    #: tonnes counted as abated: tank-to-wheel or well-to-wheel
+    abatement_basis: Literal["wtw", "ttw"] = "wtw"
+    carbon_price_hkd_per_t: dict[int, NonNegative] = Field(default_factory=lambda: {2025: 0.0})
+    budget: Budget = Budget()
+    #: 'fixed': a programme pays min(per-vehicle cap, share x price) per vehicle (the real
+    #: schemes); 'gap': it pays only the operator's cost gap, up to that cap.
+    subsidy_rule: Literal["fixed", "gap"] = "fixed"
+    programmes: dict[str, ProgrammeOverride] = Field(default_factory=dict)
+    targets: dict[str, TargetOverride] = Field(default_factory=dict)
+    extra_targets: dict[str, NewTarget] = Field(default_factory=dict)
+    #: HK$ per vehicle short of a soft target
+    target_penalty_hkd_per_vehicle: NonNegative = 5e6
+    #: zero-emission technologies each vehicle class may adopt
+    technologies: dict[str, list[Literal["bev", "fcev"]]] = Field(
+        default_factory=lambda: {"bus": ["bev", "fcev"], "taxi": ["bev"], "truck": ["fcev"]}
+    )
+    prices: Prices = Prices()
+    parameters: list[ParameterOverride] = Field(default_factory=list)
+    #: share of today's public fast chargers' capacity available to taxis (estimate:
+    #: they are shared with ~149k private EVs, hk-facts §1e)
+    existing_charger_taxi_share: Annotated[float, Field(ge=0, le=1)] = 0.25
+    #: hydrogen stations may be mothballed (closed) to save O&M once built
+    allow_station_closure: bool = True
+    solver: Solver = Solver()
+
+    @field_validator("technologies")
+    @classmethod
+    def _known_classes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key in value:
+            if key not in VEHICLE_CLASSES:
+                raise ValueError(f"unknown vehicle class '{key}'; expected one of {', '.join(VEHICLE_CLASSES)}")
+        return value
+
+    @property
+    def year_list(self) -> list[int]:
+        return list(range(self.years.start, self.years.end + 1))
+
+    def fingerprint(self) -> str:
+        """Stable hash of the resolved scenario (cache key)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def to_yaml(self) -> str:
+        """The resolved scenario as YAML (every field, defaults included)."""
+        import io
+
+        yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False
+        stream = io.StringIO()
+        yaml.dump(self.model_dump(mode="json"), stream)
+        return stream.getvalue()
+
+
+_ = TECHNOLOGIES  # the Literal above spells the zero-emission subset
+
+
+def _depth(node: Any, level: int = 0) -> int:
+    if level > MAX_NESTING:
+        return level
+    if isinstance(node, dict):
+        return max([_depth(v, level + 1) for v in node.values()], default=level + 1)
+    if isinstance(node, list):
+        return max([_depth(v, level + 1) for v in node], default=level + 1)
+    return level
+
+
+def _line_of(node: Any, location: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest key in ``location`` that the YAML tree knows."""
+    line = None
+    for key in location:
+        if isinstance(node, CommentedMap) and key in node:
+            position = node.lc.key(key)
+            line = position[0] + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+            position = node.lc.item(key)
+            line = position[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def scenario_from_mapping(data: dict[str, Any], *, file: str | Path = "<scenario>", tree: Any = None) -> Scenario:
+    """Validate a mapping into a :class:`Scenario`, naming the field (and line) on error."""
+    try:
+        return Scenario.model_validate(_plain(data))
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = tuple(first["loc"])
+        field = ".".join(str(part) for part in location)
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; see data/scenarios/ for examples)"
+        elif first.get("input") is not None and first["type"] not in ("missing",):
+            message = f"{message} (got {first['input']!r})"
+        line = _line_of(tree, location) if tree is not None else None
+        where = f"{file}, line {line}" if line else str(file)
+        raise InputError(message, file=where, field=field) from None
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Read a scenario YAML file (safe loading only) into a validated :class:`Scenario`.
+
+    ``None`` gives the Hong Kong default. Errors name the file, line and field.
+    """
+    if path is None:
+        return Scenario()
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("scenario file not found", file=path)
+    size = path.stat().st_size
+    if size > MAX_SCENARIO_BYTES:
+        raise InputError(f"scenario file is {size} bytes; the limit is {MAX_SCENARIO_BYTES}", file=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text; save the scenario as UTF-8", file=path) from None
+    return scenario_from_yaml(text, file=path)
+
+
+def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:
+    """Parse YAML text (round-trip loader for line numbers; no object construction)."""
+    yaml = YAML(typ="rt")
+    try:
+        tree = yaml.load(text)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{file}, line {mark.line + 1}" if mark is not None else str(file)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"not valid YAML: {problem}", file=where) from None
+    if tree is None:
+        tree = CommentedMap()
+    if not isinstance(tree, dict):
+        raise InputError(
+            f"expected a mapping of scenario keys at the top level, got a {'list' if isinstance(tree, list) else 'single value'}",
+            file=file,
+        )
+    if _depth(tree) > MAX_NESTING:
+        raise InputError(f"nested deeper than {MAX_NESTING} levels", file=file)
+    return scenario_from_mapping(tree, file=file, tree=tree)

@@ -1,0 +1,265 @@
+"""Tiny hand-built datasets for tests whose optimum can be worked out by hand.
+
+A three-node line in Kowloon (A - B - C, 10 km per edge), one depot at A,
+one taxi zone at B, one truck flow A <-> C, and candidate sites at A, B, C.
+Every price and factor is a round number so the docstrings of the tests can
+state the optimum in a few lines of arithmetic. Nothing here is real data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from network.loaders import Dataset
+from network.schema import TABLES, WGS84, validate_table
+
+SRC = {"source": "test fixture (hand-made)", "status": "estimate"}
+
+#: Three nodes roughly 10 km apart in a line (their metric distance is not used:
+#: edge lengths are given explicitly).
+NODES = [("A", 114.10, 22.33), ("B", 114.19, 22.33), ("C", 114.28, 22.33)]
+
+BASE_PARAMETERS: dict[tuple[str, str, str], float] = {
+    ("vehicle_price_hkd", "bus_double", "diesel"): 3_000_000,
+    ("vehicle_price_hkd", "bus_double", "bev"): 4_000_000,
+    ("vehicle_price_hkd", "bus_double", "fcev"): 6_000_000,
+    ("vehicle_price_hkd", "taxi", "lpg"): 250_000,
+    ("vehicle_price_hkd", "taxi", "bev"): 300_000,
+    ("vehicle_price_hkd", "truck", "diesel"): 1_500_000,
+    ("vehicle_price_hkd", "truck", "fcev"): 3_000_000,
+    ("energy_per_km", "bus_double", "diesel"): 0.5,
+    ("energy_per_km", "bus_double", "bev"): 1.5,
+    ("energy_per_km", "bus_double", "fcev"): 0.1,
+    ("energy_per_km", "taxi", "lpg"): 0.1,
+    ("energy_per_km", "taxi", "bev"): 0.2,
+    ("energy_per_km", "truck", "diesel"): 0.4,
+    ("energy_per_km", "truck", "fcev"): 0.1,
+    ("maintenance_hkd_per_km", "-", "-"): 0.0,
+    ("lifetime_years", "-", "-"): 18,
+    ("lifetime_years", "taxi", "-"): 10,
+    ("lifetime_years", "truck", "-"): 15,
+    ("range_km", "bus_double", "bev"): 300,
+    ("range_km", "bus_double", "fcev"): 400,
+    ("range_km", "taxi", "bev"): 400,
+    ("range_km", "truck", "fcev"): 400,
+    ("summer_range_factor", "-", "bev"): 1.0,
+    ("voluntary_zev_share", "-", "-"): 0.0,
+    ("diesel_price_hkd_per_l", "-", "-"): 10.0,
+    ("lpg_price_hkd_per_l", "-", "-"): 4.0,
+    ("electricity_price_hkd_per_kwh", "-", "clp"): 1.0,
+    ("electricity_price_hkd_per_kwh", "-", "hke"): 1.5,
+    ("hydrogen_price_hkd_per_kg", "-", "-"): 50.0,
+    ("diesel_kgco2_per_l", "-", "-"): 2.0,
+    ("lpg_kgco2_per_l", "-", "-"): 1.5,
+    ("fossil_wtt_uplift", "-", "-"): 0.0,
+    ("grid_kgco2_per_kwh", "-", "clp"): 0.0,
+    ("grid_kgco2_per_kwh", "-", "hke"): 0.0,
+    ("h2_kgco2_per_kg", "-", "green"): 0.0,
+    ("h2_supply_share", "-", "green"): 1.0,
+    ("depot_charger_kw", "-", "-"): 100,
+    ("depot_charger_capex_hkd", "-", "-"): 100_000,
+    ("depot_buses_per_charger", "-", "-"): 2,
+    ("depot_charging_window_h", "-", "-"): 5,
+    ("public_charger_kw", "-", "-"): 100,
+    ("public_charger_capex_hkd", "-", "-"): 100_000,
+    ("public_charger_hours_per_day", "-", "-"): 10,
+    ("charger_lifetime_years", "-", "-"): 10,
+    ("charger_kva_per_kw", "-", "-"): 1.0,
+    ("grid_upgrade_hkd_per_kva", "-", "-"): 1_000,
+    ("grid_upgrade_lead_years", "-", "-"): 1,
+    ("h2_station_fixed_capex_hkd", "-", "-"): 10_000_000,
+    ("h2_module_kg_day", "-", "-"): 500,
+    ("h2_module_capex_hkd", "-", "-"): 5_000_000,
+    ("h2_station_max_modules", "-", "-"): 2,
+    ("h2_station_opex_share", "-", "-"): 0.0,
+    ("h2_station_lifetime_years", "-", "-"): 20,
+    ("bus_h2_reach_km", "-", "-"): 15,
+    ("taxi_charging_reach_km", "-", "-"): 5,
+    ("discount_rate", "-", "-"): 0.0,
+    ("operator_discount_rate", "-", "-"): 0.0,
+}
+
+
+def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    spec = TABLES[name]
+    frame = pd.DataFrame([{**SRC, **row} for row in rows])
+    frame = validate_table(frame.astype(str).replace({"None": ""}), spec, file=f"tiny/{spec.file}")
+    if spec.has_lonlat:
+        return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84)
+    return frame
+
+
+def site(site_id: str, node: int, kind: str, **values: Any) -> dict[str, Any]:
+    """A candidate-site row at node index ``node`` with nothing allowed unless given."""
+    _, lon, lat = NODES[node]
+    row = {
+        "site_id": site_id,
+        "name": site_id,
+        "kind": kind,
+        "lon": lon,
+        "lat": lat,
+        "depot_id": None,
+        "utility": "clp",
+        "can_depot_charging": False,
+        "can_public_charging": False,
+        "can_hydrogen": False,
+        "max_chargers": 0,
+        "grid_headroom_kva": 0,
+        "existing_fast_chargers": 0,
+        "existing_h2_kg_day": 0,
+        "planned_h2_kg_day": 0,
+        "planned_h2_year": None,
+        "area_m2": None,
+    }
+    row.update(values)
+    return row
+
+
+def tiny_dataset(
+    *,
+    buses: int = 10,
+    bus_ages: dict[int, float] | None = None,
+    bus_daily_km: float = 200.0,
+    taxis: int = 0,
+    taxi_daily_km: float = 400.0,
+    trucks: float = 0.0,
+    sites: list[dict[str, Any]] | None = None,
+    parameters: dict[tuple[str, str, str], float] | None = None,
+    programmes: list[dict[str, Any]] | None = None,
+    targets: list[dict[str, Any]] | None = None,
+    edge_km: float = 10.0,
+) -> Dataset:
+    """Build the tiny dataset; every argument changes one thing of the base case."""
+    params = {**BASE_PARAMETERS, **(parameters or {})}
+    nodes = _frame("nodes", [{"node_id": n, "lon": lon, "lat": lat, "name": n, "n_stops": 1} for n, lon, lat in NODES])
+    edges = _frame(
+        "edges",
+        [
+            {"from_node": "A", "to_node": "B", "length_m": edge_km * 1000, "bus_trips_per_day": 100},
+            {"from_node": "B", "to_node": "C", "length_m": edge_km * 1000, "bus_trips_per_day": 100},
+        ],
+    )
+    depots = _frame(
+        "depots",
+        [
+            {
+                "depot_id": "D1",
+                "operator": "kmb",
+                "name": "Depot one",
+                "lon": NODES[0][1],
+                "lat": NODES[0][2],
+                "utility": "clp",
+                "buses_allocated": buses,
+                "parking_spaces": 100,
+                "grid_headroom_kva": 0,
+            }
+        ],
+    )
+    ages = bus_ages if bus_ages is not None else {17: float(buses)}
+    bus_segments = _frame(
+        "bus_segments",
+        [
+            {
+                "segment_id": "D1_dd",
+                "depot_id": "D1",
+                "vehicle_type": "bus_double",
+                "duty_band": "le200",
+                "buses": buses,
+                "daily_km": bus_daily_km,
+                "zev_today": 0,
+            }
+        ],
+    )
+    bus_age_profile = _frame(
+        "bus_age_profile", [{"segment_id": "D1_dd", "age_years": a, "buses": n} for a, n in sorted(ages.items())]
+    )
+    bus_routes = _frame(
+        "bus_routes",
+        [
+            {
+                "route_id": "R1",
+                "operator": "kmb",
+                "route": "1",
+                "depot_id": "D1",
+                "length_km": 20,
+                "trips_per_day": 100,
+                "buses_required": buses,
+                "daily_km_per_bus": bus_daily_km,
+            }
+        ],
+    )
+    taxi_classes = _frame(
+        "taxi_classes",
+        [{"taxi_class": "urban", "taxis": taxis, "daily_km": taxi_daily_km, "zev_today": 0, "lifetime_years": 10}],
+    )
+    taxi_zones = _frame(
+        "taxi_zones",
+        [
+            {
+                "zone_id": "Z1",
+                "name": "Zone one",
+                "taxi_class": "urban",
+                "lon": NODES[1][1],
+                "lat": NODES[1][2],
+                "taxi_share": 1.0,
+                "fast_charge_kwh_per_taxi_day": 50.0,
+            }
+        ],
+    )
+    truck_places = _frame(
+        "truck_places",
+        [
+            {"place_id": "PA", "name": "Port A", "kind": "container_terminal", "lon": NODES[0][1], "lat": NODES[0][2]},
+            {"place_id": "PC", "name": "Border C", "kind": "boundary_crossing", "lon": NODES[2][1], "lat": NODES[2][2]},
+        ],
+    )
+    truck_flows = _frame(
+        "truck_flows",
+        [{"flow_id": "F1", "origin": "PA", "destination": "PC", "daily_round_trips": max(trucks, 1.0), "trucks": trucks}],
+    )
+    site_rows = sites if sites is not None else [
+        site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
+    ]
+    candidate_sites = _frame("candidate_sites", site_rows)
+    parameter_rows = [
+        {"parameter": n, "vehicle_type": v, "technology": k, "year": 2025, "value": value, "unit": "-"}
+        for (n, v, k), value in params.items()
+    ]
+    parameters_frame = _frame("parameters", parameter_rows)
+    programme_rows = programmes if programmes is not None else [
+        {
+            "programme_id": "e_bus",
+            "name": "e-bus",
+            "vehicle_type": "bus_double",
+            "technology": "bev",
+            "per_vehicle_cap_hkd": 0,
+            "price_share_cap": 0,
+            "programme_cap_hkd": 0,
+            "first_year": 2025,
+            "last_year": 2025,
+        }
+    ]
+    target_rows = targets if targets is not None else [
+        {"target_id": "none", "vehicle_class": "bus", "year": 2100, "min_zev": 0, "min_zev_share": None, "hard": False}
+    ]
+    return Dataset(
+        path=Path("tiny"),
+        nodes=nodes,
+        edges=edges,
+        depots=depots,
+        bus_routes=bus_routes,
+        bus_segments=bus_segments,
+        bus_age_profile=bus_age_profile,
+        taxi_classes=taxi_classes,
+        taxi_zones=taxi_zones,
+        truck_places=truck_places,
+        truck_flows=truck_flows,
+        candidate_sites=candidate_sites,
+        parameters=parameters_frame,
+        programmes=_frame("programmes", programme_rows),
+        targets=_frame("targets", target_rows),
+    )
