@@ -299,7 +299,8 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
                     "grid_upgrade_in_service_kva": arrived,
                 }
             )
-    table = table.merge(pd.DataFrame(grid), on=["site_id", "year"], how="left")
+    grid_columns = ["site_id", "year", "kva_needed", "grid_headroom_kva", "grid_upgrade_ordered_kva", "grid_upgrade_in_service_kva"]
+    table = table.merge(pd.DataFrame(grid, columns=grid_columns), on=["site_id", "year"], how="left")
     table["name"] = table["site_id"].map(sites["name"])
     table["kind"] = table["site_id"].map(sites["kind"])
     table["lon"] = table["site_id"].map(sites["lon"])
@@ -338,10 +339,11 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
                     "lat": sites.at[h, "lat"],
                 }
             )
-    table = pd.DataFrame(rows)
+    columns = ["site_id", "name", "kind", "year", "built", "opened", "existing_or_committed", "modules", "capacity_kg_day", "demand_kg_day", "lon", "lat"]
+    table = pd.DataFrame(rows, columns=columns)
     if table.empty:
         return table
-    keep = table.groupby("site_id")["built"].transform("max")
+    keep = table.groupby("site_id")["built"].transform("max").astype(bool)
     return table[keep].reset_index(drop=True)
 
 

@@ -1,0 +1,255 @@
+"""One tiny instance per constraint family, with its optimum worked out by hand.
+
+All instances use ``tests/tiny.py``: a line A - B - C with 10 km edges, a depot
+at A, zero discount rate, round prices. Costs are annuitised: at 0 % a
+vehicle of life L costs price / L for each year it serves inside the horizon.
+Diesel bus: 200 km/day x 365 x 0.5 L x HK$10 = HK$365,000 a year; battery
+bus: 200 x 365 x 1.5 kWh x HK$1 = HK$109,500 a year.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from network.errors import InfeasibleError
+from optimiser.frlm import is_refuelled, round_trip_paths
+from optimiser.inputs import prepare_inputs
+from optimiser.plan import plan
+from optimiser.scenario import Scenario
+from tests.tiny import site, tiny_dataset
+
+EXACT = {"time_limit_s": 60, "mip_rel_gap": 1e-9, "threads": 1}
+
+
+def scenario(**fields: object) -> Scenario:
+    base = {
+        "years": {"start": 2025, "end": 2027},
+        "technologies": {"bus": ["bev"], "taxi": ["bev"], "truck": ["fcev"]},
+        "solver": EXACT,
+    }
+    base.update(fields)
+    return Scenario.model_validate(base)
+
+
+def zev(result, vehicle_class: str, year: int) -> float:
+    fleet = result.fleet
+    chosen = (fleet["vehicle_class"] == vehicle_class) & (fleet["year"] == year) & fleet["technology"].isin(["bev", "fcev"])
+    return float(fleet.loc[chosen, "vehicles"].sum())
+
+
+def test_stock_flow_replaces_retirements_with_incumbents() -> None:
+    """10 diesel buses aged 17 retire in 2026 (18-year life); nothing else may be bought.
+
+    Optimum: buy 10 diesel in 2026. Vehicle cost = 10 x 3.0m / 18 x 2 years (2026, 2027)
+    = HK$3,333,333; running = 10 x 365,000 x 3 years = HK$10,950,000.
+    """
+    result = plan(scenario(technologies={"bus": [], "taxi": [], "truck": []}), tiny_dataset(), marginals=False)
+    bought = result.purchases.set_index(["technology", "year"])["bought"]
+    assert bought[("diesel", 2025)] == pytest.approx(0.0, abs=1e-6)
+    assert bought[("diesel", 2026)] == pytest.approx(10.0)
+    costs = result.costs.set_index("component")["discounted_hkd"]
+    assert costs["vehicles"] == pytest.approx(10 * 3e6 / 18 * 2)
+    assert costs["energy_and_maintenance"] == pytest.approx(10 * 365_000 * 3)
+
+
+def test_voluntary_uptake_ceiling_and_depot_chargers() -> None:
+    """Operators would buy battery buses (their lifetime cost is lower) but only up to
+    a voluntary share of 0.5 of purchases.
+
+    2026: 10 purchases -> 5 battery buses. Each needs 200 km x 1.5 = 300 kWh a night;
+    a 100 kW charger over a 5 h window gives 500 kWh -> 1,500 / 500 = 3 chargers, and
+    sharing (2 buses per charger) needs 2.5 -> 3. Battery buses are cheaper per year
+    (4.0m/18 + 109,500 = 331,722 vs 3.0m/18 + 365,000 = 531,667) so the ceiling binds.
+    """
+    data = tiny_dataset(parameters={("voluntary_zev_share", "-", "-"): 0.5})
+    result = plan(scenario(), data, marginals=False)
+    assert zev(result, "bus", 2025) == pytest.approx(0.0, abs=1e-6)
+    assert zev(result, "bus", 2026) == pytest.approx(5.0)
+    depot = result.chargers[(result.chargers["charger_kind"] == "depot") & (result.chargers["year"] == 2026)]
+    assert depot["new_chargers"].sum() == 3
+
+
+def test_depot_space_caps_battery_buses() -> None:
+    """With room for only 2 chargers: energy 2 x 500 = 1,000 kWh -> 1,000/300 = 3.33 buses;
+    sharing 2 x 2 = 4 buses. The tighter bound is energy: 3.333 battery buses."""
+    data = tiny_dataset(
+        parameters={("voluntary_zev_share", "-", "-"): 1.0},
+        sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=2, grid_headroom_kva=10_000)],
+    )
+    result = plan(scenario(), data, marginals=False)
+    assert zev(result, "bus", 2026) == pytest.approx(1000 / 300)
+
+
+def test_grid_lead_time_delays_battery_buses() -> None:
+    """No spare connection and a 2-year lead time: an upgrade ordered in 2025 serves from 2027.
+
+    5 buses retire in 2026 and 5 in 2027 (ages 17 and 16). In 2026 battery buses cannot
+    charge, so 5 diesel; in 2027 5 battery buses need 3 chargers x 100 kW = 300 kVA,
+    ordered in 2025.
+    """
+    data = tiny_dataset(
+        bus_ages={17: 5.0, 16: 5.0},
+        parameters={("voluntary_zev_share", "-", "-"): 1.0, ("grid_upgrade_lead_years", "-", "-"): 2},
+        sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=0)],
+    )
+    result = plan(scenario(years={"start": 2025, "end": 2028}), data, marginals=False)
+    assert zev(result, "bus", 2026) == pytest.approx(0.0, abs=1e-6)
+    assert zev(result, "bus", 2027) == pytest.approx(5.0)
+    grid = result.chargers[result.chargers["charger_kind"] == "depot"].set_index("year")
+    assert grid.loc[2025, "grid_upgrade_ordered_kva"] == pytest.approx(300.0)
+    assert grid.loc[2027, "kva_needed"] <= grid.loc[2027, "grid_upgrade_in_service_kva"] + 1e-6
+
+
+def _bus_subsidy_data(programme_cap_hkd: float) -> object:
+    """Battery bus at HK$12m: operator gap = (12m + 18 x 109,500) - (3m + 18 x 365,000) = 4.401m.
+    The programme pays min(5m cap, 50 % x 12m) = 5m >= gap, so it induces purchases."""
+    return tiny_dataset(
+        parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
+        programmes=[
+            {
+                "programme_id": "e_bus",
+                "name": "e-bus",
+                "vehicle_type": "bus_double",
+                "technology": "bev",
+                "per_vehicle_cap_hkd": 5_000_000,
+                "price_share_cap": 0.5,
+                "programme_cap_hkd": programme_cap_hkd,
+                "first_year": 2025,
+                "last_year": 2027,
+            }
+        ],
+    )
+
+
+def test_subsidy_budget_buys_abatement_and_its_marginal_value() -> None:
+    """Most abatement with a HK$20m budget: 20m / 5m = 4 subsidised battery buses in 2026.
+
+    Each saves 200 km x 365 x 0.5 L x 2 kg = 73 t a year (grid is zero-carbon here), for
+    2026 and 2027: 4 x 73 x 2 = 584 t. One more HK$1m buys 0.2 bus -> 0.2 x 146 = 29.2 t
+    (chargers fixed at 3 still have room for a 5th bus).
+    """
+    result = plan(scenario(objective="max_abatement", budget={"total_hkd": 20e6}), _bus_subsidy_data(1e9))
+    assert result.subsidy["vehicles"].sum() == pytest.approx(4.0)
+    assert result.subsidy["subsidy_hkd"].sum() == pytest.approx(20e6)
+    assert result.emissions["abated_t"].sum() == pytest.approx(584.0)
+    marginal = result.marginal_values.set_index("name")["value"]
+    assert marginal["budget"] == pytest.approx(29.2, rel=1e-3)
+
+
+def test_programme_cap_binds_before_budget() -> None:
+    """A HK$15m programme cap under a HK$750m budget: 3 buses; the budget stays unspent."""
+    result = plan(scenario(objective="max_abatement"), _bus_subsidy_data(15e6), marginals=False)
+    assert result.subsidy["vehicles"].sum() == pytest.approx(3.0)
+    assert result.summary()["subsidy_hkd_total"] == pytest.approx(15e6)
+
+
+def test_subsidy_that_cannot_close_the_gap_buys_nothing() -> None:
+    """Raise the battery bus to HK$20m: gap = 12.4m > 5m payment, so no purchase is induced."""
+    data = _bus_subsidy_data(1e9)
+    data.parameters.loc[
+        (data.parameters["parameter"] == "vehicle_price_hkd") & (data.parameters["technology"] == "bev"), "value"
+    ] = 20_000_000
+    result = plan(scenario(objective="max_abatement"), data, marginals=False)
+    assert result.subsidy.empty
+    assert zev(result, "bus", 2027) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_taxi_charging_uses_sites_within_road_reach_only() -> None:
+    """100 taxis, 10 retire each year; e-taxis are cheaper so all 10 replacements in 2026 go
+    electric (voluntary share 1). They need 10 x 50 = 500 kWh/day in zone Z1 (at B). A site
+    at C has free existing chargers but is 10 km away by road (reach 5 km): the plan must
+    build 1 charger (100 kW x 10 h = 1,000 kWh/day) at B instead.
+    """
+    data = tiny_dataset(
+        buses=0,
+        taxis=100,
+        parameters={("voluntary_zev_share", "-", "-"): 1.0},
+        sites=[
+            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
+            site("S_C", 2, "car_park", can_public_charging=True, max_chargers=20, existing_fast_chargers=10, grid_headroom_kva=1_000),
+        ],
+    )
+    result = plan(scenario(years={"start": 2025, "end": 2026}, technologies={"bus": [], "taxi": ["bev"], "truck": []}), data, marginals=False)
+    assert zev(result, "taxi", 2026) == pytest.approx(10.0)
+    public = result.chargers[(result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2026)].set_index("site_id")
+    assert public.loc["S_B", "new_chargers"] == 1
+    assert "S_C" not in public.index or public.loc["S_C", "new_chargers"] == 0
+    served = result.taxi_charging[result.taxi_charging["year"] == 2026]
+    assert set(served["site_id"]) == {"S_B"}
+    assert served["kwh_per_day"].sum() == pytest.approx(500.0)
+
+
+def _truck_data(range_km: float) -> object:
+    """10 trucks on A <-> C (20 km each way); fuel-cell trucks cost the same as diesel and run
+    cheaper, so operators convert voluntarily wherever they can refuel."""
+    return tiny_dataset(
+        buses=0,
+        trucks=10,
+        parameters={
+            ("voluntary_zev_share", "-", "-"): 1.0,
+            ("vehicle_price_hkd", "truck", "fcev"): 1_500_000,
+            ("range_km", "truck", "fcev"): range_km,
+            ("hydrogen_price_hkd_per_kg", "-", "-"): 10.0,
+        },
+        sites=[site(f"H_{n}", i, "petrol_station", can_hydrogen=True) for i, n in enumerate("ABC")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("range_km", "expected_sites"),
+    [
+        # R = 25: a station at B leaves cycles B-C-B and B-A-B of 20 km <= 25; A or C alone
+        # leaves a 40 km lap > 25. Exactly {B}.
+        (25.0, {"H_B"}),
+        # R = 15: any gap of 20 km is too long; only stations at A, B and C (gaps 10 km) work.
+        (15.0, {"H_A", "H_B", "H_C"}),
+    ],
+)
+def test_flow_refuelling_opens_the_stations_the_range_needs(range_km: float, expected_sites: set[str]) -> None:
+    sc = scenario(objective="max_abatement", technologies={"bus": [], "taxi": [], "truck": ["fcev"]}, years={"start": 2025, "end": 2026})
+    data = _truck_data(range_km)
+    result = plan(sc, data, marginals=False)
+    opened = set(result.stations[result.stations["opened"] & (result.stations["year"] == 2026)]["site_id"])
+    assert opened == expected_sites
+    assert zev(result, "truck", 2026) > 0
+    # Independent check: the opened stations really refuel the round trip.
+    inputs = prepare_inputs(sc, data)
+    path = round_trip_paths(inputs.graph, inputs.flows.assign(origin=inputs.flows["origin_node"], destination=inputs.flows["destination_node"])[["flow_id", "origin", "destination"]], weight="length_m", km_per_unit=0.001)["F1"]
+    nodes = {inputs.sites.at[s, "node_id"] for s in opened}
+    assert is_refuelled(path.nodes, path.cum_km, nodes, range_km)
+    # Hydrogen sold never exceeds capacity.
+    assert (result.stations["demand_kg_day"] <= result.stations["capacity_kg_day"] + 1e-6).all()
+
+
+def test_hard_target_out_of_reach_is_diagnosed() -> None:
+    """A hard target of 8 battery buses in 2026 with no voluntary uptake and no subsidy
+    cannot be met: the diagnosis names the target and the shortfall (8 vehicles)."""
+    data = tiny_dataset(
+        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": True}]
+    )
+    with pytest.raises(InfeasibleError) as raised:
+        plan(scenario(), data, marginals=False)
+    text = " ".join(raised.value.diagnosis)
+    assert "ebus_2026" in text
+    assert "8.0" in text
+
+
+def test_soft_target_pays_its_penalty() -> None:
+    """The same target made soft: 8 vehicles short x HK$5m penalty = HK$40m in the objective
+    on top of the cost without the target."""
+    free = plan(scenario(), tiny_dataset(), marginals=False)
+    data = tiny_dataset(
+        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}]
+    )
+    soft = plan(scenario(), data, marginals=False)
+    assert soft.targets.set_index("target_id").loc["ebus_2026", "short"] == pytest.approx(8.0)
+    assert soft.report.objective - free.report.objective == pytest.approx(40.0)  # HK$ million
+
+
+def test_same_scenario_same_result() -> None:
+    data = tiny_dataset(parameters={("voluntary_zev_share", "-", "-"): 0.5})
+    first = plan(scenario(), data).summary()
+    second = plan(scenario(), data).summary()
+    first.pop("timings_s")
+    second.pop("timings_s")
+    assert first == second
