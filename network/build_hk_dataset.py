@@ -1,0 +1,701 @@
+"""Build the derived Hong Kong tables from the HK Bus Crawling route file.
+
+Usage::
+
+    python -m network.build_hk_dataset --source PATH/routeFareList.min.json --out data/hk
+
+Reads ``routeFareList.min.json`` (DATA.GOV.HK franchised-bus routes, stops and
+headways compiled by HK Bus Crawling) and the hand-curated ``depots.csv`` in the
+output folder, and writes:
+
+* ``nodes.csv`` / ``edges.csv``: the coarse road graph (stop clusters of at most
+  ``COARSE_DIAMETER_M`` across, a few hundred nodes);
+* ``nodes_fine.csv`` / ``edges_fine.csv``: the fine graph (clusters of at most
+  ``FINE_DIAMETER_M``, about 1,000+ nodes);
+* ``bus_routes.csv``: route variants per operator with length, weekday trips,
+  buses required, daily km per bus and assigned depot;
+* ``bus_segments.csv``: buses per depot x deck type x duty band, scaled so each
+  depot matches its ``buses_allocated``;
+* ``bus_age_profile.csv``: an estimated age profile per segment.
+
+Everything is deterministic: iteration is sorted, clustering is a fixed
+(complete-linkage) hierarchy, and numbers are rounded to fixed decimals, so a
+rebuild from the same source file reproduces the committed tables byte for byte.
+
+Metric work is done in the Hong Kong 1980 Grid (EPSG:2326, metres); stored
+coordinates are WGS84 rounded to 6 decimals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from scipy.cluster.hierarchy import fcluster, linkage
+
+ATTRIBUTION = (
+    "Source: DATA.GOV.HK (Transport Department; KMB/LWB, Citybus, NLB), "
+    "compiled by HK Bus Crawling@2021"
+)
+
+#: Largest distance between two stop groups of one node (complete linkage), metres.
+#: Chosen so the graphs land in the target size ranges (coarse ~200-400, fine ~1,000+).
+COARSE_DIAMETER_M = 1500.0
+FINE_DIAMETER_M = 400.0
+
+#: Road distance per straight-line metre between consecutive stops. Estimate: straight
+#: stop-to-stop lines miss road curvature and cut across hills and water on expressway
+#: sections without stops (Lion Rock Tunnel, Tsing Ma, harbour tunnels); 1.2 brings
+#: well-known trips (TST-Sha Tin 11.5 km, Central-Chai Wan ~10 km by road) to
+#: road/straight ratios of ~1.2-1.3, in line with published urban circuity of 1.2-1.4.
+ROAD_CIRCUITY = 1.2
+
+#: Weekday used for trips: Wednesday. ``freq`` keys are TD GTFS service ids whose
+#: value is a day bitmask (bit 0 Monday ... bit 4 Friday, bit 5 Saturday, bit 6 Sunday,
+#: bit 7 public holiday): 287 Mon-Fri, 31 Mon-Fri, 319 Mon-Sat, 511 daily, 271 Mon-Thu
+#: contain Wednesday; 288 Sat, 448 Sun/holiday, 480 weekend, 272 Fri do not.
+WEEKDAY_BIT = 1 << 2
+WEEKDAY_LABEL = (
+    "Wednesday (GTFS service ids whose day bitmask has bit 2 set: 31, 271, 287, 319, 511)"
+)
+
+#: Terminal layover per one-way trip (minutes): max(LAYOVER_MIN, LAYOVER_SHARE x running time).
+#: Estimate: HK termini schedule ~8-15 min recovery.
+LAYOVER_MIN = 8.0
+LAYOVER_SHARE = 0.15
+#: Running speed used when a variant has no journey time (km/h), estimate.
+FALLBACK_SPEED_KMH = 18.0
+
+#: Licensed buses per operator at end-2024 (TD "Hong Kong: The Facts - Transport", V;
+#: NLB from TD Annual Transport Digest 2021, V old).
+OPERATOR_BUSES = {"kmb": 3895, "ctb": 1326 + 226, "lwb": 281, "nlb": 150}
+#: Km per bus per day by operator (TD monthly data via webb-site, Feb 2019, V): KMB 191;
+#: Citybus franchise 1 175 (HK 182 and NWFB 167 averaged, D); Citybus Lantau 373; LWB 364;
+#: NLB 189. Timetable km (straight stop-to-stop lines, weekday peak buses) understate road
+#: km, so each route's daily km is scaled by one factor per group to match these averages.
+OPERATOR_DAILY_KM = {"kmb": 191.0, "ctb": 175.0, "ctb_lantau": 373.0, "lwb": 364.0, "nlb": 189.0}
+#: Share of single-deck buses per operator. NLB 92/150 (TD ATD 2021, V); others estimates.
+SINGLE_DECK_SHARE = {"kmb": 0.04, "ctb": 0.08, "lwb": 0.0, "nlb": 92 / 150}
+#: Zero-emission buses in service (2025 base year). KMB 82 e-buses at Dec 2024 (V);
+#: Citybus ~12 battery buses + 1 hydrogen bus (E, few); LWB and NLB none known.
+ZEV_TODAY = {"kmb": 82, "ctb": 13, "lwb": 0, "nlb": 0}
+#: Zero-emission buses are placed only in segments whose mean duty is at most this (km/day):
+#: today's e-buses (300-350 km design range, ~200 km in summer) run the shorter duties.
+ZEV_MAX_DAILY_KM = 300.0
+
+DUTY_BANDS = (("le200", 0.0, 200.0), ("200-300", 200.0, 300.0), ("gt300", 300.0, math.inf))
+#: Weights of ages 0..17 (retire before 18 years, V): roughly uniform, fewer very new
+#: buses (deliveries slowed 2020-23 and e-bus orders are only now arriving) and fewer
+#: at the oldest ages (some retire early). Estimate.
+AGE_WEIGHTS = (0.45, 0.7, 0.85, 0.95) + (1.0,) * 11 + (0.95, 0.85, 0.7)
+
+#: Box around Lantau and the airport (lon_max, lat_max): an operator ``kmb`` route with a
+#: stop in it is a Long Win route (KMB itself runs no Lantau routes), a Citybus route in
+#: it belongs to franchise 2 (Airport / North Lantau) and is run from a Lantau depot.
+LANTAU_BOX = (114.06, 22.345)
+
+_TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
+_TO_WGS = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One route variant as read from ``routeList`` (stops of its first operator)."""
+
+    key: str
+    operators: tuple[str, ...]
+    route: str
+    bound: str
+    service_type: str
+    origin: str
+    destination: str
+    stops: tuple[str, ...]
+    departures: tuple[int, ...]
+    journey_min: float | None
+
+
+# --------------------------------------------------------------------------- source
+
+
+def load_source(path: str | Path) -> dict:
+    """Read ``routeFareList.min.json`` (keys routeList, stopList, stopMap)."""
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    for key in ("routeList", "stopList", "stopMap"):
+        if key not in data:
+            raise ValueError(
+                f"{path}: missing key '{key}'; expected an HK Bus Crawling routeFareList file"
+            )
+    return data
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[2:])
+
+
+def weekday_departures(freq: dict | None) -> list[int]:
+    """Weekday departure times (minutes after midnight, sorted) from a ``freq`` entry.
+
+    A band ``start: [end, headway_s]`` departs at start, start + headway, ... before
+    end; a band whose value is null is a single departure (timetabled routes such as
+    NLB's). Bands of every weekday service id are combined (they cover different hours).
+    """
+    if not freq:
+        return []
+    departures: set[int] = set()
+    for code in sorted(freq, key=str):
+        try:
+            mask = int(code)
+        except ValueError:
+            continue
+        if not mask & WEEKDAY_BIT:
+            continue
+        for start, value in sorted(freq[code].items()):
+            first = _minutes(start)
+            if value is None:
+                departures.add(first)
+                continue
+            end, headway_s = _minutes(value[0]), float(value[1])
+            if end < first:  # band runs past midnight
+                end += 24 * 60
+            if headway_s <= 0:
+                departures.add(first)
+                continue
+            k = 0
+            while first + k * headway_s / 60.0 < end:
+                departures.add(round(first + k * headway_s / 60.0))
+                k += 1
+    return sorted(departures)
+
+
+def read_variants(data: dict) -> list[Variant]:
+    """Franchised-bus route variants (MTR feeder buses skipped), sorted by key.
+
+    ``nwfb`` is mapped to ``ctb``: NWFB merged into Citybus in 2023. A ``kmb``
+    variant with a stop on Lantau or at the airport is Long Win (``lwb``).
+    """
+    stop_list = data["stopList"]
+    variants = []
+    for key in sorted(data["routeList"]):
+        entry = data["routeList"][key]
+        operators: list[str] = []
+        for co in entry["co"]:
+            op = "ctb" if co == "nwfb" else co
+            if op in ("kmb", "ctb", "nlb") and op not in operators:
+                operators.append(op)
+        if not operators:
+            continue
+        stops: tuple[str, ...] = ()
+        for co in entry["co"]:
+            if entry["stops"].get(co):
+                stops = tuple(s for s in entry["stops"][co] if s in stop_list)
+                break
+        if len(stops) < 2:
+            continue
+        if "kmb" in operators and any(_in_lantau(stop_list[s]) for s in stops):
+            operators = ["lwb" if op == "kmb" else op for op in operators]
+        departures = weekday_departures(entry.get("freq"))
+        jt = entry.get("jt")
+        bound = "".join(sorted(set((entry.get("bound") or {}).values()))) or "O"
+        variants.append(
+            Variant(
+                key=key,
+                operators=tuple(operators),
+                route=str(entry["route"]),
+                bound=bound,
+                service_type=str(entry.get("serviceType", "1")),
+                origin=entry["orig"]["en"],
+                destination=entry["dest"]["en"],
+                stops=stops,
+                departures=tuple(departures),
+                journey_min=float(jt) if jt not in (None, "") else None,
+            )
+        )
+    return variants
+
+
+def _in_lantau(stop: dict) -> bool:
+    loc = stop["location"]
+    return loc["lng"] < LANTAU_BOX[0] and loc["lat"] < LANTAU_BOX[1]
+
+
+# --------------------------------------------------------------------------- stops and clusters
+
+
+def stop_groups(data: dict, used: set[str]) -> dict[str, str]:
+    """Map each used stop id to a group id: operators' equivalent stops (``stopMap``) joined."""
+    parent = {s: s for s in used}
+
+    def find(s: str) -> str:
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    for key in sorted(data["stopMap"]):
+        members = [key] + [pair[1] for pair in data["stopMap"][key]]
+        members = sorted(m for m in members if m in parent)
+        for other in members[1:]:
+            a, b = find(members[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {s: find(s) for s in sorted(used)}
+
+
+def stop_frame(data: dict, used: set[str]) -> pd.DataFrame:
+    """Used stops with WGS84 and EPSG:2326 coordinates (metres) and their group id."""
+    ids = sorted(used)
+    lon = np.array([data["stopList"][s]["location"]["lng"] for s in ids], dtype=float)
+    lat = np.array([data["stopList"][s]["location"]["lat"] for s in ids], dtype=float)
+    x, y = _TO_GRID.transform(lon, lat)
+    groups = stop_groups(data, used)
+    return pd.DataFrame(
+        {
+            "stop_id": ids,
+            "name": [data["stopList"][s]["name"]["en"] for s in ids],
+            "x": x,
+            "y": y,
+            "group": [groups[s] for s in ids],
+        }
+    ).set_index("stop_id")
+
+
+def cluster_groups(stops: pd.DataFrame, diameter_m: float) -> dict[str, int]:
+    """Cluster stop groups so no two groups of a cluster are more than ``diameter_m`` apart.
+
+    Complete-linkage agglomerative clustering on the group centroids (EPSG:2326).
+    Returns group id -> cluster label (1-based, arbitrary but deterministic).
+    """
+    centroids = stops.groupby("group")[["x", "y"]].mean().sort_index()
+    z = linkage(centroids.to_numpy(), method="complete")
+    labels = fcluster(z, t=diameter_m, criterion="distance")
+    return dict(zip(centroids.index, labels.tolist(), strict=True))
+
+
+def build_graph(
+    stops: pd.DataFrame, variants: list[Variant], diameter_m: float
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Nodes and edges of one graph variant.
+
+    Nodes are clusters at the mean position of their stops. An edge joins the
+    clusters of consecutive stops of a route; its length is the along-route
+    distance (sum of straight stop-to-stop EPSG:2326 segments) between the middle
+    of the route's run of stops in one cluster and the middle of its run in the
+    next, floored at the straight line between the stored node positions (stops
+    off the cluster centre could otherwise make an edge shorter than its chord),
+    times :data:`ROAD_CIRCUITY`, rounded up to 0.1 m, and the minimum over routes.
+    ``bus_trips_per_day`` sums weekday trips of every
+    variant using the edge in either direction. Only the largest connected
+    component is kept. Returns (nodes, edges, info).
+    """
+    group_label = cluster_groups(stops, diameter_m)
+    stops = stops.assign(cluster=[group_label[g] for g in stops["group"]])
+    visits: Counter[str] = Counter()
+    for variant in variants:
+        visits.update(variant.stops)
+
+    centres = stops.groupby("cluster")[["x", "y"]].mean()
+    # Node positions as stored (WGS84 rounded to 6 decimals), back in EPSG:2326, so the
+    # chord floor below holds for the coordinates users will read.
+    lon, lat = _TO_WGS.transform(centres["x"].to_numpy(), centres["y"].to_numpy())
+    gx, gy = _TO_GRID.transform(np.round(lon, 6), np.round(lat, 6))
+    cx = dict(zip(centres.index, gx.tolist(), strict=True))
+    cy = dict(zip(centres.index, gy.tolist(), strict=True))
+
+    best: dict[tuple[int, int], float] = {}
+    trips: dict[tuple[int, int], float] = defaultdict(float)
+    sx = stops["x"].to_dict()
+    sy = stops["y"].to_dict()
+    sc = stops["cluster"].to_dict()
+    for variant in variants:
+        chain = [0.0]
+        for a, b in itertools.pairwise(variant.stops):
+            chain.append(chain[-1] + math.hypot(sx[b] - sx[a], sy[b] - sy[a]))
+        runs: list[tuple[int, float]] = []  # (cluster, mid chainage of the run)
+        start = 0
+        for i in range(1, len(variant.stops) + 1):
+            if i == len(variant.stops) or sc[variant.stops[i]] != sc[variant.stops[start]]:
+                runs.append((sc[variant.stops[start]], (chain[start] + chain[i - 1]) / 2.0))
+                start = i
+        for (ca, ma), (cb, mb) in itertools.pairwise(runs):
+            chord = math.hypot(cx[cb] - cx[ca], cy[cb] - cy[ca])
+            length = max(mb - ma, chord) * ROAD_CIRCUITY
+            edge = (min(ca, cb), max(ca, cb))
+            if edge not in best or length < best[edge]:
+                best[edge] = length
+            trips[edge] += len(variant.departures)
+
+    graph = nx.Graph()
+    graph.add_edges_from(sorted(best))
+    components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
+    keep = components[0]
+    dropped = [sorted(c) for c in components[1:]]
+
+    members = stops[stops["cluster"].isin(keep)]
+    node_rows = []
+    for cluster, frame in members.groupby("cluster"):
+        ranked = sorted(frame.index, key=lambda s: (-visits[s], s))
+        lon, lat = _TO_WGS.transform(cx[cluster], cy[cluster])
+        node_rows.append(
+            {
+                "cluster": cluster,
+                "lon": round(float(lon), 6),
+                "lat": round(float(lat), 6),
+                "name": frame.loc[ranked[0], "name"],
+                "n_stops": len(frame),
+            }
+        )
+    nodes = pd.DataFrame(node_rows).sort_values(["lat", "lon"], ascending=[False, True])
+    nodes["node_id"] = [f"N{i:04d}" for i in range(1, len(nodes) + 1)]
+    node_of = dict(zip(nodes["cluster"], nodes["node_id"], strict=True))
+    nodes["source"] = (
+        f"{ATTRIBUTION}; bus stops clustered (complete linkage, {diameter_m:.0f} m) "
+        "by network/build_hk_dataset.py"
+    )
+    nodes["status"] = "derived"
+    nodes = nodes[["node_id", "lon", "lat", "name", "n_stops", "source", "status"]]
+
+    edge_rows = []
+    for (ca, cb), length in best.items():
+        if ca not in keep:
+            continue
+        a, b = sorted((node_of[ca], node_of[cb]))
+        edge_rows.append(
+            {
+                "from_node": a,
+                "to_node": b,
+                "length_m": math.ceil(length * 10.0) / 10.0,
+                "bus_trips_per_day": round(trips[(ca, cb)], 1),
+            }
+        )
+    edges = pd.DataFrame(edge_rows).sort_values(["from_node", "to_node"]).reset_index(drop=True)
+    edges["source"] = (
+        f"{ATTRIBUTION}; consecutive-stop straight lines in EPSG:2326 summed along routes "
+        f"x {ROAD_CIRCUITY} road circuity (estimate), minimum over routes, weekday trips for {WEEKDAY_LABEL.split(' (')[0]}"
+    )
+    edges["status"] = "derived"
+    info = {
+        "clusters": len(centres),
+        "nodes": len(nodes),
+        "edges": len(edges),
+        "dropped_components": dropped,
+    }
+    return nodes.reset_index(drop=True), edges, info
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _grid_xy(lon: float, lat: float) -> tuple[float, float]:
+    x, y = _TO_GRID.transform(lon, lat)
+    return float(x), float(y)
+
+
+def _group_key(variant: Variant) -> tuple[str, str, tuple[str, ...]]:
+    """Both directions of one route and service type (they share buses)."""
+    return (variant.route, variant.service_type, variant.operators)
+
+
+def peak_buses(departures: list[tuple[int, float]]) -> float:
+    """Most buses in service at once.
+
+    Each departure (minute after midnight, cycle minutes) holds a bus for its running
+    time plus layover; counted on a one-minute grid over 48 hours (after-midnight
+    departures are written as 24:xx or later in the source).
+    """
+    load = np.zeros(48 * 60 + 1, dtype=float)
+    for minute, cycle in departures:
+        start = min(minute, len(load) - 2)
+        end = min(start + math.ceil(cycle), len(load) - 1)
+        load[start] += 1.0
+        load[end] -= 1.0
+    return float(np.cumsum(load).max()) if departures else 0.0
+
+
+def build_routes(
+    stops: pd.DataFrame, variants: list[Variant], depots: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per route variant and operator (joint routes split evenly).
+
+    * ``length_km``: sum of straight stop-to-stop distances (EPSG:2326) x :data:`ROAD_CIRCUITY`.
+    * ``trips_per_day``: weekday departures (see :data:`WEEKDAY_LABEL`), divided by the
+      number of operators on a joint route.
+    * ``buses_required``: peak buses in service for the route (both directions of a route
+      number and service type together, so the morning and evening peaks share buses):
+      each departure holds a bus for its running time (the file's ``jt``, else length at
+      :data:`FALLBACK_SPEED_KMH`) plus layover; the route's peak is shared among its
+      variants by bus-minutes, and among joint operators evenly.
+    * ``daily_km_timetable``: trips x length / buses_required (km a peak bus runs a day,
+      along straight stop-to-stop lines); ``daily_km_per_bus`` is that value scaled by
+      one factor per operator group (``calibration_group``) so the bus-weighted mean
+      matches :data:`OPERATOR_DAILY_KM` (TD data, V): straight lines and the 2022
+      timetable understate the km buses actually run (road detours, deadheading).
+    * ``depot_id``: nearest depot of the operator (EPSG:2326 straight line) to the origin
+      terminus of the route's outbound variant; Citybus franchise-2 routes (Lantau or
+      airport) only from Citybus Lantau depots, other Citybus routes from the others.
+    """
+    sx = stops["x"].to_dict()
+    sy = stops["y"].to_dict()
+    box_x, box_y = _grid_xy(*LANTAU_BOX)
+    depot_xy = {row.depot_id: _grid_xy(row.lon, row.lat) for row in depots.itertuples(index=False)}
+    depots_of: dict[str, list[str]] = defaultdict(list)
+    for row in depots.sort_values("depot_id").itertuples(index=False):
+        depots_of[row.operator].append(row.depot_id)
+    lantau_depots = {d for d, (x, y) in depot_xy.items() if x < box_x and y < box_y}
+
+    length_km: dict[str, float] = {}
+    cycle: dict[str, float] = {}
+    groups: dict[tuple, list[Variant]] = defaultdict(list)
+    for variant in variants:
+        km = 0.0
+        for a, b in itertools.pairwise(variant.stops):
+            km += math.hypot(sx[b] - sx[a], sy[b] - sy[a]) / 1000.0 * ROAD_CIRCUITY
+        running = variant.journey_min if variant.journey_min else km / FALLBACK_SPEED_KMH * 60.0
+        length_km[variant.key] = km
+        cycle[variant.key] = running + max(LAYOVER_MIN, LAYOVER_SHARE * running)
+        groups[_group_key(variant)].append(variant)
+
+    buses_of: dict[str, float] = {}
+    origin_of: dict[tuple, str] = {}
+    for key in sorted(groups):
+        members = groups[key]
+        peak = peak_buses([(d, cycle[v.key]) for v in members for d in v.departures])
+        minutes = {v.key: len(v.departures) * cycle[v.key] for v in members}
+        total = sum(minutes.values())
+        for v in members:
+            buses_of[v.key] = peak * minutes[v.key] / total if total > 0 else 0.0
+        outbound = [v for v in members if v.bound == "O"] or members
+        origin_of[key] = outbound[0].stops[0]
+
+    rows = []
+    used_ids: Counter[str] = Counter()
+    for variant in variants:
+        n_ops = len(variant.operators)
+        origin_stop = origin_of[_group_key(variant)]
+        ox, oy = sx[origin_stop], sy[origin_stop]
+        lantau_route = any(sx[s] < box_x and sy[s] < box_y for s in variant.stops)
+        for op in variant.operators:
+            trips = len(variant.departures) / n_ops
+            buses = buses_of[variant.key] / n_ops
+            daily_km = trips * length_km[variant.key] / buses if buses > 0 else 0.0
+            candidates = depots_of[op]
+            if op == "ctb":
+                candidates = [
+                    d for d in candidates if (d in lantau_depots) == lantau_route
+                ] or candidates
+            depot = min(
+                candidates, key=lambda d: (math.hypot(depot_xy[d][0] - ox, depot_xy[d][1] - oy), d)
+            )
+            base = re.sub(r"[^A-Za-z0-9]", "", variant.route)
+            route_id = f"{op.upper()}-{base}-{variant.bound}-{variant.service_type}"
+            used_ids[route_id] += 1
+            if used_ids[route_id] > 1:
+                route_id = f"{route_id}-{used_ids[route_id]}"
+            group = "ctb_lantau" if op == "ctb" and lantau_route else op
+            rows.append(
+                {
+                    "route_id": route_id,
+                    "operator": op,
+                    "route": variant.route,
+                    "origin": variant.origin,
+                    "destination": variant.destination,
+                    "depot_id": depot,
+                    "length_km": round(length_km[variant.key], 2),
+                    "trips_per_day": round(trips, 1),
+                    "buses_required": round(buses, 2),
+                    "daily_km_per_bus": daily_km,
+                    "daily_km_timetable": round(daily_km, 1),
+                    "calibration_group": group,
+                    "joint_operators": n_ops,
+                    "source": (
+                        f"{ATTRIBUTION}; weekday trips, peak buses and km derived by "
+                        "network/build_hk_dataset.py; daily km calibrated to TD km/bus/day (Feb 2019, V)"
+                    ),
+                    "status": "derived",
+                }
+            )
+    routes = pd.DataFrame(rows)
+    # Calibrate: bus-weighted mean daily km of each group = OPERATOR_DAILY_KM (TD, V).
+    for group, target in sorted(OPERATOR_DAILY_KM.items()):
+        mask = routes["calibration_group"] == group
+        buses = routes.loc[mask, "buses_required"]
+        km = (routes.loc[mask, "trips_per_day"] * routes.loc[mask, "length_km"]).sum()
+        factor = target * buses.sum() / km if km > 0 else 1.0
+        routes.loc[mask, "daily_km_per_bus"] = routes.loc[mask, "daily_km_per_bus"] * factor
+    routes["daily_km_per_bus"] = routes["daily_km_per_bus"].round(1)
+    return routes
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def _largest_remainder(weights: list[float], total: int) -> list[int]:
+    """Integers proportional to ``weights`` summing to ``total`` (ties to the earlier item)."""
+    weight_sum = sum(weights)
+    if total <= 0 or weight_sum <= 0:
+        return [0] * len(weights)
+    raw = [w / weight_sum * total for w in weights]
+    out = [math.floor(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - out[i]), i))
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def _band(km: float) -> str:
+    for label, low, high in DUTY_BANDS:
+        if low < km <= high or (low == 0.0 and km <= high):
+            return label
+    return DUTY_BANDS[-1][0]
+
+
+def build_segments(routes: pd.DataFrame, depots: pd.DataFrame) -> pd.DataFrame:
+    """Buses per depot x deck type x duty band.
+
+    Each depot's ``buses_allocated`` (depots.csv) is split over duty bands in
+    proportion to the peak buses its routes need in each band (operator mix if it
+    runs no route), then over deck types by the operator's single-deck share.
+    ``daily_km`` is the bus-weighted mean of its routes' daily km in the band.
+    ``zev_today`` spreads :data:`ZEV_TODAY` over each operator's segments with
+    daily_km <= :data:`ZEV_MAX_DAILY_KM`, in proportion to buses.
+    """
+    routes = routes.assign(band=[_band(km) for km in routes["daily_km_per_bus"]])
+    active = routes[routes["buses_required"] > 0]
+    rows = []
+    for depot in depots.sort_values("depot_id").itertuples(index=False):
+        mine = active[active["depot_id"] == depot.depot_id]
+        basis = mine if not mine.empty else active[active["operator"] == depot.operator]
+        band_buses = []
+        band_km = []
+        for label, _, _ in DUTY_BANDS:
+            part = basis[basis["band"] == label]
+            buses = float(part["buses_required"].sum())
+            band_buses.append(buses)
+            km = (
+                float((part["buses_required"] * part["daily_km_per_bus"]).sum() / buses)
+                if buses > 0
+                else 0.0
+            )
+            band_km.append(km)
+        per_band = _largest_remainder(band_buses, int(depot.buses_allocated))
+        single_share = SINGLE_DECK_SHARE[depot.operator]
+        basis_note = "its routes" if not mine.empty else "operator-wide routes (no route assigned)"
+        for (label, _, _), n, km in zip(DUTY_BANDS, per_band, band_km, strict=True):
+            n_single = round(n * single_share)
+            for vehicle_type, count in (("bus_double", n - n_single), ("bus_single", n_single)):
+                if count <= 0:
+                    continue
+                short = "dd" if vehicle_type == "bus_double" else "sd"
+                rows.append(
+                    {
+                        "segment_id": f"{depot.depot_id}-{short}-{label}",
+                        "depot_id": depot.depot_id,
+                        "vehicle_type": vehicle_type,
+                        "duty_band": label,
+                        "buses": count,
+                        "daily_km": round(km, 1),
+                        "zev_today": 0,
+                        "operator": depot.operator,
+                        "source": (
+                            f"{ATTRIBUTION}; depot buses_allocated (depots.csv) split by the duty mix of "
+                            f"{basis_note}; single-deck share {single_share:.2f} "
+                            + ("(TD ATD 2021, V)" if depot.operator == "nlb" else "(estimate)")
+                        ),
+                        "status": "estimate",
+                    }
+                )
+    segments = pd.DataFrame(rows)
+    for op, zev in sorted(ZEV_TODAY.items()):
+        eligible = segments.index[
+            (segments["operator"] == op) & (segments["daily_km"] <= ZEV_MAX_DAILY_KM)
+        ]
+        counts = _largest_remainder([float(segments.at[i, "buses"]) for i in eligible], zev)
+        for i, c in zip(eligible, counts, strict=True):
+            segments.at[i, "zev_today"] = c
+    return segments
+
+
+def build_age_profile(segments: pd.DataFrame) -> pd.DataFrame:
+    """Buses per segment and age 0..17 (float), summing exactly to the segment's buses."""
+    weight_sum = sum(AGE_WEIGHTS)
+    rows = []
+    for seg in segments.itertuples(index=False):
+        values = [round(seg.buses * w / weight_sum, 4) for w in AGE_WEIGHTS]
+        # Put the rounding residual on the largest age class so the sum is exact.
+        values[7] = round(values[7] + seg.buses - sum(values), 4)
+        rows.extend(
+            {
+                "segment_id": seg.segment_id,
+                "age_years": age,
+                "buses": value,
+                "source": (
+                    "estimate: roughly uniform ages 0-17 (franchised buses retire before 18 years, "
+                    "LCQ13 2011, V) with fewer buses aged 0-3 (slower deliveries 2021-24) and 15-17 "
+                    "(early retirements); no per-depot age data published"
+                ),
+                "status": "estimate",
+            }
+            for age, value in enumerate(values)
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build(source: str | Path, out: str | Path) -> dict:
+    """Build all derived tables from ``source`` into folder ``out``; return a summary."""
+    out = Path(out)
+    data = load_source(source)
+    variants = read_variants(data)
+    used = {s for v in variants for s in v.stops}
+    stops = stop_frame(data, used)
+    depots = pd.read_csv(out / "depots.csv")
+
+    summary: dict = {"variants": len(variants), "stops": len(stops)}
+    for suffix, diameter in (("", COARSE_DIAMETER_M), ("_fine", FINE_DIAMETER_M)):
+        nodes, edges, info = build_graph(stops, variants, diameter)
+        nodes.to_csv(out / f"nodes{suffix}.csv", index=False, lineterminator="\n")
+        edges.to_csv(out / f"edges{suffix}.csv", index=False, lineterminator="\n")
+        summary[f"graph{suffix or '_coarse'}"] = info
+
+    routes = build_routes(stops, variants, depots)
+    routes.to_csv(out / "bus_routes.csv", index=False, lineterminator="\n")
+    segments = build_segments(routes, depots)
+    segments.to_csv(out / "bus_segments.csv", index=False, lineterminator="\n")
+    ages = build_age_profile(segments)
+    ages.to_csv(out / "bus_age_profile.csv", index=False, lineterminator="\n")
+    summary["routes"] = len(routes)
+    summary["segments"] = len(segments)
+    summary["route_buses_required"] = (
+        routes.groupby("operator")["buses_required"].sum().round(1).to_dict()
+    )
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: ``--source`` route file, ``--out`` dataset folder."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", required=True, help="path to routeFareList.min.json")
+    parser.add_argument("--out", default="data/hk", help="dataset folder holding depots.csv")
+    args = parser.parse_args(argv)
+    summary = build(args.source, args.out)
+    for key, value in summary.items():
+        if isinstance(value, dict) and "dropped_components" in value:
+            value = {**value, "dropped_components": [len(c) for c in value["dropped_components"]]}
+        print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

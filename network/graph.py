@@ -1,0 +1,403 @@
+"""The road graph: build it from the nodes/edges tables, snap sites to it, measure reach.
+
+The graph is an undirected :class:`networkx.Graph` whose nodes are the
+``node_id`` values of ``nodes.csv`` and whose edges carry ``length_m`` (road
+length in metres, EPSG:2326) and ``bus_trips_per_day``. Node attributes are
+``lon``/``lat`` (WGS84 degrees) and ``x``/``y`` (Hong Kong 1980 Grid metres),
+so that distance work never mixes degrees with metres.
+
+Reach is measured over the road graph, not as the crow flies: Hong Kong's
+harbour, hills and islands make straight-line distance a poor guide (Tsing Yi
+is 2 km from Kwai Chung across the water but further by road).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from network.errors import InputError
+from network.schema import HK1980_GRID, WGS84
+
+#: How many node ids an error message lists before saying "and N more".
+_LIST_IDS = 5
+
+#: Relative slack on the reach cutoff so that a pair exactly at ``max_km`` is
+#: not lost to floating-point rounding of the summed edge lengths.
+_CUTOFF_SLACK = 1e-9
+
+_TO_GRID = Transformer.from_crs(WGS84, HK1980_GRID, always_xy=True)
+
+
+def to_grid(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 longitude/latitude (degrees) to EPSG:2326 easting/northing (metres)."""
+    x, y = _TO_GRID.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def _require_columns(
+    frame: pd.DataFrame, columns: tuple[str, ...], file: str | None, what: str
+) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; expected a {what} table with columns "
+            f"{', '.join(columns)}",
+            file=file,
+            field=missing[0],
+        )
+
+
+def _first_bad(mask: pd.Series | np.ndarray) -> int | None:
+    hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return int(hits[0]) if hits.size else None
+
+
+def _sample_ids(ids: list[Hashable]) -> str:
+    ids = sorted(ids, key=str)
+    text = ", ".join(str(i) for i in ids[:_LIST_IDS])
+    if len(ids) > _LIST_IDS:
+        text += f" and {len(ids) - _LIST_IDS} more"
+    return text
+
+
+def build_graph(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    file: str | None = None,
+    require_connected: bool = True,
+) -> nx.Graph:
+    """Build the undirected road graph from the ``nodes`` and ``edges`` tables.
+
+    Parameters
+    ----------
+    nodes:
+        Table with ``node_id`` and ``lon``/``lat`` (WGS84 degrees); a
+        GeoDataFrame from :func:`network.loaders.load_dataset` works as is.
+    edges:
+        Table with ``from_node``, ``to_node``, ``length_m`` (metres, > 0) and
+        optionally ``bus_trips_per_day`` (trips/day; 0 when absent).
+    file:
+        Name used in error messages (e.g. the dataset folder or ``edges.csv``).
+    require_connected:
+        Reject a graph with more than one connected component. Reach over a
+        disconnected graph silently turns "no road" into "out of reach", which
+        hides data errors, so this is on by default.
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes keyed by ``node_id`` (as ``str``) with attributes ``lon``,
+        ``lat`` (degrees), ``x``, ``y`` (EPSG:2326 metres); edges with
+        ``length_m`` (m) and ``bus_trips_per_day`` (trips/day). Where several
+        rows join the same pair of nodes (in either direction) the edge keeps
+        the shortest length and the sum of their trips, since each row's buses
+        use the corridor. ``graph.graph['crs']`` is ``"EPSG:2326"``.
+
+    Raises
+    ------
+    InputError
+        On a missing column, a duplicate or empty node id, a missing
+        coordinate, an edge naming an unknown node, a self-loop, a length
+        that is not a positive number, a negative trip count, or (with
+        ``require_connected``) a disconnected graph.
+    """
+    _require_columns(nodes, ("node_id", "lon", "lat"), file, "nodes")
+    _require_columns(edges, ("from_node", "to_node", "length_m"), file, "edges")
+    if len(nodes) == 0:
+        raise InputError("the nodes table has no rows; expected at least one road node", file=file)
+
+    node_ids = nodes["node_id"].astype("string").str.strip()
+    pos = _first_bad(node_ids.isna() | (node_ids == ""))
+    if pos is not None:
+        raise InputError(
+            "empty node id; expected a node identifier", file=file, row=pos + 1, field="node_id"
+        )
+    pos = _first_bad(node_ids.duplicated())
+    if pos is not None:
+        raise InputError(
+            f"duplicate node id '{node_ids.iloc[pos]}'; expected each node once",
+            file=file,
+            row=pos + 1,
+            field="node_id",
+        )
+    lon = pd.to_numeric(nodes["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(nodes["lat"], errors="coerce").to_numpy(dtype=float)
+    for name, values, limit in (("lon", lon, 180.0), ("lat", lat, 90.0)):
+        pos = _first_bad(~np.isfinite(values) | (np.abs(values) > limit))
+        if pos is not None:
+            raise InputError(
+                f"'{nodes[name].iloc[pos]}' is not a coordinate; expected WGS84 {name} in degrees",
+                file=file,
+                row=pos + 1,
+                field=name,
+            )
+    x, y = to_grid(lon, lat)
+
+    graph = nx.Graph(crs=HK1980_GRID)
+    ids = node_ids.tolist()
+    graph.add_nodes_from(
+        (nid, {"lon": float(a), "lat": float(b), "x": float(c), "y": float(d)})
+        for nid, a, b, c, d in zip(ids, lon, lat, x, y, strict=True)
+    )
+
+    ends = {}
+    for column in ("from_node", "to_node"):
+        ends[column] = edges[column].astype("string").str.strip()
+        unknown = ends[column].isna() | ~ends[column].isin(set(ids))
+        pos = _first_bad(unknown)
+        if pos is not None:
+            raise InputError(
+                f"unknown node id '{edges[column].iloc[pos]}'; expected a node_id from the nodes table",
+                file=file,
+                row=pos + 1,
+                field=column,
+            )
+    pos = _first_bad(ends["from_node"] == ends["to_node"])
+    if pos is not None:
+        raise InputError(
+            f"self-loop at node '{ends['from_node'].iloc[pos]}'; expected an edge between two different nodes",
+            file=file,
+            row=pos + 1,
+            field="to_node",
+        )
+    length = pd.to_numeric(edges["length_m"], errors="coerce").to_numpy(dtype=float)
+    pos = _first_bad(~np.isfinite(length) | (length <= 0.0))
+    if pos is not None:
+        raise InputError(
+            f"length '{edges['length_m'].iloc[pos]}' is not a positive number; expected road length in metres > 0",
+            file=file,
+            row=pos + 1,
+            field="length_m",
+        )
+    if "bus_trips_per_day" in edges.columns:
+        raw_trips = pd.to_numeric(edges["bus_trips_per_day"], errors="coerce")
+        # An empty cell means "not known", which adds no trips; text or a negative count is an error.
+        bad = (raw_trips.isna() & edges["bus_trips_per_day"].notna()) | (raw_trips < 0)
+        pos = _first_bad(bad)
+        if pos is not None:
+            raise InputError(
+                f"'{edges['bus_trips_per_day'].iloc[pos]}' is not a trip count; expected trips/day >= 0",
+                file=file,
+                row=pos + 1,
+                field="bus_trips_per_day",
+            )
+        trips = raw_trips.fillna(0.0).to_numpy(dtype=float)
+    else:
+        trips = np.zeros(len(edges))
+
+    for a, b, metres, n in zip(ends["from_node"], ends["to_node"], length, trips, strict=True):
+        if graph.has_edge(a, b):
+            data = graph.edges[a, b]
+            data["length_m"] = min(data["length_m"], float(metres))
+            data["bus_trips_per_day"] += float(n)
+        else:
+            graph.add_edge(a, b, length_m=float(metres), bus_trips_per_day=float(n))
+
+    if require_connected and graph.number_of_nodes() > 1:
+        components = sorted(
+            nx.connected_components(graph), key=lambda c: (-len(c), min(map(str, c)))
+        )
+        if len(components) > 1:
+            stray = [node for part in components[1:] for node in part]
+            raise InputError(
+                f"the road graph falls into {len(components)} disconnected parts; the largest has "
+                f"{len(components[0])} nodes and the other parts hold {len(stray)} nodes "
+                f"({_sample_ids(stray)}); expected every node joined to the rest by edges",
+                file=file,
+                field="node_id",
+            )
+    return graph
+
+
+def _point_lonlat(points: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if "lon" in points.columns and "lat" in points.columns:
+        return (
+            pd.to_numeric(points["lon"], errors="coerce").to_numpy(dtype=float),
+            pd.to_numeric(points["lat"], errors="coerce").to_numpy(dtype=float),
+        )
+    geometry = getattr(points, "geometry", None)
+    if geometry is not None and getattr(points, "crs", None) is not None:
+        # A GeoDataFrame without lon/lat columns: use its point geometry in WGS84.
+        geometry = geometry.to_crs(WGS84)
+        return geometry.x.to_numpy(dtype=float), geometry.y.to_numpy(dtype=float)
+    raise InputError("missing column(s) lon, lat; expected point coordinates in WGS84", field="lon")
+
+
+def snap_to_nodes(
+    graph: nx.Graph,
+    points: pd.DataFrame,
+    *,
+    id_column: str,
+    max_snap_m: float | None = None,
+) -> pd.DataFrame:
+    """Snap each point to its nearest graph node (straight line in EPSG:2326).
+
+    Parameters
+    ----------
+    graph:
+        Road graph from :func:`build_graph` (nodes carry ``x``/``y`` metres).
+    points:
+        Table with ``id_column`` and ``lon``/``lat`` (WGS84 degrees).
+    id_column:
+        Column naming each point (e.g. ``depot_id``, ``site_id``).
+    max_snap_m:
+        Largest allowed snap distance in metres; a point further from every
+        node is an error (it is probably mistyped or off the mapped area).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[id_column, node_id, snap_m]`` in the order of ``points``;
+        ``snap_m`` is the straight-line distance to the node in metres. Ties
+        go to the node listed first in the graph's (sorted) node order.
+
+    Raises
+    ------
+    InputError
+        If the graph is empty, a column is missing, a coordinate is missing,
+        or a point is further than ``max_snap_m`` from every node.
+    """
+    if graph.number_of_nodes() == 0:
+        raise InputError("the road graph has no nodes; cannot snap points to it")
+    if id_column not in points.columns:
+        raise InputError(
+            f"missing column '{id_column}'; expected point identifiers", field=id_column
+        )
+    if max_snap_m is not None and not (max_snap_m >= 0):
+        raise InputError(
+            f"max_snap_m={max_snap_m!r}; expected a distance in metres >= 0", field="max_snap_m"
+        )
+    lon, lat = _point_lonlat(points)
+    pos = _first_bad(~np.isfinite(lon) | ~np.isfinite(lat))
+    if pos is not None:
+        raise InputError(
+            f"point '{points[id_column].iloc[pos]}' has no coordinate; expected WGS84 lon/lat",
+            row=pos + 1,
+            field="lon",
+        )
+    node_ids = sorted(graph.nodes, key=str)
+    xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in node_ids], dtype=float)
+    px, py = to_grid(lon, lat)
+    distance, index = cKDTree(xy).query(np.column_stack([px, py]), k=1)
+    distance = np.atleast_1d(distance).astype(float)
+    index = np.atleast_1d(index)
+    if max_snap_m is not None:
+        pos = _first_bad(distance > max_snap_m)
+        if pos is not None:
+            raise InputError(
+                f"point '{points[id_column].iloc[pos]}' is {distance[pos]:.0f} m from the nearest road node "
+                f"'{node_ids[index[pos]]}'; expected at most {max_snap_m:g} m (check its lon/lat)",
+                row=pos + 1,
+                field=id_column,
+            )
+    return pd.DataFrame(
+        {
+            id_column: points[id_column].to_numpy(),
+            "node_id": [node_ids[i] for i in index],
+            "snap_m": distance,
+        }
+    )
+
+
+def _check_nodes(graph: nx.Graph, ids: Mapping[str, Hashable], what: str) -> None:
+    for key in sorted(ids, key=str):
+        if ids[key] not in graph:
+            raise InputError(
+                f"{what} '{key}' is at node '{ids[key]}', which is not in the road graph",
+                field=what,
+            )
+
+
+def reach_pairs(
+    graph: nx.Graph,
+    sources: Mapping[str, Hashable],
+    targets: Mapping[str, Hashable],
+    max_km: float,
+) -> pd.DataFrame:
+    """All (source, target) pairs within ``max_km`` along the road graph.
+
+    One cut-off Dijkstra search runs per distinct node on the smaller side
+    (the graph is undirected, so distances are symmetric); ids that share a
+    node share the search.
+
+    Parameters
+    ----------
+    graph:
+        Road graph from :func:`build_graph` (edge weight ``length_m``, metres).
+    sources, targets:
+        Id -> graph node (e.g. from :func:`snap_to_nodes`). Several ids may
+        share a node.
+    max_km:
+        Largest road distance in km (inclusive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source``, ``target``, ``distance_km`` (km), one row per pair
+        in reach, sorted by source then target. Pairs out of reach are absent.
+
+    Raises
+    ------
+    InputError
+        If ``max_km`` is negative or not a number, or an id maps to a node
+        that is not in the graph.
+    """
+    try:
+        limit_km = float(max_km)
+    except (TypeError, ValueError):
+        limit_km = math.nan
+    if not (math.isfinite(limit_km) and limit_km >= 0):
+        raise InputError(f"max_km={max_km!r}; expected a road distance in km >= 0", field="max_km")
+    _check_nodes(graph, sources, "source")
+    _check_nodes(graph, targets, "target")
+    cutoff_m = limit_km * 1000.0 * (1.0 + _CUTOFF_SLACK)
+
+    # Search from whichever side has fewer distinct nodes.
+    flip = len(set(targets.values())) < len(set(sources.values()))
+    near, far = (targets, sources) if flip else (sources, targets)
+    far_by_node: dict[Hashable, list[str]] = {}
+    for key, node in far.items():
+        far_by_node.setdefault(node, []).append(key)
+
+    rows: list[tuple[str, str, float]] = []
+    near_by_node: dict[Hashable, list[str]] = {}
+    for key, node in near.items():
+        near_by_node.setdefault(node, []).append(key)
+    for node, near_keys in near_by_node.items():
+        lengths = nx.single_source_dijkstra_path_length(
+            graph, node, cutoff=cutoff_m, weight="length_m"
+        )
+        for other, metres in lengths.items():
+            for far_key in far_by_node.get(other, ()):
+                for near_key in near_keys:
+                    pair = (far_key, near_key) if flip else (near_key, far_key)
+                    rows.append((*pair, metres / 1000.0))
+    rows.sort(key=lambda r: (str(r[0]), str(r[1])))
+    frame = pd.DataFrame(rows, columns=["source", "target", "distance_km"])
+    frame["distance_km"] = frame["distance_km"].astype(float)
+    return frame
+
+
+def shortest_path_km(graph: nx.Graph, a: Hashable, b: Hashable) -> float:
+    """Road distance in km between nodes ``a`` and ``b`` (``math.inf`` if no road joins them).
+
+    Raises
+    ------
+    InputError
+        If either node is not in the graph.
+    """
+    for name, node in (("a", a), ("b", b)):
+        if node not in graph:
+            raise InputError(f"node '{node}' is not in the road graph", field=name)
+    try:
+        return nx.shortest_path_length(graph, a, b, weight="length_m") / 1000.0
+    except nx.NetworkXNoPath:
+        return math.inf
