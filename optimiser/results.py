@@ -42,6 +42,7 @@ class PlanResult:
     taxi_charging: pd.DataFrame
     targets: pd.DataFrame
     marginal_values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    early_retirements: pd.DataFrame = field(default_factory=pd.DataFrame)
     sites: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
     budget_hkd: float = 0.0
@@ -197,7 +198,11 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     for q in inputs.flows.index:
         for t in years:
             segment = f"truck_{q}"
-            covered = _value(m.refuelled[q, t]) > 0.5 if q in m.Q else False
+            # Covered iff every arc-cover row has an open station (the variable itself
+            # only needs to be as large as the fuel-cell share of the flow).
+            covered = q in m.Q and all(
+                any(_value(m.h2_open[h, t]) > 0.5 for h in cover_row) for cover_row in inputs.cover_rows[q]
+            )
             fcev = _value(m.stock[segment, "fcev", t]) if (segment, "fcev", t) in m.SKT else 0.0
             coverage_rows.append(
                 {
@@ -241,6 +246,15 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         )
     targets = pd.DataFrame(target_rows, columns=["target_id", "vehicle_class", "year", "min_zev", "achieved_zev", "short", "hard", "met"])
 
+    retired = []
+    incumbent = seg["incumbent"].to_dict()
+    for s in m.S:
+        for t in m.T:
+            early = inputs.initial_stock[(s, incumbent[s], t)] - _value(m.remaining_initial[s, t])
+            if early > 1e-6:
+                retired.append({"segment_id": s, "vehicle_class": seg.at[s, "vehicle_class"], "year": t, "retired_early_cumulative": early})
+    early_retirements = pd.DataFrame(retired, columns=["segment_id", "vehicle_class", "year", "retired_early_cumulative"])
+
     sites = inputs.sites
     site_geo = gpd.GeoDataFrame(
         sites.drop(columns=[c for c in ("geometry",) if c in sites.columns]).reset_index(drop=True),
@@ -262,6 +276,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         truck_coverage=truck_coverage,
         taxi_charging=taxi_charging,
         targets=targets,
+        early_retirements=early_retirements,
         sites=site_geo,
         notes=list(inputs.notes),
         budget_hkd=inputs.budget_hkd,
@@ -284,7 +299,8 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
             count = _value(m.public_chargers[c, t])
             rows.append(("public", c, sites.at[c, "depot_id"], t, count, count * infra["public_charger_kw"], int(sites.at[c, "existing_fast_chargers"])))
     table = pd.DataFrame(rows, columns=["charger_kind", "site_id", "depot_id", "year", "new_chargers", "new_kw", "existing_chargers"])
-    table["new_chargers"] = table["new_chargers"].round()
+    table["new_chargers"] = table["new_chargers"].round().clip(lower=0) + 0.0
+    table["new_kw"] = table["new_kw"].clip(lower=0) + 0.0
     grid = []
     for i in m.I:
         for t in m.T:

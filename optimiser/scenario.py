@@ -189,6 +189,9 @@ class Scenario(_Strict):
     existing_charger_taxi_share: Annotated[float, Field(ge=0, le=1)] = 0.25
     #: hydrogen stations may be mothballed (closed) to save O&M once built
     allow_station_closure: bool = True
+    #: today's diesel/LPG vehicles may be retired before the end of their life (a mandate or
+    #: buy-back scheme); otherwise conversion waits for natural retirement
+    allow_early_retirement: bool = False
     solver: Solver = Solver()
 
     @field_validator("technologies")

@@ -100,6 +100,19 @@ def test_grid_lead_time_delays_battery_buses() -> None:
     assert grid.loc[2027, "kva_needed"] <= grid.loc[2027, "grid_upgrade_in_service_kva"] + 1e-6
 
 
+@pytest.mark.parametrize("allowed", [False, True])
+def test_early_retirement_only_when_allowed(allowed: bool) -> None:
+    """10 diesel buses aged 10 would serve past the horizon. Replacing one early with a
+    battery bus costs 4.0m/18 + 109,500 = 331,722 a year against 365,000 for running the
+    old one (its capital is sunk); 10 battery buses need 6 chargers (HK$10,000 a year each).
+    Saving: 10 x 33,278 - 60,000 > 0, so when allowed all 10 go in 2025; otherwise none."""
+    data = tiny_dataset(bus_ages={10: 10.0}, parameters={("voluntary_zev_share", "-", "-"): 1.0})
+    result = plan(scenario(allow_early_retirement=allowed), data, marginals=False)
+    assert zev(result, "bus", 2025) == pytest.approx(10.0 if allowed else 0.0, abs=1e-6)
+    if allowed:
+        assert result.early_retirements["retired_early_cumulative"].max() == pytest.approx(10.0)
+
+
 def _bus_subsidy_data(programme_cap_hkd: float) -> object:
     """Battery bus at HK$12m: operator gap = (12m + 18 x 109,500) - (3m + 18 x 365,000) = 4.401m.
     The programme pays min(5m cap, 50 % x 12m) = 5m >= gap, so it induces purchases."""

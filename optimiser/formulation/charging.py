@@ -92,7 +92,7 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
             return pyo.Constraint.Skip
         need = m.stock[segment, "bev", t] * float(zones.at[z, "taxi_share"]) * float(zones.at[z, "fast_charge_kwh_per_taxi_day"])
         served = sum(m.taxi_energy[z, c, t] for c in reach.get(z, []))
-        return row((served + slack(m, "taxi_charging", (z, t), 1.0)) / 1000.0 >= need / 1000.0)
+        return row((served + slack(m, "taxi_charging", (z, t), 1.0)) / 1000.0 == need / 1000.0)
 
     m.taxi_demand = pyo.Constraint(m.Z, m.T, rule=demand)
 

@@ -22,12 +22,46 @@ def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     for s, k, t in m.B:
         bought_in.setdefault((s, k), []).append(t)
 
+    incumbent = inputs.segments["incumbent"].to_dict()
+
     def rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
         life = inputs.lifetime[(vehicle_type[s], k)]
         vintages = [tau for tau in bought_in.get((s, k), []) if t - life < tau <= t]
-        return m.stock[s, k, t] == inputs.initial_stock[(s, k, t)] + sum(m.buy[s, k, tau] for tau in vintages)
+        survivors = m.remaining_initial[s, t] if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
+        return m.stock[s, k, t] == survivors + sum(m.buy[s, k, tau] for tau in vintages)
 
     m.stock_flow = pyo.Constraint(m.SKT, rule=rule)
+    add_early_retirement(m, inputs)
+
+
+def add_early_retirement(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Today's incumbent vehicles in service.
+
+    Without early retirement: remaining[s,t] = survivors[s,t] of the age profile.
+    With it: remaining[s,t] ≤ survivors[s,t] and remaining[s,t] ≤ remaining[s,t−1]:
+    vehicles may leave before their age says, never come back. Retiring the
+    oldest first is always at least as good, so the cohort need not be tracked.
+    The retired vehicles' capital is sunk; the cost of retiring early is
+    buying their replacements sooner, which the objective already counts.
+    """
+    m = model
+    incumbent = inputs.segments["incumbent"].to_dict()
+    first = m.T.first()
+    for s in m.S:
+        for t in m.T:
+            survivors = inputs.initial_stock[(s, incumbent[s], t)]
+            if inputs.scenario.allow_early_retirement:
+                m.remaining_initial[s, t].setub(survivors)
+            else:
+                m.remaining_initial[s, t].fix(survivors)
+    if inputs.scenario.allow_early_retirement:
+        m.early_retirement_only = pyo.Constraint(
+            m.S,
+            m.T,
+            rule=lambda m, s, t: pyo.Constraint.Skip
+            if t == first
+            else m.remaining_initial[s, t] <= m.remaining_initial[s, m.T.prev(t)],
+        )
 
 
 def add_fleet_requirement(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:

@@ -68,7 +68,7 @@ def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: st
 def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Hydrogen demand and station capacity.
 
-    Demand: Σ_{h reachable by u} supply[u,h,t] ≥ fuel-cell vehicles of u × kg/day
+    Demand: Σ_{h reachable by u} supply[u,h,t] = fuel-cell vehicles of u × kg/day
     (a depot's buses fill at stations within deadhead reach over the road graph;
     a truck flow fills at stations on its round-trip path).
     Capacity: Σ_u supply[u,h,t] ≤ existing kg/day[h,t] + module kg/day × modules[h,t],
@@ -96,7 +96,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     def demand(m: pyo.ConcreteModel, u: str, t: int) -> object:
         need = _consumer_demand(m, inputs, u, t)
         supplied = sum(m.h2_supply[u, h, t] for h in stations_of.get(u, []))
-        return row(supplied / 1000.0 >= need / 1000.0)
+        return row(supplied / 1000.0 == need / 1000.0)
 
     m.h2_demand = pyo.Constraint(fcev_users, m.T, rule=demand)
 

@@ -13,6 +13,7 @@ Variables (vehicles are continuous: fleets are hundreds to thousands and the
 plan is read as rounded numbers; chargers, modules and stations are integer):
 
 - buy[s,k,t] ≥ 0 vehicles bought; stock[s,k,t] ≥ 0 vehicles in service;
+- remaining_initial[s,t] ≥ 0 of today's incumbent vehicles still in service;
 - voluntary[s,k,t] ≥ 0, subsidised[p,s,k,t] ≥ 0 zero-emission purchases by motive;
 - depot_chargers[d,t], public_chargers[c,t] ∈ ℤ≥0 new chargers in service (cumulative);
 - grid_order[i,t] ≥ 0 kVA of connection ordered;
@@ -75,6 +76,8 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
     m.I = pyo.Set(initialize=grid_sites, ordered=True)
 
     m.buy = pyo.Var(m.B, within=pyo.NonNegativeReals)
+    # Today's incumbent vehicles still in service; a variable only when early retirement is allowed.
+    m.remaining_initial = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals)
     m.stock = pyo.Var(m.SKT, within=pyo.NonNegativeReals)
     m.voluntary = pyo.Var(m.BZ, within=pyo.NonNegativeReals)
     m.subsidised = pyo.Var(m.O, within=pyo.NonNegativeReals)

@@ -1,0 +1,136 @@
+"""Invariants of the Hong Kong default plan, checked against the solution independently.
+
+One solve of the default (about ten seconds) is shared by every test. Each
+invariant is recomputed from the result tables and the prepared inputs, not
+read back from the model's own constraints.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from network.loaders import load_dataset
+from optimiser.frlm import is_refuelled, round_trip_paths
+from optimiser.inputs import ModelInputs, prepare_inputs
+from optimiser.parameters import ParameterTable
+from optimiser.plan import plan
+from optimiser.results import PlanResult
+from optimiser.scenario import Scenario
+
+TOL = 1e-4
+
+
+@pytest.fixture(scope="module")
+def solved() -> tuple[Scenario, ModelInputs, PlanResult]:
+    scenario = Scenario(solver={"time_limit_s": 300, "mip_rel_gap": 0.01})
+    return scenario, prepare_inputs(scenario), plan(scenario)
+
+
+def test_default_solves_within_one_percent(solved) -> None:
+    _, _, result = solved
+    assert result.report.status == "optimal"
+    assert result.report.gap is not None and result.report.gap <= 0.01
+
+
+def test_budget_and_programme_caps_never_exceeded(solved) -> None:
+    _, inputs, result = solved
+    assert result.subsidy["subsidy_hkd"].sum() <= inputs.budget_hkd * (1 + TOL)
+    spent = result.subsidy.groupby("programme_id")["subsidy_hkd"].sum()
+    for programme, cap in inputs.programme_caps_hkd.items():
+        assert spent.get(programme, 0.0) <= cap * (1 + TOL) + 1.0
+
+
+def test_per_vehicle_payments_respect_the_programme_rules(solved) -> None:
+    _, inputs, result = solved
+    programmes = inputs.subsidy_options  # payments were computed from programmes.csv
+    table = load_dataset().programmes.set_index(["programme_id", "vehicle_type", "technology"])
+    for row in result.subsidy.itertuples(index=False):
+        rule = table.loc[(row.programme_id, row.vehicle_type, row.technology)]
+        assert row.payment_per_vehicle_hkd <= float(rule["per_vehicle_cap_hkd"]) + 1e-6
+        assert rule["first_year"] <= row.year <= rule["last_year"]
+        # a programme only induces purchases whose cost gap its payment closes
+        gap = inputs.cost_gap_hkd[(row.segment_id, row.technology, row.year)]
+        assert gap <= row.payment_per_vehicle_hkd + 1e-6
+    assert not programmes.empty
+
+
+def test_every_segment_keeps_its_fleet(solved) -> None:
+    _, inputs, result = solved
+    totals = result.fleet.groupby(["segment_id", "year"])["vehicles"].sum()
+    expected = inputs.segments["fleet"]
+    for (segment, _year), vehicles in totals.items():
+        assert vehicles == pytest.approx(expected[segment], rel=1e-6, abs=1e-4)
+
+
+def test_reported_refuelled_flows_are_refuellable(solved) -> None:
+    _, inputs, result = solved
+    flows = inputs.flows
+    paths = round_trip_paths(
+        inputs.graph,
+        pd.DataFrame({"flow_id": flows.index, "origin": flows["origin_node"], "destination": flows["destination_node"]}),
+        weight="length_m",
+        km_per_unit=0.001,
+    )
+    truck_range = ParameterTable(load_dataset().parameters, inputs.years).scalar("range_km", "truck", "fcev")
+    stations = result.stations
+    for row in result.truck_coverage[result.truck_coverage["refuelled"]].itertuples(index=False):
+        opened = stations[(stations["year"] == row.year) & stations["opened"]]["site_id"]
+        nodes = {inputs.sites.at[s, "node_id"] for s in opened}
+        path = paths[row.flow_id]
+        assert is_refuelled(path.nodes, path.cum_km, nodes, truck_range), (row.flow_id, row.year)
+    # Fuel-cell trucks run only on refuelled corridors.
+    unrefuelled = result.truck_coverage[~result.truck_coverage["refuelled"]]
+    assert (unrefuelled["fcev_trucks"] <= 1e-6).all()
+
+
+def test_energy_served_within_capacity_everywhere(solved) -> None:
+    _, inputs, result = solved
+    infra = inputs.infrastructure
+    # Taxi fast charging: energy assigned to a site never exceeds what its chargers deliver.
+    served = result.taxi_charging.groupby(["site_id", "year"])["kwh_per_day"].sum()
+    public = result.chargers[result.chargers["charger_kind"] == "public"].set_index(["site_id", "year"])["new_chargers"]
+    for (site, year), kwh in served.items():
+        chargers = float(public.get((site, year), 0.0)) + float(inputs.sites.at[site, "existing_fast_chargers"]) * infra["existing_charger_taxi_share"]
+        assert kwh <= chargers * infra["public_charger_kw"] * infra["public_charger_hours_per_day"] * (1 + TOL) + 1e-3
+    # Hydrogen: demand never exceeds capacity and only open stations sell.
+    stations = result.stations
+    assert (stations["demand_kg_day"] <= stations["capacity_kg_day"] + 1e-3).all()
+    assert (stations.loc[~stations["opened"], "demand_kg_day"] <= 1e-3).all()
+    # Depots: battery buses' nightly energy fits their depot's chargers.
+    fleet = result.fleet[(result.fleet["vehicle_class"] == "bus") & (result.fleet["technology"] == "bev")]
+    depot = result.chargers[result.chargers["charger_kind"] == "depot"].set_index(["depot_id", "year"])["new_chargers"]
+    for (location, year), group in fleet.groupby(["location", "year"]):
+        need = sum(
+            row.vehicles * inputs.energy_per_day[(row.segment_id, "bev", year)] for row in group.itertuples(index=False)
+        )
+        capacity = float(depot.get((location, year), 0.0)) * infra["depot_charger_kw"] * infra["depot_charging_window_h"]
+        assert need <= capacity * (1 + TOL) + 1e-3
+
+
+def test_taxi_energy_balance(solved) -> None:
+    """Every zone's e-taxi charging need is met in full at sites within reach."""
+    _, inputs, result = solved
+    fleet = result.fleet[(result.fleet["vehicle_class"] == "taxi") & (result.fleet["technology"] == "bev")]
+    ev = fleet.set_index(["segment_id", "year"])["vehicles"]
+    served = result.taxi_charging.groupby(["zone_id", "year"])["kwh_per_day"].sum()
+    reach = set(inputs.zone_site_pairs)
+    assert all((z, s) in reach for z, s in zip(result.taxi_charging["zone_id"], result.taxi_charging["site_id"], strict=True))
+    for zone, row in inputs.zones.iterrows():
+        for year in inputs.years:
+            need = float(ev.get((row["segment_id"], year), 0.0)) * row["taxi_share"] * row["fast_charge_kwh_per_taxi_day"]
+            assert float(served.get((zone, year), 0.0)) == pytest.approx(need, rel=1e-5, abs=1e-3)
+
+
+def test_abatement_matches_fleet_emissions(solved) -> None:
+    """Tonnes abated = baseline (all incumbents) - plan emissions, year by year."""
+    _, inputs, result = solved
+    emissions = result.emissions
+    basis = inputs.abatement_basis
+    assert emissions["abated_t"].sum() == pytest.approx(
+        (emissions[f"baseline_{basis}_t"] - emissions[f"{basis}_t"]).sum()
+    )
+    plan_total = sum(
+        row.vehicles * inputs.emissions_t[(row.segment_id, row.technology, row.year)] for row in result.fleet.itertuples(index=False)
+    )
+    assert emissions[f"{basis}_t"].sum() == pytest.approx(plan_total, rel=1e-9)
