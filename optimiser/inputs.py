@@ -30,6 +30,10 @@ from optimiser.scenario import Scenario
 
 INCUMBENT = {"bus": "diesel", "taxi": "lpg", "truck": "diesel"}
 OPERATING_DAYS = {"bus": 365.0, "taxi": 365.0, "truck": 300.0}
+#: Full charges a battery vehicle gets per day: buses charge overnight at the depot
+#: (opportunity charging at termini is left to the depot-sizing model); taxis also
+#: fast-charge at the shift change, so one charge covers one of the two shifts.
+CHARGES_PER_DAY = {"bus": 1.0, "taxi": 2.0, "truck": 1.0}
 #: Snapping farther than this means a site is off the modelled road network.
 MAX_SNAP_M = 3_000.0
 #: Years a grid connection upgrade lasts (cost annuitised over it).
@@ -279,7 +283,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                     if vclass == "truck" and k == "fcev":
                         if not flows.at[row["location"], "coverable"]:
                             continue
-                    elif row["daily_km"] > usable:
+                    elif row["daily_km"] / CHARGES_PER_DAY[vclass] > usable:
                         continue
                 buy_allowed.append((segment_id, k, t))
     initial = _initial_stock(data, segments, years, params, taxi_life)

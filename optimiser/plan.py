@@ -143,12 +143,53 @@ def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
     for g in model.G:
         value = abs(duals.get(model.target[g], 0.0)) if g in model.target else 0.0
         unit = "t CO2 per vehicle" if inputs.scenario.objective == "max_abatement" else "HK$m per vehicle"
-        rows.append(
-            {
-                "name": f"target:{g}",
-                "value": value,
-                "unit": unit,
-                "meaning": f"one more zero-emission vehicle in target {g} costs {value:,.3f} {unit.split(' per')[0]}",
-            }
-        )
+        short = pyo.value(model.target_short[g])
+        if short is not None and short > 0.5:
+            meaning = (
+                f"target {g} is out of reach in this scenario ({short:,.0f} vehicles short); "
+                "each vehicle short pays the soft-target penalty"
+            )
+        elif value <= 1e-9:
+            meaning = f"target {g} does not bind: the plan exceeds it anyway"
+        else:
+            meaning = f"one more zero-emission vehicle in target {g} costs {value:,.3f} {unit.split(' per')[0]}"
+        rows.append({"name": f"target:{g}", "value": value, "unit": unit, "meaning": meaning})
     return pd.DataFrame(rows, columns=["name", "value", "unit", "meaning"])
+
+
+def target_cost(scenario: Scenario | None = None, dataset: Dataset | None = None) -> dict[str, object]:
+    """What the scenario's targets cost: the plan with its targets made hard against the plan without any.
+
+    Returns the two system costs, subsidies and tonnes abated and their
+    differences (HK$, t). If the targets cannot be met, ``feasible`` is False
+    and ``diagnosis`` says what conflicts (e.g. replacement pace, budget).
+    """
+    scenario = scenario or Scenario()
+    if dataset is None:
+        dataset = load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
+    target_ids = list(dataset.targets["target_id"]) + list(scenario.extra_targets)
+    base = scenario.model_dump()
+    free = Scenario.model_validate(
+        {**base, "targets": {g: {"enabled": False} for g in dataset.targets["target_id"]}, "extra_targets": {}}
+    )
+    hard = Scenario.model_validate(
+        {
+            **base,
+            "targets": {g: {**base["targets"].get(g, {}), "hard": True} for g in dataset.targets["target_id"]},
+            "extra_targets": {g: {**t, "hard": True} for g, t in base["extra_targets"].items()},
+        }
+    )
+    without = plan(free, dataset, marginals=False).summary()
+    try:
+        with_targets = plan(hard, dataset, marginals=False).summary()
+    except InfeasibleError as error:
+        return {"targets": target_ids, "feasible": False, "diagnosis": error.diagnosis, "without_targets": without}
+    return {
+        "targets": target_ids,
+        "feasible": True,
+        "system_cost_hkd_delta": with_targets["system_cost_hkd"] - without["system_cost_hkd"],
+        "subsidy_hkd_delta": with_targets["subsidy_hkd_total"] - without["subsidy_hkd_total"],
+        "co2_abated_t_delta": with_targets["co2_abated_t"] - without["co2_abated_t"],
+        "with_targets": with_targets,
+        "without_targets": without,
+    }

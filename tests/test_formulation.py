@@ -266,3 +266,25 @@ def test_same_scenario_same_result() -> None:
     first.pop("timings_s")
     second.pop("timings_s")
     assert first == second
+
+
+def test_target_cost_is_the_difference_between_plans_with_and_without_it() -> None:
+    """A hard target of 5 battery buses in 2026, with HK$12m battery buses the subsidy can
+    induce (5m each). Without it the plan stays diesel. Extra cost per bus-year:
+    (12m/18 + 109,500) - (3m/18 + 365,000) = 244,500, for 5 buses x 2 years = 2,445,000,
+    plus 3 chargers x 100,000/10 x 2 years = 60,000: HK$2,505,000. Subsidy: 5 x 5m = 25m."""
+    from optimiser.plan import target_cost
+
+    data = _bus_subsidy_data(1e9)
+    data = type(data)(
+        **{
+            **data.__dict__,
+            "targets": tiny_dataset(
+                targets=[{"target_id": "ebus", "vehicle_class": "bus", "year": 2026, "min_zev": 5, "min_zev_share": None, "hard": False}]
+            ).targets,
+        }
+    )
+    outcome = target_cost(scenario(), data)
+    assert outcome["feasible"]
+    assert outcome["system_cost_hkd_delta"] == pytest.approx(2_505_000, abs=2)
+    assert outcome["subsidy_hkd_delta"] == pytest.approx(25e6, abs=2)
