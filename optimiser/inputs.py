@@ -36,6 +36,9 @@ OPERATING_DAYS = {"bus": 365.0, "taxi": 365.0, "truck": 300.0}
 CHARGES_PER_DAY = {"bus": 1.0, "taxi": 2.0, "truck": 1.0}
 #: Snapping farther than this means a site is off the modelled road network.
 MAX_SNAP_M = 3_000.0
+#: Franchised buses leave service before age 18 (LCQ13, 9 Mar 2011): today's buses aged
+#: 0-17 (the age-profile table) serve until their age reaches this.
+BUS_RETIREMENT_AGE = 18
 #: Years a grid connection upgrade lasts (cost annuitised over it).
 GRID_ASSET_LIFE_YEARS = 40
 
@@ -165,7 +168,7 @@ def _initial_stock(
             total = float(ages["buses"].sum())
             scale = (row["fleet"] - zev) / total if total > 0 else 0.0
             age_counts = {int(a): float(b) * scale for a, b in zip(ages["age_years"], ages["buses"], strict=True)}
-            life_inc = 18
+            life_inc = BUS_RETIREMENT_AGE
         else:
             if row["vehicle_class"] == "taxi":
                 life_inc = taxi_life.get(row["location"], life_inc)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimiser.formulation.variables import row, slack
+from optimiser.formulation.variables import non_decreasing, row, slack
 from optimiser.inputs import ModelInputs
-
-
-def _previous(model: pyo.ConcreteModel, t: int) -> int | None:
-    return None if t == model.T.first() else model.T.prev(t)
 
 
 def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, year: int) -> object:
@@ -57,12 +53,7 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.depot_space = pyo.Constraint(
         m.D, m.T, rule=lambda m, d, t: m.depot_chargers[d, t] <= space[d] + slack(m, "depot_space", (d, t), 1.0)
     )
-
-    def monotone(m: pyo.ConcreteModel, d: str, t: int) -> object:
-        before = _previous(m, t)
-        return pyo.Constraint.Skip if before is None else m.depot_chargers[d, t] >= m.depot_chargers[d, before]
-
-    m.depot_chargers_kept = pyo.Constraint(m.D, m.T, rule=monotone)
+    m.depot_chargers_kept = non_decreasing(m, m.depot_chargers, m.D)
 
 
 def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
@@ -109,12 +100,7 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.public_space = pyo.Constraint(
         m.C, m.T, rule=lambda m, c, t: m.public_chargers[c, t] <= room[c] + slack(m, "public_charger_space", (c, t), 1.0)
     )
-
-    def monotone(m: pyo.ConcreteModel, c: str, t: int) -> object:
-        before = _previous(m, t)
-        return pyo.Constraint.Skip if before is None else m.public_chargers[c, t] >= m.public_chargers[c, before]
-
-    m.public_chargers_kept = pyo.Constraint(m.C, m.T, rule=monotone)
+    m.public_chargers_kept = non_decreasing(m, m.public_chargers, m.C)
 
 
 def site_charger_kva(model: pyo.ConcreteModel, inputs: ModelInputs, site: str, year: int) -> object:

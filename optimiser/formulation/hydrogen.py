@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimiser.formulation.variables import row, slack
+from optimiser.formulation.variables import non_decreasing, row, slack
 from optimiser.inputs import ModelInputs
 
 
@@ -30,21 +30,14 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m = model
     infra = inputs.infrastructure
     max_modules = infra["h2_station_max_modules"]
-    first = m.T.first()
 
-    def kept(m: pyo.ConcreteModel, h: str, t: int) -> object:
-        return pyo.Constraint.Skip if t == first else m.h2_built[h, t] >= m.h2_built[h, m.T.prev(t)]
-
-    m.h2_built_kept = pyo.Constraint(m.H, m.T, rule=kept)
+    m.h2_built_kept = non_decreasing(m, m.h2_built, m.H)
     if inputs.scenario.allow_station_closure:
         m.h2_open_if_built = pyo.Constraint(m.H, m.T, rule=lambda m, h, t: m.h2_open[h, t] <= m.h2_built[h, t])
     else:
         m.h2_open_if_built = pyo.Constraint(m.H, m.T, rule=lambda m, h, t: m.h2_open[h, t] == m.h2_built[h, t])
 
-    def modules_kept(m: pyo.ConcreteModel, h: str, t: int) -> object:
-        return pyo.Constraint.Skip if t == first else m.h2_modules[h, t] >= m.h2_modules[h, m.T.prev(t)]
-
-    m.h2_modules_kept = pyo.Constraint(m.H, m.T, rule=modules_kept)
+    m.h2_modules_kept = non_decreasing(m, m.h2_modules, m.H)
     m.h2_modules_if_built = pyo.Constraint(
         m.H, m.T, rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules * m.h2_built[h, t]
     )

@@ -120,3 +120,13 @@ def row(relation: object) -> object:
     if relation is False:
         return pyo.Constraint.Infeasible
     return relation
+
+
+def non_decreasing(model: pyo.ConcreteModel, var: pyo.Var, index_set: pyo.Set) -> pyo.Constraint:
+    """var[i,t] ≥ var[i,t−1] for every i and year after the first: assets are kept once built."""
+    first = model.T.first()
+    return pyo.Constraint(
+        index_set,
+        model.T,
+        rule=lambda m, i, t: pyo.Constraint.Skip if t == first else var[i, t] >= var[i, m.T.prev(t)],
+    )
