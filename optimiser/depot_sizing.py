@@ -20,7 +20,7 @@ Sets: buses ``B`` (those that pass the pre-check), steps ``T``, charger powers
 it parked it may occupy a charger ``u[b,k,t]`` and draw ``p[b,t]`` kW from the
 grid, of which ``efficiency`` reaches the battery. The duty's energy is spread
 uniformly over the steps the bus is out. The horizon is cyclic: every bus ends
-the horizon with at least the state of charge it started with, so the energy
+the horizon with the state of charge it started with, so the energy
 bought per day equals the energy driven per day divided by the efficiency.
 Minimise annualised charger cost + grid upgrade + energy by time-of-use band
 + demand charge on the site's peak kVA.
@@ -197,7 +197,7 @@ class DepotSizingInputs:
     initial_soc:
         State of charge (fraction of ``usable_kwh``) every bus must have at
         least when it pulls out (buses leave full by default). The horizon is
-        cyclic: each bus ends it with at least the charge it started with.
+        cyclic: each bus ends it with the charge it started with.
     step_minutes:
         Length of a time step; must divide 1440 (15 -> 96 steps a day).
     days:
@@ -493,13 +493,10 @@ def check_duties(inputs: DepotSizingInputs, duties: Sequence[BusDuty] | None = N
     for duty in duties:
         depot_kwh = len(duty.parked_steps) * step_h * max_kw * inputs.charger_efficiency
         if duty.duty_kwh > window_kwh + tolerance_kwh:
-            reason = "duty energy exceeds the usable battery window"
+            reason = "battery too small for the duty"
             shortfall_kwh = duty.duty_kwh - window_kwh
         elif duty.duty_kwh > depot_kwh + tolerance_kwh:
-            reason = (
-                f"depot stay of {len(duty.parked_steps) * step_h:g} h is too short to recharge "
-                f"at {max_kw:g} kW"
-            )
+            reason = f"depot stay too short ({len(duty.parked_steps) * step_h:g} h at {max_kw:g} kW)"
             shortfall_kwh = duty.duty_kwh - depot_kwh
         else:
             feasible.append(duty)
@@ -514,11 +511,11 @@ def check_duties(inputs: DepotSizingInputs, duties: Sequence[BusDuty] | None = N
                 "bus": duty.bus,
                 "reason": reason,
                 "km": duty.km,
-                "duty_kwh": duty.duty_kwh,
-                "usable_kwh": window_kwh,
-                "depot_kwh": min(window_kwh, depot_kwh),
-                "shortfall_kwh": shortfall_kwh,
-                "shortfall_km": shortfall_kwh / inputs.kwh_per_km_design,
+                "duty_kwh": _clean(duty.duty_kwh),
+                "usable_kwh": _clean(window_kwh),
+                "depot_kwh": _clean(min(window_kwh, depot_kwh)),
+                "shortfall_kwh": _clean(shortfall_kwh),
+                "shortfall_km": _clean(shortfall_kwh / inputs.kwh_per_km_design),
                 "recommendation": recommendation,
             }
         )
@@ -585,6 +582,8 @@ class _ModelData:
     departures: list[tuple[str, int]]  # (bus, point) at each pull-out
     price_hkd_per_kwh: dict[int, float]
     step_h: float
+    days: int
+    need_kwh: dict[str, float]  # energy driven per day, kWh
     efficiency: float
     soc_min_kwh: float
     soc_max_kwh: float
@@ -633,6 +632,8 @@ def _model_data(inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_k
         departures=departures,
         price_hkd_per_kwh=prices,
         step_h=inputs.step_minutes / 60.0,
+        days=inputs.days,
+        need_kwh={duty.bus: duty.duty_kwh for duty in duties},
         efficiency=inputs.charger_efficiency,
         soc_min_kwh=inputs.min_soc * inputs.usable_kwh,
         soc_max_kwh=inputs.max_soc * inputs.usable_kwh,
@@ -688,9 +689,16 @@ def _soc_bounds(m: pyo.ConcreteModel, data: _ModelData) -> None:
 
 
 def _cyclic_horizon(m: pyo.ConcreteModel, data: _ModelData) -> None:
-    """Each bus ends the horizon with at least the charge it started with: soc[b,end] ≥ soc[b,0]."""
+    """Each bus ends the horizon with the charge it started with: soc[b,end] = soc[b,0].
+
+    Stated as an equality, which satisfies "ends at ≥ its start": with ≥ a
+    schedule could drop charge at the wrap and overstate the energy bought (in a
+    free tariff band, or in a time-limited incumbent). Equality makes the day
+    repeatable and the energy balance exact; it is always feasible because the
+    uncontrolled schedule meets it.
+    """
     end = data.points[-1]
-    m.cyclic = pyo.Constraint(m.B, rule=lambda m, b: m.soc[b, end] >= m.soc[b, 0])
+    m.cyclic = pyo.Constraint(m.B, rule=lambda m, b: m.soc[b, end] == m.soc[b, 0])
 
 
 def _departure_soc(m: pyo.ConcreteModel, data: _ModelData) -> None:
@@ -733,6 +741,30 @@ def _charger_count(m: pyo.ConcreteModel, data: _ModelData) -> None:
     m.KT = pyo.Set(initialize=sorted(by_step), dimen=2, ordered=True)
     m.charger_count = pyo.Constraint(
         m.KT, rule=lambda m, k, t: sum(m.u[b, k, t] for b in by_step[k, t]) <= m.n[k]
+    )
+
+
+def _min_charging_steps(m: pyo.ConcreteModel, data: _ModelData) -> None:
+    """A bus on class k occupies a charger for at least ⌈duty kWh / (η · kW_k · Δt)⌉ steps.
+
+    Σ_t u[b,k,t] ≥ ⌈need_b / (η·kW_k·Δt)⌉ · a[b,k] per day of the horizon. Implied by
+    the other constraints for integer u; stated explicitly because the rounding up
+    tightens the LP relaxation (fractional u would otherwise spread thinly).
+    """
+    rows = []
+    for b in data.buses:
+        for k in data.powers:
+            steps = math.ceil(data.need_kwh[b] / (data.efficiency * data.power_kw[k] * data.step_h) - 1e-9)
+            if steps > 0:
+                rows.append((b, k, steps * data.days))
+    m.MINSTEPS = pyo.Set(initialize=[(b, k) for b, k, _ in rows], dimen=2, ordered=True)
+    need = {(b, k): steps for b, k, steps in rows}
+    by_bus: dict[str, list[int]] = {}
+    for b, t in data.parked:
+        by_bus.setdefault(b, []).append(t)
+    m.min_steps = pyo.Constraint(
+        m.MINSTEPS,
+        rule=lambda m, b, k: sum(m.u[b, k, t] for t in by_bus.get(b, [])) >= need[b, k] * m.a[b, k],
     )
 
 
@@ -783,6 +815,7 @@ def build_model(inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_k
     _charger_power(m, data)
     _power_class(m, data)
     _charger_count(m, data)
+    _min_charging_steps(m, data)
     _site_power(m, data)
     _grid_connection(m, data)
     _peak_cap(m, data)

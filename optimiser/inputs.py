@@ -88,6 +88,8 @@ class ModelInputs:
     grid_cost_coef: dict[int, float]
     baseline_emissions: pd.DataFrame
     baseline_cost_hkd: float
+    segments_at: dict[tuple[str, str], list[str]]
+    h2_existing_kg_day: dict[tuple[str, int], float]
     graph: nx.Graph
     snaps: pd.DataFrame
     notes: list[str] = field(default_factory=list)
@@ -310,18 +312,20 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
             for i, t in enumerate(years):
                 per_km = params.series("energy_per_km", vtype, k)[i]
                 fuel_price, kg_co2, wtt = _fuel(params, k, vtype, utility, i, h2_pathways)
-                running[(segment_id, k, t)] = km_year * (per_km * fuel_price + params.series("maintenance_hkd_per_km", vtype, k)[i])
-                ttw[(segment_id, k, t)] = km_year * per_km * kg_co2 / 1000.0 if k in ("diesel", "lpg") else 0.0
-                wtw[(segment_id, k, t)] = km_year * per_km * (kg_co2 * (1.0 + wtt)) / 1000.0
-                energy[(segment_id, k, t)] = float(row["daily_km"]) * per_km
-                price = params.series("vehicle_price_hkd", vtype, k)[i]
+                # plain floats: numpy scalars make every coefficient x variable product slow in Pyomo
+                running[(segment_id, k, t)] = float(km_year * (per_km * fuel_price + params.series("maintenance_hkd_per_km", vtype, k)[i]))
+                ttw[(segment_id, k, t)] = float(km_year * per_km * kg_co2 / 1000.0) if k in ("diesel", "lpg") else 0.0
+                wtw[(segment_id, k, t)] = float(km_year * per_km * (kg_co2 * (1.0 + wtt)) / 1000.0)
+                energy[(segment_id, k, t)] = float(row["daily_km"] * per_km)
+                price = float(params.series("vehicle_price_hkd", vtype, k)[i])
                 price_of[(segment_id, k, t)] = price
                 crf = capital_recovery_factor(rate, life)
-                buy_cost[(segment_id, k, t)] = price * crf * _annuity_window(years, discount, t, life)
+                buy_cost[(segment_id, k, t)] = float(price * crf * _annuity_window(years, discount, t, life))
 
     # Operator's cost gap: lifetime cost of a zero-emission vehicle minus the incumbent's.
     gap: dict[tuple[str, str, int], float] = {}
     voluntary: dict[tuple[str, str, int], float] = {}
+    tco_cache: dict[tuple[str, str, str, int, int], float] = {}
     for segment_id, row in segments.iterrows():
         vtype, utility, km_year = row["vehicle_type"], row["utility"], float(row["annual_km"])
         inc = row["incumbent"]
@@ -330,7 +334,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                 continue
             for t in years:
                 tco = {
-                    tech: _operator_tco(params, tech, vtype, utility, km_year, t, lifetime[(vtype, tech)], operator_rate, h2_pathways)
+                    tech: _operator_tco(params, tech, vtype, utility, km_year, t, lifetime[(vtype, tech)], operator_rate, tco_cache)
                     for tech in (k, inc)
                 }
                 gap[(segment_id, k, t)] = tco[k] - tco[inc]
@@ -479,10 +483,24 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         grid_cost_coef=grid_cost,
         baseline_emissions=baseline,
         baseline_cost_hkd=baseline_cost,
+        segments_at={key: list(ids) for key, ids in segments.groupby(["vehicle_class", "location"]).groups.items()},
+        h2_existing_kg_day=_h2_existing(sites, h2_site_ids, years),
         graph=graph,
         snaps=snaps,
         notes=notes,
     )
+
+
+def _h2_existing(sites: pd.DataFrame, h2_sites: list[str], years: list[int]) -> dict[tuple[str, int], float]:
+    """Hydrogen capacity in service or committed at each site and year (kg/day)."""
+    capacity: dict[tuple[str, int], float] = {}
+    for site_id in h2_sites:
+        row = sites.loc[site_id]
+        planned_year = row["planned_h2_year"]
+        planned = float(row["planned_h2_kg_day"]) if pd.notna(planned_year) else 0.0
+        for t in years:
+            capacity[(site_id, t)] = float(row["existing_h2_kg_day"]) + (planned if planned > 0 and t >= int(planned_year) else 0.0)
+    return capacity
 
 
 def _fuel(
@@ -517,6 +535,27 @@ def _fuel(
     raise ValueError(f"unknown technology {tech}")
 
 
+_FUEL_PRICE = {
+    "diesel": "diesel_price_hkd_per_l",
+    "lpg": "lpg_price_hkd_per_l",
+    "bev": "electricity_price_hkd_per_kwh",
+    "fcev": "hydrogen_price_hkd_per_kg",
+}
+
+
+def _running_cost_pv_per_km(
+    params: ParameterTable, tech: str, vtype: str, utility: str, year: int, life: int, rate: float
+) -> float:
+    """Present value (HK$ in ``year``) of one km a year of energy and maintenance over a vehicle's life."""
+    years = np.arange(year, year + life)
+    per_km = params.values("energy_per_km", years, vtype, tech)
+    fuel_technology = utility if tech == "bev" else "-"
+    fuel = params.values(_FUEL_PRICE[tech], years, vtype, fuel_technology)
+    maintenance = params.values("maintenance_hkd_per_km", years, vtype, tech)
+    discount = (1.0 + rate) ** -(np.arange(life) + 1.0)
+    return float(np.sum((per_km * fuel + maintenance) * discount))
+
+
 def _operator_tco(
     params: ParameterTable,
     tech: str,
@@ -526,25 +565,17 @@ def _operator_tco(
     year: int,
     life: int,
     rate: float,
-    h2_pathways: list[str],
+    cache: dict[tuple[str, str, str, int, int], float],
 ) -> float:
-    """Operator's present cost of owning one vehicle bought in ``year`` (HK$): price + discounted running costs."""
-    price = params.at("vehicle_price_hkd", year, vtype, tech)
-    total = price
-    for age in range(life):
-        y = year + age
-        per_km = params.at("energy_per_km", y, vtype, tech)
-        if tech == "diesel":
-            fuel = params.at("diesel_price_hkd_per_l", y, vtype)
-        elif tech == "lpg":
-            fuel = params.at("lpg_price_hkd_per_l", y, vtype)
-        elif tech == "bev":
-            fuel = params.at("electricity_price_hkd_per_kwh", y, vtype, utility)
-        else:
-            fuel = params.at("hydrogen_price_hkd_per_kg", y, vtype)
-        maintenance = params.at("maintenance_hkd_per_km", y, vtype, tech)
-        total += km_year * (per_km * fuel + maintenance) / (1.0 + rate) ** (age + 1)
-    return total
+    """Operator's present cost of owning one vehicle bought in ``year`` (HK$): price + discounted running costs.
+
+    The per-km part depends only on (technology, vehicle type, utility, year, life), so it is
+    computed once per key and scaled by each segment's km a year.
+    """
+    key = (tech, vtype, utility, year, life)
+    if key not in cache:
+        cache[key] = _running_cost_pv_per_km(params, tech, vtype, utility, year, life, rate)
+    return params.at("vehicle_price_hkd", year, vtype, tech) + km_year * cache[key]
 
 
 def _subsidy_options(

@@ -102,6 +102,13 @@ class ParameterTable:
             self.series(name, vehicle_type, technology)  # raises the named error
         return float(interpolate_path(self._paths[key], [year])[0])  # type: ignore[index]
 
+    def values(self, name: str, years: Sequence[int], vehicle_type: str = "-", technology: str = "-") -> np.ndarray:
+        """Values at arbitrary ``years`` (e.g. a vehicle's whole life), held flat outside the anchors."""
+        key = self._key(name, vehicle_type, technology)
+        if key is None:
+            self.series(name, vehicle_type, technology)  # raises the named error
+        return interpolate_path(self._paths[key], years)  # type: ignore[index]
+
     def scalar(self, name: str, vehicle_type: str = "-", technology: str = "-") -> float:
         """Value in the first model year (for parameters that do not change)."""
         return float(self.series(name, vehicle_type, technology)[0])

@@ -126,40 +126,28 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     seg = inputs.segments
     years = inputs.years
 
-    fleet = pd.DataFrame(
-        [
-            {
-                "segment_id": s,
-                "vehicle_class": seg.at[s, "vehicle_class"],
-                "vehicle_type": seg.at[s, "vehicle_type"],
-                "location": seg.at[s, "location"],
-                "label": seg.at[s, "label"],
-                "technology": k,
-                "year": t,
-                "vehicles": _value(m.stock[s, k, t]),
-            }
-            for (s, k, t) in m.SKT
-        ]
-    )
+    stock = m.stock.extract_values()
+    fleet = _with_segment_columns(
+        pd.DataFrame(
+            [(s, k, t, v if v is not None else 0.0) for (s, k, t), v in stock.items()],
+            columns=["segment_id", "technology", "year", "vehicles"],
+        ),
+        seg,
+        ["vehicle_class", "vehicle_type", "location", "label"],
+    )[["segment_id", "vehicle_class", "vehicle_type", "location", "label", "technology", "year", "vehicles"]]
 
     subsidised_by: dict[tuple[str, str, int], float] = {}
-    for key in m.O:
-        subsidised_by[(key[1], key[2], key[3])] = subsidised_by.get((key[1], key[2], key[3]), 0.0) + _value(m.subsidised[key])
+    for key, value in m.subsidised.extract_values().items():
+        subsidised_by[(key[1], key[2], key[3])] = subsidised_by.get((key[1], key[2], key[3]), 0.0) + (value or 0.0)
+    voluntary = m.voluntary.extract_values()
     purchases = pd.DataFrame(
         [
-            {
-                "segment_id": s,
-                "vehicle_class": seg.at[s, "vehicle_class"],
-                "technology": k,
-                "year": t,
-                "bought": _value(m.buy[s, k, t]),
-                "voluntary": _value(m.voluntary[s, k, t]) if (s, k, t) in m.BZ else 0.0,
-                "subsidised": subsidised_by.get((s, k, t), 0.0),
-                "operator_cost_gap_hkd": inputs.cost_gap_hkd.get((s, k, t)),
-            }
-            for (s, k, t) in m.B
-        ]
+            (s, k, t, value or 0.0, voluntary.get((s, k, t)) or 0.0, subsidised_by.get((s, k, t), 0.0), inputs.cost_gap_hkd.get((s, k, t)))
+            for (s, k, t), value in m.buy.extract_values().items()
+        ],
+        columns=["segment_id", "technology", "year", "bought", "voluntary", "subsidised", "operator_cost_gap_hkd"],
     )
+    purchases.insert(1, "vehicle_class", purchases["segment_id"].map(seg["vehicle_class"]))
 
     options = inputs.subsidy_options
     payment = {
@@ -363,15 +351,24 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     return table[keep].reset_index(drop=True)
 
 
+def _with_segment_columns(frame: pd.DataFrame, segments: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Add segment attributes to a table keyed by ``segment_id`` (one join, not a lookup per row)."""
+    return frame.join(segments[columns], on="segment_id")
+
+
 def _emission_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
-    seg = inputs.segments
-    rows: dict[tuple[str, int], dict[str, float]] = {}
-    for (s, k, t) in m.SKT:
-        vehicles = _value(m.stock[s, k, t])
-        entry = rows.setdefault((seg.at[s, "vehicle_class"], t), {"ttw_t": 0.0, "wtw_t": 0.0})
-        entry["ttw_t"] += vehicles * inputs.emissions_ttw_t[(s, k, t)]
-        entry["wtw_t"] += vehicles * inputs.emissions_wtw_t[(s, k, t)]
-    table = pd.DataFrame([{"vehicle_class": c, "year": t, **v} for (c, t), v in rows.items()])
+    stock = m.stock.extract_values()
+    keys = list(stock)
+    table = pd.DataFrame(
+        {
+            "segment_id": [k[0] for k in keys],
+            "year": [k[2] for k in keys],
+            "ttw_t": [(stock[k] or 0.0) * inputs.emissions_ttw_t[k] for k in keys],
+            "wtw_t": [(stock[k] or 0.0) * inputs.emissions_wtw_t[k] for k in keys],
+        }
+    )
+    table["vehicle_class"] = table["segment_id"].map(inputs.segments["vehicle_class"])
+    table = table.groupby(["vehicle_class", "year"], as_index=False)[["ttw_t", "wtw_t"]].sum()
     base = inputs.baseline_emissions.groupby(["vehicle_class", "year"])[["ttw_t", "wtw_t"]].sum().add_prefix("baseline_").reset_index()
     table = table.merge(base, on=["vehicle_class", "year"], how="left")
     basis = inputs.abatement_basis

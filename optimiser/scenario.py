@@ -225,14 +225,112 @@ class Scenario(_Strict):
 _ = TECHNOLOGIES  # the Literal above spells the zero-emission subset
 
 
-def _depth(node: Any, level: int = 0) -> int:
+#: Most values a scenario may expand to once anchors and aliases are resolved.
+#: A real scenario holds hundreds; an alias bomb ("billion laughs") holds billions
+#: of references to a few shared nodes and would hang any walk over the tree.
+MAX_YAML_VALUES = 100_000
+
+#: YAML tags a scenario may carry: the core schema only. Anything else
+#: (``!!python/object/apply:...``, custom ``!tags``) is refused, not constructed.
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+
+
+def _measure(node: Any, level: int, memo: dict[int, tuple[int, int]], active: set[int]) -> tuple[int, int]:
+    """(depth, values) below ``node``, each capped just above its limit.
+
+    Shared nodes (aliases) are measured once (``memo``), so the walk is linear
+    in the size of the file, not of its expansion; a node that contains itself
+    counts as too deep and too large.
+    """
+    if not isinstance(node, dict | list):
+        return 0, 1
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in active:
+        # A node that contains itself expands without end.
+        return MAX_NESTING + 1, MAX_YAML_VALUES + 1
     if level > MAX_NESTING:
-        return level
+        # Already too deep: stop before Python's recursion limit does.
+        return MAX_NESTING + 1, 1
+    active.add(key)
+    depth, values = 1, 1
+    for child in node.values() if isinstance(node, dict) else node:
+        child_depth, child_values = _measure(child, level + 1, memo, active)
+        depth = max(depth, child_depth + 1)
+        values += child_values
+        if depth > MAX_NESTING or values > MAX_YAML_VALUES:
+            break
+    active.discard(key)
+    memo[key] = (min(depth, MAX_NESTING + 1), min(values, MAX_YAML_VALUES + 1))
+    return memo[key]
+
+
+def _depth(node: Any, level: int = 0) -> int:
+    """Nesting depth of ``node`` (a tree that expands past MAX_YAML_VALUES counts as too deep).
+
+    Kept for callers that only compare the depth with MAX_NESTING
+    (:mod:`optimiser.scenario_files`): a bomb must fail that test too.
+    """
+    depth, values = _measure(node, 0, {}, set())
+    if values > MAX_YAML_VALUES:
+        return level + MAX_NESTING + 1
+    return level + depth
+
+
+def _foreign_tag(node: Any, path: tuple[Any, ...] = ()) -> tuple[tuple[Any, ...], str] | None:
+    """(location, tag) of the first value with a tag outside the YAML core schema, or None."""
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None and tag not in _CORE_TAGS:
+        return path, tag
     if isinstance(node, dict):
-        return max([_depth(v, level + 1) for v in node.values()], default=level + 1)
-    if isinstance(node, list):
-        return max([_depth(v, level + 1) for v in node], default=level + 1)
-    return level
+        for key, value in node.items():
+            found = _foreign_tag(value, (*path, key))
+            if found:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _foreign_tag(value, (*path, index))
+            if found:
+                return found
+    return None
+
+
+def check_yaml_tree(tree: Any, *, file: str | Path) -> None:
+    """Refuse a parsed scenario tree that is not a plain, small mapping.
+
+    Raises
+    ------
+    InputError
+        If the top level is not a mapping, the tree is nested deeper than
+        :data:`MAX_NESTING`, expands (through anchors/aliases) to more than
+        :data:`MAX_YAML_VALUES` values, or carries a non-core YAML tag.
+    """
+    if not isinstance(tree, dict):
+        kind = "list" if isinstance(tree, list) else "single value"
+        raise InputError(f"expected a mapping of scenario keys at the top level, got a {kind}", file=file)
+    depth, values = _measure(tree, 0, {}, set())
+    if values > MAX_YAML_VALUES:
+        raise InputError(
+            f"expands to more than {MAX_YAML_VALUES:,} values through anchors and aliases "
+            "(an alias bomb or a self-referencing anchor); expected a plain scenario",
+            file=file,
+        )
+    if depth > MAX_NESTING:
+        raise InputError(f"nested deeper than {MAX_NESTING} levels", file=file)
+    # Tags are checked after the size bound, so this walk is short.
+    found = _foreign_tag(tree)
+    if found is not None:
+        location, tag = found
+        line = _line_of(tree, location)
+        raise InputError(
+            f"YAML tag '{tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed; "
+            "a scenario holds plain values only (nothing is constructed or run)",
+            file=f"{file}, line {line}" if line else file,
+            field=".".join(str(part) for part in location) or None,
+        )
 
 
 def _line_of(node: Any, location: tuple[Any, ...]) -> int | None:
@@ -295,6 +393,12 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text; save the scenario as UTF-8", file=path) from None
+    if not text.strip():
+        # A half-written or truncated file must not silently plan the Hong Kong default.
+        raise InputError(
+            "file is empty; expected scenario keys (run without a scenario for the Hong Kong default)",
+            file=path,
+        )
     return scenario_from_yaml(text, file=path)
 
 
@@ -308,13 +412,10 @@ def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenari
         where = f"{file}, line {mark.line + 1}" if mark is not None else str(file)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"not valid YAML: {problem}", file=where) from None
+    except RecursionError:
+        # ruamel's parser recurses per level: thousands of brackets exhaust the stack.
+        raise InputError(f"nested far deeper than {MAX_NESTING} levels", file=file) from None
     if tree is None:
         tree = CommentedMap()
-    if not isinstance(tree, dict):
-        raise InputError(
-            f"expected a mapping of scenario keys at the top level, got a {'list' if isinstance(tree, list) else 'single value'}",
-            file=file,
-        )
-    if _depth(tree) > MAX_NESTING:
-        raise InputError(f"nested deeper than {MAX_NESTING} levels", file=file)
+    check_yaml_tree(tree, file=file)
     return scenario_from_mapping(tree, file=file, tree=tree)

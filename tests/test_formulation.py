@@ -288,3 +288,21 @@ def test_target_cost_is_the_difference_between_plans_with_and_without_it() -> No
     assert outcome["feasible"]
     assert outcome["system_cost_hkd_delta"] == pytest.approx(2_505_000, abs=2)
     assert outcome["subsidy_hkd_delta"] == pytest.approx(25e6, abs=2)
+
+
+def test_converted_operators_replace_like_for_like() -> None:
+    """Subsidy (2026 only, HK$20m) buys 4 battery buses that here last 2 years. In 2028 they
+    retire; with no subsidy left and no voluntary uptake, operators may still replace them
+    like for like, so the 4 battery buses stay in service (most-abatement objective)."""
+    data = _bus_subsidy_data(1e9)
+    params = data.parameters
+    params.loc[len(params)] = {
+        "parameter": "lifetime_years", "vehicle_type": "bus_double", "technology": "bev", "year": 2025,
+        "value": 2.0, "unit": "years", "source": "test", "status": "estimate",
+    }
+    data.programmes.loc[:, ["first_year", "last_year"]] = 2026
+    result = plan(scenario(objective="max_abatement", budget={"total_hkd": 20e6}, years={"start": 2025, "end": 2029}), data, marginals=False)
+    assert zev(result, "bus", 2026) == pytest.approx(4.0)
+    assert zev(result, "bus", 2028) == pytest.approx(4.0)
+    bought = result.purchases.set_index(["technology", "year"])
+    assert bought.loc[("bev", 2028), "voluntary"] == pytest.approx(4.0)

@@ -10,8 +10,7 @@ from optimiser.inputs import ModelInputs
 
 def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, year: int) -> object:
     """Battery-electric buses based at ``depot`` in service in ``year``."""
-    seg = inputs.segments
-    ids = seg.index[(seg["vehicle_class"] == "bus") & (seg["location"] == depot)]
+    ids = inputs.segments_at.get(("bus", depot), [])
     return sum(model.stock[s, "bev", year] for s in ids if "bev" in inputs.techs[s])
 
 
@@ -29,11 +28,7 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     infra = inputs.infrastructure
     kw, window = infra["depot_charger_kw"], infra["depot_charging_window_h"]
     per_charger = infra["depot_buses_per_charger"]
-    seg = inputs.segments
-    at_depot = {
-        d: [s for s in seg.index[(seg["vehicle_class"] == "bus") & (seg["location"] == d)] if "bev" in inputs.techs[s]]
-        for d in m.D
-    }
+    at_depot = {d: [s for s in inputs.segments_at.get(("bus", d), []) if "bev" in inputs.techs[s]] for d in m.D}
     space = inputs.depot_sites["max_chargers"].astype(float).to_dict()
 
     m.depot_energy = pyo.Constraint(

@@ -10,12 +10,7 @@ from optimiser.inputs import ModelInputs
 
 def existing_h2_kg_day(inputs: ModelInputs, site: str, year: int) -> float:
     """Hydrogen capacity in service or committed at ``site`` in ``year`` (kg/day)."""
-    row = inputs.sites.loc[site]
-    capacity = float(row["existing_h2_kg_day"])
-    planned_year = row["planned_h2_year"]
-    if float(row["planned_h2_kg_day"]) > 0 and planned_year is not None and planned_year == planned_year and year >= int(planned_year):
-        capacity += float(row["planned_h2_kg_day"])
-    return capacity
+    return inputs.h2_existing_kg_day.get((site, year), 0.0)
 
 
 def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
@@ -50,11 +45,8 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: str, year: int) -> object:
     """kg H2/day the fuel-cell vehicles of a consumer (a depot, or a truck flow) need."""
     kind, ref = consumer.split(":", 1)
-    seg = inputs.segments
-    if kind == "depot":
-        ids = [s for s in seg.index[(seg["vehicle_class"] == "bus") & (seg["location"] == ref)] if "fcev" in inputs.techs[s]]
-    else:
-        ids = [s for s in seg.index[(seg["vehicle_class"] == "truck") & (seg["location"] == ref)] if "fcev" in inputs.techs[s]]
+    vehicle_class = "bus" if kind == "depot" else "truck"
+    ids = [s for s in inputs.segments_at.get((vehicle_class, ref), []) if "fcev" in inputs.techs[s]]
     return sum(model.stock[s, "fcev", year] * inputs.energy_per_day[(s, "fcev", year)] for s in ids)
 
 
@@ -77,12 +69,10 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         stations_of.setdefault(u, []).append(h)
         consumers_of.setdefault(h, []).append(u)
 
-    seg = inputs.segments
-    buses = seg[seg["vehicle_class"] == "bus"]
     fcev_users = [
-        f"depot:{d}"
-        for d in sorted(set(buses["location"]))
-        if any("fcev" in inputs.techs[s] for s in buses.index[buses["location"] == d])
+        f"depot:{location}"
+        for (vehicle_class, location), ids in sorted(inputs.segments_at.items())
+        if vehicle_class == "bus" and any("fcev" in inputs.techs[s] for s in ids)
     ]
     fcev_users += [u for u in m.U if u.startswith("flow:")]
 

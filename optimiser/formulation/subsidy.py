@@ -37,11 +37,13 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     buy[s,k,t] = voluntary[s,k,t] + Σ_p subsidised[p,s,k,t] for zero-emission k:
     every zero-emission purchase is either voluntary or induced by a programme.
 
-    voluntary[s,k,t] ≤ share[s,k,t] × Σ_k' buy[s,k',t]: operators convert
-    unsubsidised only up to an adoption ceiling, and only where the operator's
-    cost gap (lifetime cost vs the incumbent) is already closed (share = 0
-    otherwise). Programme-induced purchases exist only where the payment closes
-    the gap (filtered when the set O was built).
+    voluntary[s,k,t] ≤ share[s,k,t] × Σ_k' buy[s,k',t] + retiring[s,k,t]: operators
+    convert unsubsidised only up to an adoption ceiling, and only where the
+    operator's cost gap (lifetime cost vs the incumbent) is already closed
+    (share = 0 otherwise); a zero-emission vehicle reaching the end of its life
+    may always be replaced like for like (an operator that has converted does
+    not go back). Programme-induced purchases exist only where the payment
+    closes the gap (filtered when the set O was built).
     """
     m = model
     by_purchase: dict[tuple[str, str, int], list[tuple[str, str, str, int]]] = {}
@@ -56,11 +58,19 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         rule=lambda m, s, k, t: m.buy[s, k, t] == m.voluntary[s, k, t] + sum(m.subsidised[o] for o in by_purchase.get((s, k, t), [])),
     )
 
+    vehicle_type = inputs.segments["vehicle_type"].to_dict()
+
+    def retiring(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
+        """Zero-emission vehicles of (s, k) reaching the end of their life in t."""
+        vintage = t - inputs.lifetime[(vehicle_type[s], k)]
+        bought = m.buy[s, k, vintage] if (s, k, vintage) in m.B else 0
+        before = inputs.initial_stock.get((s, k, t - 1), inputs.initial_stock[(s, k, t)])
+        return bought + max(before - inputs.initial_stock[(s, k, t)], 0.0)
+
     def ceiling(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
         share = inputs.voluntary_share.get((s, k, t), 0.0)
-        if share <= 0:
-            return m.voluntary[s, k, t] == 0
-        return m.voluntary[s, k, t] <= share * sum(m.buy[s, kk, t] for kk in bought_techs[(s, t)])
+        converted = share * sum(m.buy[s, kk, t] for kk in bought_techs[(s, t)]) if share > 0 else 0
+        return row(m.voluntary[s, k, t] <= converted + retiring(m, s, k, t))
 
     m.voluntary_ceiling = pyo.Constraint(m.BZ, rule=ceiling)
 

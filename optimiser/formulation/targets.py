@@ -10,7 +10,7 @@ from optimiser.inputs import ModelInputs
 
 def zev_in_service(model: pyo.ConcreteModel, inputs: ModelInputs, vehicle_class: str, year: int) -> object:
     """Zero-emission vehicles of a class in service in ``year`` (expression)."""
-    segments = inputs.segments.index[inputs.segments["vehicle_class"] == vehicle_class]
+    segments = [s for (c, _), ids in inputs.segments_at.items() if c == vehicle_class for s in ids]
     return sum(model.stock[s, k, year] for s in segments for k in inputs.techs[s] if k in ("bev", "fcev"))
 
 

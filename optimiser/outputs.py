@@ -1,0 +1,403 @@
+"""Write a solved plan to a results folder, atomically.
+
+A results folder holds the resolved scenario (``scenario.yaml``), the key
+figures (``summary.json``), every tidy table as CSV and the sites as a
+GeoPackage (``sites.gpkg``) and GeoJSON (``sites.geojson``, WGS84).
+
+The folder is written into a temporary sibling and renamed over the target
+only when complete, so an interrupted run (Ctrl-C, SIGTERM, an exception)
+leaves the previous results untouched and no half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import signal
+import stat
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from network.errors import InputError
+from network.schema import WGS84
+
+if TYPE_CHECKING:
+    from optimiser.results import PlanResult
+    from optimiser.scenario import Scenario
+
+#: Tables of :class:`~optimiser.results.PlanResult` written as ``<name>.csv``.
+TABLE_NAMES = (
+    "fleet",
+    "purchases",
+    "subsidy",
+    "chargers",
+    "stations",
+    "emissions",
+    "costs",
+    "truck_coverage",
+    "taxi_charging",
+    "targets",
+    "marginal_values",
+)
+
+#: Header of a table that came back without columns (e.g. ``--no-marginals``, no
+#: hydrogen sites), so every CSV reads back with pandas.
+EMPTY_COLUMNS = {
+    "marginal_values": ["name", "value", "unit", "meaning"],
+    "stations": [
+        "site_id", "name", "kind", "year", "built", "opened", "existing_or_committed", "modules",
+        "capacity_kg_day", "demand_kg_day", "lon", "lat",
+    ],
+    "truck_coverage": [
+        "flow_id", "origin", "destination", "year", "daily_round_trips", "one_way_km", "coverable", "refuelled", "fcev_trucks",
+    ],
+}  # fmt: skip
+
+#: Written into every folder made by :func:`write_directory_atomic`; an existing
+#: non-empty folder without it is never replaced (so ``--out ~`` cannot wipe a home folder).
+MARKER = ".fleetplan-output"
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+class _Terminated(BaseException):
+    """SIGTERM turned into an exception so ``finally`` blocks clean up temporaries."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`_Terminated` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    except _Terminated:
+        # Leave with the conventional status of a process ended by SIGTERM.
+        raise SystemExit(128 + signal.SIGTERM) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM for the few renames that must happen together."""
+    can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if not can_block:
+        yield
+        return
+    wanted = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    try:
+        yield
+    finally:
+        # Pending signals are delivered here, after the swap is complete.
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` via a temporary sibling file and a rename.
+
+    Readers see either the old file or the complete new one, never a partial
+    file; on an interrupt the temporary file is removed.
+
+    Parameters
+    ----------
+    path:
+        Target file; its folder must exist.
+    data:
+        Bytes, or text (encoded as UTF-8).
+
+    Returns
+    -------
+    Path
+        The target path.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if not path.parent.is_dir():
+        raise InputError("folder does not exist", file=path.parent)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
+        with _sigterm_raises(), os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with _signals_blocked():
+            os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_replaceable(target: str | Path) -> None:
+    """Raise :class:`InputError` unless ``target`` is absent, empty or an earlier fleetplan output."""
+    target = Path(target)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise InputError("exists and is not a folder; choose another output folder", file=target)
+    if any(target.iterdir()) and not (target / MARKER).exists():
+        raise InputError(
+            "folder exists and was not written by fleetplan; refusing to replace it (choose an empty or new folder)",
+            file=target,
+        )
+
+
+def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], None]) -> Path:
+    """Fill a temporary sibling folder with ``write_fn`` and rename it over ``target_dir``.
+
+    The previous contents of ``target_dir`` stay intact until the final
+    rename; if ``write_fn`` raises or the process gets SIGINT/SIGTERM the
+    temporary folder is removed and the target is unchanged. An existing
+    non-empty target is replaced only if an earlier call made it (it holds
+    :data:`MARKER`).
+
+    Parameters
+    ----------
+    target_dir:
+        Results folder to create or replace; its parent is created if needed.
+    write_fn:
+        Called with the temporary folder; writes every file into it.
+
+    Returns
+    -------
+    Path
+        The target folder.
+    """
+    target = Path(target_dir)
+    check_replaceable(target)
+    parent = target.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
+    # mkdtemp makes a private (0700) folder; results are ordinary shared files.
+    os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.is_dir() else 0o755)
+    old: Path | None = None
+    try:
+        with _sigterm_raises():
+            write_fn(tmp)
+            (tmp / MARKER).write_text("written by fleetplan; this folder may be replaced by the next run\n", encoding="utf-8")
+        with _signals_blocked():
+            check_replaceable(target)  # it may have changed while we wrote
+            if target.exists():
+                old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
+                os.rmdir(old)
+                os.replace(target, old)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                if old is not None:  # put the previous results back
+                    os.replace(old, target)
+                    old = None
+                raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        # The previous results, once swapped out, are removed even if a held
+        # signal is delivered right after the swap.
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN/inf as None and numpy scalars as Python numbers (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)
+
+
+def dumps_json(payload: Any) -> str:
+    """Strict, indented JSON text of ``payload`` (see :func:`json_safe`)."""
+    return json.dumps(json_safe(payload), indent=2, allow_nan=False) + "\n"
+
+
+# --------------------------------------------------------------------------- site layers
+
+
+def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84)
+
+
+def charger_layer(chargers: pd.DataFrame) -> gpd.GeoDataFrame:
+    """One point per site and charger kind with new chargers: opening year and final-year size."""
+    columns = ["site_id", "name", "kind", "charger_kind", "opening_year", "final_year", "new_chargers", "new_kw", "existing_chargers", "lon", "lat"]
+    if chargers.empty:
+        return _points(pd.DataFrame({c: pd.Series(dtype=float if c in ("lon", "lat") else object) for c in columns}))
+    rows = []
+    for (site, kind), group in chargers.groupby(["site_id", "charger_kind"], sort=True):
+        group = group.sort_values("year")
+        built = group[group["new_chargers"] > 0]
+        final = group.iloc[-1]
+        rows.append(
+            {
+                "site_id": site,
+                "name": final["name"],
+                "kind": final["kind"],
+                "charger_kind": kind,
+                "opening_year": int(built["year"].iloc[0]) if not built.empty else None,
+                "final_year": int(final["year"]),
+                "new_chargers": float(final["new_chargers"]),
+                "new_kw": float(final["new_kw"]),
+                "existing_chargers": float(final["existing_chargers"]),
+                "lon": float(final["lon"]),
+                "lat": float(final["lat"]),
+            }
+        )
+    return _points(pd.DataFrame(rows, columns=columns))
+
+
+def station_layer(stations: pd.DataFrame) -> gpd.GeoDataFrame:
+    """One point per hydrogen site built: opening year, final-year capacity (kg/day) and status."""
+    columns = [
+        "site_id", "name", "kind", "opening_year", "final_year", "open_final_year", "existing_or_committed",
+        "modules", "capacity_kg_day", "demand_kg_day", "lon", "lat",
+    ]  # fmt: skip
+    if stations.empty:
+        return _points(pd.DataFrame({c: pd.Series(dtype=float if c in ("lon", "lat") else object) for c in columns}))
+    rows = []
+    for site, group in stations.groupby("site_id", sort=True):
+        group = group.sort_values("year")
+        built = group[group["built"]]
+        final = group.iloc[-1]
+        rows.append(
+            {
+                "site_id": site,
+                "name": final["name"],
+                "kind": final["kind"],
+                "opening_year": int(built["year"].iloc[0]) if not built.empty else None,
+                "final_year": int(final["year"]),
+                "open_final_year": bool(final["opened"]),
+                "existing_or_committed": bool(group["existing_or_committed"].any()),
+                "modules": int(final["modules"]),
+                "capacity_kg_day": float(final["capacity_kg_day"]),
+                "demand_kg_day": float(final["demand_kg_day"]),
+                "lon": float(final["lon"]),
+                "lat": float(final["lat"]),
+            }
+        )
+    return _points(pd.DataFrame(rows, columns=columns))
+
+
+def _plain_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Object columns as text (GeoPackage/GeoJSON hold no lists or mixed types)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if column == frame.geometry.name or frame[column].dtype != object:
+            continue
+        frame[column] = frame[column].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else (v if isinstance(v, str) else json.dumps(json_safe(v))))
+    return frame
+
+
+def site_plan(result: PlanResult) -> gpd.GeoDataFrame:
+    """Candidate sites with what the plan builds there (for ``sites.geojson``)."""
+    sites = result.sites
+    if sites is None:
+        sites = gpd.GeoDataFrame({"site_id": pd.Series(dtype=object)}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+    plan = sites.copy()
+    chargers = charger_layer(result.chargers)
+    stations = station_layer(result.stations)
+    for kind in ("depot", "public"):
+        part = chargers[chargers["charger_kind"] == kind].set_index("site_id")
+        plan[f"{kind}_chargers_final"] = plan["site_id"].map(part["new_chargers"]).fillna(0.0)
+        plan[f"{kind}_chargers_opening_year"] = plan["site_id"].map(part["opening_year"])
+    by_site = stations.set_index("site_id")
+    plan["h2_capacity_kg_day_final"] = plan["site_id"].map(by_site["capacity_kg_day"]).fillna(0.0)
+    plan["h2_opening_year"] = plan["site_id"].map(by_site["opening_year"])
+    return plan.to_crs(WGS84)
+
+
+# --------------------------------------------------------------------------- results folder
+
+
+def write_result_files(result: PlanResult, scenario: Scenario, folder: str | Path) -> None:
+    """Write every results file into an existing ``folder`` (not atomic: see :func:`write_results`)."""
+    folder = Path(folder)
+    (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")
+    (folder / "summary.json").write_text(dumps_json(result.summary()), encoding="utf-8")
+    for name in TABLE_NAMES:
+        table = getattr(result, name)
+        if table is None or len(table.columns) == 0:
+            table = pd.DataFrame(columns=EMPTY_COLUMNS.get(name, ["empty"]))
+        table.to_csv(folder / f"{name}.csv", index=False)
+    gpkg = folder / "sites.gpkg"
+    layers = {
+        "candidate_sites": result.sites if result.sites is not None else site_plan(result).iloc[0:0],
+        "chargers": charger_layer(result.chargers),
+        "stations": station_layer(result.stations),
+    }
+    for layer, frame in layers.items():
+        _plain_columns(frame.to_crs(WGS84)).to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", geometry_type="Point")
+    _plain_columns(site_plan(result)).to_file(folder / "sites.geojson", driver="GeoJSON", engine="pyogrio")
+
+
+def write_results(result: PlanResult, scenario: Scenario, out_dir: str | Path) -> Path:
+    """Write a solved plan to ``out_dir`` atomically.
+
+    Files: ``scenario.yaml`` (resolved scenario), ``summary.json`` (key
+    figures, HK$ and tonnes CO2), one CSV per table (:data:`TABLE_NAMES`),
+    ``sites.gpkg`` (layers ``candidate_sites``, ``chargers``, ``stations``)
+    and ``sites.geojson`` (candidate sites with the plan's chargers and
+    stations, WGS84).
+
+    Returns
+    -------
+    Path
+        The results folder.
+    """
+    return write_directory_atomic(out_dir, lambda folder: write_result_files(result, scenario, folder))
+
+
+def read_summary(directory: str | Path) -> dict[str, Any]:
+    """Read ``summary.json`` of a results folder.
+
+    Raises
+    ------
+    InputError
+        If the folder or its summary is missing or not valid JSON.
+    """
+    folder = Path(directory)
+    path = folder / "summary.json" if folder.is_dir() or not folder.suffix else folder
+    if not folder.exists():
+        raise InputError("results folder not found", file=folder)
+    if not path.is_file():
+        raise InputError("no summary.json here; expected a folder written by `fleetplan solve --out`", file=folder)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"not valid JSON: {error}", file=path) from None
+    if not isinstance(payload, dict):
+        raise InputError("expected a JSON object", file=path)
+    return payload
