@@ -1,3 +1,5 @@
-import streamlit as st
+"""fleetplan's Streamlit app: `streamlit run app.py` (pages live in the views package)."""
 
-st.title("fleetplan")
+from views.shell import run
+
+run()

@@ -1,0 +1,1 @@
+"""The Streamlit app's pages and helpers (entry point: ``app.py``)."""

@@ -1,0 +1,58 @@
+"""Two or more saved scenarios side by side: key figures with deltas and their maps."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from network.errors import InputError
+from views import state
+from views.i18n import t
+from views.maps import render_map
+from views.results import FIGURE_LABELS, figure_label, key_figures
+
+
+def comparison_table(names: list[str]) -> pd.DataFrame:
+    """One row per key figure, one column per scenario (plain numbers)."""
+    saved = state.saved()
+    columns = {name: key_figures(saved[name].result) for name in names}
+    first = columns[names[0]]
+    rows = [
+        {"": figure_label(label, first), **{name: round(columns[name][field], 2) for name in names}}
+        for field, label in FIGURE_LABELS
+    ]
+    return pd.DataFrame(rows)
+
+
+def render() -> None:
+    st.caption(t("compare_intro"))
+    saved = state.saved()
+    if len(saved) < 2:
+        st.info(t("compare_need_two"))
+        return
+    names = list(saved)
+    picked = st.multiselect(t("compare_pick"), names, default=names[:2], key="compare_pick")
+    if len(picked) < 2:
+        st.info(t("compare_need_two"))
+        return
+    reference = picked[0]
+    st.subheader(t("compare_table"))
+    figures = {name: key_figures(saved[name].result) for name in picked}
+    for field, label in FIGURE_LABELS:
+        columns = st.columns(len(picked))
+        for column, name in zip(columns, picked, strict=True):
+            value = figures[name][field]
+            delta = None if name == reference else f"{value - figures[reference][field]:+,.1f}"
+            column.metric(f"{name}: {figure_label(label, figures[name])}", f"{value:,.1f}", delta=delta, help=t("compare_delta", name=reference))
+    with st.expander(t("table")):
+        st.dataframe(comparison_table(picked), hide_index=True, key="compare_table")
+    try:
+        dataset = state.get_dataset()
+    except InputError as error:
+        st.error(t("input_error", message=str(error)))
+        return
+    columns = st.columns(min(len(picked), 3))
+    for i, name in enumerate(picked):
+        with columns[i % len(columns)]:
+            st.markdown(f"**{name}**")
+            render_map(dataset, saved[name].result, saved[name].scenario.year_list, key=f"cmp_{i}")

@@ -1,0 +1,187 @@
+"""English and Traditional Chinese labels; every visible label goes through :func:`t`.
+
+The language is per session (``st.session_state["lang"]``), never a module
+global, because Streamlit serves many sessions from one process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+LANGUAGES: dict[str, str] = {"en": "English", "zh": "繁體中文"}
+
+#: key -> (English, Traditional Chinese). Placeholders use str.format names.
+LABELS: dict[str, tuple[str, str]] = {
+    "app_title": ("fleetplan: Hong Kong zero-emission fleet planner", "fleetplan：香港零排放車隊規劃"),
+    "language": ("Language", "語言"),
+    "page": ("Page", "頁面"),
+    "page_plan": ("Plan and map", "規劃與地圖"),
+    "page_scenario": ("Scenario editor", "情景編輯"),
+    "page_compare": ("Compare scenarios", "情景比較"),
+    "page_depot": ("Bus depots", "巴士車廠"),
+    "page_export": ("Export", "匯出"),
+    "dataset": ("Dataset", "數據集"),
+    "dataset_user": ("your uploaded data", "你上載的數據"),
+    "dataset_default": ("Hong Kong default", "香港預設"),
+    "scenario_name": ("Scenario name", "情景名稱"),
+    # solving
+    "solve": ("Solve scenario", "求解情景"),
+    "solving": ("HiGHS is solving…", "HiGHS 求解中…"),
+    "progress": (
+        "{elapsed:.0f} s elapsed · incumbent {incumbent} · bound {bound} · gap {gap}",
+        "已用 {elapsed:.0f} 秒 · 現有解 {incumbent} · 界限 {bound} · 差距 {gap}",
+    ),
+    "solved": ("Solved in {seconds:.1f} s (status {status}, gap {gap})", "求解完成，用時 {seconds:.1f} 秒（狀態 {status}，差距 {gap}）"),
+    "cached": ("Result from cache (scenario {fp})", "結果來自快取（情景 {fp}）"),
+    "no_result": ("No result yet: press “Solve scenario”.", "尚無結果：請按「求解情景」。"),
+    "infeasible": ("No feasible plan: {message}", "沒有可行方案：{message}"),
+    "input_error": ("Input problem: {message}", "輸入問題：{message}"),
+    "unexpected_error": (
+        "Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.",
+        "發生錯誤（{kind}）：{message}。請嘗試較簡單的情景或延長時限。",
+    ),
+    "save_as": ("Save result for comparison as", "儲存結果以作比較，名稱"),
+    "save": ("Save", "儲存"),
+    "saved": ("Saved “{name}”.", "已儲存「{name}」。"),
+    # map
+    "map": ("Map", "地圖"),
+    "map_year": ("Year on the map", "地圖年份"),
+    "map_legend": (
+        "Grey lines: road graph (width = bus trips/day) · blue: depots · light grey: candidate sites · "
+        "green: chargers (size = kW) · orange: hydrogen stations (size = kg/day) · "
+        "truck corridors: purple refuelled, red not · yellow discs: taxi zones (shade = kWh/day served)",
+        "灰線：道路網絡（闊度 = 每日巴士班次）· 藍：車廠 · 淺灰：候選地點 · 綠：充電器（大小 = kW）· "
+        "橙：加氫站（大小 = 公斤/日）· 貨車走廊：紫色有加氫、紅色沒有 · 黃圓：的士區（深淺 = 每日供電 kWh）",
+    ),
+    # results
+    "key_figures": ("Key figures", "主要數字"),
+    "zev_buses": ("Zero-emission buses ({year})", "零排放巴士（{year}）"),
+    "zev_taxis": ("Zero-emission taxis ({year})", "零排放的士（{year}）"),
+    "zev_trucks": ("Zero-emission trucks ({year})", "零排放貨車（{year}）"),
+    "subsidy_total": ("Subsidy spent (HK$m)", "資助開支（百萬港元）"),
+    "abated": ("CO2 abated (kt)", "減排二氧化碳（千噸）"),
+    "system_cost": ("System cost (HK$m, discounted)", "系統成本（百萬港元，折現）"),
+    "t_per_hkdm": ("t CO2 per HK$1m subsidy", "每百萬港元資助減排噸數"),
+    "fleet_mix": ("Fleet mix by year", "各年車隊組合"),
+    "subsidy_phasing": ("Subsidy by programme and year", "各計劃各年資助"),
+    "emissions_path": ("Emissions against the no-change baseline", "排放與不變基線比較"),
+    "cost_breakdown": ("Cost breakdown (discounted)", "成本分項（折現）"),
+    "targets": ("Targets", "目標"),
+    "marginal_values": ("What one more unit is worth", "多一單位的價值"),
+    "table": ("Table", "表格"),
+    "vehicles": ("vehicles", "車輛"),
+    "year": ("year", "年份"),
+    "technology": ("technology", "技術"),
+    "tonnes": ("t CO2", "噸二氧化碳"),
+    "hkd_m": ("HK$m", "百萬港元"),
+    "baseline": ("baseline", "基線"),
+    "plan_label": ("plan", "方案"),
+    "no_subsidy": ("No subsidy is paid in this plan.", "此方案沒有支付資助。"),
+    "target_met": ("met", "達到"),
+    "target_short": ("short by {short:g}", "不足 {short:g}"),
+    # editor
+    "editor_intro": (
+        "Change the scenario here; the plan page solves what you set.",
+        "在此修改情景；規劃頁會按你的設定求解。",
+    ),
+    "objective": ("Objective", "目標函數"),
+    "obj_min_cost": ("least system cost", "系統成本最低"),
+    "obj_max_abatement": ("most CO2 abated", "減排最多"),
+    "budget_total": ("Total subsidy budget (HK$m)", "資助總預算（百萬港元）"),
+    "yearly_limit": ("Limit per year (HK$m, 0 = none)", "每年上限（百萬港元，0 = 不設）"),
+    "programmes": ("Subsidy programmes", "資助計劃"),
+    "enabled": ("enabled", "啟用"),
+    "programme_cap": ("programme cap (HK$m)", "計劃上限（百萬港元）"),
+    "per_vehicle_cap": ("per-vehicle cap, {vtype} (HK$)", "每車上限，{vtype}（港元）"),
+    "first_year": ("first year", "首年"),
+    "last_year": ("last year", "末年"),
+    "target_hard": ("hard (must hold)", "硬性（必須達到）"),
+    "target_min_zev": ("minimum zero-emission vehicles", "最少零排放車輛"),
+    "target_share": ("minimum zero-emission share", "最少零排放比例"),
+    "target_year": ("by year", "年份"),
+    "prices": ("Energy prices (HK$, linear from first to last year)", "能源價格（港元，首年至末年線性）"),
+    "override": ("override {what}", "覆寫{what}"),
+    "price_electricity": ("electricity HK$/kWh", "電力 港元/千瓦時"),
+    "price_hydrogen": ("hydrogen HK$/kg", "氫 港元/公斤"),
+    "price_diesel": ("diesel HK$/L", "柴油 港元/升"),
+    "price_lpg": ("LPG HK$/L", "石油氣 港元/升"),
+    "value_in": ("{what} in {year}", "{year} 年{what}"),
+    "carbon_price": ("Carbon price (HK$/t CO2)", "碳價（港元/噸）"),
+    "discount_rate": ("Social discount rate (per year)", "社會折現率（每年）"),
+    "time_limit": ("Solver time limit (s)", "求解時限（秒）"),
+    "years_range": ("Planning years", "規劃年份"),
+    "scenario_invalid": ("The scenario is not valid: {message}", "情景無效：{message}"),
+    "upload_yaml": ("Upload a scenario (.yaml/.yml, up to 1 MB)", "上載情景（.yaml/.yml，最多 1 MB）"),
+    "loaded_yaml": ("Loaded scenario “{name}”.", "已載入情景「{name}」。"),
+    "paste_yaml": ("Or paste scenario YAML", "或貼上情景 YAML"),
+    "load_yaml": ("Load this YAML", "載入此 YAML"),
+    "download_yaml": ("Download scenario as YAML", "下載情景 YAML"),
+    "upload_data": (
+        "Upload your own tables (CSV or GeoJSON named like the dataset's files, e.g. depots.csv)",
+        "上載你的數據表（CSV 或 GeoJSON，檔名與數據集相同，例如 depots.csv）",
+    ),
+    "upload_gtfs": ("Upload a GTFS feed (.zip)", "上載 GTFS 資料（.zip）"),
+    "upload_osm": ("Upload an OpenStreetMap extract (.osm)", "上載 OpenStreetMap 檔案（.osm）"),
+    "data_loaded": ("Your data is valid and in use: {tables}", "你的數據有效並已使用：{tables}"),
+    "gtfs_routes": ("Routes in the GTFS feed", "GTFS 路線"),
+    "osm_graph": ("Road graph from OSM: {nodes} nodes, {edges} edges (now used as the map graph)", "OSM 道路網絡：{nodes} 個節點、{edges} 條邊（已用作地圖網絡）"),
+    "reset_data": ("Use the default dataset again", "改回預設數據集"),
+    "too_large": ("{file} is {size:.1f} MB; the limit is {limit:.0f} MB", "{file} 有 {size:.1f} MB；上限為 {limit:.0f} MB"),
+    "bad_type": ("{file}: expected one of {types}", "{file}：只接受 {types}"),
+    "unknown_table": ("{file}: not a table of the dataset; expected one of {names}", "{file}：不是數據集的表；應為 {names}"),
+    # compare
+    "compare_intro": ("Solve scenarios on the plan page and save them; then pick two or more here.", "在規劃頁求解並儲存情景，然後在此選擇兩個或以上。"),
+    "compare_pick": ("Saved scenarios to compare", "要比較的已儲存情景"),
+    "compare_need_two": ("Save at least two scenarios to compare them.", "請至少儲存兩個情景以作比較。"),
+    "compare_table": ("Key figures side by side", "主要數字並列"),
+    "compare_delta": ("Δ against {name}", "相對 {name} 的差異"),
+    # depot
+    "depot_plan": ("Depot charging in the plan", "方案中的車廠充電"),
+    "depot_pick": ("Depot", "車廠"),
+    "depot_none": ("This plan builds no depot chargers.", "此方案不建車廠充電器。"),
+    "chargers": ("chargers", "充電器"),
+    "kw": ("kW", "千瓦"),
+    "kva_needed": ("grid kVA needed", "所需電網 kVA"),
+    "grid_upgrade": ("grid upgrade in service (kVA)", "已完成電網升級（kVA）"),
+    "depot_sizing": ("Depot sizing tool", "車廠規模計算"),
+    "blocks_upload": ("Upload BLOCKS.csv (bus, pull_out, pull_in, km)", "上載 BLOCKS.csv（bus, pull_out, pull_in, km）"),
+    "blocks_sample": ("or use a sample depot of {n} buses", "或使用 {n} 部巴士的示例車廠"),
+    "usable_kwh": ("usable battery (kWh)", "可用電池（kWh）"),
+    "kwh_per_km": ("energy use (kWh/km)", "能耗（kWh/km）"),
+    "charger_kw": ("charger power options (kW, comma separated)", "充電器功率選項（kW，以逗號分隔）"),
+    "headroom_kva": ("grid headroom today (kVA)", "現有電網餘量（kVA）"),
+    "size_depot": ("Size the depot", "計算車廠規模"),
+    "load_curve": ("Site load: smart vs uncontrolled charging", "場地負載：智能與不受控充電"),
+    "smart": ("smart", "智能"),
+    "uncontrolled": ("uncontrolled", "不受控"),
+    "sizing_answer": (
+        "{chargers} chargers ({by_kw}); peak {peak_kva:,.0f} kVA; grid upgrade {upgrade:,.0f} kVA; "
+        "uncontrolled charging would peak at {unc_kw:,.0f} kW with {unc_chargers} chargers.",
+        "{chargers} 部充電器（{by_kw}）；峰值 {peak_kva:,.0f} kVA；電網升級 {upgrade:,.0f} kVA；"
+        "不受控充電峰值為 {unc_kw:,.0f} kW，需 {unc_chargers} 部充電器。",
+    ),
+    "infeasible_buses": ("Duties depot charging cannot serve", "車廠充電無法應付的更次"),
+    # exports
+    "export_intro": ("Download the current plan.", "下載目前方案。"),
+    "sites_gpkg": ("Sites as GeoPackage", "地點（GeoPackage）"),
+    "sites_geojson": ("Sites as GeoJSON", "地點（GeoJSON）"),
+    "tables_excel": ("All tables as Excel", "所有表格（Excel）"),
+    "tables_csv": ("All tables as CSV (zip)", "所有表格（CSV 壓縮檔）"),
+    "html_report": ("One-page HTML report", "一頁 HTML 報告"),
+    "report_title": ("fleetplan report: {name}", "fleetplan 報告：{name}"),
+}
+
+
+def lang() -> str:
+    """The session's language code (``en`` or ``zh``)."""
+    value = st.session_state.get("lang", "en")
+    return value if value in LANGUAGES else "en"
+
+
+def t(key: str, **values: Any) -> str:
+    """The label ``key`` in the session's language, formatted with ``values``."""
+    english, chinese = LABELS.get(key, (key, key))
+    text = chinese if lang() == "zh" else english
+    return text.format(**values) if values else text

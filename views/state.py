@@ -1,0 +1,209 @@
+"""Per-session state: the scenario being edited, the dataset in use, solved results.
+
+Everything lives in ``st.session_state`` (sessions run concurrently in one
+process); only the read-only default dataset is shared through
+``st.cache_resource``. Results are cached per scenario fingerprint, so going
+back to a scenario already solved in this session is instant.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+from network.errors import InfeasibleError, InputError
+from network.loaders import DEFAULT_DATASET, Dataset, load_dataset
+from optimiser.plan import plan
+from optimiser.results import PlanResult
+from optimiser.scenario import Scenario
+from views.i18n import t
+
+#: Environment variable naming a dataset folder to use instead of data/hk (tests use a tiny one).
+DATASET_ENV = "FLEETPLAN_APP_DATASET"
+#: Results kept per session (a HK plan is a few MB of tables).
+MAX_CACHED_RESULTS = 8
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A solved scenario kept for comparison."""
+
+    scenario: Scenario
+    result: PlanResult
+
+
+def default_dataset_path() -> Path:
+    """The dataset folder the app starts with (env override, else data/hk)."""
+    override = os.environ.get(DATASET_ENV)
+    return Path(override) if override else DEFAULT_DATASET
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_shared(path: str, graph: str, mtime: float) -> Dataset:
+    """The default dataset, shared read-only by all sessions (``mtime`` invalidates it)."""
+    return load_dataset(path, graph=graph)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return max((p.stat().st_mtime for p in path.glob("*.csv")), default=0.0)
+    except OSError:
+        return 0.0
+
+
+def dataset_path() -> Path:
+    """The folder of the dataset this session uses (user upload or default)."""
+    user = st.session_state.get("user_dataset")
+    return Path(user) if user else default_dataset_path()
+
+
+def get_dataset(graph: str = "coarse") -> Dataset:
+    """Load (cached) the session's dataset; raises InputError on bad tables."""
+    path = dataset_path()
+    return _load_shared(str(path), graph, _mtime(path))
+
+
+def init() -> None:
+    """Create the session's keys on first run."""
+    ss = st.session_state
+    ss.setdefault("lang", "en")
+    ss.setdefault("scenario", Scenario())
+    ss.setdefault("results", OrderedDict())
+    ss.setdefault("saved", {})
+    ss.setdefault("last_fingerprint", None)
+    ss.setdefault("solved_scenarios", {})
+
+
+def current_scenario() -> Scenario:
+    """The scenario being edited, with its dataset field pointing at uploaded data if any."""
+    scenario: Scenario = st.session_state["scenario"]
+    user = st.session_state.get("user_dataset")
+    wanted = str(user) if user else None
+    if scenario.dataset != wanted:
+        # The fingerprint must change with the data, or a cached result would be reused wrongly.
+        scenario = scenario.model_copy(update={"dataset": wanted})
+        st.session_state["scenario"] = scenario
+    return scenario
+
+
+def set_scenario(scenario: Scenario) -> None:
+    st.session_state["scenario"] = scenario
+
+
+def cached_result(scenario: Scenario) -> PlanResult | None:
+    """The result of ``scenario`` if this session solved it already."""
+    return st.session_state["results"].get(scenario.fingerprint())
+
+
+def latest_result() -> PlanResult | None:
+    """The result of the current scenario, else the last one solved."""
+    found = cached_result(current_scenario())
+    if found is not None:
+        return found
+    last = st.session_state.get("last_fingerprint")
+    return st.session_state["results"].get(last) if last else None
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, float) and abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _show_progress(line: Any, info: dict[str, float], started: float) -> None:
+    gap = info.get("gap")
+    line.write(
+        t(
+            "progress",
+            elapsed=float(info.get("elapsed_s", time.perf_counter() - started)),
+            incumbent=_fmt(info.get("incumbent")),
+            bound=_fmt(info.get("best_bound")),
+            gap=f"{gap:.1%}" if isinstance(gap, float) and math.isfinite(gap) else "–",
+        )
+    )
+
+
+def solve(scenario: Scenario) -> PlanResult | None:
+    """Solve ``scenario`` with live progress; show a readable message on any failure.
+
+    Returns the result (also cached per fingerprint), or None after an error.
+    """
+    key = scenario.fingerprint()
+    results: OrderedDict[str, PlanResult] = st.session_state["results"]
+    if key in results:
+        results.move_to_end(key)
+        st.session_state["last_fingerprint"] = key
+        st.info(t("cached", fp=key))
+        return results[key]
+    started = time.perf_counter()
+    context = get_script_run_ctx()
+    with st.status(t("solving"), expanded=True) as status:
+        line = st.empty()
+
+        def on_progress(info: dict[str, float]) -> None:
+            # HiGHS reports from its own thread: lend it this session's context so the
+            # placeholder can be updated, and never let a display problem stop the solve.
+            try:
+                if context is not None and get_script_run_ctx(suppress_warning=True) is None:
+                    add_script_run_ctx(threading.current_thread(), context)
+                _show_progress(line, info, started)
+            except Exception:
+                pass
+
+        try:
+            dataset = get_dataset(scenario.graph)
+            result = plan(scenario, dataset, on_progress=on_progress)
+        except InfeasibleError as error:
+            status.update(state="error", expanded=True)
+            st.error(t("infeasible", message=str(error)) + "".join(f"\n- {line}" for line in error.diagnosis))
+            return None
+        except InputError as error:
+            status.update(state="error", expanded=True)
+            st.error(t("input_error", message=str(error)))
+            return None
+        except Exception as error:
+            # Never a traceback in front of a planner: name the kind and keep it short.
+            status.update(state="error", expanded=True)
+            st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
+            return None
+        report = result.report
+        gap = f"{report.gap:.2%}" if report.gap is not None else "–"
+        status.update(
+            label=t("solved", seconds=time.perf_counter() - started, status=report.status, gap=gap),
+            state="complete",
+            expanded=False,
+        )
+    results[key] = result
+    st.session_state["solved_scenarios"][key] = scenario
+    st.session_state["solved_scenarios"][result.fingerprint] = scenario
+    while len(results) > MAX_CACHED_RESULTS:
+        results.popitem(last=False)
+    st.session_state["last_fingerprint"] = key
+    return result
+
+
+def scenario_of(result: PlanResult) -> Scenario:
+    """The scenario a cached result was solved from (else the current one)."""
+    return st.session_state["solved_scenarios"].get(result.fingerprint, current_scenario())
+
+
+def save(name: str, scenario: Scenario, result: PlanResult) -> None:
+    """Keep a solved scenario under ``name`` for the compare page."""
+    st.session_state["saved"][name] = Saved(scenario=scenario, result=result)
+
+
+def saved() -> dict[str, Saved]:
+    return st.session_state["saved"]
