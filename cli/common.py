@@ -1,16 +1,20 @@
 """Shared CLI behaviour: exit codes and one-line error messages.
 
-Exit codes: 0 success; 1 infeasible or no solution within the limit; 2 bad input.
+Exit codes: 0 success; 1 infeasible or no solution within the limit; 2 bad input;
+3 the run could not be done (HiGHS missing, or an internal error: one line, and
+the traceback only with ``FLEETPLAN_DEBUG=1``); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import click
 import typer
 
 from network.errors import InfeasibleError, InputError
@@ -18,6 +22,7 @@ from network.errors import InfeasibleError, InputError
 EXIT_OK = 0
 EXIT_NO_SOLUTION = 1
 EXIT_BAD_INPUT = 2
+EXIT_CANNOT_RUN = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +40,8 @@ def guarded(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # a command's own exit (typer.Exit is a RuntimeError): not an internal error
         except InputError as error:
             fail(str(error), EXIT_BAD_INPUT)
         except InfeasibleError as error:
@@ -44,9 +51,40 @@ def guarded(function: F) -> F:
             fail(f"{error.filename}: file not found", EXIT_BAD_INPUT)
         except KeyboardInterrupt:
             fail("interrupted; previous results left untouched", 130)
+        except BrokenPipeError:
+            # The reader went away (``fleetplan ... | head``): stop quietly, as Unix tools do.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter flushes it at exit
+            raise typer.Exit(128 + 13) from None  # 128 + SIGPIPE
+        except RecursionError:
+            # Only absurdly nested input (thousands of YAML/JSON brackets) gets here.
+            fail("input nested too deeply to read; expected a plain, shallow file", EXIT_BAD_INPUT)
+        except Exception as error:
+            if _solver_missing(error):
+                fail(str(error), EXIT_CANNOT_RUN)
+            if os.environ.get("FLEETPLAN_DEBUG"):
+                raise
+            # A planner gets one line to report, not a traceback; developers set FLEETPLAN_DEBUG=1.
+            summary = " ".join(str(error).split())[:300]
+            fail(
+                f"internal error ({type(error).__name__}: {summary}); "
+                "rerun with FLEETPLAN_DEBUG=1 for the traceback and please report it",
+                EXIT_CANNOT_RUN,
+            )
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _solver_missing(error: BaseException) -> bool:
+    """Whether ``error`` is :class:`optimiser.solver.SolverMissingError`.
+
+    Looked up in ``sys.modules`` instead of imported, so that commands which
+    never touch the solver do not pay for importing Pyomo: if the error was
+    raised, its module is loaded.
+    """
+    module = sys.modules.get("optimiser.solver")
+    missing = getattr(module, "SolverMissingError", None)
+    return missing is not None and isinstance(error, missing)
 
 
 def print_json(payload: dict[str, Any]) -> None:

@@ -43,6 +43,8 @@ class PlanResult:
     targets: pd.DataFrame
     marginal_values: pd.DataFrame = field(default_factory=pd.DataFrame)
     early_retirements: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: tonnes the subsidised vehicles abate over their years in service inside the horizon
+    co2_abated_by_subsidised_t: float = 0.0
     sites: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
     budget_hkd: float = 0.0
@@ -106,7 +108,12 @@ class PlanResult:
             "co2_abated_basis": str(self.emissions["basis"].iloc[0]) if not self.emissions.empty else "",
             "system_cost_hkd": round(float(costs.sum()), 0),
             "system_cost_hkd_by_component": {str(k): round(float(v), 0) for k, v in costs.items()},
-            "subsidy_hkd_per_t_abated": round(subsidy_total / abated, 1) if abated > 0 else None,
+            "co2_abated_by_subsidised_t": round(self.co2_abated_by_subsidised_t, 1),
+            # HK$ of subsidy per tonne its vehicles abate (not per tonne of all abatement,
+            # most of which is voluntary uptake the subsidy did not cause)
+            "subsidy_hkd_per_t_abated": round(subsidy_total / self.co2_abated_by_subsidised_t, 1)
+            if self.co2_abated_by_subsidised_t > 0
+            else None,
             "stations": stations,
             "targets": self.targets.to_dict(orient="records"),
             "marginal_values": self.marginal_values.to_dict(orient="records") if not self.marginal_values.empty else [],
@@ -177,6 +184,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         columns=["programme_id", "segment_id", "vehicle_class", "vehicle_type", "technology", "year", "vehicles", "payment_per_vehicle_hkd", "subsidy_hkd"],
     )
 
+    abated_by_subsidised = _abatement_of_subsidised(subsidy, inputs)
     chargers = _charger_table(m, inputs)
     stations = _station_table(m, inputs)
     emissions = _emission_table(m, inputs)
@@ -265,6 +273,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         taxi_charging=taxi_charging,
         targets=targets,
         early_retirements=early_retirements,
+        co2_abated_by_subsidised_t=abated_by_subsidised,
         sites=site_geo,
         notes=list(inputs.notes),
         budget_hkd=inputs.budget_hkd,
@@ -349,6 +358,21 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
         return table
     keep = table.groupby("site_id")["built"].transform("max").astype(bool)
     return table[keep].reset_index(drop=True)
+
+
+def _abatement_of_subsidised(subsidy: pd.DataFrame, inputs: ModelInputs) -> float:
+    """Tonnes (scenario basis) the subsidised vehicles save against the incumbent over their
+    years in service inside the horizon: Σ vehicles x (e_incumbent − e_zev) per year."""
+    incumbent = inputs.segments["incumbent"].to_dict()
+    vehicle_type = inputs.segments["vehicle_type"].to_dict()
+    total = 0.0
+    for row in subsidy.itertuples(index=False):
+        life = inputs.lifetime[(vehicle_type[row.segment_id], row.technology)]
+        for t in inputs.years:
+            if row.year <= t < row.year + life:
+                saved = inputs.emissions_t[(row.segment_id, incumbent[row.segment_id], t)] - inputs.emissions_t[(row.segment_id, row.technology, t)]
+                total += row.vehicles * saved
+    return total
 
 
 def _with_segment_columns(frame: pd.DataFrame, segments: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

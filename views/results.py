@@ -29,7 +29,8 @@ def key_figures(result: PlanResult) -> dict[str, float]:
         "subsidy_hkd_m": subsidy / 1e6,
         "abated_kt": abated / 1e3,
         "system_cost_hkd_m": float(summary["system_cost_hkd"]) / 1e6,
-        "t_per_hkd_m": abated / (subsidy / 1e6) if subsidy > 0 else 0.0,
+        # tonnes the subsidised vehicles abate per HK$1m, not all abatement per HK$1m
+        "t_per_hkd_m": float(summary["co2_abated_by_subsidised_t"]) / (subsidy / 1e6) if subsidy > 0 else 0.0,
     }
 
 

@@ -1,0 +1,392 @@
+"""``fleetplan solve``, ``validate``, ``compare`` and ``data info``.
+
+Exit codes follow :mod:`cli.common`: 0 solved (optimal, or an incumbent at the
+time limit with its gap); 1 infeasible or no plan within the limit (message and
+diagnosis on stderr); 2 bad input (one line naming file, line and field).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.app import app
+from cli.common import guarded, print_json
+from network.errors import InputError
+
+data_app = typer.Typer(help="Inspect datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def load_scenario_arg(path: Path | None) -> Any:
+    """The scenario of a command-line argument (``None``: the Hong Kong default)."""
+    from optimiser.scenario import Scenario
+    from optimiser.scenario_files import load_scenario_file
+
+    return Scenario() if path is None else load_scenario_file(path)
+
+
+def with_solver_flags(scenario: Any, time_limit: float | None, gap: float | None) -> Any:
+    """``scenario`` with ``--time-limit`` (s) and ``--gap`` applied and validated."""
+    from optimiser.scenario import scenario_from_mapping
+
+    if time_limit is None and gap is None:
+        return scenario
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise InputError(f"{time_limit:g}; expected seconds > 0", field="--time-limit")
+    if gap is not None and not (math.isfinite(gap) and 0 <= gap <= 1):
+        raise InputError(f"{gap:g}; expected a relative gap between 0 and 1", field="--gap")
+    data = scenario.model_dump()
+    if time_limit is not None:
+        data["solver"]["time_limit_s"] = time_limit
+    if gap is not None:
+        data["solver"]["mip_rel_gap"] = gap
+    return scenario_from_mapping(data, file="command line")
+
+
+def load_scenario_dataset(scenario: Any) -> Any:
+    """Load (and validate) the dataset a scenario names (default: ``data/hk``)."""
+    from network.loaders import DEFAULT_DATASET, load_dataset
+
+    return load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
+
+
+@contextlib.contextmanager
+def stdout_to_stderr(active: bool = True) -> Iterator[None]:
+    """Send everything written to stdout (Python and C, e.g. solver banners) to stderr.
+
+    ``--json`` promises one JSON object on stdout; solver libraries may print
+    on file descriptor 1 directly, so Python-level redirection is not enough.
+    """
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _money(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"HK${float(value) / 1e6:,.1f}m"
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{float(value):,.{digits}f}"
+
+
+def _zev(summary: dict[str, Any], vclass: str, year: int) -> Any:
+    by_year = summary.get("zev_in_service", {}).get(vclass, {})
+    return by_year.get(str(year), by_year.get(year))  # type: ignore[call-overload]
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Plan: {summary.get('scenario', '')}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    gap = summary.get("gap")
+    rows = [
+        ("status", str(summary.get("status"))),
+        ("MIP gap", "-" if gap is None else f"{gap:.2%}"),
+        ("objective", _number(summary.get("objective"), 2)),
+        ("system cost (discounted)", _money(summary.get("system_cost_hkd"))),
+        ("subsidy budget", _money(summary.get("budget_hkd"))),
+        ("subsidy spent", _money(summary.get("subsidy_hkd_total"))),
+        *[(f"  {name}", _money(value)) for name, value in summary.get("subsidy_hkd_by_programme", {}).items()],
+        ("CO2 abated", f"{_number(summary.get('co2_abated_t'))} t ({summary.get('co2_abated_basis', '')})"),
+        ("subsidy per t abated", "-" if summary.get("subsidy_hkd_per_t_abated") is None else f"HK${_number(summary['subsidy_hkd_per_t_abated'])}/t"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+
+    zev = summary.get("zev_in_service", {})
+    years = sorted({int(y) for by_year in zev.values() for y in by_year})
+    if years:
+        shown = [y for y in (2027, 2030, 2035, 2040, 2045, years[-1]) if y in years]
+        shown = sorted(set(shown)) or years[-1:]
+        fleet = Table(title="Zero-emission vehicles in service")
+        fleet.add_column("class")
+        for year in shown:
+            fleet.add_column(str(year), justify="right")
+        for vclass in zev:
+            fleet.add_row(vclass, *[_number(_zev(summary, vclass, y)) for y in shown])
+        console.print(fleet)
+
+    stations = summary.get("stations", [])
+    if stations:
+        sites = Table(title="Sites built")
+        for column in ("site", "kind", "opening year", "capacity"):
+            sites.add_column(column, justify="right" if column == "capacity" else "left")
+        for item in stations:
+            sites.add_row(str(item.get("site")), str(item.get("kind")), str(item.get("year")), f"{_number(item.get('capacity'))} {item.get('capacity_unit', '')}")
+        console.print(sites)
+    targets = summary.get("targets", [])
+    if targets:
+        tab = Table(title="Targets")
+        for column in ("target", "year", "min ZEV", "achieved", "short", "hard", "met"):
+            tab.add_column(column)
+        for item in targets:
+            tab.add_row(str(item["target_id"]), str(item["year"]), _number(item["min_zev"]), _number(item["achieved_zev"]), _number(item["short"]), str(item["hard"]), "yes" if item["met"] else "NO")
+        console.print(tab)
+
+
+class _Progress:
+    """Spinner on stderr with elapsed time, incumbent and gap from HiGHS's log."""
+
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[detail]}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task(label, total=None, detail="building the model")
+
+    def __enter__(self) -> _Progress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def update(self, info: dict[str, float]) -> None:
+        incumbent = info.get("incumbent", math.nan)
+        gap = info.get("gap", math.nan)
+        detail = "searching"
+        if math.isfinite(incumbent):
+            detail = f"incumbent {incumbent:,.2f}"
+            if math.isfinite(gap):
+                detail += f", gap {gap:.2%}"
+        self._progress.update(self._task, detail=detail)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@app.command("solve")
+@guarded
+def solve_command(
+    scenario_file: Annotated[Path | None, typer.Argument(metavar="[SCENARIO.yaml]", help="Scenario file (default: the Hong Kong default).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (the plan's summary).")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write all results to this folder (atomically).")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="HiGHS time limit, s (overrides the scenario).")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap to stop at (overrides the scenario).")] = None,
+    no_marginals: Annotated[bool, typer.Option("--no-marginals", help="Skip the marginal values (one LP re-solve).")] = False,
+) -> None:
+    """Solve a scenario and print its key figures (HK$, vehicles, t CO2)."""
+    from optimiser.outputs import json_safe, write_results
+    from optimiser.plan import plan
+
+    scenario = with_solver_flags(load_scenario_arg(scenario_file), time_limit, gap)
+    dataset = load_scenario_dataset(scenario)
+    if out is not None:
+        from optimiser.outputs import check_replaceable
+
+        check_replaceable(out)  # refuse a foreign folder before spending the solve time
+    show_progress = not as_json and sys.stderr.isatty()
+    if show_progress:
+        with _Progress(f"solving {scenario.name}") as progress:
+            result = plan(scenario, dataset, on_progress=progress.update, marginals=not no_marginals)
+    else:
+        with stdout_to_stderr(as_json):
+            result = plan(scenario, dataset, marginals=not no_marginals)
+    if out is not None:
+        write_results(result, scenario, out)
+    summary = json_safe(result.summary())
+    if as_json:
+        print_json(summary)
+        return
+    _print_summary(summary)
+    if result.report.status != "optimal":
+        print(f"warning: stopped with status {result.report.status}; the plan is the best found (gap above)", file=sys.stderr)
+    if out is not None:
+        print(f"results written to {out}")
+
+
+@app.command("validate")
+@guarded
+def validate_command(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file to check.")],
+) -> None:
+    """Check a scenario and its dataset without solving; print OK with counts."""
+    from network.schema import TABLES
+    from optimiser.inputs import prepare_inputs
+
+    started = time.perf_counter()
+    scenario = load_scenario_arg(scenario_file)
+    dataset = load_scenario_dataset(scenario)
+    # Preparing the inputs catches what single tables cannot: unknown programme
+    # or target ids, missing parameters, sites far from the road graph.
+    inputs = prepare_inputs(scenario, dataset)
+    counts = ", ".join(f"{name} {len(dataset.table(name))}" for name in TABLES)
+    print(f"OK: scenario '{scenario.name}' ({scenario.objective}, {scenario.years.start}-{scenario.years.end}, budget {_money(scenario.budget.total_hkd)})")
+    print(f"dataset {dataset.path}: {counts}")
+    print(
+        f"model: {len(inputs.segments)} fleet segments, {len(inputs.buy_allowed)} purchase options, "
+        f"{len(inputs.public_sites)} public charging sites, {len(inputs.h2_sites)} hydrogen sites, "
+        f"{len(inputs.targets)} targets ({time.perf_counter() - started:.1f} s)"
+    )
+
+
+#: (label, unit, how to read it off a summary) for ``compare``.
+def _figures(summaries: list[dict[str, Any]]) -> list[tuple[str, str, list[Any]]]:
+    def get(key: str) -> list[Any]:
+        return [s.get(key) for s in summaries]
+
+    figures: list[tuple[str, str, list[Any]]] = [
+        ("status", "", get("status")),
+        ("gap", "", get("gap")),
+        ("objective", "", get("objective")),
+        ("system_cost_hkd", "HK$", get("system_cost_hkd")),
+        ("budget_hkd", "HK$", get("budget_hkd")),
+        ("subsidy_hkd_total", "HK$", get("subsidy_hkd_total")),
+    ]
+    programmes = sorted({p for s in summaries for p in s.get("subsidy_hkd_by_programme", {})})
+    figures += [(f"subsidy_hkd:{p}", "HK$", [s.get("subsidy_hkd_by_programme", {}).get(p, 0.0) for s in summaries]) for p in programmes]
+    figures += [
+        ("co2_abated_t", "t CO2", get("co2_abated_t")),
+        ("subsidy_hkd_per_t_abated", "HK$/t", get("subsidy_hkd_per_t_abated")),
+    ]
+    years = sorted({int(y) for s in summaries for by_year in s.get("zev_in_service", {}).values() for y in by_year})
+    shown = sorted({y for y in (2027, 2035, years[-1] if years else None) if y in years})
+    for vclass in ("bus", "taxi", "truck"):
+        figures += [(f"zev_{vclass}_{y}", "vehicles", [_zev(s, vclass, y) for s in summaries]) for y in shown]
+    for kind in ("hydrogen", "public_charging", "depot_charging"):
+        figures.append((f"sites_{kind}", "sites", [sum(1 for st in s.get("stations", []) if st.get("kind") == kind) for s in summaries]))
+    return figures
+
+
+def _delta(value: Any, base: Any) -> float | None:
+    if isinstance(value, bool) or isinstance(base, bool):
+        return None
+    if isinstance(value, int | float) and isinstance(base, int | float) and math.isfinite(value) and math.isfinite(base):
+        return float(value) - float(base)
+    return None
+
+
+@app.command("compare")
+@guarded
+def compare_command(
+    folders: Annotated[list[Path], typer.Argument(metavar="DIR_A DIR_B [DIR_C ...]", help="Results folders written by `solve --out`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Key figures of two or more results side by side, with deltas from the first."""
+    from optimiser.outputs import json_safe, read_summary
+
+    if len(folders) < 2:
+        raise InputError(f"got {len(folders)} folder; expected at least two results folders to compare", field="DIR")
+    summaries = [read_summary(folder) for folder in folders]
+    figures = _figures(summaries)
+    if as_json:
+        print_json(
+            json_safe(
+                {
+                    "runs": [{"dir": str(f), "scenario": s.get("scenario"), "fingerprint": s.get("fingerprint")} for f, s in zip(folders, summaries, strict=True)],
+                    "baseline": str(folders[0]),
+                    "figures": [
+                        {"name": name, "unit": unit, "values": values, "deltas": [_delta(v, values[0]) for v in values]}
+                        for name, unit, values in figures
+                    ],
+                }
+            )
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Compared with {folders[0]}")
+    table.add_column("figure", style="bold")
+    table.add_column("unit")
+    for folder, summary in zip(folders, summaries, strict=True):
+        table.add_column(f"{summary.get('scenario', '')}\n{folder}", justify="right")
+
+    def show(value: Any) -> str:
+        if isinstance(value, float) and abs(value) < 1 and value != 0:
+            return f"{value:.4g}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _number(value)
+        return "-" if value is None else str(value)
+
+    for name, unit, values in figures:
+        cells = [show(values[0])]
+        for value in values[1:]:
+            delta = _delta(value, values[0])
+            cell = show(value)
+            if delta:
+                cell += f" ({'+' if delta > 0 else ''}{show(delta)})"
+            cells.append(cell)
+        table.add_row(name, unit, *cells)
+    Console().print(table)
+
+
+@data_app.command("info")
+@guarded
+def data_info_command(
+    dataset: Annotated[Path | None, typer.Option("--dataset", help="Dataset folder (default: data/hk).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """What a dataset holds: each table's rows, status counts and distinct sources."""
+    from network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
+    from network.schema import STATUSES, TABLES
+
+    folder = dataset or DEFAULT_DATASET
+    data = load_dataset(folder)
+    tables: dict[str, Any] = {}
+    frames = {name: (spec.file, data.table(name)) for name, spec in TABLES.items()}
+    for name in ("nodes", "edges"):  # the fine road graph, when the folder has it
+        fine = TABLES[name].file.replace(".csv", "_fine.csv")
+        if (Path(folder) / fine).is_file():
+            frames[f"{name}_fine"] = (fine, read_csv_table(Path(folder) / fine, TABLES[name]))
+    for name, (file, frame) in frames.items():
+        counts = frame["status"].value_counts()
+        tables[name] = {
+            "file": file,
+            "rows": len(frame),
+            "status": {s: int(counts.get(s, 0)) for s in STATUSES},
+            "sources": sorted(frame["source"].dropna().astype(str).unique().tolist()),
+        }
+    payload = {"dataset": str(Path(folder)), "tables": tables}
+    if as_json:
+        print_json(payload)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Dataset {folder}")
+    table.add_column("table", no_wrap=True)
+    for column in ("rows", *STATUSES, "sources"):
+        table.add_column(column, justify="right")
+    for name, info in tables.items():
+        table.add_row(name, str(info["rows"]), *[str(info["status"][s]) for s in STATUSES], str(len(info["sources"])))
+    Console().print(table)
