@@ -45,8 +45,11 @@ def guarded(function: F) -> F:
         except InputError as error:
             fail(str(error), EXIT_BAD_INPUT)
         except InfeasibleError as error:
-            detail = "; ".join(error.diagnosis)
-            fail(f"{error}" + (f" ({detail})" if detail else ""), EXIT_NO_SOLUTION)
+            # First line says what happened; one line per conflicting family follows.
+            print(f"error: {error}", file=sys.stderr)
+            for line in error.diagnosis:
+                print(f"  - {line}", file=sys.stderr)
+            raise typer.Exit(EXIT_NO_SOLUTION) from None
         except FileNotFoundError as error:
             fail(f"{error.filename}: file not found", EXIT_BAD_INPUT)
         except KeyboardInterrupt:

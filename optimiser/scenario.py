@@ -379,27 +379,15 @@ def scenario_from_mapping(data: dict[str, Any], *, file: str | Path = "<scenario
 def load_scenario(path: str | Path | None = None) -> Scenario:
     """Read a scenario YAML file (safe loading only) into a validated :class:`Scenario`.
 
-    ``None`` gives the Hong Kong default. Errors name the file, line and field.
+    ``None`` gives the Hong Kong default. ``extends:`` chains and a relative
+    ``dataset:`` folder resolve against the file that names them (see
+    :mod:`optimiser.scenario_files`). Errors name the file, line and field.
     """
     if path is None:
         return Scenario()
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("scenario file not found", file=path)
-    size = path.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise InputError(f"scenario file is {size} bytes; the limit is {MAX_SCENARIO_BYTES}", file=path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text; save the scenario as UTF-8", file=path) from None
-    if not text.strip():
-        # A half-written or truncated file must not silently plan the Hong Kong default.
-        raise InputError(
-            "file is empty; expected scenario keys (run without a scenario for the Hong Kong default)",
-            file=path,
-        )
-    return scenario_from_yaml(text, file=path)
+    from optimiser.scenario_files import load_scenario_file  # it builds on this module
+
+    return load_scenario_file(path)
 
 
 def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:
