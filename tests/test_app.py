@@ -157,7 +157,26 @@ def test_compare_two_saved_scenarios(app_env: Path) -> None:
     _no_exception(app)
     assert len(app.metric) >= 14
     assert [e for e in app.metric if e.delta]
-    assert len(app.get("deck_gl_json_chart")) == 2
+    # one overlay map of both plans, then one map per plan
+    assert len(app.get("deck_gl_json_chart")) == 3
+
+
+def test_overlay_colours_sites_by_plan() -> None:
+    """A plan that builds depot chargers against one that builds nothing: the depot site
+    appears once, in the 'only A' colour, with both plans named in its tooltip."""
+    from optimiser.plan import plan
+    from optimiser.scenario import Scenario
+    from tests.tiny import tiny_dataset
+    from views.maps import ONLY_A, overlay_frame
+
+    years = {"start": 2025, "end": 2026}
+    techs = {"bus": ["bev"], "taxi": [], "truck": []}
+    with_chargers = plan(Scenario(years=years, technologies=techs), tiny_dataset(parameters={("voluntary_zev_share", "-", "-"): 1.0}), marginals=False)
+    without = plan(Scenario(years=years, technologies=techs), tiny_dataset(), marginals=False)
+    frame = overlay_frame(with_chargers, without, 2026, ("A", "B"))
+    assert list(frame["site_id"]) == ["S_D1"]
+    assert frame["color"].iloc[0] == ONLY_A
+    assert "A: 6 chargers" in frame["tip"].iloc[0] and "B: —" in frame["tip"].iloc[0]
 
 
 def test_bad_yaml_shows_a_message_not_a_traceback(app_env: Path) -> None:

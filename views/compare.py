@@ -8,7 +8,7 @@ import streamlit as st
 from network.errors import InputError
 from views import state
 from views.i18n import t
-from views.maps import render_map
+from views.maps import build_overlay_deck, plan_years, render_map
 from views.results import FIGURE_LABELS, figure_label, key_figures
 
 
@@ -51,6 +51,12 @@ def render() -> None:
     except InputError as error:
         st.error(t("input_error", message=str(error)))
         return
+    first, second = picked[0], picked[1]
+    st.subheader(t("compare_overlay", a=first, b=second))
+    years = plan_years(saved[first].result, saved[first].scenario.year_list)
+    year = st.select_slider(t("map_year"), options=years, value=years[min(len(years) - 1, 5)], key="cmp_overlay_year")
+    st.pydeck_chart(build_overlay_deck(dataset, saved[first].result, saved[second].result, int(year), (first, second)), key="cmp_overlay_deck", height=520)
+    st.caption(t("compare_overlay_legend", a=first, b=second))
     columns = st.columns(min(len(picked), 3))
     for i, name in enumerate(picked):
         with columns[i % len(columns)]:

@@ -22,6 +22,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_compare": ("Compare scenarios", "情景比較"),
     "page_depot": ("Bus depots", "巴士車廠"),
     "page_export": ("Export", "匯出"),
+    "compare_overlay": ("{a} against {b} on one map", "{a} 與 {b} 同一地圖比較"),
+    "compare_overlay_legend": (
+        "green: sites both plans build · blue: only {a} · magenta: only {b} (size = kW or kg/day)",
+        "綠色：兩個方案都建設的地點 · 藍色：只有 {a} · 洋紅色：只有 {b}（大小 = 千瓦或公斤/日）",
+    ),
     "dataset": ("Dataset", "數據集"),
     "dataset_user": ("your uploaded data", "你上載的數據"),
     "dataset_default": ("Hong Kong default", "香港預設"),

@@ -198,6 +198,59 @@ def build_deck(dataset: Dataset, result: PlanResult | None, year: int) -> pdk.De
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=BLANK_STYLE, tooltip={"html": "{tip}"})
 
 
+#: Overlay colours: sites only scenario A builds, only B builds, and both build.
+ONLY_A = [30, 90, 200, 220]
+ONLY_B = [200, 40, 160, 220]
+BOTH = [20, 160, 70, 220]
+
+
+def overlay_frame(result_a: PlanResult, result_b: PlanResult, year: int, names: tuple[str, str]) -> pd.DataFrame:
+    """Sites with chargers or hydrogen stations in ``year`` in either plan, coloured by which plan has them."""
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for which, result in (("a", result_a), ("b", result_b)):
+        chargers = result.chargers
+        if not chargers.empty:
+            here = chargers[(chargers["year"] == year) & (chargers["new_chargers"] > 0)]
+            for r in here.itertuples(index=False):
+                entry = rows.setdefault((r.site_id, f"{r.charger_kind} charging"), {"name": r.name, "lon": r.lon, "lat": r.lat})
+                entry[which] = f"{r.new_chargers:.0f} chargers, {r.new_kw:,.0f} kW"
+                entry[f"{which}_size"] = float(r.new_kw)
+        stations = result.stations
+        if not stations.empty:
+            here = stations[(stations["year"] == year) & stations["opened"]]
+            for r in here.itertuples(index=False):
+                entry = rows.setdefault((r.site_id, "hydrogen"), {"name": r.name, "lon": r.lon, "lat": r.lat})
+                entry[which] = f"{r.capacity_kg_day:,.0f} kg/day"
+                entry[f"{which}_size"] = float(r.capacity_kg_day) * 3.0  # ~3 kW of charging per kg/day, for sizing only
+    records = []
+    for (site, kind), entry in rows.items():
+        in_a, in_b = "a" in entry, "b" in entry
+        color = BOTH if in_a and in_b else ONLY_A if in_a else ONLY_B
+        size = max(float(entry.get("a_size", 0.0)), float(entry.get("b_size", 0.0)))
+        records.append(
+            {
+                "lon": entry["lon"],
+                "lat": entry["lat"],
+                "color": color,
+                "radius": 150 + size**0.5 * 9,
+                "tip": f"<b>{entry['name']}</b> ({kind})<br>{names[0]}: {entry.get('a', '—')}<br>{names[1]}: {entry.get('b', '—')}",
+                "site_id": site,
+            }
+        )
+    return pd.DataFrame(records, columns=["lon", "lat", "color", "radius", "tip", "site_id"])
+
+
+def build_overlay_deck(dataset: Dataset, result_a: PlanResult, result_b: PlanResult, year: int, names: tuple[str, str]) -> pdk.Deck:
+    """Scenario A against B on one map: the road graph plus every built site, coloured by plan."""
+    deck = build_deck(dataset, None, year)
+    layers = [layer for layer in deck.layers if layer.id in ("roads", "depots")]
+    layers.append(
+        pdk.Layer("ScatterplotLayer", data=overlay_frame(result_a, result_b, year, names), id="overlay-sites", get_position="[lon, lat]", get_fill_color="color", get_radius="radius", radius_min_pixels=4, pickable=True)
+    )
+    deck.layers = layers
+    return deck
+
+
 def plan_years(result: PlanResult | None, dataset_years: list[int]) -> list[int]:
     if result is not None and not result.fleet.empty:
         return sorted(int(y) for y in result.fleet["year"].unique())
