@@ -26,6 +26,7 @@ def solver_options(scenario: Scenario) -> SolverOptions:
         time_limit_s=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
         threads=scenario.solver.threads,
+        interface=scenario.solver.interface,
     )
 
 

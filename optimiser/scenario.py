@@ -150,6 +150,10 @@ class Solver(_Strict):
     time_limit_s: float = Field(120.0, gt=0, le=86_400)
     mip_rel_gap: float = Field(0.01, ge=0, le=1)
     threads: int = Field(1, ge=1, le=64)
+    #: how the model reaches HiGHS: "lp_file" (Pyomo writes an LP file, highspy reads it;
+    #: measured faster for one-shot solves) or "pyomo_highs" (pyomo.contrib.solver's
+    #: in-memory ``highs`` interface)
+    interface: Literal["lp_file", "pyomo_highs"] = "lp_file"
 
 
 class Scenario(_Strict):

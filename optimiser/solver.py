@@ -174,7 +174,9 @@ def solve(
         tee=[stream],
         time_limit=options.time_limit_s,
         rel_gap=options.mip_rel_gap,
-        threads=options.threads,
+        # HiGHS's thread pool is process-wide: asking for a different count after another
+        # solve started it fails, so the default (1) is left to HiGHS.
+        threads=options.threads if options.threads > 1 else None,
         raise_exception_on_nonoptimal_result=False,
         load_solutions=False,
         solver_options={"random_seed": options.seed, "mip_rel_gap": options.mip_rel_gap},

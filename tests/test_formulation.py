@@ -306,3 +306,14 @@ def test_converted_operators_replace_like_for_like() -> None:
     assert zev(result, "bus", 2028) == pytest.approx(4.0)
     bought = result.purchases.set_index(["technology", "year"])
     assert bought.loc[("bev", 2028), "voluntary"] == pytest.approx(4.0)
+
+
+def test_both_solver_interfaces_agree() -> None:
+    """The LP-file path and Pyomo's in-memory highs interface reach the same optimum and marginal value."""
+    outcomes = []
+    for interface in ("lp_file", "pyomo_highs"):
+        sc = scenario(objective="max_abatement", budget={"total_hkd": 20e6}, solver={**EXACT, "interface": interface})
+        outcomes.append(plan(sc, _bus_subsidy_data(1e9)))
+    assert outcomes[0].report.objective == pytest.approx(outcomes[1].report.objective, rel=1e-9)
+    budgets = [o.marginal_values.set_index("name").loc["budget", "value"] for o in outcomes]
+    assert budgets[0] == pytest.approx(budgets[1], rel=1e-6)
