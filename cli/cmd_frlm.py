@@ -115,8 +115,8 @@ def frlm(
 
     if not (math.isfinite(range_km) and range_km > 0):
         raise InputError(f"{range_km:g}; expected a range > 0 km", field="--range")
-    if stations < 0:
-        raise InputError(f"{stations}; expected a number of stations ≥ 0", field="--stations")
+    if stations < 1:
+        raise InputError(f"{stations}; expected a number of stations ≥ 1", field="--stations")
     if not (math.isfinite(time_limit) and time_limit > 0):
         raise InputError(f"{time_limit:g}; expected seconds > 0", field="--time-limit")
     if not (math.isfinite(gap) and gap >= 0):

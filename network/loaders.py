@@ -7,6 +7,7 @@ back as GeoDataFrames in WGS84; the rest as DataFrames.
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -15,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from network.errors import InputError
+from network.graph import build_graph
 from network.schema import TABLES, WGS84, TableSpec, validate_table
 
 #: The embedded Hong Kong default dataset.
@@ -75,8 +77,10 @@ def read_csv_table(path: Path, spec: TableSpec, *, hk_bounds: bool = True) -> pd
         raise InputError(
             f"not UTF-8 text (byte {error.start}); save the file as CSV UTF-8", file=path
         ) from None
+    check_row_widths(text, path)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True, comment=None)
+        # index_col=False: never turn surplus cells into an index (that shifts every column).
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True, comment=None, index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise InputError(f"not a readable CSV table: {str(error).strip()}", file=path) from None
     frame = validate_table(frame, spec, file=path, hk_bounds=hk_bounds)
@@ -85,6 +89,35 @@ def read_csv_table(path: Path, spec: TableSpec, *, hk_bounds: bool = True) -> pd
             frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
         )
     return frame
+
+
+def check_row_widths(text: str, path: str | Path) -> None:
+    """Refuse a data row with more non-empty cells than the header has columns.
+
+    pandas would silently take the surplus leading cells as the row index and
+    shift every value one column to the right (a stray comma in a name does
+    this); the planner gets the row number instead. Rows are counted as pandas
+    counts them: blank lines are skipped.
+    """
+    try:
+        records = csv.reader(io.StringIO(text))
+        header = next(records, None)
+        if header is None:
+            return
+        row = 0
+        for cells in records:
+            if not cells or not any(cell.strip() for cell in cells):
+                continue
+            row += 1
+            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
+                raise InputError(
+                    f"{len(cells)} cells but the header has {len(header)} columns; expected one cell per "
+                    "column (a stray comma, or text with a comma that is not in quotes?)",
+                    file=path,
+                    row=row,
+                )
+    except csv.Error as error:
+        raise InputError(f"not a readable CSV table: {error}", file=path) from None
 
 
 def _check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -129,5 +162,9 @@ def load_dataset(path: str | Path = DEFAULT_DATASET, *, graph: str = "coarse", h
             file = file.replace(".csv", "_fine.csv")
         tables[name] = read_csv_table(folder / file, spec, hk_bounds=hk_bounds)
     _check_references(tables, folder)
+    # Check the road graph here, where the file is known: self-loops, zero-length
+    # edges and disconnected parts would otherwise surface later without a file name.
+    edges_file = TABLES["edges"].file if graph == "coarse" else TABLES["edges"].file.replace(".csv", "_fine.csv")
+    build_graph(tables["nodes"], tables["edges"], file=str(folder / edges_file))
     names = {f.name for f in fields(Dataset)} - {"path"}
     return Dataset(path=folder, **{name: tables[name] for name in names})

@@ -14,6 +14,7 @@ and ``status`` (``verified``, ``derived`` or ``estimate``) on every row.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -408,6 +409,10 @@ def validate_table(
         if column.name not in frame.columns:
             if column.required:
                 close = [c for c in frame.columns if c.lower().replace(" ", "_") == column.name]
+                # A misspelt header ('grid_headroom_kav') is the usual cause: name the likely culprit.
+                close = close or difflib.get_close_matches(
+                    column.name, [c for c in frame.columns if c not in known], n=1, cutoff=0.75
+                )
                 hint = f" (found '{close[0]}')" if close else ""
                 raise InputError(
                     f"missing column; expected {column.description}{hint}",
@@ -428,7 +433,9 @@ def validate_table(
 
     if spec.has_lonlat and hk_bounds:
         lon_min, lat_min, lon_max, lat_max = HK_BOUNDS
-        outside = ~(frame["lon"].between(lon_min, lon_max) & frame["lat"].between(lat_min, lat_max))
+        lon_out = ~frame["lon"].between(lon_min, lon_max)
+        lat_out = ~frame["lat"].between(lat_min, lat_max)
+        outside = lon_out | lat_out
         if outside.any():
             pos = int(np.flatnonzero(outside.to_numpy())[0])
             raise InputError(
@@ -436,9 +443,53 @@ def validate_table(
                 f"expected lon {lon_min}..{lon_max}, lat {lat_min}..{lat_max} (WGS84)",
                 file=file,
                 row=_row_number(pos),
-                field="lon",
+                # Name the coordinate that is out, so the planner looks at the right cell.
+                field="lon" if bool(lon_out.iloc[pos]) else "lat",
             )
+    if spec.name == "parameters":
+        _check_parameter_rows(frame, file)
     return frame.reset_index(drop=True)
+
+
+#: Parameters that may legitimately be negative (e.g. a hydrogen pathway with
+#: carbon capture credited below zero). Every other parameter is a price, cost,
+#: quantity, share or rate and must be >= 0.
+SIGNED_PARAMETERS = frozenset({"h2_kgco2_per_kg"})
+
+#: Parameters that are shares of something and so lie in [0, 1].
+SHARE_PARAMETERS = frozenset({"voluntary_zev_share", "h2_supply_share", "summer_range_factor"})
+
+
+def _check_parameter_rows(frame: pd.DataFrame, file: str | Path) -> None:
+    """Known parameter names and vehicle types, and values of the right sign.
+
+    A misspelt name would otherwise be ignored silently (the model falls back
+    on a '-' row or stops later with a less precise message) and a negative
+    price would turn a cost into a profit.
+    """
+    for pos, row in enumerate(frame.itertuples(index=False)):
+        name = row.parameter
+        if name not in PARAMETER_NAMES:
+            close = difflib.get_close_matches(name, list(PARAMETER_NAMES), n=1, cutoff=0.75)
+            hint = f" (did you mean '{close[0]}'?)" if close else " (see data/README.md for the list)"
+            raise InputError(f"unknown parameter '{name}'{hint}", file=file, row=_row_number(pos), field="parameter")
+        if row.vehicle_type not in (*VEHICLE_TYPES, "-"):
+            raise InputError(
+                f"'{row.vehicle_type}' is not allowed; expected one of {', '.join(VEHICLE_TYPES)} or '-'",
+                file=file,
+                row=_row_number(pos),
+                field="vehicle_type",
+            )
+        value = float(row.value)
+        unit = PARAMETER_NAMES[name][0]
+        if value < 0 and name not in SIGNED_PARAMETERS:
+            raise InputError(
+                f"{value:g} is negative; expected {name} >= 0 [{unit}]", file=file, row=_row_number(pos), field="value"
+            )
+        if name in SHARE_PARAMETERS and value > 1:
+            raise InputError(
+                f"{value:g} is out of range; expected {name} between 0 and 1", file=file, row=_row_number(pos), field="value"
+            )
 
 
 def _coerce(series: pd.Series, column: Column, file: str | Path) -> pd.Series:

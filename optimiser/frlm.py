@@ -752,8 +752,11 @@ class FrlmResult:
 def _volumes(flows: pd.DataFrame, ids: Sequence[FlowId]) -> dict[FlowId, float]:
     if "flow" not in flows.columns:
         raise InputError("flows need a 'flow' column (volume)", field="flow")
+    # Paths come back grouped by origin, not in the table's order: look volumes up by id.
+    by_id = dict(zip(_flow_ids(flows), flows["flow"], strict=True))
     volumes = {}
-    for flow_id, value in zip(ids, flows["flow"], strict=True):
+    for flow_id in ids:
+        value = by_id[flow_id]
         volume = float(value)
         if not math.isfinite(volume) or volume < 0:
             raise InputError(f"flow {flow_id}: volume {value!r}; expected ≥ 0", field="flow")

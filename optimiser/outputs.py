@@ -132,19 +132,25 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if not path.parent.is_dir():
         raise InputError("folder does not exist", file=path.parent)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
-        with _sigterm_raises(), os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with _signals_blocked():
-            os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # The SIGTERM handler covers the whole write, and the temporary file is created with
+    # signals held, so no signal can land between creating it and being able to remove it.
+    with _sigterm_raises():
+        tmp: Path | None = None
+        try:
+            with _signals_blocked():
+                fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                tmp = Path(tmp_name)
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            with _signals_blocked():
+                os.replace(tmp, path)
+        except BaseException:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            raise
     return path
 
 
@@ -187,35 +193,38 @@ def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], No
     check_replaceable(target)
     parent = target.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
-    # mkdtemp makes a private (0700) folder; results are ordinary shared files.
-    os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.is_dir() else 0o755)
-    old: Path | None = None
-    try:
-        with _sigterm_raises():
+    with _sigterm_raises():
+        tmp: Path | None = None
+        old: Path | None = None
+        try:
+            with _signals_blocked():
+                tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
+            # mkdtemp makes a private (0700) folder; results are ordinary shared files.
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.is_dir() else 0o755)
             write_fn(tmp)
             (tmp / MARKER).write_text("written by fleetplan; this folder may be replaced by the next run\n", encoding="utf-8")
-        with _signals_blocked():
-            check_replaceable(target)  # it may have changed while we wrote
-            if target.exists():
-                old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
-                os.rmdir(old)
-                os.replace(target, old)
-            try:
-                os.replace(tmp, target)
-            except BaseException:
-                if old is not None:  # put the previous results back
-                    os.replace(old, target)
-                    old = None
-                raise
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        # The previous results, once swapped out, are removed even if a held
-        # signal is delivered right after the swap.
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            with _signals_blocked():
+                check_replaceable(target)  # it may have changed while we wrote
+                if target.exists():
+                    old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
+                    os.rmdir(old)
+                    os.replace(target, old)
+                try:
+                    os.replace(tmp, target)
+                except BaseException:
+                    if old is not None:  # put the previous results back
+                        os.replace(old, target)
+                        old = None
+                    raise
+        except BaseException:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        finally:
+            # The previous results, once swapped out, are removed even if a held
+            # signal is delivered right after the swap.
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
     return target
 
 

@@ -394,8 +394,15 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     return load_scenario_file(path)
 
 
-def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:
-    """Parse YAML text (round-trip loader for line numbers; no object construction)."""
+def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> CommentedMap:
+    """Parse scenario YAML text into a checked round-trip tree (line numbers kept, nothing constructed).
+
+    Raises
+    ------
+    InputError
+        For invalid YAML (with its line), pathological nesting, alias bombs,
+        non-core tags or a top level that is not a mapping.
+    """
     yaml = YAML(typ="rt")
     try:
         tree = yaml.load(text)
@@ -410,4 +417,10 @@ def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenari
     if tree is None:
         tree = CommentedMap()
     check_yaml_tree(tree, file=file)
+    return tree
+
+
+def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:
+    """Parse YAML text into a validated :class:`Scenario` (empty text is the default scenario)."""
+    tree = parse_scenario_tree(text, file=file)
     return scenario_from_mapping(tree, file=file, tree=tree)

@@ -26,18 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
 
 from network.errors import InputError
-from optimiser.scenario import (
-    MAX_NESTING,
-    MAX_SCENARIO_BYTES,
-    Scenario,
-    _depth,
-    scenario_from_mapping,
-)
+from optimiser import scenario as scenario_module
+from optimiser.scenario import Scenario, parse_scenario_tree, scenario_from_mapping
 
 #: Longest chain of ``extends`` (a file, its parent, grandparent, ...).
 MAX_EXTENDS_DEPTH = 8
@@ -52,31 +45,21 @@ class _Layer:
 
 
 def _read_tree(path: Path) -> CommentedMap:
-    """Parse one scenario file (safe round-trip loader: line numbers, no objects)."""
+    """Read and parse one scenario file (safe round-trip loader: line numbers, no objects)."""
     if not path.is_file():
         raise InputError("scenario file not found", file=path)
     size = path.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise InputError(f"scenario file is {size} bytes; the limit is {MAX_SCENARIO_BYTES}", file=path)
+    # Read the limit at call time so it can be lowered (tests, embedding apps).
+    limit = scenario_module.MAX_SCENARIO_BYTES
+    if size > limit:
+        raise InputError(f"scenario file is {size} bytes; the limit is {limit}", file=path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text; save the scenario as UTF-8", file=path) from None
-    try:
-        tree = YAML(typ="rt").load(text)
-    except YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(f"not valid YAML: {problem}", file=where) from None
-    if tree is None:
-        tree = CommentedMap()
-    if not isinstance(tree, dict):
-        kind = "list" if isinstance(tree, list) else "single value"
-        raise InputError(f"expected a mapping of scenario keys at the top level, got a {kind}", file=path)
-    if _depth(tree) > MAX_NESTING:
-        raise InputError(f"nested deeper than {MAX_NESTING} levels", file=path)
-    return tree
+    if not text.strip():
+        raise InputError("scenario file is empty; expected a YAML mapping of overrides (see data/scenarios/)", file=path)
+    return parse_scenario_tree(text, file=path)
 
 
 def _line(tree: CommentedMap, key: str) -> str:

@@ -35,6 +35,7 @@ import networkx as nx
 import pandas as pd
 
 from network.errors import InputError
+from network.loaders import check_row_widths
 
 #: Refuse CSV files larger than this (a test network is kilobytes).
 MAX_CSV_BYTES = 200 * 1024 * 1024
@@ -62,9 +63,11 @@ def _read(path: str | Path, columns: tuple[str, ...]) -> pd.DataFrame:
         ) from None
     if not text.strip():
         raise InputError(f"file is empty; expected a header with {', '.join(columns)}", file=path)
+    check_row_widths(text, path)
     try:
+        # index_col=False: surplus cells must never become an index that shifts the columns.
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, index_col=False
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise InputError(f"not a readable CSV table: {str(error).strip()}", file=path) from None
