@@ -59,6 +59,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from network.errors import InputError
+from network.loaders import check_row_widths
 from optimiser.solver import SolverOptions, require_solution, solve
 
 MINUTES_PER_DAY = 1440
@@ -410,6 +411,7 @@ def read_blocks_csv(path: str | Path) -> pd.DataFrame:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(f"not UTF-8 text (byte {error.start}); save the file as CSV UTF-8", file=path) from None
+    check_row_widths(text, path)  # a stray comma would shift every column silently
     try:
         # Strings throughout: times like 06:00 and ids like 007 must not be reinterpreted.
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)

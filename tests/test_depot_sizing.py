@@ -375,3 +375,17 @@ def test_cli_human_summary(tmp_path: Path) -> None:
     result = _cli("--blocks", str(path), "--grid-kva", "500")
     assert result.returncode == 0, result.stderr
     assert "chargers" in result.stdout and "kVA" in result.stdout
+
+
+def test_blocks_row_with_a_stray_comma_is_refused(tmp_path) -> None:
+    """'B2,06:00,22:00,1,80' has five cells under a four-column header: pandas would
+    shift the columns; the reader names the row instead."""
+    import pytest
+
+    from network.errors import InputError
+    from optimiser.depot_sizing import read_blocks_csv
+
+    path = tmp_path / "blocks.csv"
+    path.write_text("bus,pull_out,pull_in,km\nB1,06:00,22:00,180\nB2,06:00,22:00,1,80\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 2"):
+        read_blocks_csv(path)
