@@ -72,6 +72,8 @@ class PlanResult:
                 "year": int(row.year),
                 "capacity": round(float(self.stations.loc[self.stations["site_id"] == row.site_id, "capacity_kg_day"].max()), 1),
                 "capacity_unit": "kg/day",
+                # an existing or committed station: 'year' is when the plan first uses it
+                "existing": bool(self.stations.loc[self.stations["site_id"] == row.site_id, "existing_or_committed"].any()),
             }
             for row in first_open.itertuples(index=False)
         ]
