@@ -221,3 +221,14 @@ def test_exports_build_files(app_env: Path) -> None:
     assert '"FeatureCollection"' in exports.geojson_text(result)
     assert exports.excel_bytes(result)[:2] == b"PK"
     assert exports.csv_zip_bytes(result)[:2] == b"PK"
+
+
+def test_target_cost_button_answers_without_a_traceback(app_env: Path) -> None:
+    """Officials' question on the plan page: solving with and without targets shows either
+    the three differences or a readable 'cannot be met' diagnosis."""
+    app = new_app()
+    app.button(key="solve").click().run()
+    app.button(key="target_cost_run").click().run()
+    _no_exception(app)
+    labels = {m.label for m in app.metric}
+    assert {"Extra system cost (discounted)", "Extra subsidy", "Extra CO2 abated"} <= labels or app.warning

@@ -262,3 +262,29 @@ def test_directory_write_is_atomic_on_error_and_sigterm(tmp_path: Path) -> None:
     time.sleep(0.1)
     assert (target / "a.txt").read_text() == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt", "out"]
+
+
+def test_target_cost_command_reports_infeasible_targets_with_exit_1(tmp_path: Path) -> None:
+    """On the tiny city a target of 8 battery buses in 2026 cannot be met (no uptake, no
+    subsidy): made hard, it is infeasible, so the command exits 1 and names the target."""
+    targets = [{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}]
+    folder = write_tiny_dataset(tmp_path / "data", targets=targets)
+    scenario = write_scenario(tmp_path / "s.yaml", folder)
+    result = run("target-cost", scenario, "--json")
+    assert result.returncode == 1, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["feasible"] is False
+    assert "ebus_2026" in " ".join(payload["diagnosis"])
+
+
+def test_target_cost_command_prices_a_reachable_target(tmp_path: Path) -> None:
+    """5 subsidised battery buses in 2026: HK$2,505,000 more system cost and HK$25m more
+    subsidy than without the target (worked out in tests/test_formulation.py)."""
+    targets = [{"target_id": "ebus", "vehicle_class": "bus", "year": 2026, "min_zev": 5, "min_zev_share": None, "hard": False}]
+    folder = write_tiny_dataset(tmp_path / "data", targets=targets, **SUBSIDY_MATTERS)
+    scenario = write_scenario(tmp_path / "s.yaml", folder)
+    result = run("target-cost", scenario, "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["system_cost_hkd_delta"] == pytest.approx(2_505_000, abs=2)
+    assert payload["subsidy_hkd_delta"] == pytest.approx(25e6, abs=2)

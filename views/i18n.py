@@ -22,6 +22,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_compare": ("Compare scenarios", "情景比較"),
     "page_depot": ("Bus depots", "巴士車廠"),
     "page_export": ("Export", "匯出"),
+    "target_cost": ("What do the targets cost?", "目標的代價是多少？"),
+    "target_cost_intro": (
+        "Solves the scenario twice: with every target made hard, and with no targets. The differences are what the targets cost.",
+        "把情景求解兩次：所有目標設為硬性，以及沒有目標。兩者之差就是目標的代價。",
+    ),
+    "target_cost_run": ("Cost the targets", "計算目標代價"),
+    "target_cost_infeasible": (
+        "The targets cannot all be met in this scenario (e.g. allow early retirement, or raise the budget):",
+        "此情景無法達成全部目標（例如可容許提早退役或增加預算）：",
+    ),
+    "target_cost_system": ("Extra system cost (discounted)", "額外系統成本（折現）"),
+    "target_cost_subsidy": ("Extra subsidy", "額外資助"),
+    "target_cost_abated": ("Extra CO2 abated", "額外減排"),
     "compare_overlay": ("{a} against {b} on one map", "{a} 與 {b} 同一地圖比較"),
     "compare_overlay_legend": (
         "green: sites both plans build · blue: only {a} · magenta: only {b} (size = kW or kg/day)",

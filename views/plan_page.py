@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from network.errors import InputError
+from network.errors import InfeasibleError, InputError
+from network.loaders import Dataset
+from optimiser.plan import target_cost
+from optimiser.scenario import Scenario
 from views import state
 from views.i18n import t
 from views.maps import render_map
@@ -40,3 +43,31 @@ def render() -> None:
             state.save(name.strip(), state.scenario_of(result), result)
             st.success(t("saved", name=name.strip()))
     render_results(result, key="plan")
+    render_target_cost(scenario, dataset)
+
+
+def render_target_cost(scenario: Scenario, dataset: Dataset) -> None:
+    """Officials' question: what do the targets cost? Two solves: with the targets hard, without them."""
+    st.subheader(t("target_cost"))
+    st.caption(t("target_cost_intro"))
+    cache: dict[str, dict] = st.session_state.setdefault("target_costs", {})
+    key = scenario.fingerprint()
+    if st.button(t("target_cost_run"), key="target_cost_run") and key not in cache:
+        with st.spinner(t("solving")):
+            try:
+                cache[key] = target_cost(scenario, dataset)
+            except (InputError, InfeasibleError) as error:
+                st.error(t("input_error", message=str(error)))
+                return
+    outcome = cache.get(key)
+    if outcome is None:
+        return
+    if not outcome["feasible"]:
+        st.warning(t("target_cost_infeasible"))
+        for line in outcome["diagnosis"]:
+            st.markdown(f"- {line}")
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("target_cost_system"), f"HK${outcome['system_cost_hkd_delta'] / 1e6:,.1f}m")
+    c2.metric(t("target_cost_subsidy"), f"HK${outcome['subsidy_hkd_delta'] / 1e6:,.1f}m")
+    c3.metric(t("target_cost_abated"), f"{outcome['co2_abated_t_delta'] / 1e3:,.1f} kt")
