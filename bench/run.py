@@ -56,6 +56,16 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 MARKDOWN = REPO / "BENCHMARKS.md"
+#: Hand-written analysis below this line in BENCHMARKS.md survives re-rendering.
+NOTES_MARKER = "<!-- notes: kept when the tables are re-rendered -->"
+
+
+def write_markdown(text: str) -> None:
+    """Write the rendered tables, keeping the hand-written notes after :data:`NOTES_MARKER`."""
+    notes = ""
+    if MARKDOWN.exists() and NOTES_MARKER in MARKDOWN.read_text(encoding="utf-8"):
+        notes = MARKDOWN.read_text(encoding="utf-8").split(NOTES_MARKER, 1)[1]
+    MARKDOWN.write_text(text.rstrip("\n") + "\n\n" + NOTES_MARKER + notes, encoding="utf-8")
 MIB = 1024.0 * 1024.0
 
 #: Targets stated in the brief (seconds, shares, MiB).
@@ -420,7 +430,9 @@ def _solve_highspy(h: Any, options: Any) -> tuple[float, float]:
     """Run a highspy model with the same options the Pyomo path gets; (objective, HiGHS run s)."""
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    h.setOptionValue("threads", int(options.threads))
+    if options.threads > 1:
+        # HiGHS's thread pool is process-wide (see optimiser/solver.py): set it only when wanted.
+        h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", int(options.seed))
     h.run()
     return float(h.getInfo().objective_function_value), float(h.getRunTime())
@@ -670,7 +682,7 @@ def main_run(full: bool) -> Run:
     run.total_s = time.perf_counter() - started
     payload = asdict(run)
     (RESULTS / f"{mode}.json").write_text(json.dumps(payload, indent=1, default=_json_default))
-    MARKDOWN.write_text(render(payload))
+    write_markdown(render(payload))
     print(f"[bench] done in {run.total_s:.0f} s; wrote {RESULTS / (mode + '.json')} and {MARKDOWN}", flush=True)
     return run
 
@@ -939,7 +951,7 @@ def main(argv: list[str] | None = None) -> int:
         run_baselines(args.baseline, args.full, args.out, args.threads)
         return 0
     if args.render:
-        MARKDOWN.write_text(render(json.loads(args.render.read_text())))
+        write_markdown(render(json.loads(args.render.read_text())))
         return 0
     main_run(full=args.full)
     return 0
