@@ -79,6 +79,9 @@ class ModelInputs:
     h2_consumers: pd.DataFrame
     h2_supply_pairs: list[tuple[str, str]]
     flows: pd.DataFrame
+    #: truck corridors (one fleet segment each): a flow, or flows merged by truck_corridor_km_band
+    corridors: pd.DataFrame
+    #: corridor -> arc-cover rows as sets of hydrogen sites
     cover_rows: dict[str, list[frozenset[str]]]
     targets: pd.DataFrame
     carbon_price_hkd_per_t: dict[int, float]
@@ -105,7 +108,7 @@ def _annuity_window(years: list[int], discount: dict[int, float], start: int, li
 
 
 def _fleet_segments(data: Dataset, params: ParameterTable, scenario: Scenario) -> pd.DataFrame:
-    """One row per fleet segment: buses per depot/deck/duty band, taxis per class, trucks per flow."""
+    """One row per bus segment (depot × deck × duty band) and taxi class; trucks are added per corridor later."""
     depots = data.depots.set_index("depot_id")
     buses = data.bus_segments.assign(
         vehicle_class="bus",
@@ -128,21 +131,7 @@ def _fleet_segments(data: Dataset, params: ParameterTable, scenario: Scenario) -
             "label": data.taxi_classes["taxi_class"] + " taxis",
         }
     )
-    flows = data.truck_flows
-    trucks = pd.DataFrame(
-        {
-            "segment_id": "truck_" + flows["flow_id"],
-            "vehicle_class": "truck",
-            "vehicle_type": "truck",
-            "location": flows["flow_id"],
-            "utility": "clp",
-            "fleet": flows["trucks"].astype(float),
-            "daily_km": np.nan,  # filled once the round-trip paths are known
-            "zev_today": 0.0,
-            "label": flows["flow_id"],
-        }
-    )
-    segments = pd.concat([buses, taxis, trucks], ignore_index=True)
+    segments = pd.concat([buses, taxis], ignore_index=True)
     segments = segments[segments["fleet"] > 0].copy()
     segments["incumbent"] = segments["vehicle_class"].map(INCUMBENT)
     return segments.set_index("segment_id")
@@ -253,12 +242,27 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     flows["path_h2_sites"] = [
         sorted({s for n in paths[q].nodes for s in sites_at_node.get(n, [])}) for q in flows.index
     ]
-    dropped = (segments["vehicle_class"] == "truck") & ~segments["location"].isin(flows.index)
-    segments = segments[~dropped].copy()
-    truck_rows = segments["vehicle_class"] == "truck"
-    truck_flow = segments.loc[truck_rows, "location"]
-    trips_per_truck = flows.loc[truck_flow, "daily_round_trips"].to_numpy() / np.maximum(segments.loc[truck_rows, "fleet"].to_numpy(), 1e-9)
-    segments.loc[truck_rows, "daily_km"] = 2.0 * flows.loc[truck_flow, "one_way_km"].to_numpy() * trips_per_truck
+    trucks_of = flows["trucks"].astype(float)
+    flows["daily_km_per_truck"] = 2.0 * flows["one_way_km"] * flows["daily_round_trips"] / np.maximum(trucks_of, 1e-9)
+    corridors, cover_rows = _truck_corridors(flows, cover_rows, scenario.truck_corridor_km_band)
+    flows["corridor"] = corridors["members"].explode().reset_index().set_index("members")["corridor"].reindex(flows.index)
+    if len(corridors) < len(flows):
+        notes.append(f"{len(flows)} truck corridors merged into {len(corridors)} fleet segments (truck_corridor_km_band)")
+    trucks = pd.DataFrame(
+        {
+            "segment_id": "truck_" + corridors.index,
+            "vehicle_class": "truck",
+            "vehicle_type": "truck",
+            "location": corridors.index,
+            "utility": "clp",
+            "fleet": corridors["fleet"].to_numpy(),
+            "daily_km": corridors["daily_km"].to_numpy(),
+            "zev_today": 0.0,
+            "label": corridors["label"].to_numpy(),
+            "incumbent": INCUMBENT["truck"],
+        }
+    ).set_index("segment_id")
+    segments = pd.concat([segments, trucks[trucks["fleet"] > 0]])
 
     segments["annual_km"] = segments["daily_km"] * segments["vehicle_class"].map(OPERATING_DAYS)
     taxi_life = dict(zip(data.taxi_classes["taxi_class"], data.taxi_classes["lifetime_years"].astype(int), strict=True))
@@ -286,7 +290,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                     if k == "bev" and params.has("summer_range_factor", vtype, k):
                         usable *= params.at("summer_range_factor", t, vtype, k)
                     if vclass == "truck" and k == "fcev":
-                        if not flows.at[row["location"], "coverable"]:
+                        if not corridors.at[row["location"], "coverable"]:
                             continue
                     elif row["daily_km"] / CHARGES_PER_DAY[vclass] > usable:
                         continue
@@ -374,15 +378,15 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     if unreachable:
         notes.append(f"taxi zones with no public charging site within {taxi_reach_km:g} km: {', '.join(unreachable)}")
 
-    # Hydrogen consumers: each depot's fuel-cell buses and each truck flow.
+    # Hydrogen consumers: each depot's fuel-cell buses and each truck corridor.
     bus_reach_km = params.scalar("bus_h2_reach_km")
     depot_nodes = {d: node_of[f"depot:{d}"] for d in sorted(bus_depots)}
     h2_pairs_depots = reach_pairs(graph, depot_nodes, dict(zip(h2_site_ids, sites.loc[h2_site_ids, "node_id"], strict=True)), bus_reach_km)
     consumers = [{"consumer": f"depot:{d}", "kind": "depot", "ref": d} for d in sorted(bus_depots)]
-    consumers += [{"consumer": f"flow:{q}", "kind": "flow", "ref": q} for q in flows.index if flows.at[q, "coverable"]]
+    consumers += [{"consumer": f"flow:{c}", "kind": "flow", "ref": c} for c in corridors.index if corridors.at[c, "coverable"]]
     h2_consumers = pd.DataFrame(consumers, columns=["consumer", "kind", "ref"]).set_index("consumer", drop=False)
     h2_supply_pairs = [(f"depot:{d}", s) for d, s in zip(h2_pairs_depots["source"], h2_pairs_depots["target"], strict=True)]
-    h2_supply_pairs += [(f"flow:{q}", s) for q in flows.index if flows.at[q, "coverable"] for s in flows.at[q, "path_h2_sites"]]
+    h2_supply_pairs += [(f"flow:{c}", s) for c in corridors.index if corridors.at[c, "coverable"] for s in corridors.at[c, "supply_sites"]]
 
     targets = _targets(data, scenario, segments, years)
     carbon = dict(zip(years, np.interp(years, sorted(scenario.carbon_price_hkd_per_t), [scenario.carbon_price_hkd_per_t[y] for y in sorted(scenario.carbon_price_hkd_per_t)]), strict=True))
@@ -474,6 +478,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         h2_consumers=h2_consumers,
         h2_supply_pairs=h2_supply_pairs,
         flows=flows,
+        corridors=corridors,
         cover_rows=cover_rows,
         targets=targets,
         carbon_price_hkd_per_t=carbon,
@@ -489,6 +494,55 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         snaps=snaps,
         notes=notes,
     )
+
+
+def _truck_corridors(
+    flows: pd.DataFrame, rows_by_flow: dict[str, list[frozenset[str]]], band: float
+) -> tuple[pd.DataFrame, dict[str, list[frozenset[str]]]]:
+    """Truck corridors, each one fleet segment: every flow alone (band 0), or flows merged.
+
+    Flows merge when their arc-cover rows are identical (so the same stations refuel
+    them all) and their km per truck per day fall in one band of relative width
+    ``band``. A corridor's fleet is the sum of its flows' trucks and its km per truck
+    the truck-weighted mean, so fuel, cost and emissions totals stay exact. Its
+    hydrogen may be bought at the stations of a lone flow's path, or, for a merged
+    corridor, at the stations in its rows (on every member's path).
+    """
+    keys: dict[str, tuple] = {}
+    for q in flows.index:
+        km = float(flows.at[q, "daily_km_per_truck"])
+        rows = tuple(sorted(tuple(sorted(r)) for r in rows_by_flow.get(q, [])))
+        if band > 0:
+            bucket = math.floor(math.log(max(km, 1e-6)) / math.log1p(band))
+            keys[q] = (rows, bucket)
+        else:
+            keys[q] = ("flow", q)
+    groups: dict[tuple, list[str]] = {}
+    for q in flows.index:
+        groups.setdefault(keys[q], []).append(q)
+    records = []
+    corridor_rows: dict[str, list[frozenset[str]]] = {}
+    for n, members in enumerate(sorted(groups.values(), key=lambda m: m[0])):
+        corridor = members[0] if len(members) == 1 else f"corridor_{n:05d}"
+        trucks = flows.loc[members, "trucks"].astype(float)
+        fleet = float(trucks.sum())
+        km = float((trucks * flows.loc[members, "daily_km_per_truck"]).sum() / fleet) if fleet > 0 else 0.0
+        rows = rows_by_flow.get(members[0], [])
+        if rows:
+            corridor_rows[corridor] = rows
+        supply = flows.at[members[0], "path_h2_sites"] if len(members) == 1 else sorted(set().union(*rows)) if rows else []
+        records.append(
+            {
+                "corridor": corridor,
+                "members": members,
+                "fleet": fleet,
+                "daily_km": km,
+                "coverable": bool(rows),
+                "supply_sites": supply,
+                "label": members[0] if len(members) == 1 else f"{members[0]} and {len(members) - 1} similar corridors",
+            }
+        )
+    return pd.DataFrame(records).set_index("corridor", drop=False), corridor_rows
 
 
 def _h2_existing(sites: pd.DataFrame, h2_sites: list[str], years: list[int]) -> dict[tuple[str, int], float]:

@@ -58,7 +58,7 @@ EMPTY_COLUMNS = {
         "capacity_kg_day", "demand_kg_day", "lon", "lat",
     ],
     "truck_coverage": [
-        "flow_id", "origin", "destination", "year", "daily_round_trips", "one_way_km", "coverable", "refuelled", "fcev_trucks",
+        "flow_id", "corridor", "origin", "destination", "year", "daily_round_trips", "one_way_km", "coverable", "refuelled", "fcev_trucks",
     ],
 }  # fmt: skip
 

@@ -193,18 +193,22 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     costs = _cost_table(m, inputs)
 
     coverage_rows = []
+    corridors = inputs.corridors
     for q in inputs.flows.index:
+        corridor = inputs.flows.at[q, "corridor"]
+        segment = f"truck_{corridor}"
+        share = float(inputs.flows.at[q, "trucks"]) / max(float(corridors.at[corridor, "fleet"]), 1e-9)
         for t in years:
-            segment = f"truck_{q}"
             # Covered iff every arc-cover row has an open station (the variable itself
             # only needs to be as large as the fuel-cell share of the flow).
-            covered = q in m.Q and all(
-                any(_value(m.h2_open[h, t]) > 0.5 for h in cover_row) for cover_row in inputs.cover_rows[q]
+            covered = corridor in m.Q and all(
+                any(_value(m.h2_open[h, t]) > 0.5 for h in cover_row) for cover_row in inputs.cover_rows[corridor]
             )
-            fcev = _value(m.stock[segment, "fcev", t]) if (segment, "fcev", t) in m.SKT else 0.0
+            fcev = _value(m.stock[segment, "fcev", t]) * share if (segment, "fcev", t) in m.SKT else 0.0
             coverage_rows.append(
                 {
                     "flow_id": q,
+                    "corridor": corridor,
                     "origin": inputs.flows.at[q, "origin"],
                     "destination": inputs.flows.at[q, "destination"],
                     "year": t,

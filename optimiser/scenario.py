@@ -193,6 +193,12 @@ class Scenario(_Strict):
     existing_charger_taxi_share: Annotated[float, Field(ge=0, le=1)] = 0.25
     #: hydrogen stations may be mothballed (closed) to save O&M once built
     allow_station_closure: bool = True
+    #: 0 keeps one fleet segment per truck corridor (exact). A positive width w merges
+    #: corridors whose arc-cover rows are identical and whose km per truck per day lie in
+    #: the same band of relative width w (e.g. 0.1): costs, fuel and emissions stay exact
+    #: (they are linear in km); only the operator's cost gap is taken at the band's mean.
+    #: For very large cities (tens of thousands of corridors).
+    truck_corridor_km_band: Annotated[float, Field(ge=0, le=1)] = 0.0
     #: today's diesel/LPG vehicles may be retired before the end of their life (a mandate or
     #: buy-back scheme); otherwise conversion waits for natural retirement
     allow_early_retirement: bool = False

@@ -317,3 +317,31 @@ def test_both_solver_interfaces_agree() -> None:
     assert outcomes[0].report.objective == pytest.approx(outcomes[1].report.objective, rel=1e-9)
     budgets = [o.marginal_values.set_index("name").loc["budget", "value"] for o in outcomes]
     assert budgets[0] == pytest.approx(budgets[1], rel=1e-6)
+
+
+def test_merging_alike_truck_corridors_keeps_the_optimum() -> None:
+    """Two corridors on the same road (same arc-cover rows) with the same km per truck
+    (trips in proportion to trucks) merge into one segment under truck_corridor_km_band;
+    cost, fuel and emissions are linear in km, so the optimum and the abatement are the
+    same as with one segment per corridor."""
+    data = _truck_data(25.0)
+    flows = data.truck_flows
+    flows.loc[len(flows)] = {**flows.iloc[0].to_dict(), "flow_id": "F2", "trucks": 30.0, "daily_round_trips": 30.0}
+    results = {}
+    for band in (0.0, 0.1):
+        sc = scenario(
+            objective="max_abatement",
+            technologies={"bus": [], "taxi": [], "truck": ["fcev"]},
+            years={"start": 2025, "end": 2026},
+            truck_corridor_km_band=band,
+        )
+        results[band] = (plan(sc, data, marginals=False), prepare_inputs(sc, data))
+    exact, merged = results[0.0], results[0.1]
+    assert len(exact[1].corridors) == 2 and len(merged[1].corridors) == 1
+    assert merged[0].report.objective == pytest.approx(exact[0].report.objective, rel=1e-9)
+    assert merged[0].emissions["abated_t"].sum() == pytest.approx(exact[0].emissions["abated_t"].sum(), rel=1e-9)
+    # per-flow coverage is still reported flow by flow
+    coverage = merged[0].truck_coverage
+    assert set(coverage["flow_id"]) == {"F1", "F2"}
+    per_flow = coverage[coverage["year"] == 2026].set_index("flow_id")["fcev_trucks"]
+    assert per_flow["F2"] == pytest.approx(3 * per_flow["F1"])
