@@ -23,3 +23,14 @@ def capital_recovery_factor(rate: float, life_years: int) -> float:
     if rate == 0:
         return 1.0 / life_years
     return rate / (1.0 - (1.0 + rate) ** (-life_years))
+
+
+def annuity_due_factor(rate: float, life_years: int) -> float:
+    """Share of a capital cost paid at the start of each year of service (annuity due).
+
+    Costs in this model are discounted from the year they fall in, counting the base
+    year as undiscounted, so the payment stream starts in the year of purchase:
+    its present value is the price exactly (an ordinary annuity would overstate it
+    by a factor 1 + rate).
+    """
+    return capital_recovery_factor(rate, life_years) / (1.0 + rate)

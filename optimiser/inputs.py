@@ -23,7 +23,7 @@ import pandas as pd
 from network.errors import InputError
 from network.graph import build_graph, reach_pairs, snap_to_nodes
 from network.loaders import DEFAULT_DATASET, Dataset, load_dataset
-from optimiser.economics import capital_recovery_factor, discount_factors
+from optimiser.economics import annuity_due_factor, discount_factors
 from optimiser.frlm import arc_cover_rows, round_trip_paths
 from optimiser.parameters import ParameterTable
 from optimiser.scenario import Scenario
@@ -36,8 +36,8 @@ OPERATING_DAYS = {"bus": 365.0, "taxi": 365.0, "truck": 300.0}
 CHARGES_PER_DAY = {"bus": 1.0, "taxi": 2.0, "truck": 1.0}
 #: Snapping farther than this means a site is off the modelled road network.
 MAX_SNAP_M = 3_000.0
-#: Franchised buses leave service before age 18 (LCQ13, 9 Mar 2011): today's buses aged
-#: 0-17 (the age-profile table) serve until their age reaches this.
+#: Franchised buses leave service before age 18 (LCQ13, 9 Mar 2011): a bus of the age
+#: profile leaves in the year it turns 18 (a new bus serves its 17-year life).
 BUS_RETIREMENT_AGE = 18
 #: Years a grid connection upgrade lasts (cost annuitised over it).
 GRID_ASSET_LIFE_YEARS = 40
@@ -64,6 +64,9 @@ class ModelInputs:
     emissions_ttw_t: dict[tuple[str, str, int], float]
     emissions_wtw_t: dict[tuple[str, str, int], float]
     energy_per_day: dict[tuple[str, str, int], float]
+    #: kWh a battery bus needs on a hot design day (energy / summer range factor): depot
+    #: chargers and grid are sized for it, annual energy costs use the average day
+    design_kwh_per_day: dict[tuple[str, int], float]
     cost_gap_hkd: dict[tuple[str, str, int], float]
     voluntary_share: dict[tuple[str, str, int], float]
     subsidy_options: pd.DataFrame
@@ -142,8 +145,9 @@ def _initial_stock(
 ) -> dict[tuple[str, str, int], float]:
     """Surviving vehicles of today's fleet in each year.
 
-    Buses follow their age profile and retire at 18 years; taxis and trucks,
-    without an age table, are spread evenly over their service life. Today's
+    Buses follow their age profile and leave in the year they turn 18; taxis and
+    trucks, without an age table, are spread evenly over ages 0 … life − 1, so a
+    1/life share is replaced every year from the base year on. Today's
     zero-emission vehicles are taken as new (age 0).
     """
     base = years[0]
@@ -169,7 +173,9 @@ def _initial_stock(
         life_zev = round(params.scalar("lifetime_years", vtype, zev_tech)) if zev > 0 else 0
         for t in years:
             elapsed = t - base
-            stock[(segment_id, incumbent, t)] = sum(n for age, n in age_counts.items() if age + elapsed < life_inc)
+            # Ages are completed years at the start of the base year: a vehicle whose age
+            # reaches the retirement age during year t is replaced in t.
+            stock[(segment_id, incumbent, t)] = sum(n for age, n in age_counts.items() if age + elapsed + 1 < life_inc)
             if zev > 0:
                 stock[(segment_id, zev_tech, t)] = zev if elapsed < life_zev else 0.0
     return stock
@@ -323,8 +329,16 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                 energy[(segment_id, k, t)] = float(row["daily_km"] * per_km)
                 price = float(params.series("vehicle_price_hkd", vtype, k)[i])
                 price_of[(segment_id, k, t)] = price
-                crf = capital_recovery_factor(rate, life)
-                buy_cost[(segment_id, k, t)] = float(price * crf * _annuity_window(years, discount, t, life))
+                buy_cost[(segment_id, k, t)] = float(price * annuity_due_factor(rate, life) * _annuity_window(years, discount, t, life))
+
+    design_kwh: dict[tuple[str, int], float] = {}
+    for segment_id, row in segments[segments["vehicle_class"] == "bus"].iterrows():
+        if "bev" not in techs[segment_id]:
+            continue
+        vtype = row["vehicle_type"]
+        for t in years:
+            factor = params.at("summer_range_factor", t, vtype, "bev") if params.has("summer_range_factor", vtype, "bev") else 1.0
+            design_kwh[(segment_id, t)] = energy[(segment_id, "bev", t)] / max(factor, 1e-6)
 
     # Operator's cost gap: lifetime cost of a zero-emission vehicle minus the incumbent's.
     gap: dict[tuple[str, str, int], float] = {}
@@ -341,6 +355,9 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                     tech: _operator_tco(params, tech, vtype, utility, km_year, t, lifetime[(vtype, tech)], operator_rate, tco_cache)
                     for tech in (k, inc)
                 }
+                if row["vehicle_class"] == "bus" and k == "bev":
+                    # A bus operator also pays its depot chargers and their grid connection.
+                    tco[k] += _depot_charging_per_bus_hkd(params, t)
                 gap[(segment_id, k, t)] = tco[k] - tco[inc]
                 share = params.at("voluntary_zev_share", t, vtype, k) if params.has("voluntary_zev_share", vtype, k) else 0.0
                 voluntary[(segment_id, k, t)] = share if gap[(segment_id, k, t)] <= 0 else 0.0
@@ -389,6 +406,11 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     h2_supply_pairs += [(f"flow:{c}", s) for c in corridors.index if corridors.at[c, "coverable"] for s in corridors.at[c, "supply_sites"]]
 
     targets = _targets(data, scenario, segments, years)
+    if targets.attrs.get("outside_horizon"):
+        notes.append(
+            "targets beyond the horizon are not modelled (extend years.end to include them): "
+            + ", ".join(targets.attrs["outside_horizon"])
+        )
     carbon = dict(zip(years, np.interp(years, sorted(scenario.carbon_price_hkd_per_t), [scenario.carbon_price_hkd_per_t[y] for y in sorted(scenario.carbon_price_hkd_per_t)]), strict=True))
 
     infrastructure = {
@@ -419,33 +441,47 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     charger_cost: dict[tuple[str, int], float] = {}
     h2_cost: dict[tuple[str, int], float] = {}
     grid_cost: dict[int, float] = {}
+    # Chargers and stations are never removed in the model, so they are charged their
+    # annuity for every year from installation to the end of the horizon (replacement at
+    # the end of their life included); capex follows its year path.
+    to_end = len(years) + 1
     for t in years:
-        window = _annuity_window(years, discount, t, charger_life) * capital_recovery_factor(rate, charger_life)
-        charger_cost[("depot", t)] = infrastructure["depot_charger_capex_hkd"] * window
-        charger_cost[("public", t)] = infrastructure["public_charger_capex_hkd"] * window
-        station_window = _annuity_window(years, discount, t, station_life) * capital_recovery_factor(rate, station_life)
-        h2_cost[("station", t)] = infrastructure["h2_station_fixed_capex_hkd"] * station_window
-        h2_cost[("module", t)] = infrastructure["h2_module_capex_hkd"] * station_window
-        h2_cost[("station_opex", t)] = infrastructure["h2_station_opex_share"] * infrastructure["h2_station_fixed_capex_hkd"] * discount[t]
-        h2_cost[("module_opex", t)] = infrastructure["h2_station_opex_share"] * infrastructure["h2_module_capex_hkd"] * discount[t]
-        grid_cost[t] = infrastructure["grid_upgrade_hkd_per_kva"] * capital_recovery_factor(rate, GRID_ASSET_LIFE_YEARS) * _annuity_window(years, discount, t, GRID_ASSET_LIFE_YEARS)
+        window = _annuity_window(years, discount, t, to_end)
+        charger_cost[("depot", t)] = params.at("depot_charger_capex_hkd", t) * annuity_due_factor(rate, charger_life) * window
+        charger_cost[("public", t)] = params.at("public_charger_capex_hkd", t) * annuity_due_factor(rate, charger_life) * window
+        station_factor = annuity_due_factor(rate, station_life) * window
+        h2_cost[("station", t)] = params.at("h2_station_fixed_capex_hkd", t) * station_factor
+        h2_cost[("module", t)] = params.at("h2_module_capex_hkd", t) * station_factor
+        h2_cost[("station_opex", t)] = infrastructure["h2_station_opex_share"] * params.at("h2_station_fixed_capex_hkd", t) * discount[t]
+        h2_cost[("module_opex", t)] = infrastructure["h2_station_opex_share"] * params.at("h2_module_capex_hkd", t) * discount[t]
+        grid_cost[t] = (
+            params.at("grid_upgrade_hkd_per_kva", t)
+            * annuity_due_factor(rate, GRID_ASSET_LIFE_YEARS)
+            * _annuity_window(years, discount, t, GRID_ASSET_LIFE_YEARS)
+        )
 
     emissions = wtw if scenario.abatement_basis == "wtw" else ttw
     baseline_rows = []
     baseline_cost = 0.0
+    # The baseline keeps today's zero-emission vehicles until they retire and replaces
+    # everything else with the incumbent: abatement counts only what the plan adds.
     for segment_id, row in segments.iterrows():
         inc = row["incumbent"]
         for t in years:
+            existing = {k: initial[(segment_id, k, t)] for k in techs[segment_id] if k != inc}
+            rest = row["fleet"] - sum(existing.values())
             baseline_rows.append(
                 {
                     "segment_id": segment_id,
                     "vehicle_class": row["vehicle_class"],
                     "year": t,
-                    "ttw_t": row["fleet"] * ttw[(segment_id, inc, t)],
-                    "wtw_t": row["fleet"] * wtw[(segment_id, inc, t)],
+                    "ttw_t": rest * ttw[(segment_id, inc, t)] + sum(n * ttw[(segment_id, k, t)] for k, n in existing.items()),
+                    "wtw_t": rest * wtw[(segment_id, inc, t)] + sum(n * wtw[(segment_id, k, t)] for k, n in existing.items()),
                 }
             )
-            baseline_cost += row["fleet"] * running[(segment_id, inc, t)] * discount[t]
+            baseline_cost += rest * running[(segment_id, inc, t)] * discount[t] + sum(
+                n * running[(segment_id, k, t)] * discount[t] for k, n in existing.items()
+            )
     baseline = pd.DataFrame(baseline_rows)
 
     return ModelInputs(
@@ -463,6 +499,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         emissions_ttw_t=ttw,
         emissions_wtw_t=wtw,
         energy_per_day=energy,
+        design_kwh_per_day=design_kwh,
         cost_gap_hkd=gap,
         voluntary_share=voluntary,
         subsidy_options=subsidy_options,
@@ -494,6 +531,13 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         snaps=snaps,
         notes=notes,
     )
+
+
+def _depot_charging_per_bus_hkd(params: ParameterTable, year: int) -> float:
+    """One battery bus's share of a depot charger and of the grid connection it draws (HK$)."""
+    per_charger = params.at("depot_buses_per_charger", year)
+    kva = params.at("depot_charger_kw", year) * params.at("charger_kva_per_kw", year)
+    return (params.at("depot_charger_capex_hkd", year) + kva * params.at("grid_upgrade_hkd_per_kva", year)) / per_charger
 
 
 def _truck_corridors(
@@ -722,9 +766,11 @@ def _targets(data: Dataset, scenario: Scenario, segments: pd.DataFrame, years: l
     for target_id, new in scenario.extra_targets.items():
         rows.append({"target_id": target_id, **new.model_dump()})
     out = []
+    outside: list[str] = []
     for spec in rows:
         year = int(spec["year"])
         if year not in years:
+            outside.append(f"{spec['target_id']} ({spec['vehicle_class']}, {year})")
             continue
         fleet = float(segments.loc[segments["vehicle_class"] == spec["vehicle_class"], "fleet"].sum())
         minimum = 0.0
@@ -742,4 +788,6 @@ def _targets(data: Dataset, scenario: Scenario, segments: pd.DataFrame, years: l
                 "hard": bool(spec["hard"]),
             }
         )
-    return pd.DataFrame(out, columns=["target_id", "vehicle_class", "year", "min_zev", "hard"]).set_index("target_id", drop=False)
+    table = pd.DataFrame(out, columns=["target_id", "vehicle_class", "year", "min_zev", "hard"]).set_index("target_id", drop=False)
+    table.attrs["outside_horizon"] = outside
+    return table

@@ -118,7 +118,8 @@ def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
                 "name": "budget",
                 "value": budget,
                 "unit": per_hkd_m,
-                "meaning": f"one more HK$100m of subsidy budget abates about {budget * 100:,.0f} t CO2",
+                "meaning": f"one more HK$100m of subsidy budget abates about {budget * 100:,.0f} t CO2 "
+                "(with the chosen sites and chargers held fixed)",
             }
         )
     else:
@@ -127,7 +128,8 @@ def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
                 "name": "budget",
                 "value": budget,
                 "unit": per_hkd_m,
-                "meaning": f"one more HK$100m of subsidy budget saves about HK${budget * 100:,.1f}m of system cost",
+                "meaning": f"one more HK$100m of subsidy budget saves about HK${budget * 100:,.1f}m of system cost "
+                "(with the chosen sites and chargers held fixed)",
             }
         )
     for p in model.P:

@@ -48,6 +48,7 @@ class PlanResult:
     sites: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
     budget_hkd: float = 0.0
+    objective_unit: str = "HK$ million"
 
     def zev_in_service(self) -> dict[str, dict[int, float]]:
         """Zero-emission vehicles in service: class -> year -> vehicles."""
@@ -102,6 +103,11 @@ class PlanResult:
             "gap": self.report.gap,
             "objective": self.report.objective,
             "best_bound": self.report.best_bound,
+            "objective_unit": self.objective_unit,
+            # the gap in the objective's own units: what the plan could still be off by
+            "gap_absolute": abs(self.report.objective - self.report.best_bound)
+            if self.report.objective is not None and self.report.best_bound is not None
+            else None,
             "budget_hkd": self.budget_hkd,
             "subsidy_hkd_total": round(subsidy_total, 0),
             "subsidy_hkd_by_programme": {str(k): round(float(v), 0) for k, v in by_programme.items()},
@@ -283,6 +289,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         sites=site_geo,
         notes=list(inputs.notes),
         budget_hkd=inputs.budget_hkd,
+        objective_unit="HK$ million (discounted)" if inputs.scenario.objective == "min_cost" else "t CO2 abated",
     )
 
 

@@ -23,7 +23,7 @@ from tests.tiny import tiny_dataset
 
 CLI = [sys.executable, "-c", "from cli import main; main()"]
 
-#: A battery double-decker at HK$12m: the operator's lifetime cost gap is HK$4.401m, and
+#: A battery double-decker at HK$12m: the operator's lifetime cost gap is HK$4.501m, and
 #: the e-bus programme pays min(HK$5m, 50 % x 12m) = HK$5m per bus, which closes it, so
 #: every subsidised purchase is a bus the budget bought (see tests/test_formulation.py).
 SUBSIDY_MATTERS: dict[str, Any] = {

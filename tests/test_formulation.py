@@ -38,7 +38,7 @@ def zev(result, vehicle_class: str, year: int) -> float:
 
 
 def test_stock_flow_replaces_retirements_with_incumbents() -> None:
-    """10 diesel buses aged 17 retire in 2026 (18-year life); nothing else may be bought.
+    """10 diesel buses aged 16 turn 18 in 2026 and leave; nothing else may be bought.
 
     Optimum: buy 10 diesel in 2026. Vehicle cost = 10 x 3.0m / 18 x 2 years (2026, 2027)
     = HK$3,333,333; running = 10 x 365,000 x 3 years = HK$10,950,000.
@@ -83,12 +83,12 @@ def test_depot_space_caps_battery_buses() -> None:
 def test_grid_lead_time_delays_battery_buses() -> None:
     """No spare connection and a 2-year lead time: an upgrade ordered in 2025 serves from 2027.
 
-    5 buses retire in 2026 and 5 in 2027 (ages 17 and 16). In 2026 battery buses cannot
+    5 buses retire in 2026 and 5 in 2027 (ages 16 and 15). In 2026 battery buses cannot
     charge, so 5 diesel; in 2027 5 battery buses need 3 chargers x 100 kW = 300 kVA,
     ordered in 2025.
     """
     data = tiny_dataset(
-        bus_ages={17: 5.0, 16: 5.0},
+        bus_ages={16: 5.0, 15: 5.0},
         parameters={("voluntary_zev_share", "-", "-"): 1.0, ("grid_upgrade_lead_years", "-", "-"): 2},
         sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=0)],
     )
@@ -114,8 +114,9 @@ def test_early_retirement_only_when_allowed(allowed: bool) -> None:
 
 
 def _bus_subsidy_data(programme_cap_hkd: float) -> object:
-    """Battery bus at HK$12m: operator gap = (12m + 18 x 109,500) - (3m + 18 x 365,000) = 4.401m.
-    The programme pays min(5m cap, 50 % x 12m) = 5m >= gap, so it induces purchases."""
+    """Battery bus at HK$12m: operator gap = (12m + 18 x 109,500 + its share of a depot
+    charger and grid, (100,000 + 100 kVA x HK$1,000) / 2 = 100,000) - (3m + 18 x 365,000)
+    = 4.501m. The programme pays min(5m cap, 50 % x 12m) = 5m >= gap, so it induces purchases."""
     return tiny_dataset(
         parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
         programmes=[
@@ -157,7 +158,7 @@ def test_programme_cap_binds_before_budget() -> None:
 
 
 def test_subsidy_that_cannot_close_the_gap_buys_nothing() -> None:
-    """Raise the battery bus to HK$20m: gap = 12.4m > 5m payment, so no purchase is induced."""
+    """Raise the battery bus to HK$20m: gap = 12.501m > 5m payment, so no purchase is induced."""
     data = _bus_subsidy_data(1e9)
     data.parameters.loc[
         (data.parameters["parameter"] == "vehicle_price_hkd") & (data.parameters["technology"] == "bev"), "value"
@@ -168,10 +169,10 @@ def test_subsidy_that_cannot_close_the_gap_buys_nothing() -> None:
 
 
 def test_taxi_charging_uses_sites_within_road_reach_only() -> None:
-    """100 taxis, 10 retire each year; e-taxis are cheaper so all 10 replacements in 2026 go
-    electric (voluntary share 1). They need 10 x 50 = 500 kWh/day in zone Z1 (at B). A site
-    at C has free existing chargers but is 10 km away by road (reach 5 km): the plan must
-    build 1 charger (100 kW x 10 h = 1,000 kWh/day) at B instead.
+    """100 taxis over ages 0-9 (10-year life), so 10 are replaced in 2025; e-taxis are
+    cheaper so all 10 go electric (voluntary share 1). They need 10 x 50 = 500 kWh/day in
+    zone Z1 (at B). A site at C has free existing chargers but is 10 km away by road
+    (reach 5 km): the plan must build 1 charger (100 kW x 10 h = 1,000 kWh/day) at B.
     """
     data = tiny_dataset(
         buses=0,
@@ -182,12 +183,12 @@ def test_taxi_charging_uses_sites_within_road_reach_only() -> None:
             site("S_C", 2, "car_park", can_public_charging=True, max_chargers=20, existing_fast_chargers=10, grid_headroom_kva=1_000),
         ],
     )
-    result = plan(scenario(years={"start": 2025, "end": 2026}, technologies={"bus": [], "taxi": ["bev"], "truck": []}), data, marginals=False)
-    assert zev(result, "taxi", 2026) == pytest.approx(10.0)
-    public = result.chargers[(result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2026)].set_index("site_id")
+    result = plan(scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": ["bev"], "truck": []}), data, marginals=False)
+    assert zev(result, "taxi", 2025) == pytest.approx(10.0)
+    public = result.chargers[(result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2025)].set_index("site_id")
     assert public.loc["S_B", "new_chargers"] == 1
     assert "S_C" not in public.index or public.loc["S_C", "new_chargers"] == 0
-    served = result.taxi_charging[result.taxi_charging["year"] == 2026]
+    served = result.taxi_charging[result.taxi_charging["year"] == 2025]
     assert set(served["site_id"]) == {"S_B"}
     assert served["kwh_per_day"].sum() == pytest.approx(500.0)
 

@@ -97,12 +97,12 @@ def test_energy_served_within_capacity_everywhere(solved) -> None:
     stations = result.stations
     assert (stations["demand_kg_day"] <= stations["capacity_kg_day"] + 1e-3).all()
     assert (stations.loc[~stations["opened"], "demand_kg_day"] <= 1e-3).all()
-    # Depots: battery buses' nightly energy fits their depot's chargers.
+    # Depots: battery buses' nightly energy on a hot design day fits their depot's chargers.
     fleet = result.fleet[(result.fleet["vehicle_class"] == "bus") & (result.fleet["technology"] == "bev")]
     depot = result.chargers[result.chargers["charger_kind"] == "depot"].set_index(["depot_id", "year"])["new_chargers"]
     for (location, year), group in fleet.groupby(["location", "year"]):
         need = sum(
-            row.vehicles * inputs.energy_per_day[(row.segment_id, "bev", year)] for row in group.itertuples(index=False)
+            row.vehicles * inputs.design_kwh_per_day[(row.segment_id, year)] for row in group.itertuples(index=False)
         )
         capacity = float(depot.get((location, year), 0.0)) * infra["depot_charger_kw"] * infra["depot_charging_window_h"]
         assert need <= capacity * (1 + TOL) + 1e-3

@@ -106,7 +106,7 @@ def test_read_csv_table_on_arbitrary_bytes_raises_only_input_error(tmp_path: Pat
 def subsidy_dataset(bev_price: float, diesel_price: float) -> Any:
     """Tiny dataset whose e-bus programme pays min(HK$5m, 50 % of price) per bus, 2025-2027.
 
-    At HK$12m and diesel HK$10/L the operator's cost gap is HK$4.401m, so the
+    At HK$12m and diesel HK$10/L the operator's cost gap is HK$4.501m, so the
     payment closes it (tests/test_cli.py); the ranges drawn below keep it closed
     or leave it open, and the invariants must hold either way.
     """

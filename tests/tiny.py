@@ -159,7 +159,8 @@ def tiny_dataset(
             }
         ],
     )
-    ages = bus_ages if bus_ages is not None else {17: float(buses)}
+    # Age 16 at the start of 2025: turns 18 during 2026, so it is replaced in 2026.
+    ages = bus_ages if bus_ages is not None else {16: float(buses)}
     bus_segments = _frame(
         "bus_segments",
         [

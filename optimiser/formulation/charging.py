@@ -17,8 +17,9 @@ def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, y
 def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Overnight depot charging.
 
-    Energy: Σ_{s at d} stock[s,bev,t] × kWh/day[s,t] ≤ chargers[d,t] × kW × window_h —
-    the depot's battery buses recharge what they drove within the overnight window.
+    Energy: Σ_{s at d} stock[s,bev,t] × design kWh/day[s,t] ≤ chargers[d,t] × kW × window_h —
+    the depot's battery buses recharge what they drove on a hot design day (energy
+    divided by the summer range factor) within the overnight window.
     Sharing: chargers[d,t] × buses_per_charger ≥ battery buses at d (a charger
     serves a few buses a night in turn).
     Space: chargers[d,t] ≤ spaces for chargers at the depot site.
@@ -35,7 +36,7 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         m.D,
         m.T,
         rule=lambda m, d, t: row(
-            sum(m.stock[s, "bev", t] * inputs.energy_per_day[(s, "bev", t)] for s in at_depot[d]) / 1000.0
+            sum(m.stock[s, "bev", t] * inputs.design_kwh_per_day[(s, t)] for s in at_depot[d]) / 1000.0
             <= m.depot_chargers[d, t] * kw * window / 1000.0 + slack(m, "depot_charging_energy", (d, t), 1.0)
         ),
     )
@@ -78,7 +79,7 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
             return pyo.Constraint.Skip
         need = m.stock[segment, "bev", t] * float(zones.at[z, "taxi_share"]) * float(zones.at[z, "fast_charge_kwh_per_taxi_day"])
         served = sum(m.taxi_energy[z, c, t] for c in reach.get(z, []))
-        return row((served + slack(m, "taxi_charging", (z, t), 1.0)) / 1000.0 == need / 1000.0)
+        return row(served / 1000.0 + slack(m, "taxi_charging", (z, t), 1.0) == need / 1000.0)
 
     m.taxi_demand = pyo.Constraint(m.Z, m.T, rule=demand)
 

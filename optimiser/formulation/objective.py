@@ -12,6 +12,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimiser.formulation.hydrogen import existing_h2_kg_day
+from optimiser.formulation.subsidy import spend_hkd_m
 from optimiser.inputs import ModelInputs
 
 HKD_M = 1e6
@@ -19,6 +20,10 @@ HKD_M = 1e6
 #: small enough never to trade real abatement, large enough to pick the cheapest
 #: of equally abating plans.
 COST_TIEBREAK_T_PER_HKD_M = 1e-4
+#: Subsidy is a transfer, not a system cost, but paying it for a purchase operators
+#: would make anyway is waste: each HK$ of subsidy weighs this many HK$ of cost, so the
+#: plan pays only for purchases beyond voluntary uptake (too small to trade real cost).
+SUBSIDY_TIEBREAK = 1e-3
 #: In the most-abatement objective a vehicle short of a soft target counts as
 #: (penalty in HK$) x this many tonnes.
 SOFT_TARGET_T_PER_HKD = 1e-3
@@ -76,8 +81,9 @@ def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None 
 
 
 def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    """min Σ discounted costs + carbon price × emissions + penalty × soft-target shortfall;
-    or max (baseline − plan) emissions − tiny × cost (most abatement for the budget).
+    """min Σ discounted costs + carbon price × emissions + penalty × soft-target shortfall
+    (+ a small weight on subsidy paid); or max (baseline − plan) emissions − tiny × (cost
+    + subsidy) (most abatement for the budget).
 
     An elastic (diagnosis) model instead minimises the sum of its slacks.
     """
@@ -98,9 +104,12 @@ def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         short_cost = sum(
             penalty * inputs.discount[int(inputs.targets.at[g, "year"])] / HKD_M * m.target_short[g] for g in soft
         )
-        m.objective = pyo.Objective(expr=m.cost_hkd_m + short_cost, sense=pyo.minimize)
+        m.objective = pyo.Objective(
+            expr=m.cost_hkd_m + short_cost + SUBSIDY_TIEBREAK * spend_hkd_m(m, inputs), sense=pyo.minimize
+        )
     else:
         short_t = sum(penalty * SOFT_TARGET_T_PER_HKD * m.target_short[g] for g in soft)
         m.objective = pyo.Objective(
-            expr=m.abated_t - short_t - COST_TIEBREAK_T_PER_HKD_M * m.cost_hkd_m, sense=pyo.maximize
+            expr=m.abated_t - short_t - COST_TIEBREAK_T_PER_HKD_M * (m.cost_hkd_m + spend_hkd_m(m, inputs)),
+            sense=pyo.maximize,
         )
