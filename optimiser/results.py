@@ -60,39 +60,51 @@ class PlanResult:
             out[vclass] = {int(y): round(float(table.get((vclass, y), 0.0)), 1) for y in years}
         return out
 
+    def _opened_sites(self) -> list[dict[str, Any]]:
+        """Hydrogen stations and charging sites the plan uses: the year it first does, with the
+        capacity then (``capacity_first_year``) and at the end of the horizon (``capacity``)."""
+        sites: list[dict[str, Any]] = []
+        if not self.stations.empty:
+            for site_id, rows in self.stations[self.stations["opened"]].groupby("site_id", sort=False):
+                rows = rows.sort_values("year")
+                first, last = rows.iloc[0], rows.iloc[-1]
+                sites.append(
+                    {
+                        "site": site_id,
+                        "name": first["name"],
+                        "kind": "hydrogen",
+                        "year": int(first["year"]),
+                        "capacity": round(float(last["capacity_kg_day"]), 1),
+                        "capacity_first_year": round(float(first["capacity_kg_day"]), 1),
+                        "capacity_unit": "kg/day",
+                        # an existing or committed station: 'year' is when the plan first uses it
+                        "existing": bool(rows["existing_or_committed"].any()),
+                    }
+                )
+        if not self.chargers.empty:
+            built = self.chargers[self.chargers["new_chargers"] > 0]
+            for (site_id, kind), rows in built.groupby(["site_id", "charger_kind"], sort=False):
+                rows = rows.sort_values("year")
+                first, last = rows.iloc[0], rows.iloc[-1]
+                sites.append(
+                    {
+                        "site": site_id,
+                        "name": first["name"],
+                        "kind": f"{kind}_charging",
+                        "year": int(first["year"]),
+                        "capacity": round(float(last["new_kw"]), 1),
+                        "capacity_first_year": round(float(first["new_kw"]), 1),
+                        "capacity_unit": "kW",
+                        "chargers": round(float(last["new_chargers"])),
+                        "chargers_first_year": round(float(first["new_chargers"])),
+                    }
+                )
+        return sorted(sites, key=lambda site: (site["year"], site["kind"], site["site"]))
+
     def summary(self) -> dict[str, Any]:
         """Key figures as plain JSON-able values (the CLI's ``--json`` object)."""
         by_programme = self.subsidy.groupby("programme_id")["subsidy_hkd"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
-        opened = self.stations[self.stations["opened"]] if not self.stations.empty else self.stations
-        first_open = opened.sort_values("year").drop_duplicates("site_id") if not opened.empty else opened
-        stations = [
-            {
-                "site": row.site_id,
-                "name": row.name,
-                "kind": "hydrogen",
-                "year": int(row.year),
-                "capacity": round(float(self.stations.loc[self.stations["site_id"] == row.site_id, "capacity_kg_day"].max()), 1),
-                "capacity_unit": "kg/day",
-                # an existing or committed station: 'year' is when the plan first uses it
-                "existing": bool(self.stations.loc[self.stations["site_id"] == row.site_id, "existing_or_committed"].any()),
-            }
-            for row in first_open.itertuples(index=False)
-        ]
-        new_chargers = self.chargers[self.chargers["new_chargers"] > 0]
-        charger_sites = new_chargers.sort_values("year").drop_duplicates(["site_id", "charger_kind"])
-        for row in charger_sites.itertuples(index=False):
-            final = self.chargers[(self.chargers["site_id"] == row.site_id) & (self.chargers["charger_kind"] == row.charger_kind)]
-            stations.append(
-                {
-                    "site": row.site_id,
-                    "name": row.name,
-                    "kind": f"{row.charger_kind}_charging",
-                    "year": int(row.year),
-                    "capacity": round(float(final["new_kw"].max()), 1),
-                    "capacity_unit": "kW",
-                    "chargers": round(float(final["new_chargers"].max())),
-                }
-            )
+        stations = self._opened_sites()
         abated = float(self.emissions["abated_t"].sum())
         subsidy_total = float(self.subsidy["subsidy_hkd"].sum()) if not self.subsidy.empty else 0.0
         costs = self.costs.groupby("component")["discounted_hkd"].sum()

@@ -212,6 +212,9 @@ class Scenario(_Strict):
         for key in value:
             if key not in VEHICLE_CLASSES:
                 raise ValueError(f"unknown vehicle class '{key}'; expected one of {', '.join(VEHICLE_CLASSES)}")
+        if "bev" in value.get("truck", []):
+            # Their charging (depot or corridor) is not in the model: better refused than free.
+            raise ValueError("battery heavy goods vehicles are not modelled (no truck charging); use [fcev] or []")
         return value
 
     @property

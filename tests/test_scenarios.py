@@ -148,3 +148,14 @@ def test_error_in_an_inherited_file_names_that_file(tmp_path: Path) -> None:
     (tmp_path / "kid3.yaml").write_text("extends: parent.yaml\nbudget:\n  total_hkd: 1\n  total_hkdd: 1\n")
     with pytest.raises(InputError, match=r"kid3.yaml, line 4.*total_hkdd.*unknown key"):
         load_scenario_file(tmp_path / "kid3.yaml")
+
+
+def test_battery_trucks_are_refused_not_modelled_for_free() -> None:
+    """The model has no truck charging, so a scenario asking for battery trucks is refused
+    with a message naming the field rather than given free charging."""
+    from network.errors import InputError
+    from optimiser.scenario import scenario_from_yaml
+
+    with pytest.raises(InputError, match="technologies") as raised:
+        scenario_from_yaml("technologies: {bus: [bev], truck: [bev]}\n", file="s.yaml")
+    assert "battery heavy goods vehicles" in str(raised.value)
