@@ -19,7 +19,7 @@ import pyogrio
 import pytest
 
 from network.schema import TABLES
-from tests.tiny import tiny_dataset
+from tests.tiny import ebus_programme, tiny_dataset
 
 CLI = [sys.executable, "-c", "from cli import main; main()"]
 
@@ -28,19 +28,7 @@ CLI = [sys.executable, "-c", "from cli import main; main()"]
 #: every subsidised purchase is a bus the budget bought (see tests/test_formulation.py).
 SUBSIDY_MATTERS: dict[str, Any] = {
     "parameters": {("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
-    "programmes": [
-        {
-            "programme_id": "e_bus",
-            "name": "e-bus",
-            "vehicle_type": "bus_double",
-            "technology": "bev",
-            "per_vehicle_cap_hkd": 5_000_000,
-            "price_share_cap": 0.5,
-            "programme_cap_hkd": 1e9,
-            "first_year": 2025,
-            "last_year": 2027,
-        }
-    ],
+    "programmes": [ebus_programme()],
 }
 
 

@@ -16,7 +16,7 @@ from optimiser.frlm import is_refuelled, round_trip_paths
 from optimiser.inputs import prepare_inputs
 from optimiser.plan import plan
 from optimiser.scenario import Scenario
-from tests.tiny import site, tiny_dataset
+from tests.tiny import ebus_programme, site, tiny_dataset
 
 EXACT = {"time_limit_s": 60, "mip_rel_gap": 1e-9, "threads": 1}
 
@@ -119,19 +119,7 @@ def _bus_subsidy_data(programme_cap_hkd: float) -> object:
     = 4.501m. The programme pays min(5m cap, 50 % x 12m) = 5m >= gap, so it induces purchases."""
     return tiny_dataset(
         parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
-        programmes=[
-            {
-                "programme_id": "e_bus",
-                "name": "e-bus",
-                "vehicle_type": "bus_double",
-                "technology": "bev",
-                "per_vehicle_cap_hkd": 5_000_000,
-                "price_share_cap": 0.5,
-                "programme_cap_hkd": programme_cap_hkd,
-                "first_year": 2025,
-                "last_year": 2027,
-            }
-        ],
+        programmes=[ebus_programme(programme_cap_hkd=programme_cap_hkd)],
     )
 
 

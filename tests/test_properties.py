@@ -30,7 +30,7 @@ from optimiser.frlm import is_refuelled, round_trip_paths, solve_frlm
 from optimiser.plan import plan
 from optimiser.scenario import Scenario
 from optimiser.solver import SolverOptions
-from tests.tiny import tiny_dataset
+from tests.tiny import ebus_programme, tiny_dataset
 
 # --------------------------------------------------------------------------- loaders
 
@@ -115,19 +115,7 @@ def subsidy_dataset(bev_price: float, diesel_price: float) -> Any:
             ("vehicle_price_hkd", "bus_double", "bev"): bev_price,
             ("diesel_price_hkd_per_l", "-", "-"): diesel_price,
         },
-        programmes=[
-            {
-                "programme_id": "e_bus",
-                "name": "e-bus",
-                "vehicle_type": "bus_double",
-                "technology": "bev",
-                "per_vehicle_cap_hkd": 5_000_000,
-                "price_share_cap": 0.5,
-                "programme_cap_hkd": 1e9,
-                "first_year": 2025,
-                "last_year": 2027,
-            }
-        ],
+        programmes=[ebus_programme(programme_cap_hkd=1e9)],
     )
 
 

@@ -119,6 +119,25 @@ def site(site_id: str, node: int, kind: str, **values: Any) -> dict[str, Any]:
     return row
 
 
+def ebus_programme(*, programme_cap_hkd: float = 1e9, first_year: int = 2025, last_year: int = 2027) -> dict[str, Any]:
+    """An e-bus programme paying min(HK$5m, 50 % of price) per battery double-decker.
+
+    With a HK$12m battery bus the operator's lifetime cost gap is HK$4.501m (see
+    tests/test_formulation.py), so each payment induces one purchase.
+    """
+    return {
+        "programme_id": "e_bus",
+        "name": "e-bus",
+        "vehicle_type": "bus_double",
+        "technology": "bev",
+        "per_vehicle_cap_hkd": 5_000_000,
+        "price_share_cap": 0.5,
+        "programme_cap_hkd": programme_cap_hkd,
+        "first_year": first_year,
+        "last_year": last_year,
+    }
+
+
 def tiny_dataset(
     *,
     buses: int = 10,
