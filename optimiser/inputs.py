@@ -269,8 +269,14 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         }
     ).set_index("segment_id")
     segments = pd.concat([segments, trucks[trucks["fleet"] > 0]])
+    if segments.empty:
+        raise InputError(
+            "the dataset has no vehicles to plan for: every bus segment, taxi class and truck flow has 0 vehicles",
+            field="buses / taxis / trucks",
+        )
 
-    segments["annual_km"] = segments["daily_km"] * segments["vehicle_class"].map(OPERATING_DAYS)
+    segments["daily_km"] = segments["daily_km"].astype(float)
+    segments["annual_km"] = segments["daily_km"] * segments["vehicle_class"].map(OPERATING_DAYS).astype(float)
     taxi_life = dict(zip(data.taxi_classes["taxi_class"], data.taxi_classes["lifetime_years"].astype(int), strict=True))
 
     # Technologies each segment may adopt, and in which years (range limits battery duties).

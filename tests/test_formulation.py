@@ -334,3 +334,33 @@ def test_merging_alike_truck_corridors_keeps_the_optimum() -> None:
     assert set(coverage["flow_id"]) == {"F1", "F2"}
     per_flow = coverage[coverage["year"] == 2026].set_index("flow_id")["fcev_trucks"]
     assert per_flow["F2"] == pytest.approx(3 * per_flow["F1"])
+
+
+def test_mothballed_station_pays_no_module_upkeep() -> None:
+    """No hydrogen demand at all (diesel buses only): an existing 500 kg/day station costs
+    O&M (10 % of its HK$10m capex a year) while open. With closure allowed the plan keeps
+    it closed and pays nothing; forced open, it pays 10 % x 10m = HK$1m for the year and
+    adds no modules (module O&M is charged only on operating modules)."""
+    data = tiny_dataset(
+        parameters={("h2_station_opex_share", "-", "-"): 0.1},
+        sites=[
+            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
+            site("H_A", 0, "hydrogen_station", can_hydrogen=True, existing_h2_kg_day=500),
+        ],
+    )
+    years = {"start": 2025, "end": 2025}
+    techs = {"bus": [], "taxi": [], "truck": []}
+    closed = plan(scenario(years=years, technologies=techs), data, marginals=False)
+    kept_open = plan(scenario(years=years, technologies=techs, allow_station_closure=False), data, marginals=False)
+    costs_closed = closed.costs.set_index("component")["discounted_hkd"]
+    costs_open = kept_open.costs.set_index("component")["discounted_hkd"]
+    assert costs_closed["hydrogen_stations"] == pytest.approx(0.0, abs=1e-6)
+    assert costs_open["hydrogen_stations"] == pytest.approx(0.1 * 10_000_000)
+
+
+def test_a_dataset_without_vehicles_is_refused() -> None:
+    """Nothing to plan: a clear InputError, not an empty plan or a crash deep in pandas."""
+    from network.errors import InputError
+
+    with pytest.raises(InputError, match="no vehicles"):
+        plan(scenario(), tiny_dataset(buses=0), marginals=False)

@@ -19,7 +19,8 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     built[h,t] ≥ built[h,t−1] (a station, once built, stays built);
     open[h,t] ≤ built[h,t] (a built station may be mothballed to save O&M, or
     open = built when the scenario forbids closure);
-    modules[h,t] ≥ modules[h,t−1] and modules[h,t] ≤ max modules × built[h,t].
+    modules[h,t] ≥ modules[h,t−1] and modules[h,t] ≤ max modules × built[h,t];
+    operating modules[h,t] ≥ modules[h,t] − max modules × (1 − open[h,t]) (they pay O&M).
     Stations in service or committed today are built (at no cost) from their year.
     """
     m = model
@@ -35,6 +36,14 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.h2_modules_kept = non_decreasing(m, m.h2_modules, m.H)
     m.h2_modules_if_built = pyo.Constraint(
         m.H, m.T, rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules * m.h2_built[h, t]
+    )
+    # Modules in operation pay O&M: all of them while the station is open, none while
+    # it is mothballed (≥ is enough: the objective keeps it as small as allowed).
+    m.h2_modules_operating = pyo.Var(m.H, m.T, within=pyo.NonNegativeReals)
+    m.h2_modules_operating_if_open = pyo.Constraint(
+        m.H,
+        m.T,
+        rule=lambda m, h, t: m.h2_modules_operating[h, t] >= m.h2_modules[h, t] - max_modules * (1 - m.h2_open[h, t]),
     )
     for h in m.H:
         for t in m.T:

@@ -62,7 +62,7 @@ def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, 
         )
         + sum(hc[("module", t)] / HKD_M * _increase(m.h2_modules, (h,), t, first, prev[t]) for h in m.H for t in m.T)
         + sum(
-            hc[("station_opex", t)] / HKD_M * m.h2_open[h, t] + hc[("module_opex", t)] / HKD_M * m.h2_modules[h, t]
+            hc[("station_opex", t)] / HKD_M * m.h2_open[h, t] + hc[("module_opex", t)] / HKD_M * m.h2_modules_operating[h, t]
             for h in m.H
             for t in m.T
         ),
