@@ -52,7 +52,12 @@ class ModelInputs:
 
     scenario: Scenario
     years: list[int]
+    #: calendar year -> discount factor (first year = 1)
     discount: dict[int, float]
+    #: modelled year -> calendar years it stands for (1 with annual steps)
+    period_weight: dict[int, float]
+    #: modelled year -> sum of the discount factors of the years it stands for
+    period_discount: dict[int, float]
     segments: pd.DataFrame
     techs: dict[str, list[str]]
     buy_allowed: list[tuple[str, str, int]]
@@ -184,12 +189,19 @@ def _initial_stock(
 def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelInputs:
     """Compute every set and coefficient of the fleet model for ``scenario``."""
     data = dataset or load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
-    years = scenario.year_list
+    calendar_years = list(range(scenario.years.start, scenario.years.end + 1))
+    # Modelled years: the scenario's steps plus every target year inside the horizon.
+    target_years = {int(y) for y in data.targets["year"]} | {t.year for t in scenario.extra_targets.values()}
+    years = sorted(set(scenario.year_list) | {y for y in target_years if calendar_years[0] <= y <= calendar_years[-1]})
     params = ParameterTable(data.parameters, years, scenario)
     notes: list[str] = []
     rate = params.scalar("discount_rate")
     operator_rate = params.scalar("operator_discount_rate")
-    discount = discount_factors(years, rate)
+    discount = discount_factors(calendar_years, rate)
+    # Each modelled year stands for the calendar years up to the next one.
+    period_years = {t: [y for y in calendar_years if t <= y < nxt] for t, nxt in zip(years, [*years[1:], calendar_years[-1] + 1], strict=True)}
+    period_weight = {t: float(len(ys)) for t, ys in period_years.items()}
+    period_discount = {t: sum(discount[y] for y in ys) for t, ys in period_years.items()}
 
     graph = build_graph(data.nodes, data.edges)
     sites = data.candidate_sites.set_index("site_id", drop=False)
@@ -335,7 +347,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                 energy[(segment_id, k, t)] = float(row["daily_km"] * per_km)
                 price = float(params.series("vehicle_price_hkd", vtype, k)[i])
                 price_of[(segment_id, k, t)] = price
-                buy_cost[(segment_id, k, t)] = float(price * annuity_due_factor(rate, life) * _annuity_window(years, discount, t, life))
+                buy_cost[(segment_id, k, t)] = float(price * annuity_due_factor(rate, life) * _annuity_window(calendar_years, discount, t, life))
 
     design_kwh: dict[tuple[str, int], float] = {}
     for segment_id, row in segments[segments["vehicle_class"] == "bus"].iterrows():
@@ -452,18 +464,18 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     # the end of their life included); capex follows its year path.
     to_end = len(years) + 1
     for t in years:
-        window = _annuity_window(years, discount, t, to_end)
+        window = _annuity_window(calendar_years, discount, t, to_end)
         charger_cost[("depot", t)] = params.at("depot_charger_capex_hkd", t) * annuity_due_factor(rate, charger_life) * window
         charger_cost[("public", t)] = params.at("public_charger_capex_hkd", t) * annuity_due_factor(rate, charger_life) * window
         station_factor = annuity_due_factor(rate, station_life) * window
         h2_cost[("station", t)] = params.at("h2_station_fixed_capex_hkd", t) * station_factor
         h2_cost[("module", t)] = params.at("h2_module_capex_hkd", t) * station_factor
-        h2_cost[("station_opex", t)] = infrastructure["h2_station_opex_share"] * params.at("h2_station_fixed_capex_hkd", t) * discount[t]
-        h2_cost[("module_opex", t)] = infrastructure["h2_station_opex_share"] * params.at("h2_module_capex_hkd", t) * discount[t]
+        h2_cost[("station_opex", t)] = infrastructure["h2_station_opex_share"] * params.at("h2_station_fixed_capex_hkd", t) * period_discount[t]
+        h2_cost[("module_opex", t)] = infrastructure["h2_station_opex_share"] * params.at("h2_module_capex_hkd", t) * period_discount[t]
         grid_cost[t] = (
             params.at("grid_upgrade_hkd_per_kva", t)
             * annuity_due_factor(rate, GRID_ASSET_LIFE_YEARS)
-            * _annuity_window(years, discount, t, GRID_ASSET_LIFE_YEARS)
+            * _annuity_window(calendar_years, discount, t, GRID_ASSET_LIFE_YEARS)
         )
 
     emissions = wtw if scenario.abatement_basis == "wtw" else ttw
@@ -481,12 +493,13 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                     "segment_id": segment_id,
                     "vehicle_class": row["vehicle_class"],
                     "year": t,
+                    "years_represented": period_weight[t],
                     "ttw_t": rest * ttw[(segment_id, inc, t)] + sum(n * ttw[(segment_id, k, t)] for k, n in existing.items()),
                     "wtw_t": rest * wtw[(segment_id, inc, t)] + sum(n * wtw[(segment_id, k, t)] for k, n in existing.items()),
                 }
             )
-            baseline_cost += rest * running[(segment_id, inc, t)] * discount[t] + sum(
-                n * running[(segment_id, k, t)] * discount[t] for k, n in existing.items()
+            baseline_cost += rest * running[(segment_id, inc, t)] * period_discount[t] + sum(
+                n * running[(segment_id, k, t)] * period_discount[t] for k, n in existing.items()
             )
     baseline = pd.DataFrame(baseline_rows)
 
@@ -494,6 +507,8 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         scenario=scenario,
         years=years,
         discount=discount,
+        period_weight=period_weight,
+        period_discount=period_discount,
         segments=segments,
         techs=techs,
         buy_allowed=buy_allowed,

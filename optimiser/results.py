@@ -105,7 +105,7 @@ class PlanResult:
         """Key figures as plain JSON-able values (the CLI's ``--json`` object)."""
         by_programme = self.subsidy.groupby("programme_id")["subsidy_hkd"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
         stations = self._opened_sites()
-        abated = float(self.emissions["abated_t"].sum())
+        abated = float(self.emissions["abated_total_t"].sum())
         subsidy_total = float(self.subsidy["subsidy_hkd"].sum()) if not self.subsidy.empty else 0.0
         costs = self.costs.groupby("component")["discounted_hkd"].sum()
         return {
@@ -396,7 +396,7 @@ def _abatement_of_subsidised(subsidy: pd.DataFrame, inputs: ModelInputs) -> floa
         for t in inputs.years:
             if row.year <= t < row.year + life:
                 saved = inputs.emissions_t[(row.segment_id, incumbent[row.segment_id], t)] - inputs.emissions_t[(row.segment_id, row.technology, t)]
-                total += row.vehicles * saved
+                total += row.vehicles * saved * inputs.period_weight[t]
     return total
 
 
@@ -421,7 +421,11 @@ def _emission_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     base = inputs.baseline_emissions.groupby(["vehicle_class", "year"])[["ttw_t", "wtw_t"]].sum().add_prefix("baseline_").reset_index()
     table = table.merge(base, on=["vehicle_class", "year"], how="left")
     basis = inputs.abatement_basis
+    # Rates are per calendar year; totals over the horizon weight each modelled year by
+    # the calendar years it stands for (1 with annual steps).
+    table["years_represented"] = table["year"].map(inputs.period_weight)
     table["abated_t"] = table[f"baseline_{basis}_t"] - table[f"{basis}_t"]
+    table["abated_total_t"] = table["abated_t"] * table["years_represented"]
     table["basis"] = basis
     return table.sort_values(["vehicle_class", "year"]).reset_index(drop=True)
 

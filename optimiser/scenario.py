@@ -45,10 +45,16 @@ class _Strict(BaseModel):
 
 
 class Years(_Strict):
-    """Planning horizon (inclusive), annual steps."""
+    """Planning horizon (inclusive) and the step between modelled years.
+
+    With ``step`` > 1 each modelled year stands for the years up to the next one
+    (purchases happen at its start, costs and emissions count every year it
+    represents); target years inside the horizon are always modelled.
+    """
 
     start: int = Field(2025, ge=2000, le=2100)
     end: int = Field(2045, ge=2000, le=2100)
+    step: int = Field(1, ge=1, le=10)
 
     @model_validator(mode="after")
     def _ordered(self) -> Years:
@@ -219,7 +225,8 @@ class Scenario(_Strict):
 
     @property
     def year_list(self) -> list[int]:
-        return list(range(self.years.start, self.years.end + 1))
+        """Modelled years: every ``step`` years from start, and the end year."""
+        return sorted(set(range(self.years.start, self.years.end + 1, self.years.step)) | {self.years.end})
 
     def fingerprint(self) -> str:
         """Stable hash of the resolved scenario (cache key)."""

@@ -364,3 +364,17 @@ def test_a_dataset_without_vehicles_is_refused() -> None:
 
     with pytest.raises(InputError, match="no vehicles"):
         plan(scenario(), tiny_dataset(buses=0), marginals=False)
+
+
+def test_multi_year_steps_match_annual_steps_when_retirements_fall_on_them() -> None:
+    """10 buses aged 15 leave in 2027; with voluntary uptake 0.5, 5 battery and 5 diesel
+    buses replace them in 2027. Modelling 2025 and 2027 only (step 2, each standing for
+    two years) must give the same cost, fleet and tonnes as modelling every year, because
+    nothing happens in 2026 or 2028: running costs and emissions count twice per step."""
+    data = tiny_dataset(bus_ages={15: 10.0}, parameters={("voluntary_zev_share", "-", "-"): 0.5})
+    annual = plan(scenario(years={"start": 2025, "end": 2028}), data, marginals=False)
+    stepped = plan(scenario(years={"start": 2025, "end": 2028, "step": 2}), data, marginals=False)
+    assert sorted(stepped.fleet["year"].unique()) == [2025, 2027, 2028]
+    assert stepped.report.objective == pytest.approx(annual.report.objective, rel=1e-9)
+    assert stepped.summary()["co2_abated_t"] == pytest.approx(annual.summary()["co2_abated_t"], rel=1e-9)
+    assert zev(stepped, "bus", 2027) == pytest.approx(5.0)

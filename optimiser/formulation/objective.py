@@ -40,7 +40,8 @@ def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, 
     prev = {t: (None if t == first else m.T.prev(t)) for t in m.T}
     cc = inputs.charger_cost_coef
     hc = inputs.h2_cost_coef
-    df = inputs.discount
+    # per-year costs count once for every calendar year a modelled year stands for
+    df = inputs.period_discount
     carbon = inputs.carbon_price_hkd_per_t
     components = {
         "vehicles": sum(inputs.buy_cost_hkd[key] / HKD_M * m.buy[key] for key in m.B),
@@ -76,8 +77,12 @@ def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, 
 
 
 def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None = None) -> object:
-    """Emissions (t CO2 on the scenario's basis) of all fleets, in one year or over the horizon."""
-    return sum(inputs.emissions_t[key] * model.stock[key] for key in model.SKT if year is None or key[2] == year)
+    """Emissions (t CO2 on the scenario's basis) of all fleets: a year's rate, or the horizon's
+    total (each modelled year times the calendar years it stands for)."""
+    if year is not None:
+        return sum(inputs.emissions_t[key] * model.stock[key] for key in model.SKT if key[2] == year)
+    weight = inputs.period_weight
+    return sum(weight[key[2]] * inputs.emissions_t[key] * model.stock[key] for key in model.SKT)
 
 
 def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
@@ -93,7 +98,8 @@ def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.cost_component = pyo.Expression(list(components), rule=lambda m, name: components[name])
     soft = [g for g in m.G if not bool(inputs.targets.at[g, "hard"])]
     penalty = inputs.scenario.target_penalty_hkd_per_vehicle
-    baseline_t = float(inputs.baseline_emissions[f"{inputs.abatement_basis}_t"].sum())
+    base = inputs.baseline_emissions
+    baseline_t = float((base[f"{inputs.abatement_basis}_t"] * base["years_represented"]).sum())
     m.abated_t = pyo.Expression(expr=baseline_t - emissions_t(m, inputs))
 
     if m.elastic:

@@ -60,11 +60,14 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     vehicle_type = inputs.segments["vehicle_type"].to_dict()
 
+    first = m.T.first()
+
     def retiring(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
-        """Zero-emission vehicles of (s, k) reaching the end of their life in t."""
-        vintage = t - inputs.lifetime[(vehicle_type[s], k)]
-        bought = m.buy[s, k, vintage] if (s, k, vintage) in m.B else 0
-        before = inputs.initial_stock.get((s, k, t - 1), inputs.initial_stock[(s, k, t)])
+        """Zero-emission vehicles of (s, k) reaching the end of their life since the previous modelled year."""
+        life = inputs.lifetime[(vehicle_type[s], k)]
+        previous = t - 1 if t == first else m.T.prev(t)
+        bought = sum(m.buy[s, k, tau] for tau in m.T if previous < tau + life <= t and (s, k, tau) in m.B)
+        before = inputs.initial_stock.get((s, k, previous), inputs.initial_stock[(s, k, t)])
         return bought + max(before - inputs.initial_stock[(s, k, t)], 0.0)
 
     def ceiling(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
