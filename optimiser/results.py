@@ -68,6 +68,9 @@ class PlanResult:
             for site_id, rows in self.stations[self.stations["opened"]].groupby("site_id", sort=False):
                 rows = rows.sort_values("year")
                 first, last = rows.iloc[0], rows.iloc[-1]
+                if float(rows["capacity_kg_day"].max()) <= 0:
+                    # open without a module: no capacity, within the solver's gap; not a station
+                    continue
                 sites.append(
                     {
                         "site": site_id,
