@@ -60,24 +60,7 @@ def read_csv_table(path: Path, spec: TableSpec, *, hk_bounds: bool = True) -> pd
         fails validation (the message names file, row and field).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"file not found; expected the '{spec.name}' table ({spec.description})", file=path)
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError("file is empty; expected a CSV with a header row", file=path)
-    if size > MAX_TABLE_BYTES:
-        raise InputError(
-            f"file is {size / 1e6:.0f} MB; the limit for one table is {MAX_TABLE_BYTES / 1e6:.0f} MB",
-            file=path,
-        )
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"not UTF-8 text (byte {error.start}); save the file as CSV UTF-8", file=path
-        ) from None
-    check_row_widths(text, path)
+    text = read_csv_text(path, expected=f"the '{spec.name}' table ({spec.description})", max_bytes=MAX_TABLE_BYTES)
     try:
         # index_col=False: never turn surplus cells into an index (that shifts every column).
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True, comment=None, index_col=False)
@@ -89,6 +72,36 @@ def read_csv_table(path: Path, spec: TableSpec, *, hk_bounds: bool = True) -> pd
             frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
         )
     return frame
+
+
+def read_csv_text(path: str | Path, *, expected: str, max_bytes: int) -> str:
+    """The text of a user's CSV file, after the checks every CSV reader needs.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, empty, larger than ``max_bytes``, not UTF-8 (naming
+        the row of the first bad byte) or has a row with more cells than the header.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file not found; expected {expected}", file=path)
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"file is empty; expected {expected}", file=path)
+    if size > max_bytes:
+        raise InputError(f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); save the file as CSV UTF-8",
+            file=path,
+            row=raw[: error.start].count(b"\n"),  # 0 = the header line
+        ) from None
+    check_row_widths(text, path)
+    return text
 
 
 def check_row_widths(text: str, path: str | Path) -> None:

@@ -59,7 +59,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from network.errors import InputError
-from network.loaders import check_row_widths
+from network.loaders import read_csv_text
 from optimiser.solver import SolverOptions, require_solution, solve
 
 MINUTES_PER_DAY = 1440
@@ -400,18 +400,7 @@ def read_blocks_csv(path: str | Path) -> pd.DataFrame:
         Naming the file, the 1-based data row and the field, and what was expected.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found; expected a CSV with columns bus,pull_out,pull_in,km", file=path)
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError("file is empty; expected a CSV with header bus,pull_out,pull_in,km", file=path)
-    if size > MAX_BLOCKS_BYTES:
-        raise InputError(f"file is {size / 1e6:.0f} MB; a blocks file is expected to be under 20 MB", file=path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(f"not UTF-8 text (byte {error.start}); save the file as CSV UTF-8", file=path) from None
-    check_row_widths(text, path)  # a stray comma would shift every column silently
+    text = read_csv_text(path, expected="a CSV with columns bus,pull_out,pull_in,km", max_bytes=MAX_BLOCKS_BYTES)
     try:
         # Strings throughout: times like 06:00 and ids like 007 must not be reinterpreted.
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)

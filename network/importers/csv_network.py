@@ -35,7 +35,7 @@ import networkx as nx
 import pandas as pd
 
 from network.errors import InputError
-from network.loaders import check_row_widths
+from network.loaders import read_csv_text
 
 #: Refuse CSV files larger than this (a test network is kilobytes).
 MAX_CSV_BYTES = 200 * 1024 * 1024
@@ -44,26 +44,9 @@ MAX_CSV_BYTES = 200 * 1024 * 1024
 def _read(path: str | Path, columns: tuple[str, ...]) -> pd.DataFrame:
     """Read one CSV as text columns, checking file, encoding and header."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found", file=path)
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise InputError(
-            f"file is {size / 1e6:.0f} MB; the limit is {MAX_CSV_BYTES / 1e6:.0f} MB", file=path
-        )
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n")  # 0 = header line
-        raise InputError(
-            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); save the file as CSV UTF-8",
-            file=path,
-            row=line,
-        ) from None
+    text = read_csv_text(path, expected=f"a CSV with columns {', '.join(columns)}", max_bytes=MAX_CSV_BYTES)
     if not text.strip():
         raise InputError(f"file is empty; expected a header with {', '.join(columns)}", file=path)
-    check_row_widths(text, path)
     try:
         # index_col=False: surplus cells must never become an index that shifts the columns.
         frame = pd.read_csv(
