@@ -49,6 +49,10 @@ TAXI_CLASSES = ("urban", "nt", "lantau")
 TRUCK_PLACE_KINDS = ("container_terminal", "boundary_crossing", "logistics", "airport")
 
 
+#: A vehicle driving 24 hours at 100 km/h: more km per day is a typing error.
+MAX_DAILY_KM = 2400.0
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: name, kind (``str``, ``int``, ``float``, ``bool``), bounds, unit and meaning."""
@@ -168,7 +172,7 @@ BUS_ROUTES = TableSpec(
         Column("length_km", "float", "one-way route length", "km", min=0.0),
         Column("trips_per_day", "float", "one-way weekday trips", "trips/day", min=0.0),
         Column("buses_required", "float", "buses to run the timetable", "buses", min=0.0),
-        Column("daily_km_per_bus", "float", "km a bus on this route drives per day", "km/day", min=0.0),
+        Column("daily_km_per_bus", "float", "km a bus on this route drives per day", "km/day", min=0.0, max=MAX_DAILY_KM),
         *_provenance(),
     ),
     key=("route_id",),
@@ -185,7 +189,7 @@ BUS_SEGMENTS = TableSpec(
         Column("vehicle_type", "str", "bus_double or bus_single", choices=("bus_double", "bus_single")),
         Column("duty_band", "str", "daily-km band label, e.g. 'le200', '200-300', 'gt300'"),
         Column("buses", "int", "buses in the segment today", "buses", min=0),
-        Column("daily_km", "float", "mean km per bus per day", "km/day", min=0.0),
+        Column("daily_km", "float", "mean km per bus per day", "km/day", min=0.0, max=MAX_DAILY_KM),
         Column("zev_today", "int", "zero-emission buses already in the segment", "buses", min=0, required=False),
         *_provenance(),
     ),
@@ -214,7 +218,7 @@ TAXI_CLASSES_TABLE = TableSpec(
     (
         Column("taxi_class", "str", "urban, nt or lantau", choices=TAXI_CLASSES),
         Column("taxis", "int", "licensed taxis (quota)", "taxis", min=0),
-        Column("daily_km", "float", "km per taxi per day (two shifts)", "km/day", min=0.0),
+        Column("daily_km", "float", "km per taxi per day (two shifts)", "km/day", min=0.0, max=MAX_DAILY_KM),
         Column("zev_today", "int", "electric taxis in service in the base year", "taxis", min=0),
         Column("lifetime_years", "int", "typical replacement age", "years", min=1, max=40),
         *_provenance(),
@@ -374,6 +378,12 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
+#: Ceiling of an integer column without its own maximum (vehicles, spaces, chargers):
+#: checked before the cast, so 1e19 is refused instead of wrapping round to a negative.
+MAX_COUNT = 10_000_000
+#: Largest magnitude of a number column without its own bounds (HK$, kVA, metres).
+MAX_MAGNITUDE = 1e12
+
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
@@ -451,45 +461,138 @@ def validate_table(
     return frame.reset_index(drop=True)
 
 
-#: Parameters that may legitimately be negative (e.g. a hydrogen pathway with
-#: carbon capture credited below zero). Every other parameter is a price, cost,
-#: quantity, share or rate and must be >= 0.
-SIGNED_PARAMETERS = frozenset({"h2_kgco2_per_kg"})
+@dataclass(frozen=True)
+class ValueRange:
+    """Bounds of one parameter's values: ``low <= v <= high``, ``v > 0`` if ``positive``, whole if ``whole``."""
 
-#: Parameters that are shares of something and so lie in [0, 1].
-SHARE_PARAMETERS = frozenset({"voluntary_zev_share", "h2_supply_share", "summer_range_factor"})
+    low: float
+    high: float
+    positive: bool = False
+    whole: bool = False
+
+    def problem(self, value: float) -> str | None:
+        """What is wrong with ``value``, or None."""
+        if not np.isfinite(value):
+            return f"{value} is not a finite number"
+        if self.positive and value <= 0:
+            return f"{value:g} is out of range; expected more than 0 (it divides other values)"
+        if value < self.low:
+            what = "is negative" if value < 0 <= self.low else "is out of range"
+            return f"{value:g} {what}; expected {self.low:g} to {self.high:g}"
+        if value > self.high:
+            return f"{value:g} is out of range; expected {self.low:g} to {self.high:g}"
+        if self.whole and value != round(value):
+            return f"{value:g} is not a whole number of years"
+        return None
+
+
+_SHARE = ValueRange(0.0, 1.0)
+_YEARS = ValueRange(1.0, 60.0, whole=True)
+_HKD = ValueRange(0.0, 1e10)
+_POWER_KW = ValueRange(0.0, 10_000.0, positive=True)
+_KG_CO2 = ValueRange(0.0, 100.0)
+
+#: Plausible range of every parameter (units as in PARAMETER_NAMES). The bounds are
+#: wide: they catch typing errors (a share of 5, a negative price, a discount rate
+#: of -0.5, a lifetime of 0) and values that would break the maths (a divisor of 0,
+#: 1e308 reaching the solver), not unusual but possible values.
+PARAMETER_RANGES: dict[str, ValueRange] = {
+    "vehicle_price_hkd": ValueRange(0.0, 1e8),
+    "energy_per_km": ValueRange(0.0, 100.0),
+    "maintenance_hkd_per_km": ValueRange(0.0, 1e4),
+    "lifetime_years": ValueRange(1.0, 40.0, whole=True),
+    "range_km": ValueRange(0.0, 10_000.0),
+    "summer_range_factor": _SHARE,
+    "adoption_barrier_hkd": ValueRange(-1e8, 1e8),
+    "adoption_spread_hkd": ValueRange(0.0, 1e8),
+    "daily_km_spread": ValueRange(0.0, 1.0),
+    "battery_end_of_life_capacity": ValueRange(0.0, 1.0, positive=True),
+    "battery_replacement_hkd": ValueRange(0.0, 1e8),
+    "opportunity_charging_km": ValueRange(0.0, 2000.0),
+    "opportunity_charging_hkd_per_bus": ValueRange(0.0, 1e8),
+    "hydrogen_station_margin_hkd_per_kg": ValueRange(0.0, 10_000.0),
+    "depot_demand_charge_hkd_per_kva_month": ValueRange(0.0, 10_000.0),
+    "diesel_price_hkd_per_l": ValueRange(0.0, 1000.0),
+    "lpg_price_hkd_per_l": ValueRange(0.0, 1000.0),
+    "electricity_price_hkd_per_kwh": ValueRange(0.0, 1000.0),
+    "hydrogen_price_hkd_per_kg": ValueRange(0.0, 10_000.0),
+    "diesel_kgco2_per_l": _KG_CO2,
+    "lpg_kgco2_per_l": _KG_CO2,
+    "fossil_wtt_uplift": ValueRange(0.0, 10.0),
+    "grid_kgco2_per_kwh": _KG_CO2,
+    "h2_kgco2_per_kg": ValueRange(-100.0, 100.0),
+    "h2_supply_share": _SHARE,
+    "depot_charger_kw": _POWER_KW,
+    "depot_charger_capex_hkd": _HKD,
+    "depot_buses_per_charger": ValueRange(0.0, 1000.0, positive=True),
+    "depot_charging_window_h": ValueRange(0.0, 24.0, positive=True),
+    "public_charger_kw": _POWER_KW,
+    "public_charger_capex_hkd": _HKD,
+    "public_charger_hours_per_day": ValueRange(0.0, 24.0, positive=True),
+    "charger_lifetime_years": _YEARS,
+    "charger_kva_per_kw": ValueRange(0.0, 10.0),
+    "grid_upgrade_hkd_per_kva": ValueRange(0.0, 1e7),
+    "grid_upgrade_lead_years": ValueRange(0.0, 30.0, whole=True),
+    "h2_station_fixed_capex_hkd": _HKD,
+    "h2_module_kg_day": ValueRange(0.0, 1e6, positive=True),
+    "h2_module_capex_hkd": _HKD,
+    "h2_station_max_modules": ValueRange(1.0, 1000.0, whole=True),
+    "h2_station_opex_share": _SHARE,
+    "h2_station_lifetime_years": _YEARS,
+    "bus_h2_reach_km": ValueRange(0.0, 1000.0),
+    "taxi_charging_reach_km": ValueRange(0.0, 1000.0),
+    # Below 0 the discount factor grows without bound (and -1 divides by zero).
+    "discount_rate": ValueRange(0.0, 1.0),
+    "operator_discount_rate": ValueRange(0.0, 1.0),
+}
+
+#: Parameters whose ``technology`` is an electricity utility, or a hydrogen pathway
+#: (a name the dataset chooses); the others take a vehicle technology.
+UTILITY_PARAMETERS = frozenset({"electricity_price_hkd_per_kwh", "grid_kgco2_per_kwh"})
+PATHWAY_PARAMETERS = frozenset({"h2_kgco2_per_kg", "h2_supply_share"})
+
+
+def parameter_label_problem(name: str, vehicle_type: str, technology: str) -> tuple[str, str] | None:
+    """(field, what is wrong) if a parameter row's name, vehicle type or technology is unknown.
+
+    A misspelt label would otherwise be ignored silently: the model never looks it up
+    and falls back on a '-' row.
+    """
+    if name not in PARAMETER_NAMES:
+        close = difflib.get_close_matches(name, list(PARAMETER_NAMES), n=1, cutoff=0.75)
+        hint = f" (did you mean '{close[0]}'?)" if close else " (see data/README.md for the list)"
+        return "parameter", f"unknown parameter '{name}'{hint}"
+    if vehicle_type not in (*VEHICLE_TYPES, "-"):
+        return "vehicle_type", _unknown_label(vehicle_type, VEHICLE_TYPES)
+    if name in PATHWAY_PARAMETERS:
+        return None
+    allowed = UTILITIES if name in UTILITY_PARAMETERS else TECHNOLOGIES
+    if technology not in (*allowed, "-"):
+        return "technology", _unknown_label(technology, allowed)
+    return None
+
+
+def _unknown_label(value: str, allowed: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"'{value}' is not allowed{hint}; expected one of {', '.join(allowed)} or '-'"
+
+
+def parameter_value_problem(name: str, value: float) -> str | None:
+    """What is wrong with ``value`` for parameter ``name`` (with its unit), or None."""
+    problem = PARAMETER_RANGES[name].problem(float(value))
+    return f"{problem} [{PARAMETER_NAMES[name][0]}] for {name}" if problem else None
 
 
 def _check_parameter_rows(frame: pd.DataFrame, file: str | Path) -> None:
-    """Known parameter names and vehicle types, and values of the right sign.
-
-    A misspelt name would otherwise be ignored silently (the model falls back
-    on a '-' row or stops later with a less precise message) and a negative
-    price would turn a cost into a profit.
-    """
+    """Known parameter names, vehicle types and technologies, and values in range."""
     for pos, row in enumerate(frame.itertuples(index=False)):
-        name = row.parameter
-        if name not in PARAMETER_NAMES:
-            close = difflib.get_close_matches(name, list(PARAMETER_NAMES), n=1, cutoff=0.75)
-            hint = f" (did you mean '{close[0]}'?)" if close else " (see data/README.md for the list)"
-            raise InputError(f"unknown parameter '{name}'{hint}", file=file, row=_row_number(pos), field="parameter")
-        if row.vehicle_type not in (*VEHICLE_TYPES, "-"):
-            raise InputError(
-                f"'{row.vehicle_type}' is not allowed; expected one of {', '.join(VEHICLE_TYPES)} or '-'",
-                file=file,
-                row=_row_number(pos),
-                field="vehicle_type",
-            )
-        value = float(row.value)
-        unit = PARAMETER_NAMES[name][0]
-        if value < 0 and name not in SIGNED_PARAMETERS:
-            raise InputError(
-                f"{value:g} is negative; expected {name} >= 0 [{unit}]", file=file, row=_row_number(pos), field="value"
-            )
-        if name in SHARE_PARAMETERS and value > 1:
-            raise InputError(
-                f"{value:g} is out of range; expected {name} between 0 and 1", file=file, row=_row_number(pos), field="value"
-            )
+        label = parameter_label_problem(row.parameter, row.vehicle_type, row.technology)
+        if label is not None:
+            raise InputError(label[1], file=file, row=_row_number(pos), field=label[0])
+        problem = parameter_value_problem(row.parameter, row.value)
+        if problem is not None:
+            raise InputError(problem, file=file, row=_row_number(pos), field="value")
 
 
 def _coerce(series: pd.Series, column: Column, file: str | Path) -> pd.Series:
@@ -528,7 +631,9 @@ def _coerce(series: pd.Series, column: Column, file: str | Path) -> pd.Series:
                 field=column.name,
             )
         return text.isin(_TRUE)
-    numbers = pd.to_numeric(series, errors="coerce")
+    # Digits beyond int64 come back as Python ints in an object column; as floats they
+    # compare with the bounds below instead of wrapping round when cast to int64.
+    numbers = pd.to_numeric(series, errors="coerce").astype("float64")
     bad = ~missing & numbers.isna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
@@ -543,9 +648,13 @@ def _coerce(series: pd.Series, column: Column, file: str | Path) -> pd.Series:
     if infinite.any():
         pos = int(np.flatnonzero(infinite.to_numpy())[0])
         raise InputError("value is not finite", file=file, row=_row_number(pos), field=column.name)
+    # Columns without their own ceiling still get one: every count and amount in a
+    # dataset is far below these, and an absurd one would wreck the solver's numerics.
+    ceiling = column.max if column.max is not None else (MAX_COUNT if column.kind == "int" else MAX_MAGNITUDE)
+    floor = column.min if column.min is not None else -MAX_MAGNITUDE
     for bound, test, word in (
-        (column.min, lambda v, b: v < b, "at least"),
-        (column.max, lambda v, b: v > b, "at most"),
+        (floor, lambda v, b: v < b, "at least"),
+        (ceiling, lambda v, b: v > b, "at most"),
     ):
         if bound is None:
             continue
@@ -587,12 +696,20 @@ PARAMETER_NAMES: dict[str, tuple[str, str]] = {
     "lifetime_years": ("years", "service life of a new vehicle"),
     "range_km": ("km", "design range on one charge or fill (bev, fcev)"),
     "summer_range_factor": ("-", "share of design range usable on a hot day with air-conditioning (bev)"),
-    "voluntary_zev_share": ("-", "largest share of purchases operators make zero-emission unsubsidised, where the cost gap is closed"),
+    # operator behaviour (optimiser/uptake.py): the distribution of operators' perceived cost of switching
+    "adoption_barrier_hkd": ("HK$/vehicle", "mean non-financial cost operators add to switching to this technology (calibrated)"),
+    "adoption_spread_hkd": ("HK$/vehicle", "standard deviation of that cost across operators"),
+    "daily_km_spread": ("-", "relative standard deviation of daily km among a segment's vehicles (taxis, trucks)"),
+    "battery_end_of_life_capacity": ("-", "battery capacity left at the end of a vehicle's life, as a share of new (bev)"),
+    "battery_replacement_hkd": ("HK$/vehicle", "battery replacement at mid-life (bev); 0 if none"),
+    "opportunity_charging_km": ("km/day", "extra daily km a battery bus gains from terminus top-ups (when the scenario allows them)"),
+    "opportunity_charging_hkd_per_bus": ("HK$/bus", "terminus charger share and grid per bus that uses opportunity charging"),
     # energy prices
     "diesel_price_hkd_per_l": ("HK$/L", "diesel price paid by the operator (vehicle_type or '-')"),
     "lpg_price_hkd_per_l": ("HK$/L", "auto-LPG price"),
     "electricity_price_hkd_per_kwh": ("HK$/kWh", "average net tariff, technology = utility"),
     "hydrogen_price_hkd_per_kg": ("HK$/kg", "delivered hydrogen at the pump"),
+    "hydrogen_station_margin_hkd_per_kg": ("HK$/kg", "part of the pump price that recovers the station's capital and O&M (the system cost counts stations explicitly instead)"),
     # emissions
     "diesel_kgco2_per_l": ("kg CO2/L", "tank-to-wheel diesel"),
     "lpg_kgco2_per_l": ("kg CO2/L", "tank-to-wheel LPG"),
@@ -605,6 +722,7 @@ PARAMETER_NAMES: dict[str, tuple[str, str]] = {
     "depot_charger_capex_hkd": ("HK$/charger", "installed cost incl. civil and LV works"),
     "depot_buses_per_charger": ("buses/charger", "buses one depot charger serves overnight"),
     "depot_charging_window_h": ("h", "overnight hours a bus is parked to charge"),
+    "depot_demand_charge_hkd_per_kva_month": ("HK$/kVA/month", "maximum-demand charge on a depot's charging load"),
     "public_charger_kw": ("kW", "power of one public fast charger"),
     "public_charger_capex_hkd": ("HK$/charger", "installed cost of a public fast charger"),
     "public_charger_hours_per_day": ("h/day", "effective full-power hours per charger per day"),

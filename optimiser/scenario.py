@@ -29,7 +29,15 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from network.errors import InputError
-from network.schema import PARAMETER_NAMES, TECHNOLOGIES, VEHICLE_CLASSES, VEHICLE_TYPES
+from network.schema import (
+    MAX_MAGNITUDE,
+    PARAMETER_NAMES,
+    TECHNOLOGIES,
+    VEHICLE_CLASSES,
+    VEHICLE_TYPES,
+    parameter_label_problem,
+    parameter_value_problem,
+)
 
 SCHEMA_VERSION = 1
 MAX_SCENARIO_BYTES = 1_000_000
@@ -37,7 +45,13 @@ MAX_NESTING = 12
 
 #: A value path over years: {year: value}, linear between anchors, flat outside.
 YearPath = dict[int, float]
-NonNegative = Annotated[float, Field(ge=0)]
+#: Finite and below an absurd magnitude: .inf, .nan or 1e308 would reach HiGHS.
+NonNegative = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
+#: Every calendar year a scenario names (the dataset's own bound): an unbounded year
+#: such as 99999999 would make year loops run for ever.
+Year = Annotated[int, Field(ge=2000, le=2100)]
+#: A path needs at least one anchor year to interpolate from.
+MoneyPath = Annotated[dict[Year, NonNegative], Field(min_length=1)]
 
 
 class _Strict(BaseModel):
@@ -69,7 +83,7 @@ class Budget(_Strict):
     """Subsidy budget: total over the horizon and optional limits per year (HK$)."""
 
     total_hkd: NonNegative = 750e6
-    yearly_limit_hkd: dict[int, NonNegative] | None = None
+    yearly_limit_hkd: dict[Year, NonNegative] | None = None
 
 
 class ProgrammeOverride(_Strict):
@@ -80,8 +94,14 @@ class ProgrammeOverride(_Strict):
     #: vehicle_type -> HK$ per vehicle
     per_vehicle_cap_hkd: dict[str, NonNegative] | None = None
     price_share_cap: Annotated[float, Field(ge=0, le=1)] | None = None
-    first_year: int | None = None
-    last_year: int | None = None
+    first_year: Year | None = None
+    last_year: Year | None = None
+
+    @model_validator(mode="after")
+    def _ordered_years(self) -> ProgrammeOverride:
+        if self.first_year is not None and self.last_year is not None and self.first_year > self.last_year:
+            raise ValueError(f"first_year ({self.first_year}) is after last_year ({self.last_year})")
+        return self
 
     @field_validator("per_vehicle_cap_hkd")
     @classmethod
@@ -99,14 +119,14 @@ class TargetOverride(_Strict):
     hard: bool | None = None
     min_zev: NonNegative | None = None
     min_zev_share: Annotated[float, Field(ge=0, le=1)] | None = None
-    year: int | None = None
+    year: Year | None = None
 
 
 class NewTarget(_Strict):
     """A target the dataset does not have."""
 
     vehicle_class: Literal["bus", "taxi", "truck"]
-    year: int
+    year: Year
     min_zev: NonNegative | None = None
     min_zev_share: Annotated[float, Field(ge=0, le=1)] | None = None
     hard: bool = False
@@ -121,10 +141,10 @@ class NewTarget(_Strict):
 class Prices(_Strict):
     """Energy price paths that override ``parameters.csv`` for every utility/vehicle type."""
 
-    electricity_hkd_per_kwh: dict[int, NonNegative] | None = None
-    hydrogen_hkd_per_kg: dict[int, NonNegative] | None = None
-    diesel_hkd_per_l: dict[int, NonNegative] | None = None
-    lpg_hkd_per_l: dict[int, NonNegative] | None = None
+    electricity_hkd_per_kwh: MoneyPath | None = None
+    hydrogen_hkd_per_kg: MoneyPath | None = None
+    diesel_hkd_per_l: MoneyPath | None = None
+    lpg_hkd_per_l: MoneyPath | None = None
 
 
 class ParameterOverride(_Strict):
@@ -134,7 +154,7 @@ class ParameterOverride(_Strict):
     vehicle_type: str = "-"
     technology: str = "-"
     value: float | None = None
-    path: dict[int, float] | None = None
+    path: Annotated[dict[Year, float], Field(min_length=1)] | None = None
 
     @field_validator("parameter")
     @classmethod
@@ -147,6 +167,15 @@ class ParameterOverride(_Strict):
     def _one_value(self) -> ParameterOverride:
         if (self.value is None) == (self.path is None):
             raise ValueError("give exactly one of value or path")
+        # The dataset's own checks (schema.py): a misspelt label would be ignored silently
+        # and a value out of range (a share of 5, a lifetime of 0) would break the model.
+        label = parameter_label_problem(self.parameter, self.vehicle_type, self.technology)
+        if label is not None:
+            raise ValueError(f"{label[0]}: {label[1]}")
+        for value in [self.value] if self.path is None else list(self.path.values()):
+            problem = parameter_value_problem(self.parameter, value)  # type: ignore[arg-type]
+            if problem is not None:
+                raise ValueError(problem)
         return self
 
 
@@ -180,7 +209,7 @@ class Scenario(_Strict):
     objective: Literal["min_cost", "max_abatement"] = "min_cost"
     #: tonnes counted as abated: tank-to-wheel or well-to-wheel
     abatement_basis: Literal["wtw", "ttw"] = "wtw"
-    carbon_price_hkd_per_t: dict[int, NonNegative] = Field(default_factory=lambda: {2025: 0.0})
+    carbon_price_hkd_per_t: MoneyPath = Field(default_factory=lambda: {2025: 0.0})
     budget: Budget = Budget()
     #: 'fixed': a programme pays min(per-vehicle cap, share x price) per vehicle (the real
     #: schemes); 'gap': it pays only the operator's cost gap, up to that cap.
@@ -222,6 +251,26 @@ class Scenario(_Strict):
             # Their charging (depot or corridor) is not in the model: better refused than free.
             raise ValueError("battery heavy goods vehicles are not modelled (no truck charging); use [fcev] or []")
         return value
+
+    @field_validator("dataset")
+    @classmethod
+    def _dataset_named(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            # '' would otherwise mean the Hong Kong default without saying so.
+            raise ValueError("empty dataset folder; leave the key out for the Hong Kong default")
+        return value
+
+    @model_validator(mode="after")
+    def _limits_on_modelled_years(self) -> Scenario:
+        # A limit on a year the model does not have would be dropped silently.
+        modelled = self.year_list
+        for year in (self.budget.yearly_limit_hkd or {}):
+            if year not in modelled:
+                shown = ", ".join(str(y) for y in modelled[:6]) + (", ..." if len(modelled) > 6 else "")
+                raise ValueError(
+                    f"budget.yearly_limit_hkd has year {year}, which is not a modelled year; expected one of {shown}"
+                )
+        return self
 
     @property
     def year_list(self) -> list[int]:
@@ -391,6 +440,9 @@ def scenario_from_mapping(data: dict[str, Any], *, file: str | Path = "<scenario
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = "unknown key (check the spelling; see data/scenarios/ for examples)"
+        elif first["type"] == "value_error":
+            # Our own validators' messages already say what was given.
+            message = message.removeprefix("Value error, ")
         elif first.get("input") is not None and first["type"] not in ("missing",):
             message = f"{message} (got {first['input']!r})"
         line = _line_of(tree, location) if tree is not None else None
