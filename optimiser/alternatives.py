@@ -275,6 +275,7 @@ def write_alternatives(found: Alternatives, folder: str | Path) -> list[str]:
     import pandas as pd
 
     from optimiser.outputs import dumps_json, write_result_files
+    from optimiser.spreadsheet_cells import write_csv
 
     folder = Path(folder)
     (folder / "alternatives.json").write_text(dumps_json(found.as_dict()), encoding="utf-8")
@@ -282,7 +283,7 @@ def write_alternatives(found: Alternatives, folder: str | Path) -> list[str]:
     for plan in [found.optimum, *found.alternatives]:
         for kind, site in sorted(plan.sites):
             rows.append({"plan": plan.label, "kind": kind, "site_id": site, "in_optimum": (kind, site) in found.optimum.sites})
-    pd.DataFrame(rows, columns=["plan", "kind", "site_id", "in_optimum"]).to_csv(folder / "alternatives.csv", index=False)
+    write_csv(pd.DataFrame(rows, columns=["plan", "kind", "site_id", "in_optimum"]), folder / "alternatives.csv")
     written = ["alternatives.json", "alternatives.csv"]
     for plan in [found.optimum, *found.alternatives]:
         if plan.result is None:

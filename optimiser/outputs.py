@@ -29,6 +29,7 @@ import pandas as pd
 
 from network.errors import InputError
 from network.schema import WGS84
+from optimiser.spreadsheet_cells import write_csv
 
 if TYPE_CHECKING:
     from optimiser.results import PlanResult
@@ -360,7 +361,7 @@ def write_result_files(result: PlanResult, scenario: Scenario, folder: str | Pat
         table = getattr(result, name)
         if table is None or len(table.columns) == 0:
             table = pd.DataFrame(columns=EMPTY_COLUMNS.get(name, ["empty"]))
-        table.to_csv(folder / f"{name}.csv", index=False)
+        write_csv(table, folder / f"{name}.csv")
     gpkg = folder / "sites.gpkg"
     layers = {
         "candidate_sites": result.sites if result.sites is not None else site_plan(result).iloc[0:0],

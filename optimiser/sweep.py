@@ -44,6 +44,7 @@ from ruamel.yaml.error import YAMLError
 
 from network.errors import InfeasibleError, InputError
 from optimiser.scenario import Scenario, scenario_from_mapping
+from optimiser.spreadsheet_cells import write_csv
 
 #: Flat price paths a point may set (name -> field of ``Scenario.prices``).
 PRICE_PARAMS = ("hydrogen_hkd_per_kg", "electricity_hkd_per_kwh", "diesel_hkd_per_l", "lpg_hkd_per_l")
@@ -412,7 +413,7 @@ def write_sweep(frame: pd.DataFrame, scenario: Scenario, folder: str | Path) -> 
     folder = Path(folder)
     order = ["point", *[c for c in frame.columns if c not in _RESULT_COLUMNS and c != "point"]]
     order += [c for c in frame.columns if c not in order]
-    frame[order].to_csv(folder / "sweep.csv", index=False)
+    write_csv(frame[order], folder / "sweep.csv")  # scenario names are user text
     (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")
     figure = pareto_figure(frame, scenario.name)
     # Self-contained HTML: planners open it offline.

@@ -14,6 +14,7 @@ import streamlit as st
 
 from optimiser.results import PlanResult
 from optimiser.scenario import Scenario
+from optimiser.spreadsheet_cells import csv_text, text_not_formulas
 from views import state
 from views.i18n import t
 from views.results import (
@@ -76,6 +77,8 @@ def excel_bytes(result: PlanResult) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in tables(result).items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+        # A site named '=HYPERLINK(...)' must stay a name, not become a live formula.
+        text_not_formulas(writer.book)
     return buffer.getvalue()
 
 
@@ -83,7 +86,7 @@ def csv_zip_bytes(result: PlanResult) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, frame in tables(result).items():
-            archive.writestr(f"{name}.csv", frame.to_csv(index=False))
+            archive.writestr(f"{name}.csv", csv_text(frame))
     return buffer.getvalue()
 
 
