@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test lint bench bench-full data clean
+.PHONY: app test lint bench bench-full data calibrate clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ bench: $(STAMP)
 
 bench-full: $(STAMP)
 	$(BIN)/python -m bench.run --full
+
+# Regenerate data/hk/calibration.csv: the default plan against observed figures (one solve).
+calibrate: $(STAMP)
+	$(BIN)/fleetplan calibrate
 
 # Rebuild the derived Hong Kong tables from the HK Bus Crawling file (not committed).
 data: $(STAMP)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from views import compare, depot, editor, exports, plan_page, state
+from views import calibration_page, compare, depot, editor, exports, plan_page, state
 from views.i18n import LANGUAGES, t
 
 PAGES: dict[str, Callable[[], None]] = {
@@ -15,6 +15,7 @@ PAGES: dict[str, Callable[[], None]] = {
     "page_compare": compare.render,
     "page_depot": depot.render,
     "page_export": exports.render,
+    "page_calibration": calibration_page.render,
 }
 
 
