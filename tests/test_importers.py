@@ -381,15 +381,19 @@ def test_empty_and_non_zip_files(tmp_path: Path) -> None:
         route_summary(write_zip(tmp_path / "nostops.zip", files))
 
 
-def test_zip_bomb_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zip_bomb_limit(tmp_path: Path) -> None:
+    limits = gtfs.FeedLimits(member_bytes=150_000, total_bytes=100_000, total_rows=10**6)
     files = dict(FEED)
     files["padding.txt"] = "0" * 200_000  # compresses to a few hundred bytes
     path = write_zip(tmp_path / "bomb.zip", files)
     assert path.stat().st_size < 10_000
-    monkeypatch.setattr(gtfs, "MAX_UNCOMPRESSED_BYTES", 100_000)
+    # A file the importer does not read is never extracted, so it cannot exhaust anything.
+    assert len(route_summary(path, limits=limits)) > 0
+    files = dict(FEED)
+    files["shapes.txt"] = "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n" + "0" * 120_000
     with pytest.raises(InputError, match="zip bomb") as info:
-        route_summary(path)
-    assert "padding.txt" in str(info.value)
+        route_summary(write_zip(tmp_path / "bomb2.zip", files), limits=limits)
+    assert "shapes.txt" in str(info.value)
 
 
 def test_bad_rows_name_member_row_and_field(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -30,7 +31,7 @@ from optimiser.scenario import (
     scenario_from_mapping,
     scenario_from_yaml,
 )
-from views import state
+from views import state, uploads
 from views.i18n import t
 
 PREFIX = "ed."
@@ -254,15 +255,44 @@ def _yaml_io(scenario: Scenario) -> None:
     st.download_button(t("download_yaml"), scenario.to_yaml(), file_name=f"{scenario.name}.yaml", mime="application/x-yaml", key="download_yaml")
 
 
-def _user_folder() -> Path:
-    """This session's copy of the dataset that uploads are written into."""
-    folder = st.session_state.get("user_dataset")
-    if folder and Path(folder).is_dir():
-        return Path(folder)
-    target = Path(tempfile.mkdtemp(prefix="fleetplan-data-"))
-    for file in state.default_dataset_path().glob("*.csv"):
-        shutil.copy(file, target / file.name)
-    return target
+def _update_user_dataset(write: Any) -> None:
+    """Apply ``write(folder)`` to a copy of this session's dataset and adopt the copy if it validates.
+
+    The copy is checked as a whole (references between tables too) before it
+    replaces the session's dataset, so a failed upload changes nothing the
+    planner had. The folder belongs to the session (removed when it ends).
+
+    Raises
+    ------
+    InputError
+        From ``write`` or the validation; the session's dataset is untouched.
+    """
+    current = st.session_state.get("user_dataset")
+    source = Path(current) if current and Path(current).is_dir() else state.default_dataset_path()
+    staging = uploads.SessionFolder("fleetplan-data-")
+    try:
+        for file in source.glob("*.csv"):
+            shutil.copy(file, staging.path / file.name)
+        write(staging.path)
+        load_dataset(staging.path)
+    except BaseException:
+        staging.remove()
+        raise
+    previous = st.session_state.get("user_dataset_folder")
+    st.session_state["user_dataset_folder"] = staging
+    st.session_state["user_dataset"] = str(staging.path)
+    if previous is not None:
+        previous.remove()
+
+
+def _drop_user_dataset() -> None:
+    """Back to the default dataset; this session's folder is removed."""
+    folder = st.session_state.pop("user_dataset_folder", None)
+    if folder is not None:
+        folder.remove()
+    current = st.session_state.pop("user_dataset", None)
+    if current:
+        shutil.rmtree(current, ignore_errors=True)
 
 
 def _geojson_to_csv(data: bytes, name: str) -> pd.DataFrame:
@@ -292,8 +322,8 @@ def _dataset_uploads() -> None:
         signature = tuple(f.file_id for f in files)
         if st.session_state.get("upload_tables_seen") != signature:
             st.session_state["upload_tables_seen"] = signature
-            folder = _user_folder()
-            try:
+
+            def write_tables(folder: Path) -> None:
                 for upload in files:
                     if upload.name not in names:
                         raise InputError(t("unknown_table", file=upload.name, names=", ".join(sorted(s.file for s in TABLES.values()))))
@@ -304,14 +334,12 @@ def _dataset_uploads() -> None:
                         _geojson_to_csv(upload.getvalue(), upload.name).to_csv(target, index=False)
                     else:
                         target.write_bytes(upload.getvalue())
-                # Validate the whole folder (references between tables too) before using it.
-                load_dataset(folder)
+
+            try:
+                _update_user_dataset(write_tables)
             except InputError as error:
                 st.error(t("input_error", message=str(error)))
-                shutil.rmtree(folder, ignore_errors=True)
-                st.session_state.pop("user_dataset", None)
             else:
-                st.session_state["user_dataset"] = str(folder)
                 st.success(t("data_loaded", tables=", ".join(f.name for f in files)))
 
     gtfs = st.file_uploader(t("upload_gtfs"), type=["zip"], key="upload_gtfs")
@@ -319,20 +347,16 @@ def _dataset_uploads() -> None:
         if gtfs.size > MAX_GTFS_UPLOAD:
             st.error(t("too_large", file=gtfs.name, size=gtfs.size / MB, limit=MAX_GTFS_UPLOAD / MB))
         else:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "feed.zip"
-                path.write_bytes(gtfs.getvalue())
-                try:
-                    from network.importers.gtfs import route_summary
-
-                    routes = route_summary(path)
-                except InputError as error:
-                    st.error(t("input_error", message=str(error)))
-                except Exception as error:
-                    st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
-                else:
-                    st.markdown(f"**{t('gtfs_routes')}**")
-                    st.dataframe(routes, hide_index=True)
+            try:
+                # Read once per session: the widget keeps the upload across every rerun.
+                routes = uploads.once_per_content(st.session_state, "upload_gtfs_read", gtfs.getvalue(), lambda: gtfs_routes(gtfs.getvalue(), gtfs.name))
+            except InputError as error:
+                st.error(t("input_error", message=str(error)))
+            except Exception as error:
+                st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
+            else:
+                st.markdown(f"**{t('gtfs_routes')}**")
+                st.dataframe(routes, hide_index=True)
 
     osm = st.file_uploader(t("upload_osm"), type=["osm"], key="upload_osm")
     if osm is not None and st.session_state.get("upload_osm_seen") != osm.file_id:
@@ -340,28 +364,49 @@ def _dataset_uploads() -> None:
         if osm.size > MAX_OSM_UPLOAD:
             st.error(t("too_large", file=osm.name, size=osm.size / MB, limit=MAX_OSM_UPLOAD / MB))
         else:
-            folder = _user_folder()
-            try:
+            counts: dict[str, int] = {}
+
+            def write_graph(folder: Path) -> None:
                 from network.importers.osm import import_osm
 
-                path = folder / "upload.osm"
-                path.write_bytes(osm.getvalue())
-                nodes, edges = import_osm(path)
-                path.unlink(missing_ok=True)
+                # Imported beside the dataset copy, never into it: a failed import leaves it as it was.
+                with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
+                    path = Path(tmp) / "upload.osm"
+                    path.write_bytes(osm.getvalue())
+                    nodes, edges = import_osm(path, max_bytes=MAX_OSM_UPLOAD)
                 nodes.to_csv(folder / "nodes.csv", index=False)
                 edges.to_csv(folder / "edges.csv", index=False)
-                load_dataset(folder)
+                counts.update(nodes=len(nodes), edges=len(edges))
+
+            try:
+                _update_user_dataset(write_graph)
             except InputError as error:
                 st.error(t("input_error", message=str(error)))
             except Exception as error:
                 st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
             else:
-                st.session_state["user_dataset"] = str(folder)
-                st.success(t("osm_graph", nodes=len(nodes), edges=len(edges)))
+                st.success(t("osm_graph", **counts))
 
     if st.session_state.get("user_dataset") and st.button(t("reset_data"), key="reset_data"):
-        shutil.rmtree(st.session_state.pop("user_dataset"), ignore_errors=True)
+        _drop_user_dataset()
         st.rerun()
+
+
+def gtfs_routes(data: bytes, name: str) -> pd.DataFrame:
+    """Route summary of an uploaded GTFS zip, read within the upload bounds.
+
+    The zip is written to a private folder that is removed as soon as the feed
+    is read; only the GTFS files the importer uses are unpacked, streamed and
+    bounded (:data:`network.importers.gtfs.UPLOAD_LIMITS`).
+    """
+    from network.importers.gtfs import UPLOAD_LIMITS, route_summary
+
+    # The browser's file name is shown in messages; only its safe characters reach the disk.
+    safe = re.sub(r"[^\w.-]", "_", Path(name).name)[:100].lstrip(".") or "feed.zip"
+    with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
+        path = Path(tmp) / safe
+        path.write_bytes(data)
+        return route_summary(path, limits=UPLOAD_LIMITS)
 
 
 def render() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from views import calibration_page, compare, depot, editor, exports, plan_page, state
+from views import calibration_page, compare, depot, editor, exports, plan_page, state, uploads
 from views.i18n import LANGUAGES, t
 
 PAGES: dict[str, Callable[[], None]] = {
@@ -19,9 +19,16 @@ PAGES: dict[str, Callable[[], None]] = {
 }
 
 
+@st.cache_resource
+def _clean_up_after_earlier_servers() -> int:
+    """Once per server process: remove upload folders a killed server left behind."""
+    return len(uploads.remove_stale_folders())
+
+
 def run() -> None:
     """Draw the app for this session."""
     st.set_page_config(page_title="fleetplan", layout="wide")
+    _clean_up_after_earlier_servers()
     state.init()
     with st.sidebar:
         st.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)

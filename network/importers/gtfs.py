@@ -2,11 +2,13 @@
 
 The feed (a ``.zip`` or a folder of ``.txt`` files) is checked before gtfs-kit
 reads it: size limits, no absolute or ``..`` member names (zip-slip), no
-symlinks or encrypted members, a bound on the total uncompressed size (zip
-bombs), and the required files present. A zip is then extracted member by
-member into a temporary folder that gtfs-kit reads, so gtfs-kit never sees an
-archive we have not vetted (and, given a path, never falls back to treating
-it as a URL).
+symlinks, encrypted or repeated members, and the required files present. Only
+the GTFS files this module reads are then streamed out of the zip into a
+temporary folder that gtfs-kit reads, counting bytes and rows as they come:
+:class:`FeedLimits` bound each file, the total and the rows, whatever the zip
+declares (zip bombs; gtfs-kit holds ~230 bytes of memory per stop_times row).
+gtfs-kit never sees an archive we have not vetted (and, given a path, never
+falls back to treating it as a URL).
 
 Distances are measured in the Hong Kong 1980 Grid (EPSG:2326): a trip's
 length is the length of its shape if the feed has ``shapes.txt`` and the trip
@@ -23,12 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import shutil
 import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import gtfs_kit
 import numpy as np
@@ -40,10 +42,33 @@ from network.graph import to_grid
 
 logger = logging.getLogger(__name__)
 
+MB = 1024**2
+
 #: Refuse zip files larger than this on disk.
-MAX_ZIP_BYTES = 500 * 1024**2
-#: Refuse feeds whose files add up to more than this uncompressed (zip bombs).
-MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
+MAX_ZIP_BYTES = 500 * MB
+
+
+@dataclass(frozen=True)
+class FeedLimits:
+    """How much a feed may unpack to: bytes per file, bytes in all, and data rows in all.
+
+    Counted on the files this module reads, as they are streamed out (not as the
+    zip declares them). Rows bound memory: gtfs-kit holds a few hundred bytes
+    per row, so a feed of tiny rows costs ~25 times its size.
+    """
+
+    member_bytes: int
+    total_bytes: int
+    total_rows: int
+
+
+#: A feed on the planner's own machine (the command line).
+DEFAULT_LIMITS = FeedLimits(member_bytes=1024 * MB, total_bytes=2048 * MB, total_rows=20_000_000)
+#: An upload to the shared app server, where every session shares the memory
+#: (peak ~1 GB at these bounds; see tests/test_bad_inputs_2.py).
+UPLOAD_LIMITS = FeedLimits(member_bytes=150 * MB, total_bytes=200 * MB, total_rows=2_000_000)
+#: Kept for callers that compare with the old single bound.
+MAX_UNCOMPRESSED_BYTES = DEFAULT_LIMITS.total_bytes
 
 #: Files a feed must have, and the columns this module reads from each.
 REQUIRED_FILES: dict[str, tuple[str, ...]] = {
@@ -73,8 +98,14 @@ _OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "shapes.txt": ("shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"),
     "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
 }
+#: The files this module reads; nothing else in a zip is extracted.
+USED_FILES = frozenset({*REQUIRED_FILES, *CALENDAR_FILES, *_OPTIONAL_COLUMNS})
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
+#: Shortest plausible headway of a frequency-based service (s).
+MIN_HEADWAY_S = 60
+#: Latest time of a service day: GTFS times pass 24:00 for trips after midnight.
+MAX_SERVICE_DAY_S = 48 * 3600
 #: Consecutive stops at the same place still need a positive edge length for the graph.
 _MIN_EDGE_M = 1.0
 
@@ -104,7 +135,13 @@ def _unsafe_member(name: str) -> str | None:
     return None
 
 
-def _check_zip(path: Path) -> list[zipfile.ZipInfo]:
+def _top_level_name(info: zipfile.ZipInfo) -> str | None:
+    """The file name of a top-level member ('./stops.txt' is 'stops.txt'), or None."""
+    parts = [part for part in PurePosixPath(info.filename).parts if part != "."]
+    return parts[0] if len(parts) == 1 and not info.is_dir() else None
+
+
+def _check_zip(path: Path, limits: FeedLimits) -> list[zipfile.ZipInfo]:
     size = path.stat().st_size
     if size == 0:
         raise InputError("file is empty; expected a GTFS zip", file=path)
@@ -122,7 +159,7 @@ def _check_zip(path: Path) -> list[zipfile.ZipInfo]:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:
         raise InputError(f"not a readable zip archive ({error})", file=path) from None
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     total = 0
     for info in members:
         reason = _unsafe_member(info.filename)
@@ -138,16 +175,27 @@ def _check_zip(path: Path) -> list[zipfile.ZipInfo]:
             raise InputError(
                 f"member '{info.filename}' is encrypted; expected a plain GTFS zip", file=path
             )
-        if info.filename in seen:
+        # './stops.txt' and 'stops.txt' are one file: the later would overwrite the earlier.
+        name = _top_level_name(info) or info.filename
+        if name in seen:
+            also = f" (as '{seen[name]}' and '{info.filename}')" if seen[name] != info.filename else ""
             raise InputError(
-                f"member '{info.filename}' appears twice; expected each file once", file=path
+                f"member '{name}' appears twice{also}; expected each file once", file=path
             )
-        seen.add(info.filename)
-        total += info.file_size
-        if total > MAX_UNCOMPRESSED_BYTES:
+        seen[name] = info.filename
+        if _top_level_name(info) not in USED_FILES:
+            continue  # never extracted, so its size does not matter
+        if info.file_size > limits.member_bytes:
             raise InputError(
-                f"members add up to more than {MAX_UNCOMPRESSED_BYTES / 1e9:.0f} GB uncompressed "
-                f"(at member '{info.filename}'); refusing a possible zip bomb",
+                f"member '{name}' unpacks to {info.file_size / MB:,.0f} MB; the limit is "
+                f"{limits.member_bytes / MB:,.0f} MB per file (a zip bomb, or a feed too large to read here)",
+                file=path,
+            )
+        total += info.file_size
+        if total > limits.total_bytes:
+            raise InputError(
+                f"the feed's files unpack to more than {limits.total_bytes / MB:,.0f} MB "
+                f"(at member '{name}'); refusing a possible zip bomb",
                 file=path,
             )
     return members
@@ -172,15 +220,63 @@ def _check_present(names: dict[str, int], path: Path, nested: list[str]) -> None
         )
 
 
-def _extract(path: Path, members: list[zipfile.ZipInfo], folder: Path) -> None:
-    """Copy the top-level .txt members into ``folder``, never writing more than declared."""
+class _Budget:
+    """Bytes and rows left while streaming a feed's files (see :class:`FeedLimits`)."""
+
+    def __init__(self, limits: FeedLimits, path: Path) -> None:
+        self.limits = limits
+        self.path = path
+        self.bytes = 0
+        self.rows = 0
+
+    def copy(self, source: BinaryIO, target: BinaryIO, name: str) -> None:
+        """Copy ``source`` to ``target`` in 1 MB chunks, refusing as soon as a bound is passed."""
+        written = 0
+        while chunk := source.read(1024 * 1024):
+            written += len(chunk)
+            self.bytes += len(chunk)
+            self.rows += chunk.count(b"\n")
+            if written > self.limits.member_bytes:
+                raise InputError(
+                    f"member '{name}' unpacks to more than {self.limits.member_bytes / MB:,.0f} MB, the limit per file",
+                    file=self.path,
+                )
+            if self.bytes > self.limits.total_bytes:
+                raise InputError(
+                    f"the feed's files unpack to more than {self.limits.total_bytes / MB:,.0f} MB "
+                    f"(at member '{name}'); refusing a possible zip bomb",
+                    file=self.path,
+                )
+            if self.rows > self.limits.total_rows:
+                raise InputError(
+                    f"the feed's files hold more than {self.limits.total_rows:,} rows (at member '{name}'); "
+                    "that is more than can be read here (cut the feed to the routes you need)",
+                    file=self.path,
+                )
+            if target is not None:
+                target.write(chunk)
+
+
+def _extract(path: Path, members: list[zipfile.ZipInfo], folder: Path, limits: FeedLimits) -> None:
+    """Stream the GTFS files this module reads into ``folder``, within ``limits``."""
+    budget = _Budget(limits, path)
     with zipfile.ZipFile(path) as archive:
         for info in members:
-            name = PurePosixPath(info.filename)
-            if info.is_dir() or len(name.parts) != 1 or name.suffix != ".txt":
+            name = _top_level_name(info)
+            if name not in USED_FILES:
                 continue
-            with archive.open(info) as source, (folder / name.name).open("wb") as target:
-                shutil.copyfileobj(source, target, length=1024 * 1024)
+            with archive.open(info) as source, (folder / name).open("wb") as target:
+                budget.copy(source, target, name)
+
+
+def _measure_folder(folder: Path, limits: FeedLimits) -> None:
+    """Apply ``limits`` to the GTFS files of a folder feed (read, not copied)."""
+    budget = _Budget(limits, folder)
+    for name in sorted(USED_FILES):
+        file = folder / name
+        if file.is_file():
+            with file.open("rb") as source:
+                budget.copy(source, None, name)  # type: ignore[arg-type]
 
 
 def _check_columns(feed: _Feed, member: str, columns: tuple[str, ...], path: Path) -> None:
@@ -207,7 +303,7 @@ def _read_folder(folder: Path, path: Path) -> gtfs_kit.Feed:
         ) from None
 
 
-def load_feed(feed_path: str | Path) -> _Feed:
+def load_feed(feed_path: str | Path, *, limits: FeedLimits = DEFAULT_LIMITS) -> _Feed:
     """Vet and read a local GTFS feed (zip or folder).
 
     Raises
@@ -224,19 +320,14 @@ def load_feed(feed_path: str | Path) -> _Feed:
         )
     if path.is_dir():
         names = {p.name: p.stat().st_size for p in path.iterdir() if p.is_file()}
-        if sum(names.values()) > MAX_UNCOMPRESSED_BYTES:
-            raise InputError(
-                f"feed files add up to more than {MAX_UNCOMPRESSED_BYTES / 1e9:.0f} GB", file=path
-            )
+        _measure_folder(path, limits)
         nested = [p.name for p in path.iterdir() if p.is_dir() and (p / "stops.txt").is_file()]
         _check_present(names, path, nested)
         feed = _Feed(_read_folder(path, path), path.name)
     else:
-        members = _check_zip(path)
+        members = _check_zip(path, limits)
         names = {
-            info.filename: info.file_size
-            for info in members
-            if not info.is_dir() and len(PurePosixPath(info.filename).parts) == 1
+            name: info.file_size for info in members if (name := _top_level_name(info)) is not None
         }
         nested = sorted(
             {
@@ -249,7 +340,7 @@ def load_feed(feed_path: str | Path) -> _Feed:
         _check_present(names, path, nested)
         with tempfile.TemporaryDirectory(prefix="fleetplan-gtfs-") as tmp:
             try:
-                _extract(path, members, Path(tmp))
+                _extract(path, members, Path(tmp), limits)
             except (zipfile.BadZipFile, OSError, EOFError) as error:
                 raise InputError(f"a zip member could not be read ({error})", file=path) from None
             feed = _Feed(_read_folder(Path(tmp), path), path.name)
@@ -291,6 +382,17 @@ def _check_references(feed: _Feed, path: Path) -> None:
             row=pos + 1,
             field="stop_lat",
         )
+    for column, bound in (("stop_lat", 90.0), ("stop_lon", 180.0)):
+        outside = (coords[column].abs() > bound).to_numpy()
+        if outside.any():
+            pos = int(np.flatnonzero(outside)[0])
+            raise InputError(
+                f"{coords[column].iloc[pos]:g} is not a {column.removeprefix('stop_')}itude; expected "
+                f"-{bound:g} to {bound:g} degrees (are stop_lat and stop_lon swapped?)",
+                file=f"{path} (stops.txt)",
+                row=pos + 1,
+                field=column,
+            )
     for member, column, other, key in (
         ("stop_times.txt", "trip_id", "trips.txt", "trip_id"),
         ("stop_times.txt", "stop_id", "stops.txt", "stop_id"),
@@ -357,11 +459,14 @@ def _trip_weights(feed: _Feed) -> pd.Series:
         start = _seconds(freq["start_time"], file=file, field="start_time")
         end = _seconds(freq["end_time"], file=file, field="end_time")
         headway = pd.to_numeric(freq["headway_secs"], errors="coerce").to_numpy(dtype=float)
-        bad = ~(headway > 0) | ~(end > start)
+        # A bus every few seconds, or a window past two days, is a typing error that
+        # would turn one row into millions of trips.
+        bad = ~(headway >= MIN_HEADWAY_S) | ~(end > start) | ~(end <= MAX_SERVICE_DAY_S)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise InputError(
-                "a frequency window needs end_time after start_time and headway_secs > 0",
+                f"a frequency window needs end_time after start_time, at most {MAX_SERVICE_DAY_S // 3600}:00:00, "
+                f"and headway_secs of at least {MIN_HEADWAY_S}",
                 file=file,
                 row=pos + 1,
                 field="headway_secs",
@@ -491,6 +596,16 @@ def _stop_times(feed: _Feed) -> pd.DataFrame:
             row=pos + 1,
             field="stop_sequence",
         )
+    repeated = frame.duplicated(["trip_id", "stop_sequence"]).to_numpy()
+    if repeated.any():
+        pos = int(np.flatnonzero(repeated)[0])
+        raise InputError(
+            f"trip '{frame['trip_id'].iloc[pos]}' has stop_sequence {frame['stop_sequence'].iloc[pos]:g} twice; "
+            "expected each stop of a trip once, in increasing order",
+            file=f"{feed.name} (stop_times.txt)",
+            row=pos + 1,
+            field="stop_sequence",
+        )
     frame = frame.merge(where, on="stop_id", how="left")
     return frame.sort_values(["trip_id", "stop_sequence"], kind="stable").reset_index(drop=True)
 
@@ -581,7 +696,9 @@ def _along_shape(xy: np.ndarray, points: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- public API
 
 
-def route_summary(feed_path: str | Path, *, date: str | None = None) -> pd.DataFrame:
+def route_summary(
+    feed_path: str | Path, *, date: str | None = None, limits: FeedLimits = DEFAULT_LIMITS
+) -> pd.DataFrame:
     """Length, trips and end stops of every route in a GTFS feed.
 
     Parameters
@@ -590,6 +707,8 @@ def route_summary(feed_path: str | Path, *, date: str | None = None) -> pd.DataF
         Local GTFS zip or folder.
     date:
         Service date ``YYYYMMDD``; default the busiest weekday of the feed.
+    limits:
+        Bounds on what the feed may unpack to (:data:`UPLOAD_LIMITS` for the app).
 
     Returns
     -------
@@ -610,7 +729,7 @@ def route_summary(feed_path: str | Path, *, date: str | None = None) -> pd.DataF
     InputError
         On an unsafe or incomplete feed, a bad date, or no date with service.
     """
-    feed = load_feed(feed_path)
+    feed = load_feed(feed_path, limits=limits)
     day, services = _service_date(feed, date)
     runs = _day_trips(feed, services)
     stop_times = _stop_times(feed)
@@ -742,7 +861,9 @@ def _clock(seconds: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def blocks_from_gtfs(feed_path: str | Path, *, date: str | None = None) -> pd.DataFrame:
+def blocks_from_gtfs(
+    feed_path: str | Path, *, date: str | None = None, limits: FeedLimits = DEFAULT_LIMITS
+) -> pd.DataFrame:
     """One row per vehicle block (``trips.block_id``) running on a service date.
 
     Parameters
@@ -772,7 +893,7 @@ def blocks_from_gtfs(feed_path: str | Path, *, date: str | None = None) -> pd.Da
         If trips.txt has no block_id, no block runs on the date, a time is
         malformed or missing for a whole trip, or a block lasts 24 hours or more.
     """
-    feed = load_feed(feed_path)
+    feed = load_feed(feed_path, limits=limits)
     trips = feed.table("trips.txt")
     if "block_id" not in trips.columns or trips["block_id"].isna().all():
         raise InputError(
@@ -810,6 +931,19 @@ def blocks_from_gtfs(feed_path: str | Path, *, date: str | None = None) -> pd.Da
             "end": np.where(np.isnan(arrive), depart, arrive),
         }
     )
+    # stop_times is sorted by trip and stop_sequence: a later stop may not be earlier.
+    clock = times["start"].fillna(times["end"]).to_numpy()
+    same_trip = times["trip_id"].to_numpy()[1:] == times["trip_id"].to_numpy()[:-1]
+    backwards = np.flatnonzero(same_trip & (np.diff(clock) < 0))
+    if len(backwards):
+        pos = int(backwards[0]) + 1
+        raise InputError(
+            f"trip '{times['trip_id'].iloc[pos]}' goes back in time at this stop; expected times that "
+            "never decrease along stop_sequence",
+            file=file,
+            row=int(rows[pos]),
+            field="arrival_time",
+        )
     span = times.groupby("trip_id").agg(start=("start", "min"), end=("end", "max"))
     untimed = span["start"].isna() | span["end"].isna()
     if untimed.any():
@@ -870,7 +1004,11 @@ def _clusters(
 
 
 def graph_tables_from_gtfs(
-    feed_path: str | Path, *, date: str | None = None, cluster_m: float = 100.0
+    feed_path: str | Path,
+    *,
+    date: str | None = None,
+    cluster_m: float = 100.0,
+    limits: FeedLimits = DEFAULT_LIMITS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Road-graph ``nodes`` and ``edges`` tables from the stops and stop sequences of a feed.
 
@@ -908,7 +1046,7 @@ def graph_tables_from_gtfs(
     """
     if not (cluster_m >= 0):
         raise InputError(f"cluster_m={cluster_m!r}; expected metres >= 0", field="cluster_m")
-    feed = load_feed(feed_path)
+    feed = load_feed(feed_path, limits=limits)
     day, services = _service_date(feed, date)
     runs = _day_trips(feed, services)
     stop_times = _stop_times(feed)

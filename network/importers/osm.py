@@ -17,6 +17,7 @@ from __future__ import annotations
 import bz2
 import logging
 import re
+import tempfile
 import xml.sax
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
@@ -33,7 +34,8 @@ from network.graph import to_grid
 
 logger = logging.getLogger(__name__)
 
-#: Refuse extracts larger than this; all of Hong Kong is about 100 MB of XML.
+#: Refuse extracts larger than this (on disk, and once a .bz2 is decompressed);
+#: all of Hong Kong is about 100 MB of XML.
 MAX_OSM_BYTES = 2 * 1024**3
 
 #: Bytes read to check that the file is OSM XML before osmnx parses it.
@@ -59,7 +61,7 @@ def _open_start(path: Path) -> bytes:
         return handle.read(_SNIFF_BYTES)
 
 
-def _check_file(path: Path) -> None:
+def _check_file(path: Path, max_bytes: int = MAX_OSM_BYTES) -> None:
     if not path.is_file():
         raise InputError(
             "file not found; expected a local OpenStreetMap XML extract (.osm)", file=path
@@ -67,9 +69,9 @@ def _check_file(path: Path) -> None:
     size = path.stat().st_size
     if size == 0:
         raise InputError("file is empty; expected OpenStreetMap XML (<osm> ... </osm>)", file=path)
-    if size > MAX_OSM_BYTES:
+    if size > max_bytes:
         raise InputError(
-            f"file is {size / 1e6:.0f} MB; the limit is {MAX_OSM_BYTES / 1e6:.0f} MB "
+            f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB "
             "(cut the extract to the study area, e.g. with osmium extract)",
             file=path,
         )
@@ -92,6 +94,43 @@ def _check_file(path: Path) -> None:
             f"XML root element is <{root.group(1)}>; expected OpenStreetMap XML with root <osm>",
             file=path,
         )
+
+
+def _decompressed(path: Path, folder: Path, max_bytes: int) -> Path:
+    """Stream a ``.osm.bz2`` into ``folder`` as plain XML, refusing past ``max_bytes``.
+
+    osmnx would decompress the whole file into memory: a few hundred bytes of
+    bzip2 can expand to gigabytes.
+    """
+    target = folder / path.name.removesuffix(".bz2")
+    written = 0
+    try:
+        with bz2.open(path, "rb") as source, target.open("wb") as out:
+            while chunk := source.read(1024 * 1024):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise InputError(
+                        f"decompresses to more than {max_bytes / 1e6:,.0f} MB; the limit is "
+                        f"{max_bytes / 1e6:,.0f} MB of XML (a bzip2 bomb, or cut the extract to the study area)",
+                        file=path,
+                    )
+                out.write(chunk)
+    except (OSError, EOFError) as error:
+        raise InputError(f"not a readable bzip2 file ({error}); expected OSM XML", file=path) from None
+    return target
+
+
+def _check_coordinates(graph: nx.MultiDiGraph, path: Path) -> None:
+    """Refuse a node whose lat/lon is not a position on Earth (osmnx takes any number)."""
+    for node, data in graph.nodes(data=True):
+        for field, bound in (("lat", 90.0), ("lon", 180.0)):
+            value = float(data["y" if field == "lat" else "x"])
+            if not abs(value) <= bound:
+                raise InputError(
+                    f"node {node} has {field}={value:g}; expected -{bound:g} to {bound:g} degrees",
+                    file=path,
+                    field=field,
+                )
 
 
 def _way_filter(network_type: str) -> list[tuple[str, str | None, str | None]]:
@@ -129,13 +168,17 @@ def _keeps(tags: dict, clauses: list[tuple[str, str | None, str | None]]) -> boo
     return True
 
 
-def _read(path: Path, clauses: list[tuple[str, str | None, str | None]]) -> nx.MultiDiGraph:
+def _read(
+    path: Path, clauses: list[tuple[str, str | None, str | None]], *, shown: Path | None = None
+) -> nx.MultiDiGraph:
+    """osmnx's graph of ``path``; errors name ``shown`` (the user's file) if given."""
     keys = [key for key, _, _ in clauses]
+    reading, path = path, shown or path
     saved = list(ox.settings.useful_tags_way)
     # graph_from_xml keeps only "useful" tags; the filter needs every key it tests.
     ox.settings.useful_tags_way = list(dict.fromkeys(saved + keys))
     try:
-        graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
+        graph = ox.graph_from_xml(reading, simplify=False, retain_all=True)
     except xml.sax.SAXParseException as error:
         raise InputError(
             f"not well-formed XML at line {error.getLineNumber()}: {error.getMessage()}; "
@@ -168,7 +211,7 @@ def _read(path: Path, clauses: list[tuple[str, str | None, str | None]]) -> nx.M
 
 
 def import_osm(
-    path: str | Path, *, network_type: str = "drive"
+    path: str | Path, *, network_type: str = "drive", max_bytes: int = MAX_OSM_BYTES
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a local OSM XML extract into ``nodes`` and ``edges`` tables.
 
@@ -181,6 +224,8 @@ def import_osm(
         osmnx network type whose way filter is applied: ``drive`` (public
         roads, no service roads), ``drive_service``, ``all``, ``all_public``,
         ``walk`` or ``bike``.
+    max_bytes:
+        Largest XML accepted, on disk or once a ``.bz2`` is decompressed.
 
     Returns
     -------
@@ -199,13 +244,19 @@ def import_osm(
     Raises
     ------
     InputError
-        If the file is missing, empty, too large, not OSM XML, or holds no
-        way of the requested network type.
+        If the file is missing, empty, too large (also once decompressed),
+        not OSM XML, has a node off the globe, or holds no way of the
+        requested network type. Nothing is returned half-made.
     """
     path = Path(path)
     clauses = _way_filter(network_type)
-    _check_file(path)
-    full = _read(path, clauses)
+    _check_file(path, max_bytes)
+    if path.suffix == ".bz2":
+        with tempfile.TemporaryDirectory(prefix="fleetplan-osm-") as tmp:
+            full = _read(_decompressed(path, Path(tmp), max_bytes), clauses, shown=path)
+    else:
+        full = _read(path, clauses)
+    _check_coordinates(full, path)
 
     graph = nx.MultiDiGraph(**full.graph)
     graph.add_edges_from(
@@ -289,6 +340,13 @@ def import_osm(
     if isolated.any() and len(nodes) > 1:
         dropped += int(isolated.sum())
         nodes = nodes[~isolated].reset_index(drop=True)
+    if edges.empty:
+        # Only loops or zero-length ways: tables without edges would replace a road graph with nothing.
+        raise InputError(
+            f"no road of network type '{network_type}' with a length between two distinct junctions; "
+            "expected ways joining different nodes",
+            file=path,
+        )
     nodes.attrs["dropped_nodes"] = dropped
     edges.attrs["dropped_nodes"] = dropped
     return nodes, edges
