@@ -111,7 +111,7 @@ def test_every_page_renders_in_both_languages(app_env: Path, language: str) -> N
     _no_exception(app)
     title = app.title[0].value
     assert ("規劃" in title) if language == "zh" else ("planner" in title)
-    for page in ("page_scenario", "page_compare", "page_depot", "page_export", "page_plan"):
+    for page in ("page_scenario", "page_compare", "page_depot", "page_export", "page_calibration", "page_plan"):
         _go(app, page)
         _no_exception(app)
         assert not app.error, [e.value for e in app.error]
