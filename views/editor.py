@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -349,7 +348,7 @@ def _dataset_uploads() -> None:
         else:
             try:
                 # Read once per session: the widget keeps the upload across every rerun.
-                routes = uploads.once_per_content(st.session_state, "upload_gtfs_read", gtfs.getvalue(), lambda: gtfs_routes(gtfs.getvalue(), gtfs.name))
+                routes = uploads.once_per_content(st.session_state, "upload_gtfs_read", gtfs.getvalue(), lambda: uploads.gtfs_route_summary(gtfs.getvalue(), gtfs.name))
             except InputError as error:
                 st.error(t("input_error", message=str(error)))
             except Exception as error:
@@ -391,22 +390,6 @@ def _dataset_uploads() -> None:
         _drop_user_dataset()
         st.rerun()
 
-
-def gtfs_routes(data: bytes, name: str) -> pd.DataFrame:
-    """Route summary of an uploaded GTFS zip, read within the upload bounds.
-
-    The zip is written to a private folder that is removed as soon as the feed
-    is read; only the GTFS files the importer uses are unpacked, streamed and
-    bounded (:data:`network.importers.gtfs.UPLOAD_LIMITS`).
-    """
-    from network.importers.gtfs import UPLOAD_LIMITS, route_summary
-
-    # The browser's file name is shown in messages; only its safe characters reach the disk.
-    safe = re.sub(r"[^\w.-]", "_", Path(name).name)[:100].lstrip(".") or "feed.zip"
-    with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
-        path = Path(tmp) / safe
-        path.write_bytes(data)
-        return route_summary(path, limits=UPLOAD_LIMITS)
 
 
 def render() -> None:

@@ -23,6 +23,7 @@ date with the most trips running, the earliest such date on a tie.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import re
 import tempfile
@@ -293,8 +294,21 @@ def _check_columns(feed: _Feed, member: str, columns: tuple[str, ...], path: Pat
 
 
 def _read_folder(folder: Path, path: Path) -> gtfs_kit.Feed:
+    # gtfs_kit.read_feed retries any path it fails to read (an OSError, such as running
+    # out of memory) as a URL: read the local folder only, so the real error surfaces.
+    read_local = getattr(gtfs_kit.feed, "_read_feed_from_path", gtfs_kit.read_feed)
     try:
-        return gtfs_kit.read_feed(folder, dist_units="km")
+        return read_local(folder, dist_units="km")
+    except MemoryError:
+        raise InputError(
+            "the feed is too large to read in the memory available; cut it to the routes you need", file=path
+        ) from None
+    except OSError as error:
+        if error.errno == errno.ENOMEM:
+            raise InputError(
+                "the feed is too large to read in the memory available; cut it to the routes you need", file=path
+            ) from None
+        raise
     except UnicodeDecodeError as error:
         raise InputError(f"a feed file is not UTF-8 text (byte {error.start})", file=path) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as error:
