@@ -83,7 +83,7 @@ def _print_table(table: Any) -> None:
 
     view = Table(title="Calibration: model against observed")
     for column in ("observation", "year", "model", "observed", "range", "difference", "in range", "checked"):
-        view.add_column(column, justify="left" if column == "observation" else "right")
+        view.add_column(column, justify="left" if column == "observation" else "right", no_wrap=column == "observation")
     for row in table.itertuples(index=False):
         view.add_row(
             str(row.observation_id),
