@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from network.errors import InputError
@@ -100,6 +101,14 @@ def read_csv_text(path: str | Path, *, expected: str, max_bytes: int) -> str:
             file=path,
             row=raw[: error.start].count(b"\n"),  # 0 = the header line
         ) from None
+    if "\x00" in text:
+        # A NUL byte means a binary file or a broken export; pandas would read on past it.
+        position = text.index("\x00")
+        raise InputError(
+            "contains a NUL byte (a binary file or a broken export?); expected plain CSV text",
+            file=path,
+            row=text.count("\n", 0, position),  # 0 = the header line
+        )
     check_row_widths(text, path)
     return text
 
@@ -150,6 +159,121 @@ def _check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
                 )
 
 
+#: Slack on sums that should not pass 1 (shares) or should match a total (age profiles).
+_SHARE_SLACK = 1e-3  # shares are typed rounded, e.g. three zones of 0.334
+_AGE_PROFILE_SLACK = 0.1
+
+
+def _first(mask: pd.Series | np.ndarray) -> int:
+    return int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
+
+
+def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """Checks across rows and tables that single values cannot show.
+
+    Each of these was accepted silently before and changed the plan without a word:
+    shares that add up to more than the whole, more zero-emission vehicles than
+    vehicles, an age profile of another fleet, a target without a bound.
+    """
+    for name, count in (("bus_segments", "buses"), ("taxi_classes", "taxis")):
+        frame = tables[name]
+        above = frame["zev_today"].fillna(0).astype(float) > frame[count].astype(float)
+        if above.any():
+            pos = _first(above)
+            raise InputError(
+                f"{frame['zev_today'].iloc[pos]} zero-emission vehicles but only {frame[count].iloc[pos]} {count}; "
+                f"expected zev_today <= {count}",
+                file=folder / TABLES[name].file,
+                row=pos + 1,
+                field="zev_today",
+            )
+
+    zones = tables["taxi_zones"]
+    classes = set(tables["taxi_classes"]["taxi_class"])
+    unknown = ~zones["taxi_class"].isin(classes)
+    if unknown.any():
+        pos = _first(unknown)
+        raise InputError(
+            f"taxi class '{zones['taxi_class'].iloc[pos]}' is not in {TABLES['taxi_classes'].file}; "
+            "expected a class that has taxis (or remove the zone)",
+            file=folder / TABLES["taxi_zones"].file,
+            row=pos + 1,
+            field="taxi_class",
+        )
+    shares = zones.groupby("taxi_class")["taxi_share"].transform("sum")
+    over = shares > 1 + _SHARE_SLACK
+    if over.any():
+        pos = _first(over)
+        raise InputError(
+            f"taxi_share of class '{zones['taxi_class'].iloc[pos]}' adds up to {shares.iloc[pos]:.3g} over its zones; "
+            "expected at most 1 (shares of one class's taxis)",
+            file=folder / TABLES["taxi_zones"].file,
+            row=pos + 1,
+            field="taxi_share",
+        )
+
+    ages = tables["bus_age_profile"]
+    buses = tables["bus_segments"].set_index("segment_id")["buses"].astype(float)
+    profiled = ages.groupby("segment_id")["buses"].transform("sum")
+    fleet = ages["segment_id"].map(buses)
+    off = (profiled - fleet).abs() > _AGE_PROFILE_SLACK * fleet.clip(lower=1.0)
+    if off.any():
+        pos = _first(off)
+        raise InputError(
+            f"the age profile of segment '{ages['segment_id'].iloc[pos]}' adds up to {profiled.iloc[pos]:g} buses but "
+            f"the segment has {fleet.iloc[pos]:g}; expected the same buses (within {_AGE_PROFILE_SLACK:.0%})",
+            file=folder / TABLES["bus_age_profile"].file,
+            row=pos + 1,
+            field="buses",
+        )
+
+    targets = tables["targets"]
+    unbounded = targets["min_zev"].isna() & targets["min_zev_share"].isna()
+    if unbounded.any():
+        pos = _first(unbounded)
+        raise InputError(
+            f"target '{targets['target_id'].iloc[pos]}' has neither min_zev nor min_zev_share; expected one of them",
+            file=folder / TABLES["targets"].file,
+            row=pos + 1,
+            field="min_zev",
+        )
+
+    programmes = tables["programmes"]
+    backwards = programmes["first_year"] > programmes["last_year"]
+    if backwards.any():
+        pos = _first(backwards)
+        raise InputError(
+            f"first_year {programmes['first_year'].iloc[pos]} is after last_year {programmes['last_year'].iloc[pos]}",
+            file=folder / TABLES["programmes"].file,
+            row=pos + 1,
+            field="last_year",
+        )
+
+    _check_supply_shares(tables["parameters"], folder)
+
+
+def _check_supply_shares(parameters: pd.DataFrame, folder: Path) -> None:
+    """Hydrogen pathways' supply shares may not add up to more than all the hydrogen, in any year."""
+    rows = parameters[parameters["parameter"] == "h2_supply_share"]
+    if rows.empty:
+        return
+    years = sorted(set(rows["year"]))
+    total = np.zeros(len(years))
+    for _, path in rows.groupby("technology"):
+        path = path.sort_values("year")
+        # Linear between anchors and flat outside, as the model reads them.
+        total += np.interp(years, path["year"].astype(float), path["value"].astype(float))
+    if (total > 1 + _SHARE_SLACK).any():
+        at = int(np.flatnonzero(total > 1 + _SHARE_SLACK)[0])
+        in_year = rows["year"] == years[at]
+        raise InputError(
+            f"h2_supply_share of the pathways adds up to {total[at]:.3g} in {years[at]}; expected at most 1",
+            file=folder / TABLES["parameters"].file,
+            row=int(rows.index[in_year.to_numpy()][0]) + 1,
+            field="value",
+        )
+
+
 def load_dataset(path: str | Path = DEFAULT_DATASET, *, graph: str = "coarse", hk_bounds: bool = True) -> Dataset:
     """Load and validate every table of a dataset folder.
 
@@ -175,6 +299,7 @@ def load_dataset(path: str | Path = DEFAULT_DATASET, *, graph: str = "coarse", h
             file = file.replace(".csv", "_fine.csv")
         tables[name] = read_csv_table(folder / file, spec, hk_bounds=hk_bounds)
     _check_references(tables, folder)
+    _check_consistency(tables, folder)
     # Check the road graph here, where the file is known: self-loops, zero-length
     # edges and disconnected parts would otherwise surface later without a file name.
     edges_file = TABLES["edges"].file if graph == "coarse" else TABLES["edges"].file.replace(".csv", "_fine.csv")

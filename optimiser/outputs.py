@@ -20,7 +20,9 @@ import signal
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,8 +158,20 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
 
 
 def check_replaceable(target: str | Path) -> None:
-    """Raise :class:`InputError` unless ``target`` is absent, empty or an earlier fleetplan output."""
+    """Raise :class:`InputError` unless ``target`` can be written: absent, empty or an earlier fleetplan output.
+
+    Called before a solve, so an unusable ``--out`` (a file, a folder inside a file,
+    a read-only place) is found before the solve time is spent, not after.
+    """
     target = Path(target)
+    # The nearest folder that exists must be a folder we may create entries in.
+    existing = target.absolute().parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"'{existing}' is a file, not a folder; choose another output folder", file=target)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"no permission to write in '{existing}'; choose another output folder", file=target)
     if not target.exists():
         return
     if not target.is_dir():
@@ -167,6 +181,57 @@ def check_replaceable(target: str | Path) -> None:
             "folder exists and was not written by fleetplan; refusing to replace it (choose an empty or new folder)",
             file=target,
         )
+
+
+#: A temporary sibling without a process id (older versions) counts as stale after this.
+STALE_TEMPORARY_S = 3600.0
+
+
+def _temporary_prefix(target: Path) -> str:
+    # The writer's process id in the name tells a later run whether the writer is still alive.
+    return f".{target.name}.{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_temporaries(target: str | Path) -> list[Path]:
+    """Remove temporary siblings of ``target`` left by a writer that was killed (``kill -9``).
+
+    ``SIGKILL`` leaves no chance to clean up: ``.out.<pid>.XXXX.tmp`` would stay
+    next to the results for ever. A sibling is stale when the process named in it
+    has gone, or (no process id) when it is older than :data:`STALE_TEMPORARY_S`.
+    """
+    target = Path(target)
+    parent = target.absolute().parent
+    removed: list[Path] = []
+    if not parent.is_dir():
+        return removed
+    for sibling in parent.glob(f".{glob_escape(target.name)}.*"):
+        if sibling.suffix not in (".tmp", ".old"):
+            continue
+        middle = sibling.name[len(target.name) + 2 :].split(".")[0]
+        if middle.isdigit():
+            stale = not _alive(int(middle))
+        else:
+            try:
+                stale = time.time() - sibling.stat().st_mtime > STALE_TEMPORARY_S
+            except OSError:
+                continue
+        if stale:
+            if sibling.is_dir():
+                shutil.rmtree(sibling, ignore_errors=True)
+            else:
+                sibling.unlink(missing_ok=True)
+            removed.append(sibling)
+    return removed
 
 
 def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], None]) -> Path:
@@ -193,13 +258,17 @@ def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], No
     target = Path(target_dir)
     check_replaceable(target)
     parent = target.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot create the folder ({error.strerror})", file=parent) from None
+    remove_stale_temporaries(target)
     with _sigterm_raises():
         tmp: Path | None = None
         old: Path | None = None
         try:
             with _signals_blocked():
-                tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
+                tmp = Path(tempfile.mkdtemp(dir=parent, prefix=_temporary_prefix(target), suffix=".tmp"))
             # mkdtemp makes a private (0700) folder; results are ordinary shared files.
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.is_dir() else 0o755)
             write_fn(tmp)
@@ -207,7 +276,7 @@ def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], No
             with _signals_blocked():
                 check_replaceable(target)  # it may have changed while we wrote
                 if target.exists():
-                    old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
+                    old = Path(tempfile.mkdtemp(dir=parent, prefix=_temporary_prefix(target), suffix=".old"))
                     os.rmdir(old)
                     os.replace(target, old)
                 try:
