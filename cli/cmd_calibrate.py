@@ -32,12 +32,14 @@ def calibrate_command(
         calibration_table,
         estimate_shares,
         out_of_range,
+        read_observed,
     )
     from optimiser.outputs import json_safe, write_atomic
     from optimiser.plan import plan
 
     scenario = load_scenario_arg(scenario_file)
     dataset = load_scenario_dataset(scenario)
+    observed = read_observed(dataset.path)  # a missing or bad observed.csv fails before the solve
     if out is None and scenario_file is None and not as_json:
         # The committed table belongs to the default scenario only; others need --out.
         out = Path(dataset.path) / CALIBRATION_FILE
@@ -47,7 +49,7 @@ def calibrate_command(
     else:
         with stdout_to_stderr(as_json):
             result = plan(scenario, dataset, marginals=False)
-    table = calibration_table(result, dataset)
+    table = calibration_table(result, dataset, observed)
     if out is not None:
         write_atomic(out, calibration_csv(table))
     missed = out_of_range(table)

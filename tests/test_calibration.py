@@ -8,6 +8,7 @@ that no longer matches the model (regenerate it with `make calibrate`).
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pandas as pd
@@ -26,6 +27,7 @@ from optimiser.calibration import (
 )
 from optimiser.plan import plan
 from optimiser.scenario import Scenario
+from tests.test_cli import run, write_scenario, write_tiny_dataset
 
 #: A regenerated value may differ from the committed one by the solver's gap (0.1 %
 #: of the objective can move a few vehicles between years) and by rounding.
@@ -99,3 +101,18 @@ def test_an_observed_value_outside_its_own_range_is_refused(tmp_path) -> None:
     (tmp_path / "observed.csv").write_text(f"{header}\n{first}\n", encoding="utf-8")
     with pytest.raises(InputError, match="outside its range"):
         read_observed(tmp_path)
+
+
+def test_calibrate_command_on_a_tiny_dataset(tmp_path) -> None:
+    """Exit 2 naming observed.csv when the dataset has none; else the table as JSON and as a file."""
+    folder = write_tiny_dataset(tmp_path / "tiny")
+    scenario = write_scenario(tmp_path / "s.yaml", folder)
+    missing = run("calibrate", "--scenario", scenario)
+    assert missing.returncode == 2 and "observed.csv" in missing.stderr
+    header = (DEFAULT_DATASET / "observed.csv").read_text(encoding="utf-8").splitlines()[0]
+    row = "fleet,fleet_vehicles,bus,,,,2025,2025,1,0,1000000,vehicles,true,any fleet,made up for the test,estimate"
+    (folder / "observed.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
+    done = run("calibrate", "--scenario", scenario, "--json", "--out", tmp_path / "c.csv", check=True)
+    payload = json.loads(done.stdout)
+    assert payload["rows"][0]["observation_id"] == "fleet" and payload["out_of_range"] == []
+    assert read_calibration(tmp_path / "c.csv")["observation_id"].iloc[0] == "fleet"
