@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -111,6 +113,22 @@ def read_csv_text(path: str | Path, *, expected: str, max_bytes: int) -> str:
         )
     check_row_widths(text, path)
     return text
+
+
+#: A number as a spreadsheet writes it: ASCII digits, optional sign, point and exponent.
+#: Python's float() also takes '1_000', '١٢' (Arabic-Indic digits) and 'infinity'.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+#: Largest magnitude a plain number in an input file may have.
+MAX_PLAIN_NUMBER = 1e12
+
+
+def plain_number(text: object) -> float | None:
+    """``text`` as a float if it is a plain, finite decimal number of sane magnitude, else None."""
+    cleaned = str(text).strip()
+    if not _PLAIN_NUMBER.fullmatch(cleaned):
+        return None
+    value = float(cleaned)
+    return value if math.isfinite(value) and abs(value) <= MAX_PLAIN_NUMBER else None
 
 
 def check_row_widths(text: str, path: str | Path) -> None:

@@ -59,7 +59,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from network.errors import InputError
-from network.loaders import read_csv_text
+from network.loaders import plain_number, read_csv_text
 from optimiser.solver import SolverOptions, require_solution, solve
 
 MINUTES_PER_DAY = 1440
@@ -373,12 +373,10 @@ def validate_blocks(frame: pd.DataFrame, *, file: str | Path | None = None) -> p
                     row=row,
                     field=column,
                 ) from None
-        try:
-            km = float(str(record.km).strip())
-        except ValueError:
-            km = math.nan
-        if not math.isfinite(km) or km < 0:
-            raise InputError(f"'{record.km}' is not a distance; expected km >= 0", file=file, row=row, field="km")
+        km = plain_number(record.km)
+        # More than 2,400 km (24 hours at 100 km/h) is not one bus's day.
+        if km is None or not 0 <= km <= 2400:
+            raise InputError(f"'{record.km}' is not a distance; expected km from 0 to 2400", file=file, row=row, field="km")
         kms.append(km)
     frame["bus"] = buses
     frame["pull_out"] = outs

@@ -479,4 +479,31 @@ def read_summary(directory: str | Path) -> dict[str, Any]:
         raise InputError(f"not valid JSON: {error}", file=path) from None
     if not isinstance(payload, dict):
         raise InputError("expected a JSON object", file=path)
+    _check_summary_shape(payload, path)
     return payload
+
+
+#: Keys of summary.json that readers index into, and the shape each must have.
+_SUMMARY_NUMBERS = ("gap", "objective", "system_cost_hkd", "budget_hkd", "subsidy_hkd_total", "co2_abated_t", "subsidy_hkd_per_t_abated")
+
+
+def _check_summary_shape(payload: dict[str, Any], path: Path) -> None:
+    """Refuse a summary.json whose figures are not where and what ``compare`` expects (hand-edited or foreign)."""
+
+    def number(value: Any) -> bool:
+        return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+    for key in _SUMMARY_NUMBERS:
+        if not number(payload.get(key)):
+            raise InputError(f"{payload[key]!r} is not a number", file=path, field=key)
+    programmes = payload.get("subsidy_hkd_by_programme", {})
+    if not isinstance(programmes, dict) or not all(number(v) for v in programmes.values()):
+        raise InputError("expected an object of programme -> HK$", file=path, field="subsidy_hkd_by_programme")
+    zev = payload.get("zev_in_service", {})
+    if not isinstance(zev, dict) or not all(
+        isinstance(by_year, dict) and all(str(y).isdigit() and number(v) for y, v in by_year.items()) for by_year in zev.values()
+    ):
+        raise InputError("expected an object of vehicle class -> {year: vehicles}", file=path, field="zev_in_service")
+    stations = payload.get("stations", [])
+    if not isinstance(stations, list) or not all(isinstance(st, dict) for st in stations):
+        raise InputError("expected a list of site objects", file=path, field="stations")

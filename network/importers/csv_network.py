@@ -28,14 +28,13 @@ not count) and field:
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 
 from network.errors import InputError
-from network.loaders import read_csv_text
+from network.loaders import MAX_PLAIN_NUMBER, plain_number, read_csv_text
 
 #: Refuse CSV files larger than this (a test network is kilobytes).
 MAX_CSV_BYTES = 200 * 1024 * 1024
@@ -80,13 +79,15 @@ def _numbers(frame: pd.DataFrame, column: str, path: str | Path, *, positive: bo
     values = []
     expected = "a finite number > 0" if positive else "a finite number ≥ 0"
     for i, text in enumerate(frame[column], start=1):
-        try:
-            value = float(text)
-        except ValueError:
+        value = plain_number(text)
+        if value is None:
             raise InputError(
-                f"'{text}' is not a number; expected {expected}", file=path, row=i, field=column
-            ) from None
-        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+                f"'{text}' is not a number; expected {expected} written with digits 0-9, at most {MAX_PLAIN_NUMBER:g}",
+                file=path,
+                row=i,
+                field=column,
+            )
+        if value < 0 or (positive and value == 0):
             raise InputError(f"{text}; expected {expected}", file=path, row=i, field=column)
         values.append(value)
     return values
