@@ -136,6 +136,10 @@ def _unsafe_member(name: str) -> str | None:
     return None
 
 
+def _size(n: int) -> str:
+    return f"{n / MB:,.0f} MB" if n >= 10 * MB else f"{n:,} bytes"
+
+
 def _top_level_name(info: zipfile.ZipInfo) -> str | None:
     """The file name of a top-level member ('./stops.txt' is 'stops.txt'), or None."""
     parts = [part for part in PurePosixPath(info.filename).parts if part != "."]
@@ -188,14 +192,14 @@ def _check_zip(path: Path, limits: FeedLimits) -> list[zipfile.ZipInfo]:
             continue  # never extracted, so its size does not matter
         if info.file_size > limits.member_bytes:
             raise InputError(
-                f"member '{name}' unpacks to {info.file_size / MB:,.0f} MB; the limit is "
-                f"{limits.member_bytes / MB:,.0f} MB per file (a zip bomb, or a feed too large to read here)",
+                f"member '{name}' unpacks to {_size(info.file_size)}; the limit is "
+                f"{_size(limits.member_bytes)} per file (a zip bomb, or a feed too large to read here)",
                 file=path,
             )
         total += info.file_size
         if total > limits.total_bytes:
             raise InputError(
-                f"the feed's files unpack to more than {limits.total_bytes / MB:,.0f} MB "
+                f"the feed's files unpack to more than {_size(limits.total_bytes)} "
                 f"(at member '{name}'); refusing a possible zip bomb",
                 file=path,
             )
@@ -239,12 +243,12 @@ class _Budget:
             self.rows += chunk.count(b"\n")
             if written > self.limits.member_bytes:
                 raise InputError(
-                    f"member '{name}' unpacks to more than {self.limits.member_bytes / MB:,.0f} MB, the limit per file",
+                    f"member '{name}' unpacks to more than {_size(self.limits.member_bytes)}, the limit per file",
                     file=self.path,
                 )
             if self.bytes > self.limits.total_bytes:
                 raise InputError(
-                    f"the feed's files unpack to more than {self.limits.total_bytes / MB:,.0f} MB "
+                    f"the feed's files unpack to more than {_size(self.limits.total_bytes)} "
                     f"(at member '{name}'); refusing a possible zip bomb",
                     file=self.path,
                 )
