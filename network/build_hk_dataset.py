@@ -37,11 +37,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from scipy.cluster.hierarchy import fcluster, linkage
+
+from network.stop_graph import build_graph
 
 ATTRIBUTION = (
     "Source: DATA.GOV.HK (Transport Department; KMB/LWB, Citybus, NLB), "
@@ -268,129 +268,6 @@ def stop_frame(data: dict, used: set[str]) -> pd.DataFrame:
             "group": [groups[s] for s in ids],
         }
     ).set_index("stop_id")
-
-
-def cluster_groups(stops: pd.DataFrame, diameter_m: float) -> dict[str, int]:
-    """Cluster stop groups so no two groups of a cluster are more than ``diameter_m`` apart.
-
-    Complete-linkage agglomerative clustering on the group centroids (EPSG:2326).
-    Returns group id -> cluster label (1-based, arbitrary but deterministic).
-    """
-    centroids = stops.groupby("group")[["x", "y"]].mean().sort_index()
-    z = linkage(centroids.to_numpy(), method="complete")
-    labels = fcluster(z, t=diameter_m, criterion="distance")
-    return dict(zip(centroids.index, labels.tolist(), strict=True))
-
-
-def build_graph(
-    stops: pd.DataFrame, variants: list[Variant], diameter_m: float
-) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Nodes and edges of one graph variant.
-
-    Nodes are clusters at the mean position of their stops. An edge joins the
-    clusters of consecutive stops of a route; its length is the along-route
-    distance (sum of straight stop-to-stop EPSG:2326 segments) between the middle
-    of the route's run of stops in one cluster and the middle of its run in the
-    next, floored at the straight line between the stored node positions (stops
-    off the cluster centre could otherwise make an edge shorter than its chord),
-    times :data:`ROAD_CIRCUITY`, rounded up to 0.1 m, and the minimum over routes.
-    ``bus_trips_per_day`` sums weekday trips of every
-    variant using the edge in either direction. Only the largest connected
-    component is kept. Returns (nodes, edges, info).
-    """
-    group_label = cluster_groups(stops, diameter_m)
-    stops = stops.assign(cluster=[group_label[g] for g in stops["group"]])
-    visits: Counter[str] = Counter()
-    for variant in variants:
-        visits.update(variant.stops)
-
-    centres = stops.groupby("cluster")[["x", "y"]].mean()
-    # Node positions as stored (WGS84 rounded to 6 decimals), back in EPSG:2326, so the
-    # chord floor below holds for the coordinates users will read.
-    lon, lat = _TO_WGS.transform(centres["x"].to_numpy(), centres["y"].to_numpy())
-    gx, gy = _TO_GRID.transform(np.round(lon, 6), np.round(lat, 6))
-    cx = dict(zip(centres.index, gx.tolist(), strict=True))
-    cy = dict(zip(centres.index, gy.tolist(), strict=True))
-
-    best: dict[tuple[int, int], float] = {}
-    trips: dict[tuple[int, int], float] = defaultdict(float)
-    sx = stops["x"].to_dict()
-    sy = stops["y"].to_dict()
-    sc = stops["cluster"].to_dict()
-    for variant in variants:
-        chain = [0.0]
-        for a, b in itertools.pairwise(variant.stops):
-            chain.append(chain[-1] + math.hypot(sx[b] - sx[a], sy[b] - sy[a]))
-        runs: list[tuple[int, float]] = []  # (cluster, mid chainage of the run)
-        start = 0
-        for i in range(1, len(variant.stops) + 1):
-            if i == len(variant.stops) or sc[variant.stops[i]] != sc[variant.stops[start]]:
-                runs.append((sc[variant.stops[start]], (chain[start] + chain[i - 1]) / 2.0))
-                start = i
-        for (ca, ma), (cb, mb) in itertools.pairwise(runs):
-            chord = math.hypot(cx[cb] - cx[ca], cy[cb] - cy[ca])
-            length = max(mb - ma, chord) * ROAD_CIRCUITY
-            edge = (min(ca, cb), max(ca, cb))
-            if edge not in best or length < best[edge]:
-                best[edge] = length
-            trips[edge] += len(variant.departures)
-
-    graph = nx.Graph()
-    graph.add_edges_from(sorted(best))
-    components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
-    keep = components[0]
-    dropped = [sorted(c) for c in components[1:]]
-
-    members = stops[stops["cluster"].isin(keep)]
-    node_rows = []
-    for cluster, frame in members.groupby("cluster"):
-        ranked = sorted(frame.index, key=lambda s: (-visits[s], s))
-        lon, lat = _TO_WGS.transform(cx[cluster], cy[cluster])
-        node_rows.append(
-            {
-                "cluster": cluster,
-                "lon": round(float(lon), 6),
-                "lat": round(float(lat), 6),
-                "name": frame.loc[ranked[0], "name"],
-                "n_stops": len(frame),
-            }
-        )
-    nodes = pd.DataFrame(node_rows).sort_values(["lat", "lon"], ascending=[False, True])
-    nodes["node_id"] = [f"N{i:04d}" for i in range(1, len(nodes) + 1)]
-    node_of = dict(zip(nodes["cluster"], nodes["node_id"], strict=True))
-    nodes["source"] = (
-        f"{ATTRIBUTION}; bus stops clustered (complete linkage, {diameter_m:.0f} m) "
-        "by network/build_hk_dataset.py"
-    )
-    nodes["status"] = "derived"
-    nodes = nodes[["node_id", "lon", "lat", "name", "n_stops", "source", "status"]]
-
-    edge_rows = []
-    for (ca, cb), length in best.items():
-        if ca not in keep:
-            continue
-        a, b = sorted((node_of[ca], node_of[cb]))
-        edge_rows.append(
-            {
-                "from_node": a,
-                "to_node": b,
-                "length_m": math.ceil(length * 10.0) / 10.0,
-                "bus_trips_per_day": round(trips[(ca, cb)], 1),
-            }
-        )
-    edges = pd.DataFrame(edge_rows).sort_values(["from_node", "to_node"]).reset_index(drop=True)
-    edges["source"] = (
-        f"{ATTRIBUTION}; consecutive-stop straight lines in EPSG:2326 summed along routes "
-        f"x {ROAD_CIRCUITY} road circuity (estimate), minimum over routes, weekday trips for {WEEKDAY_LABEL.split(' (')[0]}"
-    )
-    edges["status"] = "derived"
-    info = {
-        "clusters": len(centres),
-        "nodes": len(nodes),
-        "edges": len(edges),
-        "dropped_components": dropped,
-    }
-    return nodes.reset_index(drop=True), edges, info
 
 
 # --------------------------------------------------------------------------- routes
@@ -664,7 +541,9 @@ def build(source: str | Path, out: str | Path) -> dict:
 
     summary: dict = {"variants": len(variants), "stops": len(stops)}
     for suffix, diameter in (("", COARSE_DIAMETER_M), ("_fine", FINE_DIAMETER_M)):
-        nodes, edges, info = build_graph(stops, variants, diameter)
+        nodes, edges, info = build_graph(
+            stops, variants, diameter, source=ATTRIBUTION, trips_label=WEEKDAY_LABEL.split(" (")[0]
+        )
         nodes.to_csv(out / f"nodes{suffix}.csv", index=False, lineterminator="\n")
         edges.to_csv(out / f"edges{suffix}.csv", index=False, lineterminator="\n")
         summary[f"graph{suffix or '_coarse'}"] = info

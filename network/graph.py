@@ -28,6 +28,11 @@ from network.schema import HK1980_GRID, WGS84
 #: How many node ids an error message lists before saying "and N more".
 _LIST_IDS = 5
 
+#: Road metres per straight metre from a point (site, depot, zone) to its snapped node.
+#: Derived: the road length per straight metre between consecutive bus stops on TD's bus
+#: route lines (1.27, see network/stop_graph.py); a point reaches its node by local roads.
+ACCESS_CIRCUITY = 1.27
+
 #: Relative slack on the reach cutoff so that a pair exactly at ``max_km`` is
 #: not lost to floating-point rounding of the summed edge lengths.
 _CUTOFF_SLACK = 1e-9
@@ -255,8 +260,10 @@ def snap_to_nodes(
     Returns
     -------
     pandas.DataFrame
-        Columns ``[id_column, node_id, snap_m]`` in the order of ``points``;
-        ``snap_m`` is the straight-line distance to the node in metres. Ties
+        Columns ``[id_column, node_id, snap_m, access_m]`` in the order of
+        ``points``; ``snap_m`` is the straight-line distance to the node in metres
+        and ``access_m`` the road distance it stands for (``snap_m`` x
+        :data:`ACCESS_CIRCUITY`), to be added to road distances from the point. Ties
         go to the node listed first in the graph's (sorted) node order.
 
     Raises
@@ -303,6 +310,7 @@ def snap_to_nodes(
             id_column: points[id_column].to_numpy(),
             "node_id": [node_ids[i] for i in index],
             "snap_m": distance,
+            "access_m": distance * ACCESS_CIRCUITY,
         }
     )
 
@@ -321,6 +329,9 @@ def reach_pairs(
     sources: Mapping[str, Hashable],
     targets: Mapping[str, Hashable],
     max_km: float,
+    *,
+    source_access_km: Mapping[str, float] | None = None,
+    target_access_km: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """All (source, target) pairs within ``max_km`` along the road graph.
 
@@ -337,12 +348,17 @@ def reach_pairs(
         share a node.
     max_km:
         Largest road distance in km (inclusive).
+    source_access_km, target_access_km:
+        Id -> km from the point to its node (e.g. ``access_m / 1000`` from
+        :func:`snap_to_nodes`), added to the graph distance; ids not listed add 0.
+        Without them a site 1 km from its node would count as being on it.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``source``, ``target``, ``distance_km`` (km), one row per pair
-        in reach, sorted by source then target. Pairs out of reach are absent.
+        Columns ``source``, ``target``, ``distance_km`` (km: access + graph +
+        access), one row per pair in reach, sorted by source then target. Pairs
+        out of reach are absent.
 
     Raises
     ------
@@ -359,10 +375,22 @@ def reach_pairs(
     _check_nodes(graph, sources, "source")
     _check_nodes(graph, targets, "target")
     cutoff_m = limit_km * 1000.0 * (1.0 + _CUTOFF_SLACK)
+    access_m = {
+        "source": {k: 1000.0 * float(v) for k, v in (source_access_km or {}).items()},
+        "target": {k: 1000.0 * float(v) for k, v in (target_access_km or {}).items()},
+    }
+    for side, values in access_m.items():
+        bad = sorted((k for k, v in values.items() if not (math.isfinite(v) and v >= 0)), key=str)
+        if bad:
+            raise InputError(f"{side} '{bad[0]}' has access distance {values[bad[0]]!r} m; expected >= 0", field=side)
 
     # Search from whichever side has fewer distinct nodes.
     flip = len(set(targets.values())) < len(set(sources.values()))
     near, far = (targets, sources) if flip else (sources, targets)
+    near_access, far_access = (
+        (access_m["target"], access_m["source"]) if flip else (access_m["source"], access_m["target"])
+    )
+    least_far_m = min((far_access.get(k, 0.0) for k in far), default=0.0)
     far_by_node: dict[Hashable, list[str]] = {}
     for key, node in far.items():
         far_by_node.setdefault(node, []).append(key)
@@ -372,14 +400,21 @@ def reach_pairs(
     for key, node in near.items():
         near_by_node.setdefault(node, []).append(key)
     for node, near_keys in near_by_node.items():
+        least_near_m = min(near_access.get(k, 0.0) for k in near_keys)
+        node_cutoff_m = cutoff_m - least_near_m - least_far_m
+        if node_cutoff_m < 0:
+            continue
         lengths = nx.single_source_dijkstra_path_length(
-            graph, node, cutoff=cutoff_m, weight="length_m"
+            graph, node, cutoff=node_cutoff_m, weight="length_m"
         )
         for other, metres in lengths.items():
             for far_key in far_by_node.get(other, ()):
                 for near_key in near_keys:
+                    total_m = near_access.get(near_key, 0.0) + metres + far_access.get(far_key, 0.0)
+                    if total_m > cutoff_m:
+                        continue
                     pair = (far_key, near_key) if flip else (near_key, far_key)
-                    rows.append((*pair, metres / 1000.0))
+                    rows.append((*pair, total_m / 1000.0))
     rows.sort(key=lambda r: (str(r[0]), str(r[1])))
     frame = pd.DataFrame(rows, columns=["source", "target", "distance_km"])
     frame["distance_km"] = frame["distance_km"].astype(float)

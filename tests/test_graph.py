@@ -173,7 +173,7 @@ def test_snap_distances_match_hand_computation(graph: nx.Graph) -> None:
         }
     )
     snapped = snap_to_nodes(graph, points, id_column="site_id")
-    assert list(snapped.columns) == ["site_id", "node_id", "snap_m"]
+    assert list(snapped.columns) == ["site_id", "node_id", "snap_m", "access_m"]
     assert snapped["node_id"].tolist() == ["D", "N2"]
     assert snapped.loc[0, "snap_m"] == pytest.approx(
         grid_m((114.1003, 22.3504), COORDS["D"]), abs=1e-6

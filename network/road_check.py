@@ -1,0 +1,265 @@
+"""Check a road graph against water and against real road distances.
+
+Reports, for each graph of a dataset folder: the share of edges whose length is exactly
+1.2 x the straight line (the old fixed-circuity method), every crossing edge with its
+length, edges that join two land regions without a crossing, and optionally the error
+against TD's bus route lines.
+
+Usage::
+
+    python -m network.road_check data/hk
+    python -m network.road_check data/hk --td-routes DIR --source routeFareList.min.json
+
+``DIR`` holds TD's bus route lines as GeoJSON (``*.json`` or ``*.json.gz``, one feature
+per route direction with ``COMPANY_CODE`` and ``ROUTE_NAMEE``): the CSDI dataset
+td_rcd_1638844988873_41214 ("Bus routes", Transport Department). They are not part of
+the project; the check runs only when they are given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import math
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from network.graph import build_graph, to_grid
+from network.stop_graph import CROSSINGS, portal_id, region_of
+
+#: Old method: straight line x 1.2. Rounding to 0.1 m up leaves at most 0.1 m above it.
+OLD_CIRCUITY = 1.2
+#: A TD line matches a route variant when its ends lie this close to the first/last stop.
+MATCH_END_M = 400.0
+#: ... and every stop lies this close to the line.
+MATCH_STOP_M = 60.0
+
+_TO_WGS = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
+
+
+def read_graph_tables(folder: Path, variant: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nodes and edges of the ``coarse`` or ``fine`` graph in ``folder``."""
+    suffix = "" if variant == "coarse" else "_fine"
+    return pd.read_csv(folder / f"nodes{suffix}.csv"), pd.read_csv(folder / f"edges{suffix}.csv")
+
+
+def edge_ratios(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+    """Edges with ``chord_m`` (straight line between the nodes, EPSG:2326) and ``ratio``."""
+    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
+    chord = np.array([math.dist(pos[a], pos[b]) for a, b in zip(edges["from_node"], edges["to_node"], strict=True)])
+    return edges.assign(chord_m=chord, ratio=edges["length_m"].to_numpy() / chord)
+
+
+def share_at_old_circuity(ratios: pd.DataFrame) -> float:
+    """Share of edges whose length is 1.2 x the straight line (within the 0.1 m rounding)."""
+    excess = ratios["length_m"] - OLD_CIRCUITY * ratios["chord_m"]
+    return float(((excess >= -0.05) & (excess <= 0.15)).mean())
+
+
+def crossing_table(edges: pd.DataFrame) -> pd.DataFrame:
+    """One row per crossing: its published length and the edge length found (NaN if absent)."""
+    rows = []
+    for crossing in CROSSINGS:
+        a, b = sorted((portal_id(crossing, 0), portal_id(crossing, 1)))
+        hit = edges[(edges["from_node"] == a) & (edges["to_node"] == b)]
+        rows.append(
+            {
+                "crossing": crossing.crossing_id,
+                "name": crossing.name,
+                "published_m": crossing.length_m,
+                "edge_m": float(hit["length_m"].iloc[0]) if len(hit) else math.nan,
+                "bus_trips_per_day": float(hit["bus_trips_per_day"].iloc[0]) if len(hit) else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def water_jumps(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+    """Edges joining two land regions that are not a crossing's own portal-to-portal edge."""
+    region = {
+        n: region_of(lon, lat) for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)
+    }
+    crossing = {tuple(sorted((portal_id(c, 0), portal_id(c, 1)))) for c in CROSSINGS}
+    jump = [
+        region[a] != region[b] and (a, b) not in crossing
+        for a, b in zip(edges["from_node"], edges["to_node"], strict=True)
+    ]
+    return edges[jump]
+
+
+# --------------------------------------------------------------------------- TD route lines
+
+
+def _td_lines(folder: Path) -> dict[tuple[str, str], list[np.ndarray]]:
+    """(operator, route) -> route lines as (n, 2) EPSG:2326 arrays."""
+    lines: dict[tuple[str, str], list[np.ndarray]] = {}
+    for path in sorted(folder.glob("*.json*")):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            data = json.load(handle)
+        for feature in data.get("features", []):
+            props = feature.get("properties", {})
+            if "COMPANY_CODE" not in props:
+                continue
+            points: list[list[float]] = []
+            for part in feature["geometry"]["coordinates"]:
+                part = [p[:2] for p in part]
+                points.extend(part[1:] if points and points[-1] == part[0] else part)
+            if len(points) < 2:
+                continue
+            arr = np.array(points, dtype=float)
+            x, y = to_grid(arr[:, 0], arr[:, 1])
+            for company in str(props["COMPANY_CODE"]).split("+"):
+                lines.setdefault((company.lower(), str(props["ROUTE_NAMEE"])), []).append(np.column_stack([x, y]))
+    return lines
+
+
+def _project(line: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chainage along ``line`` and distance to it of each point (metres)."""
+    a, b = line[:-1], line[1:]
+    d = b - a
+    span2 = (d**2).sum(axis=1)
+    chain0 = np.concatenate([[0.0], np.cumsum(np.sqrt(span2))])[:-1]
+    t = ((points[:, None, :] - a[None]) * d[None]).sum(axis=2) / np.where(span2 > 0, span2, 1.0)[None]
+    t = np.clip(t, 0.0, 1.0)
+    near = a[None] + t[..., None] * d[None]
+    dist = np.sqrt(((points[:, None, :] - near) ** 2).sum(axis=2))
+    k = dist.argmin(axis=1)
+    rows = np.arange(len(points))
+    return chain0[k] + t[rows, k] * np.sqrt(span2[k]), dist[rows, k]
+
+
+def td_matches(source: Path, td_folder: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Route variants matched to a TD line: (stop xy array, stop chainage on the line).
+
+    A variant matches when a line of its operator and route number starts and ends within
+    :data:`MATCH_END_M` of its first and last stop, every stop lies within
+    :data:`MATCH_STOP_M` of it and the stops come in order along it.
+    """
+    data = json.loads(Path(source).read_text(encoding="utf-8"))
+    stops = data["stopList"]
+    lines = _td_lines(td_folder)
+    out = []
+    for key in sorted(data["routeList"]):
+        entry = data["routeList"][key]
+        for co in entry["co"]:
+            ids = [s for s in entry["stops"].get(co) or [] if s in stops]
+            if len(ids) < 2:
+                continue
+            op = "ctb" if co == "nwfb" else co
+            candidates = lines.get((op, entry["route"]), []) + (lines.get(("lwb", entry["route"]), []) if op == "kmb" else [])
+            x, y = to_grid(
+                np.array([stops[s]["location"]["lng"] for s in ids]),
+                np.array([stops[s]["location"]["lat"] for s in ids]),
+            )
+            xy = np.column_stack([x, y])
+            for line in candidates:
+                if math.dist(line[0], xy[0]) > MATCH_END_M or math.dist(line[-1], xy[-1]) > MATCH_END_M:
+                    continue
+                chain, dist = _project(line, xy)
+                if dist.max() <= MATCH_STOP_M and (np.diff(chain) >= -5.0).all():
+                    out.append((xy, chain))
+                    break
+            break
+    return out
+
+
+def td_errors(nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.ndarray, np.ndarray]]) -> dict:
+    """Graph distance / TD road distance for stop pairs along matched routes.
+
+    For every matched route and every pair of its stops 1-15 km apart along the line, the
+    graph distance is the shortest path between the stops' nearest nodes plus both snap
+    distances; the real distance is the chainage between them on TD's line. Routes take
+    the road, but not always the shortest one, so a ratio below 1 is not by itself wrong.
+    Also reports the consecutive-stop circuity (line metres per straight metre).
+    """
+    graph = build_graph(nodes, edges)
+    ratios, straight, road = [], 0.0, 0.0
+    xy_nodes = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in sorted(graph.nodes)])
+    ids = sorted(graph.nodes)
+    cache: dict[str, dict[str, float]] = {}
+    for xy, chain in matches:
+        gaps = np.hypot(*np.diff(xy, axis=0).T)
+        same = [region_of(*_lonlat(p)) for p in xy]
+        keep = np.array([a == b for a, b in itertools.pairwise(same)])
+        straight += float(gaps[keep].sum())
+        road += float(np.diff(chain)[keep].sum())
+        near = np.sqrt(((xy[:, None, :] - xy_nodes[None]) ** 2).sum(axis=2))
+        k = near.argmin(axis=1)
+        snap = near[np.arange(len(xy)), k]
+        step = max(1, len(xy) // 6)
+        for i in range(0, len(xy), step):
+            for j in range(i + step, len(xy), step):
+                real = chain[j] - chain[i]
+                if not 1000.0 <= real <= 15000.0:
+                    continue
+                a, b = ids[k[i]], ids[k[j]]
+                if a not in cache:
+                    cache[a] = nx.single_source_dijkstra_path_length(graph, a, weight="length_m")
+                ratios.append((cache[a][b] + snap[i] + snap[j]) / real)
+    r = np.array(ratios)
+    return {
+        "stop_line_circuity": road / straight if straight else math.nan,
+        "pairs": len(r),
+        "median": float(np.median(r)),
+        "p10": float(np.percentile(r, 10)),
+        "p90": float(np.percentile(r, 90)),
+        "within_15pct": float((np.abs(r - 1.0) <= 0.15).mean()),
+    }
+
+
+def _lonlat(point: np.ndarray) -> tuple[float, float]:
+    lon, lat = _TO_WGS.transform(point[0], point[1])
+    return float(lon), float(lat)
+
+
+def report(folder: Path, td_routes: Path | None = None, source: Path | None = None) -> str:
+    """The check as text, for both graphs of ``folder``."""
+    lines = []
+    matches = td_matches(source, td_routes) if td_routes and source else None
+    if matches is not None:
+        lines.append(f"TD route lines matched to {len(matches)} route variants")
+    for variant in ("coarse", "fine"):
+        nodes, edges = read_graph_tables(folder, variant)
+        ratios = edge_ratios(nodes, edges)
+        lines.append(f"[{variant}] {len(nodes)} nodes, {len(edges)} edges")
+        lines.append(f"  edges at exactly 1.2 x straight line: {share_at_old_circuity(ratios):.1%}")
+        q = ratios["ratio"].quantile([0.1, 0.5, 0.9])
+        lines.append(f"  edge / straight line: p10 {q[0.1]:.2f}, median {q[0.5]:.2f}, p90 {q[0.9]:.2f}")
+        lines.extend(
+            f"  crossing {row.crossing:6s} published {row.published_m / 1000:.2f} km, "
+            f"edge {row.edge_m / 1000:.2f} km, {row.bus_trips_per_day:.0f} bus trips/day  ({row.name})"
+            for row in crossing_table(edges).itertuples(index=False)
+        )
+        jumps = water_jumps(nodes, edges)
+        lines.append(f"  edges between land regions outside a crossing: {len(jumps)}")
+        if matches is not None:
+            err = td_errors(nodes, edges, matches)
+            lines.append(
+                f"  vs TD route lines: consecutive-stop circuity {err['stop_line_circuity']:.3f}; "
+                f"{err['pairs']} stop pairs 1-15 km: graph/real median {err['median']:.2f}, "
+                f"p10 {err['p10']:.2f}, p90 {err['p90']:.2f}, within 15 % {err['within_15pct']:.0%}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path, help="dataset folder with nodes/edges(_fine).csv")
+    parser.add_argument("--td-routes", type=Path, help="folder of TD bus route GeoJSON files")
+    parser.add_argument("--source", type=Path, help="routeFareList.min.json (for the stop sequences)")
+    args = parser.parse_args(argv)
+    print(report(args.folder, args.td_routes, args.source))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
