@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from network.errors import InputError
+from network.fine_graph import load_fine_graph
 from network.graph import build_graph, reach_pairs, snap_to_nodes
 from network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from optimiser.economics import annuity_due_factor, discount_factors
@@ -223,6 +224,8 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
             field="lon",
         )
     node_of = dict(zip(snaps["kind"] + ":" + snaps["id"], snaps["node_id"], strict=True))
+    # Road km from each point to its node, added to every reach and path length.
+    access_km = dict(zip(snaps["kind"] + ":" + snaps["id"], snaps["access_m"] / 1000.0, strict=True))
     sites["node_id"] = [node_of[f"site:{s}"] for s in sites.index]
 
     segments = _fleet_segments(data, params, scenario)
@@ -243,7 +246,10 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         flows = flows[~same_node.to_numpy()]
         path_input = path_input[~same_node]
     paths = round_trip_paths(graph, path_input, weight="length_m", km_per_unit=0.001)
-    flows["one_way_km"] = [paths[q].length_km for q in flows.index]
+    flows["one_way_km"] = [
+        paths[q].length_km + access_km[f"truck_place:{flows.at[q, 'origin']}"] + access_km[f"truck_place:{flows.at[q, 'destination']}"]
+        for q in flows.index
+    ]
     h2_site_ids = sites.index[sites["can_hydrogen"]].tolist()
     h2_nodes = sorted({sites.at[s, "node_id"] for s in h2_site_ids})
     sites_at_node: dict[str, list[str]] = {}
@@ -402,11 +408,17 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     zones["node_id"] = [node_of[f"taxi_zone:{z}"] for z in zones.index]
     zones["segment_id"] = "taxi_" + zones["taxi_class"]
     taxi_reach_km = params.scalar("taxi_charging_reach_km")
+    # A taxi's few-km detour needs the fine graph; use it when the dataset has one.
+    taxi_graph = (load_fine_graph(data.path) if scenario.graph != "fine" else None) or graph
+    zone_snap = snap_to_nodes(taxi_graph, data.taxi_zones, id_column="zone_id").set_index("zone_id")
+    site_snap = snap_to_nodes(taxi_graph, data.candidate_sites, id_column="site_id").set_index("site_id").loc[public_sites]
     pairs = reach_pairs(
-        graph,
-        dict(zip(zones.index, zones["node_id"], strict=True)),
-        dict(zip(public_sites, sites.loc[public_sites, "node_id"], strict=True)),
+        taxi_graph,
+        zone_snap["node_id"].to_dict(),
+        site_snap["node_id"].to_dict(),
         taxi_reach_km,
+        source_access_km=(zone_snap["access_m"] / 1000.0).to_dict(),
+        target_access_km=(site_snap["access_m"] / 1000.0).to_dict(),
     )
     zone_site_pairs = list(zip(pairs["source"], pairs["target"], strict=True))
     unreachable = sorted(set(zones.index) - set(pairs["source"]))
@@ -416,7 +428,14 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     # Hydrogen consumers: each depot's fuel-cell buses and each truck corridor.
     bus_reach_km = params.scalar("bus_h2_reach_km")
     depot_nodes = {d: node_of[f"depot:{d}"] for d in sorted(bus_depots)}
-    h2_pairs_depots = reach_pairs(graph, depot_nodes, dict(zip(h2_site_ids, sites.loc[h2_site_ids, "node_id"], strict=True)), bus_reach_km)
+    h2_pairs_depots = reach_pairs(
+        graph,
+        depot_nodes,
+        dict(zip(h2_site_ids, sites.loc[h2_site_ids, "node_id"], strict=True)),
+        bus_reach_km,
+        source_access_km={d: access_km[f"depot:{d}"] for d in depot_nodes},
+        target_access_km={s: access_km[f"site:{s}"] for s in h2_site_ids},
+    )
     consumers = [{"consumer": f"depot:{d}", "kind": "depot", "ref": d} for d in sorted(bus_depots)]
     consumers += [{"consumer": f"flow:{c}", "kind": "flow", "ref": c} for c in corridors.index if corridors.at[c, "coverable"]]
     h2_consumers = pd.DataFrame(consumers, columns=["consumer", "kind", "ref"]).set_index("consumer", drop=False)
