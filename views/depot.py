@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -11,7 +12,7 @@ import streamlit as st
 
 from network.errors import InfeasibleError, InputError
 from optimiser.results import PlanResult
-from views import state
+from views import state, uploads
 from views.i18n import t
 
 MAX_BLOCKS_UPLOAD = 5 * 1024 * 1024
@@ -47,6 +48,7 @@ def _plan_section(result: PlanResult | None) -> None:
     if result is None:
         st.info(t("no_result"))
         return
+    st.caption(t("plan_from", name=result.scenario_name, fp=result.fingerprint))
     depots = result.chargers[result.chargers["charger_kind"] == "depot"]
     if depots.empty:
         st.info(t("depot_none"))
@@ -55,12 +57,12 @@ def _plan_section(result: PlanResult | None) -> None:
     depot_id = st.selectbox(t("depot_pick"), list(names), format_func=lambda d: f"{d} — {names[d]}", key="depot_pick")
     table = depot_table(result, depot_id)
     fig = go.Figure()
-    fig.add_bar(x=table["year"], y=table["new_kw"], name=t("kw"))
+    fig.add_bar(x=table["year"], y=table["new_kw"], name=t("col_new_kw"))
     fig.add_scatter(x=table["year"], y=table["kva_needed"], name=t("kva_needed"), mode="lines+markers")
     fig.add_scatter(x=table["year"], y=table["grid_headroom_kva"] + table["grid_upgrade_in_service_kva"], name=t("grid_upgrade"), mode="lines", line={"dash": "dot"})
     fig.update_layout(height=320, margin={"t": 30, "b": 10}, xaxis_title=t("year"))
     st.plotly_chart(fig, key="depot_plan_chart")
-    st.dataframe(table, hide_index=True, key="depot_plan_table")
+    st.dataframe(table.rename(columns={c: t(f"col_{c}") for c in table.columns}), hide_index=True, key="depot_plan_table")
 
 
 def _read_blocks(upload: object) -> pd.DataFrame:
@@ -73,32 +75,47 @@ def _read_blocks(upload: object) -> pd.DataFrame:
         return read_blocks_csv(path)
 
 
+def _blocks_in_use(upload: Any) -> tuple[pd.DataFrame, str]:
+    """The uploaded blocks when there is an upload, else the sample depot; with a caption saying which."""
+    if upload is None:
+        return sample_blocks(), t("blocks_using_sample", n=SAMPLE_BUSES)
+    if upload.size > MAX_BLOCKS_UPLOAD:
+        raise InputError(t("too_large", file=upload.name, size=upload.size / 1e6, limit=MAX_BLOCKS_UPLOAD / 1e6))
+    # Read once per content: the upload stays in its widget across every rerun.
+    blocks = uploads.once_per_content(st.session_state, "upload_blocks_read", upload.getvalue(), lambda: _read_blocks(upload))
+    return blocks, t("blocks_using_upload", file=upload.name, n=len(blocks))
+
+
 def _sizing_section() -> None:
     st.subheader(t("depot_sizing"))
     upload = st.file_uploader(t("blocks_upload"), type=["csv"], key="upload_blocks")
-    use_sample = st.checkbox(t("blocks_sample", n=SAMPLE_BUSES), value=upload is None, key="blocks_sample")
+    try:
+        blocks, which = _blocks_in_use(upload)
+    except InputError as error:
+        st.error(t("input_error", message=str(error)))
+        return
+    st.caption(which)
     c1, c2, c3, c4 = st.columns(4)
     usable = c1.number_input(t("usable_kwh"), min_value=50.0, max_value=2000.0, value=400.0, step=10.0, key="ds_usable")
     per_km = c2.number_input(t("kwh_per_km"), min_value=0.3, max_value=5.0, value=1.3, step=0.05, key="ds_kwh_km")
     powers_text = c3.text_input(t("charger_kw"), value="150", key="ds_kw")
     headroom = c4.number_input(t("headroom_kva"), min_value=0.0, value=0.0, step=100.0, key="ds_headroom")
+    c1, c2, _, _ = st.columns(4)
+    # Design-day assumptions, shown because they drive the answer (defaults of DepotSizingInputs).
+    min_soc = c1.number_input(t("min_soc"), min_value=0.0, max_value=0.9, value=0.1, step=0.05, format="%.2f", key="ds_min_soc")
+    summer = c2.number_input(t("summer_factor"), min_value=1.0, max_value=2.0, value=1.15, step=0.05, format="%.2f", key="ds_summer")
     if not st.button(t("size_depot"), key="ds_run"):
         return
     try:
-        if upload is not None and not use_sample:
-            if upload.size > MAX_BLOCKS_UPLOAD:
-                raise InputError(t("too_large", file=upload.name, size=upload.size / 1e6, limit=MAX_BLOCKS_UPLOAD / 1e6))
-            blocks = _read_blocks(upload)
-        else:
-            blocks = sample_blocks()
         try:
             powers = tuple(float(p) for p in powers_text.replace(";", ",").split(",") if p.strip())
         except ValueError:
-            raise InputError(f"'{powers_text}' is not a list of numbers", field=t("charger_kw")) from None
+            raise InputError(t("not_numbers", text=powers_text), field=t("charger_kw")) from None
         from optimiser.depot_sizing import DepotSizingInputs, size_depot
         from optimiser.solver import SolverOptions
 
-        inputs = DepotSizingInputs(blocks=blocks, usable_kwh=usable, kwh_per_km=per_km, charger_kw=powers, grid_headroom_kva=headroom)
+        inputs = DepotSizingInputs(blocks=blocks, usable_kwh=usable, kwh_per_km=per_km, charger_kw=powers, grid_headroom_kva=headroom,
+                                   min_soc=min_soc, summer_factor=summer)
         with st.spinner(t("solving")):
             result = size_depot(inputs, SolverOptions(time_limit_s=60))
     except (InputError, InfeasibleError) as error:

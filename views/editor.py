@@ -1,44 +1,37 @@
-"""Scenario editor: budget, programmes, targets, prices, carbon price, discount rate, solver.
+"""Scenario editor: the loaded Scenario is the truth; a widget changes only the field it shows.
 
-Widget values live under ``ed.*`` keys, initialised from the current scenario
-the first time they are drawn; each run rebuilds the scenario from them and
-validates it through :class:`~optimiser.scenario.Scenario`, so the editor can
-never produce a scenario the optimiser would reject.
+The session's :class:`~optimiser.scenario.Scenario` is never rebuilt from the
+widgets. Each widget is seeded from it and, only when the user changes that
+widget, its callback writes that one field and re-validates the scenario. So a
+scenario loaded here keeps every value it had (price paths with many anchors,
+yearly limits that differ by year, parameters no widget shows) and solves with
+the same fingerprint as ``fleetplan solve`` on the same file.
 
-Uploads (scenario YAML, dataset tables, GTFS, OSM) are size- and type-checked
-here and parsed only by the project's safe loaders (no pickle, no eval).
+A value a widget cannot show exactly (a path with anchors between the first and
+last year, a limit that differs by year, a value outside the widget's range) is
+shown read-only instead, with everything else no widget covers, and the whole
+scenario is editable as YAML.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
-import shutil
-import tempfile
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from network.errors import InputError
-from network.loaders import Dataset, load_dataset
-from network.schema import TABLES
-from optimiser.scenario import (
-    MAX_SCENARIO_BYTES,
-    Scenario,
-    scenario_from_mapping,
-    scenario_from_yaml,
-)
-from views import state, uploads
-from views.i18n import t
+from network.loaders import Dataset
+from network.schema import PARAMETER_RANGES
+from optimiser.scenario import Scenario, scenario_from_mapping
+from views import scenario_io, state
+from views.data_uploads import render_dataset_uploads
+from views.i18n import data_label, t
 
 PREFIX = "ed."
 MB = 1024 * 1024
-#: Per-file limits (the server-wide cap is in .streamlit/config.toml).
-MAX_TABLE_UPLOAD = 20 * MB
-MAX_GTFS_UPLOAD = 50 * MB
-MAX_OSM_UPLOAD = 50 * MB
 
 PRICE_FIELDS: dict[str, tuple[str, str]] = {
     # scenario price field -> (parameters.csv name, label key)
@@ -47,10 +40,11 @@ PRICE_FIELDS: dict[str, tuple[str, str]] = {
     "diesel_hkd_per_l": ("diesel_price_hkd_per_l", "price_diesel"),
     "lpg_hkd_per_l": ("lpg_price_hkd_per_l", "price_lpg"),
 }
+Path_ = tuple[str, ...]
 
 
-def _init(key: str, value: Any) -> str:
-    """Seed a widget key once (Streamlit drops keys of widgets not drawn; re-seed then)."""
+def _seed(key: str, value: Any) -> str:
+    """Seed a widget key from the scenario once (Streamlit drops keys of widgets not drawn; re-seed then)."""
     full = PREFIX + key
     if full not in st.session_state:
         st.session_state[full] = value
@@ -58,9 +52,60 @@ def _init(key: str, value: Any) -> str:
 
 
 def reset_widgets() -> None:
-    """Forget editor widget values so they are re-seeded from a newly loaded scenario."""
+    """Forget editor widget values so they are re-seeded from the session's scenario."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(PREFIX)]:
         del st.session_state[key]
+
+
+def _set(data: dict[str, Any], path: Path_, value: Any) -> None:
+    node = data
+    for key in path[:-1]:
+        if node.get(key) is None:
+            node[key] = {}
+        node = node[key]
+    node[path[-1]] = value
+
+
+def apply_change(mutate: Callable[[dict[str, Any]], None]) -> None:
+    """Change the session's scenario by ``mutate`` on its fields; refused if it no longer validates."""
+    data = state.current_scenario().model_dump(mode="python")
+    mutate(data)
+    try:
+        changed = scenario_from_mapping(data, file=t("editor_file"))
+    except InputError as error:
+        st.session_state["editor_problem"] = str(error)
+        return
+    state.set_scenario(changed)
+    # Every widget re-seeds from the changed scenario (a year change moves price widgets too),
+    # once all of this run's callbacks have read their widgets.
+    st.session_state["editor_reseed"] = True
+
+
+def _on_change(path: Path_, key: str, convert: Callable[[Any], Any] = lambda v: v) -> Callable[[], None]:
+    """A widget callback that writes the widget's value (converted) at ``path``."""
+    return lambda: apply_change(lambda data: _set(data, path, convert(st.session_state[key])))
+
+
+def _read_only(label: str, value: Any) -> None:
+    st.markdown(f"{label}: `{value}` — {t('read_only_hint')}")
+
+
+def _number(container: Any, label: str, key: str, value: float, path: Path_, covered: set[Path_], *,
+            lo: float = 0.0, hi: float | None = None, scale: float = 1.0, step: float = 1.0, fmt: str | None = None,
+            integer: bool = False) -> None:
+    """A number input for one field, or read-only text when the value is outside the widget's range."""
+    shown = value / scale
+    if shown < lo or (hi is not None and shown > hi):
+        with container:
+            _read_only(label, value)
+        return
+    full = _seed(key, int(shown) if integer else float(shown))
+    convert = (lambda v: int(v)) if integer else (lambda v: float(v) * scale)
+    container.number_input(
+        label, min_value=int(lo) if integer else lo, max_value=(int(hi) if integer else hi) if hi is not None else None,
+        step=int(step) if integer else step, format=fmt, key=full, on_change=_on_change(path, full, convert),
+    )
+    covered.add(path)
 
 
 def _path_value(path: dict[int, float] | None, year: int, fallback: float) -> float:
@@ -90,327 +135,284 @@ def _parameter_value(dataset: Dataset, name: str, year: int) -> float:
     return float(sum(values) / len(values))
 
 
-def _programme_editor(dataset: Dataset, scenario: Scenario) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _path_text(path: dict[int, float]) -> str:
+    return ", ".join(f"{year}: {value:,.4g}" for year, value in sorted(path.items()))
+
+
+def _two_point_path(container_a: Any, container_b: Any, label: str, key: str, path: dict[int, float],
+                    scenario: Scenario, field: Path_, covered: set[Path_], step: float) -> None:
+    """First- and last-year values of a path; read-only when it has anchors in between."""
+    start, end = scenario.years.start, scenario.years.end
+    if not set(path) <= {start, end}:
+        with container_a:
+            _read_only(label, _path_text(path))
+        return
+    a_key = _seed(f"{key}.a", _path_value(path, start, 0.0))
+    b_key = _seed(f"{key}.b", _path_value(path, end, 0.0))
+
+    def write() -> None:
+        values = {start: float(st.session_state[a_key]), end: float(st.session_state[b_key])}
+        apply_change(lambda data: _set(data, field, values))
+
+    container_a.number_input(t("value_in", what=label, year=start), min_value=0.0, step=step, key=a_key, on_change=write)
+    container_b.number_input(t("value_in", what=label, year=end), min_value=0.0, step=step, key=b_key, on_change=write)
+    covered.add(field)
+
+
+def _general(scenario: Scenario, covered: set[Path_]) -> None:
+    c1, c2 = st.columns(2)
+    name_key = _seed("name", scenario.name)
+    c1.text_input(t("scenario_name"), key=name_key, on_change=_on_change(("name",), name_key, lambda v: v.strip() or scenario.name))
+    objectives = ["min_cost", "max_abatement"]
+    labels = {o: t(f"obj_{o}") for o in objectives}
+    objective_key = _seed("objective", scenario.objective)
+    c2.radio(t("objective"), objectives, format_func=labels.__getitem__, horizontal=True, key=objective_key,
+             on_change=_on_change(("objective",), objective_key))
+    description_key = _seed("description", scenario.description)
+    st.text_input(t("description"), key=description_key, on_change=_on_change(("description",), description_key))
+    covered |= {("name",), ("objective",), ("description",)}
+
+    c1, c2, c3 = st.columns(3)
+    _number(c1, t("year_start"), "years.start", scenario.years.start, ("years", "start"), covered, lo=2000, hi=2100, integer=True)
+    _number(c2, t("year_end"), "years.end", scenario.years.end, ("years", "end"), covered, lo=2000, hi=2100, integer=True)
+    _number(c3, t("year_step"), "years.step", scenario.years.step, ("years", "step"), covered, lo=1, hi=10, integer=True)
+
+    c1, c2, c3 = st.columns(3)
+    _number(c1, t("budget_total"), "budget", scenario.budget.total_hkd, ("budget", "total_hkd"), covered, scale=1e6, step=50.0)
+    limits = scenario.budget.yearly_limit_hkd
+    if limits is None or (set(limits) == set(scenario.year_list) and len(set(limits.values())) == 1):
+        years = scenario.year_list
+        yearly_key = _seed("yearly", (next(iter(limits.values())) if limits else 0.0) / 1e6)
+        c2.number_input(
+            t("yearly_limit"), min_value=0.0, step=10.0, key=yearly_key,
+            on_change=_on_change(("budget", "yearly_limit_hkd"), yearly_key,
+                                 lambda v: {y: float(v) * 1e6 for y in years} if v > 0 else None),
+        )
+        covered.add(("budget", "yearly_limit_hkd"))
+    else:
+        with c2:
+            _read_only(t("yearly_limit"), _path_text(limits))
+    _number(c3, t("time_limit"), "time_limit", scenario.solver.time_limit_s, ("solver", "time_limit_s"), covered,
+            lo=1.0, hi=86_400.0, step=10.0)
+
+
+def _programmes(dataset: Dataset, scenario: Scenario, covered: set[Path_]) -> None:
     for pid, rows in dataset.programmes.groupby("programme_id", sort=False):
-        current = scenario.programmes.get(str(pid))
-        name = str(rows["name"].iloc[0])
-        with st.expander(f"{pid} — {name}"):
-            enabled = st.checkbox(t("enabled"), key=_init(f"prog.{pid}.enabled", current.enabled if current else True))
-            cap_default = current.programme_cap_hkd if current and current.programme_cap_hkd is not None else float(rows["programme_cap_hkd"].max())
-            cap = st.number_input(t("programme_cap"), min_value=0.0, step=10.0, key=_init(f"prog.{pid}.cap", cap_default / 1e6))
-            caps: dict[str, float] = {}
+        pid = str(pid)
+        current = scenario.programmes.get(pid)
+        base = ("programmes", pid)
+        with st.expander(f"{pid} — {data_label('programme', pid, str(rows['name'].iloc[0]))}"):
+            enabled_key = _seed(f"prog.{pid}.enabled", current.enabled if current else True)
+            st.checkbox(t("enabled"), key=enabled_key, on_change=_on_change((*base, "enabled"), enabled_key))
+            covered.add((*base, "enabled"))
+            cap = current.programme_cap_hkd if current and current.programme_cap_hkd is not None else float(rows["programme_cap_hkd"].max())
+            _number(st.container(), t("programme_cap"), f"prog.{pid}.cap", cap, (*base, "programme_cap_hkd"), covered, scale=1e6, step=10.0)
             for vtype, vrows in rows.groupby("vehicle_type", sort=False):
+                vtype = str(vtype)
                 default = float(vrows["per_vehicle_cap_hkd"].max())
                 if current and current.per_vehicle_cap_hkd and vtype in current.per_vehicle_cap_hkd:
-                    default = current.per_vehicle_cap_hkd[str(vtype)]
-                caps[str(vtype)] = st.number_input(
-                    t("per_vehicle_cap", vtype=vtype), min_value=0.0, step=10_000.0, key=_init(f"prog.{pid}.pv.{vtype}", float(default))
-                )
+                    default = current.per_vehicle_cap_hkd[vtype]
+                _number(st.container(), t("per_vehicle_cap", vtype=data_label("vtype", vtype, vtype)), f"prog.{pid}.pv.{vtype}",
+                        default, (*base, "per_vehicle_cap_hkd", vtype), covered, step=10_000.0)
             left, right = st.columns(2)
-            first = left.number_input(t("first_year"), min_value=2000, max_value=2100, step=1, key=_init(f"prog.{pid}.first", int(current.first_year if current and current.first_year else rows["first_year"].min())))
-            last = right.number_input(t("last_year"), min_value=2000, max_value=2100, step=1, key=_init(f"prog.{pid}.last", int(current.last_year if current and current.last_year else rows["last_year"].max())))
-        out[str(pid)] = {
-            "enabled": bool(enabled),
-            "programme_cap_hkd": float(cap) * 1e6,
-            "per_vehicle_cap_hkd": caps,
-            "first_year": int(first),
-            "last_year": int(last),
-        }
-    return out
+            first = current.first_year if current and current.first_year else int(rows["first_year"].min())
+            last = current.last_year if current and current.last_year else int(rows["last_year"].max())
+            _number(left, t("first_year"), f"prog.{pid}.first", first, (*base, "first_year"), covered, lo=2000, hi=2100, integer=True)
+            _number(right, t("last_year"), f"prog.{pid}.last", last, (*base, "last_year"), covered, lo=2000, hi=2100, integer=True)
 
 
-def _target_editor(dataset: Dataset, scenario: Scenario) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _targets(dataset: Dataset, scenario: Scenario, covered: set[Path_]) -> None:
     for row in dataset.targets.itertuples(index=False):
         tid = str(row.target_id)
         current = scenario.targets.get(tid)
+        base = ("targets", tid)
         by_share = pd.isna(row.min_zev) and not pd.isna(row.min_zev_share)
-        with st.expander(f"{tid} ({row.vehicle_class})"):
+        with st.expander(f"{tid} ({data_label('class', str(row.vehicle_class), str(row.vehicle_class))})"):
             cols = st.columns(3)
-            enabled = cols[0].checkbox(t("enabled"), key=_init(f"tgt.{tid}.enabled", current.enabled if current else True))
-            hard = cols[1].checkbox(t("target_hard"), key=_init(f"tgt.{tid}.hard", bool(current.hard) if current and current.hard is not None else bool(row.hard)))
-            year = cols[2].number_input(t("target_year"), min_value=2000, max_value=2100, step=1, key=_init(f"tgt.{tid}.year", int(current.year if current and current.year else row.year)))
-            entry: dict[str, Any] = {"enabled": bool(enabled), "hard": bool(hard), "year": int(year)}
+            enabled_key = _seed(f"tgt.{tid}.enabled", current.enabled if current else True)
+            cols[0].checkbox(t("enabled"), key=enabled_key, on_change=_on_change((*base, "enabled"), enabled_key))
+            hard_key = _seed(f"tgt.{tid}.hard", bool(current.hard) if current and current.hard is not None else bool(row.hard))
+            cols[1].checkbox(t("target_hard"), key=hard_key, on_change=_on_change((*base, "hard"), hard_key))
+            covered |= {(*base, "enabled"), (*base, "hard")}
+            year = current.year if current and current.year else int(row.year)
+            _number(cols[2], t("target_year"), f"tgt.{tid}.year", year, (*base, "year"), covered, lo=2000, hi=2100, integer=True)
             if by_share:
-                default = current.min_zev_share if current and current.min_zev_share is not None else float(row.min_zev_share)
-                entry["min_zev_share"] = st.slider(t("target_share"), 0.0, 1.0, step=0.05, key=_init(f"tgt.{tid}.share", float(default)))
+                share = current.min_zev_share if current and current.min_zev_share is not None else float(row.min_zev_share)
+                _number(st.container(), t("target_share"), f"tgt.{tid}.share", share, (*base, "min_zev_share"), covered,
+                        hi=1.0, step=0.05, fmt="%.3f")
             else:
-                default = current.min_zev if current and current.min_zev is not None else float(row.min_zev)
-                entry["min_zev"] = st.number_input(t("target_min_zev"), min_value=0.0, step=50.0, key=_init(f"tgt.{tid}.min", float(default)))
-        out[tid] = entry
-    return out
+                count = current.min_zev if current and current.min_zev is not None else float(row.min_zev)
+                _number(st.container(), t("target_min_zev"), f"tgt.{tid}.min", count, (*base, "min_zev"), covered, step=50.0, fmt="%.0f")
 
 
-def _price_editor(dataset: Dataset, scenario: Scenario) -> dict[str, Any]:
+def _prices(dataset: Dataset, scenario: Scenario, covered: set[Path_]) -> None:
     start, end = scenario.years.start, scenario.years.end
-    out: dict[str, Any] = {}
     for field, (parameter, label) in PRICE_FIELDS.items():
         current = getattr(scenario.prices, field)
-        on = st.checkbox(t("override", what=t(label)), key=_init(f"price.{field}.on", current is not None))
-        if not on:
+        path = ("prices", field)
+        if current is not None and not set(current) <= {start, end}:
+            _read_only(t(label), _path_text(current))
             continue
-        left, right = st.columns(2)
-        a = left.number_input(t("value_in", what=t(label), year=start), min_value=0.0, key=_init(f"price.{field}.a", _path_value(current, start, _parameter_value(dataset, parameter, start))))
-        b = right.number_input(t("value_in", what=t(label), year=end), min_value=0.0, key=_init(f"price.{field}.b", _path_value(current, end, _parameter_value(dataset, parameter, end))))
-        out[field] = {start: float(a), end: float(b)}
-    return out
+        defaults = {start: _parameter_value(dataset, parameter, start), end: _parameter_value(dataset, parameter, end)}
+        on_key = _seed(f"price.{field}.on", current is not None)
+        st.checkbox(
+            t("override", what=t(label)), key=on_key,
+            on_change=_on_change(path, on_key, lambda on, d=defaults: dict(d) if on else None),
+        )
+        covered.add(path)
+        if current is not None:
+            left, right = st.columns(2)
+            _two_point_path(left, right, t(label), f"price.{field}", current, scenario, path, covered, step=0.1)
 
 
-def _discount_default(dataset: Dataset, scenario: Scenario) -> float:
-    for override in scenario.parameters:
-        if override.parameter == "discount_rate" and override.value is not None:
-            return float(override.value)
-    return _parameter_value(dataset, "discount_rate", scenario.years.start)
-
-
-def build_from_widgets(dataset: Dataset, base: Scenario) -> tuple[Scenario | None, str | None]:
-    """Draw the editor and return (scenario, None) or (None, readable error)."""
-    data = base.model_dump(mode="python")
-    c1, c2 = st.columns(2)
-    data["name"] = c1.text_input(t("scenario_name"), key=_init("name", base.name)).strip() or base.name
-    objectives = ["min_cost", "max_abatement"]
-    labels = {o: t(f"obj_{o}") for o in objectives}
-    data["objective"] = c2.radio(
-        t("objective"), objectives, format_func=labels.__getitem__, horizontal=True, key=_init("objective", base.objective)
-    )
+def _carbon_and_discount(dataset: Dataset, scenario: Scenario, covered: set[Path_]) -> None:
     c1, c2, c3 = st.columns(3)
-    data["budget"] = {
-        "total_hkd": c1.number_input(t("budget_total"), min_value=0.0, step=50.0, key=_init("budget", base.budget.total_hkd / 1e6)) * 1e6,
-        "yearly_limit_hkd": None,
-    }
-    limits = base.budget.yearly_limit_hkd or {}
-    yearly = c2.number_input(t("yearly_limit"), min_value=0.0, step=10.0, key=_init("yearly", (max(limits.values()) if limits else 0.0) / 1e6))
-    if yearly > 0:
-        data["budget"]["yearly_limit_hkd"] = {y: float(yearly) * 1e6 for y in base.year_list}
-    data["solver"] = {**data["solver"], "time_limit_s": c3.number_input(t("time_limit"), min_value=1.0, max_value=86_400.0, step=10.0, key=_init("time_limit", float(base.solver.time_limit_s)))}
+    _two_point_path(c1, c2, t("carbon_price"), "carbon", scenario.carbon_price_hkd_per_t, scenario,
+                    ("carbon_price_hkd_per_t",), covered, step=50.0)
+    overrides = [p for p in scenario.parameters if p.parameter == "discount_rate"]
+    plain = len(overrides) == 1 and overrides[0].value is not None and overrides[0].path is None
+    if overrides and not plain:
+        with c3:
+            _read_only(t("discount_rate"), "; ".join(str(o.path or o.value) for o in overrides))
+        return
+    value = float(overrides[0].value) if plain else _parameter_value(dataset, "discount_rate", scenario.years.start)
+    bounds = PARAMETER_RANGES["discount_rate"]
+    if not bounds.low <= value <= bounds.high:
+        with c3:
+            _read_only(t("discount_rate"), value)
+        return
+    key = _seed("discount", value)
 
+    def write(data: dict[str, Any]) -> None:
+        entry = {"parameter": "discount_rate", "vehicle_type": "-", "technology": "-", "value": float(st.session_state[key]), "path": None}
+        listed = data["parameters"]
+        # Replace in place: the order of overrides is part of the fingerprint.
+        at = next((i for i, p in enumerate(listed) if p["parameter"] == "discount_rate"), None)
+        if at is None:
+            listed.append(entry)
+        else:
+            listed[at] = entry
+
+    c3.number_input(t("discount_rate"), min_value=bounds.low, max_value=bounds.high, step=0.005, format="%.3f", key=key,
+                    on_change=lambda: apply_change(write))
+    if len(scenario.parameters) == len(overrides):
+        # The discount rate is the only parameter override: the widget shows all of them.
+        covered.add(("parameters",))
+
+
+def render_widgets(dataset: Dataset, scenario: Scenario) -> set[Path_]:
+    """Draw the editor's widgets; return the scenario fields they show."""
+    covered: set[Path_] = set()
+    _general(scenario, covered)
     st.markdown(f"**{t('programmes')}**")
-    data["programmes"] = _programme_editor(dataset, base)
+    _programmes(dataset, scenario, covered)
     st.markdown(f"**{t('targets')}**")
-    data["targets"] = _target_editor(dataset, base)
+    _targets(dataset, scenario, covered)
     st.markdown(f"**{t('prices')}**")
-    data["prices"] = _price_editor(dataset, base)
+    _prices(dataset, scenario, covered)
+    _carbon_and_discount(dataset, scenario, covered)
+    return covered
 
-    c1, c2, c3 = st.columns(3)
-    start, end = base.years.start, base.years.end
-    carbon = base.carbon_price_hkd_per_t
-    ca = c1.number_input(t("value_in", what=t("carbon_price"), year=start), min_value=0.0, step=50.0, key=_init("carbon.a", _path_value(carbon, start, 0.0)))
-    cb = c2.number_input(t("value_in", what=t("carbon_price"), year=end), min_value=0.0, step=50.0, key=_init("carbon.b", _path_value(carbon, end, 0.0)))
-    data["carbon_price_hkd_per_t"] = {start: float(ca), end: float(cb)} if (ca or cb) else {start: 0.0}
-    rate = c3.number_input(t("discount_rate"), min_value=0.0, max_value=0.5, step=0.005, format="%.3f", key=_init("discount", _discount_default(dataset, base)))
-    others = [p for p in data["parameters"] if p["parameter"] != "discount_rate"]
-    data["parameters"] = [*others, {"parameter": "discount_rate", "value": float(rate)}]
+
+def _adopt(scenario: Scenario, notice: str) -> None:
+    state.set_scenario(scenario)
+    reset_widgets()
+    st.session_state["yaml_notice"] = notice
+    if scenario.dataset is not None and scenario.dataset != st.session_state.get("user_dataset"):
+        # The app plans with its own dataset (default or uploaded); say so rather than differ silently.
+        st.session_state["dataset_notice"] = t("scenario_dataset_ignored", folder=scenario.dataset)
+    st.rerun()
+
+
+def _load_text(text: str, file: str) -> None:
     try:
-        return scenario_from_mapping(data, file="editor"), None
-    except InputError as error:
-        return None, str(error)
-
-
-def load_yaml_text(text: str, file: str) -> Scenario | None:
-    """Parse a scenario; on error show the readable message and return None."""
-    if len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
-        st.error(t("too_large", file=file, size=len(text.encode()) / MB, limit=MAX_SCENARIO_BYTES / MB))
-        return None
-    try:
-        return scenario_from_yaml(text, file=file)
+        loaded = scenario_io.scenario_from_text(text, file)
     except InputError as error:
         st.error(t("input_error", message=str(error)))
     except Exception as error:
         st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
-    return None
+    else:
+        _adopt(loaded, t("loaded_yaml", name=loaded.name))
 
 
-def _adopt(scenario: Scenario) -> None:
-    state.set_scenario(scenario)
-    reset_widgets()
-    st.session_state["yaml_notice"] = t("loaded_yaml", name=scenario.name)
-    st.rerun()
+def _examples() -> None:
+    names = list(scenario_io.example_files())
+    if not names:
+        return
+    left, right = st.columns([3, 1])
+    picked = left.selectbox(t("examples"), names, key="example_pick")
+    right.write("")  # aligns the button with the select box
+    if right.button(t("load_example"), key="example_load"):
+        try:
+            loaded = scenario_io.load_example(picked)
+        except InputError as error:
+            st.error(t("input_error", message=str(error)))
+        else:
+            _adopt(loaded, t("loaded_example", name=loaded.name, file=picked))
 
 
-def _yaml_io(scenario: Scenario) -> None:
+def _upload() -> None:
     upload = st.file_uploader(t("upload_yaml"), type=["yaml", "yml"], key="upload_yaml")
-    if upload is not None and st.session_state.get("upload_yaml_seen") != upload.file_id:
-        st.session_state["upload_yaml_seen"] = upload.file_id
-        if not upload.name.lower().endswith((".yaml", ".yml")):
-            st.error(t("bad_type", file=upload.name, types=".yaml, .yml"))
-        elif upload.size > MAX_SCENARIO_BYTES:
-            st.error(t("too_large", file=upload.name, size=upload.size / MB, limit=MAX_SCENARIO_BYTES / MB))
+    if upload is None or st.session_state.get("upload_yaml_seen") == upload.file_id:
+        return
+    st.session_state["upload_yaml_seen"] = upload.file_id
+    if not upload.name.lower().endswith((".yaml", ".yml")):
+        st.error(t("bad_type", file=upload.name, types=".yaml, .yml"))
+    elif upload.size > scenario_io.MAX_SCENARIO_BYTES:
+        st.error(t("too_large", file=upload.name, size=upload.size / MB, limit=scenario_io.MAX_SCENARIO_BYTES / MB))
+    else:
+        try:
+            text = upload.getvalue().decode("utf-8")
+        except UnicodeDecodeError:
+            st.error(t("input_error", message=t("not_utf8", file=upload.name)))
         else:
-            try:
-                text = upload.getvalue().decode("utf-8")
-            except UnicodeDecodeError:
-                st.error(t("input_error", message=f"{upload.name}: not UTF-8 text"))
-            else:
-                loaded = load_yaml_text(text, upload.name)
-                if loaded is not None:
-                    _adopt(loaded)
-    with st.expander(t("paste_yaml")):
-        pasted = st.text_area(t("paste_yaml"), key="yaml_text", height=160, label_visibility="collapsed")
-        if st.button(t("load_yaml"), key="yaml_apply") and pasted.strip():
-            loaded = load_yaml_text(pasted, "pasted scenario")
-            if loaded is not None:
-                _adopt(loaded)
-    st.download_button(t("download_yaml"), scenario.to_yaml(), file_name=f"{scenario.name}.yaml", mime="application/x-yaml", key="download_yaml")
+            _load_text(text, upload.name)
 
 
-def _update_user_dataset(write: Any) -> None:
-    """Apply ``write(folder)`` to a copy of this session's dataset and adopt the copy if it validates.
-
-    The copy is checked as a whole (references between tables too) before it
-    replaces the session's dataset, so a failed upload changes nothing the
-    planner had. The folder belongs to the session (removed when it ends).
-
-    Raises
-    ------
-    InputError
-        From ``write`` or the validation; the session's dataset is untouched.
-    """
-    current = st.session_state.get("user_dataset")
-    source = Path(current) if current and Path(current).is_dir() else state.default_dataset_path()
-    staging = uploads.SessionFolder("fleetplan-data-")
-    try:
-        for file in source.glob("*.csv"):
-            shutil.copy(file, staging.path / file.name)
-        write(staging.path)
-        load_dataset(staging.path)
-    except BaseException:
-        staging.remove()
-        raise
-    previous = st.session_state.get("user_dataset_folder")
-    st.session_state["user_dataset_folder"] = staging
-    st.session_state["user_dataset"] = str(staging.path)
-    if previous is not None:
-        previous.remove()
-
-
-def _drop_user_dataset() -> None:
-    """Back to the default dataset; this session's folder is removed."""
-    folder = st.session_state.pop("user_dataset_folder", None)
-    if folder is not None:
-        folder.remove()
-    current = st.session_state.pop("user_dataset", None)
-    if current:
-        shutil.rmtree(current, ignore_errors=True)
-
-
-def _geojson_to_csv(data: bytes, name: str) -> pd.DataFrame:
-    """A GeoJSON table as the CSV columns (lon/lat from point geometry)."""
-    import geopandas as gpd
-
-    try:
-        frame = gpd.read_file(io.BytesIO(data))
-    except Exception as error:
-        raise InputError(f"not readable as GeoJSON ({type(error).__name__})", file=name) from None
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-    if "lon" not in frame.columns and not frame.geometry.isna().all():
-        if not (frame.geom_type == "Point").all():
-            raise InputError("expected Point geometries", file=name, field="geometry")
-        frame["lon"] = frame.geometry.x
-        frame["lat"] = frame.geometry.y
-    return pd.DataFrame(frame.drop(columns="geometry"))
-
-
-def _dataset_uploads() -> None:
-    names = {spec.file: spec for spec in TABLES.values()} | {
-        spec.file.replace(".csv", ".geojson"): spec for spec in TABLES.values()
-    } | {"nodes_fine.csv": TABLES["nodes"], "edges_fine.csv": TABLES["edges"]}
-    files = st.file_uploader(t("upload_data"), type=["csv", "geojson"], accept_multiple_files=True, key="upload_tables")
-    if files:
-        signature = tuple(f.file_id for f in files)
-        if st.session_state.get("upload_tables_seen") != signature:
-            st.session_state["upload_tables_seen"] = signature
-
-            def write_tables(folder: Path) -> None:
-                for upload in files:
-                    if upload.name not in names:
-                        raise InputError(t("unknown_table", file=upload.name, names=", ".join(sorted(s.file for s in TABLES.values()))))
-                    if upload.size > MAX_TABLE_UPLOAD:
-                        raise InputError(t("too_large", file=upload.name, size=upload.size / MB, limit=MAX_TABLE_UPLOAD / MB))
-                    target = folder / (upload.name if upload.name.endswith(".csv") else upload.name.replace(".geojson", ".csv"))
-                    if upload.name.endswith(".geojson"):
-                        _geojson_to_csv(upload.getvalue(), upload.name).to_csv(target, index=False)
-                    else:
-                        target.write_bytes(upload.getvalue())
-
-            try:
-                _update_user_dataset(write_tables)
-            except InputError as error:
-                st.error(t("input_error", message=str(error)))
-            else:
-                st.success(t("data_loaded", tables=", ".join(f.name for f in files)))
-
-    gtfs = st.file_uploader(t("upload_gtfs"), type=["zip"], key="upload_gtfs")
-    if gtfs is not None:
-        if gtfs.size > MAX_GTFS_UPLOAD:
-            st.error(t("too_large", file=gtfs.name, size=gtfs.size / MB, limit=MAX_GTFS_UPLOAD / MB))
-        else:
-            try:
-                # Read once per session: the widget keeps the upload across every rerun.
-                routes = uploads.once_per_content(st.session_state, "upload_gtfs_read", gtfs.getvalue(), lambda: uploads.gtfs_route_summary(gtfs.getvalue(), gtfs.name))
-            except InputError as error:
-                st.error(t("input_error", message=str(error)))
-            except Exception as error:
-                st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
-            else:
-                st.markdown(f"**{t('gtfs_routes')}**")
-                st.dataframe(routes, hide_index=True)
-
-    osm = st.file_uploader(t("upload_osm"), type=["osm"], key="upload_osm")
-    if osm is not None and st.session_state.get("upload_osm_seen") != osm.file_id:
-        st.session_state["upload_osm_seen"] = osm.file_id
-        if osm.size > MAX_OSM_UPLOAD:
-            st.error(t("too_large", file=osm.name, size=osm.size / MB, limit=MAX_OSM_UPLOAD / MB))
-        else:
-            counts: dict[str, int] = {}
-
-            def write_graph(folder: Path) -> None:
-                from network.importers.osm import import_osm
-
-                # Imported beside the dataset copy, never into it: a failed import leaves it as it was.
-                with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
-                    path = Path(tmp) / "upload.osm"
-                    path.write_bytes(osm.getvalue())
-                    nodes, edges = import_osm(path, max_bytes=MAX_OSM_UPLOAD)
-                nodes.to_csv(folder / "nodes.csv", index=False)
-                edges.to_csv(folder / "edges.csv", index=False)
-                counts.update(nodes=len(nodes), edges=len(edges))
-
-            try:
-                _update_user_dataset(write_graph)
-            except InputError as error:
-                st.error(t("input_error", message=str(error)))
-            except Exception as error:
-                st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
-            else:
-                st.success(t("osm_graph", **counts))
-
-    if st.session_state.get("user_dataset") and st.button(t("reset_data"), key="reset_data"):
-        _drop_user_dataset()
-        st.rerun()
-
+def _other_settings(scenario: Scenario, covered: set[Path_]) -> None:
+    """What no widget shows, read-only, and the whole scenario as editable YAML."""
+    rest = scenario_io.without(scenario_io.overrides(scenario), covered)
+    st.markdown(f"**{t('other_settings')}**")
+    if rest:
+        st.caption(t("other_settings_intro"))
+        st.code(scenario_io.to_yaml(rest), language="yaml")
+    else:
+        st.caption(t("other_settings_none"))
+    # The YAML box follows the scenario until the user edits it.
+    fingerprint = scenario.fingerprint()
+    if st.session_state.get("yaml_text_for") != fingerprint:
+        st.session_state["yaml_text"] = scenario_io.overrides_yaml(scenario)
+        st.session_state["yaml_text_for"] = fingerprint
+    with st.expander(t("edit_yaml")):
+        st.caption(t("edit_yaml_intro"))
+        text = st.text_area(t("edit_yaml"), key="yaml_text", height=220, label_visibility="collapsed")
+        if st.button(t("load_yaml"), key="yaml_apply") and text.strip():
+            _load_text(text, t("edited_yaml_file"))
 
 
 def render() -> None:
     """The editor page."""
     st.caption(t("editor_intro"))
-    notice = st.session_state.pop("yaml_notice", None)
-    if notice:
-        st.success(notice)
+    for slot, show in (("yaml_notice", st.success), ("dataset_notice", st.warning), ("editor_problem", st.error)):
+        message = st.session_state.pop(slot, None)
+        if message:
+            show(t("scenario_invalid", message=message) if slot == "editor_problem" else message)
+    _examples()
+    _upload()
     try:
         dataset = state.get_dataset()
     except InputError as error:
         st.error(t("input_error", message=str(error)))
-        _dataset_uploads()
+        render_dataset_uploads()
         return
-    base = state.current_scenario()
-    scenario, problem = build_from_widgets(dataset, base)
-    if problem:
-        st.error(t("scenario_invalid", message=problem))
-    elif scenario is not None:
-        state.set_scenario(scenario)
+    if st.session_state.pop("editor_reseed", False):
+        reset_widgets()
+    scenario = state.current_scenario()
+    st.caption(t("editing", name=scenario.name, fp=scenario.fingerprint()))
+    covered = render_widgets(dataset, scenario)
     st.divider()
-    _yaml_io(state.current_scenario())
+    _other_settings(scenario, covered)
+    st.download_button(t("download_yaml"), scenario_io.overrides_yaml(scenario), file_name=f"{scenario.name}.yaml",
+                       mime="application/x-yaml", key="download_yaml")
     st.divider()
-    _dataset_uploads()
+    render_dataset_uploads()

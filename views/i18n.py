@@ -101,6 +101,17 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "save_as": ("Save result for comparison as", "儲存結果以作比較，名稱"),
     "save": ("Save", "儲存"),
+    "save_what": ("Result on screen: “{name}” ({fp}).", "畫面上的結果：「{name}」（{fp}）。"),
+    "save_overwrite_q": (
+        "A saved result is already called “{name}” (from scenario “{old}”). Overwrite it?",
+        "已有名為「{name}」的已儲存結果（來自情景「{old}」）。要覆蓋嗎？",
+    ),
+    "save_overwrite": ("Overwrite", "覆蓋"),
+    "save_cancel": ("Keep the earlier one", "保留較早的結果"),
+    "result_other_scenario": (
+        "The results below are for scenario “{shown}” ({shown_fp}), not for “{edited}” being edited: press “Solve scenario” to plan it.",
+        "以下結果屬於情景「{shown}」（{shown_fp}），並非正在編輯的「{edited}」：請按「求解情景」。",
+    ),
     "saved": ("Saved “{name}”.", "已儲存「{name}」。"),
     # map
     "map": ("Map", "地圖"),
@@ -169,11 +180,36 @@ LABELS: dict[str, tuple[str, str]] = {
     "discount_rate": ("Social discount rate (per year)", "社會折現率（每年）"),
     "time_limit": ("Solver time limit (s)", "求解時限（秒）"),
     "years_range": ("Planning years", "規劃年份"),
-    "scenario_invalid": ("The scenario is not valid: {message}", "情景無效：{message}"),
+    "scenario_invalid": ("Not applied; the scenario is unchanged: {message}", "未套用，情景不變：{message}"),
+    "editor_file": ("editor", "編輯器"),
+    "read_only_hint": ("no widget can show this exactly; kept as loaded (edit it as YAML below)", "此值無法以控制項準確顯示；按載入時保留（可在下方以 YAML 編輯）"),
+    "description": ("Description", "說明"),
+    "year_start": ("First year", "首年"),
+    "year_end": ("Last year", "末年"),
+    "year_step": ("Years between modelled years", "模擬年份間隔"),
+    "scenario_dataset_ignored": (
+        "This scenario names the dataset folder {folder}; the app plans with its own dataset (default or uploaded), "
+        "so its fingerprint differs from the command line's.",
+        "此情景指定數據夾 {folder}；本程式使用自身的數據集（預設或上載），因此指紋與命令列不同。",
+    ),
+    "examples": ("Example scenarios (data/scenarios)", "示例情景（data/scenarios）"),
+    "load_example": ("Load example", "載入示例"),
+    "loaded_example": ("Loaded example “{name}” from {file}.", "已從 {file} 載入示例「{name}」。"),
+    "not_utf8": ("{file}: not UTF-8 text", "{file}：不是 UTF-8 文字"),
+    "other_settings": ("Settings without a widget above", "上方沒有控制項的設定"),
+    "other_settings_intro": ("Kept exactly as loaded; change them as YAML.", "按載入時原樣保留；可以 YAML 修改。"),
+    "other_settings_none": ("None: every setting of this scenario has a widget above.", "沒有：此情景的所有設定都有控制項。"),
+    "edit_yaml": ("Edit the whole scenario as YAML", "以 YAML 編輯整個情景"),
+    "edit_yaml_intro": (
+        "What this scenario changes from the default. `extends:` may name a shipped example.",
+        "此情景相對預設的改動。`extends:` 可指定隨附的示例。",
+    ),
+    "edited_yaml_file": ("edited YAML", "已編輯的 YAML"),
+    "editing": ("Editing “{name}” (fingerprint {fp}).", "正在編輯「{name}」（指紋 {fp}）。"),
     "upload_yaml": ("Upload a scenario (.yaml/.yml, up to 1 MB)", "上載情景（.yaml/.yml，最多 1 MB）"),
     "loaded_yaml": ("Loaded scenario “{name}”.", "已載入情景「{name}」。"),
     "paste_yaml": ("Or paste scenario YAML", "或貼上情景 YAML"),
-    "load_yaml": ("Load this YAML", "載入此 YAML"),
+    "load_yaml": ("Apply this YAML", "套用此 YAML"),
     "download_yaml": ("Download scenario as YAML", "下載情景 YAML"),
     "upload_data": (
         "Upload your own tables (CSV or GeoJSON named like the dataset's files, e.g. depots.csv)",
@@ -204,7 +240,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "grid_upgrade": ("grid upgrade in service (kVA)", "已完成電網升級（kVA）"),
     "depot_sizing": ("Depot sizing tool", "車廠規模計算"),
     "blocks_upload": ("Upload BLOCKS.csv (bus, pull_out, pull_in, km)", "上載 BLOCKS.csv（bus, pull_out, pull_in, km）"),
-    "blocks_sample": ("or use a sample depot of {n} buses", "或使用 {n} 部巴士的示例車廠"),
+    "blocks_using_sample": ("Sizing a sample depot of {n} buses (upload a BLOCKS.csv to size yours).", "正計算 {n} 部巴士的示例車廠（上載 BLOCKS.csv 以計算你的車廠）。"),
+    "blocks_using_upload": ("Sizing your file {file}: {n} buses.", "正計算你的檔案 {file}：{n} 部巴士。"),
+    "min_soc": ("lowest state of charge (share of usable kWh)", "最低電量（可用電量的比例）"),
+    "summer_factor": ("summer factor (× energy use on the design day)", "夏季系數（設計日能耗倍數）"),
+    "not_numbers": ("'{text}' is not a list of numbers", "「{text}」不是一串數字"),
+    "plan_from": ("Plan of scenario “{name}” ({fp}).", "情景「{name}」的方案（{fp}）。"),
     "usable_kwh": ("usable battery (kWh)", "可用電池（kWh）"),
     "kwh_per_km": ("energy use (kWh/km)", "能耗（kWh/km）"),
     "charger_kw": ("charger power options (kW, comma separated)", "充電器功率選項（kW，以逗號分隔）"),
@@ -228,6 +269,36 @@ LABELS: dict[str, tuple[str, str]] = {
     "tables_csv": ("All tables as CSV (zip)", "所有表格（CSV 壓縮檔）"),
     "html_report": ("One-page HTML report", "一頁 HTML 報告"),
     "report_title": ("fleetplan report: {name}", "fleetplan 報告：{name}"),
+    # table columns (st.dataframe headers)
+    "col_year": ("year", "年份"),
+    "col_new_chargers": ("chargers", "充電器"),
+    "col_new_kw": ("charging kW", "充電功率（kW）"),
+    "col_kva_needed": ("grid kVA needed", "所需電網 kVA"),
+    "col_grid_headroom_kva": ("grid headroom (kVA)", "電網餘量（kVA）"),
+    "col_grid_upgrade_ordered_kva": ("grid upgrade ordered (kVA)", "已訂電網升級（kVA）"),
+    "col_grid_upgrade_in_service_kva": ("grid upgrade in service (kVA)", "已完成電網升級（kVA）"),
+    # dataset values shown to users (ids stay as they are when the catalogue has no entry)
+    "programme.e_bus": ("NET Fund e-bus subsidy (Green Transformation Roadmap)", "新能源運輸基金電動巴士資助（綠色運輸轉型路線圖）"),
+    "programme.e_taxi": ("NET Fund e-taxi subsidy", "新能源運輸基金電動的士資助"),
+    "programme.h2_trial": ("Hydrogen fuel-cell heavy vehicle trial subsidy scheme", "氫燃料電池重型車輛試驗資助計劃"),
+    "vtype.bus_double": ("double-deck bus", "雙層巴士"),
+    "vtype.bus_single": ("single-deck bus", "單層巴士"),
+    "vtype.taxi": ("taxi", "的士"),
+    "vtype.truck": ("heavy goods vehicle", "重型貨車"),
+    "class.bus": ("bus", "巴士"),
+    "class.taxi": ("taxi", "的士"),
+    "class.truck": ("truck", "貨車"),
+    "tech.diesel": ("diesel", "柴油"),
+    "tech.lpg": ("LPG", "石油氣"),
+    "tech.bev": ("battery electric", "純電動"),
+    "tech.fcev": ("fuel cell", "燃料電池"),
+    "cost.vehicles": ("vehicles", "車輛"),
+    "cost.energy_and_maintenance": ("energy and maintenance", "能源及維修"),
+    "cost.depot_chargers": ("depot chargers", "車廠充電器"),
+    "cost.public_chargers": ("public chargers", "公共充電器"),
+    "cost.hydrogen_stations": ("hydrogen stations", "加氫站"),
+    "cost.grid_upgrades": ("grid upgrades", "電網升級"),
+    "cost.carbon": ("carbon price", "碳價"),
 }
 
 
@@ -235,6 +306,16 @@ def lang() -> str:
     """The session's language code (``en`` or ``zh``)."""
     value = st.session_state.get("lang", "en")
     return value if value in LANGUAGES else "en"
+
+
+def data_label(kind: str, value: str, fallback: str) -> str:
+    """A dataset value (programme, vehicle type, technology...) in the session's language.
+
+    Uses the catalogue entry ``kind.value`` when there is one, else ``fallback``
+    (a user's own dataset may name programmes the catalogue does not know).
+    """
+    key = f"{kind}.{value}"
+    return t(key) if key in LABELS else fallback
 
 
 def t(key: str, **values: Any) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 from network.errors import InfeasibleError, InputError
 from network.loaders import Dataset
 from optimiser.plan import target_cost
+from optimiser.results import PlanResult
 from optimiser.scenario import Scenario
 from views import state
 from views.i18n import t
@@ -32,18 +33,50 @@ def render() -> None:
         result = state.latest_result()
         if result is None:
             st.info(t("no_result"))
+    if result is not None and state.cached_result(scenario) is not result:
+        # The edited scenario has not been solved: never show its name over another plan's figures.
+        st.warning(t("result_other_scenario", shown=result.scenario_name, shown_fp=result.fingerprint, edited=scenario.name))
+    shown = state.scenario_of(result) if result is not None else scenario
     st.subheader(t("map"))
-    render_map(dataset, result, scenario.year_list, key="plan_map")
+    render_map(dataset, result, shown.year_list, key="plan_map")
     if result is None:
         return
     with right:
-        c1, c2 = st.columns([3, 1])
-        name = c1.text_input(t("save_as"), value=result.scenario_name, key="save_name")
-        if c2.button(t("save"), key="save_button") and name.strip():
-            state.save(name.strip(), state.scenario_of(result), result)
-            st.success(t("saved", name=name.strip()))
+        render_save(result)
     render_results(result, key="plan")
     render_target_cost(scenario, dataset)
+
+
+def render_save(result: PlanResult) -> None:
+    """Save the result on screen for the compare page; an existing name is overwritten only when confirmed."""
+    fingerprint = result.fingerprint
+    if st.session_state.get("save_name_for") != fingerprint:
+        # A new result on screen: the name field follows it (never an earlier result's name).
+        st.session_state["save_name"] = result.scenario_name
+        st.session_state["save_name_for"] = fingerprint
+        st.session_state.pop("save_pending", None)
+    st.caption(t("save_what", name=result.scenario_name, fp=fingerprint))
+    c1, c2 = st.columns([3, 1])
+    name = c1.text_input(t("save_as"), key="save_name").strip()
+    c2.write("")  # aligns the button with the text field
+    if c2.button(t("save"), key="save_button") and name:
+        earlier = state.saved().get(name)
+        if earlier is not None and earlier.result.fingerprint != fingerprint:
+            st.session_state["save_pending"] = name
+        else:
+            state.save(name, state.scenario_of(result), result)
+            st.success(t("saved", name=name))
+    pending = st.session_state.get("save_pending")
+    if pending and pending == name and pending in state.saved():
+        st.warning(t("save_overwrite_q", name=pending, old=state.saved()[pending].result.scenario_name))
+        yes, no = st.columns(2)
+        if yes.button(t("save_overwrite"), key="save_overwrite"):
+            state.save(pending, state.scenario_of(result), result)
+            st.session_state.pop("save_pending", None)
+            st.success(t("saved", name=pending))
+        if no.button(t("save_cancel"), key="save_cancel"):
+            st.session_state.pop("save_pending", None)
+            st.rerun()
 
 
 def render_target_cost(scenario: Scenario, dataset: Dataset) -> None:

@@ -1,0 +1,167 @@
+"""Your own data: dataset tables (CSV/GeoJSON), a GTFS feed and an OpenStreetMap extract.
+
+Uploads are size- and type-checked here and parsed only by the project's safe
+loaders (no pickle, no eval). A new dataset is validated as a whole in a copy
+before it replaces the session's, so a failed upload changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from network.errors import InputError
+from network.loaders import load_dataset
+from network.schema import TABLES
+from views import state, uploads
+from views.i18n import t
+
+MB = 1024 * 1024
+#: Per-file limits (the server-wide cap is in .streamlit/config.toml).
+MAX_TABLE_UPLOAD = 20 * MB
+MAX_GTFS_UPLOAD = 50 * MB
+MAX_OSM_UPLOAD = 50 * MB
+
+
+def _update_user_dataset(write: Any) -> None:
+    """Apply ``write(folder)`` to a copy of this session's dataset and adopt the copy if it validates.
+
+    The copy is checked as a whole (references between tables too) before it
+    replaces the session's dataset, so a failed upload changes nothing the
+    planner had. The folder belongs to the session (removed when it ends).
+
+    Raises
+    ------
+    InputError
+        From ``write`` or the validation; the session's dataset is untouched.
+    """
+    current = st.session_state.get("user_dataset")
+    source = Path(current) if current and Path(current).is_dir() else state.default_dataset_path()
+    staging = uploads.SessionFolder("fleetplan-data-")
+    try:
+        for file in source.glob("*.csv"):
+            shutil.copy(file, staging.path / file.name)
+        write(staging.path)
+        load_dataset(staging.path)
+    except BaseException:
+        staging.remove()
+        raise
+    previous = st.session_state.get("user_dataset_folder")
+    st.session_state["user_dataset_folder"] = staging
+    st.session_state["user_dataset"] = str(staging.path)
+    if previous is not None:
+        previous.remove()
+
+
+def _drop_user_dataset() -> None:
+    """Back to the default dataset; this session's folder is removed."""
+    folder = st.session_state.pop("user_dataset_folder", None)
+    if folder is not None:
+        folder.remove()
+    current = st.session_state.pop("user_dataset", None)
+    if current:
+        shutil.rmtree(current, ignore_errors=True)
+
+
+def _geojson_to_csv(data: bytes, name: str) -> pd.DataFrame:
+    """A GeoJSON table as the CSV columns (lon/lat from point geometry)."""
+    import geopandas as gpd
+
+    try:
+        frame = gpd.read_file(io.BytesIO(data))
+    except Exception as error:
+        raise InputError(f"not readable as GeoJSON ({type(error).__name__})", file=name) from None
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    if "lon" not in frame.columns and not frame.geometry.isna().all():
+        if not (frame.geom_type == "Point").all():
+            raise InputError("expected Point geometries", file=name, field="geometry")
+        frame["lon"] = frame.geometry.x
+        frame["lat"] = frame.geometry.y
+    return pd.DataFrame(frame.drop(columns="geometry"))
+
+
+def render_dataset_uploads() -> None:
+    """Upload widgets for tables, GTFS and OSM; the session's dataset changes only on success."""
+    names = {spec.file: spec for spec in TABLES.values()} | {
+        spec.file.replace(".csv", ".geojson"): spec for spec in TABLES.values()
+    } | {"nodes_fine.csv": TABLES["nodes"], "edges_fine.csv": TABLES["edges"]}
+    files = st.file_uploader(t("upload_data"), type=["csv", "geojson"], accept_multiple_files=True, key="upload_tables")
+    if files:
+        signature = tuple(f.file_id for f in files)
+        if st.session_state.get("upload_tables_seen") != signature:
+            st.session_state["upload_tables_seen"] = signature
+
+            def write_tables(folder: Path) -> None:
+                for upload in files:
+                    if upload.name not in names:
+                        raise InputError(t("unknown_table", file=upload.name, names=", ".join(sorted(s.file for s in TABLES.values()))))
+                    if upload.size > MAX_TABLE_UPLOAD:
+                        raise InputError(t("too_large", file=upload.name, size=upload.size / MB, limit=MAX_TABLE_UPLOAD / MB))
+                    target = folder / (upload.name if upload.name.endswith(".csv") else upload.name.replace(".geojson", ".csv"))
+                    if upload.name.endswith(".geojson"):
+                        _geojson_to_csv(upload.getvalue(), upload.name).to_csv(target, index=False)
+                    else:
+                        target.write_bytes(upload.getvalue())
+
+            try:
+                _update_user_dataset(write_tables)
+            except InputError as error:
+                st.error(t("input_error", message=str(error)))
+            else:
+                st.success(t("data_loaded", tables=", ".join(f.name for f in files)))
+
+    gtfs = st.file_uploader(t("upload_gtfs"), type=["zip"], key="upload_gtfs")
+    if gtfs is not None:
+        if gtfs.size > MAX_GTFS_UPLOAD:
+            st.error(t("too_large", file=gtfs.name, size=gtfs.size / MB, limit=MAX_GTFS_UPLOAD / MB))
+        else:
+            try:
+                # Read once per session: the widget keeps the upload across every rerun.
+                routes = uploads.once_per_content(st.session_state, "upload_gtfs_read", gtfs.getvalue(), lambda: uploads.gtfs_route_summary(gtfs.getvalue(), gtfs.name))
+            except InputError as error:
+                st.error(t("input_error", message=str(error)))
+            except Exception as error:
+                st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
+            else:
+                st.markdown(f"**{t('gtfs_routes')}**")
+                st.dataframe(routes, hide_index=True)
+
+    osm = st.file_uploader(t("upload_osm"), type=["osm"], key="upload_osm")
+    if osm is not None and st.session_state.get("upload_osm_seen") != osm.file_id:
+        st.session_state["upload_osm_seen"] = osm.file_id
+        if osm.size > MAX_OSM_UPLOAD:
+            st.error(t("too_large", file=osm.name, size=osm.size / MB, limit=MAX_OSM_UPLOAD / MB))
+        else:
+            counts: dict[str, int] = {}
+
+            def write_graph(folder: Path) -> None:
+                from network.importers.osm import import_osm
+
+                # Imported beside the dataset copy, never into it: a failed import leaves it as it was.
+                with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
+                    path = Path(tmp) / "upload.osm"
+                    path.write_bytes(osm.getvalue())
+                    nodes, edges = import_osm(path, max_bytes=MAX_OSM_UPLOAD)
+                nodes.to_csv(folder / "nodes.csv", index=False)
+                edges.to_csv(folder / "edges.csv", index=False)
+                counts.update(nodes=len(nodes), edges=len(edges))
+
+            try:
+                _update_user_dataset(write_graph)
+            except InputError as error:
+                st.error(t("input_error", message=str(error)))
+            except Exception as error:
+                st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
+            else:
+                st.success(t("osm_graph", **counts))
+
+    if st.session_state.get("user_dataset") and st.button(t("reset_data"), key="reset_data"):
+        _drop_user_dataset()
+        st.rerun()
