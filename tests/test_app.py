@@ -193,7 +193,8 @@ def test_overlay_colours_sites_by_plan() -> None:
     frame = overlay_frame(with_chargers, without, 2026, ("A", "B"))
     assert list(frame["site_id"]) == ["S_D1"]
     assert frame["color"].iloc[0] == ONLY_A
-    assert "A: " in frame["tip"].iloc[0] and " chargers" in frame["tip"].iloc[0] and "B: —" in frame["tip"].iloc[0]
+    detail = frame["detail"].iloc[0]
+    assert "A: " in detail and " chargers" in detail and "B: —" in detail
 
 
 def test_bad_yaml_shows_a_message_not_a_traceback(app_env: Path) -> None:
