@@ -368,3 +368,127 @@ def test_save_follows_the_result_and_asks_before_overwriting(app_env: Path) -> N
     assert app.warning and app.session_state["saved"]["hong-kong-default"].result.fingerprint == first
     app.button(key="save_overwrite").click().run()
     assert app.session_state["saved"]["hong-kong-default"].result.fingerprint != first
+
+
+# --- 繁體中文: every label through the catalogue ----------------------------------------------
+
+#: Latin words allowed in Chinese mode: units, file formats, product and source names.
+LATIN_ALLOWED = {
+    "kw", "kva", "kwh", "hk", "co2", "yaml", "yml", "gtfs", "osm", "csv", "geojson", "geopackage", "excel", "html",
+    "highs", "fleetplan", "openstreetmap", "blocks", "utf", "natural", "earth", "world", "atlas", "data", "scenarios",
+    "zip", "mb", "extends", "world-atlas", "make", "calibrate", "observed", "lpg", "net",
+}
+
+
+def _untranslated(text: str, allowed: set[str]) -> list[str]:
+    """Latin words of three letters or more that are neither allowed nor data (ids, names)."""
+    import re
+
+    text = re.sub(r"`[^`]*`", " ", text)  # code: fingerprints, file names, YAML
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_\-]{2,}", text)
+    return [w for w in words if w.lower() not in LATIN_ALLOWED and w not in allowed]
+
+
+def _figure_texts(app) -> list[str]:
+    """Titles, legend entries, facet labels and category ticks of every plotly chart."""
+    import json
+
+    texts: list[str] = []
+    for chart in app.get("plotly_chart"):
+        figure = json.loads(chart.proto.spec)
+        layout = figure.get("layout", {})
+        for name, axis in layout.items():
+            if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+                texts.append(str((axis.get("title") or {}).get("text") or ""))
+        texts.append(str(((layout.get("legend") or {}).get("title") or {}).get("text") or ""))
+        texts += [str(a.get("text", "")) for a in layout.get("annotations", [])]
+        for trace in figure.get("data", []):
+            texts.append(str(trace.get("name") or ""))
+            ticks = trace.get("x")
+            if trace.get("type") == "bar" and isinstance(ticks, list) and ticks and isinstance(ticks[0], str):
+                texts += trace["x"]
+    return texts
+
+
+def _labels(app) -> list[str]:
+    """Every label a user reads, except free text the model or the dataset writes."""
+    parts = [e.value for kind in ("title", "subheader", "caption", "info", "warning", "success", "error") for e in getattr(app, kind)]
+    for kind in ("button", "checkbox", "number_input", "text_input", "text_area", "selectbox", "select_slider", "multiselect", "radio"):
+        parts += [w.label for w in app.get(kind)]
+    parts += [m.label for m in app.metric] + [e.label for e in app.expander]
+    parts += [m.value for m in app.markdown if m.value.startswith("**")]  # section headings
+    parts += _figure_texts(app)
+    return [str(p) for p in parts if p]
+
+
+def test_chinese_mode_has_no_untranslated_label(app_env: Path) -> None:
+    from views.i18n import LABELS
+
+    data = app_dataset()
+    allowed = {"hong-kong-default", "base", "other"} | set(LABELS)
+    for table in ("programmes", "targets", "depots", "candidate_sites", "taxi_zones", "truck_places"):
+        frame = data.table(table)
+        for column in ("programme_id", "target_id", "name", "depot_id", "site_id", "operator", "zone_id", "place_id"):
+            if column in frame.columns:
+                allowed |= {w for v in frame[column].dropna() for w in str(v).replace("-", " ").split()}
+    app = new_app()
+    app.button(key="solve").click().run()
+    app.button(key="save_button").click().run()
+    app.text_input(key="save_name").set_value("other").run()
+    app.button(key="save_button").click().run()
+    app.sidebar.radio(key="lang").set_value("zh").run()
+    found: dict[str, list[str]] = {}
+    for page in ("page_plan", "page_scenario", "page_compare", "page_depot", "page_export", "page_calibration"):
+        _go(app, page)
+        _no_exception(app)
+        if page == "page_depot":
+            app.button(key="ds_run").click().run()
+        for label in _labels(app):
+            words = _untranslated(label, allowed)
+            if words:
+                found.setdefault(page, []).append(f"{label!r}: {words}")
+    assert not found, "\n".join(f"{page}: {line}" for page, lines in found.items() for line in lines)
+
+
+def test_catalogue_is_complete_and_views_use_it() -> None:
+    """Every entry has both languages; every literal t("key") exists; no st.* call takes a literal label."""
+    import ast
+
+    from views.i18n import LABELS
+
+    for key, (english, chinese) in LABELS.items():
+        assert english.strip() and chinese.strip(), key
+        assert any("\u4e00" <= c <= "\u9fff" for c in chinese) or chinese == english, f"{key}: no Chinese in {chinese!r}"
+    calls = {"markdown", "caption", "title", "header", "subheader", "write", "info", "warning", "error", "success", "metric",
+             "button", "download_button", "checkbox", "radio", "selectbox", "multiselect", "slider", "select_slider",
+             "number_input", "text_input", "text_area", "file_uploader", "expander", "spinner", "status", "tabs", "toast"}
+    problems = []
+    for path in sorted((ROOT / "views").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Name) and node.func.id == "t" and node.args:
+                key = node.args[0]
+                if isinstance(key, ast.Constant) and key.value not in LABELS:
+                    problems.append(f"{path.name}:{node.lineno}: t({key.value!r}) is not in the catalogue")
+            if isinstance(node.func, ast.Attribute) and node.func.attr in calls and node.args:
+                first = node.args[0]
+                literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else (
+                    "".join(v.value for v in first.values if isinstance(v, ast.Constant)) if isinstance(first, ast.JoinedStr) else "")
+                if any(c.isalpha() for c in literal):
+                    problems.append(f"{path.name}:{node.lineno}: st.{node.func.attr}({literal!r}) bypasses the catalogue")
+    assert not problems, "\n".join(problems)
+
+
+def test_language_switch_keeps_selections(app_env: Path) -> None:
+    app = _go(new_app(), "page_scenario")
+    app.radio(key="ed.objective").set_value("max_abatement").run()
+    app.selectbox(key="example_pick").set_value("half_budget.yaml").run()
+    app.sidebar.radio(key="lang").set_value("zh").run()
+    _no_exception(app)
+    assert app.session_state["page"] == "page_scenario"
+    assert app.radio(key="ed.objective").value == "max_abatement"
+    assert app.session_state["scenario"].objective == "max_abatement"
+    assert app.selectbox(key="example_pick").value == "half_budget.yaml"
+    app.sidebar.radio(key="lang").set_value("en").run()
+    assert app.radio(key="ed.objective").value == "max_abatement"

@@ -9,7 +9,7 @@ from network.errors import InputError
 from views import state
 from views.i18n import t
 from views.maps import build_overlay_deck, plan_years, render_map
-from views.results import FIGURE_LABELS, figure_label, key_figures
+from views.results import FIGURE_LABELS, MORE_IS_BETTER, figure_label, format_figure, key_figures
 
 
 def comparison_table(names: list[str]) -> pd.DataFrame:
@@ -43,7 +43,10 @@ def render() -> None:
         for column, name in zip(columns, picked, strict=True):
             value = figures[name][field]
             delta = None if name == reference else f"{value - figures[reference][field]:+,.1f}"
-            column.metric(f"{name}: {figure_label(label, figures[name])}", f"{value:,.1f}", delta=delta, help=t("compare_delta", name=reference))
+            # Coloured by good or bad, not by sign: more subsidy or cost is shown red.
+            colour = "normal" if field in MORE_IS_BETTER else "inverse"
+            column.metric(f"{name}: {figure_label(label, figures[name])}", format_figure(field, value), delta=delta,
+                          delta_color=colour, help=t("compare_delta", name=reference))
     with st.expander(t("table")):
         st.dataframe(comparison_table(picked), hide_index=True, key="compare_table")
     try:

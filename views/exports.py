@@ -15,7 +15,7 @@ import streamlit as st
 from optimiser.results import PlanResult
 from optimiser.scenario import Scenario
 from optimiser.spreadsheet_cells import csv_text, text_not_formulas
-from views import state
+from views import scenario_io, state
 from views.i18n import t
 from views.results import (
     FIGURE_LABELS,
@@ -103,8 +103,9 @@ def html_report(scenario: Scenario, result: PlanResult) -> str:
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style></head><body>",
         f"<h1>{html.escape(t('report_title', name=scenario.name))}</h1>",
         f"<p>{html.escape(scenario.description)}</p>" if scenario.description else "",
-        f"<p>status {html.escape(str(result.report.status))}, gap {result.report.gap if result.report.gap is not None else '–'}, "
-        f"fingerprint {html.escape(result.fingerprint)}</p>",
+        "<p>" + html.escape(t("report_status", status=str(result.report.status), fp=result.fingerprint,
+                                   gap=f"{result.report.gap:.2%}" if result.report.gap is not None else "–",
+                                   target=f"{scenario.solver.mip_rel_gap:.2%}")) + "</p>",
         f"<h2>{html.escape(t('key_figures'))}</h2><table>{rows}</table>",
     ]
     first = True
@@ -116,7 +117,7 @@ def html_report(scenario: Scenario, result: PlanResult) -> str:
         first = False
     parts.append(f"<h2>{html.escape(t('targets'))}</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in target_lines(result)) + "</ul>")
     parts.append(f"<h2>{html.escape(t('marginal_values'))}</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in marginal_lines(result)) + "</ul>")
-    parts.append("<h2>scenario</h2><pre>" + html.escape(scenario.to_yaml()) + "</pre></body></html>")
+    parts.append(f"<h2>{html.escape(t('report_scenario'))}</h2><pre>" + html.escape(scenario_io.overrides_yaml(scenario)) + "</pre></body></html>")
     return "".join(parts)
 
 

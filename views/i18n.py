@@ -91,7 +91,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "已用 {elapsed:.0f} 秒 · 現有解 {incumbent} · 界限 {bound} · 差距 {gap}",
     ),
     "solved": ("Solved in {seconds:.1f} s (status {status}, gap {gap})", "求解完成，用時 {seconds:.1f} 秒（狀態 {status}，差距 {gap}）"),
-    "cached": ("Result from cache (scenario {fp})", "結果來自快取（情景 {fp}）"),
+    "gap_of_target": ("{gap} (target {target})", "{gap}（目標 {target}）"),
+    "cached": ("Result from cache (scenario `{fp}`)", "結果來自快取（情景 `{fp}`）"),
     "no_result": ("No result yet: press “Solve scenario”.", "尚無結果：請按「求解情景」。"),
     "infeasible": ("No feasible plan: {message}", "沒有可行方案：{message}"),
     "input_error": ("Input problem: {message}", "輸入問題：{message}"),
@@ -101,7 +102,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "save_as": ("Save result for comparison as", "儲存結果以作比較，名稱"),
     "save": ("Save", "儲存"),
-    "save_what": ("Result on screen: “{name}” ({fp}).", "畫面上的結果：「{name}」（{fp}）。"),
+    "save_what": ("Result on screen: “{name}” (`{fp}`).", "畫面上的結果：「{name}」（`{fp}`）。"),
     "save_overwrite_q": (
         "A saved result is already called “{name}” (from scenario “{old}”). Overwrite it?",
         "已有名為「{name}」的已儲存結果（來自情景「{old}」）。要覆蓋嗎？",
@@ -109,8 +110,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "save_overwrite": ("Overwrite", "覆蓋"),
     "save_cancel": ("Keep the earlier one", "保留較早的結果"),
     "result_other_scenario": (
-        "The results below are for scenario “{shown}” ({shown_fp}), not for “{edited}” being edited: press “Solve scenario” to plan it.",
-        "以下結果屬於情景「{shown}」（{shown_fp}），並非正在編輯的「{edited}」：請按「求解情景」。",
+        "The results below are for scenario “{shown}” (`{shown_fp}`), not for “{edited}” being edited: press “Solve scenario” to plan it.",
+        "以下結果屬於情景「{shown}」（`{shown_fp}`），並非正在編輯的「{edited}」：請按「求解情景」。",
     ),
     "saved": ("Saved “{name}”.", "已儲存「{name}」。"),
     # map
@@ -185,7 +186,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "plan_label": ("plan", "方案"),
     "no_subsidy": ("No subsidy is paid in this plan.", "此方案沒有支付資助。"),
     "target_met": ("met", "達到"),
-    "target_short": ("short by {short:g}", "不足 {short:g}"),
+    "target_short": ("short by {short}", "不足 {short}"),
+    "vehicle_class": ("vehicle class", "車輛類別"),
+    "programme": ("programme", "計劃"),
+    "basis_wtw": ("well-to-wheel", "油井到車輪"),
+    "basis_ttw": ("tank-to-wheel", "油箱到車輪"),
+    "notes": ("Notes on this plan", "此方案的備註"),
+    "model_text": ("In the model's own words (English).", "模型原文（英文）。"),
     # editor
     "editor_intro": (
         "Change the scenario here; the plan page solves what you set.",
@@ -242,7 +249,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "此情景相對預設的改動。`extends:` 可指定隨附的示例。",
     ),
     "edited_yaml_file": ("edited YAML", "已編輯的 YAML"),
-    "editing": ("Editing “{name}” (fingerprint {fp}).", "正在編輯「{name}」（指紋 {fp}）。"),
+    "editing": ("Editing “{name}” (fingerprint `{fp}`).", "正在編輯「{name}」（指紋 `{fp}`）。"),
     "upload_yaml": ("Upload a scenario (.yaml/.yml, up to 1 MB)", "上載情景（.yaml/.yml，最多 1 MB）"),
     "loaded_yaml": ("Loaded scenario “{name}”.", "已載入情景「{name}」。"),
     "paste_yaml": ("Or paste scenario YAML", "或貼上情景 YAML"),
@@ -282,7 +289,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "min_soc": ("lowest state of charge (share of usable kWh)", "最低電量（可用電量的比例）"),
     "summer_factor": ("summer factor (× energy use on the design day)", "夏季系數（設計日能耗倍數）"),
     "not_numbers": ("'{text}' is not a list of numbers", "「{text}」不是一串數字"),
-    "plan_from": ("Plan of scenario “{name}” ({fp}).", "情景「{name}」的方案（{fp}）。"),
+    "plan_from": ("Plan of scenario “{name}” (`{fp}`).", "情景「{name}」的方案（`{fp}`）。"),
     "usable_kwh": ("usable battery (kWh)", "可用電池（kWh）"),
     "kwh_per_km": ("energy use (kWh/km)", "能耗（kWh/km）"),
     "charger_kw": ("charger power options (kW, comma separated)", "充電器功率選項（kW，以逗號分隔）"),
@@ -306,6 +313,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "tables_csv": ("All tables as CSV (zip)", "所有表格（CSV 壓縮檔）"),
     "html_report": ("One-page HTML report", "一頁 HTML 報告"),
     "report_title": ("fleetplan report: {name}", "fleetplan 報告：{name}"),
+    "report_status": ("Solver status {status}, gap {gap} (target {target}), scenario fingerprint {fp}", "求解狀態 {status}，差距 {gap}（目標 {target}），情景指紋 {fp}"),
+    "report_scenario": ("Scenario (what it changes from the default, as YAML)", "情景（相對預設的改動，YAML）"),
     # table columns (st.dataframe headers)
     "col_year": ("year", "年份"),
     "col_new_chargers": ("chargers", "充電器"),
@@ -315,6 +324,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_grid_upgrade_ordered_kva": ("grid upgrade ordered (kVA)", "已訂電網升級（kVA）"),
     "col_grid_upgrade_in_service_kva": ("grid upgrade in service (kVA)", "已完成電網升級（kVA）"),
     # dataset values shown to users (ids stay as they are when the catalogue has no entry)
+    "programme_short.e_bus": ("e-bus", "電動巴士"),
+    "programme_short.e_taxi": ("e-taxi", "電動的士"),
+    "programme_short.h2_trial": ("hydrogen trial", "氫能試驗"),
+    "col_vehicle_class": ("vehicle class", "車輛類別"),
+    "col_technology": ("technology", "技術"),
+    "col_vehicles": ("vehicles", "車輛"),
+    "col_component": ("component", "項目"),
+    "col_discounted_hkd": ("HK$ (discounted)", "港元（折現）"),
+    "col_programme_id": ("programme", "計劃"),
+    "col_subsidy_hkd": ("subsidy (HK$)", "資助（港元）"),
+    "col_name": ("name", "名稱"),
+    "col_value": ("value", "數值"),
+    "col_unit": ("unit", "單位"),
+    "col_meaning": ("meaning", "含義"),
+    "col_valid_up_to": ("valid up to", "有效至"),
+    "col_flag": ("flag", "標記"),
     "programme.e_bus": ("NET Fund e-bus subsidy (Green Transformation Roadmap)", "新能源運輸基金電動巴士資助（綠色運輸轉型路線圖）"),
     "programme.e_taxi": ("NET Fund e-taxi subsidy", "新能源運輸基金電動的士資助"),
     "programme.h2_trial": ("Hydrogen fuel-cell heavy vehicle trial subsidy scheme", "氫燃料電池重型車輛試驗資助計劃"),
@@ -343,6 +368,11 @@ def lang() -> str:
     """The session's language code (``en`` or ``zh``)."""
     value = st.session_state.get("lang", "en")
     return value if value in LANGUAGES else "en"
+
+
+def localised_columns(frame: Any) -> Any:
+    """``frame`` with the column names the catalogue knows (``col_NAME``) in the session's language."""
+    return frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in LABELS})
 
 
 def data_label(kind: str, value: str, fallback: str) -> str:

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optimiser.results import PlanResult
-from views.i18n import t
+from views.i18n import data_label, localised_columns, t
 
 
 def key_figures(result: PlanResult) -> dict[str, float]:
@@ -45,8 +45,19 @@ FIGURE_LABELS: list[tuple[str, str]] = [
 ]
 
 
+#: Figures where more is better (a rise is shown green); for the others a fall is.
+MORE_IS_BETTER = {"zev_bus", "zev_taxi", "zev_truck", "abated_kt", "t_per_hkd_m"}
+
+
 def figure_label(label_key: str, figures: dict[str, float]) -> str:
     return t(label_key, year=int(figures["year"]))
+
+
+def format_figure(name: str, value: float) -> str:
+    """A key figure as people read it: whole vehicles, HK$m and t/HK$m without false precision."""
+    if name.startswith("zev_") or name.endswith("_hkd_m") or name == "t_per_hkd_m":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
 
 
 def render_key_figures(result: PlanResult) -> None:
@@ -54,7 +65,7 @@ def render_key_figures(result: PlanResult) -> None:
     st.subheader(t("key_figures"))
     columns = st.columns(4)
     for i, (name, label_key) in enumerate(FIGURE_LABELS):
-        columns[i % 4].metric(figure_label(label_key, figures), f"{figures[name]:,.1f}")
+        columns[i % 4].metric(figure_label(label_key, figures), format_figure(name, figures[name]))
 
 
 def _md(text: str) -> str:
@@ -64,14 +75,22 @@ def _md(text: str) -> str:
 
 def _table(frame: pd.DataFrame, key: str) -> None:
     with st.expander(t("table")):
-        st.dataframe(frame, key=key, hide_index=True)
+        st.dataframe(localised_columns(frame), key=key, hide_index=True)
+
+
+TECH_COLOURS = {"diesel": "#7f7f7f", "lpg": "#bcbd22", "bev": "#2ca02c", "fcev": "#ff7f0e"}
 
 
 def fleet_figure(result: PlanResult) -> go.Figure:
     data = result.fleet.groupby(["vehicle_class", "year", "technology"], as_index=False)["vehicles"].sum()
+    # Category values are data ids (bev, bus): plotted under their names in the session's language.
+    data["technology"] = [data_label("tech", v, v) for v in data["technology"]]
+    data["vehicle_class"] = [data_label("class", v, v) for v in data["vehicle_class"]]
     fig = px.area(data, x="year", y="vehicles", color="technology", facet_col="vehicle_class", facet_col_spacing=0.06,
-                  labels={"vehicles": t("vehicles"), "year": t("year"), "technology": t("technology")},
-                  color_discrete_map={"diesel": "#7f7f7f", "lpg": "#bcbd22", "bev": "#2ca02c", "fcev": "#ff7f0e"})
+                  labels={"vehicles": t("vehicles"), "year": t("year"), "technology": t("technology"), "vehicle_class": t("vehicle_class")},
+                  color_discrete_map={data_label("tech", k, k): v for k, v in TECH_COLOURS.items()})
+    # Facet titles read "bus", not "vehicle_class=bus".
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))
     fig.update_yaxes(matches=None, showticklabels=True)
     fig.update_layout(height=360, margin={"t": 40, "b": 10})
     return fig
@@ -82,7 +101,8 @@ def subsidy_figure(result: PlanResult) -> go.Figure | None:
         return None
     data = result.subsidy.groupby(["programme_id", "year"], as_index=False)["subsidy_hkd"].sum()
     data["hkd_m"] = data["subsidy_hkd"] / 1e6
-    fig = px.bar(data, x="year", y="hkd_m", color="programme_id", labels={"hkd_m": t("hkd_m"), "year": t("year")})
+    data["programme"] = [data_label("programme_short", p, p) for p in data["programme_id"]]
+    fig = px.bar(data, x="year", y="hkd_m", color="programme", labels={"hkd_m": t("hkd_m"), "year": t("year"), "programme": t("programme")})
     fig.update_layout(height=340, margin={"t": 30, "b": 10})
     return fig
 
@@ -93,13 +113,14 @@ def emissions_figure(result: PlanResult) -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(x=data["year"], y=data[f"baseline_{basis}_t"], name=t("baseline"), line={"dash": "dash", "color": "#7f7f7f"})
     fig.add_scatter(x=data["year"], y=data[f"{basis}_t"], name=t("plan_label"), fill="tonexty", line={"color": "#2ca02c"})
-    fig.update_layout(height=340, margin={"t": 30, "b": 10}, yaxis_title=f"{t('tonnes')} ({basis})", xaxis_title=t("year"))
+    fig.update_layout(height=340, margin={"t": 30, "b": 10}, yaxis_title=f"{t('tonnes')} ({t('basis_' + basis)})", xaxis_title=t("year"))
     return fig
 
 
 def cost_figure(result: PlanResult) -> go.Figure:
     data = result.costs.copy()
     data["hkd_m"] = data["discounted_hkd"] / 1e6
+    data["component"] = [data_label("cost", c, c) for c in data["component"]]
     fig = px.bar(data, x="component", y="hkd_m", labels={"hkd_m": t("hkd_m"), "component": ""})
     fig.update_layout(height=320, margin={"t": 30, "b": 10})
     return fig
@@ -116,8 +137,9 @@ def marginal_lines(result: PlanResult) -> list[str]:
 def target_lines(result: PlanResult) -> list[str]:
     lines = []
     for row in result.targets.itertuples(index=False):
-        state = t("target_met") if row.met else t("target_short", short=row.short)
-        lines.append(f"{row.target_id} ({row.vehicle_class}, {row.year}): {row.achieved_zev:,.0f} / {row.min_zev:,.0f} — {state}")
+        state = t("target_met") if row.met else t("target_short", short=f"{row.short:,.0f}")
+        vclass = data_label("class", str(row.vehicle_class), str(row.vehicle_class))
+        lines.append(f"{row.target_id} ({vclass}, {row.year}): {row.achieved_zev:,.0f} / {row.min_zev:,.0f} — {state}")
     return lines
 
 
@@ -163,10 +185,13 @@ def render_results(result: PlanResult, *, key: str = "res") -> None:
         for line in target_lines(result):
             st.markdown(f"- {_md(line)}")
         st.subheader(t("marginal_values"))
+        if marginal_lines(result):
+            st.caption(t("model_text"))
         for line in marginal_lines(result):
             st.markdown(f"- {_md(line)}")
         _table(result.marginal_values, f"{key}_mv_t")
     if result.notes:
-        with st.expander("notes"):
+        with st.expander(t("notes")):
+            st.caption(t("model_text"))
             for note in result.notes:
                 st.markdown(f"- {_md(note)}")

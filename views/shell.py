@@ -39,7 +39,7 @@ def run() -> None:
         if st.session_state.get("user_dataset"):
             source = t("dataset_user")
         elif state.default_dataset_path() != state.DEFAULT_DATASET:
-            source = state.default_dataset_path().name
+            source = f"`{state.default_dataset_path().name}`"
         else:
             source = t("dataset_default")
         st.caption(f"{t('dataset')}: {source}")

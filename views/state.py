@@ -180,7 +180,9 @@ def solve(scenario: Scenario) -> PlanResult | None:
             st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
             return None
         report = result.report
+        # The gap beside its target, in % to 2 decimals.
         gap = f"{report.gap:.2%}" if report.gap is not None else "–"
+        gap = t("gap_of_target", gap=gap, target=f"{scenario.solver.mip_rel_gap:.2%}")
         status.update(
             label=t("solved", seconds=time.perf_counter() - started, status=report.status, gap=gap),
             state="complete",
