@@ -492,3 +492,11 @@ def test_language_switch_keeps_selections(app_env: Path) -> None:
     assert app.selectbox(key="example_pick").value == "half_budget.yaml"
     app.sidebar.radio(key="lang").set_value("en").run()
     assert app.radio(key="ed.objective").value == "max_abatement"
+
+
+def test_official_view_shows_the_keys_present() -> None:
+    from views.official import official_figures
+
+    summary = {"binding_limits": ["budget"], "free_rider_share_by_programme": {"e_bus": 0.2}, "co2_abated_vs_no_policy_t": "n/a"}
+    assert official_figures(summary) == {"binding_limits": ["budget"], "free_rider_share_by_programme": {"e_bus": 0.2}}
+    assert official_figures({}) == {}

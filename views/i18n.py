@@ -315,6 +315,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "report_title": ("fleetplan report: {name}", "fleetplan 報告：{name}"),
     "report_status": ("Solver status {status}, gap {gap} (target {target}), scenario fingerprint {fp}", "求解狀態 {status}，差距 {gap}（目標 {target}），情景指紋 {fp}"),
     "report_scenario": ("Scenario (what it changes from the default, as YAML)", "情景（相對預設的改動，YAML）"),
+    # the official's view
+    "official_view": ("The official's view", "官員視角"),
+    "official_abated_vs_no_policy": ("CO2 abated against no policy (kt)", "相對無政策的減排（千噸）"),
+    "official_penalties": ("Penalties in the objective (HK$m, not a cost)", "目標函數中的罰款（百萬港元，非成本）"),
+    "official_vehicles_by_programme": ("Vehicles subsidised by programme", "各計劃資助的車輛"),
+    "official_free_riders": ("Free riders by programme", "各計劃的「搭便車」比例"),
+    "official_free_riders_intro": (
+        "Share of subsidised vehicles whose operators would have bought them without the payment.",
+        "即使沒有資助營辦商也會購買的受資助車輛比例。",
+    ),
+    "official_share": ("share", "比例"),
+    "official_binding": ("Limits that bind", "受約束的限制"),
+    "official_none_binding": ("No limit binds.", "沒有限制受約束。"),
     # table columns (st.dataframe headers)
     "col_year": ("year", "年份"),
     "col_new_chargers": ("chargers", "充電器"),
