@@ -101,6 +101,11 @@ def _zev(summary: dict[str, Any], vclass: str, year: int) -> Any:
     return by_year.get(str(year), by_year.get(year))  # type: ignore[call-overload]
 
 
+def _free_riders(summary: dict[str, Any], programme: str) -> str:
+    share = (summary.get("free_rider_share_by_programme") or {}).get(programme)
+    return "-" if share is None else f"{share:.0%}"
+
+
 def _print_summary(summary: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -112,15 +117,29 @@ def _print_summary(summary: dict[str, Any]) -> None:
     gap = summary.get("gap")
     rows = [
         ("status", str(summary.get("status"))),
-        ("MIP gap", "-" if gap is None else f"{gap:.2%}"),
+        ("MIP gap (of what decisions change)", "-" if gap is None else f"{gap:.2%} ({_number(summary.get('gap_absolute'), 1)} {summary.get('objective_unit', '')})"),
         ("objective", _number(summary.get("objective"), 2)),
         ("system cost (discounted)", _money(summary.get("system_cost_hkd"))),
+        *[(f"  penalty: {name} (not a cost)", _money(value)) for name, value in (summary.get("penalties_hkd") or {}).items() if value],
         ("subsidy budget", _money(summary.get("budget_hkd"))),
         ("subsidy spent", _money(summary.get("subsidy_hkd_total"))),
-        *[(f"  {name}", _money(value)) for name, value in summary.get("subsidy_hkd_by_programme", {}).items()],
-        ("CO2 abated", f"{_number(summary.get('co2_abated_t'))} t ({summary.get('co2_abated_basis', '')})"),
-        ("subsidy per t abated", "-" if summary.get("subsidy_hkd_per_t_abated") is None else f"HK${_number(summary['subsidy_hkd_per_t_abated'])}/t"),
+        *[
+            (
+                f"  {name}",
+                f"{_money(value)}: {_number((summary.get('subsidy_vehicles_by_programme') or {}).get(name))} vehicles paid, "
+                f"{_free_riders(summary, name)} free riders",
+            )
+            for name, value in summary.get("subsidy_hkd_by_programme", {}).items()
+        ],
+        ("binding limits", ", ".join(b for b in summary.get("binding_limits", []) if not b.startswith("blocked_uptake:")) or "-"),
+        ("CO2 abated vs all-incumbent", f"{_number(summary.get('co2_abated_t'))} t ({summary.get('co2_abated_basis', '')})"),
+        ("CO2 abated vs no policy", "-" if summary.get("co2_abated_vs_no_policy_t") is None else f"{_number(summary['co2_abated_vs_no_policy_t'])} t"),
+        ("t CO2 per HK$1m subsidy (vs no policy)", _number(summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy"), 1)),
+        ("subsidy per t the induced vehicles abate", "-" if summary.get("subsidy_hkd_per_t_abated") is None else f"HK${_number(summary['subsidy_hkd_per_t_abated'])}/t"),
     ]
+    blocked = [b.split(":", 1)[1] for b in summary.get("binding_limits", []) if b.startswith("blocked_uptake:")]
+    if blocked:
+        rows.append(("uptake not served (segments)", f"{len(blocked)}: " + ", ".join(blocked[:5]) + (" ..." if len(blocked) > 5 else "")))
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)

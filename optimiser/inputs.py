@@ -13,6 +13,7 @@ Units: money HK$, energy kWh or kg H2 per day, distances km, emissions t CO2.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -28,8 +29,17 @@ from optimiser.economics import annuity_due_factor, discount_factors
 from optimiser.frlm import arc_cover_rows, round_trip_paths
 from optimiser.parameters import ParameterTable
 from optimiser.scenario import Scenario
+from optimiser.uptake import (
+    DutyBins,
+    TechnologyOffer,
+    adoption_shares,
+    bus_duty_bins,
+    committed_shares,
+    spread_duty_bins,
+)
 
 INCUMBENT = {"bus": "diesel", "taxi": "lpg", "truck": "diesel"}
+ZEV = ("bev", "fcev")
 OPERATING_DAYS = {"bus": 365.0, "taxi": 365.0, "truck": 300.0}
 #: Full charges a battery vehicle gets per day: buses charge overnight at the depot
 #: (opportunity charging at termini is left to the depot-sizing model); taxis also
@@ -73,9 +83,16 @@ class ModelInputs:
     #: kWh a battery bus needs on a hot design day (energy / summer range factor): depot
     #: chargers and grid are sized for it, annual energy costs use the average day
     design_kwh_per_day: dict[tuple[str, int], float]
+    #: operators' lifetime cost gap at the segment's mean duty (HK$, zero-emission minus incumbent)
     cost_gap_hkd: dict[tuple[str, str, int], float]
-    voluntary_share: dict[tuple[str, str, int], float]
-    subsidy_options: pd.DataFrame
+    duty_bins: dict[str, DutyBins]
+    #: (segment, year) -> the purchase regimes: one per combination of payment levels of the
+    #: programmes open to the segment in that year (a single regime where none is)
+    regimes: dict[tuple[str, int], list[Regime]]
+    #: (segment, zero-emission technology, year) -> share of purchases with no payment on offer
+    no_policy_share: dict[tuple[str, str, int], float]
+    #: one row per programme x vehicle type x technology (caps, years, payment levels)
+    programme_rows: pd.DataFrame
     programme_caps_hkd: dict[str, float]
     budget_hkd: float
     yearly_limit_hkd: dict[int, float]
@@ -96,10 +113,16 @@ class ModelInputs:
     carbon_price_hkd_per_t: dict[int, float]
     infrastructure: dict[str, float]
     charger_cost_coef: dict[tuple[str, int], float]
+    #: ("depot" | "public", year installed) -> kW of one charger of that vintage
+    charger_kw: dict[tuple[str, int], float]
     h2_cost_coef: dict[tuple[str, int], float]
     grid_cost_coef: dict[int, float]
     baseline_emissions: pd.DataFrame
     baseline_cost_hkd: float
+    #: discounted vehicle, energy and carbon cost of the fleet operators would run with no
+    #: payment and nothing blocked (HK$): the part of the least-cost objective no decision
+    #: changes, taken out before HiGHS measures its gap
+    reference_fleet_cost_hkd: float
     segments_at: dict[tuple[str, str], list[str]]
     h2_existing_kg_day: dict[tuple[str, int], float]
     graph: nx.Graph
@@ -297,33 +320,49 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     segments["annual_km"] = segments["daily_km"] * segments["vehicle_class"].map(OPERATING_DAYS).astype(float)
     taxi_life = dict(zip(data.taxi_classes["taxi_class"], data.taxi_classes["lifetime_years"].astype(int), strict=True))
 
+    # Operators' duties: daily km bins per segment (bus routes; a relative spread for taxis and trucks).
+    depot_operator = dict(zip(data.depots["depot_id"], data.depots["operator"], strict=True))
+    segments["operator"] = [
+        depot_operator.get(loc, "") if vc == "bus" else "" for vc, loc in zip(segments["vehicle_class"], segments["location"], strict=True)
+    ]
+    duty = _duty_bins(data, segments, params)
+
     # Technologies each segment may adopt, and in which years (range limits battery duties).
     techs: dict[str, list[str]] = {}
     buy_allowed: list[tuple[str, str, int]] = []
     lifetime: dict[tuple[str, str], int] = {}
+    feasible_bins: dict[tuple[str, str, int], np.ndarray] = {}
+    opportunity_needed: dict[str, bool] = {}
     for segment_id, row in segments.iterrows():
         vclass, vtype = row["vehicle_class"], row["vehicle_type"]
         options = [row["incumbent"], *scenario.technologies.get(vclass, [])]
         if row["zev_today"] > 0 and "bev" not in options:
             options.append("bev")
         techs[segment_id] = options
+        km_bins = duty[segment_id].km_per_day
         for k in options:
             life = round(params.scalar("lifetime_years", vtype, k))
             if vclass == "taxi" and k == row["incumbent"]:
                 life = taxi_life.get(row["location"], life)
             lifetime[(vtype, k)] = life
             for t in years:
-                if k in ("bev", "fcev") and k not in scenario.technologies.get(vclass, []):
+                if k in ZEV and k not in scenario.technologies.get(vclass, []):
                     continue
-                if k in ("bev", "fcev"):
-                    usable = params.at("range_km", t, vtype, k)
-                    if k == "bev" and params.has("summer_range_factor", vtype, k):
-                        usable *= params.at("summer_range_factor", t, vtype, k)
+                if k in ZEV:
                     if vclass == "truck" and k == "fcev":
                         if not corridors.at[row["location"], "coverable"]:
                             continue
-                    elif row["daily_km"] / CHARGES_PER_DAY[vclass] > usable:
-                        continue
+                        feasible = np.ones(len(km_bins), dtype=bool)
+                    else:
+                        usable = _usable_km_per_day(params, vclass, vtype, k, t)
+                        feasible = km_bins <= usable + 1e-9
+                        if vclass == "bus" and k == "bev" and scenario.bus_opportunity_charging and not feasible.all():
+                            extra = params.at("opportunity_charging_km", t, vtype, k) if params.has("opportunity_charging_km", vtype, k) else 0.0
+                            feasible = km_bins <= usable + extra + 1e-9
+                            opportunity_needed[segment_id] = True
+                        if not feasible.any():
+                            continue
+                    feasible_bins[(segment_id, k, t)] = feasible
                 buy_allowed.append((segment_id, k, t))
     initial = _initial_stock(data, segments, years, params, taxi_life)
     for segment_id in segments.index:
@@ -331,7 +370,8 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
             for t in years:
                 initial.setdefault((segment_id, k, t), 0.0)
 
-    # Per-vehicle coefficients.
+    # Per-vehicle coefficients. The system counts hydrogen at the station gate (pump price less
+    # the station margin) because it counts the stations themselves; operators pay the pump price.
     h2_pathways = params.technologies_of("h2_supply_share")
     buy_cost: dict[tuple[str, str, int], float] = {}
     running: dict[tuple[str, str, int], float] = {}
@@ -346,14 +386,22 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
             for i, t in enumerate(years):
                 per_km = params.series("energy_per_km", vtype, k)[i]
                 fuel_price, kg_co2, wtt = _fuel(params, k, vtype, utility, i, h2_pathways)
+                if k == "fcev":
+                    fuel_price = max(fuel_price - _station_margin(params, t), 0.0)
                 # plain floats: numpy scalars make every coefficient x variable product slow in Pyomo
-                running[(segment_id, k, t)] = float(km_year * (per_km * fuel_price + params.series("maintenance_hkd_per_km", vtype, k)[i]))
+                running[(segment_id, k, t)] = float(
+                    km_year * (per_km * fuel_price + params.series("maintenance_hkd_per_km", vtype, k)[i])
+                    + _depot_demand_charge_per_bus_year(params, t, row["vehicle_class"], k)
+                )
                 ttw[(segment_id, k, t)] = float(km_year * per_km * kg_co2 / 1000.0) if k in ("diesel", "lpg") else 0.0
                 wtw[(segment_id, k, t)] = float(km_year * per_km * (kg_co2 * (1.0 + wtt)) / 1000.0)
                 energy[(segment_id, k, t)] = float(row["daily_km"] * per_km)
                 price = float(params.series("vehicle_price_hkd", vtype, k)[i])
                 price_of[(segment_id, k, t)] = price
-                buy_cost[(segment_id, k, t)] = float(price * annuity_due_factor(rate, life) * _annuity_window(calendar_years, discount, t, life))
+                capital = price + _battery_replacement_pv(params, vtype, k, t, life, rate)
+                if opportunity_needed.get(segment_id) and k == "bev":
+                    capital += params.at("opportunity_charging_hkd_per_bus", t, vtype, k) if params.has("opportunity_charging_hkd_per_bus", vtype, k) else 0.0
+                buy_cost[(segment_id, k, t)] = float(capital * annuity_due_factor(rate, life) * _annuity_window(calendar_years, discount, t, life))
 
     design_kwh: dict[tuple[str, int], float] = {}
     for segment_id, row in segments[segments["vehicle_class"] == "bus"].iterrows():
@@ -364,29 +412,15 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
             factor = params.at("summer_range_factor", t, vtype, "bev") if params.has("summer_range_factor", vtype, "bev") else 1.0
             design_kwh[(segment_id, t)] = energy[(segment_id, "bev", t)] / max(factor, 1e-6)
 
-    # Operator's cost gap: lifetime cost of a zero-emission vehicle minus the incumbent's.
-    gap: dict[tuple[str, str, int], float] = {}
-    voluntary: dict[tuple[str, str, int], float] = {}
-    tco_cache: dict[tuple[str, str, str, int, int], float] = {}
-    for segment_id, row in segments.iterrows():
-        vtype, utility, km_year = row["vehicle_type"], row["utility"], float(row["annual_km"])
-        inc = row["incumbent"]
-        for k in techs[segment_id]:
-            if k == inc:
-                continue
-            for t in years:
-                tco = {
-                    tech: _operator_tco(params, tech, vtype, utility, km_year, t, lifetime[(vtype, tech)], operator_rate, tco_cache)
-                    for tech in (k, inc)
-                }
-                if row["vehicle_class"] == "bus" and k == "bev":
-                    # A bus operator also pays its depot chargers and their grid connection.
-                    tco[k] += _depot_charging_per_bus_hkd(params, t)
-                gap[(segment_id, k, t)] = tco[k] - tco[inc]
-                share = params.at("voluntary_zev_share", t, vtype, k) if params.has("voluntary_zev_share", vtype, k) else 0.0
-                voluntary[(segment_id, k, t)] = share if gap[(segment_id, k, t)] <= 0 else 0.0
-
-    subsidy_options, programme_caps = _subsidy_options(data, scenario, segments, techs, buy_allowed, gap, price_of)
+    # Operators' lifetime cost gap (zero-emission minus incumbent) per duty bin, and what they buy.
+    offers, gap = _technology_offers(params, segments, techs, lifetime, years, duty, feasible_bins, operator_rate, opportunity_needed)
+    programme_rows, programme_caps = _programmes(data, scenario)
+    regimes = _regimes(scenario, segments, years, offers, duty, programme_rows, price_of)
+    no_policy_share = {
+        (s, k, t): share
+        for (s, t), options in regimes.items()
+        for k, share in options[0].no_policy_share.items()
+    }
     yearly = {t: float(v) for t, v in (scenario.budget.yearly_limit_hkd or {}).items()}
 
     # Depot charging sites: every depot with buses must have its site row.
@@ -481,9 +515,14 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     # Chargers and stations are never removed in the model, so they are charged their
     # annuity for every year from installation to the end of the horizon (replacement at
     # the end of their life included); capex follows its year path.
-    to_end = len(years) + 1
+    charger_kw: dict[tuple[str, int], float] = {}
     for t in years:
-        window = _annuity_window(calendar_years, discount, t, to_end)
+        # Calendar years left to the end of the horizon (not modelled years: with
+        # multi-year steps those would under-count the years an asset serves).
+        window = _annuity_window(calendar_years, discount, t, calendar_years[-1] - t + 1)
+        # Chargers keep the power of the year they were installed (their vintage).
+        charger_kw[("depot", t)] = params.at("depot_charger_kw", t)
+        charger_kw[("public", t)] = params.at("public_charger_kw", t)
         charger_cost[("depot", t)] = params.at("depot_charger_capex_hkd", t) * annuity_due_factor(rate, charger_life) * window
         charger_cost[("public", t)] = params.at("public_charger_capex_hkd", t) * annuity_due_factor(rate, charger_life) * window
         station_factor = annuity_due_factor(rate, station_life) * window
@@ -521,6 +560,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                 n * running[(segment_id, k, t)] * period_discount[t] for k, n in existing.items()
             )
     baseline = pd.DataFrame(baseline_rows)
+    reference_hkd = _reference_fleet_cost(segments, techs, years, initial, lifetime, no_policy_share, buy_cost, running, emissions, scenario, period_discount)
 
     return ModelInputs(
         scenario=scenario,
@@ -541,8 +581,10 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         energy_per_day=energy,
         design_kwh_per_day=design_kwh,
         cost_gap_hkd=gap,
-        voluntary_share=voluntary,
-        subsidy_options=subsidy_options,
+        duty_bins=duty,
+        regimes=regimes,
+        no_policy_share=no_policy_share,
+        programme_rows=programme_rows,
         programme_caps_hkd=programme_caps,
         budget_hkd=float(scenario.budget.total_hkd),
         yearly_limit_hkd=yearly,
@@ -561,16 +603,65 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         carbon_price_hkd_per_t=carbon,
         infrastructure=infrastructure,
         charger_cost_coef=charger_cost,
+        charger_kw=charger_kw,
         h2_cost_coef=h2_cost,
         grid_cost_coef=grid_cost,
         baseline_emissions=baseline,
         baseline_cost_hkd=baseline_cost,
+        reference_fleet_cost_hkd=reference_hkd,
         segments_at={key: list(ids) for key, ids in segments.groupby(["vehicle_class", "location"]).groups.items()},
         h2_existing_kg_day=_h2_existing(sites, h2_site_ids, years),
         graph=graph,
         snaps=snaps,
         notes=notes,
     )
+
+
+def _reference_fleet_cost(
+    segments: pd.DataFrame,
+    techs: dict[str, list[str]],
+    years: list[int],
+    initial: dict[tuple[str, str, int], float],
+    lifetime: dict[tuple[str, str], int],
+    share: dict[tuple[str, str, int], float],
+    buy_cost: dict[tuple[str, str, int], float],
+    running: dict[tuple[str, str, int], float],
+    emissions: dict[tuple[str, str, int], float],
+    scenario: Scenario,
+    period_discount: dict[int, float],
+) -> float:
+    """Vehicle, energy and carbon cost (HK$, discounted) of the no-payment fleet.
+
+    Each year every segment replaces what retires (today's vehicles by their ages,
+    purchases at the end of their lives) and splits its purchases by the operators'
+    no-payment shares. A plan differs from this only through decisions (payments,
+    blocked uptake, early retirement), so it is the constant of the objective.
+    """
+    carbon_path = scenario.carbon_price_hkd_per_t
+    anchors = sorted(carbon_path)
+    carbon = dict(zip(years, np.interp(years, anchors, [carbon_path[a] for a in anchors]), strict=True))
+    total = 0.0
+    for segment_id, row in segments.iterrows():
+        vtype, inc, fleet = row["vehicle_type"], row["incumbent"], float(row["fleet"])
+        bought: dict[tuple[str, int], float] = {}
+        for t in years:
+            alive = {
+                k: initial[(segment_id, k, t)]
+                + sum(n for (kk, tau), n in bought.items() if kk == k and t - lifetime[(vtype, k)] < tau < t)
+                for k in techs[segment_id]
+            }
+            purchases = max(fleet - sum(alive.values()), 0.0)
+            zev = {k: share.get((segment_id, k, t), 0.0) * purchases for k in techs[segment_id] if k != inc}
+            split = {inc: purchases - sum(zev.values()), **zev}
+            for k, n in split.items():
+                if n <= 0:
+                    continue
+                bought[(k, t)] = n
+                total += n * buy_cost.get((segment_id, k, t), 0.0)
+                alive[k] += n
+            for k, n in alive.items():
+                total += n * (running[(segment_id, k, t)] + carbon[t] * emissions[(segment_id, k, t)]) * period_discount[t]
+    return total
 
 
 def _depot_charging_per_bus_hkd(params: ParameterTable, year: int) -> float:
@@ -716,21 +807,140 @@ def _operator_tco(
     return params.at("vehicle_price_hkd", year, vtype, tech) + km_year * cache[key]
 
 
-def _subsidy_options(
-    data: Dataset,
-    scenario: Scenario,
+@dataclass(frozen=True)
+class Regime:
+    """One way a segment's purchases in a year can be made: a payment level per open programme.
+
+    levels: programme -> index into that programme's payment levels;
+    payment_hkd: programme -> (technology it pays for, HK$ per vehicle at that level);
+    share: zero-emission technology -> share of purchases (operators' response);
+    no_policy_share: the same with no payment on offer (who would buy anyway).
+    """
+
+    regime_id: int
+    levels: dict[str, int]
+    payment_hkd: dict[str, tuple[str, float]]
+    share: dict[str, float]
+    no_policy_share: dict[str, float]
+
+
+_DUTY_BAND_KM = {"le200": (0.0, 200.0), "200-300": (200.0, 300.0), "gt300": (300.0, math.inf)}
+
+
+def _duty_bins(data: Dataset, segments: pd.DataFrame, params: ParameterTable) -> dict[str, DutyBins]:
+    """Daily km bins of every segment's operators (see :mod:`optimiser.uptake`)."""
+    bands = data.bus_segments.set_index("segment_id")["duty_band"].to_dict()
+    bins: dict[str, DutyBins] = {}
+    for segment_id, row in segments.iterrows():
+        mean_km = float(row["daily_km"])
+        if row["vehicle_class"] == "bus" and bands.get(segment_id) in _DUTY_BAND_KM:
+            low, high = _DUTY_BAND_KM[bands[segment_id]]
+            bins[segment_id] = bus_duty_bins(data.bus_routes, row["location"], low, high, mean_km)
+        else:
+            vtype = row["vehicle_type"]
+            spread = params.scalar("daily_km_spread", vtype) if params.has("daily_km_spread", vtype) else 0.0
+            bins[segment_id] = spread_duty_bins(mean_km, spread)
+    return bins
+
+
+def _usable_km_per_day(params: ParameterTable, vclass: str, vtype: str, tech: str, year: int) -> float:
+    """Daily km a vehicle bought in ``year`` can run on its own charges or fills, all its life.
+
+    Battery vehicles: design range x summer factor (air-conditioning on a hot day) x the
+    battery capacity left at the end of its life, times the full charges it gets a day.
+    """
+    usable = params.at("range_km", year, vtype, tech)
+    if tech == "bev":
+        if params.has("summer_range_factor", vtype, tech):
+            usable *= params.at("summer_range_factor", year, vtype, tech)
+        if params.has("battery_end_of_life_capacity", vtype, tech):
+            usable *= params.at("battery_end_of_life_capacity", year, vtype, tech)
+    return usable * CHARGES_PER_DAY[vclass]
+
+
+def _station_margin(params: ParameterTable, year: int) -> float:
+    """HK$/kg of the pump price that recovers the station (0 where the dataset has no such row)."""
+    return params.at("hydrogen_station_margin_hkd_per_kg", year) if params.has("hydrogen_station_margin_hkd_per_kg") else 0.0
+
+
+def _depot_demand_charge_per_bus_year(params: ParameterTable, year: int, vclass: str, tech: str) -> float:
+    """Maximum-demand charge a battery bus's share of its depot charger draws (HK$ a year)."""
+    if vclass != "bus" or tech != "bev" or not params.has("depot_demand_charge_hkd_per_kva_month"):
+        return 0.0
+    kva = params.at("depot_charger_kw", year) * params.at("charger_kva_per_kw", year) / params.at("depot_buses_per_charger", year)
+    return kva * params.at("depot_demand_charge_hkd_per_kva_month", year) * 12.0
+
+
+def _battery_replacement_pv(params: ParameterTable, vtype: str, tech: str, year: int, life: int, rate: float) -> float:
+    """Present value, in the purchase year, of a battery replaced at mid-life (HK$)."""
+    if tech != "bev" or not params.has("battery_replacement_hkd", vtype, tech):
+        return 0.0
+    half = life // 2
+    return params.at("battery_replacement_hkd", year + half, vtype, tech) / (1.0 + rate) ** half
+
+
+def _technology_offers(
+    params: ParameterTable,
     segments: pd.DataFrame,
     techs: dict[str, list[str]],
-    buy_allowed: list[tuple[str, str, int]],
-    gap: dict[tuple[str, str, int], float],
-    price_of: dict[tuple[str, str, int], float],
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Which (programme, segment, technology, year) purchases a programme can induce, and at what HK$ each.
+    lifetime: dict[tuple[str, str], int],
+    years: list[int],
+    duty: dict[str, DutyBins],
+    feasible_bins: dict[tuple[str, str, int], np.ndarray],
+    operator_rate: float,
+    opportunity_needed: dict[str, bool],
+) -> tuple[dict[tuple[str, int], list[TechnologyOffer]], dict[tuple[str, str, int], float]]:
+    """Each segment's zero-emission options per year as its operators see them, and the mean gap.
 
-    A programme induces a purchase only if its payment closes the operator's
-    cost gap: gap - payment <= 0. Under the 'fixed' rule it pays
-    min(per-vehicle cap, share cap x price); under 'gap' it pays max(gap, 0).
+    An operator's lifetime cost (price + battery replacement + discounted energy and
+    maintenance at its own km, at the operator's discount rate) of each zero-emission
+    technology minus the incumbent's; a bus operator also pays its depot chargers, their
+    grid connection and demand charges (and terminus chargers where it needs them).
     """
+    offers: dict[tuple[str, int], list[TechnologyOffer]] = {}
+    gap: dict[tuple[str, str, int], float] = {}
+    cache: dict[tuple[str, str, str, int, int], float] = {}
+    for segment_id, row in segments.iterrows():
+        vtype, utility, vclass = row["vehicle_type"], row["utility"], row["vehicle_class"]
+        inc = row["incumbent"]
+        days = OPERATING_DAYS[vclass]
+        km_year = duty[segment_id].km_per_day * days
+        mean_km_year = float(row["annual_km"])
+        for t in years:
+            options = []
+            for k in techs[segment_id]:
+                if k == inc:
+                    continue
+                extra = _battery_replacement_pv(params, vtype, k, t, lifetime[(vtype, k)], operator_rate)
+                if vclass == "bus" and k == "bev":
+                    extra += _depot_charging_per_bus_hkd(params, t)
+                    extra += _pv(_depot_demand_charge_per_bus_year(params, t, vclass, k), lifetime[(vtype, k)], operator_rate)
+                    if opportunity_needed.get(segment_id) and params.has("opportunity_charging_hkd_per_bus", vtype, k):
+                        extra += params.at("opportunity_charging_hkd_per_bus", t, vtype, k)
+
+                def tco(tech: str, km: float, vtype: str = vtype, utility: str = utility, t: int = t) -> float:
+                    return _operator_tco(params, tech, vtype, utility, km, t, lifetime[(vtype, tech)], operator_rate, cache)
+
+                gap[(segment_id, k, t)] = tco(k, mean_km_year) + extra - tco(inc, mean_km_year)
+                if (segment_id, k, t) not in feasible_bins:
+                    continue
+                gaps = np.array([tco(k, km) + extra - tco(inc, km) for km in km_year])
+                barrier = params.at("adoption_barrier_hkd", t, vtype, k) if params.has("adoption_barrier_hkd", vtype, k) else 0.0
+                spread = params.at("adoption_spread_hkd", t, vtype, k) if params.has("adoption_spread_hkd", vtype, k) else 0.0
+                options.append(TechnologyOffer(k, gaps, feasible_bins[(segment_id, k, t)], barrier, spread))
+            offers[(segment_id, t)] = options
+    return offers, gap
+
+
+def _pv(per_year: float, life: int, rate: float) -> float:
+    """Present value of ``per_year`` paid at the end of each of ``life`` years."""
+    if per_year == 0:
+        return 0.0
+    return float(sum(per_year / (1.0 + rate) ** (n + 1) for n in range(life)))
+
+
+def _programmes(data: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Programme rows with the scenario's overrides applied, and each enabled programme's cap (HK$)."""
     programmes = data.programmes.copy()
     unknown = sorted(set(scenario.programmes) - set(programmes["programme_id"]))
     if unknown:
@@ -740,7 +950,6 @@ def _subsidy_options(
         )
     caps: dict[str, float] = {}
     rows = []
-    allowed = set(buy_allowed)
     for programme_id, group in programmes.groupby("programme_id", sort=True):
         override = scenario.programmes.get(programme_id)
         if override is not None and not override.enabled:
@@ -748,6 +957,10 @@ def _subsidy_options(
         caps[programme_id] = float(
             override.programme_cap_hkd if override is not None and override.programme_cap_hkd is not None else group["programme_cap_hkd"].iloc[0]
         )
+        levels = list(scenario.payment_levels)
+        if override is not None and override.payment_levels is not None:
+            levels = list(override.payment_levels)
+        levels = sorted(set(levels))
         for item in group.itertuples(index=False):
             per_vehicle = float(item.per_vehicle_cap_hkd)
             share = float(item.price_share_cap)
@@ -757,30 +970,82 @@ def _subsidy_options(
                 share = override.price_share_cap if override.price_share_cap is not None else share
                 first = override.first_year if override.first_year is not None else first
                 last = override.last_year if override.last_year is not None else last
-            matching = segments.index[segments["vehicle_type"] == item.vehicle_type]
-            for segment_id in matching:
-                if item.technology not in techs[segment_id]:
-                    continue
-                for t in range(first, last + 1):
-                    key = (segment_id, item.technology, t)
-                    if key not in allowed:
-                        continue
-                    payment = min(per_vehicle, share * price_of[key])
-                    if scenario.subsidy_rule == "gap":
-                        payment = min(payment, max(gap[key], 0.0))
-                    if gap[key] - payment > 1e-6 or payment <= 0:
-                        continue
-                    rows.append(
-                        {
-                            "programme_id": programme_id,
-                            "segment_id": segment_id,
-                            "technology": item.technology,
-                            "year": t,
-                            "payment_hkd": payment,
-                        }
-                    )
-    options = pd.DataFrame(rows, columns=["programme_id", "segment_id", "technology", "year", "payment_hkd"])
-    return options, caps
+            rows.append(
+                {
+                    "programme_id": programme_id,
+                    "vehicle_type": item.vehicle_type,
+                    "technology": item.technology,
+                    "per_vehicle_cap_hkd": per_vehicle,
+                    "price_share_cap": share,
+                    "first_year": first,
+                    "last_year": last,
+                    "levels": tuple(levels),
+                }
+            )
+    columns = ["programme_id", "vehicle_type", "technology", "per_vehicle_cap_hkd", "price_share_cap", "first_year", "last_year", "levels"]
+    return pd.DataFrame(rows, columns=columns), caps
+
+
+def _regimes(
+    scenario: Scenario,
+    segments: pd.DataFrame,
+    years: list[int],
+    offers: dict[tuple[str, int], list[TechnologyOffer]],
+    duty: dict[str, DutyBins],
+    programme_rows: pd.DataFrame,
+    price_of: dict[tuple[str, str, int], float],
+) -> dict[tuple[str, int], list[Regime]]:
+    """The purchase regimes of every segment and year.
+
+    A programme is open to a segment in a year when it has a row for the segment's
+    vehicle type and a technology the segment may buy that year, and the year is in
+    its window. Each combination of the open programmes' payment levels is a regime;
+    its payment per vehicle is level x min(per-vehicle cap, share cap x price). An
+    operator commitment replaces the response: no incumbent purchases from its year.
+    """
+    commitments = [c for c in scenario.operator_commitments.values()]
+    by_type: dict[str, list[dict]] = {}
+    for item in programme_rows.to_dict(orient="records"):
+        by_type.setdefault(item["vehicle_type"], []).append(item)
+    regimes: dict[tuple[str, int], list[Regime]] = {}
+    for segment_id, row in segments.iterrows():
+        weights = duty[segment_id].weight
+        operator = row.get("operator", "")
+        for t in years:
+            options = offers.get((segment_id, t), [])
+            offered = {o.technology for o in options}
+            committed = next(
+                (c for c in commitments if row["vehicle_class"] == "bus" and c.operator == operator and t >= c.zero_emission_purchases_from),
+                None,
+            )
+            open_rows = [
+                item for item in by_type.get(row["vehicle_type"], [])
+                if item["technology"] in offered and item["first_year"] <= t <= item["last_year"]
+            ]  # fmt: skip
+            programme_ids = sorted({item["programme_id"] for item in open_rows})
+            caps = {
+                item["programme_id"]: (item["technology"], min(item["per_vehicle_cap_hkd"], item["price_share_cap"] * price_of[(segment_id, item["technology"], t)]))
+                for item in open_rows
+            }
+            levels_of = {item["programme_id"]: item["levels"] for item in open_rows}
+
+            def respond(payments: dict[str, float], options: list[TechnologyOffer] = options, committed: object = committed, weights: np.ndarray = weights) -> dict[str, float]:
+                if committed is not None:
+                    return committed_shares(options, weights, committed.technology_mix)  # type: ignore[attr-defined]
+                return adoption_shares(options, weights, payments)
+
+            no_policy = respond({})
+            combos = itertools.product(*(range(len(levels_of[p])) for p in programme_ids)) if programme_ids else [()]
+            out = []
+            for regime_id, combo in enumerate(combos):
+                chosen = dict(zip(programme_ids, combo, strict=True))
+                payment = {p: (caps[p][0], levels_of[p][chosen[p]] * caps[p][1]) for p in programme_ids}
+                per_tech: dict[str, float] = {}
+                for tech, hkd in payment.values():
+                    per_tech[tech] = per_tech.get(tech, 0.0) + hkd
+                out.append(Regime(regime_id, chosen, payment, respond(per_tech), no_policy))
+            regimes[(segment_id, t)] = out
+    return regimes
 
 
 def _targets(data: Dataset, scenario: Scenario, segments: pd.DataFrame, years: list[int]) -> pd.DataFrame:

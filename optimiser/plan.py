@@ -5,6 +5,7 @@ Each step is timed; the result holds tidy tables only (see :mod:`optimiser.resul
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -15,18 +16,39 @@ from network.errors import InfeasibleError
 from network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from optimiser.diagnosis import diagnose
 from optimiser.formulation import build_model
+from optimiser.formulation.objective import HKD_M
 from optimiser.inputs import ModelInputs, prepare_inputs
 from optimiser.results import PlanResult, extract_results
 from optimiser.scenario import Scenario
 from optimiser.solver import SolveReport, SolverOptions, solve
 
 
-def solver_options(scenario: Scenario) -> SolverOptions:
+def solver_options(scenario: Scenario, inputs: ModelInputs | None = None) -> SolverOptions:
+    """HiGHS options of ``scenario``; with ``inputs``, the objective's constant is taken out of the gap."""
+    constant = 0.0
+    if inputs is not None and scenario.objective == "min_cost":
+        constant = inputs.reference_fleet_cost_hkd / HKD_M
     return SolverOptions(
         time_limit_s=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
         threads=scenario.solver.threads,
         interface=scenario.solver.interface,
+        objective_constant=constant,
+    )
+
+
+def no_policy_scenario(scenario: Scenario, dataset: Dataset) -> Scenario:
+    """The counterfactual of ``scenario``: the same behaviour, prices and infrastructure choices,
+    with no subsidy programme and no target."""
+    base = scenario.model_dump()
+    return Scenario.model_validate(
+        {
+            **base,
+            "name": f"{scenario.name} (no policy)",
+            "programmes": {p: {"enabled": False} for p in dataset.programmes["programme_id"].unique()},
+            "targets": {g: {"enabled": False} for g in dataset.targets["target_id"]},
+            "extra_targets": {},
+        }
     )
 
 
@@ -36,8 +58,18 @@ def plan(
     *,
     on_progress: Callable[[dict[str, float]], None] | None = None,
     marginals: bool = True,
+    counterfactual: bool = True,
 ) -> PlanResult:
     """Solve ``scenario`` (default: the Hong Kong default) and return its tidy results.
+
+    Parameters
+    ----------
+    marginals:
+        Value the money limits (budget, programme caps) and targets, each with the
+        range in which its value holds.
+    counterfactual:
+        Also solve the no-policy counterfactual (no programme, no target) and report
+        abatement, vehicles and cost against it.
 
     Raises
     ------
@@ -60,7 +92,7 @@ def plan(
     model = build_model(inputs)
     timings["build_s"] = time.perf_counter() - started
 
-    options = solver_options(scenario)
+    options = solver_options(scenario, inputs)
     report = solve(model, options, on_progress=on_progress)
     timings["solve_s"] = report.solve_time_s
     if not report.has_solution:
@@ -71,93 +103,156 @@ def plan(
             "raise solver.time_limit_s or loosen mip_rel_gap"
         )
 
+    model._final_gap = report.gap
     started = time.perf_counter()
     result = extract_results(model, inputs, report, timings)
+    result.objective_constant = options.objective_constant
     timings["extract_s"] = time.perf_counter() - started
 
     if marginals:
         started = time.perf_counter()
         result.marginal_values = marginal_values(model, inputs, options)
         timings["marginals_s"] = time.perf_counter() - started
+    if counterfactual and (len(model.P) or len(model.G)):
+        started = time.perf_counter()
+        reference = plan(no_policy_scenario(scenario, dataset), dataset, marginals=False, counterfactual=False).summary()
+        result.counterfactual = {key: reference[key] for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "gap")}
+        timings["counterfactual_s"] = time.perf_counter() - started
     result.timings_s = timings
     return result
 
 
-def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions) -> pd.DataFrame:
-    """Duals of the LP with every integer fixed at its optimum, turned into plain figures.
+#: Above this final gap no marginal value is trusted (each is flagged).
+MARGINAL_GAP_LIMIT = 0.01
 
-    Relaxing a ≤ budget or cap can only help, so the improvement per unit is
-    the dual's magnitude: HK$ of system cost saved (least-cost objective) or
-    tonnes abated (most-abatement objective) per extra HK$1m; for a target,
-    the HK$ million of system cost one more zero-emission vehicle adds.
-    """
+MARGINAL_COLUMNS = ["name", "value", "unit", "valid_up_to", "meaning", "flag"]
+
+
+def _fixed_integers(model: pyo.ConcreteModel) -> list[tuple[pyo.Var, object, bool]]:
+    """Fix every integer at its (rounded) optimum as a continuous variable: HiGHS gives duals
+    and ranging only for an LP. Returns what to restore."""
     relaxed = []
     for var in model.component_data_objects(pyo.Var, descend_into=True):
         if var.is_integer() or var.is_binary():
-            # HiGHS gives duals only for an LP: drop integrality, then hold the value.
             relaxed.append((var, var.domain, var.fixed))
             value = round(var.value) if var.value is not None else 0
             var.domain = pyo.Reals
             var.fix(value)
+    return relaxed
+
+
+def _restore(relaxed: list[tuple[pyo.Var, object, bool]]) -> None:
+    for var, domain, was_fixed in relaxed:
+        var.domain = domain
+        if not was_fixed:
+            var.unfix()
+
+
+def _outcome(model: pyo.ConcreteModel) -> dict[str, float]:
+    return {
+        "cost_hkd_m": float(pyo.value(model.cost_hkd_m)),
+        "penalty_hkd_m": float(pyo.value(model.penalty_hkd_m)),
+        "abated_t": float(pyo.value(model.abated_t)),
+        "objective": float(pyo.value(next(model.component_data_objects(pyo.Objective, active=True)))),
+    }
+
+
+def _raised(model: pyo.ConcreteModel, constraint: pyo.Constraint, options: SolverOptions, step_hkd_m: float) -> dict[str, float] | None:
+    """Outcome of the fixed-integer LP with ``constraint``'s bound raised by ``step_hkd_m``."""
+    constraint.deactivate()
+    model._raised = pyo.Constraint(expr=constraint.body <= constraint.upper + step_hkd_m)
     try:
-        report: SolveReport = solve(model, options, load_duals=True)
+        report = solve(model, options)
+        return _outcome(model) if report.has_solution else None
     finally:
-        for var, domain, was_fixed in relaxed:
-            var.domain = domain
-            if not was_fixed:
-                var.unfix()
-    if not report.has_solution:
-        return pd.DataFrame(columns=["name", "value", "unit", "meaning"])
-    duals = report.duals
-    per_hkd_m = "t CO2 per HK$1m" if inputs.scenario.objective == "max_abatement" else "HK$ saved per HK$1 of budget"
+        model.del_component(model._raised)
+        constraint.activate()
+
+
+def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions) -> pd.DataFrame:
+    """What one more HK$ of each money limit is worth, and up to how far that holds.
+
+    The model's integers (payment levels, stations, chargers) are held at their
+    optimum; the LP's dual of the budget and of each programme cap gives the value per
+    HK$, and HiGHS's ranging how far the limit may rise before that value changes
+    (``valid_up_to``, HK$). A re-solve at the limit + min(step, range) splits the value
+    into system cost and penalty (a penalty is never called a cost). Targets report
+    whether they bind, are met anyway or are out of reach. Every value is flagged when
+    the final MIP gap exceeds 1 %.
+    """
+    money_rows = []
+    if model.budget.active and len(model.budget):
+        money_rows.append(("budget", model.budget))
+    money_rows += [(f"programme_cap:{p}", model.programme_cap[p]) for p in model.P if p in model.programme_cap]
+    relaxed = _fixed_integers(model)
+    try:
+        lp_options = dataclasses.replace(options, ranging=tuple(row for _, row in money_rows), objective_constant=0.0)
+        report: SolveReport = solve(model, lp_options, load_duals=True)
+        if not report.has_solution:
+            return pd.DataFrame(columns=MARGINAL_COLUMNS)
+        base = _outcome(model)
+        abatement = inputs.scenario.objective == "max_abatement"
+        unit = "t CO2 per HK$1m" if abatement else "HK$ per HK$1 of limit"
+        step = inputs.scenario.marginal_step_hkd / HKD_M
+        rows = []
+        for name, constraint in money_rows:
+            dual = abs(report.duals.get(constraint, 0.0))
+            if dual <= 1e-9:
+                rows.append({"name": name, "value": 0.0, "unit": unit, "valid_up_to": None,
+                             "meaning": f"{name} does not bind: raising it changes nothing"})  # fmt: skip
+                continue
+            bound, upper = report.ranging.get(constraint, (constraint.upper, constraint.upper + step))
+            room = max(upper - bound, 0.0) if upper is not None and upper < 1e20 else step
+            probe = min(step, room) if room > 0 else step
+            raised = _raised(model, constraint, dataclasses.replace(options, objective_constant=0.0), probe)
+            valid = room * HKD_M
+            if abatement:
+                more_t = (raised["abated_t"] - base["abated_t"]) if raised else dual * probe
+                rows.append(
+                    {"name": name, "value": dual, "unit": unit, "valid_up_to": valid,
+                     "meaning": f"each extra HK$1m of {name} abates about {dual:,.1f} t CO2, for up to HK${room:,.1f}m more "
+                     f"(re-solved at +HK${probe:,.1f}m: {more_t:,.0f} t); payment levels and sites held"}
+                )
+                continue
+            saved_cost = (base["cost_hkd_m"] - raised["cost_hkd_m"]) if raised else float("nan")
+            saved_penalty = (base["penalty_hkd_m"] - raised["penalty_hkd_m"]) if raised else float("nan")
+            rows.append(
+                {"name": name, "value": dual, "unit": unit, "valid_up_to": valid,
+                 "meaning": f"each extra HK$1 of {name}, for up to HK${room:,.1f}m more, improves the objective by HK${dual:,.2f}; "
+                 f"re-solved at +HK${probe:,.1f}m: system cost {'falls' if saved_cost >= 0 else 'rises'} by HK${abs(saved_cost):,.1f}m "
+                 f"and penalties (not costs) fall by HK${saved_penalty:,.1f}m; payment levels and sites held"}
+            )
+        rows += _target_rows(model, inputs, report)
+    finally:
+        _restore(relaxed)
+    table = pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
+    gap = None
+    table["flag"] = ""
+    final_gap = getattr(model, "_final_gap", None)
+    gap = final_gap if final_gap is not None else None
+    if gap is not None and gap > MARGINAL_GAP_LIMIT:
+        table["flag"] = f"final gap {gap:.1%} > 1 %: not reliable"
+    return table
+
+
+def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveReport) -> list[dict[str, object]]:
     rows = []
-    budget = abs(duals.get(model.budget, 0.0)) if model.budget.active and len(model.budget) else 0.0
-    if inputs.scenario.objective == "max_abatement":
-        rows.append(
-            {
-                "name": "budget",
-                "value": budget,
-                "unit": per_hkd_m,
-                "meaning": f"one more HK$100m of subsidy budget abates about {budget * 100:,.0f} t CO2 "
-                "(with the chosen sites and chargers held fixed)",
-            }
-        )
-    else:
-        rows.append(
-            {
-                "name": "budget",
-                "value": budget,
-                "unit": per_hkd_m,
-                "meaning": f"one more HK$100m of subsidy budget saves about HK${budget * 100:,.1f}m of system cost "
-                "(with the chosen sites and chargers held fixed)",
-            }
-        )
-    for p in model.P:
-        value = abs(duals.get(model.programme_cap[p], 0.0)) if p in model.programme_cap else 0.0
-        rows.append(
-            {
-                "name": f"programme_cap:{p}",
-                "value": value,
-                "unit": per_hkd_m,
-                "meaning": f"raising the {p} cap by HK$100m is worth {value * 100:,.1f} "
-                + ("t CO2" if inputs.scenario.objective == "max_abatement" else "HK$m of system cost"),
-            }
-        )
+    abatement = inputs.scenario.objective == "max_abatement"
     for g in model.G:
-        value = abs(duals.get(model.target[g], 0.0)) if g in model.target else 0.0
-        unit = "t CO2 per vehicle" if inputs.scenario.objective == "max_abatement" else "HK$m per vehicle"
+        value = abs(report.duals.get(model.target[g], 0.0)) if g in model.target else 0.0
+        unit = "t CO2 per vehicle" if abatement else "HK$m per vehicle"
         short = pyo.value(model.target_short[g])
         if short is not None and short > 0.5:
             meaning = (
                 f"target {g} is out of reach in this scenario ({short:,.0f} vehicles short); "
-                "each vehicle short pays the soft-target penalty"
+                "each vehicle short pays the soft-target penalty (a penalty, not a cost)"
             )
         elif value <= 1e-9:
             meaning = f"target {g} does not bind: the plan exceeds it anyway"
         else:
-            meaning = f"one more zero-emission vehicle in target {g} costs {value:,.3f} {unit.split(' per')[0]}"
-        rows.append({"name": f"target:{g}", "value": value, "unit": unit, "meaning": meaning})
-    return pd.DataFrame(rows, columns=["name", "value", "unit", "meaning"])
+            meaning = f"one more zero-emission vehicle in target {g} costs {value:,.3f} {unit.split(' per')[0]} (payment levels and sites held)"
+        rows.append({"name": f"target:{g}", "value": value, "unit": unit, "valid_up_to": None, "meaning": meaning})
+    return rows
 
 
 def target_cost(scenario: Scenario | None = None, dataset: Dataset | None = None) -> dict[str, object]:

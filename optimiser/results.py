@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
 from network.schema import WGS84
-from optimiser.formulation.charging import site_charger_kva
+from optimiser.formulation.charging import installed_kw, site_charger_kva
 from optimiser.formulation.hydrogen import existing_h2_kg_day
 from optimiser.formulation.objective import HKD_M, cost_components
 from optimiser.inputs import ModelInputs
@@ -42,6 +43,18 @@ class PlanResult:
     taxi_charging: pd.DataFrame
     targets: pd.DataFrame
     marginal_values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: programme x year: the payment level chosen (share of the cap, HK$ per vehicle by type)
+    payment_levels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: penalties in the objective (HK$, discounted): never part of the system cost
+    penalties: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: zone x year: taxi fast charging (kWh/day) no site within reach can serve
+    taxi_unserved: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: names of the limits that bind (e.g. ``programme_cap:e_taxi``, ``depot_space:KMB-K``)
+    binding_limits: list[str] = field(default_factory=list)
+    #: figures of the no-policy counterfactual (no programme, no target), when solved
+    counterfactual: dict[str, Any] | None = None
+    #: the objective's constant (no decision changes it), in the objective's unit
+    objective_constant: float = 0.0
     early_retirements: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: tonnes the subsidised vehicles abate over their years in service inside the horizon
     co2_abated_by_subsidised_t: float = 0.0
@@ -104,9 +117,49 @@ class PlanResult:
                 )
         return sorted(sites, key=lambda site: (site["year"], site["kind"], site["site"]))
 
+    def _payments_by_programme_year(self) -> dict[str, dict[str, float]]:
+        """programme -> year -> HK$ per vehicle offered (level x the programme's largest per-vehicle cap)."""
+        out: dict[str, dict[str, float]] = {}
+        for row in self.payment_levels.itertuples(index=False):
+            out.setdefault(str(row.programme_id), {})[str(int(row.year))] = round(float(row.payment_level) * float(row.per_vehicle_cap_hkd), 0)
+        return out
+
+    def _against_no_policy(self, abated_t: float, subsidy_hkd: float, system_cost_hkd: float) -> dict[str, Any]:
+        """Abatement, vehicles and cost against the no-policy counterfactual, and tonnes per HK$1m of
+        subsidy against both baselines (None where the counterfactual was not solved)."""
+        per_m = subsidy_hkd / 1e6
+        out: dict[str, Any] = {
+            "co2_t_per_hkd_m_subsidy_vs_baseline": round(abated_t / per_m, 1) if per_m > 0 else None,
+        }
+        cf = self.counterfactual
+        if cf is None:
+            out.update({"co2_abated_vs_no_policy_t": None, "co2_t_per_hkd_m_subsidy_vs_no_policy": None})
+            return out
+        extra_t = abated_t - float(cf["co2_abated_t"])
+        zev_now = self.zev_in_service()
+        out.update(
+            {
+                "co2_abated_vs_no_policy_t": round(extra_t, 1),
+                "co2_t_per_hkd_m_subsidy_vs_no_policy": round(extra_t / per_m, 1) if per_m > 0 else None,
+                "subsidy_hkd_per_t_vs_no_policy": round(subsidy_hkd / extra_t, 1) if extra_t > 1e-6 else None,
+                "system_cost_hkd_vs_no_policy": round(system_cost_hkd - float(cf["system_cost_hkd"]), 0),
+                "zev_in_service_vs_no_policy": {
+                    vclass: {
+                        year: round(value - float(cf["zev_in_service"].get(vclass, {}).get(year, 0.0)), 1)
+                        for year, value in years.items()
+                    }
+                    for vclass, years in zev_now.items()
+                },
+                "no_policy": {key: cf[key] for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service") if key in cf},
+            }
+        )
+        return out
+
     def summary(self) -> dict[str, Any]:
         """Key figures as plain JSON-able values (the CLI's ``--json`` object)."""
         by_programme = self.subsidy.groupby("programme_id")["subsidy_hkd"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
+        paid_vehicles = self.subsidy.groupby("programme_id")["vehicles"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
+        free_riders = self.subsidy.groupby("programme_id")["free_riders"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
         stations = self._opened_sites()
         abated = float(self.emissions["abated_total_t"].sum())
         subsidy_total = float(self.subsidy["subsidy_hkd"].sum()) if not self.subsidy.empty else 0.0
@@ -126,12 +179,22 @@ class PlanResult:
             "budget_hkd": self.budget_hkd,
             "subsidy_hkd_total": round(subsidy_total, 0),
             "subsidy_hkd_by_programme": {str(k): round(float(v), 0) for k, v in by_programme.items()},
+            "subsidy_vehicles_by_programme": {str(k): round(float(v), 1) for k, v in paid_vehicles.items()},
+            "subsidy_payment_hkd_by_programme_year": self._payments_by_programme_year(),
+            "free_rider_share_by_programme": {
+                str(k): round(float(free_riders.get(k, 0.0)) / float(v), 4) if v > 1e-9 else None for k, v in paid_vehicles.items()
+            },
+            "binding_limits": list(self.binding_limits),
+            "penalties_hkd": {str(r.penalty): round(float(r.discounted_hkd), 0) for r in self.penalties.itertuples(index=False)}
+            if not self.penalties.empty
+            else {},
             "zev_in_service": self.zev_in_service(),
             "co2_abated_t": round(abated, 1),
             "co2_abated_basis": str(self.emissions["basis"].iloc[0]) if not self.emissions.empty else "",
             "system_cost_hkd": round(float(costs.sum()), 0),
             "system_cost_hkd_by_component": {str(k): round(float(v), 0) for k, v in costs.items()},
             "co2_abated_by_subsidised_t": round(self.co2_abated_by_subsidised_t, 1),
+            **self._against_no_policy(abated, subsidy_total, float(costs.sum())),
             # HK$ of subsidy per tonne its vehicles abate (not per tonne of all abatement,
             # most of which is voluntary uptake the subsidy did not cause)
             "subsidy_hkd_per_t_abated": round(subsidy_total / self.co2_abated_by_subsidised_t, 1)
@@ -166,46 +229,37 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         ["vehicle_class", "vehicle_type", "location", "label"],
     )[["segment_id", "vehicle_class", "vehicle_type", "location", "label", "technology", "year", "vehicles"]]
 
-    subsidised_by: dict[tuple[str, str, int], float] = {}
-    for key, value in m.subsidised.extract_values().items():
-        subsidised_by[(key[1], key[2], key[3])] = subsidised_by.get((key[1], key[2], key[3]), 0.0) + (value or 0.0)
-    voluntary = m.voluntary.extract_values()
+    bought = {key: value or 0.0 for key, value in m.buy.extract_values().items()}
+    blocked = {key: value or 0.0 for key, value in m.blocked.extract_values().items()}
+    under = _regime_purchases(m, inputs, bought)
+    subsidy = _subsidy_table(inputs, under)
+    paid_by: dict[tuple[str, str, int], float] = {}
+    for row in subsidy.itertuples(index=False):
+        key = (row.segment_id, row.technology, int(row.year))
+        paid_by[key] = paid_by.get(key, 0.0) + row.vehicles
+    totals: dict[tuple[str, int], float] = {}
+    for (s, _k, t), value in bought.items():
+        totals[(s, t)] = totals.get((s, t), 0.0) + value
     purchases = pd.DataFrame(
         [
-            (s, k, t, value or 0.0, voluntary.get((s, k, t)) or 0.0, subsidised_by.get((s, k, t), 0.0), inputs.cost_gap_hkd.get((s, k, t)))
-            for (s, k, t), value in m.buy.extract_values().items()
+            (
+                s,
+                k,
+                t,
+                value,
+                inputs.no_policy_share.get((s, k, t), 0.0) * totals[(s, t)],
+                paid_by.get((s, k, t), 0.0),
+                blocked.get((s, k, t), 0.0),
+                inputs.cost_gap_hkd.get((s, k, t)),
+            )
+            for (s, k, t), value in bought.items()
         ],
-        columns=["segment_id", "technology", "year", "bought", "voluntary", "subsidised", "operator_cost_gap_hkd"],
+        columns=["segment_id", "technology", "year", "bought", "voluntary", "subsidised", "blocked", "operator_cost_gap_hkd"],
     )
+    # Induced: bought beyond what operators would have bought with no payment on offer.
+    purchases["induced"] = (purchases["bought"] - purchases["voluntary"]).clip(lower=0.0)
     purchases.insert(1, "vehicle_class", purchases["segment_id"].map(seg["vehicle_class"]))
-
-    options = inputs.subsidy_options
-    payment = {
-        (p, s, k, int(t)): float(v)
-        for p, s, k, t, v in zip(options["programme_id"], options["segment_id"], options["technology"], options["year"], options["payment_hkd"], strict=True)
-    }
-    subsidy_rows = []
-    for key in m.O:
-        vehicles = _value(m.subsidised[key])
-        if vehicles <= 1e-6:
-            continue
-        subsidy_rows.append(
-            {
-                "programme_id": key[0],
-                "segment_id": key[1],
-                "vehicle_class": seg.at[key[1], "vehicle_class"],
-                "vehicle_type": seg.at[key[1], "vehicle_type"],
-                "technology": key[2],
-                "year": key[3],
-                "vehicles": vehicles,
-                "payment_per_vehicle_hkd": payment[key],
-                "subsidy_hkd": vehicles * payment[key],
-            }
-        )
-    subsidy = pd.DataFrame(
-        subsidy_rows,
-        columns=["programme_id", "segment_id", "vehicle_class", "vehicle_type", "technology", "year", "vehicles", "payment_per_vehicle_hkd", "subsidy_hkd"],
-    )
+    payment_levels = _payment_level_table(inputs, under)
 
     abated_by_subsidised = _abatement_of_subsidised(subsidy, inputs)
     chargers = _charger_table(m, inputs)
@@ -249,6 +303,18 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     ]
     taxi_charging = pd.DataFrame(taxi_rows, columns=["zone_id", "site_id", "year", "kwh_per_day"])
     taxi_charging = taxi_charging[taxi_charging["kwh_per_day"] > 1e-6].reset_index(drop=True)
+    taxi_unserved = pd.DataFrame(
+        [{"zone_id": z, "year": t, "unserved_kwh_per_day": _value(m.taxi_unserved[z, t])} for z in m.Z for t in m.T],
+        columns=["zone_id", "year", "unserved_kwh_per_day"],
+    )
+    taxi_unserved = taxi_unserved[taxi_unserved["unserved_kwh_per_day"] > 1e-3].reset_index(drop=True)
+    notes = list(inputs.notes)
+    if not taxi_unserved.empty:
+        worst = taxi_unserved.groupby("zone_id")["unserved_kwh_per_day"].max().sort_values(ascending=False)
+        notes.append(
+            "taxi fast charging no site within reach can serve (penalised, not costed): "
+            + ", ".join(f"{z} (up to {v:,.0f} kWh/day)" for z, v in worst.items())
+        )
 
     target_rows = []
     for g in m.G:
@@ -300,9 +366,13 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         taxi_charging=taxi_charging,
         targets=targets,
         early_retirements=early_retirements,
+        payment_levels=payment_levels,
+        taxi_unserved=taxi_unserved,
+        penalties=_penalty_table(m),
+        binding_limits=_binding_limits(m, inputs, subsidy, purchases, payment_levels, taxi_unserved),
         co2_abated_by_subsidised_t=abated_by_subsidised,
         sites=site_geo,
-        notes=list(inputs.notes),
+        notes=notes,
         budget_hkd=inputs.budget_hkd,
         objective_unit="HK$ million (discounted)" if inputs.scenario.objective == "min_cost" else "t CO2 abated",
     )
@@ -318,13 +388,15 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
         site = depot_site[d]
         for t in m.T:
             count = _value(m.depot_chargers[d, t])
-            rows.append(("depot", site, d, t, count, count * infra["depot_charger_kw"], 0))
+            rows.append(("depot", site, d, t, count, _value(installed_kw(m, inputs, "depot", m.depot_chargers, d, t)), 0))
     for c in m.C:
         for t in m.T:
             count = _value(m.public_chargers[c, t])
-            rows.append(("public", c, sites.at[c, "depot_id"], t, count, count * infra["public_charger_kw"], int(sites.at[c, "existing_fast_chargers"])))
+            kw = _value(installed_kw(m, inputs, "public", m.public_chargers, c, t))
+            rows.append(("public", c, sites.at[c, "depot_id"], t, count, kw, int(sites.at[c, "existing_fast_chargers"])))
     table = pd.DataFrame(rows, columns=["charger_kind", "site_id", "depot_id", "year", "new_chargers", "new_kw", "existing_chargers"])
-    table["new_chargers"] = table["new_chargers"].round().clip(lower=0) + 0.0
+    # continuous in the model: a site needs the next whole charger (1e-6 absorbs solver noise)
+    table["new_chargers"] = np.ceil(table["new_chargers"].clip(lower=0) - 1e-6) + 0.0
     table["new_kw"] = table["new_kw"].clip(lower=0) + 0.0
     grid = []
     for i in m.I:
@@ -388,9 +460,162 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     return table[keep].reset_index(drop=True)
 
 
+def _regime_purchases(m: pyo.ConcreteModel, inputs: ModelInputs, bought: dict[tuple[str, str, int], float]) -> dict[tuple[str, int, int], float]:
+    """Purchases made under each regime (s, t, r): the regime's variable, or the segment-year's total."""
+    values = {key: value or 0.0 for key, value in m.regime_purchases.extract_values().items()}
+    totals: dict[tuple[str, int], float] = {}
+    for (s, _k, t), value in bought.items():
+        totals[(s, t)] = totals.get((s, t), 0.0) + value
+    out = {}
+    for (s, t), regimes in inputs.regimes.items():
+        for r in regimes:
+            key = (s, t, r.regime_id)
+            out[key] = values.get(key, 0.0) if len(regimes) > 1 else totals.get((s, t), 0.0)
+    return out
+
+
+SUBSIDY_COLUMNS = [
+    "programme_id", "segment_id", "vehicle_class", "vehicle_type", "technology", "year", "payment_level",
+    "payment_per_vehicle_hkd", "vehicles", "free_riders", "induced", "subsidy_hkd",
+]  # fmt: skip
+
+
+def _subsidy_table(inputs: ModelInputs, under: dict[tuple[str, int, int], float]) -> pd.DataFrame:
+    """One row per programme, segment, technology and year that was paid: vehicles paid (every
+    eligible purchase), of which free riders (would have bought at no payment) and induced."""
+    seg = inputs.segments
+    levels = {row["programme_id"]: row["levels"] for row in inputs.programme_rows.to_dict(orient="records")}
+    rows = []
+    for (s, t), regimes in inputs.regimes.items():
+        for r in regimes:
+            purchases = under[(s, t, r.regime_id)]
+            if purchases <= 1e-6:
+                continue
+            for p, (tech, hkd) in r.payment_hkd.items():
+                vehicles = r.share.get(tech, 0.0) * purchases
+                if hkd <= 0 or vehicles <= 1e-6:
+                    continue
+                free = min(r.no_policy_share.get(tech, 0.0) * purchases, vehicles)
+                rows.append(
+                    {
+                        "programme_id": p,
+                        "segment_id": s,
+                        "vehicle_class": seg.at[s, "vehicle_class"],
+                        "vehicle_type": seg.at[s, "vehicle_type"],
+                        "technology": tech,
+                        "year": t,
+                        "payment_level": levels[p][r.levels[p]],
+                        "payment_per_vehicle_hkd": hkd,
+                        "vehicles": vehicles,
+                        "free_riders": free,
+                        "induced": vehicles - free,
+                        "subsidy_hkd": vehicles * hkd,
+                    }
+                )
+    table = pd.DataFrame(rows, columns=SUBSIDY_COLUMNS)
+    if table.empty:
+        return table
+    keys = ["programme_id", "segment_id", "vehicle_class", "vehicle_type", "technology", "year", "payment_level", "payment_per_vehicle_hkd"]
+    return table.groupby(keys, as_index=False)[["vehicles", "free_riders", "induced", "subsidy_hkd"]].sum()
+
+
+def _payment_level_table(inputs: ModelInputs, under: dict[tuple[str, int, int], float]) -> pd.DataFrame:
+    """Programme x year: the payment level offered (a share of the per-vehicle cap; 0 when nothing
+    was paid) and the quota, the share of the year's eligible purchases it was offered to."""
+    levels = {row["programme_id"]: row["levels"] for row in inputs.programme_rows.to_dict(orient="records")}
+    caps = inputs.programme_rows.groupby("programme_id")["per_vehicle_cap_hkd"].max().to_dict()
+    offered: dict[tuple[str, int], float] = {}
+    eligible: dict[tuple[str, int], float] = {}
+    level_of: dict[tuple[str, int], int] = {}
+    for (s, t), regimes in inputs.regimes.items():
+        for r in regimes:
+            purchases = under[(s, t, r.regime_id)]
+            for p, level in r.levels.items():
+                eligible[(p, t)] = eligible.get((p, t), 0.0) + purchases
+                if levels[p][level] > 0 and purchases > 1e-6:
+                    offered[(p, t)] = offered.get((p, t), 0.0) + purchases
+                    level_of[(p, t)] = max(level_of.get((p, t), 0), level)
+    rows = []
+    for (p, t) in sorted(eligible):
+        index = level_of.get((p, t), 0)
+        rows.append(
+            {
+                "programme_id": p,
+                "year": t,
+                "level_index": index,
+                "payment_level": levels[p][index] if (p, t) in level_of else 0.0,
+                "top_level": (p, t) in level_of and index == len(levels[p]) - 1,
+                "quota_share": offered.get((p, t), 0.0) / eligible[(p, t)] if eligible[(p, t)] > 1e-9 else 0.0,
+                "per_vehicle_cap_hkd": float(caps.get(p, 0.0)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["programme_id", "year", "level_index", "payment_level", "top_level", "quota_share", "per_vehicle_cap_hkd"])
+
+
+def _penalty_table(m: pyo.ConcreteModel) -> pd.DataFrame:
+    rows = [{"penalty": name, "discounted_hkd": _value(m.penalty_component[name]) * HKD_M} for name in m.penalty_component]
+    return pd.DataFrame(rows, columns=["penalty", "discounted_hkd"])
+
+
+#: A money limit binds when less than this (HK$) of it is left.
+BINDING_TOLERANCE_HKD = 1e5
+
+
+def _binding_limits(
+    m: pyo.ConcreteModel,
+    inputs: ModelInputs,
+    subsidy: pd.DataFrame,
+    purchases: pd.DataFrame,
+    payment_levels: pd.DataFrame,
+    taxi_unserved: pd.DataFrame,
+) -> list[str]:
+    """What holds the plan back, named as the model's families (e.g. ``programme_cap:e_taxi``).
+
+    budget / programme_cap:p / yearly_limit:t: less than HK$0.1m of it left (a payment level
+    step may still leave more unspent: the next level would overshoot);
+    per_vehicle_cap:p: the top payment level is chosen in some year;
+    eligibility_window:p: the programme still pays in its last open year;
+    depot_space:d, grid:site: no room or connection for more depot chargers;
+    blocked_uptake:segment: operators would buy zero-emission but cannot be served;
+    taxi_charging:zone: fast charging no site within reach can serve.
+    """
+    limits: list[str] = []
+    spent = subsidy.groupby("programme_id")["subsidy_hkd"].sum().to_dict() if not subsidy.empty else {}
+    total = float(sum(spent.values()))
+    if inputs.budget_hkd - total <= BINDING_TOLERANCE_HKD and inputs.budget_hkd > 0 and len(m.P):
+        limits.append("budget")
+    limits.extend(
+        f"programme_cap:{p}"
+        for p in m.P
+        if inputs.programme_caps_hkd[p] > 0 and inputs.programme_caps_hkd[p] - spent.get(p, 0.0) <= BINDING_TOLERANCE_HKD
+    )
+    if not subsidy.empty:
+        by_year = subsidy.groupby("year")["subsidy_hkd"].sum()
+        for t, limit in inputs.yearly_limit_hkd.items():
+            if limit - float(by_year.get(t, 0.0)) <= BINDING_TOLERANCE_HKD:
+                limits.append(f"yearly_limit:{t}")
+    if not payment_levels.empty:
+        for p, rows in payment_levels.groupby("programme_id"):
+            if bool(rows["top_level"].any()) and rows["payment_level"].max() > 0:
+                limits.append(f"per_vehicle_cap:{p}")
+            last = rows.sort_values("year").iloc[-1]
+            if last["payment_level"] > 0 and last["quota_share"] > 0.999:
+                # still paying every purchase when the window closes
+                limits.append(f"eligibility_window:{p}")
+    space = inputs.depot_sites["max_chargers"].astype(float).to_dict()
+    limits.extend(
+        f"depot_space:{d}" for d in m.D if space[d] > 0 and any(_value(m.depot_chargers[d, t]) >= space[d] - 0.5 for t in m.T)
+    )
+    blocked = purchases[purchases["blocked"] > 1e-3]
+    limits.extend(f"blocked_uptake:{s}" for s in sorted(blocked["segment_id"].unique()))
+    limits.extend(f"taxi_charging:{z}" for z in sorted(taxi_unserved["zone_id"].unique()))
+    return limits
+
+
 def _abatement_of_subsidised(subsidy: pd.DataFrame, inputs: ModelInputs) -> float:
-    """Tonnes (scenario basis) the subsidised vehicles save against the incumbent over their
-    years in service inside the horizon: Σ vehicles x (e_incumbent − e_zev) per year."""
+    """Tonnes (scenario basis) the vehicles a programme *induced* save against the incumbent over
+    their years in service inside the horizon: Σ induced x (e_incumbent − e_zev) per year. Free
+    riders are left out: they would have abated anyway."""
     incumbent = inputs.segments["incumbent"].to_dict()
     vehicle_type = inputs.segments["vehicle_type"].to_dict()
     total = 0.0
@@ -399,7 +624,7 @@ def _abatement_of_subsidised(subsidy: pd.DataFrame, inputs: ModelInputs) -> floa
         for t in inputs.years:
             if row.year <= t < row.year + life:
                 saved = inputs.emissions_t[(row.segment_id, incumbent[row.segment_id], t)] - inputs.emissions_t[(row.segment_id, row.technology, t)]
-                total += row.vehicles * saved * inputs.period_weight[t]
+                total += row.induced * saved * inputs.period_weight[t]
     return total
 
 

@@ -67,7 +67,8 @@ class Years(_Strict):
     """
 
     start: int = Field(2025, ge=2000, le=2100)
-    end: int = Field(2045, ge=2000, le=2100)
+    #: 2050: the roadmap's goal year (all buses and taxis zero-emission) is modelled
+    end: int = Field(2050, ge=2000, le=2100)
     step: int = Field(1, ge=1, le=10)
 
     @model_validator(mode="after")
@@ -96,6 +97,10 @@ class ProgrammeOverride(_Strict):
     price_share_cap: Annotated[float, Field(ge=0, le=1)] | None = None
     first_year: Year | None = None
     last_year: Year | None = None
+    #: payments the programme may offer per vehicle, as shares of its per-vehicle cap
+    #: (min of the HK$ cap and the price-share cap); None takes the scenario's
+    #: ``payment_levels``. [1.0] fixes the payment at the cap (the scheme as announced).
+    payment_levels: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(None, min_length=1, max_length=21)
 
     @model_validator(mode="after")
     def _ordered_years(self) -> ProgrammeOverride:
@@ -179,13 +184,51 @@ class ParameterOverride(_Strict):
         return self
 
 
+class OperatorCommitment(_Strict):
+    """An operator's own pledge: no incumbent (diesel) purchases from a year, optionally a technology mix.
+
+    Behaviour, not a lever: it changes what that operator buys (every duty its
+    chosen zero-emission technology can run), whatever the payment on offer.
+    """
+
+    #: operator code as in bus_segments.csv (kmb, ctb, lwb, nlb)
+    operator: str
+    #: first year with zero-emission purchases only
+    zero_emission_purchases_from: int = Field(ge=2000, le=2100)
+    #: share of zero-emission purchases per technology where the duty allows both (sums to 1)
+    technology_mix: dict[Literal["bev", "fcev"], Annotated[float, Field(ge=0, le=1)]] | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _mix_sums_to_one(self) -> OperatorCommitment:
+        if self.technology_mix is not None and abs(sum(self.technology_mix.values()) - 1.0) > 1e-6:
+            raise ValueError(f"technology_mix shares sum to {sum(self.technology_mix.values()):g}; expected 1")
+        return self
+
+
+class MaxAbatement(_Strict):
+    """How the most-abatement objective treats money outside the subsidy budget.
+
+    ``cutoff``: system cost (vehicles, energy, chargers, stations, grid) is traded
+    against tonnes at ``cutoff_hkd_per_t``: the plan spends HK$ only where each
+    tonne costs less than that. ``budget``: public infrastructure the government
+    would pay (public chargers, hydrogen stations, their grid upgrades) counts
+    against the subsidy budget as well; other system cost is a tie-break only.
+    """
+
+    infrastructure: Literal["cutoff", "budget"] = "cutoff"
+    #: HK$ a tonne is worth in the trade-off (default: US EPA 2023 social cost of
+    #: carbon at a 2 % discount rate, US$190/t x 7.8 = ~HK$1,480/t)
+    cutoff_hkd_per_t: float = Field(1_480.0, gt=0, le=1e6)
+
+
 class Solver(_Strict):
     """HiGHS options: time limit (s), relative MIP gap, threads."""
 
     time_limit_s: float = Field(120.0, gt=0, le=86_400)
-    #: relative to the whole objective (HK$ ~100bn of mostly fixed energy cost), so 1 % would
-    #: be ~HK$1bn, more than all infrastructure; 0.1 % keeps the site plan meaningful
-    mip_rel_gap: float = Field(0.001, ge=0, le=1)
+    #: relative to the part of the objective that decisions change (the constant that no
+    #: decision changes is taken out before HiGHS sees the objective; see optimiser.solver)
+    mip_rel_gap: float = Field(0.005, ge=0, le=1)
     threads: int = Field(1, ge=1, le=64)
     #: how the model reaches HiGHS: "lp_file" (Pyomo writes an LP file, highspy reads it;
     #: measured faster for one-shot solves) or "pyomo_highs" (pyomo.contrib.solver's
@@ -211,9 +254,33 @@ class Scenario(_Strict):
     abatement_basis: Literal["wtw", "ttw"] = "wtw"
     carbon_price_hkd_per_t: MoneyPath = Field(default_factory=lambda: {2025: 0.0})
     budget: Budget = Budget()
-    #: 'fixed': a programme pays min(per-vehicle cap, share x price) per vehicle (the real
-    #: schemes); 'gap': it pays only the operator's cost gap, up to that cap.
+    #: 'fixed': a programme pays every eligible purchase the same amount per vehicle, a
+    #: chosen share (``payment_levels``) of min(per-vehicle cap, share cap x price), as the
+    #: real schemes do. ('gap', paying each operator its own gap, is not how any scheme is
+    #: run and is refused.)
     subsidy_rule: Literal["fixed", "gap"] = "fixed"
+    #: payments a programme may offer, as shares of its per-vehicle cap (a policy lever)
+    payment_levels: list[Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0], min_length=1, max_length=21
+    )
+    #: operators' own pledges (behaviour); see data/scenarios/operator_commitments.yaml
+    operator_commitments: dict[str, OperatorCommitment] = Field(default_factory=dict)
+    #: battery buses may top up at termini during the day (opportunity charging): longer
+    #: duties become possible at an extra cost per bus (parameters.csv)
+    #: (on by default: Citybus already gives long or hilly e-DD duties 2.5-3 h of midday
+    #: charging, asiabusinessalert / SCMP Jun 2024)
+    bus_opportunity_charging: bool = True
+    #: penalty (not a cost) per zero-emission bus or truck purchase operators would make but
+    #: the plan does not serve (no charger space, grid or hydrogen station). The pump price
+    #: already pays for stations, so willing buyers are served unless a site is out of reach or
+    #: full; the penalty (about three times a fuel-cell bus's share of a small station) makes
+    #: that so, and what stays unserved is reported as a binding limit.
+    blocked_uptake_penalty_hkd_per_vehicle: NonNegative = 10e6
+    #: penalty (not a cost) per kWh of taxi fast charging no site within reach can serve
+    unserved_charging_penalty_hkd_per_kwh: NonNegative = 20.0
+    max_abatement: MaxAbatement = MaxAbatement()
+    #: how far a money limit (budget, programme cap) is raised to measure its marginal value
+    marginal_step_hkd: float = Field(100e6, gt=0, le=1e11)
     programmes: dict[str, ProgrammeOverride] = Field(default_factory=dict)
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
     extra_targets: dict[str, NewTarget] = Field(default_factory=dict)
@@ -229,7 +296,8 @@ class Scenario(_Strict):
     #: they are shared with ~149k private EVs, hk-facts §1e)
     existing_charger_taxi_share: Annotated[float, Field(ge=0, le=1)] = 0.25
     #: hydrogen stations may be mothballed (closed) to save O&M once built
-    allow_station_closure: bool = True
+    #: (off by default: mothballing is rare in practice and makes the station MIP much harder)
+    allow_station_closure: bool = False
     #: 0 keeps one fleet segment per truck corridor (exact). A positive width w merges
     #: corridors whose arc-cover rows are identical and whose km per truck per day lie in
     #: the same band of relative width w (e.g. 0.1): costs, fuel and emissions stay exact
@@ -250,6 +318,16 @@ class Scenario(_Strict):
         if "bev" in value.get("truck", []):
             # Their charging (depot or corridor) is not in the model: better refused than free.
             raise ValueError("battery heavy goods vehicles are not modelled (no truck charging); use [fcev] or []")
+        return value
+
+    @field_validator("subsidy_rule")
+    @classmethod
+    def _fixed_payments_only(cls, value: str) -> str:
+        if value == "gap":
+            raise ValueError(
+                "'gap' (paying each operator its own cost gap) is no longer modelled: programmes pay every "
+                "eligible purchase a fixed amount; choose it with payment_levels instead"
+            )
         return value
 
     @field_validator("dataset")

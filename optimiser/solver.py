@@ -44,6 +44,12 @@ class SolverOptions:
     #: time than the in-memory interface on the Hong Kong default, see BENCHMARKS.md);
     #: "pyomo_highs": Pyomo's in-memory ``highs`` interface.
     interface: str = "lp_file"
+    #: part of the objective no decision changes (objective units): taken out of the objective
+    #: HiGHS sees, so its relative gap is measured on what decisions change
+    objective_constant: float = 0.0
+    #: constraints whose right-hand-side ranging (how far the bound may move before the
+    #: dual changes) is wanted; LP only
+    ranging: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -59,6 +65,10 @@ class SolveReport:
     has_solution: bool
     log: str = ""
     duals: dict[Any, float] = field(default_factory=dict)
+    #: the constant taken out before measuring the gap (objective units)
+    objective_constant: float = 0.0
+    #: constraint -> (current bound, bound up to which its dual holds), objective row units
+    ranging: dict[Any, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def optimal(self) -> bool:
@@ -190,7 +200,10 @@ def solve(
     objective = result.incumbent_objective if has_solution else None
     bound = result.objective_bound
     bound = float(bound) if bound is not None and math.isfinite(bound) else None
-    gap = relative_gap(objective, bound)
+    constant = options.objective_constant
+    gap = relative_gap(
+        objective - constant if objective is not None else None, bound - constant if bound is not None else None
+    )
     if status == "optimal" and gap is None and has_solution:
         gap = 0.0
     duals: dict[Any, float] = {}
@@ -206,6 +219,7 @@ def solve(
         has_solution=has_solution,
         log="".join(stream.buffer),
         duals=duals,
+        objective_constant=constant,
     )
 
 
@@ -256,6 +270,8 @@ def _solve_via_lp_file(
             highs.setOptionValue("log_to_console", False)
         highs.cbLogging += lambda event: stream.write(event.message)
         highs.readModel(path)
+    if options.objective_constant:
+        highs.changeObjectiveOffset(highs.getLp().offset_ - float(options.objective_constant))
     highs.setOptionValue("time_limit", float(options.time_limit_s))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("random_seed", int(options.seed))
@@ -270,6 +286,7 @@ def _solve_via_lp_file(
     has_solution = info.primal_solution_status == 2
     objective = bound = gap = None
     duals: dict[Any, float] = {}
+    ranging: dict[Any, tuple[float, float]] = {}
     if has_solution:
         lp = highs.getLp()
         solution = highs.getSolution()
@@ -284,7 +301,7 @@ def _solve_via_lp_file(
         raw_bound = info.mip_dual_bound if is_mip else raw_objective
         if raw_bound is not None and math.isfinite(raw_bound):
             bound = objective + (raw_bound - raw_objective)
-        gap = relative_gap(objective, bound)
+        gap = relative_gap(objective - options.objective_constant, bound - options.objective_constant if bound is not None else None)
         if status == "optimal" and gap is None:
             gap = 0.0
         if load_duals and not is_mip and solution.dual_valid:
@@ -292,6 +309,8 @@ def _solve_via_lp_file(
                 constraint = symbols.get(name)
                 if constraint is not None:
                     duals[constraint] = duals.get(constraint, 0.0) + value
+            if options.ranging:
+                ranging = _row_ranging(highs, lp, symbols, options.ranging)
     return SolveReport(
         status=status,
         termination=status_name,
@@ -302,7 +321,26 @@ def _solve_via_lp_file(
         has_solution=has_solution,
         log="".join(stream.buffer),
         duals=duals,
+        objective_constant=options.objective_constant,
+        ranging=ranging,
     )
+
+
+def _row_ranging(highs: Any, lp: Any, symbols: dict[str, Any], wanted: tuple[Any, ...]) -> dict[Any, tuple[float, float]]:
+    """(current upper bound, bound at which the basis changes) of each wanted ≤ row."""
+    rows = {id(c): i for i, name in enumerate(lp.row_names_) if (c := symbols.get(name)) is not None}
+    status, ranging = highs.getRanging()
+    out: dict[Any, tuple[float, float]] = {}
+    if int(status) != 0:
+        return out
+    for constraint in wanted:
+        index = rows.get(id(constraint))
+        if index is None:
+            continue
+        bound = float(lp.row_upper_[index])
+        up = float(ranging.row_bound_up.value_[index])
+        out[constraint] = (bound, up)
+    return out
 
 
 def require_solution(report: SolveReport, what: str = "model") -> None:

@@ -193,7 +193,8 @@ def solve_point(index: int, point: dict[str, Any], scenario_data: dict[str, Any]
     try:
         scenario = Scenario.model_validate(scenario_data)
         row["scenario_fingerprint"] = scenario.fingerprint()
-        result = plan(scenario, _dataset(scenario.dataset, scenario.graph), marginals=False)
+        # The no-policy counterfactual is the same for every budget point: not re-solved per point.
+        result = plan(scenario, _dataset(scenario.dataset, scenario.graph), marginals=False, counterfactual=False)
         summary = result.summary()
         row.update(
             status=summary["status"],
@@ -321,12 +322,14 @@ def _run_dask(
 
 
 def pareto_mask(frame: pd.DataFrame) -> pd.Series:
-    """Points not dominated on (budget ↓, tonnes abated ↑, system cost ↓).
+    """Points not dominated on (subsidy spent ↓, tonnes abated ↑, system cost ↓).
+
+    Money *spent*, not the budget: a budget the plan cannot spend buys nothing.
 
     Only points with a plan take part; a point is dominated when another is
     at least as good on all three and better on one.
     """
-    budget = frame["budget_hkd"].astype(float)
+    budget = frame["subsidy_hkd_total"].astype(float)
     abated = frame["co2_abated_t"].astype(float)
     cost = frame["system_cost_hkd"].astype(float)
     ok = budget.notna() & abated.notna() & cost.notna()
@@ -347,13 +350,14 @@ def pareto_mask(frame: pd.DataFrame) -> pd.Series:
 
 
 def pareto_figure(frame: pd.DataFrame, title: str = "Sweep") -> Any:
-    """Plotly figure: subsidy budget (HK$m) vs tonnes abated, colour = system cost (HK$m)."""
+    """Plotly figure: subsidy spent (HK$m) vs tonnes abated, colour = system cost (HK$m);
+    the budget of each point is in its hover text."""
     import plotly.graph_objects as go
 
     solved = frame[frame["co2_abated_t"].notna()].copy()
     params = [c for c in frame.columns if c not in _RESULT_COLUMNS and c != "point"]
     solved["label"] = [
-        "<br>".join([f"point {int(r['point'])}", *[f"{p} = {r[p]}" for p in params], f"status {r['status']}"])
+        "<br>".join([f"point {int(r['point'])}", *[f"{p} = {r[p]}" for p in params], f"budget HK${float(r['budget_hkd']) / 1e6:,.0f}m", f"status {r['status']}"])
         for _, r in solved.iterrows()
     ]
     figure = go.Figure()
@@ -363,13 +367,13 @@ def pareto_figure(frame: pd.DataFrame, title: str = "Sweep") -> Any:
             continue
         figure.add_trace(
             go.Scatter(
-                x=part["budget_hkd"] / 1e6,
+                x=part["subsidy_hkd_total"] / 1e6,
                 y=part["co2_abated_t"],
                 mode="markers",
                 name=name,
                 text=part["label"],
                 customdata=part["system_cost_hkd"] / 1e6,
-                hovertemplate="%{text}<br>budget HK$%{x:,.0f}m<br>abated %{y:,.0f} t<br>system cost HK$%{customdata:,.1f}m<extra></extra>",
+                hovertemplate="%{text}<br>spent HK$%{x:,.0f}m<br>abated %{y:,.0f} t<br>system cost HK$%{customdata:,.1f}m<extra></extra>",
                 marker={
                     "symbol": symbol,
                     "size": size,
@@ -379,15 +383,15 @@ def pareto_figure(frame: pd.DataFrame, title: str = "Sweep") -> Any:
                 },
             )
         )
-    front = solved[solved["pareto_efficient"]].sort_values("budget_hkd")
+    front = solved[solved["pareto_efficient"]].sort_values("subsidy_hkd_total")
     if len(front) > 1:
         figure.add_trace(
-            go.Scatter(x=front["budget_hkd"] / 1e6, y=front["co2_abated_t"], mode="lines", name="front", line={"dash": "dot", "color": "grey"}, hoverinfo="skip")
+            go.Scatter(x=front["subsidy_hkd_total"] / 1e6, y=front["co2_abated_t"], mode="lines", name="front", line={"dash": "dot", "color": "grey"}, hoverinfo="skip")
         )
     failed = int((frame["co2_abated_t"].isna()).sum())
     figure.update_layout(
-        title=f"{title}: subsidy budget vs CO2 abated (colour: system cost)" + (f" — {failed} point(s) without a plan" if failed else ""),
-        xaxis_title="subsidy budget (HK$ million)",
+        title=f"{title}: subsidy spent vs CO2 abated (colour: system cost)" + (f" — {failed} point(s) without a plan" if failed else ""),
+        xaxis_title="subsidy spent (HK$ million; each point's budget in its label)",
         yaxis_title="CO2 abated over the horizon (t)",
         coloraxis={"colorscale": "Viridis", "colorbar": {"title": "system cost<br>(HK$ million)"}},
         template="plotly_white",

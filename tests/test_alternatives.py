@@ -16,13 +16,13 @@ SLACK = 0.05
 
 
 def _taxi_data(**kwargs: object) -> dict:
-    """100 taxis, 10 replaced a year, all battery-electric (cheaper, voluntary share 1);
+    """100 taxis, 10 replaced a year, all battery-electric (operators gain);
     their 500 kWh/day can be charged at any of three equal car parks (reach 25 km covers
     A, B and C), and a hard target asks for 10 e-taxis in 2026."""
     return {
         "buses": 0,
         "taxis": 100,
-        "parameters": {("voluntary_zev_share", "-", "-"): 1.0, ("taxi_charging_reach_km", "-", "-"): 25},
+        "parameters": {("taxi_charging_reach_km", "-", "-"): 25},
         "sites": [site(f"S_{n}", i, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000) for i, n in enumerate("ABC")],
         "targets": [{"target_id": "etaxi", "vehicle_class": "taxi", "year": 2026, "min_zev": 10, "min_zev_share": None, "hard": True}],
         **kwargs,
@@ -63,7 +63,6 @@ def test_zero_slack_and_hydrogen_sites() -> None:
         buses=0,
         trucks=10,
         parameters={
-            ("voluntary_zev_share", "-", "-"): 1.0,
             ("vehicle_price_hkd", "truck", "fcev"): 1_500_000,
             ("range_km", "truck", "fcev"): 25.0,
             ("hydrogen_price_hkd_per_kg", "-", "-"): 10.0,

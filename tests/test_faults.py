@@ -94,6 +94,8 @@ def test_plan_with_almost_no_time_is_flagged_or_says_no_plan_within_the_limit() 
 def test_infeasible_scenario_exits_1_and_names_the_target(tmp_path: Path) -> None:
     folder = write_dataset(
         tmp_path / "data",
+        # no operator would switch (a prohibitive barrier) and no subsidy: the target is out of reach
+        parameters={("adoption_barrier_hkd", "-", "-"): 1e8},
         targets=[{"target_id": "all_buses_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 500, "min_zev_share": None, "hard": True}],
     )
     scenario = tmp_path / "s.yaml"

@@ -52,47 +52,73 @@ def test_stock_flow_replaces_retirements_with_incumbents() -> None:
     assert costs["energy_and_maintenance"] == pytest.approx(10 * 365_000 * 3)
 
 
-def test_voluntary_uptake_ceiling_and_depot_chargers() -> None:
-    """Operators would buy battery buses (their lifetime cost is lower) but only up to
-    a voluntary share of 0.5 of purchases.
+#: Operators' lifetime gap of the tiny battery bus (HK$4m, 200 km/day, 18 years at 0 %):
+#: 1.0m price + 0.1m depot charging share - 18 x (365,000 - 109,500) running = -3.499m.
+TINY_BEV_GAP_HKD = 1_000_000 + 100_000 - 18 * (365_000 - 109_500)
 
-    2026: 10 purchases -> 5 battery buses. Each needs 200 km x 1.5 = 300 kWh a night;
-    a 100 kW charger over a 5 h window gives 500 kWh -> 1,500 / 500 = 3 chargers, and
-    sharing (2 buses per charger) needs 2.5 -> 3. Battery buses are cheaper per year
-    (4.0m/18 + 109,500 = 331,722 vs 3.0m/18 + 365,000 = 531,667) so the ceiling binds.
+
+def _half_switch() -> dict[tuple[str, str, str], float]:
+    """Behaviour parameters under which exactly half the operators switch with no payment:
+    the mean perceived gap is zero (barrier = -gap) and operators spread around it."""
+    return {("adoption_barrier_hkd", "-", "-"): -TINY_BEV_GAP_HKD, ("adoption_spread_hkd", "-", "-"): 1_000_000}
+
+
+NO_SWITCH = {("adoption_barrier_hkd", "-", "-"): 1e8}
+
+
+def test_operators_respond_to_their_gap_and_depot_chargers_follow() -> None:
+    """With the mean perceived gap at zero half the operators switch: 10 purchases in 2026
+    -> exactly 5 battery buses (a floor the plan cannot suppress, nor exceed).
+
+    Each needs 200 km x 1.5 = 300 kWh a night; a 100 kW charger over a 5 h window gives
+    500 kWh -> 1,500 / 500 = 3 chargers; sharing (2 buses per charger) needs 2.5.
     """
-    data = tiny_dataset(parameters={("voluntary_zev_share", "-", "-"): 0.5})
-    result = plan(scenario(), data, marginals=False)
+    inputs = prepare_inputs(scenario(), tiny_dataset(parameters=_half_switch()))
+    assert inputs.cost_gap_hkd[("D1_dd", "bev", 2026)] == pytest.approx(TINY_BEV_GAP_HKD)
+    result = plan(scenario(), tiny_dataset(parameters=_half_switch()), marginals=False)
     assert zev(result, "bus", 2025) == pytest.approx(0.0, abs=1e-6)
     assert zev(result, "bus", 2026) == pytest.approx(5.0)
     depot = result.chargers[(result.chargers["charger_kind"] == "depot") & (result.chargers["year"] == 2026)]
     assert depot["new_chargers"].sum() == 3
 
 
-def test_depot_space_caps_battery_buses() -> None:
+def test_operators_who_gain_always_buy() -> None:
+    """No barrier and no spread: every operator gains from a battery bus, so all 10
+    replacements are battery buses even in the most-abatement objective with a HK$1/t
+    cut-off, which would rather keep cost down: the floor is not the planner's to ignore."""
+    sc = scenario(objective="max_abatement", max_abatement={"cutoff_hkd_per_t": 1.0})
+    result = plan(sc, tiny_dataset(), marginals=False, counterfactual=False)
+    assert zev(result, "bus", 2026) == pytest.approx(10.0)
+
+
+def test_depot_space_caps_battery_buses_and_the_rest_is_reported_blocked() -> None:
     """With room for only 2 chargers: energy 2 x 500 = 1,000 kWh -> 1,000/300 = 3.33 buses;
-    sharing 2 x 2 = 4 buses. The tighter bound is energy: 3.333 battery buses."""
+    sharing 2 x 2 = 4 buses. The tighter bound is energy: 3.333 battery buses; the other
+    6.667 willing buyers are blocked (penalised, named as binding limits)."""
     data = tiny_dataset(
-        parameters={("voluntary_zev_share", "-", "-"): 1.0},
         sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=2, grid_headroom_kva=10_000)],
     )
-    result = plan(scenario(), data, marginals=False)
+    result = plan(scenario(), data, marginals=False, counterfactual=False)
     assert zev(result, "bus", 2026) == pytest.approx(1000 / 300)
+    blocked = result.purchases.set_index(["technology", "year"]).loc[("bev", 2026), "blocked"]
+    assert blocked == pytest.approx(10 - 1000 / 300)
+    limits = result.summary()["binding_limits"]
+    assert "depot_space:D1" in limits and "blocked_uptake:D1_dd" in limits
 
 
 def test_grid_lead_time_delays_battery_buses() -> None:
     """No spare connection and a 2-year lead time: an upgrade ordered in 2025 serves from 2027.
 
     5 buses retire in 2026 and 5 in 2027 (ages 16 and 15). In 2026 battery buses cannot
-    charge, so 5 diesel; in 2027 5 battery buses need 3 chargers x 100 kW = 300 kVA,
-    ordered in 2025.
+    charge, so the 5 willing buyers are blocked and buy diesel; in 2027 5 battery buses need
+    3 chargers x 100 kW = 300 kVA, ordered in 2025.
     """
     data = tiny_dataset(
         bus_ages={16: 5.0, 15: 5.0},
-        parameters={("voluntary_zev_share", "-", "-"): 1.0, ("grid_upgrade_lead_years", "-", "-"): 2},
+        parameters={("grid_upgrade_lead_years", "-", "-"): 2},
         sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=0)],
     )
-    result = plan(scenario(years={"start": 2025, "end": 2028}), data, marginals=False)
+    result = plan(scenario(years={"start": 2025, "end": 2028}), data, marginals=False, counterfactual=False)
     assert zev(result, "bus", 2026) == pytest.approx(0.0, abs=1e-6)
     assert zev(result, "bus", 2027) == pytest.approx(5.0)
     grid = result.chargers[result.chargers["charger_kind"] == "depot"].set_index("year")
@@ -106,8 +132,8 @@ def test_early_retirement_only_when_allowed(allowed: bool) -> None:
     battery bus costs 4.0m/18 + 109,500 = 331,722 a year against 365,000 for running the
     old one (its capital is sunk); 10 battery buses need 6 chargers (HK$10,000 a year each).
     Saving: 10 x 33,278 - 60,000 > 0, so when allowed all 10 go in 2025; otherwise none."""
-    data = tiny_dataset(bus_ages={10: 10.0}, parameters={("voluntary_zev_share", "-", "-"): 1.0})
-    result = plan(scenario(allow_early_retirement=allowed), data, marginals=False)
+    data = tiny_dataset(bus_ages={10: 10.0})
+    result = plan(scenario(allow_early_retirement=allowed), data, marginals=False, counterfactual=False)
     assert zev(result, "bus", 2025) == pytest.approx(10.0 if allowed else 0.0, abs=1e-6)
     if allowed:
         assert result.early_retirements["retired_early_cumulative"].max() == pytest.approx(10.0)
@@ -116,33 +142,72 @@ def test_early_retirement_only_when_allowed(allowed: bool) -> None:
 def _bus_subsidy_data(programme_cap_hkd: float) -> object:
     """Battery bus at HK$12m: operator gap = (12m + 18 x 109,500 + its share of a depot
     charger and grid, (100,000 + 100 kVA x HK$1,000) / 2 = 100,000) - (3m + 18 x 365,000)
-    = 4.501m. The programme pays min(5m cap, 50 % x 12m) = 5m >= gap, so it induces purchases."""
+    = 4.501m. The programme's top level pays min(5m cap, 50 % x 12m) = 5m >= gap, so it
+    induces purchases; its 75 % level (3.75m) closes no operator's gap."""
     return tiny_dataset(
         parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
         programmes=[ebus_programme(programme_cap_hkd=programme_cap_hkd)],
     )
 
 
-def test_subsidy_budget_buys_abatement_and_its_marginal_value() -> None:
-    """Most abatement with a HK$20m budget: 20m / 5m = 4 subsidised battery buses in 2026.
+#: Most abatement with public infrastructure in the budget: system cost only breaks ties.
+MOST_ABATEMENT = {"objective": "max_abatement", "max_abatement": {"infrastructure": "budget"}}
 
-    Each saves 200 km x 365 x 0.5 L x 2 kg = 73 t a year (grid is zero-carbon here), for
-    2026 and 2027: 4 x 73 x 2 = 584 t. One more HK$1m buys 0.2 bus -> 0.2 x 146 = 29.2 t
-    (chargers fixed at 3 still have room for a 5th bus).
+
+def test_subsidy_budget_buys_abatement_and_its_marginal_value_holds_in_its_range() -> None:
+    """Most abatement with a HK$20m budget. The programme pays HK$5m per bus to every
+    purchase it is offered to; all 10 purchases of 2026 would take it, so a quota of
+    20m / 5m = 4 buses is offered.
+
+    Each bus saves 200 km x 365 x 0.5 L x 2 kg = 73 t a year (grid is zero-carbon here), for
+    2026 and 2027: 4 x 73 x 2 = 584 t. One more HK$1m buys 0.2 bus -> 0.2 x 146 = 29.2 t,
+    and holds until the quota covers all 10 purchases: HK$30m more. Re-solving at +HK$10m
+    (inside the range) abates 584 + 10 x 29.2 = 876 t.
     """
-    result = plan(scenario(objective="max_abatement", budget={"total_hkd": 20e6}), _bus_subsidy_data(1e9))
+    result = plan(scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6}), _bus_subsidy_data(1e9))
     assert result.subsidy["vehicles"].sum() == pytest.approx(4.0)
     assert result.subsidy["subsidy_hkd"].sum() == pytest.approx(20e6)
     assert result.emissions["abated_t"].sum() == pytest.approx(584.0)
-    marginal = result.marginal_values.set_index("name")["value"]
-    assert marginal["budget"] == pytest.approx(29.2, rel=1e-3)
+    marginal = result.marginal_values.set_index("name")
+    assert marginal.loc["budget", "value"] == pytest.approx(29.2, rel=1e-3)
+    assert marginal.loc["budget", "valid_up_to"] == pytest.approx(30e6, rel=1e-6)
+    raised = plan(scenario(**MOST_ABATEMENT, budget={"total_hkd": 30e6}), _bus_subsidy_data(1e9), marginals=False)
+    assert raised.emissions["abated_t"].sum() == pytest.approx(584.0 + 10 * 29.2, rel=1e-6)
+    # No operator would buy a HK$12m battery bus unpaid: every paid bus is induced, and the
+    # no-policy counterfactual abates nothing.
+    summary = result.summary()
+    assert summary["free_rider_share_by_programme"]["e_bus"] == pytest.approx(0.0, abs=1e-9)
+    assert summary["co2_abated_vs_no_policy_t"] == pytest.approx(584.0)
+    assert summary["subsidy_vehicles_by_programme"]["e_bus"] == pytest.approx(4.0)
+    assert "budget" in summary["binding_limits"]
+
+
+def test_free_riders_are_paid() -> None:
+    """Half the operators switch unpaid (mean perceived gap 0, spread HK$1m). A HK$1m
+    payment to every purchase lifts the share to Φ(1) = 0.8413: of 10 purchases in 2026,
+    8.413 battery buses are paid HK$8.413m, 5 of them free riders, 3.413 induced."""
+    params = {**_half_switch()}
+    data = tiny_dataset(
+        parameters=params,
+        programmes=[{**ebus_programme(), "per_vehicle_cap_hkd": 1_000_000, "first_year": 2026, "last_year": 2026}],
+    )
+    result = plan(scenario(**MOST_ABATEMENT, budget={"total_hkd": 1e9}), data, marginals=False)
+    paid = result.subsidy.set_index("year")
+    assert paid.loc[2026, "vehicles"] == pytest.approx(10 * 0.841344746, rel=1e-6)
+    assert paid.loc[2026, "free_riders"] == pytest.approx(5.0, rel=1e-6)
+    assert paid.loc[2026, "subsidy_hkd"] == pytest.approx(1e6 * 10 * 0.841344746, rel=1e-6)
+    summary = result.summary()
+    assert summary["free_rider_share_by_programme"]["e_bus"] == pytest.approx(5 / 8.41344746, abs=1e-4)
+    assert summary["subsidy_payment_hkd_by_programme_year"]["e_bus"]["2026"] == pytest.approx(1e6)
 
 
 def test_programme_cap_binds_before_budget() -> None:
     """A HK$15m programme cap under a HK$750m budget: 3 buses; the budget stays unspent."""
-    result = plan(scenario(objective="max_abatement"), _bus_subsidy_data(15e6), marginals=False)
+    result = plan(scenario(**MOST_ABATEMENT), _bus_subsidy_data(15e6), marginals=False, counterfactual=False)
     assert result.subsidy["vehicles"].sum() == pytest.approx(3.0)
-    assert result.summary()["subsidy_hkd_total"] == pytest.approx(15e6)
+    summary = result.summary()
+    assert summary["subsidy_hkd_total"] == pytest.approx(15e6)
+    assert "programme_cap:e_bus" in summary["binding_limits"] and "budget" not in summary["binding_limits"]
 
 
 def test_subsidy_that_cannot_close_the_gap_buys_nothing() -> None:
@@ -151,27 +216,55 @@ def test_subsidy_that_cannot_close_the_gap_buys_nothing() -> None:
     data.parameters.loc[
         (data.parameters["parameter"] == "vehicle_price_hkd") & (data.parameters["technology"] == "bev"), "value"
     ] = 20_000_000
-    result = plan(scenario(objective="max_abatement"), data, marginals=False)
+    result = plan(scenario(**MOST_ABATEMENT), data, marginals=False, counterfactual=False)
     assert result.subsidy.empty
     assert zev(result, "bus", 2027) == pytest.approx(0.0, abs=1e-6)
 
 
+def test_a_level_below_every_gap_is_never_paid() -> None:
+    """Only the 75 % level (HK$3.75m) is on offer: below the 4.501m gap of every operator, it
+    would pay for nothing, so the plan offers no payment at all."""
+    data = _bus_subsidy_data(1e9)
+    sc = scenario(**MOST_ABATEMENT, programmes={"e_bus": {"payment_levels": [0.0, 0.75]}})
+    result = plan(sc, data, marginals=False, counterfactual=False)
+    assert result.subsidy.empty
+    assert result.summary()["subsidy_hkd_total"] == 0
+
+
+def test_paid_vehicles_are_not_replaced_like_for_like_for_free() -> None:
+    """Battery buses here last 2 years, so an operator's gap is 12m + 2 x 109,500 + 0.1m -
+    (3m + 18 x 365,000) = 2.749m: the 75 % level (HK$3.75m) closes it, and the HK$20m of 2026
+    buys 20 / 3.75 = 5.33 buses. In 2028 they retire; no payment is on offer and no operator
+    gains, so the replacements are diesel: a one-year subsidy buys one vintage, not a
+    battery fleet forever."""
+    data = _bus_subsidy_data(1e9)
+    params = data.parameters
+    params.loc[len(params)] = {
+        "parameter": "lifetime_years", "vehicle_type": "bus_double", "technology": "bev", "year": 2025,
+        "value": 2.0, "unit": "years", "source": "test", "status": "estimate",
+    }  # fmt: skip
+    data.programmes.loc[:, ["first_year", "last_year"]] = 2026
+    sc = scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6}, years={"start": 2025, "end": 2029})
+    result = plan(sc, data, marginals=False, counterfactual=False)
+    assert zev(result, "bus", 2026) == pytest.approx(20 / 3.75)
+    assert zev(result, "bus", 2028) == pytest.approx(0.0, abs=1e-6)
+
+
 def test_taxi_charging_uses_sites_within_road_reach_only() -> None:
     """100 taxis over ages 0-9 (10-year life), so 10 are replaced in 2025; e-taxis are
-    cheaper so all 10 go electric (voluntary share 1). They need 10 x 50 = 500 kWh/day in
-    zone Z1 (at B). A site at C has free existing chargers but is 10 km away by road
-    (reach 5 km): the plan must build 1 charger (100 kW x 10 h = 1,000 kWh/day) at B.
+    cheaper so all 10 go electric. They need 10 x 50 = 500 kWh/day in zone Z1 (at B). A
+    site at C has free existing chargers but is 10 km away by road (reach 5 km): the plan
+    must build 1 charger (100 kW x 10 h = 1,000 kWh/day) at B.
     """
     data = tiny_dataset(
         buses=0,
         taxis=100,
-        parameters={("voluntary_zev_share", "-", "-"): 1.0},
         sites=[
             site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
             site("S_C", 2, "car_park", can_public_charging=True, max_chargers=20, existing_fast_chargers=10, grid_headroom_kva=1_000),
         ],
     )
-    result = plan(scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": ["bev"], "truck": []}), data, marginals=False)
+    result = plan(scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": ["bev"], "truck": []}), data, marginals=False, counterfactual=False)
     assert zev(result, "taxi", 2025) == pytest.approx(10.0)
     public = result.chargers[(result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2025)].set_index("site_id")
     assert public.loc["S_B", "new_chargers"] == 1
@@ -183,12 +276,12 @@ def test_taxi_charging_uses_sites_within_road_reach_only() -> None:
 
 def _truck_data(range_km: float) -> object:
     """10 trucks on A <-> C (20 km each way); fuel-cell trucks cost the same as diesel and run
-    cheaper, so operators convert voluntarily wherever they can refuel."""
+    cheaper, so every operator wants one: the plan must open the stations their round trip
+    needs (not serving them is penalised far above a station's cost)."""
     return tiny_dataset(
         buses=0,
         trucks=10,
         parameters={
-            ("voluntary_zev_share", "-", "-"): 1.0,
             ("vehicle_price_hkd", "truck", "fcev"): 1_500_000,
             ("range_km", "truck", "fcev"): range_km,
             ("hydrogen_price_hkd_per_kg", "-", "-"): 10.0,
@@ -208,7 +301,7 @@ def _truck_data(range_km: float) -> object:
     ],
 )
 def test_flow_refuelling_opens_the_stations_the_range_needs(range_km: float, expected_sites: set[str]) -> None:
-    sc = scenario(objective="max_abatement", technologies={"bus": [], "taxi": [], "truck": ["fcev"]}, years={"start": 2025, "end": 2026})
+    sc = scenario(technologies={"bus": [], "taxi": [], "truck": ["fcev"]}, years={"start": 2025, "end": 2026})
     data = _truck_data(range_km)
     result = plan(sc, data, marginals=False)
     opened = set(result.stations[result.stations["opened"] & (result.stations["year"] == 2026)]["site_id"])
@@ -224,9 +317,10 @@ def test_flow_refuelling_opens_the_stations_the_range_needs(range_km: float, exp
 
 
 def test_hard_target_out_of_reach_is_diagnosed() -> None:
-    """A hard target of 8 battery buses in 2026 with no voluntary uptake and no subsidy
-    cannot be met: the diagnosis names the target and the shortfall (8 vehicles)."""
+    """A hard target of 8 battery buses in 2026 where no operator would switch and no subsidy
+    exists cannot be met: the diagnosis names the target and the shortfall (8 vehicles)."""
     data = tiny_dataset(
+        parameters=NO_SWITCH,
         targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": True}]
     )
     with pytest.raises(InfeasibleError) as raised:
@@ -239,17 +333,19 @@ def test_hard_target_out_of_reach_is_diagnosed() -> None:
 def test_soft_target_pays_its_penalty() -> None:
     """The same target made soft: 8 vehicles short x HK$5m penalty = HK$40m in the objective
     on top of the cost without the target."""
-    free = plan(scenario(), tiny_dataset(), marginals=False)
+    free = plan(scenario(), tiny_dataset(parameters=NO_SWITCH), marginals=False, counterfactual=False)
     data = tiny_dataset(
-        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}]
+        parameters=NO_SWITCH,
+        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}],
     )
-    soft = plan(scenario(), data, marginals=False)
+    soft = plan(scenario(), data, marginals=False, counterfactual=False)
+    assert soft.summary()["penalties_hkd"]["soft_targets"] == pytest.approx(40e6)
     assert soft.targets.set_index("target_id").loc["ebus_2026", "short"] == pytest.approx(8.0)
     assert soft.report.objective - free.report.objective == pytest.approx(40.0)  # HK$ million
 
 
 def test_same_scenario_same_result() -> None:
-    data = tiny_dataset(parameters={("voluntary_zev_share", "-", "-"): 0.5})
+    data = tiny_dataset(parameters=_half_switch())
     first = plan(scenario(), data).summary()
     second = plan(scenario(), data).summary()
     first.pop("timings_s")
@@ -279,29 +375,11 @@ def test_target_cost_is_the_difference_between_plans_with_and_without_it() -> No
     assert outcome["subsidy_hkd_delta"] == pytest.approx(25e6, abs=2)
 
 
-def test_converted_operators_replace_like_for_like() -> None:
-    """Subsidy (2026 only, HK$20m) buys 4 battery buses that here last 2 years. In 2028 they
-    retire; with no subsidy left and no voluntary uptake, operators may still replace them
-    like for like, so the 4 battery buses stay in service (most-abatement objective)."""
-    data = _bus_subsidy_data(1e9)
-    params = data.parameters
-    params.loc[len(params)] = {
-        "parameter": "lifetime_years", "vehicle_type": "bus_double", "technology": "bev", "year": 2025,
-        "value": 2.0, "unit": "years", "source": "test", "status": "estimate",
-    }
-    data.programmes.loc[:, ["first_year", "last_year"]] = 2026
-    result = plan(scenario(objective="max_abatement", budget={"total_hkd": 20e6}, years={"start": 2025, "end": 2029}), data, marginals=False)
-    assert zev(result, "bus", 2026) == pytest.approx(4.0)
-    assert zev(result, "bus", 2028) == pytest.approx(4.0)
-    bought = result.purchases.set_index(["technology", "year"])
-    assert bought.loc[("bev", 2028), "voluntary"] == pytest.approx(4.0)
-
-
 def test_both_solver_interfaces_agree() -> None:
     """The LP-file path and Pyomo's in-memory highs interface reach the same optimum and marginal value."""
     outcomes = []
     for interface in ("lp_file", "pyomo_highs"):
-        sc = scenario(objective="max_abatement", budget={"total_hkd": 20e6}, solver={**EXACT, "interface": interface})
+        sc = scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6}, solver={**EXACT, "interface": interface})
         outcomes.append(plan(sc, _bus_subsidy_data(1e9)))
     assert outcomes[0].report.objective == pytest.approx(outcomes[1].report.objective, rel=1e-9)
     budgets = [o.marginal_values.set_index("name").loc["budget", "value"] for o in outcomes]
@@ -319,7 +397,6 @@ def test_merging_alike_truck_corridors_keeps_the_optimum() -> None:
     results = {}
     for band in (0.0, 0.1):
         sc = scenario(
-            objective="max_abatement",
             technologies={"bus": [], "taxi": [], "truck": ["fcev"]},
             years={"start": 2025, "end": 2026},
             truck_corridor_km_band=band,
@@ -350,7 +427,7 @@ def test_mothballed_station_pays_no_module_upkeep() -> None:
     )
     years = {"start": 2025, "end": 2025}
     techs = {"bus": [], "taxi": [], "truck": []}
-    closed = plan(scenario(years=years, technologies=techs), data, marginals=False)
+    closed = plan(scenario(years=years, technologies=techs, allow_station_closure=True), data, marginals=False)
     kept_open = plan(scenario(years=years, technologies=techs, allow_station_closure=False), data, marginals=False)
     costs_closed = closed.costs.set_index("component")["discounted_hkd"]
     costs_open = kept_open.costs.set_index("component")["discounted_hkd"]
@@ -367,14 +444,103 @@ def test_a_dataset_without_vehicles_is_refused() -> None:
 
 
 def test_multi_year_steps_match_annual_steps_when_retirements_fall_on_them() -> None:
-    """10 buses aged 15 leave in 2027; with voluntary uptake 0.5, 5 battery and 5 diesel
+    """10 buses aged 15 leave in 2027; half the operators switch, so 5 battery and 5 diesel
     buses replace them in 2027. Modelling 2025 and 2027 only (step 2, each standing for
     two years) must give the same cost, fleet and tonnes as modelling every year, because
     nothing happens in 2026 or 2028: running costs and emissions count twice per step."""
-    data = tiny_dataset(bus_ages={15: 10.0}, parameters={("voluntary_zev_share", "-", "-"): 0.5})
+    data = tiny_dataset(bus_ages={15: 10.0}, parameters=_half_switch())
     annual = plan(scenario(years={"start": 2025, "end": 2028}), data, marginals=False)
     stepped = plan(scenario(years={"start": 2025, "end": 2028, "step": 2}), data, marginals=False)
     assert sorted(stepped.fleet["year"].unique()) == [2025, 2027, 2028]
     assert stepped.report.objective == pytest.approx(annual.report.objective, rel=1e-9)
     assert stepped.summary()["co2_abated_t"] == pytest.approx(annual.summary()["co2_abated_t"], rel=1e-9)
     assert zev(stepped, "bus", 2027) == pytest.approx(5.0)
+
+
+def test_multi_year_steps_cost_infrastructure_over_calendar_years() -> None:
+    """A charger installed in the first year is charged its annuity for every calendar year to
+    the horizon's end, whatever the step: at 0 % with a 10-year life and a 10-year horizon,
+    exactly its capex (HK$100,000) with step 1 and with step 5."""
+    data = tiny_dataset()
+    coefs = []
+    for step in (1, 5):
+        inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2034, "step": step}), data)
+        coefs.append(inputs.charger_cost_coef[("depot", 2025)])
+    assert coefs[0] == pytest.approx(100_000)
+    assert coefs[1] == pytest.approx(coefs[0])
+
+
+def test_a_charger_keeps_the_power_of_its_year() -> None:
+    """Public chargers are 120 kW when installed in 2025 and 180 kW from 2026: one charger of
+    each vintage gives 120 + 180 = 300 kW in 2026 (a 180 kW charger serves 1.5 x a 120 kW one)."""
+    import pyomo.environ as pyo
+
+    from optimiser.formulation import build_model
+    from optimiser.formulation.charging import installed_kw
+
+    params = {("public_charger_kw", "-", "-"): 120.0}
+    data = tiny_dataset(
+        buses=0,
+        taxis=100,
+        parameters=params,
+        sites=[site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000)],
+    )
+    rows = data.parameters
+    rows.loc[len(rows)] = {**rows[rows["parameter"] == "public_charger_kw"].iloc[0].to_dict(), "year": 2026, "value": 180.0}
+    inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2026}), data)
+    model = build_model(inputs)
+    model.public_chargers["S_B", 2025].fix(1)
+    model.public_chargers["S_B", 2026].fix(2)
+    assert pyo.value(installed_kw(model, inputs, "public", model.public_chargers, "S_B", 2025)) == pytest.approx(120.0)
+    assert pyo.value(installed_kw(model, inputs, "public", model.public_chargers, "S_B", 2026)) == pytest.approx(300.0)
+
+
+def test_an_unreachable_taxi_zone_leaves_e_taxis_elsewhere_untouched() -> None:
+    """Two zones share the class's e-taxis: Z1 at B has a site within reach, Z2 at C has none.
+    All 10 replacements are still e-taxis (operators gain); Z1's 250 kWh/day is charged at B,
+    Z2's 250 kWh/day is reported unserved (penalised, named in a note), not a ban."""
+    data = tiny_dataset(
+        buses=0,
+        taxis=100,
+        sites=[site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000)],
+    )
+    zones = data.taxi_zones
+    zones.loc[:, "taxi_share"] = 0.5
+    second = zones.iloc[0].to_dict()
+    second.update({"zone_id": "Z2", "name": "Zone two", "lon": 114.28, "lat": 22.33})
+    zones.loc[len(zones)] = second
+    sc = scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": ["bev"], "truck": []})
+    result = plan(sc, data, marginals=False, counterfactual=False)
+    assert zev(result, "taxi", 2025) == pytest.approx(10.0)
+    served = result.taxi_charging.groupby("zone_id")["kwh_per_day"].sum()
+    assert served["Z1"] == pytest.approx(250.0)
+    assert "Z2" not in served.index
+    assert any("Z2" in note and "no site within reach" in note for note in result.notes)
+    assert "taxi_charging:Z2" in result.summary()["binding_limits"]
+
+
+def test_the_system_counts_hydrogen_at_the_station_gate() -> None:
+    """The pump price (HK$50/kg here) pays the station back; with a HK$16/kg station margin
+    the system counts HK$34/kg plus its stations, while operators still weigh HK$50/kg."""
+    data = _truck_data(25.0)
+    rows = data.parameters
+    rows.loc[len(rows)] = {**rows.iloc[0].to_dict(), "parameter": "hydrogen_station_margin_hkd_per_kg", "vehicle_type": "-", "technology": "-", "value": 16.0}
+    rows.loc[rows["parameter"] == "hydrogen_price_hkd_per_kg", "value"] = 50.0
+    inputs = prepare_inputs(scenario(technologies={"bus": [], "taxi": [], "truck": ["fcev"]}), data)
+    segment = inputs.segments.index[inputs.segments["vehicle_class"] == "truck"][0]
+    km_year = float(inputs.segments.at[segment, "annual_km"])
+    assert inputs.running_cost_hkd[(segment, "fcev", 2025)] == pytest.approx(km_year * 0.1 * (50.0 - 16.0))
+    # operators: (fuel-cell - diesel) price 0 + 15 years x km x (0.1 x 50 - 0.4 x 10) at 0 %
+    assert inputs.cost_gap_hkd[(segment, "fcev", 2025)] == pytest.approx(15 * km_year * (0.1 * 50.0 - 0.4 * 10.0))
+
+
+def test_an_operator_commitment_overrides_the_payment_it_lacks() -> None:
+    """No operator would switch (a prohibitive barrier), but the depot's operator (kmb) has
+    pledged zero-emission purchases from 2026: all 10 replacements of 2026 are battery buses;
+    before the pledge, in 2025, nothing would have been (nothing retires then anyway)."""
+    data = tiny_dataset(parameters=NO_SWITCH)
+    free = plan(scenario(), data, marginals=False, counterfactual=False)
+    assert zev(free, "bus", 2026) == pytest.approx(0.0, abs=1e-6)
+    pledged = scenario(operator_commitments={"kmb": {"operator": "kmb", "zero_emission_purchases_from": 2026}})
+    result = plan(pledged, data, marginals=False, counterfactual=False)
+    assert zev(result, "bus", 2026) == pytest.approx(10.0)

@@ -1,6 +1,6 @@
 """Invariants of the Hong Kong default plan, checked against the solution independently.
 
-One solve of the default (about ten seconds) is shared by every test. Each
+One solve of the default (about a minute) is shared by every test. Each
 invariant is recomputed from the result tables and the prepared inputs, not
 read back from the model's own constraints.
 """
@@ -24,7 +24,7 @@ TOL = 1e-4
 @pytest.fixture(scope="module")
 def solved() -> tuple[Scenario, ModelInputs, PlanResult]:
     scenario = Scenario(solver={"time_limit_s": 300, "mip_rel_gap": 0.01})
-    return scenario, prepare_inputs(scenario), plan(scenario)
+    return scenario, prepare_inputs(scenario), plan(scenario, marginals=False, counterfactual=False)
 
 
 def test_default_solves_within_one_percent(solved) -> None:
@@ -42,17 +42,19 @@ def test_budget_and_programme_caps_never_exceeded(solved) -> None:
 
 
 def test_per_vehicle_payments_respect_the_programme_rules(solved) -> None:
+    """Every payment is a level of the programme's cap, inside its window, and paid to every
+    purchase of its quota: free riders included, never more than the vehicles paid."""
     _, inputs, result = solved
-    programmes = inputs.subsidy_options  # payments were computed from programmes.csv
     table = load_dataset().programmes.set_index(["programme_id", "vehicle_type", "technology"])
+    levels = {row["programme_id"]: row["levels"] for row in inputs.programme_rows.to_dict(orient="records")}
+    assert not result.subsidy.empty
     for row in result.subsidy.itertuples(index=False):
         rule = table.loc[(row.programme_id, row.vehicle_type, row.technology)]
         assert row.payment_per_vehicle_hkd <= float(rule["per_vehicle_cap_hkd"]) + 1e-6
         assert rule["first_year"] <= row.year <= rule["last_year"]
-        # a programme only induces purchases whose cost gap its payment closes
-        gap = inputs.cost_gap_hkd[(row.segment_id, row.technology, row.year)]
-        assert gap <= row.payment_per_vehicle_hkd + 1e-6
-    assert not programmes.empty
+        assert row.payment_level in levels[row.programme_id]
+        assert -1e-6 <= row.free_riders <= row.vehicles + 1e-6
+        assert row.subsidy_hkd == pytest.approx(row.vehicles * row.payment_per_vehicle_hkd)
 
 
 def test_every_segment_keeps_its_fleet(solved) -> None:
@@ -87,39 +89,43 @@ def test_reported_refuelled_flows_are_refuellable(solved) -> None:
 def test_energy_served_within_capacity_everywhere(solved) -> None:
     _, inputs, result = solved
     infra = inputs.infrastructure
-    # Taxi fast charging: energy assigned to a site never exceeds what its chargers deliver.
+    kw_today = inputs.charger_kw[("public", inputs.years[0])]
+    # Taxi fast charging: energy assigned to a site never exceeds what its chargers deliver
+    # (each vintage at its own kW, today's chargers at today's).
     served = result.taxi_charging.groupby(["site_id", "year"])["kwh_per_day"].sum()
-    public = result.chargers[result.chargers["charger_kind"] == "public"].set_index(["site_id", "year"])["new_chargers"]
+    public = result.chargers[result.chargers["charger_kind"] == "public"].set_index(["site_id", "year"])["new_kw"]
     for (site, year), kwh in served.items():
-        chargers = float(public.get((site, year), 0.0)) + float(inputs.sites.at[site, "existing_fast_chargers"]) * infra["existing_charger_taxi_share"]
-        assert kwh <= chargers * infra["public_charger_kw"] * infra["public_charger_hours_per_day"] * (1 + TOL) + 1e-3
+        kw = float(public.get((site, year), 0.0)) + float(inputs.sites.at[site, "existing_fast_chargers"]) * infra["existing_charger_taxi_share"] * kw_today
+        assert kwh <= kw * infra["public_charger_hours_per_day"] * (1 + TOL) + 1e-3
     # Hydrogen: demand never exceeds capacity and only open stations sell.
     stations = result.stations
     assert (stations["demand_kg_day"] <= stations["capacity_kg_day"] + 1e-3).all()
     assert (stations.loc[~stations["opened"], "demand_kg_day"] <= 1e-3).all()
     # Depots: battery buses' nightly energy on a hot design day fits their depot's chargers.
     fleet = result.fleet[(result.fleet["vehicle_class"] == "bus") & (result.fleet["technology"] == "bev")]
-    depot = result.chargers[result.chargers["charger_kind"] == "depot"].set_index(["depot_id", "year"])["new_chargers"]
+    depot = result.chargers[result.chargers["charger_kind"] == "depot"].set_index(["depot_id", "year"])["new_kw"]
     for (location, year), group in fleet.groupby(["location", "year"]):
         need = sum(
             row.vehicles * inputs.design_kwh_per_day[(row.segment_id, year)] for row in group.itertuples(index=False)
         )
-        capacity = float(depot.get((location, year), 0.0)) * infra["depot_charger_kw"] * infra["depot_charging_window_h"]
+        capacity = float(depot.get((location, year), 0.0)) * infra["depot_charging_window_h"]
         assert need <= capacity * (1 + TOL) + 1e-3
 
 
 def test_taxi_energy_balance(solved) -> None:
-    """Every zone's e-taxi charging need is met in full at sites within reach."""
+    """Every zone's e-taxi charging need is met at sites within reach, or reported unserved."""
     _, inputs, result = solved
     fleet = result.fleet[(result.fleet["vehicle_class"] == "taxi") & (result.fleet["technology"] == "bev")]
     ev = fleet.set_index(["segment_id", "year"])["vehicles"]
     served = result.taxi_charging.groupby(["zone_id", "year"])["kwh_per_day"].sum()
+    unserved = result.taxi_unserved.set_index(["zone_id", "year"])["unserved_kwh_per_day"]
     reach = set(inputs.zone_site_pairs)
     assert all((z, s) in reach for z, s in zip(result.taxi_charging["zone_id"], result.taxi_charging["site_id"], strict=True))
     for zone, row in inputs.zones.iterrows():
         for year in inputs.years:
             need = float(ev.get((row["segment_id"], year), 0.0)) * row["taxi_share"] * row["fast_charge_kwh_per_taxi_day"]
-            assert float(served.get((zone, year), 0.0)) == pytest.approx(need, rel=1e-5, abs=1e-3)
+            got = float(served.get((zone, year), 0.0)) + float(unserved.get((zone, year), 0.0))
+            assert got == pytest.approx(need, rel=1e-5, abs=1e-2)
 
 
 def test_abatement_matches_fleet_emissions(solved) -> None:

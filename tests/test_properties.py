@@ -125,6 +125,7 @@ def solve_budget(data: Any, budget: float) -> dict[str, Any]:
             "name": "property",
             "years": {"start": 2025, "end": 2027},
             "objective": "max_abatement",
+            "max_abatement": {"infrastructure": "budget"},
             "budget": {"total_hkd": budget},
             "technologies": {"bus": ["bev"], "taxi": ["bev"], "truck": ["fcev"]},
             "solver": {"time_limit_s": 60, "mip_rel_gap": 1e-9},

@@ -50,12 +50,12 @@ def test_grid_and_parsing() -> None:
 def test_pareto_mask() -> None:
     frame = pd.DataFrame(
         {
-            "budget_hkd": [0, 10, 10, 20, None],
+            "subsidy_hkd_total": [0, 10, 10, 20, None],
             "co2_abated_t": [0, 5, 4, 5, None],
             "system_cost_hkd": [1, 2, 2, 3, None],
         }
     )
-    # Point 2 is beaten by 1 (same budget and cost, less abated); 3 by 1 (more money, same tonnes).
+    # Point 2 is beaten by 1 (same money spent and cost, less abated); 3 by 1 (more money, same tonnes).
     assert list(pareto_mask(frame)) == [True, True, False, False, False]
 
 

@@ -14,10 +14,25 @@ def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, y
     return sum(model.stock[s, "bev", year] for s in ids if "bev" in inputs.techs[s])
 
 
+def installed_kw(model: pyo.ConcreteModel, inputs: ModelInputs, kind: str, chargers: pyo.Var, site: str, year: int) -> object:
+    """kW of a site's new chargers in service in ``year``: each vintage keeps the power of its
+    year, Σ_{τ ≤ t} (chargers[τ] − chargers[τ−1]) × kW(τ)."""
+    m = model
+    total = 0
+    previous = None
+    for tau in m.T:
+        if tau > year:
+            break
+        added = chargers[site, tau] if previous is None else chargers[site, tau] - chargers[site, previous]
+        total = total + inputs.charger_kw[(kind, tau)] * added
+        previous = tau
+    return total
+
+
 def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Overnight depot charging.
 
-    Energy: Σ_{s at d} stock[s,bev,t] × design kWh/day[s,t] ≤ chargers[d,t] × kW × window_h —
+    Energy: Σ_{s at d} stock[s,bev,t] × design kWh/day[s,t] ≤ installed kW[d,t] × window_h —
     the depot's battery buses recharge what they drove on a hot design day (energy
     divided by the summer range factor) within the overnight window.
     Sharing: chargers[d,t] × buses_per_charger ≥ battery buses at d (a charger
@@ -27,7 +42,7 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """
     m = model
     infra = inputs.infrastructure
-    kw, window = infra["depot_charger_kw"], infra["depot_charging_window_h"]
+    window = infra["depot_charging_window_h"]
     per_charger = infra["depot_buses_per_charger"]
     at_depot = {d: [s for s in inputs.segments_at.get(("bus", d), []) if "bev" in inputs.techs[s]] for d in m.D}
     space = inputs.depot_sites["max_chargers"].astype(float).to_dict()
@@ -37,7 +52,7 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         m.T,
         rule=lambda m, d, t: row(
             sum(m.stock[s, "bev", t] * inputs.design_kwh_per_day[(s, t)] for s in at_depot[d]) / 1000.0
-            <= m.depot_chargers[d, t] * kw * window / 1000.0 + slack(m, "depot_charging_energy", (d, t), 1.0)
+            <= installed_kw(m, inputs, "depot", m.depot_chargers, d, t) * window / 1000.0 + slack(m, "depot_charging_energy", (d, t), 1.0)
         ),
     )
     m.depot_sharing = pyo.Constraint(
@@ -55,15 +70,19 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Public fast charging for taxis, assigned over the road graph.
 
-    Demand: Σ_{c within reach of z} energy[z,c,t] = e-taxis of z's class[t] × share[z] × kWh/day per taxi[z]
-    (each zone's shift-change charging is met at sites within reach over the
-    road graph; a capacitated assignment, not a radius on the map).
-    Capacity: Σ_z energy[z,c,t] ≤ (new chargers[c,t] + taxi share × existing[c]) × kW × hours/day.
+    Demand: Σ_{c within reach of z} energy[z,c,t] + unserved[z,t] = e-taxis of z's class[t] × share[z]
+    × kWh/day per taxi[z] (each zone's shift-change charging is met at sites within reach
+    over the road graph; a capacitated assignment, not a radius on the map). What no
+    site within reach can serve is a penalised, reported shortfall: it never bans the
+    class's e-taxis elsewhere.
+    Capacity: Σ_z energy[z,c,t] ≤ (installed kW of new chargers[c,t] + taxi share × existing[c] × kW
+    of today's chargers) × hours/day; each vintage keeps its power.
     Space: existing + new chargers ≤ spaces at c. New chargers are never removed.
     """
     m = model
     infra = inputs.infrastructure
-    kw, hours = infra["public_charger_kw"], infra["public_charger_hours_per_day"]
+    hours = infra["public_charger_hours_per_day"]
+    kw_today = inputs.charger_kw[("public", inputs.years[0])]
     existing_share = infra["existing_charger_taxi_share"]
     sites = inputs.sites
     zones = inputs.zones
@@ -79,7 +98,7 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
             return pyo.Constraint.Skip
         need = m.stock[segment, "bev", t] * float(zones.at[z, "taxi_share"]) * float(zones.at[z, "fast_charge_kwh_per_taxi_day"])
         served = sum(m.taxi_energy[z, c, t] for c in reach.get(z, []))
-        return row(served / 1000.0 + slack(m, "taxi_charging", (z, t), 1.0) == need / 1000.0)
+        return row(served / 1000.0 + m.taxi_unserved[z, t] / 1000.0 + slack(m, "taxi_charging", (z, t), 1.0) == need / 1000.0)
 
     m.taxi_demand = pyo.Constraint(m.Z, m.T, rule=demand)
 
@@ -87,7 +106,8 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         if c not in served_by:
             return pyo.Constraint.Skip
         existing = float(sites.at[c, "existing_fast_chargers"]) * existing_share
-        return sum(m.taxi_energy[z, c, t] for z in served_by[c]) / 1000.0 <= (m.public_chargers[c, t] + existing) * kw * hours / 1000.0
+        power = installed_kw(m, inputs, "public", m.public_chargers, c, t) + existing * kw_today
+        return sum(m.taxi_energy[z, c, t] for z in served_by[c]) / 1000.0 <= power * hours / 1000.0
 
     m.public_capacity = pyo.Constraint(m.C, m.T, rule=capacity)
     room = {
@@ -106,9 +126,9 @@ def site_charger_kva(model: pyo.ConcreteModel, inputs: ModelInputs, site: str, y
     total = 0
     depot = inputs.sites.at[site, "depot_id"]
     if depot is not None and depot in model.D and inputs.depot_sites.at[depot, "site_id"] == site:
-        total = total + model.depot_chargers[depot, year] * infra["depot_charger_kw"] * factor
+        total = total + installed_kw(model, inputs, "depot", model.depot_chargers, depot, year) * factor
     if site in model.C:
-        total = total + model.public_chargers[site, year] * infra["public_charger_kw"] * factor
+        total = total + installed_kw(model, inputs, "public", model.public_chargers, site, year) * factor
     return total
 
 

@@ -16,17 +16,12 @@ from optimiser.formulation.subsidy import spend_hkd_m
 from optimiser.inputs import ModelInputs
 
 HKD_M = 1e6
-#: In the most-abatement objective, HK$1m of system cost weighs this many tonnes:
-#: small enough never to trade real abatement, large enough to pick the cheapest
-#: of equally abating plans.
+#: In the most-abatement objective with infrastructure counted in the budget, HK$1m of
+#: other system cost weighs this many tonnes: a tie-break among equally abating plans.
 COST_TIEBREAK_T_PER_HKD_M = 1e-4
-#: Subsidy is a transfer, not a system cost, but paying it for a purchase operators
-#: would make anyway is waste: each HK$ of subsidy weighs this many HK$ of cost, so the
-#: plan pays only for purchases beyond voluntary uptake (too small to trade real cost).
+#: Subsidy is a transfer, not a system cost, but paying more than needed is waste: each
+#: HK$ of subsidy weighs this many HK$ of cost (a tie-break, too small to trade real cost).
 SUBSIDY_TIEBREAK = 1e-3
-#: In the most-abatement objective a vehicle short of a soft target counts as
-#: (penalty in HK$) x this many tonnes.
-SOFT_TARGET_T_PER_HKD = 1e-3
 
 
 def _increase(var: pyo.Var, index: tuple, t: int, first: int, prev: int | None) -> object:
@@ -76,6 +71,39 @@ def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, 
     return components
 
 
+def public_infrastructure_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs) -> object:
+    """Discounted cost of the infrastructure a government would pay for (HK$ million):
+    public fast chargers, hydrogen stations and the grid upgrades at public sites."""
+    m = model
+    components = cost_components(m, inputs)
+    public = set(inputs.public_sites)
+    grid_public = sum(inputs.grid_cost_coef[t] / HKD_M * m.grid_order[i, t] for i in m.I if i in public for t in m.T)
+    return components["public_chargers"] + components["hydrogen_stations"] + grid_public
+
+
+def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, object]:
+    """Penalties (HK$ million, discounted): not costs, the price the objective puts on
+    falling short of a soft target, on uptake the plan cannot serve and on taxi charging
+    no site within reach can serve."""
+    m = model
+    scenario = inputs.scenario
+    soft = [g for g in m.G if not bool(inputs.targets.at[g, "hard"])]
+    return {
+        "soft_targets": sum(
+            scenario.target_penalty_hkd_per_vehicle * inputs.discount[int(inputs.targets.at[g, "year"])] / HKD_M * m.target_short[g]
+            for g in soft
+        ),
+        "blocked_uptake": sum(
+            scenario.blocked_uptake_penalty_hkd_per_vehicle * inputs.discount[t] / HKD_M * m.blocked[s, k, t] for (s, k, t) in m.BZ
+        ),
+        "unserved_taxi_charging": sum(
+            scenario.unserved_charging_penalty_hkd_per_kwh * 365.0 * inputs.period_discount[t] / HKD_M * m.taxi_unserved[z, t]
+            for z in m.Z
+            for t in m.T
+        ),
+    }
+
+
 def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None = None) -> object:
     """Emissions (t CO2 on the scenario's basis) of all fleets: a year's rate, or the horizon's
     total (each modelled year times the calendar years it stands for)."""
@@ -86,18 +114,22 @@ def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None 
 
 
 def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    """min Σ discounted costs + carbon price × emissions + penalty × soft-target shortfall
-    (+ a small weight on subsidy paid); or max (baseline − plan) emissions − tiny × (cost
-    + subsidy) (most abatement for the budget).
+    """Least cost: min Σ discounted system cost + carbon price × emissions + penalties
+    (+ a tie-break on subsidy paid).
+
+    Most abatement: max (baseline − plan) emissions − system cost / cut-off − penalties in
+    tonnes, where the cut-off (HK$ per tonne) says what a tonne is worth; or, when public
+    infrastructure counts against the budget, with system cost only as a tie-break.
 
     An elastic (diagnosis) model instead minimises the sum of its slacks.
     """
     m = model
     components = cost_components(m, inputs)
+    penalties = penalty_components(m, inputs)
     m.cost_hkd_m = pyo.Expression(expr=sum(components.values()))
     m.cost_component = pyo.Expression(list(components), rule=lambda m, name: components[name])
-    soft = [g for g in m.G if not bool(inputs.targets.at[g, "hard"])]
-    penalty = inputs.scenario.target_penalty_hkd_per_vehicle
+    m.penalty_hkd_m = pyo.Expression(expr=sum(penalties.values()))
+    m.penalty_component = pyo.Expression(list(penalties), rule=lambda m, name: penalties[name])
     base = inputs.baseline_emissions
     baseline_t = float((base[f"{inputs.abatement_basis}_t"] * base["years_represented"]).sum())
     m.abated_t = pyo.Expression(expr=baseline_t - emissions_t(m, inputs))
@@ -107,15 +139,17 @@ def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         m.objective = pyo.Objective(expr=sum(m.slacks[i] for i in m.slacks) + sum(m.target_short[g] for g in hard))
         return
     if inputs.scenario.objective == "min_cost":
-        short_cost = sum(
-            penalty * inputs.discount[int(inputs.targets.at[g, "year"])] / HKD_M * m.target_short[g] for g in soft
-        )
         m.objective = pyo.Objective(
-            expr=m.cost_hkd_m + short_cost + SUBSIDY_TIEBREAK * spend_hkd_m(m, inputs), sense=pyo.minimize
+            expr=m.cost_hkd_m + m.penalty_hkd_m + SUBSIDY_TIEBREAK * spend_hkd_m(m, inputs), sense=pyo.minimize
         )
-    else:
-        short_t = sum(penalty * SOFT_TARGET_T_PER_HKD * m.target_short[g] for g in soft)
-        m.objective = pyo.Objective(
-            expr=m.abated_t - short_t - COST_TIEBREAK_T_PER_HKD_M * (m.cost_hkd_m + spend_hkd_m(m, inputs)),
-            sense=pyo.maximize,
-        )
+        return
+    settings = inputs.scenario.max_abatement
+    t_per_hkd_m = HKD_M / settings.cutoff_hkd_per_t
+    cost_weight = COST_TIEBREAK_T_PER_HKD_M if settings.infrastructure == "budget" else t_per_hkd_m
+    m.objective = pyo.Objective(
+        expr=m.abated_t
+        - t_per_hkd_m * m.penalty_hkd_m
+        - cost_weight * m.cost_hkd_m
+        - COST_TIEBREAK_T_PER_HKD_M * SUBSIDY_TIEBREAK * spend_hkd_m(m, inputs),
+        sense=pyo.maximize,
+    )

@@ -1,4 +1,11 @@
-"""Voluntary and subsidised uptake, programme caps, budget and yearly limits."""
+"""Uptake (operators' response to the payment on offer), payment levels, programme caps, budget.
+
+Behaviour and policy are kept apart. Behaviour is data (:mod:`optimiser.uptake`):
+for every regime r of segment s in year t (one combination of the payment levels
+of the programmes open to it) the share of purchases going to each zero-emission
+technology. Policy is the decision: which payment level each programme offers in
+each of its years.
+"""
 
 from __future__ import annotations
 
@@ -11,71 +18,107 @@ from optimiser.inputs import ModelInputs
 HKD_M = 1e6
 
 
+def total_purchases(model: pyo.ConcreteModel, inputs: ModelInputs, segment: str, year: int) -> object:
+    """Σ_k buy[s,k,t]: every vehicle segment s buys in year t (replacements of retirements)."""
+    return sum(model.buy[segment, k, year] for k in inputs.techs[segment] if (segment, k, year) in model.B)
+
+
+def _paid(inputs: ModelInputs) -> list[tuple[tuple[str, int, int], str, int, float, float]]:
+    """(regime key, programme, year, HK$ per vehicle, share of purchases paid) of every paid regime."""
+    out = []
+    for (s, t), regimes in inputs.regimes.items():
+        for r in regimes:
+            for p, (tech, hkd) in r.payment_hkd.items():
+                share = r.share.get(tech, 0.0)
+                if hkd > 0 and share > 0:
+                    out.append(((s, t, r.regime_id), p, t, hkd, share))
+    return out
+
+
+def purchases_under(model: pyo.ConcreteModel, inputs: ModelInputs, key: tuple[str, int, int]) -> object:
+    """Purchases made under regime ``key`` = (s, t, r): its variable, or all purchases where s has one regime."""
+    s, t, _ = key
+    if len(inputs.regimes[(s, t)]) > 1:
+        return model.regime_purchases[key]
+    return total_purchases(model, inputs, s, t)
+
+
 def spend_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs, programme: str | None = None, year: int | None = None) -> object:
-    """Subsidy paid (HK$ million), optionally for one programme and/or year."""
-    payment = _payments(inputs)
+    """Subsidy paid (HK$ million), optionally for one programme and/or year.
+
+    spend[p,t] = Σ_{s,r} payment[p,r] × share[k_p,r] × purchases[s,t,r]: every eligible
+    purchase is paid, including those its operator would have made anyway.
+    """
     return sum(
-        payment[key] / HKD_M * model.subsidised[key]
-        for key in model.O
-        if (programme is None or key[0] == programme) and (year is None or key[3] == year)
+        hkd / HKD_M * share * purchases_under(model, inputs, key)
+        for key, p, t, hkd, share in _paid(inputs)
+        if (programme is None or p == programme) and (year is None or t == year)
     )
-
-
-def _payments(inputs: ModelInputs) -> dict[tuple[str, str, str, int], float]:
-    options = inputs.subsidy_options
-    return {
-        (p, s, k, int(t)): float(v)
-        for p, s, k, t, v in zip(
-            options["programme_id"], options["segment_id"], options["technology"], options["year"], options["payment_hkd"], strict=True
-        )
-    }
 
 
 def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    """Why operators buy zero-emission vehicles.
+    """Operators' response to the payment on offer.
 
-    buy[s,k,t] = voluntary[s,k,t] + Σ_p subsidised[p,s,k,t] for zero-emission k:
-    every zero-emission purchase is either voluntary or induced by a programme.
+    Zero-emission purchases: buy[s,k,t] + blocked[s,k,t] = Σ_r share[s,k,t,r] × purchases[s,t,r],
+    where purchases[s,t,r] is all of the segment's purchases in a segment-year with one
+    regime, and otherwise a variable with Σ_r purchases[s,t,r] = Σ_k buy[s,k,t].
+    The share is what operators do at that payment: those whose net gap is closed buy
+    (a floor, so purchases that pay for the operator cannot be suppressed), no one else
+    does (so a payment works only where it closes someone's gap). Retirements of
+    zero-emission vehicles are replaced by the same rule, not like for like by default.
+    blocked[s,k,t] (penalised, reported) is uptake the plan cannot serve for lack of
+    chargers, grid or hydrogen.
 
-    voluntary[s,k,t] ≤ share[s,k,t] × Σ_k' buy[s,k',t] + retiring[s,k,t]: operators
-    convert unsubsidised only up to an adoption ceiling, and only where the
-    operator's cost gap (lifetime cost vs the incumbent) is already closed
-    (share = 0 otherwise); a zero-emission vehicle reaching the end of its life
-    may always be replaced like for like (an operator that has converted does
-    not go back). Programme-induced purchases exist only where the payment
-    closes the gap (filtered when the set O was built).
+    Regime follows the chosen level: Σ_{r: level_p(r) = l} purchases[s,t,r] ≤ fleet[s] ×
+    payment_level[p,t,l] for every level l > 0, and Σ_l payment_level[p,t,l] = 1 for every
+    programme-year: one payment per programme and year. Purchases may also be made under
+    the zero level: the programme then pays its level to a *quota*, a share of the year's
+    purchases (taken evenly across operators, so free riders get their proportional part
+    of the quota), as schemes with a vehicle quota or a programme cap do.
     """
     m = model
-    by_purchase: dict[tuple[str, str, int], list[tuple[str, str, str, int]]] = {}
-    for key in m.O:
-        by_purchase.setdefault((key[1], key[2], key[3]), []).append(key)
-    bought_techs: dict[tuple[str, int], list[str]] = {}
-    for s, k, t in m.B:
-        bought_techs.setdefault((s, t), []).append(k)
+    fleet = inputs.segments["fleet"].to_dict()
 
-    m.uptake_split = pyo.Constraint(
-        m.BZ,
-        rule=lambda m, s, k, t: m.buy[s, k, t] == m.voluntary[s, k, t] + sum(m.subsidised[o] for o in by_purchase.get((s, k, t), [])),
+    def share_rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
+        regimes = inputs.regimes[(s, t)]
+        offered = sum(r.share.get(k, 0.0) * purchases_under(m, inputs, (s, t, r.regime_id)) for r in regimes)
+        return row(m.buy[s, k, t] + m.blocked[s, k, t] == offered)
+
+    m.uptake = pyo.Constraint(m.BZ, rule=share_rule)
+    vehicle_class = inputs.segments["vehicle_class"].to_dict()
+    for s, k, t in m.BZ:
+        # A taxi needs no infrastructure the plan could withhold: charging it cannot serve is
+        # the penalised unserved-charging shortfall, never a blocked purchase.
+        if vehicle_class[s] == "taxi":
+            m.blocked[s, k, t].fix(0.0)
+
+    multi = sorted({(s, t) for (s, t, _) in m.R})
+    m.regime_total = pyo.Constraint(
+        multi,
+        rule=lambda m, s, t: sum(m.regime_purchases[s, t, r.regime_id] for r in inputs.regimes[(s, t)])
+        == total_purchases(m, inputs, s, t),
     )
+    m.one_level = pyo.Constraint(m.PT, rule=lambda m, p, t: sum(m.payment_level[p, t, lv] for (pp, tt, lv) in m.PTL if pp == p and tt == t) == 1)
 
-    vehicle_type = inputs.segments["vehicle_type"].to_dict()
+    # A zero payment needs no decision: purchases outside the quota of the level chosen
+    # face no payment. (A programme whose levels exclude 0 pays every purchase.)
+    fraction = {row["programme_id"]: row["levels"] for row in inputs.programme_rows.to_dict(orient="records")}
+    links = sorted(
+        {
+            (s, t, p, r.levels[p])
+            for (s, t) in multi
+            for r in inputs.regimes[(s, t)]
+            for p in r.levels
+            if fraction[p][r.levels[p]] > 0
+        }
+    )
+    m.regime_link_index = pyo.Set(dimen=4, initialize=links, ordered=True)
 
-    first = m.T.first()
+    def follows_level(m: pyo.ConcreteModel, s: str, t: int, p: str, level: int) -> object:
+        under = [r.regime_id for r in inputs.regimes[(s, t)] if r.levels.get(p) == level]
+        return sum(m.regime_purchases[s, t, r] for r in under) <= fleet[s] * m.payment_level[p, t, level]
 
-    def retiring(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
-        """Zero-emission vehicles of (s, k) reaching the end of their life since the previous modelled year."""
-        life = inputs.lifetime[(vehicle_type[s], k)]
-        previous = t - 1 if t == first else m.T.prev(t)
-        bought = sum(m.buy[s, k, tau] for tau in m.T if previous < tau + life <= t and (s, k, tau) in m.B)
-        before = inputs.initial_stock.get((s, k, previous), inputs.initial_stock[(s, k, t)])
-        return bought + max(before - inputs.initial_stock[(s, k, t)], 0.0)
-
-    def ceiling(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
-        share = inputs.voluntary_share.get((s, k, t), 0.0)
-        converted = share * sum(m.buy[s, kk, t] for kk in bought_techs[(s, t)]) if share > 0 else 0
-        return row(m.voluntary[s, k, t] <= converted + retiring(m, s, k, t))
-
-    m.voluntary_ceiling = pyo.Constraint(m.BZ, rule=ceiling)
+    m.regime_follows_level = pyo.Constraint(m.regime_link_index, rule=follows_level)
 
 
 def add_programme_caps(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
@@ -90,10 +133,18 @@ def add_programme_caps(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
 
 def add_budget(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    """Total budget Σ_{p,t} spend[p,t] ≤ budget; yearly limits Σ_p spend[p,t] ≤ limit[t] where set (HK$)."""
+    """Total budget Σ_{p,t} spend[p,t] (+ public infrastructure where the scenario counts it) ≤ budget;
+    yearly limits Σ_p spend[p,t] ≤ limit[t] where set (HK$)."""
     m = model
+    from optimiser.formulation.objective import public_infrastructure_hkd_m
+
+    counted = (
+        public_infrastructure_hkd_m(m, inputs)
+        if inputs.scenario.objective == "max_abatement" and inputs.scenario.max_abatement.infrastructure == "budget"
+        else 0
+    )
     m.budget = pyo.Constraint(
-        rule=lambda m: row(spend_hkd_m(m, inputs) <= inputs.budget_hkd / HKD_M + slack(m, "budget", "total", 1.0))
+        rule=lambda m: row(spend_hkd_m(m, inputs) + counted <= inputs.budget_hkd / HKD_M + slack(m, "budget", "total", 1.0))
     )
     limited = [t for t in m.T if t in inputs.yearly_limit_hkd]
     m.yearly_limit = pyo.Constraint(

@@ -4,20 +4,23 @@ Sets (all sparse, built in :mod:`optimiser.inputs`):
 
 - T years; S fleet segments; K(s) technologies segment s may run;
 - B ⊆ S×K×T purchases allowed (range and corridor coverage decide which);
-- P programmes; O ⊆ P×S×K×T purchases a programme can induce;
+- P programmes; PT ⊆ P×T programme-years with a payment to choose; PTL their payment levels;
+- R ⊆ S×T×regimes: purchase regimes (one per combination of the open programmes' levels);
 - D depot sites; C public charging sites; Z taxi zones; ZC ⊆ Z×C zone-site pairs within reach;
 - H hydrogen sites; U hydrogen consumers (depots, truck flows); UH ⊆ U×H supply pairs;
 - Q truck flows that can be covered; G targets.
 
-Variables (vehicles are continuous: fleets are hundreds to thousands and the
-plan is read as rounded numbers; chargers, modules and stations are integer):
+Variables (vehicles and chargers are continuous: fleets and charger counts are
+large and read as rounded numbers; payment levels, modules and stations are integer):
 
 - buy[s,k,t] ≥ 0 vehicles bought; stock[s,k,t] ≥ 0 vehicles in service;
 - remaining_initial[s,t] ≥ 0 of today's incumbent vehicles still in service;
-- voluntary[s,k,t] ≥ 0, subsidised[p,s,k,t] ≥ 0 zero-emission purchases by motive;
-- depot_chargers[d,t], public_chargers[c,t] ∈ ℤ≥0 new chargers in service (cumulative);
+- payment_level[p,t,l] ∈ {0,1}: programme p pays level l per vehicle in year t;
+- regime_purchases[s,t,r] ≥ 0 purchases of segment s in year t made under regime r;
+- blocked[s,k,t] ≥ 0 zero-emission purchases operators would make that the plan cannot serve;
+- depot_chargers[d,t] ≥ 0 (continuous, rounded up in results), public_chargers[c,t] ∈ ℤ≥0: new chargers in service (cumulative);
 - grid_order[i,t] ≥ 0 kVA of connection ordered;
-- taxi_energy[z,c,t] ≥ 0 kWh/day of zone z charged at site c;
+- taxi_energy[z,c,t] ≥ 0 kWh/day of zone z charged at site c; taxi_unserved[z,t] ≥ 0 kWh/day no site can serve;
 - h2_built[h,t], h2_open[h,t] ∈ {0,1}; h2_modules[h,t] ∈ ℤ≥0; h2_supply[u,h,t] ≥ 0 kg/day;
 - refuelled[q,t] ∈ [0,1] truck flow covered (exact given binary stations);
 - target_short[g] ≥ 0 vehicles short of a soft target.
@@ -55,13 +58,21 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
     m.B = pyo.Set(dimen=3, initialize=inputs.buy_allowed, ordered=True)
     zev_keys = [(s, k, t) for (s, k, t) in inputs.buy_allowed if k in ("bev", "fcev")]
     m.BZ = pyo.Set(dimen=3, initialize=zev_keys, ordered=True)
-    options = inputs.subsidy_options
     m.P = pyo.Set(initialize=sorted(inputs.programme_caps_hkd), ordered=True)
-    m.O = pyo.Set(
-        dimen=4,
-        initialize=list(zip(options["programme_id"], options["segment_id"], options["technology"], options["year"].astype(int), strict=True)),
-        ordered=True,
-    )
+    # Programme-years with a payment to choose, and the levels on offer.
+    open_years: dict[str, set[int]] = {}
+    levels_of: dict[str, int] = {}
+    multi: list[tuple[str, int, int]] = []
+    for (s, t), regimes in inputs.regimes.items():
+        for p, level in regimes[-1].levels.items():
+            open_years.setdefault(p, set()).add(t)
+            levels_of[p] = max(levels_of.get(p, 0), level + 1)
+        if len(regimes) > 1:
+            multi.extend((s, t, r.regime_id) for r in regimes)
+    m.PT = pyo.Set(dimen=2, initialize=sorted((p, t) for p, ys in open_years.items() for t in ys), ordered=True)
+    m.PTL = pyo.Set(dimen=3, initialize=[(p, t, level) for p, t in m.PT for level in range(levels_of[p])], ordered=True)
+    # Purchase regimes of segment-years where some payment is chosen.
+    m.R = pyo.Set(dimen=3, initialize=multi, ordered=True)
     m.D = pyo.Set(initialize=list(inputs.depot_sites.index), ordered=True)
     m.C = pyo.Set(initialize=inputs.public_sites, ordered=True)
     m.Z = pyo.Set(initialize=list(inputs.zones.index), ordered=True)
@@ -79,12 +90,18 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
     # Today's incumbent vehicles still in service; a variable only when early retirement is allowed.
     m.remaining_initial = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals)
     m.stock = pyo.Var(m.SKT, within=pyo.NonNegativeReals)
-    m.voluntary = pyo.Var(m.BZ, within=pyo.NonNegativeReals)
-    m.subsidised = pyo.Var(m.O, within=pyo.NonNegativeReals)
-    m.depot_chargers = pyo.Var(m.D, m.T, within=pyo.NonNegativeIntegers)
+    m.payment_level = pyo.Var(m.PTL, within=pyo.Binary)
+    m.regime_purchases = pyo.Var(m.R, within=pyo.NonNegativeReals)
+    m.blocked = pyo.Var(m.BZ, within=pyo.NonNegativeReals)
+    # Depot chargers are counted in tens to hundreds per depot: continuous counts (rounded up
+    # in the results) cost at most one charger per depot and year, and leave HiGHS's branching
+    # to stations, public sites and payment levels, where integrality matters. Public sites
+    # hold a few chargers each, so they stay whole.
+    m.depot_chargers = pyo.Var(m.D, m.T, within=pyo.NonNegativeReals)
     m.public_chargers = pyo.Var(m.C, m.T, within=pyo.NonNegativeIntegers)
     m.grid_order = pyo.Var(m.I, m.T, within=pyo.NonNegativeReals)
     m.taxi_energy = pyo.Var(m.ZC, m.T, within=pyo.NonNegativeReals)
+    m.taxi_unserved = pyo.Var(m.Z, m.T, within=pyo.NonNegativeReals)
     m.h2_built = pyo.Var(m.H, m.T, within=pyo.Binary)
     m.h2_open = pyo.Var(m.H, m.T, within=pyo.Binary)
     m.h2_modules = pyo.Var(m.H, m.T, within=pyo.NonNegativeIntegers)

@@ -1,0 +1,172 @@
+"""Operator behaviour: which technology operators buy, at which payment on offer.
+
+This module holds the *behaviour* half of the subsidy model; the *policy* half
+(which payment a programme offers, budgets, caps) is a decision of the model.
+
+Operators in one fleet segment differ. Two things are modelled:
+
+- **duty**: the daily km of each operator's vehicles. For buses the spread comes
+  from the route table (every route the depot runs in the segment's duty band,
+  weighted by the buses it needs); for taxis and trucks from a relative spread
+  ``daily_km_spread`` around the segment's mean (normal quantiles). Duty sets
+  both the running-cost saving and whether a battery vehicle's *usable* range
+  (design range x summer factor x end-of-life battery capacity, plus opportunity
+  charging where the scenario allows it) covers the duty.
+- **attitude**: what an operator adds to the money (charging access, resale,
+  unfamiliarity, risk), a normal spread ``adoption_spread_hkd`` around a
+  calibrated mean ``adoption_barrier_hkd``.
+
+For operator i, zero-emission technology k and payment P_k on offer, the
+perceived cost of switching is
+
+    g_i(k) = gap(k, km_i) + barrier(k) + spread(k) x z_i - P_k,
+
+where gap is the lifetime cost of k minus the incumbent's at the operator's
+discount rate. Each operator considers the zero-emission technology with the
+lowest mean perceived cost among those whose range covers its duty, and
+switches iff g_i(k) <= 0. The share of a segment's purchases that go to k is
+then
+
+    share(k | P) = sum over duty bins b of w_b x Phi((P_k - gap_b(k) - barrier(k)) / spread(k)),
+
+a monotone function of the payment. At P = 0 it is the no-policy uptake: the
+operators who gain buy anyway (a floor the planner cannot suppress, and the
+free riders a programme pays).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+#: Duty bins per segment: quantiles of daily km.
+DUTY_BINS = 5
+
+
+@dataclass(frozen=True)
+class DutyBins:
+    """Daily km of a segment's operators: one value per bin with its weight (weights sum to 1)."""
+
+    km_per_day: np.ndarray
+    weight: np.ndarray
+
+
+def _weighted_quantile_bins(values: np.ndarray, weights: np.ndarray, bins: int) -> DutyBins:
+    """Mean value in each of ``bins`` equal-weight slices of the weighted distribution."""
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    total = float(weights.sum())
+    if total <= 0 or len(values) == 0:
+        return DutyBins(np.array([float(values.mean()) if len(values) else 0.0]), np.array([1.0]))
+    edges = np.linspace(0.0, total, bins + 1)
+    cumulative = np.concatenate([[0.0], np.cumsum(weights)])
+    means = []
+    for lo, hi in itertools.pairwise(edges):
+        # overlap of each value's weight interval with this slice
+        overlap = np.clip(np.minimum(cumulative[1:], hi) - np.maximum(cumulative[:-1], lo), 0.0, None)
+        means.append(float((overlap * values).sum() / overlap.sum()))
+    return DutyBins(np.array(means), np.full(bins, 1.0 / bins))
+
+
+def bus_duty_bins(routes: pd.DataFrame, depot_id: str, band_low_km: float, band_high_km: float, mean_km: float) -> DutyBins:
+    """Duty bins of one bus segment from the routes its depot runs in the duty band.
+
+    Each route contributes its daily km per bus, weighted by the buses it needs.
+    The bins are rescaled so their mean equals the segment's ``daily_km`` (the
+    segment's totals stay what the dataset says). A segment with no route in its
+    band keeps a single bin at its mean.
+    """
+    mine = routes[(routes["depot_id"] == depot_id) & (routes["buses_required"] > 0)]
+    km = mine["daily_km_per_bus"].to_numpy(dtype=float)
+    in_band = (km > band_low_km) & (km <= band_high_km) if band_low_km > 0 else km <= band_high_km
+    km, weight = km[in_band], mine["buses_required"].to_numpy(dtype=float)[in_band]
+    if len(km) < 2 or mean_km <= 0:
+        return DutyBins(np.array([mean_km]), np.array([1.0]))
+    bins = _weighted_quantile_bins(km, weight, DUTY_BINS)
+    scale = mean_km / float((bins.km_per_day * bins.weight).sum())
+    return DutyBins(bins.km_per_day * scale, bins.weight)
+
+
+def spread_duty_bins(mean_km: float, relative_spread: float) -> DutyBins:
+    """Duty bins around ``mean_km`` with a normal relative spread (equal-weight quantile midpoints)."""
+    if relative_spread <= 0:
+        return DutyBins(np.array([mean_km]), np.array([1.0]))
+    z = norm.ppf((np.arange(DUTY_BINS) + 0.5) / DUTY_BINS)
+    z = z - z.mean()
+    return DutyBins(np.maximum(mean_km * (1.0 + relative_spread * z), 0.0), np.full(DUTY_BINS, 1.0 / DUTY_BINS))
+
+
+@dataclass(frozen=True)
+class TechnologyOffer:
+    """One zero-emission technology as the operators of one segment and year see it.
+
+    gap_hkd[b]: lifetime cost gap of duty bin b (technology minus incumbent, HK$);
+    feasible[b]: whether the technology can run bin b's duty;
+    barrier_hkd, spread_hkd: mean and standard deviation of the operators' own extra cost.
+    """
+
+    technology: str
+    gap_hkd: np.ndarray
+    feasible: np.ndarray
+    barrier_hkd: float
+    spread_hkd: float
+
+
+def adoption_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, payment_hkd: dict[str, float]) -> dict[str, float]:
+    """Share of purchases going to each zero-emission technology given the payments on offer.
+
+    In each duty bin the operators weigh the technology with the lowest mean
+    perceived cost (gap + barrier − payment) among the feasible ones, and a
+    share Φ(−mean / spread) of them switch (all or none when the spread is 0).
+    Shares are monotone in each payment and sum to at most 1.
+    """
+    offers = list(offers)
+    shares = dict.fromkeys((o.technology for o in offers), 0.0)
+    if not offers:
+        return shares
+    means = np.vstack(
+        [
+            np.where(o.feasible, o.gap_hkd + o.barrier_hkd - payment_hkd.get(o.technology, 0.0), np.inf)
+            for o in offers
+        ]
+    )
+    best = np.argmin(means, axis=0)
+    for b, weight in enumerate(weights):
+        k = int(best[b])
+        mean = float(means[k, b])
+        if not np.isfinite(mean):
+            continue
+        spread = offers[k].spread_hkd
+        switching = float(norm.cdf(-mean / spread)) if spread > 0 else float(mean <= 1e-6)
+        shares[offers[k].technology] += float(weight) * switching
+    return shares
+
+
+def committed_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, mix: dict[str, float] | None) -> dict[str, float]:
+    """Shares when the operator has pledged zero-emission purchases only.
+
+    Every duty bin some zero-emission technology can run buys zero-emission: the
+    cheapest feasible one, or split by ``mix`` where several are feasible (a bin
+    only one can run takes all of it). Bins none can run stay with the incumbent.
+    """
+    offers = list(offers)
+    shares = dict.fromkeys((o.technology for o in offers), 0.0)
+    for b, weight in enumerate(weights):
+        feasible = [o for o in offers if bool(o.feasible[b])]
+        if not feasible:
+            continue
+        if mix:
+            wanted = {o.technology: mix.get(o.technology, 0.0) for o in feasible}
+            total = sum(wanted.values())
+            if total > 0:
+                for tech, part in wanted.items():
+                    shares[tech] += float(weight) * part / total
+                continue
+        cheapest = min(feasible, key=lambda o: float(o.gap_hkd[b] + o.barrier_hkd))
+        shares[cheapest.technology] += float(weight)
+    return shares
