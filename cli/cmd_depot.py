@@ -1,7 +1,8 @@
 """``fleetplan depot``: size one depot's chargers and grid connection from its blocks.
 
 Exit codes follow :mod:`cli.common`: 0 sized (optimal, or an incumbent at the
-time limit with its gap); 1 no schedule found; 2 bad input.
+time limit within 50 % of the bound, with its gap); 1 no schedule found, or one too far
+from the bound to use; 2 bad input.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import typer
 from cli.app import app
 from cli.common import guarded, print_json
 from network.errors import InputError
+
+#: A time-limited sizing this far from HiGHS's bound is reported but exits 1.
+UNUSABLE_GAP = 0.5
 
 
 def _payload(result: Any) -> dict[str, Any]:
@@ -130,3 +134,13 @@ def depot_command(
         print_json(payload)
     else:
         _print(payload, blocks)
+    gap = payload.get("gap")
+    if payload.get("status") != "optimal" and (gap is None or gap >= UNUSABLE_GAP):
+        # A schedule this far from the bound is no sizing: say so and fail, not exit 0.
+        shown = "unknown" if gap is None else f"{gap:.0%}"
+        typer.echo(
+            f"error: stopped at {payload.get('status')} with a gap of {shown}; the sizing is not usable. "
+            "Raise --time-limit or size fewer blocks at once.",
+            err=True,
+        )
+        raise typer.Exit(1)

@@ -45,6 +45,13 @@ OPERATING_DAYS = {"bus": 365.0, "taxi": 365.0, "truck": 300.0}
 #: (opportunity charging at termini is left to the depot-sizing model); taxis also
 #: fast-charge at the shift change, so one charge covers one of the two shifts.
 CHARGES_PER_DAY = {"bus": 1.0, "taxi": 2.0, "truck": 1.0}
+#: Point kind -> (dataset table, id column): where an off-graph point is named.
+_POINT_TABLES = {
+    "site": ("candidate_sites", "site_id"),
+    "depot": ("depots", "depot_id"),
+    "taxi_zone": ("taxi_zones", "zone_id"),
+    "truck_place": ("truck_places", "place_id"),
+}
 #: Snapping farther than this means a site is off the modelled road network.
 MAX_SNAP_M = 3_000.0
 #: Franchised buses leave service before age 18 (LCQ13, 9 Mar 2011): a bus of the age
@@ -241,9 +248,13 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     far = snaps[snaps["snap_m"] > MAX_SNAP_M]
     if not far.empty:
         row = far.iloc[0]
+        table, id_column = _POINT_TABLES[row["kind"]]
+        ids = list(data.table(table)[id_column])
         raise InputError(
             f"{row['kind']} '{row['id']}' is {row['snap_m']:.0f} m from the nearest road-graph node; "
             f"expected within {MAX_SNAP_M:.0f} m (check its coordinates)",
+            file=f"{table}.csv",
+            row=ids.index(row["id"]) + 1 if row["id"] in ids else None,
             field="lon",
         )
     node_of = dict(zip(snaps["kind"] + ":" + snaps["id"], snaps["node_id"], strict=True))

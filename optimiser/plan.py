@@ -98,9 +98,16 @@ def plan(
     if not report.has_solution:
         if report.status in ("infeasible", "infeasible_or_unbounded"):
             raise InfeasibleError(f"scenario '{scenario.name}' is infeasible", diagnose(inputs, options))
+        if report.status == "time_limit":
+            raise InfeasibleError(
+                f"no feasible plan found for '{scenario.name}' within {options.time_limit_s:g} s; "
+                "raise solver.time_limit_s or loosen mip_rel_gap"
+            )
+        # Any other end without a solution (HiGHS may even call it optimal when it ran into
+        # numerical trouble) says nothing about time: do not suggest more of it.
         raise InfeasibleError(
-            f"no feasible plan found for '{scenario.name}' within {options.time_limit_s:g} s (status {report.status}); "
-            "raise solver.time_limit_s or loosen mip_rel_gap"
+            f"HiGHS returned no usable plan for '{scenario.name}' (its status: {report.status}); this points to "
+            "numerical trouble, e.g. extreme or badly scaled values in the dataset or scenario"
         )
 
     model._final_gap = report.gap

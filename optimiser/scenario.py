@@ -564,8 +564,36 @@ def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> Commen
         raise InputError(f"nested far deeper than {MAX_NESTING} levels", file=file) from None
     if tree is None:
         tree = CommentedMap()
+    _refuse_self_aliases(text, file=file)
     check_yaml_tree(tree, file=file)
     return tree
+
+
+def _refuse_self_aliases(text: str, *, file: str | Path) -> None:
+    """Refuse an alias used inside the node its anchor names (``&b {x: *b}``).
+
+    The round-trip loader would quietly load such an alias as null (a setting that
+    silently vanishes); the events show it: an alias to an anchor still open.
+    """
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    open_anchors: list[str | None] = []
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, CollectionStartEvent):
+                open_anchors.append(event.anchor)
+            elif isinstance(event, CollectionEndEvent):
+                if open_anchors:
+                    open_anchors.pop()
+            elif isinstance(event, AliasEvent) and event.anchor in open_anchors:
+                line = event.start_mark.line + 1 if event.start_mark is not None else None
+                raise InputError(
+                    f"alias '*{event.anchor}' is used inside the value its anchor names (it refers to itself); "
+                    "expected a plain value",
+                    file=f"{file}, line {line}" if line else file,
+                )
+    except YAMLError:
+        return  # the loader above already reported malformed YAML
 
 
 def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:

@@ -190,9 +190,13 @@ def solve_point(index: int, point: dict[str, Any], scenario_data: dict[str, Any]
 
     started = time.perf_counter()
     row: dict[str, Any] = {"point": index, **point, "status": "error", "error": ""}
+    # The budget is known before solving: a failed point keeps it, so the row still says
+    # which budget failed.
+    row["budget_hkd"] = (scenario_data.get("budget") or {}).get("total_hkd")
     try:
         scenario = Scenario.model_validate(scenario_data)
         row["scenario_fingerprint"] = scenario.fingerprint()
+        row["budget_hkd"] = float(scenario.budget.total_hkd)
         # The no-policy counterfactual is the same for every budget point: not re-solved per point.
         result = plan(scenario, _dataset(scenario.dataset, scenario.graph), marginals=False, counterfactual=False)
         summary = result.summary()

@@ -389,3 +389,18 @@ def test_blocks_row_with_a_stray_comma_is_refused(tmp_path) -> None:
     path.write_text("bus,pull_out,pull_in,km\nB1,06:00,22:00,180\nB2,06:00,22:00,1,80\n", encoding="utf-8")
     with pytest.raises(InputError, match="row 2"):
         read_blocks_csv(path)
+
+
+def test_cli_never_exits_0_with_a_sizing_far_from_its_bound(tmp_path: Path) -> None:
+    """400 buses and a 1 s time limit: whatever HiGHS reaches, exit 0 only with a schedule
+    within 50 % of its bound; otherwise exit 1 and say the sizing is not usable."""
+    path = tmp_path / "BLOCKS.csv"
+    rows = [f"B{i},{5 + i % 3:02d}:{(i * 7) % 60:02d},{21 + i % 2:02d}:{(i * 11) % 60:02d},{120 + (i * 37) % 160}" for i in range(400)]
+    path.write_text("bus,pull_out,pull_in,km\n" + "\n".join(rows) + "\n")
+    result = _cli("--blocks", str(path), "--time-limit", "1", "--json")
+    assert result.returncode in (0, 1), result.stderr
+    if result.returncode == 0:
+        payload = json.loads(result.stdout)
+        assert payload["status"] == "optimal" or payload["gap"] < 0.5
+    else:
+        assert "Traceback" not in result.stderr and "error:" in result.stderr

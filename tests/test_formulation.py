@@ -544,3 +544,20 @@ def test_an_operator_commitment_overrides_the_payment_it_lacks() -> None:
     pledged = scenario(operator_commitments={"kmb": {"operator": "kmb", "zero_emission_purchases_from": 2026}})
     result = plan(pledged, data, marginals=False, counterfactual=False)
     assert zev(result, "bus", 2026) == pytest.approx(10.0)
+
+
+def test_an_off_graph_site_is_named_with_its_file_and_row() -> None:
+    """A candidate site placed ~19 km from every road-graph node: the error names
+    candidate_sites.csv, its row and the coordinate field."""
+    from network.errors import InputError
+
+    data = tiny_dataset(
+        sites=[
+            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
+            {**site("S_SEA", 1, "car_park"), "lat": 22.50},
+        ]
+    )
+    with pytest.raises(InputError) as raised:
+        prepare_inputs(scenario(), data)
+    text = str(raised.value)
+    assert "candidate_sites.csv" in text and "row 2" in text and "S_SEA" in text

@@ -78,6 +78,11 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, command: str) -> None:
 
     _one_line_error(run(command, tmp_path / "missing.yaml"), "missing.yaml", "not found")
 
+    # An alias inside its own anchor's value would load as null (the limit silently gone).
+    recursive = tmp_path / "recursive.yaml"
+    recursive.write_text("name: rec\nbudget: &b {total_hkd: 5, yearly_limit_hkd: *b}\n")
+    _one_line_error(run(command, recursive), "recursive.yaml", "line 2", "*b", "refers to itself")
+
 
 def test_extends_merges_deeply_and_lists_replace(tmp_path: Path) -> None:
     (tmp_path / "base.yaml").write_text(

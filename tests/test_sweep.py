@@ -80,6 +80,7 @@ def test_failed_point_is_recorded_not_fatal(abatement_scenario: Path) -> None:
     points = grid([0.0, 40e6], [("extra_targets", [hard])])
     frame = run_sweep(scenario, points, scheduler="synchronous")
     assert frame.loc[0, "status"] == "infeasible" and "infeasible" in frame.loc[0, "error"]
+    assert frame.loc[0, "budget_hkd"] == 0.0  # a failed row still says which budget failed
     assert pd.isna(frame.loc[0, "co2_abated_t"]) and not frame.loc[0, "pareto_efficient"]
     assert frame.loc[1, "status"] == "optimal" and frame.loc[1, "co2_abated_t"] == pytest.approx(1168.0)
 
