@@ -7,6 +7,7 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -15,7 +16,7 @@ import streamlit as st
 from optimiser.results import PlanResult
 from optimiser.scenario import Scenario
 from optimiser.spreadsheet_cells import csv_text, text_not_formulas
-from views import scenario_io, state
+from views import official, scenario_io, state, sweep_panel
 from views.i18n import t
 from views.results import (
     FIGURE_LABELS,
@@ -90,8 +91,66 @@ def csv_zip_bytes(result: PlanResult) -> bytes:
     return buffer.getvalue()
 
 
-def html_report(scenario: Scenario, result: PlanResult) -> str:
-    """A self-contained one-page report (plotly.js embedded once, so it opens offline)."""
+def _html_table(frame: pd.DataFrame) -> str:
+    """A small table as escaped HTML (cell text is model or dataset text, never markup)."""
+    if frame.empty:
+        return ""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def official_section(scenario: Scenario, result: PlanResult, caps: dict[str, float], sweep: pd.DataFrame | None) -> tuple[str, list[Any]]:
+    """The official's view for the report: HTML before the charts, and the charts (title key, figure)."""
+    try:
+        summary = result.summary()
+    except Exception:
+        return "", []
+    figures_ = official.official_figures(summary)
+
+    def m(key: str) -> str:
+        value = official._number(figures_.get(key))
+        return "–" if value is None else f"{value / 1e6:,.0f}"
+
+    def per_m(key: str) -> str:
+        value = official._number(figures_.get(key))
+        return "–" if value is None else f"{value:,.0f}"
+
+    abated = official._number(figures_.get("co2_abated_vs_no_policy_t"))
+    penalties = official.penalty_rows(summary)
+    rows = [
+        (t("official_budget"), m("budget_hkd")),
+        (t("official_spent"), m("subsidy_hkd_total")),
+        (t("official_abated_vs_no_policy"), "–" if abated is None else f"{abated / 1e3:,.1f}"),
+        (f"{t('official_t_per_hkdm')}, {t('of_vs_baseline')}", per_m("co2_t_per_hkd_m_subsidy_vs_baseline")),
+        (f"{t('official_t_per_hkdm')}, {t('of_vs_no_policy')}", per_m("co2_t_per_hkd_m_subsidy_vs_no_policy")),
+        (t("official_penalties"), f"{sum(v for _, v in penalties) / 1e6:,.1f}" if penalties else "–"),
+    ]
+    limits = [str(x) for x in figures_.get("binding_limits", [])]
+    parts = [
+        f"<h2>{html.escape(t('report_official'))}</h2><table>",
+        "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows),
+        f"</table><h3>{html.escape(t('official_binding'))}</h3><ul>",
+        "".join(f"<li>{html.escape(official.limit_label(x))} ({html.escape(x)})</li>" for x in limits) or f"<li>{html.escape(t('official_none_binding'))}</li>",
+        "</ul>",
+        f"<h3>{html.escape(t('official_free_riders'))}</h3><p>{html.escape(t('official_free_riders_intro'))}</p>",
+        _html_table(official.programme_table(result)),
+        f"<h3>{html.escape(t('official_marginal'))}</h3><p>{html.escape(t('official_marginal_intro'))}</p>",
+        _html_table(official.marginal_frame(official.marginal_rows(result))),
+        f"<h3>{html.escape(t('official_penalties_heading'))}</h3><p>{html.escape(t('official_penalties_intro'))}</p>",
+        _html_table(pd.DataFrame([{t("of_penalty"): n, t("of_penalty_hkd_m"): f"{v / 1e6:,.1f}"} for n, v in penalties])),
+    ]
+    # Each chart is titled by its catalogue key.
+    charts = [(k, fig) for k, fig in official.official_charts(result, scenario, caps).items() if fig is not None]
+    if sweep is not None and not sweep.empty:
+        charts.append(("report_sweep", sweep_panel.sweep_figure(sweep)))
+    return "".join(parts), charts
+
+
+def html_report(scenario: Scenario, result: PlanResult, *, caps: dict[str, float] | None = None, sweep: pd.DataFrame | None = None) -> str:
+    """A self-contained one-page report (plotly.js embedded once, so it opens offline): key figures,
+    the planner's charts, targets, marginal values, the official's view (and the last budget sweep
+    of this scenario, when one was run) and the scenario as YAML."""
     values = key_figures(result)
     rows = "".join(
         f"<tr><th>{html.escape(figure_label(label, values))}</th><td>{values[field]:,.1f}</td></tr>" for field, label in FIGURE_LABELS
@@ -117,6 +176,12 @@ def html_report(scenario: Scenario, result: PlanResult) -> str:
         first = False
     parts.append(f"<h2>{html.escape(t('targets'))}</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in target_lines(result)) + "</ul>")
     parts.append(f"<h2>{html.escape(t('marginal_values'))}</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in marginal_lines(result)) + "</ul>")
+    section, charts = official_section(scenario, result, caps or {}, sweep)
+    parts.append(section)
+    for title, fig in charts:
+        parts.append(f"<h3>{html.escape(t(title))}</h3>")
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=bool(first)))
+        first = False
     parts.append(f"<h2>{html.escape(t('report_scenario'))}</h2><pre>" + html.escape(scenario_io.overrides_yaml(scenario)) + "</pre></body></html>")
     return "".join(parts)
 
@@ -135,4 +200,9 @@ def render() -> None:
     c2.download_button(t("tables_excel"), excel_bytes(result), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
     c2.download_button(t("tables_csv"), csv_zip_bytes(result), file_name=f"{name}-csv.zip", mime="application/zip", key="dl_csv")
-    c3.download_button(t("html_report"), html_report(scenario, result), file_name=f"{name}-report.html", mime="text/html", key="dl_html")
+    try:
+        caps = official.programme_caps(scenario, state.get_dataset(scenario.graph))
+    except Exception:
+        caps = {}  # the report still shows spending by programme, without the caps
+    report = html_report(scenario, result, caps=caps, sweep=sweep_panel.cached_sweep(scenario))
+    c3.download_button(t("html_report"), report, file_name=f"{name}-report.html", mime="text/html", key="dl_html")

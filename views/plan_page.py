@@ -12,7 +12,6 @@ from optimiser.scenario import Scenario
 from views import state
 from views.i18n import t
 from views.maps import render_map
-from views.official import render_official_view
 from views.results import render_results
 
 
@@ -45,7 +44,7 @@ def render() -> None:
     with right:
         render_save(result)
     render_results(result, key="plan")
-    render_official_view(result)
+    st.caption(t("official_see_page"))
     render_target_cost(scenario, dataset)
 
 

@@ -6,12 +6,23 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from views import calibration_page, compare, depot, editor, exports, plan_page, state, uploads
+from views import (
+    calibration_page,
+    compare,
+    depot,
+    editor,
+    exports,
+    official_page,
+    plan_page,
+    state,
+    uploads,
+)
 from views.i18n import LANGUAGES, t
 
 PAGES: dict[str, Callable[[], None]] = {
     "page_plan": plan_page.render,
     "page_scenario": editor.render,
+    "page_official": official_page.render,
     "page_compare": compare.render,
     "page_depot": depot.render,
     "page_export": exports.render,

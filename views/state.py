@@ -136,6 +136,23 @@ def _show_progress(line: Any, info: dict[str, float], started: float) -> None:
     )
 
 
+def progress_callback(line: Any, started: float) -> Any:
+    """A HiGHS progress callback that writes elapsed time, incumbent, bound and gap into ``line``."""
+    context = get_script_run_ctx()
+
+    def on_progress(info: dict[str, float]) -> None:
+        # HiGHS reports from its own thread: lend it this session's context so the
+        # placeholder can be updated, and never let a display problem stop the solve.
+        try:
+            if context is not None and get_script_run_ctx(suppress_warning=True) is None:
+                add_script_run_ctx(threading.current_thread(), context)
+            _show_progress(line, info, started)
+        except Exception:
+            pass
+
+    return on_progress
+
+
 def solve(scenario: Scenario) -> PlanResult | None:
     """Solve ``scenario`` with live progress; show a readable message on any failure.
 
@@ -149,20 +166,8 @@ def solve(scenario: Scenario) -> PlanResult | None:
         st.info(t("cached", fp=key))
         return results[key]
     started = time.perf_counter()
-    context = get_script_run_ctx()
     with st.status(t("solving"), expanded=True) as status:
-        line = st.empty()
-
-        def on_progress(info: dict[str, float]) -> None:
-            # HiGHS reports from its own thread: lend it this session's context so the
-            # placeholder can be updated, and never let a display problem stop the solve.
-            try:
-                if context is not None and get_script_run_ctx(suppress_warning=True) is None:
-                    add_script_run_ctx(threading.current_thread(), context)
-                _show_progress(line, info, started)
-            except Exception:
-                pass
-
+        on_progress = progress_callback(st.empty(), started)
         try:
             dataset = get_dataset(scenario.graph)
             result = plan(scenario, dataset, on_progress=on_progress)

@@ -1,0 +1,31 @@
+"""For officials: the policy figures of the plan on screen, and a small budget sweep of the scenario being edited."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from network.errors import InputError
+from views import state
+from views.i18n import t
+from views.official import render_official_view
+from views.sweep_panel import render_budget_sweep
+
+
+def render() -> None:
+    scenario = state.current_scenario()
+    try:
+        dataset = state.get_dataset(scenario.graph)
+    except InputError as error:
+        st.error(t("input_error", message=str(error)))
+        return
+    st.caption(t("official_intro"))
+    st.subheader(t("official_view"))
+    result = state.latest_result()
+    if result is None:
+        st.info(t("official_no_result"))
+    else:
+        st.caption(t("plan_from", name=result.scenario_name, fp=result.fingerprint))
+        if state.cached_result(scenario) is not result:
+            st.warning(t("result_other_scenario", shown=result.scenario_name, shown_fp=result.fingerprint, edited=scenario.name))
+        render_official_view(result, state.scenario_of(result), dataset)
+    render_budget_sweep(scenario, dataset)
