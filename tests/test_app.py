@@ -607,6 +607,15 @@ def test_budget_sweep_runs_in_the_app_with_progress_and_cache(subsidy_folder: Pa
     app.button(key="sweep_run").click().run()
     assert len(app.session_state["sweeps"]) == 1
     assert not [m for m in app.markdown if m.value.startswith("Point ")]
+    # The export page builds the report once per result (and sweep), with the sweep in it.
+    _go(app, "page_export")
+    _no_exception(app)
+    built = app.session_state["exports_built"][1]
+    assert "Budget sweep (subsidy spent against CO2 abated)" in built["html"] and "holds for up to HK$30.0m more" in built["html"]
+    _go(app, "page_plan")
+    _go(app, "page_export")
+    assert app.session_state["exports_built"][1] is built
+    _go(app, "page_official")
     # Too many points is refused with a message, not a traceback.
     app.text_input(key="sweep_budgets").set_value("0,1,2,3,4,5,6").run()
     _no_exception(app)

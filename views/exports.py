@@ -186,6 +186,30 @@ def html_report(scenario: Scenario, result: PlanResult, *, caps: dict[str, float
     return "".join(parts)
 
 
+def built_exports(scenario: Scenario, result: PlanResult) -> dict[str, Any]:
+    """The downloads of ``result``, built once per result, language and sweep (kept in the session)."""
+    from views.i18n import lang
+
+    sweep = sweep_panel.cached_sweep(scenario)
+    key = (result.fingerprint, lang(), None if sweep is None else tuple(sweep["budget_hkd"]))
+    cache = st.session_state.get("exports_built")
+    if cache is not None and cache[0] == key:
+        return cache[1]
+    try:
+        caps = official.programme_caps(scenario, state.get_dataset(scenario.graph))
+    except Exception:
+        caps = {}  # the report still shows spending by programme, without the caps
+    files = {
+        "gpkg": geopackage_bytes(result),
+        "geojson": geojson_text(result),
+        "xlsx": excel_bytes(result),
+        "csv": csv_zip_bytes(result),
+        "html": html_report(scenario, result, caps=caps, sweep=sweep),
+    }
+    st.session_state["exports_built"] = (key, files)  # one result's files at a time: they are large
+    return files
+
+
 def render() -> None:
     st.caption(t("export_intro"))
     result = state.latest_result()
@@ -194,15 +218,11 @@ def render() -> None:
         return
     scenario = state.scenario_of(result)
     name = result.scenario_name
+    files = built_exports(scenario, result)
     c1, c2, c3 = st.columns(3)
-    c1.download_button(t("sites_gpkg"), geopackage_bytes(result), file_name=f"{name}-sites.gpkg", mime="application/geopackage+sqlite3", key="dl_gpkg")
-    c1.download_button(t("sites_geojson"), geojson_text(result), file_name=f"{name}-sites.geojson", mime="application/geo+json", key="dl_geojson")
-    c2.download_button(t("tables_excel"), excel_bytes(result), file_name=f"{name}.xlsx",
+    c1.download_button(t("sites_gpkg"), files["gpkg"], file_name=f"{name}-sites.gpkg", mime="application/geopackage+sqlite3", key="dl_gpkg")
+    c1.download_button(t("sites_geojson"), files["geojson"], file_name=f"{name}-sites.geojson", mime="application/geo+json", key="dl_geojson")
+    c2.download_button(t("tables_excel"), files["xlsx"], file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
-    c2.download_button(t("tables_csv"), csv_zip_bytes(result), file_name=f"{name}-csv.zip", mime="application/zip", key="dl_csv")
-    try:
-        caps = official.programme_caps(scenario, state.get_dataset(scenario.graph))
-    except Exception:
-        caps = {}  # the report still shows spending by programme, without the caps
-    report = html_report(scenario, result, caps=caps, sweep=sweep_panel.cached_sweep(scenario))
-    c3.download_button(t("html_report"), report, file_name=f"{name}-report.html", mime="text/html", key="dl_html")
+    c2.download_button(t("tables_csv"), files["csv"], file_name=f"{name}-csv.zip", mime="application/zip", key="dl_csv")
+    c3.download_button(t("html_report"), files["html"], file_name=f"{name}-report.html", mime="text/html", key="dl_html")
