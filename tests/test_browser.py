@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import write_app_dataset
+from tests.test_app import OFFICIAL_YAML, write_app_dataset
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,19 @@ def _wait_for(url: str, process: subprocess.Popen, timeout_s: float = 90.0) -> N
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = write_app_dataset(tmp_path_factory.mktemp("browser-data"))
+    yield from _serve(write_app_dataset(tmp_path_factory.mktemp("browser-data")), tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def subsidy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on the tiny city where each HK$5m of subsidy buys one battery bus."""
+    from tests.test_cli import SUBSIDY_MATTERS, write_tiny_dataset
+
+    yield from _serve(write_tiny_dataset(tmp_path_factory.mktemp("browser-subsidy") / "tiny", **SUBSIDY_MATTERS), tmp_path_factory)
+
+
+def _serve(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run `streamlit run app.py` on ``folder``'s dataset; yield its URL, stop it afterwards."""
     port = _free_port()
     env = {**os.environ, "FLEETPLAN_APP_DATASET": str(folder)}
     log = tmp_path_factory.mktemp("streamlit-log") / "streamlit.log"
@@ -228,6 +240,68 @@ def test_issue_14_flows_in_a_real_browser(server: str, tmp_path: Path) -> None:
             page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(timeout=60_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(ARTIFACTS / "10-zh-plan.png"), full_page=True)
+            assert page.locator("[data-testid='stException']").count() == 0
+        finally:
+            browser.close()
+
+
+def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, tmp_path: Path) -> None:
+    """Issue 14, the official's view: budget against spent and the binding limit after a solve,
+    then a three-point budget sweep with progress and its Pareto plot, then the same page in
+    繁體中文. Screenshots 11-13."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _missing("the playwright Python package is not installed")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    scenario_file = tmp_path / "official.yaml"
+    scenario_file.write_text(OFFICIAL_YAML, encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(subsidy_server, wait_until="domcontentloaded")
+            page.get_by_role("button", name="Solve scenario").wait_for(timeout=90_000)
+            _open_page(page, "Scenario editor")
+            page.get_by_text("Example scenarios").wait_for(timeout=30_000)
+            _upload(page, "Upload a scenario", scenario_file)
+            page.get_by_text("Loaded scenario “official”").wait_for(timeout=30_000)
+
+            _open_page(page, "Plan and map")
+            page.get_by_role("button", name="Solve scenario").click()
+            page.get_by_text("Key figures").wait_for(timeout=120_000)
+
+            _open_page(page, "The official's view")
+            page.get_by_text("Limits that bind").wait_for(timeout=60_000)
+            expect(page.get_by_text("total subsidy budget (budget)")).to_be_visible(timeout=30_000)
+            metric = page.locator("[data-testid='stMetric']").filter(has_text="Subsidy spent (HK$m)")
+            expect(metric).to_contain_text("20")
+            page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "11-official-view.png"))
+            page.get_by_text("What one more HK$ of each limit is worth").scroll_into_view_if_needed()
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(ARTIFACTS / "11b-official-marginals-penalties.png"))
+
+            run = page.get_by_role("button", name="Run the budget sweep")
+            run.scroll_into_view_if_needed()
+            expect(page.get_by_text("3 solves, one after another")).to_be_visible()
+            run.click()
+            page.get_by_text("3 budgets solved in").wait_for(timeout=180_000)
+            chart = page.locator(".js-plotly-plot").filter(has_text="Subsidy spent against CO2 abated")
+            chart.wait_for(timeout=60_000)
+            chart.scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "12-budget-sweep-pareto.png"))
+
+            page.get_by_text("繁體中文").click()
+            page.get_by_text("預算掃描").wait_for(timeout=60_000)
+            page.locator(".js-plotly-plot").filter(has_text="資助開支與減排").wait_for(timeout=60_000)
+            page.get_by_text("受約束的限制").scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "13-zh-official-view.png"))
             assert page.locator("[data-testid='stException']").count() == 0
         finally:
             browser.close()

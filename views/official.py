@@ -20,6 +20,7 @@ from network.loaders import Dataset
 from optimiser.results import PlanResult
 from optimiser.scenario import Scenario
 from views.i18n import LABELS, data_label, t
+from views.results import _md
 
 #: A value (HK$ per HK$, t per HK$1m, per vehicle) at or below this does not bind.
 ZERO = 1e-9
@@ -174,7 +175,8 @@ def payments_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
             text=[f"{r['quota_share']:.0%}" if r["quota_share"] is not None else "" for r in part],
             textposition="outside",
         )
-    fig.update_layout(barmode="group", height=340, margin={"t": 30, "b": 10}, xaxis_title=t("year"), yaxis_title=t("of_payment_hkd_k"),
+    fig.update_layout(barmode="group", height=340, margin={"t": 30, "b": 10}, xaxis={"title": t("year"), "tickformat": "d", "dtick": 1},
+                      yaxis_title=t("of_payment_hkd_k"),
                       legend_title_text=t("programme"))  # fmt: skip
     return fig
 
@@ -302,53 +304,53 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
     penalties = penalty_rows(summary)
     c4.metric(t("official_penalties"), _fmt_m(sum(v for _, v in penalties)) if penalties else "–", help=t("official_penalties_help"))
     if budget and spent is not None:
-        st.caption(t("official_spent_share", share=f"{spent / budget:.0%}"))
+        st.caption(_md(t("official_spent_share", share=f"{spent / budget:.0%}")))
 
     charts = official_charts(result, scenario, caps)
-    st.markdown(f"**{t('official_binding')}**")
+    st.markdown(_md(f"**{t('official_binding')}**"))
     limits = [str(x) for x in figures.get("binding_limits", [])]
-    st.markdown("\n".join(f"- {limit_label(x)} (`{x}`)" for x in limits) if limits else t("official_none_binding"))
+    st.markdown(_md("\n".join(f"- {limit_label(x)} (`{x}`)" for x in limits) if limits else t("official_none_binding")))
     if charts.get("official_budget_spent") is not None:
-        st.markdown(f"**{t('official_budget_spent')}**")
-        st.caption(t("official_budget_spent_intro"))
+        st.markdown(_md(f"**{t('official_budget_spent')}**"))
+        st.caption(_md(t("official_budget_spent_intro")))
         st.plotly_chart(charts["official_budget_spent"], key="official_budget_chart")
 
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**{t('official_t_per_hkdm')}**")
-        st.caption(t("official_t_per_hkdm_intro"))
+        st.markdown(_md(f"**{t('official_t_per_hkdm')}**"))
+        st.caption(_md(t("official_t_per_hkdm_intro")))
         if charts.get("official_t_per_hkdm") is not None:
             st.plotly_chart(charts["official_t_per_hkdm"], key="official_tonnes_chart")
         else:
-            st.info(t("official_no_spend"))
+            st.info(_md(t("official_no_spend")))
     with right:
-        st.markdown(f"**{t('official_free_riders')}**")
-        st.caption(t("official_free_riders_intro"))
+        st.markdown(_md(f"**{t('official_free_riders')}**"))
+        st.caption(_md(t("official_free_riders_intro")))
         programmes = programme_table(result)
         if programmes.empty:
-            st.info(t("no_subsidy"))
+            st.info(_md(t("no_subsidy")))
         else:
             st.dataframe(programmes, hide_index=True, key="official_programmes")
 
-    st.markdown(f"**{t('official_payments')}**")
-    st.caption(t("official_payments_intro"))
+    st.markdown(_md(f"**{t('official_payments')}**"))
+    st.caption(_md(t("official_payments_intro")))
     if charts.get("official_payments") is not None:
         st.plotly_chart(charts["official_payments"], key="official_payments_chart")
     else:
-        st.info(t("no_subsidy"))
+        st.info(_md(t("no_subsidy")))
 
-    st.markdown(f"**{t('official_marginal')}**")
-    st.caption(t("official_marginal_intro"))
+    st.markdown(_md(f"**{t('official_marginal')}**"))
+    st.caption(_md(t("official_marginal_intro")))
     rows = marginal_rows(result)
     if rows:
         if any(r["flag"] for r in rows):
-            st.warning(t("mv_flag_warning"))
+            st.warning(_md(t("mv_flag_warning")))
         st.dataframe(marginal_frame(rows), hide_index=True, key="official_marginals")
     else:
-        st.info(t("official_no_marginals"))
+        st.info(_md(t("official_no_marginals")))
 
-    st.markdown(f"**{t('official_penalties_heading')}**")
-    st.caption(t("official_penalties_intro"))
+    st.markdown(_md(f"**{t('official_penalties_heading')}**"))
+    st.caption(_md(t("official_penalties_intro")))
     if penalties:
         st.dataframe(pd.DataFrame([{t("of_penalty"): name, t("of_penalty_hkd_m"): f"{value / 1e6:,.1f}"} for name, value in penalties]),
                      hide_index=True, key="official_penalties_table")  # fmt: skip

@@ -8,6 +8,7 @@ from network.errors import InputError
 from views import state
 from views.i18n import t
 from views.official import render_official_view
+from views.results import _md
 from views.sweep_panel import render_budget_sweep
 
 
@@ -18,14 +19,14 @@ def render() -> None:
     except InputError as error:
         st.error(t("input_error", message=str(error)))
         return
-    st.caption(t("official_intro"))
+    st.caption(_md(t("official_intro")))
     st.subheader(t("official_view"))
     result = state.latest_result()
     if result is None:
-        st.info(t("official_no_result"))
+        st.info(_md(t("official_no_result")))
     else:
-        st.caption(t("plan_from", name=result.scenario_name, fp=result.fingerprint))
+        st.caption(_md(t("plan_from", name=result.scenario_name, fp=result.fingerprint)))
         if state.cached_result(scenario) is not result:
-            st.warning(t("result_other_scenario", shown=result.scenario_name, shown_fp=result.fingerprint, edited=scenario.name))
+            st.warning(_md(t("result_other_scenario", shown=result.scenario_name, shown_fp=result.fingerprint, edited=scenario.name)))
         render_official_view(result, state.scenario_of(result), dataset)
     render_budget_sweep(scenario, dataset)

@@ -29,6 +29,7 @@ from optimiser.spreadsheet_cells import csv_text
 from optimiser.sweep import grid, pareto_mask, point_scenarios
 from views import state
 from views.i18n import t
+from views.results import _md
 
 #: More points than this belong on the command line (`fleetplan sweep`, on Dask).
 MAX_POINTS = 6
@@ -151,8 +152,9 @@ def sweep_figure(frame: pd.DataFrame) -> go.Figure:
         xaxis_title=t("sweep_x"),
         yaxis_title=t("sweep_y"),
         coloraxis={"colorscale": "Viridis", "colorbar": {"title": t("sweep_colour")}},
-        height=420,
+        height=440,
         margin={"t": 50, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
         template="plotly_white",
     )
     return fig
@@ -201,7 +203,7 @@ def cached_sweep(scenario: Scenario) -> pd.DataFrame | None:
 def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
     """Budgets in, progress per point, then the Pareto plot (against money spent) and its table."""
     st.subheader(t("sweep_heading"))
-    st.caption(t("sweep_intro", name=scenario.name, fp=scenario.fingerprint()))
+    st.caption(_md(t("sweep_intro", name=scenario.name, fp=scenario.fingerprint())))
     # The field follows the scenario until the user changes it.
     if st.session_state.get("sweep_budgets_for") != scenario.fingerprint():
         st.session_state["sweep_budgets"] = default_budgets_text(scenario)
@@ -214,9 +216,10 @@ def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
         return
     each = _estimate_s(scenario)
     if each is None:
-        st.warning(t("sweep_time_unknown", n=len(budgets), each=f"{DEFAULT_POINT_S:.0f}", total=f"{len(budgets) * DEFAULT_POINT_S / 60:.0f}"))
+        st.warning(_md(t("sweep_time_unknown", n=len(budgets), each=f"{DEFAULT_POINT_S:.0f}", total=f"{len(budgets) * DEFAULT_POINT_S / 60:.0f}")))
     else:
-        st.warning(t("sweep_time_known", n=len(budgets), each=f"{each:,.0f}", total=f"{len(budgets) * each / 60:,.1f}"))
+        st.warning(_md(t("sweep_time_known", n=len(budgets), each=f"{each:,.0f}" if each >= 10 else f"{each:.1f}",
+                         total=f"{len(budgets) * each / 60:,.1f}")))  # fmt: skip
     key = sweep_key(scenario, budgets)
     sweeps = _sweeps()
     if st.button(t("sweep_run"), key="sweep_run") and key not in sweeps:
@@ -234,9 +237,9 @@ def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
                 bar.progress((i + 1) / len(budgets), text=t("sweep_point_done", i=i + 1, n=len(budgets)))
                 spent = row.get("subsidy_hkd_total")
                 abated = row.get("co2_abated_t")
-                log.write(t("sweep_point_line", i=i + 1, budget=f"{float(row['budget_hkd']) / 1e6:,.0f}", status=row["status"],
+                log.write(_md(t("sweep_point_line", i=i + 1, budget=f"{float(row['budget_hkd']) / 1e6:,.0f}", status=row["status"],
                             spent="–" if spent is None else f"{float(spent) / 1e6:,.0f}",
-                            abated="–" if abated is None else f"{float(abated) / 1e3:,.1f}", seconds=f"{row['wall_time_s']:.0f}"))  # fmt: skip
+                            abated="–" if abated is None else f"{float(abated) / 1e3:,.1f}", seconds=f"{row['wall_time_s']:.0f}")))  # fmt: skip
 
             try:
                 frame = run_budget_sweep(scenario, dataset, budgets, on_start=on_start, on_done=on_done,
@@ -255,9 +258,9 @@ def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
     st.plotly_chart(sweep_figure(frame), key="sweep_chart")
     failed = frame[frame["co2_abated_t"].isna()]
     if not failed.empty:
-        st.warning(t("sweep_failed_points", n=len(failed)))
+        st.warning(_md(t("sweep_failed_points", n=len(failed))))
     unspent = frame[(frame["subsidy_hkd_total"] + 1e5 < frame["budget_hkd"]) & frame["co2_abated_t"].notna()]
     if not unspent.empty:
-        st.caption(t("sweep_unspent", budgets=", ".join(f"{b / 1e6:,.0f}" for b in unspent["budget_hkd"])))
+        st.caption(_md(t("sweep_unspent", budgets=", ".join(f"{b / 1e6:,.0f}" for b in unspent["budget_hkd"]))))
     st.dataframe(sweep_table(frame), hide_index=True, key="sweep_table")
     st.download_button(t("sweep_download"), csv_text(frame), file_name=f"{scenario.name}-sweep.csv", mime="text/csv", key="sweep_csv")
