@@ -55,6 +55,8 @@ class PlanResult:
     counterfactual: dict[str, Any] | None = None
     #: the objective's constant (no decision changes it), in the objective's unit
     objective_constant: float = 0.0
+    #: programme -> cap (HK$) after the scenario's overrides
+    programme_caps_hkd: dict[str, float] = field(default_factory=dict)
     early_retirements: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: tonnes the subsidised vehicles abate over their years in service inside the horizon
     co2_abated_by_subsidised_t: float = 0.0
@@ -179,6 +181,7 @@ class PlanResult:
             "budget_hkd": self.budget_hkd,
             "subsidy_hkd_total": round(subsidy_total, 0),
             "subsidy_hkd_by_programme": {str(k): round(float(v), 0) for k, v in by_programme.items()},
+            "programme_caps_hkd": {str(k): float(v) for k, v in self.programme_caps_hkd.items()},
             "subsidy_vehicles_by_programme": {str(k): round(float(v), 1) for k, v in paid_vehicles.items()},
             "subsidy_payment_hkd_by_programme_year": self._payments_by_programme_year(),
             "free_rider_share_by_programme": {
@@ -367,6 +370,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         targets=targets,
         early_retirements=early_retirements,
         payment_levels=payment_levels,
+        programme_caps_hkd=dict(inputs.programme_caps_hkd),
         taxi_unserved=taxi_unserved,
         penalties=_penalty_table(m),
         binding_limits=_binding_limits(m, inputs, subsidy, purchases, payment_levels, taxi_unserved),

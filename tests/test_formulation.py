@@ -561,3 +561,18 @@ def test_an_off_graph_site_is_named_with_its_file_and_row() -> None:
         prepare_inputs(scenario(), data)
     text = str(raised.value)
     assert "candidate_sites.csv" in text and "row 2" in text and "S_SEA" in text
+
+
+def test_most_abatement_counts_public_stations_against_the_budget() -> None:
+    """With public infrastructure in the budget, a HK$1bn budget pays the station at B the
+    trucks need (R = 25 km) and the plan's subsidy plus public infrastructure stays within it;
+    with a HK$1 budget no station can be paid for, so no fuel-cell truck runs."""
+    techs = {"bus": [], "taxi": [], "truck": ["fcev"]}
+    rich = scenario(**MOST_ABATEMENT, technologies=techs, years={"start": 2025, "end": 2026}, budget={"total_hkd": 1e9})
+    result = plan(rich, _truck_data(25.0), marginals=False, counterfactual=False)
+    assert zev(result, "truck", 2026) > 0
+    station = result.costs.set_index("component").loc["hydrogen_stations", "discounted_hkd"]
+    assert station > 0 and station + result.summary()["subsidy_hkd_total"] <= 1e9
+    poor = scenario(**MOST_ABATEMENT, technologies=techs, years={"start": 2025, "end": 2026}, budget={"total_hkd": 1.0})
+    result = plan(poor, _truck_data(25.0), marginals=False, counterfactual=False)
+    assert zev(result, "truck", 2026) == pytest.approx(0.0, abs=1e-6)

@@ -40,13 +40,14 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False) -> pyo.ConcreteMo
     fleet.add_fleet_requirement(model, inputs)
     subsidy.add_uptake(model, inputs)
     subsidy.add_programme_caps(model, inputs)
-    subsidy.add_budget(model, inputs)
     charging.add_depot_charging(model, inputs)
     charging.add_public_charging(model, inputs)
     charging.add_grid_connection(model, inputs)
     hydrogen.add_station_logic(model, inputs)
     hydrogen.add_hydrogen_supply(model, inputs)
     hydrogen.add_flow_refuelling(model, inputs)
+    # after the infrastructure families: the budget may count public infrastructure
+    subsidy.add_budget(model, inputs)
     targets.add_targets(model, inputs)
     objective.add_objective(model, inputs)
     return model
