@@ -32,8 +32,10 @@ calibrate: $(STAMP)
 	$(BIN)/fleetplan calibrate
 
 # Rebuild the derived Hong Kong tables from the HK Bus Crawling file (not committed).
+# Optional: make data OSM=path/to/hong-kong.osm.pbf (or .osm, .osm.bz2) measures the road
+# graph on a local OpenStreetMap extract instead (the committed tables are built without).
 data: $(STAMP)
-	$(BIN)/python -m network.build_hk_dataset --source ../shared/data/hk-bus/routeFareList.min.json --out data/hk
+	$(BIN)/python -m network.build_hk_dataset --source ../shared/data/hk-bus/routeFareList.min.json --out data/hk $(if $(OSM),--osm "$(OSM)")
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

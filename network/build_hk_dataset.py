@@ -3,6 +3,14 @@
 Usage::
 
     python -m network.build_hk_dataset --source PATH/routeFareList.min.json --out data/hk
+    python -m network.build_hk_dataset --source ... --out DIR --osm hong-kong.osm.pbf
+
+With ``--osm`` (a local OpenStreetMap extract: ``.osm``, ``.osm.bz2`` or ``.osm.pbf``)
+the graph tables are measured on real road geometry: the same nodes (ids and order) move
+to their nearest OSM road junction and each edge takes the shortest OSM road length
+between them (:func:`network.importers.osm.road_lengths_from_osm`); crossings keep their
+published lengths and nodes or edges the extract does not cover keep the bus-stop
+measure. Without it the build needs nothing but the route file and is reproducible.
 
 Reads ``routeFareList.min.json`` (DATA.GOV.HK franchised-bus routes, stops and
 headways compiled by HK Bus Crawling) and the hand-curated ``depots.csv`` in the
@@ -33,6 +41,7 @@ import itertools
 import json
 import math
 import re
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +50,8 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from network.stop_graph import build_graph
+from network.errors import InputError
+from network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
 
 ATTRIBUTION = (
     "Source: DATA.GOV.HK (Transport Department; KMB/LWB, Citybus, NLB), "
@@ -530,9 +540,23 @@ def build_age_profile(segments: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- main
 
 
-def build(source: str | Path, out: str | Path) -> dict:
-    """Build all derived tables from ``source`` into folder ``out``; return a summary."""
+def _same_region(lon: float, lat: float, osm_lon: float, osm_lat: float) -> bool:
+    """A node may move only to an OSM junction in its own land region (not across water)."""
+    return region_of(lon, lat) == region_of(osm_lon, osm_lat)
+
+
+def build(source: str | Path, out: str | Path, osm: str | Path | None = None) -> dict:
+    """Build all derived tables from ``source`` into folder ``out``; return a summary.
+
+    ``osm``: optional local OpenStreetMap extract; the graph tables then take node
+    positions and edge lengths from its drivable roads (see the module docstring).
+    """
     out = Path(out)
+    road = None
+    if osm is not None:
+        from network.importers.osm import import_osm
+
+        road = import_osm(osm, network_type="drive")
     data = load_source(source)
     variants = read_variants(data)
     used = {s for v in variants for s in v.stops}
@@ -544,6 +568,16 @@ def build(source: str | Path, out: str | Path) -> dict:
         nodes, edges, info = build_graph(
             stops, variants, diameter, source=ATTRIBUTION, trips_label=WEEKDAY_LABEL.split(" (")[0]
         )
+        if road is not None:
+            from network.importers.osm import road_lengths_from_osm
+
+            nodes, edges, info["osm"] = road_lengths_from_osm(
+                nodes,
+                edges,
+                *road,
+                keep=[(portal_id(c, 0), portal_id(c, 1)) for c in CROSSINGS],
+                same_area=_same_region,
+            )
         nodes.to_csv(out / f"nodes{suffix}.csv", index=False, lineterminator="\n")
         edges.to_csv(out / f"edges{suffix}.csv", index=False, lineterminator="\n")
         summary[f"graph{suffix or '_coarse'}"] = info
@@ -567,8 +601,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", required=True, help="path to routeFareList.min.json")
     parser.add_argument("--out", default="data/hk", help="dataset folder holding depots.csv")
+    parser.add_argument(
+        "--osm",
+        help="optional local OpenStreetMap extract (.osm, .osm.bz2, .osm.pbf): measure the graph on its roads",
+    )
     args = parser.parse_args(argv)
-    summary = build(args.source, args.out)
+    try:
+        summary = build(args.source, args.out, osm=args.osm)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for key, value in summary.items():
         if isinstance(value, dict) and "dropped_components" in value:
             value = {**value, "dropped_components": [len(c) for c in value["dropped_components"]]}

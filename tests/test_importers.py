@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import os
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from pyproj import Transformer
 
 import network.importers.gtfs as gtfs
+import network.importers.osm as osm
 from network.errors import InputError
 from network.graph import build_graph, reach_pairs
 from network.importers.gtfs import (
@@ -410,3 +412,45 @@ def test_bad_rows_name_member_row_and_field(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a time") as info:
         blocks_from_gtfs(write_zip(tmp_path / "time.zip", files))
     assert (info.value.row, info.value.field) == (6, "arrival_time")
+
+
+# --------------------------------------------------------------------------- OSM PBF (through osmium)
+
+STREET_GRID = Path(__file__).parent / "fixtures" / "street_grid.osm"
+
+
+def _fake_osmium(folder: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put an ``osmium`` stand-in first on PATH (the real tool is not needed offline)."""
+    folder.mkdir()
+    tool = folder / "osmium"
+    tool.write_text("#!/bin/sh\n" + script + "\n", encoding="utf-8")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ.get('PATH', '')}")
+
+
+def test_import_osm_pbf_through_osmium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pbf = tmp_path / "grid.osm.pbf"
+    pbf.write_bytes(b"\x00\x00\x00\x0dnot really pbf")
+    _fake_osmium(tmp_path / "bin", f'cat "{STREET_GRID}"', monkeypatch)
+    nodes, edges = import_osm(pbf)
+    want_nodes, want_edges = import_osm(STREET_GRID)
+    assert nodes["node_id"].tolist() == want_nodes["node_id"].tolist()
+    assert edges["length_m"].tolist() == want_edges["length_m"].tolist()
+    assert set(edges["source"]) == {"OpenStreetMap contributors (ODbL), file grid.osm.pbf"}
+    with pytest.raises(InputError, match="converts to more than"):
+        import_osm(pbf, max_bytes=1000)
+
+
+def test_import_osm_pbf_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pbf = tmp_path / "grid.osm.pbf"
+    pbf.write_bytes(b"\x00\x00\x00\x0dnot really pbf")
+    monkeypatch.setattr(osm.shutil, "which", lambda name: None)
+    with pytest.raises(InputError, match="osmium") as info:
+        import_osm(pbf)
+    assert "grid.osm.pbf" in str(info.value)
+    monkeypatch.undo()
+    _fake_osmium(tmp_path / "bin", 'echo "bad header" >&2; exit 1', monkeypatch)
+    with pytest.raises(InputError, match="osmium could not read the file"):
+        import_osm(pbf)
+    with pytest.raises(InputError, match="not found"):
+        import_osm(tmp_path / "missing.osm.pbf")

@@ -1,6 +1,7 @@
-"""Road graph from a local OpenStreetMap XML extract (via osmnx, no download).
+"""Road graph from a local OpenStreetMap extract (via osmnx, no download).
 
-:func:`import_osm` reads an ``.osm`` (or ``.osm.bz2``) file with
+:func:`import_osm` reads an ``.osm`` (or ``.osm.bz2``, or ``.osm.pbf`` through the
+``osmium`` command-line tool) file with
 :func:`osmnx.graph_from_xml`, keeps the ways of the requested network type
 (osmnx's own Overpass filter, applied locally because ``graph_from_xml`` keeps
 every way in the file), simplifies the topology so that nodes are junctions
@@ -10,15 +11,24 @@ and dead ends, keeps the largest connected part and returns ``nodes`` and
 Edges are undirected: fleet planning needs road distances between depots and
 sites, and one-way pairs in Hong Kong run close to each other, so the shorter
 direction stands for both.
+
+:func:`road_lengths_from_osm` puts an existing graph (e.g. the bus-stop graph of
+:mod:`network.stop_graph`) on that road network: each node moves to its nearest OSM
+junction and each edge takes the shortest OSM road length between its two junctions.
 """
 
 from __future__ import annotations
 
 import bz2
 import logging
+import math
 import re
+import shutil
+import subprocess
 import tempfile
 import xml.sax
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -28,9 +38,10 @@ import osmnx as ox
 import pandas as pd
 from osmnx import _overpass
 from osmnx._errors import InsufficientResponseError
+from scipy.spatial import cKDTree
 
 from network.errors import InputError
-from network.graph import to_grid
+from network.graph import build_graph, to_grid
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +51,16 @@ MAX_OSM_BYTES = 2 * 1024**3
 
 #: Bytes read to check that the file is OSM XML before osmnx parses it.
 _SNIFF_BYTES = 64 * 1024
+
+#: Farthest a graph node may lie from the OSM junction it moves to (metres). Estimate: the
+#: centre of a 1.5 km bus-stop cluster can fall in a block or park a few hundred metres
+#: from a drivable junction; a node further than this is taken to lie outside the extract.
+OSM_MAX_SNAP_M = 500.0
+#: An OSM road path longer than this many times the edge's own length is not used (the
+#: extract probably lacks a link, e.g. cut at its edge); the edge keeps its length.
+OSM_MAX_RATIO = 3.0
+#: Longest an ``osmium cat`` conversion of a .pbf may run (seconds).
+_PBF_TIMEOUT_S = 1800
 
 _CLAUSE = re.compile(r'\["([^"]+)"(?:(!~|~|!=|=)"([^"]*)")?\]')
 
@@ -117,6 +138,56 @@ def _decompressed(path: Path, folder: Path, max_bytes: int) -> Path:
                 out.write(chunk)
     except (OSError, EOFError) as error:
         raise InputError(f"not a readable bzip2 file ({error}); expected OSM XML", file=path) from None
+    return target
+
+
+def _pbf_to_xml(path: Path, folder: Path, max_bytes: int) -> Path:
+    """Convert a ``.osm.pbf`` to OSM XML in ``folder`` with ``osmium cat``, bounded by ``max_bytes``.
+
+    The XML is streamed from osmium's standard output and the conversion stopped once it
+    passes ``max_bytes``, so a small PBF cannot fill the disk.
+    """
+    if not path.is_file():
+        raise InputError("file not found; expected a local OpenStreetMap extract (.osm.pbf)", file=path)
+    if path.stat().st_size == 0:
+        raise InputError("file is empty; expected an OpenStreetMap PBF extract", file=path)
+    tool = shutil.which("osmium")
+    if tool is None:
+        raise InputError(
+            "reading .osm.pbf needs the osmium command-line tool (package osmium-tool), which is not "
+            "installed; install it, or convert the file first: osmium cat FILE.osm.pbf -o FILE.osm",
+            file=path,
+        )
+    target = folder / (path.name.removesuffix(".pbf").removesuffix(".osm") + ".osm")
+    written = 0
+    with target.open("wb") as out, subprocess.Popen(
+        [tool, "cat", "--no-progress", "-f", "osm", "-o", "-", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read(1024 * 1024):
+            written += len(chunk)
+            if written > max_bytes:
+                proc.kill()
+                raise InputError(
+                    f"converts to more than {max_bytes / 1e6:,.0f} MB of OSM XML; the limit is "
+                    f"{max_bytes / 1e6:,.0f} MB (cut the extract to the study area, e.g. with osmium extract)",
+                    file=path,
+                )
+            out.write(chunk)
+        try:
+            proc.wait(timeout=_PBF_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise InputError(f"osmium did not finish within {_PBF_TIMEOUT_S} s", file=path) from None
+        message = proc.stderr.read().decode("utf-8", errors="replace").strip() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise InputError(
+            f"osmium could not read the file (exit {proc.returncode}: {message[:200]}); "
+            "expected an OpenStreetMap PBF extract",
+            file=path,
+        )
     return target
 
 
@@ -218,14 +289,16 @@ def import_osm(
     Parameters
     ----------
     path:
-        OpenStreetMap XML file (``.osm`` or ``.osm.bz2``), e.g. cut from a
-        Geofabrik extract with osmium. Never downloaded.
+        OpenStreetMap file: XML (``.osm`` or ``.osm.bz2``), or PBF (``.osm.pbf``,
+        converted with the ``osmium`` tool when it is installed), e.g. a Geofabrik
+        extract cut with osmium. Never downloaded.
     network_type:
         osmnx network type whose way filter is applied: ``drive`` (public
         roads, no service roads), ``drive_service``, ``all``, ``all_public``,
         ``walk`` or ``bike``.
     max_bytes:
-        Largest XML accepted, on disk or once a ``.bz2`` is decompressed.
+        Largest XML accepted, on disk or once a ``.bz2`` is decompressed or a
+        ``.pbf`` converted.
 
     Returns
     -------
@@ -250,6 +323,13 @@ def import_osm(
     """
     path = Path(path)
     clauses = _way_filter(network_type)
+    if path.suffix == ".pbf":
+        with tempfile.TemporaryDirectory(prefix="fleetplan-osm-") as tmp:
+            xml_path = _pbf_to_xml(path, Path(tmp), max_bytes)
+            _check_file(xml_path, max_bytes)
+            full = _read(xml_path, clauses, shown=path)
+        _check_coordinates(full, path)
+        return _tables(full, path, clauses, network_type)
     _check_file(path, max_bytes)
     if path.suffix == ".bz2":
         with tempfile.TemporaryDirectory(prefix="fleetplan-osm-") as tmp:
@@ -257,7 +337,13 @@ def import_osm(
     else:
         full = _read(path, clauses)
     _check_coordinates(full, path)
+    return _tables(full, path, clauses, network_type)
 
+
+def _tables(
+    full: nx.MultiDiGraph, path: Path, clauses: list[tuple[str, str | None, str | None]], network_type: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Filtered, simplified, largest connected part of ``full`` as nodes and edges tables."""
     graph = nx.MultiDiGraph(**full.graph)
     graph.add_edges_from(
         (u, v, k, data)
@@ -350,3 +436,119 @@ def import_osm(
     nodes.attrs["dropped_nodes"] = dropped
     edges.attrs["dropped_nodes"] = dropped
     return nodes, edges
+
+
+def road_lengths_from_osm(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    osm_nodes: pd.DataFrame,
+    osm_edges: pd.DataFrame,
+    *,
+    keep: Iterable[tuple[str, str]] = (),
+    same_area: Callable[[float, float, float, float], bool] | None = None,
+    max_snap_m: float = OSM_MAX_SNAP_M,
+    max_ratio: float = OSM_MAX_RATIO,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Put a graph on the OSM road network: nodes on junctions, edges at road length.
+
+    Parameters
+    ----------
+    nodes, edges:
+        The graph to measure (``node_id``, ``lon``, ``lat``; ``from_node``, ``to_node``,
+        ``length_m``), e.g. the bus-stop graph of :mod:`network.stop_graph`. Other
+        columns are kept.
+    osm_nodes, osm_edges:
+        The road network from :func:`import_osm`.
+    keep:
+        Edges (``from_node``, ``to_node``) whose length is kept as it is, e.g. harbour
+        crossings at their published length.
+    same_area:
+        ``same_area(lon, lat, osm_lon, osm_lat)`` is False when a node must not move to
+        that junction (e.g. one across the harbour); None allows any.
+    max_snap_m:
+        A node moves to its nearest OSM junction (straight line, EPSG:2326) only if that
+        is at most this far; otherwise it stays where it is (outside the extract).
+    max_ratio:
+        An edge takes the OSM road length between its nodes' junctions only if both
+        moved, the junctions differ and the road length is at most ``max_ratio`` times
+        the edge's own length; otherwise it keeps its length.
+
+    Returns
+    -------
+    (nodes, edges, info):
+        The same rows, node ids and columns in the same order. Moved nodes carry the
+        junction's ``lon``/``lat`` (6 decimals); OSM-measured edges carry the road length
+        rounded up to 0.1 m; both have the OSM attribution added to ``source``. ``info``
+        counts nodes moved, their snap distances, edges measured and edges kept, by reason.
+    """
+    road = build_graph(osm_nodes, osm_edges, require_connected=False)
+    osm_ids = sorted(road.nodes, key=str)
+    osm_xy = np.array([(road.nodes[n]["x"], road.nodes[n]["y"]) for n in osm_ids], dtype=float)
+    x, y = to_grid(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float))
+    snap_m, index = cKDTree(osm_xy).query(np.column_stack([x, y]), k=1)
+    osm_source = str(osm_nodes["source"].iloc[0]) if "source" in osm_nodes.columns and len(osm_nodes) else "OpenStreetMap"
+
+    nodes = nodes.copy()
+    junction: dict[str, str] = {}
+    moved_m = []
+    for row, (node, d, k) in enumerate(zip(nodes["node_id"].astype(str), snap_m, index, strict=True)):
+        osm_node = road.nodes[osm_ids[k]]
+        if d > max_snap_m or (
+            same_area is not None
+            and not same_area(float(nodes["lon"].iat[row]), float(nodes["lat"].iat[row]), osm_node["lon"], osm_node["lat"])
+        ):
+            continue
+        junction[node] = osm_ids[k]
+        moved_m.append(float(d))
+        nodes.iat[row, nodes.columns.get_loc("lon")] = round(osm_node["lon"], 6)
+        nodes.iat[row, nodes.columns.get_loc("lat")] = round(osm_node["lat"], 6)
+        if "source" in nodes.columns:
+            nodes.iat[row, nodes.columns.get_loc("source")] = (
+                f"{nodes['source'].iat[row]}; moved {d:.0f} m to the nearest OSM road junction ({osm_source})"
+            )
+
+    fixed = {tuple(sorted(map(str, pair))) for pair in keep}
+    reasons: dict[str, int] = defaultdict(int)
+    wanted: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
+    for row, (a, b, metres) in enumerate(
+        zip(edges["from_node"].astype(str), edges["to_node"].astype(str), edges["length_m"].astype(float), strict=True)
+    ):
+        if tuple(sorted((a, b))) in fixed:
+            reasons["kept as given (crossing)"] += 1
+        elif a not in junction or b not in junction:
+            reasons["an end outside the extract"] += 1
+        elif junction[a] == junction[b]:
+            reasons["both ends on one junction"] += 1
+        else:
+            wanted[a].append((row, b, metres))
+
+    edges = edges.copy()
+    measured = []
+    for a in sorted(wanted):
+        targets = wanted[a]
+        reached = nx.single_source_dijkstra_path_length(
+            road, junction[a], cutoff=max_ratio * max(m for _, _, m in targets), weight="length_m"
+        )
+        for row, b, metres in targets:
+            found = reached.get(junction[b])
+            if found is None or found > max_ratio * metres:
+                reasons["no OSM road within the ratio"] += 1
+                continue
+            measured.append(found / metres)
+            edges.iat[row, edges.columns.get_loc("length_m")] = math.ceil(found * 10.0 - 1e-6) / 10.0
+            if "source" in edges.columns:
+                edges.iat[row, edges.columns.get_loc("source")] = (
+                    f"{osm_source}: shortest road path between the nodes' OSM junctions; "
+                    f"bus trips: {edges['source'].iat[row]}"
+                )
+    info = {
+        "nodes_moved": len(moved_m),
+        "nodes": len(nodes),
+        "snap_m_median": float(np.median(moved_m)) if moved_m else math.nan,
+        "snap_m_max": float(max(moved_m)) if moved_m else math.nan,
+        "edges_measured": len(measured),
+        "edges": len(edges),
+        "osm_over_given_median": float(np.median(measured)) if measured else math.nan,
+        "edges_kept": dict(sorted(reasons.items())),
+    }
+    return nodes, edges, info
