@@ -2,8 +2,9 @@
 
 Reports, for each graph of a dataset folder: the share of edges whose length is exactly
 1.2 x the straight line (the old fixed-circuity method), every crossing edge with its
-length, edges that join two land regions without a crossing, and optionally the error
-against TD's bus route lines.
+length, edges that join two land regions without a crossing, the error on ten bus
+routes' end-to-end road distances (:data:`ROUTE_ENDS`), and optionally the error on
+stop pairs along TD's bus route lines.
 
 Usage::
 
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from network.graph import build_graph, to_grid
+from network.graph import ACCESS_CIRCUITY, build_graph, snap_to_nodes, to_grid
 from network.stop_graph import CROSSINGS, portal_id, region_of
 
 #: Old method: straight line x 1.2. Rounding to 0.1 m up leaves at most 0.1 m above it.
@@ -41,6 +42,23 @@ MATCH_END_M = 400.0
 MATCH_STOP_M = 60.0
 
 _TO_WGS = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
+
+#: End-to-end road distances (km) of ten bus routes between their first and last stops
+#: (WGS84, DATA.GOV.HK stop list), measured along TD's route lines (CSDI dataset
+#: td_rcd_1638844988873_41214, Transport Department, 2025-01-15). Buses follow the road
+#: but not always the shortest one, so these are upper bounds on the shortest road.
+ROUTE_ENDS = (
+    ("KMB 6 Lai Chi Kok-Star Ferry", (114.137326, 22.341713), (114.168797, 22.293816), 8.42),
+    ("KMB 5 Fu Shan-Star Ferry", (114.207731, 22.34404), (114.168797, 22.293816), 9.03),
+    ("CTB B3 Tuen Mun Ferry Pier-Shenzhen Bay Port", (113.96709, 22.372591), (113.945188, 22.501662), 21.31),
+    ("KMB 270A Tsim Sha Tsui East-Sheung Shui", (114.176056, 22.296805), (114.128204, 22.502536), 35.66),
+    ("CTB A21 Airport-Hung Hom (Lantau Link)", (113.936907, 22.314155), (114.182021, 22.303929), 36.41),
+    ("KMB 101 Kennedy Town-Kwun Tong (CHT)", (114.122739, 22.281994), (114.224871, 22.314833), 19.29),
+    ("KMB 601 Admiralty-Po Tat (EHC)", (114.165291, 22.278511), (114.236099, 22.317629), 15.5),
+    ("KMB 681 Central-Ma On Shan", (114.156633, 22.286179), (114.231614, 22.424211), 30.54),
+    ("KMB 904 Lai Chi Kok-Kennedy Town (WHC)", (114.13677, 22.341601), (114.128318, 22.284394), 13.08),
+    ("CTB E23 Airport-Tsz Wan Shan", (113.936907, 22.314155), (114.203275, 22.346886), 48.6),
+)
 
 
 def read_graph_tables(folder: Path, variant: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -176,12 +194,14 @@ def td_errors(nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.n
 
     For every matched route and every pair of its stops 1-15 km apart along the line, the
     graph distance is the shortest path between the stops' nearest nodes plus both snap
-    distances; the real distance is the chainage between them on TD's line. Routes take
+    distances; the real distance is the chainage between them on TD's line. ``access_*``
+    repeat the figures with the snap distances times :data:`ACCESS_CIRCUITY`, as reach
+    and truck paths add them (``access_m`` of :func:`network.graph.snap_to_nodes`). Routes take
     the road, but not always the shortest one, so a ratio below 1 is not by itself wrong.
     Also reports the consecutive-stop circuity (line metres per straight metre).
     """
     graph = build_graph(nodes, edges)
-    ratios, straight, road = [], 0.0, 0.0
+    ratios, access_ratios, straight, road = [], [], 0.0, 0.0
     xy_nodes = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in sorted(graph.nodes)])
     ids = sorted(graph.nodes)
     cache: dict[str, dict[str, float]] = {}
@@ -204,7 +224,9 @@ def td_errors(nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.n
                 if a not in cache:
                     cache[a] = nx.single_source_dijkstra_path_length(graph, a, weight="length_m")
                 ratios.append((cache[a][b] + snap[i] + snap[j]) / real)
+                access_ratios.append((cache[a][b] + ACCESS_CIRCUITY * (snap[i] + snap[j])) / real)
     r = np.array(ratios)
+    access = np.array(access_ratios)
     return {
         "stop_line_circuity": road / straight if straight else math.nan,
         "pairs": len(r),
@@ -212,7 +234,24 @@ def td_errors(nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.n
         "p10": float(np.percentile(r, 10)),
         "p90": float(np.percentile(r, 90)),
         "within_15pct": float((np.abs(r - 1.0) <= 0.15).mean()),
+        "access_median": float(np.median(access)),
+        "access_p10": float(np.percentile(access, 10)),
+        "access_p90": float(np.percentile(access, 90)),
+        "access_within_15pct": float((np.abs(access - 1.0) <= 0.15).mean()),
     }
+
+
+def route_end_errors(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+    """Graph / real - 1 for each of :data:`ROUTE_ENDS` (access + path + access, as reach adds them)."""
+    graph = build_graph(nodes, edges)
+    rows = []
+    for label, a, b, real_km in ROUTE_ENDS:
+        points = pd.DataFrame({"id": ["a", "b"], "lon": [a[0], b[0]], "lat": [a[1], b[1]]})
+        snapped = snap_to_nodes(graph, points, id_column="id").set_index("id")
+        metres = nx.shortest_path_length(graph, snapped.at["a", "node_id"], snapped.at["b", "node_id"], weight="length_m")
+        km = (metres + snapped["access_m"].sum()) / 1000.0
+        rows.append({"route": label, "real_km": real_km, "graph_km": km, "error": km / real_km - 1.0})
+    return pd.DataFrame(rows)
 
 
 def _lonlat(point: np.ndarray) -> tuple[float, float]:
@@ -240,12 +279,22 @@ def report(folder: Path, td_routes: Path | None = None, source: Path | None = No
         )
         jumps = water_jumps(nodes, edges)
         lines.append(f"  edges between land regions outside a crossing: {len(jumps)}")
+        ends = route_end_errors(nodes, edges)["error"]
+        lines.append(
+            f"  {len(ends)} route end-to-end distances vs TD route lines: mean absolute error "
+            f"{ends.abs().mean():.1%}, median {ends.median():+.1%}, range {ends.min():+.0%} to {ends.max():+.0%}"
+        )
         if matches is not None:
             err = td_errors(nodes, edges, matches)
             lines.append(
                 f"  vs TD route lines: consecutive-stop circuity {err['stop_line_circuity']:.3f}; "
                 f"{err['pairs']} stop pairs 1-15 km: graph/real median {err['median']:.2f}, "
                 f"p10 {err['p10']:.2f}, p90 {err['p90']:.2f}, within 15 % {err['within_15pct']:.0%}"
+            )
+            lines.append(
+                f"  same pairs with access x {ACCESS_CIRCUITY} (as reach adds it): median "
+                f"{err['access_median']:.2f}, p10 {err['access_p10']:.2f}, p90 {err['access_p90']:.2f}, "
+                f"within 15 % {err['access_within_15pct']:.0%}"
             )
     return "\n".join(lines)
 

@@ -4,10 +4,15 @@ Used by :mod:`network.build_hk_dataset`. Three ideas keep the lengths close to t
 
 * **Lengths follow the stops.** An edge between two stop clusters is measured along the
   route's consecutive stops at full resolution, from the point where the route passes
-  nearest one node to the point where it passes nearest the other, plus each node's
-  offset from the route, times :data:`STOP_LINE_CIRCUITY` (the road length per metre of
-  straight stop-to-stop line, measured on TD's route lines). No floor at the chord is
-  needed: offset + along-route + offset is never shorter than the straight line.
+  nearest one node to the point where it passes nearest the other, times
+  :data:`STOP_LINE_CIRCUITY` (the road length per metre of straight stop-to-stop line,
+  measured on TD's route lines), and never less than the straight line between the
+  nodes times the same factor. A node's offset from the route (centre to where the route
+  passes) is not charged on the edge: a path passing through a node does not detour to
+  its centre, and at the ends of a path the distance from a point to its node
+  (``access_m`` in :func:`network.graph.snap_to_nodes`) stands for it. Charging the
+  offsets on every edge made paths of n edges pay 2n offsets (stop pairs 1-15 km ran a
+  median 13 % long on the coarse graph; see data/README.md).
 * **Water is crossed only at named crossings.** Stops are split into land regions
   (Hong Kong Island, Lantau with the airport and the HZMB port, and the mainland with
   Kowloon, the New Territories, Tsing Yi and Ma Wan). Clusters never span two regions.
@@ -251,12 +256,13 @@ def build_graph(
     position of their stops, plus the portals of :data:`CROSSINGS`. For each route, each
     pair of consecutive clusters gives an edge whose length is
 
-        circuity x (offset of node A from the route + distance along the consecutive stops
-        between the route's nearest points to A and B + offset of node B),
+        circuity x max(distance along the consecutive stops between the route's nearest
+        points to A and B, straight line from A to B),
 
     where the route's nearest point to a node is sought on its stops in that cluster and
     the stop lines to the neighbouring clusters. A gap between consecutive stops in
-    different regions goes through the cheapest chain of crossings instead. Each edge
+    different regions goes through the cheapest chain of crossings instead (the legs to
+    and from the portals likewise never below circuity x the straight line). Each edge
     keeps the minimum over routes, rounded up to 0.1 m; ``bus_trips_per_day`` sums the
     weekday trips of every variant using it. Only the largest connected component is
     kept. ``source`` is the attribution text put first in every row's source;
@@ -293,6 +299,8 @@ def build_graph(
         edge = tuple(sorted((a, b), key=str))
         if edge in crossing_edges:
             metres = crossing_edges[edge].length_m
+        else:
+            metres = max(metres, math.dist(node_xy[a], node_xy[b]) * STOP_LINE_CIRCUITY)
         if edge not in best or metres < best[edge]:
             best[edge] = metres
         trips[edge] += n_trips
@@ -323,16 +331,15 @@ def build_graph(
         n_trips = len(variant.departures)
         for k in range(len(runs) - 1):
             (ca, _, last_a), (cb, first_b, _) = runs[k], runs[k + 1]
-            (chain_a, off_a), (chain_b, off_b) = nearest[k], nearest[k + 1]
+            chain_a, chain_b = nearest[k][0], nearest[k + 1][0]
             if region[ca] == region[cb]:
-                along = abs(chain_b - chain_a)
-                add(ca, cb, (off_a + along + off_b) * STOP_LINE_CIRCUITY, n_trips)
+                add(ca, cb, abs(chain_b - chain_a) * STOP_LINE_CIRCUITY, n_trips)
                 continue
             legs = _water_route(
                 (region[ca], xs[last_a], ys[last_a]), (region[cb], xs[first_b], ys[first_b])
             )
-            head = (off_a + abs(chain[last_a] - chain_a)) * STOP_LINE_CIRCUITY
-            tail = (off_b + abs(chain_b - chain[first_b])) * STOP_LINE_CIRCUITY
+            head = abs(chain[last_a] - chain_a) * STOP_LINE_CIRCUITY
+            tail = abs(chain_b - chain[first_b]) * STOP_LINE_CIRCUITY
             for j, (a, b, metres) in enumerate(legs):
                 a_node = ca if a == "start" else a
                 b_node = cb if b == "end" else b
@@ -390,8 +397,8 @@ def build_graph(
 
     edge_source = (
         f"{source}; road length along consecutive stops (EPSG:2326) x {STOP_LINE_CIRCUITY} "
-        "(TD route lines, 2025, D) between where the route passes each node, plus each node's "
-        "offset from the route; water crossed only through crossing portals; minimum over routes; "
+        "(TD route lines, 2025, D) between where the route passes each node, at least the straight "
+        "line x the same; water crossed only through crossing portals; minimum over routes; "
         f"{trips_label} trips"
     )
     edge_rows = []

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
+import shutil
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Transformer
 
+from network.build_hk_dataset import build
+from network.build_hk_dataset import main as build_main
 from network.graph import build_graph, reach_pairs, snap_to_nodes
+from network.importers.osm import import_osm, road_lengths_from_osm
 from network.loaders import DEFAULT_DATASET
 from network.road_check import (
     crossing_table,
@@ -49,8 +57,9 @@ REAL_ROUTES = [
     ("CTB A21 Airport-Hung Hom (Lantau Link)", (113.936907, 22.314155), (114.182021, 22.303929), 36.41),
     ("KMB 904 Lai Chi Kok-Kennedy Town (WHC)", (114.13677, 22.341601), (114.128318, 22.284394), 13.08),
 ]
-#: Graph / real within 20 %: on these six the graphs are off by -13 % to +18 % (mean
-#: absolute 10 %); the old straight-line x 1.2 graphs by -19 % to +2 %, mostly short.
+#: Graph / real within 20 %: on these six the graphs are off by -15 % to +8 % (mean
+#: absolute 8 % coarse, 9 % fine; network.road_check on data/hk); with node offsets on
+#: every edge they were -13 % to +18 %, the old straight-line x 1.2 graphs -19 % to +2 %.
 REAL_TOLERANCE = 0.20
 
 
@@ -146,3 +155,122 @@ def test_reach_adds_access_distance() -> None:
     far = reach_pairs(graph, {"z": "A"}, {"s": "B"}, 5.0, source_access_km={"z": 1.5}, target_access_km={"s": 0.6})
     assert far.empty
     assert math.isfinite(float(np.float64(near["distance_km"].iloc[0])))
+
+
+# --------------------------------------------------------------------------- OSM extract
+
+#: Synthetic street grid (tests/fixtures/street_grid.osm, not real streets): junctions at
+#: lon 114.160/114.175/114.190 x lat 22.310/22.325/22.340 joined by drivable streets, and a
+#: footway diagonal from the south-west junction to the centre that cars may not use.
+STREET_GRID = Path(__file__).parent / "fixtures" / "street_grid.osm"
+#: Bus stops of a one-route file: three near grid junctions, one far outside the extract.
+GRID_STOPS = {
+    "S1": (114.1603, 22.3102),
+    "S2": (114.1748, 22.3252),
+    "S3": (114.1898, 22.3248),
+    "S4": (114.2500, 22.3600),
+}
+_GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
+
+
+def _grid_m(*points: tuple[float, float]) -> float:
+    xy = [_GRID.transform(lon, lat) for lon, lat in points]
+    return sum(math.dist(a, b) for a, b in itertools.pairwise(xy))
+
+
+def _tiny_inputs(folder: Path) -> Path:
+    """A one-route HK Bus Crawling file and a one-depot depots.csv in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    route = {
+        "co": ["kmb"],
+        "route": "1",
+        "bound": {"kmb": "O"},
+        "serviceType": "1",
+        "orig": {"en": "Grid West"},
+        "dest": {"en": "Far East"},
+        "stops": {"kmb": list(GRID_STOPS)},
+        "freq": {"31": {"0700": ["0900", "600"]}},
+        "jt": 30,
+    }
+    data = {
+        "routeList": {"1+1+Grid West+Far East": route},
+        "stopList": {s: {"location": {"lng": lon, "lat": lat}, "name": {"en": s}} for s, (lon, lat) in GRID_STOPS.items()},
+        "stopMap": {},
+    }
+    source = folder / "routeFareList.min.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    pd.DataFrame(
+        [{"depot_id": "KMB-X", "operator": "kmb", "name": "Test depot", "lon": 114.16, "lat": 22.31, "buses_allocated": 4}]
+    ).to_csv(folder / "depots.csv", index=False)
+    return source
+
+
+def test_build_from_osm_extract_keeps_tables_and_ids(tmp_path: Path) -> None:
+    source = _tiny_inputs(tmp_path / "plain")
+    plain = build(source, tmp_path / "plain")
+    (tmp_path / "osm").mkdir()
+    shutil.copy(tmp_path / "plain" / "depots.csv", tmp_path / "osm")
+    summary = build(source, tmp_path / "osm", osm=STREET_GRID)
+    assert plain["graph_coarse"]["nodes"] == summary["graph_coarse"]["nodes"] == 4
+    for suffix in ("", "_fine"):
+        nodes_p, edges_p = (pd.read_csv(tmp_path / "plain" / f"{t}{suffix}.csv") for t in ("nodes", "edges"))
+        nodes_o, edges_o = (pd.read_csv(tmp_path / "osm" / f"{t}{suffix}.csv") for t in ("nodes", "edges"))
+        assert list(nodes_o.columns) == list(nodes_p.columns)
+        assert list(edges_o.columns) == list(edges_p.columns)
+        assert nodes_o["node_id"].tolist() == nodes_p["node_id"].tolist()
+        assert edges_o[["from_node", "to_node", "bus_trips_per_day"]].equals(edges_p[["from_node", "to_node", "bus_trips_per_day"]])
+        build_graph(nodes_o, edges_o)  # loads as a graph
+
+        at = {row.name: (row.lon, row.lat) for row in nodes_o.itertuples()}
+        # Stops near the grid sit on their junctions; the stop outside the extract stays put.
+        assert at["S1"] == (114.16, 22.31)
+        assert at["S2"] == (114.175, 22.325)
+        assert at["S3"] == (114.19, 22.325)
+        assert at["S4"] == pytest.approx(GRID_STOPS["S4"])
+        node_of = dict(zip(nodes_o["name"], nodes_o["node_id"], strict=True))
+
+        def length(frame: pd.DataFrame, a: str, b: str, node_of: dict = node_of) -> float:
+            x, y = sorted((node_of[a], node_of[b]))
+            return float(frame.loc[(frame["from_node"] == x) & (frame["to_node"] == y), "length_m"].iloc[0])
+
+        # S1-S2: round the block by road (about 3.2 km), not the 2.3 km footway or 1.27 x straight.
+        by_road = _grid_m((114.16, 22.31), (114.175, 22.31), (114.175, 22.325))
+        assert length(edges_o, "S1", "S2") == pytest.approx(by_road, abs=0.2)
+        assert length(edges_o, "S1", "S2") > 1.3 * _grid_m((114.16, 22.31), (114.175, 22.325))
+        assert length(edges_o, "S2", "S3") == pytest.approx(_grid_m((114.175, 22.325), (114.19, 22.325)), abs=0.2)
+        # Outside the extract the bus-stop measure stays.
+        assert length(edges_o, "S3", "S4") == length(edges_p, "S3", "S4")
+        assert edges_o["source"].str.startswith("OpenStreetMap").sum() == 2
+    info = summary["graph_coarse"]["osm"]
+    assert (info["nodes_moved"], info["edges_measured"]) == (3, 2)
+    assert info["edges_kept"] == {"an end outside the extract": 1}
+
+
+def test_osm_lengths_keep_crossings_and_stay_on_their_side() -> None:
+    osm_nodes, osm_edges = import_osm(STREET_GRID)
+    nodes = pd.DataFrame(
+        {
+            "node_id": ["A", "B", "C", "P"],
+            "lon": [114.1601, 114.1749, 114.1899, 114.1752],
+            "lat": [22.3101, 22.3101, 22.3399, 22.3248],
+            "source": "test",
+        }
+    )
+    edges = pd.DataFrame(
+        {"from_node": ["A", "B", "B"], "to_node": ["B", "C", "P"], "length_m": [2000.0, 4000.0, 1860.0], "source": "test"}
+    )
+    moved, measured, info = road_lengths_from_osm(
+        nodes, edges, osm_nodes, osm_edges, keep=[("P", "B")], same_area=lambda lon, lat, *_: lon < 114.185
+    )
+    assert list(moved.columns) == list(nodes.columns) and list(measured.columns) == list(edges.columns)
+    assert measured["length_m"].tolist()[0] == pytest.approx(_grid_m((114.16, 22.31), (114.175, 22.31)), abs=0.2)
+    assert measured["length_m"].tolist()[1:] == [4000.0, 1860.0]  # C may not move; P-B is a crossing
+    assert moved.loc[2, ["lon", "lat"]].tolist() == [114.1899, 22.3399]
+    assert info["edges_kept"] == {"an end outside the extract": 1, "kept as given (crossing)": 1}
+
+
+def test_build_cli_refuses_a_missing_extract(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    source = _tiny_inputs(tmp_path)
+    assert build_main(["--source", str(source), "--out", str(tmp_path), "--osm", str(tmp_path / "nope.osm")]) == 2
+    assert "nope.osm" in capsys.readouterr().err
+    assert not (tmp_path / "nodes.csv").exists()
