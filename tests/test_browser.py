@@ -297,9 +297,9 @@ def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, 
             page.screenshot(path=str(ARTIFACTS / "12-budget-sweep-pareto.png"))
 
             page.get_by_text("繁體中文").click()
-            page.get_by_text("預算掃描").wait_for(timeout=60_000)
+            page.get_by_text("預算掃描", exact=True).wait_for(timeout=60_000)
             page.locator(".js-plotly-plot").filter(has_text="資助開支與減排").wait_for(timeout=60_000)
-            page.get_by_text("受約束的限制").scroll_into_view_if_needed()
+            page.get_by_text("受約束的限制").first.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)
             page.screenshot(path=str(ARTIFACTS / "13-zh-official-view.png"))
             assert page.locator("[data-testid='stException']").count() == 0
