@@ -27,6 +27,7 @@ from network.graph import build_graph, reach_pairs, snap_to_nodes
 from network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from optimiser.economics import annuity_due_factor, discount_factors
 from optimiser.frlm import arc_cover_rows, round_trip_paths
+from optimiser.messages import ModelText
 from optimiser.parameters import ParameterTable
 from optimiser.scenario import Scenario
 from optimiser.uptake import (
@@ -273,10 +274,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     )
     same_node = path_input["origin"] == path_input["destination"]
     if same_node.any():
-        notes.append(
-            "truck flows whose ends snap to one road node were left out: "
-            + ", ".join(path_input.loc[same_node, "flow_id"])
-        )
+        notes.append(ModelText("truck_same_node", flows=", ".join(path_input.loc[same_node, "flow_id"])))
         flows = flows[~same_node.to_numpy()]
         path_input = path_input[~same_node]
     paths = round_trip_paths(graph, path_input, weight="length_m", km_per_unit=0.001)
@@ -305,7 +303,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     corridors, cover_rows = _truck_corridors(flows, cover_rows, scenario.truck_corridor_km_band)
     flows["corridor"] = corridors["members"].explode().reset_index().set_index("members")["corridor"].reindex(flows.index)
     if len(corridors) < len(flows):
-        notes.append(f"{len(flows)} truck corridors merged into {len(corridors)} fleet segments (truck_corridor_km_band)")
+        notes.append(ModelText("corridors_merged", flows=len(flows), segments=len(corridors)))
     trucks = pd.DataFrame(
         {
             "segment_id": "truck_" + corridors.index,
@@ -468,7 +466,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     zone_site_pairs = list(zip(pairs["source"], pairs["target"], strict=True))
     unreachable = sorted(set(zones.index) - set(pairs["source"]))
     if unreachable:
-        notes.append(f"taxi zones with no public charging site within {taxi_reach_km:g} km: {', '.join(unreachable)}")
+        notes.append(ModelText("zones_unreachable", km=f"{taxi_reach_km:g}", zones=", ".join(unreachable)))
 
     # Hydrogen consumers: each depot's fuel-cell buses and each truck corridor.
     bus_reach_km = params.scalar("bus_h2_reach_km")
@@ -489,10 +487,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
 
     targets = _targets(data, scenario, segments, years)
     if targets.attrs.get("outside_horizon"):
-        notes.append(
-            "targets beyond the horizon are not modelled (extend years.end to include them): "
-            + ", ".join(targets.attrs["outside_horizon"])
-        )
+        notes.append(ModelText("targets_outside", targets=", ".join(targets.attrs["outside_horizon"])))
     carbon = dict(zip(years, np.interp(years, sorted(scenario.carbon_price_hkd_per_t), [scenario.carbon_price_hkd_per_t[y] for y in sorted(scenario.carbon_price_hkd_per_t)]), strict=True))
 
     infrastructure = {

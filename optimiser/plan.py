@@ -18,6 +18,7 @@ from optimiser.diagnosis import diagnose
 from optimiser.formulation import build_model
 from optimiser.formulation.objective import HKD_M
 from optimiser.inputs import ModelInputs, prepare_inputs
+from optimiser.messages import ModelText
 from optimiser.results import PlanResult, extract_results
 from optimiser.scenario import Scenario
 from optimiser.solver import SolveReport, SolverOptions, solve
@@ -206,7 +207,7 @@ def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
             dual = abs(report.duals.get(constraint, 0.0))
             if dual <= 1e-9:
                 rows.append({"name": name, "value": 0.0, "unit": unit, "valid_up_to": None,
-                             "meaning": f"{name} does not bind: raising it changes nothing"})  # fmt: skip
+                             "meaning": ModelText("mv_not_binding", name=name)})  # fmt: skip
                 continue
             bound, upper = report.ranging.get(constraint, (constraint.upper, constraint.upper + step))
             room = max(upper - bound, 0.0) if upper is not None and upper < 1e20 else step
@@ -217,22 +218,24 @@ def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
                 more_t = (raised["abated_t"] - base["abated_t"]) if raised else dual * probe
                 rows.append(
                     {"name": name, "value": dual, "unit": unit, "valid_up_to": valid,
-                     "meaning": f"each extra HK$1m of {name} abates about {dual:,.1f} t CO2, for up to HK${room:,.1f}m more "
-                     f"(re-solved at +HK${probe:,.1f}m: {more_t:,.0f} t); payment levels and sites held"}
+                     "meaning": ModelText("mv_abatement", name=name, value=f"{dual:,.1f}", room=f"{room:,.1f}", probe=f"{probe:,.1f}", more=f"{more_t:,.0f}")}
                 )
                 continue
             saved_cost = (base["cost_hkd_m"] - raised["cost_hkd_m"]) if raised else float("nan")
             saved_penalty = (base["penalty_hkd_m"] - raised["penalty_hkd_m"]) if raised else float("nan")
             rows.append(
                 {"name": name, "value": dual, "unit": unit, "valid_up_to": valid,
-                 "meaning": f"each extra HK$1 of {name}, for up to HK${room:,.1f}m more, improves the objective by HK${dual:,.2f}; "
-                 f"re-solved at +HK${probe:,.1f}m: system cost {'falls' if saved_cost >= 0 else 'rises'} by HK${abs(saved_cost):,.1f}m "
-                 f"and penalties (not costs) fall by HK${saved_penalty:,.1f}m; payment levels and sites held"}
+                 "meaning": ModelText(
+                     "mv_cost_falls" if saved_cost >= 0 else "mv_cost_rises", name=name, room=f"{room:,.1f}", value=f"{dual:,.2f}",
+                     probe=f"{probe:,.1f}", cost=f"{abs(saved_cost):,.1f}", penalty=f"{saved_penalty:,.1f}",
+                 )}
             )
         rows += _target_rows(model, inputs, report)
     finally:
         _restore(relaxed)
     table = pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
+    # object, not pandas' str dtype: the sentences keep their template key for translation
+    table["meaning"] = pd.Series([row["meaning"] for row in rows], index=table.index, dtype=object)
     gap = None
     table["flag"] = ""
     final_gap = getattr(model, "_final_gap", None)
@@ -250,14 +253,11 @@ def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveRep
         unit = "t CO2 per vehicle" if abatement else "HK$m per vehicle"
         short = pyo.value(model.target_short[g])
         if short is not None and short > 0.5:
-            meaning = (
-                f"target {g} is out of reach in this scenario ({short:,.0f} vehicles short); "
-                "each vehicle short pays the soft-target penalty (a penalty, not a cost)"
-            )
+            meaning = ModelText("target_short", target=g, short=f"{short:,.0f}")
         elif value <= 1e-9:
-            meaning = f"target {g} does not bind: the plan exceeds it anyway"
+            meaning = ModelText("target_slack", target=g)
         else:
-            meaning = f"one more zero-emission vehicle in target {g} costs {value:,.3f} {unit.split(' per')[0]} (payment levels and sites held)"
+            meaning = ModelText("target_binds_tonnes" if abatement else "target_binds_cost", target=g, value=f"{value:,.3f}")
         rows.append({"name": f"target:{g}", "value": value, "unit": unit, "valid_up_to": None, "meaning": meaning})
     return rows
 

@@ -19,6 +19,7 @@ from optimiser.formulation.charging import installed_kw, site_charger_kva
 from optimiser.formulation.hydrogen import existing_h2_kg_day
 from optimiser.formulation.objective import HKD_M, cost_components
 from optimiser.inputs import ModelInputs
+from optimiser.messages import ModelText
 from optimiser.solver import SolveReport
 
 ZEV = ("bev", "fcev")
@@ -314,10 +315,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     notes = list(inputs.notes)
     if not taxi_unserved.empty:
         worst = taxi_unserved.groupby("zone_id")["unserved_kwh_per_day"].max().sort_values(ascending=False)
-        notes.append(
-            "taxi fast charging no site within reach can serve (penalised, not costed): "
-            + ", ".join(f"{z} (up to {v:,.0f} kWh/day)" for z, v in worst.items())
-        )
+        notes.append(ModelText("taxi_unserved", zones=", ".join(f"{z} (up to {v:,.0f} kWh/day)" for z, v in worst.items())))
 
     target_rows = []
     for g in m.G:

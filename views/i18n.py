@@ -193,6 +193,38 @@ LABELS: dict[str, tuple[str, str]] = {
     "basis_ttw": ("tank-to-wheel", "油箱到車輪"),
     "notes": ("Notes on this plan", "此方案的備註"),
     "model_text": ("In the model's own words (English).", "模型原文（英文）。"),
+    # The model's sentences (optimiser/messages.py), by template key; English as the model writes it.
+    "msg_truck_same_node": ("truck flows whose ends snap to one road node were left out: {flows}", "兩端落在同一路網節點的貨車流量已剔除：{flows}"),
+    "msg_corridors_merged": ("{flows} truck corridors merged into {segments} fleet segments (truck_corridor_km_band)", "{flows} 條貨車走廊已合併為 {segments} 個車隊分組（truck_corridor_km_band）"),
+    "msg_zones_unreachable": ("taxi zones with no public charging site within {km} km: {zones}", "{km} 公里內沒有公共充電地點的的士區：{zones}"),
+    "msg_targets_outside": ("targets beyond the horizon are not modelled (extend years.end to include them): {targets}", "規劃期以外的目標未納入模型（延長 years.end 以納入）：{targets}"),
+    "msg_taxi_unserved": ("taxi fast charging no site within reach can serve (penalised, not costed): {zones}", "範圍內沒有地點可提供的的士快速充電（計罰款，不計成本）：{zones}"),
+    "msg_mv_not_binding": ("{name} does not bind: raising it changes nothing", "{name} 未受約束：提高它不會改變任何結果"),
+    "msg_mv_abatement": (
+        "each extra HK$1m of {name} abates about {value} t CO2, for up to HK${room}m more (re-solved at +HK${probe}m: {more} t); payment levels and sites held",
+        "{name} 每多港幣一百萬元約多減排 {value} 噸二氧化碳，最多適用於再增加港幣 {room} 百萬元（以 +港幣 {probe} 百萬元重新求解：{more} 噸）；資助水平及地點不變",
+    ),
+    "msg_mv_cost_falls": (
+        "each extra HK$1 of {name}, for up to HK${room}m more, improves the objective by HK${value}; re-solved at +HK${probe}m: system cost falls by HK${cost}m and penalties (not costs) fall by HK${penalty}m; payment levels and sites held",
+        "{name} 每多港幣一元（最多再增加港幣 {room} 百萬元），目標值改善港幣 {value} 元；以 +港幣 {probe} 百萬元重新求解：系統成本下降港幣 {cost} 百萬元，罰款（非成本）下降港幣 {penalty} 百萬元；資助水平及地點不變",
+    ),
+    "msg_mv_cost_rises": (
+        "each extra HK$1 of {name}, for up to HK${room}m more, improves the objective by HK${value}; re-solved at +HK${probe}m: system cost rises by HK${cost}m and penalties (not costs) fall by HK${penalty}m; payment levels and sites held",
+        "{name} 每多港幣一元（最多再增加港幣 {room} 百萬元），目標值改善港幣 {value} 元；以 +港幣 {probe} 百萬元重新求解：系統成本上升港幣 {cost} 百萬元，罰款（非成本）下降港幣 {penalty} 百萬元；資助水平及地點不變",
+    ),
+    "msg_target_short": (
+        "target {target} is out of reach in this scenario ({short} vehicles short); each vehicle short pays the soft-target penalty (a penalty, not a cost)",
+        "此情景無法達到目標 {target}（尚欠 {short} 輛）；每欠一輛須付軟目標罰款（屬罰款，不是成本）",
+    ),
+    "msg_target_slack": ("target {target} does not bind: the plan exceeds it anyway", "目標 {target} 未受約束：方案本已超過"),
+    "msg_target_binds_cost": (
+        "one more zero-emission vehicle in target {target} costs HK${value}m (payment levels and sites held)",
+        "目標 {target} 每多一輛零排放車輛，成本為港幣 {value} 百萬元（資助水平及地點不變）",
+    ),
+    "msg_target_binds_tonnes": (
+        "one more zero-emission vehicle in target {target} costs {value} t CO2 (payment levels and sites held)",
+        "目標 {target} 每多一輛零排放車輛，代價為 {value} 噸二氧化碳（資助水平及地點不變）",
+    ),
     # editor
     "editor_intro": (
         "Change the scenario here; the plan page solves what you set.",
@@ -533,6 +565,23 @@ def data_label(kind: str, value: str, fallback: str) -> str:
     """
     key = f"{kind}.{value}"
     return t(key) if key in LABELS else fallback
+
+
+def model_text(text: Any) -> str:
+    """One of the model's sentences in the session's language.
+
+    :class:`optimiser.messages.ModelText` carries its template key and values; a plain
+    string (older results) is shown as the model wrote it.
+    """
+    key = getattr(text, "key", None)
+    if key is None or f"msg_{key}" not in LABELS:
+        return str(text)
+    return t(f"msg_{key}", **getattr(text, "params", {}))
+
+
+def translated(text: Any) -> bool:
+    """Whether :func:`model_text` can say ``text`` in the catalogue's languages."""
+    return f"msg_{getattr(text, 'key', '')}" in LABELS
 
 
 def t(key: str, **values: Any) -> str:

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optimiser.results import PlanResult
-from views.i18n import data_label, localised_columns, t
+from views.i18n import data_label, localised_columns, model_text, t, translated
 
 
 def key_figures(result: PlanResult) -> dict[str, float]:
@@ -131,7 +131,7 @@ def marginal_lines(result: PlanResult) -> list[str]:
     table = result.marginal_values
     if table is None or table.empty:
         return []
-    return [str(m) for m in table["meaning"]]
+    return [model_text(m) for m in table["meaning"]]
 
 
 def target_lines(result: PlanResult) -> list[str]:
@@ -185,13 +185,15 @@ def render_results(result: PlanResult, *, key: str = "res") -> None:
         for line in target_lines(result):
             st.markdown(f"- {_md(line)}")
         st.subheader(t("marginal_values"))
-        if marginal_lines(result):
+        meanings = [] if result.marginal_values is None or result.marginal_values.empty else list(result.marginal_values["meaning"])
+        if any(not translated(m) for m in meanings):
             st.caption(t("model_text"))
         for line in marginal_lines(result):
             st.markdown(f"- {_md(line)}")
         _table(result.marginal_values, f"{key}_mv_t")
     if result.notes:
         with st.expander(t("notes")):
-            st.caption(t("model_text"))
+            if any(not translated(note) for note in result.notes):
+                st.caption(t("model_text"))
             for note in result.notes:
-                st.markdown(f"- {_md(note)}")
+                st.markdown(f"- {_md(model_text(note))}")

@@ -1,0 +1,63 @@
+"""Sentences the model writes (notes, marginal values), as templates a view can translate.
+
+A :class:`ModelText` is the English sentence (a plain ``str`` everywhere: JSON, CSV,
+the CLI) that also carries its template key and values, so the app can say it in
+繁體中文 from its own catalogue (``msg_<key>`` in ``views/i18n.py``). Values are
+formatted before they go in, so both languages show the same figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEMPLATES: dict[str, str] = {
+    "truck_same_node": "truck flows whose ends snap to one road node were left out: {flows}",
+    "corridors_merged": "{flows} truck corridors merged into {segments} fleet segments (truck_corridor_km_band)",
+    "zones_unreachable": "taxi zones with no public charging site within {km} km: {zones}",
+    "targets_outside": "targets beyond the horizon are not modelled (extend years.end to include them): {targets}",
+    "taxi_unserved": "taxi fast charging no site within reach can serve (penalised, not costed): {zones}",
+    "mv_not_binding": "{name} does not bind: raising it changes nothing",
+    "mv_abatement": (
+        "each extra HK$1m of {name} abates about {value} t CO2, for up to HK${room}m more "
+        "(re-solved at +HK${probe}m: {more} t); payment levels and sites held"
+    ),
+    "mv_cost_falls": (
+        "each extra HK$1 of {name}, for up to HK${room}m more, improves the objective by HK${value}; "
+        "re-solved at +HK${probe}m: system cost falls by HK${cost}m and penalties (not costs) fall by "
+        "HK${penalty}m; payment levels and sites held"
+    ),
+    "mv_cost_rises": (
+        "each extra HK$1 of {name}, for up to HK${room}m more, improves the objective by HK${value}; "
+        "re-solved at +HK${probe}m: system cost rises by HK${cost}m and penalties (not costs) fall by "
+        "HK${penalty}m; payment levels and sites held"
+    ),
+    "target_short": (
+        "target {target} is out of reach in this scenario ({short} vehicles short); each vehicle short pays "
+        "the soft-target penalty (a penalty, not a cost)"
+    ),
+    "target_slack": "target {target} does not bind: the plan exceeds it anyway",
+    "target_binds_cost": "one more zero-emission vehicle in target {target} costs HK${value}m (payment levels and sites held)",
+    "target_binds_tonnes": "one more zero-emission vehicle in target {target} costs {value} t CO2 (payment levels and sites held)",
+}
+
+
+def _rebuild(key: str, params: dict[str, str]) -> ModelText:
+    return ModelText(key, **params)
+
+
+class ModelText(str):
+    """An English sentence of the model that remembers its template ``key`` and ``params``."""
+
+    key: str
+    params: dict[str, str]
+
+    def __new__(cls, key: str, **params: Any) -> ModelText:
+        values = {name: str(value) for name, value in params.items()}
+        text = super().__new__(cls, TEMPLATES[key].format(**values))
+        text.key = key
+        text.params = values
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Streamlit caches and Dask ship results by pickling: keep key and values.
+        return (_rebuild, (self.key, self.params))
