@@ -138,6 +138,11 @@ class ModelInputs:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def programme_levels(self) -> dict[str, tuple[float, ...]]:
+        """programme -> the payment levels it may offer (shares of its per-vehicle cap, ascending)."""
+        return dict(zip(self.programme_rows["programme_id"], self.programme_rows["levels"], strict=True))
+
+    @property
     def abatement_basis(self) -> str:
         return self.scenario.abatement_basis
 
@@ -566,7 +571,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                 n * running[(segment_id, k, t)] * period_discount[t] for k, n in existing.items()
             )
     baseline = pd.DataFrame(baseline_rows)
-    reference_hkd = _reference_fleet_cost(segments, techs, years, initial, lifetime, no_policy_share, buy_cost, running, emissions, scenario, period_discount)
+    reference_hkd = _reference_fleet_cost(segments, techs, years, initial, lifetime, no_policy_share, buy_cost, running, emissions, carbon, period_discount)
 
     return ModelInputs(
         scenario=scenario,
@@ -633,7 +638,7 @@ def _reference_fleet_cost(
     buy_cost: dict[tuple[str, str, int], float],
     running: dict[tuple[str, str, int], float],
     emissions: dict[tuple[str, str, int], float],
-    scenario: Scenario,
+    carbon: dict[int, float],
     period_discount: dict[int, float],
 ) -> float:
     """Vehicle, energy and carbon cost (HK$, discounted) of the no-payment fleet.
@@ -643,9 +648,6 @@ def _reference_fleet_cost(
     no-payment shares. A plan differs from this only through decisions (payments,
     blocked uptake, early retirement), so it is the constant of the objective.
     """
-    carbon_path = scenario.carbon_price_hkd_per_t
-    anchors = sorted(carbon_path)
-    carbon = dict(zip(years, np.interp(years, anchors, [carbon_path[a] for a in anchors]), strict=True))
     total = 0.0
     for segment_id, row in segments.iterrows():
         vtype, inc, fleet = row["vehicle_type"], row["incumbent"], float(row["fleet"])

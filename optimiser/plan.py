@@ -111,7 +111,6 @@ def plan(
             "numerical trouble, e.g. extreme or badly scaled values in the dataset or scenario"
         )
 
-    model._final_gap = report.gap
     started = time.perf_counter()
     result = extract_results(model, inputs, report, timings)
     result.objective_constant = options.objective_constant
@@ -119,7 +118,7 @@ def plan(
 
     if marginals:
         started = time.perf_counter()
-        result.marginal_values = marginal_values(model, inputs, options)
+        result.marginal_values = marginal_values(model, inputs, options, final_gap=report.gap)
         timings["marginals_s"] = time.perf_counter() - started
     if counterfactual and (len(model.P) or len(model.G)):
         started = time.perf_counter()
@@ -177,7 +176,9 @@ def _raised(model: pyo.ConcreteModel, constraint: pyo.Constraint, options: Solve
         constraint.activate()
 
 
-def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions) -> pd.DataFrame:
+def marginal_values(
+    model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions, *, final_gap: float | None = None
+) -> pd.DataFrame:
     """What one more HK$ of each money limit is worth, and up to how far that holds.
 
     The model's integers (payment levels, stations, chargers) are held at their
@@ -236,12 +237,9 @@ def marginal_values(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
     table = pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
     # object, not pandas' str dtype: the sentences keep their template key for translation
     table["meaning"] = pd.Series([row["meaning"] for row in rows], index=table.index, dtype=object)
-    gap = None
     table["flag"] = ""
-    final_gap = getattr(model, "_final_gap", None)
-    gap = final_gap if final_gap is not None else None
-    if gap is not None and gap > MARGINAL_GAP_LIMIT:
-        table["flag"] = f"final gap {gap:.1%} > 1 %: not reliable"
+    if final_gap is not None and final_gap > MARGINAL_GAP_LIMIT:
+        table["flag"] = f"final gap {final_gap:.1%} > 1 %: not reliable"
     return table
 
 

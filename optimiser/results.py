@@ -235,15 +235,15 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
 
     bought = {key: value or 0.0 for key, value in m.buy.extract_values().items()}
     blocked = {key: value or 0.0 for key, value in m.blocked.extract_values().items()}
-    under = _regime_purchases(m, inputs, bought)
+    totals: dict[tuple[str, int], float] = {}
+    for (s, _k, t), value in bought.items():
+        totals[(s, t)] = totals.get((s, t), 0.0) + value
+    under = _regime_purchases(m, inputs, totals)
     subsidy = _subsidy_table(inputs, under)
     paid_by: dict[tuple[str, str, int], float] = {}
     for row in subsidy.itertuples(index=False):
         key = (row.segment_id, row.technology, int(row.year))
         paid_by[key] = paid_by.get(key, 0.0) + row.vehicles
-    totals: dict[tuple[str, int], float] = {}
-    for (s, _k, t), value in bought.items():
-        totals[(s, t)] = totals.get((s, t), 0.0) + value
     purchases = pd.DataFrame(
         [
             (
@@ -462,12 +462,9 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     return table[keep].reset_index(drop=True)
 
 
-def _regime_purchases(m: pyo.ConcreteModel, inputs: ModelInputs, bought: dict[tuple[str, str, int], float]) -> dict[tuple[str, int, int], float]:
+def _regime_purchases(m: pyo.ConcreteModel, inputs: ModelInputs, totals: dict[tuple[str, int], float]) -> dict[tuple[str, int, int], float]:
     """Purchases made under each regime (s, t, r): the regime's variable, or the segment-year's total."""
     values = {key: value or 0.0 for key, value in m.regime_purchases.extract_values().items()}
-    totals: dict[tuple[str, int], float] = {}
-    for (s, _k, t), value in bought.items():
-        totals[(s, t)] = totals.get((s, t), 0.0) + value
     out = {}
     for (s, t), regimes in inputs.regimes.items():
         for r in regimes:
@@ -486,7 +483,7 @@ def _subsidy_table(inputs: ModelInputs, under: dict[tuple[str, int, int], float]
     """One row per programme, segment, technology and year that was paid: vehicles paid (every
     eligible purchase), of which free riders (would have bought at no payment) and induced."""
     seg = inputs.segments
-    levels = {row["programme_id"]: row["levels"] for row in inputs.programme_rows.to_dict(orient="records")}
+    levels = inputs.programme_levels
     rows = []
     for (s, t), regimes in inputs.regimes.items():
         for r in regimes:
@@ -524,7 +521,7 @@ def _subsidy_table(inputs: ModelInputs, under: dict[tuple[str, int, int], float]
 def _payment_level_table(inputs: ModelInputs, under: dict[tuple[str, int, int], float]) -> pd.DataFrame:
     """Programme x year: the payment level offered (a share of the per-vehicle cap; 0 when nothing
     was paid) and the quota, the share of the year's eligible purchases it was offered to."""
-    levels = {row["programme_id"]: row["levels"] for row in inputs.programme_rows.to_dict(orient="records")}
+    levels = inputs.programme_levels
     caps = inputs.programme_rows.groupby("programme_id")["per_vehicle_cap_hkd"].max().to_dict()
     offered: dict[tuple[str, int], float] = {}
     eligible: dict[tuple[str, int], float] = {}

@@ -102,7 +102,7 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     # A zero payment needs no decision: purchases outside the quota of the level chosen
     # face no payment. (A programme whose levels exclude 0 pays every purchase.)
-    fraction = {row["programme_id"]: row["levels"] for row in inputs.programme_rows.to_dict(orient="records")}
+    fraction = inputs.programme_levels
     links = sorted(
         {
             (s, t, p, r.levels[p])
