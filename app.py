@@ -1,5 +1,5 @@
 """fleetplan's Streamlit app: `streamlit run app.py` (pages live in the views package)."""
 
-from views.shell import run
+from fleetplan.views.shell import run
 
 run()

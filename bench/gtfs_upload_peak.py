@@ -1,11 +1,11 @@
 """Peak memory of the app's GTFS upload path under the worst feed it accepts.
 
 Builds a ~50 MB zip (the app's upload limit) whose GTFS files sit just under
-:data:`network.importers.gtfs.UPLOAD_LIMITS` (stop_times.txt near 150 MB and
+:data:`fleetplan.network.importers.gtfs.UPLOAD_LIMITS` (stop_times.txt near 150 MB and
 2 million rows in all, long ids: the most memory per byte gtfs-kit can be made
 to use), plus incompressible padding in a member the importer never extracts,
 and a 1.6 MB bomb whose stop_times.txt unpacks to 1 GB. Each goes through
-:func:`views.uploads.gtfs_route_summary` as an upload would, and the peak
+:func:`fleetplan.views.uploads.gtfs_route_summary` as an upload would, and the peak
 resident memory of the server process and of the reading child is printed.
 
 Run: ``.venv/bin/python -m bench.gtfs_upload_peak`` (about a minute, ~1.1 GB).
@@ -21,7 +21,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from views import uploads
+from fleetplan.views import uploads
 
 _SMALL_FILES = {
     "agency.txt": "agency_name,agency_url,agency_timezone\nA,http://a,Asia/Hong_Kong\n",

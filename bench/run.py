@@ -233,7 +233,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _scenario(point: Point) -> Any:
-    from optimiser.scenario import Scenario, Solver, Years
+    from fleetplan.optimiser.scenario import Scenario, Solver, Years
 
     solver = Solver(time_limit_s=point.time_limit_s, mip_rel_gap=point.mip_rel_gap, threads=1)
     if point.kind == "hk":
@@ -244,7 +244,7 @@ def _scenario(point: Point) -> Any:
 
 
 def _load(point: Point, workdir: Path) -> Any:
-    from network.loaders import DEFAULT_DATASET, load_dataset
+    from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
 
     if point.kind == "hk":
         return load_dataset(DEFAULT_DATASET)
@@ -254,11 +254,11 @@ def _load(point: Point, workdir: Path) -> Any:
 def _graph_and_paths(dataset: Any, truck_range_km: float) -> dict[str, int]:
     """The road-graph part of input preparation, on its own: graph, snapping, paths, rows.
 
-    Mirrors what :func:`optimiser.inputs.prepare_inputs` does first, so its time
+    Mirrors what :func:`fleetplan.optimiser.inputs.prepare_inputs` does first, so its time
     can be split off from the pandas/parameter work that follows.
     """
-    from network.graph import build_graph, snap_to_nodes
-    from optimiser.frlm import arc_cover_rows, round_trip_paths
+    from fleetplan.network.graph import build_graph, snap_to_nodes
+    from fleetplan.optimiser.frlm import arc_cover_rows, round_trip_paths
 
     graph = build_graph(dataset.nodes, dataset.edges)
     places = snap_to_nodes(graph, dataset.truck_places, id_column="place_id")
@@ -290,12 +290,11 @@ def run_point(point: Point, out: Path, *, memory_pass: bool) -> None:
 
 def _run_point(point: Point, out: Path, workdir: Path, *, memory_pass: bool) -> None:
     import pyomo.environ as pyo
-
-    from optimiser.formulation import build_model
-    from optimiser.inputs import prepare_inputs
-    from optimiser.parameters import ParameterTable
-    from optimiser.results import extract_results
-    from optimiser.solver import SolverOptions, solve
+    from fleetplan.optimiser.formulation import build_model
+    from fleetplan.optimiser.inputs import prepare_inputs
+    from fleetplan.optimiser.parameters import ParameterTable
+    from fleetplan.optimiser.results import extract_results
+    from fleetplan.optimiser.solver import SolverOptions, solve
 
     rec = Recorder(out, {"point": asdict(point), "pass": "memory" if memory_pass else "timing"})
     if point.kind != "hk":
@@ -366,8 +365,9 @@ def _run_point(point: Point, out: Path, workdir: Path, *, memory_pass: bool) -> 
 
 def _frlm_instance(nodes: int, flows: int, candidates: int, seed: int) -> tuple[Any, pd.DataFrame, list[str]]:
     """A synthetic road graph (edge ``length_m``), OD flows between its truck places, candidate nodes."""
+    from fleetplan.network.graph import build_graph, snap_to_nodes
+
     from bench.synthetic import synthetic_tables
-    from network.graph import build_graph, snap_to_nodes
 
     tables = synthetic_tables(nodes=nodes, sites=max(candidates, 4), flows=flows, depots=1, zones=3, seed=seed)
     graph = build_graph(tables["nodes"], tables["edges"])
@@ -400,7 +400,7 @@ def highspy_frlm(
     Columns: ``x_k`` (binary, one per candidate) then ``y_q`` (continuous in
     [0, 1], one per flow group). Rows: ``y_q − Σ_{k∈K_a} x_k ≤ 0`` per arc row,
     then ``Σ_k x_k = p``. Objective: maximise ``Σ_q f_q·y_q``. The same model as
-    :func:`optimiser.frlm.build_frlm_model`, without Pyomo.
+    :func:`fleetplan.optimiser.frlm.build_frlm_model`, without Pyomo.
     """
     import highspy
 
@@ -457,13 +457,13 @@ def _solve_highspy(h: Any, options: Any) -> tuple[float, float]:
 
 def frlm_overhead(name: str, nodes: int, flows: int, candidates: int, stations: int, range_km: float) -> dict[str, Any]:
     """Pyomo vs direct highspy build of one arc-cover FRLM instance (same optimum asserted)."""
-    from optimiser.frlm import (
+    from fleetplan.optimiser.frlm import (
         arc_cover_rows,
         build_frlm_model,
         merge_identical_flows,
         round_trip_paths,
     )
-    from optimiser.solver import SolverOptions, solve
+    from fleetplan.optimiser.solver import SolverOptions, solve
 
     graph, od, cands = _frlm_instance(nodes, flows, candidates, seed=7)
     started = time.perf_counter()
@@ -515,9 +515,9 @@ def frlm_overhead(name: str, nodes: int, flows: int, candidates: int, stations: 
 
 
 def path_combination_vs_arc_cover(name: str, nodes: int, flows: int, candidates: int, stations: int, range_km: float) -> dict[str, Any]:
-    """Both FRLM formulations through :func:`optimiser.frlm.solve_frlm` (same optimum asserted)."""
-    from optimiser.frlm import solve_frlm
-    from optimiser.solver import SolverOptions
+    """Both FRLM formulations through :func:`fleetplan.optimiser.frlm.solve_frlm` (same optimum asserted)."""
+    from fleetplan.optimiser.frlm import solve_frlm
+    from fleetplan.optimiser.solver import SolverOptions
 
     graph, od, cands = _frlm_instance(nodes, flows, candidates, seed=11)
     options = SolverOptions(time_limit_s=120.0, mip_rel_gap=0.0, threads=1)
@@ -557,10 +557,10 @@ def threads_solve(threads: int, gap: float, time_limit_s: float) -> dict[str, An
     once, and a later solve asking for a different count in the same process
     ends without a solution.
     """
-    from optimiser.formulation import build_model
-    from optimiser.inputs import prepare_inputs
-    from optimiser.scenario import Scenario
-    from optimiser.solver import SolverOptions, solve
+    from fleetplan.optimiser.formulation import build_model
+    from fleetplan.optimiser.inputs import prepare_inputs
+    from fleetplan.optimiser.scenario import Scenario
+    from fleetplan.optimiser.solver import SolverOptions, solve
 
     model = build_model(prepare_inputs(Scenario()))
     report = solve(model, SolverOptions(time_limit_s=time_limit_s, mip_rel_gap=gap, threads=threads))

@@ -31,10 +31,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-
-from network.graph import to_grid
-from network.loaders import DEFAULT_DATASET, Dataset, _check_references
-from network.schema import OPERATORS, TABLES, TRUCK_PLACE_KINDS, WGS84, validate_table
+from fleetplan.network.graph import to_grid
+from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, _check_references
+from fleetplan.network.schema import OPERATORS, TABLES, TRUCK_PLACE_KINDS, WGS84, validate_table
 
 #: Box the city is drawn in (lon_min, lat_min, lon_max, lat_max), inside network.schema.HK_BOUNDS.
 CITY_BOX = (113.86, 22.18, 114.40, 22.53)
@@ -472,10 +471,10 @@ def synthetic_dataset(
     zones: int = 12,
     seed: int = 0,
 ) -> Dataset:
-    """A synthetic city as a validated in-memory :class:`~network.loaders.Dataset`.
+    """A synthetic city as a validated in-memory :class:`~fleetplan.network.loaders.Dataset`.
 
-    Goes through the same :func:`~network.schema.validate_table` checks and
-    id-reference checks as :func:`~network.loaders.load_dataset`, without the
+    Goes through the same :func:`~fleetplan.network.schema.validate_table` checks and
+    id-reference checks as :func:`~fleetplan.network.loaders.load_dataset`, without the
     round trip through CSV files. Arguments as :func:`synthetic_tables`.
     """
     tables = synthetic_tables(

@@ -1,6 +1,6 @@
 """``fleetplan alternatives``: near-optimal plans that open different sites (MGA).
 
-Exit codes follow :mod:`cli.common`: 0 done; 1 the least-cost problem has no
+Exit codes follow :mod:`fleetplan.cli.common`: 0 done; 1 the least-cost problem has no
 solution; 2 bad input.
 """
 
@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from fleetplan.cli.app import app
+from fleetplan.cli.common import guarded, print_json
 
-from cli.app import app
-from cli.common import guarded, print_json
-from network.errors import InputError
+from fleetplan.errors import InputError
 
 
 def _print(payload: dict[str, Any]) -> None:
@@ -57,9 +57,9 @@ def alternatives_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write alternatives.json/.csv and each plan's results here (atomically).")] = None,
 ) -> None:
     """Least-cost plan plus near-optimal plans that open the most different sites."""
-    from cli.cmd_solve import load_scenario_arg, load_scenario_dataset, stdout_to_stderr
-    from optimiser.alternatives import generate_alternatives, write_alternatives
-    from optimiser.outputs import check_replaceable, json_safe, write_directory_atomic
+    from fleetplan.cli.cmd_solve import load_scenario_arg, load_scenario_dataset, stdout_to_stderr
+    from fleetplan.optimiser.alternatives import generate_alternatives, write_alternatives
+    from fleetplan.optimiser.outputs import check_replaceable, json_safe, write_directory_atomic
 
     if count < 1 or count > 50:
         raise InputError(f"{count}; expected between 1 and 50 alternatives", field="--count")

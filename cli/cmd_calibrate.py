@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-from cli.app import app
-from cli.common import guarded, print_json
+from fleetplan.cli.app import app
+from fleetplan.cli.common import guarded, print_json
 
 
 @app.command("calibrate")
@@ -25,8 +24,13 @@ def calibrate_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the table to this CSV file (default without --scenario or --json: <dataset>/calibration.csv).")] = None,
 ) -> None:
     """Compare a solved plan with observed figures; each row has its range, source and difference."""
-    from cli.cmd_solve import _Progress, load_scenario_arg, load_scenario_dataset, stdout_to_stderr
-    from optimiser.calibration import (
+    from fleetplan.cli.cmd_solve import (
+        _Progress,
+        load_scenario_arg,
+        load_scenario_dataset,
+        stdout_to_stderr,
+    )
+    from fleetplan.optimiser.calibration import (
         CALIBRATION_FILE,
         calibration_csv,
         calibration_table,
@@ -34,8 +38,8 @@ def calibrate_command(
         out_of_range,
         read_observed,
     )
-    from optimiser.outputs import json_safe, write_atomic
-    from optimiser.plan import plan
+    from fleetplan.optimiser.outputs import json_safe, write_atomic
+    from fleetplan.optimiser.plan import plan
 
     scenario = load_scenario_arg(scenario_file)
     dataset = load_scenario_dataset(scenario)

@@ -1,6 +1,6 @@
 """``fleetplan depot``: size one depot's chargers and grid connection from its blocks.
 
-Exit codes follow :mod:`cli.common`: 0 sized (optimal, or an incumbent at the
+Exit codes follow :mod:`fleetplan.cli.common`: 0 sized (optimal, or an incumbent at the
 time limit within 50 % of the bound, with its gap); 1 no schedule found, or one too far
 from the bound to use; 2 bad input.
 """
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from fleetplan.cli.app import app
+from fleetplan.cli.common import guarded, print_json
 
-from cli.app import app
-from cli.common import guarded, print_json
-from network.errors import InputError
+from fleetplan.errors import InputError
 
 #: A time-limited sizing this far from HiGHS's bound is reported but exits 1.
 UNUSABLE_GAP = 0.5
@@ -107,8 +107,8 @@ def depot_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Chargers by power, grid kVA and the duties that cannot go battery-electric, for one depot."""
-    from optimiser.depot_sizing import DepotSizingInputs, read_blocks_csv, size_depot
-    from optimiser.solver import SolverOptions
+    from fleetplan.optimiser.depot_sizing import DepotSizingInputs, read_blocks_csv, size_depot
+    from fleetplan.optimiser.solver import SolverOptions
 
     powers = tuple(charger_kw) if charger_kw else (150.0,)
     for power in powers:

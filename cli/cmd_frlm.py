@@ -1,6 +1,6 @@
 """``fleetplan frlm``: the standalone flow refuelling location model on CSV files.
 
-Exit codes follow :mod:`cli.common`: 0 solved (optimal or an incumbent at the
+Exit codes follow :mod:`fleetplan.cli.common`: 0 solved (optimal or an incumbent at the
 time limit, with its gap); 1 no solution; 2 bad input.
 """
 
@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from fleetplan.cli.app import app
+from fleetplan.cli.common import guarded, print_json
 
-from cli.app import app
-from cli.common import guarded, print_json
-from network.errors import InfeasibleError, InputError
+from fleetplan.errors import InfeasibleError, InputError
 
 
 def _payload(result: Any, graph: Any, flows: Any, range_km: float, stations: int) -> dict[str, Any]:
@@ -109,9 +109,9 @@ def frlm(
     gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap to stop at.")] = 1e-4,
 ) -> None:
     """Place P stations to maximise the round-trip flow refuelled with range R (Kuby & Lim 2005)."""
-    from network.importers.csv_network import read_frlm_csv
-    from optimiser.frlm import solve_frlm
-    from optimiser.solver import SolverOptions
+    from fleetplan.network.importers.csv_network import read_frlm_csv
+    from fleetplan.optimiser.frlm import solve_frlm
+    from fleetplan.optimiser.solver import SolverOptions
 
     if not (math.isfinite(range_km) and range_km > 0):
         raise InputError(f"{range_km:g}; expected a range > 0 km", field="--range")

@@ -1,6 +1,6 @@
 """``fleetplan solve``, ``validate``, ``compare`` and ``data info``.
 
-Exit codes follow :mod:`cli.common`: 0 solved (optimal, or an incumbent at the
+Exit codes follow :mod:`fleetplan.cli.common`: 0 solved (optimal, or an incumbent at the
 time limit with its gap); 1 infeasible or no plan within the limit (message and
 diagnosis on stderr); 2 bad input (one line naming file, line and field).
 """
@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from fleetplan.cli.app import app
+from fleetplan.cli.common import guarded, print_json
 
-from cli.app import app
-from cli.common import guarded, print_json
-from network.errors import InputError
+from fleetplan.errors import InputError
 
 data_app = typer.Typer(help="Inspect datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -31,15 +31,15 @@ app.add_typer(data_app, name="data")
 
 def load_scenario_arg(path: Path | None) -> Any:
     """The scenario of a command-line argument (``None``: the Hong Kong default)."""
-    from optimiser.scenario import Scenario
-    from optimiser.scenario_files import load_scenario_file
+    from fleetplan.optimiser.scenario import Scenario
+    from fleetplan.optimiser.scenario_files import load_scenario_file
 
     return Scenario() if path is None else load_scenario_file(path)
 
 
 def with_solver_flags(scenario: Any, time_limit: float | None, gap: float | None) -> Any:
     """``scenario`` with ``--time-limit`` (s) and ``--gap`` applied and validated."""
-    from optimiser.scenario import scenario_from_mapping
+    from fleetplan.optimiser.scenario import scenario_from_mapping
 
     if time_limit is None and gap is None:
         return scenario
@@ -57,7 +57,7 @@ def with_solver_flags(scenario: Any, time_limit: float | None, gap: float | None
 
 def load_scenario_dataset(scenario: Any) -> Any:
     """Load (and validate) the dataset a scenario names (default: ``data/hk``)."""
-    from network.loaders import DEFAULT_DATASET, load_dataset
+    from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
 
     return load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
 
@@ -224,13 +224,13 @@ def solve_command(
     no_marginals: Annotated[bool, typer.Option("--no-marginals", help="Skip the marginal values (one LP re-solve).")] = False,
 ) -> None:
     """Solve a scenario and print its key figures (HK$, vehicles, t CO2)."""
-    from optimiser.outputs import json_safe, write_results
-    from optimiser.plan import plan
+    from fleetplan.optimiser.outputs import json_safe, write_results
+    from fleetplan.optimiser.plan import plan
 
     scenario = with_solver_flags(load_scenario_arg(scenario_file), time_limit, gap)
     dataset = load_scenario_dataset(scenario)
     if out is not None:
-        from optimiser.outputs import check_replaceable
+        from fleetplan.optimiser.outputs import check_replaceable
 
         check_replaceable(out)  # refuse a foreign folder before spending the solve time
     show_progress = not as_json and sys.stderr.isatty()
@@ -259,8 +259,8 @@ def validate_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file to check.")],
 ) -> None:
     """Check a scenario and its dataset without solving; print OK with counts."""
-    from network.schema import TABLES
-    from optimiser.inputs import prepare_inputs
+    from fleetplan.network.schema import TABLES
+    from fleetplan.optimiser.inputs import prepare_inputs
 
     started = time.perf_counter()
     scenario = load_scenario_arg(scenario_file)
@@ -321,7 +321,7 @@ def compare_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Key figures of two or more results side by side, with deltas from the first."""
-    from optimiser.outputs import json_safe, read_summary
+    from fleetplan.optimiser.outputs import json_safe, read_summary
 
     if len(folders) < 2:
         raise InputError(f"got {len(folders)} folder; expected at least two results folders to compare", field="DIR")
@@ -376,8 +376,8 @@ def data_info_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """What a dataset holds: each table's rows, status counts and distinct sources."""
-    from network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
-    from network.schema import STATUSES, TABLES
+    from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
+    from fleetplan.network.schema import STATUSES, TABLES
 
     folder = dataset or DEFAULT_DATASET
     data = load_dataset(folder)

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from fleetplan.cli.app import app
+from fleetplan.cli.common import EXIT_NO_SOLUTION, guarded, print_json
 from rich.console import Console
 from rich.table import Table
-
-from cli.app import app
-from cli.common import EXIT_NO_SOLUTION, guarded, print_json
 
 
 @app.command("target-cost")
@@ -20,8 +19,8 @@ def target_cost_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Solve with every target made hard and with none; report the differences (HK$, t CO2)."""
-    from optimiser.plan import target_cost
-    from optimiser.scenario import load_scenario
+    from fleetplan.optimiser.plan import target_cost
+    from fleetplan.optimiser.scenario import load_scenario
 
     outcome = target_cost(load_scenario(scenario_path))
     if as_json:

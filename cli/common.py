@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 import typer
 
-from network.errors import InfeasibleError, InputError
+from fleetplan.errors import InfeasibleError, InputError
 
 EXIT_OK = 0
 EXIT_NO_SOLUTION = 1
@@ -79,13 +79,13 @@ def guarded(function: F) -> F:
 
 
 def _solver_missing(error: BaseException) -> bool:
-    """Whether ``error`` is :class:`optimiser.solver.SolverMissingError`.
+    """Whether ``error`` is :class:`fleetplan.optimiser.solver.SolverMissingError`.
 
     Looked up in ``sys.modules`` instead of imported, so that commands which
     never touch the solver do not pay for importing Pyomo: if the error was
     raised, its module is loaded.
     """
-    module = sys.modules.get("optimiser.solver")
+    module = sys.modules.get("fleetplan.optimiser.solver")
     missing = getattr(module, "SolverMissingError", None)
     return missing is not None and isinstance(error, missing)
 

@@ -2,13 +2,13 @@
 
 Usage::
 
-    python -m network.build_hk_dataset --source PATH/routeFareList.min.json --out data/hk
-    python -m network.build_hk_dataset --source ... --out DIR --osm hong-kong.osm.pbf
+    python -m fleetplan.network.build_hk_dataset --source PATH/routeFareList.min.json --out data/hk
+    python -m fleetplan.network.build_hk_dataset --source ... --out DIR --osm hong-kong.osm.pbf
 
 With ``--osm`` (a local OpenStreetMap extract: ``.osm``, ``.osm.bz2`` or ``.osm.pbf``)
 the graph tables are measured on real road geometry: the same nodes (ids and order) move
 to their nearest OSM road junction and each edge takes the shortest OSM road length
-between them (:func:`network.importers.osm.road_lengths_from_osm`); crossings keep their
+between them (:func:`fleetplan.network.importers.osm.road_lengths_from_osm`); crossings keep their
 published lengths and nodes or edges the extract does not cover keep the bus-stop
 measure. Without it the build needs nothing but the route file and is reproducible.
 
@@ -48,10 +48,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
 from pyproj import Transformer
 
-from network.errors import InputError
-from network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
+from fleetplan.errors import InputError
 
 ATTRIBUTION = (
     "Source: DATA.GOV.HK (Transport Department; KMB/LWB, Citybus, NLB), "
@@ -554,7 +554,7 @@ def build(source: str | Path, out: str | Path, osm: str | Path | None = None) ->
     out = Path(out)
     road = None
     if osm is not None:
-        from network.importers.osm import import_osm
+        from fleetplan.network.importers.osm import import_osm
 
         road = import_osm(osm, network_type="drive")
     data = load_source(source)
@@ -569,7 +569,7 @@ def build(source: str | Path, out: str | Path, osm: str | Path | None = None) ->
             stops, variants, diameter, source=ATTRIBUTION, trips_label=WEEKDAY_LABEL.split(" (")[0]
         )
         if road is not None:
-            from network.importers.osm import road_lengths_from_osm
+            from fleetplan.network.importers.osm import road_lengths_from_osm
 
             nodes, edges, info["osm"] = road_lengths_from_osm(
                 nodes,

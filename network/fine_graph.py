@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
-
-from network.graph import build_graph
-from network.loaders import read_csv_table
-from network.schema import TABLES
+from fleetplan.network.graph import build_graph
+from fleetplan.network.loaders import read_csv_table
+from fleetplan.network.schema import TABLES
 
 
 def load_fine_graph(folder: str | Path | None) -> nx.Graph | None:

@@ -19,11 +19,11 @@ from collections.abc import Hashable, Mapping
 import networkx as nx
 import numpy as np
 import pandas as pd
+from fleetplan.network.schema import HK1980_GRID, WGS84
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from network.errors import InputError
-from network.schema import HK1980_GRID, WGS84
+from fleetplan.errors import InputError
 
 #: How many node ids an error message lists before saying "and N more".
 _LIST_IDS = 5
@@ -85,7 +85,7 @@ def build_graph(
     ----------
     nodes:
         Table with ``node_id`` and ``lon``/``lat`` (WGS84 degrees); a
-        GeoDataFrame from :func:`network.loaders.load_dataset` works as is.
+        GeoDataFrame from :func:`fleetplan.network.loaders.load_dataset` works as is.
     edges:
         Table with ``from_node``, ``to_node``, ``length_m`` (metres, > 0) and
         optionally ``bus_trips_per_day`` (trips/day; 0 when absent).

@@ -17,10 +17,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from fleetplan.network.graph import build_graph
+from fleetplan.network.schema import TABLES, WGS84, TableSpec, validate_table
 
-from network.errors import InputError
-from network.graph import build_graph
-from network.schema import TABLES, WGS84, TableSpec, validate_table
+from fleetplan.errors import InputError
 
 #: The embedded Hong Kong default dataset.
 DEFAULT_DATASET = Path(__file__).resolve().parent.parent / "data" / "hk"

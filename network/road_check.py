@@ -8,8 +8,8 @@ stop pairs along TD's bus route lines.
 
 Usage::
 
-    python -m network.road_check data/hk
-    python -m network.road_check data/hk --td-routes DIR --source routeFareList.min.json
+    python -m fleetplan.network.road_check data/hk
+    python -m fleetplan.network.road_check data/hk --td-routes DIR --source routeFareList.min.json
 
 ``DIR`` holds TD's bus route lines as GeoJSON (``*.json`` or ``*.json.gz``, one feature
 per route direction with ``COMPANY_CODE`` and ``ROUTE_NAMEE``): the CSDI dataset
@@ -29,10 +29,9 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
+from fleetplan.network.graph import ACCESS_CIRCUITY, build_graph, snap_to_nodes, to_grid
+from fleetplan.network.stop_graph import CROSSINGS, portal_id, region_of
 from pyproj import Transformer
-
-from network.graph import ACCESS_CIRCUITY, build_graph, snap_to_nodes, to_grid
-from network.stop_graph import CROSSINGS, portal_id, region_of
 
 #: Old method: straight line x 1.2. Rounding to 0.1 m up leaves at most 0.1 m above it.
 OLD_CIRCUITY = 1.2
@@ -196,7 +195,7 @@ def td_errors(nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.n
     graph distance is the shortest path between the stops' nearest nodes plus both snap
     distances; the real distance is the chainage between them on TD's line. ``access_*``
     repeat the figures with the snap distances times :data:`ACCESS_CIRCUITY`, as reach
-    and truck paths add them (``access_m`` of :func:`network.graph.snap_to_nodes`). Routes take
+    and truck paths add them (``access_m`` of :func:`fleetplan.network.graph.snap_to_nodes`). Routes take
     the road, but not always the shortest one, so a ratio below 1 is not by itself wrong.
     Also reports the consecutive-stop circuity (line metres per straight metre).
     """

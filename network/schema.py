@@ -3,7 +3,7 @@
 Each table is a CSV file in a dataset folder (the Hong Kong default is
 ``data/hk/``). A :class:`TableSpec` lists its columns with type, unit, bounds
 and meaning; :func:`validate_table` checks a loaded frame against it and raises
-:class:`~network.errors.InputError` naming file, row and field.
+:class:`~fleetplan.errors.InputError` naming file, row and field.
 
 Coordinates are stored as WGS84 longitude/latitude (EPSG:4326); metric work
 is done in the Hong Kong 1980 Grid (EPSG:2326).
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from network.errors import InputError
+from fleetplan.errors import InputError
 
 WGS84 = "EPSG:4326"
 HK1980_GRID = "EPSG:2326"

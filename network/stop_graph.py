@@ -1,6 +1,6 @@
 """Road graph from bus stop sequences: stop clusters as nodes, road lengths along consecutive stops.
 
-Used by :mod:`network.build_hk_dataset`. Three ideas keep the lengths close to the road:
+Used by :mod:`fleetplan.network.build_hk_dataset`. Three ideas keep the lengths close to the road:
 
 * **Lengths follow the stops.** An edge between two stop clusters is measured along the
   route's consecutive stops at full resolution, from the point where the route passes
@@ -10,7 +10,7 @@ Used by :mod:`network.build_hk_dataset`. Three ideas keep the lengths close to t
   nodes times the same factor. A node's offset from the route (centre to where the route
   passes) is not charged on the edge: a path passing through a node does not detour to
   its centre, and at the ends of a path the distance from a point to its node
-  (``access_m`` in :func:`network.graph.snap_to_nodes`) stands for it. Charging the
+  (``access_m`` in :func:`fleetplan.network.graph.snap_to_nodes`) stands for it. Charging the
   offsets on every edge made paths of n edges pay 2n offsets (stop pairs 1-15 km ran a
   median 13 % long on the coarse graph; see data/README.md).
 * **Water is crossed only at named crossings.** Stops are split into land regions

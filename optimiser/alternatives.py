@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import pyomo.environ as pyo
+from fleetplan.network.loaders import Dataset
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.solver import SolveReport, SolverOptions
 
-from network.errors import InfeasibleError
-from network.loaders import Dataset
-from optimiser.scenario import Scenario
-from optimiser.solver import SolveReport, SolverOptions
+from fleetplan.errors import InfeasibleError
 
 HKD_M = 1e6
 #: Site kinds in a plan's site set.
@@ -172,13 +172,13 @@ def generate_alternatives(
     InfeasibleError
         When the least-cost problem has no solution (with a diagnosis).
     """
-    from network.loaders import DEFAULT_DATASET, load_dataset
-    from optimiser.diagnosis import diagnose
-    from optimiser.formulation import build_model
-    from optimiser.inputs import prepare_inputs
-    from optimiser.plan import solver_options
-    from optimiser.results import extract_results
-    from optimiser.solver import solve
+    from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
+    from fleetplan.optimiser.diagnosis import diagnose
+    from fleetplan.optimiser.formulation import build_model
+    from fleetplan.optimiser.inputs import prepare_inputs
+    from fleetplan.optimiser.plan import solver_options
+    from fleetplan.optimiser.results import extract_results
+    from fleetplan.optimiser.solver import solve
 
     if count < 0:
         raise ValueError("count must be >= 0")
@@ -270,12 +270,11 @@ def write_alternatives(found: Alternatives, folder: str | Path) -> list[str]:
     """Write ``alternatives.json``, ``alternatives.csv`` and one results folder per plan.
 
     Each plan's folder (``optimum/``, ``alternative_1/``...) has the files of
-    :func:`optimiser.outputs.write_result_files` when tidy results were kept.
+    :func:`fleetplan.optimiser.outputs.write_result_files` when tidy results were kept.
     """
     import pandas as pd
-
-    from optimiser.outputs import dumps_json, write_result_files
-    from optimiser.spreadsheet_cells import write_csv
+    from fleetplan.optimiser.outputs import dumps_json, write_result_files
+    from fleetplan.optimiser.spreadsheet_cells import write_csv
 
     folder = Path(folder)
     (folder / "alternatives.json").write_text(dumps_json(found.as_dict()), encoding="utf-8")

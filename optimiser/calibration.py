@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from fleetplan.network.loaders import MAX_TABLE_BYTES, read_csv_table, read_csv_text
+from fleetplan.network.schema import STATUSES, Column, TableSpec
 
-from network.errors import InputError
-from network.loaders import MAX_TABLE_BYTES, read_csv_table, read_csv_text
-from network.schema import STATUSES, Column, TableSpec
+from fleetplan.errors import InputError
 
 if TYPE_CHECKING:
-    from network.loaders import Dataset
-    from optimiser.results import PlanResult
+    from fleetplan.network.loaders import Dataset
+    from fleetplan.optimiser.results import PlanResult
 
 OBSERVED_FILE = "observed.csv"
 CALIBRATION_FILE = "calibration.csv"

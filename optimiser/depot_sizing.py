@@ -57,10 +57,10 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+from fleetplan.network.loaders import plain_number, read_csv_text
+from fleetplan.optimiser.solver import SolverOptions, require_solution, solve
 
-from network.errors import InputError
-from network.loaders import plain_number, read_csv_text
-from optimiser.solver import SolverOptions, require_solution, solve
+from fleetplan.errors import InputError
 
 MINUTES_PER_DAY = 1440
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyomo.environ as pyo
-
-from optimiser.formulation import build_model
-from optimiser.inputs import ModelInputs
-from optimiser.solver import SolverOptions, solve
+from fleetplan.optimiser.formulation import build_model
+from fleetplan.optimiser.inputs import ModelInputs
+from fleetplan.optimiser.solver import SolverOptions, solve
 
 _UNITS = {
     "targets": "vehicles short",

@@ -102,9 +102,9 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 import pyomo.environ as pyo
+from fleetplan.optimiser.solver import SolverOptions, solve
 
-from network.errors import InputError
-from optimiser.solver import SolverOptions, solve
+from fleetplan.errors import InputError, TooManyCombinationsError
 
 FlowId = Hashable
 Node = Hashable
@@ -113,10 +113,6 @@ Node = Hashable
 PATH_TIE_RTOL = 1e-9
 
 FORMULATIONS = ("arc_cover", "path_combination")
-
-
-class TooManyCombinationsError(ValueError):
-    """The path-combination formulation would enumerate too many station sets."""
 
 
 def _range_tol(range_km: float) -> float:
@@ -702,7 +698,7 @@ class FrlmResult:
     Attributes
     ----------
     status:
-        Solver status word (``optimal``, ``time_limit``, ...; see :mod:`optimiser.solver`).
+        Solver status word (``optimal``, ``time_limit``, ...; see :mod:`fleetplan.optimiser.solver`).
     stations:
         Open station nodes, sorted by their string form (empty without a solution).
     flow_refuelled:

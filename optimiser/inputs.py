@@ -5,7 +5,7 @@ before Pyomo is touched: sparse index sets (which segment may buy which
 technology in which year, which sites are within reach of which zone or
 depot, which stations cover which arcs of a truck round trip) and the
 coefficients of every term (discounted cost per vehicle bought, HK$ and
-tonnes per vehicle-year). The formulation in :mod:`optimiser.formulation`
+tonnes per vehicle-year). The formulation in :mod:`fleetplan.optimiser.formulation`
 only declares variables and constraints over these.
 
 Units: money HK$, energy kWh or kg H2 per day, distances km, emissions t CO2.
@@ -20,17 +20,15 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 import pandas as pd
-
-from network.errors import InputError
-from network.fine_graph import load_fine_graph
-from network.graph import build_graph, reach_pairs, snap_to_nodes
-from network.loaders import DEFAULT_DATASET, Dataset, load_dataset
-from optimiser.economics import annuity_due_factor, discount_factors
-from optimiser.frlm import arc_cover_rows, round_trip_paths
-from optimiser.messages import ModelText
-from optimiser.parameters import ParameterTable
-from optimiser.scenario import Scenario
-from optimiser.uptake import (
+from fleetplan.network.fine_graph import load_fine_graph
+from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes
+from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
+from fleetplan.optimiser.economics import annuity_due_factor, discount_factors
+from fleetplan.optimiser.frlm import arc_cover_rows, round_trip_paths
+from fleetplan.optimiser.messages import ModelText
+from fleetplan.optimiser.parameters import ParameterTable
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.uptake import (
     DutyBins,
     TechnologyOffer,
     adoption_shares,
@@ -38,6 +36,8 @@ from optimiser.uptake import (
     committed_shares,
     spread_duty_bins,
 )
+
+from fleetplan.errors import InputError
 
 INCUMBENT = {"bus": "diesel", "taxi": "lpg", "truck": "diesel"}
 ZEV = ("bev", "fcev")
@@ -836,7 +836,7 @@ _DUTY_BAND_KM = {"le200": (0.0, 200.0), "200-300": (200.0, 300.0), "gt300": (300
 
 
 def _duty_bins(data: Dataset, segments: pd.DataFrame, params: ParameterTable) -> dict[str, DutyBins]:
-    """Daily km bins of every segment's operators (see :mod:`optimiser.uptake`)."""
+    """Daily km bins of every segment's operators (see :mod:`fleetplan.optimiser.uptake`)."""
     bands = data.bus_segments.set_index("segment_id")["duty_band"].to_dict()
     bins: dict[str, DutyBins] = {}
     for segment_id, row in segments.iterrows():

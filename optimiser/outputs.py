@@ -28,16 +28,16 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
+from fleetplan.network.schema import WGS84
+from fleetplan.optimiser.spreadsheet_cells import write_csv
 
-from network.errors import InputError
-from network.schema import WGS84
-from optimiser.spreadsheet_cells import write_csv
+from fleetplan.errors import InputError
 
 if TYPE_CHECKING:
-    from optimiser.results import PlanResult
-    from optimiser.scenario import Scenario
+    from fleetplan.optimiser.results import PlanResult
+    from fleetplan.optimiser.scenario import Scenario
 
-#: Tables of :class:`~optimiser.results.PlanResult` written as ``<name>.csv``.
+#: Tables of :class:`~fleetplan.optimiser.results.PlanResult` written as ``<name>.csv``.
 TABLE_NAMES = (
     "fleet",
     "purchases",

@@ -1,6 +1,6 @@
 """Plan a scenario end to end: load → prepare → build → solve → extract → marginal values.
 
-Each step is timed; the result holds tidy tables only (see :mod:`optimiser.results`).
+Each step is timed; the result holds tidy tables only (see :mod:`fleetplan.optimiser.results`).
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from collections.abc import Callable
 
 import pandas as pd
 import pyomo.environ as pyo
+from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
+from fleetplan.optimiser.diagnosis import diagnose
+from fleetplan.optimiser.formulation import build_model
+from fleetplan.optimiser.formulation.objective import HKD_M
+from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
+from fleetplan.optimiser.messages import ModelText
+from fleetplan.optimiser.results import PlanResult, extract_results
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.solver import SolveReport, SolverOptions, solve
 
-from network.errors import InfeasibleError
-from network.loaders import DEFAULT_DATASET, Dataset, load_dataset
-from optimiser.diagnosis import diagnose
-from optimiser.formulation import build_model
-from optimiser.formulation.objective import HKD_M
-from optimiser.inputs import ModelInputs, prepare_inputs
-from optimiser.messages import ModelText
-from optimiser.results import PlanResult, extract_results
-from optimiser.scenario import Scenario
-from optimiser.solver import SolveReport, SolverOptions, solve
+from fleetplan.errors import InfeasibleError
 
 
 def solver_options(scenario: Scenario, inputs: ModelInputs | None = None) -> SolverOptions:

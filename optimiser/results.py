@@ -13,14 +13,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-
-from network.schema import WGS84
-from optimiser.formulation.charging import installed_kw, site_charger_kva
-from optimiser.formulation.hydrogen import existing_h2_kg_day
-from optimiser.formulation.objective import HKD_M, cost_components
-from optimiser.inputs import ModelInputs
-from optimiser.messages import ModelText
-from optimiser.solver import SolveReport
+from fleetplan.network.schema import WGS84
+from fleetplan.optimiser.formulation.charging import installed_kw, site_charger_kva
+from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
+from fleetplan.optimiser.formulation.objective import HKD_M, cost_components
+from fleetplan.optimiser.inputs import ModelInputs
+from fleetplan.optimiser.messages import ModelText
+from fleetplan.optimiser.solver import SolveReport
 
 ZEV = ("bev", "fcev")
 

@@ -23,13 +23,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-
-from network.errors import InputError
-from network.schema import (
+from fleetplan.network.schema import (
     MAX_MAGNITUDE,
     PARAMETER_NAMES,
     TECHNOLOGIES,
@@ -38,6 +32,12 @@ from network.schema import (
     parameter_label_problem,
     parameter_value_problem,
 )
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from fleetplan.errors import InputError
 
 SCHEMA_VERSION = 1
 MAX_SCENARIO_BYTES = 1_000_000
@@ -421,7 +421,7 @@ def _depth(node: Any, level: int = 0) -> int:
     """Nesting depth of ``node`` (a tree that expands past MAX_YAML_VALUES counts as too deep).
 
     Kept for callers that only compare the depth with MAX_NESTING
-    (:mod:`optimiser.scenario_files`): a bomb must fail that test too.
+    (:mod:`fleetplan.optimiser.scenario_files`): a bomb must fail that test too.
     """
     depth, values = _measure(node, 0, {}, set())
     if values > MAX_YAML_VALUES:
@@ -533,11 +533,11 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 
     ``None`` gives the Hong Kong default. ``extends:`` chains and a relative
     ``dataset:`` folder resolve against the file that names them (see
-    :mod:`optimiser.scenario_files`). Errors name the file, line and field.
+    :mod:`fleetplan.optimiser.scenario_files`). Errors name the file, line and field.
     """
     if path is None:
         return Scenario()
-    from optimiser.scenario_files import load_scenario_file  # it builds on this module
+    from fleetplan.optimiser.scenario_files import load_scenario_file  # it builds on this module
 
     return load_scenario_file(path)
 

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fleetplan.optimiser import scenario as scenario_module
+from fleetplan.optimiser.scenario import Scenario, parse_scenario_tree, scenario_from_mapping
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
-from network.errors import InputError
-from optimiser import scenario as scenario_module
-from optimiser.scenario import Scenario, parse_scenario_tree, scenario_from_mapping
+from fleetplan.errors import InputError
 
 #: Longest chain of ``extends`` (a file, its parent, grandparent, ...).
 MAX_EXTENDS_DEPTH = 8

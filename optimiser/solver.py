@@ -20,11 +20,7 @@ from typing import Any
 import pyomo.environ as pyo
 from pyomo.common.tee import capture_output
 
-from network.errors import InfeasibleError
-
-
-class SolverMissingError(RuntimeError):
-    """HiGHS (highspy) is not importable."""
+from fleetplan.errors import InfeasibleError, SolverMissingError
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from fleetplan.optimiser.scenario import Scenario, scenario_from_mapping
+from fleetplan.optimiser.spreadsheet_cells import write_csv
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from network.errors import InfeasibleError, InputError
-from optimiser.scenario import Scenario, scenario_from_mapping
-from optimiser.spreadsheet_cells import write_csv
+from fleetplan.errors import InfeasibleError, InputError
 
 #: Flat price paths a point may set (name -> field of ``Scenario.prices``).
 PRICE_PARAMS = ("hydrogen_hkd_per_kg", "electricity_hkd_per_kwh", "diesel_hkd_per_l", "lpg_hkd_per_l")
@@ -175,7 +175,7 @@ def point_scenarios(scenario: Scenario, points: list[dict[str, Any]]) -> list[Sc
 @functools.lru_cache(maxsize=4)
 def _dataset(path: str | None, graph: str) -> Any:
     # Every point of a sweep reads the same tables: load them once per worker.
-    from network.loaders import DEFAULT_DATASET, load_dataset
+    from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
 
     return load_dataset(path or DEFAULT_DATASET, graph=graph)
 
@@ -186,7 +186,7 @@ def solve_point(index: int, point: dict[str, Any], scenario_data: dict[str, Any]
     Runs on a Dask worker: the scenario arrives as its JSON-able mapping and is
     validated again there.
     """
-    from optimiser.plan import plan
+    from fleetplan.optimiser.plan import plan
 
     started = time.perf_counter()
     row: dict[str, Any] = {"point": index, **point, "status": "error", "error": ""}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fleetplan.network.schema import TABLES
 
-from network.schema import TABLES
 from tests.tiny import site, tiny_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ def willing_buyers(vehicle_type: str = "-") -> dict[tuple[str, str, str], float]
     The operator-behaviour parameters are being reworked (a share, or a barrier distribution);
     the app tests need only "willing", so they use whichever this schema has.
     """
-    from network.schema import PARAMETER_NAMES
+    from fleetplan.network.schema import PARAMETER_NAMES
 
     if "voluntary_zev_share" in PARAMETER_NAMES:
         return {("voluntary_zev_share", vehicle_type, "-"): 1.0}
@@ -180,10 +180,11 @@ def test_compare_two_saved_scenarios(app_env: Path) -> None:
 def test_overlay_colours_sites_by_plan() -> None:
     """A plan that builds depot chargers against one that builds nothing: the depot site
     appears once, in the 'only A' colour, with both plans named in its tooltip."""
-    from optimiser.plan import plan
-    from optimiser.scenario import Scenario
+    from fleetplan.optimiser.plan import plan
+    from fleetplan.optimiser.scenario import Scenario
+    from fleetplan.views.maps import ONLY_A, overlay_frame
+
     from tests.tiny import tiny_dataset
-    from views.maps import ONLY_A, overlay_frame
 
     years = {"start": 2025, "end": 2026}
     techs = {"bus": ["bev"], "taxi": [], "truck": []}
@@ -230,9 +231,9 @@ def test_depot_sizing_with_the_sample(app_env: Path) -> None:
 
 
 def test_exports_build_files(app_env: Path) -> None:
-    from optimiser.plan import plan
-    from optimiser.scenario import Scenario
-    from views import exports
+    from fleetplan.optimiser.plan import plan
+    from fleetplan.optimiser.scenario import Scenario
+    from fleetplan.views import exports
 
     result = plan(Scenario(), app_dataset(), marginals=False)
     assert exports.geopackage_bytes(result)[:15] == b"SQLite format 3"
@@ -289,8 +290,8 @@ def _fingerprint(app) -> str:
 def test_examples_load_with_the_cli_fingerprint(app_env: Path) -> None:
     """Every shipped example (most use `extends:`) loads as `fleetplan solve FILE` reads it,
     and drawing the editor and the plan page changes nothing."""
-    from cli.cmd_solve import load_scenario_arg
-    from views.scenario_io import example_files
+    from fleetplan.cli.cmd_solve import load_scenario_arg
+    from fleetplan.views.scenario_io import example_files
 
     app = new_app()
     _go(app, "page_scenario")
@@ -309,7 +310,7 @@ def test_examples_load_with_the_cli_fingerprint(app_env: Path) -> None:
 
 
 def test_loaded_scenario_keeps_what_widgets_cannot_show(app_env: Path) -> None:
-    from optimiser.scenario import scenario_from_yaml
+    from fleetplan.optimiser.scenario import scenario_from_yaml
 
     app = _apply_yaml(_go(new_app(), "page_scenario"), RICH_YAML)
     loaded = scenario_from_yaml(RICH_YAML)
@@ -331,8 +332,8 @@ def test_loaded_scenario_keeps_what_widgets_cannot_show(app_env: Path) -> None:
 
 
 def test_yaml_box_round_trips_and_resolves_extends(app_env: Path) -> None:
-    from optimiser.scenario import load_scenario
-    from views.scenario_io import EXAMPLES_DIR
+    from fleetplan.optimiser.scenario import load_scenario
+    from fleetplan.views.scenario_io import EXAMPLES_DIR
 
     app = _go(new_app(), "page_scenario")
     text = (EXAMPLES_DIR / "high_carbon_price.yaml").read_text()
@@ -422,7 +423,7 @@ def _labels(app) -> list[str]:
 
 
 def test_chinese_mode_has_no_untranslated_label(app_env: Path) -> None:
-    from views.i18n import LABELS
+    from fleetplan.views.i18n import LABELS
 
     data = app_dataset()
     allowed = {"hong-kong-default", "base", "other"} | set(LABELS)
@@ -459,7 +460,7 @@ def test_catalogue_is_complete_and_views_use_it() -> None:
     """Every entry has both languages; every literal t("key") exists; no st.* call takes a literal label."""
     import ast
 
-    from views.i18n import LABELS
+    from fleetplan.views.i18n import LABELS
 
     for key, (english, chinese) in LABELS.items():
         assert english.strip() and chinese.strip(), key
@@ -500,7 +501,7 @@ def test_language_switch_keeps_selections(app_env: Path) -> None:
 
 
 def test_official_view_shows_the_keys_present() -> None:
-    from views.official import limit_label, official_figures
+    from fleetplan.views.official import limit_label, official_figures
 
     summary = {"binding_limits": ["budget"], "free_rider_share_by_programme": {"e_bus": 0.2}, "co2_abated_vs_no_policy_t": "n/a"}
     assert official_figures(summary) == {"binding_limits": ["budget"], "free_rider_share_by_programme": {"e_bus": 0.2}}
@@ -537,10 +538,10 @@ def test_official_view_reads_budget_binding_free_riders_and_ranges(subsidy_folde
     of them free riders; the budget binds, the programme cap does not. One more HK$1m abates
     29.2 t and holds for HK$30m more (until all 10 purchases are paid); the view says exactly
     that, never a value beyond its range."""
-    from network.loaders import load_dataset
-    from optimiser.plan import plan
-    from optimiser.scenario import scenario_from_yaml
-    from views import exports, official, sweep_panel
+    from fleetplan.network.loaders import load_dataset
+    from fleetplan.optimiser.plan import plan
+    from fleetplan.optimiser.scenario import scenario_from_yaml
+    from fleetplan.views import exports, official, sweep_panel
 
     scenario = scenario_from_yaml(OFFICIAL_YAML)
     dataset = load_dataset(subsidy_folder)

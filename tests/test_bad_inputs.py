@@ -3,7 +3,7 @@
 Each case corrupts a copy of a real input (``data/hk`` tables, the tiny dataset of
 ``tests/tiny.py`` written as CSV files, a FRLM network, a scenario YAML, a GTFS
 zip, an OSM extract) and asserts that the loader raises
-:class:`~network.errors.InputError` whose message names the file, the row and the
+:class:`~fleetplan.errors.InputError` whose message names the file, the row and the
 field where they are known, and says what is wrong. The CLI cases run
 ``fleetplan`` in a subprocess and assert exit code 2, a single line on stderr
 naming the problem, and no traceback.
@@ -24,18 +24,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import fleetplan.network.importers.csv_network as csv_network
+import fleetplan.network.loaders as loaders
+import fleetplan.optimiser.scenario as scenario_module
 import pandas as pd
 import pytest
+from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
+from fleetplan.network.schema import TABLES
 
-import network.importers.csv_network as csv_network
-import network.loaders as loaders
-import optimiser.scenario as scenario_module
-from network.errors import InputError
-from network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
-from network.schema import TABLES
+from fleetplan.errors import InputError
 from tests.tiny import tiny_dataset
 
-CLI = [sys.executable, "-c", "from cli import main; main()"]
+CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]
 
 
 @dataclass
@@ -301,7 +301,7 @@ def unknown_override(kind: str) -> Callable[[Ctx], None]:
     """An override of a programme/target id the dataset lacks: found when the inputs are prepared."""
 
     def action(ctx: Ctx) -> None:
-        from optimiser.inputs import prepare_inputs
+        from fleetplan.optimiser.inputs import prepare_inputs
 
         scenario = scenario_module.scenario_from_yaml(f"{kind}:\n  nope: {{enabled: false}}\n", file="s.yaml")
         prepare_inputs(scenario, tiny_dataset())
@@ -362,7 +362,7 @@ def gtfs_zip(ctx: Ctx, members: dict[str, str], *, symlink: str | None = None) -
 
 def gtfs(members: dict[str, str] | None = None, *, drop: str | None = None, symlink: str | None = None) -> Callable[[Ctx], None]:
     def action(ctx: Ctx) -> None:
-        from network.importers.gtfs import load_feed
+        from fleetplan.network.importers.gtfs import load_feed
 
         content = {k: v for k, v in {**GTFS, **(members or {})}.items() if k != drop}
         load_feed(gtfs_zip(ctx, content, symlink=symlink))
@@ -372,7 +372,7 @@ def gtfs(members: dict[str, str] | None = None, *, drop: str | None = None, syml
 
 def gtfs_raw(data: bytes) -> Callable[[Ctx], None]:
     def action(ctx: Ctx) -> None:
-        from network.importers.gtfs import load_feed
+        from fleetplan.network.importers.gtfs import load_feed
 
         path = ctx.tmp / "feed.zip"
         path.write_bytes(data)
@@ -382,7 +382,7 @@ def gtfs_raw(data: bytes) -> Callable[[Ctx], None]:
 
 
 def gtfs_oversize(ctx: Ctx) -> None:
-    import network.importers.gtfs as gtfs_module
+    import fleetplan.network.importers.gtfs as gtfs_module
 
     ctx.monkeypatch.setattr(gtfs_module, "MAX_ZIP_BYTES", 100)
     gtfs()(ctx)
@@ -398,7 +398,7 @@ def gtfs_slip_not_written(ctx: Ctx) -> None:
 
 
 def gtfs_folder_without_stop_times(ctx: Ctx) -> None:
-    from network.importers.gtfs import load_feed
+    from fleetplan.network.importers.gtfs import load_feed
 
     folder = ctx.tmp / "feed"
     folder.mkdir()
@@ -420,7 +420,7 @@ GTFS_CASES = [
     pytest.param(gtfs_raw(b"route_id,service_id\nR1,WD\n"), ["feed.zip", "not a zip"], id="gtfs-not-a-zip"),
     pytest.param(gtfs_raw(b""), ["feed.zip", "empty"], id="gtfs-empty-file"),
     pytest.param(gtfs_oversize, ["feed.zip", "limit"], id="gtfs-over-size-limit"),
-    pytest.param(lambda ctx: __import__("network.importers.gtfs", fromlist=["load_feed"]).load_feed(ctx.tmp / "none.zip"), ["none.zip", "not found"], id="gtfs-missing-file"),
+    pytest.param(lambda ctx: __import__("fleetplan.network.importers.gtfs", fromlist=["load_feed"]).load_feed(ctx.tmp / "none.zip"), ["none.zip", "not found"], id="gtfs-missing-file"),
 ]
 
 
@@ -429,7 +429,7 @@ GTFS_CASES = [
 
 def osm(data: bytes, name: str = "extract.osm") -> Callable[[Ctx], None]:
     def action(ctx: Ctx) -> None:
-        from network.importers.osm import import_osm
+        from fleetplan.network.importers.osm import import_osm
 
         path = ctx.tmp / name
         path.write_bytes(data)
@@ -451,7 +451,7 @@ OSM_CASES = [
     pytest.param(osm(b""), ["extract.osm", "empty"], id="osm-empty-file"),
     pytest.param(osm(b"not bzip2 at all", name="extract.osm.bz2"), ["extract.osm.bz2", "bzip2"], id="osm-bad-bz2"),
     pytest.param(osm(b'<?xml version="1.0"?><osm version="0.6"><node id="1" lat="22.3"'), ["extract.osm"], id="osm-truncated-xml"),
-    pytest.param(lambda ctx: __import__("network.importers.osm", fromlist=["import_osm"]).import_osm(ctx.tmp / "none.osm"), ["none.osm", "not found"], id="osm-missing-file"),
+    pytest.param(lambda ctx: __import__("fleetplan.network.importers.osm", fromlist=["import_osm"]).import_osm(ctx.tmp / "none.osm"), ["none.osm", "not found"], id="osm-missing-file"),
 ]
 
 

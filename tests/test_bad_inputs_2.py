@@ -1,7 +1,7 @@
 """Bad inputs, second round (issue 15): the classes that still got through, one table per class.
 
 Each in-process case corrupts a copy of a real input and asserts that it is refused
-with :class:`~network.errors.InputError` on one line naming the file, row and field
+with :class:`~fleetplan.errors.InputError` on one line naming the file, row and field
 where they are known. CLI cases run ``fleetplan`` and assert exit 2 with one line.
 The remaining tests check outcomes that are not a refusal: exports that keep a
 formula as text, uploads read once and cleaned up, a failed write leaving nothing.
@@ -24,17 +24,17 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
+import fleetplan.network.importers.csv_network as csv_network
 import openpyxl
 import pandas as pd
 import pytest
+from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
+from fleetplan.network.schema import TABLES
+from fleetplan.optimiser import outputs
+from fleetplan.optimiser.scenario import load_scenario
+from fleetplan.optimiser.spreadsheet_cells import csv_text, write_csv
 
-import network.importers.csv_network as csv_network
-from network.errors import InputError
-from network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
-from network.schema import TABLES
-from optimiser import outputs
-from optimiser.scenario import load_scenario
-from optimiser.spreadsheet_cells import csv_text, write_csv
+from fleetplan.errors import InputError
 from tests.test_bad_inputs import CLI, GTFS, Ctx, append_row, hk, setcell, tiny_edit, write_dataset
 
 
@@ -74,7 +74,7 @@ def override(parameter: str, value: str, vehicle_type: str = "-", technology: st
 
 def gtfs_feed(members: dict[str, str | bytes], *, limits: tuple[int, int, int] | None = None, call: str = "route_summary") -> Callable[[Ctx], None]:
     def action(ctx: Ctx) -> None:
-        import network.importers.gtfs as gtfs
+        import fleetplan.network.importers.gtfs as gtfs
 
         path = ctx.tmp / "feed.zip"
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -88,7 +88,7 @@ def gtfs_feed(members: dict[str, str | bytes], *, limits: tuple[int, int, int] |
 
 def osm_file(data: bytes, name: str = "extract.osm", max_bytes: int | None = None) -> Callable[[Ctx], None]:
     def action(ctx: Ctx) -> None:
-        from network.importers.osm import import_osm
+        from fleetplan.network.importers.osm import import_osm
 
         path = ctx.tmp / name
         path.write_bytes(data)
@@ -109,7 +109,7 @@ def frlm_edges(edges: str) -> Callable[[Ctx], None]:
 
 def depot_km(km: str) -> Callable[[Ctx], None]:
     def action(ctx: Ctx) -> None:
-        from optimiser.depot_sizing import read_blocks_csv
+        from fleetplan.optimiser.depot_sizing import read_blocks_csv
 
         path = ctx.tmp / "BLOCKS.csv"
         path.write_text(f"bus,pull_out,pull_in,km\nB1,06:00,23:00,{km}\n", encoding="utf-8")
@@ -227,7 +227,7 @@ _ZEROS = "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n" + "0" * 300_00
 
 
 def _gtfs_folder_over_limit(ctx: Ctx) -> None:
-    import network.importers.gtfs as gtfs
+    import fleetplan.network.importers.gtfs as gtfs
 
     folder = ctx.tmp / "gtfs"
     folder.mkdir()
@@ -360,7 +360,7 @@ def test_csv_exports_escape_formula_leading_cells(tmp_path: Path) -> None:
 
 
 def test_app_excel_and_csv_downloads_hold_no_live_formula() -> None:
-    from views import exports
+    from fleetplan.views import exports
 
     names = exports.TABLE_NAMES
     result = SimpleNamespace(**(dict.fromkeys(names) | {"chargers": pd.DataFrame({"site_id": ["S1"] * len(HOSTILE), "name": HOSTILE})}))
@@ -400,7 +400,7 @@ def test_failed_write_leaves_no_temporaries_and_stale_ones_are_removed(tmp_path:
 
 
 def test_upload_is_read_once_per_content() -> None:
-    from views.uploads import once_per_content
+    from fleetplan.views.uploads import once_per_content
 
     state: dict[str, object] = {}
     calls: list[int] = []
@@ -420,7 +420,7 @@ def test_upload_is_read_once_per_content() -> None:
 
 
 def test_session_folders_go_with_their_session(tmp_path: Path) -> None:
-    from views.uploads import SessionFolder, remove_stale_folders
+    from fleetplan.views.uploads import SessionFolder, remove_stale_folders
 
     state = {"folder": SessionFolder()}
     path = state["folder"].path  # type: ignore[attr-defined]
@@ -446,8 +446,8 @@ def _zip_bytes(members: dict[str, str | bytes]) -> bytes:
 
 
 def test_gtfs_upload_read_in_a_child_within_upload_bounds() -> None:
-    from network.importers.gtfs import UPLOAD_LIMITS
-    from views.uploads import gtfs_route_summary
+    from fleetplan.network.importers.gtfs import UPLOAD_LIMITS
+    from fleetplan.views.uploads import gtfs_route_summary
 
     routes = gtfs_route_summary(_zip_bytes({**GTFS, "junk.txt": "0" * 50_000_000}), "my feed.zip")
     assert routes["route_id"].tolist() == ["R1"]  # the unknown member is not unpacked
@@ -460,7 +460,7 @@ def test_gtfs_upload_read_in_a_child_within_upload_bounds() -> None:
 
 
 def test_failed_osm_import_returns_nothing_half_made(tmp_path: Path) -> None:
-    from network.importers.osm import import_osm
+    from fleetplan.network.importers.osm import import_osm
 
     path = tmp_path / "bad.osm"
     path.write_text(f"<osm version='0.6'><node id='1' lat='999' lon='114.1'/><node id='2' lat='22.3' lon='114.2'/>{_WAY}</osm>", encoding="utf-8")

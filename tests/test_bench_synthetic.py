@@ -12,18 +12,18 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 import pytest
-
-from bench.run import _frlm_instance, highspy_frlm
-from bench.synthetic import synthetic_dataset, synthetic_tables, write_synthetic
-from network.graph import build_graph
-from network.loaders import load_dataset
-from optimiser.frlm import (
+from fleetplan.network.graph import build_graph
+from fleetplan.network.loaders import load_dataset
+from fleetplan.optimiser.frlm import (
     arc_cover_rows,
     build_frlm_model,
     merge_identical_flows,
     round_trip_paths,
 )
-from optimiser.solver import SolverOptions, solve
+from fleetplan.optimiser.solver import SolverOptions, solve
+
+from bench.run import _frlm_instance, highspy_frlm
+from bench.synthetic import synthetic_dataset, synthetic_tables, write_synthetic
 
 SMALL = {"nodes": 120, "sites": 20, "flows": 30, "years": 6, "depots": 3, "zones": 6}
 

@@ -13,10 +13,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-
-from network.errors import InputError
-from network.loaders import DEFAULT_DATASET, load_dataset
-from optimiser.calibration import (
+from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
+from fleetplan.optimiser.calibration import (
     CALIBRATION_FILE,
     COLUMNS,
     calibration_table,
@@ -25,8 +23,10 @@ from optimiser.calibration import (
     read_calibration,
     read_observed,
 )
-from optimiser.plan import plan
-from optimiser.scenario import Scenario
+from fleetplan.optimiser.plan import plan
+from fleetplan.optimiser.scenario import Scenario
+
+from fleetplan.errors import InputError
 from tests.test_cli import run, write_scenario, write_tiny_dataset
 
 #: A regenerated value may differ from the committed one by the solver's gap (0.1 %

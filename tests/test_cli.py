@@ -17,11 +17,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from fleetplan.network.schema import TABLES
 
-from network.schema import TABLES
 from tests.tiny import ebus_programme, tiny_dataset
 
-CLI = [sys.executable, "-c", "from cli import main; main()"]
+CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]
 
 #: A battery double-decker at HK$12m: the operator's lifetime cost gap is HK$4.501m, and
 #: the e-bus programme pays min(HK$5m, 50 % x 12m) = HK$5m per bus, which closes it, so
@@ -122,7 +122,7 @@ def test_solve_out_writes_readable_files_atomically(tiny_folder: Path, tmp_path:
     marginal = pd.read_csv(out / "marginal_values.csv").set_index("name")["value"]
     assert marginal["budget"] == pytest.approx(29.2, rel=1e-3)
     # The resolved scenario reads back as the same scenario, with the flags applied.
-    from optimiser.scenario_files import load_scenario_file
+    from fleetplan.optimiser.scenario_files import load_scenario_file
 
     resolved = load_scenario_file(out / "scenario.yaml")
     assert resolved.solver.time_limit_s == 30 and resolved.solver.mip_rel_gap == 0
@@ -219,7 +219,7 @@ def test_directory_write_is_atomic_on_error_and_sigterm(tmp_path: Path) -> None:
     import signal
     import time
 
-    from optimiser.outputs import write_atomic, write_directory_atomic
+    from fleetplan.optimiser.outputs import write_atomic, write_directory_atomic
 
     target = tmp_path / "out"
     write_directory_atomic(target, lambda d: (d / "a.txt").write_text("first"))
@@ -239,7 +239,7 @@ def test_directory_write_is_atomic_on_error_and_sigterm(tmp_path: Path) -> None:
 
     script = (
         "import time, pathlib\n"
-        "from optimiser.outputs import write_directory_atomic\n"
+        "from fleetplan.optimiser.outputs import write_directory_atomic\n"
         "def slow(d):\n"
         "    (d / 'a.txt').write_text('second')\n"
         "    print('writing', flush=True)\n"

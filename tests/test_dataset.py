@@ -10,10 +10,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
+from fleetplan.network.schema import PARAMETER_NAMES, STATUSES, TABLES
 from pyproj import Transformer
-
-from network.loaders import DEFAULT_DATASET, load_dataset
-from network.schema import PARAMETER_NAMES, STATUSES, TABLES
 
 DATA = DEFAULT_DATASET
 SOURCE = Path("/work/shared/data/hk-bus/routeFareList.min.json")
@@ -190,7 +189,7 @@ def test_road_distances_plausible(coarse, a: str, b: str) -> None:
     not SOURCE.is_file(), reason=f"HK Bus Crawling source file not found at {SOURCE}"
 )
 def test_build_reproduces_committed_tables(tmp_path: Path) -> None:
-    from network.build_hk_dataset import build
+    from fleetplan.network.build_hk_dataset import build
 
     shutil.copy(DATA / "depots.csv", tmp_path / "depots.csv")
     build(SOURCE, tmp_path)

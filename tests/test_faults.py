@@ -25,15 +25,15 @@ from pathlib import Path
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
+from fleetplan.network.schema import TABLES
+from fleetplan.optimiser.plan import plan
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.solver import SolverOptions, solve
 
-from network.errors import InfeasibleError
-from network.schema import TABLES
-from optimiser.plan import plan
-from optimiser.scenario import Scenario
-from optimiser.solver import SolverOptions, solve
+from fleetplan.errors import InfeasibleError
 from tests.tiny import tiny_dataset
 
-CLI = [sys.executable, "-c", "from cli import main; main()"]
+CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]
 
 
 def write_dataset(folder: Path, **kwargs: object) -> Path:
@@ -115,7 +115,7 @@ NO_HIGHS = "import sys; sys.modules['highspy'] = None\n"
 def test_solver_without_highs_gives_the_install_hint() -> None:
     code = NO_HIGHS + (
         "import pyomo.environ as pyo\n"
-        "from optimiser.solver import SolverMissingError, solve\n"
+        "from fleetplan.optimiser.solver import SolverMissingError, solve\n"
         "m = pyo.ConcreteModel(); m.x = pyo.Var(bounds=(0, 1)); m.o = pyo.Objective(expr=m.x)\n"
         "try:\n    solve(m)\nexcept SolverMissingError as e:\n    print('MISSING:', e)\n"
     )
@@ -129,7 +129,7 @@ def test_cli_without_highs_prints_one_line_with_the_hint(tmp_path: Path) -> None
     (tmp_path / "E.csv").write_text("from,to,length\nA,B,10\n", encoding="utf-8")
     (tmp_path / "F.csv").write_text("origin,destination,flow\nA,B,5\n", encoding="utf-8")
     args = ["frlm", "--nodes", "N.csv", "--edges", "E.csv", "--flows", "F.csv", "--range", "100", "--stations", "1"]
-    code = NO_HIGHS + "from cli import main; main()"
+    code = NO_HIGHS + "from fleetplan.cli import main; main()"
     result = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr

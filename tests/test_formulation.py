@@ -10,12 +10,12 @@ bus: 200 x 365 x 1.5 kWh x HK$1 = HK$109,500 a year.
 from __future__ import annotations
 
 import pytest
+from fleetplan.optimiser.frlm import is_refuelled, round_trip_paths
+from fleetplan.optimiser.inputs import prepare_inputs
+from fleetplan.optimiser.plan import plan
+from fleetplan.optimiser.scenario import Scenario
 
-from network.errors import InfeasibleError
-from optimiser.frlm import is_refuelled, round_trip_paths
-from optimiser.inputs import prepare_inputs
-from optimiser.plan import plan
-from optimiser.scenario import Scenario
+from fleetplan.errors import InfeasibleError
 from tests.tiny import ebus_programme, site, tiny_dataset
 
 EXACT = {"time_limit_s": 60, "mip_rel_gap": 1e-9, "threads": 1}
@@ -358,7 +358,7 @@ def test_target_cost_is_the_difference_between_plans_with_and_without_it() -> No
     induce (5m each). Without it the plan stays diesel. Extra cost per bus-year:
     (12m/18 + 109,500) - (3m/18 + 365,000) = 244,500, for 5 buses x 2 years = 2,445,000,
     plus 3 chargers x 100,000/10 x 2 years = 60,000: HK$2,505,000. Subsidy: 5 x 5m = 25m."""
-    from optimiser.plan import target_cost
+    from fleetplan.optimiser.plan import target_cost
 
     data = _bus_subsidy_data(1e9)
     data = type(data)(
@@ -437,7 +437,7 @@ def test_mothballed_station_pays_no_module_upkeep() -> None:
 
 def test_a_dataset_without_vehicles_is_refused() -> None:
     """Nothing to plan: a clear InputError, not an empty plan or a crash deep in pandas."""
-    from network.errors import InputError
+    from fleetplan.errors import InputError
 
     with pytest.raises(InputError, match="no vehicles"):
         plan(scenario(), tiny_dataset(buses=0), marginals=False)
@@ -474,9 +474,8 @@ def test_a_charger_keeps_the_power_of_its_year() -> None:
     """Public chargers are 120 kW when installed in 2025 and 180 kW from 2026: one charger of
     each vintage gives 120 + 180 = 300 kW in 2026 (a 180 kW charger serves 1.5 x a 120 kW one)."""
     import pyomo.environ as pyo
-
-    from optimiser.formulation import build_model
-    from optimiser.formulation.charging import installed_kw
+    from fleetplan.optimiser.formulation import build_model
+    from fleetplan.optimiser.formulation.charging import installed_kw
 
     params = {("public_charger_kw", "-", "-"): 120.0}
     data = tiny_dataset(
@@ -549,7 +548,7 @@ def test_an_operator_commitment_overrides_the_payment_it_lacks() -> None:
 def test_an_off_graph_site_is_named_with_its_file_and_row() -> None:
     """A candidate site placed ~19 km from every road-graph node: the error names
     candidate_sites.csv, its row and the coordinate field."""
-    from network.errors import InputError
+    from fleetplan.errors import InputError
 
     data = tiny_dataset(
         sites=[

@@ -17,10 +17,8 @@ from pathlib import Path as FsPath
 import networkx as nx
 import pandas as pd
 import pytest
-
-from network.errors import InputError
-from network.importers.csv_network import read_frlm_csv
-from optimiser.frlm import (
+from fleetplan.network.importers.csv_network import read_frlm_csv
+from fleetplan.optimiser.frlm import (
     Path,
     TooManyCombinationsError,
     arc_cover_rows,
@@ -31,7 +29,9 @@ from optimiser.frlm import (
     round_trip_paths,
     solve_frlm,
 )
-from optimiser.solver import SolverOptions
+from fleetplan.optimiser.solver import SolverOptions
+
+from fleetplan.errors import InputError
 
 EXACT = SolverOptions(time_limit_s=30, mip_rel_gap=0.0)
 REPO = FsPath(__file__).resolve().parent.parent
@@ -417,7 +417,7 @@ def test_read_frlm_csv_rejects_missing_file_and_non_utf8(tmp_path: FsPath) -> No
 
 def run_cli(*args: str | FsPath) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from cli import main; main()", "frlm", *map(str, args)],
+        [sys.executable, "-c", "from fleetplan.cli import main; main()", "frlm", *map(str, args)],
         capture_output=True,
         text=True,
         check=False,

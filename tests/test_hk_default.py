@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from network.loaders import load_dataset
-from optimiser.frlm import is_refuelled, round_trip_paths
-from optimiser.inputs import ModelInputs, prepare_inputs
-from optimiser.parameters import ParameterTable
-from optimiser.plan import plan
-from optimiser.results import PlanResult
-from optimiser.scenario import Scenario
+from fleetplan.network.loaders import load_dataset
+from fleetplan.optimiser.frlm import is_refuelled, round_trip_paths
+from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
+from fleetplan.optimiser.parameters import ParameterTable
+from fleetplan.optimiser.plan import plan
+from fleetplan.optimiser.results import PlanResult
+from fleetplan.optimiser.scenario import Scenario
 
 TOL = 1e-4
 

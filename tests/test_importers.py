@@ -9,21 +9,21 @@ import os
 import zipfile
 from pathlib import Path
 
+import fleetplan.network.importers.gtfs as gtfs
+import fleetplan.network.importers.osm as osm
 import pandas as pd
 import pytest
-from pyproj import Transformer
-
-import network.importers.gtfs as gtfs
-import network.importers.osm as osm
-from network.errors import InputError
-from network.graph import build_graph, reach_pairs
-from network.importers.gtfs import (
+from fleetplan.network.graph import build_graph, reach_pairs
+from fleetplan.network.importers.gtfs import (
     assign_depots,
     blocks_from_gtfs,
     graph_tables_from_gtfs,
     route_summary,
 )
-from network.importers.osm import import_osm
+from fleetplan.network.importers.osm import import_osm
+from pyproj import Transformer
+
+from fleetplan.errors import InputError
 
 GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
 

@@ -7,9 +7,9 @@ import pickle
 import string
 
 import pytest
+from fleetplan.optimiser.messages import TEMPLATES, ModelText
+from fleetplan.optimiser.plan import plan
 
-from optimiser.messages import TEMPLATES, ModelText
-from optimiser.plan import plan
 from tests.tiny import ebus_programme, tiny_dataset
 
 
@@ -18,7 +18,7 @@ def _fields(template: str) -> set[str]:
 
 
 def test_every_template_is_in_the_catalogue_with_the_same_values() -> None:
-    from views.i18n import LABELS
+    from fleetplan.views.i18n import LABELS
 
     for key, template in TEMPLATES.items():
         english, chinese = LABELS[f"msg_{key}"]
@@ -38,7 +38,7 @@ def test_a_model_text_is_a_plain_string_that_keeps_its_key() -> None:
 def test_the_app_says_a_plans_sentences_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
     """A real solve's marginal values (HK$20m buys 4 subsidised buses, tests/test_formulation.py)
     come back as ModelText; in 繁體中文 they read in Chinese with the same figures."""
-    from views import i18n
+    from fleetplan.views import i18n
 
     data = tiny_dataset(parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000}, programmes=[ebus_programme()])
     result = plan(tiny_dataset_scenario(), data)
@@ -53,7 +53,7 @@ def test_the_app_says_a_plans_sentences_in_chinese(monkeypatch: pytest.MonkeyPat
 
 
 def tiny_dataset_scenario():
-    from optimiser.scenario import Scenario
+    from fleetplan.optimiser.scenario import Scenario
 
     return Scenario.model_validate(
         {

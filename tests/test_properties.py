@@ -5,7 +5,7 @@
 - Fleet model (tiny dataset, most abatement): the subsidy paid never exceeds
   the budget, and a larger budget never abates fewer tonnes.
 - FRLM: every flow reported refuelled is refuelled by the returned stations
-  under the brute-force rule :func:`optimiser.frlm.is_refuelled`.
+  under the brute-force rule :func:`fleetplan.optimiser.frlm.is_refuelled`.
 
 Real HiGHS solves throughout; example counts are small to keep the file short.
 """
@@ -20,16 +20,16 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from fleetplan.network.loaders import read_csv_table
+from fleetplan.network.schema import HK_BOUNDS, STATUSES, TABLES, validate_table
+from fleetplan.optimiser.frlm import is_refuelled, round_trip_paths, solve_frlm
+from fleetplan.optimiser.plan import plan
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.solver import SolverOptions
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from network.errors import InputError
-from network.loaders import read_csv_table
-from network.schema import HK_BOUNDS, STATUSES, TABLES, validate_table
-from optimiser.frlm import is_refuelled, round_trip_paths, solve_frlm
-from optimiser.plan import plan
-from optimiser.scenario import Scenario
-from optimiser.solver import SolverOptions
+from fleetplan.errors import InputError
 from tests.tiny import ebus_programme, tiny_dataset
 
 # --------------------------------------------------------------------------- loaders

@@ -12,21 +12,20 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from pyproj import Transformer
-
-from network.build_hk_dataset import build
-from network.build_hk_dataset import main as build_main
-from network.graph import build_graph, reach_pairs, snap_to_nodes
-from network.importers.osm import import_osm, road_lengths_from_osm
-from network.loaders import DEFAULT_DATASET
-from network.road_check import (
+from fleetplan.network.build_hk_dataset import build
+from fleetplan.network.build_hk_dataset import main as build_main
+from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes
+from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
+from fleetplan.network.loaders import DEFAULT_DATASET
+from fleetplan.network.road_check import (
     crossing_table,
     edge_ratios,
     read_graph_tables,
     share_at_old_circuity,
     water_jumps,
 )
-from network.stop_graph import CROSSINGS, portal_id, region_of
+from fleetplan.network.stop_graph import CROSSINGS, portal_id, region_of
+from pyproj import Transformer
 
 #: Published lengths (km) of every crossing between land regions (published figures).
 PUBLISHED_KM = {"CHT": 1.86, "EHC": 2.2, "WHC": 2.0, "LL": 3.5, "TMCLK": 5.0}

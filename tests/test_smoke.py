@@ -6,7 +6,7 @@ import sys
 
 def test_cli_help_lists_commands() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "from cli import main; main()", "--help"],
+        [sys.executable, "-c", "from fleetplan.cli import main; main()", "--help"],
         capture_output=True,
         text=True,
         check=False,

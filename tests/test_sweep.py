@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fleetplan.optimiser.scenario_files import load_scenario_file
+from fleetplan.optimiser.sweep import (
+    apply_point,
+    grid,
+    pareto_mask,
+    parse_budgets,
+    parse_param,
+    run_sweep,
+)
 
-from network.errors import InputError
-from optimiser.scenario_files import load_scenario_file
-from optimiser.sweep import apply_point, grid, pareto_mask, parse_budgets, parse_param, run_sweep
+from fleetplan.errors import InputError
 from tests.test_cli import SUBSIDY_MATTERS, run, write_scenario, write_tiny_dataset
 
 BUDGETS = [0.0, 10e6, 20e6, 40e6]

@@ -13,9 +13,8 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-
-from network.loaders import Dataset
-from network.schema import TABLES, WGS84, validate_table
+from fleetplan.network.loaders import Dataset
+from fleetplan.network.schema import TABLES, WGS84, validate_table
 
 SRC = {"source": "test fixture (hand-made)", "status": "estimate"}
 

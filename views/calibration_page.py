@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-
-from network.errors import InputError
-from optimiser.calibration import (
+from fleetplan.optimiser.calibration import (
     CALIBRATION_FILE,
     OBSERVED_FILE,
     calibration_table,
     estimate_shares,
     read_calibration,
 )
-from views import state
-from views.i18n import t
+from fleetplan.views import state
+from fleetplan.views.i18n import t
+
+from fleetplan.errors import InputError
 
 #: Table columns shown, with their label keys.
 SHOWN = [

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from fleetplan.views import state
+from fleetplan.views.i18n import t
+from fleetplan.views.maps import build_overlay_deck, plan_years, render_map
+from fleetplan.views.results import (
+    FIGURE_LABELS,
+    MORE_IS_BETTER,
+    figure_label,
+    format_figure,
+    key_figures,
+)
 
-from network.errors import InputError
-from views import state
-from views.i18n import t
-from views.maps import build_overlay_deck, plan_years, render_map
-from views.results import FIGURE_LABELS, MORE_IS_BETTER, figure_label, format_figure, key_figures
+from fleetplan.errors import InputError
 
 
 def comparison_table(names: list[str]) -> pd.DataFrame:

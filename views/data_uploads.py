@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from fleetplan.network.loaders import load_dataset
+from fleetplan.network.schema import TABLES
+from fleetplan.views import state, uploads
+from fleetplan.views.i18n import t
 
-from network.errors import InputError
-from network.loaders import load_dataset
-from network.schema import TABLES
-from views import state, uploads
-from views.i18n import t
+from fleetplan.errors import InputError
 
 MB = 1024 * 1024
 #: Per-file limits (the server-wide cap is in .streamlit/config.toml).
@@ -142,7 +142,7 @@ def render_dataset_uploads() -> None:
             counts: dict[str, int] = {}
 
             def write_graph(folder: Path) -> None:
-                from network.importers.osm import import_osm
+                from fleetplan.network.importers.osm import import_osm
 
                 # Imported beside the dataset copy, never into it: a failed import leaves it as it was.
                 with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:

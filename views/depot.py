@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from fleetplan.optimiser.results import PlanResult
+from fleetplan.views import state, uploads
+from fleetplan.views.i18n import t
 
-from network.errors import InfeasibleError, InputError
-from optimiser.results import PlanResult
-from views import state, uploads
-from views.i18n import t
+from fleetplan.errors import InfeasibleError, InputError
 
 MAX_BLOCKS_UPLOAD = 5 * 1024 * 1024
 SAMPLE_BUSES = 20
@@ -66,7 +66,7 @@ def _plan_section(result: PlanResult | None) -> None:
 
 
 def _read_blocks(upload: object) -> pd.DataFrame:
-    from optimiser.depot_sizing import read_blocks_csv
+    from fleetplan.optimiser.depot_sizing import read_blocks_csv
 
     # read_blocks_csv wants a path: write the upload to a private temporary file.
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,8 +111,8 @@ def _sizing_section() -> None:
             powers = tuple(float(p) for p in powers_text.replace(";", ",").split(",") if p.strip())
         except ValueError:
             raise InputError(t("not_numbers", text=powers_text), field=t("charger_kw")) from None
-        from optimiser.depot_sizing import DepotSizingInputs, size_depot
-        from optimiser.solver import SolverOptions
+        from fleetplan.optimiser.depot_sizing import DepotSizingInputs, size_depot
+        from fleetplan.optimiser.solver import SolverOptions
 
         inputs = DepotSizingInputs(blocks=blocks, usable_kwh=usable, kwh_per_km=per_km, charger_kw=powers, grid_headroom_kva=headroom,
                                    min_soc=min_soc, summer_factor=summer)

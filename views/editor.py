@@ -1,6 +1,6 @@
 """Scenario editor: the loaded Scenario is the truth; a widget changes only the field it shows.
 
-The session's :class:`~optimiser.scenario.Scenario` is never rebuilt from the
+The session's :class:`~fleetplan.optimiser.scenario.Scenario` is never rebuilt from the
 widgets. Each widget is seeded from it and, only when the user changes that
 widget, its callback writes that one field and re-validates the scenario. So a
 scenario loaded here keeps every value it had (price paths with many anchors,
@@ -21,14 +21,14 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from fleetplan.network.loaders import Dataset
+from fleetplan.network.schema import PARAMETER_RANGES
+from fleetplan.optimiser.scenario import Scenario, scenario_from_mapping
+from fleetplan.views import scenario_io, state
+from fleetplan.views.data_uploads import render_dataset_uploads
+from fleetplan.views.i18n import data_label, t
 
-from network.errors import InputError
-from network.loaders import Dataset
-from network.schema import PARAMETER_RANGES
-from optimiser.scenario import Scenario, scenario_from_mapping
-from views import scenario_io, state
-from views.data_uploads import render_dataset_uploads
-from views.i18n import data_label, t
+from fleetplan.errors import InputError
 
 PREFIX = "ed."
 MB = 1024 * 1024

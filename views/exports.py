@@ -12,13 +12,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-
-from optimiser.results import PlanResult
-from optimiser.scenario import Scenario
-from optimiser.spreadsheet_cells import csv_text, text_not_formulas
-from views import official, scenario_io, state, sweep_panel
-from views.i18n import t
-from views.results import (
+from fleetplan.optimiser.results import PlanResult
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.spreadsheet_cells import csv_text, text_not_formulas
+from fleetplan.views import official, scenario_io, state, sweep_panel
+from fleetplan.views.i18n import t
+from fleetplan.views.results import (
     FIGURE_LABELS,
     figure_label,
     figures,
@@ -188,7 +187,7 @@ def html_report(scenario: Scenario, result: PlanResult, *, caps: dict[str, float
 
 def built_exports(scenario: Scenario, result: PlanResult) -> dict[str, Any]:
     """The downloads of ``result``, built once per result, language and sweep (kept in the session)."""
-    from views.i18n import lang
+    from fleetplan.views.i18n import lang
 
     sweep = sweep_panel.cached_sweep(scenario)
     key = (result.fingerprint, lang(), None if sweep is None else tuple(sweep["budget_hkd"]))

@@ -570,7 +570,7 @@ def data_label(kind: str, value: str, fallback: str) -> str:
 def model_text(text: Any) -> str:
     """One of the model's sentences in the session's language.
 
-    :class:`optimiser.messages.ModelText` carries its template key and values; a plain
+    :class:`fleetplan.optimiser.messages.ModelText` carries its template key and values; a plain
     string (older results) is shown as the model wrote it.
     """
     key = getattr(text, "key", None)

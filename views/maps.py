@@ -24,10 +24,9 @@ import networkx as nx
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
-
-from network.loaders import Dataset
-from optimiser.results import PlanResult
-from views.i18n import data_label, t
+from fleetplan.network.loaders import Dataset
+from fleetplan.optimiser.results import PlanResult
+from fleetplan.views.i18n import data_label, t
 
 GREY = [120, 120, 120, 140]
 BLUE = [30, 90, 200, 230]

@@ -15,12 +15,11 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-
-from network.loaders import Dataset
-from optimiser.results import PlanResult
-from optimiser.scenario import Scenario
-from views.i18n import LABELS, data_label, t
-from views.results import _md
+from fleetplan.network.loaders import Dataset
+from fleetplan.optimiser.results import PlanResult
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.views.i18n import LABELS, data_label, t
+from fleetplan.views.results import _md
 
 #: A value (HK$ per HK$, t per HK$1m, per vehicle) at or below this does not bind.
 ZERO = 1e-9

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import streamlit as st
+from fleetplan.network.loaders import Dataset
+from fleetplan.optimiser.plan import target_cost
+from fleetplan.optimiser.results import PlanResult
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.views import state
+from fleetplan.views.i18n import t
+from fleetplan.views.maps import render_map
+from fleetplan.views.results import render_results
 
-from network.errors import InfeasibleError, InputError
-from network.loaders import Dataset
-from optimiser.plan import target_cost
-from optimiser.results import PlanResult
-from optimiser.scenario import Scenario
-from views import state
-from views.i18n import t
-from views.maps import render_map
-from views.results import render_results
+from fleetplan.errors import InfeasibleError, InputError
 
 
 def render() -> None:

@@ -8,9 +8,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
-
-from optimiser.results import PlanResult
-from views.i18n import data_label, localised_columns, model_text, t, translated
+from fleetplan.optimiser.results import PlanResult
+from fleetplan.views.i18n import data_label, localised_columns, model_text, t, translated
 
 
 def key_figures(result: PlanResult) -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 A scenario the app loads must have the same :meth:`Scenario.fingerprint` as the
 CLI gives the same file, so loading goes through
-:func:`optimiser.scenario_files.load_scenario_file` (``extends:`` chains and
+:func:`fleetplan.optimiser.scenario_files.load_scenario_file` (``extends:`` chains and
 all). Text that arrives without a folder (an upload, pasted YAML) may extend
 only the shipped examples in ``data/scenarios/``: it is written beside copies of
 them in a private temporary folder and read from there. An ``extends:`` that
@@ -18,11 +18,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from fleetplan.optimiser.scenario import (
+    MAX_SCENARIO_BYTES,
+    Scenario,
+    parse_scenario_tree,
+    scenario_from_yaml,
+)
+from fleetplan.optimiser.scenario_files import load_scenario_file
 from ruamel.yaml import YAML
 
-from network.errors import InputError
-from optimiser.scenario import MAX_SCENARIO_BYTES, Scenario, parse_scenario_tree, scenario_from_yaml
-from optimiser.scenario_files import load_scenario_file
+from fleetplan.errors import InputError
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
-
-from views import (
+from fleetplan.views import (
     calibration_page,
     compare,
     depot,
@@ -17,7 +16,7 @@ from views import (
     state,
     uploads,
 )
-from views.i18n import LANGUAGES, t
+from fleetplan.views.i18n import LANGUAGES, t
 
 PAGES: dict[str, Callable[[], None]] = {
     "page_plan": plan_page.render,

@@ -19,17 +19,17 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from fleetplan.network.loaders import Dataset
+from fleetplan.optimiser.plan import plan
+from fleetplan.optimiser.results import PlanResult
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.spreadsheet_cells import csv_text
+from fleetplan.optimiser.sweep import grid, pareto_mask, point_scenarios
+from fleetplan.views import state
+from fleetplan.views.i18n import t
+from fleetplan.views.results import _md
 
-from network.errors import InfeasibleError, InputError
-from network.loaders import Dataset
-from optimiser.plan import plan
-from optimiser.results import PlanResult
-from optimiser.scenario import Scenario
-from optimiser.spreadsheet_cells import csv_text
-from optimiser.sweep import grid, pareto_mask, point_scenarios
-from views import state
-from views.i18n import t
-from views.results import _md
+from fleetplan.errors import InfeasibleError, InputError
 
 #: More points than this belong on the command line (`fleetplan sweep`, on Dask).
 MAX_POINTS = 6

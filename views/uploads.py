@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from network.errors import InputError
+from fleetplan.errors import InputError
 
 #: Prefixes of every temporary folder the app makes (and so may clean up).
 FOLDER_PREFIXES = ("fleetplan-data-", "fleetplan-upload-")
@@ -174,7 +174,7 @@ def gtfs_route_summary(data: bytes, name: str) -> pd.DataFrame:
 
     The zip is written to a private folder removed as soon as the feed is read;
     only the GTFS files the importer uses are unpacked, streamed and bounded
-    (:data:`network.importers.gtfs.UPLOAD_LIMITS`).
+    (:data:`fleetplan.network.importers.gtfs.UPLOAD_LIMITS`).
     """
     # The browser's file name is shown in messages; only its safe characters reach the disk.
     safe = re.sub(r"[^\w.-]", "_", Path(name).name)[:100].lstrip(".") or "feed.zip"
@@ -185,7 +185,7 @@ def gtfs_route_summary(data: bytes, name: str) -> pd.DataFrame:
 
 
 def _read_gtfs_routes(path: str) -> pd.DataFrame:
-    from network.importers.gtfs import UPLOAD_LIMITS, route_summary
+    from fleetplan.network.importers.gtfs import UPLOAD_LIMITS, route_summary
 
     try:
         return route_summary(path, limits=UPLOAD_LIMITS)

@@ -2,9 +2,9 @@
 
 Nothing here downloads: a planner fetches an extract or feed once, by hand,
 and points the importer at the file. Every importer returns tables in the
-schema of :mod:`network.schema` (WGS84 lon/lat, metres measured in EPSG:2326,
+schema of :mod:`fleetplan.network.schema` (WGS84 lon/lat, metres measured in EPSG:2326,
 ``source`` and ``status`` on every row) and raises
-:class:`~network.errors.InputError` naming the file or member on bad input.
+:class:`~fleetplan.errors.InputError` naming the file or member on bad input.
 
 Import the submodule you need (``network.importers.osm``, ``.gtfs``,
 ``.csv_network``): importing osmnx and gtfs-kit costs seconds, so this package

@@ -11,7 +11,7 @@
     of the pair (≥ 0). A pair and its reverse are kept as two flows (their
     volumes are not added), but the same ordered pair twice is an error.
 
-Decisions on doubtful input, each raised as :class:`~network.errors.InputError`
+Decisions on doubtful input, each raised as :class:`~fleetplan.errors.InputError`
 naming file, 1-based data row (header = row 0; blank lines are skipped and do
 not count) and field:
 
@@ -32,9 +32,9 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
+from fleetplan.network.loaders import MAX_PLAIN_NUMBER, plain_number, read_csv_text
 
-from network.errors import InputError
-from network.loaders import MAX_PLAIN_NUMBER, plain_number, read_csv_text
+from fleetplan.errors import InputError
 
 #: Refuse CSV files larger than this (a test network is kilobytes).
 MAX_CSV_BYTES = 200 * 1024 * 1024

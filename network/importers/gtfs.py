@@ -36,10 +36,10 @@ from typing import BinaryIO
 import gtfs_kit
 import numpy as np
 import pandas as pd
+from fleetplan.network.graph import to_grid
 from scipy.spatial import cKDTree
 
-from network.errors import InputError
-from network.graph import to_grid
+from fleetplan.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -1054,7 +1054,7 @@ def graph_tables_from_gtfs(
         1 m) and ``bus_trips_per_day`` (trips on the date using the edge, both
         directions), ``source``, ``status`` (``derived``). Only stops that
         trips visit become nodes. The tables may form several connected
-        parts (e.g. Lantau-only routes); :func:`network.graph.build_graph`
+        parts (e.g. Lantau-only routes); :func:`fleetplan.network.graph.build_graph`
         says so unless called with ``require_connected=False``.
 
     Raises

@@ -6,14 +6,14 @@
 (osmnx's own Overpass filter, applied locally because ``graph_from_xml`` keeps
 every way in the file), simplifies the topology so that nodes are junctions
 and dead ends, keeps the largest connected part and returns ``nodes`` and
-``edges`` tables in the schema of :mod:`network.schema`.
+``edges`` tables in the schema of :mod:`fleetplan.network.schema`.
 
 Edges are undirected: fleet planning needs road distances between depots and
 sites, and one-way pairs in Hong Kong run close to each other, so the shorter
 direction stands for both.
 
 :func:`road_lengths_from_osm` puts an existing graph (e.g. the bus-stop graph of
-:mod:`network.stop_graph`) on that road network: each node moves to its nearest OSM
+:mod:`fleetplan.network.stop_graph`) on that road network: each node moves to its nearest OSM
 junction and each edge takes the shortest OSM road length between its two junctions.
 """
 
@@ -36,12 +36,12 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
+from fleetplan.network.graph import build_graph, to_grid
 from osmnx import _overpass
 from osmnx._errors import InsufficientResponseError
 from scipy.spatial import cKDTree
 
-from network.errors import InputError
-from network.graph import build_graph, to_grid
+from fleetplan.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -455,7 +455,7 @@ def road_lengths_from_osm(
     ----------
     nodes, edges:
         The graph to measure (``node_id``, ``lon``, ``lat``; ``from_node``, ``to_node``,
-        ``length_m``), e.g. the bus-stop graph of :mod:`network.stop_graph`. Other
+        ``length_m``), e.g. the bus-stop graph of :mod:`fleetplan.network.stop_graph`. Other
         columns are kept.
     osm_nodes, osm_edges:
         The road network from :func:`import_osm`.

@@ -3,7 +3,7 @@
 Sets and variables are declared in :mod:`.variables`; each constraint family
 lives in its own module with a docstring giving its equation in words; the
 objective in :mod:`.objective`. :func:`build_model` wires them together and
-nothing else: all data preparation happened in :mod:`optimiser.inputs`.
+nothing else: all data preparation happened in :mod:`fleetplan.optimiser.inputs`.
 
 Families:
 
@@ -19,9 +19,16 @@ Families:
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimiser.formulation import charging, fleet, hydrogen, objective, subsidy, targets, variables
-from optimiser.inputs import ModelInputs
+from fleetplan.optimiser.formulation import (
+    charging,
+    fleet,
+    hydrogen,
+    objective,
+    subsidy,
+    targets,
+    variables,
+)
+from fleetplan.optimiser.inputs import ModelInputs
 
 
 def build_model(inputs: ModelInputs, *, elastic: bool = False) -> pyo.ConcreteModel:
@@ -32,7 +39,7 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False) -> pyo.ConcreteMo
     elastic:
         Add non-negative slacks to every family that can make a scenario
         infeasible and minimise their weighted sum instead of the scenario's
-        objective (used by :mod:`optimiser.diagnosis`).
+        objective (used by :mod:`fleetplan.optimiser.diagnosis`).
     """
     model = pyo.ConcreteModel(name=f"fleetplan[{inputs.scenario.name}]")
     variables.declare(model, inputs, elastic=elastic)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimiser.formulation.variables import non_decreasing, row, slack
-from optimiser.inputs import ModelInputs
+from fleetplan.optimiser.formulation.variables import non_decreasing, row, slack
+from fleetplan.optimiser.inputs import ModelInputs
 
 
 def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, year: int) -> object:

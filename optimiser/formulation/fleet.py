@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimiser.inputs import ModelInputs
+from fleetplan.optimiser.inputs import ModelInputs
 
 
 def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:

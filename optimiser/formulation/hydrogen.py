@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimiser.formulation.variables import non_decreasing, row, slack
-from optimiser.inputs import ModelInputs
+from fleetplan.optimiser.formulation.variables import non_decreasing, row, slack
+from fleetplan.optimiser.inputs import ModelInputs
 
 
 def existing_h2_kg_day(inputs: ModelInputs, site: str, year: int) -> float:

@@ -10,10 +10,9 @@ system cost; they constrain uptake instead.
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimiser.formulation.hydrogen import existing_h2_kg_day
-from optimiser.formulation.subsidy import spend_hkd_m
-from optimiser.inputs import ModelInputs
+from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
+from fleetplan.optimiser.formulation.subsidy import spend_hkd_m
+from fleetplan.optimiser.inputs import ModelInputs
 
 HKD_M = 1e6
 #: In the most-abatement objective with infrastructure counted in the budget, HK$1m of

@@ -1,6 +1,6 @@
 """Uptake (operators' response to the payment on offer), payment levels, programme caps, budget.
 
-Behaviour and policy are kept apart. Behaviour is data (:mod:`optimiser.uptake`):
+Behaviour and policy are kept apart. Behaviour is data (:mod:`fleetplan.optimiser.uptake`):
 for every regime r of segment s in year t (one combination of the payment levels
 of the programmes open to it) the share of purchases going to each zero-emission
 technology. Policy is the decision: which payment level each programme offers in
@@ -10,9 +10,8 @@ each of its years.
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimiser.formulation.variables import row, slack
-from optimiser.inputs import ModelInputs
+from fleetplan.optimiser.formulation.variables import row, slack
+from fleetplan.optimiser.inputs import ModelInputs
 
 #: Subsidy rows are written in HK$ million to keep coefficients near 1.
 HKD_M = 1e6
@@ -136,7 +135,7 @@ def add_budget(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Total budget Σ_{p,t} spend[p,t] (+ public infrastructure where the scenario counts it) ≤ budget;
     yearly limits Σ_p spend[p,t] ≤ limit[t] where set (HK$)."""
     m = model
-    from optimiser.formulation.objective import public_infrastructure_hkd_m
+    from fleetplan.optimiser.formulation.objective import public_infrastructure_hkd_m
 
     counted = (
         public_infrastructure_hkd_m(m, inputs)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimiser.formulation.variables import slack
-from optimiser.inputs import ModelInputs
+from fleetplan.optimiser.formulation.variables import slack
+from fleetplan.optimiser.inputs import ModelInputs
 
 
 def zev_in_service(model: pyo.ConcreteModel, inputs: ModelInputs, vehicle_class: str, year: int) -> object:

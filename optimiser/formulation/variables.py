@@ -1,6 +1,6 @@
 """Sets and decision variables of the fleet model.
 
-Sets (all sparse, built in :mod:`optimiser.inputs`):
+Sets (all sparse, built in :mod:`fleetplan.optimiser.inputs`):
 
 - T years; S fleet segments; K(s) technologies segment s may run;
 - B ⊆ S×K×T purchases allowed (range and corridor coverage decide which);
@@ -29,8 +29,7 @@ large and read as rounded numbers; payment levels, modules and stations are inte
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimiser.inputs import ModelInputs
+from fleetplan.optimiser.inputs import ModelInputs
 
 #: Constraint families that get slacks in an elastic (diagnosis) model.
 ELASTIC_FAMILIES = (

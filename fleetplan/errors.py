@@ -1,7 +1,11 @@
-"""Errors raised on bad input.
+"""The one family of errors fleetplan raises.
 
-Every error names where the problem is (file, row, field) and what was
-expected, so a planner can fix a spreadsheet without reading a traceback.
+Every error a user can meet derives from :class:`FleetplanError`, so a caller
+catches one class. Errors on bad input name where the problem is (file, row,
+field) and what was expected, so a planner can fix a spreadsheet without
+reading a traceback. Each also derives from the built-in it replaces
+(``ValueError`` for input, ``RuntimeError`` for the solve), so older callers
+that caught those keep working.
 """
 
 from __future__ import annotations
@@ -9,7 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class InputError(ValueError):
+class FleetplanError(Exception):
+    """Base of every error fleetplan raises on purpose."""
+
+class InputError(FleetplanError, ValueError):
     """Bad user input: a file, row or field that does not meet its schema.
 
     Parameters
@@ -50,9 +57,17 @@ class InputError(ValueError):
         return f"{prefix}: {self.detail}" if prefix else self.detail
 
 
-class InfeasibleError(RuntimeError):
+class InfeasibleError(FleetplanError, RuntimeError):
     """The scenario has no feasible plan; ``diagnosis`` names the conflicting families."""
 
     def __init__(self, message: str, diagnosis: list[str] | None = None) -> None:
         self.diagnosis = diagnosis or []
         super().__init__(message)
+
+
+class SolverMissingError(FleetplanError, RuntimeError):
+    """HiGHS (highspy) is not importable."""
+
+
+class TooManyCombinationsError(FleetplanError, ValueError):
+    """The path-combination formulation would enumerate too many station sets."""

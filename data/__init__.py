@@ -1,0 +1,1 @@
+"""The default datasets (``hk/``) and example scenarios, shipped as package data."""

@@ -1,0 +1,78 @@
+"""fleetplan: a hydrogen and EV fleet transition planner (Pyomo + HiGHS over a road graph).
+
+The public API, for scripts and notebooks::
+
+    import fleetplan
+    scenario = fleetplan.load_scenario("data/scenarios/half_budget.yaml")
+    result = fleetplan.plan(scenario)          # the Hong Kong default dataset
+    result.summary["co2_abated_vs_no_policy_t"]
+
+Names are imported when first used, so ``import fleetplan`` (and the CLI's
+start-up) does not pay for Pyomo, pandas or geopandas until a plan is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from fleetplan.errors import (
+    FleetplanError,
+    InfeasibleError,
+    InputError,
+    SolverMissingError,
+    TooManyCombinationsError,
+)
+
+try:
+    __version__ = version("fleetplan")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+#: public name -> module that defines it (imported on first use)
+_LAZY = {
+    "plan": "fleetplan.optimiser.plan",
+    "PlanResult": "fleetplan.optimiser.results",
+    "Scenario": "fleetplan.optimiser.scenario",
+    "load_scenario": "fleetplan.optimiser.scenario_files",
+    "Dataset": "fleetplan.network.loaders",
+    "load_dataset": "fleetplan.network.loaders",
+    "DEFAULT_DATASET": "fleetplan.network.loaders",
+}
+
+__all__ = [
+    "DEFAULT_DATASET",
+    "Dataset",
+    "FleetplanError",
+    "InfeasibleError",
+    "InputError",
+    "PlanResult",
+    "Scenario",
+    "SolverMissingError",
+    "TooManyCombinationsError",
+    "__version__",
+    "load_dataset",
+    "load_scenario",
+    "plan",
+]
+
+if TYPE_CHECKING:
+    from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
+    from fleetplan.optimiser.plan import plan
+    from fleetplan.optimiser.results import PlanResult
+    from fleetplan.optimiser.scenario import Scenario
+    from fleetplan.optimiser.scenario_files import load_scenario
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fleetplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
