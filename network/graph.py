@@ -2,8 +2,9 @@
 
 The graph is an undirected :class:`networkx.Graph` whose nodes are the
 ``node_id`` values of ``nodes.csv`` and whose edges carry ``length_m`` (road
-length in metres, EPSG:2326) and ``bus_trips_per_day``. Node attributes are
-``lon``/``lat`` (WGS84 degrees) and ``x``/``y`` (Hong Kong 1980 Grid metres),
+length in metres) and ``bus_trips_per_day``. Node attributes are
+``lon``/``lat`` (WGS84 degrees) and ``x``/``y`` (metres in the city's metric CRS,
+``graph.graph['crs']``: EPSG:2326 for Hong Kong, see :mod:`fleetplan.network.city`),
 so that distance work never mixes degrees with metres.
 
 Reach is measured over the road graph, not as the crow flies: Hong Kong's
@@ -19,8 +20,7 @@ from collections.abc import Hashable, Mapping
 import networkx as nx
 import numpy as np
 import pandas as pd
-from fleetplan.network.schema import HK1980_GRID, WGS84
-from pyproj import Transformer
+from fleetplan.network.city import HK_METRIC_CRS, WGS84, to_metric
 from scipy.spatial import cKDTree
 
 from fleetplan.errors import InputError
@@ -37,13 +37,25 @@ ACCESS_CIRCUITY = 1.27
 #: not lost to floating-point rounding of the summed edge lengths.
 _CUTOFF_SLACK = 1e-9
 
-_TO_GRID = Transformer.from_crs(WGS84, HK1980_GRID, always_xy=True)
 
 
-def to_grid(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project WGS84 longitude/latitude (degrees) to EPSG:2326 easting/northing (metres)."""
-    x, y = _TO_GRID.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+def to_grid(
+    lon: np.ndarray, lat: np.ndarray, crs: str = HK_METRIC_CRS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 longitude/latitude (degrees) to easting/northing in ``crs`` (metres).
+
+    ``crs`` is the city's metric CRS (``City.metric_crs``); the default is Hong Kong's.
+    """
+    return to_metric(lon, lat, crs)
+
+
+def graph_crs(nodes: pd.DataFrame, metric_crs: str | None = None) -> str:
+    """The metric CRS to measure ``nodes`` in: ``metric_crs`` if given, else the one
+    :func:`fleetplan.network.loaders.load_dataset` recorded on the table
+    (``nodes.attrs['metric_crs']``), else Hong Kong's."""
+    if metric_crs:
+        return metric_crs
+    return str(getattr(nodes, "attrs", {}).get("metric_crs") or HK_METRIC_CRS)
 
 
 def _require_columns(
@@ -78,6 +90,7 @@ def build_graph(
     *,
     file: str | None = None,
     require_connected: bool = True,
+    metric_crs: str | None = None,
 ) -> nx.Graph:
     """Build the undirected road graph from the ``nodes`` and ``edges`` tables.
 
@@ -95,16 +108,20 @@ def build_graph(
         Reject a graph with more than one connected component. Reach over a
         disconnected graph silently turns "no road" into "out of reach", which
         hides data errors, so this is on by default.
+    metric_crs:
+        Projected CRS (metres) of the node positions ``x``/``y``: the dataset's
+        ``city.metric_crs``. None takes the CRS :func:`fleetplan.network.loaders.load_dataset`
+        recorded on ``nodes`` (``nodes.attrs['metric_crs']``), else Hong Kong's EPSG:2326.
 
     Returns
     -------
     networkx.Graph
         Nodes keyed by ``node_id`` (as ``str``) with attributes ``lon``,
-        ``lat`` (degrees), ``x``, ``y`` (EPSG:2326 metres); edges with
+        ``lat`` (degrees), ``x``, ``y`` (metres in ``metric_crs``); edges with
         ``length_m`` (m) and ``bus_trips_per_day`` (trips/day). Where several
         rows join the same pair of nodes (in either direction) the edge keeps
         the shortest length and the sum of their trips, since each row's buses
-        use the corridor. ``graph.graph['crs']`` is ``"EPSG:2326"``.
+        use the corridor. ``graph.graph['crs']`` is the metric CRS used.
 
     Raises
     ------
@@ -144,9 +161,10 @@ def build_graph(
                 row=pos + 1,
                 field=name,
             )
-    x, y = to_grid(lon, lat)
+    crs = graph_crs(nodes, metric_crs)
+    x, y = to_grid(lon, lat, crs)
 
-    graph = nx.Graph(crs=HK1980_GRID)
+    graph = nx.Graph(crs=crs)
     ids = node_ids.tolist()
     graph.add_nodes_from(
         (nid, {"lon": float(a), "lat": float(b), "x": float(c), "y": float(d)})
@@ -243,7 +261,7 @@ def snap_to_nodes(
     id_column: str,
     max_snap_m: float | None = None,
 ) -> pd.DataFrame:
-    """Snap each point to its nearest graph node (straight line in EPSG:2326).
+    """Snap each point to its nearest graph node (straight line in the graph's metric CRS).
 
     Parameters
     ----------
@@ -292,7 +310,8 @@ def snap_to_nodes(
         )
     node_ids = sorted(graph.nodes, key=str)
     xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in node_ids], dtype=float)
-    px, py = to_grid(lon, lat)
+    # The points are projected like the nodes were: in the CRS the graph was built in.
+    px, py = to_grid(lon, lat, graph.graph.get("crs", HK_METRIC_CRS))
     distance, index = cKDTree(xy).query(np.column_stack([px, py]), k=1)
     distance = np.atleast_1d(distance).astype(float)
     index = np.atleast_1d(index)

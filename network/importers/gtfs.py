@@ -10,7 +10,8 @@ declares (zip bombs; gtfs-kit holds ~230 bytes of memory per stop_times row).
 gtfs-kit never sees an archive we have not vetted (and, given a path, never
 falls back to treating it as a URL).
 
-Distances are measured in the Hong Kong 1980 Grid (EPSG:2326): a trip's
+Distances are measured in the city's metric CRS (``metric_crs``, default the
+Hong Kong 1980 Grid, EPSG:2326; see :mod:`fleetplan.network.city`): a trip's
 length is the length of its shape if the feed has ``shapes.txt`` and the trip
 a ``shape_id``, otherwise the sum of straight lines between its consecutive
 stops (an underestimate of road length, typically by 10-25 %).
@@ -36,6 +37,7 @@ from typing import BinaryIO
 import gtfs_kit
 import numpy as np
 import pandas as pd
+from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import to_grid
 from scipy.spatial import cKDTree
 
@@ -596,10 +598,10 @@ def _day_trips(feed: _Feed, services: set[str]) -> pd.Series:
 # --------------------------------------------------------------------------- geometry
 
 
-def _stop_times(feed: _Feed) -> pd.DataFrame:
-    """stop_times with grid coordinates, sorted by trip and stop_sequence."""
+def _stop_times(feed: _Feed, crs: str = HK_METRIC_CRS) -> pd.DataFrame:
+    """stop_times with grid coordinates (metres in ``crs``), sorted by trip and stop_sequence."""
     stops = feed.table("stops.txt")
-    x, y = to_grid(stops["stop_lon"].to_numpy(dtype=float), stops["stop_lat"].to_numpy(dtype=float))
+    x, y = to_grid(stops["stop_lon"].to_numpy(dtype=float), stops["stop_lat"].to_numpy(dtype=float), crs)
     where = pd.DataFrame({"stop_id": stops["stop_id"].astype(str).to_numpy(), "x": x, "y": y})
     frame = feed.table("stop_times.txt").copy()
     frame["row"] = np.arange(len(frame)) + 1
@@ -628,8 +630,8 @@ def _stop_times(feed: _Feed) -> pd.DataFrame:
     return frame.sort_values(["trip_id", "stop_sequence"], kind="stable").reset_index(drop=True)
 
 
-def _shape_lines(feed: _Feed) -> dict[str, np.ndarray]:
-    """shape_id -> (n, 2) grid coordinates in shape_pt_sequence order."""
+def _shape_lines(feed: _Feed, crs: str = HK_METRIC_CRS) -> dict[str, np.ndarray]:
+    """shape_id -> (n, 2) grid coordinates (metres in ``crs``) in shape_pt_sequence order."""
     shapes = feed.table("shapes.txt")
     if shapes is None:
         return {}
@@ -652,7 +654,7 @@ def _shape_lines(feed: _Feed) -> dict[str, np.ndarray]:
             row=pos + 1,
             field="shape_pt_lat",
         )
-    frame["x"], frame["y"] = to_grid(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    frame["x"], frame["y"] = to_grid(frame["lon"].to_numpy(), frame["lat"].to_numpy(), crs)
     frame = frame.sort_values(["shape_id", "seq"], kind="stable")
     return {
         sid: group[["x", "y"]].to_numpy() for sid, group in frame.groupby("shape_id", sort=True)
@@ -677,7 +679,7 @@ def _trip_shapes(feed: _Feed, lines: dict[str, np.ndarray]) -> pd.Series:
 def _trip_lengths_m(
     feed: _Feed, stop_times: pd.DataFrame, lines: dict[str, np.ndarray]
 ) -> pd.Series:
-    """trip_id -> length in metres: its shape, else straight lines between its stops (EPSG:2326)."""
+    """trip_id -> length in metres: its shape, else straight lines between its stops (metric CRS)."""
     step = np.hypot(
         stop_times.groupby("trip_id")["x"].diff(), stop_times.groupby("trip_id")["y"].diff()
     ).fillna(0.0)
@@ -715,7 +717,11 @@ def _along_shape(xy: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def route_summary(
-    feed_path: str | Path, *, date: str | None = None, limits: FeedLimits = DEFAULT_LIMITS
+    feed_path: str | Path,
+    *,
+    date: str | None = None,
+    limits: FeedLimits = DEFAULT_LIMITS,
+    metric_crs: str = HK_METRIC_CRS,
 ) -> pd.DataFrame:
     """Length, trips and end stops of every route in a GTFS feed.
 
@@ -727,6 +733,8 @@ def route_summary(
         Service date ``YYYYMMDD``; default the busiest weekday of the feed.
     limits:
         Bounds on what the feed may unpack to (:data:`UPLOAD_LIMITS` for the app).
+    metric_crs:
+        Projected CRS (metres) lengths are measured in: the city's ``metric_crs``.
 
     Returns
     -------
@@ -735,7 +743,7 @@ def route_summary(
         ``route_id``, ``route_short_name``, ``length_km`` (mean one-way trip
         length in km over the trips on the date, or over all its trips if
         none run that day; from shapes where present, else along the stop
-        sequence in EPSG:2326), ``trips_per_day`` (one-way trips on the date,
+        sequence in ``metric_crs``), ``trips_per_day`` (one-way trips on the date,
         both directions, frequencies expanded), and the route's usual end
         stops (the commonest first/last stop pair): ``first_stop_id``,
         ``first_stop_lon``, ``first_stop_lat``, ``last_stop_id``,
@@ -750,8 +758,8 @@ def route_summary(
     feed = load_feed(feed_path, limits=limits)
     day, services = _service_date(feed, date)
     runs = _day_trips(feed, services)
-    stop_times = _stop_times(feed)
-    lines = _shape_lines(feed)
+    stop_times = _stop_times(feed, metric_crs)
+    lines = _shape_lines(feed, metric_crs)
     lengths = _trip_lengths_m(feed, stop_times, lines)
 
     trips = feed.table("trips.txt")
@@ -811,8 +819,10 @@ def route_summary(
     return frame
 
 
-def assign_depots(routes: pd.DataFrame, depots: pd.DataFrame) -> pd.DataFrame:
-    """Give each route the depot nearest its first stop (straight line, EPSG:2326).
+def assign_depots(
+    routes: pd.DataFrame, depots: pd.DataFrame, *, metric_crs: str = HK_METRIC_CRS
+) -> pd.DataFrame:
+    """Give each route the depot nearest its first stop (straight line in ``metric_crs``, metres).
 
     Parameters
     ----------
@@ -862,7 +872,7 @@ def assign_depots(routes: pd.DataFrame, depots: pd.DataFrame) -> pd.DataFrame:
             raise InputError(
                 f"{what} row has no coordinate; expected WGS84 lon/lat", row=pos + 1, field=lon_col
             )
-        coords[what] = np.column_stack(to_grid(lon, lat))
+        coords[what] = np.column_stack(to_grid(lon, lat, metric_crs))
     out = routes.copy()
     if len(out) == 0:
         out["depot_id"] = pd.Series(dtype=object)
@@ -880,7 +890,11 @@ def _clock(seconds: float) -> str:
 
 
 def blocks_from_gtfs(
-    feed_path: str | Path, *, date: str | None = None, limits: FeedLimits = DEFAULT_LIMITS
+    feed_path: str | Path,
+    *,
+    date: str | None = None,
+    limits: FeedLimits = DEFAULT_LIMITS,
+    metric_crs: str = HK_METRIC_CRS,
 ) -> pd.DataFrame:
     """One row per vehicle block (``trips.block_id``) running on a service date.
 
@@ -931,7 +945,7 @@ def blocks_from_gtfs(
             file=f"{feed.name} (trips.txt)",
             field="block_id",
         )
-    all_stop_times = _stop_times(feed)
+    all_stop_times = _stop_times(feed, metric_crs)
     stop_times = all_stop_times[all_stop_times["trip_id"].isin(block_of.index)]
     file = f"{feed.name} (stop_times.txt)"
     if "arrival_time" not in stop_times.columns or "departure_time" not in stop_times.columns:
@@ -970,7 +984,7 @@ def blocks_from_gtfs(
             file=file,
             field="departure_time",
         )
-    lengths = _trip_lengths_m(feed, all_stop_times, _shape_lines(feed))
+    lengths = _trip_lengths_m(feed, all_stop_times, _shape_lines(feed, metric_crs))
     span["km"] = lengths.reindex(span.index).to_numpy() / 1000.0
     span["bus"] = block_of.reindex(span.index).to_numpy()
     blocks = span.groupby("bus", sort=True).agg(
@@ -1027,6 +1041,7 @@ def graph_tables_from_gtfs(
     date: str | None = None,
     cluster_m: float = 100.0,
     limits: FeedLimits = DEFAULT_LIMITS,
+    metric_crs: str = HK_METRIC_CRS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Road-graph ``nodes`` and ``edges`` tables from the stops and stop sequences of a feed.
 
@@ -1041,6 +1056,8 @@ def graph_tables_from_gtfs(
         Stops within this many metres of a more-served stop merge into its
         node (kerbside pairs on opposite sides of a road, several operators'
         poles at one stop). ``0`` keeps every stop.
+    metric_crs:
+        Projected CRS (metres) distances are measured in: the city's ``metric_crs``.
 
     Returns
     -------
@@ -1050,7 +1067,7 @@ def graph_tables_from_gtfs(
         ``source``, ``status``. ``edges``: one undirected row per pair of
         nodes that some trip visits consecutively, with ``length_m`` (the
         shortest observed distance between the two stops, along the trip's
-        shape where the feed has one, else straight, EPSG:2326; at least
+        shape where the feed has one, else straight, in ``metric_crs``; at least
         1 m) and ``bus_trips_per_day`` (trips on the date using the edge, both
         directions), ``source``, ``status`` (``derived``). Only stops that
         trips visit become nodes. The tables may form several connected
@@ -1067,8 +1084,8 @@ def graph_tables_from_gtfs(
     feed = load_feed(feed_path, limits=limits)
     day, services = _service_date(feed, date)
     runs = _day_trips(feed, services)
-    stop_times = _stop_times(feed)
-    lines = _shape_lines(feed)
+    stop_times = _stop_times(feed, metric_crs)
+    lines = _shape_lines(feed, metric_crs)
     shape_of = _trip_shapes(feed, lines)
 
     # Nodes: stops that some trip visits, clustered around the most-served ones.

@@ -36,6 +36,7 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
+from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import build_graph, to_grid
 from osmnx import _overpass
 from osmnx._errors import InsufficientResponseError
@@ -282,7 +283,11 @@ def _read(
 
 
 def import_osm(
-    path: str | Path, *, network_type: str = "drive", max_bytes: int = MAX_OSM_BYTES
+    path: str | Path,
+    *,
+    network_type: str = "drive",
+    max_bytes: int = MAX_OSM_BYTES,
+    metric_crs: str = HK_METRIC_CRS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a local OSM XML extract into ``nodes`` and ``edges`` tables.
 
@@ -299,6 +304,8 @@ def import_osm(
     max_bytes:
         Largest XML accepted, on disk or once a ``.bz2`` is decompressed or a
         ``.pbf`` converted.
+    metric_crs:
+        Projected CRS (metres) way lengths are measured in: the city's ``metric_crs``.
 
     Returns
     -------
@@ -306,7 +313,7 @@ def import_osm(
         ``nodes`` with ``node_id`` (OSM node id as ``str``), ``lon``, ``lat``
         (WGS84 degrees), ``source``, ``status``; ``edges`` with ``from_node``,
         ``to_node``, ``length_m`` (metres along the way geometry, measured in
-        EPSG:2326), ``source``, ``status`` (``derived``). Edges are undirected
+        ``metric_crs``), ``source``, ``status`` (``derived``). Edges are undirected
         and unique per node pair (the shortest way between a pair is kept);
         loops that start and end at the same junction are dropped. Only the
         largest connected part is kept; the number of nodes dropped is in
@@ -329,7 +336,7 @@ def import_osm(
             _check_file(xml_path, max_bytes)
             full = _read(xml_path, clauses, shown=path)
         _check_coordinates(full, path)
-        return _tables(full, path, clauses, network_type)
+        return _tables(full, path, clauses, network_type, metric_crs)
     _check_file(path, max_bytes)
     if path.suffix == ".bz2":
         with tempfile.TemporaryDirectory(prefix="fleetplan-osm-") as tmp:
@@ -337,11 +344,15 @@ def import_osm(
     else:
         full = _read(path, clauses)
     _check_coordinates(full, path)
-    return _tables(full, path, clauses, network_type)
+    return _tables(full, path, clauses, network_type, metric_crs)
 
 
 def _tables(
-    full: nx.MultiDiGraph, path: Path, clauses: list[tuple[str, str | None, str | None]], network_type: str
+    full: nx.MultiDiGraph,
+    path: Path,
+    clauses: list[tuple[str, str | None, str | None]],
+    network_type: str,
+    metric_crs: str = HK_METRIC_CRS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Filtered, simplified, largest connected part of ``full`` as nodes and edges tables."""
     graph = nx.MultiDiGraph(**full.graph)
@@ -393,7 +404,7 @@ def _tables(
                     [graph.nodes[v]["x"], graph.nodes[v]["y"]],
                 ]
             )
-        x, y = to_grid(coords[:, 0], coords[:, 1])
+        x, y = to_grid(coords[:, 0], coords[:, 1], metric_crs)
         metres = float(np.hypot(np.diff(x), np.diff(y)).sum())
         pair = tuple(sorted((str(u), str(v))))
         if metres > 0 and metres < best.get(pair, np.inf):
@@ -448,6 +459,7 @@ def road_lengths_from_osm(
     same_area: Callable[[float, float, float, float], bool] | None = None,
     max_snap_m: float = OSM_MAX_SNAP_M,
     max_ratio: float = OSM_MAX_RATIO,
+    metric_crs: str = HK_METRIC_CRS,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Put a graph on the OSM road network: nodes on junctions, edges at road length.
 
@@ -466,12 +478,14 @@ def road_lengths_from_osm(
         ``same_area(lon, lat, osm_lon, osm_lat)`` is False when a node must not move to
         that junction (e.g. one across the harbour); None allows any.
     max_snap_m:
-        A node moves to its nearest OSM junction (straight line, EPSG:2326) only if that
+        A node moves to its nearest OSM junction (straight line in ``metric_crs``) only if that
         is at most this far; otherwise it stays where it is (outside the extract).
     max_ratio:
         An edge takes the OSM road length between its nodes' junctions only if both
         moved, the junctions differ and the road length is at most ``max_ratio`` times
         the edge's own length; otherwise it keeps its length.
+    metric_crs:
+        Projected CRS (metres) of the snapping: the city's ``metric_crs``.
 
     Returns
     -------
@@ -481,10 +495,10 @@ def road_lengths_from_osm(
         rounded up to 0.1 m; both have the OSM attribution added to ``source``. ``info``
         counts nodes moved, their snap distances, edges measured and edges kept, by reason.
     """
-    road = build_graph(osm_nodes, osm_edges, require_connected=False)
+    road = build_graph(osm_nodes, osm_edges, require_connected=False, metric_crs=metric_crs)
     osm_ids = sorted(road.nodes, key=str)
     osm_xy = np.array([(road.nodes[n]["x"], road.nodes[n]["y"]) for n in osm_ids], dtype=float)
-    x, y = to_grid(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float))
+    x, y = to_grid(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float), metric_crs)
     snap_m, index = cKDTree(osm_xy).query(np.column_stack([x, y]), k=1)
     osm_source = str(osm_nodes["source"].iloc[0]) if "source" in osm_nodes.columns and len(osm_nodes) else "OpenStreetMap"
 
