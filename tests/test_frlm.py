@@ -22,7 +22,6 @@ from fleetplan.optimiser.frlm import (
     Path,
     TooManyCombinationsError,
     arc_cover_rows,
-    brute_force_frlm,
     build_path_combination_model,
     is_refuelled,
     merge_identical_flows,
@@ -32,6 +31,7 @@ from fleetplan.optimiser.frlm import (
 from fleetplan.optimiser.solver import SolverOptions
 
 from fleetplan.errors import InputError
+from tests.frlm_oracle import brute_force_frlm
 
 EXACT = SolverOptions(time_limit_s=30, mip_rel_gap=0.0)
 REPO = FsPath(__file__).resolve().parent.parent

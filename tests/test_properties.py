@@ -208,7 +208,7 @@ def _triangle() -> tuple[nx.Graph, pd.DataFrame, float, int]:
     return graph, flows, 4.0, 1
 
 
-# This test found a real bug (since fixed in optimiser/frlm.py, _volumes): volumes were
+# This test found a real bug (since fixed in optimiser/frlm/solve.py, flow_volumes): volumes were
 # zipped with the flows in the order of round_trip_paths (grouped by origin), not by
 # flow_id, so flows got each other's volumes. The triangle example pins that case.
 @example(_triangle())
