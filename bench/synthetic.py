@@ -13,8 +13,8 @@ two or three bus segments and an 18-year age profile), ``sites`` candidate
 sites in all (a mix of kinds with ``can_*`` flags), ``zones`` taxi demand zones
 spread over the three taxi classes, ``flows`` heavy-vehicle round-trip flows
 between truck places, and the parameters, programmes and targets of the Hong
-Kong default (``data/hk``) when it is there, else ``tests/tiny.py``'s
-``BASE_PARAMETERS``. Targets are generated as zero-emission shares inside the
+Kong default (``data/hk``) when it is there, else the round-number
+``bench/base_parameters.py`` (the tests' base case). Targets are generated as zero-emission shares inside the
 horizon of ``years`` years from 2025, so the synthetic fleet sizes never make
 an absolute Hong Kong target meaningless.
 
@@ -31,6 +31,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
 from fleetplan.network.graph import to_grid
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, _check_references
 from fleetplan.network.schema import OPERATORS, TABLES, TRUCK_PLACE_KINDS, WGS84, validate_table
@@ -129,7 +130,7 @@ def _parameters() -> pd.DataFrame:
     frame = _hk_table("parameters")
     if frame is not None:
         return frame
-    from tests.tiny import BASE_PARAMETERS  # only when the Hong Kong default is missing
+    from bench.base_parameters import BASE_PARAMETERS  # only when the Hong Kong default is missing
 
     return _with_source(
         pd.DataFrame(

@@ -12,6 +12,9 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 import pytest
+
+from bench.frlm_baselines import _frlm_instance, highspy_frlm
+from bench.synthetic import synthetic_dataset, synthetic_tables, write_synthetic
 from fleetplan.network.graph import build_graph
 from fleetplan.network.loaders import load_dataset
 from fleetplan.optimiser.frlm import (
@@ -21,9 +24,6 @@ from fleetplan.optimiser.frlm import (
     round_trip_paths,
 )
 from fleetplan.optimiser.solver import SolverOptions, solve
-
-from bench.run import _frlm_instance, highspy_frlm
-from bench.synthetic import synthetic_dataset, synthetic_tables, write_synthetic
 
 SMALL = {"nodes": 120, "sites": 20, "flows": 30, "years": 6, "depots": 3, "zones": 6}
 
