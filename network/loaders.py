@@ -3,6 +3,11 @@
 The Hong Kong default lives in ``data/hk``; a user's own dataset is a folder
 with the same CSV files (see ``data/README.md``). Tables with coordinates come
 back as GeoDataFrames in WGS84; the rest as DataFrames.
+
+The folder's ``city.yaml`` (:mod:`fleetplan.network.city`) names its city: the
+bounds every coordinate is checked against and the metric CRS distances are
+measured in. A folder without one is Hong Kong, as every folder was before
+manifests existed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from fleetplan.network.city import HONG_KONG, City, load_city
 from fleetplan.network.graph import build_graph
 from fleetplan.network.schema import TABLES, WGS84, TableSpec, validate_table
 
@@ -48,13 +54,25 @@ class Dataset:
     parameters: pd.DataFrame
     programmes: pd.DataFrame
     targets: pd.DataFrame
+    #: the city of ``city.yaml`` (Hong Kong if the folder has none): bounds and metric CRS
+    city: City = HONG_KONG
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
 
-def read_csv_table(path: Path, spec: TableSpec, *, hk_bounds: bool = True) -> pd.DataFrame:
+def read_csv_table(
+    path: Path,
+    spec: TableSpec,
+    *,
+    city: City = HONG_KONG,
+    check_bounds: bool = True,
+    hk_bounds: bool | None = None,
+) -> pd.DataFrame:
     """Read one CSV file and validate it against ``spec``.
+
+    Coordinates must lie inside ``city.bounds`` when ``check_bounds`` (``hk_bounds``
+    is its old name and overrides it when given).
 
     Raises
     ------
@@ -69,7 +87,7 @@ def read_csv_table(path: Path, spec: TableSpec, *, hk_bounds: bool = True) -> pd
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True, comment=None, index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise InputError(f"not a readable CSV table: {str(error).strip()}", file=path) from None
-    frame = validate_table(frame, spec, file=path, hk_bounds=hk_bounds)
+    frame = validate_table(frame, spec, file=path, city=city, check_bounds=check_bounds, hk_bounds=hk_bounds)
     if spec.has_lonlat:
         return gpd.GeoDataFrame(
             frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
@@ -193,6 +211,25 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     shares that add up to more than the whole, more zero-emission vehicles than
     vehicles, an age profile of another fleet, a target without a bound.
     """
+    # Operators are the city's own (whatever depots.csv names), not a fixed list; a route
+    # or segment must belong to the operator of its depot (a typing error otherwise).
+    depot_operator = tables["depots"].set_index("depot_id")["operator"]
+    for name in ("bus_routes", "bus_segments"):
+        frame = tables[name]
+        if "operator" not in frame.columns:
+            continue
+        expected = frame["depot_id"].map(depot_operator)
+        differs = frame["operator"].notna() & expected.notna() & (frame["operator"] != expected)
+        if differs.any():
+            pos = _first(differs)
+            raise InputError(
+                f"operator '{frame['operator'].iloc[pos]}' but its depot '{frame['depot_id'].iloc[pos]}' belongs to "
+                f"'{expected.iloc[pos]}' in {TABLES['depots'].file}; expected the operator of the depot",
+                file=folder / TABLES[name].file,
+                row=pos + 1,
+                field="operator",
+            )
+
     for name, count in (("bus_segments", "buses"), ("taxi_classes", "taxis")):
         frame = tables[name]
         above = frame["zev_today"].fillna(0).astype(float) > frame[count].astype(float)
@@ -292,7 +329,13 @@ def _check_supply_shares(parameters: pd.DataFrame, folder: Path) -> None:
         )
 
 
-def load_dataset(path: str | Path = DEFAULT_DATASET, *, graph: str = "coarse", hk_bounds: bool = True) -> Dataset:
+def load_dataset(
+    path: str | Path = DEFAULT_DATASET,
+    *,
+    graph: str = "coarse",
+    check_bounds: bool = True,
+    hk_bounds: bool | None = None,
+) -> Dataset:
     """Load and validate every table of a dataset folder.
 
     Parameters
@@ -302,25 +345,36 @@ def load_dataset(path: str | Path = DEFAULT_DATASET, *, graph: str = "coarse", h
     graph:
         ``"coarse"`` reads ``nodes.csv``/``edges.csv``; ``"fine"`` reads
         ``nodes_fine.csv``/``edges_fine.csv`` instead.
+    check_bounds:
+        Reject coordinates outside the city's bounds (``city.yaml``; Hong Kong's when the
+        folder has none). Turn off only for synthetic test cities.
     hk_bounds:
-        Reject coordinates outside Hong Kong (turn off for synthetic cities).
+        Old name of ``check_bounds``; overrides it when given.
+
+    The city (``Dataset.city``) is read from ``city.yaml`` first, so a bad manifest is
+    reported before any table.
     """
     folder = Path(path)
     if not folder.is_dir():
         raise InputError("dataset folder not found", file=folder)
     if graph not in ("coarse", "fine"):
         raise InputError(f"unknown graph variant '{graph}'; expected coarse or fine", field="graph")
+    city = load_city(folder)
+    if hk_bounds is not None:
+        check_bounds = hk_bounds
     tables: dict[str, pd.DataFrame] = {}
     for name, spec in TABLES.items():
         file = spec.file
         if graph == "fine" and name in ("nodes", "edges"):
             file = file.replace(".csv", "_fine.csv")
-        tables[name] = read_csv_table(folder / file, spec, hk_bounds=hk_bounds)
+        tables[name] = read_csv_table(folder / file, spec, city=city, check_bounds=check_bounds)
+    # Graphs built later from this table without a metric_crs measure in the city's CRS.
+    tables["nodes"].attrs["metric_crs"] = city.metric_crs
     _check_references(tables, folder)
     _check_consistency(tables, folder)
     # Check the road graph here, where the file is known: self-loops, zero-length
     # edges and disconnected parts would otherwise surface later without a file name.
     edges_file = TABLES["edges"].file if graph == "coarse" else TABLES["edges"].file.replace(".csv", "_fine.csv")
-    build_graph(tables["nodes"], tables["edges"], file=str(folder / edges_file))
-    names = {f.name for f in fields(Dataset)} - {"path"}
-    return Dataset(path=folder, **{name: tables[name] for name in names})
+    build_graph(tables["nodes"], tables["edges"], file=str(folder / edges_file), metric_crs=city.metric_crs)
+    names = {f.name for f in fields(Dataset)} - {"city", "path"}
+    return Dataset(path=folder, city=city, **{name: tables[name] for name in names})

@@ -5,8 +5,10 @@ Each table is a CSV file in a dataset folder (the Hong Kong default is
 and meaning; :func:`validate_table` checks a loaded frame against it and raises
 :class:`~fleetplan.errors.InputError` naming file, row and field.
 
-Coordinates are stored as WGS84 longitude/latitude (EPSG:4326); metric work
-is done in the Hong Kong 1980 Grid (EPSG:2326).
+Coordinates are stored as WGS84 longitude/latitude (EPSG:4326) and must lie
+inside the city's bounds; metric work is done in the city's metric CRS. Both come
+from the folder's ``city.yaml`` (:mod:`fleetplan.network.city`); a folder without
+one is Hong Kong (EPSG:2326, the Hong Kong 1980 Grid).
 
 Every table carries ``source`` (document and year, or why it is an estimate)
 and ``status`` (``verified``, ``derived`` or ``estimate``) on every row.
@@ -22,14 +24,16 @@ import numpy as np
 import pandas as pd
 
 from fleetplan.errors import InputError
+from fleetplan.network.city import HK_BOUNDS, HK_METRIC_CRS, HONG_KONG, WGS84, City  # noqa: F401 - HK_BOUNDS, WGS84 re-exported
 
-WGS84 = "EPSG:4326"
-HK1980_GRID = "EPSG:2326"
-
-#: Bounding box that every Hong Kong coordinate must fall into (lon_min, lat_min, lon_max, lat_max).
-HK_BOUNDS = (113.80, 22.13, 114.45, 22.58)
+#: Hong Kong's metric CRS (a folder without city.yaml) under its old name; with
+#: ``HK_BOUNDS`` it is the default only: a dataset's own are ``Dataset.city.metric_crs``
+#: and ``Dataset.city.bounds``.
+HK1980_GRID = HK_METRIC_CRS
 
 STATUSES = ("verified", "derived", "estimate")
+#: Hong Kong's franchised bus operators (named by the Hong Kong build and the synthetic
+#: bench). Not a rule: a dataset's operators are whatever its depots.csv names.
 OPERATORS = ("kmb", "ctb", "lwb", "nlb")
 VEHICLE_CLASSES = ("bus", "taxi", "truck")
 #: Vehicle types carry their own prices and energy use; a class has one or more types.
@@ -80,6 +84,8 @@ class TableSpec:
     #: column -> (table name, key column) that it must reference
     references: dict[str, tuple[str, str]] = field(default_factory=dict)
     has_lonlat: bool = False
+    #: the table may hold no rows (header only): a city without taxis or trucks
+    may_be_empty: bool = False
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -124,7 +130,7 @@ EDGES = TableSpec(
     (
         Column("from_node", "str", "node at one end"),
         Column("to_node", "str", "node at the other end"),
-        Column("length_m", "float", "length along the road, EPSG:2326 metres", "m", min=0.0),
+        Column("length_m", "float", "length along the road, metres (measured in the city's metric CRS)", "m", min=0.0),
         Column(
             "bus_trips_per_day",
             "float",
@@ -145,7 +151,7 @@ DEPOTS = TableSpec(
     "Franchised-bus depots.",
     (
         Column("depot_id", "str", "depot identifier"),
-        Column("operator", "str", "bus operator", choices=OPERATORS),
+        Column("operator", "str", "bus operator (an identifier such as kmb; any the city has)"),
         Column("name", "str", "depot name"),
         *_lonlat(),
         Column("utility", "str", "electricity utility serving the site", choices=UTILITIES),
@@ -164,7 +170,7 @@ BUS_ROUTES = TableSpec(
     "Bus route variants with length, trips and the depot assigned to run them.",
     (
         Column("route_id", "str", "route variant identifier"),
-        Column("operator", "str", "operator", choices=OPERATORS),
+        Column("operator", "str", "operator (one that depots.csv names)"),
         Column("route", "str", "public route number"),
         Column("origin", "str", "origin stop name", required=False),
         Column("destination", "str", "destination stop name", required=False),
@@ -224,6 +230,7 @@ TAXI_CLASSES_TABLE = TableSpec(
         *_provenance(),
     ),
     key=("taxi_class",),
+    may_be_empty=True,
 )
 
 TAXI_ZONES = TableSpec(
@@ -247,6 +254,7 @@ TAXI_ZONES = TableSpec(
     ),
     key=("zone_id",),
     has_lonlat=True,
+    may_be_empty=True,
 )
 
 TRUCK_PLACES = TableSpec(
@@ -262,6 +270,7 @@ TRUCK_PLACES = TableSpec(
     ),
     key=("place_id",),
     has_lonlat=True,
+    may_be_empty=True,
 )
 
 TRUCK_FLOWS = TableSpec(
@@ -278,6 +287,7 @@ TRUCK_FLOWS = TableSpec(
     ),
     key=("flow_id",),
     references={"origin": ("truck_places", "place_id"), "destination": ("truck_places", "place_id")},
+    may_be_empty=True,
 )
 
 CANDIDATE_SITES = TableSpec(
@@ -398,19 +408,27 @@ def validate_table(
     spec: TableSpec,
     *,
     file: str | Path | None = None,
-    hk_bounds: bool = True,
+    city: City = HONG_KONG,
+    check_bounds: bool = True,
+    hk_bounds: bool | None = None,
 ) -> pd.DataFrame:
     """Check ``frame`` against ``spec`` and return it with typed columns.
+
+    ``city`` gives the bounds every coordinate must lie in (when ``check_bounds``);
+    ``hk_bounds`` is the old name of ``check_bounds`` and overrides it when given.
 
     Raises
     ------
     InputError
         On a missing column, a value of the wrong type, out of bounds or not
-        among the allowed choices, a duplicate key, or a coordinate outside
-        Hong Kong (when ``hk_bounds``). The message names file, row and field.
+        among the allowed choices, a duplicate key, a coordinate outside the
+        city's bounds (when ``check_bounds``), or no rows in a table that needs
+        them. The message names file, row and field.
     """
     file = file if file is not None else spec.file
-    if frame.empty:
+    if hk_bounds is not None:
+        check_bounds = hk_bounds
+    if frame.empty and not (spec.may_be_empty and len(frame.columns)):
         raise InputError(f"table '{spec.name}' has no rows", file=file)
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -441,15 +459,15 @@ def validate_table(
         key = ", ".join(f"{k}={frame.iloc[pos][k]}" for k in spec.key)
         raise InputError(f"duplicate id ({key})", file=file, row=_row_number(pos), field=spec.key[0])
 
-    if spec.has_lonlat and hk_bounds:
-        lon_min, lat_min, lon_max, lat_max = HK_BOUNDS
+    if spec.has_lonlat and check_bounds and len(frame):
+        lon_min, lat_min, lon_max, lat_max = city.bounds
         lon_out = ~frame["lon"].between(lon_min, lon_max)
         lat_out = ~frame["lat"].between(lat_min, lat_max)
         outside = lon_out | lat_out
         if outside.any():
             pos = int(np.flatnonzero(outside.to_numpy())[0])
             raise InputError(
-                f"coordinate ({frame.iloc[pos]['lon']}, {frame.iloc[pos]['lat']}) is outside Hong Kong; "
+                f"coordinate ({frame.iloc[pos]['lon']}, {frame.iloc[pos]['lat']}) is outside {city.name}'s bounds; "
                 f"expected lon {lon_min}..{lon_max}, lat {lat_min}..{lat_max} (WGS84)",
                 file=file,
                 row=_row_number(pos),

@@ -185,7 +185,8 @@ DATASET_CASES = [
     pytest.param(hk("bus_age_profile", setcell(1, "age_years", "25")), ["bus_age_profile.csv", "row 1", "field 'age_years'", "at most 17"], id="age-profile-age-above-17"),
     pytest.param(hk("bus_age_profile", setcell(1, "age_years", "2.5")), ["bus_age_profile.csv", "row 1", "field 'age_years'", "whole number"], id="age-profile-fractional-age"),
     pytest.param(hk("candidate_sites", setcell(3, "can_hydrogen", "maybe")), ["candidate_sites.csv", "row 3", "field 'can_hydrogen'", "'maybe'"], id="sites-bool-maybe"),
-    pytest.param(hk("depots", setcell(1, "operator", "mtr")), ["depots.csv", "row 1", "field 'operator'", "'mtr' is not allowed"], id="depots-unknown-operator"),
+    # Operators are the city's own: a depot may name any, but its routes must then be that operator's.
+    pytest.param(tiny_edit("depots.csv", setcell(1, "operator", "mtr")), ["bus_routes.csv", "field 'operator'", "'mtr'", "expected the operator of the depot"], id="depots-operator-not-its-routes"),
     pytest.param(hk("targets", setcell(1, "vehicle_class", "ferry")), ["targets.csv", "row 1", "field 'vehicle_class'", "ferry"], id="targets-unknown-class"),
     pytest.param(hk("depots", duplicate_row(2)), ["depots.csv", "row 4", "field 'depot_id'", "duplicate id"], id="depots-duplicate-id"),
     pytest.param(hk("truck_flows", setcell(2, "daily_round_trips", "inf")), ["truck_flows.csv", "row 2", "field 'daily_round_trips'", "not finite"], id="flows-infinite-trips"),
