@@ -12,7 +12,13 @@ from typing import Annotated, Any
 
 import typer
 from fleetplan.cli.app import app
-from fleetplan.cli.common import guarded, print_json
+from fleetplan.cli.common import (
+    guarded,
+    load_scenario_arg,
+    load_scenario_dataset,
+    print_json,
+    stdout_to_stderr,
+)
 
 from fleetplan.errors import InputError
 
@@ -57,7 +63,6 @@ def alternatives_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write alternatives.json/.csv and each plan's results here (atomically).")] = None,
 ) -> None:
     """Least-cost plan plus near-optimal plans that open the most different sites."""
-    from fleetplan.cli.cmd_solve import load_scenario_arg, load_scenario_dataset, stdout_to_stderr
     from fleetplan.optimiser.alternatives import generate_alternatives, write_alternatives
     from fleetplan.optimiser.outputs import check_replaceable, json_safe, write_directory_atomic
 

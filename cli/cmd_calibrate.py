@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 from fleetplan.cli.app import app
-from fleetplan.cli.common import guarded, print_json
+from fleetplan.cli.common import (
+    SolveProgress,
+    guarded,
+    load_scenario_arg,
+    load_scenario_dataset,
+    print_json,
+    stdout_to_stderr,
+)
 
 
 @app.command("calibrate")
@@ -24,12 +31,6 @@ def calibrate_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the table to this CSV file (default without --scenario or --json: <dataset>/calibration.csv).")] = None,
 ) -> None:
     """Compare a solved plan with observed figures; each row has its range, source and difference."""
-    from fleetplan.cli.cmd_solve import (
-        _Progress,
-        load_scenario_arg,
-        load_scenario_dataset,
-        stdout_to_stderr,
-    )
     from fleetplan.optimiser.calibration import (
         CALIBRATION_FILE,
         calibration_csv,
@@ -48,7 +49,7 @@ def calibrate_command(
         # The committed table belongs to the default scenario only; others need --out.
         out = Path(dataset.path) / CALIBRATION_FILE
     if not as_json and sys.stderr.isatty():
-        with _Progress(f"solving {scenario.name}") as progress:
+        with SolveProgress(f"solving {scenario.name}") as progress:
             result = plan(scenario, dataset, on_progress=progress.update, marginals=False)
     else:
         with stdout_to_stderr(as_json):

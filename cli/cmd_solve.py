@@ -1,5 +1,8 @@
 """``fleetplan solve``, ``validate``, ``compare`` and ``data info``.
 
+The scenario/dataset loading and the solver-output helpers other commands
+share live in :mod:`fleetplan.cli.common`.
+
 Exit codes follow :mod:`fleetplan.cli.common`: 0 solved (optimal, or an incumbent at the
 time limit with its gap); 1 infeasible or no plan within the limit (message and
 diagnosis on stderr); 2 bad input (one line naming file, line and field).
@@ -7,18 +10,22 @@ diagnosis on stderr); 2 bad input (one line naming file, line and field).
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from fleetplan.cli.app import app
-from fleetplan.cli.common import guarded, print_json
+from fleetplan.cli.common import (
+    SolveProgress,
+    guarded,
+    load_scenario_arg,
+    load_scenario_dataset,
+    print_json,
+    stdout_to_stderr,
+)
 
 from fleetplan.errors import InputError
 
@@ -27,14 +34,6 @@ app.add_typer(data_app, name="data")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def load_scenario_arg(path: Path | None) -> Any:
-    """The scenario of a command-line argument (``None``: the Hong Kong default)."""
-    from fleetplan.optimiser.scenario import Scenario
-    from fleetplan.optimiser.scenario_files import load_scenario_file
-
-    return Scenario() if path is None else load_scenario_file(path)
 
 
 def with_solver_flags(scenario: Any, time_limit: float | None, gap: float | None) -> Any:
@@ -53,35 +52,6 @@ def with_solver_flags(scenario: Any, time_limit: float | None, gap: float | None
     if gap is not None:
         data["solver"]["mip_rel_gap"] = gap
     return scenario_from_mapping(data, file="command line")
-
-
-def load_scenario_dataset(scenario: Any) -> Any:
-    """Load (and validate) the dataset a scenario names (default: ``data/hk``)."""
-    from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
-
-    return load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
-
-
-@contextlib.contextmanager
-def stdout_to_stderr(active: bool = True) -> Iterator[None]:
-    """Send everything written to stdout (Python and C, e.g. solver banners) to stderr.
-
-    ``--json`` promises one JSON object on stdout; solver libraries may print
-    on file descriptor 1 directly, so Python-level redirection is not enough.
-    """
-    if not active:
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def _money(value: Any) -> str:
@@ -175,41 +145,6 @@ def _print_summary(summary: dict[str, Any]) -> None:
         console.print(tab)
 
 
-class _Progress:
-    """Spinner on stderr with elapsed time, incumbent and gap from HiGHS's log."""
-
-    def __init__(self, label: str) -> None:
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[detail]}"),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._task = self._progress.add_task(label, total=None, detail="building the model")
-
-    def __enter__(self) -> _Progress:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
-
-    def update(self, info: dict[str, float]) -> None:
-        incumbent = info.get("incumbent", math.nan)
-        gap = info.get("gap", math.nan)
-        detail = "searching"
-        if math.isfinite(incumbent):
-            detail = f"incumbent {incumbent:,.2f}"
-            if math.isfinite(gap):
-                detail += f", gap {gap:.2%}"
-        self._progress.update(self._task, detail=detail)
-
-
 # --------------------------------------------------------------------------- commands
 
 
@@ -235,7 +170,7 @@ def solve_command(
         check_replaceable(out)  # refuse a foreign folder before spending the solve time
     show_progress = not as_json and sys.stderr.isatty()
     if show_progress:
-        with _Progress(f"solving {scenario.name}") as progress:
+        with SolveProgress(f"solving {scenario.name}") as progress:
             result = plan(scenario, dataset, on_progress=progress.update, marginals=not no_marginals)
     else:
         with stdout_to_stderr(as_json):

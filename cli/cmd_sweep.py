@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from fleetplan.cli.app import app
-from fleetplan.cli.common import guarded
+from fleetplan.cli.common import guarded, load_scenario_arg
 
 from fleetplan.errors import InputError
 
@@ -28,7 +28,6 @@ def sweep_command(
     workers: Annotated[int, typer.Option("--workers", help="Local worker processes (one solve each at a time).")] = 2,
 ) -> None:
     """Solve a grid of budgets and parameter values; write sweep.csv and pareto.html."""
-    from fleetplan.cli.cmd_solve import load_scenario_arg
     from fleetplan.optimiser.outputs import check_replaceable, write_directory_atomic
     from fleetplan.optimiser.sweep import (
         grid,

@@ -1,4 +1,9 @@
-"""Shared CLI behaviour: exit codes and one-line error messages.
+"""Shared CLI behaviour: exit codes, one-line error messages, and what several commands do alike.
+
+Shared by the commands: the scenario and dataset of a command line
+(:func:`load_scenario_arg`, :func:`load_scenario_dataset`), keeping ``--json``
+output clean of solver banners (:func:`stdout_to_stderr`) and the solve
+spinner (:class:`SolveProgress`).
 
 Exit codes: 0 success; 1 infeasible or no solution within the limit; 2 bad input;
 3 the run could not be done (HiGHS missing, or an internal error: one line, and
@@ -7,11 +12,14 @@ the traceback only with ``FLEETPLAN_DEBUG=1``); 130 interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -101,3 +109,79 @@ def _default(value: Any) -> Any:
     if isinstance(value, set | tuple):
         return list(value)
     return str(value)
+
+
+# ------------------------------------------------- scenario, dataset and solver output
+
+
+def load_scenario_arg(path: Path | None) -> Any:
+    """The scenario of a command-line argument (``None``: the Hong Kong default)."""
+    from fleetplan.optimiser.scenario import Scenario
+    from fleetplan.optimiser.scenario_files import load_scenario_file
+
+    return Scenario() if path is None else load_scenario_file(path)
+
+
+def load_scenario_dataset(scenario: Any) -> Any:
+    """Load (and validate) the dataset a scenario names (default: ``data/hk``)."""
+    from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
+
+    return load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
+
+
+@contextlib.contextmanager
+def stdout_to_stderr(active: bool = True) -> Iterator[None]:
+    """Send everything written to stdout (Python and C, e.g. solver banners) to stderr.
+
+    ``--json`` promises one JSON object on stdout; solver libraries may print
+    on file descriptor 1 directly, so Python-level redirection is not enough.
+    """
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+class SolveProgress:
+    """Spinner on stderr with elapsed time, incumbent and gap from HiGHS's log."""
+
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[detail]}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task(label, total=None, detail="building the model")
+
+    def __enter__(self) -> SolveProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def update(self, info: dict[str, float]) -> None:
+        """Show HiGHS's latest incumbent and gap (``info`` from the solver's progress callback)."""
+        incumbent = info.get("incumbent", math.nan)
+        gap = info.get("gap", math.nan)
+        detail = "searching"
+        if math.isfinite(incumbent):
+            detail = f"incumbent {incumbent:,.2f}"
+            if math.isfinite(gap):
+                detail += f", gap {gap:.2%}"
+        self._progress.update(self._task, detail=detail)

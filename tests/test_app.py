@@ -290,7 +290,7 @@ def _fingerprint(app) -> str:
 def test_examples_load_with_the_cli_fingerprint(app_env: Path) -> None:
     """Every shipped example (most use `extends:`) loads as `fleetplan solve FILE` reads it,
     and drawing the editor and the plan page changes nothing."""
-    from fleetplan.cli.cmd_solve import load_scenario_arg
+    from fleetplan.cli.common import load_scenario_arg
     from fleetplan.views.scenario_io import example_files
 
     app = new_app()

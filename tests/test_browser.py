@@ -183,7 +183,7 @@ def test_issue_14_flows_in_a_real_browser(server: str, tmp_path: Path) -> None:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _missing("the playwright Python package is not installed")
-    from fleetplan.cli.cmd_solve import load_scenario_arg
+    from fleetplan.cli.common import load_scenario_arg
     from fleetplan.views.scenario_io import example_files
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
