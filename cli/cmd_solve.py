@@ -321,7 +321,7 @@ def data_info_command(
     for name in ("nodes", "edges"):  # the fine road graph, when the folder has it
         fine = TABLES[name].file.replace(".csv", "_fine.csv")
         if (Path(folder) / fine).is_file():
-            frames[f"{name}_fine"] = (fine, read_csv_table(Path(folder) / fine, TABLES[name]))
+            frames[f"{name}_fine"] = (fine, read_csv_table(Path(folder) / fine, TABLES[name], city=data.city))
     for name, (file, frame) in frames.items():
         counts = frame["status"].value_counts()
         tables[name] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
+from fleetplan.network.city import load_city
 from fleetplan.network.graph import build_graph
 from fleetplan.network.loaders import read_csv_table
 from fleetplan.network.schema import TABLES
@@ -23,7 +24,7 @@ def load_fine_graph(folder: str | Path | None) -> nx.Graph | None:
     nodes_file, edges_file = folder / "nodes_fine.csv", folder / "edges_fine.csv"
     if not (nodes_file.is_file() and edges_file.is_file()):
         return None
-    # Coordinates were checked against the Hong Kong box with the dataset's main tables.
-    nodes = read_csv_table(nodes_file, TABLES["nodes"], hk_bounds=False)
-    edges = read_csv_table(edges_file, TABLES["edges"], hk_bounds=False)
-    return build_graph(nodes, edges, file=str(edges_file))
+    # Coordinates were checked against the city's bounds with the dataset's main tables.
+    nodes = read_csv_table(nodes_file, TABLES["nodes"], check_bounds=False)
+    edges = read_csv_table(edges_file, TABLES["edges"], check_bounds=False)
+    return build_graph(nodes, edges, file=str(edges_file), metric_crs=load_city(folder).metric_crs)

@@ -1,0 +1,230 @@
+"""A second city, end to end: a GTFS feed and an OpenStreetMap extract -> dataset -> plan.
+
+The test writes a tiny public-format feed and a street grid for a fictional town in
+central Portugal (outside Hong Kong, metric CRS EPSG:3763, PT-TM06/ETRS89), builds its
+dataset with ``fleetplan city build`` and solves it with ``fleetplan solve``, both
+through the command line, with HiGHS. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pyproj import Transformer
+from typer.testing import CliRunner
+
+from fleetplan.cli import app
+from fleetplan.errors import InputError
+from fleetplan.network.city import HONG_KONG, load_city, read_city
+from fleetplan.network.loaders import load_dataset
+
+CRS = "EPSG:3763"
+#: Street grid: 4 x 3 junctions about 340 m (east-west) and 445 m (north-south) apart.
+LONS = (-8.420, -8.416, -8.412, -8.408)
+LATS = (39.600, 39.604, 39.608)
+ROWS = "ABC"
+
+
+def junction(row: int, col: int) -> tuple[float, float]:
+    return LONS[col], LATS[row]
+
+
+def stop_id(row: int, col: int) -> str:
+    return f"{ROWS[row]}{col}"
+
+
+def metres(a: tuple[float, float], b: tuple[float, float], crs: str = CRS) -> float:
+    """Straight distance between two WGS84 points in ``crs`` metres, by pyproj directly."""
+    to = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    (xa, ya), (xb, yb) = to.transform(*a), to.transform(*b)
+    return math.hypot(xb - xa, yb - ya)
+
+
+#: Every street runs on past the grid by this much (degrees), so every grid point is a junction.
+STUB = 0.002
+
+
+def write_osm(path: Path) -> Path:
+    """Every row and column of the grid is a straight two-way street, plus a footway shortcut."""
+    nodes, ways, ids = [], [], {}
+    for r, lat in enumerate(LATS):
+        for c, lon in enumerate(LONS):
+            ids[r, c] = 1 + r * len(LONS) + c
+            nodes.append(f'  <node id="{ids[r, c]}" lat="{lat:.6f}" lon="{lon:.6f}"/>')
+    ends = {}
+    for r, lat in enumerate(LATS):
+        for side, lon in (("w", LONS[0] - STUB), ("e", LONS[-1] + STUB)):
+            ends[side, r] = 100 + len(ends)
+            nodes.append(f'  <node id="{ends[side, r]}" lat="{lat:.6f}" lon="{lon:.6f}"/>')
+    for c, lon in enumerate(LONS):
+        for side, lat in (("s", LATS[0] - STUB), ("n", LATS[-1] + STUB)):
+            ends[side, c] = 100 + len(ends)
+            nodes.append(f'  <node id="{ends[side, c]}" lat="{lat:.6f}" lon="{lon:.6f}"/>')
+    way = 1000
+    for r in range(len(LATS)):
+        refs = "".join(f'<nd ref="{n}"/>' for n in (ends["w", r], *(ids[r, c] for c in range(len(LONS))), ends["e", r]))
+        ways.append(f'  <way id="{way}">{refs}<tag k="highway" v="secondary"/><tag k="name" v="Rua {ROWS[r]}"/></way>')
+        way += 1
+    for c in range(len(LONS)):
+        refs = "".join(f'<nd ref="{n}"/>' for n in (ends["s", c], *(ids[r, c] for r in range(len(LATS))), ends["n", c]))
+        ways.append(f'  <way id="{way}">{refs}<tag k="highway" v="residential"/></way>')
+        way += 1
+    # A diagonal footpath from A1 to C3: buses may not take it.
+    ways.append(f'  <way id="{way}"><nd ref="{ids[0, 1]}"/><nd ref="{ids[2, 3]}"/><tag k="highway" v="footway"/></way>')
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="fleetplan-test">\n'
+        + "\n".join(nodes + ways)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+#: route -> (agency, short name, stops (row, col) in order, buses (blocks))
+ROUTES = {
+    "R1": ("TT", "1", [(0, 0), (0, 1), (0, 2), (0, 3)], 2),
+    "R2": ("TT", "2", [(0, 1), (1, 1), (2, 1)], 1),
+    "R3": ("RV", "3", [(2, 1), (2, 2), (2, 3)], 1),
+}
+FLEET = sum(buses for *_, buses in ROUTES.values())
+
+
+def write_feed(path: Path) -> Path:
+    """Hourly trips 06:00-20:00 each way; each route's buses are its blocks, taking trips in turn."""
+    used = sorted({s for _, _, stops, _ in ROUTES.values() for s in stops})
+    trips, stop_times = ["route_id,service_id,trip_id,direction_id,block_id"], ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
+    for route, (_, _, stops, buses) in ROUTES.items():
+        for n, hour in enumerate(range(6, 21)):
+            for direction, sequence in enumerate((stops, stops[::-1])):
+                trip = f"{route}-{hour:02d}-{direction}"
+                trips.append(f"{route},WK,{trip},{direction},{route}-B{n % buses + 1}")
+                for k, (r, c) in enumerate(sequence):
+                    clock = f"{hour:02d}:{(30 * direction + 4 * k):02d}:00"
+                    stop_times.append(f"{trip},{clock},{clock},{stop_id(r, c)},{k + 1}")
+    files = {
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
+        "TT,Transportes de Teste,https://example.org,Europe/Lisbon\n"
+        "RV,Rodoviaria do Vale,https://example.org,Europe/Lisbon\n",
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+        + "".join(f"{stop_id(r, c)},Paragem {stop_id(r, c)},{junction(r, c)[1]},{junction(r, c)[0]}\n" for r, c in used),
+        "routes.txt": "route_id,agency_id,route_short_name,route_type\n"
+        + "".join(f"{route},{agency},{short},3\n" for route, (agency, short, _, _) in ROUTES.items()),
+        "trips.txt": "\n".join(trips) + "\n",
+        "stop_times.txt": "\n".join(stop_times) + "\n",
+        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+        "WK,1,1,1,1,1,0,0,20250101,20251231\n",
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The town's dataset, built by the command line."""
+    tmp = tmp_path_factory.mktemp("town")
+    result = CliRunner().invoke(
+        app,
+        [
+            "city", "build",
+            "--gtfs", str(write_feed(tmp / "vila-teste-gtfs.zip")),
+            "--osm", str(write_osm(tmp / "vila-teste.osm")),
+            "--name", "Vila Nova de Teste",
+            "--crs", CRS,
+            "--out", str(tmp / "vila-teste"),
+            "--feed-licence", "CC BY 4.0 (test data)",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return tmp / "vila-teste"
+
+
+def test_the_built_folder_is_a_dataset_of_its_own_city(town: Path) -> None:
+    city = read_city(town / "city.yaml")
+    assert city.name == "Vila Nova de Teste"
+    assert city.metric_crs == CRS
+    lon_min, lat_min, lon_max, lat_max = city.bounds
+    # The stops' extent plus a margin, far from Hong Kong.
+    assert lon_min < min(LONS) and lon_max > max(LONS) and lat_min < min(LATS) and lat_max > max(LATS)
+    assert lon_max < HONG_KONG.bounds[0]
+    assert any("OpenStreetMap" in s.name for s in city.sources)
+
+    data = load_dataset(town)
+    assert data.city == city
+    assert sorted(data.depots["operator"]) == ["rodoviaria_do_vale", "transportes_de_teste"]
+    assert len(data.bus_routes) == len(ROUTES)
+    assert int(data.bus_segments["buses"].sum()) == FLEET  # one bus per vehicle block
+    assert data.taxi_classes.empty and data.truck_flows.empty
+    # Only share targets of buses carry over from Hong Kong (its counts are its own fleet's).
+    assert set(data.targets["vehicle_class"]) == {"bus"} and data.targets["min_zev"].isna().all()
+    assert data.parameters["source"].str.startswith("copied from the Hong Kong dataset").all()
+
+
+def test_lengths_are_metres_in_the_city_crs(town: Path) -> None:
+    data = load_dataset(town)
+    edges = data.edges.set_index(["from_node", "to_node"])
+    a, b = junction(0, 0), junction(0, 1)
+    length = float(edges.loc[(stop_id(0, 0), stop_id(0, 1)), "length_m"])
+    # The street is straight: its road length is the straight line in EPSG:3763 (rounded up to 0.1 m).
+    assert length == pytest.approx(metres(a, b), abs=0.15)
+    assert "shortest road path" in data.edges["source"].iloc[0]  # measured on the extract's streets
+    # ... which the Hong Kong grid would get wrong by far more than that.
+    assert abs(metres(a, b, "EPSG:2326") - length) > 10
+    # Route 1 runs three blocks along Rua A.
+    route = data.bus_routes.set_index("route")
+    expected_km = sum(metres(junction(0, c), junction(0, c + 1)) for c in range(3)) / 1000
+    assert float(route.loc["1", "length_km"]) == pytest.approx(expected_km, abs=0.01)
+    graph = data.graph if hasattr(data, "graph") else None
+    if graph is not None:
+        assert graph.graph["crs"] == CRS
+
+
+def test_the_town_solves_with_the_same_commands(town: Path, tmp_path: Path) -> None:
+    scenario = tmp_path / "town.yaml"
+    scenario.write_text(
+        f"name: vila-teste\ndataset: {town}\nyears: {{start: 2025, end: 2027}}\nsolver: {{time_limit_s: 120}}\n",
+        encoding="utf-8",
+    )
+    results = tmp_path / "results"
+    result = CliRunner().invoke(app, ["solve", str(scenario), "--json", "--no-marginals", "--out", str(results)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "optimal"
+    assert summary["system_cost_hkd"] > 0
+    # Every year the buses in service, of any technology, are the town's fleet.
+    fleet = pd.read_csv(results / "fleet.csv")
+    assert set(fleet["vehicle_class"]) == {"bus"}
+    in_service = fleet.groupby("year")["vehicles"].sum()
+    assert in_service.index.tolist() == [2025, 2026, 2027]
+    assert in_service.to_numpy() == pytest.approx([FLEET] * 3, abs=1e-6)
+    # The buses burn fuel: emissions are positive and at most the all-diesel baseline.
+    emissions = pd.read_csv(results / "emissions.csv")
+    assert (emissions["ttw_t"] > 0).all()
+    assert (emissions["wtw_t"] <= emissions["baseline_wtw_t"] + 1e-6).all()
+
+
+def test_a_bad_manifest_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "city"
+    folder.mkdir()
+    (folder / "city.yaml").write_text("name: X\nmetric_crs: EPSG:4326\nbounds: {lon_min: 0, lat_min: 0, lon_max: 1, lat_max: 1}\n")
+    with pytest.raises(InputError, match=r"city.yaml, field 'metric_crs': 'EPSG:4326' .* not a projected CRS"):
+        load_city(folder)
+    (folder / "city.yaml").write_text("name: X\nmetric_crs: EPSG:2326\nbounds: {lon_min: -8.5, lat_min: 39.5, lon_max: -8.3, lat_max: 39.7}\n")
+    with pytest.raises(InputError, match=r"field 'metric_crs'.*meant for .*Hong Kong"):
+        load_city(folder)
+    (folder / "city.yaml").write_text("name: X\nmetric_crs: EPSG:3763\nbounds: {lon_min: -8.3, lat_min: 39.5, lon_max: -8.5, lat_max: 39.7}\n")
+    with pytest.raises(InputError, match=r"field 'bounds.lon_max': lon_min -8.3 is not below lon_max -8.5"):
+        load_city(folder)
+    (folder / "city.yaml").write_text("name: X\nmetric_crs: EPSG:99999\nbounds: [0, 0, 1, 1]\n")
+    with pytest.raises(InputError, match=r"'EPSG:99999' is not a CRS pyproj knows"):
+        load_city(folder)
+
+
+def test_a_folder_without_manifest_is_hong_kong(tmp_path: Path) -> None:
+    assert load_city(tmp_path) == HONG_KONG
