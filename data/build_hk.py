@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m fleetplan.network.build_hk_dataset --source PATH/routeFareList.min.json --out data/hk
-    python -m fleetplan.network.build_hk_dataset --source ... --out DIR --osm hong-kong.osm.pbf
+    python data/build_hk.py --source PATH/routeFareList.min.json --out data/hk
+    python data/build_hk.py --source ... --out DIR --osm hong-kong.osm.pbf
 
 With ``--osm`` (a local OpenStreetMap extract: ``.osm``, ``.osm.bz2`` or ``.osm.pbf``)
 the graph tables are measured on real road geometry: the same nodes (ids and order) move
@@ -48,10 +48,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
 from pyproj import Transformer
 
 from fleetplan.errors import InputError
+from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
 
 ATTRIBUTION = (
     "Source: DATA.GOV.HK (Transport Department; KMB/LWB, Citybus, NLB), "
@@ -406,7 +406,7 @@ def build_routes(
                     "joint_operators": n_ops,
                     "source": (
                         f"{ATTRIBUTION}; weekday trips, peak buses and km derived by "
-                        "network/build_hk_dataset.py; daily km calibrated to TD km/bus/day (Feb 2019, V)"
+                        "data/build_hk.py; daily km calibrated to TD km/bus/day (Feb 2019, V)"
                     ),
                     "status": "derived",
                 }
