@@ -12,8 +12,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from fleetplan.network.build_hk_dataset import build
-from fleetplan.network.build_hk_dataset import main as build_main
+from fleetplan.data.build_hk import build
+from fleetplan.data.build_hk import main as build_main
 from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes
 from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
 from fleetplan.network.loaders import DEFAULT_DATASET
