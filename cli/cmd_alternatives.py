@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from fleetplan.cli.app import app
 from fleetplan.cli.common import (
     guarded,
@@ -19,7 +20,6 @@ from fleetplan.cli.common import (
     print_json,
     stdout_to_stderr,
 )
-
 from fleetplan.errors import InputError
 
 

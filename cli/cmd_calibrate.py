@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from fleetplan.cli.app import app
 from fleetplan.cli.common import (
     SolveProgress,

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from fleetplan.cli.app import app
 from fleetplan.cli.common import guarded, print_json
-
 from fleetplan.errors import InputError
 
 #: A time-limited sizing this far from HiGHS's bound is reported but exits 1.

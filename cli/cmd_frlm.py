@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from fleetplan.cli.app import app
 from fleetplan.cli.common import guarded, print_json
-
 from fleetplan.errors import InfeasibleError, InputError
 
 

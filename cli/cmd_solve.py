@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from fleetplan.cli.app import app
 from fleetplan.cli.common import (
     SolveProgress,
@@ -26,7 +27,6 @@ from fleetplan.cli.common import (
     print_json,
     stdout_to_stderr,
 )
-
 from fleetplan.errors import InputError
 
 data_app = typer.Typer(help="Inspect datasets.", no_args_is_help=True)
@@ -38,7 +38,7 @@ app.add_typer(data_app, name="data")
 
 def with_solver_flags(scenario: Any, time_limit: float | None, gap: float | None) -> Any:
     """``scenario`` with ``--time-limit`` (s) and ``--gap`` applied and validated."""
-    from fleetplan.optimiser.scenario import scenario_from_mapping
+    from fleetplan.optimiser.scenario_files import scenario_from_mapping
 
     if time_limit is None and gap is None:
         return scenario
@@ -234,7 +234,8 @@ def _figures(summaries: list[dict[str, Any]]) -> list[tuple[str, str, list[Any]]
     ]
     years = sorted({int(y) for s in summaries for by_year in s.get("zev_in_service", {}).values() for y in by_year})
     shown = sorted({y for y in (2027, 2035, years[-1] if years else None) if y in years})
-    for vclass in ("bus", "taxi", "truck"):
+    classes = list(dict.fromkeys(c for s in summaries for c in s.get("zev_in_service", {})))
+    for vclass in classes:
         figures += [(f"zev_{vclass}_{y}", "vehicles", [_zev(s, vclass, y) for s in summaries]) for y in shown]
     for kind in ("hydrogen", "public_charging", "depot_charging"):
         figures.append((f"sites_{kind}", "sites", [sum(1 for st in s.get("stations", []) if st.get("kind") == kind) for s in summaries]))

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from fleetplan.cli.app import app
 from fleetplan.cli.common import guarded, load_scenario_arg
-
 from fleetplan.errors import InputError
 
 
@@ -28,6 +28,9 @@ def sweep_command(
     workers: Annotated[int, typer.Option("--workers", help="Local worker processes (one solve each at a time).")] = 2,
 ) -> None:
     """Solve a grid of budgets and parameter values; write sweep.csv and pareto.html."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from fleetplan.optimiser.outputs import check_replaceable, write_directory_atomic
     from fleetplan.optimiser.sweep import (
         grid,
@@ -37,8 +40,6 @@ def sweep_command(
         run_sweep,
         write_sweep,
     )
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     if workers < 1:
         raise InputError(f"{workers}; expected at least 1 worker", field="--workers")

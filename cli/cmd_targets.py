@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from fleetplan.cli.app import app
-from fleetplan.cli.common import EXIT_NO_SOLUTION, guarded, print_json
 from rich.console import Console
 from rich.table import Table
+
+from fleetplan.cli.app import app
+from fleetplan.cli.common import EXIT_NO_SOLUTION, guarded, print_json
 
 
 @app.command("target-cost")
@@ -20,7 +21,7 @@ def target_cost_command(
 ) -> None:
     """Solve with every target made hard and with none; report the differences (HK$, t CO2)."""
     from fleetplan.optimiser.plan import target_cost
-    from fleetplan.optimiser.scenario import load_scenario
+    from fleetplan.optimiser.scenario_files import load_scenario
 
     outcome = target_cost(load_scenario(scenario_path))
     if as_json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
+
 from fleetplan.network.city import load_city
 from fleetplan.network.graph import build_graph
 from fleetplan.network.loaders import read_csv_table

@@ -20,10 +20,10 @@ from collections.abc import Hashable, Mapping
 import networkx as nx
 import numpy as np
 import pandas as pd
-from fleetplan.network.city import HK_METRIC_CRS, WGS84, to_metric
 from scipy.spatial import cKDTree
 
 from fleetplan.errors import InputError
+from fleetplan.network.city import HK_METRIC_CRS, WGS84, to_metric
 
 #: How many node ids an error message lists before saying "and N more".
 _LIST_IDS = 5

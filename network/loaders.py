@@ -16,17 +16,19 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
+
+from fleetplan.errors import InputError
+from fleetplan.network.catalogue import Catalogue, split_list
 from fleetplan.network.city import HONG_KONG, City, load_city
 from fleetplan.network.graph import build_graph
 from fleetplan.network.schema import TABLES, WGS84, TableSpec, validate_table
-
-from fleetplan.errors import InputError
 
 #: The embedded Hong Kong default dataset.
 DEFAULT_DATASET = Path(__file__).resolve().parent.parent / "data" / "hk"
@@ -56,9 +58,31 @@ class Dataset:
     targets: pd.DataFrame
     #: the city of ``city.yaml`` (Hong Kong if the folder has none): bounds and metric CRS
     city: City = HONG_KONG
+    #: the vehicle-class catalogue (None: the Hong Kong default's, for datasets built in code)
+    vehicle_classes: pd.DataFrame | None = None
+    #: the road graph of ``nodes``/``edges`` (built once, while loading, where its file is known)
+    road_graph: nx.Graph | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.vehicle_classes is None:
+            spec = TABLES["vehicle_classes"]
+            object.__setattr__(self, "vehicle_classes", read_csv_table(DEFAULT_DATASET / spec.file, spec))
+        object.__setattr__(self, "taxi_classes", fill_zone_fleet_classes(self.taxi_classes, self.catalogue))
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The vehicle classes this dataset plans for (``vehicle_classes.csv``)."""
+        return Catalogue.from_table(self.vehicle_classes)
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The road graph; built here if the dataset was assembled without one."""
+        if self.road_graph is None:
+            object.__setattr__(self, "road_graph", build_graph(self.nodes, self.edges, metric_crs=self.city.metric_crs))
+        return self.road_graph
 
 
 def read_csv_table(
@@ -367,14 +391,91 @@ def load_dataset(
         file = spec.file
         if graph == "fine" and name in ("nodes", "edges"):
             file = file.replace(".csv", "_fine.csv")
+        if name == "vehicle_classes" and not (folder / file).exists():
+            # Folders made before the catalogue existed plan for the Hong Kong classes.
+            tables[name] = read_csv_table(DEFAULT_DATASET / file, spec, hk_bounds=hk_bounds)
+            continue
         tables[name] = read_csv_table(folder / file, spec, city=city, check_bounds=check_bounds)
     # Graphs built later from this table without a metric_crs measure in the city's CRS.
     tables["nodes"].attrs["metric_crs"] = city.metric_crs
     _check_references(tables, folder)
     _check_consistency(tables, folder)
+    check_catalogue(tables, folder)
     # Check the road graph here, where the file is known: self-loops, zero-length
     # edges and disconnected parts would otherwise surface later without a file name.
     edges_file = TABLES["edges"].file if graph == "coarse" else TABLES["edges"].file.replace(".csv", "_fine.csv")
-    build_graph(tables["nodes"], tables["edges"], file=str(folder / edges_file), metric_crs=city.metric_crs)
-    names = {f.name for f in fields(Dataset)} - {"city", "path"}
-    return Dataset(path=folder, city=city, **{name: tables[name] for name in names})
+    road_graph = build_graph(tables["nodes"], tables["edges"], file=str(folder / edges_file), metric_crs=city.metric_crs)
+    names = {f.name for f in fields(Dataset)} - {"city", "path", "road_graph"}
+    return Dataset(path=folder, city=city, road_graph=road_graph, **{name: tables[name] for name in names})
+
+
+def fill_zone_fleet_classes(fleets: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """``taxi_classes`` with blank ``vehicle_class`` read as taxi (folders made before minibuses
+    were added) and blank ``vehicle_type`` as the class's first type."""
+    fleets = fleets.copy()
+    if "vehicle_class" not in fleets:
+        fleets["vehicle_class"] = None
+    if "vehicle_type" not in fleets:
+        fleets["vehicle_type"] = None
+    blank = fleets["vehicle_class"].isna() | (fleets["vehicle_class"].astype(str).str.strip() == "")
+    fleets["vehicle_class"] = fleets["vehicle_class"].astype(object)
+    fleets.loc[blank, "vehicle_class"] = "taxi"
+    blank = fleets["vehicle_type"].isna() | (fleets["vehicle_type"].astype(str).str.strip() == "")
+    fleets["vehicle_type"] = fleets["vehicle_type"].astype(object)
+    fleets.loc[blank, "vehicle_type"] = [
+        catalogue[c].vehicle_types[0] if c in catalogue else c for c in fleets.loc[blank, "vehicle_class"]
+    ]
+    return fleets
+
+
+def check_catalogue(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """Check every class and vehicle type the tables name against ``vehicle_classes.csv``."""
+    classes = tables["vehicle_classes"]
+    file_of = {name: folder / TABLES[name].file for name in TABLES}
+    known_types: dict[str, str] = {}
+    for pos, row in enumerate(classes.itertuples(index=False)):
+        types = split_list(row.vehicle_types)
+        if not types:
+            raise InputError("no vehicle type; expected one or more, separated by ';'", file=file_of["vehicle_classes"], row=pos + 1, field="vehicle_types")
+        for vehicle_type in types:
+            if vehicle_type in known_types:
+                raise InputError(
+                    f"vehicle type '{vehicle_type}' is already in class '{known_types[vehicle_type]}'; expected each type in one class",
+                    file=file_of["vehicle_classes"], row=pos + 1, field="vehicle_types",
+                )
+            known_types[vehicle_type] = row.vehicle_class
+        bad = [k for k in split_list(row.technologies) if k not in ("bev", "fcev")]
+        if bad:
+            raise InputError(f"'{bad[0]}' is not allowed; expected bev and/or fcev separated by ';'", file=file_of["vehicle_classes"], row=pos + 1, field="technologies")
+        if row.refuelling == "corridor" and "bev" in split_list(row.technologies):
+            # Charging on a corridor is not in the model: better refused than free.
+            raise InputError("battery vehicles on corridors are not modelled (no corridor charging); expected fcev", file=file_of["vehicle_classes"], row=pos + 1, field="technologies")
+    catalogue = Catalogue.from_table(classes)
+
+    def refuse(table: str, column: str, mask: pd.Series, expected: str) -> None:
+        if mask.any():
+            pos = _first(mask)
+            value = tables[table][column].iloc[pos]
+            raise InputError(f"'{value}' is not allowed; expected {expected}", file=file_of[table], row=pos + 1, field=column)
+
+    def types_of(pattern: str) -> list[str]:
+        return [t for c in catalogue.with_pattern(pattern) for t in c.vehicle_types]
+
+    refuse("bus_segments", "vehicle_type", ~tables["bus_segments"]["vehicle_type"].isin(types_of("depot")),
+           f"a vehicle type of a depot-based class: {', '.join(types_of('depot')) or '(none in vehicle_classes.csv)'}")
+    refuse("programmes", "vehicle_type", ~tables["programmes"]["vehicle_type"].isin(known_types),
+           f"a vehicle type of vehicle_classes.csv: {', '.join(known_types)}")
+    refuse("targets", "vehicle_class", ~tables["targets"]["vehicle_class"].isin(catalogue.names),
+           f"a class of vehicle_classes.csv: {', '.join(catalogue.names)}")
+    parameters = tables["parameters"]
+    refuse("parameters", "vehicle_type", ~parameters["vehicle_type"].isin([*known_types, "-"]),
+           f"a vehicle type of vehicle_classes.csv ({', '.join(known_types)}) or '-'")
+
+    fleets = fill_zone_fleet_classes(tables["taxi_classes"], catalogue)
+    tables["taxi_classes"] = fleets
+    zone_classes = [c.name for c in catalogue.with_pattern("zone")]
+    refuse("taxi_classes", "vehicle_class", ~fleets["vehicle_class"].isin(zone_classes),
+           f"a zone-charged class of vehicle_classes.csv: {', '.join(zone_classes) or '(none)'}")
+    own_type = [c in catalogue and t in catalogue[c].vehicle_types for c, t in zip(fleets["vehicle_class"], fleets["vehicle_type"], strict=True)]
+    refuse("taxi_classes", "vehicle_type", ~pd.Series(own_type, index=fleets.index, dtype=bool),
+           "a vehicle type of the row's vehicle_class")

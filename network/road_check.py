@@ -29,9 +29,10 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
+from pyproj import Transformer
+
 from fleetplan.network.graph import ACCESS_CIRCUITY, build_graph, snap_to_nodes, to_grid
 from fleetplan.network.stop_graph import CROSSINGS, portal_id, region_of
-from pyproj import Transformer
 
 #: Old method: straight line x 1.2. Rounding to 0.1 m up leaves at most 0.1 m above it.
 OLD_CIRCUITY = 1.2

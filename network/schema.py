@@ -35,9 +35,11 @@ STATUSES = ("verified", "derived", "estimate")
 #: Hong Kong's franchised bus operators (named by the Hong Kong build and the synthetic
 #: bench). Not a rule: a dataset's operators are whatever its depots.csv names.
 OPERATORS = ("kmb", "ctb", "lwb", "nlb")
-VEHICLE_CLASSES = ("bus", "taxi", "truck")
-#: Vehicle types carry their own prices and energy use; a class has one or more types.
-VEHICLE_TYPES = ("bus_double", "bus_single", "taxi", "truck")
+#: Vehicle classes and types are data (``vehicle_classes.csv``, see
+#: :mod:`fleetplan.network.catalogue`); these are the Hong Kong default's, for messages
+#: and for checks made before a dataset is known.
+VEHICLE_CLASSES = ("bus", "taxi", "minibus", "truck")
+VEHICLE_TYPES = ("bus_double", "bus_single", "taxi", "minibus", "truck")
 TECHNOLOGIES = ("diesel", "lpg", "bev", "fcev")
 ZERO_EMISSION = ("bev", "fcev")
 UTILITIES = ("clp", "hke")
@@ -49,7 +51,6 @@ SITE_KINDS = (
     "landfill",
     "hydrogen_station",
 )
-TAXI_CLASSES = ("urban", "nt", "lantau")
 TRUCK_PLACE_KINDS = ("container_terminal", "boundary_crossing", "logistics", "airport")
 
 
@@ -192,7 +193,7 @@ BUS_SEGMENTS = TableSpec(
     (
         Column("segment_id", "str", "segment identifier"),
         Column("depot_id", "str", "depot the buses are based at"),
-        Column("vehicle_type", "str", "bus_double or bus_single", choices=("bus_double", "bus_single")),
+        Column("vehicle_type", "str", "a vehicle type of a depot-based class in vehicle_classes.csv, e.g. bus_double"),
         Column("duty_band", "str", "daily-km band label, e.g. 'le200', '200-300', 'gt300'"),
         Column("buses", "int", "buses in the segment today", "buses", min=0),
         Column("daily_km", "float", "mean km per bus per day", "km/day", min=0.0, max=MAX_DAILY_KM),
@@ -217,16 +218,36 @@ BUS_AGE_PROFILE = TableSpec(
     references={"segment_id": ("bus_segments", "segment_id")},
 )
 
+VEHICLE_CLASSES_TABLE = TableSpec(
+    "vehicle_classes",
+    "vehicle_classes.csv",
+    "The vehicle-class catalogue: one row per fleet the dataset plans for, with the refuelling pattern that selects its constraint families.",
+    (
+        Column("vehicle_class", "str", "class identifier, e.g. bus, taxi, minibus, truck"),
+        Column("vehicle_types", "str", "its vehicle types, separated by ';' (each priced in parameters.csv)"),
+        Column("incumbent", "str", "technology today's vehicles run on", choices=("diesel", "lpg")),
+        Column("technologies", "str", "zero-emission technologies it may adopt by default, ';'-separated (bev, fcev) or blank", required=False),
+        Column("refuelling", "str", "refuelling pattern: depot, zone or corridor", choices=("depot", "zone", "corridor")),
+        Column("operating_days", "float", "days in service per year", "days/year", min=1.0, max=366.0),
+        Column("charges_per_day", "float", "full battery charges a battery vehicle gets per day", "charges/day", min=0.1, max=10.0),
+        Column("retirement_age_years", "int", "age at which vehicles must leave service, if any", "years", min=1, max=60, required=False, nullable=True),
+        *_provenance(),
+    ),
+    key=("vehicle_class",),
+)
+
 TAXI_CLASSES_TABLE = TableSpec(
     "taxi_classes",
     "taxi_classes.csv",
-    "Taxi fleet by licence class.",
+    "Fleets that charge at public fast chargers in zones (refuelling pattern 'zone'): taxis by licence class, minibuses by kind.",
     (
-        Column("taxi_class", "str", "urban, nt or lantau", choices=TAXI_CLASSES),
-        Column("taxis", "int", "licensed taxis (quota)", "taxis", min=0),
-        Column("daily_km", "float", "km per taxi per day (two shifts)", "km/day", min=0.0, max=MAX_DAILY_KM),
-        Column("zev_today", "int", "electric taxis in service in the base year", "taxis", min=0),
+        Column("taxi_class", "str", "fleet identifier, e.g. urban, nt, lantau (taxis), green, red (minibuses)"),
+        Column("taxis", "int", "vehicles licensed (quota)", "vehicles", min=0),
+        Column("daily_km", "float", "km per vehicle per day", "km/day", min=0.0, max=MAX_DAILY_KM),
+        Column("zev_today", "int", "electric vehicles in service in the base year", "vehicles", min=0),
         Column("lifetime_years", "int", "typical replacement age", "years", min=1, max=40),
+        Column("vehicle_class", "str", "its class in vehicle_classes.csv (blank: taxi)", required=False),
+        Column("vehicle_type", "str", "its vehicle type (blank: the class's first type)", required=False),
         *_provenance(),
     ),
     key=("taxi_class",),
@@ -240,7 +261,7 @@ TAXI_ZONES = TableSpec(
     (
         Column("zone_id", "str", "zone identifier"),
         Column("name", "str", "district or area name"),
-        Column("taxi_class", "str", "taxi class charging in the zone", choices=TAXI_CLASSES),
+        Column("taxi_class", "str", "fleet (taxi_classes.csv) charging in the zone"),
         *_lonlat(),
         Column("taxi_share", "float", "share of its class's taxis charging here", min=0.0, max=1.0),
         Column(
@@ -340,7 +361,7 @@ PROGRAMMES = TableSpec(
     (
         Column("programme_id", "str", "programme identifier"),
         Column("name", "str", "programme name"),
-        Column("vehicle_type", "str", "eligible vehicle type", choices=VEHICLE_TYPES),
+        Column("vehicle_type", "str", "eligible vehicle type (of vehicle_classes.csv)"),
         Column("technology", "str", "eligible technology", choices=ZERO_EMISSION),
         Column("per_vehicle_cap_hkd", "float", "subsidy cap per vehicle", "HK$", min=0.0),
         Column("price_share_cap", "float", "cap as share of vehicle price", min=0.0, max=1.0),
@@ -358,7 +379,7 @@ TARGETS = TableSpec(
     "Policy targets: minimum zero-emission vehicles (or share) in service by a year.",
     (
         Column("target_id", "str", "target identifier"),
-        Column("vehicle_class", "str", "bus, taxi or truck", choices=VEHICLE_CLASSES),
+        Column("vehicle_class", "str", "a class of vehicle_classes.csv, e.g. bus or taxi"),
         Column("year", "int", "year by whose end the target holds", min=2000, max=2100),
         Column("min_zev", "float", "minimum zero-emission vehicles in service", "vehicles", min=0.0, required=False, nullable=True),
         Column("min_zev_share", "float", "minimum zero-emission share of the fleet", min=0.0, max=1.0, required=False, nullable=True),
@@ -377,6 +398,7 @@ TABLES: dict[str, TableSpec] = {
         BUS_ROUTES,
         BUS_SEGMENTS,
         BUS_AGE_PROFILE,
+        VEHICLE_CLASSES_TABLE,
         TAXI_CLASSES_TABLE,
         TAXI_ZONES,
         TRUCK_PLACES,
@@ -570,18 +592,21 @@ UTILITY_PARAMETERS = frozenset({"electricity_price_hkd_per_kwh", "grid_kgco2_per
 PATHWAY_PARAMETERS = frozenset({"h2_kgco2_per_kg", "h2_supply_share"})
 
 
-def parameter_label_problem(name: str, vehicle_type: str, technology: str) -> tuple[str, str] | None:
+def parameter_label_problem(
+    name: str, vehicle_type: str, technology: str, vehicle_types: tuple[str, ...] | None = None
+) -> tuple[str, str] | None:
     """(field, what is wrong) if a parameter row's name, vehicle type or technology is unknown.
 
     A misspelt label would otherwise be ignored silently: the model never looks it up
-    and falls back on a '-' row.
+    and falls back on a '-' row. ``vehicle_types`` are the catalogue's (the vehicle
+    type is not checked when they are not known yet).
     """
     if name not in PARAMETER_NAMES:
         close = difflib.get_close_matches(name, list(PARAMETER_NAMES), n=1, cutoff=0.75)
         hint = f" (did you mean '{close[0]}'?)" if close else " (see data/README.md for the list)"
         return "parameter", f"unknown parameter '{name}'{hint}"
-    if vehicle_type not in (*VEHICLE_TYPES, "-"):
-        return "vehicle_type", _unknown_label(vehicle_type, VEHICLE_TYPES)
+    if vehicle_types is not None and vehicle_type not in (*vehicle_types, "-"):
+        return "vehicle_type", _unknown_label(vehicle_type, vehicle_types)
     if name in PATHWAY_PARAMETERS:
         return None
     allowed = UTILITIES if name in UTILITY_PARAMETERS else TECHNOLOGIES

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import pyomo.environ as pyo
+
+from fleetplan.errors import InfeasibleError
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.solver import SolveReport, SolverOptions
-
-from fleetplan.errors import InfeasibleError
 
 HKD_M = 1e6
 #: Site kinds in a plan's site set.
@@ -273,6 +273,7 @@ def write_alternatives(found: Alternatives, folder: str | Path) -> list[str]:
     :func:`fleetplan.optimiser.outputs.write_result_files` when tidy results were kept.
     """
     import pandas as pd
+
     from fleetplan.optimiser.outputs import dumps_json, write_result_files
     from fleetplan.optimiser.spreadsheet_cells import write_csv
 

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from fleetplan.network.loaders import MAX_TABLE_BYTES, read_csv_table, read_csv_text
-from fleetplan.network.schema import STATUSES, Column, TableSpec
 
 from fleetplan.errors import InputError
+from fleetplan.network.loaders import MAX_TABLE_BYTES, read_csv_table, read_csv_text
+from fleetplan.network.schema import STATUSES, Column, TableSpec
+from fleetplan.optimiser.inputs import zone_segment_ids
 
 if TYPE_CHECKING:
     from fleetplan.network.loaders import Dataset
@@ -271,13 +272,14 @@ def _daily_km(vehicle_class: str, result: PlanResult, dataset: Dataset, year: in
         if fleet.sum() <= 0:
             return None, "no trucks on the modelled corridors"
         return float(km.sum() / fleet.sum()), "corridor round trips x road-graph path km / trucks"
+    zone_fleets = dataset.taxi_classes[dataset.taxi_classes["vehicle_class"] == vehicle_class]
     if vehicle_class == "bus":
         km_of = dataset.bus_segments.set_index("segment_id")["daily_km"].astype(float)
         weights_of = dataset.bus_segments.set_index("segment_id")["buses"].astype(float)
-    elif vehicle_class == "taxi":
-        classes = dataset.taxi_classes.set_index("taxi_class")
-        km_of = classes["daily_km"].astype(float).rename(lambda c: f"taxi_{c}")
-        weights_of = classes["taxis"].astype(float).rename(lambda c: f"taxi_{c}")
+    elif not zone_fleets.empty:
+        ids = zone_segment_ids(zone_fleets).to_numpy()
+        km_of = pd.Series(zone_fleets["daily_km"].astype(float).to_numpy(), index=ids)
+        weights_of = pd.Series(zone_fleets["taxis"].astype(float).to_numpy(), index=ids)
     else:
         return None, f"no daily km for class '{vehicle_class}'"
     fleet = result.fleet[result.fleet["vehicle_class"] == vehicle_class]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.solver import SolverOptions, solve

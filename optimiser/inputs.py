@@ -20,14 +20,17 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 import pandas as pd
+
+from fleetplan.errors import InputError
+from fleetplan.network.catalogue import Catalogue, VehicleClass
 from fleetplan.network.fine_graph import load_fine_graph
-from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes
+from fleetplan.network.graph import reach_pairs, snap_to_nodes
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.economics import annuity_due_factor, discount_factors
 from fleetplan.optimiser.frlm import arc_cover_rows, round_trip_paths
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.parameters import ParameterTable
-from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.scenario import Scenario, catalogue_problems
 from fleetplan.optimiser.uptake import (
     DutyBins,
     TechnologyOffer,
@@ -37,15 +40,7 @@ from fleetplan.optimiser.uptake import (
     spread_duty_bins,
 )
 
-from fleetplan.errors import InputError
-
-INCUMBENT = {"bus": "diesel", "taxi": "lpg", "truck": "diesel"}
 ZEV = ("bev", "fcev")
-OPERATING_DAYS = {"bus": 365.0, "taxi": 365.0, "truck": 300.0}
-#: Full charges a battery vehicle gets per day: buses charge overnight at the depot
-#: (opportunity charging at termini is left to the depot-sizing model); taxis also
-#: fast-charge at the shift change, so one charge covers one of the two shifts.
-CHARGES_PER_DAY = {"bus": 1.0, "taxi": 2.0, "truck": 1.0}
 #: Point kind -> (dataset table, id column): where an off-graph point is named.
 _POINT_TABLES = {
     "site": ("candidate_sites", "site_id"),
@@ -55,9 +50,6 @@ _POINT_TABLES = {
 }
 #: Snapping farther than this means a site is off the modelled road network.
 MAX_SNAP_M = 3_000.0
-#: Franchised buses leave service before age 18 (LCQ13, 9 Mar 2011): a bus of the age
-#: profile leaves in the year it turns 18 (a new bus serves its 17-year life).
-BUS_RETIREMENT_AGE = 18
 #: Years a grid connection upgrade lasts (cost annuitised over it).
 GRID_ASSET_LIFE_YEARS = 40
 
@@ -152,45 +144,92 @@ def _annuity_window(years: list[int], discount: dict[int, float], start: int, li
     return sum(discount[t] for t in years if start <= t < start + life)
 
 
-def _fleet_segments(data: Dataset, params: ParameterTable, scenario: Scenario) -> pd.DataFrame:
-    """One row per bus segment (depot × deck × duty band) and taxi class; trucks are added per corridor later."""
+def _fleet_segments(data: Dataset, catalogue: Catalogue) -> pd.DataFrame:
+    """One row per depot segment (depot × type × duty band) and zone fleet; corridors are added later.
+
+    Columns: ``vehicle_class``, ``vehicle_type``, ``refuelling`` (the catalogue's pattern),
+    ``location`` (depot, fleet or corridor id), ``utility``, ``fleet`` (vehicles),
+    ``daily_km``, ``zev_today``, ``label``, ``incumbent``.
+    """
     depots = data.depots.set_index("depot_id")
     buses = data.bus_segments.assign(
-        vehicle_class="bus",
+        vehicle_class=lambda f: [catalogue.of_type(t).name for t in f["vehicle_type"]],
         location=lambda f: f["depot_id"],
         utility=lambda f: f["depot_id"].map(depots["utility"]),
         fleet=lambda f: f["buses"].astype(float),
         zev_today=lambda f: f["zev_today"].fillna(0).astype(float),
         label=lambda f: f["depot_id"].map(depots["name"]) + " " + f["vehicle_type"] + " " + f["duty_band"],
     )[["segment_id", "vehicle_class", "vehicle_type", "location", "utility", "fleet", "daily_km", "zev_today", "label"]]
-    taxis = pd.DataFrame(
+    fleets = data.taxi_classes
+    zone_fleets = pd.DataFrame(
         {
-            "segment_id": "taxi_" + data.taxi_classes["taxi_class"],
-            "vehicle_class": "taxi",
-            "vehicle_type": "taxi",
-            "location": data.taxi_classes["taxi_class"],
+            "segment_id": zone_segment_ids(fleets),
+            "vehicle_class": fleets["vehicle_class"],
+            "vehicle_type": fleets["vehicle_type"],
+            "location": fleets["taxi_class"],
             "utility": "clp",
-            "fleet": data.taxi_classes["taxis"].astype(float),
-            "daily_km": data.taxi_classes["daily_km"],
-            "zev_today": data.taxi_classes["zev_today"].astype(float),
-            "label": data.taxi_classes["taxi_class"] + " taxis",
+            "fleet": fleets["taxis"].astype(float),
+            "daily_km": fleets["daily_km"],
+            "zev_today": fleets["zev_today"].astype(float),
+            "label": fleets["taxi_class"] + " " + fleets["vehicle_class"].map(_plural),
         }
     )
-    segments = pd.concat([buses, taxis], ignore_index=True)
+    segments = pd.concat([buses, zone_fleets], ignore_index=True)
     segments = segments[segments["fleet"] > 0].copy()
-    segments["incumbent"] = segments["vehicle_class"].map(INCUMBENT)
+    segments["refuelling"] = [catalogue[c].refuelling for c in segments["vehicle_class"]]
+    segments["incumbent"] = [catalogue[c].incumbent for c in segments["vehicle_class"]]
     return segments.set_index("segment_id")
 
 
+def zone_segment_ids(fleets: pd.DataFrame) -> pd.Series:
+    """Segment id of each zone-charged fleet: ``<class>_<fleet>`` (``taxi_urban``, ``minibus_green``)."""
+    return fleets["vehicle_class"] + "_" + fleets["taxi_class"]
+
+
+def _corridor_class(catalogue: Catalogue, flows: pd.DataFrame) -> VehicleClass | None:
+    """The class that runs ``truck_flows.csv`` (the catalogue's one corridor class)."""
+    corridor = catalogue.with_pattern("corridor")
+    if len(corridor) > 1:
+        raise InputError(
+            f"{len(corridor)} classes refuel on corridors ({', '.join(c.name for c in corridor)}); "
+            "expected one: truck_flows.csv does not say which class runs a flow",
+            file="vehicle_classes.csv",
+            field="refuelling",
+        )
+    if not corridor and (flows["trucks"].astype(float) > 0).any():
+        raise InputError("truck_flows.csv has vehicles but no class of vehicle_classes.csv refuels on corridors; expected one", file="vehicle_classes.csv", field="refuelling")
+    return corridor[0] if corridor else None
+
+
+def check_scenario_classes(scenario: Scenario, catalogue: Catalogue) -> None:
+    """Refuse a scenario naming a class or vehicle type the dataset's catalogue does not have."""
+    problems = catalogue_problems(scenario, catalogue)
+    if problems:
+        location, message = problems[0]
+        raise InputError(message, file="scenario", field=".".join(str(part) for part in location))
+
+
+def _plural(name: str) -> str:
+    return name + ("es" if name.endswith(("s", "x", "sh", "ch")) else "s")
+
+
+def _technologies(scenario: Scenario, catalogue: Catalogue, vehicle_class: str) -> list[str]:
+    """Zero-emission technologies a class may adopt: the scenario's choice, else the catalogue's."""
+    if vehicle_class in scenario.technologies:
+        return list(scenario.technologies[vehicle_class])
+    return list(catalogue[vehicle_class].technologies)
+
+
 def _initial_stock(
-    data: Dataset, segments: pd.DataFrame, years: list[int], params: ParameterTable, taxi_life: dict[str, int]
+    data: Dataset, segments: pd.DataFrame, years: list[int], params: ParameterTable, fleet_life: dict[str, int], catalogue: Catalogue
 ) -> dict[tuple[str, str, int], float]:
     """Surviving vehicles of today's fleet in each year.
 
-    Buses follow their age profile and leave in the year they turn 18; taxis and
-    trucks, without an age table, are spread evenly over ages 0 … life − 1, so a
-    1/life share is replaced every year from the base year on. Today's
-    zero-emission vehicles are taken as new (age 0).
+    Segments with an age profile (buses) follow it and leave in the year they reach
+    their class's retirement age (18 for franchised buses); the others, without an
+    age table, are spread evenly over ages 0 … life − 1, so a 1/life share is
+    replaced every year from the base year on. Today's zero-emission vehicles are
+    taken as new (age 0).
     """
     base = years[0]
     stock: dict[tuple[str, str, int], float] = {}
@@ -200,15 +239,15 @@ def _initial_stock(
         vtype = row["vehicle_type"]
         life_inc = round(params.scalar("lifetime_years", vtype, incumbent))
         zev = float(row["zev_today"])
-        if row["vehicle_class"] == "bus" and segment_id in profile.groups:
+        if row["refuelling"] == "depot" and segment_id in profile.groups:
             ages = profile.get_group(segment_id)
             total = float(ages["buses"].sum())
             scale = (row["fleet"] - zev) / total if total > 0 else 0.0
             age_counts = {int(a): float(b) * scale for a, b in zip(ages["age_years"], ages["buses"], strict=True)}
-            life_inc = BUS_RETIREMENT_AGE
+            life_inc = catalogue[row["vehicle_class"]].retirement_age_years or life_inc
         else:
-            if row["vehicle_class"] == "taxi":
-                life_inc = taxi_life.get(row["location"], life_inc)
+            if row["refuelling"] == "zone":
+                life_inc = fleet_life.get(row["location"], life_inc)
             per_age = (row["fleet"] - zev) / life_inc
             age_counts = dict.fromkeys(range(life_inc), per_age)
         zev_tech = "bev"
@@ -240,7 +279,9 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     period_weight = {t: float(len(ys)) for t, ys in period_years.items()}
     period_discount = {t: sum(discount[y] for y in ys) for t, ys in period_years.items()}
 
-    graph = build_graph(data.nodes, data.edges)
+    catalogue = data.catalogue
+    check_scenario_classes(scenario, catalogue)
+    graph = data.graph
     sites = data.candidate_sites.set_index("site_id", drop=False)
     snaps = pd.concat(
         [
@@ -268,7 +309,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     access_km = dict(zip(snaps["kind"] + ":" + snaps["id"], snaps["access_m"] / 1000.0, strict=True))
     sites["node_id"] = [node_of[f"site:{s}"] for s in sites.index]
 
-    segments = _fleet_segments(data, params, scenario)
+    segments = _fleet_segments(data, catalogue)
 
     # Truck corridors: round-trip path over the road graph fixes daily km and station cover.
     flows = data.truck_flows.set_index("flow_id", drop=False)
@@ -292,7 +333,8 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     sites_at_node: dict[str, list[str]] = {}
     for s in h2_site_ids:
         sites_at_node.setdefault(sites.at[s, "node_id"], []).append(s)
-    truck_range = params.scalar("range_km", "truck", "fcev")
+    corridor_class = _corridor_class(catalogue, flows)
+    truck_range = params.scalar("range_km", corridor_class.vehicle_types[0], "fcev") if corridor_class else 0.0
     cover_rows: dict[str, list[frozenset[str]]] = {}
     for q in flows.index:
         rows = arc_cover_rows(paths[q], truck_range, h2_nodes)
@@ -309,18 +351,21 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     flows["corridor"] = corridors["members"].explode().reset_index().set_index("members")["corridor"].reindex(flows.index)
     if len(corridors) < len(flows):
         notes.append(ModelText("corridors_merged", flows=len(flows), segments=len(corridors)))
+    corridor_name = corridor_class.name if corridor_class else "truck"
+    corridors["segment_id"] = corridor_name + "_" + corridors.index.astype(str)
     trucks = pd.DataFrame(
         {
-            "segment_id": "truck_" + corridors.index,
-            "vehicle_class": "truck",
-            "vehicle_type": "truck",
+            "segment_id": corridors["segment_id"].to_numpy(),
+            "vehicle_class": corridor_name,
+            "vehicle_type": corridor_class.vehicle_types[0] if corridor_class else "truck",
+            "refuelling": "corridor",
             "location": corridors.index,
             "utility": "clp",
             "fleet": corridors["fleet"].to_numpy(),
             "daily_km": corridors["daily_km"].to_numpy(),
             "zev_today": 0.0,
             "label": corridors["label"].to_numpy(),
-            "incumbent": INCUMBENT["truck"],
+            "incumbent": corridor_class.incumbent if corridor_class else "diesel",
         }
     ).set_index("segment_id")
     segments = pd.concat([segments, trucks[trucks["fleet"] > 0]])
@@ -331,13 +376,13 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         )
 
     segments["daily_km"] = segments["daily_km"].astype(float)
-    segments["annual_km"] = segments["daily_km"] * segments["vehicle_class"].map(OPERATING_DAYS).astype(float)
-    taxi_life = dict(zip(data.taxi_classes["taxi_class"], data.taxi_classes["lifetime_years"].astype(int), strict=True))
+    segments["annual_km"] = segments["daily_km"] * [catalogue[c].operating_days for c in segments["vehicle_class"]]
+    fleet_life = dict(zip(data.taxi_classes["taxi_class"], data.taxi_classes["lifetime_years"].astype(int), strict=True))
 
     # Operators' duties: daily km bins per segment (bus routes; a relative spread for taxis and trucks).
     depot_operator = dict(zip(data.depots["depot_id"], data.depots["operator"], strict=True))
     segments["operator"] = [
-        depot_operator.get(loc, "") if vc == "bus" else "" for vc, loc in zip(segments["vehicle_class"], segments["location"], strict=True)
+        depot_operator.get(loc, "") if pattern == "depot" else "" for pattern, loc in zip(segments["refuelling"], segments["location"], strict=True)
     ]
     duty = _duty_bins(data, segments, params)
 
@@ -348,29 +393,30 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     feasible_bins: dict[tuple[str, str, int], np.ndarray] = {}
     opportunity_needed: dict[str, bool] = {}
     for segment_id, row in segments.iterrows():
-        vclass, vtype = row["vehicle_class"], row["vehicle_type"]
-        options = [row["incumbent"], *scenario.technologies.get(vclass, [])]
+        vclass, vtype, pattern = row["vehicle_class"], row["vehicle_type"], row["refuelling"]
+        allowed = _technologies(scenario, catalogue, vclass)
+        options = [row["incumbent"], *allowed]
         if row["zev_today"] > 0 and "bev" not in options:
             options.append("bev")
         techs[segment_id] = options
         km_bins = duty[segment_id].km_per_day
         for k in options:
             life = round(params.scalar("lifetime_years", vtype, k))
-            if vclass == "taxi" and k == row["incumbent"]:
-                life = taxi_life.get(row["location"], life)
+            if pattern == "zone" and k == row["incumbent"]:
+                life = fleet_life.get(row["location"], life)
             lifetime[(vtype, k)] = life
             for t in years:
-                if k in ZEV and k not in scenario.technologies.get(vclass, []):
+                if k in ZEV and k not in allowed:
                     continue
                 if k in ZEV:
-                    if vclass == "truck" and k == "fcev":
+                    if pattern == "corridor" and k == "fcev":
                         if not corridors.at[row["location"], "coverable"]:
                             continue
                         feasible = np.ones(len(km_bins), dtype=bool)
                     else:
-                        usable = _usable_km_per_day(params, vclass, vtype, k, t)
+                        usable = _usable_km_per_day(params, catalogue[vclass].charges_per_day, vtype, k, t)
                         feasible = km_bins <= usable + 1e-9
-                        if vclass == "bus" and k == "bev" and scenario.bus_opportunity_charging and not feasible.all():
+                        if pattern == "depot" and k == "bev" and scenario.bus_opportunity_charging and not feasible.all():
                             extra = params.at("opportunity_charging_km", t, vtype, k) if params.has("opportunity_charging_km", vtype, k) else 0.0
                             feasible = km_bins <= usable + extra + 1e-9
                             opportunity_needed[segment_id] = True
@@ -378,7 +424,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                             continue
                     feasible_bins[(segment_id, k, t)] = feasible
                 buy_allowed.append((segment_id, k, t))
-    initial = _initial_stock(data, segments, years, params, taxi_life)
+    initial = _initial_stock(data, segments, years, params, fleet_life, catalogue)
     for segment_id in segments.index:
         for k in techs[segment_id]:
             for t in years:
@@ -405,7 +451,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                 # plain floats: numpy scalars make every coefficient x variable product slow in Pyomo
                 running[(segment_id, k, t)] = float(
                     km_year * (per_km * fuel_price + params.series("maintenance_hkd_per_km", vtype, k)[i])
-                    + _depot_demand_charge_per_bus_year(params, t, row["vehicle_class"], k)
+                    + _depot_demand_charge_per_bus_year(params, t, row["refuelling"], k)
                 )
                 ttw[(segment_id, k, t)] = float(km_year * per_km * kg_co2 / 1000.0) if k in ("diesel", "lpg") else 0.0
                 wtw[(segment_id, k, t)] = float(km_year * per_km * (kg_co2 * (1.0 + wtt)) / 1000.0)
@@ -418,7 +464,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
                 buy_cost[(segment_id, k, t)] = float(capital * annuity_due_factor(rate, life) * _annuity_window(calendar_years, discount, t, life))
 
     design_kwh: dict[tuple[str, int], float] = {}
-    for segment_id, row in segments[segments["vehicle_class"] == "bus"].iterrows():
+    for segment_id, row in segments[segments["refuelling"] == "depot"].iterrows():
         if "bev" not in techs[segment_id]:
             continue
         vtype = row["vehicle_type"]
@@ -427,7 +473,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
             design_kwh[(segment_id, t)] = energy[(segment_id, "bev", t)] / max(factor, 1e-6)
 
     # Operators' lifetime cost gap (zero-emission minus incumbent) per duty bin, and what they buy.
-    offers, gap = _technology_offers(params, segments, techs, lifetime, years, duty, feasible_bins, operator_rate, opportunity_needed)
+    offers, gap = _technology_offers(params, segments, techs, lifetime, years, duty, feasible_bins, operator_rate, opportunity_needed, catalogue)
     programme_rows, programme_caps = _programmes(data, scenario)
     regimes = _regimes(scenario, segments, years, offers, duty, programme_rows, price_of)
     no_policy_share = {
@@ -440,7 +486,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     # Depot charging sites: every depot with buses must have its site row.
     depot_sites = sites[sites["kind"] == "bus_depot"].dropna(subset=["depot_id"])
     depot_sites = depot_sites[depot_sites["can_depot_charging"]]
-    bus_depots = set(segments.loc[segments["vehicle_class"] == "bus", "location"])
+    bus_depots = set(segments.loc[segments["refuelling"] == "depot", "location"])
     missing = sorted(bus_depots - set(depot_sites["depot_id"]))
     if missing:
         raise InputError(
@@ -454,7 +500,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     # Taxi zones and the public sites within reach over the road graph.
     zones = data.taxi_zones.set_index("zone_id", drop=False)
     zones["node_id"] = [node_of[f"taxi_zone:{z}"] for z in zones.index]
-    zones["segment_id"] = "taxi_" + zones["taxi_class"]
+    zones["segment_id"] = zones["taxi_class"].map(dict(zip(data.taxi_classes["taxi_class"], zone_segment_ids(data.taxi_classes), strict=True)))
     taxi_reach_km = params.scalar("taxi_charging_reach_km")
     # A taxi's few-km detour needs the fine graph; use it when the dataset has one.
     taxi_graph = (load_fine_graph(data.path) if scenario.graph != "fine" else None) or graph
@@ -620,7 +666,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         baseline_emissions=baseline,
         baseline_cost_hkd=baseline_cost,
         reference_fleet_cost_hkd=reference_hkd,
-        segments_at={key: list(ids) for key, ids in segments.groupby(["vehicle_class", "location"]).groups.items()},
+        segments_at={key: list(ids) for key, ids in segments.groupby(["refuelling", "location"]).groups.items()},
         h2_existing_kg_day=_h2_existing(sites, h2_site_ids, years),
         graph=graph,
         snaps=snaps,
@@ -725,7 +771,9 @@ def _truck_corridors(
                 "label": members[0] if len(members) == 1 else f"{members[0]} and {len(members) - 1} similar corridors",
             }
         )
-    return pd.DataFrame(records).set_index("corridor", drop=False), corridor_rows
+    columns = ["corridor", "members", "fleet", "daily_km", "coverable", "supply_sites", "label"]
+    # A city without truck flows has no corridors: an empty table keeps the columns the model reads.
+    return pd.DataFrame(records, columns=columns if not records else None).set_index("corridor", drop=False), corridor_rows
 
 
 def _h2_existing(sites: pd.DataFrame, h2_sites: list[str], years: list[int]) -> dict[tuple[str, int], float]:
@@ -841,7 +889,7 @@ def _duty_bins(data: Dataset, segments: pd.DataFrame, params: ParameterTable) ->
     bins: dict[str, DutyBins] = {}
     for segment_id, row in segments.iterrows():
         mean_km = float(row["daily_km"])
-        if row["vehicle_class"] == "bus" and bands.get(segment_id) in _DUTY_BAND_KM:
+        if row["refuelling"] == "depot" and bands.get(segment_id) in _DUTY_BAND_KM:
             low, high = _DUTY_BAND_KM[bands[segment_id]]
             bins[segment_id] = bus_duty_bins(data.bus_routes, row["location"], low, high, mean_km)
         else:
@@ -851,7 +899,7 @@ def _duty_bins(data: Dataset, segments: pd.DataFrame, params: ParameterTable) ->
     return bins
 
 
-def _usable_km_per_day(params: ParameterTable, vclass: str, vtype: str, tech: str, year: int) -> float:
+def _usable_km_per_day(params: ParameterTable, charges_per_day: float, vtype: str, tech: str, year: int) -> float:
     """Daily km a vehicle bought in ``year`` can run on its own charges or fills, all its life.
 
     Battery vehicles: design range x summer factor (air-conditioning on a hot day) x the
@@ -863,7 +911,7 @@ def _usable_km_per_day(params: ParameterTable, vclass: str, vtype: str, tech: st
             usable *= params.at("summer_range_factor", year, vtype, tech)
         if params.has("battery_end_of_life_capacity", vtype, tech):
             usable *= params.at("battery_end_of_life_capacity", year, vtype, tech)
-    return usable * CHARGES_PER_DAY[vclass]
+    return usable * charges_per_day
 
 
 def _station_margin(params: ParameterTable, year: int) -> float:
@@ -871,9 +919,9 @@ def _station_margin(params: ParameterTable, year: int) -> float:
     return params.at("hydrogen_station_margin_hkd_per_kg", year) if params.has("hydrogen_station_margin_hkd_per_kg") else 0.0
 
 
-def _depot_demand_charge_per_bus_year(params: ParameterTable, year: int, vclass: str, tech: str) -> float:
-    """Maximum-demand charge a battery bus's share of its depot charger draws (HK$ a year)."""
-    if vclass != "bus" or tech != "bev" or not params.has("depot_demand_charge_hkd_per_kva_month"):
+def _depot_demand_charge_per_bus_year(params: ParameterTable, year: int, refuelling: str, tech: str) -> float:
+    """Maximum-demand charge a depot-charged battery vehicle's share of its depot charger draws (HK$ a year)."""
+    if refuelling != "depot" or tech != "bev" or not params.has("depot_demand_charge_hkd_per_kva_month"):
         return 0.0
     kva = params.at("depot_charger_kw", year) * params.at("charger_kva_per_kw", year) / params.at("depot_buses_per_charger", year)
     return kva * params.at("depot_demand_charge_hkd_per_kva_month", year) * 12.0
@@ -897,6 +945,7 @@ def _technology_offers(
     feasible_bins: dict[tuple[str, str, int], np.ndarray],
     operator_rate: float,
     opportunity_needed: dict[str, bool],
+    catalogue: Catalogue,
 ) -> tuple[dict[tuple[str, int], list[TechnologyOffer]], dict[tuple[str, str, int], float]]:
     """Each segment's zero-emission options per year as its operators see them, and the mean gap.
 
@@ -909,9 +958,9 @@ def _technology_offers(
     gap: dict[tuple[str, str, int], float] = {}
     cache: dict[tuple[str, str, str, int, int], float] = {}
     for segment_id, row in segments.iterrows():
-        vtype, utility, vclass = row["vehicle_type"], row["utility"], row["vehicle_class"]
+        vtype, utility, pattern = row["vehicle_type"], row["utility"], row["refuelling"]
         inc = row["incumbent"]
-        days = OPERATING_DAYS[vclass]
+        days = catalogue[row["vehicle_class"]].operating_days
         km_year = duty[segment_id].km_per_day * days
         mean_km_year = float(row["annual_km"])
         for t in years:
@@ -920,9 +969,9 @@ def _technology_offers(
                 if k == inc:
                     continue
                 extra = _battery_replacement_pv(params, vtype, k, t, lifetime[(vtype, k)], operator_rate)
-                if vclass == "bus" and k == "bev":
+                if pattern == "depot" and k == "bev":
                     extra += _depot_charging_per_bus_hkd(params, t)
-                    extra += _pv(_depot_demand_charge_per_bus_year(params, t, vclass, k), lifetime[(vtype, k)], operator_rate)
+                    extra += _pv(_depot_demand_charge_per_bus_year(params, t, pattern, k), lifetime[(vtype, k)], operator_rate)
                     if opportunity_needed.get(segment_id) and params.has("opportunity_charging_hkd_per_bus", vtype, k):
                         extra += params.at("opportunity_charging_hkd_per_bus", t, vtype, k)
 
@@ -1023,7 +1072,7 @@ def _regimes(
             options = offers.get((segment_id, t), [])
             offered = {o.technology for o in options}
             committed = next(
-                (c for c in commitments if row["vehicle_class"] == "bus" and c.operator == operator and t >= c.zero_emission_purchases_from),
+                (c for c in commitments if operator and c.operator == operator and t >= c.zero_emission_purchases_from),
                 None,
             )
             open_rows = [

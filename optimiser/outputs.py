@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
-from fleetplan.network.schema import WGS84
-from fleetplan.optimiser.spreadsheet_cells import write_csv
 
 from fleetplan.errors import InputError
+from fleetplan.network.schema import WGS84
+from fleetplan.optimiser.spreadsheet_cells import write_csv
 
 if TYPE_CHECKING:
     from fleetplan.optimiser.results import PlanResult

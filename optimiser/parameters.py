@@ -13,9 +13,9 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from fleetplan.optimiser.scenario import Scenario
 
 from fleetplan.errors import InputError
+from fleetplan.optimiser.scenario import Scenario
 
 _PRICE_OVERRIDES = {
     "electricity_hkd_per_kwh": "electricity_price_hkd_per_kwh",

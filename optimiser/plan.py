@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import pandas as pd
 import pyomo.environ as pyo
+
+from fleetplan.errors import InfeasibleError
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.diagnosis import diagnose
 from fleetplan.optimiser.formulation import build_model
@@ -20,8 +22,6 @@ from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.results import PlanResult, extract_results
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.solver import SolveReport, SolverOptions, solve
-
-from fleetplan.errors import InfeasibleError
 
 
 def solver_options(scenario: Scenario, inputs: ModelInputs | None = None) -> SolverOptions:

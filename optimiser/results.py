@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+
 from fleetplan.network.schema import WGS84
 from fleetplan.optimiser.formulation.charging import installed_kw, site_charger_kva
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
@@ -70,7 +71,8 @@ class PlanResult:
         zev = self.fleet[self.fleet["technology"].isin(ZEV)]
         table = zev.groupby(["vehicle_class", "year"])["vehicles"].sum()
         out: dict[str, dict[int, float]] = {}
-        for vclass in ("bus", "taxi", "truck"):
+        # Every class the dataset plans for, in the order its segments come (catalogue order).
+        for vclass in self.fleet["vehicle_class"].unique():
             years = sorted(self.fleet["year"].unique())
             out[vclass] = {int(y): round(float(table.get((vclass, y), 0.0)), 1) for y in years}
         return out
@@ -274,7 +276,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     corridors = inputs.corridors
     for q in inputs.flows.index:
         corridor = inputs.flows.at[q, "corridor"]
-        segment = f"truck_{corridor}"
+        segment = corridors.at[corridor, "segment_id"]
         share = float(inputs.flows.at[q, "trucks"]) / max(float(corridors.at[corridor, "fleet"]), 1e-9)
         for t in years:
             # Covered iff every arc-cover row has an open station (the variable itself

@@ -20,28 +20,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from ruamel.yaml import YAML
+
+from fleetplan.network.catalogue import Catalogue
 from fleetplan.network.schema import (
     MAX_MAGNITUDE,
     PARAMETER_NAMES,
     TECHNOLOGIES,
-    VEHICLE_CLASSES,
-    VEHICLE_TYPES,
     parameter_label_problem,
     parameter_value_problem,
 )
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-
-from fleetplan.errors import InputError
 
 SCHEMA_VERSION = 1
-MAX_SCENARIO_BYTES = 1_000_000
-MAX_NESTING = 12
 
 #: A value path over years: {year: value}, linear between anchors, flat outside.
 YearPath = dict[int, float]
@@ -50,6 +43,8 @@ NonNegative = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False
 #: Every calendar year a scenario names (the dataset's own bound): an unbounded year
 #: such as 99999999 would make year loops run for ever.
 Year = Annotated[int, Field(ge=2000, le=2100)]
+#: A vehicle class or type name; whether the dataset has it is checked against its catalogue.
+ClassName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 #: A path needs at least one anchor year to interpolate from.
 MoneyPath = Annotated[dict[Year, NonNegative], Field(min_length=1)]
 
@@ -108,14 +103,6 @@ class ProgrammeOverride(_Strict):
             raise ValueError(f"first_year ({self.first_year}) is after last_year ({self.last_year})")
         return self
 
-    @field_validator("per_vehicle_cap_hkd")
-    @classmethod
-    def _known_types(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        for key in value or {}:
-            if key not in VEHICLE_TYPES:
-                raise ValueError(f"unknown vehicle type '{key}'; expected one of {', '.join(VEHICLE_TYPES)}")
-        return value
-
 
 class TargetOverride(_Strict):
     """Changes to one policy target of the dataset's ``targets.csv``."""
@@ -130,7 +117,7 @@ class TargetOverride(_Strict):
 class NewTarget(_Strict):
     """A target the dataset does not have."""
 
-    vehicle_class: Literal["bus", "taxi", "truck"]
+    vehicle_class: ClassName
     year: Year
     min_zev: NonNegative | None = None
     min_zev_share: Annotated[float, Field(ge=0, le=1)] | None = None
@@ -286,10 +273,9 @@ class Scenario(_Strict):
     extra_targets: dict[str, NewTarget] = Field(default_factory=dict)
     #: HK$ per vehicle short of a soft target
     target_penalty_hkd_per_vehicle: NonNegative = 5e6
-    #: zero-emission technologies each vehicle class may adopt
-    technologies: dict[str, list[Literal["bev", "fcev"]]] = Field(
-        default_factory=lambda: {"bus": ["bev", "fcev"], "taxi": ["bev"], "truck": ["fcev"]}
-    )
+    #: zero-emission technologies a vehicle class may adopt; a class not named here takes
+    #: its catalogue's (``vehicle_classes.csv``: bus bev+fcev, taxi and minibus bev, truck fcev)
+    technologies: dict[ClassName, list[Literal["bev", "fcev"]]] = Field(default_factory=dict)
     prices: Prices = Prices()
     parameters: list[ParameterOverride] = Field(default_factory=list)
     #: share of today's public fast chargers' capacity available to taxis (estimate:
@@ -309,16 +295,6 @@ class Scenario(_Strict):
     allow_early_retirement: bool = False
     solver: Solver = Solver()
 
-    @field_validator("technologies")
-    @classmethod
-    def _known_classes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for key in value:
-            if key not in VEHICLE_CLASSES:
-                raise ValueError(f"unknown vehicle class '{key}'; expected one of {', '.join(VEHICLE_CLASSES)}")
-        if "bev" in value.get("truck", []):
-            # Their charging (depot or corridor) is not in the model: better refused than free.
-            raise ValueError("battery heavy goods vehicles are not modelled (no truck charging); use [fcev] or []")
-        return value
 
     @field_validator("subsidy_rule")
     @classmethod
@@ -374,229 +350,33 @@ class Scenario(_Strict):
 _ = TECHNOLOGIES  # the Literal above spells the zero-emission subset
 
 
-#: Most values a scenario may expand to once anchors and aliases are resolved.
-#: A real scenario holds hundreds; an alias bomb ("billion laughs") holds billions
-#: of references to a few shared nodes and would hang any walk over the tree.
-MAX_YAML_VALUES = 100_000
+def catalogue_problems(scenario: Scenario, catalogue: Catalogue) -> list[tuple[tuple[str | int, ...], str]]:
+    """(location in the scenario, what is wrong) for every class or vehicle type the dataset lacks.
 
-#: YAML tags a scenario may carry: the core schema only. Anything else
-#: (``!!python/object/apply:...``, custom ``!tags``) is refused, not constructed.
-_CORE_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
-)
-
-
-def _measure(node: Any, level: int, memo: dict[int, tuple[int, int]], active: set[int]) -> tuple[int, int]:
-    """(depth, values) below ``node``, each capped just above its limit.
-
-    Shared nodes (aliases) are measured once (``memo``), so the walk is linear
-    in the size of the file, not of its expansion; a node that contains itself
-    counts as too deep and too large.
+    Classes are data (the dataset's ``vehicle_classes.csv``), so a scenario is checked
+    against them once its dataset is known: by :mod:`fleetplan.optimiser.scenario_files`
+    (with the file's line) and again when inputs are prepared.
     """
-    if not isinstance(node, dict | list):
-        return 0, 1
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    if key in active:
-        # A node that contains itself expands without end.
-        return MAX_NESTING + 1, MAX_YAML_VALUES + 1
-    if level > MAX_NESTING:
-        # Already too deep: stop before Python's recursion limit does.
-        return MAX_NESTING + 1, 1
-    active.add(key)
-    depth, values = 1, 1
-    for child in node.values() if isinstance(node, dict) else node:
-        child_depth, child_values = _measure(child, level + 1, memo, active)
-        depth = max(depth, child_depth + 1)
-        values += child_values
-        if depth > MAX_NESTING or values > MAX_YAML_VALUES:
-            break
-    active.discard(key)
-    memo[key] = (min(depth, MAX_NESTING + 1), min(values, MAX_YAML_VALUES + 1))
-    return memo[key]
-
-
-def _depth(node: Any, level: int = 0) -> int:
-    """Nesting depth of ``node`` (a tree that expands past MAX_YAML_VALUES counts as too deep).
-
-    Kept for callers that only compare the depth with MAX_NESTING
-    (:mod:`fleetplan.optimiser.scenario_files`): a bomb must fail that test too.
-    """
-    depth, values = _measure(node, 0, {}, set())
-    if values > MAX_YAML_VALUES:
-        return level + MAX_NESTING + 1
-    return level + depth
-
-
-def _foreign_tag(node: Any, path: tuple[Any, ...] = ()) -> tuple[tuple[Any, ...], str] | None:
-    """(location, tag) of the first value with a tag outside the YAML core schema, or None."""
-    tag = getattr(getattr(node, "tag", None), "value", None)
-    if tag is not None and tag not in _CORE_TAGS:
-        return path, tag
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found = _foreign_tag(value, (*path, key))
-            if found:
-                return found
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found = _foreign_tag(value, (*path, index))
-            if found:
-                return found
-    return None
-
-
-def check_yaml_tree(tree: Any, *, file: str | Path) -> None:
-    """Refuse a parsed scenario tree that is not a plain, small mapping.
-
-    Raises
-    ------
-    InputError
-        If the top level is not a mapping, the tree is nested deeper than
-        :data:`MAX_NESTING`, expands (through anchors/aliases) to more than
-        :data:`MAX_YAML_VALUES` values, or carries a non-core YAML tag.
-    """
-    if not isinstance(tree, dict):
-        kind = "list" if isinstance(tree, list) else "single value"
-        raise InputError(f"expected a mapping of scenario keys at the top level, got a {kind}", file=file)
-    depth, values = _measure(tree, 0, {}, set())
-    if values > MAX_YAML_VALUES:
-        raise InputError(
-            f"expands to more than {MAX_YAML_VALUES:,} values through anchors and aliases "
-            "(an alias bomb or a self-referencing anchor); expected a plain scenario",
-            file=file,
-        )
-    if depth > MAX_NESTING:
-        raise InputError(f"nested deeper than {MAX_NESTING} levels", file=file)
-    # Tags are checked after the size bound, so this walk is short.
-    found = _foreign_tag(tree)
-    if found is not None:
-        location, tag = found
-        line = _line_of(tree, location)
-        raise InputError(
-            f"YAML tag '{tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed; "
-            "a scenario holds plain values only (nothing is constructed or run)",
-            file=f"{file}, line {line}" if line else file,
-            field=".".join(str(part) for part in location) or None,
-        )
-
-
-def _line_of(node: Any, location: tuple[Any, ...]) -> int | None:
-    """1-based line of the deepest key in ``location`` that the YAML tree knows."""
-    line = None
-    for key in location:
-        if isinstance(node, CommentedMap) and key in node:
-            position = node.lc.key(key)
-            line = position[0] + 1
-            node = node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
-            position = node.lc.item(key)
-            line = position[0] + 1
-            node = node[key]
-        else:
-            break
-    return line
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
-
-
-def scenario_from_mapping(data: dict[str, Any], *, file: str | Path = "<scenario>", tree: Any = None) -> Scenario:
-    """Validate a mapping into a :class:`Scenario`, naming the field (and line) on error."""
-    try:
-        return Scenario.model_validate(_plain(data))
-    except ValidationError as error:
-        first = error.errors()[0]
-        location = tuple(first["loc"])
-        field = ".".join(str(part) for part in location)
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; see data/scenarios/ for examples)"
-        elif first["type"] == "value_error":
-            # Our own validators' messages already say what was given.
-            message = message.removeprefix("Value error, ")
-        elif first.get("input") is not None and first["type"] not in ("missing",):
-            message = f"{message} (got {first['input']!r})"
-        line = _line_of(tree, location) if tree is not None else None
-        where = f"{file}, line {line}" if line else str(file)
-        raise InputError(message, file=where, field=field) from None
-
-
-def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Read a scenario YAML file (safe loading only) into a validated :class:`Scenario`.
-
-    ``None`` gives the Hong Kong default. ``extends:`` chains and a relative
-    ``dataset:`` folder resolve against the file that names them (see
-    :mod:`fleetplan.optimiser.scenario_files`). Errors name the file, line and field.
-    """
-    if path is None:
-        return Scenario()
-    from fleetplan.optimiser.scenario_files import load_scenario_file  # it builds on this module
-
-    return load_scenario_file(path)
-
-
-def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> CommentedMap:
-    """Parse scenario YAML text into a checked round-trip tree (line numbers kept, nothing constructed).
-
-    Raises
-    ------
-    InputError
-        For invalid YAML (with its line), pathological nesting, alias bombs,
-        non-core tags or a top level that is not a mapping.
-    """
-    yaml = YAML(typ="rt")
-    try:
-        tree = yaml.load(text)
-    except YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{file}, line {mark.line + 1}" if mark is not None else str(file)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(f"not valid YAML: {problem}", file=where) from None
-    except RecursionError:
-        # ruamel's parser recurses per level: thousands of brackets exhaust the stack.
-        raise InputError(f"nested far deeper than {MAX_NESTING} levels", file=file) from None
-    if tree is None:
-        tree = CommentedMap()
-    _refuse_self_aliases(text, file=file)
-    check_yaml_tree(tree, file=file)
-    return tree
-
-
-def _refuse_self_aliases(text: str, *, file: str | Path) -> None:
-    """Refuse an alias used inside the node its anchor names (``&b {x: *b}``).
-
-    The round-trip loader would quietly load such an alias as null (a setting that
-    silently vanishes); the events show it: an alias to an anchor still open.
-    """
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
-
-    open_anchors: list[str | None] = []
-    try:
-        for event in YAML(typ="rt").parse(text):
-            if isinstance(event, CollectionStartEvent):
-                open_anchors.append(event.anchor)
-            elif isinstance(event, CollectionEndEvent):
-                if open_anchors:
-                    open_anchors.pop()
-            elif isinstance(event, AliasEvent) and event.anchor in open_anchors:
-                line = event.start_mark.line + 1 if event.start_mark is not None else None
-                raise InputError(
-                    f"alias '*{event.anchor}' is used inside the value its anchor names (it refers to itself); "
-                    "expected a plain value",
-                    file=f"{file}, line {line}" if line else file,
-                )
-    except YAMLError:
-        return  # the loader above already reported malformed YAML
-
-
-def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:
-    """Parse YAML text into a validated :class:`Scenario` (empty text is the default scenario)."""
-    tree = parse_scenario_tree(text, file=file)
-    return scenario_from_mapping(tree, file=file, tree=tree)
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    classes = ", ".join(catalogue.names)
+    types = ", ".join(catalogue.vehicle_types)
+    for name, chosen in scenario.technologies.items():
+        if name not in catalogue:
+            problems.append((("technologies", name), f"unknown vehicle class '{name}'; expected one of {classes}"))
+        elif catalogue[name].refuelling == "corridor" and "bev" in chosen:
+            # Their charging (depot or corridor) is not in the model: better refused than free.
+            problems.append((("technologies", name), f"battery vehicles of '{name}' are not modelled (no corridor charging); use [fcev] or []"))
+    for target_id, target in scenario.extra_targets.items():
+        if target.vehicle_class not in catalogue:
+            problems.append((("extra_targets", target_id, "vehicle_class"), f"unknown vehicle class '{target.vehicle_class}'; expected one of {classes}"))
+    problems.extend(
+        (("programmes", programme_id, "per_vehicle_cap_hkd", vehicle_type), f"unknown vehicle type '{vehicle_type}'; expected one of {types}")
+        for programme_id, override in scenario.programmes.items()
+        for vehicle_type in override.per_vehicle_cap_hkd or {}
+        if vehicle_type not in catalogue.vehicle_types
+    )
+    for i, row in enumerate(scenario.parameters):
+        label = parameter_label_problem(row.parameter, row.vehicle_type, row.technology, catalogue.vehicle_types)
+        if label is not None:
+            problems.append((("parameters", i, label[0]), label[1]))
+    return problems

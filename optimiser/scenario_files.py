@@ -25,12 +25,246 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fleetplan.optimiser import scenario as scenario_module
-from fleetplan.optimiser.scenario import Scenario, parse_scenario_tree, scenario_from_mapping
 from pydantic import ValidationError
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 
 from fleetplan.errors import InputError
+from fleetplan.network.catalogue import Catalogue
+from fleetplan.network.schema import TABLES
+from fleetplan.optimiser.scenario import Scenario, catalogue_problems
+
+MAX_SCENARIO_BYTES = 1_000_000
+MAX_NESTING = 12
+
+#: Most values a scenario may expand to once anchors and aliases are resolved.
+#: A real scenario holds hundreds; an alias bomb ("billion laughs") holds billions
+#: of references to a few shared nodes and would hang any walk over the tree.
+MAX_YAML_VALUES = 100_000
+
+#: YAML tags a scenario may carry: the core schema only. Anything else
+#: (``!!python/object/apply:...``, custom ``!tags``) is refused, not constructed.
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+
+
+def _measure(node: Any, level: int, memo: dict[int, tuple[int, int]], active: set[int]) -> tuple[int, int]:
+    """(depth, values) below ``node``, each capped just above its limit.
+
+    Shared nodes (aliases) are measured once (``memo``), so the walk is linear
+    in the size of the file, not of its expansion; a node that contains itself
+    counts as too deep and too large.
+    """
+    if not isinstance(node, dict | list):
+        return 0, 1
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in active:
+        # A node that contains itself expands without end.
+        return MAX_NESTING + 1, MAX_YAML_VALUES + 1
+    if level > MAX_NESTING:
+        # Already too deep: stop before Python's recursion limit does.
+        return MAX_NESTING + 1, 1
+    active.add(key)
+    depth, values = 1, 1
+    for child in node.values() if isinstance(node, dict) else node:
+        child_depth, child_values = _measure(child, level + 1, memo, active)
+        depth = max(depth, child_depth + 1)
+        values += child_values
+        if depth > MAX_NESTING or values > MAX_YAML_VALUES:
+            break
+    active.discard(key)
+    memo[key] = (min(depth, MAX_NESTING + 1), min(values, MAX_YAML_VALUES + 1))
+    return memo[key]
+
+
+def _depth(node: Any, level: int = 0) -> int:
+    """Nesting depth of ``node`` (a tree that expands past MAX_YAML_VALUES counts as too deep).
+
+    Kept for callers that only compare the depth with MAX_NESTING
+    (:mod:`fleetplan.optimiser.scenario_files`): a bomb must fail that test too.
+    """
+    depth, values = _measure(node, 0, {}, set())
+    if values > MAX_YAML_VALUES:
+        return level + MAX_NESTING + 1
+    return level + depth
+
+
+def _foreign_tag(node: Any, path: tuple[Any, ...] = ()) -> tuple[tuple[Any, ...], str] | None:
+    """(location, tag) of the first value with a tag outside the YAML core schema, or None."""
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None and tag not in _CORE_TAGS:
+        return path, tag
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found = _foreign_tag(value, (*path, key))
+            if found:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _foreign_tag(value, (*path, index))
+            if found:
+                return found
+    return None
+
+
+def check_yaml_tree(tree: Any, *, file: str | Path) -> None:
+    """Refuse a parsed scenario tree that is not a plain, small mapping.
+
+    Raises
+    ------
+    InputError
+        If the top level is not a mapping, the tree is nested deeper than
+        :data:`MAX_NESTING`, expands (through anchors/aliases) to more than
+        :data:`MAX_YAML_VALUES` values, or carries a non-core YAML tag.
+    """
+    if not isinstance(tree, dict):
+        kind = "list" if isinstance(tree, list) else "single value"
+        raise InputError(f"expected a mapping of scenario keys at the top level, got a {kind}", file=file)
+    depth, values = _measure(tree, 0, {}, set())
+    if values > MAX_YAML_VALUES:
+        raise InputError(
+            f"expands to more than {MAX_YAML_VALUES:,} values through anchors and aliases "
+            "(an alias bomb or a self-referencing anchor); expected a plain scenario",
+            file=file,
+        )
+    if depth > MAX_NESTING:
+        raise InputError(f"nested deeper than {MAX_NESTING} levels", file=file)
+    # Tags are checked after the size bound, so this walk is short.
+    found = _foreign_tag(tree)
+    if found is not None:
+        location, tag = found
+        line = _line_of(tree, location)
+        raise InputError(
+            f"YAML tag '{tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed; "
+            "a scenario holds plain values only (nothing is constructed or run)",
+            file=f"{file}, line {line}" if line else file,
+            field=".".join(str(part) for part in location) or None,
+        )
+
+
+def _line_of(node: Any, location: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest key in ``location`` that the YAML tree knows."""
+    line = None
+    for key in location:
+        if isinstance(node, CommentedMap) and key in node:
+            position = node.lc.key(key)
+            line = position[0] + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+            position = node.lc.item(key)
+            line = position[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def scenario_from_mapping(data: dict[str, Any], *, file: str | Path = "<scenario>", tree: Any = None) -> Scenario:
+    """Validate a mapping into a :class:`Scenario`, naming the field (and line) on error."""
+    try:
+        return Scenario.model_validate(_plain(data))
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = tuple(first["loc"])
+        field = ".".join(str(part) for part in location)
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; see data/scenarios/ for examples)"
+        elif first["type"] == "value_error":
+            # Our own validators' messages already say what was given.
+            message = message.removeprefix("Value error, ")
+        elif first.get("input") is not None and first["type"] not in ("missing",):
+            message = f"{message} (got {first['input']!r})"
+        line = _line_of(tree, location) if tree is not None else None
+        where = f"{file}, line {line}" if line else str(file)
+        raise InputError(message, file=where, field=field) from None
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Read a scenario YAML file (safe loading only) into a validated :class:`Scenario`.
+
+    ``None`` gives the Hong Kong default. ``extends:`` chains and a relative
+    ``dataset:`` folder resolve against the file that names them (see
+    :mod:`fleetplan.optimiser.scenario_files`). Errors name the file, line and field.
+    """
+    if path is None:
+        return Scenario()
+    return load_scenario_file(path)
+
+
+def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> CommentedMap:
+    """Parse scenario YAML text into a checked round-trip tree (line numbers kept, nothing constructed).
+
+    Raises
+    ------
+    InputError
+        For invalid YAML (with its line), pathological nesting, alias bombs,
+        non-core tags or a top level that is not a mapping.
+    """
+    yaml = YAML(typ="rt")
+    try:
+        tree = yaml.load(text)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{file}, line {mark.line + 1}" if mark is not None else str(file)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"not valid YAML: {problem}", file=where) from None
+    except RecursionError:
+        # ruamel's parser recurses per level: thousands of brackets exhaust the stack.
+        raise InputError(f"nested far deeper than {MAX_NESTING} levels", file=file) from None
+    if tree is None:
+        tree = CommentedMap()
+    _refuse_self_aliases(text, file=file)
+    check_yaml_tree(tree, file=file)
+    return tree
+
+
+def _refuse_self_aliases(text: str, *, file: str | Path) -> None:
+    """Refuse an alias used inside the node its anchor names (``&b {x: *b}``).
+
+    The round-trip loader would quietly load such an alias as null (a setting that
+    silently vanishes); the events show it: an alias to an anchor still open.
+    """
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    open_anchors: list[str | None] = []
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, CollectionStartEvent):
+                open_anchors.append(event.anchor)
+            elif isinstance(event, CollectionEndEvent):
+                if open_anchors:
+                    open_anchors.pop()
+            elif isinstance(event, AliasEvent) and event.anchor in open_anchors:
+                line = event.start_mark.line + 1 if event.start_mark is not None else None
+                raise InputError(
+                    f"alias '*{event.anchor}' is used inside the value its anchor names (it refers to itself); "
+                    "expected a plain value",
+                    file=f"{file}, line {line}" if line else file,
+                )
+    except YAMLError:
+        return  # the loader above already reported malformed YAML
+
+
+def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:
+    """Parse YAML text into a validated :class:`Scenario` (empty text is the default scenario)."""
+    tree = parse_scenario_tree(text, file=file)
+    scenario = scenario_from_mapping(tree, file=file, tree=tree)
+    _check_classes(scenario, [_Layer(Path(file), tree)])
+    return scenario
+
 
 #: Longest chain of ``extends`` (a file, its parent, grandparent, ...).
 MAX_EXTENDS_DEPTH = 8
@@ -50,7 +284,7 @@ def _read_tree(path: Path) -> CommentedMap:
         raise InputError("scenario file not found", file=path)
     size = path.stat().st_size
     # Read the limit at call time so it can be lowered (tests, embedding apps).
-    limit = scenario_module.MAX_SCENARIO_BYTES
+    limit = MAX_SCENARIO_BYTES
     if size > limit:
         raise InputError(f"scenario file is {size} bytes; the limit is {limit}", file=path)
     try:
@@ -187,9 +421,12 @@ def load_scenario_file(path: str | Path) -> Scenario:
         merged = deep_merge(merged, plain)
     merged = _relative_dataset(layers, merged)
     try:
-        return Scenario.model_validate(_to_plain(merged))
+        scenario = Scenario.model_validate(_to_plain(merged))
     except ValidationError as error:
         location = tuple(error.errors()[0]["loc"])
+    else:
+        _check_classes(scenario, layers)
+        return scenario
     # Re-validate against the blamed file's tree so the message carries its
     # line numbers, in the same words as a single-file scenario error.
     layer = _blame(layers, location)
@@ -203,3 +440,28 @@ def _to_plain(node: Any) -> Any:
     if isinstance(node, list):
         return [_to_plain(v) for v in node]
     return node
+
+
+def dataset_catalogue(scenario: Scenario) -> Catalogue:
+    """The vehicle classes of the dataset ``scenario`` names (the Hong Kong default's if none)."""
+    from fleetplan.network.loaders import (  # pandas only when a file is read
+        DEFAULT_DATASET,
+        read_csv_table,
+    )
+
+    spec = TABLES["vehicle_classes"]
+    folder = Path(scenario.dataset) if scenario.dataset else DEFAULT_DATASET
+    path = folder / spec.file if (folder / spec.file).exists() else DEFAULT_DATASET / spec.file
+    return Catalogue.from_table(read_csv_table(path, spec))
+
+
+def _check_classes(scenario: Scenario, layers: list[_Layer]) -> None:
+    """Refuse, with file and line, a class or vehicle type the scenario's dataset does not have."""
+    problems = catalogue_problems(scenario, dataset_catalogue(scenario))
+    if not problems:
+        return
+    location, message = problems[0]
+    layer = _blame(layers, location)
+    line = _line_of(layer.tree, location)
+    where = f"{layer.path}, line {line}" if line else str(layer.path)
+    raise InputError(message, file=where, field=".".join(str(part) for part in location))

@@ -39,12 +39,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from fleetplan.optimiser.scenario import Scenario, scenario_from_mapping
-from fleetplan.optimiser.spreadsheet_cells import write_csv
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from fleetplan.errors import InfeasibleError, InputError
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.scenario_files import scenario_from_mapping
+from fleetplan.optimiser.spreadsheet_cells import write_csv
 
 #: Flat price paths a point may set (name -> field of ``Scenario.prices``).
 PRICE_PARAMS = ("hydrogen_hkd_per_kg", "electricity_hkd_per_kwh", "diesel_hkd_per_l", "lpg_hkd_per_l")
@@ -359,7 +360,7 @@ def pareto_figure(frame: pd.DataFrame, title: str = "Sweep") -> Any:
     import plotly.graph_objects as go
 
     solved = frame[frame["co2_abated_t"].notna()].copy()
-    params = [c for c in frame.columns if c not in _RESULT_COLUMNS and c != "point"]
+    params = [c for c in frame.columns if not _is_result_column(c) and c != "point"]
     solved["label"] = [
         "<br>".join([f"point {int(r['point'])}", *[f"{p} = {r[p]}" for p in params], f"budget HK${float(r['budget_hkd']) / 1e6:,.0f}m", f"status {r['status']}"])
         for _, r in solved.iterrows()
@@ -406,8 +407,12 @@ def pareto_figure(frame: pd.DataFrame, title: str = "Sweep") -> Any:
 _RESULT_COLUMNS = {
     "status", "error", "gap", "objective", "budget_hkd", "subsidy_hkd_total", "co2_abated_t", "system_cost_hkd",
     "solve_time_s", "wall_time_s", "scenario_fingerprint", "pareto_efficient",
-    *[f"zev_{c}_{y}" for c in ("bus", "taxi", "truck") for y in ZEV_YEARS],
 }  # fmt: skip
+
+
+def _is_result_column(column: str) -> bool:
+    """A column the sweep computed (the rest are the swept parameters)."""
+    return column in _RESULT_COLUMNS or (column.startswith("zev_") and column.rsplit("_", 1)[-1].isdigit())
 
 
 def write_sweep(frame: pd.DataFrame, scenario: Scenario, folder: str | Path) -> list[str]:
@@ -419,7 +424,7 @@ def write_sweep(frame: pd.DataFrame, scenario: Scenario, folder: str | Path) -> 
         Names of the files written.
     """
     folder = Path(folder)
-    order = ["point", *[c for c in frame.columns if c not in _RESULT_COLUMNS and c != "point"]]
+    order = ["point", *[c for c in frame.columns if not _is_result_column(c) and c != "point"]]
     order += [c for c in frame.columns if c not in order]
     write_csv(frame[order], folder / "sweep.csv")  # scenario names are user text
     (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 import pandas as pd
+
 from fleetplan.optimiser.frlm import Node, is_refuelled, round_trip_paths
 from fleetplan.optimiser.frlm.solve import candidate_list, check_parameters, flow_volumes
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from fleetplan.optimiser.alternatives import generate_alternatives
 from fleetplan.optimiser.scenario import Scenario
-
 from tests.test_cli import run, write_scenario, write_tiny_dataset
 from tests.tiny import site, tiny_dataset
 

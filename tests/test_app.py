@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fleetplan.network.schema import TABLES
 
+from fleetplan.network.schema import TABLES
 from tests.tiny import site, tiny_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,7 +183,6 @@ def test_overlay_colours_sites_by_plan() -> None:
     from fleetplan.optimiser.plan import plan
     from fleetplan.optimiser.scenario import Scenario
     from fleetplan.views.maps import ONLY_A, overlay_frame
-
     from tests.tiny import tiny_dataset
 
     years = {"start": 2025, "end": 2026}
@@ -310,7 +309,7 @@ def test_examples_load_with_the_cli_fingerprint(app_env: Path) -> None:
 
 
 def test_loaded_scenario_keeps_what_widgets_cannot_show(app_env: Path) -> None:
-    from fleetplan.optimiser.scenario import scenario_from_yaml
+    from fleetplan.optimiser.scenario_files import scenario_from_yaml
 
     app = _apply_yaml(_go(new_app(), "page_scenario"), RICH_YAML)
     loaded = scenario_from_yaml(RICH_YAML)
@@ -332,7 +331,7 @@ def test_loaded_scenario_keeps_what_widgets_cannot_show(app_env: Path) -> None:
 
 
 def test_yaml_box_round_trips_and_resolves_extends(app_env: Path) -> None:
-    from fleetplan.optimiser.scenario import load_scenario
+    from fleetplan.optimiser.scenario_files import load_scenario
     from fleetplan.views.scenario_io import EXAMPLES_DIR
 
     app = _go(new_app(), "page_scenario")
@@ -540,7 +539,7 @@ def test_official_view_reads_budget_binding_free_riders_and_ranges(subsidy_folde
     that, never a value beyond its range."""
     from fleetplan.network.loaders import load_dataset
     from fleetplan.optimiser.plan import plan
-    from fleetplan.optimiser.scenario import scenario_from_yaml
+    from fleetplan.optimiser.scenario_files import scenario_from_yaml
     from fleetplan.views import exports, official, sweep_panel
 
     scenario = scenario_from_yaml(OFFICIAL_YAML)

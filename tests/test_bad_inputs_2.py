@@ -24,17 +24,17 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
-import fleetplan.network.importers.csv_network as csv_network
 import openpyxl
 import pandas as pd
 import pytest
+
+import fleetplan.network.importers.csv_network as csv_network
+from fleetplan.errors import InputError
 from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
 from fleetplan.network.schema import TABLES
 from fleetplan.optimiser import outputs
-from fleetplan.optimiser.scenario import load_scenario
+from fleetplan.optimiser.scenario_files import load_scenario
 from fleetplan.optimiser.spreadsheet_cells import csv_text, write_csv
-
-from fleetplan.errors import InputError
 from tests.test_bad_inputs import CLI, GTFS, Ctx, append_row, hk, setcell, tiny_edit, write_dataset
 
 

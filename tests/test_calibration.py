@@ -13,6 +13,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+
+from fleetplan.errors import InputError
 from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
 from fleetplan.optimiser.calibration import (
     CALIBRATION_FILE,
@@ -25,8 +27,6 @@ from fleetplan.optimiser.calibration import (
 )
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.scenario import Scenario
-
-from fleetplan.errors import InputError
 from tests.test_cli import run, write_scenario, write_tiny_dataset
 
 #: A regenerated value may differ from the committed one by the solver's gap (0.1 %

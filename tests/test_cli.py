@@ -17,8 +17,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from fleetplan.network.schema import TABLES
 
+from fleetplan.network.schema import TABLES
 from tests.tiny import ebus_programme, tiny_dataset
 
 CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]

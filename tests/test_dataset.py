@@ -10,9 +10,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Transformer
+
 from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
 from fleetplan.network.schema import PARAMETER_NAMES, STATUSES, TABLES
-from pyproj import Transformer
 
 DATA = DEFAULT_DATASET
 SOURCE = Path("/work/shared/data/hk-bus/routeFareList.min.json")

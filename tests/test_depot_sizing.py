@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from fleetplan.errors import InputError
 from fleetplan.optimiser.depot_sizing import (
     DepotSizingInputs,
     blocks_frame,
@@ -23,8 +25,6 @@ from fleetplan.optimiser.depot_sizing import (
     size_depot,
 )
 from fleetplan.optimiser.solver import SolverOptions
-
-from fleetplan.errors import InputError
 
 EXACT = SolverOptions(time_limit_s=60, mip_rel_gap=1e-6)
 # Random depots: proving the last 0.5 % can take HiGHS a minute (the peak is set by
@@ -381,9 +381,9 @@ def test_blocks_row_with_a_stray_comma_is_refused(tmp_path) -> None:
     """'B2,06:00,22:00,1,80' has five cells under a four-column header: pandas would
     shift the columns; the reader names the row instead."""
     import pytest
-    from fleetplan.optimiser.depot_sizing import read_blocks_csv
 
     from fleetplan.errors import InputError
+    from fleetplan.optimiser.depot_sizing import read_blocks_csv
 
     path = tmp_path / "blocks.csv"
     path.write_text("bus,pull_out,pull_in,km\nB1,06:00,22:00,180\nB2,06:00,22:00,1,80\n", encoding="utf-8")

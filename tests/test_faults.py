@@ -25,12 +25,12 @@ from pathlib import Path
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
+
+from fleetplan.errors import InfeasibleError
 from fleetplan.network.schema import TABLES
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.solver import SolverOptions, solve
-
-from fleetplan.errors import InfeasibleError
 from tests.tiny import tiny_dataset
 
 CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]

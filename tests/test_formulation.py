@@ -10,12 +10,12 @@ bus: 200 x 365 x 1.5 kWh x HK$1 = HK$109,500 a year.
 from __future__ import annotations
 
 import pytest
+
+from fleetplan.errors import InfeasibleError
 from fleetplan.optimiser.frlm import is_refuelled, round_trip_paths
 from fleetplan.optimiser.inputs import prepare_inputs
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.scenario import Scenario
-
-from fleetplan.errors import InfeasibleError
 from tests.tiny import ebus_programme, site, tiny_dataset
 
 EXACT = {"time_limit_s": 60, "mip_rel_gap": 1e-9, "threads": 1}
@@ -250,6 +250,44 @@ def test_paid_vehicles_are_not_replaced_like_for_like_for_free() -> None:
     assert zev(result, "bus", 2028) == pytest.approx(0.0, abs=1e-6)
 
 
+def test_a_new_zone_charged_class_is_data_rows_only() -> None:
+    """Minibuses added as data alone: a catalogue row (pattern 'zone'), a fleet row, a zone
+    row and parameter rows copied from the taxi. The taxi case of the test below, worked by
+    hand, then holds for them with no code naming them: 100 minibuses over ages 0-9, so 10
+    are replaced in 2025 and all go electric; they need 10 x 50 = 500 kWh/day in zone Z1,
+    met by 1 new charger at B (100 kW x 10 h), never by the out-of-reach site C."""
+    import dataclasses
+
+    import pandas as pd
+
+    data = tiny_dataset(
+        buses=0,
+        taxis=100,
+        sites=[
+            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
+            site("S_C", 2, "car_park", can_public_charging=True, max_chargers=20, existing_fast_chargers=10, grid_headroom_kva=1_000),
+        ],
+    )
+    catalogue = pd.concat([data.vehicle_classes, data.vehicle_classes[data.vehicle_classes["vehicle_class"] == "taxi"].assign(
+        vehicle_class="minibus", vehicle_types="minibus", incumbent="diesel")], ignore_index=True)  # fmt: skip
+    fleets = data.taxi_classes.assign(taxi_class="green", vehicle_class="minibus", vehicle_type="minibus")
+    zones = data.taxi_zones.assign(taxi_class="green")
+    parameters = data.parameters
+    as_minibus = parameters[parameters["vehicle_type"] == "taxi"].assign(vehicle_type="minibus")
+    as_minibus.loc[as_minibus["technology"] == "lpg", "technology"] = "diesel"
+    data = dataclasses.replace(data, vehicle_classes=catalogue, taxi_classes=fleets, taxi_zones=zones,
+                               parameters=pd.concat([parameters, as_minibus], ignore_index=True))  # fmt: skip
+    result = plan(scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "minibus": ["bev"], "truck": []}), data, marginals=False, counterfactual=False)
+    assert zev(result, "minibus", 2025) == pytest.approx(10.0)
+    assert "taxi" not in set(result.fleet["vehicle_class"])  # the fleet row became minibuses
+    public = result.chargers[(result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2025)].set_index("site_id")
+    assert public.loc["S_B", "new_chargers"] == 1
+    assert "S_C" not in public.index or public.loc["S_C", "new_chargers"] == 0
+    served = result.taxi_charging[result.taxi_charging["year"] == 2025]
+    assert set(served["site_id"]) == {"S_B"}
+    assert served["kwh_per_day"].sum() == pytest.approx(500.0)
+
+
 def test_taxi_charging_uses_sites_within_road_reach_only() -> None:
     """100 taxis over ages 0-9 (10-year life), so 10 are replaced in 2025; e-taxis are
     cheaper so all 10 go electric. They need 10 x 50 = 500 kWh/day in zone Z1 (at B). A
@@ -474,6 +512,7 @@ def test_a_charger_keeps_the_power_of_its_year() -> None:
     """Public chargers are 120 kW when installed in 2025 and 180 kW from 2026: one charger of
     each vintage gives 120 + 180 = 300 kW in 2026 (a 180 kW charger serves 1.5 x a 120 kW one)."""
     import pyomo.environ as pyo
+
     from fleetplan.optimiser.formulation import build_model
     from fleetplan.optimiser.formulation.charging import installed_kw
 

@@ -17,6 +17,8 @@ from pathlib import Path as FsPath
 import networkx as nx
 import pandas as pd
 import pytest
+
+from fleetplan.errors import InputError
 from fleetplan.network.importers.csv_network import read_frlm_csv
 from fleetplan.optimiser.frlm import (
     Path,
@@ -29,8 +31,6 @@ from fleetplan.optimiser.frlm import (
     solve_frlm,
 )
 from fleetplan.optimiser.solver import SolverOptions
-
-from fleetplan.errors import InputError
 from tests.frlm_oracle import brute_force_frlm
 
 EXACT = SolverOptions(time_limit_s=30, mip_rel_gap=0.0)

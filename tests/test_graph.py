@@ -8,10 +8,10 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 import pytest
-from fleetplan.network.graph import build_graph, reach_pairs, shortest_path_km, snap_to_nodes
 from pyproj import Transformer
 
 from fleetplan.errors import InputError
+from fleetplan.network.graph import build_graph, reach_pairs, shortest_path_km, snap_to_nodes
 
 GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from fleetplan.network.loaders import load_dataset
 from fleetplan.optimiser.frlm import is_refuelled, round_trip_paths
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
@@ -112,9 +113,9 @@ def test_energy_served_within_capacity_everywhere(solved) -> None:
 
 
 def test_taxi_energy_balance(solved) -> None:
-    """Every zone's e-taxi charging need is met at sites within reach, or reported unserved."""
+    """Every zone's charging need (e-taxis, e-minibuses) is met at sites within reach, or reported unserved."""
     _, inputs, result = solved
-    fleet = result.fleet[(result.fleet["vehicle_class"] == "taxi") & (result.fleet["technology"] == "bev")]
+    fleet = result.fleet[result.fleet["segment_id"].isin(inputs.zones["segment_id"]) & (result.fleet["technology"] == "bev")]
     ev = fleet.set_index(["segment_id", "year"])["vehicles"]
     served = result.taxi_charging.groupby(["zone_id", "year"])["kwh_per_day"].sum()
     unserved = result.taxi_unserved.set_index(["zone_id", "year"])["unserved_kwh_per_day"]

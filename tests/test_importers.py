@@ -9,10 +9,13 @@ import os
 import zipfile
 from pathlib import Path
 
-import fleetplan.network.importers.gtfs as gtfs
-import fleetplan.network.importers.osm as osm
 import pandas as pd
 import pytest
+from pyproj import Transformer
+
+import fleetplan.network.importers.gtfs as gtfs
+import fleetplan.network.importers.osm as osm
+from fleetplan.errors import InputError
 from fleetplan.network.graph import build_graph, reach_pairs
 from fleetplan.network.importers.gtfs import (
     assign_depots,
@@ -21,9 +24,6 @@ from fleetplan.network.importers.gtfs import (
     route_summary,
 )
 from fleetplan.network.importers.osm import import_osm
-from pyproj import Transformer
-
-from fleetplan.errors import InputError
 
 GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
 

@@ -7,9 +7,9 @@ import pickle
 import string
 
 import pytest
+
 from fleetplan.optimiser.messages import TEMPLATES, ModelText
 from fleetplan.optimiser.plan import plan
-
 from tests.tiny import ebus_programme, tiny_dataset
 
 

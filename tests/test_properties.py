@@ -20,16 +20,16 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from fleetplan.errors import InputError
 from fleetplan.network.loaders import read_csv_table
 from fleetplan.network.schema import HK_BOUNDS, STATUSES, TABLES, validate_table
 from fleetplan.optimiser.frlm import is_refuelled, round_trip_paths, solve_frlm
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.solver import SolverOptions
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
-
-from fleetplan.errors import InputError
 from tests.tiny import ebus_programme, tiny_dataset
 
 # --------------------------------------------------------------------------- loaders

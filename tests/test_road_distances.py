@@ -12,6 +12,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Transformer
+
 from fleetplan.data.build_hk import build
 from fleetplan.data.build_hk import main as build_main
 from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes
@@ -25,7 +27,6 @@ from fleetplan.network.road_check import (
     water_jumps,
 )
 from fleetplan.network.stop_graph import CROSSINGS, portal_id, region_of
-from pyproj import Transformer
 
 #: Published lengths (km) of every crossing between land regions (published figures).
 PUBLISHED_KM = {"CHT": 1.86, "EHC": 2.2, "WHC": 2.0, "LL": 3.5, "TMCLK": 5.0}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fleetplan.network.loaders import DEFAULT_DATASET
-from fleetplan.optimiser.scenario_files import MAX_EXTENDS_DEPTH, deep_merge, load_scenario_file
 
 from fleetplan.errors import InputError
+from fleetplan.network.loaders import DEFAULT_DATASET
+from fleetplan.optimiser.scenario_files import MAX_EXTENDS_DEPTH, deep_merge, load_scenario_file
 from tests.test_cli import run
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "scenarios"
@@ -158,10 +158,9 @@ def test_error_in_an_inherited_file_names_that_file(tmp_path: Path) -> None:
 def test_battery_trucks_are_refused_not_modelled_for_free() -> None:
     """The model has no truck charging, so a scenario asking for battery trucks is refused
     with a message naming the field rather than given free charging."""
-    from fleetplan.optimiser.scenario import scenario_from_yaml
-
     from fleetplan.errors import InputError
+    from fleetplan.optimiser.scenario_files import scenario_from_yaml
 
     with pytest.raises(InputError, match="technologies") as raised:
         scenario_from_yaml("technologies: {bus: [bev], truck: [bev]}\n", file="s.yaml")
-    assert "battery heavy goods vehicles" in str(raised.value)
+    assert "battery vehicles of 'truck' are not modelled" in str(raised.value)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from fleetplan.errors import InputError
 from fleetplan.optimiser.scenario_files import load_scenario_file
 from fleetplan.optimiser.sweep import (
     apply_point,
@@ -16,8 +18,6 @@ from fleetplan.optimiser.sweep import (
     parse_param,
     run_sweep,
 )
-
-from fleetplan.errors import InputError
 from tests.test_cli import SUBSIDY_MATTERS, run, write_scenario, write_tiny_dataset
 
 BUDGETS = [0.0, 10e6, 20e6, 40e6]

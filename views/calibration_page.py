@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+
+from fleetplan.errors import InputError
 from fleetplan.optimiser.calibration import (
     CALIBRATION_FILE,
     OBSERVED_FILE,
@@ -20,8 +22,6 @@ from fleetplan.optimiser.calibration import (
 )
 from fleetplan.views import state
 from fleetplan.views.i18n import t
-
-from fleetplan.errors import InputError
 
 #: Table columns shown, with their label keys.
 SHOWN = [

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+
+from fleetplan.errors import InputError
 from fleetplan.views import state
 from fleetplan.views.i18n import t
 from fleetplan.views.maps import build_overlay_deck, plan_years, render_map
 from fleetplan.views.results import (
-    FIGURE_LABELS,
-    MORE_IS_BETTER,
     figure_label,
+    figure_labels,
     format_figure,
     key_figures,
+    more_is_better,
 )
-
-from fleetplan.errors import InputError
 
 
 def comparison_table(names: list[str]) -> pd.DataFrame:
@@ -24,8 +24,8 @@ def comparison_table(names: list[str]) -> pd.DataFrame:
     columns = {name: key_figures(saved[name].result) for name in names}
     first = columns[names[0]]
     rows = [
-        {"": figure_label(label, first), **{name: round(columns[name][field], 2) for name in names}}
-        for field, label in FIGURE_LABELS
+        {"": figure_label(label, first), **{name: round(columns[name].get(field, 0.0), 2) for name in names}}
+        for field, label in figure_labels(first)
     ]
     return pd.DataFrame(rows)
 
@@ -44,13 +44,13 @@ def render() -> None:
     reference = picked[0]
     st.subheader(t("compare_table"))
     figures = {name: key_figures(saved[name].result) for name in picked}
-    for field, label in FIGURE_LABELS:
+    for field, label in figure_labels(figures[reference]):
         columns = st.columns(len(picked))
         for column, name in zip(columns, picked, strict=True):
-            value = figures[name][field]
+            value = figures[name].get(field, 0.0)
             delta = None if name == reference else f"{value - figures[reference][field]:+,.1f}"
             # Coloured by good or bad, not by sign: more subsidy or cost is shown red.
-            colour = "normal" if field in MORE_IS_BETTER else "inverse"
+            colour = "normal" if more_is_better(field) else "inverse"
             column.metric(f"{name}: {figure_label(label, figures[name])}", format_figure(field, value), delta=delta,
                           delta_color=colour, help=t("compare_delta", name=reference))
     with st.expander(t("table")):

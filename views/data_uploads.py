@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+
+from fleetplan.errors import InputError
 from fleetplan.network.loaders import load_dataset
 from fleetplan.network.schema import TABLES
 from fleetplan.views import state, uploads
 from fleetplan.views.i18n import t
-
-from fleetplan.errors import InputError
 
 MB = 1024 * 1024
 #: Per-file limits (the server-wide cap is in .streamlit/config.toml).

@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+
+from fleetplan.errors import InfeasibleError, InputError
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.views import state, uploads
 from fleetplan.views.i18n import t
-
-from fleetplan.errors import InfeasibleError, InputError
 
 MAX_BLOCKS_UPLOAD = 5 * 1024 * 1024
 SAMPLE_BUSES = 20

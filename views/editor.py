@@ -21,14 +21,15 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+
+from fleetplan.errors import InputError
 from fleetplan.network.loaders import Dataset
 from fleetplan.network.schema import PARAMETER_RANGES
-from fleetplan.optimiser.scenario import Scenario, scenario_from_mapping
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.scenario_files import scenario_from_mapping
 from fleetplan.views import scenario_io, state
 from fleetplan.views.data_uploads import render_dataset_uploads
 from fleetplan.views.i18n import data_label, t
-
-from fleetplan.errors import InputError
 
 PREFIX = "ed."
 MB = 1024 * 1024

@@ -12,14 +12,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.spreadsheet_cells import csv_text, text_not_formulas
 from fleetplan.views import official, scenario_io, state, sweep_panel
 from fleetplan.views.i18n import t
 from fleetplan.views.results import (
-    FIGURE_LABELS,
     figure_label,
+    figure_labels,
     figures,
     key_figures,
     marginal_lines,
@@ -152,7 +153,7 @@ def html_report(scenario: Scenario, result: PlanResult, *, caps: dict[str, float
     of this scenario, when one was run) and the scenario as YAML."""
     values = key_figures(result)
     rows = "".join(
-        f"<tr><th>{html.escape(figure_label(label, values))}</th><td>{values[field]:,.1f}</td></tr>" for field, label in FIGURE_LABELS
+        f"<tr><th>{html.escape(figure_label(label, values))}</th><td>{values[field]:,.1f}</td></tr>" for field, label in figure_labels(values)
     )
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",

@@ -24,6 +24,7 @@ import networkx as nx
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.views.i18n import data_label, t

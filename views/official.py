@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.optimiser.scenario import Scenario

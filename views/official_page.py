@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import streamlit as st
+
+from fleetplan.errors import InputError
 from fleetplan.views import state
 from fleetplan.views.i18n import t
 from fleetplan.views.official import render_official_view
 from fleetplan.views.results import _md
 from fleetplan.views.sweep_panel import render_budget_sweep
-
-from fleetplan.errors import InputError
 
 
 def render() -> None:

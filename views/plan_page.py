@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
+
+from fleetplan.errors import InfeasibleError, InputError
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.plan import target_cost
 from fleetplan.optimiser.results import PlanResult
@@ -11,8 +13,6 @@ from fleetplan.views import state
 from fleetplan.views.i18n import t
 from fleetplan.views.maps import render_map
 from fleetplan.views.results import render_results
-
-from fleetplan.errors import InfeasibleError, InputError
 
 
 def render() -> None:

@@ -8,8 +8,9 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
+
 from fleetplan.optimiser.results import PlanResult
-from fleetplan.views.i18n import data_label, localised_columns, model_text, t, translated
+from fleetplan.views.i18n import LABELS, data_label, localised_columns, model_text, t, translated
 
 
 def key_figures(result: PlanResult) -> dict[str, float]:
@@ -22,9 +23,8 @@ def key_figures(result: PlanResult) -> dict[str, float]:
     abated = float(summary["co2_abated_t"])
     return {
         "year": float(check),
-        "zev_bus": float(zev.get("bus", {}).get(check, 0.0)),
-        "zev_taxi": float(zev.get("taxi", {}).get(check, 0.0)),
-        "zev_truck": float(zev.get("truck", {}).get(check, 0.0)),
+        # one figure per vehicle class the dataset has (its catalogue: bus, taxi, minibus, truck, ...)
+        **{f"zev_{vclass}": float(by_year.get(check, 0.0)) for vclass, by_year in zev.items()},
         "subsidy_hkd_m": subsidy / 1e6,
         "abated_kt": abated / 1e3,
         "system_cost_hkd_m": float(summary["system_cost_hkd"]) / 1e6,
@@ -33,10 +33,8 @@ def key_figures(result: PlanResult) -> dict[str, float]:
     }
 
 
-FIGURE_LABELS: list[tuple[str, str]] = [
-    ("zev_bus", "zev_buses"),
-    ("zev_taxi", "zev_taxis"),
-    ("zev_truck", "zev_trucks"),
+#: Label keys of the money and carbon figures; the zero-emission figures follow the classes.
+MONEY_FIGURE_LABELS: list[tuple[str, str]] = [
     ("subsidy_hkd_m", "subsidy_total"),
     ("abated_kt", "abated"),
     ("system_cost_hkd_m", "system_cost"),
@@ -44,11 +42,20 @@ FIGURE_LABELS: list[tuple[str, str]] = [
 ]
 
 
-#: Figures where more is better (a rise is shown green); for the others a fall is.
-MORE_IS_BETTER = {"zev_bus", "zev_taxi", "zev_truck", "abated_kt", "t_per_hkd_m"}
+def figure_labels(figures: dict[str, float]) -> list[tuple[str, str]]:
+    """(figure, label key) of every key figure: zero-emission vehicles per class, then money and carbon."""
+    return [(name, name) for name in figures if name.startswith("zev_")] + MONEY_FIGURE_LABELS
+
+
+def more_is_better(name: str) -> bool:
+    """Figures where more is better (a rise is shown green); for the others a fall is."""
+    return name.startswith("zev_") or name in ("abated_kt", "t_per_hkd_m")
 
 
 def figure_label(label_key: str, figures: dict[str, float]) -> str:
+    if label_key.startswith("zev_"):
+        vclass = label_key.removeprefix("zev_")
+        return t("zev_class", cls=t(f"classes.{vclass}") if f"classes.{vclass}" in LABELS else vclass, year=int(figures["year"]))
     return t(label_key, year=int(figures["year"]))
 
 
@@ -63,7 +70,7 @@ def render_key_figures(result: PlanResult) -> None:
     figures = key_figures(result)
     st.subheader(t("key_figures"))
     columns = st.columns(4)
-    for i, (name, label_key) in enumerate(FIGURE_LABELS):
+    for i, (name, label_key) in enumerate(figure_labels(figures)):
         columns[i % 4].metric(figure_label(label_key, figures), format_figure(name, figures[name]))
 
 

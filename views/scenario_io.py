@@ -18,16 +18,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fleetplan.optimiser.scenario import (
-    MAX_SCENARIO_BYTES,
-    Scenario,
-    parse_scenario_tree,
-    scenario_from_yaml,
-)
-from fleetplan.optimiser.scenario_files import load_scenario_file
 from ruamel.yaml import YAML
 
 from fleetplan.errors import InputError
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.scenario_files import (
+    MAX_SCENARIO_BYTES,
+    load_scenario_file,
+    parse_scenario_tree,
+    scenario_from_yaml,
+)
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 

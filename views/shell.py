@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+
 from fleetplan.views import (
     calibration_page,
     compare,

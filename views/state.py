@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+from fleetplan.errors import InfeasibleError, InputError
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.views.i18n import t
-from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
-
-from fleetplan.errors import InfeasibleError, InputError
 
 #: Environment variable naming a dataset folder to use instead of data/hk (tests use a tiny one).
 DATASET_ENV = "FLEETPLAN_APP_DATASET"

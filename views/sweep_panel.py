@@ -19,6 +19,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+
+from fleetplan.errors import InfeasibleError, InputError
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.results import PlanResult
@@ -28,8 +30,6 @@ from fleetplan.optimiser.sweep import grid, pareto_mask, point_scenarios
 from fleetplan.views import state
 from fleetplan.views.i18n import t
 from fleetplan.views.results import _md
-
-from fleetplan.errors import InfeasibleError, InputError
 
 #: More points than this belong on the command line (`fleetplan sweep`, on Dask).
 MAX_POINTS = 6

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-from fleetplan.network.loaders import plain_number, read_csv_text
-from fleetplan.optimiser.depot_sizing.units import format_hhmm, parse_hhmm
 
 from fleetplan.errors import InputError
+from fleetplan.network.loaders import plain_number, read_csv_text
+from fleetplan.optimiser.depot_sizing.units import format_hhmm, parse_hhmm
 
 #: Columns a blocks table must have, with what each one means (used in error messages).
 BLOCK_COLUMNS: dict[str, str] = {

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from fleetplan.errors import InputError
 from fleetplan.optimiser.depot_sizing.duties import validate_blocks
 from fleetplan.optimiser.depot_sizing.tariffs import (
     DEFAULT_CONNECTION_HKD_PER_KVA_YEAR,
@@ -14,8 +16,6 @@ from fleetplan.optimiser.depot_sizing.tariffs import (
     default_charger_cost_hkd_per_year,
 )
 from fleetplan.optimiser.depot_sizing.units import MINUTES_PER_DAY, parse_hhmm
-
-from fleetplan.errors import InputError
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.depot_sizing.inputs import DepotSizingInputs
 from fleetplan.optimiser.depot_sizing.prechecks import BusDuty
 from fleetplan.optimiser.depot_sizing.units import MINUTES_PER_DAY

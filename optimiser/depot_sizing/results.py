@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
 from fleetplan.optimiser.depot_sizing.inputs import DepotSizingInputs
 from fleetplan.optimiser.depot_sizing.prechecks import BusDuty
 from fleetplan.optimiser.depot_sizing.units import MINUTES_PER_DAY, clean, format_hhmm

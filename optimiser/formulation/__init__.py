@@ -19,6 +19,7 @@ Families:
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.formulation import (
     charging,
     fleet,

@@ -1,15 +1,16 @@
-"""Depot charging for buses, public fast charging for taxis, and grid connections."""
+"""Depot charging (depot-based classes: buses), public fast charging in zones (taxis, minibuses), and grid connections."""
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.formulation.variables import non_decreasing, row, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
 
 def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, year: int) -> object:
-    """Battery-electric buses based at ``depot`` in service in ``year``."""
-    ids = inputs.segments_at.get(("bus", depot), [])
+    """Battery-electric vehicles based at ``depot`` in service in ``year``."""
+    ids = inputs.segments_at.get(("depot", depot), [])
     return sum(model.stock[s, "bev", year] for s in ids if "bev" in inputs.techs[s])
 
 
@@ -43,7 +44,7 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     infra = inputs.infrastructure
     window = infra["depot_charging_window_h"]
     per_charger = infra["depot_buses_per_charger"]
-    at_depot = {d: [s for s in inputs.segments_at.get(("bus", d), []) if "bev" in inputs.techs[s]] for d in m.D}
+    at_depot = {d: [s for s in inputs.segments_at.get(("depot", d), []) if "bev" in inputs.techs[s]] for d in m.D}
     space = inputs.depot_sites["max_chargers"].astype(float).to_dict()
 
     m.depot_energy = pyo.Constraint(

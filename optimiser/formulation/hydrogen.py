@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.formulation.variables import non_decreasing, row, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
@@ -51,10 +52,10 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
 
 def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: str, year: int) -> object:
-    """kg H2/day the fuel-cell vehicles of a consumer (a depot, or a truck flow) need."""
+    """kg H2/day the fuel-cell vehicles of a consumer (a depot, or a corridor) need."""
     kind, ref = consumer.split(":", 1)
-    vehicle_class = "bus" if kind == "depot" else "truck"
-    ids = [s for s in inputs.segments_at.get((vehicle_class, ref), []) if "fcev" in inputs.techs[s]]
+    pattern = "depot" if kind == "depot" else "corridor"
+    ids = [s for s in inputs.segments_at.get((pattern, ref), []) if "fcev" in inputs.techs[s]]
     return sum(model.stock[s, "fcev", year] * inputs.energy_per_day[(s, "fcev", year)] for s in ids)
 
 
@@ -79,8 +80,8 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     fcev_users = [
         f"depot:{location}"
-        for (vehicle_class, location), ids in sorted(inputs.segments_at.items())
-        if vehicle_class == "bus" and any("fcev" in inputs.techs[s] for s in ids)
+        for (pattern, location), ids in sorted(inputs.segments_at.items())
+        if pattern == "depot" and any("fcev" in inputs.techs[s] for s in ids)
     ]
     fcev_users += [u for u in m.U if u.startswith("flow:")]
 
@@ -128,9 +129,10 @@ def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         rule=lambda m, q, j, t: row(m.refuelled[q, t] <= sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j]))),
     )
     fleet = inputs.segments["fleet"].to_dict()
+    segment_of = inputs.corridors["segment_id"].to_dict()
 
     def trucks_only_if_refuelled(m: pyo.ConcreteModel, q: str, t: int) -> object:
-        segment = f"truck_{q}"
+        segment = segment_of[q]
         if segment not in inputs.techs or "fcev" not in inputs.techs[segment]:
             return pyo.Constraint.Skip
         return m.stock[segment, "fcev", t] <= fleet[segment] * m.refuelled[q, t]

@@ -10,6 +10,7 @@ system cost; they constrain uptake instead.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
 from fleetplan.optimiser.formulation.subsidy import spend_hkd_m
 from fleetplan.optimiser.inputs import ModelInputs

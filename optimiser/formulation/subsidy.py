@@ -10,6 +10,7 @@ each of its years.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.formulation.variables import row, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
@@ -84,11 +85,11 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         return row(m.buy[s, k, t] + m.blocked[s, k, t] == offered)
 
     m.uptake = pyo.Constraint(m.BZ, rule=share_rule)
-    vehicle_class = inputs.segments["vehicle_class"].to_dict()
+    refuelling = inputs.segments["refuelling"].to_dict()
     for s, k, t in m.BZ:
-        # A taxi needs no infrastructure the plan could withhold: charging it cannot serve is
-        # the penalised unserved-charging shortfall, never a blocked purchase.
-        if vehicle_class[s] == "taxi":
+        # A zone-charged vehicle (taxi, minibus) needs no infrastructure the plan could withhold:
+        # charging it cannot serve is the penalised unserved-charging shortfall, never a blocked purchase.
+        if refuelling[s] == "zone":
             m.blocked[s, k, t].fix(0.0)
 
     multi = sorted({(s, t) for (s, t, _) in m.R})

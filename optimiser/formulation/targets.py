@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.formulation.variables import slack
 from fleetplan.optimiser.inputs import ModelInputs
 
 
 def zev_in_service(model: pyo.ConcreteModel, inputs: ModelInputs, vehicle_class: str, year: int) -> object:
     """Zero-emission vehicles of a class in service in ``year`` (expression)."""
-    segments = [s for (c, _), ids in inputs.segments_at.items() if c == vehicle_class for s in ids]
+    segments = inputs.segments.index[inputs.segments["vehicle_class"] == vehicle_class]
     return sum(model.stock[s, k, year] for s in segments for k in inputs.techs[s] if k in ("bev", "fcev"))
 
 

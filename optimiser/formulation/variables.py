@@ -29,6 +29,7 @@ large and read as rounded numbers; payment levels, modules and stations are inte
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.inputs import ModelInputs
 
 #: Constraint families that get slacks in an elastic (diagnosis) model.

@@ -29,6 +29,7 @@ European Journal of Operational Research 227(1), 142-151.
 
 from __future__ import annotations
 
+from fleetplan.errors import TooManyCombinationsError
 from fleetplan.optimiser.frlm.arc_cover import (
     arc_cover_rows,
     build_frlm_model,
@@ -48,8 +49,6 @@ from fleetplan.optimiser.frlm.paths import (
 )
 from fleetplan.optimiser.frlm.rules import is_refuelled
 from fleetplan.optimiser.frlm.solve import FORMULATIONS, FrlmResult, solve_frlm
-
-from fleetplan.errors import TooManyCombinationsError
 
 __all__ = [
     "FORMULATIONS",

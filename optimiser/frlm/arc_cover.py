@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyomo.environ as pyo
+
 from fleetplan.optimiser.frlm.common import _flow_objective, _station_count
 from fleetplan.optimiser.frlm.paths import FlowId, Node, Path, _str_key
 from fleetplan.optimiser.frlm.rules import _range_tol

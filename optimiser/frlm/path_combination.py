@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyomo.environ as pyo
+
+from fleetplan.errors import TooManyCombinationsError
 from fleetplan.optimiser.frlm.common import _flow_objective, _station_count
 from fleetplan.optimiser.frlm.paths import FlowId, Node, Path, sorted_nodes
 from fleetplan.optimiser.frlm.rules import is_refuelled
-
-from fleetplan.errors import TooManyCombinationsError
 
 
 def station_combinations(

@@ -11,6 +11,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 import pyomo.environ as pyo
+
+from fleetplan.errors import InputError
 from fleetplan.optimiser.frlm.arc_cover import (
     arc_cover_rows,
     build_frlm_model,
@@ -22,8 +24,6 @@ from fleetplan.optimiser.frlm.path_combination import (
 )
 from fleetplan.optimiser.frlm.paths import FlowId, Node, _flow_ids, round_trip_paths, sorted_nodes
 from fleetplan.optimiser.solver import SolverOptions, solve
-
-from fleetplan.errors import InputError
 
 FORMULATIONS = ("arc_cover", "path_combination")
 
