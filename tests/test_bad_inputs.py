@@ -383,9 +383,9 @@ def gtfs_raw(data: bytes) -> Callable[[Ctx], None]:
 
 
 def gtfs_oversize(ctx: Ctx) -> None:
-    import fleetplan.network.importers.gtfs as gtfs_module
+    import fleetplan.network.importers.gtfs.reader as gtfs_reader
 
-    ctx.monkeypatch.setattr(gtfs_module, "MAX_ZIP_BYTES", 100)
+    ctx.monkeypatch.setattr(gtfs_reader, "MAX_ZIP_BYTES", 100)
     gtfs()(ctx)
 
 
