@@ -3,10 +3,16 @@
 :func:`import_osm` reads an ``.osm`` (or ``.osm.bz2``, or ``.osm.pbf`` through the
 ``osmium`` command-line tool) file with
 :func:`osmnx.graph_from_xml`, keeps the ways of the requested network type
-(osmnx's own Overpass filter, applied locally because ``graph_from_xml`` keeps
-every way in the file), simplifies the topology so that nodes are junctions
-and dead ends, keeps the largest connected part and returns ``nodes`` and
-``edges`` tables in the schema of :mod:`fleetplan.network.schema`.
+(osmnx's documented way filter for that type, :data:`NETWORK_FILTERS`, applied
+here because ``graph_from_xml`` keeps every way in the file), simplifies the
+topology so that nodes are junctions and dead ends, keeps the largest connected
+part and returns ``nodes`` and ``edges`` tables in the schema of
+:mod:`fleetplan.network.schema`.
+
+Only osmnx's public functions are used, and its global ``ox.settings`` are never
+changed: the app's sessions share them. ``graph_from_xml`` keeps only the way
+tags in ``settings.useful_tags_way`` on the edges, so the tags the filter tests
+are read from the file by :func:`_way_tags`, by way id.
 
 Edges are undirected: fleet planning needs road distances between depots and
 sites, and one-way pairs in Hong Kong run close to each other, so the shorter
@@ -31,18 +37,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
-from fleetplan.network.city import HK_METRIC_CRS
-from fleetplan.network.graph import build_graph, to_grid
-from osmnx import _overpass
-from osmnx._errors import InsufficientResponseError
 from scipy.spatial import cKDTree
 
 from fleetplan.errors import InputError
+from fleetplan.network.city import HK_METRIC_CRS, check_metric_crs
+from fleetplan.network.graph import build_graph, to_grid
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +69,56 @@ OSM_MAX_RATIO = 3.0
 _PBF_TIMEOUT_S = 1800
 
 _CLAUSE = re.compile(r'\["([^"]+)"(?:(!~|~|!=|=)"([^"]*)")?\]')
+
+#: osmnx's way filter per network type, as documented for ``network_type`` in
+#: osmnx.graph.graph_from_place/graph_from_bbox and written out in osmnx 2.x
+#: (osmnx/_overpass.py, _get_network_filter), with osmnx's default
+#: ``settings.default_access`` ('["access"!~"private"]') in place. Kept here
+#: because osmnx has no public function that returns it, and ``graph_from_xml``
+#: applies none.
+NETWORK_FILTERS: dict[str, str] = {
+    "all": (
+        '["highway"]["area"!~"yes"]["highway"!~"abandoned|construction|no|planned|'
+        'platform|proposed|raceway|razed|rest_area|services"]'
+    ),
+    "all_public": (
+        '["highway"]["area"!~"yes"]["access"!~"private"]'
+        '["highway"!~"abandoned|construction|no|planned|platform|proposed|raceway|'
+        'razed|rest_area|services"]'
+        '["service"!~"private"]'
+    ),
+    "bike": (
+        '["highway"]["area"!~"yes"]["access"!~"private"]'
+        '["highway"!~"abandoned|bus_guideway|construction|corridor|elevator|'
+        "escalator|footway|motor|no|planned|platform|proposed|raceway|razed|"
+        'rest_area|services|steps"]'
+        '["bicycle"!~"no"]["service"!~"private"]'
+    ),
+    "drive": (
+        '["highway"]["area"!~"yes"]["access"!~"private"]'
+        '["highway"!~"abandoned|bridleway|bus_guideway|construction|corridor|'
+        "cycleway|elevator|escalator|footway|no|path|pedestrian|planned|platform|"
+        'proposed|raceway|razed|rest_area|service|services|steps|track"]'
+        '["motor_vehicle"!~"no"]["motorcar"!~"no"]'
+        '["service"!~"alley|driveway|emergency_access|parking|parking_aisle|private"]'
+    ),
+    "drive_service": (
+        '["highway"]["area"!~"yes"]["access"!~"private"]'
+        '["highway"!~"abandoned|bridleway|bus_guideway|construction|corridor|'
+        "cycleway|elevator|escalator|footway|no|path|pedestrian|planned|platform|"
+        'proposed|raceway|razed|rest_area|services|steps|track"]'
+        '["motor_vehicle"!~"no"]["motorcar"!~"no"]'
+        '["service"!~"emergency_access|parking|parking_aisle|private"]'
+    ),
+    "walk": (
+        '["highway"]["area"!~"yes"]["access"!~"private"]'
+        '["highway"!~"abandoned|bus_guideway|construction|cycleway|motor|no|planned|'
+        'platform|proposed|raceway|razed|rest_area|services"]'
+        '["foot"!~"no"]["service"!~"private"]'
+        '["sidewalk"!~"separate"]["sidewalk:both"!~"separate"]'
+        '["sidewalk:left"!~"separate"]["sidewalk:right"!~"separate"]'
+    ),
+}
 
 
 def _source(path: Path) -> str:
@@ -207,14 +262,13 @@ def _check_coordinates(graph: nx.MultiDiGraph, path: Path) -> None:
 
 def _way_filter(network_type: str) -> list[tuple[str, str | None, str | None]]:
     """The Overpass filter osmnx uses for ``network_type``, as (key, operator, regex) clauses."""
-    try:
-        text = _overpass._get_network_filter(network_type)
-    except ValueError:
+    text = NETWORK_FILTERS.get(network_type)
+    if text is None:
         raise InputError(
             f"unknown network_type '{network_type}'; expected one of all, all_public, bike, "
             "drive, drive_service, walk",
             field="network_type",
-        ) from None
+        )
     return [(key, op, value) for key, op, value in _CLAUSE.findall(text)]
 
 
@@ -240,15 +294,57 @@ def _keeps(tags: dict, clauses: list[tuple[str, str | None, str | None]]) -> boo
     return True
 
 
+class _WayTags:
+    """expat handlers keeping, per way id, the tags of ``keys``; and counting nodes and ways.
+
+    Tags go to the element last opened, as osmnx's own reader files them, so that
+    the tags filtered on are those of the edges osmnx makes of the way.
+    """
+
+    def __init__(self, keys: set[str]) -> None:
+        self.keys = keys
+        self.tags: dict[int, dict[str, str]] = {}
+        self.elements = 0
+        self._current: dict[str, str] | None = None
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name == "way":
+            self.elements += 1
+            try:
+                way = int(attrs.get("id", ""))
+            except ValueError:
+                self._current = None  # osmnx refuses the file: nothing to file tags under
+                return
+            # A repeated way id: osmnx keeps the later way, so its tags replace the earlier's.
+            self._current = self.tags[way] = {}
+        elif name in ("node", "relation"):
+            self.elements += name == "node"
+            self._current = None
+        elif name == "tag" and self._current is not None:
+            key = attrs.get("k")
+            if key in self.keys:
+                self._current[key] = attrs.get("v", "")
+
+
+def _way_tags(path: Path, keys: set[str]) -> _WayTags:
+    """The tags of ``keys`` on every way of the OSM XML file ``path``, by way id (one streaming pass)."""
+    handler = _WayTags(keys)
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = handler.start
+    with path.open("rb") as handle:
+        parser.ParseFile(handle)
+    return handler
+
+
 def _read(
     path: Path, clauses: list[tuple[str, str | None, str | None]], *, shown: Path | None = None
-) -> nx.MultiDiGraph:
-    """osmnx's graph of ``path``; errors name ``shown`` (the user's file) if given."""
-    keys = [key for key, _, _ in clauses]
+) -> tuple[nx.MultiDiGraph, dict[int, dict[str, str]]]:
+    """osmnx's graph of ``path`` and the filter's tags of each way (by way id).
+
+    Errors name ``shown`` (the user's file) if given.
+    """
+    keys = {key for key, _, _ in clauses}
     reading, path = path, shown or path
-    saved = list(ox.settings.useful_tags_way)
-    # graph_from_xml keeps only "useful" tags; the filter needs every key it tests.
-    ox.settings.useful_tags_way = list(dict.fromkeys(saved + keys))
     try:
         graph = ox.graph_from_xml(reading, simplify=False, retain_all=True)
     except xml.sax.SAXParseException as error:
@@ -263,10 +359,6 @@ def _read(
             f"not well-formed XML at line {line}, column {column}; expected OpenStreetMap XML",
             file=path,
         ) from None
-    except InsufficientResponseError:
-        raise InputError(
-            "no OSM nodes or ways in the file; expected <node> and <way> elements", file=path
-        ) from None
     except ValueError as error:
         if "missing nodes" in str(error):
             raise InputError(
@@ -274,12 +366,28 @@ def _read(
                 "with complete ways, e.g. osmium extract --strategy complete_ways",
                 file=path,
             ) from None
+        # osmnx says a file without nodes or ways with a ValueError of its own (a
+        # private class): count the elements to tell it from other faults.
+        if not isinstance(error, UnicodeDecodeError) and _elements(reading) == 0:
+            raise InputError(
+                "no OSM nodes or ways in the file; expected <node> and <way> elements", file=path
+            ) from None
         raise InputError(f"not readable as OpenStreetMap XML ({error})", file=path) from None
     except (KeyError, TypeError) as error:
         raise InputError(f"not readable as OpenStreetMap XML ({error!r})", file=path) from None
-    finally:
-        ox.settings.useful_tags_way = saved
-    return graph
+    try:
+        tags = _way_tags(reading, keys).tags
+    except expat.ExpatError as error:  # osmnx read it, so this is not expected
+        raise InputError(f"not readable as OpenStreetMap XML ({error})", file=path) from None
+    return graph, tags
+
+
+def _elements(path: Path) -> int | None:
+    """How many <node> and <way> elements ``path`` holds; None if it is not well-formed XML."""
+    try:
+        return _way_tags(path, set()).elements
+    except expat.ExpatError:
+        return None
 
 
 def import_osm(
@@ -326,40 +434,47 @@ def import_osm(
     InputError
         If the file is missing, empty, too large (also once decompressed),
         not OSM XML, has a node off the globe, or holds no way of the
-        requested network type. Nothing is returned half-made.
+        requested network type; or ``metric_crs`` is not a projected CRS in
+        metres. Nothing is returned half-made.
     """
     path = Path(path)
     clauses = _way_filter(network_type)
+    metric_crs = check_metric_crs(metric_crs)
     if path.suffix == ".pbf":
         with tempfile.TemporaryDirectory(prefix="fleetplan-osm-") as tmp:
             xml_path = _pbf_to_xml(path, Path(tmp), max_bytes)
             _check_file(xml_path, max_bytes)
-            full = _read(xml_path, clauses, shown=path)
+            full, tags = _read(xml_path, clauses, shown=path)
         _check_coordinates(full, path)
-        return _tables(full, path, clauses, network_type, metric_crs)
+        return _tables(full, tags, path, clauses, network_type, metric_crs)
     _check_file(path, max_bytes)
     if path.suffix == ".bz2":
         with tempfile.TemporaryDirectory(prefix="fleetplan-osm-") as tmp:
-            full = _read(_decompressed(path, Path(tmp), max_bytes), clauses, shown=path)
+            full, tags = _read(_decompressed(path, Path(tmp), max_bytes), clauses, shown=path)
     else:
-        full = _read(path, clauses)
+        full, tags = _read(path, clauses)
     _check_coordinates(full, path)
-    return _tables(full, path, clauses, network_type, metric_crs)
+    return _tables(full, tags, path, clauses, network_type, metric_crs)
 
 
 def _tables(
     full: nx.MultiDiGraph,
+    way_tags: dict[int, dict[str, str]],
     path: Path,
     clauses: list[tuple[str, str | None, str | None]],
     network_type: str,
     metric_crs: str = HK_METRIC_CRS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Filtered, simplified, largest connected part of ``full`` as nodes and edges tables."""
+    """Filtered, simplified, largest connected part of ``full`` as nodes and edges tables.
+
+    An edge is kept when the tags of its way (``way_tags``, by the edge's
+    ``osmid``: unsimplified, each edge is a segment of one way) pass ``clauses``.
+    """
     graph = nx.MultiDiGraph(**full.graph)
     graph.add_edges_from(
         (u, v, k, data)
         for u, v, k, data in full.edges(keys=True, data=True)
-        if _keeps(data, clauses)
+        if _keeps(way_tags.get(data["osmid"], {}), clauses)
     )
     if graph.number_of_edges() == 0:
         raise InputError(
@@ -379,6 +494,9 @@ def _tables(
     # Largest connected part: islands of road (a car park, a cut-off extract edge) can't be reached.
     undirected = nx.Graph(graph.to_undirected(as_view=True))
     parts = sorted(nx.connected_components(undirected), key=lambda c: (-len(c), min(c)))
+    if not parts:
+        # osmnx's simplification drops ways that are closed rings touching nothing else.
+        raise _no_road(network_type, path)
     keep = parts[0]
     dropped = undirected.number_of_nodes() - len(keep)
     if dropped:
@@ -439,14 +557,18 @@ def _tables(
         nodes = nodes[~isolated].reset_index(drop=True)
     if edges.empty:
         # Only loops or zero-length ways: tables without edges would replace a road graph with nothing.
-        raise InputError(
-            f"no road of network type '{network_type}' with a length between two distinct junctions; "
-            "expected ways joining different nodes",
-            file=path,
-        )
+        raise _no_road(network_type, path)
     nodes.attrs["dropped_nodes"] = dropped
     edges.attrs["dropped_nodes"] = dropped
     return nodes, edges
+
+
+def _no_road(network_type: str, path: Path) -> InputError:
+    return InputError(
+        f"no road of network type '{network_type}' with a length between two distinct junctions; "
+        "expected ways joining different nodes",
+        file=path,
+    )
 
 
 def road_lengths_from_osm(
@@ -494,7 +616,14 @@ def road_lengths_from_osm(
         junction's ``lon``/``lat`` (6 decimals); OSM-measured edges carry the road length
         rounded up to 0.1 m; both have the OSM attribution added to ``source``. ``info``
         counts nodes moved, their snap distances, edges measured and edges kept, by reason.
+
+    Raises
+    ------
+    InputError
+        On tables :func:`fleetplan.network.graph.build_graph` refuses, or a
+        ``metric_crs`` that is not a projected CRS in metres.
     """
+    metric_crs = check_metric_crs(metric_crs)
     road = build_graph(osm_nodes, osm_edges, require_connected=False, metric_crs=metric_crs)
     osm_ids = sorted(road.nodes, key=str)
     osm_xy = np.array([(road.nodes[n]["x"], road.nodes[n]["y"]) for n in osm_ids], dtype=float)
