@@ -35,7 +35,7 @@ calibrate: $(STAMP)
 # Optional: make data OSM=path/to/hong-kong.osm.pbf (or .osm, .osm.bz2) measures the road
 # graph on a local OpenStreetMap extract instead (the committed tables are built without).
 data: $(STAMP)
-	$(BIN)/python data/build_hk.py --source ../shared/data/hk-bus/routeFareList.min.json --out data/hk $(if $(OSM),--osm "$(OSM)")
+	$(BIN)/python data/build/hk.py --source ../shared/data/hk-bus/routeFareList.min.json --out data/hk $(if $(OSM),--osm "$(OSM)")
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Road graph from bus stop sequences: stop clusters as nodes, road lengths along consecutive stops.
 
-Used by the Hong Kong build (``data/build_hk.py``). Three ideas keep the lengths close to the road:
+Used by the Hong Kong build (``data/build/hk.py``). Three ideas keep the lengths close to the road:
 
 * **Lengths follow the stops.** An edge between two stop clusters is measured along the
   route's consecutive stops at full resolution, from the point where the route passes

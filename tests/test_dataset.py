@@ -190,7 +190,7 @@ def test_road_distances_plausible(coarse, a: str, b: str) -> None:
     not SOURCE.is_file(), reason=f"HK Bus Crawling source file not found at {SOURCE}"
 )
 def test_build_reproduces_committed_tables(tmp_path: Path) -> None:
-    from fleetplan.data.build_hk import build
+    from fleetplan.data.build.hk import build
 
     shutil.copy(DATA / "depots.csv", tmp_path / "depots.csv")
     build(SOURCE, tmp_path)

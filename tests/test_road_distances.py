@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from fleetplan.data.build_hk import build
-from fleetplan.data.build_hk import main as build_main
+from fleetplan.data.build.hk import build
+from fleetplan.data.build.hk import main as build_main
 from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes
 from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
 from fleetplan.network.loaders import DEFAULT_DATASET

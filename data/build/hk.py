@@ -2,8 +2,8 @@
 
 Usage::
 
-    python data/build_hk.py --source PATH/routeFareList.min.json --out data/hk
-    python data/build_hk.py --source ... --out DIR --osm hong-kong.osm.pbf
+    python data/build/hk.py --source PATH/routeFareList.min.json --out data/hk
+    python data/build/hk.py --source ... --out DIR --osm hong-kong.osm.pbf
 
 With ``--osm`` (a local OpenStreetMap extract: ``.osm``, ``.osm.bz2`` or ``.osm.pbf``)
 the graph tables are measured on real road geometry: the same nodes (ids and order) move
@@ -406,7 +406,7 @@ def build_routes(
                     "joint_operators": n_ops,
                     "source": (
                         f"{ATTRIBUTION}; weekday trips, peak buses and km derived by "
-                        "data/build_hk.py; daily km calibrated to TD km/bus/day (Feb 2019, V)"
+                        "data/build/hk.py; daily km calibrated to TD km/bus/day (Feb 2019, V)"
                     ),
                     "status": "derived",
                 }
