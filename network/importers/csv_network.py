@@ -32,9 +32,9 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
-from fleetplan.network.loaders import MAX_PLAIN_NUMBER, plain_number, read_csv_text
 
 from fleetplan.errors import InputError
+from fleetplan.network.loaders import MAX_PLAIN_NUMBER, plain_number, read_csv_text
 
 #: Refuse CSV files larger than this (a test network is kilobytes).
 MAX_CSV_BYTES = 200 * 1024 * 1024
