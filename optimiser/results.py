@@ -15,7 +15,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from fleetplan.network.schema import WGS84
-from fleetplan.optimiser.formulation.charging import installed_kw, site_charger_kva
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
 from fleetplan.optimiser.formulation.objective import HKD_M, cost_components
 from fleetplan.optimiser.inputs import ModelInputs
@@ -381,37 +380,61 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     )
 
 
+def _installed_kw(counts: dict[Any, float | None], key: str, years: list[int], kw_of: dict[int, float]) -> dict[int, float]:
+    """kW of one site's new chargers in service each year, from solved counts: each vintage keeps
+    its year's power, Σ_{τ ≤ t} (chargers[τ] − chargers[τ−1]) × kW(τ) (as ``installed_kw``)."""
+    total, previous, out = 0.0, 0.0, {}
+    for t in years:
+        count = counts[(key, t)] or 0.0
+        total += kw_of[t] * (count - previous)
+        previous = count
+        out[t] = total
+    return out
+
+
 def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     infra = inputs.infrastructure
     lead = round(infra["grid_upgrade_lead_years"])
+    factor = infra["charger_kva_per_kw"]
     sites = inputs.sites
+    years = list(m.T)
+    # Numbers from the solved values in one pass: evaluating the model's kW expressions
+    # site by site costs seconds on the Hong Kong default.
+    depot_counts = m.depot_chargers.extract_values()
+    public_counts = m.public_chargers.extract_values()
+    depot_kw_of = {t: inputs.charger_kw[("depot", t)] for t in years}
+    public_kw_of = {t: inputs.charger_kw[("public", t)] for t in years}
     rows = []
     depot_site = {d: inputs.depot_sites.at[d, "site_id"] for d in m.D}
+    kw_at_site: dict[tuple[str, int], float] = {}
     for d in m.D:
         site = depot_site[d]
-        for t in m.T:
-            count = _value(m.depot_chargers[d, t])
-            rows.append(("depot", site, d, t, count, _value(installed_kw(m, inputs, "depot", m.depot_chargers, d, t)), 0))
+        kw = _installed_kw(depot_counts, d, years, depot_kw_of)
+        for t in years:
+            rows.append(("depot", site, d, t, depot_counts[(d, t)] or 0.0, kw[t], 0))
+            kw_at_site[(site, t)] = kw_at_site.get((site, t), 0.0) + kw[t]
     for c in m.C:
-        for t in m.T:
-            count = _value(m.public_chargers[c, t])
-            kw = _value(installed_kw(m, inputs, "public", m.public_chargers, c, t))
-            rows.append(("public", c, sites.at[c, "depot_id"], t, count, kw, int(sites.at[c, "existing_fast_chargers"])))
+        kw = _installed_kw(public_counts, c, years, public_kw_of)
+        for t in years:
+            rows.append(("public", c, sites.at[c, "depot_id"], t, public_counts[(c, t)] or 0.0, kw[t], int(sites.at[c, "existing_fast_chargers"])))
+            kw_at_site[(c, t)] = kw_at_site.get((c, t), 0.0) + kw[t]
     table = pd.DataFrame(rows, columns=["charger_kind", "site_id", "depot_id", "year", "new_chargers", "new_kw", "existing_chargers"])
     # continuous in the model: a site needs the next whole charger (1e-6 absorbs solver noise)
     table["new_chargers"] = np.ceil(table["new_chargers"].clip(lower=0) - 1e-6) + 0.0
     table["new_kw"] = table["new_kw"].clip(lower=0) + 0.0
+    orders = m.grid_order.extract_values()
     grid = []
     for i in m.I:
-        for t in m.T:
-            arrived = sum(_value(m.grid_order[i, tau]) for tau in m.T if tau <= t - lead)
+        headroom = float(sites.at[i, "grid_headroom_kva"])
+        for t in years:
+            arrived = sum(orders[(i, tau)] or 0.0 for tau in years if tau <= t - lead)
             grid.append(
                 {
                     "site_id": i,
                     "year": t,
-                    "kva_needed": _value(site_charger_kva(m, inputs, i, t)),
-                    "grid_headroom_kva": float(sites.at[i, "grid_headroom_kva"]),
-                    "grid_upgrade_ordered_kva": _value(m.grid_order[i, t]),
+                    "kva_needed": kw_at_site.get((i, t), 0.0) * factor,
+                    "grid_headroom_kva": headroom,
+                    "grid_upgrade_ordered_kva": orders[(i, t)] or 0.0,
                     "grid_upgrade_in_service_kva": arrived,
                 }
             )

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 from scipy.stats import norm
 
 #: Duty bins per segment: quantiles of daily km.
@@ -142,7 +143,9 @@ def adoption_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, paym
         if not np.isfinite(mean):
             continue
         spread = offers[k].spread_hkd
-        switching = float(norm.cdf(-mean / spread)) if spread > 0 else float(mean <= 1e-6)
+        # ndtr is the standard normal CDF that norm.cdf wraps, without its per-call argument
+        # checking (tens of thousands of calls per scenario)
+        switching = float(ndtr(-mean / spread)) if spread > 0 else float(mean <= 1e-6)
         shares[offers[k].technology] += float(weight) * switching
     return shares
 
