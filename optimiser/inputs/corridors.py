@@ -1,0 +1,161 @@
+"""Truck corridors: round trips over the road graph, the stations that can refuel them, merged flows.
+
+Each truck flow's round-trip path fixes its km (``one_way_km``, ``daily_km_per_truck``)
+and its arc-cover rows (sets of hydrogen sites of which one must be open for a
+fuel-cell truck of the corridor class's range, km, to make the trip). Flows merge into
+corridors, one fleet segment each, by ``truck_corridor_km_band``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from fleetplan.errors import InputError
+from fleetplan.network.catalogue import Catalogue, VehicleClass
+from fleetplan.network.loaders import Dataset
+from fleetplan.optimiser.frlm import arc_cover_rows, round_trip_paths
+from fleetplan.optimiser.inputs.points import SnappedPoints
+from fleetplan.optimiser.messages import ModelText
+from fleetplan.optimiser.parameters import ParameterTable
+from fleetplan.optimiser.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class TruckCorridors:
+    """Truck flows with their paths' km and cover, and the corridors they form."""
+
+    #: one row per flow (origin and destination nodes, km, coverable, corridor)
+    flows: pd.DataFrame
+    #: one row per corridor: member flows, trucks, km per truck a day, supply sites, segment id
+    corridors: pd.DataFrame
+    #: corridor -> arc-cover rows as sets of hydrogen sites
+    cover_rows: dict[str, list[frozenset[str]]]
+    #: the catalogue's class that refuels on corridors (None: the dataset has none)
+    vehicle_class: VehicleClass | None
+
+
+def corridor_class(catalogue: Catalogue, flows: pd.DataFrame) -> VehicleClass | None:
+    """The class that runs ``truck_flows.csv`` (the catalogue's one corridor class)."""
+    corridor = catalogue.with_pattern("corridor")
+    if len(corridor) > 1:
+        raise InputError(
+            f"{len(corridor)} classes refuel on corridors ({', '.join(c.name for c in corridor)}); "
+            "expected one: truck_flows.csv does not say which class runs a flow",
+            file="vehicle_classes.csv",
+            field="refuelling",
+        )
+    if not corridor and (flows["trucks"].astype(float) > 0).any():
+        raise InputError("truck_flows.csv has vehicles but no class of vehicle_classes.csv refuels on corridors; expected one", file="vehicle_classes.csv", field="refuelling")
+    return corridor[0] if corridor else None
+
+
+def truck_corridors(
+    data: Dataset,
+    scenario: Scenario,
+    params: ParameterTable,
+    catalogue: Catalogue,
+    graph: nx.Graph,
+    points: SnappedPoints,
+    sites: pd.DataFrame,
+    h2_sites: list[str],
+    notes: list[str],
+) -> TruckCorridors:
+    """Paths, km and station cover of every truck flow, merged into corridors (notes appended to ``notes``)."""
+    # Round-trip path over the road graph fixes daily km and station cover.
+    flows = data.truck_flows.set_index("flow_id", drop=False)
+    flows["origin_node"] = [points.node("truck_place", p) for p in flows["origin"]]
+    flows["destination_node"] = [points.node("truck_place", p) for p in flows["destination"]]
+    path_input = pd.DataFrame(
+        {"flow_id": flows.index, "origin": flows["origin_node"], "destination": flows["destination_node"], "flow": flows["daily_round_trips"]}
+    )
+    same_node = path_input["origin"] == path_input["destination"]
+    if same_node.any():
+        notes.append(ModelText("truck_same_node", flows=", ".join(path_input.loc[same_node, "flow_id"])))
+        flows = flows[~same_node.to_numpy()]
+        path_input = path_input[~same_node]
+    paths = round_trip_paths(graph, path_input, weight="length_m", km_per_unit=0.001)
+    flows["one_way_km"] = [
+        paths[q].length_km + points.access("truck_place", flows.at[q, "origin"]) + points.access("truck_place", flows.at[q, "destination"])
+        for q in flows.index
+    ]
+    h2_nodes = sorted({sites.at[s, "node_id"] for s in h2_sites})
+    sites_at_node: dict[str, list[str]] = {}
+    for s in h2_sites:
+        sites_at_node.setdefault(sites.at[s, "node_id"], []).append(s)
+    vehicle_class = corridor_class(catalogue, flows)
+    truck_range = params.scalar("range_km", vehicle_class.vehicle_types[0], "fcev") if vehicle_class else 0.0
+    cover_rows: dict[str, list[frozenset[str]]] = {}
+    for q in flows.index:
+        rows = arc_cover_rows(paths[q], truck_range, h2_nodes)
+        if not rows:  # some arc is longer than the range or no candidate can cover it
+            continue
+        cover_rows[q] = [frozenset(s for n in row for s in sites_at_node[n]) for row in rows]
+    flows["coverable"] = [q in cover_rows for q in flows.index]
+    flows["path_h2_sites"] = [
+        sorted({s for n in paths[q].nodes for s in sites_at_node.get(n, [])}) for q in flows.index
+    ]
+    trucks_of = flows["trucks"].astype(float)
+    flows["daily_km_per_truck"] = 2.0 * flows["one_way_km"] * flows["daily_round_trips"] / np.maximum(trucks_of, 1e-9)
+    corridors, cover_rows = _merge_flows(flows, cover_rows, scenario.truck_corridor_km_band)
+    flows["corridor"] = corridors["members"].explode().reset_index().set_index("members")["corridor"].reindex(flows.index)
+    if len(corridors) < len(flows):
+        notes.append(ModelText("corridors_merged", flows=len(flows), segments=len(corridors)))
+    corridor_name = vehicle_class.name if vehicle_class else "truck"
+    corridors["segment_id"] = corridor_name + "_" + corridors.index.astype(str)
+    return TruckCorridors(flows=flows, corridors=corridors, cover_rows=cover_rows, vehicle_class=vehicle_class)
+
+
+def _merge_flows(
+    flows: pd.DataFrame, rows_by_flow: dict[str, list[frozenset[str]]], band: float
+) -> tuple[pd.DataFrame, dict[str, list[frozenset[str]]]]:
+    """Truck corridors, each one fleet segment: every flow alone (band 0), or flows merged.
+
+    Flows merge when their arc-cover rows are identical (so the same stations refuel
+    them all) and their km per truck per day fall in one band of relative width
+    ``band``. A corridor's fleet is the sum of its flows' trucks and its km per truck
+    the truck-weighted mean, so fuel, cost and emissions totals stay exact. Its
+    hydrogen may be bought at the stations of a lone flow's path, or, for a merged
+    corridor, at the stations in its rows (on every member's path).
+    """
+    keys: dict[str, tuple] = {}
+    for q in flows.index:
+        km = float(flows.at[q, "daily_km_per_truck"])
+        rows = tuple(sorted(tuple(sorted(r)) for r in rows_by_flow.get(q, [])))
+        if band > 0:
+            bucket = math.floor(math.log(max(km, 1e-6)) / math.log1p(band))
+            keys[q] = (rows, bucket)
+        else:
+            keys[q] = ("flow", q)
+    groups: dict[tuple, list[str]] = {}
+    for q in flows.index:
+        groups.setdefault(keys[q], []).append(q)
+    records = []
+    corridor_rows: dict[str, list[frozenset[str]]] = {}
+    for n, members in enumerate(sorted(groups.values(), key=lambda m: m[0])):
+        corridor = members[0] if len(members) == 1 else f"corridor_{n:05d}"
+        trucks = flows.loc[members, "trucks"].astype(float)
+        fleet = float(trucks.sum())
+        km = float((trucks * flows.loc[members, "daily_km_per_truck"]).sum() / fleet) if fleet > 0 else 0.0
+        rows = rows_by_flow.get(members[0], [])
+        if rows:
+            corridor_rows[corridor] = rows
+        supply = flows.at[members[0], "path_h2_sites"] if len(members) == 1 else sorted(set().union(*rows)) if rows else []
+        records.append(
+            {
+                "corridor": corridor,
+                "members": members,
+                "fleet": fleet,
+                "daily_km": km,
+                "coverable": bool(rows),
+                "supply_sites": supply,
+                "label": members[0] if len(members) == 1 else f"{members[0]} and {len(members) - 1} similar corridors",
+            }
+        )
+    columns = ["corridor", "members", "fleet", "daily_km", "coverable", "supply_sites", "label"]
+    # A city without truck flows has no corridors: an empty table keeps the columns the model reads.
+    return pd.DataFrame(records, columns=columns if not records else None).set_index("corridor", drop=False), corridor_rows

@@ -1,0 +1,103 @@
+"""The fleet model's inputs: every set and coefficient of one instance, with no Pyomo objects.
+
+Built by :func:`fleetplan.optimiser.inputs.prepare.prepare_inputs`; the formulation in
+:mod:`fleetplan.optimiser.formulation` only declares variables and constraints over it.
+
+Units: money HK$, energy kWh or kg H2 per day, distances km, emissions t CO2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pandas as pd
+
+from fleetplan.optimiser.inputs.programmes import Regime
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.uptake import DutyBins
+
+
+@dataclass
+class ModelInputs:
+    """Sets and coefficients of one fleet-model instance (no Pyomo objects).
+
+    Keys are plain tuples; tables are pandas frames indexed by ids.
+    """
+
+    scenario: Scenario
+    years: list[int]
+    #: calendar year -> discount factor (first year = 1)
+    discount: dict[int, float]
+    #: modelled year -> calendar years it stands for (1 with annual steps)
+    period_weight: dict[int, float]
+    #: modelled year -> sum of the discount factors of the years it stands for
+    period_discount: dict[int, float]
+    segments: pd.DataFrame
+    techs: dict[str, list[str]]
+    buy_allowed: list[tuple[str, str, int]]
+    lifetime: dict[tuple[str, str], int]
+    initial_stock: dict[tuple[str, str, int], float]
+    buy_cost_hkd: dict[tuple[str, str, int], float]
+    running_cost_hkd: dict[tuple[str, str, int], float]
+    emissions_t: dict[tuple[str, str, int], float]
+    emissions_ttw_t: dict[tuple[str, str, int], float]
+    emissions_wtw_t: dict[tuple[str, str, int], float]
+    energy_per_day: dict[tuple[str, str, int], float]
+    #: kWh a battery bus needs on a hot design day (energy / summer range factor): depot
+    #: chargers and grid are sized for it, annual energy costs use the average day
+    design_kwh_per_day: dict[tuple[str, int], float]
+    #: operators' lifetime cost gap at the segment's mean duty (HK$, zero-emission minus incumbent)
+    cost_gap_hkd: dict[tuple[str, str, int], float]
+    duty_bins: dict[str, DutyBins]
+    #: (segment, year) -> the purchase regimes: one per combination of payment levels of the
+    #: programmes open to the segment in that year (a single regime where none is)
+    regimes: dict[tuple[str, int], list[Regime]]
+    #: (segment, zero-emission technology, year) -> share of purchases with no payment on offer
+    no_policy_share: dict[tuple[str, str, int], float]
+    #: one row per programme x vehicle type x technology (caps, years, payment levels)
+    programme_rows: pd.DataFrame
+    programme_caps_hkd: dict[str, float]
+    budget_hkd: float
+    yearly_limit_hkd: dict[int, float]
+    sites: pd.DataFrame
+    depot_sites: pd.DataFrame
+    public_sites: list[str]
+    h2_sites: list[str]
+    zones: pd.DataFrame
+    zone_site_pairs: list[tuple[str, str]]
+    h2_consumers: pd.DataFrame
+    h2_supply_pairs: list[tuple[str, str]]
+    flows: pd.DataFrame
+    #: truck corridors (one fleet segment each): a flow, or flows merged by truck_corridor_km_band
+    corridors: pd.DataFrame
+    #: corridor -> arc-cover rows as sets of hydrogen sites
+    cover_rows: dict[str, list[frozenset[str]]]
+    targets: pd.DataFrame
+    carbon_price_hkd_per_t: dict[int, float]
+    infrastructure: dict[str, float]
+    charger_cost_coef: dict[tuple[str, int], float]
+    #: ("depot" | "public", year installed) -> kW of one charger of that vintage
+    charger_kw: dict[tuple[str, int], float]
+    h2_cost_coef: dict[tuple[str, int], float]
+    grid_cost_coef: dict[int, float]
+    baseline_emissions: pd.DataFrame
+    baseline_cost_hkd: float
+    #: discounted vehicle, energy and carbon cost of the fleet operators would run with no
+    #: payment and nothing blocked (HK$): the part of the least-cost objective no decision
+    #: changes, taken out before HiGHS measures its gap
+    reference_fleet_cost_hkd: float
+    segments_at: dict[tuple[str, str], list[str]]
+    h2_existing_kg_day: dict[tuple[str, int], float]
+    graph: nx.Graph
+    snaps: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def programme_levels(self) -> dict[str, tuple[float, ...]]:
+        """programme -> the payment levels it may offer (shares of its per-vehicle cap, ascending)."""
+        return dict(zip(self.programme_rows["programme_id"], self.programme_rows["levels"], strict=True))
+
+    @property
+    def abatement_basis(self) -> str:
+        return self.scenario.abatement_basis

@@ -1,0 +1,160 @@
+"""Subsidy programmes and the purchase regimes they open to each segment and year.
+
+Programme rows carry caps (HK$ per programme, HK$ per vehicle, share of the price),
+first and last years and payment levels (shares of the per-vehicle cap). A regime is
+one combination of the open programmes' payment levels, with the operators' response
+to it (share of purchases per zero-emission technology).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fleetplan.errors import InputError
+from fleetplan.network.loaders import Dataset
+from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.uptake import DutyBins, TechnologyOffer, adoption_shares, committed_shares
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One way a segment's purchases in a year can be made: a payment level per open programme.
+
+    levels: programme -> index into that programme's payment levels;
+    payment_hkd: programme -> (technology it pays for, HK$ per vehicle at that level);
+    share: zero-emission technology -> share of purchases (operators' response);
+    no_policy_share: the same with no payment on offer (who would buy anyway).
+    """
+
+    regime_id: int
+    levels: dict[str, int]
+    payment_hkd: dict[str, tuple[str, float]]
+    share: dict[str, float]
+    no_policy_share: dict[str, float]
+
+
+def programmes(data: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Programme rows with the scenario's overrides applied, and each enabled programme's cap (HK$)."""
+    programmes = data.programmes.copy()
+    unknown = sorted(set(scenario.programmes) - set(programmes["programme_id"]))
+    if unknown:
+        raise InputError(
+            f"unknown programme '{unknown[0]}'; expected one of {', '.join(sorted(set(programmes['programme_id'])))}",
+            field=f"programmes.{unknown[0]}",
+        )
+    caps: dict[str, float] = {}
+    rows = []
+    for programme_id, group in programmes.groupby("programme_id", sort=True):
+        override = scenario.programmes.get(programme_id)
+        if override is not None and not override.enabled:
+            continue
+        caps[programme_id] = float(
+            override.programme_cap_hkd if override is not None and override.programme_cap_hkd is not None else group["programme_cap_hkd"].iloc[0]
+        )
+        levels = list(scenario.payment_levels)
+        if override is not None and override.payment_levels is not None:
+            levels = list(override.payment_levels)
+        levels = sorted(set(levels))
+        for item in group.itertuples(index=False):
+            per_vehicle = float(item.per_vehicle_cap_hkd)
+            share = float(item.price_share_cap)
+            first, last = int(item.first_year), int(item.last_year)
+            if override is not None:
+                per_vehicle = (override.per_vehicle_cap_hkd or {}).get(item.vehicle_type, per_vehicle)
+                share = override.price_share_cap if override.price_share_cap is not None else share
+                first = override.first_year if override.first_year is not None else first
+                last = override.last_year if override.last_year is not None else last
+            rows.append(
+                {
+                    "programme_id": programme_id,
+                    "vehicle_type": item.vehicle_type,
+                    "technology": item.technology,
+                    "per_vehicle_cap_hkd": per_vehicle,
+                    "price_share_cap": share,
+                    "first_year": first,
+                    "last_year": last,
+                    "levels": tuple(levels),
+                }
+            )
+    columns = ["programme_id", "vehicle_type", "technology", "per_vehicle_cap_hkd", "price_share_cap", "first_year", "last_year", "levels"]
+    return pd.DataFrame(rows, columns=columns), caps
+
+
+def purchase_regimes(
+    scenario: Scenario,
+    segments: pd.DataFrame,
+    years: list[int],
+    offers: dict[tuple[str, int], list[TechnologyOffer]],
+    duty: dict[str, DutyBins],
+    programme_rows: pd.DataFrame,
+    price_of: dict[tuple[str, str, int], float],
+) -> dict[tuple[str, int], list[Regime]]:
+    """The purchase regimes of every segment and year.
+
+    A programme is open to a segment in a year when it has a row for the segment's
+    vehicle type and a technology the segment may buy that year, and the year is in
+    its window. Each combination of the open programmes' payment levels is a regime;
+    its payment per vehicle is level x min(per-vehicle cap, share cap x price). An
+    operator commitment replaces the response: no incumbent purchases from its year.
+    """
+    commitments = [c for c in scenario.operator_commitments.values()]
+    by_type: dict[str, list[dict]] = {}
+    for item in programme_rows.to_dict(orient="records"):
+        by_type.setdefault(item["vehicle_type"], []).append(item)
+    regimes: dict[tuple[str, int], list[Regime]] = {}
+    for segment_id, row in segments.iterrows():
+        weights = duty[segment_id].weight
+        operator = row.get("operator", "")
+        for t in years:
+            options = offers.get((segment_id, t), [])
+            offered = {o.technology for o in options}
+            committed = next(
+                (c for c in commitments if operator and c.operator == operator and t >= c.zero_emission_purchases_from),
+                None,
+            )
+            open_rows = [
+                item for item in by_type.get(row["vehicle_type"], [])
+                if item["technology"] in offered and item["first_year"] <= t <= item["last_year"]
+            ]  # fmt: skip
+            programme_ids = sorted({item["programme_id"] for item in open_rows})
+            caps = {
+                item["programme_id"]: (item["technology"], min(item["per_vehicle_cap_hkd"], item["price_share_cap"] * price_of[(segment_id, item["technology"], t)]))
+                for item in open_rows
+            }
+            levels_of = {item["programme_id"]: item["levels"] for item in open_rows}
+
+            def respond(payments: dict[str, float], options: list[TechnologyOffer] = options, committed: object = committed, weights: np.ndarray = weights) -> dict[str, float]:
+                if committed is not None:
+                    return committed_shares(options, weights, committed.technology_mix)  # type: ignore[attr-defined]
+                return adoption_shares(options, weights, payments)
+
+            no_policy = respond({})
+            combos = itertools.product(*(range(len(levels_of[p])) for p in programme_ids)) if programme_ids else [()]
+            out = []
+            for regime_id, combo in enumerate(combos):
+                chosen = dict(zip(programme_ids, combo, strict=True))
+                payment = {p: (caps[p][0], levels_of[p][chosen[p]] * caps[p][1]) for p in programme_ids}
+                per_tech: dict[str, float] = {}
+                for tech, hkd in payment.values():
+                    per_tech[tech] = per_tech.get(tech, 0.0) + hkd
+                out.append(Regime(regime_id, chosen, payment, respond(per_tech), no_policy))
+            regimes[(segment_id, t)] = out
+    return regimes
+
+
+def no_policy_shares(regimes: dict[tuple[str, int], list[Regime]]) -> dict[tuple[str, str, int], float]:
+    """(segment, zero-emission technology, year) -> share of purchases with no payment on offer."""
+    return {
+        (s, k, t): share
+        for (s, t), options in regimes.items()
+        for k, share in options[0].no_policy_share.items()
+    }
+
+
+def yearly_limits(scenario: Scenario) -> dict[int, float]:
+    """Modelled year -> the scenario's limit on payments made that year (HK$)."""
+    return {t: float(v) for t, v in (scenario.budget.yearly_limit_hkd or {}).items()}
