@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -19,8 +21,8 @@ from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.formulation.objective import HKD_M
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.messages import ModelText
-from fleetplan.optimiser.results import PlanResult, extract_results
-from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.results import PlanResult, extract_results, mip_start
+from fleetplan.optimiser.scenario import Budget, Scenario
 from fleetplan.optimiser.solver import SolveReport, SolverOptions, solve
 
 
@@ -42,6 +44,7 @@ def no_policy_scenario(scenario: Scenario, dataset: Dataset) -> Scenario:
     """The counterfactual of ``scenario``: the same behaviour, prices and infrastructure choices,
     with no subsidy programme and no target."""
     base = scenario.model_dump()
+    counted = scenario.objective == "max_abatement" and scenario.max_abatement.infrastructure == "budget"
     return Scenario.model_validate(
         {
             **base,
@@ -49,6 +52,10 @@ def no_policy_scenario(scenario: Scenario, dataset: Dataset) -> Scenario:
             "programmes": {p: {"enabled": False} for p in dataset.programmes["programme_id"].unique()},
             "targets": {g: {"enabled": False} for g in dataset.targets["target_id"]},
             "extra_targets": {},
+            # With no programme the budget limits nothing, unless public infrastructure counts
+            # against it: then it stays, as the infrastructure choices must. Normalised, two
+            # scenarios that differ only in their levers share one counterfactual.
+            **({} if counted else {"budget": Budget().model_dump()}),
         }
     )
 
@@ -60,6 +67,7 @@ def plan(
     on_progress: Callable[[dict[str, float]], None] | None = None,
     marginals: bool = True,
     counterfactual: bool = True,
+    warm_start: PlanResult | None = None,
 ) -> PlanResult:
     """Solve ``scenario`` (default: the Hong Kong default) and return its tidy results.
 
@@ -71,6 +79,10 @@ def plan(
     counterfactual:
         Also solve the no-policy counterfactual (no programme, no target) and report
         abatement, vehicles and cost against it.
+    warm_start:
+        A previous plan (of the same dataset, after a small change): HiGHS starts from
+        its decisions, so the re-solve stops once the bound is within the gap of it.
+        The plan found is the same kind of answer, to the same gap, only sooner.
 
     Raises
     ------
@@ -94,7 +106,8 @@ def plan(
     timings["build_s"] = time.perf_counter() - started
 
     options = solver_options(scenario, inputs)
-    report = solve(model, options, on_progress=on_progress)
+    start = mip_start(model, warm_start.decisions) if warm_start is not None and warm_start.decisions else None
+    report = solve(model, options, on_progress=on_progress, start=start)
     timings["solve_s"] = report.solve_time_s
     if not report.has_solution:
         if report.status in ("infeasible", "infeasible_or_unbounded"):
@@ -122,11 +135,34 @@ def plan(
         timings["marginals_s"] = time.perf_counter() - started
     if counterfactual and (len(model.P) or len(model.G)):
         started = time.perf_counter()
-        reference = plan(no_policy_scenario(scenario, dataset), dataset, marginals=False, counterfactual=False).summary()
+        reference = _counterfactual_summary(no_policy_scenario(scenario, dataset), dataset)
         result.counterfactual = {key: reference[key] for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "gap")}
         timings["counterfactual_s"] = time.perf_counter() - started
     result.timings_s = timings
     return result
+
+
+#: No-policy plans solved in this process: (scenario fingerprint, dataset id) -> (dataset, summary).
+#: A change to a lever (budget, caps, payments, targets) leaves the no-policy scenario as it
+#: was, so a re-solve reuses its counterfactual instead of solving it again. The dataset is
+#: kept with the entry so its id cannot be reused by another dataset while the entry lives.
+_COUNTERFACTUALS: OrderedDict[tuple[str, int], tuple[Dataset, dict[str, Any]]] = OrderedDict()
+_COUNTERFACTUALS_KEPT = 4
+
+
+def _counterfactual_summary(reference: Scenario, dataset: Dataset) -> dict[str, Any]:
+    """The summary of the no-policy plan ``reference`` on ``dataset`` (solved once per process)."""
+    # The name labels the plan and changes nothing in it.
+    key = (reference.model_copy(update={"name": ""}).fingerprint(), id(dataset))
+    hit = _COUNTERFACTUALS.get(key)
+    if hit is not None and hit[0] is dataset:
+        _COUNTERFACTUALS.move_to_end(key)
+        return hit[1]
+    summary = plan(reference, dataset, marginals=False, counterfactual=False).summary()
+    _COUNTERFACTUALS[key] = (dataset, summary)
+    while len(_COUNTERFACTUALS) > _COUNTERFACTUALS_KEPT:
+        _COUNTERFACTUALS.popitem(last=False)
+    return summary
 
 
 #: Above this final gap no marginal value is trusted (each is flagged).

@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 
 from fleetplan.network.schema import WGS84
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
@@ -64,6 +65,9 @@ class PlanResult:
     notes: list[str] = field(default_factory=list)
     budget_hkd: float = 0.0
     objective_unit: str = "HK$ million"
+    #: every variable's solved value, keyed by (variable name, index): the MIP start of a
+    #: re-solve after a small change (plain values, no Pyomo object)
+    decisions: dict[tuple[str, Any], float] = field(default_factory=dict, repr=False)
 
     def zev_in_service(self) -> dict[str, dict[int, float]]:
         """Zero-emission vehicles in service: class -> year -> vehicles."""
@@ -352,6 +356,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         crs=WGS84,
     )
     return PlanResult(
+        decisions=solved_values(m),
         scenario_name=inputs.scenario.name,
         fingerprint=inputs.scenario.fingerprint(),
         report=report,
@@ -390,6 +395,29 @@ def _installed_kw(counts: dict[Any, float | None], key: str, years: list[int], k
         previous = count
         out[t] = total
     return out
+
+
+def solved_values(model: pyo.ConcreteModel) -> dict[tuple[str, Any], float]:
+    """(variable name, index) -> solved value of every variable that has one."""
+    values: dict[tuple[str, Any], float] = {}
+    for component in model.component_objects(pyo.Var, active=True):
+        name = component.local_name
+        for index, value in component.extract_values().items():
+            if value is not None:
+                values[(name, index)] = float(value)
+    return values
+
+
+def mip_start(model: pyo.ConcreteModel, decisions: dict[tuple[str, Any], float]) -> ComponentMap:
+    """``model``'s variables at the values a previous plan gave the same (name, index)."""
+    start = ComponentMap()
+    for component in model.component_objects(pyo.Var, active=True):
+        name = component.local_name
+        for index, var in component.items():
+            value = decisions.get((name, index))
+            if value is not None:
+                start[var] = value
+    return start
 
 
 def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:

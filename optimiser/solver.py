@@ -13,7 +13,7 @@ import io
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +156,7 @@ def solve(
     *,
     on_progress: Callable[[dict[str, float]], None] | None = None,
     load_duals: bool = False,
+    start: Mapping[Any, float] | None = None,
 ) -> SolveReport:
     """Solve ``model`` with HiGHS and load the incumbent if there is one.
 
@@ -168,10 +169,13 @@ def solve(
         whenever HiGHS reports MIP progress (used by the app's progress bar).
     load_duals:
         Return the constraint duals (only meaningful for an LP).
+    start:
+        A MIP start: variable data -> value, e.g. a previous plan's (partial is fine:
+        HiGHS completes it, or ignores it when it cannot). LP-file interface only.
     """
     options = options or SolverOptions()
     if options.interface == "lp_file":
-        return _solve_via_lp_file(model, options, on_progress=on_progress, load_duals=load_duals)
+        return _solve_via_lp_file(model, options, on_progress=on_progress, load_duals=load_duals, start=start)
     solver = _highs_solver()
     started = time.perf_counter()
     stream = _LogStream(on_progress, started)
@@ -240,6 +244,7 @@ def _solve_via_lp_file(
     *,
     on_progress: Callable[[dict[str, float]], None] | None,
     load_duals: bool,
+    start: Mapping[Any, float] | None = None,
 ) -> SolveReport:
     """Write the model as an LP file, solve it with highspy, load values (and duals) back.
 
@@ -268,6 +273,8 @@ def _solve_via_lp_file(
         highs.readModel(path)
     if options.objective_constant:
         highs.changeObjectiveOffset(highs.getLp().offset_ - float(options.objective_constant))
+    if start:
+        _set_start(highs, symbols, start)
     highs.setOptionValue("time_limit", float(options.time_limit_s))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("random_seed", int(options.seed))
@@ -320,6 +327,25 @@ def _solve_via_lp_file(
         objective_constant=options.objective_constant,
         ranging=ranging,
     )
+
+
+def _set_start(highs: Any, symbols: dict[str, Any], start: Mapping[Any, float]) -> None:
+    """Hand HiGHS a MIP start: the columns of ``start``'s variables at their values.
+
+    A start within the final gap lets a re-solve stop as soon as the root bound is
+    close enough, instead of waiting for HiGHS's own heuristics to find such a plan.
+    """
+    import numpy as np
+
+    column_of = {name: i for i, name in enumerate(highs.getLp().col_names_)}
+    indices, values = [], []
+    for name, var in symbols.items():
+        value = start.get(var)
+        if value is not None and name in column_of:
+            indices.append(column_of[name])
+            values.append(float(value))
+    if indices:
+        highs.setSolution(len(indices), np.asarray(indices, dtype=np.int32), np.asarray(values, dtype=np.float64))
 
 
 def _row_ranging(highs: Any, lp: Any, symbols: dict[str, Any], wanted: tuple[Any, ...]) -> dict[Any, tuple[float, float]]:

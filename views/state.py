@@ -153,6 +153,16 @@ def progress_callback(line: Any, started: float) -> Any:
     return on_progress
 
 
+def _warm_start_for(scenario: Scenario) -> PlanResult | None:
+    """The last plan solved on the same dataset and graph: its decisions start the re-solve."""
+    last = st.session_state.get("last_fingerprint")
+    previous = st.session_state["results"].get(last) if last else None
+    before = st.session_state["solved_scenarios"].get(last) if last else None
+    if previous is None or before is None:
+        return None
+    return previous if (before.dataset, before.graph) == (scenario.dataset, scenario.graph) else None
+
+
 def solve(scenario: Scenario) -> PlanResult | None:
     """Solve ``scenario`` with live progress; show a readable message on any failure.
 
@@ -170,7 +180,7 @@ def solve(scenario: Scenario) -> PlanResult | None:
         on_progress = progress_callback(st.empty(), started)
         try:
             dataset = get_dataset(scenario.graph)
-            result = plan(scenario, dataset, on_progress=on_progress)
+            result = plan(scenario, dataset, on_progress=on_progress, warm_start=_warm_start_for(scenario))
         except InfeasibleError as error:
             status.update(state="error", expanded=True)
             st.error(t("infeasible", message=str(error)) + "".join(f"\n- {line}" for line in error.diagnosis))
