@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test lint bench bench-full data calibrate clean
+.PHONY: app test lint bench bench-full bench-spopt-env data calibrate clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -21,11 +21,26 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
+# The spopt comparison (bench/spopt_baseline.py) runs when .venv-spopt exists (make
+# bench-spopt-env) and is skipped with one line when it does not.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --quick
+	$(BIN)/python -m bench.spopt_baseline --write
 
 bench-full: $(STAMP)
 	$(BIN)/python -m bench.run --full
+
+# PySAL spopt's FRLM for the baseline, in its own environment: spopt 0.8 needs Python >= 3.12
+# (the project's .venv may be 3.11), solved with HiGHS through PuLP (highspy).
+SPOPT_VENV := .venv-spopt
+SPOPT_PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.1[23]*/bin/python3; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
+
+bench-spopt-env:
+	@test -n "$(SPOPT_PYTHON)" || { echo "bench-spopt-env: spopt 0.8 needs Python >= 3.12; none found (set SPOPT_PYTHON=/path/to/python3.12)"; exit 1; }
+	test -d $(SPOPT_VENV) || $(SPOPT_PYTHON) -m venv $(SPOPT_VENV)
+	$(SPOPT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SPOPT_VENV)/bin/python -m pip install --quiet 'spopt==0.8.0' 'highspy>=1.11,<2'
 
 # Regenerate data/hk/calibration.csv: the default plan against observed figures (one solve).
 calibrate: $(STAMP)
@@ -38,4 +53,4 @@ data: $(STAMP)
 	$(BIN)/python data/build/hk.py --source ../shared/data/hk-bus/routeFareList.min.json --out data/hk $(if $(OSM),--osm "$(OSM)")
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SPOPT_VENV) .pytest_cache .ruff_cache

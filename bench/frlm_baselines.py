@@ -1,4 +1,4 @@
-"""FRLM baselines: Pyomo vs a direct highspy build of the arc-cover FRLM, and arc-cover vs path-combination.
+"""FRLM baselines: Pyomo vs the direct highspy build of the arc-cover FRLM, and arc-cover vs path-combination.
 
 Both are measured on synthetic road graphs (:func:`bench.synthetic.synthetic_tables`)
 and assert that the two sides reach the same optimum.
@@ -57,52 +57,11 @@ def highspy_frlm(
     candidates: list[Any],
     stations: int,
 ) -> Any:
-    """The arc-cover FRLM handed to highspy directly as one row-wise sparse matrix.
+    """The arc-cover FRLM handed to highspy directly: now the library's default backend,
+    :func:`fleetplan.optimiser.frlm.build_highs_frlm` (this name is kept for the tests)."""
+    from fleetplan.optimiser.frlm import build_highs_frlm
 
-    Columns: ``x_k`` (binary, one per candidate) then ``y_q`` (continuous in
-    [0, 1], one per flow group). Rows: ``y_q − Σ_{k∈K_a} x_k ≤ 0`` per arc row,
-    then ``Σ_k x_k = p``. Objective: maximise ``Σ_q f_q·y_q``. The same model as
-    :func:`fleetplan.optimiser.frlm.build_frlm_model`, without Pyomo.
-    """
-    import highspy
-
-    n_k = len(candidates)
-    position = {node: k for k, node in enumerate(candidates)}
-    groups = list(rows_by_group)
-    starts, index = [0], []
-    values: list[float] = []
-    for q, group in enumerate(groups):
-        for row in rows_by_group[group]:
-            ks = sorted(position[n] for n in row if n in position)
-            index.append(n_k + q)
-            index.extend(ks)
-            values.append(1.0)
-            values.extend([-1.0] * len(ks))
-            starts.append(len(index))
-    n_cover = len(starts) - 1
-    index.extend(range(n_k))
-    values.extend([1.0] * n_k)
-    starts.append(len(index))
-    n_cols, n_rows = n_k + len(groups), n_cover + 1
-
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.concatenate([np.zeros(n_k), np.array([volumes[g] for g in groups], dtype=float)])
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.ones(n_cols)
-    lp.row_lower_ = np.concatenate([np.full(n_cover, -highspy.kHighsInf), [float(stations)]])
-    lp.row_upper_ = np.concatenate([np.zeros(n_cover), [float(stations)]])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
-    lp.a_matrix_.value_ = np.asarray(values, dtype=float)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_k + [highspy.HighsVarType.kContinuous] * len(groups)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(lp)
-    return h
+    return build_highs_frlm(rows_by_group, volumes, candidates, stations)
 
 
 def _solve_highspy(h: Any, options: Any) -> tuple[float, float]:
@@ -195,6 +154,8 @@ def path_combination_vs_arc_cover(name: str, nodes: int, flows: int, candidates:
             formulation=formulation,
             weight="length_m",
             km_per_unit=0.001,
+            # Both through Pyomo, so the two formulations are compared on the same footing.
+            backend="pyomo",
         )
         out[formulation] = {
             "build_s": result.build_seconds,

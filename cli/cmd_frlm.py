@@ -2,6 +2,10 @@
 
 Exit codes follow :mod:`fleetplan.cli.common`: 0 solved (optimal or an incumbent at the
 time limit, with its gap); 1 no solution; 2 bad input.
+
+Start-up is kept light (#17): the CSV files are read with the csv module and the
+arc-cover model goes to HiGHS through highspy, so neither pandas nor Pyomo is
+imported on this path.
 """
 
 from __future__ import annotations
@@ -17,13 +21,16 @@ from fleetplan.cli.common import guarded, print_json
 from fleetplan.errors import InfeasibleError, InputError
 
 
-def _payload(result: Any, graph: Any, flows: Any, range_km: float, stations: int) -> dict[str, Any]:
-    by_id = flows.set_index("flow_id")
+def _payload(
+    result: Any, graph: Any, flows: dict[str, list], range_km: float, stations: int
+) -> dict[str, Any]:
+    """The ``--json`` object (its keys are read by other tools: keep them)."""
+    row_of = {flow_id: i for i, flow_id in enumerate(flows["flow_id"])}
     refuelled = [
         {
-            "origin": by_id.at[f, "origin"],
-            "destination": by_id.at[f, "destination"],
-            "flow": float(by_id.at[f, "flow"]),
+            "origin": flows["origin"][row_of[f]],
+            "destination": flows["destination"][row_of[f]],
+            "flow": float(flows["flow"][row_of[f]]),
         }
         for f in result.refuelled_flows
     ]
@@ -44,7 +51,7 @@ def _payload(result: Any, graph: Any, flows: Any, range_km: float, stations: int
         "p": stations,
         "nodes": graph.number_of_nodes(),
         "edges": graph.number_of_edges(),
-        "flows": len(flows),
+        "flows": len(flows["flow_id"]),
         "refuelled_flows": refuelled,
         "uncoverable_flows": len(result.uncoverable_flows),
         "formulation": result.formulation,
@@ -109,10 +116,6 @@ def frlm(
     gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap to stop at.")] = 1e-4,
 ) -> None:
     """Place P stations to maximise the round-trip flow refuelled with range R (Kuby & Lim 2005)."""
-    from fleetplan.network.importers.csv_network import read_frlm_csv
-    from fleetplan.optimiser.frlm import solve_frlm
-    from fleetplan.optimiser.solver import SolverOptions
-
     if not (math.isfinite(range_km) and range_km > 0):
         raise InputError(f"{range_km:g}; expected a range > 0 km", field="--range")
     if stations < 1:
@@ -121,7 +124,11 @@ def frlm(
         raise InputError(f"{time_limit:g}; expected seconds > 0", field="--time-limit")
     if not (math.isfinite(gap) and gap >= 0):
         raise InputError(f"{gap:g}; expected a relative gap ≥ 0", field="--gap")
-    graph, table = read_frlm_csv(nodes, edges, flows)
+    # Imported after the flags are checked: a mistyped flag is refused without loading them.
+    from fleetplan.network.importers.csv_network import read_frlm_network
+    from fleetplan.optimiser.frlm import HighsOptions, solve_frlm
+
+    graph, table = read_frlm_network(nodes, edges, flows)
     if stations > graph.number_of_nodes():
         raise InputError(
             f"{stations} stations but only {graph.number_of_nodes()} nodes in {nodes}",
@@ -132,7 +139,7 @@ def frlm(
         table,
         range_km=range_km,
         stations=stations,
-        options=SolverOptions(time_limit_s=time_limit, mip_rel_gap=gap),
+        options=HighsOptions(time_limit_s=time_limit, mip_rel_gap=gap),
     )
     if not result.has_solution:
         raise InfeasibleError(f"no station plan found (status: {result.status})")

@@ -12,10 +12,7 @@ manifests existed.
 
 from __future__ import annotations
 
-import csv
 import io
-import math
-import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -27,6 +24,12 @@ import pandas as pd
 from fleetplan.errors import InputError
 from fleetplan.network.catalogue import Catalogue, split_list
 from fleetplan.network.city import HONG_KONG, City, load_city
+from fleetplan.network.csv_text import (  # noqa: F401 - re-exported: readers import them from here
+    MAX_PLAIN_NUMBER,
+    check_row_widths,
+    plain_number,
+    read_csv_text,
+)
 from fleetplan.network.graph import build_graph
 from fleetplan.network.schema import TABLES, WGS84, TableSpec, validate_table
 
@@ -117,89 +120,6 @@ def read_csv_table(
             frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
         )
     return frame
-
-
-def read_csv_text(path: str | Path, *, expected: str, max_bytes: int) -> str:
-    """The text of a user's CSV file, after the checks every CSV reader needs.
-
-    Raises
-    ------
-    InputError
-        If the file is missing, empty, larger than ``max_bytes``, not UTF-8 (naming
-        the row of the first bad byte) or has a row with more cells than the header.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"file not found; expected {expected}", file=path)
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"file is empty; expected {expected}", file=path)
-    if size > max_bytes:
-        raise InputError(f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); save the file as CSV UTF-8",
-            file=path,
-            row=raw[: error.start].count(b"\n"),  # 0 = the header line
-        ) from None
-    if "\x00" in text:
-        # A NUL byte means a binary file or a broken export; pandas would read on past it.
-        position = text.index("\x00")
-        raise InputError(
-            "contains a NUL byte (a binary file or a broken export?); expected plain CSV text",
-            file=path,
-            row=text.count("\n", 0, position),  # 0 = the header line
-        )
-    check_row_widths(text, path)
-    return text
-
-
-#: A number as a spreadsheet writes it: ASCII digits, optional sign, point and exponent.
-#: Python's float() also takes '1_000', '١٢' (Arabic-Indic digits) and 'infinity'.
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
-#: Largest magnitude a plain number in an input file may have.
-MAX_PLAIN_NUMBER = 1e12
-
-
-def plain_number(text: object) -> float | None:
-    """``text`` as a float if it is a plain, finite decimal number of sane magnitude, else None."""
-    cleaned = str(text).strip()
-    if not _PLAIN_NUMBER.fullmatch(cleaned):
-        return None
-    value = float(cleaned)
-    return value if math.isfinite(value) and abs(value) <= MAX_PLAIN_NUMBER else None
-
-
-def check_row_widths(text: str, path: str | Path) -> None:
-    """Refuse a data row with more non-empty cells than the header has columns.
-
-    pandas would silently take the surplus leading cells as the row index and
-    shift every value one column to the right (a stray comma in a name does
-    this); the planner gets the row number instead. Rows are counted as pandas
-    counts them: blank lines are skipped.
-    """
-    try:
-        records = csv.reader(io.StringIO(text))
-        header = next(records, None)
-        if header is None:
-            return
-        row = 0
-        for cells in records:
-            if not cells or not any(cell.strip() for cell in cells):
-                continue
-            row += 1
-            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
-                raise InputError(
-                    f"{len(cells)} cells but the header has {len(header)} columns; expected one cell per "
-                    "column (a stray comma, or text with a comma that is not in quotes?)",
-                    file=path,
-                    row=row,
-                )
-    except csv.Error as error:
-        raise InputError(f"not a readable CSV table: {error}", file=path) from None
 
 
 def _check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:

@@ -9,9 +9,13 @@ The pipeline, one module per step
 ``paths``             one shortest path per flow, with a documented tie rule
 ``rules``             the refuelling rule (Kuby & Lim 2005), checked by simulating the tank
 ``arc_cover``         arc-cover rows per flow, their reduction, the arc-cover MIP (default)
+``highs_model``       the arc-cover MIP handed to HiGHS directly (highspy; the default backend)
 ``path_combination``  the original station-combination MIP (small instances, a benchmark)
 ``common``            what both MIPs share: exactly ``p`` stations, maximise refuelled flow
 ``solve``             :func:`solve_frlm`: validate, build, solve with HiGHS, read the stations off
+
+Importing this package loads neither Pyomo nor pandas: they are imported when a
+Pyomo model is built (``backend="pyomo"``, the path-combination formulation).
 
 The exhaustive-search oracle the MIPs are tested against lives with the
 tests (``tests/frlm_oracle.py``), not here.
@@ -35,6 +39,7 @@ from fleetplan.optimiser.frlm.arc_cover import (
     build_frlm_model,
     merge_identical_flows,
 )
+from fleetplan.optimiser.frlm.highs_model import HighsOptions, build_highs_frlm, solve_highs_frlm
 from fleetplan.optimiser.frlm.path_combination import (
     build_path_combination_model,
     station_combinations,
@@ -48,23 +53,27 @@ from fleetplan.optimiser.frlm.paths import (
     sorted_nodes,
 )
 from fleetplan.optimiser.frlm.rules import is_refuelled
-from fleetplan.optimiser.frlm.solve import FORMULATIONS, FrlmResult, solve_frlm
+from fleetplan.optimiser.frlm.solve import BACKENDS, FORMULATIONS, FrlmResult, solve_frlm
 
 __all__ = [
+    "BACKENDS",
     "FORMULATIONS",
     "PATH_TIE_RTOL",
     "FlowId",
     "FrlmResult",
+    "HighsOptions",
     "Node",
     "Path",
     "TooManyCombinationsError",
     "arc_cover_rows",
     "build_frlm_model",
+    "build_highs_frlm",
     "build_path_combination_model",
     "is_refuelled",
     "merge_identical_flows",
     "round_trip_paths",
     "solve_frlm",
+    "solve_highs_frlm",
     "sorted_nodes",
     "station_combinations",
 ]

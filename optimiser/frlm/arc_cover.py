@@ -29,13 +29,13 @@ no rows and no ``y`` variable.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyomo.environ as pyo
-
-from fleetplan.optimiser.frlm.common import _flow_objective, _station_count
 from fleetplan.optimiser.frlm.paths import FlowId, Node, Path, _str_key
 from fleetplan.optimiser.frlm.rules import _range_tol
+
+if TYPE_CHECKING:  # Pyomo is imported when a Pyomo model is built: the rows do not need it
+    import pyomo.environ as pyo
 
 
 def arc_cover_rows(
@@ -169,6 +169,10 @@ def build_frlm_model(
         ``y[q]`` (continuous in [0, 1], group ``q`` refuelled); the Python
         attributes ``candidates`` and ``groups`` map indices back to ids.
     """
+    import pyomo.environ as pyo
+
+    from fleetplan.optimiser.frlm.common import _flow_objective, _station_count
+
     candidates = list(candidate_nodes)
     position = {node: k for k, node in enumerate(candidates)}
     groups = list(rows_by_group)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
-
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING, Any
 
 from fleetplan.errors import TooManyCombinationsError
-from fleetplan.optimiser.frlm.common import _flow_objective, _station_count
 from fleetplan.optimiser.frlm.paths import FlowId, Node, Path, sorted_nodes
 from fleetplan.optimiser.frlm.rules import is_refuelled
+
+if TYPE_CHECKING:  # imported when the model is built: importing this module stays light
+    import pyomo.environ as pyo
 
 
 def station_combinations(
@@ -105,6 +105,10 @@ def build_path_combination_model(
     combo_members = {h: sorted(position[n] for n in combo) for combo, h in combo_index.items()}
     pairs = [(h, k) for h, ks in combo_members.items() for k in ks]
     volume = {q: float(volumes[f]) for q, f in enumerate(flows)}
+
+    import pyomo.environ as pyo
+
+    from fleetplan.optimiser.frlm.common import _flow_objective, _station_count
 
     model = pyo.ConcreteModel(name="frlm_path_combination")
     model.candidates = candidates

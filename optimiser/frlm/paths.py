@@ -22,11 +22,12 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from fleetplan.errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FlowId = Hashable
 Node = Hashable
@@ -76,8 +77,20 @@ class Path:
         return self.cum_km[-1]
 
 
-def _flow_ids(flows: pd.DataFrame) -> list[FlowId]:
-    ids = list(flows["flow_id"]) if "flow_id" in flows.columns else list(flows.index)
+#: A flow table: a pandas DataFrame, or a mapping column name → values (list), such as
+#: :func:`fleetplan.network.importers.csv_network.read_frlm_network` returns; ``name in
+#: flows`` and ``flows[name]`` are all that is used, so the FRLM needs no pandas.
+Flows = Any
+
+
+def _flow_ids(flows: Flows) -> list[FlowId]:
+    """The ``flow_id`` column, else the DataFrame's index, else 0, 1, ... (a plain mapping)."""
+    if "flow_id" in flows:
+        ids = list(flows["flow_id"])
+    elif hasattr(flows, "index"):
+        ids = list(flows.index)
+    else:
+        ids = list(range(len(flows["origin"])))
     if len(set(ids)) != len(ids):
         raise InputError("flow ids are not unique", field="flow_id")
     return ids
@@ -144,7 +157,7 @@ def _tight_dijkstra(
 
 def round_trip_paths(
     graph: nx.Graph,
-    flows: pd.DataFrame,
+    flows: Flows,
     *,
     weight: str = "length",
     km_per_unit: float = 1.0,
@@ -156,8 +169,9 @@ def round_trip_paths(
     graph:
         Undirected graph; every edge carries ``weight`` (> 0).
     flows:
-        Columns ``origin`` and ``destination``; the flow id is the ``flow_id``
-        column if present, else the index.
+        Columns ``origin`` and ``destination`` (a DataFrame, or a mapping column →
+        values); the flow id is the ``flow_id`` column if present, else the index
+        (0, 1, ... for a mapping).
     weight:
         Edge attribute holding the length (``"length"`` in km for FRLM CSVs,
         ``"length_m"`` in metres on the Hong Kong graph).
@@ -176,7 +190,7 @@ def round_trip_paths(
         Unknown nodes, origin equal to destination, no path, or a bad edge length.
     """
     for column in ("origin", "destination"):
-        if column not in flows.columns:
+        if column not in flows:
             raise InputError(f"flows need a '{column}' column", field=column)
     ids = _flow_ids(flows)
     adjacency = _edge_km(graph, weight, km_per_unit)

@@ -1,4 +1,11 @@
-"""The entry point :func:`solve_frlm`: validate, build either formulation, solve, read the stations off."""
+"""The entry point :func:`solve_frlm`: validate, build either formulation, solve, read the stations off.
+
+Backends: the arc-cover model goes to HiGHS directly through highspy by default
+(:mod:`fleetplan.optimiser.frlm.highs_model`); ``backend="pyomo"`` builds it in
+Pyomo and solves it through :func:`fleetplan.optimiser.solver.solve`, as the
+path-combination model always is. Pyomo and pandas are imported only on the
+Pyomo path, so ``fleetplan frlm`` starts without them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,7 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import networkx as nx
-import pandas as pd
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING, Any
 
 from fleetplan.errors import InputError
 from fleetplan.optimiser.frlm.arc_cover import (
@@ -18,14 +21,28 @@ from fleetplan.optimiser.frlm.arc_cover import (
     build_frlm_model,
     merge_identical_flows,
 )
+from fleetplan.optimiser.frlm.highs_model import HighsOptions, build_highs_frlm, solve_highs_frlm
 from fleetplan.optimiser.frlm.path_combination import (
     build_path_combination_model,
     station_combinations,
 )
-from fleetplan.optimiser.frlm.paths import FlowId, Node, _flow_ids, round_trip_paths, sorted_nodes
-from fleetplan.optimiser.solver import SolverOptions, solve
+from fleetplan.optimiser.frlm.paths import (
+    FlowId,
+    Flows,
+    Node,
+    _flow_ids,
+    round_trip_paths,
+    sorted_nodes,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from fleetplan.optimiser.solver import SolverOptions
 
 FORMULATIONS = ("arc_cover", "path_combination")
+#: How a model is built and handed to HiGHS: directly (arc-cover only) or through Pyomo.
+BACKENDS = ("highspy", "pyomo")
 
 
 @dataclass
@@ -50,7 +67,9 @@ class FrlmResult:
     refuelled_flows:
         Ids of the refuelled flows.
     build_seconds, solve_seconds:
-        Time to build the rows and the Pyomo model; time in HiGHS (s).
+        Time to find the paths, build the rows and the model; time to solve it (s).
+    backend:
+        ``"highspy"`` (the model handed to HiGHS directly) or ``"pyomo"``.
     """
 
     status: str
@@ -68,6 +87,7 @@ class FrlmResult:
     uncoverable_flows: list[FlowId] = field(default_factory=list)
     n_rows: int = 0
     n_groups: int = 0
+    backend: str = "highspy"
 
     @property
     def share_refuelled(self) -> float | None:
@@ -82,7 +102,7 @@ class FrlmResult:
         return payload
 
 
-def flow_volumes(flows: pd.DataFrame, ids: Sequence[FlowId]) -> dict[FlowId, float]:
+def flow_volumes(flows: Flows, ids: Sequence[FlowId]) -> dict[FlowId, float]:
     """Flow id → volume (the ``flow`` column, round trips per unit time, ≥ 0) for ``ids``.
 
     Raises
@@ -90,7 +110,7 @@ def flow_volumes(flows: pd.DataFrame, ids: Sequence[FlowId]) -> dict[FlowId, flo
     InputError
         No ``flow`` column, or a volume that is not a finite number ≥ 0.
     """
-    if "flow" not in flows.columns:
+    if "flow" not in flows:
         raise InputError("flows need a 'flow' column (volume)", field="flow")
     # Paths come back grouped by origin, not in the table's order: look volumes up by id.
     by_id = dict(zip(_flow_ids(flows), flows["flow"], strict=True))
@@ -137,15 +157,16 @@ def candidate_list(graph: nx.Graph, candidate_nodes: Iterable[Node] | None) -> l
 
 def solve_frlm(
     graph: nx.Graph,
-    flows: pd.DataFrame,
+    flows: Flows,
     *,
     range_km: float,
     stations: int,
     candidate_nodes: Iterable[Node] | None = None,
-    options: SolverOptions | None = None,
+    options: SolverOptions | HighsOptions | None = None,
     formulation: str = "arc_cover",
     weight: str = "length",
     km_per_unit: float = 1.0,
+    backend: str | None = None,
 ) -> FrlmResult:
     """Place ``stations`` stations to maximise the flow volume refuelled.
 
@@ -155,7 +176,7 @@ def solve_frlm(
         Undirected graph with edge attribute ``weight``.
     flows:
         Columns ``origin``, ``destination``, ``flow`` (volume ≥ 0); ids from
-        ``flow_id`` or the index.
+        ``flow_id`` or the index. A DataFrame or a mapping column → values.
     range_km:
         Vehicle range on a full tank (km).
     stations:
@@ -163,12 +184,19 @@ def solve_frlm(
     candidate_nodes:
         Nodes allowed to host a station (default: every node).
     options:
-        HiGHS time limit, gap, threads (default :class:`SolverOptions`).
+        HiGHS time limit, gap, threads, seed: a :class:`SolverOptions` (or, for the
+        highspy backend, a :class:`HighsOptions`, which needs no Pyomo); default
+        ``SolverOptions()``'s values.
     formulation:
         ``"arc_cover"`` (default) or ``"path_combination"`` (Kuby & Lim 2005;
         small instances only).
     weight, km_per_unit:
         Edge length attribute and km per unit of it.
+    backend:
+        ``"highspy"`` (arc-cover only: the model goes to HiGHS directly) or
+        ``"pyomo"`` (built in Pyomo, solved through :mod:`fleetplan.optimiser.solver`).
+        Default: ``"highspy"`` for the arc-cover formulation, ``"pyomo"`` for
+        path-combination. Both reach the same optimum.
 
     Returns
     -------
@@ -177,7 +205,12 @@ def solve_frlm(
     """
     if formulation not in FORMULATIONS:
         raise InputError(f"unknown formulation '{formulation}'; expected one of {FORMULATIONS}")
-    options = options or SolverOptions()
+    if backend is None:
+        backend = "highspy" if formulation == "arc_cover" else "pyomo"
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend '{backend}'; expected one of {BACKENDS}")
+    if backend == "highspy" and formulation != "arc_cover":
+        raise InputError(f"the highspy backend builds the arc-cover formulation only, not '{formulation}'")
     started = time.perf_counter()
     candidates = candidate_list(graph, candidate_nodes)
     check_parameters(range_km, stations, candidates)
@@ -191,35 +224,61 @@ def solve_frlm(
     if formulation == "arc_cover":
         positive = {f: r for f, r in rows_by_flow.items() if volumes[f] > 0}
         rows_by_group, group_volume, _ = merge_identical_flows(positive, volumes)
-        model = build_frlm_model(rows_by_group, group_volume, candidates, stations)
-        n_rows, n_groups = len(model.A), len(model.Q)
+        n_rows = sum(len(rows) for rows in rows_by_group.values())
+        n_groups = len(rows_by_group)
+    if backend == "highspy":
+        h = build_highs_frlm(rows_by_group, group_volume, candidates, stations)
+        build_seconds = time.perf_counter() - started
+        solution = solve_highs_frlm(h, len(candidates), options or HighsOptions())
+        status, has_solution = solution.status, solution.has_solution
+        gap, objective, best_bound = solution.gap, solution.objective, solution.best_bound
+        solve_seconds = solution.solve_time_s
+        opened_positions = solution.opened
     else:
-        model = build_path_combination_model(paths, volumes, candidates, stations, range_km)
-        n_rows, n_groups = len(model.H), len(model.Q)
-    build_seconds = time.perf_counter() - started
+        import pyomo.environ as pyo
 
-    report = solve(model, options)
-    if not report.has_solution:
+        from fleetplan.optimiser.solver import SolverOptions, solve
+
+        if options is not None and not isinstance(options, SolverOptions):
+            options = SolverOptions(
+                time_limit_s=options.time_limit_s,
+                mip_rel_gap=options.mip_rel_gap,
+                threads=options.threads,
+                seed=options.seed,
+            )
+        if formulation == "arc_cover":
+            model = build_frlm_model(rows_by_group, group_volume, candidates, stations)
+        else:
+            model = build_path_combination_model(paths, volumes, candidates, stations, range_km)
+            n_rows, n_groups = len(model.H), len(model.Q)
+        build_seconds = time.perf_counter() - started
+        report = solve(model, options)
+        status, has_solution = report.status, report.has_solution
+        gap, objective, best_bound = report.gap, report.objective, report.best_bound
+        solve_seconds = report.solve_time_s
+        opened_positions = [
+            k for k in model.K if has_solution and (pyo.value(model.x[k], exception=False) or 0) > 0.5
+        ]
+    if not has_solution:
         return FrlmResult(
-            status=report.status,
+            status=status,
             stations=[],
             flow_refuelled=None,
             flow_total=flow_total,
-            gap=report.gap,
+            gap=gap,
             objective=None,
-            best_bound=report.best_bound,
+            best_bound=best_bound,
             refuelled_flows=[],
             build_seconds=build_seconds,
-            solve_seconds=report.solve_time_s,
+            solve_seconds=solve_seconds,
             has_solution=False,
             formulation=formulation,
             uncoverable_flows=uncoverable,
             n_rows=n_rows,
             n_groups=n_groups,
+            backend=backend,
         )
-    opened = sorted_nodes(
-        model.candidates[k] for k in model.K if (pyo.value(model.x[k], exception=False) or 0) > 0.5
-    )
+    opened = sorted_nodes(candidates[k] for k in opened_positions)
     if formulation == "arc_cover":
         # Read coverage off the rows (all hit) rather than y, which an early
         # incumbent may leave below its attainable value.
@@ -238,19 +297,20 @@ def solve_frlm(
             )
         ]
     return FrlmResult(
-        status=report.status,
+        status=status,
         stations=opened,
         flow_refuelled=float(sum(volumes[f] for f in refuelled)),
         flow_total=flow_total,
-        gap=report.gap,
-        objective=report.objective,
-        best_bound=report.best_bound,
+        gap=gap,
+        objective=objective,
+        best_bound=best_bound,
         refuelled_flows=refuelled,
         build_seconds=build_seconds,
-        solve_seconds=report.solve_time_s,
+        solve_seconds=solve_seconds,
         has_solution=True,
         formulation=formulation,
         uncoverable_flows=uncoverable,
         n_rows=n_rows,
         n_groups=n_groups,
+        backend=backend,
     )
