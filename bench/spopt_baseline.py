@@ -311,8 +311,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--before", type=Path, help="a folder holding an older `fleetplan` package to time start-up against"
     )
+    parser.add_argument("--before-label", help="how to name --before in the table (e.g. a commit)")
+    parser.add_argument("--render", type=Path, help="render a results JSON from --json instead of running")
     args = parser.parse_args(argv)
-    result = run(INSTANCES if args.full else QUICK, args.folder, args.before)
+    if args.render:
+        result = json.loads(args.render.read_text(encoding="utf-8"))
+    else:
+        result = run(INSTANCES if args.full else QUICK, args.folder, args.before)
+        result["before_label"] = args.before_label or (str(args.before) if args.before else None)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     from bench.spopt_report import render, write_section

@@ -42,10 +42,17 @@ def render(result: dict[str, Any], *, full: bool) -> str:
         "",
         "### Start-up (median wall, s, same run)",
         "",
-        "| command | before (HEAD before this change) | now |",
+        f"| command | before ({result.get('before_label') or 'not measured'}) | now |",
         "|---|---|---|",
     ]
     before = result.get("startup_before") or {}
+    if before:
+        lines[-2:-2] = [
+            "'before': that tree extracted with `git archive` and put first on PYTHONPATH "
+            "(`--before DIR`), timed in the same loop as 'now'; both run `python -c 'from "
+            "fleetplan.cli import main; main()' ...` as the console script does.",
+            "",
+        ]
     for label, seconds in result["startup"].items():
         lines.append(f"| `{label}` | {_s(before.get(label))} | {_s(seconds)} |")
     small = result["instances"][0]["fleetplan"]
@@ -117,6 +124,18 @@ def render(result: dict[str, Any], *, full: bool) -> str:
                 for i in result["instances"]
             )
             + ".",
+            "",
+        ]
+    if not full:
+        lines += [
+            "Not in this table: the BE2/BE3-sized instances (120 and 160 nodes, 7,140 and 12,720 "
+            "flows; `--full`). spopt's solve grew from 0.1 s at 25 nodes to ~50 s at 83 (binary "
+            "y, every candidate in every arc row), so three timed runs each did not fit this "
+            "run's time; fleetplan alone solves them with `fleetplan frlm` on the written CSVs.",
+            "",
+            "spopt quirk met on the way: `FRLM.from_flow_dataframe` with a dict of flows (or a "
+            "numeric DataFrame) fails with float volumes, because `iterrows` turns the node "
+            "indices into floats; the runner passes an object-typed DataFrame.",
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
