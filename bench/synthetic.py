@@ -275,7 +275,7 @@ def synthetic_tables(
                     "duty_band": band,
                     "buses": int(counts[b]),
                     "daily_km": daily_km,
-                    "zev_today": int(rng.integers(0, 3)),
+                    "zev_today": min(int(rng.integers(0, 3)), int(counts[b])),  # never more than the segment has
                 }
             )
             ages = rng.dirichlet(np.ones(18)) * counts[b]
