@@ -140,7 +140,7 @@ def _join_parts(nodes: pd.DataFrame, edges: pd.DataFrame, crs: str) -> tuple[pd.
     return pd.concat([edges, pd.DataFrame(links)], ignore_index=True), len(links)
 
 
-def _largest_remainder(weights: list[float], total: int) -> list[int]:
+def largest_remainder(weights: list[float], total: int) -> list[int]:
     """Whole numbers proportional to ``weights`` that add up to ``total``."""
     weight_sum = sum(weights)
     if total <= 0 or weight_sum <= 0:
@@ -346,7 +346,7 @@ def build_city(
     ]
 
     per_depot = routes.groupby("depot_id")["buses_required"].sum().reindex(depots["depot_id"]).fillna(0.0)
-    depots["buses_allocated"] = _largest_remainder(per_depot.tolist(), fleet)
+    depots["buses_allocated"] = largest_remainder(per_depot.tolist(), fleet)
     depots["parking_spaces"] = [math.ceil(b * PARKING_PER_BUS) for b in depots["buses_allocated"]]
     depots["grid_headroom_kva"] = [round(s * KVA_PER_SPACE, 1) for s in depots["parking_spaces"]]
     depots["source"] = (

@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 from pyomo.common.tee import capture_output
 
 from fleetplan.errors import InfeasibleError, SolverMissingError
+from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
 
 
 @dataclass(frozen=True)
@@ -223,19 +224,6 @@ def solve(
     )
 
 
-_HIGHS_STATUS = {
-    "kOptimal": "optimal",
-    "kInfeasible": "infeasible",
-    "kUnboundedOrInfeasible": "infeasible_or_unbounded",
-    "kUnbounded": "unbounded",
-    "kTimeLimit": "time_limit",
-    "kIterationLimit": "iteration_limit",
-    "kSolutionLimit": "solution_limit",
-    "kInterrupt": "interrupted",
-    "kObjectiveBound": "objective_limit",
-    "kObjectiveTarget": "objective_limit",
-    "kModelEmpty": "optimal",
-}
 
 
 def _solve_via_lp_file(

@@ -51,6 +51,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from fleetplan.errors import InputError
+from fleetplan.network.city_build import largest_remainder
 from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
 
 ATTRIBUTION = (
@@ -426,19 +427,6 @@ def build_routes(
 # --------------------------------------------------------------------------- segments
 
 
-def _largest_remainder(weights: list[float], total: int) -> list[int]:
-    """Integers proportional to ``weights`` summing to ``total`` (ties to the earlier item)."""
-    weight_sum = sum(weights)
-    if total <= 0 or weight_sum <= 0:
-        return [0] * len(weights)
-    raw = [w / weight_sum * total for w in weights]
-    out = [math.floor(r) for r in raw]
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - out[i]), i))
-    for i in order[: total - sum(out)]:
-        out[i] += 1
-    return out
-
-
 def _band(km: float) -> str:
     for label, low, high in DUTY_BANDS:
         if low < km <= high or (low == 0.0 and km <= high):
@@ -474,7 +462,7 @@ def build_segments(routes: pd.DataFrame, depots: pd.DataFrame) -> pd.DataFrame:
                 else 0.0
             )
             band_km.append(km)
-        per_band = _largest_remainder(band_buses, int(depot.buses_allocated))
+        per_band = largest_remainder(band_buses, int(depot.buses_allocated))
         single_share = SINGLE_DECK_SHARE[depot.operator]
         basis_note = "its routes" if not mine.empty else "operator-wide routes (no route assigned)"
         for (label, _, _), n, km in zip(DUTY_BANDS, per_band, band_km, strict=True):
@@ -506,7 +494,7 @@ def build_segments(routes: pd.DataFrame, depots: pd.DataFrame) -> pd.DataFrame:
         eligible = segments.index[
             (segments["operator"] == op) & (segments["daily_km"] <= ZEV_MAX_DAILY_KM)
         ]
-        counts = _largest_remainder([float(segments.at[i, "buses"]) for i in eligible], zev)
+        counts = largest_remainder([float(segments.at[i, "buses"]) for i in eligible], zev)
         for i, c in zip(eligible, counts, strict=True):
             segments.at[i, "zev_today"] = c
     return segments

@@ -30,22 +30,7 @@ from typing import Any
 
 from fleetplan.errors import SolverMissingError
 from fleetplan.optimiser.frlm.paths import Node
-
-#: HiGHS model status → status word; the same words as :mod:`fleetplan.optimiser.solver`
-#: (kept here too because that module imports Pyomo).
-HIGHS_STATUS = {
-    "kOptimal": "optimal",
-    "kInfeasible": "infeasible",
-    "kUnboundedOrInfeasible": "infeasible_or_unbounded",
-    "kUnbounded": "unbounded",
-    "kTimeLimit": "time_limit",
-    "kIterationLimit": "iteration_limit",
-    "kSolutionLimit": "solution_limit",
-    "kInterrupt": "interrupted",
-    "kObjectiveBound": "objective_limit",
-    "kObjectiveTarget": "objective_limit",
-    "kModelEmpty": "optimal",
-}
+from fleetplan.optimiser.highs_status import HIGHS_STATUS
 
 
 @dataclass(frozen=True)
