@@ -72,6 +72,13 @@ def guarded(function: F) -> F:
         except Exception as error:
             if _solver_missing(error):
                 fail(str(error), EXIT_CANNOT_RUN)
+            extra = _missing_extra(error)
+            if extra is not None:
+                fail(
+                    f"this command needs the '{extra}' extra ({error.name} is not installed): "
+                    f"pip install 'fleetplan[{extra}]'",
+                    EXIT_CANNOT_RUN,
+                )
             if os.environ.get("FLEETPLAN_DEBUG"):
                 raise
             # A planner gets one line to report, not a traceback; developers set FLEETPLAN_DEBUG=1.
@@ -84,6 +91,26 @@ def guarded(function: F) -> F:
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Top-level module -> the extra of pyproject.toml that installs it.
+OPTIONAL_MODULES = {
+    "gtfs_kit": "importers",
+    "osmnx": "importers",
+    "dask": "sweep",
+    "distributed": "sweep",
+    "plotly": "sweep",
+    "streamlit": "app",
+    "pydeck": "app",
+    "openpyxl": "app",
+}
+
+
+def _missing_extra(error: BaseException) -> str | None:
+    """The extra to install when ``error`` is an optional dependency missing (a core-only install)."""
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        return OPTIONAL_MODULES.get(error.name.split(".", 1)[0])
+    return None
 
 
 def _solver_missing(error: BaseException) -> bool:

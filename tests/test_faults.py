@@ -217,3 +217,16 @@ def test_killed_run_leaves_the_previous_results_whole(
         first_summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         assert first_summary["status"] == "optimal"
     assert os.access(out, os.R_OK)
+
+
+def test_cli_without_an_extra_names_the_extra_to_install(tmp_path: Path) -> None:
+    """A core-only install (no 'sweep' extra) asked for a sweep: one line naming the extra, exit 3."""
+    (tmp_path / "s.yaml").write_text("name: s\nyears: {start: 2025, end: 2025}\n", encoding="utf-8")
+    code = "import sys; sys.modules['dask'] = None\nfrom fleetplan.cli import main; main()"
+    args = ["sweep", "s.yaml", "--budgets", "0,1e6", "--out", "out"]
+    result = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "pip install 'fleetplan[sweep]'" in result.stderr
+    assert not (tmp_path / "out").exists()
