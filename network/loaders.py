@@ -12,6 +12,7 @@ manifests existed.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -68,8 +69,7 @@ class Dataset:
 
     def __post_init__(self) -> None:
         if self.vehicle_classes is None:
-            spec = TABLES["vehicle_classes"]
-            object.__setattr__(self, "vehicle_classes", read_csv_table(DEFAULT_DATASET / spec.file, spec))
+            object.__setattr__(self, "vehicle_classes", _default_vehicle_classes().copy())
         object.__setattr__(self, "taxi_classes", fill_zone_fleet_classes(self.taxi_classes, self.catalogue))
 
     def table(self, name: str) -> pd.DataFrame:
@@ -329,6 +329,13 @@ def load_dataset(
     return Dataset(path=folder, city=city, road_graph=road_graph, **{name: tables[name] for name in names})
 
 
+@functools.cache
+def _default_vehicle_classes() -> pd.DataFrame:
+    """The Hong Kong catalogue, for datasets built in code (read once per process)."""
+    spec = TABLES["vehicle_classes"]
+    return read_csv_table(DEFAULT_DATASET / spec.file, spec)
+
+
 def fill_zone_fleet_classes(fleets: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """``taxi_classes`` with blank ``vehicle_class`` read as taxi (folders made before minibuses
     were added) and blank ``vehicle_type`` as the class's first type."""
@@ -354,28 +361,30 @@ def check_catalogue(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     file_of = {name: folder / TABLES[name].file for name in TABLES}
     known_types: dict[str, str] = {}
     for pos, row in enumerate(classes.itertuples(index=False)):
+
+        def bad_row(message: str, field: str, pos: int = pos) -> InputError:
+            return InputError(message, file=file_of["vehicle_classes"], row=pos + 1, field=field)
+
         types = split_list(row.vehicle_types)
         if not types:
-            raise InputError("no vehicle type; expected one or more, separated by ';'", file=file_of["vehicle_classes"], row=pos + 1, field="vehicle_types")
+            raise bad_row("no vehicle type; expected one or more, separated by ';'", "vehicle_types")
         for vehicle_type in types:
             if vehicle_type in known_types:
-                raise InputError(
-                    f"vehicle type '{vehicle_type}' is already in class '{known_types[vehicle_type]}'; expected each type in one class",
-                    file=file_of["vehicle_classes"], row=pos + 1, field="vehicle_types",
-                )
+                raise bad_row(f"vehicle type '{vehicle_type}' is already in class '{known_types[vehicle_type]}'; expected each type in one class", "vehicle_types")
             known_types[vehicle_type] = row.vehicle_class
-        bad = [k for k in split_list(row.technologies) if k not in ("bev", "fcev")]
+        technologies = split_list(row.technologies)
+        bad = [k for k in technologies if k not in ("bev", "fcev")]
         if bad:
-            raise InputError(f"'{bad[0]}' is not allowed; expected bev and/or fcev separated by ';'", file=file_of["vehicle_classes"], row=pos + 1, field="technologies")
-        if row.refuelling == "corridor" and "bev" in split_list(row.technologies):
+            raise bad_row(f"'{bad[0]}' is not allowed; expected bev and/or fcev separated by ';'", "technologies")
+        if row.refuelling == "corridor" and "bev" in technologies:
             # Charging on a corridor is not in the model: better refused than free.
-            raise InputError("battery vehicles on corridors are not modelled (no corridor charging); expected fcev", file=file_of["vehicle_classes"], row=pos + 1, field="technologies")
+            raise bad_row("battery vehicles on corridors are not modelled (no corridor charging); expected fcev", "technologies")
     catalogue = Catalogue.from_table(classes)
 
-    def refuse(table: str, column: str, mask: pd.Series, expected: str) -> None:
+    def refuse(table: str, column: str, mask: pd.Series, expected: str, frame: pd.DataFrame | None = None) -> None:
         if mask.any():
             pos = _first(mask)
-            value = tables[table][column].iloc[pos]
+            value = (tables[table] if frame is None else frame)[column].iloc[pos]
             raise InputError(f"'{value}' is not allowed; expected {expected}", file=file_of[table], row=pos + 1, field=column)
 
     def types_of(pattern: str) -> list[str]:
@@ -391,11 +400,11 @@ def check_catalogue(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     refuse("parameters", "vehicle_type", ~parameters["vehicle_type"].isin([*known_types, "-"]),
            f"a vehicle type of vehicle_classes.csv ({', '.join(known_types)}) or '-'")
 
+    # Blank classes read as taxis, as the Dataset will read them (it fills them in itself).
     fleets = fill_zone_fleet_classes(tables["taxi_classes"], catalogue)
-    tables["taxi_classes"] = fleets
     zone_classes = [c.name for c in catalogue.with_pattern("zone")]
     refuse("taxi_classes", "vehicle_class", ~fleets["vehicle_class"].isin(zone_classes),
-           f"a zone-charged class of vehicle_classes.csv: {', '.join(zone_classes) or '(none)'}")
+           f"a zone-charged class of vehicle_classes.csv: {', '.join(zone_classes) or '(none)'}", fleets)
     own_type = [c in catalogue and t in catalogue[c].vehicle_types for c, t in zip(fleets["vehicle_class"], fleets["vehicle_type"], strict=True)]
     refuse("taxi_classes", "vehicle_type", ~pd.Series(own_type, index=fleets.index, dtype=bool),
-           "a vehicle type of the row's vehicle_class")
+           "a vehicle type of the row's vehicle_class", fleets)
