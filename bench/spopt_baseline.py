@@ -280,11 +280,23 @@ def startup(folder: Path, spec: InstanceSpec, repeats: int = 5, before: Path | N
     return {tree: {label: statistics.median(v) for label, v in by.items()} for tree, by in times.items()}
 
 
-def run(instances: tuple[InstanceSpec, ...], folder: Path | None = None, before: Path | None = None) -> dict[str, Any]:
-    """Write the instances, time start-up and both models; a JSON-ready dict."""
+def run(
+    instances: tuple[InstanceSpec, ...],
+    folder: Path | None = None,
+    before: Path | None = None,
+    repeats: int = 3,
+    progress: Path | None = None,
+) -> dict[str, Any]:
+    """Write the instances, time start-up and both models; a JSON-ready dict.
+
+    ``progress``: a JSON file rewritten after each instance, so a run stopped by a
+    wall-clock limit still leaves the instances it finished.
+    """
     folder = folder or Path(tempfile.mkdtemp(prefix="fleetplan-spopt-"))
     paths = {spec.name: write_instance(spec, folder) for spec in instances}
-    times = startup(paths[instances[0].name], instances[0], before=before)
+    # Start-up is timed on the small instance only; a run of the large ones alone skips it.
+    small = next((spec for spec in instances if spec.name == QUICK[0].name), None)
+    times = startup(paths[small.name], small, before=before) if small else {"now": {}}
     result: dict[str, Any] = {
         "folder": str(folder),
         "cpu_count": os.cpu_count(),
@@ -298,13 +310,17 @@ def run(instances: tuple[InstanceSpec, ...], folder: Path | None = None, before:
         print("spopt baseline skipped: no .venv-spopt (make bench-spopt-env creates it)")
     for spec in instances:
         print(f"  {spec.name}: {spec.nodes} nodes, {spec.flows} flows ...", flush=True)
-        result["instances"].append(compare(spec, paths[spec.name]))
+        result["instances"].append(compare(spec, paths[spec.name], repeats=repeats))
+        if progress:
+            progress.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="all four instances (default: 25 and 83 nodes)")
+    parser.add_argument("--only", help="comma-separated instance names (e.g. be2-size-120,be3-size-160)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per side and instance (median)")
     parser.add_argument("--folder", type=Path, help="where to write the instances (default: a temp folder)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--write", action="store_true", help="put the section into BENCHMARKS.md")
@@ -317,10 +333,20 @@ def main(argv: list[str] | None = None) -> None:
     if args.render:
         result = json.loads(args.render.read_text(encoding="utf-8"))
     else:
-        result = run(INSTANCES if args.full else QUICK, args.folder, args.before)
+        chosen = INSTANCES if args.full or args.only else QUICK
+        if args.only:
+            wanted = set(args.only.split(","))
+            unknown = wanted - {spec.name for spec in INSTANCES}
+            if unknown:
+                parser.error(f"--only: unknown instance(s) {sorted(unknown)}; known: {[spec.name for spec in INSTANCES]}")
+            chosen = tuple(spec for spec in INSTANCES if spec.name in wanted)
+        result = run(chosen, args.folder, args.before, repeats=args.repeats, progress=args.json)
         result["before_label"] = args.before_label or (str(args.before) if args.before else None)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    if args.only:
+        print(json.dumps(result["instances"], indent=2))
+        return
     from bench.spopt_report import render, write_section
 
     text = render(result, full=args.full)

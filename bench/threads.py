@@ -26,7 +26,7 @@ def threads_solve(threads: int, gap: float, time_limit_s: float) -> dict[str, An
         "mip_rel_gap": gap,
         "time_limit_s": time_limit_s,
         "solve_wall_s": report.solve_time_s,
-        "highs_run_s": highs_run_time(report.log),
+        "highs_run_s": report.highs_run_s if report.highs_run_s is not None else highs_run_time(report.log),
         "status": report.status,
         "gap": report.gap,
         "objective": report.objective,

@@ -17,7 +17,7 @@ import pyomo.environ as pyo
 from fleetplan.errors import InfeasibleError
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.diagnosis import diagnose
-from fleetplan.optimiser.formulation import build_model
+from fleetplan.optimiser.formulation import ROUND_UP_IN_START, build_model
 from fleetplan.optimiser.formulation.objective import HKD_M
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.messages import ModelText
@@ -31,7 +31,10 @@ def solver_options(scenario: Scenario, inputs: ModelInputs | None = None) -> Sol
     constant = 0.0
     if inputs is not None and scenario.objective == "min_cost":
         constant = inputs.reference_fleet_cost_hkd / HKD_M
+    counted = scenario.objective == "max_abatement" and scenario.max_abatement.infrastructure == "budget"
     return SolverOptions(
+        lp_guided_start=scenario.solver.lp_guided_start,
+        round_up=() if counted else ROUND_UP_IN_START,
         time_limit_s=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
         threads=scenario.solver.threads,

@@ -221,6 +221,10 @@ class Solver(_Strict):
     #: measured faster for one-shot solves) or "pyomo_highs" (pyomo.contrib.solver's
     #: in-memory ``highs`` interface)
     interface: Literal["lp_file", "pyomo_highs"] = "lp_file"
+    #: before the branch and bound, solve the LP relaxation (a bound) and search the integers
+    #: next to its values for a plan within the gap of that bound; the reported gap is exact
+    #: either way (see optimiser.lp_guided_start). LP-file interface only.
+    lp_guided_start: bool = True
 
 
 class Scenario(_Strict):

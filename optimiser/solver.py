@@ -1,10 +1,12 @@
 """One place for solver options and for reading what HiGHS returned.
 
-Every model in :mod:`optimiser` is solved through :func:`solve`, which calls
-Pyomo's ``highs`` interface (``pyomo.contrib.solver``) with an explicit time
-limit, relative gap and thread count, never raises on a non-optimal end, and
-loads the incumbent itself so a time-limited run still gives a plan with its
-gap flagged.
+Every model in :mod:`optimiser` is solved through :func:`solve`: by default Pyomo
+writes an LP file that highspy reads (or, on request, through Pyomo's in-memory
+``highs`` interface), with an explicit time limit, relative gap and thread count.
+A MIP first gets an LP-guided start (:mod:`optimiser.lp_guided_start`): the LP
+relaxation's bound and a plan from its neighbourhood, which often ends the solve
+there. :func:`solve` never raises on a non-optimal end and loads the incumbent
+itself, so a time-limited run still gives a plan with its gap flagged.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.tee import capture_output
 
 from fleetplan.errors import InfeasibleError, SolverMissingError
 from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
+from fleetplan.optimiser.lp_guided_start import lp_guided_start
+from fleetplan.optimiser.lp_guided_start import relative_gap as guided_gap
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,13 @@ class SolverOptions:
     #: constraints whose right-hand-side ranging (how far the bound may move before the
     #: dual changes) is wanted; LP only
     ranging: tuple[Any, ...] = ()
+    #: before the branch and bound, solve the LP relaxation for a bound and search the
+    #: integers next to its values for a plan within the gap of it (see
+    #: :mod:`optimiser.lp_guided_start`); LP-file interface, MIPs only
+    lp_guided_start: bool = True
+    #: variable components (local names) whose integers may always be rounded up in that
+    #: search: more of them is never infeasible (e.g. chargers)
+    round_up: tuple[str, ...] = ()
 
 
 @dataclass
@@ -66,6 +78,9 @@ class SolveReport:
     objective_constant: float = 0.0
     #: constraint -> (current bound, bound up to which its dual holds), objective row units
     ranging: dict[Any, tuple[float, float]] = field(default_factory=dict)
+    #: seconds HiGHS ran (every run of the solve: LP, neighbourhood search, full search);
+    #: None when not measured (the in-memory interface)
+    highs_run_s: float | None = None
 
     @property
     def optimal(self) -> bool:
@@ -101,10 +116,13 @@ class _LogStream(io.TextIOBase):
         self._on_progress = on_progress
         self._started = started
         self._partial = ""
+        #: False while HiGHS solves something other than the model itself (the LP-guided
+        #: start's relaxation and neighbourhood search): its progress is not the model's
+        self.forward_progress = True
 
     def write(self, text: str) -> int:
         self.buffer.append(text)
-        if self._on_progress is None:
+        if self._on_progress is None or not self.forward_progress:
             return len(text)
         self._partial += text
         *lines, self._partial = self._partial.split("\n")
@@ -224,8 +242,6 @@ def solve(
     )
 
 
-
-
 def _solve_via_lp_file(
     model: pyo.ConcreteModel,
     options: SolverOptions,
@@ -261,40 +277,76 @@ def _solve_via_lp_file(
         highs.readModel(path)
     if options.objective_constant:
         highs.changeObjectiveOffset(highs.getLp().offset_ - float(options.objective_constant))
-    if start:
-        _set_start(highs, symbols, start)
-    highs.setOptionValue("time_limit", float(options.time_limit_s))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("random_seed", int(options.seed))
     if options.threads > 1:
         # HiGHS's thread pool is process-wide: only ask for more threads when wanted.
         highs.setOptionValue("threads", int(options.threads))
-    highs.run()
+    lp = highs.getLp()
+    is_mip = lp.integrality_ is not None and any(int(kind) != 0 for kind in lp.integrality_)
+    start_columns = _start_columns(highs, symbols, start) if start else None
+    guided = None
+    highs_started = time.perf_counter()
+    if is_mip and options.lp_guided_start:
+        stream.forward_progress = False  # the search's own bound is not the model's
+        guided = lp_guided_start(
+            highs,
+            mip_rel_gap=options.mip_rel_gap,
+            time_limit_s=options.time_limit_s,
+            round_up=_columns_of_families(lp, symbols, options.round_up),
+            start=start_columns,
+        )
+        stream.forward_progress = True
+        stream.write(guided.summary())
+        if guided.objective is not None and guided.lp_bound is not None and on_progress is not None:
+            on_progress(
+                {
+                    "elapsed_s": time.perf_counter() - started,
+                    "best_bound": guided.lp_bound,
+                    "incumbent": guided.objective,
+                    "gap": guided_gap(guided.objective, guided.lp_bound),
+                }
+            )
+    if guided is not None and guided.within_gap:
+        status_name, values = "kOptimal", guided.solution
+        raw_objective, raw_bound = guided.objective, guided.lp_bound
+    else:
+        if guided is not None and guided.solution is not None:
+            highs.setSolution(lp.num_col_, np.arange(lp.num_col_, dtype=np.int32), guided.solution)
+        elif start_columns is not None:
+            highs.setSolution(len(start_columns[0]), *start_columns)
+        spent = time.perf_counter() - highs_started
+        highs.setOptionValue("time_limit", max(float(options.time_limit_s) - spent, 0.0))
+        highs.run()
+        status_name = highs.getModelStatus().name
+        info = highs.getInfo()
+        values = np.asarray(highs.getSolution().col_value) if info.primal_solution_status == 2 else None
+        raw_objective = info.objective_function_value
+        raw_bound = info.mip_dual_bound if is_mip else raw_objective
+        if guided is not None and guided.lp_bound is not None and raw_bound is not None and math.isfinite(raw_bound):
+            # the LP bound holds too: keep the tighter of the two
+            tighter = max if lp.sense_ == highspy.ObjSense.kMinimize else min
+            raw_bound = tighter(raw_bound, guided.lp_bound)
+    highs_run_s = time.perf_counter() - highs_started
     elapsed = time.perf_counter() - started
-    status_name = highs.getModelStatus().name
     status = _HIGHS_STATUS.get(status_name, status_name)
-    info = highs.getInfo()
-    has_solution = info.primal_solution_status == 2
+    has_solution = values is not None
     objective = bound = gap = None
     duals: dict[Any, float] = {}
     ranging: dict[Any, tuple[float, float]] = {}
     if has_solution:
-        lp = highs.getLp()
-        solution = highs.getSolution()
-        for name, value in zip(lp.col_names_, solution.col_value, strict=True):
+        for name, value in zip(lp.col_names_, values, strict=True):
             var = symbols.get(name)
             if var is not None:
-                var.set_value(value, skip_validation=True)
+                var.set_value(float(value), skip_validation=True)
         active = list(model.component_data_objects(pyo.Objective, active=True))
         objective = float(pyo.value(active[0])) if active else 0.0
-        is_mip = lp.integrality_ is not None and any(int(kind) != 0 for kind in lp.integrality_)
-        raw_objective = info.objective_function_value
-        raw_bound = info.mip_dual_bound if is_mip else raw_objective
         if raw_bound is not None and math.isfinite(raw_bound):
             bound = objective + (raw_bound - raw_objective)
         gap = relative_gap(objective - options.objective_constant, bound - options.objective_constant if bound is not None else None)
         if status == "optimal" and gap is None:
             gap = 0.0
+        solution = highs.getSolution()
         if load_duals and not is_mip and solution.dual_valid:
             for name, value in zip(lp.row_names_, solution.row_dual, strict=True):
                 constraint = symbols.get(name)
@@ -314,17 +366,16 @@ def _solve_via_lp_file(
         duals=duals,
         objective_constant=options.objective_constant,
         ranging=ranging,
+        highs_run_s=highs_run_s,
     )
 
 
-def _set_start(highs: Any, symbols: dict[str, Any], start: Mapping[Any, float]) -> None:
-    """Hand HiGHS a MIP start: the columns of ``start``'s variables at their values.
+def _start_columns(highs: Any, symbols: dict[str, Any], start: Mapping[Any, float]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A MIP start as (column indices, values): the columns of ``start``'s variables.
 
     A start within the final gap lets a re-solve stop as soon as the root bound is
     close enough, instead of waiting for HiGHS's own heuristics to find such a plan.
     """
-    import numpy as np
-
     column_of = {name: i for i, name in enumerate(highs.getLp().col_names_)}
     indices, values = [], []
     for name, var in symbols.items():
@@ -332,8 +383,24 @@ def _set_start(highs: Any, symbols: dict[str, Any], start: Mapping[Any, float]) 
         if value is not None and name in column_of:
             indices.append(column_of[name])
             values.append(float(value))
-    if indices:
-        highs.setSolution(len(indices), np.asarray(indices, dtype=np.int32), np.asarray(values, dtype=np.float64))
+    if not indices:
+        return None
+    return np.asarray(indices, dtype=np.int32), np.asarray(values, dtype=np.float64)
+
+
+def _columns_of_families(lp: Any, symbols: dict[str, Any], families: tuple[str, ...]) -> np.ndarray:
+    """Column indices of the variables whose component is named in ``families``."""
+    if not families:
+        return np.zeros(0, dtype=np.int32)
+    wanted = set(families)
+    return np.asarray(
+        [
+            i
+            for i, name in enumerate(lp.col_names_)
+            if (var := symbols.get(name)) is not None and var.parent_component().local_name in wanted
+        ],
+        dtype=np.int32,
+    )
 
 
 def _row_ranging(highs: Any, lp: Any, symbols: dict[str, Any], wanted: tuple[Any, ...]) -> dict[Any, tuple[float, float]]:

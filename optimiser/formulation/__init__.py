@@ -31,6 +31,12 @@ from fleetplan.optimiser.formulation import (
 )
 from fleetplan.optimiser.inputs import ModelInputs
 
+#: Integer families the LP-guided start rounds up (:mod:`fleetplan.optimiser.lp_guided_start`):
+#: a public charger more than the LP's fraction only adds capacity, so the rounded plan stays
+#: feasible unless the chargers count against the budget or wait for a grid upgrade (then the
+#: neighbourhood search finds no plan and the full search starts without one).
+ROUND_UP_IN_START = ("public_chargers",)
+
 
 def build_model(inputs: ModelInputs, *, elastic: bool = False) -> pyo.ConcreteModel:
     """Build the Pyomo model of ``inputs``.

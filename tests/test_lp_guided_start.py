@@ -1,0 +1,107 @@
+"""The LP-guided start (optimiser.lp_guided_start): real HiGHS solves of small instances whose
+optima and LP bounds are worked out independently (brute force, Dantzig's greedy bound)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pyomo.environ as pyo
+import pytest
+
+from fleetplan.optimiser.solver import SolverOptions, solve
+
+# A 0-1 knapsack: value, weight; capacity 50.
+ITEMS = [(60, 10), (100, 20), (120, 30), (80, 25), (30, 9), (45, 14)]
+CAPACITY = 50
+
+
+def knapsack() -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, len(ITEMS) - 1)
+    m.take = pyo.Var(m.I, within=pyo.Binary)
+    m.weight = pyo.Constraint(expr=sum(ITEMS[i][1] * m.take[i] for i in m.I) <= CAPACITY)
+    m.value = pyo.Objective(expr=sum(ITEMS[i][0] * m.take[i] for i in m.I), sense=pyo.maximize)
+    return m
+
+
+def brute_force_optimum() -> int:
+    best = 0
+    for chosen in itertools.product((0, 1), repeat=len(ITEMS)):
+        if sum(w for (_, w), c in zip(ITEMS, chosen, strict=True) if c) <= CAPACITY:
+            best = max(best, sum(v for (v, _), c in zip(ITEMS, chosen, strict=True) if c))
+    return best
+
+
+def dantzig() -> tuple[float, float]:
+    """(LP relaxation's optimum, value of the items it takes whole): items by value
+    density, the last one in part. The neighbourhood of that LP solution fixes every
+    whole item at 1 and every untouched one at 0; the part-taken item does not fit
+    (else the LP would take it whole), so the neighbourhood's best is the whole items."""
+    room, total, whole = float(CAPACITY), 0.0, 0.0
+    for value, weight in sorted(ITEMS, key=lambda item: -item[0] / item[1]):
+        share = min(1.0, room / weight)
+        total += share * value
+        whole += value if share == 1.0 else 0.0
+        room -= share * weight
+        if room <= 0:
+            break
+    return total, whole
+
+
+def test_exact_solve_with_the_guided_start_equals_brute_force() -> None:
+    model = knapsack()
+    report = solve(model, SolverOptions(time_limit_s=30, mip_rel_gap=0.0))
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(brute_force_optimum())
+    assert "LP-guided start: LP bound" in report.log
+
+
+def test_a_loose_gap_stops_on_the_lp_bound_with_an_exact_gap() -> None:
+    optimum, (bound, rounded) = brute_force_optimum(), dantzig()
+    assert bound > optimum > rounded  # an integrality gap, and a rounding worse than the optimum
+    loose = (bound - rounded) / rounded + 0.01
+    model = knapsack()
+    report = solve(model, SolverOptions(time_limit_s=30, mip_rel_gap=loose))
+    assert "within the gap: search stopped" in report.log
+    assert report.best_bound == pytest.approx(bound)
+    # The plan is a real one: feasible, and its value is what the report says.
+    taken = [i for i in model.I if pyo.value(model.take[i]) > 0.5]
+    assert sum(ITEMS[i][1] for i in taken) <= CAPACITY
+    assert (
+        report.objective == pytest.approx(sum(ITEMS[i][0] for i in taken)) == pytest.approx(rounded)
+    )
+    # The gap is measured against the LP bound, and it holds against the true optimum too.
+    assert report.gap == pytest.approx((bound - report.objective) / report.objective)
+    assert report.gap <= loose
+    assert (optimum - report.objective) / report.objective <= loose
+
+
+def test_a_plan_outside_the_gap_is_the_full_search_s_start() -> None:
+    optimum, (bound, rounded) = brute_force_optimum(), dantzig()
+    gap = (bound - optimum) / optimum + 0.01  # the optimum is within it, the rounding is not
+    assert (bound - rounded) / rounded > gap
+    report = solve(knapsack(), SolverOptions(time_limit_s=30, mip_rel_gap=gap))
+    assert "handed to the full search as its start" in report.log
+    assert report.objective == pytest.approx(optimum)
+    assert report.gap <= gap
+
+
+def test_a_rounding_that_is_infeasible_falls_back_to_the_full_search() -> None:
+    # min −x − y  s.t.  2x + y ≤ 5, y ≤ 0.5: the LP has x = 2.25; x rounded up (3) breaks the row.
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(within=pyo.NonNegativeIntegers)
+    m.y = pyo.Var(bounds=(0, 0.5))
+    m.row = pyo.Constraint(expr=2 * m.x + m.y <= 5)
+    m.cost = pyo.Objective(expr=-m.x - m.y)
+    report = solve(m, SolverOptions(time_limit_s=30, mip_rel_gap=0.0, round_up=("x",)))
+    assert "neighbourhood search found no plan" in report.log
+    assert report.status == "optimal"
+    assert pyo.value(m.x) == pytest.approx(2)
+    assert report.objective == pytest.approx(-2.5)
+
+
+def test_the_guided_start_changes_no_optimum() -> None:
+    on = solve(knapsack(), SolverOptions(time_limit_s=30, mip_rel_gap=0.0, lp_guided_start=True))
+    off = solve(knapsack(), SolverOptions(time_limit_s=30, mip_rel_gap=0.0, lp_guided_start=False))
+    assert on.objective == pytest.approx(off.objective)
+    assert "LP-guided" not in off.log
