@@ -53,6 +53,9 @@ class ParameterTable:
         if scenario is not None:
             self._apply(scenario)
         self.series = lru_cache(maxsize=None)(self._series)
+        # Preparation asks for the same (parameter, year, type, technology) ~140,000 times on
+        # the default (each vehicle's life, each regime): one np.interp each was ~0.4 s.
+        self.at = lru_cache(maxsize=None)(self._at)
 
     def _apply(self, scenario: Scenario) -> None:
         for field, parameter in _PRICE_OVERRIDES.items():
@@ -95,7 +98,7 @@ class ParameterTable:
             )
         return interpolate_path(self._paths[key], self.years)
 
-    def at(self, name: str, year: int, vehicle_type: str = "-", technology: str = "-") -> float:
+    def _at(self, name: str, year: int, vehicle_type: str = "-", technology: str = "-") -> float:
         """Value in one year (years outside the model horizon are held flat)."""
         key = self._key(name, vehicle_type, technology)
         if key is None:
