@@ -1,24 +1,14 @@
 """The arc-cover FRLM handed to HiGHS directly (highspy), without Pyomo: the default backend.
 
 The model is the one :func:`fleetplan.optimiser.frlm.build_frlm_model` builds
-in Pyomo (see :mod:`fleetplan.optimiser.frlm.arc_cover`), with the arc-cover
-rows written through their distinct station sets::
+in Pyomo (see :mod:`fleetplan.optimiser.frlm.arc_cover`), written as one
+row-wise sparse matrix::
 
     columns  x_k  binary, one per candidate node (position k in ``candidates``)
-             z_S  continuous in [0, 1], one per distinct row set S of two or more
-                  nodes ("some station of S is open")
              y_q  continuous in [0, 1], one per flow group
-    rows     z_S − Σ_{k∈S} x_k ≤ 0      one per distinct set S
-             y_q − z_S ≤ 0  (or y_q − x_k ≤ 0 when S = {k})
-                                         one per (non-redundant) arc-cover row of q
+    rows     y_q − Σ_{k∈K_a} x_k ≤ 0     one per (non-redundant) arc-cover row
              Σ_k x_k = p
     maximise Σ_q f_q·y_q                  (flow volume refuelled)
-
-Thousands of flows share a few hundred station sets (7,140 flows, 65,900 rows
-and 523 distinct sets on a 120-node network), so each cover row has two
-non-zeros instead of |S| + 1: the LP relaxation is the same (z_S only restates
-min(1, Σ_{k∈S} x_k)), and the matrix 2.4 × sparser. Measured in BENCHMARKS.md
-(#17): the root LP and the whole solve ~2 × faster than with y_q − Σ_{k∈S} x_k ≤ 0.
 
 Why: importing Pyomo (≈0.4-0.7 s) and building the model through it cost more
 than the solve on a small network, and ``fleetplan frlm`` is a one-shot
@@ -143,49 +133,27 @@ def build_highs_frlm(
     n_k = len(candidates)
     position = {node: k for k, node in enumerate(candidates)}
     groups = list(rows_by_group)
-    # Each distinct row set as sorted candidate positions; a set of one node needs no z.
-    set_column: dict[frozenset, int] = {}
-    set_members: list[list[int]] = []
-    group_sets: list[list[int]] = []
-    for group in groups:
-        columns_of_group = []
+    starts, index = [0], []
+    values: list[float] = []
+    for q, group in enumerate(groups):
         for row in rows_by_group[group]:
             ks = sorted(position[n] for n in row if n in position)
             if not ks:
                 raise ValueError(f"group {group} has a row with no candidate node")
-            if len(ks) == 1:
-                columns_of_group.append(ks[0])
-                continue
-            key = frozenset(ks)
-            if key not in set_column:
-                set_column[key] = n_k + len(set_members)
-                set_members.append(ks)
-            columns_of_group.append(set_column[key])
-        group_sets.append(columns_of_group)
-    n_z = len(set_members)
-    first_y = n_k + n_z
-    starts, index = [0], []
-    values: list[float] = []
-    for j, ks in enumerate(set_members):
-        index.append(n_k + j)
-        index.extend(ks)
-        values.append(1.0)
-        values.extend([-1.0] * len(ks))
-        starts.append(len(index))
-    for q, columns_of_group in enumerate(group_sets):
-        for column in columns_of_group:
-            index.extend((first_y + q, column))
-            values.extend((1.0, -1.0))
+            index.append(n_k + q)
+            index.extend(ks)
+            values.append(1.0)
+            values.extend([-1.0] * len(ks))
             starts.append(len(index))
     n_cover = len(starts) - 1
     index.extend(range(n_k))  # the station count row
     values.extend([1.0] * n_k)
     starts.append(len(index))
-    n_cols, n_rows = first_y + len(groups), n_cover + 1
+    n_cols, n_rows = n_k + len(groups), n_cover + 1
 
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.concatenate([np.zeros(first_y), np.array([float(volumes[g]) for g in groups], dtype=float)])
+    lp.col_cost_ = np.concatenate([np.zeros(n_k), np.array([float(volumes[g]) for g in groups], dtype=float)])
     lp.col_lower_ = np.zeros(n_cols)
     lp.col_upper_ = np.ones(n_cols)
     lp.row_lower_ = np.concatenate([np.full(n_cover, -highspy.kHighsInf), [float(stations)]])
@@ -196,9 +164,8 @@ def build_highs_frlm(
     lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.asarray(values, dtype=float)
     lp.sense_ = highspy.ObjSense.kMaximize
-    # z and y continuous are enough: with binary x the best z_S is min(1, Σ x) ∈ {0, 1},
-    # and so is the best y_q.
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_k + [highspy.HighsVarType.kContinuous] * (n_z + len(groups))
+    # y continuous is enough: with binary x the best y_q is min(1, integer) ∈ {0, 1}.
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_k + [highspy.HighsVarType.kContinuous] * len(groups)
     with _quiet_stdout():
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
