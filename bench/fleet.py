@@ -8,6 +8,7 @@ extract) is timed and written to the point's JSON as soon as it finishes.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import tracemalloc
@@ -164,8 +165,9 @@ def _run_point(point: Point, out: Path, workdir: Path, *, memory_pass: bool) -> 
     from fleetplan.optimiser.formulation import build_model
     from fleetplan.optimiser.inputs import prepare_inputs
     from fleetplan.optimiser.parameters import ParameterTable
+    from fleetplan.optimiser.plan import solver_options
     from fleetplan.optimiser.results import extract_results
-    from fleetplan.optimiser.solver import SolverOptions, solve
+    from fleetplan.optimiser.solver import solve
 
     rec = Recorder(out, {"point": asdict(point), "pass": "memory" if memory_pass else "timing"})
     if point.kind != "hk":
@@ -212,7 +214,11 @@ def _run_point(point: Point, out: Path, workdir: Path, *, memory_pass: bool) -> 
         return
 
     progress: list[dict[str, float]] = []
-    options = SolverOptions(time_limit_s=point.time_limit_s, mip_rel_gap=point.mip_rel_gap, threads=1)
+    # The options a plan gets (gap of what decisions change, the LP-guided start rounding
+    # public chargers up), with the point's limit and gap.
+    options = dataclasses.replace(
+        solver_options(scenario, inputs), time_limit_s=point.time_limit_s, mip_rel_gap=point.mip_rel_gap, threads=1
+    )
     report = rec.phase("solve", lambda: solve(model, options, on_progress=progress.append))
     # every HiGHS run of the solve (LP-guided start included), else what the log says
     highs_s = report.highs_run_s if report.highs_run_s is not None else highs_run_time(report.log)
