@@ -25,7 +25,7 @@ from pyomo.common.tee import capture_output
 
 from fleetplan.errors import InfeasibleError, SolverMissingError
 from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
-from fleetplan.optimiser.lp_guided_start import lp_guided_start
+from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
 from fleetplan.optimiser.lp_guided_start import relative_gap as guided_gap
 
 
@@ -310,23 +310,26 @@ def _solve_via_lp_file(
     if guided is not None and guided.within_gap:
         status_name, values = "kOptimal", guided.solution
         raw_objective, raw_bound = guided.objective, guided.lp_bound
-    else:
-        if guided is not None and guided.solution is not None:
-            highs.setSolution(lp.num_col_, np.arange(lp.num_col_, dtype=np.int32), guided.solution)
-        elif start_columns is not None:
+    elif guided is not None and guided.lp_bound is not None:
+        if guided.solution is None and start_columns is not None:
             highs.setSolution(len(start_columns[0]), *start_columns)
-        spent = time.perf_counter() - highs_started
-        highs.setOptionValue("time_limit", max(float(options.time_limit_s) - spent, 0.0))
+        end = search_from(
+            highs,
+            guided,
+            mip_rel_gap=options.mip_rel_gap,
+            time_limit_s=options.time_limit_s - (time.perf_counter() - highs_started),
+        )
+        status_name, values, raw_objective, raw_bound = end.status_name, end.values, end.objective, end.bound
+    else:
+        if start_columns is not None:
+            highs.setSolution(len(start_columns[0]), *start_columns)
+        highs.setOptionValue("time_limit", max(float(options.time_limit_s) - (time.perf_counter() - highs_started), 0.0))
         highs.run()
         status_name = highs.getModelStatus().name
         info = highs.getInfo()
         values = np.asarray(highs.getSolution().col_value) if info.primal_solution_status == 2 else None
         raw_objective = info.objective_function_value
         raw_bound = info.mip_dual_bound if is_mip else raw_objective
-        if guided is not None and guided.lp_bound is not None and raw_bound is not None and math.isfinite(raw_bound):
-            # the LP bound holds too: keep the tighter of the two
-            tighter = max if lp.sense_ == highspy.ObjSense.kMinimize else min
-            raw_bound = tighter(raw_bound, guided.lp_bound)
     highs_run_s = time.perf_counter() - highs_started
     elapsed = time.perf_counter() - started
     status = _HIGHS_STATUS.get(status_name, status_name)

@@ -105,3 +105,39 @@ def test_the_guided_start_changes_no_optimum() -> None:
     off = solve(knapsack(), SolverOptions(time_limit_s=30, mip_rel_gap=0.0, lp_guided_start=False))
     assert on.objective == pytest.approx(off.objective)
     assert "LP-guided" not in off.log
+
+
+def _knapsack_in_highs() -> object:
+    import highspy
+    import numpy as np
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    n = len(ITEMS)
+    h.addVars(n, np.zeros(n), np.ones(n))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array([float(v) for v, _ in ITEMS]))
+    h.addRow(-highspy.kHighsInf, CAPACITY, n, np.arange(n, dtype=np.int32), np.array([float(w) for _, w in ITEMS]))
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8))
+    return h
+
+
+def test_the_full_search_keeps_the_better_plan_and_says_how_it_ended() -> None:
+    import numpy as np
+
+    from fleetplan.optimiser.lp_guided_start import GuidedStart, search_from
+
+    # Items 0, 2 and 4: value 60 + 120 + 30 = 210, weight 49 ≤ 50; LP bound 240 (Dantzig).
+    plan = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
+    bound, _ = dantzig()
+    guided = GuidedStart(lp_bound=bound, solution=plan, objective=210.0, within_gap=False, lp_s=0.0, search_s=0.0)
+    # No time to search: the guided plan is what there is, not called optimal, the LP bound kept.
+    stopped = search_from(_knapsack_in_highs(), guided, mip_rel_gap=0.0, time_limit_s=0.0)
+    assert stopped.status_name != "kOptimal"
+    assert stopped.objective == pytest.approx(210.0)
+    assert stopped.bound is not None and stopped.bound <= bound + 1e-9
+    # Time to search: the optimum, proved.
+    finished = search_from(_knapsack_in_highs(), guided, mip_rel_gap=0.0, time_limit_s=30.0)
+    assert finished.status_name == "kOptimal"
+    assert finished.objective == pytest.approx(brute_force_optimum())
+    assert finished.bound == pytest.approx(brute_force_optimum())
