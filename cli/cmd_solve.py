@@ -169,12 +169,14 @@ def solve_command(
 
         check_replaceable(out)  # refuse a foreign folder before spending the solve time
     show_progress = not as_json and sys.stderr.isatty()
+    # The no-policy counterfactual solves on the second core meanwhile (a one-shot command:
+    # nothing else wants it).
     if show_progress:
         with SolveProgress(f"solving {scenario.name}") as progress:
-            result = plan(scenario, dataset, on_progress=progress.update, marginals=not no_marginals)
+            result = plan(scenario, dataset, on_progress=progress.update, marginals=not no_marginals, parallel=True)
     else:
         with stdout_to_stderr(as_json):
-            result = plan(scenario, dataset, marginals=not no_marginals)
+            result = plan(scenario, dataset, marginals=not no_marginals, parallel=True)
     if out is not None:
         write_results(result, scenario, out)
     summary = json_safe(result.summary())

@@ -71,6 +71,7 @@ def plan(
     marginals: bool = True,
     counterfactual: bool = True,
     warm_start: PlanResult | None = None,
+    parallel: bool = False,
 ) -> PlanResult:
     """Solve ``scenario`` (default: the Hong Kong default) and return its tidy results.
 
@@ -86,6 +87,11 @@ def plan(
         A previous plan (of the same dataset, after a small change): HiGHS starts from
         its decisions, so the re-solve stops once the bound is within the gap of it.
         The plan found is the same kind of answer, to the same gap, only sooner.
+    parallel:
+        Solve the counterfactual in a second process while this one solves the plan
+        (HiGHS's search is serial, so a second core halves the wait). The process is
+        spawned: like any multiprocessing, the calling program's main module must be safe
+        to import (``if __name__ == "__main__":``). ``fleetplan solve`` uses it.
 
     Raises
     ------
@@ -108,6 +114,36 @@ def plan(
     model = build_model(inputs)
     timings["build_s"] = time.perf_counter() - started
 
+    needs_counterfactual = counterfactual and bool(len(model.P) or len(model.G))
+    reference_scenario = no_policy_scenario(scenario, dataset) if needs_counterfactual else None
+    background = (
+        _BackgroundCounterfactual.start(reference_scenario, dataset)
+        if parallel and reference_scenario is not None and _cached_counterfactual(reference_scenario, dataset) is None
+        else None
+    )
+    try:
+        return _solve_and_report(
+            scenario, dataset, inputs, model, timings, on_progress, marginals, warm_start, reference_scenario, background
+        )
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def _solve_and_report(
+    scenario: Scenario,
+    dataset: Dataset,
+    inputs: ModelInputs,
+    model: pyo.ConcreteModel,
+    timings: dict[str, float],
+    on_progress: Callable[[dict[str, float]], None] | None,
+    marginals: bool,
+    warm_start: PlanResult | None,
+    reference_scenario: Scenario | None,
+    background: _BackgroundCounterfactual | None,
+) -> PlanResult:
+    """Solve the built ``model``, read its results, value its limits, compare it with the
+    counterfactual (solved here, or collected from ``background``)."""
     options = solver_options(scenario, inputs)
     start = mip_start(model, warm_start.decisions) if warm_start is not None and warm_start.decisions else None
     report = solve(model, options, on_progress=on_progress, start=start)
@@ -136,9 +172,10 @@ def plan(
         started = time.perf_counter()
         result.marginal_values = marginal_values(model, inputs, options, final_gap=report.gap)
         timings["marginals_s"] = time.perf_counter() - started
-    if counterfactual and (len(model.P) or len(model.G)):
+    if reference_scenario is not None:
+        # With a background solve, this is only the time spent waiting for it.
         started = time.perf_counter()
-        reference = _counterfactual_summary(no_policy_scenario(scenario, dataset), dataset)
+        reference = _counterfactual_summary(reference_scenario, dataset, background)
         result.counterfactual = {key: reference[key] for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "gap")}
         timings["counterfactual_s"] = time.perf_counter() - started
     result.timings_s = timings
@@ -153,19 +190,84 @@ _COUNTERFACTUALS: OrderedDict[tuple[str, int], tuple[Dataset, dict[str, Any]]] =
 _COUNTERFACTUALS_KEPT = 4
 
 
-def _counterfactual_summary(reference: Scenario, dataset: Dataset) -> dict[str, Any]:
-    """The summary of the no-policy plan ``reference`` on ``dataset`` (solved once per process)."""
+def _counterfactual_key(reference: Scenario, dataset: Dataset) -> tuple[str, int]:
     # The name labels the plan and changes nothing in it.
-    key = (reference.model_copy(update={"name": ""}).fingerprint(), id(dataset))
+    return (reference.model_copy(update={"name": ""}).fingerprint(), id(dataset))
+
+
+def _cached_counterfactual(reference: Scenario, dataset: Dataset) -> dict[str, Any] | None:
+    key = _counterfactual_key(reference, dataset)
     hit = _COUNTERFACTUALS.get(key)
     if hit is not None and hit[0] is dataset:
         _COUNTERFACTUALS.move_to_end(key)
         return hit[1]
-    summary = plan(reference, dataset, marginals=False, counterfactual=False).summary()
-    _COUNTERFACTUALS[key] = (dataset, summary)
+    return None
+
+
+def _counterfactual_summary(
+    reference: Scenario, dataset: Dataset, background: _BackgroundCounterfactual | None = None
+) -> dict[str, Any]:
+    """The summary of the no-policy plan ``reference`` on ``dataset`` (solved once per process,
+    here or by ``background``)."""
+    cached = _cached_counterfactual(reference, dataset)
+    if cached is not None:
+        return cached
+    if background is not None:
+        summary = background.result()
+    else:
+        summary = plan(reference, dataset, marginals=False, counterfactual=False).summary()
+    _COUNTERFACTUALS[_counterfactual_key(reference, dataset)] = (dataset, summary)
     while len(_COUNTERFACTUALS) > _COUNTERFACTUALS_KEPT:
         _COUNTERFACTUALS.popitem(last=False)
     return summary
+
+
+def _counterfactual_worker(connection: Any, reference: Scenario, dataset: Dataset) -> None:
+    """In the spawned process: solve the no-policy plan and send its summary (or the error)."""
+    try:
+        connection.send(("summary", plan(reference, dataset, marginals=False, counterfactual=False).summary()))
+    except Exception as error:  # sent back and raised there, as the serial path would
+        connection.send(("error", error))
+    finally:
+        connection.close()
+
+
+class _BackgroundCounterfactual:
+    """The counterfactual solved in a spawned process while the plan solves in this one."""
+
+    def __init__(self, process: Any, connection: Any) -> None:
+        self._process = process
+        self._connection = connection
+
+    @classmethod
+    def start(cls, reference: Scenario, dataset: Dataset) -> _BackgroundCounterfactual:
+        import multiprocessing
+
+        # spawn, not fork: HiGHS may already run threads in this process.
+        context = multiprocessing.get_context("spawn")
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_counterfactual_worker, args=(sender, reference, dataset), daemon=True)
+        process.start()
+        sender.close()
+        return cls(process, receiver)
+
+    def result(self) -> dict[str, Any]:
+        try:
+            kind, payload = self._connection.recv()
+        except EOFError as error:  # the process died without a word (killed, out of memory)
+            raise InfeasibleError(
+                f"the no-policy counterfactual's process ended without a result (exit code {self._process.exitcode})"
+            ) from error
+        if kind == "error":
+            raise payload
+        return payload
+
+    def stop(self) -> None:
+        """End the process (at once if the plan failed before collecting it)."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=5)
+        self._connection.close()
 
 
 #: Above this final gap no marginal value is trusted (each is flagged).

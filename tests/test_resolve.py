@@ -3,6 +3,8 @@ counterfactual reused when a lever changes. Neither may change the answer."""
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 
 from fleetplan.optimiser import plan as plan_module
@@ -55,3 +57,45 @@ def test_counterfactual_is_reused_when_only_a_lever_changes() -> None:
     plan_module._COUNTERFACTUALS.clear()
     fresh = plan(scenario(budget={"total_hkd": 30e6}), data, marginals=False)
     assert fresh.counterfactual == second.counterfactual
+
+
+def test_a_counterfactual_solved_in_a_second_process_equals_the_serial_one() -> None:
+    """plan(parallel=True) spawns a process for the no-policy plan: the same numbers as
+    solving it here, the hand-worked 584 t against no policy, and the process is gone."""
+    data = _bus_subsidy_data(1e9)
+    chosen = scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6})
+    plan_module._COUNTERFACTUALS.clear()
+    serial = plan(chosen, data, marginals=False)
+    plan_module._COUNTERFACTUALS.clear()
+    before = set(multiprocessing.active_children())
+    parallel = plan(chosen, data, marginals=False, parallel=True)
+    assert parallel.counterfactual == serial.counterfactual
+    assert parallel.summary()["co2_abated_vs_no_policy_t"] == pytest.approx(584.0)
+    assert set(multiprocessing.active_children()) <= before
+    # The cache works the same way: a lever change reuses it without a second process.
+    plan_module._COUNTERFACTUALS.clear()
+    plan(scenario(budget={"total_hkd": 20e6}), data, marginals=False, parallel=True)
+    plan(scenario(budget={"total_hkd": 30e6}), data, marginals=False, parallel=True)
+    assert len(plan_module._COUNTERFACTUALS) == 1
+
+
+def test_an_infeasible_counterfactual_in_a_second_process_raises_the_named_error() -> None:
+    """The error crosses the process with its diagnosis, as the serial path raises it."""
+    from fleetplan.errors import InfeasibleError
+    from fleetplan.optimiser.plan import _BackgroundCounterfactual
+
+    data = _bus_subsidy_data(1e9)
+    # A hard target no plan can meet (every vehicle zero-emission in the first year).
+    impossible = scenario(
+        extra_targets={"all_now": {"vehicle_class": "bus", "year": 2025, "min_zev_share": 1.0, "hard": True}}
+    )
+    with pytest.raises(InfeasibleError) as serial:
+        plan(impossible, data, marginals=False, counterfactual=False)
+    background = _BackgroundCounterfactual.start(impossible, data)
+    try:
+        with pytest.raises(InfeasibleError) as crossed:
+            background.result()
+    finally:
+        background.stop()
+    assert str(crossed.value) == str(serial.value)
+    assert crossed.value.diagnosis == serial.value.diagnosis
