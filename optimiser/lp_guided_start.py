@@ -9,8 +9,8 @@ solved in ~2 s, and the best plans lie close to it. So, before the branch and bo
    valid bound on the MIP's optimum.
 2. **Neighbourhood search** (RENS, Berthold 2014). Restrict each integer to the
    integers next to its LP value (fixed where the LP value is integral), rounding up
-   the families where more is always feasible (``round_up``: e.g. chargers, whose
-   extra capacity no constraint forbids), and solve that much smaller MIP. It stops
+   the families of which more rarely breaks a row (``round_up``: public chargers),
+   widened to hold a caller's start, and solve that much smaller MIP. It stops
    as soon as a plan is within the wanted gap *of the LP bound*.
 3. If such a plan was found, it is the answer: its gap is measured against the LP
    bound, which is what any MIP solver would certify with no better bound. Otherwise
@@ -88,9 +88,11 @@ def lp_guided_start(
 ) -> GuidedStart:
     """Run steps 1–2 on ``highs`` (a loaded MIP) and restore it; see the module docstring.
 
-    round_up: column indices of integers that may always be rounded up (no constraint
-        forbids more of them); they are fixed at the ceiling of their LP value.
-    start: (column indices, values) of a user's MIP start, offered to the search too.
+    round_up: column indices of integers to fix at the ceiling of their LP value (families
+        of which more rarely breaks a row; when it does, the search finds no plan and the
+        full search starts without one).
+    start: (column indices, values) of a user's MIP start: offered to the search, whose
+        box is widened to hold it.
     """
     import highspy
 
@@ -119,6 +121,14 @@ def lp_guided_start(
     if round_up is not None and len(round_up):
         up = np.isin(integers, round_up)
         new_lower[up] = new_upper[up]
+    if start is not None:
+        # The box keeps a user's start (a previous plan) inside it, so the plan found here
+        # is never worse than the one the caller handed in.
+        start_columns, start_values = np.asarray(start[0]), np.round(np.asarray(start[1], dtype=np.float64))
+        is_integer = np.isin(start_columns, integers)
+        at = np.searchsorted(integers, start_columns[is_integer])
+        new_lower[at] = np.minimum(new_lower[at], start_values[is_integer])
+        new_upper[at] = np.maximum(new_upper[at], start_values[is_integer])
     new_lower = np.clip(new_lower, lower[integers], upper[integers])
     new_upper = np.clip(np.maximum(new_upper, new_lower), lower[integers], upper[integers])
 

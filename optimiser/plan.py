@@ -212,9 +212,8 @@ def _counterfactual_summary(
     cached = _cached_counterfactual(reference, dataset)
     if cached is not None:
         return cached
-    if background is not None:
-        summary = background.result()
-    else:
+    summary = background.result() if background is not None else None
+    if summary is None:  # serial, or the second process ended without a word: solve it here
         summary = plan(reference, dataset, marginals=False, counterfactual=False).summary()
     _COUNTERFACTUALS[_counterfactual_key(reference, dataset)] = (dataset, summary)
     while len(_COUNTERFACTUALS) > _COUNTERFACTUALS_KEPT:
@@ -227,7 +226,10 @@ def _counterfactual_worker(connection: Any, reference: Scenario, dataset: Datase
     try:
         connection.send(("summary", plan(reference, dataset, marginals=False, counterfactual=False).summary()))
     except Exception as error:  # sent back and raised there, as the serial path would
-        connection.send(("error", error))
+        try:
+            connection.send(("error", error))
+        except Exception:  # an error that cannot be pickled: its type and text cross instead
+            connection.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))
     finally:
         connection.close()
 
@@ -251,13 +253,14 @@ class _BackgroundCounterfactual:
         sender.close()
         return cls(process, receiver)
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> dict[str, Any] | None:
+        """The counterfactual's summary; its error, raised here; or None when the process
+        ended without a word (killed, out of memory), so the caller solves it itself."""
         try:
             kind, payload = self._connection.recv()
-        except EOFError as error:  # the process died without a word (killed, out of memory)
-            raise InfeasibleError(
-                f"the no-policy counterfactual's process ended without a result (exit code {self._process.exitcode})"
-            ) from error
+        except EOFError:
+            self._process.join(timeout=5)
+            return None
         if kind == "error":
             raise payload
         return payload

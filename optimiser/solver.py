@@ -57,8 +57,8 @@ class SolverOptions:
     #: integers next to its values for a plan within the gap of it (see
     #: :mod:`optimiser.lp_guided_start`); LP-file interface, MIPs only
     lp_guided_start: bool = True
-    #: variable components (local names) whose integers may always be rounded up in that
-    #: search: more of them is never infeasible (e.g. chargers)
+    #: variable components (local names) whose integers that search rounds up (more of them
+    #: rarely breaks a row, e.g. public chargers; when it does, the search just finds no plan)
     round_up: tuple[str, ...] = ()
 
 

@@ -141,3 +141,53 @@ def test_the_full_search_keeps_the_better_plan_and_says_how_it_ended() -> None:
     assert finished.status_name == "kOptimal"
     assert finished.objective == pytest.approx(brute_force_optimum())
     assert finished.bound == pytest.approx(brute_force_optimum())
+
+
+def test_a_callers_start_is_never_lost_to_the_neighbourhood() -> None:
+    """The LP's neighbourhood (items 0 and 1 whole, item 2 out: 160) does not hold the
+    optimum {1, 2} (220). Handed that optimum as a start, the search's box widens to hold
+    it, so what the search returns is never worse than the start."""
+    import numpy as np
+
+    from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
+
+    optimum = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    assert sum(v for (v, _), x in zip(ITEMS, optimum, strict=True) if x) == brute_force_optimum()
+    start = (np.arange(len(ITEMS), dtype=np.int32), optimum)
+    guided = lp_guided_start(_knapsack_in_highs(), mip_rel_gap=0.01, time_limit_s=10.0, start=start)
+    assert guided.objective == pytest.approx(brute_force_optimum())
+    # Even with no time for the full search, the start's value is kept.
+    ended = search_from(_knapsack_in_highs(), guided, mip_rel_gap=0.0, time_limit_s=0.0)
+    assert ended.objective == pytest.approx(brute_force_optimum())
+
+
+# A covering problem, minimised: cost, cover; at least 10 units of cover.
+COVERS = [(4.0, 5.0), (6.0, 4.0), (5.0, 3.0), (9.0, 4.0)]
+NEED = 10.0
+
+
+def test_a_loose_gap_stops_on_the_lp_bound_when_minimising() -> None:
+    """The LP takes items by cost per unit of cover (0: 0.8, 1: 1.5, 2: 1.67, 3: 2.25):
+    items 0 and 1 whole (9 units) and a third of item 2 for the last unit, so its bound
+    is 4 + 6 + 5/3 = 11.667. Its neighbourhood fixes items 0 and 1 and needs item 2
+    whole: 15. A 30 % gap holds (15 − 11.667) / 15 = 22 %, so the search stops there."""
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, len(COVERS) - 1)
+    m.pick = pyo.Var(m.I, within=pyo.Binary)
+    m.cover = pyo.Constraint(expr=sum(COVERS[i][1] * m.pick[i] for i in m.I) >= NEED)
+    m.cost = pyo.Objective(expr=sum(COVERS[i][0] * m.pick[i] for i in m.I), sense=pyo.minimize)
+    report = solve(m, SolverOptions(time_limit_s=30, mip_rel_gap=0.3))
+    assert "within the gap: search stopped" in report.log
+    assert report.best_bound == pytest.approx(4 + 6 + 5 / 3)
+    assert report.objective == pytest.approx(15.0)
+    assert [round(pyo.value(m.pick[i])) for i in m.I] == [1, 1, 1, 0]
+    assert report.gap == pytest.approx((15.0 - (4 + 6 + 5 / 3)) / 15.0)
+    # At a zero gap: the optimum by brute force.
+    best = min(
+        sum(COVERS[i][0] for i in chosen)
+        for r in range(1, len(COVERS) + 1)
+        for chosen in itertools.combinations(range(len(COVERS)), r)
+        if sum(COVERS[i][1] for i in chosen) >= NEED
+    )
+    exact = solve(m, SolverOptions(time_limit_s=30, mip_rel_gap=0.0))
+    assert exact.objective == pytest.approx(best)

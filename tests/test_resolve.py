@@ -59,9 +59,20 @@ def test_counterfactual_is_reused_when_only_a_lever_changes() -> None:
     assert fresh.counterfactual == second.counterfactual
 
 
-def test_a_counterfactual_solved_in_a_second_process_equals_the_serial_one() -> None:
+def test_a_counterfactual_solved_in_a_second_process_equals_the_serial_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """plan(parallel=True) spawns a process for the no-policy plan: the same numbers as
     solving it here, the hand-worked 584 t against no policy, and the process is gone."""
+    from fleetplan.optimiser.plan import _BackgroundCounterfactual
+
+    started = []
+    real_start = _BackgroundCounterfactual.start.__func__
+
+    def counted_start(cls: type, *args: object) -> object:
+        background = real_start(cls, *args)
+        started.append(background)
+        return background
+
+    monkeypatch.setattr(_BackgroundCounterfactual, "start", classmethod(counted_start))
     data = _bus_subsidy_data(1e9)
     chosen = scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6})
     plan_module._COUNTERFACTUALS.clear()
@@ -69,14 +80,17 @@ def test_a_counterfactual_solved_in_a_second_process_equals_the_serial_one() -> 
     plan_module._COUNTERFACTUALS.clear()
     before = set(multiprocessing.active_children())
     parallel = plan(chosen, data, marginals=False, parallel=True)
+    assert len(started) == 1  # it did run apart
     assert parallel.counterfactual == serial.counterfactual
     assert parallel.summary()["co2_abated_vs_no_policy_t"] == pytest.approx(584.0)
+    assert not started[0]._process.is_alive()
     assert set(multiprocessing.active_children()) <= before
     # The cache works the same way: a lever change reuses it without a second process.
     plan_module._COUNTERFACTUALS.clear()
     plan(scenario(budget={"total_hkd": 20e6}), data, marginals=False, parallel=True)
     plan(scenario(budget={"total_hkd": 30e6}), data, marginals=False, parallel=True)
     assert len(plan_module._COUNTERFACTUALS) == 1
+    assert len(started) == 2  # one process for the first budget, none for the second
 
 
 def test_an_infeasible_counterfactual_in_a_second_process_raises_the_named_error() -> None:
@@ -99,3 +113,27 @@ def test_an_infeasible_counterfactual_in_a_second_process_raises_the_named_error
         background.stop()
     assert str(crossed.value) == str(serial.value)
     assert crossed.value.diagnosis == serial.value.diagnosis
+
+
+def test_a_counterfactual_process_that_dies_is_solved_here_instead() -> None:
+    """Killed (out of memory, a signal), the second process leaves no result: the
+    counterfactual is then solved in this process, with the same figures."""
+    from fleetplan.optimiser.plan import (
+        _BackgroundCounterfactual,
+        _counterfactual_summary,
+        no_policy_scenario,
+    )
+
+    data = _bus_subsidy_data(1e9)
+    reference = no_policy_scenario(scenario(budget={"total_hkd": 20e6}), data)
+    plan_module._COUNTERFACTUALS.clear()
+    serial = plan(reference, data, marginals=False, counterfactual=False).summary()
+    background = _BackgroundCounterfactual.start(reference, data)
+    background._process.kill()
+    background._process.join()
+    try:
+        summary = _counterfactual_summary(reference, data, background)
+    finally:
+        background.stop()
+    for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service"):
+        assert summary[key] == serial[key]
