@@ -217,10 +217,12 @@ class Solver(_Strict):
     #: decision changes is taken out before HiGHS sees the objective; see optimiser.solver)
     mip_rel_gap: float = Field(0.005, ge=0, le=1)
     threads: int = Field(1, ge=1, le=64)
-    #: how the model reaches HiGHS: "arrays" (Pyomo compiles it to sparse arrays that highspy
-    #: takes; the fastest, measured in BENCHMARKS.md), "lp_file" (Pyomo writes an LP file,
-    #: highspy reads it) or "pyomo_highs" (pyomo.contrib.solver's in-memory ``highs`` interface)
-    interface: Literal["arrays", "lp_file", "pyomo_highs"] = "arrays"
+    #: how the model reaches HiGHS: "lp_file" (Pyomo writes an LP file, highspy reads it),
+    #: "arrays" (Pyomo compiles it to sparse arrays that highspy takes: 0.5 s less hand-over,
+    #: but on the default at 0.5 % HiGHS took a slower path from its column order, 66 s
+    #: against 36 s end to end; see BENCHMARKS.md) or "pyomo_highs" (pyomo.contrib.solver's
+    #: in-memory ``highs`` interface)
+    interface: Literal["lp_file", "arrays", "pyomo_highs"] = "lp_file"
     #: before the branch and bound, solve the LP relaxation (a bound) and search the integers
     #: next to its values for a plan within the gap of that bound; the reported gap is exact
     #: either way (see optimiser.lp_guided_start). LP-file interface only.

@@ -1,8 +1,8 @@
 """One place for solver options and for reading what HiGHS returned.
 
 Every model in :mod:`optimiser` is solved through :func:`solve`: by default Pyomo
-compiles it to sparse arrays that highspy takes (or writes an LP file, or, on
-request, goes through Pyomo's in-memory ``highs`` interface), with an explicit time limit, relative gap and thread count.
+writes an LP file that highspy reads (or compiles it to sparse arrays that highspy
+takes, or, on request, goes through Pyomo's in-memory ``highs`` interface), with an explicit time limit, relative gap and thread count.
 A MIP first gets an LP-guided start (:mod:`optimiser.lp_guided_start`): the LP
 relaxation's bound and a plan from its neighbourhood, which often ends the solve
 there. :func:`solve` never raises on a non-optimal end and loads the incumbent
@@ -42,11 +42,12 @@ class SolverOptions:
     mip_rel_gap: float = 0.01
     threads: int = 1
     seed: int = 0
-    #: "arrays": Pyomo compiles the model to sparse arrays that highspy takes (the fastest:
-    #: 0.7 s against ~1.2 s for the LP file on the Hong Kong default); "lp_file": Pyomo
-    #: writes an LP file that HiGHS reads (~2x less Pyomo-side time than the in-memory
-    #: interface, see BENCHMARKS.md); "pyomo_highs": Pyomo's in-memory ``highs`` interface.
-    interface: str = "arrays"
+    #: "lp_file": Pyomo writes an LP file that HiGHS reads (~2x less Pyomo-side time than the
+    #: in-memory interface, see BENCHMARKS.md); "arrays": Pyomo compiles the model to sparse
+    #: arrays that highspy takes (0.7 s against ~1.2 s for the LP file on the Hong Kong
+    #: default, but HiGHS's path from that column order was slower there at 0.5 %);
+    #: "pyomo_highs": Pyomo's in-memory ``highs`` interface.
+    interface: str = "lp_file"
     #: part of the objective no decision changes (objective units): taken out of the objective
     #: HiGHS sees, so its relative gap is measured on what decisions change
     objective_constant: float = 0.0
