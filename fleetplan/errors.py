@@ -64,10 +64,6 @@ class InfeasibleError(FleetplanError, RuntimeError):
         self.diagnosis = diagnosis or []
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[type, tuple[str, list[str]]]:
-        # Keeps the diagnosis when the error crosses a process (a counterfactual solved apart).
-        return (type(self), (str(self), self.diagnosis))
-
 
 class SolverMissingError(FleetplanError, RuntimeError):
     """HiGHS (highspy) is not importable."""

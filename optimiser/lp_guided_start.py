@@ -78,6 +78,14 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
+def within_gap(objective: float | None, bound: float | None, *, sense: float, mip_rel_gap: float) -> bool:
+    """Whether a plan of ``objective`` is proved within ``mip_rel_gap`` by ``bound``:
+    (objective − bound) × sense ≤ gap × |objective|, sense +1 minimising, −1 maximising."""
+    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+        return False
+    return sense * (objective - bound) <= mip_rel_gap * abs(objective) + 1e-9
+
+
 def lp_guided_start(
     highs: Any,
     *,
@@ -137,7 +145,6 @@ def lp_guided_start(
     if start is not None:
         highs.setSolution(len(start[0]), start[0], start[1])
     sense = 1.0 if lp.sense_ == highspy.ObjSense.kMinimize else -1.0
-    # Within the gap of the LP bound: (objective − bound)·sense ≤ gap·|objective|.
     found: dict[str, Any] = {"stop": False, "objective": None, "solution": None}
 
     def improving(event: Any) -> None:
@@ -145,7 +152,7 @@ def lp_guided_start(
         objective = float(event.data_out.objective_function_value)
         found["objective"] = objective
         found["solution"] = np.array(event.data_out.mip_solution, dtype=np.float64)
-        if sense * (objective - lp_bound) <= mip_rel_gap * abs(objective) + 1e-9:
+        if within_gap(objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap):
             found["stop"] = True
 
     def interrupt(event: Any) -> None:
@@ -173,12 +180,8 @@ def lp_guided_start(
     if solution is None and highs.getInfo().primal_solution_status == 2:
         solution = np.asarray(highs.getSolution().col_value, dtype=np.float64)
         objective = float(highs.getInfo().objective_function_value)
-    within = (
-        objective is not None
-        and math.isfinite(objective)
-        and (sense * (objective - lp_bound) <= mip_rel_gap * abs(objective) + 1e-9)
-    )
-    return GuidedStart(lp_bound, solution, objective, bool(within), lp_s, search_s)
+    within = within_gap(objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap)
+    return GuidedStart(lp_bound, solution, objective, within, lp_s, search_s)
 
 
 @dataclass
@@ -207,13 +210,8 @@ def search_from(highs: Any, guided: GuidedStart, *, mip_rel_gap: float, time_lim
     ours = guided.objective if guided.solution is not None else None
     stopped = {"by_us": False}
 
-    def within(objective: float | None, bound: float | None) -> bool:
-        if objective is None or bound is None or not math.isfinite(bound):
-            return False
-        return sense * (objective - bound) <= mip_rel_gap * abs(objective) + 1e-9
-
     def interrupt(event: Any) -> None:
-        if ours is not None and within(ours, float(event.data_out.mip_dual_bound)):
+        if within_gap(ours, float(event.data_out.mip_dual_bound), sense=sense, mip_rel_gap=mip_rel_gap):
             stopped["by_us"] = True
             event.data_in.user_interrupt = True
 
@@ -237,6 +235,6 @@ def search_from(highs: Any, guided: GuidedStart, *, mip_rel_gap: float, time_lim
         # the LP bound holds too: keep the tighter of the two
         bound = guided.lp_bound if bound is None else (max if sense > 0 else min)(bound, guided.lp_bound)
     status_name = highs.getModelStatus().name
-    if stopped["by_us"] or (status_name == "kInterrupt" and within(objective, bound)):
+    if stopped["by_us"] or (status_name == "kInterrupt" and within_gap(objective, bound, sense=sense, mip_rel_gap=mip_rel_gap)):
         status_name = "kOptimal"  # within the wanted gap, which is what optimal means here
     return SearchEnd(status_name, values, objective, bound)

@@ -5,10 +5,11 @@ Each step is timed; the result holds tidy tables only (see :mod:`fleetplan.optim
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -116,70 +117,43 @@ def plan(
 
     needs_counterfactual = counterfactual and bool(len(model.P) or len(model.G))
     reference_scenario = no_policy_scenario(scenario, dataset) if needs_counterfactual else None
-    background = (
-        _BackgroundCounterfactual.start(reference_scenario, dataset)
-        if parallel and reference_scenario is not None and _cached_counterfactual(reference_scenario, dataset) is None
-        else None
-    )
-    try:
-        return _solve_and_report(
-            scenario, dataset, inputs, model, timings, on_progress, marginals, warm_start, reference_scenario, background
-        )
-    finally:
-        if background is not None:
-            background.stop()
-
-
-def _solve_and_report(
-    scenario: Scenario,
-    dataset: Dataset,
-    inputs: ModelInputs,
-    model: pyo.ConcreteModel,
-    timings: dict[str, float],
-    on_progress: Callable[[dict[str, float]], None] | None,
-    marginals: bool,
-    warm_start: PlanResult | None,
-    reference_scenario: Scenario | None,
-    background: _BackgroundCounterfactual | None,
-) -> PlanResult:
-    """Solve the built ``model``, read its results, value its limits, compare it with the
-    counterfactual (solved here, or collected from ``background``)."""
-    options = solver_options(scenario, inputs)
-    start = mip_start(model, warm_start.decisions) if warm_start is not None and warm_start.decisions else None
-    report = solve(model, options, on_progress=on_progress, start=start)
-    timings["solve_s"] = report.solve_time_s
-    if not report.has_solution:
-        if report.status in ("infeasible", "infeasible_or_unbounded"):
-            raise InfeasibleError(f"scenario '{scenario.name}' is infeasible", diagnose(inputs, options))
-        if report.status == "time_limit":
+    with _counterfactual_apart(reference_scenario, dataset, parallel) as background:
+        options = solver_options(scenario, inputs)
+        start = mip_start(model, warm_start.decisions) if warm_start is not None and warm_start.decisions else None
+        report = solve(model, options, on_progress=on_progress, start=start)
+        timings["solve_s"] = report.solve_time_s
+        if not report.has_solution:
+            if report.status in ("infeasible", "infeasible_or_unbounded"):
+                raise InfeasibleError(f"scenario '{scenario.name}' is infeasible", diagnose(inputs, options))
+            if report.status == "time_limit":
+                raise InfeasibleError(
+                    f"no feasible plan found for '{scenario.name}' within {options.time_limit_s:g} s; "
+                    "raise solver.time_limit_s or loosen mip_rel_gap"
+                )
+            # Any other end without a solution (HiGHS may even call it optimal when it ran into
+            # numerical trouble) says nothing about time: do not suggest more of it.
             raise InfeasibleError(
-                f"no feasible plan found for '{scenario.name}' within {options.time_limit_s:g} s; "
-                "raise solver.time_limit_s or loosen mip_rel_gap"
+                f"HiGHS returned no usable plan for '{scenario.name}' (its status: {report.status}); this points to "
+                "numerical trouble, e.g. extreme or badly scaled values in the dataset or scenario"
             )
-        # Any other end without a solution (HiGHS may even call it optimal when it ran into
-        # numerical trouble) says nothing about time: do not suggest more of it.
-        raise InfeasibleError(
-            f"HiGHS returned no usable plan for '{scenario.name}' (its status: {report.status}); this points to "
-            "numerical trouble, e.g. extreme or badly scaled values in the dataset or scenario"
-        )
 
-    started = time.perf_counter()
-    result = extract_results(model, inputs, report, timings)
-    result.objective_constant = options.objective_constant
-    timings["extract_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        result = extract_results(model, inputs, report, timings)
+        result.objective_constant = options.objective_constant
+        timings["extract_s"] = time.perf_counter() - started
 
-    if marginals:
-        started = time.perf_counter()
-        result.marginal_values = marginal_values(model, inputs, options, final_gap=report.gap)
-        timings["marginals_s"] = time.perf_counter() - started
-    if reference_scenario is not None:
-        # With a background solve, this is only the time spent waiting for it.
-        started = time.perf_counter()
-        reference = _counterfactual_summary(reference_scenario, dataset, background)
-        result.counterfactual = {key: reference[key] for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "gap")}
-        timings["counterfactual_s"] = time.perf_counter() - started
-    result.timings_s = timings
-    return result
+        if marginals:
+            started = time.perf_counter()
+            result.marginal_values = marginal_values(model, inputs, options, final_gap=report.gap)
+            timings["marginals_s"] = time.perf_counter() - started
+        if reference_scenario is not None:
+            # With a background solve, this is only the time spent waiting for it.
+            started = time.perf_counter()
+            reference = _counterfactual_summary(reference_scenario, dataset, background)
+            result.counterfactual = {key: reference[key] for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "gap")}
+            timings["counterfactual_s"] = time.perf_counter() - started
+        result.timings_s = timings
+        return result
 
 
 #: No-policy plans solved in this process: (scenario fingerprint, dataset id) -> (dataset, summary).
@@ -232,6 +206,22 @@ def _counterfactual_worker(connection: Any, reference: Scenario, dataset: Datase
             connection.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def _counterfactual_apart(
+    reference: Scenario | None, dataset: Dataset, parallel: bool
+) -> Iterator[_BackgroundCounterfactual | None]:
+    """The counterfactual started in a second process when ``parallel`` and not cached yet
+    (else None: it is solved here, when wanted), and ended however the plan ends."""
+    if not parallel or reference is None or _cached_counterfactual(reference, dataset) is not None:
+        yield None
+        return
+    background = _BackgroundCounterfactual.start(reference, dataset)
+    try:
+        yield background
+    finally:
+        background.stop()
 
 
 class _BackgroundCounterfactual:

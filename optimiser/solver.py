@@ -2,7 +2,8 @@
 
 Every model in :mod:`optimiser` is solved through :func:`solve`: by default Pyomo
 writes an LP file that highspy reads (or compiles it to sparse arrays that highspy
-takes, or, on request, goes through Pyomo's in-memory ``highs`` interface), with an explicit time limit, relative gap and thread count.
+takes, or, on request, goes through Pyomo's in-memory ``highs`` interface), with an
+explicit time limit, relative gap and thread count.
 A MIP first gets an LP-guided start (:mod:`optimiser.lp_guided_start`): the LP
 relaxation's bound and a plan from its neighbourhood, which often ends the solve
 there. :func:`solve` never raises on a non-optimal end and loads the incumbent
@@ -26,7 +27,6 @@ from pyomo.common.tee import capture_output
 from fleetplan.errors import InfeasibleError, SolverMissingError
 from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
 from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
-from fleetplan.optimiser.lp_guided_start import relative_gap as guided_gap
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class SolverOptions:
     ranging: tuple[Any, ...] = ()
     #: before the branch and bound, solve the LP relaxation for a bound and search the
     #: integers next to its values for a plan within the gap of it (see
-    #: :mod:`optimiser.lp_guided_start`); LP-file interface, MIPs only
+    #: :mod:`optimiser.lp_guided_start`); MIPs, through highspy ("lp_file", "arrays")
     lp_guided_start: bool = True
     #: variable components (local names) whose integers that search rounds up (more of them
     #: rarely breaks a row, e.g. public chargers; when it does, the search just finds no plan)
@@ -192,11 +192,11 @@ def solve(
         Return the constraint duals (only meaningful for an LP).
     start:
         A MIP start: variable data -> value, e.g. a previous plan's (partial is fine:
-        HiGHS completes it, or ignores it when it cannot). LP-file interface only.
+        HiGHS completes it, or ignores it when it cannot). Through highspy only ("lp_file", "arrays").
     """
     options = options or SolverOptions()
     if options.interface in ("arrays", "lp_file"):
-        return _solve_via_lp_file(model, options, on_progress=on_progress, load_duals=load_duals, start=start)
+        return _solve_with_highspy(model, options, on_progress=on_progress, load_duals=load_duals, start=start)
     solver = _highs_solver()
     started = time.perf_counter()
     stream = _LogStream(on_progress, started)
@@ -244,7 +244,7 @@ def solve(
     )
 
 
-def _solve_via_lp_file(
+def _solve_with_highspy(
     model: pyo.ConcreteModel,
     options: SolverOptions,
     *,
@@ -303,15 +303,15 @@ def _solve_via_lp_file(
                     "elapsed_s": time.perf_counter() - started,
                     "best_bound": guided.lp_bound,
                     "incumbent": guided.objective,
-                    "gap": guided_gap(guided.objective, guided.lp_bound),
+                    "gap": relative_gap(guided.objective, guided.lp_bound),
                 }
             )
+    if start_columns is not None and (guided is None or guided.solution is None):
+        highs.setSolution(len(start_columns[0]), *start_columns)  # else the guided plan is better
     if guided is not None and guided.within_gap:
         status_name, values = "kOptimal", guided.solution
         raw_objective, raw_bound = guided.objective, guided.lp_bound
     elif guided is not None and guided.lp_bound is not None:
-        if guided.solution is None and start_columns is not None:
-            highs.setSolution(len(start_columns[0]), *start_columns)
         end = search_from(
             highs,
             guided,
@@ -320,8 +320,6 @@ def _solve_via_lp_file(
         )
         status_name, values, raw_objective, raw_bound = end.status_name, end.values, end.objective, end.bound
     else:
-        if start_columns is not None:
-            highs.setSolution(len(start_columns[0]), *start_columns)
         highs.setOptionValue("time_limit", max(float(options.time_limit_s) - (time.perf_counter() - highs_started), 0.0))
         highs.run()
         status_name = highs.getModelStatus().name
