@@ -16,6 +16,10 @@ TEMPLATES: dict[str, str] = {
     "zones_unreachable": "taxi zones with no public charging site within {km} km: {zones}",
     "targets_outside": "targets beyond the horizon are not modelled (extend years.end to include them): {targets}",
     "taxi_unserved": "taxi fast charging no site within reach can serve (penalised, not costed): {zones}",
+    "unservable_uptake": (
+        "{total} zero-emission purchases operators would make cannot be served by any plan (every site in reach "
+        "at its size limit, no charger room; found before the solve, reported, not penalised): {by_class}"
+    ),
     "mv_not_binding": "{name} does not bind: raising it changes nothing",
     "mv_abatement": (
         "each extra HK$1m of {name} abates about {value} t CO2, for up to HK${room}m more "

@@ -26,6 +26,7 @@ from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.results import PlanResult, extract_results, mip_start
 from fleetplan.optimiser.scenario import Budget, Scenario, Solver
+from fleetplan.optimiser.servability import find_unservable, unservable_note
 from fleetplan.optimiser.solver import SolveReport, SolverOptions, solve
 
 #: Default absolute gap of a least-cost plan (HK$ million): the system cost of every plan is
@@ -135,6 +136,9 @@ def plan(
     reference_scenario = no_policy_scenario(scenario, dataset) if needs_counterfactual else None
     with _counterfactual_apart(reference_scenario, dataset, parallel) as background:
         options = solver_options(scenario, inputs)
+        started = time.perf_counter()
+        unservable = find_unservable(model, inputs, options)
+        timings["servability_s"] = time.perf_counter() - started
         start = mip_start(model, warm_start.decisions) if warm_start is not None and warm_start.decisions else None
         report = solve(model, options, on_progress=on_progress, start=start)
         timings["solve_s"] = report.solve_time_s
@@ -160,6 +164,8 @@ def plan(
         started = time.perf_counter()
         result = extract_results(model, inputs, report, timings)
         result.objective_constant = options.objective_constant
+        if unservable:
+            result.notes.append(unservable_note(unservable, inputs))
         timings["extract_s"] = time.perf_counter() - started
 
         if marginals:

@@ -298,6 +298,13 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     )
     # Induced: bought beyond what operators would have bought with no payment on offer.
     purchases["induced"] = (purchases["bought"] - purchases["voluntary"]).clip(lower=0.0)
+    # Of the blocked, what no plan can serve (found before the solve; not penalised)
+    unservable = {key: float(pyo.value(m.unservable[key])) for key in m.BZ}
+    purchases["unservable"] = [
+        min(b, unservable.get((s, k, int(t)), 0.0)) for s, k, t, b in zip(
+            purchases["segment_id"], purchases["technology"], purchases["year"], purchases["blocked"], strict=True
+        )
+    ]
     purchases.insert(1, "vehicle_class", purchases["segment_id"].map(seg["vehicle_class"]))
     payment_levels = _payment_level_table(inputs, under)
 

@@ -94,7 +94,9 @@ def test_operators_who_gain_always_buy() -> None:
 def test_depot_space_caps_battery_buses_and_the_rest_is_reported_blocked() -> None:
     """With room for only 2 chargers: energy 2 x 500 = 1,000 kWh -> 1,000/300 = 3.33 buses;
     sharing 2 x 2 = 4 buses. The tighter bound is energy: 3.333 battery buses; the other
-    6.667 willing buyers are blocked (penalised, named as binding limits)."""
+    6.667 willing buyers are blocked (named as binding limits). No plan can serve them (the
+    depot has no room for a third charger): they are found before the solve and reported as
+    unservable, not penalised."""
     data = tiny_dataset(
         sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=2, grid_headroom_kva=10_000)],
     )
@@ -104,6 +106,22 @@ def test_depot_space_caps_battery_buses_and_the_rest_is_reported_blocked() -> No
     assert blocked == pytest.approx(10 - 1000 / 300)
     limits = result.summary()["binding_limits"]
     assert "depot_space:D1" in limits and "blocked_uptake:D1_dd" in limits
+    unservable = result.purchases.set_index(["technology", "year"]).loc[("bev", 2026), "unservable"]
+    assert unservable == pytest.approx(10 - 1000 / 300)
+    assert result.summary()["penalties_hkd"]["blocked_uptake"] == pytest.approx(0.0, abs=1.0)
+    assert any("cannot be served by any plan" in note for note in result.notes)
+
+
+def test_uptake_a_plan_can_serve_is_served_not_called_unservable() -> None:
+    """Room for 10 chargers: every willing buyer can be served, so nothing is unservable and
+    the plan serves them all (blocking would pay the penalty)."""
+    data = tiny_dataset(
+        sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=10, grid_headroom_kva=10_000)],
+    )
+    result = plan(scenario(), data, marginals=False, counterfactual=False)
+    assert result.purchases["unservable"].sum() == pytest.approx(0.0, abs=1e-6)
+    assert result.purchases["blocked"].sum() == pytest.approx(0.0, abs=1e-6)
+    assert zev(result, "bus", 2026) == pytest.approx(10.0)
 
 
 def test_grid_lead_time_delays_battery_buses() -> None:

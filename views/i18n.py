@@ -230,6 +230,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "target {target} is not reached in this plan ({short} vehicles short); reported, not penalised (fleetplan target-cost prices reaching it)",
         "此方案未達目標 {target}（尚欠 {short} 輛）；只作報告，不設罰款（fleetplan target-cost 可計算達標成本）",
     ),
+    "msg_unservable_uptake": (
+        "{total} zero-emission purchases operators would make cannot be served by any plan (every site in reach at its size limit, no charger room; found before the solve, reported, not penalised): {by_class}",
+        "營辦商願意購買的 {total} 輛零排放車輛無法由任何方案提供能源（可達地點均已達規模上限或充電位不足；於求解前找出，只作報告，不設罰款）：{by_class}",
+    ),
     "msg_target_slack": ("target {target} does not bind: the plan exceeds it anyway", "目標 {target} 未受約束：方案本已超過"),
     "msg_target_binds_cost": (
         "one more zero-emission vehicle in target {target} costs HK${value}m (payment levels and sites held)",

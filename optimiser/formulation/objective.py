@@ -95,7 +95,8 @@ def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[st
             for g in soft
         ),
         "blocked_uptake": sum(
-            scenario.blocked_uptake_penalty_hkd_per_vehicle * inputs.discount[t] / HKD_M * m.blocked[s, k, t] for (s, k, t) in m.BZ
+            scenario.blocked_uptake_penalty_hkd_per_vehicle * inputs.discount[t] / HKD_M * m.blocked_penalised[s, k, t]
+            for (s, k, t) in m.BZ
         ),
         "unserved_taxi_charging": sum(
             scenario.unserved_charging_penalty_hkd_per_kwh * 365.0 * inputs.period_discount[t] / HKD_M * m.taxi_unserved[z, t]

@@ -66,8 +66,9 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     (a floor, so purchases that pay for the operator cannot be suppressed), no one else
     does (so a payment works only where it closes someone's gap). Retirements of
     zero-emission vehicles are replaced by the same rule, not like for like by default.
-    blocked[s,k,t] (penalised, reported) is uptake the plan cannot serve for lack of
-    chargers, grid or hydrogen.
+    blocked[s,k,t] (reported) is uptake the plan cannot serve for lack of chargers, grid or
+    hydrogen; only its part beyond unservable[s,k,t], what no plan can serve (found before the
+    solve, :mod:`fleetplan.optimiser.servability`), is penalised: blocked ≤ unservable + penalised.
 
     Regime follows the chosen level: Σ_{r: level_p(r) = l} purchases[s,t,r] ≤ fleet[s] ×
     payment_level[p,t,l] for every level l > 0, and Σ_l payment_level[p,t,l] = 1 for every
@@ -85,12 +86,17 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         return row(m.buy[s, k, t] + m.blocked[s, k, t] == offered)
 
     m.uptake = pyo.Constraint(m.BZ, rule=share_rule)
+    # Only uptake beyond what no plan can serve is penalised: blocked ≤ unservable + penalised.
+    m.blocked_beyond_unservable = pyo.Constraint(
+        m.BZ, rule=lambda m, s, k, t: m.blocked[s, k, t] <= m.unservable[s, k, t] + m.blocked_penalised[s, k, t]
+    )
     refuelling = inputs.segments["refuelling"].to_dict()
     for s, k, t in m.BZ:
         # A zone-charged vehicle (taxi, minibus) needs no infrastructure the plan could withhold:
         # charging it cannot serve is the penalised unserved-charging shortfall, never a blocked purchase.
         if refuelling[s] == "zone":
             m.blocked[s, k, t].fix(0.0)
+            m.blocked_penalised[s, k, t].fix(0.0)
 
     multi = sorted({(s, t) for (s, t, _) in m.R})
     m.regime_total = pyo.Constraint(

@@ -18,6 +18,7 @@ large and read as rounded numbers; payment levels, modules and stations are inte
 - payment_level[p,t,l] ∈ {0,1}: programme p pays level l per vehicle in year t;
 - regime_purchases[s,t,r] ≥ 0 purchases of segment s in year t made under regime r;
 - blocked[s,k,t] ≥ 0 zero-emission purchases operators would make that the plan cannot serve;
+  blocked_penalised[s,k,t] ≥ 0 the part of it beyond what no plan can serve (found before the solve);
 - depot_chargers[d,t] ≥ 0 (continuous, rounded up in results), public_chargers[c,t] ∈ ℤ≥0: new chargers in service (cumulative);
 - grid_order[i,t] ≥ 0 kVA of connection ordered;
 - taxi_energy[z,c,t] ≥ 0 kWh/day of zone z charged at site c; taxi_unserved[z,t] ≥ 0 kWh/day no site can serve;
@@ -93,6 +94,9 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
     m.payment_level = pyo.Var(m.PTL, within=pyo.Binary)
     m.regime_purchases = pyo.Var(m.R, within=pyo.NonNegativeReals)
     m.blocked = pyo.Var(m.BZ, within=pyo.NonNegativeReals)
+    m.blocked_penalised = pyo.Var(m.BZ, within=pyo.NonNegativeReals)
+    #: willing purchases no plan can serve (vehicles), set by optimiser.servability before the solve
+    m.unservable = pyo.Param(m.BZ, mutable=True, default=0.0, within=pyo.NonNegativeReals)
     # Depot chargers are counted in tens to hundreds per depot: continuous counts (rounded up
     # in the results) cost at most one charger per depot and year, and leave HiGHS's branching
     # to stations, public sites and payment levels, where integrality matters. Public sites
