@@ -84,7 +84,7 @@ def hydrogen_module_limits(sites: pd.DataFrame, h2_sites: list[str], params: Par
             continue
         committed = float(sites.at[site_id, "existing_h2_kg_day"]) + float(sites.at[site_id, "planned_h2_kg_day"])
         room = max(float(limit) - committed, 0.0)
-        limits[site_id] = min(ceiling, int(room // module_kg + 1e-9)) if module_kg > 0 else 0
+        limits[site_id] = min(ceiling, int((room + 1e-6) // module_kg)) if module_kg > 0 else 0
     return limits
 
 
