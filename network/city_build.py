@@ -404,6 +404,7 @@ def build_city(
         planned_h2_kg_day=0.0,
         planned_h2_year="",
         area_m2="",
+        max_h2_kg_day="",  # no site limit known: the station ceiling (h2_station_max_modules) applies
         source="estimate: the placeholder depot as a site for depot chargers (one per two spaces) and a hydrogen station (site rules not checked)",
         status="estimate",
     )[[c.name for c in TABLES["candidate_sites"].columns]]

@@ -187,6 +187,32 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
                 field="zev_today",
             )
 
+    segments = tables["bus_segments"]
+    fuel_cell = segments["fcev_today"].fillna(0).astype(float)
+    more_fcev = fuel_cell > segments["zev_today"].fillna(0).astype(float)
+    if more_fcev.any():
+        pos = _first(more_fcev)
+        raise InputError(
+            f"{segments['fcev_today'].iloc[pos]} fuel-cell buses but only {segments['zev_today'].fillna(0).iloc[pos]} "
+            "zero-emission buses; expected fcev_today <= zev_today (fuel-cell buses are counted in zev_today)",
+            file=folder / TABLES["bus_segments"].file,
+            row=pos + 1,
+            field="fcev_today",
+        )
+
+    sites = tables["candidate_sites"]
+    committed = sites["existing_h2_kg_day"].astype(float) + sites["planned_h2_kg_day"].astype(float)
+    too_big = sites["max_h2_kg_day"].notna() & (committed > sites["max_h2_kg_day"].astype(float) + 1e-6)
+    if too_big.any():
+        pos = _first(too_big)
+        raise InputError(
+            f"existing + planned hydrogen capacity {committed.iloc[pos]:g} kg/day is more than the site's limit "
+            f"max_h2_kg_day {sites['max_h2_kg_day'].iloc[pos]:g}; expected a station within its site's limit",
+            file=folder / TABLES["candidate_sites"].file,
+            row=pos + 1,
+            field="max_h2_kg_day",
+        )
+
     zones = tables["taxi_zones"]
     classes = set(tables["taxi_classes"]["taxi_class"])
     unknown = ~zones["taxi_class"].isin(classes)

@@ -50,6 +50,9 @@ SITE_KINDS = (
     "lpg_station",
     "landfill",
     "hydrogen_station",
+    # A hydrogen production project (electrolysis, biogas reforming, a pilot): no pump for
+    # vehicles, so it is never a refuelling-station candidate (can_hydrogen false).
+    "hydrogen_production",
 )
 TRUCK_PLACE_KINDS = ("container_terminal", "boundary_crossing", "logistics", "airport")
 
@@ -198,6 +201,15 @@ BUS_SEGMENTS = TableSpec(
         Column("buses", "int", "buses in the segment today", "buses", min=0),
         Column("daily_km", "float", "mean km per bus per day", "km/day", min=0.0, max=MAX_DAILY_KM),
         Column("zev_today", "int", "zero-emission buses already in the segment", "buses", min=0, required=False),
+        Column(
+            "fcev_today",
+            "int",
+            "of zev_today, the fuel-cell buses (the rest are battery buses); blank = none",
+            "buses",
+            min=0,
+            required=False,
+            nullable=True,
+        ),
         *_provenance(),
     ),
     key=("segment_id",),
@@ -332,6 +344,16 @@ CANDIDATE_SITES = TableSpec(
         Column("planned_h2_kg_day", "float", "committed hydrogen capacity", "kg/day", min=0.0),
         Column("planned_h2_year", "int", "year the committed capacity opens", "year", min=2000, max=2100, required=False, nullable=True),
         Column("area_m2", "float", "site area", "m2", min=0.0, required=False, nullable=True),
+        Column(
+            "max_h2_kg_day",
+            "float",
+            "most hydrogen a station on the site may dispense, existing and committed capacity included; "
+            "blank = existing + committed + h2_station_max_modules modules",
+            "kg/day",
+            min=0.0,
+            required=False,
+            nullable=True,
+        ),
         *_provenance(),
     ),
     key=("site_id",),

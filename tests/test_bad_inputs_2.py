@@ -7,8 +7,8 @@ The remaining tests check outcomes that are not a refusal: exports that keep a
 formula as text, uploads read once and cleaned up, a failed write leaving nothing.
 
 Counts (``test_case_counts`` keeps them in step): 13 integer and magnitude, 9 year,
-12 parameter override, 9 non-finite and divisor, 11 consistency, 11 GTFS, 4 OSM,
-5 plain-number cases in process; 8 CLI cases; 82 refusals in all, plus 9 outcome tests.
+12 parameter override, 9 non-finite and divisor, 13 consistency, 11 GTFS, 4 OSM,
+5 plain-number cases in process; 8 CLI cases; 84 refusals in all, plus 9 outcome tests.
 """
 
 from __future__ import annotations
@@ -206,8 +206,15 @@ def _h2_over_one(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
 
 
+def _station_above_site_limit(frame: pd.DataFrame) -> None:
+    frame.loc[0, "existing_h2_kg_day"] = "600"
+    frame.loc[0, "max_h2_kg_day"] = "500"
+
+
 CONSISTENCY_CASES = [
     pytest.param(tiny_edit("bus_segments.csv", setcell(1, "zev_today", "11")), ["bus_segments.csv", "row 1", "field 'zev_today'", "only 10 buses"], id="zev-today-above-buses"),
+    pytest.param(tiny_edit("bus_segments.csv", setcell(1, "fcev_today", "1")), ["bus_segments.csv", "row 1", "field 'fcev_today'", "fcev_today <= zev_today"], id="fcev-today-above-zev-today"),
+    pytest.param(tiny_edit("candidate_sites.csv", _station_above_site_limit), ["candidate_sites.csv", "row 1", "field 'max_h2_kg_day'", "600"], id="station-above-site-limit"),
     pytest.param(tiny_edit("taxi_classes.csv", setcell(1, "zev_today", "5")), ["taxi_classes.csv", "row 1", "field 'zev_today'", "zev_today <= taxis"], id="zev-today-above-taxis"),
     pytest.param(tiny_edit("taxi_zones.csv", append_row({"zone_id": "Z2", "taxi_class": "nt", "taxi_share": "0.5"})), ["taxi_zones.csv", "row 2", "field 'taxi_class'", "'nt'"], id="zone-of-absent-taxi-class"),
     pytest.param(tiny_edit("taxi_zones.csv", append_row({"zone_id": "Z2", "taxi_share": "0.9"})), ["taxi_zones.csv", "field 'taxi_share'", "1.9"], id="taxi-share-sums-above-1"),
@@ -480,6 +487,6 @@ def test_hk_default_still_loads() -> None:
 
 def test_case_counts() -> None:
     counts = tuple(len(c) for c in (INTEGER_CASES, YEAR_CASES, OVERRIDE_CASES, NON_FINITE_CASES, CONSISTENCY_CASES, GTFS_CASES, OSM_CASES, PLAIN_NUMBER_CASES, CLI_CASES))
-    assert counts == (13, 9, 12, 9, 11, 11, 4, 5, 8), counts
+    assert counts == (13, 9, 12, 9, 13, 11, 4, 5, 8), counts
     ids = [case.id for case in IN_PROCESS_CASES + CLI_CASES]
     assert len(ids) == len(set(ids))

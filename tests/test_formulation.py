@@ -657,3 +657,32 @@ def test_most_abatement_counts_public_stations_against_the_budget() -> None:
     poor = scenario(**MOST_ABATEMENT, technologies=techs, years={"start": 2025, "end": 2026}, budget={"total_hkd": 1.0})
     result = plan(poor, _truck_data(25.0), marginals=False, counterfactual=False)
     assert zev(result, "truck", 2026) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_todays_fuel_cell_buses_run_on_hydrogen_from_a_site_within_its_limit() -> None:
+    """Two of the depot's ten buses are fuel-cell today (``fcev_today``) and the scenario buys
+    no zero-emission bus: the 2025 fleet still holds 2 fuel-cell buses (not battery ones), and
+    they need 2 x 200 km x 0.1 kg/km = 40 kg of hydrogen a day. The depot's own site may host
+    a station of at most 400 kg/day, less than one 500 kg/day module, so it can add none; the
+    site 10 km away (within the 15 km reach) has no limit and supplies all 40 kg/day from one
+    module."""
+    data = tiny_dataset(
+        zev_today=2,
+        fcev_today=2,
+        sites=[
+            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
+            site("H_A", 0, "landfill", can_hydrogen=True, max_h2_kg_day=400),
+            site("H_B", 1, "landfill", can_hydrogen=True),
+        ],
+    )
+    sc = scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": [], "truck": []})
+    inputs = prepare_inputs(sc, data)
+    assert inputs.h2_max_modules == {"H_A": 0, "H_B": 2}
+    result = plan(sc, data, marginals=False)
+    fleet = result.fleet[result.fleet["year"] == 2025].groupby("technology")["vehicles"].sum()
+    assert fleet.get("fcev", 0.0) == pytest.approx(2.0)
+    assert fleet.get("bev", 0.0) == pytest.approx(0.0)
+    stations = result.stations[(result.stations["year"] == 2025) & result.stations["site_id"].isin(["H_A", "H_B"])].set_index("site_id")
+    assert stations.loc["H_B", "modules"] == 1
+    assert stations.loc["H_B", "demand_kg_day"] == pytest.approx(40.0)
+    assert "H_A" not in stations.index or stations.loc["H_A", "demand_kg_day"] == pytest.approx(0.0)

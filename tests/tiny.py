@@ -56,6 +56,7 @@ def site(site_id: str, node: int, kind: str, **values: Any) -> dict[str, Any]:
         "planned_h2_kg_day": 0,
         "planned_h2_year": None,
         "area_m2": None,
+        "max_h2_kg_day": None,
     }
     row.update(values)
     return row
@@ -83,6 +84,8 @@ def ebus_programme(*, programme_cap_hkd: float = 1e9, first_year: int = 2025, la
 def tiny_dataset(
     *,
     buses: int = 10,
+    zev_today: int = 0,
+    fcev_today: int | None = None,
     bus_ages: dict[int, float] | None = None,
     bus_daily_km: float = 200.0,
     taxis: int = 0,
@@ -132,7 +135,8 @@ def tiny_dataset(
                 "duty_band": "le200",
                 "buses": buses,
                 "daily_km": bus_daily_km,
-                "zev_today": 0,
+                "zev_today": zev_today,
+                "fcev_today": fcev_today,
             }
         ],
     )

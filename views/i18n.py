@@ -161,6 +161,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "site.lpg_station": ("LPG station", "石油氣加氣站"),
     "site.landfill": ("restored landfill", "已修復堆填區"),
     "site.hydrogen_station": ("hydrogen station", "加氫站"),
+    "site.hydrogen_production": ("hydrogen production site", "製氫設施"),
     # results
     "key_figures": ("Key figures", "主要數字"),
     "zev_class": ("Zero-emission {cls} ({year})", "零排放{cls}（{year}）"),

@@ -95,11 +95,29 @@ OPERATOR_BUSES = {"kmb": 3895, "ctb": 1326 + 226, "lwb": 281, "nlb": 150}
 #: NLB 189. Timetable km (straight stop-to-stop lines, weekday peak buses) understate road
 #: km, so each route's daily km is scaled by one factor per group to match these averages.
 OPERATOR_DAILY_KM = {"kmb": 191.0, "ctb": 175.0, "ctb_lantau": 373.0, "lwb": 364.0, "nlb": 189.0}
-#: Share of single-deck buses per operator. NLB 92/150 (TD ATD 2021, V); others estimates.
-SINGLE_DECK_SHARE = {"kmb": 0.04, "ctb": 0.08, "lwb": 0.0, "nlb": 92 / 150}
+#: Share of single-deck buses per operator. NLB 92/150 (TD ATD 2021 table 3.2, V).
+#: Citybus (with NWFB, merged 2023) 56/1,665 (D): TD Annual Transport Digest vehicle
+#: tables, Citybus end-2017 (ATD 2018: franchise 1 38 of 753, franchise 2 1 of 209, V)
+#: and NWFB end-2019 (ATD 2020: 17 of 703, V). KMB 4 % and LWB 0 are estimates: the
+#: stored TD tables for KMB and LWB were not found (KMB runs a few single-deck routes,
+#: LWB's airport routes are double-deck).
+SINGLE_DECK_SHARE = {"kmb": 0.04, "ctb": 56 / 1665, "lwb": 0.0, "nlb": 92 / 150}
+#: Where each operator's single-deck share comes from (written into the segments' source).
+SINGLE_DECK_SOURCE = {
+    "kmb": "(estimate: no KMB count by deck type found)",
+    "ctb": "(D: Citybus 39/962 end-2017, TD ATD 2018; NWFB 17/703 end-2019, TD ATD 2020)",
+    "lwb": "(estimate: airport routes double-deck)",
+    "nlb": "(TD ATD 2021, V)",
+}
 #: Zero-emission buses in service (2025 base year). KMB 82 e-buses at Dec 2024 (V);
 #: Citybus ~12 battery buses + 1 hydrogen bus (E, few); LWB and NLB none known.
 ZEV_TODAY = {"kmb": 82, "ctb": 13, "lwb": 0, "nlb": 0}
+#: Fuel-cell buses among ZEV_TODAY, by segment: Citybus's hydrogen double-decker, in
+#: service from 25 Feb 2024 on route 20 (Kai Tak - Tai Kok Tsui, 220-240 km/day in
+#: bus_routes.csv, so the 200-300 km band), refuelled at the West Kowloon depot's station
+#: (SCMP 2024; hydrogenwire 26 Feb 2024, V); placed at that depot (E), where its only
+#: station is. The other zero-emission buses are battery buses.
+FCEV_TODAY = {"CTB-WK-dd-200-300": 1}
 #: Zero-emission buses are placed only in segments whose mean duty is at most this (km/day):
 #: today's e-buses (300-350 km design range, ~200 km in summer) run the shorter duties.
 ZEV_MAX_DAILY_KM = 300.0
@@ -442,7 +460,8 @@ def build_segments(routes: pd.DataFrame, depots: pd.DataFrame) -> pd.DataFrame:
     runs no route), then over deck types by the operator's single-deck share.
     ``daily_km`` is the bus-weighted mean of its routes' daily km in the band.
     ``zev_today`` spreads :data:`ZEV_TODAY` over each operator's segments with
-    daily_km <= :data:`ZEV_MAX_DAILY_KM`, in proportion to buses.
+    daily_km <= :data:`ZEV_MAX_DAILY_KM`, in proportion to buses, except the fuel-cell
+    buses of :data:`FCEV_TODAY`, which sit in their named segments (``fcev_today``).
     """
     routes = routes.assign(band=[_band(km) for km in routes["daily_km_per_bus"]])
     active = routes[routes["buses_required"] > 0]
@@ -480,23 +499,28 @@ def build_segments(routes: pd.DataFrame, depots: pd.DataFrame) -> pd.DataFrame:
                         "buses": count,
                         "daily_km": round(km, 1),
                         "zev_today": 0,
+                        "fcev_today": 0,
                         "operator": depot.operator,
                         "source": (
                             f"{ATTRIBUTION}; depot buses_allocated (depots.csv) split by the duty mix of "
-                            f"{basis_note}; single-deck share {single_share:.2f} "
-                            + ("(TD ATD 2021, V)" if depot.operator == "nlb" else "(estimate)")
+                            f"{basis_note}; single-deck share {single_share:.3f} "
+                            + SINGLE_DECK_SOURCE[depot.operator]
                         ),
                         "status": "estimate",
                     }
                 )
     segments = pd.DataFrame(rows)
+    fuel_cell = segments["segment_id"].map(FCEV_TODAY).fillna(0).astype(int)
     for op, zev in sorted(ZEV_TODAY.items()):
-        eligible = segments.index[
-            (segments["operator"] == op) & (segments["daily_km"] <= ZEV_MAX_DAILY_KM)
-        ]
-        counts = largest_remainder([float(segments.at[i, "buses"]) for i in eligible], zev)
+        mine = segments["operator"] == op
+        # Battery buses are spread; the fuel-cell ones sit in their named segments.
+        battery = zev - int(fuel_cell[mine].sum())
+        eligible = segments.index[mine & (segments["daily_km"] <= ZEV_MAX_DAILY_KM)]
+        counts = largest_remainder([float(segments.at[i, "buses"]) for i in eligible], battery)
         for i, c in zip(eligible, counts, strict=True):
             segments.at[i, "zev_today"] = c
+    segments["zev_today"] = segments["zev_today"] + fuel_cell
+    segments["fcev_today"] = fuel_cell
     return segments
 
 

@@ -13,19 +13,23 @@ def existing_h2_kg_day(inputs: ModelInputs, site: str, year: int) -> float:
     return inputs.h2_existing_kg_day.get((site, year), 0.0)
 
 
+def max_modules(inputs: ModelInputs, site: str) -> float:
+    """Modules ``site`` may add: its own limit where the dataset gives one, else the global ceiling."""
+    return float(inputs.h2_max_modules.get(site, inputs.infrastructure["h2_station_max_modules"]))
+
+
 def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Station build, open/close and modules.
 
     built[h,t] ≥ built[h,t−1] (a station, once built, stays built);
     open[h,t] ≤ built[h,t] (a built station may be mothballed to save O&M, or
     open = built when the scenario forbids closure);
-    modules[h,t] ≥ modules[h,t−1] and modules[h,t] ≤ max modules × built[h,t];
-    operating modules[h,t] ≥ modules[h,t] − max modules × (1 − open[h,t]) (they pay O&M).
+    modules[h,t] ≥ modules[h,t−1] and modules[h,t] ≤ max modules[h] × built[h,t] (the
+    site's own limit where known, else the global ceiling);
+    operating modules[h,t] ≥ modules[h,t] − max modules[h] × (1 − open[h,t]) (they pay O&M).
     Stations in service or committed today are built (at no cost) from their year.
     """
     m = model
-    infra = inputs.infrastructure
-    max_modules = infra["h2_station_max_modules"]
 
     m.h2_built_kept = non_decreasing(m, m.h2_built, m.H)
     if inputs.scenario.allow_station_closure:
@@ -35,7 +39,7 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     m.h2_modules_kept = non_decreasing(m, m.h2_modules, m.H)
     m.h2_modules_if_built = pyo.Constraint(
-        m.H, m.T, rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules * m.h2_built[h, t]
+        m.H, m.T, rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules(inputs, h) * m.h2_built[h, t]
     )
     # Modules in operation pay O&M: all of them while the station is open, none while
     # it is mothballed (≥ is enough: the objective keeps it as small as allowed).
@@ -43,7 +47,7 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.h2_modules_operating_if_open = pyo.Constraint(
         m.H,
         m.T,
-        rule=lambda m, h, t: m.h2_modules_operating[h, t] >= m.h2_modules[h, t] - max_modules * (1 - m.h2_open[h, t]),
+        rule=lambda m, h, t: m.h2_modules_operating[h, t] >= m.h2_modules[h, t] - max_modules(inputs, h) * (1 - m.h2_open[h, t]),
     )
     for h in m.H:
         for t in m.T:
@@ -71,7 +75,6 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m = model
     infra = inputs.infrastructure
     module_kg = infra["h2_module_kg_day"]
-    max_modules = infra["h2_station_max_modules"]
     stations_of: dict[str, list[str]] = {}
     consumers_of: dict[str, list[str]] = {}
     for u, h in m.UH:
@@ -105,7 +108,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     def only_open(m: pyo.ConcreteModel, h: str, t: int) -> object:
         if h not in consumers_of:
             return pyo.Constraint.Skip
-        largest = existing_h2_kg_day(inputs, h, t) + module_kg * max_modules
+        largest = existing_h2_kg_day(inputs, h, t) + module_kg * max_modules(inputs, h)
         return sum(m.h2_supply[u, h, t] for u in consumers_of[h]) / 1000.0 <= largest / 1000.0 * m.h2_open[h, t]
 
     m.h2_only_open = pyo.Constraint(m.H, m.T, rule=only_open)

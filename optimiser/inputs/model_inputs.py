@@ -92,6 +92,8 @@ class ModelInputs:
     graph: nx.Graph
     snaps: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: hydrogen site -> most modules it may add (its area or published size; else the global ceiling)
+    h2_max_modules: dict[str, int] = field(default_factory=dict)
 
     @property
     def programme_levels(self) -> dict[str, tuple[float, ...]]:

@@ -33,6 +33,7 @@ from fleetplan.optimiser.inputs.sites import (
     depot_sites,
     existing_hydrogen,
     hydrogen_consumers,
+    hydrogen_module_limits,
     hydrogen_sites,
     public_sites,
     taxi_zones,
@@ -108,5 +109,5 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         charger_kw=infra.charger_kw, h2_cost_coef=infra.h2_cost, grid_cost_coef=infra.grid_cost,
         baseline_emissions=baseline.emissions, baseline_cost_hkd=baseline.cost_hkd, reference_fleet_cost_hkd=reference_hkd,
         segments_at=segments_by_location(segments), h2_existing_kg_day=existing_hydrogen(sites, h2_sites, years),
-        graph=graph, snaps=points.snaps, notes=notes,
+        graph=graph, snaps=points.snaps, notes=notes, h2_max_modules=hydrogen_module_limits(sites, h2_sites, params),
     )  # fmt: skip

@@ -39,7 +39,7 @@ def depot_and_zone_segments(data: Dataset, catalogue: Catalogue) -> pd.DataFrame
 
     Columns: ``vehicle_class``, ``vehicle_type``, ``refuelling`` (the catalogue's pattern),
     ``location`` (depot, fleet or corridor id), ``utility``, ``fleet`` (vehicles),
-    ``daily_km``, ``zev_today``, ``label``, ``incumbent``.
+    ``daily_km``, ``zev_today``, ``fcev_today`` (of those, fuel-cell vehicles), ``label``, ``incumbent``.
     """
     depots = data.depots.set_index("depot_id")
     buses = data.bus_segments.assign(
@@ -48,8 +48,9 @@ def depot_and_zone_segments(data: Dataset, catalogue: Catalogue) -> pd.DataFrame
         utility=lambda f: f["depot_id"].map(depots["utility"]),
         fleet=lambda f: f["buses"].astype(float),
         zev_today=lambda f: f["zev_today"].fillna(0).astype(float),
+        fcev_today=lambda f: f["fcev_today"].fillna(0).astype(float),
         label=lambda f: f["depot_id"].map(depots["name"]) + " " + f["vehicle_type"] + " " + f["duty_band"],
-    )[["segment_id", "vehicle_class", "vehicle_type", "location", "utility", "fleet", "daily_km", "zev_today", "label"]]
+    )[["segment_id", "vehicle_class", "vehicle_type", "location", "utility", "fleet", "daily_km", "zev_today", "fcev_today", "label"]]
     fleets = data.taxi_classes
     zone_fleets = pd.DataFrame(
         {
@@ -61,6 +62,7 @@ def depot_and_zone_segments(data: Dataset, catalogue: Catalogue) -> pd.DataFrame
             "fleet": fleets["taxis"].astype(float),
             "daily_km": fleets["daily_km"],
             "zev_today": fleets["zev_today"].astype(float),
+            "fcev_today": 0.0,
             "label": fleets["taxi_class"] + " " + fleets["vehicle_class"].map(_plural),
         }
     )
@@ -85,6 +87,7 @@ def _corridor_segments(trucks: TruckCorridors) -> pd.DataFrame:
             "fleet": corridors["fleet"].to_numpy(),
             "daily_km": corridors["daily_km"].to_numpy(),
             "zev_today": 0.0,
+            "fcev_today": 0.0,
             "label": corridors["label"].to_numpy(),
             "incumbent": corridor_class.incumbent if corridor_class else "diesel",
         }

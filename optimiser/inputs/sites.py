@@ -68,6 +68,26 @@ def existing_hydrogen(sites: pd.DataFrame, h2_sites: list[str], years: list[int]
     return capacity
 
 
+def hydrogen_module_limits(sites: pd.DataFrame, h2_sites: list[str], params: ParameterTable) -> dict[str, int]:
+    """Most modules each hydrogen site may add: its ``max_h2_kg_day`` room, at most ``h2_station_max_modules``.
+
+    The room is the site's limit less the capacity in service and committed there, in
+    whole modules of ``h2_module_kg_day``; a site without a limit takes the global ceiling.
+    """
+    module_kg = params.scalar("h2_module_kg_day")
+    ceiling = round(params.scalar("h2_station_max_modules"))
+    limits: dict[str, int] = {}
+    for site_id in h2_sites:
+        limit = sites.at[site_id, "max_h2_kg_day"] if "max_h2_kg_day" in sites.columns else float("nan")
+        if pd.isna(limit):
+            limits[site_id] = ceiling
+            continue
+        committed = float(sites.at[site_id, "existing_h2_kg_day"]) + float(sites.at[site_id, "planned_h2_kg_day"])
+        room = max(float(limit) - committed, 0.0)
+        limits[site_id] = min(ceiling, int((room + 1e-6) // module_kg)) if module_kg > 0 else 0
+    return limits
+
+
 def taxi_zones(
     data: Dataset,
     scenario: Scenario,

@@ -112,8 +112,10 @@ def allowed_technologies(
         vclass, vtype, pattern = row["vehicle_class"], row["vehicle_type"], row["refuelling"]
         allowed = _technologies(scenario, catalogue, vclass)
         options = [row["incumbent"], *allowed]
-        if row["zev_today"] > 0 and "bev" not in options:
-            options.append("bev")
+        # Today's zero-emission vehicles are held even where the scenario buys none of their kind.
+        for k, held in zip(ZEV, _zev_today_by_technology(row), strict=True):
+            if held > 0 and k not in options:
+                options.append(k)
         techs[segment_id] = options
         km_bins = duty[segment_id].km_per_day
         for k in options:
@@ -143,6 +145,14 @@ def allowed_technologies(
     return Technologies(techs=techs, buy_allowed=buy_allowed, lifetime=lifetime, feasible_bins=feasible_bins, opportunity_needed=opportunity_needed)
 
 
+def _zev_today_by_technology(row: pd.Series) -> tuple[float, float]:
+    """(battery, fuel-cell) vehicles of a segment's ``zev_today``: ``fcev_today`` of them run on hydrogen."""
+    zev = float(row["zev_today"])
+    value = row.get("fcev_today", 0.0)
+    fcev = 0.0 if pd.isna(value) else min(float(value), zev)
+    return zev - fcev, fcev
+
+
 def initial_stock(
     data: Dataset,
     segments: pd.DataFrame,
@@ -158,7 +168,7 @@ def initial_stock(
     their class's retirement age (18 for franchised buses); the others, without an
     age table, are spread evenly over ages 0 … life − 1, so a 1/life share is
     replaced every year from the base year on. Today's zero-emission vehicles are
-    taken as new (age 0).
+    taken as new (age 0): ``fcev_today`` of them fuel-cell, the rest battery.
     """
     base = years[0]
     stock: dict[tuple[str, str, int], float] = {}
@@ -179,15 +189,15 @@ def initial_stock(
                 life_inc = fleet_life.get(row["location"], life_inc)
             per_age = (row["fleet"] - zev) / life_inc
             age_counts = dict.fromkeys(range(life_inc), per_age)
-        zev_tech = "bev"
-        life_zev = round(params.scalar("lifetime_years", vtype, zev_tech)) if zev > 0 else 0
+        held = {k: n for k, n in zip(ZEV, _zev_today_by_technology(row), strict=True) if n > 0}
+        life_zev = {k: round(params.scalar("lifetime_years", vtype, k)) for k in held}
         for t in years:
             elapsed = t - base
             # Ages are completed years at the start of the base year: a vehicle whose age
             # reaches the retirement age during year t is replaced in t.
             stock[(segment_id, incumbent, t)] = sum(n for age, n in age_counts.items() if age + elapsed + 1 < life_inc)
-            if zev > 0:
-                stock[(segment_id, zev_tech, t)] = zev if elapsed < life_zev else 0.0
+            for k, n in held.items():
+                stock[(segment_id, k, t)] = n if elapsed < life_zev[k] else 0.0
     for segment_id in segments.index:
         for k in techs[segment_id]:
             for t in years:
