@@ -120,7 +120,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     most = _most_demand_kg_day(inputs)
 
     def per_consumer(m: pyo.ConcreteModel, u: str, h: str, t: int) -> object:
-        bound = min(most.get((u, t), 0.0), existing_h2_kg_day(inputs, h, t) + module_kg * max_modules)
+        bound = min(most.get((u, t), 0.0), existing_h2_kg_day(inputs, h, t) + module_kg * max_modules(inputs, h))
         if u not in fcev_users or bound <= 0:
             return pyo.Constraint.Skip
         return m.h2_supply[u, h, t] / 1000.0 <= bound / 1000.0 * m.h2_open[h, t]
