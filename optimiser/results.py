@@ -532,7 +532,9 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
         for t in m.T:
             built = _value(m.h2_built[h, t]) > 0.5
             open_ = _value(m.h2_open[h, t]) > 0.5
-            modules = round(_value(m.h2_modules[h, t]))
+            # continuous in the model: a station needs the next whole module (1e-6 absorbs solver noise)
+            modules_model = max(_value(m.h2_modules[h, t]), 0.0)
+            modules = int(np.ceil(modules_model - 1e-6)) if modules_model > 1e-6 else 0
             capacity = existing_h2_kg_day(inputs, h, t) + modules * infra["h2_module_kg_day"] if built else 0.0
             rows.append(
                 {
@@ -544,6 +546,7 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
                     "opened": open_,
                     "existing_or_committed": existing_h2_kg_day(inputs, h, t) > 0,
                     "modules": modules,
+                    "modules_model": modules_model,
                     "capacity_kg_day": capacity,
                     "demand_kg_day": sold.get((h, t), 0.0),
                     "lon": sites.at[h, "lon"],
