@@ -40,11 +40,11 @@ TEMPLATES: dict[str, str] = {
         "the soft-target penalty (a penalty, not a cost)"
     ),
     "mv_step_agrees": (
-        "a re-solve of the whole plan with {name} HK${step}m higher agrees: HK${value} per extra HK$1 "
+        "a re-solve of the plan (hydrogen stations held) with {name} HK${step}m higher agrees: HK${value} per extra HK$1 "
         "(system cost HK${cost}, penalties HK${penalty}; the two plans certified within HK${error}m together)"
     ),
     "mv_step_differs": (
-        "quote the step, not the LP value: a re-solve of the whole plan with {name} HK${step}m higher gives "
+        "quote the step, not the LP value: a re-solve of the plan (hydrogen stations held) with {name} HK${step}m higher gives "
         "HK${value} per extra HK$1 (system cost HK${cost}, penalties HK${penalty}; the two plans certified "
         "within HK${error}m together); the LP value holds only over its short range"
     ),

@@ -220,12 +220,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "此情景無法達到目標 {target}（尚欠 {short} 輛）；每欠一輛須付軟目標罰款（屬罰款，不是成本）",
     ),
     "msg_mv_step_agrees": (
-        "a re-solve of the whole plan with {name} HK${step}m higher agrees: HK${value} per extra HK$1 (system cost HK${cost}, penalties HK${penalty}; the two plans certified within HK${error}m together)",
-        "把 {name} 提高港幣 {step} 百萬元後重新求解整個方案，結果一致：每多港幣一元值港幣 {value} 元（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元；兩個方案合共核證誤差在港幣 {error} 百萬元內）",
+        "a re-solve of the plan (hydrogen stations held) with {name} HK${step}m higher agrees: HK${value} per extra HK$1 (system cost HK${cost}, penalties HK${penalty}; the two plans certified within HK${error}m together)",
+        "把 {name} 提高港幣 {step} 百萬元後重新求解方案（氫氣站不變），結果一致：每多港幣一元值港幣 {value} 元（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元；兩個方案合共核證誤差在港幣 {error} 百萬元內）",
     ),
     "msg_mv_step_differs": (
-        "quote the step, not the LP value: a re-solve of the whole plan with {name} HK${step}m higher gives HK${value} per extra HK$1 (system cost HK${cost}, penalties HK${penalty}; the two plans certified within HK${error}m together); the LP value holds only over its short range",
-        "請引用步長結果而非線性規劃值：把 {name} 提高港幣 {step} 百萬元後重新求解整個方案，每多港幣一元值港幣 {value} 元（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元；兩個方案合共核證誤差在港幣 {error} 百萬元內）；線性規劃值只在其短範圍內成立",
+        "quote the step, not the LP value: a re-solve of the plan (hydrogen stations held) with {name} HK${step}m higher gives HK${value} per extra HK$1 (system cost HK${cost}, penalties HK${penalty}; the two plans certified within HK${error}m together); the LP value holds only over its short range",
+        "請引用步長結果而非線性規劃值：把 {name} 提高港幣 {step} 百萬元後重新求解方案（氫氣站不變），每多港幣一元值港幣 {value} 元（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元；兩個方案合共核證誤差在港幣 {error} 百萬元內）；線性規劃值只在其短範圍內成立",
     ),
     "msg_target_reported_short": (
         "target {target} is not reached in this plan ({short} vehicles short); reported, not penalised (fleetplan target-cost prices reaching it)",
