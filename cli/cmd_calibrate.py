@@ -51,10 +51,10 @@ def calibrate_command(
         out = Path(dataset.path) / CALIBRATION_FILE
     if not as_json and sys.stderr.isatty():
         with SolveProgress(f"solving {scenario.name}") as progress:
-            result = plan(scenario, dataset, on_progress=progress.update, marginals=False)
+            result = plan(scenario, dataset, on_progress=progress.update, marginals=False, counterfactual=False)
     else:
         with stdout_to_stderr(as_json):
-            result = plan(scenario, dataset, marginals=False)
+            result = plan(scenario, dataset, marginals=False, counterfactual=False)
     table = calibration_table(result, dataset, observed)
     if out is not None:
         write_atomic(out, calibration_csv(table))
