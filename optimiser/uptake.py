@@ -32,6 +32,11 @@ then
 a monotone function of the payment. At P = 0 it is the no-policy uptake: the
 operators who gain buy anyway (a floor the planner cannot suppress, and the
 free riders a programme pays).
+
+Operators' own commitments change these shares (:func:`committed_response`): a pledge
+replaces them with zero-emission purchases on every duty some technology can run, an
+order raises a bin's share of its technology to a floor (see
+:mod:`fleetplan.optimiser.inputs.commitments`).
 """
 
 from __future__ import annotations
@@ -207,14 +212,6 @@ def adoption_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, paym
     if not offers:
         return {}
     return _weighted(_switching_by_bin(offers, payment_hkd), weights)
-
-
-def committed_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, mix: dict[str, float] | None) -> dict[str, float]:
-    """Shares when the operator has pledged zero-emission purchases only (:func:`_pledged_by_bin`)."""
-    offers = list(offers)
-    if not offers:
-        return {}
-    return _weighted(_pledged_by_bin(offers, mix), weights)
 
 
 def committed_response(

@@ -165,11 +165,13 @@ def test_city_wide_committed_chargers_follow_the_existing_ones() -> None:
         ({"new_pledge": {"operator": "kmb"}}, ["operator_commitments.new_pledge.zero_emission_purchases_from", "complete pledge"]),
         ({"new_order": {"operator": "kmb", "technology": "bev", "year": 2027}}, ["operator_commitments.new_order.vehicles", "complete order"]),
         ({"new_pledge": {"operator": "mtr", "zero_emission_purchases_from": 2030}}, ["operator_commitments.new_pledge.operator", "unknown operator 'mtr'", "kmb"]),
+        # an order's field on the dataset's pledge row
+        ({"kmb_pledge": {"year": 2028}}, ["operator_commitments.kmb_pledge.year", "is a pledge", "zero_emission_purchases_from"]),
     ],
 )
 def test_an_incomplete_or_unknown_scenario_commitment_is_named(entry: dict, words: list[str]) -> None:
     with pytest.raises(InputError) as raised:
-        prepare_inputs(scenario(operator_commitments=entry), _buses())
+        prepare_inputs(scenario(operator_commitments=entry), _buses(operator_commitments=[pledge(2027)]))
     for word in words:
         assert word in str(raised.value)
 

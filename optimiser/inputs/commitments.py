@@ -93,6 +93,16 @@ def _changed(key: str, base: Commitment | None, override: OperatorCommitment) ->
             kind = "order" if any(v is not None for v in (override.technology, override.vehicles, override.year)) else "pledge"
     if base is not None and base.kind != kind:
         base = None  # a row turned into the other kind is written out in full
+    other = ("technology", "vehicles", "year") if kind == "pledge" else ("zero_emission_purchases_from", "technology_mix")
+    stray = next((name for name in other if getattr(override, name) is not None), None)
+    if stray is not None:
+        # e.g. 'year' on a pledge row would otherwise be ignored without a word
+        expected = "zero_emission_purchases_from, technology_mix" if kind == "pledge" else "technology, vehicles, year"
+        raise InputError(
+            f"'{key}' is a {kind}: '{stray}' does not apply; expected {expected} (or kind: {'order' if kind == 'pledge' else 'pledge'})",
+            file="scenario",
+            field=f"{_SCENARIO_FIELD}.{key}.{stray}",
+        )
     spec = {
         "operator": override.operator or (base.operator if base else None),
         "year": (override.zero_emission_purchases_from if kind == "pledge" else override.year) or (base.year if base else None),
