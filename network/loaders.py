@@ -40,6 +40,14 @@ DEFAULT_DATASET = Path(__file__).resolve().parent.parent / "data" / "hk"
 #: Refuse CSV files larger than this: a dataset table is kilobytes to a few MB.
 MAX_TABLE_BYTES = 200 * 1024 * 1024
 
+#: Tables a folder may lack (read as no rows): added after datasets existed.
+OPTIONAL_TABLES = tuple(name for name, spec in TABLES.items() if spec.optional)
+
+
+def empty_table(spec: TableSpec) -> pd.DataFrame:
+    """``spec``'s table with its typed columns and no rows (an optional table a folder lacks)."""
+    return validate_table(pd.DataFrame(columns=[c.name for c in spec.columns]), spec)
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -66,10 +74,17 @@ class Dataset:
     vehicle_classes: pd.DataFrame | None = None
     #: the road graph of ``nodes``/``edges`` (built once, while loading, where its file is known)
     road_graph: nx.Graph | None = field(default=None, compare=False, repr=False)
+    #: operators' pledges and orders (``operator_commitments.csv``; None: none, for datasets built in code)
+    operator_commitments: pd.DataFrame | None = None
+    #: public fast chargers announced with a year (``committed_chargers.csv``; None: none)
+    committed_chargers: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.vehicle_classes is None:
             object.__setattr__(self, "vehicle_classes", _default_vehicle_classes().copy())
+        for name in OPTIONAL_TABLES:
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, empty_table(TABLES[name]))
         object.__setattr__(self, "taxi_classes", fill_zone_fleet_classes(self.taxi_classes, self.catalogue))
 
     def table(self, name: str) -> pd.DataFrame:
@@ -275,6 +290,56 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         )
 
     _check_supply_shares(tables["parameters"], folder)
+    _check_operator_commitments(tables, folder)
+    _check_committed_chargers(tables, folder)
+
+
+def _check_operator_commitments(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """A commitment names an operator of depots.csv; an order says what and how many; a pledge's mix sums to 1."""
+    frame = tables["operator_commitments"]
+    file = folder / TABLES["operator_commitments"].file
+    operators = sorted(set(tables["depots"]["operator"]))
+    for pos, row in enumerate(frame.itertuples(index=False)):
+
+        def refuse(message: str, column: str, pos: int = pos) -> InputError:
+            return InputError(message, file=file, row=pos + 1, field=column)
+
+        if row.operator not in operators:
+            raise refuse(f"unknown operator '{row.operator}'; expected one of {', '.join(operators)} (the operators of {TABLES['depots'].file})", "operator")
+        shares = {k: getattr(row, f"{k}_share") for k in ("bev", "fcev")}
+        given = {k: float(v) for k, v in shares.items() if v is not None and not pd.isna(v)}
+        if row.kind == "order":
+            if row.technology is None:
+                raise refuse("an order needs its technology; expected bev or fcev", "technology")
+            if row.vehicles is None or pd.isna(row.vehicles) or float(row.vehicles) <= 0:
+                raise refuse("an order needs the vehicles ordered; expected a number above 0", "vehicles")
+            if given:
+                raise refuse("an order takes technology and vehicles, not a mix; leave bev_share and fcev_share blank", f"{next(iter(given))}_share")
+            continue
+        if row.technology is not None:
+            raise refuse("a pledge takes bev_share/fcev_share, not a technology; leave technology blank", "technology")
+        if row.vehicles is not None and not pd.isna(row.vehicles):
+            raise refuse("a pledge covers every purchase from its year; leave vehicles blank", "vehicles")
+        if given and abs(sum(given.values()) - 1.0) > _SHARE_SLACK:
+            column = "fcev_share" if "fcev" in given else "bev_share"
+            raise refuse(f"bev_share and fcev_share sum to {sum(given.values()):g}; expected 1 (blank ones count 0)", column)
+
+
+def _check_committed_chargers(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """A committed charger row placed at a site must name a site that may host public chargers."""
+    frame = tables["committed_chargers"]
+    sites = tables["candidate_sites"].set_index("site_id")
+    public = set(sites.index[sites["can_public_charging"].astype(bool)])
+    placed = frame["site_id"].notna() & ~frame["site_id"].isin(public)
+    if placed.any():
+        pos = _first(placed)
+        raise InputError(
+            f"site '{frame['site_id'].iloc[pos]}' may not host public chargers (can_public_charging is false in "
+            f"{TABLES['candidate_sites'].file}); expected a public charging site, or blank for city-wide",
+            file=folder / TABLES["committed_chargers"].file,
+            row=pos + 1,
+            field="site_id",
+        )
 
 
 def _check_supply_shares(parameters: pd.DataFrame, folder: Path) -> None:
@@ -340,6 +405,9 @@ def load_dataset(
         if name == "vehicle_classes" and not (folder / file).exists():
             # Folders made before the catalogue existed plan for the Hong Kong classes.
             tables[name] = read_csv_table(DEFAULT_DATASET / file, spec, hk_bounds=hk_bounds)
+            continue
+        if spec.optional and not (folder / file).exists():
+            tables[name] = empty_table(spec)
             continue
         tables[name] = read_csv_table(folder / file, spec, city=city, check_bounds=check_bounds)
     # Graphs built later from this table without a metric_crs measure in the city's CRS.

@@ -90,6 +90,9 @@ class TableSpec:
     has_lonlat: bool = False
     #: the table may hold no rows (header only): a city without taxis or trucks
     may_be_empty: bool = False
+    #: the file may be absent from a dataset folder: read as a table with no rows (tables
+    #: added after datasets existed, such as commitments, so older folders keep loading)
+    optional: bool = False
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -411,6 +414,52 @@ TARGETS = TableSpec(
     key=("target_id",),
 )
 
+#: Kinds of an operator's own commitment (behaviour, not policy; see optimiser/inputs/commitments.py).
+COMMITMENT_KINDS = ("pledge", "order")
+
+OPERATOR_COMMITMENTS = TableSpec(
+    "operator_commitments",
+    "operator_commitments.csv",
+    "Operators' announced commitments (behaviour, applied by default): pledges to buy only zero-emission "
+    "vehicles from a year, and orders of zero-emission vehicles by a year.",
+    (
+        Column("commitment_id", "str", "commitment identifier (a scenario's operator_commitments key changes it)"),
+        Column("operator", "str", "operator (one that depots.csv names)"),
+        Column("kind", "str", "pledge (zero-emission purchases only from year) or order (vehicles bought by year)", choices=COMMITMENT_KINDS),
+        Column("year", "int", "pledge: first year of zero-emission purchases only; order: year by whose end the vehicles are bought", "year", min=2000, max=2100),
+        Column("technology", "str", "order: the zero-emission technology ordered (blank for a pledge)", required=False, nullable=True, choices=ZERO_EMISSION),
+        Column("vehicles", "float", "order: vehicles of that technology the operator buys from the base year to year (blank for a pledge)", "vehicles", min=0.0, required=False, nullable=True),
+        Column("bev_share", "float", "pledge: share of zero-emission purchases that are battery vehicles where a duty allows both (blank: the cheapest)", min=0.0, max=1.0, required=False, nullable=True),
+        Column("fcev_share", "float", "pledge: share that are fuel-cell vehicles where a duty allows both (blank: the cheapest)", min=0.0, max=1.0, required=False, nullable=True),
+        *_provenance(),
+    ),
+    key=("commitment_id",),
+    may_be_empty=True,
+    optional=True,
+)
+
+#: Kinds of committed public charging: a funded programme (counted by default) or a
+#: government target without a funded programme (counted only when a scenario asks).
+CHARGER_COMMITMENT_KINDS = ("programme", "target")
+
+COMMITTED_CHARGERS = TableSpec(
+    "committed_chargers",
+    "committed_chargers.csv",
+    "Public fast chargers announced by programmes and targets, in service from a year; not a decision of the plan.",
+    (
+        Column("commitment_id", "str", "commitment identifier"),
+        Column("kind", "str", "programme (funded, counted by default) or target (announced goal)", choices=CHARGER_COMMITMENT_KINDS),
+        Column("year", "int", "year by whose end the chargers are in service", "year", min=2000, max=2100),
+        Column("fast_chargers", "int", "public fast chargers added", "chargers", min=0),
+        Column("site_id", "str", "a public charging site of candidate_sites.csv, or blank: city-wide, spread over the public sites in proportion to their existing fast chargers", required=False, nullable=True),
+        *_provenance(),
+    ),
+    key=("commitment_id",),
+    references={"site_id": ("candidate_sites", "site_id")},
+    may_be_empty=True,
+    optional=True,
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -429,6 +478,8 @@ TABLES: dict[str, TableSpec] = {
         PARAMETERS,
         PROGRAMMES,
         TARGETS,
+        OPERATOR_COMMITMENTS,
+        COMMITTED_CHARGERS,
     )
 }
 

@@ -16,6 +16,14 @@ TEMPLATES: dict[str, str] = {
     "zones_unreachable": "taxi zones with no public charging site within {km} km: {zones}",
     "targets_outside": "targets beyond the horizon are not modelled (extend years.end to include them): {targets}",
     "taxi_unserved": "taxi fast charging no site within reach can serve (penalised, not costed): {zones}",
+    "order_capped": (
+        "operator order {order} ({operator}: {vehicles} {technology} vehicles bought by {year}) capped at {capped} "
+        "before the solve: natural replacement on the duties {technology} can run allows no more"
+    ),
+    "pledge_incumbent_duties": (
+        "operator pledge {pledge} ({operator}, zero-emission purchases only from {year}): {share} of its vehicles run "
+        "duties no zero-emission technology can run; their purchases stay {incumbent} ({segments})"
+    ),
     "unservable_uptake": (
         "{total} zero-emission purchases operators would make cannot be served by any plan (every site in reach "
         "at its size limit, no charger room; found before the solve, reported, not penalised): {by_class}"

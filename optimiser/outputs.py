@@ -339,6 +339,8 @@ def charger_layer(chargers: pd.DataFrame) -> gpd.GeoDataFrame:
     for (site, kind), group in chargers.groupby(["site_id", "charger_kind"], sort=True):
         group = group.sort_values("year")
         built = group[group["new_chargers"] > 0]
+        if built.empty:
+            continue  # committed chargers only: nothing the plan builds
         final = group.iloc[-1]
         rows.append(
             {

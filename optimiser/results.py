@@ -130,6 +130,13 @@ class PlanResult:
                 )
         return sorted(sites, key=lambda site: (site["year"], site["kind"], site["site"]))
 
+    def _committed_public_chargers(self) -> dict[int, float]:
+        """Year -> committed public fast chargers in service (programmes', not the plan's; capacity it counts on)."""
+        if self.chargers.empty or "committed_chargers" not in self.chargers:
+            return {}
+        public = self.chargers[self.chargers["charger_kind"] == "public"]
+        return {int(y): round(float(v), 0) for y, v in public.groupby("year")["committed_chargers"].sum().items()}
+
     def _payments_by_programme_year(self) -> dict[str, dict[str, float]]:
         """programme -> year -> HK$ per vehicle offered (level x the programme's largest per-vehicle cap)."""
         out: dict[str, dict[str, float]] = {}
@@ -227,6 +234,7 @@ class PlanResult:
             if not self.penalties.empty
             else {},
             "zev_in_service": self.zev_in_service(),
+            "committed_public_chargers": self._committed_public_chargers(),
             "co2_abated_t": round(abated, 1),
             "co2_abated_basis": str(self.emissions["basis"].iloc[0]) if not self.emissions.empty else "",
             "system_cost_hkd": round(float(costs.sum()), 0),
@@ -483,14 +491,16 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
         site = depot_site[d]
         kw = _installed_kw(depot_counts, d, years, depot_kw_of)
         for t in years:
-            rows.append(("depot", site, d, t, depot_counts[(d, t)] or 0.0, kw[t], 0))
+            rows.append(("depot", site, d, t, depot_counts[(d, t)] or 0.0, kw[t], round(inputs.existing_depot_chargers.get(d, 0.0)), 0.0))
             kw_at_site[(site, t)] = kw_at_site.get((site, t), 0.0) + kw[t]
     for c in m.C:
         kw = _installed_kw(public_counts, c, years, public_kw_of)
         for t in years:
-            rows.append(("public", c, sites.at[c, "depot_id"], t, public_counts[(c, t)] or 0.0, kw[t], int(sites.at[c, "existing_fast_chargers"])))
+            committed = inputs.committed_public_chargers.get((c, t), 0.0)
+            rows.append(("public", c, sites.at[c, "depot_id"], t, public_counts[(c, t)] or 0.0, kw[t], int(sites.at[c, "existing_fast_chargers"]), committed))
             kw_at_site[(c, t)] = kw_at_site.get((c, t), 0.0) + kw[t]
-    table = pd.DataFrame(rows, columns=["charger_kind", "site_id", "depot_id", "year", "new_chargers", "new_kw", "existing_chargers"])
+    columns = ["charger_kind", "site_id", "depot_id", "year", "new_chargers", "new_kw", "existing_chargers"]
+    table = pd.DataFrame(rows, columns=[*columns, "committed_chargers"])
     # continuous in the model: a site needs the next whole charger (1e-6 absorbs solver noise)
     table["new_chargers"] = np.ceil(table["new_chargers"].clip(lower=0) - 1e-6) + 0.0
     table["new_kw"] = table["new_kw"].clip(lower=0) + 0.0
@@ -516,7 +526,8 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     table["kind"] = table["site_id"].map(sites["kind"])
     table["lon"] = table["site_id"].map(sites["lon"])
     table["lat"] = table["site_id"].map(sites["lat"])
-    keep = table.groupby(["site_id", "charger_kind"])["new_chargers"].transform("max") > 0
+    # sites where the plan builds, or where committed chargers stand (capacity the plan counts on)
+    keep = table.groupby(["site_id", "charger_kind"])[["new_chargers", "committed_chargers"]].transform("max").max(axis=1) > 0
     return table[keep].reset_index(drop=True)
 
 
@@ -700,7 +711,8 @@ def _binding_limits(
             if last["payment_level"] > 0 and last["quota_share"] > 0.999:
                 # still paying every purchase when the window closes
                 limits.append(f"eligibility_window:{p}")
-    space = inputs.depot_sites["max_chargers"].astype(float).to_dict()
+    # room for new chargers: the spaces less those today's chargers take
+    space = {d: v - inputs.existing_depot_chargers.get(d, 0.0) for d, v in inputs.depot_sites["max_chargers"].astype(float).to_dict().items()}
     limits.extend(
         f"depot_space:{d}" for d in m.D if space[d] > 0 and any(_value(m.depot_chargers[d, t]) >= space[d] - 0.5 for t in m.T)
     )

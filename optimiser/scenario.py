@@ -172,24 +172,51 @@ class ParameterOverride(_Strict):
 
 
 class OperatorCommitment(_Strict):
-    """An operator's own pledge: no incumbent (diesel) purchases from a year, optionally a technology mix.
+    """An operator's own commitment: a pledge (no incumbent purchases from a year) or an order.
 
-    Behaviour, not a lever: it changes what that operator buys (every duty its
-    chosen zero-emission technology can run), whatever the payment on offer.
+    Behaviour, not a lever: it changes what that operator buys whatever the payment on
+    offer, and it stays in the no-policy counterfactual. The dataset's
+    ``operator_commitments.csv`` holds the announced ones (applied by default). A scenario
+    entry whose key is a row's ``commitment_id`` changes only the fields it gives, or
+    switches the row off (``enabled: false``); any other key adds a commitment, which must
+    then be complete (operator, and a pledge's ``zero_emission_purchases_from`` or an
+    order's ``technology``, ``vehicles`` and ``year``).
     """
 
-    #: operator code as in bus_segments.csv (kmb, ctb, lwb, nlb)
-    operator: str
-    #: first year with zero-emission purchases only
-    zero_emission_purchases_from: int = Field(ge=2000, le=2100)
-    #: share of zero-emission purchases per technology where the duty allows both (sums to 1)
+    enabled: bool = True
+    #: operator code as in depots.csv (kmb, ctb, lwb, nlb)
+    operator: str | None = None
+    #: None: the dataset row's kind; for a new key, "order" when it names technology,
+    #: vehicles or year, else "pledge"
+    kind: Literal["pledge", "order"] | None = None
+    #: pledge: first year with zero-emission purchases only
+    zero_emission_purchases_from: Year | None = None
+    #: pledge: share of zero-emission purchases per technology where the duty allows both (sums to 1)
     technology_mix: dict[Literal["bev", "fcev"], Annotated[float, Field(ge=0, le=1)]] | None = None
+    #: order: the zero-emission technology ordered
+    technology: Literal["bev", "fcev"] | None = None
+    #: order: vehicles of ``technology`` the operator buys from the first modelled year to ``year``
+    vehicles: NonNegative | None = None
+    #: order: the year by whose end they are bought
+    year: Year | None = None
     source: str = ""
 
     @model_validator(mode="after")
     def _mix_sums_to_one(self) -> OperatorCommitment:
         if self.technology_mix is not None and abs(sum(self.technology_mix.values()) - 1.0) > 1e-6:
             raise ValueError(f"technology_mix shares sum to {sum(self.technology_mix.values()):g}; expected 1")
+        return self
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> OperatorCommitment:
+        pledge = [k for k in ("zero_emission_purchases_from", "technology_mix") if getattr(self, k) is not None]
+        order = [k for k in ("technology", "vehicles", "year") if getattr(self, k) is not None]
+        if pledge and order:
+            raise ValueError(f"'{pledge[0]}' (a pledge's) and '{order[0]}' (an order's) in one commitment; expected one kind")
+        if self.kind == "pledge" and order:
+            raise ValueError(f"a pledge takes zero_emission_purchases_from and technology_mix, not '{order[0]}'")
+        if self.kind == "order" and pledge:
+            raise ValueError(f"an order takes technology, vehicles and year, not '{pledge[0]}'")
         return self
 
 
@@ -269,8 +296,17 @@ class Scenario(_Strict):
     payment_levels: list[Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0], min_length=1, max_length=21
     )
-    #: operators' own pledges (behaviour); see data/scenarios/operator_commitments.yaml
+    #: operators' own pledges and orders (behaviour): changes to the dataset's rows
+    #: (operator_commitments.csv, by commitment_id) and new ones; see OperatorCommitment
     operator_commitments: dict[str, OperatorCommitment] = Field(default_factory=dict)
+    #: false: leave out every row of the dataset's operator_commitments.csv (the operators'
+    #: announced pledges and orders; data/scenarios/no_operator_pledges.yaml); the scenario's
+    #: own operator_commitments still apply
+    operator_commitments_from_dataset: bool = True
+    #: public fast chargers of committed_chargers.csv counted as capacity from their year:
+    #: "programmes" (funded programmes), "programmes_and_targets" (also announced targets
+    #: without a funded programme) or "none"
+    committed_public_chargers: Literal["programmes", "programmes_and_targets", "none"] = "programmes"
     #: battery buses may top up at termini during the day (opportunity charging): longer
     #: duties become possible at an extra cost per bus (parameters.csv)
     #: (on by default: Citybus already gives long or hilly e-DD duties 2.5-3 h of midday
@@ -300,8 +336,8 @@ class Scenario(_Strict):
     technologies: dict[ClassName, list[Literal["bev", "fcev"]]] = Field(default_factory=dict)
     prices: Prices = Prices()
     parameters: list[ParameterOverride] = Field(default_factory=list)
-    #: share of today's public fast chargers' capacity available to taxis (estimate:
-    #: they are shared with ~149k private EVs, hk-facts §1e)
+    #: share of today's and committed public fast chargers' capacity available to taxis
+    #: (estimate: they are shared with ~149k private EVs, hk-facts §1e)
     existing_charger_taxi_share: Annotated[float, Field(ge=0, le=1)] = 0.25
     #: hydrogen stations may be mothballed (closed) to save O&M once built
     #: (off by default: mothballing is rare in practice and makes the station MIP much harder)

@@ -32,6 +32,11 @@ then
 a monotone function of the payment. At P = 0 it is the no-policy uptake: the
 operators who gain buy anyway (a floor the planner cannot suppress, and the
 free riders a programme pays).
+
+Operators' own commitments change these shares (:func:`committed_response`): a pledge
+replaces them with zero-emission purchases on every duty some technology can run, an
+order raises a bin's share of its technology to a floor (see
+:mod:`fleetplan.optimiser.inputs.commitments`).
 """
 
 from __future__ import annotations
@@ -118,18 +123,15 @@ class TechnologyOffer:
     spread_hkd: float
 
 
-def adoption_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, payment_hkd: dict[str, float]) -> dict[str, float]:
-    """Share of purchases going to each zero-emission technology given the payments on offer.
+def _switching_by_bin(offers: list[TechnologyOffer], payment_hkd: dict[str, float]) -> dict[str, np.ndarray]:
+    """Share of each duty bin's purchases going to each zero-emission technology at ``payment_hkd``.
 
-    In each duty bin the operators weigh the technology with the lowest mean
-    perceived cost (gap + barrier − payment) among the feasible ones, and a
-    share Φ(−mean / spread) of them switch (all or none when the spread is 0).
-    Shares are monotone in each payment and sum to at most 1.
+    In each bin the operators weigh the technology with the lowest mean perceived cost
+    (gap + barrier − payment) among the feasible ones, and a share Φ(−mean / spread) of
+    them switch (all or none when the spread is 0).
     """
-    offers = list(offers)
-    shares = dict.fromkeys((o.technology for o in offers), 0.0)
-    if not offers:
-        return shares
+    n_bins = len(offers[0].feasible)
+    by_bin = {o.technology: np.zeros(n_bins) for o in offers}
     means = np.vstack(
         [
             np.where(o.feasible, o.gap_hkd + o.barrier_hkd - payment_hkd.get(o.technology, 0.0), np.inf)
@@ -137,7 +139,7 @@ def adoption_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, paym
         ]
     )
     best = np.argmin(means, axis=0)
-    for b, weight in enumerate(weights):
+    for b in range(n_bins):
         k = int(best[b])
         mean = float(means[k, b])
         if not np.isfinite(mean):
@@ -145,21 +147,20 @@ def adoption_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, paym
         spread = offers[k].spread_hkd
         # ndtr is the standard normal CDF that norm.cdf wraps, without its per-call argument
         # checking (tens of thousands of calls per scenario)
-        switching = float(ndtr(-mean / spread)) if spread > 0 else float(mean <= 1e-6)
-        shares[offers[k].technology] += float(weight) * switching
-    return shares
+        by_bin[offers[k].technology][b] = float(ndtr(-mean / spread)) if spread > 0 else float(mean <= 1e-6)
+    return by_bin
 
 
-def committed_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, mix: dict[str, float] | None) -> dict[str, float]:
-    """Shares when the operator has pledged zero-emission purchases only.
+def _pledged_by_bin(offers: list[TechnologyOffer], mix: dict[str, float] | None) -> dict[str, np.ndarray]:
+    """Share of each duty bin's purchases per technology when the operator buys zero-emission only.
 
-    Every duty bin some zero-emission technology can run buys zero-emission: the
-    cheapest feasible one, or split by ``mix`` where several are feasible (a bin
-    only one can run takes all of it). Bins none can run stay with the incumbent.
+    A bin some zero-emission technology can run buys zero-emission: split by ``mix`` among
+    the feasible ones (a bin only one can run takes all of it), else the cheapest feasible
+    one. Bins none can run stay with the incumbent.
     """
-    offers = list(offers)
-    shares = dict.fromkeys((o.technology for o in offers), 0.0)
-    for b, weight in enumerate(weights):
+    n_bins = len(offers[0].feasible)
+    by_bin = {o.technology: np.zeros(n_bins) for o in offers}
+    for b in range(n_bins):
         feasible = [o for o in offers if bool(o.feasible[b])]
         if not feasible:
             continue
@@ -168,8 +169,67 @@ def committed_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, mix
             total = sum(wanted.values())
             if total > 0:
                 for tech, part in wanted.items():
-                    shares[tech] += float(weight) * part / total
+                    by_bin[tech][b] += part / total
                 continue
         cheapest = min(feasible, key=lambda o: float(o.gap_hkd[b] + o.barrier_hkd))
-        shares[cheapest.technology] += float(weight)
-    return shares
+        by_bin[cheapest.technology][b] += 1.0
+    return by_bin
+
+
+def with_order_floors(by_bin: dict[str, np.ndarray], floors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-bin shares raised to the operators' orders: at least ``floors[k][b]`` of bin b buys k.
+
+    An order is filled first by the operators who would buy k anyway, then by others:
+    share(k) = max(share(k), floor(k)). Where that makes more than all purchases, the
+    shares above their floors (voluntary purchases of another technology, or of k beyond
+    its order) shrink in proportion, so every floor holds and the bin's shares sum to at
+    most 1 (the floors of one bin sum to at most 1, see optimiser.inputs.commitments).
+    """
+    out = {k: v.copy() for k, v in by_bin.items()}
+    n_bins = len(next(iter(by_bin.values())))
+    floor = {k: floors.get(k, np.zeros(n_bins)) for k in out}
+    raised = {k: np.maximum(out[k], floor[k]) for k in out}
+    total = sum(raised.values())
+    floor_total = sum(floor.values())
+    above = {k: raised[k] - floor[k] for k in out}
+    above_total = sum(above.values())
+    over = total > 1.0 + 1e-12
+    scale = np.where(over & (above_total > 0), np.clip(1.0 - floor_total, 0.0, None) / np.where(above_total > 0, above_total, 1.0), 1.0)
+    return {k: floor[k] + above[k] * scale for k in out}
+
+
+def _weighted(by_bin: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, float]:
+    return {k: float(np.dot(weights, v)) for k, v in by_bin.items()}
+
+
+def adoption_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, payment_hkd: dict[str, float]) -> dict[str, float]:
+    """Share of purchases going to each zero-emission technology given the payments on offer.
+
+    The bins' switching shares (:func:`_switching_by_bin`) weighted by the bins' weights.
+    Shares are monotone in each payment and sum to at most 1.
+    """
+    offers = list(offers)
+    if not offers:
+        return {}
+    return _weighted(_switching_by_bin(offers, payment_hkd), weights)
+
+
+def committed_response(
+    offers: Iterable[TechnologyOffer],
+    weights: np.ndarray,
+    payment_hkd: dict[str, float],
+    *,
+    pledged: bool,
+    mix: dict[str, float] | None,
+    floors: dict[str, np.ndarray] | None,
+) -> dict[str, float]:
+    """Shares of an operator with commitments: a pledge replaces the response to payments
+    (zero-emission only, ``mix`` where a duty allows both); orders put a floor under each
+    bin's share of the technology ordered (:func:`with_order_floors`)."""
+    offers = list(offers)
+    if not offers:
+        return {}
+    by_bin = _pledged_by_bin(offers, mix) if pledged else _switching_by_bin(offers, payment_hkd)
+    if floors:
+        by_bin = with_order_floors(by_bin, floors)
+    return _weighted(by_bin, weights)

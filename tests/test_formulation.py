@@ -144,6 +144,26 @@ def test_grid_lead_time_delays_battery_buses() -> None:
     assert grid.loc[2027, "kva_needed"] <= grid.loc[2027, "grid_upgrade_in_service_kva"] + 1e-6
 
 
+
+def test_todays_battery_buses_charge_on_the_chargers_they_came_with() -> None:
+    """4 of the 10 buses are battery buses today; the depot has no spare connection and an
+    upgrade takes 2 years. Today's 4 charge on their own chargers (4 / 2 buses per charger = 2,
+    4 x 300 kWh / 5 h = 240 kW), which are not in the headroom: the plan is feasible and builds
+    nothing. The 6 diesel buses leave in 2026; their 6 willing battery buyers find no new
+    charger and are blocked (they buy diesel)."""
+    import dataclasses
+
+    data = tiny_dataset(sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=0)],
+                        parameters={("grid_upgrade_lead_years", "-", "-"): 2})  # fmt: skip
+    data = dataclasses.replace(data, bus_segments=data.bus_segments.assign(zev_today=4))
+    inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2026}), data)
+    assert inputs.existing_depot_chargers["D1"] == pytest.approx(2.0)
+    assert inputs.existing_depot_kw["D1"] == pytest.approx(240.0)
+    result = plan(scenario(years={"start": 2025, "end": 2026}), data, marginals=False, counterfactual=False)
+    assert zev(result, "bus", 2026) == pytest.approx(4.0)
+    assert result.purchases.set_index(["technology", "year"]).loc[("bev", 2026), "blocked"] == pytest.approx(6.0)
+    assert result.chargers.empty or result.chargers["new_chargers"].sum() == 0
+
 @pytest.mark.parametrize("allowed", [False, True])
 def test_early_retirement_only_when_allowed(allowed: bool) -> None:
     """10 diesel buses aged 10 would serve past the horizon. Replacing one early with a

@@ -15,7 +15,7 @@ from tests.test_cli import run
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 NAMES = [
     "roadmap_baseline", "no_subsidy", "half_budget", "double_budget", "cheap_hydrogen",
-    "high_carbon_price", "hydrogen_heavy_bus", "max_abatement",
+    "high_carbon_price", "hydrogen_heavy_bus", "max_abatement", "no_operator_pledges", "operator_commitments",
 ]  # fmt: skip
 
 
@@ -45,6 +45,9 @@ def test_example_figures() -> None:
     assert not baseline.targets["ebus_2027"].hard
     # Inherited: every example keeps the baseline's named targets.
     assert load("high_carbon_price").targets == baseline.targets
+    # The operators' commitments are the default's; one example leaves them out.
+    assert baseline.operator_commitments_from_dataset and load("operator_commitments").operator_commitments_from_dataset
+    assert not load("no_operator_pledges").operator_commitments_from_dataset
 
 
 def test_an_example_validates_against_the_default_dataset() -> None:

@@ -81,6 +81,18 @@ def ebus_programme(*, programme_cap_hkd: float = 1e9, first_year: int = 2025, la
     }
 
 
+def pledge(year: int, *, commitment_id: str = "kmb_pledge", operator: str = "kmb", **shares: float) -> dict[str, Any]:
+    """An operators' pledge row: zero-emission purchases only from ``year`` (shares: bev_share, fcev_share)."""
+    return {"commitment_id": commitment_id, "operator": operator, "kind": "pledge", "year": year, "technology": None, "vehicles": None,
+            "bev_share": shares.get("bev_share"), "fcev_share": shares.get("fcev_share")}  # fmt: skip
+
+
+def order(vehicles: float, year: int, *, technology: str = "bev", commitment_id: str = "kmb_order", operator: str = "kmb") -> dict[str, Any]:
+    """An operator's order row: ``vehicles`` of ``technology`` bought by ``year``."""
+    return {"commitment_id": commitment_id, "operator": operator, "kind": "order", "year": year, "technology": technology,
+            "vehicles": vehicles, "bev_share": None, "fcev_share": None}  # fmt: skip
+
+
 def tiny_dataset(
     *,
     buses: int = 10,
@@ -96,6 +108,8 @@ def tiny_dataset(
     programmes: list[dict[str, Any]] | None = None,
     targets: list[dict[str, Any]] | None = None,
     edge_km: float = 10.0,
+    operator_commitments: list[dict[str, Any]] | None = None,
+    committed_chargers: list[dict[str, Any]] | None = None,
 ) -> Dataset:
     """Build the tiny dataset; every argument changes one thing of the base case."""
     params = {**BASE_PARAMETERS, **(parameters or {})}
@@ -228,4 +242,6 @@ def tiny_dataset(
         parameters=parameters_frame,
         programmes=_frame("programmes", programme_rows),
         targets=_frame("targets", target_rows),
+        operator_commitments=_frame("operator_commitments", operator_commitments) if operator_commitments else None,
+        committed_chargers=_frame("committed_chargers", committed_chargers) if committed_chargers else None,
     )

@@ -202,6 +202,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "msg_zones_unreachable": ("taxi zones with no public charging site within {km} km: {zones}", "{km} 公里內沒有公共充電地點的的士區：{zones}"),
     "msg_targets_outside": ("targets beyond the horizon are not modelled (extend years.end to include them): {targets}", "規劃期以外的目標未納入模型（延長 years.end 以納入）：{targets}"),
     "msg_taxi_unserved": ("taxi fast charging no site within reach can serve (penalised, not costed): {zones}", "範圍內沒有地點可提供的的士快速充電（計罰款，不計成本）：{zones}"),
+    "msg_order_capped": (
+        "operator order {order} ({operator}: {vehicles} {technology} vehicles bought by {year}) capped at {capped} "
+        "before the solve: natural replacement on the duties {technology} can run allows no more",
+        "營辦商訂單 {order}（{operator}：於 {year} 年或之前購入 {vehicles} 輛 {technology} 車輛）在求解前上限定為 {capped}："
+        "自然更替中 {technology} 可行駛的班次只容許這麼多",
+    ),
+    "msg_pledge_incumbent_duties": (
+        "operator pledge {pledge} ({operator}, zero-emission purchases only from {year}): {share} of its vehicles run "
+        "duties no zero-emission technology can run; their purchases stay {incumbent} ({segments})",
+        "營辦商承諾 {pledge}（{operator}，由 {year} 年起只購零排放車輛）：其 {share} 車輛所行駛的班次沒有零排放技術可以應付，"
+        "這些車輛的購置仍為 {incumbent}（{segments}）",
+    ),
     "msg_mv_not_binding": ("{name} does not bind: raising it changes nothing", "{name} 未受約束：提高它不會改變任何結果"),
     "msg_mv_abatement": (
         "each extra HK$1m of {name} abates about {value} t CO2, for up to HK${room}m more (re-solved at +HK${probe}m: {more} t); payment levels and sites held",

@@ -42,6 +42,9 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     serves a few buses a night in turn).
     Space: chargers[d,t] ≤ spaces for chargers at the depot site.
     Chargers are never removed: chargers[d,t] ≥ chargers[d,t−1].
+    Today's battery buses came with their chargers (``existing_depot_chargers`` and their kW,
+    on today's connection, not the headroom): they count in the energy and sharing rows
+    beside the new ones and take their share of the space.
     """
     m = model
     infra = inputs.infrastructure
@@ -49,23 +52,28 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     per_charger = infra["depot_buses_per_charger"]
     at_depot = {d: [s for s in inputs.segments_at.get(("depot", d), []) if "bev" in inputs.techs[s]] for d in m.D}
     space = inputs.depot_sites["max_chargers"].astype(float).to_dict()
+    chargers_today, kw_today = inputs.existing_depot_chargers, inputs.existing_depot_kw
 
     m.depot_energy = pyo.Constraint(
         m.D,
         m.T,
         rule=lambda m, d, t: row(
             sum(m.stock[s, "bev", t] * inputs.design_kwh_per_day[(s, t)] for s in at_depot[d]) / 1000.0
-            <= installed_kw(m, inputs, "depot", m.depot_chargers, d, t) * window / 1000.0 + slack(m, "depot_charging_energy", (d, t), 1.0)
+            <= (installed_kw(m, inputs, "depot", m.depot_chargers, d, t) + kw_today.get(d, 0.0)) * window / 1000.0
+            + slack(m, "depot_charging_energy", (d, t), 1.0)
         ),
     )
     m.depot_sharing = pyo.Constraint(
         m.D,
         m.T,
-        rule=lambda m, d, t: m.depot_chargers[d, t] * per_charger + slack(m, "depot_charging_energy", (d, t, "sharing"), 1.0 / per_charger)
+        rule=lambda m, d, t: (m.depot_chargers[d, t] + chargers_today.get(d, 0.0)) * per_charger
+        + slack(m, "depot_charging_energy", (d, t, "sharing"), 1.0 / per_charger)
         >= sum(m.stock[s, "bev", t] for s in at_depot[d]),
     )
     m.depot_space = pyo.Constraint(
-        m.D, m.T, rule=lambda m, d, t: m.depot_chargers[d, t] <= space[d] + slack(m, "depot_space", (d, t), 1.0)
+        m.D,
+        m.T,
+        rule=lambda m, d, t: m.depot_chargers[d, t] <= max(space[d] - chargers_today.get(d, 0.0), 0.0) + slack(m, "depot_space", (d, t), 1.0),
     )
     m.depot_chargers_kept = non_decreasing(m, m.depot_chargers, m.D)
 
@@ -78,8 +86,10 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     over the road graph; a capacitated assignment, not a radius on the map). What no
     site within reach can serve is a penalised, reported shortfall: it never bans the
     class's e-taxis elsewhere.
-    Capacity: Σ_z energy[z,c,t] ≤ (installed kW of new chargers[c,t] + taxi share × existing[c] × kW
-    of today's chargers) × hours/day; each vintage keeps its power.
+    Capacity: Σ_z energy[z,c,t] ≤ (installed kW of new chargers[c,t] + taxi share × (existing[c] × kW
+    of today's chargers + kW of committed chargers[c,t])) × hours/day; each vintage keeps its power.
+    Committed chargers (programmes', counted from their year) are capacity, not decisions: they
+    take none of the site's space, so the plan builds public chargers only beyond them.
     Space: existing + new chargers ≤ spaces at c. New chargers are never removed.
     """
     m = model
@@ -109,7 +119,8 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         if c not in served_by:
             return pyo.Constraint.Skip
         existing = float(sites.at[c, "existing_fast_chargers"]) * existing_share
-        power = installed_kw(m, inputs, "public", m.public_chargers, c, t) + existing * kw_today
+        committed_kw = inputs.committed_public_kw.get((c, t), 0.0) * existing_share
+        power = installed_kw(m, inputs, "public", m.public_chargers, c, t) + existing * kw_today + committed_kw
         return sum(m.taxi_energy[z, c, t] for z in served_by[c]) / 1000.0 <= power * hours / 1000.0
 
     m.public_capacity = pyo.Constraint(m.C, m.T, rule=capacity)

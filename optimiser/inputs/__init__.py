@@ -9,10 +9,11 @@ One module per step, run in order by :func:`~fleetplan.optimiser.inputs.prepare.
 ``technologies``    duty bins, technologies allowed by year and duty, lifetimes, today's stock
 ``coefficients``    per-vehicle costs, emissions and energy; carbon prices
 ``offers``          operators' lifetime cost gaps per duty bin (what they would buy)
+``commitments``     operators' pledges and orders (floors on what they buy), committed public chargers
 ``programmes``      subsidy programmes and the purchase regimes they open
 ``sites``           candidate, depot and public sites, taxi-zone reach, hydrogen consumers
 ``targets``         zero-emission targets as minimum vehicles per class and year
-``infrastructure``  charger, hydrogen-station and grid cost coefficients
+``infrastructure``  charger, hydrogen-station and grid cost coefficients; the depot chargers today's e-buses use
 ``baseline``        the no-plan baseline and the objective's constant (reference fleet cost)
 ``model_inputs``    :class:`ModelInputs`, the result
 

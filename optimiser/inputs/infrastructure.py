@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from fleetplan.optimiser.economics import annuity_due_factor
 from fleetplan.optimiser.inputs.calendar import Calendar
 from fleetplan.optimiser.parameters import ParameterTable
@@ -91,3 +93,33 @@ def infrastructure_costs(params: ParameterTable, scenario: Scenario, calendar: C
             * calendar.annuity_window(t, GRID_ASSET_LIFE_YEARS)
         )
     return Infrastructure(parameters=infrastructure, charger_cost=charger_cost, charger_kw=charger_kw, h2_cost=h2_cost, grid_cost=grid_cost)
+
+
+def existing_depot_charging(
+    depot_sites: pd.DataFrame,
+    segments_at: dict[tuple[str, str], list[str]],
+    initial_stock: dict[tuple[str, str, int], float],
+    design_kwh_per_day: dict[tuple[str, int], float],
+    parameters: dict[str, float],
+    first_year: int,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Depot -> (chargers, kW) that today's battery buses already charge on.
+
+    Today's e-buses (``zev_today``) run on chargers and a grid connection that exist: the
+    site's ``grid_headroom_kva`` is what is spare beyond them. Without them, those buses
+    would take new chargers and headroom the plan needs for the next ones. Sized as the
+    plan sizes new ones (estimate: no depot charger counts were found): enough kW to
+    recharge their design-day energy of the first year in the overnight window, and one
+    charger per ``depot_buses_per_charger`` buses. They stay in service.
+    """
+    window = parameters["depot_charging_window_h"]
+    per_charger = parameters["depot_buses_per_charger"]
+    chargers: dict[str, float] = {}
+    kw: dict[str, float] = {}
+    for d in depot_sites.index:
+        ids = segments_at.get(("depot", d), [])
+        buses = sum(initial_stock.get((s, "bev", first_year), 0.0) for s in ids)
+        energy = sum(initial_stock.get((s, "bev", first_year), 0.0) * design_kwh_per_day.get((s, first_year), 0.0) for s in ids)
+        chargers[d] = buses / per_charger
+        kw[d] = energy / window
+    return chargers, kw

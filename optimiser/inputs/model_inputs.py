@@ -94,6 +94,14 @@ class ModelInputs:
     notes: list[str] = field(default_factory=list)
     #: hydrogen site -> most modules it may add (its area or published size; else the global ceiling)
     h2_max_modules: dict[str, int] = field(default_factory=dict)
+    #: (public site, year) -> committed public fast chargers in service (cumulative; not a decision)
+    committed_public_chargers: dict[tuple[str, int], float] = field(default_factory=dict)
+    #: (public site, year) -> their kW (each at the power of its first year)
+    committed_public_kw: dict[tuple[str, int], float] = field(default_factory=dict)
+    #: depot -> chargers today's battery buses charge on (not in the headroom or the plan's decisions)
+    existing_depot_chargers: dict[str, float] = field(default_factory=dict)
+    #: depot -> their kW
+    existing_depot_kw: dict[str, float] = field(default_factory=dict)
 
     @property
     def programme_levels(self) -> dict[str, tuple[float, ...]]:

@@ -11,8 +11,15 @@ from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.inputs.baseline import no_plan_baseline, reference_fleet_cost
 from fleetplan.optimiser.inputs.calendar import modelled_years, plan_calendar
 from fleetplan.optimiser.inputs.coefficients import carbon_prices, vehicle_coefficients
+from fleetplan.optimiser.inputs.commitments import (
+    committed_public_chargers,
+    natural_purchases,
+    note_pledged_incumbent_duties,
+    operator_commitments,
+    order_floors,
+)
 from fleetplan.optimiser.inputs.corridors import truck_corridors
-from fleetplan.optimiser.inputs.infrastructure import infrastructure_costs
+from fleetplan.optimiser.inputs.infrastructure import existing_depot_charging, infrastructure_costs
 from fleetplan.optimiser.inputs.model_inputs import ModelInputs
 from fleetplan.optimiser.inputs.offers import technology_offers
 from fleetplan.optimiser.inputs.points import snap_points
@@ -75,21 +82,37 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     initial = initial_stock(data, segments, years, params, fleet_life, catalogue, tech.techs)
     coefs = vehicle_coefficients(params, segments, tech, calendar)
 
-    # Operators' lifetime cost gaps, what they buy, and the programmes' purchase regimes.
-    offers, gap = technology_offers(params, segments, tech, years, duty, calendar.operator_discount_rate, catalogue)
-    programme_rows, programme_caps = programmes(data, scenario)
-    regimes = purchase_regimes(scenario, segments, years, offers, duty, programme_rows, coefs.price_hkd)
-    no_policy = no_policy_shares(regimes)
-
     # Where vehicles refuel: depots, public sites within reach of taxi zones, hydrogen supply.
     depots = depot_sites(sites, segments)
     public = public_sites(sites)
     zones, zone_site_pairs = taxi_zones(data, scenario, params, graph, points, public, notes)
     h2_consumers, h2_supply_pairs = hydrogen_consumers(params, graph, points, sites, h2_sites, segments, trucks.corridors)
+    committed_chargers = committed_public_chargers(data, scenario, params, public, years)
+
+    # Operators' own commitments (behaviour): pledges and orders, applied to what they buy.
+    commitments = operator_commitments(data, scenario)
+    pledges = [c for c in commitments if c.kind == "pledge"]
+    supplied = {u.removeprefix("depot:") for u, _ in h2_supply_pairs if u.startswith("depot:")}
+    runs_fcev = {s for s in segments.index if segments.at[s, "refuelling"] != "depot" or segments.at[s, "location"] in supplied}
+    floors = order_floors(
+        [c for c in commitments if c.kind == "order"], segments, years, natural_purchases(segments, tech.techs, years, initial),
+        tech.feasible_bins, duty, runs_fcev, notes,
+    )  # fmt: skip
+    note_pledged_incumbent_duties(pledges, segments, years, tech.feasible_bins, duty, runs_fcev, notes)
+
+    # Operators' lifetime cost gaps, what they buy, and the programmes' purchase regimes.
+    offers, gap = technology_offers(params, segments, tech, years, duty, calendar.operator_discount_rate, catalogue)
+    programme_rows, programme_caps = programmes(data, scenario)
+    regimes = purchase_regimes(scenario, segments, years, offers, duty, programme_rows, coefs.price_hkd, pledges, floors, runs_fcev)
+    no_policy = no_policy_shares(regimes)
 
     targets = target_table(data, scenario, segments, years, notes)
     carbon = carbon_prices(scenario, years)
     infra = infrastructure_costs(params, scenario, calendar)
+    segments_at = segments_by_location(segments)
+    depot_chargers_today, depot_kw_today = existing_depot_charging(
+        depots, segments_at, initial, coefs.design_kwh_per_day, infra.parameters, years[0]
+    )
     emissions = coefs.emissions_t(scenario.abatement_basis)
     baseline = no_plan_baseline(segments, tech.techs, initial, coefs, calendar)
     reference_hkd = reference_fleet_cost(
@@ -108,6 +131,8 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         targets=targets, carbon_price_hkd_per_t=carbon, infrastructure=infra.parameters, charger_cost_coef=infra.charger_cost,
         charger_kw=infra.charger_kw, h2_cost_coef=infra.h2_cost, grid_cost_coef=infra.grid_cost,
         baseline_emissions=baseline.emissions, baseline_cost_hkd=baseline.cost_hkd, reference_fleet_cost_hkd=reference_hkd,
-        segments_at=segments_by_location(segments), h2_existing_kg_day=existing_hydrogen(sites, h2_sites, years),
+        segments_at=segments_at, h2_existing_kg_day=existing_hydrogen(sites, h2_sites, years),
         graph=graph, snaps=points.snaps, notes=notes, h2_max_modules=hydrogen_module_limits(sites, h2_sites, params),
+        committed_public_chargers=committed_chargers.chargers, committed_public_kw=committed_chargers.kw,
+        existing_depot_chargers=depot_chargers_today, existing_depot_kw=depot_kw_today,
     )  # fmt: skip

@@ -16,8 +16,14 @@ import pandas as pd
 
 from fleetplan.errors import InputError
 from fleetplan.network.loaders import Dataset
+from fleetplan.optimiser.inputs.commitments import Commitment, active_pledge
 from fleetplan.optimiser.scenario import Scenario
-from fleetplan.optimiser.uptake import DutyBins, TechnologyOffer, adoption_shares, committed_shares
+from fleetplan.optimiser.uptake import (
+    DutyBins,
+    TechnologyOffer,
+    adoption_shares,
+    committed_response,
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,9 @@ def purchase_regimes(
     duty: dict[str, DutyBins],
     programme_rows: pd.DataFrame,
     price_of: dict[tuple[str, str, int], float],
+    pledges: list[Commitment] | None = None,
+    floors: dict[tuple[str, int], dict[str, np.ndarray]] | None = None,
+    runs_fcev: set[str] | None = None,
 ) -> dict[tuple[str, int], list[Regime]]:
     """The purchase regimes of every segment and year.
 
@@ -99,9 +108,14 @@ def purchase_regimes(
     vehicle type and a technology the segment may buy that year, and the year is in
     its window. Each combination of the open programmes' payment levels is a regime;
     its payment per vehicle is level x min(per-vehicle cap, share cap x price). An
-    operator commitment replaces the response: no incumbent purchases from its year.
+    operator's pledge replaces the response (no incumbent purchases from its year, on
+    the technologies its depot can be supplied with: fuel-cell buses only where
+    ``runs_fcev``, None: everywhere); its orders put ``floors`` under it (see
+    :mod:`fleetplan.optimiser.inputs.commitments`). Both are behaviour: they hold in
+    the no-payment response too.
     """
-    commitments = [c for c in scenario.operator_commitments.values()]
+    pledges = pledges or []
+    floors = floors or {}
     by_type: dict[str, list[dict]] = {}
     for item in programme_rows.to_dict(orient="records"):
         by_type.setdefault(item["vehicle_type"], []).append(item)
@@ -112,10 +126,13 @@ def purchase_regimes(
         for t in years:
             options = offers.get((segment_id, t), [])
             offered = {o.technology for o in options}
-            committed = next(
-                (c for c in commitments if operator and c.operator == operator and t >= c.zero_emission_purchases_from),
-                None,
-            )
+            committed = active_pledge(pledges, operator, t) if operator else None
+            floor = floors.get((segment_id, t))
+            if committed is not None and runs_fcev is not None and segment_id not in runs_fcev:
+                # a pledge buys what the depot can refuel: no hydrogen site within reach, no fuel-cell bus
+                pledged_options = [o for o in options if o.technology != "fcev"]
+            else:
+                pledged_options = options
             open_rows = [
                 item for item in by_type.get(row["vehicle_type"], [])
                 if item["technology"] in offered and item["first_year"] <= t <= item["last_year"]
@@ -127,10 +144,21 @@ def purchase_regimes(
             }
             levels_of = {item["programme_id"]: item["levels"] for item in open_rows}
 
-            def respond(payments: dict[str, float], options: list[TechnologyOffer] = options, committed: object = committed, weights: np.ndarray = weights) -> dict[str, float]:
-                if committed is not None:
-                    return committed_shares(options, weights, committed.technology_mix)  # type: ignore[attr-defined]
-                return adoption_shares(options, weights, payments)
+            def respond(
+                payments: dict[str, float],
+                options: list[TechnologyOffer] = options,
+                pledged_options: list[TechnologyOffer] = pledged_options,
+                committed: Commitment | None = committed,
+                floor: dict[str, np.ndarray] | None = floor,
+                weights: np.ndarray = weights,
+            ) -> dict[str, float]:
+                if committed is None and floor is None:
+                    return adoption_shares(options, weights, payments)
+                chosen = pledged_options if committed is not None else options
+                shares = committed_response(
+                    chosen, weights, payments, pledged=committed is not None, mix=committed.mix if committed else None, floors=floor
+                )
+                return {o.technology: shares.get(o.technology, 0.0) for o in options}
 
             no_policy = respond({})
             combos = itertools.product(*(range(len(levels_of[p])) for p in programme_ids)) if programme_ids else [()]
