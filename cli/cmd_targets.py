@@ -26,7 +26,7 @@ def target_cost_command(
         typer.Option(
             "--time-budget",
             help="Seconds the optional solves (pricing early retirement, all targets together) may take the run to "
-            "(default 240); the plan without targets and each target's own plan are always solved.",
+            "(default 300); the plan without targets and each target's own plan are always solved.",
         ),
     ] = None,
 ) -> None:

@@ -43,7 +43,7 @@ TEMPLATES: dict[str, str] = {
         "early retirement of at least {retire} would be needed"
     ),
     "tc_uptake": (
-        "even with every programme paying its top level, operators would buy at most {max_zev} zero-emission "
+        "even with every programme paying its top level in its open years, operators would buy at most {max_zev} zero-emission "
         "vehicles ({vclass}) by {year}, {required} required (natural replacement would allow {natural})"
     ),
     "tc_infrastructure": (

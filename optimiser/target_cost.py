@@ -45,7 +45,7 @@ from fleetplan.optimiser.solver import SolverOptions, solve
 
 #: Seconds the optional solves (early retirement, all targets together) may take the whole
 #: run to; the plan without targets and each target's own plan are always solved.
-DEFAULT_TIME_BUDGET_S = 240.0
+DEFAULT_TIME_BUDGET_S = 300.0
 
 #: The ladder of constraint families, in the order they are added to the maximum-ZEV LP.
 #: Constraints are named by their Pyomo components (optimiser/formulation); any other
@@ -131,8 +131,8 @@ class _MaxZev:
 
 
 def _whole(vehicles: float) -> int:
-    """Whole vehicles a continuous maximum allows (LP round-off absorbed)."""
-    return math.floor(vehicles + VEHICLE_TOLERANCE)
+    """A continuous vehicle count as the plan's tables report it (whole vehicles, halves up)."""
+    return math.floor(vehicles + 0.5)
 
 
 def _plan_figures(result: PlanResult, wall_s: float) -> dict[str, Any]:
@@ -280,7 +280,7 @@ def target_cost(
             "vehicle_class": vclass,
             "year": year,
             "required_zev": math.ceil(required - VEHICLE_TOLERANCE),
-            "zev_without_targets": _whole(_zev_of(base, inputs, vclass, year) + 0.5),
+            "zev_without_targets": _whole(_zev_of(base, inputs, vclass, year)),
             "without_targets": {k: base_figures[k] for k in ("status", "gap_absolute")},
         }
         rows.append(row)
@@ -297,7 +297,7 @@ def target_cost(
         say(f"{g}: the most zero-emission {vclass} in {year} the model allows")
         reachable = most.most(vclass, year)
         if reachable < required - VEHICLE_TOLERANCE:
-            row.update(verdict="out_of_reach", limit=_limit(most, vclass, year, required), with_target=None)
+            row.update(verdict="out_of_reach", limit=_limit(most, vclass, year, required, reachable), with_target=None)
             continue
         say(f"{g}: solving with the target hard")
         clock = time.perf_counter()
@@ -396,25 +396,30 @@ def target_cost(
     return outcome
 
 
-def _limit(most: _MaxZev, vehicle_class: str, year: int, required: float) -> dict[str, Any]:
-    """What stops a target the whole model cannot reach: the first family of :data:`LADDER`
-    whose maximum falls short, with the maxima up to it and the early-retirement route."""
+def _limit(most: _MaxZev, vehicle_class: str, year: int, required: float, reachable: float) -> dict[str, Any]:
+    """What stops a target the whole model cannot reach (at most ``reachable``): the first family
+    of :data:`LADDER` whose maximum falls short, with the maxima up to it and the early-retirement route."""
+    needed = math.ceil(required - VEHICLE_TOLERANCE)
+
+    def short_of(value: float) -> int:
+        # as the tables round, but never shown as reaching a target it falls short of
+        return min(_whole(value), needed - 1) if value < required - VEHICLE_TOLERANCE else _whole(value)
+
     maxima: dict[str, int] = {}
     kind = "money"
     for step in LADDER:
         value = most.most(vehicle_class, year, step)
-        maxima[step] = _whole(value)
+        maxima[step] = short_of(value)
         if value < required - VEHICLE_TOLERANCE:
             kind = step
             break
-    needed = math.ceil(required - VEHICLE_TOLERANCE)
     values = {
         "max_zev": f"{maxima[kind]:,}", "required": f"{needed:,}", "vclass": vehicle_class, "year": year,
         "natural": f"{maxima.get('natural_replacement', 0):,}", "uptake": f"{maxima.get('uptake', 0):,}",
         "infrastructure": f"{maxima.get('infrastructure', 0):,}", "retire": f"{needed - maxima[kind]:,}",
     }  # fmt: skip
     with_retirement = most.most(vehicle_class, year, "money", early_retirement=True)
-    route: dict[str, Any] = {"max_zev": _whole(with_retirement), "closes_gap": with_retirement >= required - VEHICLE_TOLERANCE}
+    route: dict[str, Any] = {"max_zev": short_of(with_retirement), "closes_gap": with_retirement >= required - VEHICLE_TOLERANCE}
     if not route["closes_gap"]:
         route["text"] = ModelText("tc_er_not_enough", max_zev=f"{route['max_zev']:,}")
     text = ModelText(f"tc_{kind}", **{k: values[k] for k in _FIELDS[kind]})
@@ -423,6 +428,7 @@ def _limit(most: _MaxZev, vehicle_class: str, year: int, required: float) -> dic
         "max_zev": maxima[kind],
         "required": needed,
         "max_zev_by_step": maxima,
+        "max_zev_whole_model": short_of(reachable),
         "early_retirement": route,
         "text": text,
     }

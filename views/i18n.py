@@ -240,8 +240,8 @@ LABELS: dict[str, tuple[str, str]] = {
         '自然更換最多只容許 {year} 年前有 {max_zev} 輛零排放車輛（{vclass}），需要 {required} 輛；須提早退役至少 {retire} 輛',
     ),
     "msg_tc_uptake": (
-        'even with every programme paying its top level, operators would buy at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required (natural replacement would allow {natural})',
-        '即使每個計劃都以最高水平資助，營運者在 {year} 年前最多只會購買 {max_zev} 輛零排放車輛（{vclass}），需要 {required} 輛（自然更換可容許 {natural} 輛）',
+        'even with every programme paying its top level in its open years, operators would buy at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required (natural replacement would allow {natural})',
+        '即使每個計劃在開放年份都以最高水平資助，營運者在 {year} 年前最多只會購買 {max_zev} 輛零排放車輛（{vclass}），需要 {required} 輛（自然更換可容許 {natural} 輛）',
     ),
     "msg_tc_infrastructure": (
         'the chargers, grid and hydrogen stations the model can provide serve at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required (operators would buy up to {uptake})',
