@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,8 +42,13 @@ def target_cost_command(
     if time_budget is not None and not (time_budget >= 0 and time_budget < float("inf")):
         raise InputError(f"{time_budget:g}; expected seconds >= 0", field="--time-budget")
     budget_s = DEFAULT_TIME_BUDGET_S if time_budget is None else time_budget
+    started = time.perf_counter()
+
+    def progress(step: str) -> None:  # on stderr: a run takes minutes on the default
+        print(f"[{time.perf_counter() - started:5.0f} s] {step}", file=sys.stderr, flush=True)
+
     with stdout_to_stderr(as_json):
-        outcome = target_cost(load_scenario(scenario_path), time_budget_s=budget_s)
+        outcome = target_cost(load_scenario(scenario_path), time_budget_s=budget_s, on_step=progress)
     if as_json:
         print_json({k: v for k, v in outcome.items() if k not in ("with_targets", "without_targets")})
     else:

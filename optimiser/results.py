@@ -243,6 +243,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     whole = _whole_fleet(m, inputs, bought)
     # whole vehicles in service and leaving service (the model's continuous counts, rounded so
     # that they add up: optimiser/whole_numbers.py); emissions and costs keep the model's
+    fleet["vehicles_model"] = fleet["vehicles"]
     fleet["vehicles"] = [whole.stock[key] for key in stock]
     fleet["retired"] = [whole.retired[key] for key in stock]
     blocked = {key: value or 0.0 for key, value in m.blocked.extract_values().items()}
@@ -435,7 +436,8 @@ def _whole_vehicle_tables(
             free = free_rows.take(row.programme_id, row.free_riders / row.vehicles * n if row.vehicles > 1e-9 else 0.0, n)
             vehicles.append(n)
             free_riders.append(free)
-        subsidy = subsidy.copy()
+        # the model's paid vehicles, which the money (subsidy_hkd) is paid on
+        subsidy = subsidy.assign(vehicles_model=subsidy["vehicles"])
         subsidy.loc[in_order.index, "vehicles"] = vehicles
         subsidy.loc[in_order.index, "free_riders"] = free_riders
         subsidy = subsidy.astype({"vehicles": int, "free_riders": int})
