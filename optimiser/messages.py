@@ -62,8 +62,9 @@ TEMPLATES: dict[str, str] = {
     "tc_er_not_priced": "with early retirement up to {max_zev} are possible; not priced (beyond the {budget} s time budget)",
     "tc_er_infeasible": "with early retirement the relaxed model reaches it, but no plan was found: {reason}",
     "tc_er_priced": (
-        "with early retirement it is met: {retired} of today's vehicles ({vclass}) retired early by {year}, "
-        "HK${cost}m more system cost and HK${subsidy}m more subsidy than the plan without targets"
+        "with early retirement allowed it is met: {retired} of today's vehicles ({vclass}) retired early by {year} "
+        "({retired_all} of every class over the horizon, where that pays); system cost HK${cost}m and subsidy "
+        "HK${subsidy}m against the plan without targets"
     ),
 }
 

@@ -10,7 +10,9 @@ One plan with no target is solved once. Then, target by target:
    what stops the target, with its numbers. Each maximum is that of the LP relaxation,
    an upper bound on any plan, so a target above it is out of reach without a solve.
    Where the same maximum with early retirement allowed reaches the target, a solve
-   with ``allow_early_retirement: true`` prices that route when the time budget allows;
+   with ``allow_early_retirement: true`` prices that route when the time budget allows.
+   The switch is the scenario's, for every class: that plan also retires early wherever
+   it pays, and its figures (against the plan without targets) include that;
 3. **met at cost**: otherwise the plan with that target hard (every other target
    disabled) is solved, warm-started from the plan without targets; the differences
    in system cost and subsidy are the target's price. Should that solve still be
@@ -373,8 +375,8 @@ def target_cost(
             wall_s=figures["wall_s"],
         )
         route["text"] = ModelText(
-            "tc_er_priced", retired=f"{retired:,}", vclass=vclass, year=year,
-            cost=f"{extra / 1e6:,.1f}", subsidy=f"{route['extra_subsidy_hkd'] / 1e6:,.1f}",
+            "tc_er_priced", retired=f"{retired:,}", vclass=vclass, year=year, retired_all=f"{route['retired_early_all_classes']:,}",
+            cost=f"{extra / 1e6:+,.1f}", subsidy=f"{route['extra_subsidy_hkd'] / 1e6:+,.1f}",
         )  # fmt: skip
 
     feasible = all(row["verdict"] != "out_of_reach" for row in rows)

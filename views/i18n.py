@@ -268,8 +268,8 @@ LABELS: dict[str, tuple[str, str]] = {
         '容許提早退役時放寬整數的模型可以達到，但找不到方案：{reason}',
     ),
     "msg_tc_er_priced": (
-        "with early retirement it is met: {retired} of today's vehicles ({vclass}) retired early by {year}, HK${cost}m more system cost and HK${subsidy}m more subsidy than the plan without targets",
-        '容許提早退役時可以達到：{year} 年前提早退役 {retired} 輛現有車輛（{vclass}），系統成本比沒有目標的方案多港幣 {cost} 百萬元，資助多港幣 {subsidy} 百萬元',
+        "with early retirement allowed it is met: {retired} of today's vehicles ({vclass}) retired early by {year} ({retired_all} of every class over the horizon, where that pays); system cost HK${cost}m and subsidy HK${subsidy}m against the plan without targets",
+        "容許提早退役時可以達到：{year} 年前提早退役 {retired} 輛現有車輛（{vclass}）（整個規劃期內所有類別共 {retired_all} 輛，凡划算者）；與沒有目標的方案相比，系統成本港幣 {cost} 百萬元，資助港幣 {subsidy} 百萬元",
     ),
     # editor
     "editor_intro": (
