@@ -28,6 +28,7 @@ from fleetplan.cli.common import (
     stdout_to_stderr,
 )
 from fleetplan.errors import InputError
+from fleetplan.optimiser.certainty import difference_error_hkd, measurable, status_warning
 
 data_app = typer.Typer(help="Inspect datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -91,8 +92,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
         ("objective", _number(summary.get("objective"), 2)),
         ("system cost (discounted)", _money(summary.get("system_cost_hkd"))),
         *[(f"  penalty: {name} (not a cost)", _money(value)) for name, value in (summary.get("penalties_hkd") or {}).items() if value],
-        ("subsidy budget", _money(summary.get("budget_hkd"))),
-        ("subsidy spent", _money(summary.get("subsidy_hkd_total"))),
+        ("subsidy budget (nominal)", _money(summary.get("budget_hkd"))),
+        ("subsidy spent (nominal)", _money(summary.get("subsidy_hkd_total"))),
         *[
             (
                 f"  {name}",
@@ -102,10 +103,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
             for name, value in summary.get("subsidy_hkd_by_programme", {}).items()
         ],
         ("binding limits", ", ".join(b for b in summary.get("binding_limits", []) if not b.startswith("blocked_uptake:")) or "-"),
-        ("CO2 abated vs all-incumbent", f"{_number(summary.get('co2_abated_t'))} t ({summary.get('co2_abated_basis', '')})"),
+        ("CO2 abated vs all-incumbent (total)", f"{_number(summary.get('co2_abated_t'))} t ({summary.get('co2_abated_basis', '')})"),
         ("CO2 abated vs no policy", "-" if summary.get("co2_abated_vs_no_policy_t") is None else f"{_number(summary['co2_abated_vs_no_policy_t'])} t"),
-        ("t CO2 per HK$1m subsidy (vs no policy)", _number(summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy"), 1)),
-        ("subsidy per t the induced vehicles abate", "-" if summary.get("subsidy_hkd_per_t_abated") is None else f"HK${_number(summary['subsidy_hkd_per_t_abated'])}/t"),
+        ("system cost vs no policy (discounted)", _cost_difference(summary)),
+        ("no-policy plan", _no_policy_status(summary)),
+        (summary.get("co2_t_per_hkd_m_definition") or "t CO2 per HK$1m subsidy (vs no policy)", _number(summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy"), 1)),
     ]
     blocked = [b.split(":", 1)[1] for b in summary.get("binding_limits", []) if b.startswith("blocked_uptake:")]
     if blocked:
@@ -215,6 +217,25 @@ def validate_command(
     )
 
 
+def _cost_difference(summary: dict[str, Any]) -> str:
+    """The system cost against no policy with its error bound, or 'no measurable difference'."""
+    difference = summary.get("system_cost_hkd_vs_no_policy")
+    if difference is None:
+        return "-"
+    error = summary.get("system_cost_hkd_vs_no_policy_error_hkd")
+    if summary.get("system_cost_vs_no_policy_measurable") is False:
+        return f"no measurable difference (within ±{_money(error)}, both solves' certified error)"
+    return _money(difference) + ("" if error is None else f" ± {_money(error)}")
+
+
+def _no_policy_status(summary: dict[str, Any]) -> str:
+    no_policy = summary.get("no_policy") or {}
+    if not no_policy:
+        return "-"
+    gap = no_policy.get("gap_absolute")
+    return f"{no_policy.get('status', '?')}, certified within {'-' if gap is None else _number(gap, 1)} {summary.get('objective_unit', '')}"
+
+
 #: (label, unit, how to read it off a summary) for ``compare``.
 def _figures(summaries: list[dict[str, Any]]) -> list[tuple[str, str, list[Any]]]:
     def get(key: str) -> list[Any]:
@@ -223,6 +244,7 @@ def _figures(summaries: list[dict[str, Any]]) -> list[tuple[str, str, list[Any]]
     figures: list[tuple[str, str, list[Any]]] = [
         ("status", "", get("status")),
         ("gap", "", get("gap")),
+        ("gap_absolute", "objective unit", get("gap_absolute")),
         ("objective", "", get("objective")),
         ("system_cost_hkd", "HK$", get("system_cost_hkd")),
         ("budget_hkd", "HK$", get("budget_hkd")),
@@ -232,7 +254,8 @@ def _figures(summaries: list[dict[str, Any]]) -> list[tuple[str, str, list[Any]]
     figures += [(f"subsidy_hkd:{p}", "HK$", [s.get("subsidy_hkd_by_programme", {}).get(p, 0.0) for s in summaries]) for p in programmes]
     figures += [
         ("co2_abated_t", "t CO2", get("co2_abated_t")),
-        ("subsidy_hkd_per_t_abated", "HK$/t", get("subsidy_hkd_per_t_abated")),
+        ("co2_abated_vs_no_policy_t", "t CO2", get("co2_abated_vs_no_policy_t")),
+        ("co2_t_per_hkd_m_subsidy_vs_no_policy", "t CO2 per HK$1m", get("co2_t_per_hkd_m_subsidy_vs_no_policy")),
     ]
     years = sorted({int(y) for s in summaries for by_year in s.get("zev_in_service", {}).values() for y in by_year})
     shown = sorted({y for y in (2027, 2035, years[-1] if years else None) if y in years})
@@ -242,6 +265,20 @@ def _figures(summaries: list[dict[str, Any]]) -> list[tuple[str, str, list[Any]]
     for kind in ("hydrogen", "public_charging", "depot_charging"):
         figures.append((f"sites_{kind}", "sites", [sum(1 for st in s.get("stations", []) if st.get("kind") == kind) for s in summaries]))
     return figures
+
+
+def _compare_warnings(folders: list[Path], summaries: list[dict[str, Any]], errors: list[float | None]) -> list[str]:
+    """Plans not solved to their gap, and system-cost differences inside their error bound."""
+    warnings = [w for f, s in zip(folders, summaries, strict=True) if (w := status_warning(s, str(f))) is not None]
+    base = summaries[0].get("system_cost_hkd")
+    for folder, summary, error in zip(folders[1:], summaries[1:], errors[1:], strict=True):
+        delta = _delta(summary.get("system_cost_hkd"), base)
+        if measurable(delta, error) is False:
+            warnings.append(
+                f"{folder} against {folders[0]}: no measurable difference in system cost "
+                f"(|{_money(delta)}| is within ±{_money(error)}, the sum of both plans' certified errors)"
+            )
+    return warnings
 
 
 def _delta(value: Any, base: Any) -> float | None:
@@ -265,6 +302,8 @@ def compare_command(
         raise InputError(f"got {len(folders)} folder; expected at least two results folders to compare", field="DIR")
     summaries = [read_summary(folder) for folder in folders]
     figures = _figures(summaries)
+    errors = [difference_error_hkd(summaries[0], other) for other in summaries]
+    warnings = _compare_warnings(folders, summaries, errors)
     if as_json:
         print_json(
             json_safe(
@@ -272,9 +311,24 @@ def compare_command(
                     "runs": [{"dir": str(f), "scenario": s.get("scenario"), "fingerprint": s.get("fingerprint")} for f, s in zip(folders, summaries, strict=True)],
                     "baseline": str(folders[0]),
                     "figures": [
-                        {"name": name, "unit": unit, "values": values, "deltas": [_delta(v, values[0]) for v in values]}
+                        {
+                            "name": name,
+                            "unit": unit,
+                            "values": values,
+                            "deltas": [_delta(v, values[0]) for v in values],
+                            # money the objective certifies: each delta's error bound (both solves' gaps)
+                            **(
+                                {
+                                    "delta_errors": errors,
+                                    "measurable": [measurable(_delta(v, values[0]), e) for v, e in zip(values, errors, strict=True)],
+                                }
+                                if name == "system_cost_hkd"
+                                else {}
+                            ),
+                        }
                         for name, unit, values in figures
                     ],
+                    "warnings": warnings,
                 }
             )
         )
@@ -297,14 +351,21 @@ def compare_command(
 
     for name, unit, values in figures:
         cells = [show(values[0])]
-        for value in values[1:]:
+        for value, error in zip(values[1:], errors[1:], strict=True):
             delta = _delta(value, values[0])
             cell = show(value)
-            if delta:
+            if name == "system_cost_hkd" and measurable(delta, error) is False:
+                cell += " (no measurable difference)"
+            elif delta:
                 cell += f" ({'+' if delta > 0 else ''}{show(delta)})"
+                if name == "system_cost_hkd" and error is not None:
+                    cell += f" ± {show(error)}"
             cells.append(cell)
         table.add_row(name, unit, *cells)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
 @data_app.command("info")

@@ -9,7 +9,8 @@ HIGHS_STATUS = {
     "kUnbounded": "unbounded",
     "kTimeLimit": "time_limit",
     "kIterationLimit": "iteration_limit",
-    "kSolutionLimit": "solution_limit",
+    # HiGHS reports a reached node limit (mip_max_nodes, the only such limit fleetplan sets) so
+    "kSolutionLimit": "node_limit",
     "kInterrupt": "interrupted",
     "kObjectiveBound": "objective_limit",
     "kObjectiveTarget": "objective_limit",

@@ -31,8 +31,12 @@ from typing import Any
 import numpy as np
 
 #: Share of the solve's time limit the neighbourhood search may use before the full
-#: search takes over from its best plan.
+#: search takes over from its best plan (when the solve has a wall-clock limit).
 SEARCH_SHARE_OF_TIME_LIMIT = 0.25
+#: Branch-and-bound nodes the neighbourhood search may use before the full search takes
+#: over: a deterministic budget, so the same model gives the same plan on any machine
+#: whatever its load (a share of a wall-clock limit would not).
+SEARCH_NODE_LIMIT = 2_000
 #: The neighbourhood search aims this much tighter than the wanted gap (of its own bound),
 #: so it keeps improving while its plan is not yet within the gap of the LP bound.
 SEARCH_GAP_FACTOR = 0.5
@@ -78,20 +82,31 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
-def within_gap(objective: float | None, bound: float | None, *, sense: float, mip_rel_gap: float) -> bool:
-    """Whether a plan of ``objective`` is proved within ``mip_rel_gap`` by ``bound``:
-    (objective − bound) × sense ≤ gap × |objective|, sense +1 minimising, −1 maximising."""
+def _option(highs: Any, name: str) -> Any:
+    """An option's value (highspy returns (status, value); some releases the value alone)."""
+    value = highs.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
+def within_gap(
+    objective: float | None, bound: float | None, *, sense: float, mip_rel_gap: float, mip_abs_gap: float | None = None
+) -> bool:
+    """Whether a plan of ``objective`` is proved within the wanted gap by ``bound``:
+    (objective − bound) × sense ≤ max(rel gap × |objective|, abs gap), sense +1 minimising,
+    −1 maximising (HiGHS stops on whichever of its two gaps is met first, as here)."""
     if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
         return False
-    return sense * (objective - bound) <= mip_rel_gap * abs(objective) + 1e-9
+    allowed = max(mip_rel_gap * abs(objective), mip_abs_gap or 0.0)
+    return sense * (objective - bound) <= allowed + 1e-9
 
 
 def lp_guided_start(
     highs: Any,
     *,
     mip_rel_gap: float,
-    time_limit_s: float,
+    time_limit_s: float | None,
     round_up: np.ndarray | None = None,
+    mip_abs_gap: float | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> GuidedStart:
     """Run steps 1–2 on ``highs`` (a loaded MIP) and restore it; see the module docstring.
@@ -114,7 +129,8 @@ def lp_guided_start(
     started = time.perf_counter()
 
     highs.changeColsIntegrality(columns, everything, np.zeros(columns, dtype=np.uint8))
-    highs.setOptionValue("time_limit", float(time_limit_s))
+    clock = math.inf if time_limit_s is None else float(time_limit_s)
+    highs.setOptionValue("time_limit", clock)
     highs.run()
     lp_s = time.perf_counter() - started
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -152,7 +168,7 @@ def lp_guided_start(
         objective = float(event.data_out.objective_function_value)
         found["objective"] = objective
         found["solution"] = np.array(event.data_out.mip_solution, dtype=np.float64)
-        if within_gap(objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap):
+        if within_gap(objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap):
             found["stop"] = True
 
     def interrupt(event: Any) -> None:
@@ -160,11 +176,14 @@ def lp_guided_start(
             event.data_in.user_interrupt = True
 
     search_started = time.perf_counter()
-    remaining = max(time_limit_s - lp_s, 0.0)
-    highs.setOptionValue(
-        "time_limit", float(min(remaining, SEARCH_SHARE_OF_TIME_LIMIT * time_limit_s))
-    )
+    remaining = max(clock - lp_s, 0.0)
+    highs.setOptionValue("time_limit", float(min(remaining, SEARCH_SHARE_OF_TIME_LIMIT * clock)))
+    max_nodes = _option(highs, "mip_max_nodes")
+    highs.setOptionValue("mip_max_nodes", SEARCH_NODE_LIMIT)
+    abs_gap = _option(highs, "mip_abs_gap")
     highs.setOptionValue("mip_rel_gap", float(mip_rel_gap * SEARCH_GAP_FACTOR))
+    if mip_abs_gap:
+        highs.setOptionValue("mip_abs_gap", float(mip_abs_gap * SEARCH_GAP_FACTOR))
     highs.cbMipImprovingSolution.subscribe(improving)
     highs.cbMipInterrupt.subscribe(interrupt)
     try:
@@ -174,13 +193,15 @@ def lp_guided_start(
         highs.cbMipInterrupt.unsubscribe(interrupt)
         highs.changeColsBounds(len(integers), integers, lower[integers], upper[integers])
         highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+        highs.setOptionValue("mip_abs_gap", abs_gap)
+        highs.setOptionValue("mip_max_nodes", max_nodes)
     search_s = time.perf_counter() - search_started
 
     solution, objective = found["solution"], found["objective"]
     if solution is None and highs.getInfo().primal_solution_status == 2:
         solution = np.asarray(highs.getSolution().col_value, dtype=np.float64)
         objective = float(highs.getInfo().objective_function_value)
-    within = within_gap(objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap)
+    within = within_gap(objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap)
     return GuidedStart(lp_bound, solution, objective, within, lp_s, search_s)
 
 
@@ -194,7 +215,9 @@ class SearchEnd:
     bound: float | None
 
 
-def search_from(highs: Any, guided: GuidedStart, *, mip_rel_gap: float, time_limit_s: float) -> SearchEnd:
+def search_from(
+    highs: Any, guided: GuidedStart, *, mip_rel_gap: float, time_limit_s: float | None, mip_abs_gap: float | None = None
+) -> SearchEnd:
     """HiGHS's full search, started from ``guided``'s plan, stopped as soon as its bound is
     within ``mip_rel_gap`` of the better of its own incumbent and that plan.
 
@@ -211,13 +234,13 @@ def search_from(highs: Any, guided: GuidedStart, *, mip_rel_gap: float, time_lim
     stopped = {"by_us": False}
 
     def interrupt(event: Any) -> None:
-        if within_gap(ours, float(event.data_out.mip_dual_bound), sense=sense, mip_rel_gap=mip_rel_gap):
+        if within_gap(ours, float(event.data_out.mip_dual_bound), sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap):
             stopped["by_us"] = True
             event.data_in.user_interrupt = True
 
     if guided.solution is not None:
         highs.setSolution(lp.num_col_, np.arange(lp.num_col_, dtype=np.int32), guided.solution)
-    highs.setOptionValue("time_limit", max(float(time_limit_s), 0.0))
+    highs.setOptionValue("time_limit", math.inf if time_limit_s is None else max(float(time_limit_s), 0.0))
     highs.cbMipInterrupt.subscribe(interrupt)
     try:
         highs.run()
@@ -235,6 +258,9 @@ def search_from(highs: Any, guided: GuidedStart, *, mip_rel_gap: float, time_lim
         # the LP bound holds too: keep the tighter of the two
         bound = guided.lp_bound if bound is None else (max if sense > 0 else min)(bound, guided.lp_bound)
     status_name = highs.getModelStatus().name
-    if stopped["by_us"] or (status_name == "kInterrupt" and within_gap(objective, bound, sense=sense, mip_rel_gap=mip_rel_gap)):
+    if stopped["by_us"] or (
+        status_name == "kInterrupt"
+        and within_gap(objective, bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap)
+    ):
         status_name = "kOptimal"  # within the wanted gap, which is what optimal means here
     return SearchEnd(status_name, values, objective, bound)

@@ -35,6 +35,19 @@ TEMPLATES: dict[str, str] = {
         "target {target} is out of reach in this scenario ({short} vehicles short); each vehicle short pays "
         "the soft-target penalty (a penalty, not a cost)"
     ),
+    "mv_step_agrees": (
+        "a re-solve of the whole plan with {name} HK${step}m higher agrees: HK${value} per extra HK$1 "
+        "(system cost HK${cost}, penalties HK${penalty}; the two plans certified within HK${error}m together)"
+    ),
+    "mv_step_differs": (
+        "quote the step, not the LP value: a re-solve of the whole plan with {name} HK${step}m higher gives "
+        "HK${value} per extra HK$1 (system cost HK${cost}, penalties HK${penalty}; the two plans certified "
+        "within HK${error}m together); the LP value holds only over its short range"
+    ),
+    "target_reported_short": (
+        "target {target} is not reached in this plan ({short} vehicles short); reported, not penalised "
+        "(fleetplan target-cost prices reaching it)"
+    ),
     "target_slack": "target {target} does not bind: the plan exceeds it anyway",
     "target_binds_cost": "one more zero-emission vehicle in target {target} costs HK${value}m (payment levels and sites held)",
     "target_binds_tonnes": "one more zero-emission vehicle in target {target} costs {value} t CO2 (payment levels and sites held)",

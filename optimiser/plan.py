@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -20,11 +21,24 @@ from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.diagnosis import diagnose
 from fleetplan.optimiser.formulation import ROUND_UP_IN_START, build_model
 from fleetplan.optimiser.formulation.objective import HKD_M
+from fleetplan.optimiser.formulation.targets import zev_in_service
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.results import PlanResult, extract_results, mip_start
-from fleetplan.optimiser.scenario import Budget, Scenario
+from fleetplan.optimiser.scenario import Budget, Scenario, Solver
 from fleetplan.optimiser.solver import SolveReport, SolverOptions, solve
+
+#: Default absolute gap of a least-cost plan (HK$ million): the system cost of every plan is
+#: certified within HK$30m, so a difference between two plans (a scenario and its no-policy
+#: counterfactual, A against B) is known to within HK$60m.
+DEFAULT_ABS_GAP_HKD_M = 30.0
+
+
+def absolute_gap(scenario: Scenario) -> float | None:
+    """The absolute gap ``scenario`` stops on, in its objective's unit (None: relative gap only)."""
+    if scenario.solver.mip_abs_gap is not None:
+        return scenario.solver.mip_abs_gap
+    return DEFAULT_ABS_GAP_HKD_M if scenario.objective == "min_cost" else None
 
 
 def solver_options(scenario: Scenario, inputs: ModelInputs | None = None) -> SolverOptions:
@@ -38,6 +52,8 @@ def solver_options(scenario: Scenario, inputs: ModelInputs | None = None) -> Sol
         round_up=() if counted else ROUND_UP_IN_START,
         time_limit_s=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
+        mip_abs_gap=absolute_gap(scenario),
+        node_limit=scenario.solver.node_limit,
         threads=scenario.solver.threads,
         interface=scenario.solver.interface,
         objective_constant=constant,
@@ -128,7 +144,11 @@ def plan(
             if report.status == "time_limit":
                 raise InfeasibleError(
                     f"no feasible plan found for '{scenario.name}' within {options.time_limit_s:g} s; "
-                    "raise solver.time_limit_s or loosen mip_rel_gap"
+                    "raise solver.time_limit_s (or remove it: by default a solve stops on its gap only)"
+                )
+            if report.status == "node_limit":
+                raise InfeasibleError(
+                    f"no feasible plan found for '{scenario.name}' within {options.node_limit} nodes; raise solver.node_limit"
                 )
             # Any other end without a solution (HiGHS may even call it optimal when it ran into
             # numerical trouble) says nothing about time: do not suggest more of it.
@@ -145,12 +165,17 @@ def plan(
         if marginals:
             started = time.perf_counter()
             result.marginal_values = marginal_values(model, inputs, options, final_gap=report.gap)
+            if scenario.objective == "min_cost":
+                result.marginal_values = step_check(scenario, dataset, result)
             timings["marginals_s"] = time.perf_counter() - started
         if reference_scenario is not None:
             # With a background solve, this is only the time spent waiting for it.
             started = time.perf_counter()
             reference = _counterfactual_summary(reference_scenario, dataset, background)
-            result.counterfactual = {key: reference[key] for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "gap")}
+            result.counterfactual = {
+                key: reference.get(key)
+                for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "gap", "gap_absolute", "status", "objective_unit")
+            }
             timings["counterfactual_s"] = time.perf_counter() - started
         result.timings_s = timings
         return result
@@ -266,7 +291,22 @@ class _BackgroundCounterfactual:
 #: Above this final gap no marginal value is trusted (each is flagged).
 MARGINAL_GAP_LIMIT = 0.01
 
-MARGINAL_COLUMNS = ["name", "value", "unit", "valid_up_to", "meaning", "flag"]
+MARGINAL_COLUMNS = [
+    "name",
+    "value",
+    "unit",
+    "valid_up_to",
+    "system_cost_hkd_per_hkd",
+    "penalty_hkd_per_hkd",
+    "dual",
+    "step_hkd",
+    "step_system_cost_hkd_per_hkd",
+    "step_penalty_hkd_per_hkd",
+    "step_status",
+    "step_agrees",
+    "meaning",
+    "flag",
+]
 
 
 def _fixed_integers(model: pyo.ConcreteModel) -> list[tuple[pyo.Var, object, bool]]:
@@ -341,8 +381,8 @@ def marginal_values(
         for name, constraint in money_rows:
             dual = abs(report.duals.get(constraint, 0.0))
             if dual <= 1e-9:
-                rows.append({"name": name, "value": 0.0, "unit": unit, "valid_up_to": None,
-                             "meaning": ModelText("mv_not_binding", name=name)})  # fmt: skip
+                rows.append({"name": name, "value": 0.0, "unit": unit, "valid_up_to": None, "system_cost_hkd_per_hkd": 0.0,
+                             "penalty_hkd_per_hkd": 0.0, "dual": 0.0, "meaning": ModelText("mv_not_binding", name=name)})  # fmt: skip
                 continue
             bound, upper = report.ranging.get(constraint, (constraint.upper, constraint.upper + step))
             room = max(upper - bound, 0.0) if upper is not None and upper < 1e20 else step
@@ -358,8 +398,13 @@ def marginal_values(
                 continue
             saved_cost = (base["cost_hkd_m"] - raised["cost_hkd_m"]) if raised else float("nan")
             saved_penalty = (base["penalty_hkd_m"] - raised["penalty_hkd_m"]) if raised else float("nan")
+            # Per HK$ of the limit, in real money apart from penalties: the two parts add up to
+            # the value (the LP is linear over its range, so the probe's slope is the dual's split).
+            cost_per_hkd = saved_cost / probe if raised else float("nan")
+            penalty_per_hkd = saved_penalty / probe if raised else float("nan")
             rows.append(
-                {"name": name, "value": dual, "unit": unit, "valid_up_to": valid,
+                {"name": name, "value": cost_per_hkd + penalty_per_hkd if raised else dual, "unit": unit, "valid_up_to": valid,
+                 "system_cost_hkd_per_hkd": cost_per_hkd, "penalty_hkd_per_hkd": penalty_per_hkd, "dual": dual,
                  "meaning": ModelText(
                      "mv_cost_falls" if saved_cost >= 0 else "mv_cost_rises", name=name, room=f"{room:,.1f}", value=f"{dual:,.2f}",
                      probe=f"{probe:,.1f}", cost=f"{abs(saved_cost):,.1f}", penalty=f"{saved_penalty:,.1f}",
@@ -377,6 +422,88 @@ def marginal_values(
     return table
 
 
+def _raised_limit(scenario: Scenario, name: str, step_hkd: float, caps_hkd: dict[str, float]) -> Scenario:
+    """``scenario`` with the money limit ``name`` (budget or programme_cap:<p>) raised by ``step_hkd``."""
+    data = scenario.model_dump()
+    if name == "budget":
+        data["budget"]["total_hkd"] = scenario.budget.total_hkd + step_hkd
+    else:
+        programme = name.split(":", 1)[1]
+        override = dict(data["programmes"].get(programme) or {})
+        override["programme_cap_hkd"] = caps_hkd[programme] + step_hkd
+        data["programmes"][programme] = override
+    return Scenario.model_validate(data)
+
+
+#: A marginal value agrees with the policy-sized step when they differ by at most this share
+#: of the step's figure plus this many HK$ over the step.
+STEP_AGREEMENT_SHARE = 0.25
+STEP_AGREEMENT_HKD = 5e6
+#: Each end of the step is certified to this share of the step (HK$1m for a HK$50m step).
+STEP_GAP_SHARE = 0.02
+
+
+def step_check(scenario: Scenario, dataset: Dataset, result: PlanResult) -> pd.DataFrame:
+    """Check each binding money limit's marginal value over a policy-sized step.
+
+    LP ranging says how far a value holds with every integer decision fixed, often only a
+    fraction of a million. Officials ask about tens of millions: so the whole plan (payment
+    levels and sites free) is solved again with the limit raised by ``marginal_step_hkd``,
+    warm-started from this plan, and the change in system cost and in penalties per HK$ is
+    reported beside the LP value. Where the two disagree (by more than 25 % of the step's
+    figure plus HK$5m over the step), the step's figure is the one to quote and the row says so.
+    """
+    table = result.marginal_values.copy()
+    if table.empty:
+        return table
+    for column in ("step_status", "step_agrees", "meaning"):
+        table[column] = table[column].astype(object)
+    step_hkd = scenario.marginal_step_hkd
+    # Both ends of the step solved tighter than a plan's own gap: a HK$30m gap would swallow the
+    # few HK$m a HK$50m step moves, so each end is certified to a small share of the step.
+    tight_m = min(absolute_gap(scenario) or math.inf, STEP_GAP_SHARE * step_hkd / HKD_M)
+    tight = {**scenario.solver.model_dump(), "mip_abs_gap": tight_m}
+    base = None
+    for index, row in table.iterrows():
+        name = str(row["name"])
+        if not (name == "budget" or name.startswith("programme_cap:")) or not row["value"] or row["value"] <= 1e-9:
+            continue
+        raised = _raised_limit(scenario, name, step_hkd, result.programme_caps_hkd).model_copy(
+            update={"solver": Solver.model_validate(tight)}
+        )
+        try:
+            if base is None:
+                base_scenario = scenario.model_copy(update={"solver": Solver.model_validate(tight)})
+                base = plan(base_scenario, dataset, marginals=False, counterfactual=False, warm_start=result).summary()
+                base_penalty = sum((base.get("penalties_hkd") or {}).values())
+            stepped = plan(raised, dataset, marginals=False, counterfactual=False, warm_start=result).summary()
+        except InfeasibleError:
+            table.loc[index, "step_status"] = "no_solution"
+            continue
+        cost_per_hkd = (base["system_cost_hkd"] - stepped["system_cost_hkd"]) / step_hkd
+        penalty_per_hkd = (base_penalty - sum((stepped.get("penalties_hkd") or {}).values())) / step_hkd
+        step_value = cost_per_hkd + penalty_per_hkd
+        agrees = abs(float(row["value"]) - step_value) <= STEP_AGREEMENT_SHARE * abs(step_value) + STEP_AGREEMENT_HKD / step_hkd
+        table.loc[index, ["step_hkd", "step_system_cost_hkd_per_hkd", "step_penalty_hkd_per_hkd"]] = [
+            step_hkd,
+            cost_per_hkd,
+            penalty_per_hkd,
+        ]
+        table.loc[index, "step_status"] = stepped["status"]
+        table.loc[index, "step_agrees"] = bool(agrees)
+        meaning = ModelText(
+            "mv_step_agrees" if agrees else "mv_step_differs",
+            name=name,
+            step=f"{step_hkd / 1e6:,.0f}",
+            value=f"{step_value:,.2f}",
+            cost=f"{cost_per_hkd:,.2f}",
+            penalty=f"{penalty_per_hkd:,.2f}",
+            error=f"{(base.get('gap_absolute') or 0) + (stepped.get('gap_absolute') or 0):,.0f}",
+        )
+        table.at[index, "meaning"] = meaning
+    return table
+
+
 def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveReport) -> list[dict[str, object]]:
     rows = []
     abatement = inputs.scenario.objective == "max_abatement"
@@ -384,7 +511,15 @@ def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveRep
         value = abs(report.duals.get(model.target[g], 0.0)) if g in model.target else 0.0
         unit = "t CO2 per vehicle" if abatement else "HK$m per vehicle"
         short = pyo.value(model.target_short[g])
-        if short is not None and short > 0.5:
+        if g not in model.target:
+            row = inputs.targets.loc[g]
+            short = float(row["min_zev"]) - float(pyo.value(zev_in_service(model, inputs, row["vehicle_class"], int(row["year"]))))
+            meaning = (
+                ModelText("target_reported_short", target=g, short=f"{short:,.0f}")
+                if short > 0.5
+                else ModelText("target_slack", target=g)
+            )
+        elif short is not None and short > 0.5:
             meaning = ModelText("target_short", target=g, short=f"{short:,.0f}")
         elif value <= 1e-9:
             meaning = ModelText("target_slack", target=g)

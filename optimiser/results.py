@@ -17,8 +17,14 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from fleetplan.network.schema import WGS84
+from fleetplan.optimiser.certainty import (
+    TONNES_PER_HKD_DEFINITION,
+    difference_error_hkd,
+    measurable,
+)
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
 from fleetplan.optimiser.formulation.objective import HKD_M, cost_components
+from fleetplan.optimiser.formulation.targets import target_treatment
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.solver import SolveReport
@@ -134,24 +140,44 @@ class PlanResult:
         return out
 
     def _against_no_policy(self, abated_t: float, subsidy_hkd: float, system_cost_hkd: float) -> dict[str, Any]:
-        """Abatement, vehicles and cost against the no-policy counterfactual, and tonnes per HK$1m of
-        subsidy against both baselines (None where the counterfactual was not solved)."""
+        """Abatement, vehicles and cost against the no-policy counterfactual, each difference with
+        the error bound of the two solves, and the one tonnes-per-HK$ figure (abatement the
+        policy adds ÷ subsidy paid); None where the counterfactual was not solved."""
         per_m = subsidy_hkd / 1e6
-        out: dict[str, Any] = {
-            "co2_t_per_hkd_m_subsidy_vs_baseline": round(abated_t / per_m, 1) if per_m > 0 else None,
-        }
         cf = self.counterfactual
+        years = sorted(int(y) for y in self.emissions["year"].unique()) if not self.emissions.empty else []
+        basis = str(self.emissions["basis"].iloc[0]).upper() if not self.emissions.empty else ""
+        out: dict[str, Any] = {
+            "co2_t_per_hkd_m_definition": TONNES_PER_HKD_DEFINITION.format(
+                basis=basis, start=years[0] if years else "?", end=years[-1] if years else "?"
+            )
+            if cf is not None
+            else None
+        }
         if cf is None:
             out.update({"co2_abated_vs_no_policy_t": None, "co2_t_per_hkd_m_subsidy_vs_no_policy": None})
             return out
         extra_t = abated_t - float(cf["co2_abated_t"])
         zev_now = self.zev_in_service()
+        cost_difference = system_cost_hkd - float(cf["system_cost_hkd"])
+        no_policy = {
+            key: cf[key]
+            for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "status", "gap_absolute")
+            if key in cf
+        }
+        error = difference_error_hkd(
+            {"objective_unit": self.objective_unit, "gap_absolute": self._gap_absolute()},
+            {"objective_unit": cf.get("objective_unit", self.objective_unit), "gap_absolute": cf.get("gap_absolute")},
+        )
         out.update(
             {
                 "co2_abated_vs_no_policy_t": round(extra_t, 1),
                 "co2_t_per_hkd_m_subsidy_vs_no_policy": round(extra_t / per_m, 1) if per_m > 0 else None,
                 "subsidy_hkd_per_t_vs_no_policy": round(subsidy_hkd / extra_t, 1) if extra_t > 1e-6 else None,
-                "system_cost_hkd_vs_no_policy": round(system_cost_hkd - float(cf["system_cost_hkd"]), 0),
+                "system_cost_hkd_vs_no_policy": round(cost_difference, 0),
+                # both solves' certified errors: a difference inside it is no measurable difference
+                "system_cost_hkd_vs_no_policy_error_hkd": None if error is None else round(error, 0),
+                "system_cost_vs_no_policy_measurable": measurable(cost_difference, error),
                 "zev_in_service_vs_no_policy": {
                     vclass: {
                         year: round(value - float(cf["zev_in_service"].get(vclass, {}).get(year, 0.0)), 1)
@@ -159,10 +185,16 @@ class PlanResult:
                     }
                     for vclass, years in zev_now.items()
                 },
-                "no_policy": {key: cf[key] for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service") if key in cf},
+                "no_policy": no_policy,
             }
         )
         return out
+
+    def _gap_absolute(self) -> float | None:
+        """The plan's certified error in the objective's unit (|objective − bound|)."""
+        if self.report.objective is None or self.report.best_bound is None:
+            return None
+        return abs(self.report.objective - self.report.best_bound)
 
     def summary(self) -> dict[str, Any]:
         """Key figures as plain JSON-able values (the CLI's ``--json`` object)."""
@@ -182,9 +214,7 @@ class PlanResult:
             "best_bound": self.report.best_bound,
             "objective_unit": self.objective_unit,
             # the gap in the objective's own units: what the plan could still be off by
-            "gap_absolute": abs(self.report.objective - self.report.best_bound)
-            if self.report.objective is not None and self.report.best_bound is not None
-            else None,
+            "gap_absolute": self._gap_absolute(),
             "budget_hkd": self.budget_hkd,
             "subsidy_hkd_total": round(subsidy_total, 0),
             "subsidy_hkd_by_programme": {str(k): round(float(v), 0) for k, v in by_programme.items()},
@@ -203,13 +233,15 @@ class PlanResult:
             "co2_abated_basis": str(self.emissions["basis"].iloc[0]) if not self.emissions.empty else "",
             "system_cost_hkd": round(float(costs.sum()), 0),
             "system_cost_hkd_by_component": {str(k): round(float(v), 0) for k, v in costs.items()},
+            # money in two bases: never set side by side without saying which is which
+            "money_basis": {
+                "system_cost_hkd": "discounted to the first year at the social discount rate",
+                "subsidy_hkd": "nominal: HK$ paid, not discounted",
+                "penalties_hkd": "discounted; penalties are not costs",
+            },
+            # a total against the all-incumbent baseline (labelled as such), not a ratio
             "co2_abated_by_subsidised_t": round(self.co2_abated_by_subsidised_t, 1),
             **self._against_no_policy(abated, subsidy_total, float(costs.sum())),
-            # HK$ of subsidy per tonne its vehicles abate (not per tonne of all abatement,
-            # most of which is voluntary uptake the subsidy did not cause)
-            "subsidy_hkd_per_t_abated": round(subsidy_total / self.co2_abated_by_subsidised_t, 1)
-            if self.co2_abated_by_subsidised_t > 0
-            else None,
             "stations": stations,
             "targets": self.targets.to_dict(orient="records"),
             "marginal_values": self.marginal_values.to_dict(orient="records") if not self.marginal_values.empty else [],
@@ -335,8 +367,10 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     target_rows = []
     for g in m.G:
         row = inputs.targets.loc[g]
-        short = _value(m.target_short[g])
         achieved = int(fleet[(fleet["vehicle_class"] == row["vehicle_class"]) & (fleet["year"] == row["year"]) & fleet["technology"].isin(ZEV)]["vehicles"].sum())
+        treatment = target_treatment(inputs, g)
+        # a reported target has no row: its shortfall is read off the plan's stock (whole vehicles)
+        short = max(float(row["min_zev"]) - achieved, 0.0) if treatment == "reported" else _value(m.target_short[g])
         target_rows.append(
             {
                 "target_id": g,
@@ -347,9 +381,12 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
                 "short": round(short, 1),
                 "hard": bool(row["hard"]),
                 "met": short <= 0.5,
+                "treatment": treatment,
             }
         )
-    targets = pd.DataFrame(target_rows, columns=["target_id", "vehicle_class", "year", "min_zev", "achieved_zev", "short", "hard", "met"])
+    targets = pd.DataFrame(
+        target_rows, columns=["target_id", "vehicle_class", "year", "min_zev", "achieved_zev", "short", "hard", "met", "treatment"]
+    )
 
     retired = []
     incumbent = seg["incumbent"].to_dict()

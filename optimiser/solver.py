@@ -33,13 +33,18 @@ from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
 class SolverOptions:
     """Options handed to HiGHS.
 
-    time_limit_s: wall-clock limit of the solve, seconds.
+    time_limit_s: wall-clock limit of the solve, seconds; None (the default) for none, so
+        the same model gives the same plan on any machine, loaded or not.
     mip_rel_gap: stop when (incumbent - bound) / incumbent <= this.
+    mip_abs_gap: or stop when incumbent - bound <= this (objective units); None for no such stop.
+    node_limit: branch-and-bound nodes after which HiGHS stops (deterministic); None for none.
     threads: HiGHS threads (its MIP search is essentially serial; 1 is usually best).
     """
 
-    time_limit_s: float = 60.0
+    time_limit_s: float | None = None
     mip_rel_gap: float = 0.01
+    mip_abs_gap: float | None = None
+    node_limit: int | None = None
     threads: int = 1
     seed: int = 0
     #: "lp_file": Pyomo writes an LP file that HiGHS reads (~2x less Pyomo-side time than the
@@ -205,12 +210,17 @@ def solve(
         tee=[stream],
         time_limit=options.time_limit_s,
         rel_gap=options.mip_rel_gap,
+        abs_gap=options.mip_abs_gap,
         # HiGHS's thread pool is process-wide: asking for a different count after another
         # solve started it fails, so the default (1) is left to HiGHS.
         threads=options.threads if options.threads > 1 else None,
         raise_exception_on_nonoptimal_result=False,
         load_solutions=False,
-        solver_options={"random_seed": options.seed, "mip_rel_gap": options.mip_rel_gap},
+        solver_options={
+            "random_seed": options.seed,
+            "mip_rel_gap": options.mip_rel_gap,
+            **({"mip_max_nodes": int(options.node_limit)} if options.node_limit is not None else {}),
+        },
     )
     elapsed = time.perf_counter() - started
     termination = result.termination_condition.name
@@ -277,6 +287,10 @@ def _solve_with_highspy(
     if options.objective_constant:
         highs.changeObjectiveOffset(highs.getLp().offset_ - float(options.objective_constant))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    if options.mip_abs_gap is not None:
+        highs.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
+    if options.node_limit is not None:
+        highs.setOptionValue("mip_max_nodes", int(options.node_limit))
     highs.setOptionValue("random_seed", int(options.seed))
     if options.threads > 1:
         # HiGHS's thread pool is process-wide: only ask for more threads when wanted.
@@ -291,6 +305,7 @@ def _solve_with_highspy(
         guided = lp_guided_start(
             highs,
             mip_rel_gap=options.mip_rel_gap,
+            mip_abs_gap=options.mip_abs_gap,
             time_limit_s=options.time_limit_s,
             round_up=_columns_of_families(lp, symbols, options.round_up),
             start=start_columns,
@@ -316,11 +331,15 @@ def _solve_with_highspy(
             highs,
             guided,
             mip_rel_gap=options.mip_rel_gap,
-            time_limit_s=options.time_limit_s - (time.perf_counter() - highs_started),
+            mip_abs_gap=options.mip_abs_gap,
+            time_limit_s=None
+            if options.time_limit_s is None
+            else options.time_limit_s - (time.perf_counter() - highs_started),
         )
         status_name, values, raw_objective, raw_bound = end.status_name, end.values, end.objective, end.bound
     else:
-        highs.setOptionValue("time_limit", max(float(options.time_limit_s) - (time.perf_counter() - highs_started), 0.0))
+        if options.time_limit_s is not None:
+            highs.setOptionValue("time_limit", max(float(options.time_limit_s) - (time.perf_counter() - highs_started), 0.0))
         highs.run()
         status_name = highs.getModelStatus().name
         info = highs.getInfo()

@@ -32,7 +32,7 @@ def _taxi_data(**kwargs: object) -> dict:
 SCENARIO = {
     "years": {"start": 2025, "end": 2026},
     "technologies": {"bus": [], "taxi": ["bev"], "truck": []},
-    "solver": {"time_limit_s": 60, "mip_rel_gap": 1e-9},
+    "solver": {"mip_rel_gap": 1e-9, "mip_abs_gap": 0.0},
 }
 
 

@@ -18,7 +18,7 @@ from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.scenario import Scenario
 from tests.tiny import ebus_programme, site, tiny_dataset
 
-EXACT = {"time_limit_s": 60, "mip_rel_gap": 1e-9, "threads": 1}
+EXACT = {"mip_rel_gap": 1e-9, "mip_abs_gap": 0.0, "threads": 1}
 
 
 def scenario(**fields: object) -> Scenario:
@@ -373,18 +373,36 @@ def test_hard_target_out_of_reach_is_diagnosed() -> None:
     assert "8.0" in text
 
 
-def test_soft_target_pays_its_penalty() -> None:
-    """The same target made soft: 8 vehicles short x HK$5m penalty = HK$40m in the objective
-    on top of the cost without the target."""
+def test_soft_target_pays_its_penalty_when_asked() -> None:
+    """The same target made soft, with a penalty asked for: 8 vehicles short x HK$5m penalty =
+    HK$40m in the objective on top of the cost without the target."""
     free = plan(scenario(), tiny_dataset(parameters=NO_SWITCH), marginals=False, counterfactual=False)
     data = tiny_dataset(
         parameters=NO_SWITCH,
         targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}],
     )
-    soft = plan(scenario(), data, marginals=False, counterfactual=False)
+    soft = plan(scenario(target_penalty_hkd_per_vehicle=5e6), data, marginals=False, counterfactual=False)
     assert soft.summary()["penalties_hkd"]["soft_targets"] == pytest.approx(40e6)
     assert soft.targets.set_index("target_id").loc["ebus_2026", "short"] == pytest.approx(8.0)
+    assert soft.targets.set_index("target_id").loc["ebus_2026", "treatment"] == "penalised"
     assert soft.report.objective - free.report.objective == pytest.approx(40.0)  # HK$ million
+
+
+def test_soft_target_is_reported_not_priced_by_default() -> None:
+    """By default a soft target is only reported: the objective is the cost without the target
+    (no penalty, no row), and the result says 8 vehicles short, read off the plan's stock."""
+    free = plan(scenario(), tiny_dataset(parameters=NO_SWITCH), marginals=False, counterfactual=False)
+    data = tiny_dataset(
+        parameters=NO_SWITCH,
+        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}],
+    )
+    reported = plan(scenario(), data, marginals=True, counterfactual=False)
+    row = reported.targets.set_index("target_id").loc["ebus_2026"]
+    assert row["treatment"] == "reported" and row["short"] == pytest.approx(8.0) and not row["met"]
+    assert reported.summary()["penalties_hkd"]["soft_targets"] == pytest.approx(0.0)
+    assert reported.report.objective == pytest.approx(free.report.objective)
+    meaning = reported.marginal_values.set_index("name").loc["target:ebus_2026", "meaning"]
+    assert "8 vehicles short" in meaning and "not penalised" in meaning
 
 
 def test_same_scenario_same_result() -> None:

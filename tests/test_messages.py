@@ -62,6 +62,6 @@ def tiny_dataset_scenario():
             "max_abatement": {"infrastructure": "budget"},
             "budget": {"total_hkd": 20e6},
             "technologies": {"bus": ["bev"], "taxi": [], "truck": []},
-            "solver": {"mip_rel_gap": 1e-9},
+            "solver": {"mip_rel_gap": 1e-9, "mip_abs_gap": 0.0},
         }
     )

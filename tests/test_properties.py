@@ -128,7 +128,7 @@ def solve_budget(data: Any, budget: float) -> dict[str, Any]:
             "max_abatement": {"infrastructure": "budget"},
             "budget": {"total_hkd": budget},
             "technologies": {"bus": ["bev"], "taxi": ["bev"], "truck": ["fcev"]},
-            "solver": {"time_limit_s": 60, "mip_rel_gap": 1e-9},
+            "solver": {"mip_rel_gap": 1e-9, "mip_abs_gap": 0.0},
         }
     )
     summary = plan(scenario, data, marginals=False).summary()

@@ -193,8 +193,11 @@ def _general(scenario: Scenario, covered: set[Path_]) -> None:
     else:
         with c2:
             _read_only(t("yearly_limit"), _path_text(limits))
-    _number(c3, t("time_limit"), "time_limit", scenario.solver.time_limit_s, ("solver", "time_limit_s"), covered,
-            lo=1.0, hi=86_400.0, step=10.0)
+    # 0 = no wall-clock limit (the default): a solve then stops on its gap only, the same on any machine
+    limit_key = _seed("time_limit", float(scenario.solver.time_limit_s or 0.0))
+    c3.number_input(t("time_limit"), min_value=0.0, max_value=86_400.0, step=10.0, key=limit_key,
+                    on_change=_on_change(("solver", "time_limit_s"), limit_key, lambda v: float(v) if v > 0 else None))  # fmt: skip
+    covered.add(("solver", "time_limit_s"))
 
 
 def _programmes(dataset: Dataset, scenario: Scenario, covered: set[Path_]) -> None:

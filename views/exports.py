@@ -18,6 +18,7 @@ from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.spreadsheet_cells import csv_text, text_not_formulas
 from fleetplan.views import official, scenario_io, state, sweep_panel
 from fleetplan.views.i18n import t
+from fleetplan.views.official import certainty_line
 from fleetplan.views.results import (
     figure_label,
     figure_labels,
@@ -122,8 +123,9 @@ def official_section(scenario: Scenario, result: PlanResult, caps: dict[str, flo
         (t("official_budget"), m("budget_hkd")),
         (t("official_spent"), m("subsidy_hkd_total")),
         (t("official_abated_vs_no_policy"), "–" if abated is None else f"{abated / 1e3:,.1f}"),
-        (f"{t('official_t_per_hkdm')}, {t('of_vs_baseline')}", per_m("co2_t_per_hkd_m_subsidy_vs_baseline")),
-        (f"{t('official_t_per_hkdm')}, {t('of_vs_no_policy')}", per_m("co2_t_per_hkd_m_subsidy_vs_no_policy")),
+        (str(figures_.get("co2_t_per_hkd_m_definition") or f"{t('official_t_per_hkdm')}, {t('of_vs_no_policy')}"),
+         per_m("co2_t_per_hkd_m_subsidy_vs_no_policy")),
+        (t("official_status"), certainty_line(figures_)),
         (t("official_penalties"), f"{sum(v for _, v in penalties) / 1e6:,.1f}" if penalties else "–"),
     ]
     limits = [str(x) for x in figures_.get("binding_limits", [])]

@@ -179,7 +179,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "subsidy_total": ("Subsidy spent (HK$m)", "資助開支（百萬港元）"),
     "abated": ("CO2 abated (kt)", "減排二氧化碳（千噸）"),
     "system_cost": ("System cost (HK$m, discounted)", "系統成本（百萬港元，折現）"),
-    "t_per_hkdm": ("t CO2 per HK$1m subsidy", "每百萬港元資助減排噸數"),
+    "t_per_hkdm": ("t CO2 against no policy per HK$1m subsidy paid", "每百萬港元已付資助相對無政策的減排噸數"),
     "fleet_mix": ("Fleet mix by year", "各年車隊組合"),
     "subsidy_phasing": ("Subsidy by programme and year", "各計劃各年資助"),
     "emissions_path": ("Emissions against the no-change baseline", "排放與不變基線比較"),
@@ -225,6 +225,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "msg_target_short": (
         "target {target} is out of reach in this scenario ({short} vehicles short); each vehicle short pays the soft-target penalty (a penalty, not a cost)",
         "此情景無法達到目標 {target}（尚欠 {short} 輛）；每欠一輛須付軟目標罰款（屬罰款，不是成本）",
+    ),
+    "msg_mv_step_agrees": (
+        "a re-solve of the whole plan with {name} HK${step}m higher agrees: HK${value} per extra HK$1 (system cost HK${cost}, penalties HK${penalty}; the two plans certified within HK${error}m together)",
+        "把 {name} 提高港幣 {step} 百萬元後重新求解整個方案，結果一致：每多港幣一元值港幣 {value} 元（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元；兩個方案合共核證誤差在港幣 {error} 百萬元內）",
+    ),
+    "msg_mv_step_differs": (
+        "quote the step, not the LP value: a re-solve of the whole plan with {name} HK${step}m higher gives HK${value} per extra HK$1 (system cost HK${cost}, penalties HK${penalty}; the two plans certified within HK${error}m together); the LP value holds only over its short range",
+        "請引用步長結果而非線性規劃值：把 {name} 提高港幣 {step} 百萬元後重新求解整個方案，每多港幣一元值港幣 {value} 元（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元；兩個方案合共核證誤差在港幣 {error} 百萬元內）；線性規劃值只在其短範圍內成立",
+    ),
+    "msg_target_reported_short": (
+        "target {target} is not reached in this plan ({short} vehicles short); reported, not penalised (fleetplan target-cost prices reaching it)",
+        "此方案未達目標 {target}（尚欠 {short} 輛）；只作報告，不設罰款（fleetplan target-cost 可計算達標成本）",
     ),
     "msg_target_slack": ("target {target} does not bind: the plan exceeds it anyway", "目標 {target} 未受約束：方案本已超過"),
     "msg_target_binds_cost": (
@@ -300,7 +312,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "value_in": ("{what} in {year}", "{year} 年{what}"),
     "carbon_price": ("Carbon price (HK$/t CO2)", "碳價（港元/噸）"),
     "discount_rate": ("Social discount rate (per year)", "社會折現率（每年）"),
-    "time_limit": ("Solver time limit (s)", "求解時限（秒）"),
+    "time_limit": ("Solver time limit (s; 0 = none, stop on the gap only)", "求解時限（秒；0 = 不設，只按差距停止）"),
     "years_range": ("Planning years", "規劃年份"),
     "scenario_invalid": ("Not applied; the scenario is unchanged: {message}", "未套用，情景不變：{message}"),
     "editor_file": ("editor", "編輯器"),
@@ -424,7 +436,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Light bar: what each limit allows; dark bar: what the plan spends under it (red where the model reports the limit binds).",
         "淺色：各項上限容許的金額；深色：方案在其下的開支（模型報告受約束者以紅色顯示）。",
     ),
-    "official_t_per_hkdm": ("Tonnes CO2 per HK$1m of subsidy", "每百萬港元資助減排噸數"),
+    "official_t_per_hkdm": ("Tonnes CO2 against no policy per HK$1m of subsidy paid", "每百萬港元已付資助相對無政策的減排噸數"),
     "official_t_per_hkdm_intro": (
         "Against the all-incumbent baseline (every tonne the fleet avoids) and against no policy (only what the programmes add: what the budget buys).",
         "相對全現有技術基線（車隊避免的所有排放）及相對無政策（只計資助計劃額外帶來的減排：預算真正換來的）。",
@@ -457,7 +469,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "of_free_rider_share": ("free riders", "搭便車比例"),
     "of_spent_hkd_m": ("spent (HK$m)", "開支（百萬港元）"),
     "of_payment_hkd_k": ("HK$ thousand per vehicle", "每車千港元"),
-    "of_vs_baseline": ("against the all-incumbent baseline", "相對全現有技術基線"),
+    "mv_split": ("(system cost HK${cost}, penalty HK${penalty})", "（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元）"),
+    "mv_step_agrees_short": (
+        "a re-solve at +HK${step}m agrees: HK${value} (system cost HK${cost}, penalty HK${penalty})",
+        "以 +港幣 {step} 百萬元重新求解結果一致：港幣 {value} 元（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元）",
+    ),
+    "mv_step_differs_short": (
+        "quote this instead: a re-solve at +HK${step}m gives HK${value} (system cost HK${cost}, penalty HK${penalty})",
+        "請改引用：以 +港幣 {step} 百萬元重新求解得港幣 {value} 元（系統成本港幣 {cost} 元，罰款港幣 {penalty} 元）",
+    ),
+    "official_status": ("How sure", "可信程度"),
+    "certainty_optimal": (
+        "solved to its gap: system cost certified within HK${plan}m; no-policy plan within HK${no_policy}m; a difference of the two within HK${both}m is no measurable difference",
+        "已求解至目標差距：系統成本核證誤差在港幣 {plan} 百萬元內；無政策方案在港幣 {no_policy} 百萬元內；兩者之差若在港幣 {both} 百萬元內即屬無可量度差異",
+    ),
+    "certainty_stopped": (
+        "the solve stopped on '{status}' before its gap was met: figures certified only within HK${plan}m",
+        "求解在達到目標差距前因「{status}」停止：數字只核證至港幣 {plan} 百萬元內",
+    ),
     "of_vs_no_policy": ("against no policy", "相對無政策"),
     "of_t_per_hkd_m": ("t CO2 per HK$1m", "每百萬港元噸數"),
     "of_limit": ("limit", "限制"),
@@ -537,6 +566,9 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "sweep_col_budget": ("budget (HK$m)", "預算（百萬港元）"),
     "sweep_col_spent": ("spent (HK$m)", "開支（百萬港元）"),
+    "sweep_col_abated_np": ("CO2 abated against no policy (kt)", "相對無政策的減排（千噸）"),
+    "sweep_col_t_per_hkd": ("t CO2 against no policy per HK$1m paid", "每百萬港元已付資助相對無政策減排噸數"),
+    "sweep_col_error": ("certified error (± HK$m)", "核證誤差（± 港幣百萬元）"),
     "sweep_col_abated": ("abated (kt)", "減排（千噸）"),
     "sweep_col_cost": ("system cost (HK$m)", "系統成本（百萬港元）"),
     "sweep_col_status": ("status", "狀態"),

@@ -45,10 +45,13 @@ def official_figures(summary: dict[str, Any]) -> dict[str, Any]:
         "free_rider_share_by_programme": dict,
         "binding_limits": list,
         "co2_abated_vs_no_policy_t": int | float,
-        "co2_t_per_hkd_m_subsidy_vs_baseline": int | float,
         "co2_t_per_hkd_m_subsidy_vs_no_policy": int | float,
         "penalties_hkd": int | float | dict,
         "marginal_values": list,
+        "co2_t_per_hkd_m_definition": str,
+        "status": str,
+        "gap_absolute": int | float,
+        "no_policy": dict,
     }
     return {key: summary[key] for key, kind in wanted.items() if isinstance(summary.get(key), kind)}
 
@@ -185,16 +188,15 @@ def payments_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
 
 
 def tonnes_figure(summary: dict[str, Any]) -> go.Figure | None:
-    """Tonnes CO2 per HK$1m of subsidy against the all-incumbent baseline and against no policy."""
+    """The one tonnes-per-HK$ figure: t CO2 abated against no policy per HK$1m of subsidy paid."""
     figures = official_figures(summary)
-    values = [(t("of_vs_baseline"), _number(figures.get("co2_t_per_hkd_m_subsidy_vs_baseline"))),
-              (t("of_vs_no_policy"), _number(figures.get("co2_t_per_hkd_m_subsidy_vs_no_policy")))]  # fmt: skip
-    values = [(name, v) for name, v in values if v is not None]
-    if not values:
+    value = _number(figures.get("co2_t_per_hkd_m_subsidy_vs_no_policy"))
+    if value is None:
         return None
-    fig = go.Figure(go.Bar(x=[n for n, _ in values], y=[v for _, v in values], text=[f"{v:,.0f}" for _, v in values],
-                           textposition="outside", marker_color=["#7f7f7f", "#2ca02c"][: len(values)]))  # fmt: skip
-    fig.update_layout(height=300, margin={"t": 30, "b": 10}, yaxis_title=t("of_t_per_hkd_m"))
+    fig = go.Figure(go.Bar(x=[t("of_vs_no_policy")], y=[value], text=[f"{value:,.0f}"], textposition="outside",
+                           marker_color=["#2ca02c"]))  # fmt: skip
+    fig.update_layout(height=300, margin={"t": 30, "b": 10}, yaxis_title=t("of_t_per_hkd_m"),
+                      title=str(figures.get("co2_t_per_hkd_m_definition") or ""))  # fmt: skip
     return fig
 
 
@@ -239,7 +241,16 @@ def marginal_rows(result: PlanResult) -> list[dict[str, str]]:
             shown, holds = "–", t("mv_does_not_bind")
         else:
             shown = t("mv_t_per_hkd_m", value=f"{value:,.1f}") if unit.startswith("t CO2") else t("mv_hkd_per_hkd", value=f"{value:,.2f}")
+            cost, penalty = _number(row.get("system_cost_hkd_per_hkd")), _number(row.get("penalty_hkd_per_hkd"))
+            if cost is not None and penalty is not None and not unit.startswith("t CO2"):
+                # real money apart from penalties: a penalty is never called a cost
+                shown += " " + t("mv_split", cost=f"{cost:,.2f}", penalty=f"{penalty:,.2f}")
             holds = t("mv_holds_for", more=f"{valid / 1e6:,.1f}") if valid is not None else t("mv_no_range")
+            step_cost, step_penalty = _number(row.get("step_system_cost_hkd_per_hkd")), _number(row.get("step_penalty_hkd_per_hkd"))
+            if step_cost is not None and step_penalty is not None:
+                key = "mv_step_agrees_short" if row.get("step_agrees") else "mv_step_differs_short"
+                holds += "; " + t(key, step=f"{(_number(row.get('step_hkd')) or 0) / 1e6:,.0f}", value=f"{step_cost + step_penalty:,.2f}",
+                                  cost=f"{step_cost:,.2f}", penalty=f"{step_penalty:,.2f}")  # fmt: skip
         rows.append({"limit": limit_label(name), "value": shown, "holds": holds, "flag": t("mv_flag") if flagged else ""})
     return rows
 
@@ -296,6 +307,8 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
     caps = programme_caps(scenario, dataset)
     budget = _number(figures.get("budget_hkd"))
     spent = _number(figures.get("subsidy_hkd_total"))
+    # how sure: a plan stopped on the clock or a node limit is said loudly, a certified one plainly
+    (st.info if figures.get("status") == "optimal" else st.warning)(_md(f"**{t('official_status')}:** {certainty_line(summary)}"))
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("official_budget"), _fmt_m(budget))
     c2.metric(t("official_spent"), _fmt_m(spent), help=t("official_spent_help"))
@@ -354,3 +367,22 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
     if penalties:
         st.dataframe(pd.DataFrame([{t("of_penalty"): name, t("of_penalty_hkd_m"): f"{value / 1e6:,.1f}"} for name, value in penalties]),
                      hide_index=True, key="official_penalties_table")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- how sure
+
+
+def certainty_line(summary: dict[str, Any]) -> str:
+    """The solver status and the certified error of the plan, of the no-policy plan and of
+    their difference, in words (a stop on the clock or a node limit says so)."""
+    figures = official_figures(summary)
+    gap = _number(figures.get("gap_absolute"))
+    status = str(figures.get("status") or "")
+    plan_m = "–" if gap is None else f"{gap:,.1f}"
+    if status != "optimal":
+        return t("certainty_stopped", status=status, plan=plan_m)
+    no_policy = figures.get("no_policy") or {}
+    other = _number(no_policy.get("gap_absolute")) if isinstance(no_policy, dict) else None
+    both = None if gap is None or other is None else gap + other
+    return t("certainty_optimal", plan=plan_m, no_policy="–" if other is None else f"{other:,.1f}",
+             both="–" if both is None else f"{both:,.1f}")  # fmt: skip

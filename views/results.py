@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -28,8 +29,8 @@ def key_figures(result: PlanResult) -> dict[str, float]:
         "subsidy_hkd_m": subsidy / 1e6,
         "abated_kt": abated / 1e3,
         "system_cost_hkd_m": float(summary["system_cost_hkd"]) / 1e6,
-        # tonnes the subsidised vehicles abate per HK$1m, not all abatement per HK$1m
-        "t_per_hkd_m": float(summary["co2_abated_by_subsidised_t"]) / (subsidy / 1e6) if subsidy > 0 else 0.0,
+        # the one tonnes-per-HK$ figure: abatement against no policy per HK$1m paid (nan: no counterfactual)
+        "t_per_hkd_m": float(summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy") or math.nan),
     }
 
 
@@ -61,6 +62,8 @@ def figure_label(label_key: str, figures: dict[str, float]) -> str:
 
 def format_figure(name: str, value: float) -> str:
     """A key figure as people read it: whole vehicles, HK$m and t/HK$m without false precision."""
+    if value != value:  # nan: not computed (no counterfactual)
+        return "–"
     if name.startswith("zev_") or name.endswith("_hkd_m") or name == "t_per_hkd_m":
         return f"{value:,.0f}"
     return f"{value:,.1f}"

@@ -198,11 +198,17 @@ def solve(scenario: Scenario) -> PlanResult | None:
         # The gap beside its target, in % to 2 decimals.
         gap = f"{report.gap:.2%}" if report.gap is not None else "–"
         gap = t("gap_of_target", gap=gap, target=f"{scenario.solver.mip_rel_gap:.2%}")
+        if report.best_bound is not None and report.objective is not None:
+            gap += f" (±{abs(report.objective - report.best_bound):,.1f} {result.objective_unit})"
         status.update(
             label=t("solved", seconds=time.perf_counter() - started, status=report.status, gap=gap),
             state="complete",
             expanded=False,
         )
+        if report.status != "optimal":
+            # a stop on the clock or a node limit: its figures are certified only to its gap
+            gap_m = abs(report.objective - report.best_bound) if report.best_bound is not None and report.objective is not None else None
+            st.warning(t("certainty_stopped", status=report.status, plan="–" if gap_m is None else f"{gap_m:,.1f}"))
     results[key] = result
     st.session_state["solved_scenarios"][key] = scenario
     st.session_state["solved_scenarios"][result.fingerprint] = scenario

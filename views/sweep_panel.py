@@ -77,7 +77,9 @@ def _row(index: int, point: dict[str, Any], result: PlanResult) -> dict[str, Any
         "point": index, **point, "status": summary["status"], "error": "",
         "budget_hkd": summary["budget_hkd"], "subsidy_hkd_total": summary["subsidy_hkd_total"],
         "co2_abated_t": summary["co2_abated_t"], "system_cost_hkd": summary["system_cost_hkd"],
-        "gap": summary["gap"], "solve_time_s": result.timings_s.get("solve_s"),
+        "gap": summary["gap"], "gap_absolute": summary["gap_absolute"], "solve_time_s": result.timings_s.get("solve_s"),
+        "co2_abated_vs_no_policy_t": summary.get("co2_abated_vs_no_policy_t"),
+        "co2_t_per_hkd_m_subsidy_vs_no_policy": summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy"),
         "scenario_fingerprint": result.fingerprint,
     }  # fmt: skip
 
@@ -103,7 +105,7 @@ def run_budget_sweep(
         started = time.perf_counter()
         row: dict[str, Any] = {"point": i, **point, "status": "error", "error": "", "budget_hkd": float(point["budget_total_hkd"])}
         try:
-            row = _row(i, point, plan(point_scenario, dataset, marginals=False, counterfactual=False, on_progress=on_progress))
+            row = _row(i, point, plan(point_scenario, dataset, marginals=False, counterfactual=True, on_progress=on_progress))
             if row["status"] != "optimal":
                 row["error"] = f"stopped at {row['status']} with gap {row['gap']}"
         except InfeasibleError as error:
@@ -160,6 +162,14 @@ def sweep_figure(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _kt(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value) / 1e3:,.1f}"
+
+
+def _whole(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+
+
 def sweep_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The sweep as the official reads it: budget, spent, tonnes, cost, status (formatted)."""
 
@@ -172,7 +182,10 @@ def sweep_table(frame: pd.DataFrame) -> pd.DataFrame:
                 t("sweep_col_budget"): m(r.budget_hkd),
                 t("sweep_col_spent"): m(r.subsidy_hkd_total),
                 t("sweep_col_abated"): "–" if pd.isna(r.co2_abated_t) else f"{float(r.co2_abated_t) / 1e3:,.1f}",
+                t("sweep_col_abated_np"): _kt(getattr(r, "co2_abated_vs_no_policy_t", None)),
+                t("sweep_col_t_per_hkd"): _whole(getattr(r, "co2_t_per_hkd_m_subsidy_vs_no_policy", None)),
                 t("sweep_col_cost"): m(r.system_cost_hkd),
+                t("sweep_col_error"): _whole(getattr(r, "gap_absolute", None)),
                 t("sweep_col_status"): str(r.status),
                 t("sweep_col_pareto"): "★" if r.pareto_efficient else "",
             }

@@ -110,6 +110,44 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     m.h2_only_open = pyo.Constraint(m.H, m.T, rule=only_open)
 
+    # Strong form of "only open stations sell" (as in capacitated facility location): one
+    # consumer buys from station h no more than it could ever need, times open[h,t]. Valid for
+    # every integer plan, and it stops the LP relaxation from opening a sliver of a station for
+    # each small consumer, which is what kept the default's bound far below its plans.
+    most = _most_demand_kg_day(inputs)
+
+    def per_consumer(m: pyo.ConcreteModel, u: str, h: str, t: int) -> object:
+        bound = min(most.get((u, t), 0.0), existing_h2_kg_day(inputs, h, t) + module_kg * max_modules)
+        if u not in fcev_users or bound <= 0:
+            return pyo.Constraint.Skip
+        return m.h2_supply[u, h, t] / 1000.0 <= bound / 1000.0 * m.h2_open[h, t]
+
+    m.h2_supply_if_open = pyo.Constraint(m.UH, m.T, rule=per_consumer)
+
+
+def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
+    """(consumer, year) -> the most kg H2/day it could need: every vehicle of its fuel-cell
+    segments that is not a survivor of today's fleet (which cannot leave early unless the
+    scenario allows it) running on hydrogen."""
+    fleet = inputs.segments["fleet"].to_dict()
+    early = inputs.scenario.allow_early_retirement
+    out: dict[tuple[str, int], float] = {}
+    for (pattern, ref), ids in inputs.segments_at.items():
+        if pattern not in ("depot", "corridor"):
+            continue
+        consumer = f"{'depot' if pattern == 'depot' else 'flow'}:{ref}"
+        for t in inputs.years:
+            total = 0.0
+            for s in ids:
+                if "fcev" not in inputs.techs[s]:
+                    continue
+                survivors = 0.0 if early else sum(
+                    inputs.initial_stock.get((s, k, t), 0.0) for k in inputs.techs[s] if k != "fcev"
+                )
+                total += max(fleet[s] - survivors, 0.0) * inputs.energy_per_day[(s, "fcev", t)]
+            out[(consumer, t)] = total
+    return out
+
 
 def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Flow refuelling of truck corridors (arc-cover path-cover, Capar & Kuby 2012).

@@ -13,6 +13,7 @@ import pyomo.environ as pyo
 
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
 from fleetplan.optimiser.formulation.subsidy import spend_hkd_m
+from fleetplan.optimiser.formulation.targets import target_treatment
 from fleetplan.optimiser.inputs import ModelInputs
 
 HKD_M = 1e6
@@ -87,7 +88,7 @@ def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[st
     no site within reach can serve."""
     m = model
     scenario = inputs.scenario
-    soft = [g for g in m.G if not bool(inputs.targets.at[g, "hard"])]
+    soft = [g for g in m.G if target_treatment(inputs, g) == "penalised"]
     return {
         "soft_targets": sum(
             scenario.target_penalty_hkd_per_vehicle * inputs.discount[int(inputs.targets.at[g, "year"])] / HKD_M * m.target_short[g]
