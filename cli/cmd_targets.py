@@ -23,6 +23,10 @@ _VERDICTS = {"met": "met anyway", "met_at_cost": "met at a cost", "out_of_reach"
 def target_cost_command(
     scenario_path: Annotated[Path | None, typer.Argument(help="Scenario YAML (default: the Hong Kong default).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="HiGHS time limit of each solve, s (overrides the scenario).")
+    ] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap each solve stops at (overrides the scenario).")] = None,
     time_budget: Annotated[
         float | None,
         typer.Option(
@@ -36,6 +40,7 @@ def target_cost_command(
 
     Exit 1 when some target is out of reach on its own (every row is still printed).
     """
+    from fleetplan.cli.cmd_solve import with_solver_flags
     from fleetplan.optimiser.scenario_files import load_scenario
     from fleetplan.optimiser.target_cost import DEFAULT_TIME_BUDGET_S, target_cost
 
@@ -48,7 +53,8 @@ def target_cost_command(
         print(f"[{time.perf_counter() - started:5.0f} s] {step}", file=sys.stderr, flush=True)
 
     with stdout_to_stderr(as_json):
-        outcome = target_cost(load_scenario(scenario_path), time_budget_s=budget_s, on_step=progress)
+        scenario = with_solver_flags(load_scenario(scenario_path), time_limit, gap)
+        outcome = target_cost(scenario, time_budget_s=budget_s, on_step=progress)
     if as_json:
         print_json({k: v for k, v in outcome.items() if k not in ("with_targets", "without_targets")})
     else:
