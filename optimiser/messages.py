@@ -63,6 +63,34 @@ TEMPLATES: dict[str, str] = {
     "target_slack": "target {target} does not bind: the plan exceeds it anyway",
     "target_binds_cost": "one more zero-emission vehicle in target {target} costs HK${value}m (payment levels and sites held)",
     "target_binds_tonnes": "one more zero-emission vehicle in target {target} costs {value} t CO2 (payment levels and sites held)",
+    "tc_natural_replacement": (
+        "natural replacement allows at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required; "
+        "early retirement of at least {retire} would be needed"
+    ),
+    "tc_uptake": (
+        "even with every programme paying its top level in its open years, operators would buy at most {max_zev} zero-emission "
+        "vehicles ({vclass}) by {year}, {required} required (natural replacement would allow {natural})"
+    ),
+    "tc_infrastructure": (
+        "the chargers, grid and hydrogen stations the model can provide serve at most {max_zev} zero-emission "
+        "vehicles ({vclass}) by {year}, {required} required (operators would buy up to {uptake})"
+    ),
+    "tc_money": (
+        "the budget and programme caps pay for at most {max_zev} zero-emission vehicles ({vclass}) by {year}, "
+        "{required} required ({infrastructure} without them)"
+    ),
+    "tc_whole_numbers": (
+        "the relaxed model allows {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required, "
+        "but no plan in whole numbers meets it: {reason}"
+    ),
+    "tc_er_not_enough": "early retirement would not close it: at most {max_zev} with it",
+    "tc_er_not_priced": "with early retirement up to {max_zev} are possible; not priced (beyond the {budget} s time budget)",
+    "tc_er_infeasible": "with early retirement the relaxed model reaches it, but no plan was found: {reason}",
+    "tc_er_priced": (
+        "with early retirement allowed it is met: {retired} of today's vehicles ({vclass}) retired early by {year} "
+        "({retired_all} of every class over the horizon, where that pays); system cost HK${cost}m and subsidy "
+        "HK${subsidy}m against the plan without targets"
+    ),
 }
 
 

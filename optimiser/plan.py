@@ -557,39 +557,10 @@ def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveRep
     return rows
 
 
-def target_cost(scenario: Scenario | None = None, dataset: Dataset | None = None) -> dict[str, object]:
-    """What the scenario's targets cost: the plan with its targets made hard against the plan without any.
+def __getattr__(name: str) -> Any:
+    # target costing moved to its own module (it imports plan() from here)
+    if name == "target_cost":
+        from fleetplan.optimiser.target_cost import target_cost
 
-    Returns the two system costs, subsidies and tonnes abated and their
-    differences (HK$, t). If the targets cannot be met, ``feasible`` is False
-    and ``diagnosis`` says what conflicts (e.g. replacement pace, budget).
-    """
-    scenario = scenario or Scenario()
-    if dataset is None:
-        dataset = load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
-    target_ids = list(dataset.targets["target_id"]) + list(scenario.extra_targets)
-    base = scenario.model_dump()
-    free = Scenario.model_validate(
-        {**base, "targets": {g: {"enabled": False} for g in dataset.targets["target_id"]}, "extra_targets": {}}
-    )
-    hard = Scenario.model_validate(
-        {
-            **base,
-            "targets": {g: {**base["targets"].get(g, {}), "hard": True} for g in dataset.targets["target_id"]},
-            "extra_targets": {g: {**t, "hard": True} for g, t in base["extra_targets"].items()},
-        }
-    )
-    without = plan(free, dataset, marginals=False).summary()
-    try:
-        with_targets = plan(hard, dataset, marginals=False).summary()
-    except InfeasibleError as error:
-        return {"targets": target_ids, "feasible": False, "diagnosis": error.diagnosis, "without_targets": without}
-    return {
-        "targets": target_ids,
-        "feasible": True,
-        "system_cost_hkd_delta": with_targets["system_cost_hkd"] - without["system_cost_hkd"],
-        "subsidy_hkd_delta": with_targets["subsidy_hkd_total"] - without["subsidy_hkd_total"],
-        "co2_abated_t_delta": with_targets["co2_abated_t"] - without["co2_abated_t"],
-        "with_targets": with_targets,
-        "without_targets": without,
-    }
+        return target_cost
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

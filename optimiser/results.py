@@ -6,6 +6,7 @@ column names, ready for the app, the CLI and files (CSV, GeoPackage).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from fleetplan.optimiser.formulation.targets import target_treatment
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.solver import SolveReport
+from fleetplan.optimiser.whole_numbers import Diffusion, WholeFleet, half_up, whole_fleet
 
 ZEV = ("bev", "fcev")
 
@@ -83,7 +85,7 @@ class PlanResult:
         # Every class the dataset plans for, in the order its segments come (catalogue order).
         for vclass in self.fleet["vehicle_class"].unique():
             years = sorted(self.fleet["year"].unique())
-            out[vclass] = {int(y): round(float(table.get((vclass, y), 0.0)), 1) for y in years}
+            out[vclass] = {int(y): int(table.get((vclass, y), 0)) for y in years}  # whole vehicles
         return out
 
     def _opened_sites(self) -> list[dict[str, Any]]:
@@ -224,7 +226,7 @@ class PlanResult:
             "subsidy_hkd_total": round(subsidy_total, 0),
             "subsidy_hkd_by_programme": {str(k): round(float(v), 0) for k, v in by_programme.items()},
             "programme_caps_hkd": {str(k): float(v) for k, v in self.programme_caps_hkd.items()},
-            "subsidy_vehicles_by_programme": {str(k): round(float(v), 1) for k, v in paid_vehicles.items()},
+            "subsidy_vehicles_by_programme": {str(k): int(v) for k, v in paid_vehicles.items()},
             "subsidy_payment_hkd_by_programme_year": self._payments_by_programme_year(),
             "free_rider_share_by_programme": {
                 str(k): round(float(free_riders.get(k, 0.0)) / float(v), 4) if v > 1e-9 else None for k, v in paid_vehicles.items()
@@ -278,6 +280,12 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     )[["segment_id", "vehicle_class", "vehicle_type", "location", "label", "technology", "year", "vehicles"]]
 
     bought = {key: value or 0.0 for key, value in m.buy.extract_values().items()}
+    whole = _whole_fleet(m, inputs, bought)
+    # whole vehicles in service and leaving service (the model's continuous counts, rounded so
+    # that they add up: optimiser/whole_numbers.py); emissions and costs keep the model's
+    fleet["vehicles_model"] = fleet["vehicles"]
+    fleet["vehicles"] = [whole.stock[key] for key in stock]
+    fleet["retired"] = [whole.retired[key] for key in stock]
     blocked = {key: value or 0.0 for key, value in m.blocked.extract_values().items()}
     totals: dict[tuple[str, int], float] = {}
     for (s, _k, t), value in bought.items():
@@ -317,6 +325,9 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     payment_levels = _payment_level_table(inputs, under)
 
     abated_by_subsidised = _abatement_of_subsidised(subsidy, inputs)
+    # limits are read off the model's own numbers, before the tables are made whole
+    binding_limits = (subsidy, purchases)
+    subsidy, purchases = _whole_vehicle_tables(inputs, whole, bought, subsidy, purchases)
     chargers = _charger_table(m, inputs)
     stations = _station_table(m, inputs)
     emissions = _emission_table(m, inputs)
@@ -371,9 +382,9 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     target_rows = []
     for g in m.G:
         row = inputs.targets.loc[g]
-        achieved = float(fleet[(fleet["vehicle_class"] == row["vehicle_class"]) & (fleet["year"] == row["year"]) & fleet["technology"].isin(ZEV)]["vehicles"].sum())
+        achieved = int(fleet[(fleet["vehicle_class"] == row["vehicle_class"]) & (fleet["year"] == row["year"]) & fleet["technology"].isin(ZEV)]["vehicles"].sum())
         treatment = target_treatment(inputs, g)
-        # a reported target has no row: its shortfall is read off the plan's stock
+        # a reported target has no row: its shortfall is read off the plan's stock (whole vehicles)
         short = max(float(row["min_zev"]) - achieved, 0.0) if treatment == "reported" else _value(m.target_short[g])
         target_rows.append(
             {
@@ -381,7 +392,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
                 "vehicle_class": row["vehicle_class"],
                 "year": int(row["year"]),
                 "min_zev": float(row["min_zev"]),
-                "achieved_zev": round(achieved, 1),
+                "achieved_zev": achieved,
                 "short": round(short, 1),
                 "hard": bool(row["hard"]),
                 "met": short <= 0.5,
@@ -398,7 +409,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         for t in m.T:
             early = inputs.initial_stock[(s, incumbent[s], t)] - _value(m.remaining_initial[s, t])
             if early > 1e-6:
-                retired.append({"segment_id": s, "vehicle_class": seg.at[s, "vehicle_class"], "year": t, "retired_early_cumulative": early})
+                retired.append({"segment_id": s, "vehicle_class": seg.at[s, "vehicle_class"], "year": t, "retired_early_cumulative": half_up(early)})
     early_retirements = pd.DataFrame(retired, columns=["segment_id", "vehicle_class", "year", "retired_early_cumulative"])
 
     sites = inputs.sites
@@ -428,13 +439,85 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         programme_caps_hkd=dict(inputs.programme_caps_hkd),
         taxi_unserved=taxi_unserved,
         penalties=_penalty_table(m),
-        binding_limits=_binding_limits(m, inputs, subsidy, purchases, payment_levels, taxi_unserved),
+        binding_limits=_binding_limits(m, inputs, *binding_limits, payment_levels, taxi_unserved),
         co2_abated_by_subsidised_t=abated_by_subsidised,
         sites=site_geo,
         notes=notes,
         budget_hkd=inputs.budget_hkd,
         objective_unit="HK$ million (discounted)" if inputs.scenario.objective == "min_cost" else "t CO2 abated",
     )
+
+
+def _whole_fleet(m: pyo.ConcreteModel, inputs: ModelInputs, bought: dict[tuple[str, str, int], float]) -> WholeFleet:
+    """The solved fleet in whole vehicles (today's incumbents as the plan keeps them)."""
+    incumbent = inputs.segments["incumbent"].to_dict()
+    remaining = m.remaining_initial.extract_values()
+    initial = {
+        (s, k, t): (remaining.get((s, t)) or 0.0) if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
+        for (s, k, t) in m.SKT
+    }
+    return whole_fleet(inputs.segments, inputs.techs, inputs.years, inputs.lifetime, initial, bought)
+
+
+def _whole_vehicle_tables(
+    inputs: ModelInputs,
+    whole: WholeFleet,
+    bought: dict[tuple[str, str, int], float],
+    subsidy: pd.DataFrame,
+    purchases: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Subsidy and purchase tables in whole vehicles consistent with ``whole``: a row's vehicles
+    paid are its share of the whole vehicles bought (never more), free riders their share of
+    those; each programme's (and each class and technology's) rounding error is carried to its
+    next row, year by year, so totals stay the model's, rounded. Money stays as computed."""
+    rank = {s: i for i, s in enumerate(inputs.segments.index)}
+    vclass = inputs.segments["vehicle_class"].to_dict()
+    if not subsidy.empty:
+        # carried in time order (the table keeps its own order)
+        in_order = subsidy.assign(_rank=subsidy["segment_id"].map(rank)).sort_values(["year", "programme_id", "_rank"], kind="stable")
+        paid_rows, free_rows = Diffusion(), Diffusion()
+        paid_so_far: dict[tuple[str, str, str, int], int] = {}
+        vehicles, free_riders = [], []
+        for row in in_order.itertuples(index=False):
+            key = (row.segment_id, row.technology, int(row.year))
+            whole_bought = whole.bought.get(key, 0)
+            share = min(row.vehicles / bought[key], 1.0) if bought.get(key, 0.0) > 1e-9 else 0.0
+            done = paid_so_far.get((row.programme_id, *key), 0)
+            n = paid_rows.take(row.programme_id, share * whole_bought, whole_bought - done)
+            paid_so_far[(row.programme_id, *key)] = done + n
+            free = free_rows.take(row.programme_id, row.free_riders / row.vehicles * n if row.vehicles > 1e-9 else 0.0, n)
+            vehicles.append(n)
+            free_riders.append(free)
+        # the model's paid vehicles, which the money (subsidy_hkd) is paid on
+        subsidy = subsidy.assign(vehicles_model=subsidy["vehicles"])
+        subsidy.loc[in_order.index, "vehicles"] = vehicles
+        subsidy.loc[in_order.index, "free_riders"] = free_riders
+        subsidy = subsidy.astype({"vehicles": int, "free_riders": int})
+        subsidy["induced"] = subsidy["vehicles"] - subsidy["free_riders"]
+    paid_by = subsidy.groupby(["segment_id", "technology", "year"])["vehicles"].sum().to_dict() if not subsidy.empty else {}
+
+    in_order = purchases.assign(_rank=purchases["segment_id"].map(rank)).sort_values(["year", "_rank", "technology"], kind="stable")
+    whole_total: dict[tuple[str, int], int] = defaultdict(int)
+    for (s, _k, t), n in whole.bought.items():
+        whole_total[(s, t)] += n
+    voluntary_rows, blocked_rows, unservable_rows = Diffusion(), Diffusion(), Diffusion()
+    columns: dict[str, list[int]] = {"bought": [], "voluntary": [], "subsidised": [], "blocked": [], "unservable": []}
+    for row in in_order.itertuples(index=False):
+        key = (row.segment_id, row.technology, int(row.year))
+        n = whole.bought.get(key, 0)
+        group = (vclass[row.segment_id], row.technology)
+        columns["bought"].append(n)
+        share = inputs.no_policy_share.get(key, 0.0)
+        columns["voluntary"].append(voluntary_rows.take(group, share * whole_total[(row.segment_id, key[2])], n))
+        columns["subsidised"].append(int(paid_by.get(key, 0)))
+        columns["blocked"].append(blocked := blocked_rows.take(group, float(row.blocked), 1 << 62))
+        # of the whole blocked purchases, those no plan can serve (never more than blocked)
+        columns["unservable"].append(unservable_rows.take(group, float(row.unservable), blocked))
+    purchases = purchases.copy()
+    for name, values in columns.items():
+        purchases[name] = pd.Series(values, index=in_order.index, dtype="int64")
+    purchases["induced"] = (purchases["bought"] - purchases["voluntary"]).clip(lower=0)
+    return subsidy, purchases
 
 
 def _installed_kw(counts: dict[Any, float | None], key: str, years: list[int], kw_of: dict[int, float]) -> dict[int, float]:
@@ -501,8 +584,15 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
             kw_at_site[(c, t)] = kw_at_site.get((c, t), 0.0) + kw[t]
     columns = ["charger_kind", "site_id", "depot_id", "year", "new_chargers", "new_kw", "existing_chargers"]
     table = pd.DataFrame(rows, columns=[*columns, "committed_chargers"])
-    # continuous in the model: a site needs the next whole charger (1e-6 absorbs solver noise)
-    table["new_chargers"] = np.ceil(table["new_chargers"].clip(lower=0) - 1e-6) + 0.0
+    # continuous in the model: a site needs the next whole charger (1e-6 absorbs solver noise);
+    # the model pays for its own count (model_chargers), the plan for the whole chargers:
+    # added_cost_hkd is what the whole chargers added that year cost (discounted, as the model)
+    table["model_chargers"] = table["new_chargers"].clip(lower=0) + 0.0
+    table["new_chargers"] = _whole_chargers(table["new_chargers"])
+    added = table.groupby(["charger_kind", "site_id"])["new_chargers"].diff()
+    table["added_chargers"] = added.fillna(table["new_chargers"]).clip(lower=0)
+    cc = inputs.charger_cost_coef
+    table["added_cost_hkd"] = [n * cc[(kind, t)] for n, kind, t in zip(table["added_chargers"], table["charger_kind"], table["year"], strict=True)]
     table["new_kw"] = table["new_kw"].clip(lower=0) + 0.0
     orders = m.grid_order.extract_values()
     grid = []
@@ -768,7 +858,29 @@ def _emission_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     return table.sort_values(["vehicle_class", "year"]).reset_index(drop=True)
 
 
+def _whole_chargers(counts: pd.Series) -> pd.Series:
+    """Chargers in service as whole chargers: the model's continuous count rounded up (1e-6
+    absorbs solver noise)."""
+    return np.ceil(counts.clip(lower=0) - 1e-6) + 0.0
+
+
 def _cost_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
+    """Discounted cost by component (HK$), as the model pays it; ``whole_units_hkd`` the same on
+    whole chargers (depot chargers are continuous in the model; the tables round them up)."""
     components = cost_components(m, inputs)
     rows = [{"component": name, "discounted_hkd": _value(expr) * HKD_M} for name, expr in components.items()]
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["whole_units_hkd"] = table["discounted_hkd"]
+    cc = inputs.charger_cost_coef
+    for kind, var in (("depot", m.depot_chargers), ("public", m.public_chargers)):
+        counts = pd.Series({key: value or 0.0 for key, value in var.extract_values().items()}, dtype=float)
+        if counts.empty:
+            continue
+        frame = counts.rename("count").rename_axis(["site", "year"]).reset_index().sort_values(["site", "year"])
+        frame["whole"] = _whole_chargers(frame["count"])
+        frame["added"] = frame.groupby("site")["whole"].diff().fillna(frame["whole"]).clip(lower=0)
+        whole_hkd = float(sum(n * cc[(kind, int(t))] for n, t in zip(frame["added"], frame["year"], strict=True)))
+        table.loc[table["component"] == f"{kind}_chargers", "whole_units_hkd"] = whole_hkd
+    return table

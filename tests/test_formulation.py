@@ -94,20 +94,22 @@ def test_operators_who_gain_always_buy() -> None:
 def test_depot_space_caps_battery_buses_and_the_rest_is_reported_blocked() -> None:
     """With room for only 2 chargers: energy 2 x 500 = 1,000 kWh -> 1,000/300 = 3.33 buses;
     sharing 2 x 2 = 4 buses. The tighter bound is energy: 3.333 battery buses; the other
-    6.667 willing buyers are blocked (named as binding limits). No plan can serve them (the
-    depot has no room for a third charger): they are found before the solve and reported as
-    unservable, not penalised."""
+    6.667 willing buyers are blocked (named as binding limits). The tables count whole vehicles:
+    3 battery buses in service, 7 purchases blocked. No plan can serve them (the depot has no room
+    for a third charger): they are found before the solve and reported as unservable, not penalised."""
     data = tiny_dataset(
         sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=2, grid_headroom_kva=10_000)],
     )
     result = plan(scenario(), data, marginals=False, counterfactual=False)
-    assert zev(result, "bus", 2026) == pytest.approx(1000 / 300)
+    assert result.decisions[("stock", ("D1_dd", "bev", 2026))] == pytest.approx(1000 / 300)
+    assert result.decisions[("blocked", ("D1_dd", "bev", 2026))] == pytest.approx(10 - 1000 / 300)
+    assert zev(result, "bus", 2026) == 3
     blocked = result.purchases.set_index(["technology", "year"]).loc[("bev", 2026), "blocked"]
-    assert blocked == pytest.approx(10 - 1000 / 300)
+    assert blocked == 7
     limits = result.summary()["binding_limits"]
     assert "depot_space:D1" in limits and "blocked_uptake:D1_dd" in limits
     unservable = result.purchases.set_index(["technology", "year"]).loc[("bev", 2026), "unservable"]
-    assert unservable == pytest.approx(10 - 1000 / 300)
+    assert unservable == 7  # all 7 whole blocked purchases: the depot has no room for more
     assert result.summary()["penalties_hkd"]["blocked_uptake"] == pytest.approx(0.0, abs=1.0)
     assert any("cannot be served by any plan" in note for note in result.notes)
 
@@ -223,7 +225,8 @@ def test_subsidy_budget_buys_abatement_and_its_marginal_value_holds_in_its_range
 def test_free_riders_are_paid() -> None:
     """Half the operators switch unpaid (mean perceived gap 0, spread HK$1m). A HK$1m
     payment to every purchase lifts the share to Φ(1) = 0.8413: of 10 purchases in 2026,
-    8.413 battery buses are paid HK$8.413m, 5 of them free riders, 3.413 induced."""
+    8.413 battery buses are paid HK$8.413m, 5 of them free riders, 3.413 induced. The tables
+    count whole vehicles (8 paid, 5 free riders); the money stays the model's HK$8.413m."""
     params = {**_half_switch()}
     data = tiny_dataset(
         parameters=params,
@@ -231,11 +234,11 @@ def test_free_riders_are_paid() -> None:
     )
     result = plan(scenario(**MOST_ABATEMENT, budget={"total_hkd": 1e9}), data, marginals=False)
     paid = result.subsidy.set_index("year")
-    assert paid.loc[2026, "vehicles"] == pytest.approx(10 * 0.841344746, rel=1e-6)
-    assert paid.loc[2026, "free_riders"] == pytest.approx(5.0, rel=1e-6)
+    assert paid.loc[2026, "vehicles"] == 8
+    assert paid.loc[2026, "free_riders"] == 5
     assert paid.loc[2026, "subsidy_hkd"] == pytest.approx(1e6 * 10 * 0.841344746, rel=1e-6)
     summary = result.summary()
-    assert summary["free_rider_share_by_programme"]["e_bus"] == pytest.approx(5 / 8.41344746, abs=1e-4)
+    assert summary["free_rider_share_by_programme"]["e_bus"] == pytest.approx(5 / 8, abs=1e-4)
     assert summary["subsidy_payment_hkd_by_programme_year"]["e_bus"]["2026"] == pytest.approx(1e6)
 
 
@@ -272,9 +275,9 @@ def test_a_level_below_every_gap_is_never_paid() -> None:
 def test_paid_vehicles_are_not_replaced_like_for_like_for_free() -> None:
     """Battery buses here last 2 years, so an operator's gap is 12m + 2 x 109,500 + 0.1m -
     (3m + 18 x 365,000) = 2.749m: the 75 % level (HK$3.75m) closes it, and the HK$20m of 2026
-    buys 20 / 3.75 = 5.33 buses. In 2028 they retire; no payment is on offer and no operator
-    gains, so the replacements are diesel: a one-year subsidy buys one vintage, not a
-    battery fleet forever."""
+    buys 20 / 3.75 = 5.33 buses (5 whole ones in the tables). In 2028 they retire; no payment
+    is on offer and no operator gains, so the replacements are diesel: a one-year subsidy
+    buys one vintage, not a battery fleet forever."""
     data = _bus_subsidy_data(1e9)
     params = data.parameters
     params.loc[len(params)] = {
@@ -284,8 +287,9 @@ def test_paid_vehicles_are_not_replaced_like_for_like_for_free() -> None:
     data.programmes.loc[:, ["first_year", "last_year"]] = 2026
     sc = scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6}, years={"start": 2025, "end": 2029})
     result = plan(sc, data, marginals=False, counterfactual=False)
-    assert zev(result, "bus", 2026) == pytest.approx(20 / 3.75)
-    assert zev(result, "bus", 2028) == pytest.approx(0.0, abs=1e-6)
+    assert result.decisions[("stock", ("D1_dd", "bev", 2026))] == pytest.approx(20 / 3.75)
+    assert zev(result, "bus", 2026) == 5
+    assert zev(result, "bus", 2028) == 0
 
 
 def test_a_new_zone_charged_class_is_data_rows_only() -> None:

@@ -63,9 +63,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "cal_estimates": ("Rows by status in each dataset table", "各數據表按狀態劃分的行數"),
     "target_cost": ("What do the targets cost?", "目標的代價是多少？"),
     "target_cost_intro": (
-        "Solves the scenario twice: with every target made hard, and with no targets. The differences are what the targets cost.",
-        "把情景求解兩次：所有目標設為硬性，以及沒有目標。兩者之差就是目標的代價。",
+        "Prices each target on its own: the plan with that target hard (the others off) against one plan with no targets. "
+        "A target the model cannot reach is named with what stops it.",
+        "逐一計算每個目標的代價：只把該目標設為硬性（其他目標關閉）的方案，與沒有任何目標的方案比較。模型無法達到的目標會列明受何限制。",
     ),
+    "target_cost_table": (
+        "target · class · year · required · without targets · verdict · extra system cost · extra subsidy · what stops it",
+        "目標 · 類別 · 年份 · 要求 · 沒有目標時 · 結論 · 額外系統成本 · 額外資助 · 受何限制",
+    ),
+    "target_verdict_met": ("met anyway", "本已達到"),
+    "target_verdict_met_at_cost": ("met at a cost", "需付代價達到"),
+    "target_verdict_out_of_reach": ("out of reach", "無法達到"),
     "target_cost_run": ("Cost the targets", "計算目標代價"),
     "target_cost_infeasible": (
         "The targets cannot all be met in this scenario (e.g. allow early retirement, or raise the budget):",
@@ -255,6 +263,42 @@ LABELS: dict[str, tuple[str, str]] = {
     "msg_target_binds_tonnes": (
         "one more zero-emission vehicle in target {target} costs {value} t CO2 (payment levels and sites held)",
         "目標 {target} 每多一輛零排放車輛，代價為 {value} 噸二氧化碳（資助水平及地點不變）",
+    ),
+    "msg_tc_natural_replacement": (
+        'natural replacement allows at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required; early retirement of at least {retire} would be needed',
+        '自然更換最多只容許 {year} 年前有 {max_zev} 輛零排放車輛（{vclass}），需要 {required} 輛；須提早退役至少 {retire} 輛',
+    ),
+    "msg_tc_uptake": (
+        'even with every programme paying its top level in its open years, operators would buy at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required (natural replacement would allow {natural})',
+        '即使每個計劃在開放年份都以最高水平資助，營運者在 {year} 年前最多只會購買 {max_zev} 輛零排放車輛（{vclass}），需要 {required} 輛（自然更換可容許 {natural} 輛）',
+    ),
+    "msg_tc_infrastructure": (
+        'the chargers, grid and hydrogen stations the model can provide serve at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required (operators would buy up to {uptake})',
+        '模型可提供的充電器、電網及氫氣站在 {year} 年前最多只能支援 {max_zev} 輛零排放車輛（{vclass}），需要 {required} 輛（營運者願意購買最多 {uptake} 輛）',
+    ),
+    "msg_tc_money": (
+        'the budget and programme caps pay for at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required ({infrastructure} without them)',
+        '預算及計劃上限在 {year} 年前最多只能資助 {max_zev} 輛零排放車輛（{vclass}），需要 {required} 輛（沒有這些上限則可達 {infrastructure} 輛）',
+    ),
+    "msg_tc_whole_numbers": (
+        'the relaxed model allows {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required, but no plan in whole numbers meets it: {reason}',
+        '放寬整數的模型容許 {year} 年前有 {max_zev} 輛零排放車輛（{vclass}），需要 {required} 輛，但沒有整數方案能達到：{reason}',
+    ),
+    "msg_tc_er_not_enough": (
+        'early retirement would not close it: at most {max_zev} with it',
+        '提早退役亦無法達到：即使提早退役最多只有 {max_zev} 輛',
+    ),
+    "msg_tc_er_not_priced": (
+        'with early retirement up to {max_zev} are possible; not priced (beyond the {budget} s time budget)',
+        '容許提早退役時最多可達 {max_zev} 輛；未計算代價（超出 {budget} 秒的時間預算）',
+    ),
+    "msg_tc_er_infeasible": (
+        'with early retirement the relaxed model reaches it, but no plan was found: {reason}',
+        '容許提早退役時放寬整數的模型可以達到，但找不到方案：{reason}',
+    ),
+    "msg_tc_er_priced": (
+        "with early retirement allowed it is met: {retired} of today's vehicles ({vclass}) retired early by {year} ({retired_all} of every class over the horizon, where that pays); system cost HK${cost}m and subsidy HK${subsidy}m against the plan without targets",
+        "容許提早退役時可以達到：{year} 年前提早退役 {retired} 輛現有車輛（{vclass}）（整個規劃期內所有類別共 {retired_all} 輛，凡划算者）；與沒有目標的方案相比，系統成本港幣 {cost} 百萬元，資助港幣 {subsidy} 百萬元",
     ),
     # editor
     "editor_intro": (

@@ -6,9 +6,9 @@ import streamlit as st
 
 from fleetplan.errors import InfeasibleError, InputError
 from fleetplan.network.loaders import Dataset
-from fleetplan.optimiser.plan import target_cost
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.target_cost import target_cost
 from fleetplan.views import state
 from fleetplan.views.i18n import t
 from fleetplan.views.maps import render_map
@@ -81,7 +81,7 @@ def render_save(result: PlanResult) -> None:
 
 
 def render_target_cost(scenario: Scenario, dataset: Dataset) -> None:
-    """Officials' question: what do the targets cost? Two solves: with the targets hard, without them."""
+    """Officials' question: what does each target cost? Each priced on its own against one plan with none."""
     st.subheader(t("target_cost"))
     st.caption(t("target_cost_intro"))
     cache: dict[str, dict] = st.session_state.setdefault("target_costs", {})
@@ -96,12 +96,35 @@ def render_target_cost(scenario: Scenario, dataset: Dataset) -> None:
     outcome = cache.get(key)
     if outcome is None:
         return
+    _target_rows(outcome["by_target"])
     if not outcome["feasible"]:
         st.warning(t("target_cost_infeasible"))
-        for line in outcome["diagnosis"]:
+        for line in outcome.get("diagnosis", []):
             st.markdown(f"- {line}")
+        return
+    if outcome.get("system_cost_hkd_delta") is None:
         return
     c1, c2, c3 = st.columns(3)
     c1.metric(t("target_cost_system"), f"HK${outcome['system_cost_hkd_delta'] / 1e6:,.1f}m")
     c2.metric(t("target_cost_subsidy"), f"HK${outcome['subsidy_hkd_delta'] / 1e6:,.1f}m")
     c3.metric(t("target_cost_abated"), f"{outcome['co2_abated_t_delta'] / 1e3:,.1f} kt")
+
+
+def _target_rows(rows: list[dict]) -> None:
+    """One line per target: its verdict, extra cost and subsidy, or what stops it."""
+    from fleetplan.views.i18n import model_text
+
+    st.caption(t("target_cost_table"))
+
+    def money(value: object) -> str:
+        return "-" if value is None else f"HK${float(value) / 1e6:,.1f}m"  # type: ignore[arg-type]
+
+    for row in rows:
+        limit = row.get("limit") or {}
+        route = limit.get("early_retirement") or {}
+        stops = " ".join(model_text(text) for text in (limit.get("text"), route.get("text")) if text)
+        st.markdown(
+            f"- **{row['target_id']}** · {row['vehicle_class']} · {row['year']} · {row['required_zev']:,} · "
+            f"{row['zev_without_targets']:,} · {t('target_verdict_' + row['verdict'])} · "
+            f"{money(row.get('extra_cost_hkd'))} · {money(row.get('extra_subsidy_hkd'))}" + (f" · {stops}" if stops else "")
+        )
