@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from fleetplan.errors import InputError
+from fleetplan.optimiser.certainty import difference_error_hkd, measurable, status_warning
 from fleetplan.views import state
 from fleetplan.views.i18n import t
 from fleetplan.views.maps import build_overlay_deck, plan_years, render_map
@@ -44,11 +45,27 @@ def render() -> None:
     reference = picked[0]
     st.subheader(t("compare_table"))
     figures = {name: key_figures(saved[name].result) for name in picked}
+    summaries = {name: saved[name].result.summary() for name in picked}
+    # how sure: plans stopped before their gap, and cost differences inside both plans' error
+    within: set[str] = set()
+    for name in picked:
+        warning = status_warning(summaries[name], name)
+        if warning:
+            st.warning(warning)
+        if name == reference:
+            continue
+        error = difference_error_hkd(summaries[reference], summaries[name])
+        difference = summaries[name]["system_cost_hkd"] - summaries[reference]["system_cost_hkd"]
+        if measurable(difference, error) is False:
+            within.add(name)
+            st.info(t("compare_no_measurable", a=reference, b=name, error=f"{error / 1e6:,.1f}"))
     for field, label in figure_labels(figures[reference]):
         columns = st.columns(len(picked))
         for column, name in zip(columns, picked, strict=True):
             value = figures[name].get(field, 0.0)
             delta = None if name == reference else f"{value - figures[reference][field]:+,.1f}"
+            if name in within and field == "system_cost_hkd_m":
+                delta = t("compare_no_measurable_short")
             # Coloured by good or bad, not by sign: more subsidy or cost is shown red.
             colour = "normal" if more_is_better(field) else "inverse"
             column.metric(f"{name}: {figure_label(label, figures[name])}", format_figure(field, value), delta=delta,

@@ -376,6 +376,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "bad_type": ("{file}: expected one of {types}", "{file}：只接受 {types}"),
     "unknown_table": ("{file}: not a table of the dataset; expected one of {names}", "{file}：不是數據集的表；應為 {names}"),
     # compare
+    "compare_no_measurable": (
+        "{b} against {a}: no measurable difference in system cost (within ±HK${error}m, the sum of both plans' certified errors)",
+        "{b} 對比 {a}：系統成本無可量度差異（在兩個方案核證誤差總和 ±港幣 {error} 百萬元內）",
+    ),
+    "compare_no_measurable_short": ("no measurable difference", "無可量度差異"),
     "compare_intro": ("Solve scenarios on the plan page and save them; then pick two or more here.", "在規劃頁求解並儲存情景，然後在此選擇兩個或以上。"),
     "compare_pick": ("Saved scenarios to compare", "要比較的已儲存情景"),
     "compare_need_two": ("Save at least two scenarios to compare them.", "請至少儲存兩個情景以作比較。"),
