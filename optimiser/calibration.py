@@ -305,9 +305,11 @@ def _subsidy(subsidy: pd.DataFrame, quantity: str, programme_id: str | None, yea
         return vehicles, f"subsidy table: vehicles subsidised, {span}"
     if quantity == "subsidy_hkd":
         return paid, f"subsidy table: HK$ paid, {span}"
-    if vehicles <= 0:
+    # the money is paid on the model's own (continuous) count: per vehicle, divide by that count
+    paid_on = float(rows["vehicles_model"].sum()) if "vehicles_model" in rows.columns else vehicles
+    if paid_on <= 0:
         return 0.0, "no vehicles subsidised"
-    return paid / vehicles, f"subsidy table: HK$ paid / vehicles, {span}"
+    return paid / paid_on, f"subsidy table: HK$ paid / vehicles, {span}"
 
 
 # --------------------------------------------------------------------------- helpers
