@@ -93,11 +93,13 @@ def test_energy_served_within_capacity_everywhere(solved) -> None:
     infra = inputs.infrastructure
     kw_today = inputs.charger_kw[("public", inputs.years[0])]
     # Taxi fast charging: energy assigned to a site never exceeds what its chargers deliver
-    # (each vintage at its own kW, today's chargers at today's).
+    # (each vintage at its own kW, today's chargers at today's, committed ones at theirs;
+    # taxis get their share of today's and committed chargers).
     served = result.taxi_charging.groupby(["site_id", "year"])["kwh_per_day"].sum()
     public = result.chargers[result.chargers["charger_kind"] == "public"].set_index(["site_id", "year"])["new_kw"]
     for (site, year), kwh in served.items():
-        kw = float(public.get((site, year), 0.0)) + float(inputs.sites.at[site, "existing_fast_chargers"]) * infra["existing_charger_taxi_share"] * kw_today
+        shared_kw = float(inputs.sites.at[site, "existing_fast_chargers"]) * kw_today + inputs.committed_public_kw.get((site, year), 0.0)
+        kw = float(public.get((site, year), 0.0)) + shared_kw * infra["existing_charger_taxi_share"]
         assert kwh <= kw * infra["public_charger_hours_per_day"] * (1 + TOL) + 1e-3
     # Hydrogen: demand never exceeds capacity and only open stations sell.
     stations = result.stations
@@ -110,7 +112,8 @@ def test_energy_served_within_capacity_everywhere(solved) -> None:
         need = sum(
             row.vehicles_model * inputs.design_kwh_per_day[(row.segment_id, year)] for row in group.itertuples(index=False)
         )
-        capacity = float(depot.get((location, year), 0.0)) * infra["depot_charging_window_h"]
+        # new chargers plus those today's battery buses came with
+        capacity = (float(depot.get((location, year), 0.0)) + inputs.existing_depot_kw.get(location, 0.0)) * infra["depot_charging_window_h"]
         assert need <= capacity * (1 + TOL) + 1e-3
 
 
