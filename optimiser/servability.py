@@ -42,12 +42,10 @@ def find_unservable(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
         if var.is_binary() or var.is_integer():
             changed.append((var, var.domain, var.fixed, var.value))
             var.domain = pyo.UnitInterval if var.is_binary() else pyo.NonNegativeReals
-    # operators' no-payment response: every programme-year at its lowest payment level
+    # operators' no-payment response: every programme-year at its lowest payment level (payment
+    # levels are binaries, so the loop above already saved them for restoring)
     for p, t, level in m.PTL:
-        var = m.payment_level[p, t, level]
-        if not any(v is var for v, *_ in changed):
-            changed.append((var, var.domain, var.fixed, var.value))
-        var.fix(1.0 if level == 0 else 0.0)
+        m.payment_level[p, t, level].fix(1.0 if level == 0 else 0.0)
     active = list(m.component_objects(pyo.Objective, active=True))
     for objective in active:
         objective.deactivate()

@@ -94,6 +94,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         return row(supplied / 1000.0 == need / 1000.0)
 
     m.h2_demand = pyo.Constraint(fcev_users, m.T, rule=demand)
+    fcev_user_set = set(fcev_users)
 
     def capacity(m: pyo.ConcreteModel, h: str, t: int) -> object:
         if h not in consumers_of:
@@ -121,7 +122,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     def per_consumer(m: pyo.ConcreteModel, u: str, h: str, t: int) -> object:
         bound = min(most.get((u, t), 0.0), existing_h2_kg_day(inputs, h, t) + module_kg * max_modules(inputs, h))
-        if u not in fcev_users or bound <= 0:
+        if u not in fcev_user_set or bound <= 0:
             return pyo.Constraint.Skip
         return m.h2_supply[u, h, t] / 1000.0 <= bound / 1000.0 * m.h2_open[h, t]
 
