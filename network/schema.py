@@ -393,6 +393,15 @@ PROGRAMMES = TableSpec(
         Column("programme_cap_hkd", "float", "programme total cap", "HK$", min=0.0),
         Column("first_year", "int", "first year of purchases", min=2000, max=2100),
         Column("last_year", "int", "last year of purchases", min=2000, max=2100),
+        Column(
+            "payment_rule",
+            "str",
+            "how the scheme pays: 'announced' (its amount to every eligible purchase, first come, first served, "
+            "until the money runs out) or 'chosen' (the plan chooses a payment level each year); empty: chosen",
+            required=False,
+            nullable=True,
+            choices=("announced", "chosen"),
+        ),
         *_provenance(),
     ),
     key=("programme_id", "vehicle_type", "technology"),
@@ -415,7 +424,7 @@ TARGETS = TableSpec(
 )
 
 #: Kinds of an operator's own commitment (behaviour, not policy; see optimiser/inputs/commitments.py).
-COMMITMENT_KINDS = ("pledge", "order")
+COMMITMENT_KINDS = ("pledge", "order", "fleet")
 
 OPERATOR_COMMITMENTS = TableSpec(
     "operator_commitments",
@@ -425,7 +434,7 @@ OPERATOR_COMMITMENTS = TableSpec(
     (
         Column("commitment_id", "str", "commitment identifier (a scenario's operator_commitments key changes it)"),
         Column("operator", "str", "operator (one that depots.csv names)"),
-        Column("kind", "str", "pledge (zero-emission purchases only from year) or order (vehicles bought by year)", choices=COMMITMENT_KINDS),
+        Column("kind", "str", "pledge (zero-emission purchases only from year), fleet (zero-emission fleet by year, early retirement included) or order (vehicles bought by year)", choices=COMMITMENT_KINDS),
         Column("year", "int", "pledge: first year of zero-emission purchases only; order: year by whose end the vehicles are bought", "year", min=2000, max=2100),
         Column("technology", "str", "order: the zero-emission technology ordered (blank for a pledge)", required=False, nullable=True, choices=ZERO_EMISSION),
         Column("vehicles", "float", "order: vehicles of that technology the operator buys from the base year to year (blank for a pledge)", "vehicles", min=0.0, required=False, nullable=True),
@@ -653,6 +662,7 @@ PARAMETER_RANGES: dict[str, ValueRange] = {
     "h2_station_opex_share": _SHARE,
     "h2_station_lifetime_years": _YEARS,
     "bus_h2_reach_km": ValueRange(0.0, 1000.0),
+    "truck_h2_detour_km": ValueRange(0.0, 100.0),
     "taxi_charging_reach_km": ValueRange(0.0, 1000.0),
     # Below 0 the discount factor grows without bound (and -1 divides by zero).
     "discount_rate": ValueRange(0.0, 1.0),
@@ -855,6 +865,7 @@ PARAMETER_NAMES: dict[str, tuple[str, str]] = {
     "h2_station_lifetime_years": ("years", "station service life"),
     # reach over the road graph
     "bus_h2_reach_km": ("km", "largest road distance from a depot to its hydrogen station"),
+    "truck_h2_detour_km": ("km", "largest road distance (one way) a truck leaves its route for a hydrogen station"),
     "taxi_charging_reach_km": ("km", "largest road distance from a taxi zone to a fast charger"),
     # economics
     "discount_rate": ("1/year", "social discount rate for system cost"),

@@ -28,6 +28,10 @@ TEMPLATES: dict[str, str] = {
         "{total} zero-emission purchases operators would make cannot be served by any plan (every site in reach "
         "at its size limit, no charger room; found before the solve, reported, not penalised): {by_class}"
     ),
+    "unservable_pledge": (
+        "operators' zero-emission fleet pledges: up to {vehicles} vehicles (in {year}) cannot be served by any plan "
+        "(depot charger room or hydrogen within reach at their limits; found before the solve, reported, not penalised): {by_operator}"
+    ),
     "mv_not_binding": "{name} does not bind: raising it changes nothing",
     "mv_abatement": (
         "each extra HK$1m of {name} abates about {value} t CO2, for up to HK${room}m more "

@@ -44,6 +44,7 @@ TABLE_NAMES = (
     "subsidy",
     "chargers",
     "stations",
+    "station_reasons",
     "emissions",
     "costs",
     "truck_coverage",
@@ -59,6 +60,10 @@ EMPTY_COLUMNS = {
     "stations": [
         "site_id", "name", "kind", "year", "built", "opened", "existing_or_committed", "modules",
         "capacity_kg_day", "demand_kg_day", "lon", "lat",
+    ],
+    "station_reasons": [
+        "site_id", "name", "kind", "existing_or_committed", "first_year", "peak_year", "demand_kg_day", "capacity_kg_day",
+        "utilisation", "bus_kg_day", "truck_kg_day", "mean_km_to_demand", "new_capex_hkd", "consumers", "alternatives", "reason",
     ],
     "truck_coverage": [
         "flow_id", "corridor", "origin", "destination", "year", "daily_round_trips", "one_way_km", "coverable", "refuelled", "fcev_trucks",

@@ -26,7 +26,7 @@ from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.results import PlanResult, extract_results, mip_start
 from fleetplan.optimiser.scenario import Budget, Scenario, Solver
-from fleetplan.optimiser.servability import find_unservable, unservable_note
+from fleetplan.optimiser.servability import find_unservable, unservable_note, unservable_pledge_note
 from fleetplan.optimiser.solver import SolveReport, SolverOptions, solve
 
 #: Default absolute gap of a least-cost plan (HK$ million): the system cost of every plan is
@@ -173,6 +173,9 @@ def plan(
         result.objective_constant = options.objective_constant
         if unservable:
             result.notes.append(unservable_note(unservable, inputs))
+        pledge_note = unservable_pledge_note(model, inputs)
+        if pledge_note:
+            result.notes.append(pledge_note)
         timings["extract_s"] = time.perf_counter() - started
 
         if marginals:

@@ -28,6 +28,7 @@ from fleetplan.optimiser.formulation.targets import target_treatment
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.solver import SolveReport
+from fleetplan.optimiser.station_reasons import station_reasons
 from fleetplan.optimiser.whole_numbers import Diffusion, WholeFleet, half_up, whole_fleet
 
 ZEV = ("bev", "fcev")
@@ -66,7 +67,12 @@ class PlanResult:
     objective_constant: float = 0.0
     #: programme -> cap (HK$) after the scenario's overrides
     programme_caps_hkd: dict[str, float] = field(default_factory=dict)
+    #: programme -> "announced" (paid to every eligible purchase until the money runs out) or "chosen"
+    payment_rules: dict[str, str] = field(default_factory=dict)
     early_retirements: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: one row per hydrogen station the plan builds or keeps: demand served at its busiest
+    #: year, km to it, new capex, the other stations that could serve it, and why this site
+    station_reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: tonnes the subsidised vehicles abate over their years in service inside the horizon
     co2_abated_by_subsidised_t: float = 0.0
     sites: gpd.GeoDataFrame | None = None
@@ -226,6 +232,8 @@ class PlanResult:
             "subsidy_hkd_total": round(subsidy_total, 0),
             "subsidy_hkd_by_programme": {str(k): round(float(v), 0) for k, v in by_programme.items()},
             "programme_caps_hkd": {str(k): float(v) for k, v in self.programme_caps_hkd.items()},
+            # "announced": every eligible purchase paid until the money runs out; "chosen": a lever
+            "payment_rule_by_programme": dict(self.payment_rules),
             "subsidy_vehicles_by_programme": {str(k): int(v) for k, v in paid_vehicles.items()},
             "subsidy_payment_hkd_by_programme_year": self._payments_by_programme_year(),
             "free_rider_share_by_programme": {
@@ -330,6 +338,8 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     subsidy, purchases = _whole_vehicle_tables(inputs, whole, bought, subsidy, purchases)
     chargers = _charger_table(m, inputs)
     stations = _station_table(m, inputs)
+    supplied = {(u, h, t): _value(m.h2_supply[u, h, t]) for u, h in m.UH for t in m.T}
+    reasons = station_reasons(stations, supplied, inputs)
     emissions = _emission_table(m, inputs)
     costs = _cost_table(m, inputs)
 
@@ -429,6 +439,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         subsidy=subsidy,
         chargers=chargers,
         stations=stations,
+        station_reasons=reasons,
         emissions=emissions,
         costs=costs,
         truck_coverage=truck_coverage,
@@ -437,6 +448,7 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         early_retirements=early_retirements,
         payment_levels=payment_levels,
         programme_caps_hkd=dict(inputs.programme_caps_hkd),
+        payment_rules=dict(zip(inputs.programme_rows["programme_id"], inputs.programme_rows["payment_rule"], strict=True)),
         taxi_unserved=taxi_unserved,
         penalties=_penalty_table(m),
         binding_limits=_binding_limits(m, inputs, *binding_limits, payment_levels, taxi_unserved),
@@ -456,7 +468,8 @@ def _whole_fleet(m: pyo.ConcreteModel, inputs: ModelInputs, bought: dict[tuple[s
         (s, k, t): (remaining.get((s, t)) or 0.0) if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
         for (s, k, t) in m.SKT
     }
-    return whole_fleet(inputs.segments, inputs.techs, inputs.years, inputs.lifetime, initial, bought)
+    pledged = {(s, t): _value(m.stock[s, incumbent[s], t]) for (s, t) in m.FLEET_PLEDGE}
+    return whole_fleet(inputs.segments, inputs.techs, inputs.years, inputs.lifetime, initial, bought, incumbent_ceiling=pledged)
 
 
 def _whole_vehicle_tables(
@@ -776,7 +789,8 @@ def _binding_limits(
     eligibility_window:p: the programme still pays in its last open year;
     depot_space:d, grid:site: no room or connection for more depot chargers;
     blocked_uptake:segment: operators would buy zero-emission but cannot be served;
-    taxi_charging:zone: fast charging no site within reach can serve.
+    taxi_charging:zone: fast charging no site within reach can serve;
+    fleet_pledge:segment: an operator's zero-emission fleet pledge the plan cannot serve in full.
     """
     limits: list[str] = []
     spent = subsidy.groupby("programme_id")["subsidy_hkd"].sum().to_dict() if not subsidy.empty else {}
@@ -809,6 +823,8 @@ def _binding_limits(
     blocked = purchases[purchases["blocked"] > 1e-3]
     limits.extend(f"blocked_uptake:{s}" for s in sorted(blocked["segment_id"].unique()))
     limits.extend(f"taxi_charging:{z}" for z in sorted(taxi_unserved["zone_id"].unique()))
+    short = sorted({s for (s, t) in m.FLEET_PLEDGE if _value(m.pledge_short[s, t]) > 0.5})
+    limits.extend(f"fleet_pledge:{s}" for s in short)
     return limits
 
 

@@ -94,8 +94,15 @@ class ProgrammeOverride(_Strict):
     last_year: Year | None = None
     #: payments the programme may offer per vehicle, as shares of its per-vehicle cap
     #: (min of the HK$ cap and the price-share cap); None takes the scenario's
-    #: ``payment_levels``. [1.0] fixes the payment at the cap (the scheme as announced).
+    #: ``payment_levels``. Giving levels makes the payment a choice of the plan
+    #: (``payment_rule: chosen``) unless ``payment_rule: announced`` is also given, with one
+    #: level above zero: the share of the cap the scheme pays.
     payment_levels: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(None, min_length=1, max_length=21)
+    #: how the scheme pays (None: the dataset's ``payment_rule`` column, unless payment_levels
+    #: are given): "announced" pays its amount to every eligible purchase, first come, first
+    #: served, until its cap or the budget runs out (the scheme as run); "chosen" lets the
+    #: plan choose the payment level of each year (a policy lever to optimise)
+    payment_rule: Literal["announced", "chosen"] | None = None
 
     @model_validator(mode="after")
     def _ordered_years(self) -> ProgrammeOverride:
@@ -172,7 +179,8 @@ class ParameterOverride(_Strict):
 
 
 class OperatorCommitment(_Strict):
-    """An operator's own commitment: a pledge (no incumbent purchases from a year) or an order.
+    """An operator's own commitment: a pledge (no incumbent purchases from a year), a fleet
+    pledge (a zero-emission fleet by a year) or an order.
 
     Behaviour, not a lever: it changes what that operator buys whatever the payment on
     offer, and it stays in the no-policy counterfactual. The dataset's
@@ -188,7 +196,10 @@ class OperatorCommitment(_Strict):
     operator: str | None = None
     #: None: the dataset row's kind; for a new key, "order" when it names technology,
     #: vehicles or year, else "pledge"
-    kind: Literal["pledge", "order"] | None = None
+    kind: Literal["pledge", "order", "fleet"] | None = None
+    #: fleet: the year by whose end every vehicle of the operator on a duty some zero-emission
+    #: technology can run is zero-emission (incumbents still in service then retire early)
+    zero_emission_fleet_by: Year | None = None
     #: pledge: first year with zero-emission purchases only
     zero_emission_purchases_from: Year | None = None
     #: pledge: share of zero-emission purchases per technology where the duty allows both (sums to 1)
@@ -211,6 +222,11 @@ class OperatorCommitment(_Strict):
     def _one_kind(self) -> OperatorCommitment:
         pledge = [k for k in ("zero_emission_purchases_from", "technology_mix") if getattr(self, k) is not None]
         order = [k for k in ("technology", "vehicles", "year") if getattr(self, k) is not None]
+        if self.zero_emission_fleet_by is not None and (pledge or order or self.kind not in (None, "fleet")):
+            stray = (pledge + order)[0] if pledge or order else f"kind: {self.kind}"
+            raise ValueError(f"zero_emission_fleet_by (a fleet pledge's) and '{stray}' in one commitment; expected one kind")
+        if self.kind == "fleet" and (pledge or order):
+            raise ValueError(f"a fleet pledge takes zero_emission_fleet_by, not '{(pledge + order)[0]}'")
         if pledge and order:
             raise ValueError(f"'{pledge[0]}' (a pledge's) and '{order[0]}' (an order's) in one commitment; expected one kind")
         if self.kind == "pledge" and order:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
+from fleetplan.optimiser.formulation.subsidy import ANNOUNCED_PAYMENT_ROWS
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.solver import SolverOptions, solve
 
@@ -30,7 +31,8 @@ _NOISE = 1e-6
 
 
 def find_unservable(model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions) -> dict[tuple[str, str, int], float]:
-    """Set ``model.unservable`` to the uptake no plan can serve and return it (vehicles, nonzero only).
+    """Set ``model.unservable`` to the uptake no plan can serve and return it (vehicles, nonzero only);
+    set ``model.unservable_pledge`` to the part of operators' fleet pledges no plan can serve.
 
     The model is restored as it was (integrality, fixed values, objective) before returning.
     """
@@ -46,11 +48,22 @@ def find_unservable(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
     # levels are binaries, so the loop above already saved them for restoring)
     for p, t, level in m.PTL:
         m.payment_level[p, t, level].fix(1.0 if level == 0 else 0.0)
+    # a scheme paid as announced would force its payment on: here nothing is paid
+    announced_rows = [c for name in ANNOUNCED_PAYMENT_ROWS if (c := m.component(name)) is not None and c.active]
+    for rows in announced_rows:
+        rows.deactivate()
     active = list(m.component_objects(pyo.Objective, active=True))
     for objective in active:
         objective.deactivate()
-    m._servability = pyo.Objective(expr=sum(inputs.discount[t] * m.blocked[s, k, t] for (s, k, t) in m.BZ), sense=pyo.minimize)
+    # an operator's fleet pledge short is weighted per vehicle-year as the penalty weighs it
+    life = {s: inputs.lifetime[(inputs.segments.at[s, "vehicle_type"], inputs.segments.at[s, "incumbent"])] for s in m.S}
+    m._servability = pyo.Objective(
+        expr=sum(inputs.discount[t] * m.blocked[s, k, t] for (s, k, t) in m.BZ)
+        + sum(inputs.period_discount[t] / life[s] * m.pledge_short[s, t] for (s, t) in m.FLEET_PLEDGE),
+        sense=pyo.minimize,
+    )
     found: dict[tuple[str, str, int], float] = {}
+    short: dict[tuple[str, int], float] = {}
     try:
         lp = SolverOptions(
             time_limit_s=options.time_limit_s, mip_rel_gap=0.0, threads=options.threads, interface=options.interface, lp_guided_start=False
@@ -61,10 +74,16 @@ def find_unservable(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
                 value = pyo.value(m.blocked[key], exception=False) or 0.0
                 if value > _NOISE:
                     found[key] = float(value)
+            for key in m.FLEET_PLEDGE:
+                value = pyo.value(m.pledge_short[key], exception=False) or 0.0
+                if value > _NOISE:
+                    short[key] = float(value)
     finally:
         m.del_component(m._servability)
         for objective in active:
             objective.activate()
+        for rows in announced_rows:
+            rows.activate()
         for var, domain, fixed, value in reversed(changed):
             var.domain = domain
             if fixed:
@@ -74,6 +93,8 @@ def find_unservable(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
                 var.set_value(value, skip_validation=True)
     for key in m.BZ:
         m.unservable[key] = found.get(key, 0.0)
+    for key in m.FLEET_PLEDGE:
+        m.unservable_pledge[key] = short.get(key, 0.0)
     return found
 
 
@@ -88,3 +109,22 @@ def unservable_note(unservable: dict[tuple[str, str, int], float], inputs: Model
         totals[label] = totals.get(label, 0.0) + value
     shown = ", ".join(f"{label} {value:,.0f}" for label, value in sorted(totals.items(), key=lambda item: -item[1]))
     return ModelText("unservable_uptake", total=f"{sum(totals.values()):,.0f}", by_class=shown)
+
+
+def unservable_pledge_note(model: pyo.ConcreteModel, inputs: ModelInputs) -> str | None:
+    """One sentence: the operators' fleet pledges no plan can serve, at their largest, by operator (vehicles)."""
+    from fleetplan.optimiser.messages import ModelText
+
+    m = model
+    operator = inputs.segments["operator"].to_dict()
+    by_year: dict[int, dict[str, float]] = {}
+    for s, t in m.FLEET_PLEDGE:
+        value = pyo.value(m.unservable_pledge[s, t])
+        if value > _NOISE:
+            by_year.setdefault(t, {})
+            by_year[t][operator[s]] = by_year[t].get(operator[s], 0.0) + value
+    if not by_year:
+        return None
+    year = max(by_year, key=lambda t: sum(by_year[t].values()))
+    shown = "; ".join(f"{o} {v:,.0f}" for o, v in sorted(by_year[year].items(), key=lambda item: -item[1]))
+    return ModelText("unservable_pledge", vehicles=f"{sum(by_year[year].values()):,.0f}", year=year, by_operator=shown)

@@ -73,8 +73,13 @@ def whole_fleet(
     lifetime: dict[tuple[str, str], int],
     initial: dict[tuple[str, str, int], float],
     bought: dict[tuple[str, str, int], float],
+    incumbent_ceiling: dict[tuple[str, int], float] | None = None,
 ) -> WholeFleet:
     """Round the model's fleet to whole vehicles (see the module's docstring).
+
+    ``incumbent_ceiling`` (segment, year) -> the model's incumbents in service where an
+    operator's fleet pledge retires them early: the whole count keeps at most that many
+    (rounded up), the rest leave that year.
 
     ``initial`` is today's vehicles still in service (segment, technology, year), the
     incumbent's as the plan keeps them (early retirement included); ``bought`` the model's
@@ -126,6 +131,9 @@ def whole_fleet(
                 life = lifetime[(vtype[s], k)]
                 alive = sum(whole_bought.get((s, k, tau), 0) for tau in years[:i] if t - life < tau)
                 before_buying[k] = survivors[(s, k)] + alive
+            ceiling = (incumbent_ceiling or {}).get((s, t))
+            if ceiling is not None and incumbent[s] in before_buying:
+                before_buying[incumbent[s]] = min(before_buying[incumbent[s]], max(math.ceil(ceiling - EPS), 0))
             need = fleet[s] - sum(before_buying.values())
             buys = _split_purchases(need, s, t, c, incumbent[s], allowed.get((s, t), []), bought, row_error, class_error)
             for k in ks:

@@ -175,9 +175,8 @@ def test_calibration_rows_keep_their_ids_checked_ranges(data) -> None:
     observed = read_observed(data.path).set_index("observation_id")
     for observation_id, (low, high) in CALIBRATION_RANGES.items():
         row = observed.loc[observation_id]
-        # ebus_subsidised is reported, not enforced: the default's e-bus payment is a decision and
-        # the orders it would pay are behaviour in every plan (its note says so; it fails)
-        assert bool(row["checked"]) == (observation_id != "ebus_subsidised"), observation_id
+        # ebus_subsidised included: the default pays the e-bus scheme as announced
+        assert bool(row["checked"]), observation_id
         assert (row["low"], row["high"]) == pytest.approx((low, high)), observation_id
         assert len(row["source"]) > 20 and len(row["range_note"]) > 20
 

@@ -15,7 +15,7 @@ from tests.test_cli import run
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 NAMES = [
     "roadmap_baseline", "no_subsidy", "half_budget", "double_budget", "cheap_hydrogen",
-    "high_carbon_price", "hydrogen_heavy_bus", "max_abatement", "no_operator_pledges", "operator_commitments",
+    "high_carbon_price", "hydrogen_heavy_bus", "max_abatement", "no_operator_pledges", "operator_commitments", "payments_chosen",
 ]  # fmt: skip
 
 

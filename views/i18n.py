@@ -255,6 +255,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "{total} zero-emission purchases operators would make cannot be served by any plan (every site in reach at its size limit, no charger room; found before the solve, reported, not penalised): {by_class}",
         "營辦商願意購買的 {total} 輛零排放車輛無法由任何方案提供能源（可達地點均已達規模上限或充電位不足；於求解前找出，只作報告，不設罰款）：{by_class}",
     ),
+    "msg_unservable_pledge": (
+        "operators' zero-emission fleet pledges: up to {vehicles} vehicles (in {year}) cannot be served by any plan (depot charger room or hydrogen within reach at their limits; found before the solve, reported, not penalised): {by_operator}",
+        "營辦商零排放車隊承諾：最多 {vehicles} 輛車（{year} 年）無法由任何方案提供能源（車廠充電位或可達範圍內的氫氣已達上限；於求解前找出，只作報告，不設罰款）：{by_operator}",
+    ),
     "msg_target_slack": ("target {target} does not bind: the plan exceeds it anyway", "目標 {target} 未受約束：方案本已超過"),
     "msg_target_binds_cost": (
         "one more zero-emission vehicle in target {target} costs HK${value}m (payment levels and sites held)",

@@ -7,8 +7,8 @@ nothing else: all data preparation happened in :mod:`fleetplan.optimiser.inputs`
 
 Families:
 
-1. fleet stock-flow and vehicle requirement (:mod:`.fleet`)
-2. voluntary and subsidised uptake, programme caps, budget (:mod:`.subsidy`)
+1. fleet stock-flow, vehicle requirement, operators' fleet pledges (:mod:`.fleet`)
+2. voluntary and subsidised uptake, programme caps, budget, schemes paid as announced (:mod:`.subsidy`)
 3. depot charging energy and space, grid connection with lead times (:mod:`.charging`)
 4. public fast charging for taxis, assigned within reach (:mod:`.charging`)
 5. hydrogen stations: build, open/close, modules, capacity (:mod:`.hydrogen`)
@@ -58,6 +58,7 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False) -> pyo.ConcreteMo
         variables.declare(model, inputs, elastic=elastic)
         fleet.add_stock_flow(model, inputs)
         fleet.add_fleet_requirement(model, inputs)
+        fleet.add_fleet_pledges(model, inputs)
         subsidy.add_uptake(model, inputs)
         subsidy.add_programme_caps(model, inputs)
         charging.add_depot_charging(model, inputs)
@@ -68,6 +69,7 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False) -> pyo.ConcreteMo
         hydrogen.add_flow_refuelling(model, inputs)
         # after the infrastructure families: the budget may count public infrastructure
         subsidy.add_budget(model, inputs)
+        subsidy.add_announced_payment(model, inputs)
         targets.add_targets(model, inputs)
         objective.add_objective(model, inputs)
     return model

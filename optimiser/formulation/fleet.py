@@ -28,7 +28,11 @@ def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         life = inputs.lifetime[(vehicle_type[s], k)]
         vintages = [tau for tau in bought_in.get((s, k), []) if t - life < tau <= t]
         survivors = m.remaining_initial[s, t] if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
-        return m.stock[s, k, t] == survivors + sum(m.buy[s, k, tau] for tau in vintages)
+        in_service = survivors + sum(m.buy[s, k, tau] for tau in vintages)
+        if k == incumbent[s] and (s, t) in inputs.incumbent_cap:
+            # under a fleet pledge incumbents may leave before their life ends (see add_fleet_pledges)
+            return m.stock[s, k, t] <= in_service
+        return m.stock[s, k, t] == in_service
 
     m.stock_flow = pyo.Constraint(m.SKT, rule=rule)
     add_early_retirement(m, inputs)
@@ -76,4 +80,33 @@ def add_fleet_requirement(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
     techs = inputs.techs
     m.fleet_requirement = pyo.Constraint(
         m.S, m.T, rule=lambda m, s, t: sum(m.stock[s, k, t] for k in techs[s]) == fleet[s]
+    )
+
+
+def add_fleet_pledges(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Operators' fleet pledges (a zero-emission fleet by a year; behaviour, kept in the
+    no-policy plan too).
+
+    From the pledge's year: stock[s,incumbent,t] ≤ cap[s,t] + pledge_short[s,t], where cap is the
+    segment's vehicles on duties no zero-emission technology can run. The other incumbents
+    leave early: their stock-flow row becomes stock ≤ survivors + vintages in service, and
+    their purchase stays in the cost (capital already spent). pledge_short ≥ 0 is what the
+    plan cannot serve (no charger space, grid or hydrogen within reach), reported. Only its part
+    beyond what no plan can serve (unservable_pledge, found before the solve like unservable
+    uptake) is penalised: pledge_short ≤ unservable_pledge + pledge_short_penalised, at the
+    blocked-uptake penalty per vehicle-year spread over the incumbent's life.
+    """
+    m = model
+    caps = inputs.incumbent_cap
+    incumbent = inputs.segments["incumbent"].to_dict()
+    m.FLEET_PLEDGE = pyo.Set(dimen=2, initialize=sorted(caps), ordered=True)
+    m.pledge_short = pyo.Var(m.FLEET_PLEDGE, within=pyo.NonNegativeReals)
+    m.pledge_short_penalised = pyo.Var(m.FLEET_PLEDGE, within=pyo.NonNegativeReals)
+    #: vehicles of a fleet pledge no plan can serve, set by optimiser.servability before the solve
+    m.unservable_pledge = pyo.Param(m.FLEET_PLEDGE, mutable=True, default=0.0, within=pyo.NonNegativeReals)
+    m.fleet_pledge = pyo.Constraint(
+        m.FLEET_PLEDGE, rule=lambda m, s, t: m.stock[s, incumbent[s], t] <= caps[(s, t)] + m.pledge_short[s, t]
+    )
+    m.pledge_short_beyond_unservable = pyo.Constraint(
+        m.FLEET_PLEDGE, rule=lambda m, s, t: m.pledge_short[s, t] <= m.unservable_pledge[s, t] + m.pledge_short_penalised[s, t]
     )

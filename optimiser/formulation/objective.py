@@ -84,8 +84,8 @@ def public_infrastructure_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs) -
 
 def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, object]:
     """Penalties (HK$ million, discounted): not costs, the price the objective puts on
-    falling short of a soft target, on uptake the plan cannot serve and on taxi charging
-    no site within reach can serve."""
+    falling short of a soft target, on uptake the plan cannot serve, on operators' fleet
+    pledges it cannot serve and on taxi charging no site within reach can serve."""
     m = model
     scenario = inputs.scenario
     soft = [g for g in m.G if target_treatment(inputs, g) == "penalised"]
@@ -97,6 +97,14 @@ def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[st
         "blocked_uptake": sum(
             scenario.blocked_uptake_penalty_hkd_per_vehicle * inputs.discount[t] / HKD_M * m.blocked_penalised[s, k, t]
             for (s, k, t) in m.BZ
+        ),
+        "fleet_pledges_short": sum(
+            scenario.blocked_uptake_penalty_hkd_per_vehicle
+            / inputs.lifetime[(inputs.segments.at[s, "vehicle_type"], inputs.segments.at[s, "incumbent"])]
+            * inputs.period_discount[t]
+            / HKD_M
+            * m.pledge_short_penalised[s, t]
+            for (s, t) in m.FLEET_PLEDGE
         ),
         "unserved_taxi_charging": sum(
             scenario.unserved_charging_penalty_hkd_per_kwh * 365.0 * inputs.period_discount[t] / HKD_M * m.taxi_unserved[z, t]

@@ -17,6 +17,10 @@ from fleetplan.optimiser.inputs import ModelInputs
 #: Subsidy rows are written in HK$ million to keep coefficients near 1.
 HKD_M = 1e6
 
+#: The rows that make a scheme paid as announced pay (:func:`add_announced_payment`): a
+#: no-payment solve (the servability pre-solve) sets them aside.
+ANNOUNCED_PAYMENT_ROWS = ("announced_amount", "unpaid_only_when_money_out")
+
 
 def total_purchases(model: pyo.ConcreteModel, inputs: ModelInputs, segment: str, year: int) -> object:
     """Σ_k buy[s,k,t]: every vehicle segment s buys in year t (replacements of retirements)."""
@@ -125,6 +129,80 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         return sum(m.regime_purchases[s, t, r] for r in under) <= fleet[s] * m.payment_level[p, t, level]
 
     m.regime_follows_level = pyo.Constraint(m.regime_link_index, rule=follows_level)
+
+
+def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """Schemes paid as announced: their amount to every eligible purchase, first come, first served,
+    until the money runs out.
+
+    A programme p paid as announced offers its amount in every year of its window
+    (payment_level[p,t,a] = 1). A purchase without it (under a regime where p pays nothing) is
+    possible in year t only once the money has run out by the end of t:
+        Σ_{s,r: p pays 0 under r} purchases[s,t,r] ≤ fleet[p,t] × (cap_spent[p,t] + budget_spent[t] + year_spent[t]),
+        Σ_{τ≤t} spend[p,τ] ≥ cap[p] × cap_spent[p,t],
+        Σ_{τ≤t} Σ_q spend[q,τ] (+ public infrastructure where it counts) ≥ budget × budget_spent[t],
+        Σ_q spend[q,t] ≥ limit[t] × year_spent[t]   (years with a limit; else year_spent = 0),
+    with cap_spent, budget_spent and year_spent binary and fleet[p,t] the fleet of the segments p
+    is open to. Once the money is out, which purchases miss it is the plan's least-cost choice
+    within the year, not their order of arrival.
+    """
+    m = model
+    announced = inputs.announced_programmes
+    multi = sorted({(s, t) for (s, t, _) in m.R})
+    fleet = inputs.segments["fleet"].to_dict()
+    # (programme, year) -> the regime purchases in which the programme pays nothing
+    unpaid: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
+    eligible_fleet: dict[tuple[str, int], float] = {}
+    for s, t in multi:
+        for p in announced:
+            under_zero = [(s, t, r.regime_id) for r in inputs.regimes[(s, t)] if r.levels.get(p) == 0]
+            if under_zero:
+                unpaid.setdefault((p, t), []).extend(under_zero)
+                eligible_fleet[(p, t)] = eligible_fleet.get((p, t), 0.0) + float(fleet[s])
+    keys = sorted(unpaid)
+    years = sorted({t for _, t in keys})
+    m.ANNOUNCED = pyo.Set(dimen=2, initialize=keys, ordered=True)
+    m.announced_years = pyo.Set(initialize=years, ordered=True)
+    m.cap_spent = pyo.Var(m.ANNOUNCED, within=pyo.Binary)
+    m.budget_spent = pyo.Var(m.announced_years, within=pyo.Binary)
+    m.year_spent = pyo.Var(m.announced_years, within=pyo.Binary)
+    levels = inputs.programme_levels
+    top = {p: len(levels[p]) - 1 for p in announced}
+    m.announced_amount = pyo.Constraint(
+        [(p, t) for (p, t) in m.PT if p in top], rule=lambda m, p, t: m.payment_level[p, t, top[p]] == 1
+    )
+    m.unpaid_only_when_money_out = pyo.Constraint(
+        m.ANNOUNCED,
+        rule=lambda m, p, t: sum(m.regime_purchases[key] for key in unpaid[(p, t)])
+        <= eligible_fleet[(p, t)] * (m.cap_spent[p, t] + m.budget_spent[t] + m.year_spent[t]),
+    )
+    m.cap_spent_by = pyo.Constraint(
+        m.ANNOUNCED,
+        rule=lambda m, p, t: sum(spend_hkd_m(m, inputs, programme=p, year=tau) for tau in m.T if tau <= t)
+        >= inputs.programme_caps_hkd[p] / HKD_M * m.cap_spent[p, t],
+    )
+    from fleetplan.optimiser.formulation.objective import public_infrastructure_hkd_m
+
+    # The infrastructure counted against the budget is its whole horizon's, so by year t the
+    # budget may count as spent slightly early (max_abatement with infrastructure in the budget only).
+    counted = (
+        public_infrastructure_hkd_m(m, inputs)
+        if inputs.scenario.objective == "max_abatement" and inputs.scenario.max_abatement.infrastructure == "budget"
+        else 0
+    )
+    m.budget_spent_by = pyo.Constraint(
+        m.announced_years,
+        rule=lambda m, t: row(
+            sum(spend_hkd_m(m, inputs, year=tau) for tau in m.T if tau <= t) + counted >= inputs.budget_hkd / HKD_M * m.budget_spent[t]
+        ),
+    )
+    for t in years:
+        if t not in inputs.yearly_limit_hkd:
+            m.year_spent[t].fix(0)
+    m.year_spent_by = pyo.Constraint(
+        [t for t in years if t in inputs.yearly_limit_hkd],
+        rule=lambda m, t: row(spend_hkd_m(m, inputs, year=t) >= inputs.yearly_limit_hkd[t] / HKD_M * m.year_spent[t]),
+    )
 
 
 def add_programme_caps(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:

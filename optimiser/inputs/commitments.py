@@ -8,6 +8,11 @@ credited with what operators do anyway.
   payments from that year: every duty some zero-emission technology can run buys
   zero-emission, split by the pledge's mix where a duty allows both; duties none can run
   stay with the incumbent (and are noted).
+- A **fleet pledge** (a zero-emission fleet by a year) caps the operator's incumbent
+  vehicles from that year at those on duties no zero-emission technology can run: the rest
+  retire early, their capital already paid (the plan's cost keeps the purchase), and are
+  replaced under the operator's pledge. A cap the plan cannot serve (no charger space, grid
+  or hydrogen) is short, penalised like blocked uptake and reported, never infeasible.
 - An **order** (N vehicles of technology k bought by year Y) puts a floor under the
   operator's purchases of k: in the segment-years of that operator up to Y, at least a
   share of the purchases on duties k can run go to k, filled from Y backwards (see
@@ -51,8 +56,9 @@ class Commitment:
     """One operator commitment after the scenario's changes.
 
     kind "pledge": zero-emission purchases only from ``year``, split by ``mix`` (None: the
-    cheapest technology a duty allows); kind "order": ``vehicles`` of ``technology`` bought
-    from the first modelled year to ``year``.
+    cheapest technology a duty allows); kind "fleet": by the end of ``year`` every vehicle on
+    a duty some zero-emission technology can run is zero-emission (incumbents retire early);
+    kind "order": ``vehicles`` of ``technology`` bought from the first modelled year to ``year``.
     """
 
     commitment_id: str
@@ -89,23 +95,31 @@ def _changed(key: str, base: Commitment | None, override: OperatorCommitment) ->
     if kind is None:
         if base is not None:
             kind = base.kind
+        elif override.zero_emission_fleet_by is not None:
+            kind = "fleet"
         else:
             kind = "order" if any(v is not None for v in (override.technology, override.vehicles, override.year)) else "pledge"
     if base is not None and base.kind != kind:
         base = None  # a row turned into the other kind is written out in full
-    other = ("technology", "vehicles", "year") if kind == "pledge" else ("zero_emission_purchases_from", "technology_mix")
+    fields_of = {
+        "pledge": ("zero_emission_purchases_from", "technology_mix"),
+        "order": ("technology", "vehicles", "year"),
+        "fleet": ("zero_emission_fleet_by",),
+    }
+    other = [name for k, names in fields_of.items() if k != kind for name in names]
     stray = next((name for name in other if getattr(override, name) is not None), None)
     if stray is not None:
         # e.g. 'year' on a pledge row would otherwise be ignored without a word
-        expected = "zero_emission_purchases_from, technology_mix" if kind == "pledge" else "technology, vehicles, year"
+        owner = next(k for k, names in fields_of.items() if stray in names)
         raise InputError(
-            f"'{key}' is a {kind}: '{stray}' does not apply; expected {expected} (or kind: {'order' if kind == 'pledge' else 'pledge'})",
+            f"'{key}' is a {kind}: '{stray}' does not apply; expected {', '.join(fields_of[kind])} (or kind: {owner})",
             file="scenario",
             field=f"{_SCENARIO_FIELD}.{key}.{stray}",
         )
+    year_field = {"pledge": "zero_emission_purchases_from", "order": "year", "fleet": "zero_emission_fleet_by"}[kind]
     spec = {
         "operator": override.operator or (base.operator if base else None),
-        "year": (override.zero_emission_purchases_from if kind == "pledge" else override.year) or (base.year if base else None),
+        "year": getattr(override, year_field) or (base.year if base else None),
         "technology": override.technology or (base.technology if base else None),
         "vehicles": override.vehicles if override.vehicles is not None else (base.vehicles if base else None),
         "mix": dict(override.technology_mix) if override.technology_mix is not None else (base.mix if base else None),
@@ -113,11 +127,11 @@ def _changed(key: str, base: Commitment | None, override: OperatorCommitment) ->
     needed = ["operator", "year"] + (["technology", "vehicles"] if kind == "order" else [])
     for name in needed:
         if spec[name] is None:
-            field = "zero_emission_purchases_from" if (name == "year" and kind == "pledge") else name
+            field = year_field if name == "year" else name
             what = "a row of operator_commitments.csv" if base is None else "its row"
             raise InputError(
                 f"the {kind} '{key}' is not {what} and gives no '{field}'; expected a complete {kind}: operator, "
-                + ("zero_emission_purchases_from" if kind == "pledge" else "technology, vehicles and year"),
+                + {"pledge": "zero_emission_purchases_from", "order": "technology, vehicles and year", "fleet": "zero_emission_fleet_by"}[kind],
                 file="scenario",
                 field=f"{_SCENARIO_FIELD}.{key}.{field}",
             )
@@ -286,6 +300,41 @@ def note_pledged_incumbent_duties(
                 segments=", ".join(worst[:6]) + (f" and {len(worst) - 6} more" if len(worst) > 6 else ""),
             )
         )
+
+
+def purchase_pledges(commitments: list[Commitment]) -> list[Commitment]:
+    """Pledges on what operators buy: the ``pledge`` rows, and a fleet pledge's operator buying
+    zero-emission from its year where no earlier purchase pledge of theirs says how."""
+    pledges = [c for c in commitments if c.kind == "pledge"]
+    for fleet in (c for c in commitments if c.kind == "fleet"):
+        if not any(p.operator == fleet.operator and p.year <= fleet.year for p in pledges):
+            pledges.append(Commitment(commitment_id=fleet.commitment_id, operator=fleet.operator, kind="pledge", year=fleet.year, source=fleet.source))
+    return pledges
+
+
+def fleet_pledge_caps(
+    commitments: list[Commitment],
+    segments: pd.DataFrame,
+    years: list[int],
+    feasible_bins: dict[tuple[str, str, int], np.ndarray],
+    duty: dict[str, DutyBins],
+    runs_fcev: set[str],
+) -> dict[tuple[str, int], float]:
+    """(segment, year) -> most incumbent vehicles a fleet pledge leaves in service: those on
+    duties no zero-emission technology can run in that year (0 where every duty can go)."""
+    caps: dict[tuple[str, int], float] = {}
+    for pledge in (c for c in commitments if c.kind == "fleet"):
+        for s in segments.index[segments["operator"] == pledge.operator]:
+            for t in years:
+                if t < pledge.year:
+                    continue
+                runnable = np.zeros(len(duty[s].weight), dtype=bool)
+                for k in ("bev", "fcev"):
+                    if (s, k, t) in feasible_bins and (k != "fcev" or s in runs_fcev):
+                        runnable |= feasible_bins[(s, k, t)]
+                stuck = float(np.dot(duty[s].weight, ~runnable)) * float(segments.at[s, "fleet"])
+                caps[(s, t)] = min(caps.get((s, t), np.inf), stuck)
+    return caps
 
 
 @dataclass(frozen=True)

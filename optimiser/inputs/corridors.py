@@ -54,6 +54,30 @@ def corridor_class(catalogue: Catalogue, flows: pd.DataFrame) -> VehicleClass | 
     return corridor[0] if corridor else None
 
 
+def stations_near_nodes(
+    graph: nx.Graph, sites: pd.DataFrame, h2_sites: list[str], points: SnappedPoints, detour_km: float
+) -> dict[str, dict[str, float]]:
+    """Graph node -> the hydrogen sites a truck passing it can refuel at -> km one way from the node.
+
+    A site serves its own node, and (deviation flow refuelling, Kim & Kuby 2012) every node
+    from which it lies within ``detour_km`` by road, one way, counting its access from the
+    graph: a station by an interchange serves the highway that passes it without sitting on
+    a node of the truck's path.
+    """
+    near: dict[str, dict[str, float]] = {}
+    for s in h2_sites:
+        node = sites.at[s, "node_id"]
+        access_km = points.access("site", s)
+        near.setdefault(node, {})[s] = access_km
+        budget_m = (detour_km - access_km) * 1000.0
+        if budget_m <= 0:
+            continue
+        for other, metres in nx.single_source_dijkstra_path_length(graph, node, cutoff=budget_m, weight="length_m").items():
+            at_node = near.setdefault(other, {})
+            at_node[s] = min(at_node.get(s, math.inf), access_km + metres / 1000.0)
+    return {n: dict(sorted(found.items())) for n, found in near.items()}
+
+
 def truck_corridors(
     data: Dataset,
     scenario: Scenario,
@@ -83,12 +107,12 @@ def truck_corridors(
         paths[q].length_km + points.access("truck_place", flows.at[q, "origin"]) + points.access("truck_place", flows.at[q, "destination"])
         for q in flows.index
     ]
-    h2_nodes = sorted({sites.at[s, "node_id"] for s in h2_sites})
-    sites_at_node: dict[str, list[str]] = {}
-    for s in h2_sites:
-        sites_at_node.setdefault(sites.at[s, "node_id"], []).append(s)
+    detour_km = params.scalar("truck_h2_detour_km") if params.has("truck_h2_detour_km") else 0.0
+    sites_at_node = stations_near_nodes(graph, sites, h2_sites, points, detour_km)
+    h2_nodes = sorted(sites_at_node)
     vehicle_class = corridor_class(catalogue, flows)
-    truck_range = params.scalar("range_km", vehicle_class.vehicle_types[0], "fcev") if vehicle_class else 0.0
+    # A station off the route costs the truck the way there and back out of its range.
+    truck_range = max(params.scalar("range_km", vehicle_class.vehicle_types[0], "fcev") - 2.0 * detour_km, 0.0) if vehicle_class else 0.0
     cover_rows: dict[str, list[frozenset[str]]] = {}
     for q in flows.index:
         rows = arc_cover_rows(paths[q], truck_range, h2_nodes)
@@ -97,7 +121,12 @@ def truck_corridors(
         cover_rows[q] = [frozenset(s for n in row for s in sites_at_node[n]) for row in rows]
     flows["coverable"] = [q in cover_rows for q in flows.index]
     flows["path_h2_sites"] = [
-        sorted({s for n in paths[q].nodes for s in sites_at_node.get(n, [])}) for q in flows.index
+        sorted({s for n in paths[q].nodes for s in sites_at_node.get(n, {})}) for q in flows.index
+    ]
+    # km one way from the route to each station that can refuel it (0 on the route, + its access)
+    flows["h2_site_km"] = [
+        {s: min(sites_at_node[n][s] for n in paths[q].nodes if s in sites_at_node.get(n, {})) for s in flows.at[q, "path_h2_sites"]}
+        for q in flows.index
     ]
     trucks_of = flows["trucks"].astype(float)
     flows["daily_km_per_truck"] = 2.0 * flows["one_way_km"] * flows["daily_round_trips"] / np.maximum(trucks_of, 1e-9)
@@ -145,6 +174,8 @@ def _merge_flows(
         if rows:
             corridor_rows[corridor] = rows
         supply = flows.at[members[0], "path_h2_sites"] if len(members) == 1 else sorted(set().union(*rows)) if rows else []
+        # a merged corridor's km to a station: the farthest of its members' (each member passes it)
+        supply_km = {s: max(flows.at[q, "h2_site_km"].get(s, 0.0) for q in members) for s in supply}
         records.append(
             {
                 "corridor": corridor,
@@ -153,9 +184,10 @@ def _merge_flows(
                 "daily_km": km,
                 "coverable": bool(rows),
                 "supply_sites": supply,
+                "supply_km": supply_km,
                 "label": members[0] if len(members) == 1 else f"{members[0]} and {len(members) - 1} similar corridors",
             }
         )
-    columns = ["corridor", "members", "fleet", "daily_km", "coverable", "supply_sites", "label"]
+    columns = ["corridor", "members", "fleet", "daily_km", "coverable", "supply_sites", "supply_km", "label"]
     # A city without truck flows has no corridors: an empty table keeps the columns the model reads.
     return pd.DataFrame(records, columns=columns if not records else None).set_index("corridor", drop=False), corridor_rows

@@ -102,11 +102,22 @@ class ModelInputs:
     existing_depot_chargers: dict[str, float] = field(default_factory=dict)
     #: depot -> their kW
     existing_depot_kw: dict[str, float] = field(default_factory=dict)
+    #: (hydrogen consumer, site) -> road km: depot to station, or a corridor's detour to it (0 on its route)
+    h2_supply_km: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: (segment, year) -> most incumbent vehicles in service under an operator's fleet pledge
+    #: (those on duties no zero-emission technology can run); absent: no fleet pledge
+    incumbent_cap: dict[tuple[str, int], float] = field(default_factory=dict)
 
     @property
     def programme_levels(self) -> dict[str, tuple[float, ...]]:
         """programme -> the payment levels it may offer (shares of its per-vehicle cap, ascending)."""
         return dict(zip(self.programme_rows["programme_id"], self.programme_rows["levels"], strict=True))
+
+    @property
+    def announced_programmes(self) -> list[str]:
+        """Programmes paid as announced: their amount to every eligible purchase until the money runs out."""
+        rows = self.programme_rows
+        return sorted(set(rows.loc[rows["payment_rule"] == "announced", "programme_id"])) if "payment_rule" in rows else []
 
     @property
     def abatement_basis(self) -> str:

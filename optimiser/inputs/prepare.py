@@ -13,10 +13,12 @@ from fleetplan.optimiser.inputs.calendar import modelled_years, plan_calendar
 from fleetplan.optimiser.inputs.coefficients import carbon_prices, vehicle_coefficients
 from fleetplan.optimiser.inputs.commitments import (
     committed_public_chargers,
+    fleet_pledge_caps,
     natural_purchases,
     note_pledged_incumbent_duties,
     operator_commitments,
     order_floors,
+    purchase_pledges,
 )
 from fleetplan.optimiser.inputs.corridors import truck_corridors
 from fleetplan.optimiser.inputs.infrastructure import existing_depot_charging, infrastructure_costs
@@ -86,12 +88,12 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     depots = depot_sites(sites, segments)
     public = public_sites(sites)
     zones, zone_site_pairs = taxi_zones(data, scenario, params, graph, points, public, notes)
-    h2_consumers, h2_supply_pairs = hydrogen_consumers(params, graph, points, sites, h2_sites, segments, trucks.corridors)
+    h2_consumers, h2_supply_pairs, h2_supply_km = hydrogen_consumers(params, graph, points, sites, h2_sites, segments, trucks.corridors)
     committed_chargers = committed_public_chargers(data, scenario, params, public, years)
 
     # Operators' own commitments (behaviour): pledges and orders, applied to what they buy.
     commitments = operator_commitments(data, scenario)
-    pledges = [c for c in commitments if c.kind == "pledge"]
+    pledges = purchase_pledges(commitments)
     supplied = {u.removeprefix("depot:") for u, _ in h2_supply_pairs if u.startswith("depot:")}
     runs_fcev = {s for s in segments.index if segments.at[s, "refuelling"] != "depot" or segments.at[s, "location"] in supplied}
     floors = order_floors(
@@ -99,6 +101,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         tech.feasible_bins, duty, runs_fcev, notes,
     )  # fmt: skip
     note_pledged_incumbent_duties(pledges, segments, years, tech.feasible_bins, duty, runs_fcev, notes)
+    incumbent_cap = fleet_pledge_caps(commitments, segments, years, tech.feasible_bins, duty, runs_fcev)
 
     # Operators' lifetime cost gaps, what they buy, and the programmes' purchase regimes.
     offers, gap = technology_offers(params, segments, tech, years, duty, calendar.operator_discount_rate, catalogue)
@@ -127,7 +130,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         cost_gap_hkd=gap, duty_bins=duty, regimes=regimes, no_policy_share=no_policy, programme_rows=programme_rows,
         programme_caps_hkd=programme_caps, budget_hkd=float(scenario.budget.total_hkd), yearly_limit_hkd=yearly_limits(scenario),
         sites=sites, depot_sites=depots, public_sites=public, h2_sites=h2_sites, zones=zones, zone_site_pairs=zone_site_pairs,
-        h2_consumers=h2_consumers, h2_supply_pairs=h2_supply_pairs, flows=trucks.flows, corridors=trucks.corridors, cover_rows=trucks.cover_rows,
+        h2_consumers=h2_consumers, h2_supply_pairs=h2_supply_pairs, h2_supply_km=h2_supply_km, incumbent_cap=incumbent_cap, flows=trucks.flows, corridors=trucks.corridors, cover_rows=trucks.cover_rows,
         targets=targets, carbon_price_hkd_per_t=carbon, infrastructure=infra.parameters, charger_cost_coef=infra.charger_cost,
         charger_kw=infra.charger_kw, h2_cost_coef=infra.h2_cost, grid_cost_coef=infra.grid_cost,
         baseline_emissions=baseline.emissions, baseline_cost_hkd=baseline.cost_hkd, reference_fleet_cost_hkd=reference_hkd,

@@ -17,7 +17,7 @@ import pandas as pd
 from fleetplan.errors import InputError
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.inputs.commitments import Commitment, active_pledge
-from fleetplan.optimiser.scenario import Scenario
+from fleetplan.optimiser.scenario import ProgrammeOverride, Scenario
 from fleetplan.optimiser.uptake import (
     DutyBins,
     TechnologyOffer,
@@ -61,9 +61,12 @@ def programmes(data: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[st
         caps[programme_id] = float(
             override.programme_cap_hkd if override is not None and override.programme_cap_hkd is not None else group["programme_cap_hkd"].iloc[0]
         )
+        rule = payment_rule(programme_id, group, override)
         levels = list(scenario.payment_levels)
         if override is not None and override.payment_levels is not None:
             levels = list(override.payment_levels)
+        if rule == "announced":
+            levels = _announced_levels(programme_id, override)
         levels = sorted(set(levels))
         for item in group.itertuples(index=False):
             per_vehicle = float(item.per_vehicle_cap_hkd)
@@ -84,10 +87,47 @@ def programmes(data: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[st
                     "first_year": first,
                     "last_year": last,
                     "levels": tuple(levels),
+                    "payment_rule": rule,
                 }
             )
-    columns = ["programme_id", "vehicle_type", "technology", "per_vehicle_cap_hkd", "price_share_cap", "first_year", "last_year", "levels"]
+    columns = [
+        "programme_id", "vehicle_type", "technology", "per_vehicle_cap_hkd", "price_share_cap", "first_year", "last_year", "levels",
+        "payment_rule",
+    ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns), caps
+
+
+def payment_rule(programme_id: str, group: pd.DataFrame, override: ProgrammeOverride | None) -> str:
+    """'announced' or 'chosen': the scenario's ``payment_rule``; else 'chosen' where the scenario gives
+    ``payment_levels`` (a payment to choose); else the dataset's column (empty: 'chosen')."""
+    if override is not None and override.payment_rule is not None:
+        return override.payment_rule
+    if override is not None and override.payment_levels is not None:
+        return "chosen"
+    if "payment_rule" not in group.columns:
+        return "chosen"
+    rules = {str(r) if isinstance(r, str) and r.strip() else "chosen" for r in group["payment_rule"]}
+    if len(rules) > 1:
+        # One scheme is run one way: rows that disagree are a typing error, not a mix.
+        raise InputError(
+            f"the rows of programme '{programme_id}' disagree on payment_rule ({', '.join(sorted(rules))}); expected one rule per programme",
+            file="programmes.csv",
+            field="payment_rule",
+        )
+    return rules.pop()
+
+
+def _announced_levels(programme_id: str, override: ProgrammeOverride | None) -> list[float]:
+    """[0, a]: a scheme paid as announced pays a (a share of its cap, 1.0 unless the scenario
+    names one) to each purchase the money reaches, and nothing (level 0) to those after it runs out."""
+    given = [] if override is None or override.payment_levels is None else sorted({x for x in override.payment_levels if x > 0})
+    if len(given) > 1:
+        raise InputError(
+            f"programme '{programme_id}' is paid as announced (one amount to every eligible purchase) but payment_levels "
+            f"offers {len(given)} amounts; expected one level above 0, or payment_rule: chosen",
+            field=f"programmes.{programme_id}.payment_levels",
+        )
+    return [0.0, given[0] if given else 1.0]
 
 
 def purchase_regimes(

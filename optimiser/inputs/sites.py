@@ -132,10 +132,11 @@ def hydrogen_consumers(
     h2_sites: list[str],
     segments: pd.DataFrame,
     corridors: pd.DataFrame,
-) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+) -> tuple[pd.DataFrame, list[tuple[str, str]], dict[tuple[str, str], float]]:
     """Hydrogen consumers (each depot's fuel-cell buses, each coverable truck corridor) and the sites that may supply them.
 
     A depot is supplied by the hydrogen sites within ``bus_h2_reach_km``; a corridor by its supply sites.
+    Also each pair's road km (depot to station; a corridor's detour to the station, 0 on its route).
     """
     bus_depots = _bus_depots(segments)
     bus_reach_km = params.scalar("bus_h2_reach_km")
@@ -151,6 +152,12 @@ def hydrogen_consumers(
     consumers = [{"consumer": f"depot:{d}", "kind": "depot", "ref": d} for d in sorted(bus_depots)]
     consumers += [{"consumer": f"flow:{c}", "kind": "flow", "ref": c} for c in corridors.index if corridors.at[c, "coverable"]]
     h2_consumers = pd.DataFrame(consumers, columns=["consumer", "kind", "ref"]).set_index("consumer", drop=False)
-    h2_supply_pairs = [(f"depot:{d}", s) for d, s in zip(h2_pairs_depots["source"], h2_pairs_depots["target"], strict=True)]
-    h2_supply_pairs += [(f"flow:{c}", s) for c in corridors.index if corridors.at[c, "coverable"] for s in corridors.at[c, "supply_sites"]]
-    return h2_consumers, h2_supply_pairs
+    h2_supply_km = {
+        (f"depot:{d}", s): float(km)
+        for d, s, km in zip(h2_pairs_depots["source"], h2_pairs_depots["target"], h2_pairs_depots["distance_km"], strict=True)
+    }
+    for c in corridors.index:
+        if corridors.at[c, "coverable"]:
+            supply_km = corridors.at[c, "supply_km"] if "supply_km" in corridors.columns else {}
+            h2_supply_km.update({(f"flow:{c}", s): float(supply_km.get(s, 0.0)) for s in corridors.at[c, "supply_sites"]})
+    return h2_consumers, list(h2_supply_km), h2_supply_km
