@@ -32,6 +32,7 @@ Everything derived is marked ``derived``; everything assumed ``estimate``.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import shutil
@@ -53,7 +54,13 @@ from fleetplan.network.city import (
     write_city,
 )
 from fleetplan.network.graph import ACCESS_CIRCUITY
-from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
+from fleetplan.network.loaders import (
+    DEFAULT_DATASET,
+    MAX_TABLE_BYTES,
+    Dataset,
+    load_dataset,
+    read_csv_text,
+)
 from fleetplan.network.schema import TABLES
 
 #: Margin around the stops' extent that the city's bounds add (metres).
@@ -156,9 +163,16 @@ def _band(km: float) -> str:
     return next(label for label, high in DUTY_BANDS if km <= high)
 
 
+def _base_table(base: Path, name: str) -> pd.DataFrame:
+    """One table of the base dataset as text cells, after the checks every CSV reader makes (size first)."""
+    spec = TABLES[name]
+    text = read_csv_text(base / spec.file, expected=f"the '{spec.name}' table ({spec.description})", max_bytes=MAX_TABLE_BYTES)
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+
+
 def _copy_table(base: Path, name: str, out: Path, note: str, keep: pd.Series | None = None) -> int:
     """Copy one table of the base dataset, prefixing every row's source with ``note``."""
-    frame = pd.read_csv(base / TABLES[name].file, dtype=str, keep_default_na=False)
+    frame = _base_table(base, name)
     if keep is not None:
         frame = frame[keep.to_numpy()]
     if "source" in frame.columns:
@@ -425,14 +439,14 @@ def build_city(
 def _max_age(base: Path, vehicle_type: str) -> int:
     """Oldest age of today's buses: the base's diesel lifetime of the type, less one, at most 17."""
     try:
-        parameters = pd.read_csv(base / TABLES["parameters"].file)
+        parameters = _base_table(base, "parameters")
         rows = parameters[
             (parameters["parameter"] == "lifetime_years")
             & (parameters["vehicle_type"] == vehicle_type)
             & (parameters["technology"] == "diesel")
         ]
         return int(min(DEFAULT_MAX_AGE, max(1, float(rows["value"].iloc[0]) - 1)))
-    except (OSError, KeyError, IndexError, ValueError):
+    except (OSError, KeyError, IndexError, ValueError, InputError):
         return DEFAULT_MAX_AGE
 
 
@@ -470,7 +484,7 @@ def _write(
             continue
         keep = None
         if name == "targets":
-            targets = pd.read_csv(base / TABLES[name].file, dtype=str, keep_default_na=False)
+            targets = _base_table(base, name)
             # A count of vehicles is the base city's fleet; a share carries over, for classes this city has.
             keep = (targets["vehicle_class"] == "bus") & (targets["min_zev"].str.strip() == "")
         _copy_table(base, name, out, note, keep)

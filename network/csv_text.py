@@ -16,6 +16,28 @@ from pathlib import Path
 from fleetplan.errors import InputError
 
 
+def read_limited_bytes(path: str | Path, *, expected: str, max_bytes: int) -> bytes:
+    """The bytes of a user's file, refused before reading if it is missing, empty or over ``max_bytes``.
+
+    At most ``max_bytes`` + 1 bytes are read whatever the size on disk says (a file
+    that grows while it is read, or a device that reports no size), so memory stays
+    bounded by the limit.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file not found; expected {expected}", file=path)
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"file is empty; expected {expected}", file=path)
+    if size > max_bytes:
+        raise InputError(f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=path)
+    with path.open("rb") as handle:
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise InputError(f"file is over {max_bytes / 1e6:.0f} MB, the limit", file=path)
+    return raw
+
+
 def read_csv_text(path: str | Path, *, expected: str, max_bytes: int) -> str:
     """The text of a user's CSV file, after the checks every CSV reader needs.
 
@@ -26,14 +48,7 @@ def read_csv_text(path: str | Path, *, expected: str, max_bytes: int) -> str:
         the row of the first bad byte) or has a row with more cells than the header.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"file not found; expected {expected}", file=path)
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"file is empty; expected {expected}", file=path)
-    if size > max_bytes:
-        raise InputError(f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=path)
-    raw = path.read_bytes()
+    raw = read_limited_bytes(path, expected=expected, max_bytes=max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

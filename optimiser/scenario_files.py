@@ -258,11 +258,15 @@ def _refuse_self_aliases(text: str, *, file: str | Path) -> None:
         return  # the loader above already reported malformed YAML
 
 
-def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:
-    """Parse YAML text into a validated :class:`Scenario` (empty text is the default scenario)."""
+def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>", read_dataset: bool = True) -> Scenario:
+    """Parse YAML text into a validated :class:`Scenario` (empty text is the default scenario).
+
+    ``read_dataset=False`` (text uploaded to the app): the classes are checked against the
+    Hong Kong default's catalogue and the folder ``dataset:`` names is never opened.
+    """
     tree = parse_scenario_tree(text, file=file)
     scenario = scenario_from_mapping(tree, file=file, tree=tree)
-    _check_classes(scenario, [_Layer(Path(file), tree)])
+    _check_classes(scenario, [_Layer(Path(file), tree)], read_dataset=read_dataset)
     return scenario
 
 
@@ -393,7 +397,7 @@ def _relative_dataset(layers: list[_Layer], merged: dict[str, Any]) -> dict[str,
     return {**merged, "dataset": str((owner.path.parent / value).resolve())}
 
 
-def load_scenario_file(path: str | Path) -> Scenario:
+def load_scenario_file(path: str | Path, *, read_dataset: bool = True) -> Scenario:
     """Read a scenario file, resolve its ``extends`` chain, and validate it.
 
     Parameters
@@ -401,6 +405,9 @@ def load_scenario_file(path: str | Path) -> Scenario:
     path:
         Scenario YAML file. ``extends`` paths are relative to the file that
         holds them; a relative ``dataset`` folder likewise.
+    read_dataset:
+        False (a file uploaded to the app): the folder ``dataset:`` names is never
+        opened; classes are checked against the Hong Kong default's catalogue.
 
     Returns
     -------
@@ -425,7 +432,7 @@ def load_scenario_file(path: str | Path) -> Scenario:
     except ValidationError as error:
         location = tuple(error.errors()[0]["loc"])
     else:
-        _check_classes(scenario, layers)
+        _check_classes(scenario, layers, read_dataset=read_dataset)
         return scenario
     # Re-validate against the blamed file's tree so the message carries its
     # line numbers, in the same words as a single-file scenario error.
@@ -442,22 +449,22 @@ def _to_plain(node: Any) -> Any:
     return node
 
 
-def dataset_catalogue(scenario: Scenario) -> Catalogue:
-    """The vehicle classes of the dataset ``scenario`` names (the Hong Kong default's if none)."""
+def dataset_catalogue(scenario: Scenario, *, read_dataset: bool = True) -> Catalogue:
+    """The vehicle classes of the dataset ``scenario`` names (the Hong Kong default's if none, or if not ``read_dataset``)."""
     from fleetplan.network.loaders import (  # pandas only when a file is read
         DEFAULT_DATASET,
         read_csv_table,
     )
 
     spec = TABLES["vehicle_classes"]
-    folder = Path(scenario.dataset) if scenario.dataset else DEFAULT_DATASET
+    folder = Path(scenario.dataset) if scenario.dataset and read_dataset else DEFAULT_DATASET
     path = folder / spec.file if (folder / spec.file).exists() else DEFAULT_DATASET / spec.file
     return Catalogue.from_table(read_csv_table(path, spec))
 
 
-def _check_classes(scenario: Scenario, layers: list[_Layer]) -> None:
+def _check_classes(scenario: Scenario, layers: list[_Layer], *, read_dataset: bool = True) -> None:
     """Refuse, with file and line, a class or vehicle type the scenario's dataset does not have."""
-    problems = catalogue_problems(scenario, dataset_catalogue(scenario))
+    problems = catalogue_problems(scenario, dataset_catalogue(scenario, read_dataset=read_dataset))
     if not problems:
         return
     location, message = problems[0]
