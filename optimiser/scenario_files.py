@@ -33,7 +33,12 @@ from ruamel.yaml.error import YAMLError
 from fleetplan.errors import InputError
 from fleetplan.network.catalogue import Catalogue
 from fleetplan.network.schema import TABLES
-from fleetplan.optimiser.scenario import Scenario, catalogue_problems
+from fleetplan.optimiser.scenario import (
+    BOOL_NOT_NUMBER,
+    Scenario,
+    bool_where_number,
+    catalogue_problems,
+)
 
 MAX_SCENARIO_BYTES = 1_000_000
 MAX_NESTING = 12
@@ -173,8 +178,14 @@ def _plain(node: Any) -> Any:
 
 def scenario_from_mapping(data: dict[str, Any], *, file: str | Path = "<scenario>", tree: Any = None) -> Scenario:
     """Validate a mapping into a :class:`Scenario`, naming the field (and line) on error."""
+    plain = _plain(data)
+    location = bool_where_number(plain)
+    if location is not None:
+        line = _line_of(tree, location) if tree is not None else None
+        where = f"{file}, line {line}" if line else str(file)
+        raise InputError(BOOL_NOT_NUMBER, file=where, field=".".join(str(part) for part in location))
     try:
-        return Scenario.model_validate(_plain(data))
+        return Scenario.model_validate(plain)
     except ValidationError as error:
         first = error.errors()[0]
         location = tuple(first["loc"])
@@ -214,6 +225,9 @@ def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> Commen
         non-core tags or a top level that is not a mapping.
     """
     yaml = YAML(typ="rt")
+    # Before loading: the loader itself fails on a merge key that names its own mapping
+    # ('budget: &m {<<: *m}'), with an AttributeError instead of a message.
+    _refuse_self_aliases(text, file=file)
     try:
         tree = yaml.load(text)
     except YAMLError as error:
@@ -224,9 +238,11 @@ def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> Commen
     except RecursionError:
         # ruamel's parser recurses per level: thousands of brackets exhaust the stack.
         raise InputError(f"nested far deeper than {MAX_NESTING} levels", file=file) from None
+    except (AttributeError, TypeError, ValueError, KeyError) as error:
+        # The loader's own faults on odd but parseable input (merge keys, anchors): a message, not a crash.
+        raise InputError(f"not readable as a scenario ({type(error).__name__} in the YAML loader); expected plain YAML without merge keys", file=file) from None
     if tree is None:
         tree = CommentedMap()
-    _refuse_self_aliases(text, file=file)
     check_yaml_tree(tree, file=file)
     return tree
 
@@ -297,7 +313,23 @@ def _read_tree(path: Path) -> CommentedMap:
         raise InputError("not UTF-8 text; save the scenario as UTF-8", file=path) from None
     if not text.strip():
         raise InputError("scenario file is empty; expected a YAML mapping of overrides (see data/scenarios/)", file=path)
-    return parse_scenario_tree(text, file=path)
+    tree = parse_scenario_tree(text, file=path)
+    refuse_empty_tree(tree, file=path)
+    return tree
+
+
+def refuse_empty_tree(tree: CommentedMap, *, file: str | Path) -> None:
+    """Refuse a scenario document with no settings at all (only comments, '---', '~' or '{}').
+
+    It would run the full Hong Kong default while looking like a scenario of its own;
+    a blank file is refused for the same reason.
+    """
+    if len(tree) == 0:
+        raise InputError(
+            "scenario holds no settings (only comments, '---', '~' or '{}'); expected a YAML mapping of overrides "
+            "(see data/scenarios/); to plan the Hong Kong default, give no scenario file",
+            file=file,
+        )
 
 
 def _line(tree: CommentedMap, key: str) -> str:
@@ -427,6 +459,12 @@ def load_scenario_file(path: str | Path, *, read_dataset: bool = True) -> Scenar
         plain = {k: v for k, v in layer.tree.items() if k != "extends"}
         merged = deep_merge(merged, plain)
     merged = _relative_dataset(layers, merged)
+    location = bool_where_number(_to_plain(merged))
+    if location is not None:
+        layer = _blame(layers, location)
+        line = _line_of(layer.tree, location)
+        where = f"{layer.path}, line {line}" if line else str(layer.path)
+        raise InputError(BOOL_NOT_NUMBER, file=where, field=".".join(str(part) for part in location))
     try:
         scenario = Scenario.model_validate(_to_plain(merged))
     except ValidationError as error:

@@ -26,6 +26,7 @@ from fleetplan.optimiser.scenario_files import (
     MAX_SCENARIO_BYTES,
     load_scenario_file,
     parse_scenario_tree,
+    refuse_empty_tree,
     scenario_from_yaml,
 )
 
@@ -63,6 +64,7 @@ def scenario_from_text(text: str, file: str) -> Scenario:
     if size > MAX_SCENARIO_BYTES:
         raise InputError(f"scenario is {size} bytes; the limit is {MAX_SCENARIO_BYTES}", file=file)
     tree = parse_scenario_tree(text, file=file)
+    refuse_empty_tree(tree, file=file)
     parent = tree.get("extends")
     if parent is None:
         # The app plans with its own dataset: a folder the text names is never opened here.
