@@ -183,6 +183,23 @@ def check_replaceable(target: str | Path) -> None:
         )
 
 
+def check_writable_file(target: str | Path, *, field: str = "--out") -> None:
+    """Raise :class:`InputError` unless ``target`` can be written as a file: not a folder, in a folder we may write.
+
+    Called before the work, like :func:`check_replaceable` for folders.
+    """
+    target = Path(target)
+    if target.is_dir():
+        raise InputError("is a folder; expected the path of a file to write", file=target, field=field)
+    existing = target.absolute().parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"'{existing}' is a file, not a folder; choose another path", file=target, field=field)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"no permission to write in '{existing}'; choose another path", file=target, field=field)
+
+
 #: A temporary sibling without a process id (older versions) counts as stale after this.
 STALE_TEMPORARY_S = 3600.0
 
@@ -291,10 +308,12 @@ def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], No
                 shutil.rmtree(tmp, ignore_errors=True)
             raise
         finally:
-            # The previous results, once swapped out, are removed even if a held
-            # signal is delivered right after the swap.
+            # The previous results, once swapped out, are removed even if a held signal
+            # is delivered right after the swap; with signals held, so that one arriving
+            # now cannot stop the removal half-way and leave a '.old' folder behind.
             if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+                with _signals_blocked():
+                    shutil.rmtree(old, ignore_errors=True)
     return target
 
 
