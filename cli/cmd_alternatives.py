@@ -17,6 +17,9 @@ from fleetplan.cli.common import (
     guarded,
     load_scenario_arg,
     load_scenario_dataset,
+    plain_console,
+    plain_float,
+    plain_int,
     print_json,
     stdout_to_stderr,
 )
@@ -24,10 +27,9 @@ from fleetplan.errors import InputError
 
 
 def _print(payload: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = plain_console()
     table = Table(title=f"Alternatives for {payload['scenario']} (cost within +{payload['slack']:.1%})")
     for column in ("plan", "status", "system cost", "vs optimum", "CO2 abated", "hydrogen sites", "charging sites", "differs (vs optimum)"):
         table.add_column(column, justify="right" if column in ("system cost", "vs optimum", "CO2 abated") else "left")
@@ -57,8 +59,8 @@ def _print(payload: dict[str, Any]) -> None:
 @guarded
 def alternatives_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
-    count: Annotated[int, typer.Option("--count", help="Number of alternative plans.")] = 3,
-    slack: Annotated[float, typer.Option("--slack", help="Allowed system-cost increase over the optimum (0.05 = 5 %).")] = 0.05,
+    count: Annotated[int, typer.Option("--count", parser=plain_int, help="Number of alternative plans.")] = 3,
+    slack: Annotated[float, typer.Option("--slack", parser=plain_float, help="Allowed system-cost increase over the optimum (0.05 = 5 %).")] = 0.05,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write alternatives.json/.csv and each plan's results here (atomically).")] = None,
 ) -> None:

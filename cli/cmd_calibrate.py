@@ -19,6 +19,7 @@ from fleetplan.cli.common import (
     guarded,
     load_scenario_arg,
     load_scenario_dataset,
+    plain_console,
     print_json,
     stdout_to_stderr,
 )
@@ -40,7 +41,7 @@ def calibrate_command(
         out_of_range,
         read_observed,
     )
-    from fleetplan.optimiser.outputs import json_safe, write_atomic
+    from fleetplan.optimiser.outputs import check_writable_file, json_safe, write_atomic
     from fleetplan.optimiser.plan import plan
 
     scenario = load_scenario_arg(scenario_file)
@@ -49,6 +50,8 @@ def calibrate_command(
     if out is None and scenario_file is None and not as_json:
         # The committed table belongs to the default scenario only; others need --out.
         out = Path(dataset.path) / CALIBRATION_FILE
+    if out is not None:
+        check_writable_file(out)  # before the solve, not after it
     if not as_json and sys.stderr.isatty():
         with SolveProgress(f"solving {scenario.name}") as progress:
             result = plan(scenario, dataset, on_progress=progress.update, marginals=False, counterfactual=False)
@@ -86,7 +89,6 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 def _print_table(table: Any) -> None:
     import pandas as pd
-    from rich.console import Console
     from rich.table import Table
 
     view = Table(title="Calibration: model against observed")
@@ -103,7 +105,7 @@ def _print_table(table: Any) -> None:
             "-" if pd.isna(row.within_range) else ("yes" if row.within_range else "NO"),
             "target" if row.checked else "reported",
         )
-    Console().print(view)
+    plain_console().print(view)
 
 
 def _number(value: Any) -> str:

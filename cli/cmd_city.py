@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from fleetplan.cli.app import app
-from fleetplan.cli.common import guarded, print_json
+from fleetplan.cli.common import guarded, plain_float, print_json
 
 city_app = typer.Typer(help="Build a city's dataset from local open data.", no_args_is_help=True)
 app.add_typer(city_app, name="city")
@@ -30,7 +30,7 @@ def city_build_command(
     date: Annotated[str | None, typer.Option("--date", help="Service date YYYYMMDD (default: the feed's busiest weekday).")] = None,
     vehicle_type: Annotated[str, typer.Option("--vehicle-type", help="The base's bus type the buses take (prices, energy).")] = "bus_single",
     utility: Annotated[str, typer.Option("--utility", help="The base's electricity utility the depots take (tariff, grid carbon).")] = "clp",
-    daily_km: Annotated[float, typer.Option("--daily-km", help="Km per bus per day, if the feed has no block_id.")] = 200.0,
+    daily_km: Annotated[float, typer.Option("--daily-km", parser=plain_float, help="Km per bus per day, if the feed has no block_id.")] = 200.0,
     feed_licence: Annotated[str, typer.Option("--feed-licence", help="Licence of the GTFS feed, for city.yaml.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:

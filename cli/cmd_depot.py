@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from fleetplan.cli.app import app
-from fleetplan.cli.common import guarded, print_json
+from fleetplan.cli.common import guarded, plain_console, plain_float, plain_int, print_json
 from fleetplan.errors import InputError
 
 #: A time-limited sizing this far from HiGHS's bound is reported but exits 1.
@@ -27,10 +27,9 @@ def _payload(result: Any) -> dict[str, Any]:
 
 
 def _print(payload: dict[str, Any], blocks: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = plain_console()
     gap = payload["gap"]
     by_kw = ", ".join(f"{count} × {kw} kW" for kw, count in payload["chargers_by_kw"].items() if count)
     summary = Table(title=f"Depot sizing for {blocks.name}", show_header=False)
@@ -92,24 +91,27 @@ def depot_command(
     ],
     charger_kw: Annotated[
         list[float] | None,
-        typer.Option("--charger-kw", help="Charger power, kW; repeat to offer several powers. [default: 150]"),
+        typer.Option("--charger-kw", parser=plain_float, help="Charger power, kW; repeat to offer several powers. [default: 150]"),
     ] = None,
-    usable_kwh: Annotated[float, typer.Option("--usable-kwh", help="Usable battery energy per bus, kWh.")] = 400.0,
-    kwh_per_km: Annotated[float, typer.Option("--kwh-per-km", help="Planning energy use, kWh/km.")] = 1.3,
+    usable_kwh: Annotated[float, typer.Option("--usable-kwh", parser=plain_float, help="Usable battery energy per bus, kWh.")] = 400.0,
+    kwh_per_km: Annotated[float, typer.Option("--kwh-per-km", parser=plain_float, help="Planning energy use, kWh/km.")] = 1.3,
     grid_kva: Annotated[
-        float, typer.Option("--grid-kva", help="Spare capacity of the existing grid connection, kVA.")
+        float, typer.Option("--grid-kva", parser=plain_float, help="Spare capacity of the existing grid connection, kVA.")
     ] = 0.0,
     summer_factor: Annotated[
-        float, typer.Option("--summer-factor", help="Design-day multiplier on kWh/km (summer A/C).")
+        float, typer.Option("--summer-factor", parser=plain_float, help="Design-day multiplier on kWh/km (summer A/C).")
     ] = 1.15,
-    days: Annotated[int, typer.Option("--days", help="1 = one cyclic day; 7 = a week of repeated blocks.")] = 1,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="HiGHS time limit, s.")] = 60.0,
+    days: Annotated[int, typer.Option("--days", parser=plain_int, help="1 = one cyclic day; 7 = a week of repeated blocks.")] = 1,
+    time_limit: Annotated[float, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s.")] = 60.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Chargers by power, grid kVA and the duties that cannot go battery-electric, for one depot."""
-    from fleetplan.optimiser.depot_sizing import DepotSizingInputs, read_blocks_csv, size_depot
-    from fleetplan.optimiser.solver import SolverOptions
+    from fleetplan.optimiser.deadline import Deadline
 
+    _finite(time_limit, "--time-limit")
+    # --time-limit bounds the whole command (loading the solver's libraries, reading, the
+    # pre-checks, the model's build), not only HiGHS: the clock starts here.
+    deadline = Deadline(time_limit, what="depot sizing", hint="size fewer blocks at once")
     powers = tuple(charger_kw) if charger_kw else (150.0,)
     for power in powers:
         _finite(power, "--charger-kw")
@@ -117,18 +119,21 @@ def depot_command(
     _finite(kwh_per_km, "--kwh-per-km")
     _finite(grid_kva, "--grid-kva", strict=False)
     _finite(summer_factor, "--summer-factor")
-    _finite(time_limit, "--time-limit")
-    table = read_blocks_csv(blocks)
-    inputs = DepotSizingInputs(
-        blocks=table,
-        usable_kwh=usable_kwh,
-        kwh_per_km=kwh_per_km,
-        summer_factor=summer_factor,
-        charger_kw=powers,
-        grid_headroom_kva=grid_kva,
-        days=days,
-    )
-    result = size_depot(inputs, SolverOptions(time_limit_s=time_limit))
+    with deadline.watch("reading the blocks"):
+        from fleetplan.optimiser.depot_sizing import DepotSizingInputs, read_blocks_csv, size_depot
+        from fleetplan.optimiser.solver import SolverOptions
+
+        table = read_blocks_csv(blocks)
+        inputs = DepotSizingInputs(
+            blocks=table,
+            usable_kwh=usable_kwh,
+            kwh_per_km=kwh_per_km,
+            summer_factor=summer_factor,
+            charger_kw=powers,
+            grid_headroom_kva=grid_kva,
+            days=days,
+        )
+    result = size_depot(inputs, SolverOptions(time_limit_s=time_limit), deadline=deadline)
     payload = _payload(result)
     if as_json:
         print_json(payload)

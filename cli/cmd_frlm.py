@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from fleetplan.cli.app import app
-from fleetplan.cli.common import guarded, print_json
+from fleetplan.cli.common import guarded, plain_console, plain_float, plain_int, print_json
 from fleetplan.errors import InfeasibleError, InputError
 
 
@@ -63,10 +63,9 @@ def _payload(
 
 
 def _print_table(payload: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = plain_console()
     summary = Table(title="Flow refuelling location model (arc-cover)", show_header=False)
     summary.add_column("", style="bold")
     summary.add_column("")
@@ -109,11 +108,11 @@ def frlm(
     nodes: Annotated[Path, typer.Option("--nodes", help="NODES.csv with a 'node' column.")],
     edges: Annotated[Path, typer.Option("--edges", help="EDGES.csv: from,to,length (km).")],
     flows: Annotated[Path, typer.Option("--flows", help="FLOWS.csv: origin,destination,flow.")],
-    range_km: Annotated[float, typer.Option("--range", help="Vehicle range on a full tank, km.")],
-    stations: Annotated[int, typer.Option("--stations", help="Number of stations to open (p).")],
+    range_km: Annotated[float, typer.Option("--range", parser=plain_float, help="Vehicle range on a full tank, km.")],
+    stations: Annotated[int, typer.Option("--stations", parser=plain_int, help="Number of stations to open (p).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="HiGHS time limit, s.")] = 60.0,
-    gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap to stop at.")] = 1e-4,
+    time_limit: Annotated[float, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s.")] = 60.0,
+    gap: Annotated[float, typer.Option("--gap", parser=plain_float, help="Relative MIP gap to stop at.")] = 1e-4,
 ) -> None:
     """Place P stations to maximise the round-trip flow refuelled with range R (Kuby & Lim 2005)."""
     if not (math.isfinite(range_km) and range_km > 0):
@@ -124,11 +123,16 @@ def frlm(
         raise InputError(f"{time_limit:g}; expected seconds > 0", field="--time-limit")
     if not (math.isfinite(gap) and gap >= 0):
         raise InputError(f"{gap:g}; expected a relative gap ≥ 0", field="--gap")
-    # Imported after the flags are checked: a mistyped flag is refused without loading them.
-    from fleetplan.network.importers.csv_network import read_frlm_network
-    from fleetplan.optimiser.frlm import HighsOptions, solve_frlm
+    from fleetplan.optimiser.deadline import Deadline
 
-    graph, table = read_frlm_network(nodes, edges, flows)
+    # --time-limit bounds the whole command (reading, paths, rows, build and solve): the clock starts here.
+    deadline = Deadline(time_limit, what="station plan", hint="cut the network or the flows")
+    with deadline.watch("reading the network"):
+        # Imported after the flags are checked: a mistyped flag is refused without loading them.
+        from fleetplan.network.importers.csv_network import read_frlm_network
+        from fleetplan.optimiser.frlm import HighsOptions, solve_frlm
+
+        graph, table = read_frlm_network(nodes, edges, flows)
     if stations > graph.number_of_nodes():
         raise InputError(
             f"{stations} stations but only {graph.number_of_nodes()} nodes in {nodes}",
@@ -140,6 +144,7 @@ def frlm(
         range_km=range_km,
         stations=stations,
         options=HighsOptions(time_limit_s=time_limit, mip_rel_gap=gap),
+        deadline=deadline,
     )
     if not result.has_solution:
         raise InfeasibleError(f"no station plan found (status: {result.status})")

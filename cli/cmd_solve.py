@@ -24,6 +24,8 @@ from fleetplan.cli.common import (
     guarded,
     load_scenario_arg,
     load_scenario_dataset,
+    plain_console,
+    plain_float,
     print_json,
     stdout_to_stderr,
 )
@@ -78,10 +80,9 @@ def _free_riders(summary: dict[str, Any], programme: str) -> str:
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = plain_console()
     table = Table(title=f"Plan: {summary.get('scenario', '')}", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
@@ -156,8 +157,8 @@ def solve_command(
     scenario_file: Annotated[Path | None, typer.Argument(metavar="[SCENARIO.yaml]", help="Scenario file (default: the Hong Kong default).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (the plan's summary).")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write all results to this folder (atomically).")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="HiGHS time limit, s (overrides the scenario).")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap to stop at (overrides the scenario).")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s (overrides the scenario).")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", parser=plain_float, help="Relative MIP gap to stop at (overrides the scenario).")] = None,
     no_marginals: Annotated[bool, typer.Option("--no-marginals", help="Skip the marginal values (one LP re-solve).")] = False,
 ) -> None:
     """Solve a scenario and print its key figures (HK$, vehicles, t CO2)."""
@@ -333,7 +334,6 @@ def compare_command(
             )
         )
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Compared with {folders[0]}")
@@ -362,10 +362,12 @@ def compare_command(
                     cell += f" ± {show(error)}"
             cells.append(cell)
         table.add_row(name, unit, *cells)
-    console = Console()
+    from rich.text import Text
+
+    console = plain_console()
     console.print(table)
     for warning in warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(Text.assemble(("warning:", "yellow"), f" {warning}"))  # the warning as text, never markup
 
 
 @data_app.command("info")
@@ -398,7 +400,6 @@ def data_info_command(
     if as_json:
         print_json(payload)
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Dataset {folder}")
@@ -407,4 +408,4 @@ def data_info_command(
         table.add_column(column, justify="right")
     for name, info in tables.items():
         table.add_row(name, str(info["rows"]), *[str(info["status"][s]) for s in STATUSES], str(len(info["sources"])))
-    Console().print(table)
+    plain_console().print(table)

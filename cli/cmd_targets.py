@@ -8,11 +8,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from fleetplan.cli.app import app
-from fleetplan.cli.common import EXIT_NO_SOLUTION, guarded, print_json, stdout_to_stderr
+from fleetplan.cli.common import (
+    EXIT_NO_SOLUTION,
+    guarded,
+    plain_console,
+    plain_float,
+    print_json,
+    stdout_to_stderr,
+)
 from fleetplan.errors import InputError
 
 _VERDICTS = {"met": "met anyway", "met_at_cost": "met at a cost", "out_of_reach": "out of reach"}
@@ -24,13 +30,14 @@ def target_cost_command(
     scenario_path: Annotated[Path | None, typer.Argument(help="Scenario YAML (default: the Hong Kong default).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="HiGHS time limit of each solve, s (overrides the scenario).")
+        float | None, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit of each solve, s (overrides the scenario).")
     ] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap each solve stops at (overrides the scenario).")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", parser=plain_float, help="Relative MIP gap each solve stops at (overrides the scenario).")] = None,
     time_budget: Annotated[
         float | None,
         typer.Option(
             "--time-budget",
+            parser=plain_float,
             help="Seconds the optional solves (pricing early retirement, all targets together) may take the run to "
             "(default 300); the plan without targets and each target's own plan are always solved.",
         ),
@@ -75,7 +82,7 @@ def _plan_state(figures: dict[str, Any] | None) -> str:
 
 
 def _print_table(outcome: dict[str, Any]) -> None:
-    console = Console()
+    console = plain_console()
     table = Table(title="What each target costs on its own (that target hard, the others off, against no target)")
     for name, justify in (
         ("target", "left"), ("class", "left"), ("year", "right"), ("required", "right"), ("without targets", "right"),

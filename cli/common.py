@@ -17,6 +17,7 @@ import functools
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ import click
 import typer
 
 from fleetplan.errors import InfeasibleError, InputError
+from fleetplan.network.csv_text import MAX_PLAIN_NUMBER, plain_number
 
 EXIT_OK = 0
 EXIT_NO_SOLUTION = 1
@@ -125,6 +127,30 @@ def _solver_missing(error: BaseException) -> bool:
     return missing is not None and isinstance(error, missing)
 
 
+def plain_float(text: str) -> float:
+    """A command-line number read strictly: ASCII digits, sign, point and exponent only.
+
+    Python's float() would also take '1_000', Arabic-Indic or full-width digits,
+    'infinity' and subnormals such as 1e-320; none is a budget, a range or a limit.
+    Use as ``typer.Option(..., parser=plain_float)``.
+    """
+    value = plain_number(text)
+    if value is None:
+        raise typer.BadParameter(
+            f"'{text}' is not a plain decimal number; expected digits 0-9 with an optional sign, point and exponent "
+            f"(e.g. 100, 0.5, 1.5e9), finite and at most {MAX_PLAIN_NUMBER:g}"
+        )
+    return value
+
+
+def plain_int(text: str) -> int:
+    """A command-line whole number read strictly (ASCII digits only); ``parser=plain_int``."""
+    cleaned = str(text).strip()
+    if not re.fullmatch(r"[+-]?\d{1,12}", cleaned, re.ASCII):
+        raise typer.BadParameter(f"'{text}' is not a whole number; expected digits 0-9 (e.g. 3)")
+    return int(cleaned)
+
+
 def print_json(payload: dict[str, Any]) -> None:
     """Print one JSON object on stdout (machine-readable output for other tools)."""
     print(json.dumps(payload, indent=2, default=_default, allow_nan=False))
@@ -178,19 +204,30 @@ def stdout_to_stderr(active: bool = True) -> Iterator[None]:
         os.close(saved)
 
 
+def plain_console(*, stderr: bool = False) -> Any:
+    """A rich Console that prints text as given: no markup, no emoji codes.
+
+    Names in tables come from users' files (scenario, site, flow and observation ids);
+    with markup on, ``plan [/b]`` would end the command with a MarkupError and
+    ``[red]x[/red]`` would restyle the output.
+    """
+    from rich.console import Console
+
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+
 class SolveProgress:
     """Spinner on stderr with elapsed time, incumbent and gap from HiGHS's log."""
 
     def __init__(self, label: str) -> None:
-        from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             TimeElapsedColumn(),
-            TextColumn("{task.fields[detail]}"),
-            console=Console(stderr=True),
+            TextColumn("{task.fields[detail]}", markup=False),
+            console=plain_console(stderr=True),
             transient=True,
         )
         self._task = self._progress.add_task(label, total=None, detail="building the model")

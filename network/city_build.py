@@ -32,7 +32,9 @@ Everything derived is marked ``derived``; everything assumed ``estimate``.
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import re
 import shutil
 from pathlib import Path
@@ -53,8 +55,15 @@ from fleetplan.network.city import (
     write_city,
 )
 from fleetplan.network.graph import ACCESS_CIRCUITY
-from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
+from fleetplan.network.loaders import (
+    DEFAULT_DATASET,
+    MAX_TABLE_BYTES,
+    Dataset,
+    load_dataset,
+    read_csv_text,
+)
 from fleetplan.network.schema import TABLES
+from fleetplan.network.spreadsheet_cells import inert_frame
 
 #: Margin around the stops' extent that the city's bounds add (metres).
 BOUNDS_MARGIN_M = 2000.0
@@ -156,14 +165,36 @@ def _band(km: float) -> str:
     return next(label for label, high in DUTY_BANDS if km <= high)
 
 
+def _check_out_folder(out: Path) -> None:
+    """Refuse, before any work, an ``--out`` that is a file, a non-empty folder or in a place that cannot be written."""
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is a file; expected a new or empty folder for the dataset", file=out, field="--out")
+    if out.is_dir() and any(out.iterdir()):
+        raise InputError("folder is not empty; expected a new or empty folder for the dataset", file=out, field="--out")
+    existing = out.absolute().parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"'{existing}' is a file, not a folder; expected a new or empty folder for the dataset", file=out, field="--out")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"no permission to write in '{existing}'; choose another folder", file=out, field="--out")
+
+
+def _base_table(base: Path, name: str) -> pd.DataFrame:
+    """One table of the base dataset as text cells, after the checks every CSV reader makes (size first)."""
+    spec = TABLES[name]
+    text = read_csv_text(base / spec.file, expected=f"the '{spec.name}' table ({spec.description})", max_bytes=MAX_TABLE_BYTES)
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+
+
 def _copy_table(base: Path, name: str, out: Path, note: str, keep: pd.Series | None = None) -> int:
     """Copy one table of the base dataset, prefixing every row's source with ``note``."""
-    frame = pd.read_csv(base / TABLES[name].file, dtype=str, keep_default_na=False)
+    frame = _base_table(base, name)
     if keep is not None:
         frame = frame[keep.to_numpy()]
     if "source" in frame.columns:
         frame["source"] = note + frame["source"]
-    frame.to_csv(out / TABLES[name].file, index=False, lineterminator="\n")
+    inert_frame(frame).to_csv(out / TABLES[name].file, index=False, lineterminator="\n")
     return len(frame)
 
 
@@ -241,8 +272,7 @@ def build_city(
         raise InputError("empty; expected the city's name", field="--name")
     if not (cluster_m >= 0 and margin_m >= 0 and daily_km_per_bus > 0):
         raise InputError("expected cluster_m >= 0, margin_m >= 0 and daily_km_per_bus > 0 (metres, km/day)", field="--cluster-m")
-    if out.exists() and any(out.iterdir()):
-        raise InputError("folder is not empty; expected a new or empty folder for the dataset", file=out)
+    _check_out_folder(out)
     base_city = load_city(base)
     summary: dict[str, Any] = {"city": name, "metric_crs": crs}
 
@@ -425,14 +455,14 @@ def build_city(
 def _max_age(base: Path, vehicle_type: str) -> int:
     """Oldest age of today's buses: the base's diesel lifetime of the type, less one, at most 17."""
     try:
-        parameters = pd.read_csv(base / TABLES["parameters"].file)
+        parameters = _base_table(base, "parameters")
         rows = parameters[
             (parameters["parameter"] == "lifetime_years")
             & (parameters["vehicle_type"] == vehicle_type)
             & (parameters["technology"] == "diesel")
         ]
         return int(min(DEFAULT_MAX_AGE, max(1, float(rows["value"].iloc[0]) - 1)))
-    except (OSError, KeyError, IndexError, ValueError):
+    except (OSError, KeyError, IndexError, ValueError, InputError):
         return DEFAULT_MAX_AGE
 
 
@@ -452,7 +482,9 @@ def _write(
     osm: Path,
 ) -> None:
     def write(name: str, frame: pd.DataFrame) -> None:
-        frame.to_csv(out / TABLES[name].file, index=False, lineterminator="\n")
+        # Stop, route and agency names come from the feed: a name such as '=HYPERLINK(...)'
+        # is written as text a spreadsheet shows, never as a formula it runs.
+        inert_frame(frame).to_csv(out / TABLES[name].file, index=False, lineterminator="\n")
 
     write("nodes", nodes)
     write("edges", edges)
@@ -470,7 +502,7 @@ def _write(
             continue
         keep = None
         if name == "targets":
-            targets = pd.read_csv(base / TABLES[name].file, dtype=str, keep_default_na=False)
+            targets = _base_table(base, name)
             # A count of vehicles is the base city's fleet; a share carries over, for classes this city has.
             keep = (targets["vehicle_class"] == "bus") & (targets["min_zev"].str.strip() == "")
         _copy_table(base, name, out, note, keep)

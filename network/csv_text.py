@@ -11,9 +11,32 @@ import csv
 import io
 import math
 import re
+import sys
 from pathlib import Path
 
 from fleetplan.errors import InputError
+
+
+def read_limited_bytes(path: str | Path, *, expected: str, max_bytes: int) -> bytes:
+    """The bytes of a user's file, refused before reading if it is missing, empty or over ``max_bytes``.
+
+    At most ``max_bytes`` + 1 bytes are read whatever the size on disk says (a file
+    that grows while it is read, or a device that reports no size), so memory stays
+    bounded by the limit.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file not found; expected {expected}", file=path)
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"file is empty; expected {expected}", file=path)
+    if size > max_bytes:
+        raise InputError(f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=path)
+    with path.open("rb") as handle:
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise InputError(f"file is over {max_bytes / 1e6:.0f} MB, the limit", file=path)
+    return raw
 
 
 def read_csv_text(path: str | Path, *, expected: str, max_bytes: int) -> str:
@@ -26,14 +49,7 @@ def read_csv_text(path: str | Path, *, expected: str, max_bytes: int) -> str:
         the row of the first bad byte) or has a row with more cells than the header.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"file not found; expected {expected}", file=path)
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"file is empty; expected {expected}", file=path)
-    if size > max_bytes:
-        raise InputError(f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=path)
-    raw = path.read_bytes()
+    raw = read_limited_bytes(path, expected=expected, max_bytes=max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -62,16 +78,22 @@ MAX_PLAIN_NUMBER = 1e12
 
 
 def plain_number(text: object) -> float | None:
-    """``text`` as a float if it is a plain, finite decimal number of sane magnitude, else None."""
+    """``text`` as a float if it is a plain, finite decimal number of sane magnitude, else None.
+
+    Subnormal values (e.g. 1e-320, below the smallest normal double) are refused too: no
+    money, count or length is that small, and they lose precision in any arithmetic.
+    """
     cleaned = str(text).strip()
     if not _PLAIN_NUMBER.fullmatch(cleaned):
         return None
     value = float(cleaned)
+    if value != 0 and abs(value) < sys.float_info.min:
+        return None
     return value if math.isfinite(value) and abs(value) <= MAX_PLAIN_NUMBER else None
 
 
 def check_row_widths(text: str, path: str | Path) -> None:
-    """Refuse a data row with more non-empty cells than the header has columns.
+    """Refuse a header that names a column twice, or a data row with more non-empty cells than the header has columns.
 
     pandas would silently take the surplus leading cells as the row index and
     shift every value one column to the right (a stray comma in a name does
@@ -83,6 +105,17 @@ def check_row_widths(text: str, path: str | Path) -> None:
         header = next(records, None)
         if header is None:
             return
+        seen: dict[str, int] = {}
+        for position, name in enumerate(header, start=1):
+            name = name.strip()
+            if name and name in seen:
+                # pandas would rename the second to 'name.1' and every reader would ignore it.
+                raise InputError(
+                    f"column '{name}' appears twice in the header (columns {seen[name]} and {position}); expected each column once",
+                    file=path,
+                    field=name,
+                )
+            seen[name] = position
         row = 0
         for cells in records:
             if not cells or not any(cell.strip() for cell in cells):

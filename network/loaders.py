@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -137,30 +138,42 @@ def read_csv_table(
     return frame
 
 
+def refuse_first(
+    mask: pd.Series | np.ndarray,
+    message: Callable[[int], str],
+    *,
+    file: str | Path,
+    field: str,
+) -> None:
+    """Raise :class:`InputError` for the first row where ``mask`` holds, if any.
+
+    ``message(pos)`` says what is wrong with the row at position ``pos`` (0-based) and
+    what was expected; the error names ``file``, the 1-based data row and ``field``.
+    """
+    flags = np.asarray(mask, dtype=bool)
+    if flags.any():
+        pos = int(np.flatnonzero(flags)[0])
+        raise InputError(message(pos), file=file, row=pos + 1, field=field)
+
+
 def _check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     for name, frame in tables.items():
         spec = TABLES[name]
         for column, (other, key) in spec.references.items():
-            known = set(tables[other][key])
             values = frame[column]
-            unknown = values.notna() & ~values.isin(known)
-            if unknown.any():
-                pos = int(unknown.to_numpy().nonzero()[0][0])
-                raise InputError(
-                    f"unknown id '{values.iloc[pos]}'; expected a {key} from {TABLES[other].file}",
-                    file=folder / spec.file,
-                    row=pos + 1,
-                    field=column,
-                )
+            refuse_first(
+                values.notna() & ~values.isin(set(tables[other][key])),
+                lambda pos, values=values, other=other, key=key: f"unknown id '{values.iloc[pos]}'; expected a {key} from {TABLES[other].file}",
+                file=folder / spec.file,
+                field=column,
+            )
 
 
 #: Slack on sums that should not pass 1 (shares) or should match a total (age profiles).
 _SHARE_SLACK = 1e-3  # shares are typed rounded, e.g. three zones of 0.334
 _AGE_PROFILE_SLACK = 0.1
-
-
-def _first(mask: pd.Series | np.ndarray) -> int:
-    return int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
+#: Relative difference above which the two directions of one undirected edge disagree.
+_EDGE_LENGTH_RTOL = 1e-6
 
 
 def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -168,8 +181,14 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
 
     Each of these was accepted silently before and changed the plan without a word:
     shares that add up to more than the whole, more zero-emission vehicles than
-    vehicles, an age profile of another fleet, a target without a bound.
+    vehicles, an age profile of another fleet, a target without a bound, the two
+    directions of one road with different lengths, rows of one programme that
+    disagree, a truck flow that goes nowhere.
     """
+
+    def file_of(name: str) -> Path:
+        return folder / TABLES[name].file
+
     # Operators are the city's own (whatever depots.csv names), not a fixed list; a route
     # or segment must belong to the operator of its depot (a typing error otherwise).
     depot_operator = tables["depots"].set_index("depot_id")["operator"]
@@ -178,120 +197,149 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         if "operator" not in frame.columns:
             continue
         expected = frame["depot_id"].map(depot_operator)
-        differs = frame["operator"].notna() & expected.notna() & (frame["operator"] != expected)
-        if differs.any():
-            pos = _first(differs)
-            raise InputError(
+        refuse_first(
+            frame["operator"].notna() & expected.notna() & (frame["operator"] != expected),
+            lambda pos, frame=frame, expected=expected: (
                 f"operator '{frame['operator'].iloc[pos]}' but its depot '{frame['depot_id'].iloc[pos]}' belongs to "
-                f"'{expected.iloc[pos]}' in {TABLES['depots'].file}; expected the operator of the depot",
-                file=folder / TABLES[name].file,
-                row=pos + 1,
-                field="operator",
-            )
+                f"'{expected.iloc[pos]}' in {TABLES['depots'].file}; expected the operator of the depot"
+            ),
+            file=file_of(name),
+            field="operator",
+        )
 
     for name, count in (("bus_segments", "buses"), ("taxi_classes", "taxis")):
         frame = tables[name]
-        above = frame["zev_today"].fillna(0).astype(float) > frame[count].astype(float)
-        if above.any():
-            pos = _first(above)
-            raise InputError(
+        refuse_first(
+            frame["zev_today"].fillna(0).astype(float) > frame[count].astype(float),
+            lambda pos, frame=frame, count=count: (
                 f"{frame['zev_today'].iloc[pos]} zero-emission vehicles but only {frame[count].iloc[pos]} {count}; "
-                f"expected zev_today <= {count}",
-                file=folder / TABLES[name].file,
-                row=pos + 1,
-                field="zev_today",
-            )
+                f"expected zev_today <= {count}"
+            ),
+            file=file_of(name),
+            field="zev_today",
+        )
 
     segments = tables["bus_segments"]
-    fuel_cell = segments["fcev_today"].fillna(0).astype(float)
-    more_fcev = fuel_cell > segments["zev_today"].fillna(0).astype(float)
-    if more_fcev.any():
-        pos = _first(more_fcev)
-        raise InputError(
+    refuse_first(
+        segments["fcev_today"].fillna(0).astype(float) > segments["zev_today"].fillna(0).astype(float),
+        lambda pos: (
             f"{segments['fcev_today'].iloc[pos]} fuel-cell buses but only {segments['zev_today'].fillna(0).iloc[pos]} "
-            "zero-emission buses; expected fcev_today <= zev_today (fuel-cell buses are counted in zev_today)",
-            file=folder / TABLES["bus_segments"].file,
-            row=pos + 1,
-            field="fcev_today",
-        )
+            "zero-emission buses; expected fcev_today <= zev_today (fuel-cell buses are counted in zev_today)"
+        ),
+        file=file_of("bus_segments"),
+        field="fcev_today",
+    )
 
     sites = tables["candidate_sites"]
     committed = sites["existing_h2_kg_day"].astype(float) + sites["planned_h2_kg_day"].astype(float)
-    too_big = sites["max_h2_kg_day"].notna() & (committed > sites["max_h2_kg_day"].astype(float) + 1e-6)
-    if too_big.any():
-        pos = _first(too_big)
-        raise InputError(
+    refuse_first(
+        sites["max_h2_kg_day"].notna() & (committed > sites["max_h2_kg_day"].astype(float) + 1e-6),
+        lambda pos: (
             f"existing + planned hydrogen capacity {committed.iloc[pos]:g} kg/day is more than the site's limit "
-            f"max_h2_kg_day {sites['max_h2_kg_day'].iloc[pos]:g}; expected a station within its site's limit",
-            file=folder / TABLES["candidate_sites"].file,
-            row=pos + 1,
-            field="max_h2_kg_day",
-        )
+            f"max_h2_kg_day {sites['max_h2_kg_day'].iloc[pos]:g}; expected a station within its site's limit"
+        ),
+        file=file_of("candidate_sites"),
+        field="max_h2_kg_day",
+    )
 
     zones = tables["taxi_zones"]
     classes = set(tables["taxi_classes"]["taxi_class"])
-    unknown = ~zones["taxi_class"].isin(classes)
-    if unknown.any():
-        pos = _first(unknown)
-        raise InputError(
+    refuse_first(
+        ~zones["taxi_class"].isin(classes),
+        lambda pos: (
             f"taxi class '{zones['taxi_class'].iloc[pos]}' is not in {TABLES['taxi_classes'].file}; "
-            "expected a class that has taxis (or remove the zone)",
-            file=folder / TABLES["taxi_zones"].file,
-            row=pos + 1,
-            field="taxi_class",
-        )
+            "expected a class that has taxis (or remove the zone)"
+        ),
+        file=file_of("taxi_zones"),
+        field="taxi_class",
+    )
     shares = zones.groupby("taxi_class")["taxi_share"].transform("sum")
-    over = shares > 1 + _SHARE_SLACK
-    if over.any():
-        pos = _first(over)
-        raise InputError(
+    refuse_first(
+        shares > 1 + _SHARE_SLACK,
+        lambda pos: (
             f"taxi_share of class '{zones['taxi_class'].iloc[pos]}' adds up to {shares.iloc[pos]:.3g} over its zones; "
-            "expected at most 1 (shares of one class's taxis)",
-            file=folder / TABLES["taxi_zones"].file,
-            row=pos + 1,
-            field="taxi_share",
-        )
+            "expected at most 1 (shares of one class's taxis)"
+        ),
+        file=file_of("taxi_zones"),
+        field="taxi_share",
+    )
 
     ages = tables["bus_age_profile"]
     buses = tables["bus_segments"].set_index("segment_id")["buses"].astype(float)
     profiled = ages.groupby("segment_id")["buses"].transform("sum")
     fleet = ages["segment_id"].map(buses)
-    off = (profiled - fleet).abs() > _AGE_PROFILE_SLACK * fleet.clip(lower=1.0)
-    if off.any():
-        pos = _first(off)
-        raise InputError(
+    refuse_first(
+        (profiled - fleet).abs() > _AGE_PROFILE_SLACK * fleet.clip(lower=1.0),
+        lambda pos: (
             f"the age profile of segment '{ages['segment_id'].iloc[pos]}' adds up to {profiled.iloc[pos]:g} buses but "
-            f"the segment has {fleet.iloc[pos]:g}; expected the same buses (within {_AGE_PROFILE_SLACK:.0%})",
-            file=folder / TABLES["bus_age_profile"].file,
-            row=pos + 1,
-            field="buses",
-        )
+            f"the segment has {fleet.iloc[pos]:g}; expected the same buses (within {_AGE_PROFILE_SLACK:.0%})"
+        ),
+        file=file_of("bus_age_profile"),
+        field="buses",
+    )
 
     targets = tables["targets"]
-    unbounded = targets["min_zev"].isna() & targets["min_zev_share"].isna()
-    if unbounded.any():
-        pos = _first(unbounded)
-        raise InputError(
-            f"target '{targets['target_id'].iloc[pos]}' has neither min_zev nor min_zev_share; expected one of them",
-            file=folder / TABLES["targets"].file,
-            row=pos + 1,
-            field="min_zev",
-        )
+    refuse_first(
+        targets["min_zev"].isna() & targets["min_zev_share"].isna(),
+        lambda pos: f"target '{targets['target_id'].iloc[pos]}' has neither min_zev nor min_zev_share; expected one of them",
+        file=file_of("targets"),
+        field="min_zev",
+    )
 
     programmes = tables["programmes"]
-    backwards = programmes["first_year"] > programmes["last_year"]
-    if backwards.any():
-        pos = _first(backwards)
-        raise InputError(
-            f"first_year {programmes['first_year'].iloc[pos]} is after last_year {programmes['last_year'].iloc[pos]}",
-            file=folder / TABLES["programmes"].file,
-            row=pos + 1,
-            field="last_year",
+    refuse_first(
+        programmes["first_year"] > programmes["last_year"],
+        lambda pos: f"first_year {programmes['first_year'].iloc[pos]} is after last_year {programmes['last_year'].iloc[pos]}",
+        file=file_of("programmes"),
+        field="last_year",
+    )
+    for column in ("programme_cap_hkd", "first_year", "last_year"):
+        # The programme's cap and window are one each (a scenario changes them for the whole
+        # programme); a row that differs from the programme's first would be read as it.
+        first_value = programmes.groupby("programme_id")[column].transform("first")
+        refuse_first(
+            programmes[column] != first_value,
+            lambda pos, column=column, first_value=first_value: (
+                f"{programmes[column].iloc[pos]:g} but an earlier row of programme '{programmes['programme_id'].iloc[pos]}' "
+                f"has {first_value.iloc[pos]:g}; expected one {column} per programme"
+            ),
+            file=file_of("programmes"),
+            field=column,
         )
 
+    flows = tables["truck_flows"]
+    refuse_first(
+        flows["origin"] == flows["destination"],
+        lambda pos: f"flow '{flows['flow_id'].iloc[pos]}' goes from '{flows['origin'].iloc[pos]}' to itself; expected two different places",
+        file=file_of("truck_flows"),
+        field="destination",
+    )
+
+    _check_reversed_edges(tables["edges"], file_of("edges"))
     _check_supply_shares(tables["parameters"], folder)
     _check_operator_commitments(tables, folder)
     _check_committed_chargers(tables, folder)
+
+
+def _check_reversed_edges(edges: pd.DataFrame, file: Path) -> None:
+    """Refuse the two directions of one road with different lengths (the graph is undirected: one would be dropped)."""
+    if edges.empty:
+        return
+    forward = edges.reset_index(drop=True).reset_index()[["index", "from_node", "to_node", "length_m"]]
+    backward = forward.rename(columns={"from_node": "to_node", "to_node": "from_node"})
+    pairs = forward.merge(backward, on=["from_node", "to_node"], suffixes=("", "_other"))
+    pairs = pairs[pairs["index"] > pairs["index_other"]]  # the later row of each pair
+    length, other = pairs["length_m"].astype(float), pairs["length_m_other"].astype(float)
+    differs = (length - other).abs() > _EDGE_LENGTH_RTOL * np.maximum(length.abs(), other.abs())
+    if differs.any():
+        pair = pairs[differs.to_numpy()].sort_values("index").iloc[0]
+        raise InputError(
+            f"edge {pair['from_node']} - {pair['to_node']} is {pair['length_m']:g} m but row {int(pair['index_other']) + 1} "
+            f"has the reverse direction at {pair['length_m_other']:g} m; expected one length per road (edges are undirected)",
+            file=file,
+            row=int(pair["index"]) + 1,
+            field="length_m",
+        )
 
 
 def _check_operator_commitments(tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -330,16 +378,15 @@ def _check_committed_chargers(tables: dict[str, pd.DataFrame], folder: Path) -> 
     frame = tables["committed_chargers"]
     sites = tables["candidate_sites"].set_index("site_id")
     public = set(sites.index[sites["can_public_charging"].astype(bool)])
-    placed = frame["site_id"].notna() & ~frame["site_id"].isin(public)
-    if placed.any():
-        pos = _first(placed)
-        raise InputError(
+    refuse_first(
+        frame["site_id"].notna() & ~frame["site_id"].isin(public),
+        lambda pos: (
             f"site '{frame['site_id'].iloc[pos]}' may not host public chargers (can_public_charging is false in "
-            f"{TABLES['candidate_sites'].file}); expected a public charging site, or blank for city-wide",
-            file=folder / TABLES["committed_chargers"].file,
-            row=pos + 1,
-            field="site_id",
-        )
+            f"{TABLES['candidate_sites'].file}); expected a public charging site, or blank for city-wide"
+        ),
+        file=folder / TABLES["committed_chargers"].file,
+        field="site_id",
+    )
 
 
 def _check_supply_shares(parameters: pd.DataFrame, folder: Path) -> None:
@@ -476,10 +523,8 @@ def check_catalogue(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     catalogue = Catalogue.from_table(classes)
 
     def refuse(table: str, column: str, mask: pd.Series, expected: str, frame: pd.DataFrame | None = None) -> None:
-        if mask.any():
-            pos = _first(mask)
-            value = (tables[table] if frame is None else frame)[column].iloc[pos]
-            raise InputError(f"'{value}' is not allowed; expected {expected}", file=file_of[table], row=pos + 1, field=column)
+        values = (tables[table] if frame is None else frame)[column]
+        refuse_first(mask, lambda pos: f"'{values.iloc[pos]}' is not allowed; expected {expected}", file=file_of[table], field=column)
 
     def types_of(pattern: str) -> list[str]:
         return [t for c in catalogue.with_pattern(pattern) for t in c.vehicle_types]

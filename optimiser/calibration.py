@@ -187,8 +187,14 @@ def out_of_range(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def calibration_csv(table: pd.DataFrame) -> str:
-    """The table as CSV text (fixed format, so a regenerated file differs only where values do)."""
-    return table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+    """The table as CSV text (fixed format, so a regenerated file differs only where values do).
+
+    Ids, sources and notes come from ``observed.csv``: text a spreadsheet would run as a
+    formula (``=HYPERLINK(...)``) is written with a leading apostrophe.
+    """
+    from fleetplan.network.spreadsheet_cells import inert_frame
+
+    return inert_frame(table).to_csv(index=False, lineterminator="\n", float_format="%.10g")
 
 
 def read_calibration(path: str | Path) -> pd.DataFrame:

@@ -188,6 +188,23 @@ def check_replaceable(target: str | Path) -> None:
         )
 
 
+def check_writable_file(target: str | Path, *, field: str = "--out") -> None:
+    """Raise :class:`InputError` unless ``target`` can be written as a file: not a folder, in a folder we may write.
+
+    Called before the work, like :func:`check_replaceable` for folders.
+    """
+    target = Path(target)
+    if target.is_dir():
+        raise InputError("is a folder; expected the path of a file to write", file=target, field=field)
+    existing = target.absolute().parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"'{existing}' is a file, not a folder; choose another path", file=target, field=field)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"no permission to write in '{existing}'; choose another path", file=target, field=field)
+
+
 #: A temporary sibling without a process id (older versions) counts as stale after this.
 STALE_TEMPORARY_S = 3600.0
 
@@ -296,10 +313,12 @@ def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], No
                 shutil.rmtree(tmp, ignore_errors=True)
             raise
         finally:
-            # The previous results, once swapped out, are removed even if a held
-            # signal is delivered right after the swap.
+            # The previous results, once swapped out, are removed even if a held signal
+            # is delivered right after the swap; with signals held, so that one arriving
+            # now cannot stop the removal half-way and leave a '.old' folder behind.
             if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+                with _signals_blocked():
+                    shutil.rmtree(old, ignore_errors=True)
     return target
 
 
@@ -466,24 +485,36 @@ def write_results(result: PlanResult, scenario: Scenario, out_dir: str | Path) -
     return write_directory_atomic(out_dir, lambda folder: write_result_files(result, scenario, folder))
 
 
+#: Largest summary.json read (bytes): a plan's summary is tens of kilobytes; JSON takes
+#: ~20 times its size in memory once parsed, so a bound keeps a foreign file from
+#: taking gigabytes before it is found wrong.
+MAX_SUMMARY_BYTES = 20 * 1024 * 1024
+
+
 def read_summary(directory: str | Path) -> dict[str, Any]:
     """Read ``summary.json`` of a results folder.
 
     Raises
     ------
     InputError
-        If the folder or its summary is missing or not valid JSON.
+        If the folder or its summary is missing, larger than :data:`MAX_SUMMARY_BYTES`
+        (checked before reading), not valid JSON or not shaped like a summary.
     """
+    from fleetplan.network.csv_text import read_limited_bytes
+
     folder = Path(directory)
     path = folder / "summary.json" if folder.is_dir() or not folder.suffix else folder
     if not folder.exists():
         raise InputError("results folder not found", file=folder)
     if not path.is_file():
         raise InputError("no summary.json here; expected a folder written by `fleetplan solve --out`", file=folder)
+    raw = read_limited_bytes(path, expected="summary.json written by `fleetplan solve --out`", max_bytes=MAX_SUMMARY_BYTES)
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"not valid JSON: {error}", file=path) from None
+    except RecursionError:
+        raise InputError("JSON nested far too deeply; expected a summary written by `fleetplan solve --out`", file=path) from None
     if not isinstance(payload, dict):
         raise InputError("expected a JSON object", file=path)
     _check_summary_shape(payload, path)

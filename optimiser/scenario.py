@@ -19,8 +19,10 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
-from typing import Annotated, Literal
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from ruamel.yaml import YAML
@@ -370,6 +372,16 @@ class Scenario(_Strict):
     solver: Solver = Solver()
 
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, data: Any) -> Any:
+        # A backstop for mappings validated directly: files and sweeps are checked before,
+        # with the line (fleetplan.optimiser.scenario_files).
+        location = bool_where_number(data) if isinstance(data, dict) else None
+        if location is not None:
+            raise ValueError(f"{'.'.join(str(p) for p in location)}: {BOOL_NOT_NUMBER}")
+        return data
+
     @field_validator("subsidy_rule")
     @classmethod
     def _fixed_payments_only(cls, value: str) -> str:
@@ -422,6 +434,66 @@ class Scenario(_Strict):
 
 
 _ = TECHNOLOGIES  # the Literal above spells the zero-emission subset
+
+
+def _takes_number(annotation: Any) -> bool:
+    """Whether ``annotation`` is a number type (int, float, or an int Literal) and not bool."""
+    if get_origin(annotation) is Annotated:
+        return _takes_number(get_args(annotation)[0])
+    if get_origin(annotation) is Literal:
+        return any(isinstance(v, int | float) and not isinstance(v, bool) for v in get_args(annotation))
+    return annotation in (int, float)
+
+
+def _bool_where_number(annotation: Any, value: Any, location: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _bool_where_number(get_args(annotation)[0], value, location)
+    if origin in (Union, types.UnionType):
+        arms = [a for a in get_args(annotation) if a is not type(None)]
+        if isinstance(value, bool):
+            return location if bool not in arms and any(_takes_number(a) for a in arms) else None
+        for arm in arms:
+            found = _bool_where_number(arm, value, location)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, bool):
+        return location if _takes_number(annotation) else None
+    if origin is dict and isinstance(value, dict):
+        key_type, value_type = get_args(annotation)
+        for key, item in value.items():
+            found = _bool_where_number(key_type, key, (*location, key)) or _bool_where_number(value_type, item, (*location, key))
+            if found is not None:
+                return found
+        return None
+    if origin is list and isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _bool_where_number(get_args(annotation)[0], item, (*location, i))
+            if found is not None:
+                return found
+        return None
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel) and isinstance(value, dict):
+        for name, info in annotation.model_fields.items():
+            key = info.alias or name
+            if key in value:
+                found = _bool_where_number(info.annotation, value[key], (*location, key))
+                if found is not None:
+                    return found
+    return None
+
+
+def bool_where_number(data: Any) -> tuple[Any, ...] | None:
+    """Where in a scenario mapping a true/false stands where a number is meant, or None.
+
+    YAML's ``true`` would otherwise be read as 1 (a HK$1 budget, a carbon price of
+    HK$1/t) and ``false`` as 0. The location is the path of keys, e.g.
+    ``('budget', 'total_hkd')``; a year key given as true/false is found too.
+    """
+    return _bool_where_number(Scenario, data, ())
+
+
+BOOL_NOT_NUMBER = "true/false where a number is expected; give the number (YAML reads yes/no/on/off as true/false too)"
 
 
 def catalogue_problems(scenario: Scenario, catalogue: Catalogue) -> list[tuple[tuple[str | int, ...], str]]:

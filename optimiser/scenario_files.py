@@ -33,7 +33,12 @@ from ruamel.yaml.error import YAMLError
 from fleetplan.errors import InputError
 from fleetplan.network.catalogue import Catalogue
 from fleetplan.network.schema import TABLES
-from fleetplan.optimiser.scenario import Scenario, catalogue_problems
+from fleetplan.optimiser.scenario import (
+    BOOL_NOT_NUMBER,
+    Scenario,
+    bool_where_number,
+    catalogue_problems,
+)
 
 MAX_SCENARIO_BYTES = 1_000_000
 MAX_NESTING = 12
@@ -173,8 +178,14 @@ def _plain(node: Any) -> Any:
 
 def scenario_from_mapping(data: dict[str, Any], *, file: str | Path = "<scenario>", tree: Any = None) -> Scenario:
     """Validate a mapping into a :class:`Scenario`, naming the field (and line) on error."""
+    plain = _plain(data)
+    location = bool_where_number(plain)
+    if location is not None:
+        line = _line_of(tree, location) if tree is not None else None
+        where = f"{file}, line {line}" if line else str(file)
+        raise InputError(BOOL_NOT_NUMBER, file=where, field=".".join(str(part) for part in location))
     try:
-        return Scenario.model_validate(_plain(data))
+        return Scenario.model_validate(plain)
     except ValidationError as error:
         first = error.errors()[0]
         location = tuple(first["loc"])
@@ -214,6 +225,9 @@ def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> Commen
         non-core tags or a top level that is not a mapping.
     """
     yaml = YAML(typ="rt")
+    # Before loading: the loader itself fails on a merge key that names its own mapping
+    # ('budget: &m {<<: *m}'), with an AttributeError instead of a message.
+    _refuse_self_aliases(text, file=file)
     try:
         tree = yaml.load(text)
     except YAMLError as error:
@@ -224,9 +238,11 @@ def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> Commen
     except RecursionError:
         # ruamel's parser recurses per level: thousands of brackets exhaust the stack.
         raise InputError(f"nested far deeper than {MAX_NESTING} levels", file=file) from None
+    except (AttributeError, TypeError, ValueError, KeyError) as error:
+        # The loader's own faults on odd but parseable input (merge keys, anchors): a message, not a crash.
+        raise InputError(f"not readable as a scenario ({type(error).__name__} in the YAML loader); expected plain YAML without merge keys", file=file) from None
     if tree is None:
         tree = CommentedMap()
-    _refuse_self_aliases(text, file=file)
     check_yaml_tree(tree, file=file)
     return tree
 
@@ -258,11 +274,15 @@ def _refuse_self_aliases(text: str, *, file: str | Path) -> None:
         return  # the loader above already reported malformed YAML
 
 
-def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>") -> Scenario:
-    """Parse YAML text into a validated :class:`Scenario` (empty text is the default scenario)."""
+def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>", read_dataset: bool = True) -> Scenario:
+    """Parse YAML text into a validated :class:`Scenario` (empty text is the default scenario).
+
+    ``read_dataset=False`` (text uploaded to the app): the classes are checked against the
+    Hong Kong default's catalogue and the folder ``dataset:`` names is never opened.
+    """
     tree = parse_scenario_tree(text, file=file)
     scenario = scenario_from_mapping(tree, file=file, tree=tree)
-    _check_classes(scenario, [_Layer(Path(file), tree)])
+    _check_classes(scenario, [_Layer(Path(file), tree)], read_dataset=read_dataset)
     return scenario
 
 
@@ -293,7 +313,23 @@ def _read_tree(path: Path) -> CommentedMap:
         raise InputError("not UTF-8 text; save the scenario as UTF-8", file=path) from None
     if not text.strip():
         raise InputError("scenario file is empty; expected a YAML mapping of overrides (see data/scenarios/)", file=path)
-    return parse_scenario_tree(text, file=path)
+    tree = parse_scenario_tree(text, file=path)
+    refuse_empty_tree(tree, file=path)
+    return tree
+
+
+def refuse_empty_tree(tree: CommentedMap, *, file: str | Path) -> None:
+    """Refuse a scenario document with no settings at all (only comments, '---', '~' or '{}').
+
+    It would run the full Hong Kong default while looking like a scenario of its own;
+    a blank file is refused for the same reason.
+    """
+    if len(tree) == 0:
+        raise InputError(
+            "scenario holds no settings (only comments, '---', '~' or '{}'); expected a YAML mapping of overrides "
+            "(see data/scenarios/); to plan the Hong Kong default, give no scenario file",
+            file=file,
+        )
 
 
 def _line(tree: CommentedMap, key: str) -> str:
@@ -393,7 +429,7 @@ def _relative_dataset(layers: list[_Layer], merged: dict[str, Any]) -> dict[str,
     return {**merged, "dataset": str((owner.path.parent / value).resolve())}
 
 
-def load_scenario_file(path: str | Path) -> Scenario:
+def load_scenario_file(path: str | Path, *, read_dataset: bool = True) -> Scenario:
     """Read a scenario file, resolve its ``extends`` chain, and validate it.
 
     Parameters
@@ -401,6 +437,9 @@ def load_scenario_file(path: str | Path) -> Scenario:
     path:
         Scenario YAML file. ``extends`` paths are relative to the file that
         holds them; a relative ``dataset`` folder likewise.
+    read_dataset:
+        False (a file uploaded to the app): the folder ``dataset:`` names is never
+        opened; classes are checked against the Hong Kong default's catalogue.
 
     Returns
     -------
@@ -420,12 +459,18 @@ def load_scenario_file(path: str | Path) -> Scenario:
         plain = {k: v for k, v in layer.tree.items() if k != "extends"}
         merged = deep_merge(merged, plain)
     merged = _relative_dataset(layers, merged)
+    location = bool_where_number(_to_plain(merged))
+    if location is not None:
+        layer = _blame(layers, location)
+        line = _line_of(layer.tree, location)
+        where = f"{layer.path}, line {line}" if line else str(layer.path)
+        raise InputError(BOOL_NOT_NUMBER, file=where, field=".".join(str(part) for part in location))
     try:
         scenario = Scenario.model_validate(_to_plain(merged))
     except ValidationError as error:
         location = tuple(error.errors()[0]["loc"])
     else:
-        _check_classes(scenario, layers)
+        _check_classes(scenario, layers, read_dataset=read_dataset)
         return scenario
     # Re-validate against the blamed file's tree so the message carries its
     # line numbers, in the same words as a single-file scenario error.
@@ -442,22 +487,22 @@ def _to_plain(node: Any) -> Any:
     return node
 
 
-def dataset_catalogue(scenario: Scenario) -> Catalogue:
-    """The vehicle classes of the dataset ``scenario`` names (the Hong Kong default's if none)."""
+def dataset_catalogue(scenario: Scenario, *, read_dataset: bool = True) -> Catalogue:
+    """The vehicle classes of the dataset ``scenario`` names (the Hong Kong default's if none, or if not ``read_dataset``)."""
     from fleetplan.network.loaders import (  # pandas only when a file is read
         DEFAULT_DATASET,
         read_csv_table,
     )
 
     spec = TABLES["vehicle_classes"]
-    folder = Path(scenario.dataset) if scenario.dataset else DEFAULT_DATASET
+    folder = Path(scenario.dataset) if scenario.dataset and read_dataset else DEFAULT_DATASET
     path = folder / spec.file if (folder / spec.file).exists() else DEFAULT_DATASET / spec.file
     return Catalogue.from_table(read_csv_table(path, spec))
 
 
-def _check_classes(scenario: Scenario, layers: list[_Layer]) -> None:
+def _check_classes(scenario: Scenario, layers: list[_Layer], *, read_dataset: bool = True) -> None:
     """Refuse, with file and line, a class or vehicle type the scenario's dataset does not have."""
-    problems = catalogue_problems(scenario, dataset_catalogue(scenario))
+    problems = catalogue_problems(scenario, dataset_catalogue(scenario, read_dataset=read_dataset))
     if not problems:
         return
     location, message = problems[0]

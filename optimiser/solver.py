@@ -300,13 +300,15 @@ def _solve_with_highspy(
     start_columns = _start_columns(highs, symbols, start) if start else None
     guided = None
     highs_started = time.perf_counter()
+    # The time limit is the solve's wall clock, the hand-over (LP file or arrays) included:
+    # a model that takes long to hand over gets less time in HiGHS, not more in all.
     if is_mip and options.lp_guided_start:
         stream.forward_progress = False  # the search's own bound is not the model's
         guided = lp_guided_start(
             highs,
             mip_rel_gap=options.mip_rel_gap,
             mip_abs_gap=options.mip_abs_gap,
-            time_limit_s=options.time_limit_s,
+            time_limit_s=None if options.time_limit_s is None else max(options.time_limit_s - (time.perf_counter() - started), 0.0),
             round_up=_columns_of_families(lp, symbols, options.round_up),
             start=start_columns,
         )
@@ -334,12 +336,12 @@ def _solve_with_highspy(
             mip_abs_gap=options.mip_abs_gap,
             time_limit_s=None
             if options.time_limit_s is None
-            else options.time_limit_s - (time.perf_counter() - highs_started),
+            else options.time_limit_s - (time.perf_counter() - started),
         )
         status_name, values, raw_objective, raw_bound = end.status_name, end.values, end.objective, end.bound
     else:
         if options.time_limit_s is not None:
-            highs.setOptionValue("time_limit", max(float(options.time_limit_s) - (time.perf_counter() - highs_started), 0.0))
+            highs.setOptionValue("time_limit", max(float(options.time_limit_s) - (time.perf_counter() - started), 0.0))
         highs.run()
         status_name = highs.getModelStatus().name
         info = highs.getInfo()

@@ -65,12 +65,14 @@ _OFF = {"off", "false", "no", "0", "disabled"}
 def parse_budgets(text: str) -> list[float]:
     """``"0,375e6,1.5e9"`` -> budgets in HK$ (each finite and ≥ 0)."""
     values = []
+    from fleetplan.network.csv_text import plain_number
+
     for part in [p.strip() for p in text.split(",") if p.strip()]:
-        try:
-            value = float(part.replace("_", ""))
-        except ValueError:
-            raise InputError(f"'{part}' is not a number; expected HK$ amounts like 0,375e6,1.5e9", field="--budgets") from None
-        if not math.isfinite(value) or value < 0:
+        value = plain_number(part)
+        if value is None:
+            # Strict: no '1_000', no Arabic-Indic or full-width digits, no inf or subnormals.
+            raise InputError(f"'{part}' is not a plain number; expected HK$ amounts written with digits 0-9 like 0,375e6,1.5e9", field="--budgets")
+        if value < 0:
             raise InputError(f"{part}; expected a budget ≥ 0 HK$", field="--budgets")
         values.append(value)
     if not values:

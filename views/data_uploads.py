@@ -7,7 +7,6 @@ before it replaces the session's, so a failed upload changes nothing.
 
 from __future__ import annotations
 
-import io
 import shutil
 import tempfile
 from pathlib import Path
@@ -70,21 +69,15 @@ def _drop_user_dataset() -> None:
 
 
 def _geojson_to_csv(data: bytes, name: str) -> pd.DataFrame:
-    """A GeoJSON table as the CSV columns (lon/lat from point geometry)."""
-    import geopandas as gpd
+    """A GeoJSON table as the CSV columns (lon/lat from point geometry).
 
-    try:
-        frame = gpd.read_file(io.BytesIO(data))
-    except Exception as error:
-        raise InputError(f"not readable as GeoJSON ({type(error).__name__})", file=name) from None
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-    if "lon" not in frame.columns and not frame.geometry.isna().all():
-        if not (frame.geom_type == "Point").all():
-            raise InputError("expected Point geometries", file=name, field="geometry")
-        frame["lon"] = frame.geometry.x
-        frame["lat"] = frame.geometry.y
-    return pd.DataFrame(frame.drop(columns="geometry"))
+    Parsed as JSON text only (:mod:`fleetplan.network.geojson_table`): never by
+    GDAL, whose driver detection would open a VRT, GeoPackage or ``/vsi`` path
+    that names files on this server.
+    """
+    from fleetplan.network.geojson_table import read_geojson_points
+
+    return read_geojson_points(data, name=name, max_bytes=MAX_TABLE_UPLOAD)
 
 
 def render_dataset_uploads() -> None:

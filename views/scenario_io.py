@@ -26,6 +26,7 @@ from fleetplan.optimiser.scenario_files import (
     MAX_SCENARIO_BYTES,
     load_scenario_file,
     parse_scenario_tree,
+    refuse_empty_tree,
     scenario_from_yaml,
 )
 
@@ -63,9 +64,11 @@ def scenario_from_text(text: str, file: str) -> Scenario:
     if size > MAX_SCENARIO_BYTES:
         raise InputError(f"scenario is {size} bytes; the limit is {MAX_SCENARIO_BYTES}", file=file)
     tree = parse_scenario_tree(text, file=file)
+    refuse_empty_tree(tree, file=file)
     parent = tree.get("extends")
     if parent is None:
-        return scenario_from_yaml(text, file=file)
+        # The app plans with its own dataset: a folder the text names is never opened here.
+        return scenario_from_yaml(text, file=file, read_dataset=False)
     examples = example_files()
     if not isinstance(parent, str) or parent not in examples:
         raise InputError(
@@ -83,7 +86,7 @@ def scenario_from_text(text: str, file: str) -> Scenario:
             own = folder / f"uploaded-{own.name}"
         own.write_text(text, encoding="utf-8")
         try:
-            return load_scenario_file(own)
+            return load_scenario_file(own, read_dataset=False)
         except InputError as error:
             # Name the upload, not the temporary folder it was read from.
             raise InputError(str(error).replace(str(own), file).replace(str(folder) + "/", "")) from None

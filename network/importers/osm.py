@@ -336,6 +336,38 @@ def _way_tags(path: Path, keys: set[str]) -> _WayTags:
     return handler
 
 
+class _DeclarationFound(Exception):
+    pass
+
+
+def _refuse_declarations(path: Path, shown: Path) -> None:
+    """Refuse a DOCTYPE, entity declaration or external reference anywhere before osmnx parses the file.
+
+    OSM XML never declares any. :func:`_check_file` looks at the first 64 KB only, and
+    64 KB of comments can push a DOCTYPE past it: this streaming pass sees the whole
+    prolog. expat resolves no external entity unless asked, and this parser asks for
+    none; a declaration stops the read at once.
+    """
+
+    def refuse(*_: object) -> None:
+        raise _DeclarationFound
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        with path.open("rb") as handle:
+            parser.ParseFile(handle)
+    except _DeclarationFound:
+        raise InputError(
+            "XML with a DOCTYPE/ENTITY declaration; expected plain OpenStreetMap XML", file=shown
+        ) from None
+    except expat.ExpatError:
+        return  # malformed XML: osmnx's reader names the line below
+
+
 def _read(
     path: Path, clauses: list[tuple[str, str | None, str | None]], *, shown: Path | None = None
 ) -> tuple[nx.MultiDiGraph, dict[int, dict[str, str]]]:
@@ -345,6 +377,7 @@ def _read(
     """
     keys = {key for key, _, _ in clauses}
     reading, path = path, shown or path
+    _refuse_declarations(reading, path)
     try:
         graph = ox.graph_from_xml(reading, simplify=False, retain_all=True)
     except xml.sax.SAXParseException as error:

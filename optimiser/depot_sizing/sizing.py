@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections.abc import Sequence
 
+from fleetplan.optimiser.deadline import Deadline
 from fleetplan.optimiser.depot_sizing.inputs import DepotSizingInputs
 from fleetplan.optimiser.depot_sizing.model import build_model
 from fleetplan.optimiser.depot_sizing.prechecks import BusDuty, check_duties
@@ -13,7 +16,9 @@ from fleetplan.optimiser.depot_sizing.units import clean
 from fleetplan.optimiser.solver import SolverOptions, require_solution, solve
 
 
-def size_depot(inputs: DepotSizingInputs, options: SolverOptions | None = None) -> DepotSizingResult:
+def size_depot(
+    inputs: DepotSizingInputs, options: SolverOptions | None = None, *, deadline: Deadline | None = None
+) -> DepotSizingResult:
     """Size a depot's chargers and grid connection for its blocks.
 
     Parameters
@@ -22,6 +27,9 @@ def size_depot(inputs: DepotSizingInputs, options: SolverOptions | None = None) 
         Blocks, battery, energy use, charger options, grid and tariff.
     options:
         Solver time limit, gap and threads (default :class:`SolverOptions`).
+    deadline:
+        The command's time limit over everything: the pre-checks and the model's build
+        stop when it passes, and HiGHS gets what is left of it.
 
     Returns
     -------
@@ -33,16 +41,20 @@ def size_depot(inputs: DepotSizingInputs, options: SolverOptions | None = None) 
     Raises
     ------
     InfeasibleError
-        If HiGHS finds no schedule (e.g. none within the time limit).
+        If HiGHS finds no schedule (e.g. none within the time limit);
+        :class:`~fleetplan.optimiser.deadline.TimeLimitReached` if ``deadline`` passes
+        before the solver starts.
     """
     options = options or SolverOptions()
-    feasible, infeasible = check_duties(inputs)
-    site_uncontrolled, _, uncontrolled_chargers = uncontrolled_charging(inputs, feasible)
+    watch = deadline.watch("checking the duties") if deadline else contextlib.nullcontext()
+    with watch:
+        feasible, infeasible = check_duties(inputs)
+        site_uncontrolled, _, uncontrolled_chargers = uncontrolled_charging(inputs, feasible)
     # No bus to schedule: nothing to solve, and the empty schedule is optimal.
     solved = SolvedSchedule(kw={}, soc={}, power_of={}, chargers_by_kw={power: 0 for power in inputs.charger_kw})
     if feasible:
         cap = max(site_uncontrolled, default=0.0) if inputs.cap_peak_at_uncontrolled else None
-        solved = solve_schedule(inputs, feasible, cap, options)
+        solved = solve_schedule(inputs, feasible, cap, options, deadline=deadline)
     return build_result(inputs, feasible, infeasible, site_uncontrolled, uncontrolled_chargers, solved)
 
 
@@ -51,6 +63,8 @@ def solve_schedule(
     duties: Sequence[BusDuty],
     peak_cap_kw: float | None,
     options: SolverOptions,
+    *,
+    deadline: Deadline | None = None,
 ) -> SolvedSchedule:
     """Build and solve the MIP for the servable ``duties`` and read its schedule off.
 
@@ -61,7 +75,14 @@ def solve_schedule(
     InfeasibleError
         If HiGHS finds no schedule (e.g. none within the time limit).
     """
-    model = build_model(inputs, duties, peak_cap_kw=peak_cap_kw)
+    if deadline is None:
+        model = build_model(inputs, duties, peak_cap_kw=peak_cap_kw)
+    else:
+        doing = f"building the model of {len(duties):,} buses"
+        with deadline.watch(doing):
+            model = build_model(inputs, duties, peak_cap_kw=peak_cap_kw)
+        left = deadline.solver_seconds(doing)
+        options = dataclasses.replace(options, time_limit_s=min(options.time_limit_s or left, left))
     report = solve(model, options)
     require_solution(report, "depot sizing model")
     kw: dict[tuple[str, int], float] = {}

@@ -9,6 +9,8 @@ Pyomo path, so ``fleetplan frlm`` starts without them.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -16,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fleetplan.errors import InputError
+from fleetplan.optimiser.deadline import Deadline
 from fleetplan.optimiser.frlm.arc_cover import (
     arc_cover_rows,
     build_frlm_model,
@@ -155,6 +158,12 @@ def candidate_list(graph: nx.Graph, candidate_nodes: Iterable[Node] | None) -> l
     return candidates
 
 
+def _within(options: Any, seconds: float) -> Any:
+    """``options`` with a time limit of at most ``seconds``."""
+    limit = options.time_limit_s
+    return dataclasses.replace(options, time_limit_s=seconds if limit is None else min(limit, seconds))
+
+
 def solve_frlm(
     graph: nx.Graph,
     flows: Flows,
@@ -167,6 +176,7 @@ def solve_frlm(
     weight: str = "length",
     km_per_unit: float = 1.0,
     backend: str | None = None,
+    deadline: Deadline | None = None,
 ) -> FrlmResult:
     """Place ``stations`` stations to maximise the flow volume refuelled.
 
@@ -197,6 +207,10 @@ def solve_frlm(
         ``"pyomo"`` (built in Pyomo, solved through :mod:`fleetplan.optimiser.solver`).
         Default: ``"highspy"`` for the arc-cover formulation, ``"pyomo"`` for
         path-combination. Both reach the same optimum.
+    deadline:
+        A time limit over everything: finding the paths, the arc-cover rows and the
+        model's build stop when it passes (:class:`~fleetplan.optimiser.deadline.TimeLimitReached`),
+        and HiGHS gets what is left of it.
 
     Returns
     -------
@@ -214,20 +228,30 @@ def solve_frlm(
     started = time.perf_counter()
     candidates = candidate_list(graph, candidate_nodes)
     check_parameters(range_km, stations, candidates)
-    paths = round_trip_paths(graph, flows, weight=weight, km_per_unit=km_per_unit)
-    ids = list(paths)
-    volumes = flow_volumes(flows, ids)
-    flow_total = float(sum(volumes.values()))
-    rows_by_flow = {f: arc_cover_rows(paths[f], range_km, candidates) for f in ids}
-    uncoverable = [f for f in ids if not rows_by_flow[f]]
+    watch = deadline.watch("finding the flows' paths and building the model") if deadline else contextlib.nullcontext()
+    with watch:
+        paths = round_trip_paths(graph, flows, weight=weight, km_per_unit=km_per_unit)
+        ids = list(paths)
+        volumes = flow_volumes(flows, ids)
+        flow_total = float(sum(volumes.values()))
+        rows_by_flow = {}
+        for f in ids:
+            if deadline is not None:
+                deadline.check("finding the arc-cover rows")  # also where no alarm can interrupt
+            rows_by_flow[f] = arc_cover_rows(paths[f], range_km, candidates)
+        uncoverable = [f for f in ids if not rows_by_flow[f]]
 
-    if formulation == "arc_cover":
-        positive = {f: r for f, r in rows_by_flow.items() if volumes[f] > 0}
-        rows_by_group, group_volume, _ = merge_identical_flows(positive, volumes)
-        n_rows = sum(len(rows) for rows in rows_by_group.values())
-        n_groups = len(rows_by_group)
+        if formulation == "arc_cover":
+            positive = {f: r for f, r in rows_by_flow.items() if volumes[f] > 0}
+            rows_by_group, group_volume, _ = merge_identical_flows(positive, volumes)
+            n_rows = sum(len(rows) for rows in rows_by_group.values())
+            n_groups = len(rows_by_group)
+        if backend == "highspy":
+            h = build_highs_frlm(rows_by_group, group_volume, candidates, stations)
     if backend == "highspy":
-        h = build_highs_frlm(rows_by_group, group_volume, candidates, stations)
+        if deadline is not None:
+            # HiGHS gets what the paths and the build left of the limit.
+            options = _within(options or HighsOptions(), deadline.solver_seconds("finding the flows' paths and building the model"))
         build_seconds = time.perf_counter() - started
         solution = solve_highs_frlm(h, len(candidates), options or HighsOptions())
         status, has_solution = solution.status, solution.has_solution
@@ -246,11 +270,15 @@ def solve_frlm(
                 threads=options.threads,
                 seed=options.seed,
             )
-        if formulation == "arc_cover":
-            model = build_frlm_model(rows_by_group, group_volume, candidates, stations)
-        else:
-            model = build_path_combination_model(paths, volumes, candidates, stations, range_km)
-            n_rows, n_groups = len(model.H), len(model.Q)
+        watch = deadline.watch("building the model") if deadline else contextlib.nullcontext()
+        with watch:
+            if formulation == "arc_cover":
+                model = build_frlm_model(rows_by_group, group_volume, candidates, stations)
+            else:
+                model = build_path_combination_model(paths, volumes, candidates, stations, range_km)
+                n_rows, n_groups = len(model.H), len(model.Q)
+        if deadline is not None:
+            options = _within(options or SolverOptions(), deadline.solver_seconds("building the model"))
         build_seconds = time.perf_counter() - started
         report = solve(model, options)
         status, has_solution = report.status, report.has_solution

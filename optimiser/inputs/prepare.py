@@ -31,6 +31,7 @@ from fleetplan.optimiser.inputs.programmes import (
     purchase_regimes,
     yearly_limits,
 )
+from fleetplan.optimiser.inputs.scenario_checks import check_scenario_against_dataset
 from fleetplan.optimiser.inputs.segments import (
     add_corridor_segments,
     check_scenario_classes,
@@ -67,6 +68,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     calendar = plan_calendar(calendar_years, years, params)
     catalogue = data.catalogue
     check_scenario_classes(scenario, catalogue)
+    check_scenario_against_dataset(scenario, data)
     graph = data.graph
     points = snap_points(graph, data)
     sites = candidate_sites(data, points)

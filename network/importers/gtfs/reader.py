@@ -81,6 +81,12 @@ _READ_ORDER = (*REQUIRED_FILES, *CALENDAR_FILES, *OPTIONAL_FILES)
 _TOO_LARGE = "the feed is too large to read in the memory available; cut it to the routes you need"
 
 
+#: Compression methods the zipfile module reads (stored, deflate, bzip2, LZMA).
+_READABLE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+#: WinZip AES encryption marks a member with compression method 99.
+_AES_ENCRYPTED = 99
+
+
 def _unsafe_member(name: str) -> str | None:
     """Why a zip member name is unsafe to extract, or None."""
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
@@ -132,9 +138,16 @@ def _check_zip(path: Path, limits: FeedLimits) -> list[zipfile.ZipInfo]:
             raise InputError(
                 f"member '{info.filename}' is a symbolic link; refusing to read the feed", file=path
             )
-        if info.flag_bits & 0x1:
+        if info.flag_bits & 0x1 or info.compress_type == _AES_ENCRYPTED:
             raise InputError(
                 f"member '{info.filename}' is encrypted; expected a plain GTFS zip", file=path
+            )
+        if info.compress_type not in _READABLE_COMPRESSION:
+            # e.g. 93 (Zstandard) or 98 (PPMd): the zipfile module would fail mid-read.
+            raise InputError(
+                f"member '{info.filename}' uses compression method {info.compress_type}; expected stored, "
+                "deflate, bzip2 or LZMA (re-zip the feed with a standard zip tool)",
+                file=path,
             )
         # './stops.txt' and 'stops.txt' are one file: the later would overwrite the earlier.
         name = _top_level_name(info) or info.filename
@@ -329,7 +342,7 @@ def load_feed(feed_path: str | Path, *, limits: FeedLimits = DEFAULT_LIMITS) -> 
         with tempfile.TemporaryDirectory(prefix="fleetplan-gtfs-") as tmp:
             try:
                 _extract(path, members, Path(tmp), limits)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
                 raise InputError(f"a zip member could not be read ({error})", file=path) from None
             feed = VettedFeed(_read_folder(Path(tmp), path), path.name)
     check_tables(feed, path)
