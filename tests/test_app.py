@@ -646,3 +646,79 @@ def test_budget_sweep_runs_in_the_app_with_progress_and_cache(subsidy_folder: Pa
     app.text_input(key="sweep_budgets").set_value("0,1,2,3,4,5,6").run()
     _no_exception(app)
     assert app.error and "at most 6" in app.error[0].value
+
+
+# --- Issue 26: names, not codes; state that stays -------------------------------------------
+
+#: A code a page must not show: a snake_case identifier or a ``kind:code`` pair.
+CODE = r"(?<![\w.\-/])(?:[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+|[a-z_]+:[A-Za-z0-9_\-]+)(?![\w\-]|\.(?:csv|yaml|yml|json|zip|osm|gpkg))"
+
+
+def _codes_in(text: str) -> list[str]:
+    import re
+
+    text = re.sub(r"`[^`]*`", " ", str(text))  # code on purpose: fingerprints, file names, commands
+    text = re.sub(r"<[^>]+>", " ", text)  # markup of the legend
+    return re.findall(CODE, text)
+
+
+def _visible(app) -> list[str]:
+    """What a reader sees on the page: texts, labels, metric values, table headers and cells, chart texts."""
+    parts = _labels(app) + [m.value for m in app.markdown] + [str(m.value) for m in app.metric]
+    for frame in app.dataframe:
+        # The model's codes stay, on purpose, in the one column that cross-references the CLI's JSON.
+        value = frame.value.drop(columns=[c for c in frame.value.columns if "JSON" in str(c)])
+        parts += [str(c) for c in value.columns] + [str(v) for v in value.astype(str).to_numpy().ravel()]
+    return parts
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_pages_after_a_solve_show_names_not_codes(app_env: Path, language: str) -> None:
+    """Issue 26's check, headless: after a solve, the plan page, the official's view, Compare and
+    Calibration show no snake_case identifier and no ``kind:code`` pair, in either language
+    (the dataset's programmes are ``e_bus``, ``e_taxi``, ``h2_truck``; segments ``D1_dd``)."""
+    app = new_app()
+    app.button(key="solve").click().run()
+    app.text_input(key="save_name").set_value("base")
+    app.button(key="save_button").click().run()
+    _go(app, "page_scenario")
+    app.number_input(key="ed.budget").set_value(0.0).run()
+    _go(app, "page_plan")
+    app.button(key="solve").click().run()
+    app.button(key="save_button").click().run()
+    assert set(app.session_state["saved"]) == {"base", "hong-kong-default-edited"}
+    app.sidebar.radio(key="lang").set_value(language).run()
+    found: dict[str, list[str]] = {}
+    for page in ("page_plan", "page_official", "page_compare", "page_calibration"):
+        _go(app, page)
+        _no_exception(app)
+        for text in _visible(app):
+            codes = _codes_in(text)
+            if codes:
+                found.setdefault(page, []).append(f"{codes} in {text[:160]!r}")
+    assert not found, "\n".join(f"{page}: {line}" for page, lines in found.items() for line in lines)
+
+
+def test_typed_text_stays_across_pages_and_a_language_switch(app_env: Path) -> None:
+    """Issue 26: the scenario editor's YAML box, the sweep's budgets and the depot inputs keep
+    what the user typed after a visit to another page and after a language switch."""
+    app = _go(new_app(), "page_scenario")
+    typed = "name: typed-here\nbudget: {total_hkd: 1.0e8}\n"
+    app.text_area(key="yaml_text").set_value(typed).run()
+    _go(app, "page_official")
+    app.text_input(key="sweep_budgets").set_value("0, 25").run()
+    _go(app, "page_depot")
+    app.number_input(key="ds_usable").set_value(350.0).run()
+    app.text_input(key="ds_kw").set_value("150, 300").run()
+    _go(app, "page_plan")
+    app.sidebar.radio(key="lang").set_value("zh").run()
+    _go(app, "page_scenario")
+    _no_exception(app)
+    assert app.text_area(key="yaml_text").value == typed
+    _go(app, "page_official")
+    assert app.text_input(key="sweep_budgets").value == "0, 25"
+    _go(app, "page_depot")
+    assert app.number_input(key="ds_usable").value == pytest.approx(350.0)
+    assert app.text_input(key="ds_kw").value == "150, 300"
+    # Nothing was applied behind the user's back: the scenario is still the default.
+    assert app.session_state["scenario"].name == "hong-kong-default"

@@ -171,6 +171,13 @@ COLUMNS = {
     "meaning": N_("meaning"),
     "valid_up_to": N_("valid up to (HK$)"),
     "flag": N_("flag"),
+    "system_cost_hkd_per_hkd": N_("system cost per extra HK$1 (HK$)"),
+    "penalty_hkd_per_hkd": N_("penalty per extra HK$1 (HK$)"),
+    "step_hkd": N_("re-solve step (HK$)"),
+    "step_system_cost_hkd_per_hkd": N_("re-solved: system cost per extra HK$1 (HK$)"),
+    "step_penalty_hkd_per_hkd": N_("re-solved: penalty per extra HK$1 (HK$)"),
+    "step_agrees": N_("re-solve agrees"),
+    "free_riders_share": N_("free-rider share"),
     "chargers_in_service": N_("chargers in service"),
     "chargers_added": N_("chargers added that year"),
     "new_kw": N_("charging kW in service"),
@@ -458,8 +465,8 @@ class Names:
 
     def table(self, frame: pd.DataFrame, *, keep: tuple[str, ...] = ()) -> pd.DataFrame:
         """A result table for the screen: ids named, values in words, columns in the session's language."""
-        if not isinstance(frame, pd.DataFrame) or frame.empty:
-            return pd.DataFrame() if not isinstance(frame, pd.DataFrame) else frame
+        if not isinstance(frame, pd.DataFrame):
+            return pd.DataFrame()
         view = frame.drop(columns=[c for c in frame.columns if c in HIDDEN_COLUMNS and c not in keep])
         for column in view.columns:
             if column == "segment_id":
@@ -500,8 +507,9 @@ class _Renamed(str):
 
 
 def localised_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the column names the catalogue knows in the session's language."""
-    return frame.rename(columns={c: t(COLUMNS[c]) for c in frame.columns if c in COLUMNS})
+    """``frame`` with its column names in the session's language (a column the catalogue does
+    not know reads as words, never as an identifier: ``some_new_column`` -> "some new column")."""
+    return frame.rename(columns={c: t(COLUMNS[c]) if c in COLUMNS else str(c).replace("_", " ") for c in frame.columns})
 
 
 def _frame(dataset: Any, name: str) -> pd.DataFrame | None:
