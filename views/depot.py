@@ -191,7 +191,7 @@ def _curve_table(curve: pd.DataFrame) -> pd.DataFrame:
 
 def _sizing_section() -> None:
     st.subheader(t("Depot sizing tool"))
-    st.caption(t("One row per block: bus, pull_out, pull_in (HH:MM), km. A bus on several rows runs a split duty: out for the morning and evening peaks, back at the depot in between, where it may charge."))
+    st.caption(t("One row per block: `bus`, `pull_out`, `pull_in` (HH:MM), `km`. A bus on several rows runs a split duty: out for the morning and evening peaks, back at the depot in between, where it may charge."))
     upload = st.file_uploader(t("Upload BLOCKS.csv (bus, pull_out, pull_in, km)"), type=["csv"], key="upload_blocks")
     try:
         blocks, which = _blocks_in_use(upload)

@@ -209,7 +209,7 @@ def _programmes(dataset: Dataset, scenario: Scenario, covered: set[Path_]) -> No
         pid = str(pid)
         current = scenario.programmes.get(pid)
         base = ("programmes", pid)
-        with st.expander(names.programme(pid, short=False)):
+        with st.expander(names.programme(pid)):
             enabled_key = _seed(f"prog.{pid}.enabled", current.enabled if current else True)
             st.checkbox(t("enabled"), key=enabled_key, on_change=_on_change((*base, "enabled"), enabled_key))
             covered.add((*base, "enabled"))
