@@ -275,6 +275,7 @@ class Names:
     places: dict[str, str] = field(default_factory=dict)
     flows: dict[str, tuple[str, str]] = field(default_factory=dict)
     sites: dict[str, str] = field(default_factory=dict)
+    commitments: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, dataset: Any = None, result: Any = None) -> Names:
@@ -311,6 +312,9 @@ class Names:
         table = _frame(dataset, "candidate_sites")
         if table is not None:
             names.sites = {str(r.site_id): str(r.name) for r in table.itertuples(index=False)}
+        table = _frame(dataset, "operator_commitments")
+        if table is not None:
+            names.commitments = {str(r.commitment_id): (str(r.operator), _int(r.year)) for r in table.itertuples(index=False)}
         if result is not None:
             names.add_result(result)
         return names
@@ -412,6 +416,19 @@ class Names:
                 return name(code)
         return code
 
+    def commitment(self, code: Any) -> str:
+        """An operator's order or pledge by operator and year ("Citybus, 2027")."""
+        found = self.commitments.get(str(code))
+        return t("{operator}, {year}", operator=operator(found[0]), year=found[1]) if found else str(code)
+
+    def segment_list(self, text: Any) -> str:
+        """The model's "A, B, C and 2 more" list of segment ids, named."""
+        match = re.match(r"^(.*?)(?: and (\d+) more)?$", str(text))
+        ids = [part.strip() for part in (match.group(1) if match else str(text)).split(", ") if part.strip()]
+        named = t("; ").join(self.segment(code) for code in ids)
+        more = match.group(2) if match else None
+        return named + (" " + t("and {n} more", n=more) if more else "")
+
     def limit_subject(self, code: Any) -> str:
         """What a limit is about: the depot, segment, zone or target it names."""
         kind, _, what = str(code).partition(":")
@@ -453,6 +470,23 @@ class Names:
             code = str(named.get("key", ""))
             named["where"] = self.target(code) if family == "targets" else self.anything(code)
             return model_text(_Renamed(text, named))
+        for key in ("operator",):
+            if key in named:
+                named[key] = operator(named[key])
+        for key in ("technology", "incumbent"):
+            if key in named:
+                named[key] = technology(named[key])
+        for key in ("order", "pledge"):
+            if key in named:
+                named[key] = self.commitment(named[key])
+        for key in ("capped", "vehicles", "max_zev", "required", "retire", "natural", "uptake", "infrastructure", "short"):
+            number = _number(str(named.get(key, "")).replace(",", ""))
+            if number is not None:
+                named[key] = f"{number:,.0f}"  # whole vehicles
+        if "segments" in named:
+            named["segments"] = self.segment_list(named["segments"])
+        if "by_class" in named:
+            named["by_class"] = _by_class(named["by_class"])
         if "name" in named:
             named["name"] = self.limit(named["name"])
         if "target" in named:
@@ -504,6 +538,18 @@ class _Renamed(str):
         made.key = getattr(text, "key", None)  # type: ignore[attr-defined]
         made.params = params  # type: ignore[attr-defined]
         return made
+
+
+def _by_class(text: Any) -> str:
+    """The model's "truck fcev 3,587, bus bev 867" (class, technology, vehicles) in words."""
+    parts = []
+    for item in str(text).split(", "):
+        words = item.split()
+        if len(words) == 3:
+            parts.append(t("{vehicles} ({technology}): {n}", vehicles=vehicle_class(words[0], plural=True), technology=technology(words[1]), n=words[2]))
+        else:
+            parts.append(item)
+    return t("; ").join(parts)
 
 
 def localised_columns(frame: pd.DataFrame) -> pd.DataFrame:
