@@ -253,7 +253,7 @@ def _sizing_result(result: Any, blocks: pd.DataFrame) -> None:
     fig = go.Figure()
     fig.add_scatter(x=x, y=curve["uncontrolled_kw"], name=t("uncontrolled"), line={"color": "#d62728"})
     fig.add_scatter(x=x, y=curve["smart_kw"], name=t("smart"), line={"color": "#2ca02c"}, fill="tozeroy")
-    fig.update_layout(template=TEMPLATE, height=340, margin={"t": 40, "b": 10}, yaxis_title="kW", title=t("Site load: smart vs uncontrolled charging"))
+    fig.update_layout(template=TEMPLATE, height=340, margin={"t": 40, "b": 10}, yaxis_title="kW", xaxis={"nticks": 13}, title=t("Site load: smart vs uncontrolled charging"))
     chart(fig, "ds_curve")
     with st.expander(t("Table")):
         st.dataframe(_curve_table(curve), hide_index=True)

@@ -234,13 +234,19 @@ def place_frame(dataset: Dataset) -> pd.DataFrame:
     zones = _plain(dataset.taxi_zones) if dataset.taxi_zones is not None else pd.DataFrame()
     if zones.empty:
         return pd.DataFrame(columns=["lon", "lat", "text"])
+    classes = dataset.taxi_classes
+    if classes is not None and not classes.empty and "vehicle_class" in classes.columns:
+        # The zones of the class with the most of them (taxis: districts), not every class's
+        # own stands (minibus termini), which would crowd the labels.
+        zones = zones.assign(vclass=zones["taxi_class"].map(classes.set_index("taxi_class")["vehicle_class"]))
+        zones = zones[zones["vclass"] == zones["vclass"].value_counts().idxmax()] if zones["vclass"].notna().any() else zones
     district = zones["name"].astype(str).str.replace(r"\s*\(.*\)\s*$", "", regex=True).str.strip()
     grouped = zones.assign(district=district).groupby("district", sort=False)
     places = grouped[["lon", "lat"]].mean().assign(zones=grouped.size()).sort_values("zones", ascending=False, kind="stable")
     kept: list[tuple[str, float, float]] = []
     for name, row in places.iterrows():
         # one label per neighbourhood: a place within ~2 km of a label already placed is left out
-        if all(math.hypot((row.lon - lon) * math.cos(math.radians(lat)), row.lat - lat) > 0.018 for _, lon, lat in kept):
+        if all(math.hypot((row.lon - lon) * math.cos(math.radians(lat)), row.lat - lat) > 0.022 for _, lon, lat in kept):
             kept.append((str(name), float(row.lon), float(row.lat)))
     return pd.DataFrame([{"lon": lon, "lat": lat, "text": t(name)} for name, lon, lat in kept], columns=["lon", "lat", "text"])
 
@@ -266,8 +272,10 @@ def place_layer(dataset: Dataset) -> pdk.Layer:
     """District names on top of everything (not pickable: they are not part of the plan)."""
     return pdk.Layer(
         "TextLayer", data=place_frame(dataset), id="places", get_position="[lon, lat]", get_text="text", get_size=13,
-        get_color=LABEL, background=True, get_background_color=LABEL_HALO, background_padding=[3, 1], character_set="auto",
-        font_family='"Noto Sans CJK TC", "WenQuanYi Zen Hei", "PingFang TC", "Microsoft JhengHei", sans-serif',
+        get_color=LABEL, background=True, get_background_color=LABEL_HALO, background_padding=[3, 1],
+        # pydeck reads an unquoted string as an expression: constants are quoted. "auto" builds the
+        # glyph atlas from the labels themselves, so Chinese place names draw too.
+        character_set='"auto"', font_family='"Noto Sans CJK TC, WenQuanYi Zen Hei, PingFang TC, Microsoft JhengHei, sans-serif"',
         get_text_anchor='"middle"', get_alignment_baseline='"bottom"', get_pixel_offset=[0, -8], pickable=False,
     )
 

@@ -325,7 +325,7 @@ def render_binding_limits(codes: list[str], names: Names, result: PlanResult) ->
 
 def _limit_words(text: str, weight: float, group: Any) -> str:
     """A limit with what it holds back, when the model reports it (vehicles blocked)."""
-    return t("{limit} ({n} vehicles blocked)", limit=text, n=f"{weight:,.0f}") if weight >= 0.5 else text
+    return t("{limit} ({n} purchases blocked)", limit=text, n=f"{weight:,.0f}") if weight >= 0.5 else text
 
 
 def _fmt_m(value: float | None, digits: int = 0) -> str:
