@@ -244,6 +244,33 @@ def test_exports_build_files(app_env: Path) -> None:
     assert exports.csv_zip_bytes(result)[:2] == b"PK"
 
 
+def test_report_charts_carry_their_colours() -> None:
+    """Issue 26: the HTML report's bars were black (drawn with whatever default template the
+    process had). Every chart of the app and the report now names its template and every bar
+    its colour, so the report looks as the app does, whatever plotly's default is."""
+    import plotly.io as pio
+
+    from fleetplan.optimiser.plan import plan
+    from fleetplan.optimiser.scenario import Scenario
+    from fleetplan.views import official
+    from fleetplan.views.results import TEMPLATE, figures
+
+    result = plan(Scenario(), app_dataset(), marginals=False)
+    charts = [f for f in figures(result).values() if f is not None]
+    charts += [f for f in official.official_charts(result, Scenario(), {"e_bus": 5e7}).values() if f is not None]
+    assert len(charts) >= 4
+    before = pio.templates.default
+    try:
+        pio.templates.default = "none"  # a process whose default template has no colours
+        for fig in charts:
+            assert fig.layout.template == pio.templates[TEMPLATE], fig.layout.title
+            for trace in fig.data:
+                if trace.type == "bar":
+                    assert trace.marker.color is not None, (fig.layout.title, trace.name)
+    finally:
+        pio.templates.default = before
+
+
 def test_target_cost_button_answers_without_a_traceback(app_env: Path) -> None:
     """Officials' question on the plan page: solving with and without targets shows either
     the three differences or a readable 'cannot be met' diagnosis."""

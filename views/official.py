@@ -22,7 +22,7 @@ from fleetplan.optimiser.scenario import Scenario
 from fleetplan.views import names as nm
 from fleetplan.views.i18n import N_, t
 from fleetplan.views.names import Names, grouped_limits
-from fleetplan.views.results import TEMPLATE, _md, chart
+from fleetplan.views.results import TEMPLATE, _md, chart, programme_colour
 
 #: A value (HK$ per HK$, t per HK$1m, per vehicle) at or below this does not bind.
 ZERO = 1e-9
@@ -173,6 +173,7 @@ def payments_figure(rows: list[dict[str, Any]], names: Names | None = None) -> g
             x=[r["year"] for r in part],
             y=[r["payment_hkd"] / 1e3 for r in part],
             name=names.programme(programme_id),
+            marker_color=programme_colour(programme_id, names),
             text=[f"{r['quota_share']:.0%}" if r["quota_share"] is not None else "" for r in part],
             textposition="outside",
         )

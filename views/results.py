@@ -131,14 +131,20 @@ def fleet_figure(result: PlanResult) -> go.Figure:
     return _layout(fig, 360, legend_title_text=t("technology"), margin={"t": 40, "b": 10})
 
 
+def programme_colour(programme_id: str, names: Names) -> str:
+    """One colour per programme in every chart (by its place among the dataset's programmes)."""
+    ids = sorted(set(names.programmes) | {str(programme_id)})
+    return PALETTE[ids.index(str(programme_id)) % len(PALETTE)]
+
+
 def subsidy_figure(result: PlanResult, names: Names | None = None) -> go.Figure | None:
     if result.subsidy.empty:
         return None
     names = names or Names()
     data = result.subsidy.groupby(["programme_id", "year"], as_index=False)["subsidy_hkd"].sum()
     fig = go.Figure()
-    for i, (programme, rows) in enumerate(data.groupby("programme_id", sort=True)):
-        fig.add_bar(x=rows["year"], y=rows["subsidy_hkd"] / 1e6, name=names.programme(programme), marker_color=PALETTE[i % len(PALETTE)])
+    for programme, rows in data.groupby("programme_id", sort=True):
+        fig.add_bar(x=rows["year"], y=rows["subsidy_hkd"] / 1e6, name=names.programme(programme), marker_color=programme_colour(str(programme), names))
     return _layout(fig, 340, barmode="stack", xaxis={"title": t("year"), "tickformat": "d"}, yaxis_title=t("HK$m"),
                    legend_title_text=t("programme"))  # fmt: skip
 
