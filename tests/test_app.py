@@ -749,3 +749,28 @@ def test_typed_text_stays_across_pages_and_a_language_switch(app_env: Path) -> N
     assert app.text_input(key="ds_kw").value == "150, 300"
     # Nothing was applied behind the user's back: the scenario is still the default.
     assert app.session_state["scenario"].name == "hong-kong-default"
+
+
+def test_depot_headline_says_for_how_many_buses_the_sizing_holds() -> None:
+    """Issue 26: a depot of three buses, one of them driving 600 km on a 400 kWh battery: the
+    headline says the sizing holds for 2 of the 3 buses and why the third is left out; an
+    uploaded file's error names the file, never the temporary copy it was read from."""
+    from fleetplan.errors import InputError
+    from fleetplan.optimiser.depot_sizing import DepotSizingInputs, blocks_frame, size_depot
+    from fleetplan.optimiser.solver import SolverOptions
+    from fleetplan.views import depot
+
+    blocks = blocks_frame([("A", "06:00", "22:00", 150.0), ("B", "06:30", "22:30", 160.0), ("C", "05:00", "23:00", 600.0)])
+    result = size_depot(DepotSizingInputs(blocks=blocks), SolverOptions(time_limit_s=60))
+    line = depot.headline(3, result.infeasible_buses)
+    assert "2 of the depot's 3 buses" in line and "1 because its duty needs more than the battery holds" in line
+
+    class Upload:
+        name = "my-depot.csv"
+
+        def getvalue(self) -> bytes:
+            return b"bus,pull_out,pull_in,km\nA,06:00,22:00,lots\n"
+
+    with pytest.raises(InputError) as caught:
+        depot._read_blocks(Upload())
+    assert "my-depot.csv" in str(caught.value) and "/tmp" not in str(caught.value) and "BLOCKS.csv" not in str(caught.value)
