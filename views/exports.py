@@ -38,10 +38,27 @@ h = html.escape
 TABLE_NAMES = ("fleet", "purchases", "subsidy", "chargers", "stations", "emissions", "costs", "truck_coverage", "taxi_charging", "targets", "marginal_values")
 
 
-def tables(result: PlanResult) -> dict[str, pd.DataFrame]:
-    """The result's tidy tables by name (no geometry)."""
+#: id column -> the column of its name added beside it in the Excel and CSV exports.
+NAMED_IDS = {"segment_id": "segment_name", "programme_id": "programme_name", "target_id": "target_name", "depot_id": "depot_name",
+             "zone_id": "zone_name", "name": "limit_name"}  # fmt: skip
+
+
+def tables(result: PlanResult, names: Names | None = None) -> dict[str, pd.DataFrame]:
+    """The result's tidy tables by name (no geometry). With ``names``, each id column keeps its
+    JSON name and gains its name in words beside it (``segment_id`` -> ``segment_name``)."""
     out = {name: getattr(result, name) for name in TABLE_NAMES}
-    return {name: frame if isinstance(frame, pd.DataFrame) else pd.DataFrame() for name, frame in out.items()}
+    frames = {name: frame if isinstance(frame, pd.DataFrame) else pd.DataFrame() for name, frame in out.items()}
+    if names is None:
+        return frames
+    namers = {"segment_id": names.segment, "programme_id": names.programme, "target_id": names.target, "depot_id": names.depot,
+              "zone_id": names.zone, "name": names.limit}  # fmt: skip
+    for table, frame in frames.items():
+        frame = frame.copy()
+        for column, named in NAMED_IDS.items():
+            if column in frame.columns and named not in frame.columns and (column != "name" or table == "marginal_values"):
+                frame.insert(frame.columns.get_loc(column) + 1, named, [namers[column](v) if pd.notna(v) else "" for v in frame[column]])
+        frames[table] = frame
+    return frames
 
 
 def site_layer(result: PlanResult) -> gpd.GeoDataFrame:
@@ -81,20 +98,20 @@ def geojson_text(result: PlanResult) -> str:
     return site_layer(result).to_json(na="null")
 
 
-def excel_bytes(result: PlanResult) -> bytes:
+def excel_bytes(result: PlanResult, names: Names | None = None) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in tables(result).items():
+        for name, frame in tables(result, names).items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
         # A site named '=HYPERLINK(...)' must stay a name, not become a live formula.
         text_not_formulas(writer.book)
     return buffer.getvalue()
 
 
-def csv_zip_bytes(result: PlanResult) -> bytes:
+def csv_zip_bytes(result: PlanResult, names: Names | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, frame in tables(result).items():
+        for name, frame in tables(result, names).items():
             archive.writestr(f"{name}.csv", csv_text(frame))
     return buffer.getvalue()
 
@@ -214,12 +231,13 @@ def built_exports(scenario: Scenario, result: PlanResult) -> dict[str, Any]:
         caps = official.programme_caps(scenario, dataset)
     except Exception:
         dataset, caps = None, {}  # the report still shows spending by programme, without the caps
+    named = Names.of(dataset, result)
     files = {
         "gpkg": geopackage_bytes(result),
         "geojson": geojson_text(result),
-        "xlsx": excel_bytes(result),
-        "csv": csv_zip_bytes(result),
-        "html": html_report(scenario, result, caps=caps, sweep=sweep, names=Names.of(dataset, result)),
+        "xlsx": excel_bytes(result, named),
+        "csv": csv_zip_bytes(result, named),
+        "html": html_report(scenario, result, caps=caps, sweep=sweep, names=named),
     }
     st.session_state["exports_built"] = (key, files)  # one result's files at a time: they are large
     return files

@@ -52,10 +52,11 @@ def translations(language: str) -> gettext.NullTranslations:
 
 def lang() -> str:
     """The session's language code (``en`` or ``zh``)."""
-    try:
-        value = st.session_state.get("lang", "en")
-    except Exception:  # outside a Streamlit session (exports built by the CLI, tests)
-        value = "en"
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return "en"  # outside a Streamlit session (exports built by a script, tests): English, quietly
+    value = st.session_state.get("lang", "en")
     return value if value in LANGUAGES else "en"
 
 
