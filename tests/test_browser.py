@@ -351,8 +351,9 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
             budget.press("Enter")
             page.get_by_text("so renamed “hong-kong-default-edited”").wait_for(timeout=30_000)
             # Typed text in the YAML box survives a visit to another page.
-            page.get_by_text("Edit the whole scenario as YAML").click()
-            box = page.locator("textarea").first
+            yaml_box = page.locator("[data-testid='stExpander']").filter(has_text="Edit the whole scenario as YAML").first
+            yaml_box.locator("summary").click()
+            box = yaml_box.locator("textarea").first
             typed = "name: typed-in-the-browser\nbudget: {total_hkd: 2.0e7}\n"
             box.fill(typed)
             box.blur()
@@ -363,8 +364,9 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
             page.get_by_role("button", name="Save", exact=True).click()
             page.get_by_text("Saved “hong-kong-default-edited”.").wait_for(timeout=30_000)
             _open_page(page, "Scenario editor")
-            page.get_by_text("Edit the whole scenario as YAML").click()
-            expect(page.locator("textarea").first).to_have_value(typed, timeout=30_000)
+            yaml_box = page.locator("[data-testid='stExpander']").filter(has_text="Edit the whole scenario as YAML").first
+            yaml_box.locator("summary").click()
+            expect(yaml_box.locator("textarea").first).to_have_value(typed, timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "14-editor-text-kept.png"))
 
             found: dict[str, list[str]] = {}

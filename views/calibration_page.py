@@ -74,14 +74,30 @@ UNITS = {"vehicles": N_("vehicles"), "t CO2/yr": N_("t CO2/year"), "L/km": N_("L
          "HK$": N_("HK$"), "HK$/vehicle": N_("HK$/vehicle"), "share of rows": N_("share of rows")}  # fmt: skip
 
 
-def observation_name(row: Any) -> str:
+def observation_name(row: Any, tech: str = "") -> str:
     """An observation in words: "zero-emission taxis in service (2023-04)"."""
     classes = [nm.vehicle_class(c, plural=True) for c in str(getattr(row, "vehicle_class", "") or "").split("+") if c and c != "-"]
     vehicles = t(" and ").join(classes) if classes else t("vehicles")
     quantity = str(getattr(row, "quantity", ""))
-    text = t(QUANTITIES[quantity], vehicles=vehicles) if quantity in QUANTITIES else str(getattr(row, "observation_id", quantity))
+    tech = tech or str(getattr(row, "technology", "") or "")
+    if quantity == "zev_in_service" and tech in nm.TECHNOLOGIES:
+        # battery and fuel-cell buses are counted apart
+        text = t("{technology} {vehicles} in service", technology=nm.technology(tech), vehicles=vehicles)
+    else:
+        text = t(QUANTITIES[quantity], vehicles=vehicles) if quantity in QUANTITIES else str(getattr(row, "observation_id", quantity))
     when = str(getattr(row, "observed_at", "") or "").strip()
     return f"{text} ({when})" if when and when not in ("-", "nan") else text
+
+
+def technologies() -> dict[str, str]:
+    """Each observation's technology (observed.csv), so battery and fuel-cell counts read apart."""
+    try:
+        observed = pd.read_csv(state.dataset_path() / OBSERVED_FILE, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return {}
+    if not {"observation_id", "technology"} <= set(observed.columns):
+        return {}
+    return dict(zip(observed["observation_id"], observed["technology"], strict=True))
 
 
 def display_table(table: pd.DataFrame, targets_only: bool) -> pd.DataFrame:
@@ -91,7 +107,8 @@ def display_table(table: pd.DataFrame, targets_only: bool) -> pd.DataFrame:
     within = view["within_range"].astype("boolean")
     view["verdict"] = [t("not compared") if pd.isna(w) else t("in range") if w else t("OUT OF RANGE") for w in within]
     view["role"] = [t("target") if c else t("reported only") for c in view["checked"].astype(bool)]
-    view["observation_id"] = [observation_name(r) for r in view.itertuples(index=False)]
+    techs = technologies()
+    view["observation_id"] = [observation_name(r, techs.get(str(r.observation_id), "")) for r in view.itertuples(index=False)]
     view["unit"] = [t(UNITS[u]) if u in UNITS else u for u in view["unit"]]
     return view[[c for c, _ in SHOWN]].rename(columns={c: t(key) for c, key in SHOWN})
 
@@ -121,7 +138,7 @@ def render() -> None:
     st.dataframe(display_table(compared_rows, targets_only), hide_index=True, key="cal_table")
     missed = targets[~within]
     if not missed.empty:
-        st.warning(t("Out of range: {rows}", rows=t("; ").join(observation_name(r) for r in missed.itertuples(index=False))))
+        st.warning(t("Out of range: {rows}", rows=t("; ").join(observation_name(r, technologies().get(str(r.observation_id), "")) for r in missed.itertuples(index=False))))
     with st.expander(t("Rows by status in each dataset table")):
         try:
             shares = estimate_shares(state.dataset_path())
