@@ -360,7 +360,8 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
             page.wait_for_timeout(1500)
             _open_page(page, "Plan and map")
             page.get_by_role("button", name="Solve scenario").click(timeout=60_000)
-            page.get_by_text("Key figures").wait_for(timeout=300_000)
+            # The save field follows the result on screen: it names the edited plan once it is solved.
+            expect(page.get_by_label("Save result for comparison as")).to_have_value("hong-kong-default-edited", timeout=300_000)
             page.get_by_role("button", name="Save", exact=True).click()
             page.get_by_text("Saved “hong-kong-default-edited”.").wait_for(timeout=30_000)
             _open_page(page, "Scenario editor")
