@@ -727,9 +727,12 @@ def test_pages_after_a_solve_show_names_not_codes(app_env: Path, language: str) 
 
 
 def test_typed_text_stays_across_pages_and_a_language_switch(app_env: Path) -> None:
-    """Issue 26: the scenario editor's YAML box, the sweep's budgets and the depot inputs keep
-    what the user typed after a visit to another page and after a language switch."""
-    app = _go(new_app(), "page_scenario")
+    """Issue 26: the scenario editor's YAML box, the sweep's budgets, the depot inputs and the
+    save-as name keep what the user typed after a visit to another page and a language switch."""
+    app = new_app()
+    app.button(key="solve").click().run()
+    app.text_input(key="save_name").set_value("my name for it").run()
+    _go(app, "page_scenario")
     typed = "name: typed-here\nbudget: {total_hkd: 1.0e8}\n"
     app.text_area(key="yaml_text").set_value(typed).run()
     _go(app, "page_official")
@@ -747,6 +750,8 @@ def test_typed_text_stays_across_pages_and_a_language_switch(app_env: Path) -> N
     _go(app, "page_depot")
     assert app.number_input(key="ds_usable").value == pytest.approx(350.0)
     assert app.text_input(key="ds_kw").value == "150, 300"
+    _go(app, "page_plan")
+    assert app.text_input(key="save_name").value == "my name for it"
     # Nothing was applied behind the user's back: the scenario is still the default.
     assert app.session_state["scenario"].name == "hong-kong-default"
 

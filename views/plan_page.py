@@ -55,12 +55,12 @@ def render_save(result: PlanResult) -> None:
     fingerprint = result.fingerprint
     if st.session_state.get("save_name_for") != fingerprint:
         # A new result on screen: the name field follows it (never an earlier result's name).
-        st.session_state["save_name"] = result.scenario_name
+        state.forget("save_name")
         st.session_state["save_name_for"] = fingerprint
         st.session_state.pop("save_pending", None)
     st.caption(t("Result on screen: “{name}” (`{fp}`).", name=result.scenario_name, fp=fingerprint))
     c1, c2 = st.columns([3, 1])
-    name = c1.text_input(t("Save result for comparison as"), key="save_name").strip()
+    name = c1.text_input(t("Save result for comparison as"), key=state.keep("save_name", result.scenario_name)).strip()
     c2.write("")  # aligns the button with the text field
     if c2.button(t("Save"), key="save_button") and name:
         earlier = state.saved().get(name)
