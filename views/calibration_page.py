@@ -133,7 +133,7 @@ def render() -> None:
     shares = table[table["quantity"] == "estimate_share"].set_index("observation_id")["model"]
     if "estimate_share_parameters" in shares.index:
         c3.metric(t("Parameters that are estimates"), f"{float(shares['estimate_share_parameters']):.0%}")
-    targets_only = st.checkbox(t("Show targets only"), value=False, key="cal_targets_only")
+    targets_only = st.checkbox(t("Show targets only"), key=state.keep("cal_targets_only", False))
     compared_rows = table[table["quantity"] != "estimate_share"]
     st.dataframe(display_table(compared_rows, targets_only), hide_index=True, key="cal_table")
     missed = targets[~within]

@@ -39,7 +39,7 @@ def render() -> None:
         st.info(t("Save at least two scenarios to compare them."))
         return
     names = list(saved)
-    picked = st.multiselect(t("Saved scenarios to compare"), names, default=names[:2], key="compare_pick")
+    picked = st.multiselect(t("Saved scenarios to compare"), names, key=state.keep_choice("compare_pick", names[:2], names, many=True))
     if len(picked) < 2:
         st.info(t("Save at least two scenarios to compare them."))
         return
@@ -83,7 +83,7 @@ def render() -> None:
     first, second = picked[0], picked[1]
     st.subheader(t("{a} against {b} on one map", a=first, b=second))
     years = plan_years(saved[first].result, saved[first].scenario.year_list)
-    year = st.select_slider(t("Year on the map"), options=years, value=years[min(len(years) - 1, 5)], key="cmp_overlay_year")
+    year = st.select_slider(t("Year on the map"), options=years, key=state.keep_choice("cmp_overlay_year", years[min(len(years) - 1, 5)], years))
     st.pydeck_chart(build_overlay_deck(dataset, saved[first].result, saved[second].result, int(year), (first, second)), key="cmp_overlay_deck", height=520)
     st.caption(t("green: sites both plans build · blue: only {a} · magenta: only {b} (size = kW or kg/day)", a=first, b=second))
     columns = st.columns(min(len(picked), 3))

@@ -76,7 +76,7 @@ def _plan_section(result: PlanResult | None) -> None:
         st.info(t("This plan builds no depot chargers."))
         return
     names = depots.drop_duplicates("depot_id").set_index("depot_id")["name"].to_dict()
-    depot_id = st.selectbox(t("Depot"), list(names), format_func=names.__getitem__, key=state.keep("depot_pick", next(iter(names))))
+    depot_id = st.selectbox(t("Depot"), list(names), format_func=names.__getitem__, key=state.keep_choice("depot_pick", next(iter(names)), list(names)))
     table = depot_table(result, depot_id)
     fig = go.Figure()
     fig.add_bar(x=table["year"], y=table["new_kw"], name=t("charging kW in service"), marker_color="#2ca02c")

@@ -350,7 +350,7 @@ def _examples() -> None:
     if not names:
         return
     left, right = st.columns([3, 1])
-    picked = left.selectbox(t("Example scenarios (data/scenarios)"), names, key="example_pick")
+    picked = left.selectbox(t("Example scenarios (data/scenarios)"), names, key=state.keep_choice("example_pick", names[0], names))
     right.write("")  # aligns the button with the select box
     if right.button(t("Load example"), key="example_load"):
         try:

@@ -418,7 +418,7 @@ def render_map(dataset: Dataset, result: PlanResult | None, years: list[int], *,
     years = plan_years(result, years)
     left, middle, right = st.columns([3, 1, 1])
     with left:
-        year = st.select_slider(t("Year on the map"), options=years, value=years[min(len(years) - 1, 5)], key=f"{key}_year")
+        year = st.select_slider(t("Year on the map"), options=years, key=state.keep_choice(f"{key}_year", years[min(len(years) - 1, 5)], years))
     with middle:
         # The graph's links are straight lines between stop clusters: off unless asked for.
         roads = st.checkbox(t("Show the road graph"), key=state.keep(f"{key}_roads", False), help=t("The bus network as the model sees it: straight links between stop clusters, not the roads themselves."))

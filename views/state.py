@@ -93,6 +93,24 @@ def keep(key: str, default: Any) -> str:
     return key
 
 
+def keep_choice(key: str, default: Any, options: list[Any], *, many: bool = False) -> str:
+    """:func:`keep` for a choice among ``options``: a kept value no longer offered (another
+    plan's years, a saved scenario since replaced) falls back to ``default``."""
+    ss = st.session_state
+    for where in (key, KEEP_PREFIX + key):
+        if where in ss:
+            value = ss[where]
+            if many:
+                value = [v for v in value if v in options] if isinstance(value, list) else []
+                if not value:
+                    ss.pop(where, None)
+                    continue
+                ss[where] = value
+            elif value not in options:
+                ss.pop(where, None)
+    return keep(key, default)
+
+
 def forget(key: str) -> None:
     """Drop a kept widget's value (its next drawing starts from its default)."""
     st.session_state.pop(key, None)
