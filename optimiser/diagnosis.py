@@ -55,7 +55,7 @@ def diagnose(inputs: ModelInputs, options: SolverOptions | None = None) -> list[
         value, key = worst[family]
         where = _describe(inputs, family, key)
         total, largest = f"{totals[family]:,.1f}", f"{value:,.1f}"
-        lines.append(ModelText("infeasible_family", family=family, total=total, unit=_UNITS.get(family, ""), where=where, largest=largest, key=str(key)))
+        lines.append(ModelText("infeasible_family", family=family, total=total, unit=_UNITS.get(family, ""), where=where, largest=largest, code=str(key)))
     if not lines:
         lines.append(ModelText("infeasible_numerical"))
     return lines

@@ -467,7 +467,7 @@ class Names:
             family = str(named.get("family", ""))
             if family in FAMILIES:
                 named["family"], named["unit"] = t(FAMILIES[family][0]), t(FAMILIES[family][1])
-            code = str(named.get("key", ""))
+            code = str(named.get("code", ""))
             named["where"] = self.target(code) if family == "targets" else self.anything(code)
             return model_text(_Renamed(text, named))
         for key in ("operator",):
