@@ -13,6 +13,16 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from fleetplan import __version__
+
+        typer.echo(f"fleetplan {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the installed version and exit.", callback=_print_version, is_eager=True),
+) -> None:
     """Hydrogen and EV fleet transition planner for Hong Kong."""

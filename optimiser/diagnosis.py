@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 
 from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.inputs import ModelInputs
+from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.solver import SolverOptions, solve
 
 _UNITS = {
@@ -36,7 +37,7 @@ def diagnose(inputs: ModelInputs, options: SolverOptions | None = None) -> list[
     model = build_model(inputs, elastic=True)
     report = solve(model, options or SolverOptions(time_limit_s=60, mip_rel_gap=0.05))
     if not report.has_solution:
-        return [f"even with every family relaxed the model has no solution (status {report.status}); check the dataset"]
+        return [ModelText("infeasible_unsolvable", status=report.status)]
     totals: dict[str, float] = defaultdict(float)
     worst: dict[str, tuple[float, object]] = {}
     for index, (family, key, _scale) in model.slack_index.items():
@@ -53,14 +54,15 @@ def diagnose(inputs: ModelInputs, options: SolverOptions | None = None) -> list[
     for family in sorted(totals, key=lambda f: -totals[f]):
         value, key = worst[family]
         where = _describe(inputs, family, key)
-        lines.append(f"{family}: {totals[family]:,.1f} {_UNITS.get(family, '')} in total; largest at {where} ({value:,.1f})")
+        total, largest = f"{totals[family]:,.1f}", f"{value:,.1f}"
+        lines.append(ModelText("infeasible_family", family=family, total=total, unit=_UNITS.get(family, ""), where=where, largest=largest, code=str(key)))
     if not lines:
-        lines.append("no family needed relaxing: the original failure was numerical or a time limit; retry with a longer limit")
+        lines.append(ModelText("infeasible_numerical"))
     return lines
 
 
 def _describe(inputs: ModelInputs, family: str, key: object) -> str:
     if family == "targets" and key in inputs.targets.index:
         row = inputs.targets.loc[key]
-        return f"target '{key}' (≥ {row['min_zev']:,.0f} zero-emission {row['vehicle_class']} in {int(row['year'])})"
+        return ModelText("infeasible_target", target=key, required=f"{row['min_zev']:,.0f}", vclass=row["vehicle_class"], year=int(row["year"]))
     return str(key)

@@ -32,6 +32,10 @@ TEMPLATES: dict[str, str] = {
         "operators' zero-emission fleet pledges: up to {vehicles} vehicles (in {year}) cannot be served by any plan "
         "(depot charger room or hydrogen within reach at their limits; found before the solve, reported, not penalised): {by_operator}"
     ),
+    "infeasible_family": "{family}: {total} {unit} in total; largest at {where} ({largest})",
+    "infeasible_target": "target '{target}' (≥ {required} zero-emission {vclass} in {year})",
+    "infeasible_unsolvable": "even with every family relaxed the model has no solution (status {status}); check the dataset",
+    "infeasible_numerical": "no family needed relaxing: the original failure was numerical or a time limit; retry with a longer limit",
     "mv_not_binding": "{name} does not bind: raising it changes nothing",
     "mv_abatement": (
         "each extra HK$1m of {name} abates about {value} t CO2, for up to HK${room}m more "

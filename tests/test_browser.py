@@ -276,7 +276,7 @@ def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, 
 
             _open_page(page, "The official's view")
             page.get_by_text("Limits that bind").wait_for(timeout=60_000)
-            expect(page.get_by_text("total subsidy budget (budget)")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("total subsidy budget").first).to_be_visible(timeout=30_000)
             metric = page.locator("[data-testid='stMetric']").filter(has_text="Subsidy spent (HK$m)")
             expect(metric).to_contain_text("20")
             page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
@@ -304,5 +304,91 @@ def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, 
             page.wait_for_timeout(1000)
             page.screenshot(path=str(ARTIFACTS / "13-zh-official-view.png"))
             assert page.locator("[data-testid='stException']").count() == 0
+        finally:
+            browser.close()
+
+
+#: A code a page must not show: a snake_case identifier or a ``kind:code`` pair (file names aside).
+CODE = r"(?<![\w.\-/])(?:[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+|[a-z_]+:[A-Za-z0-9_\-]+)(?![\w\-]|\.(?:csv|yaml|yml|json|zip|osm|gpkg))"
+
+
+def _codes_on(page) -> list[str]:
+    """snake_case identifiers and kind:code pairs in the main area's visible text (code spans aside)."""
+    import re
+
+    text = page.locator("[data-testid='stMain']").first.inner_text()
+    # Code spans are code on purpose; Material icons are drawn as glyphs from their names.
+    for code in page.locator("[data-testid='stMain'] code, [data-testid='stMain'] [data-testid='stIconMaterial']").all_inner_texts():
+        text = text.replace(code, " ")
+    return sorted(set(re.findall(CODE, text)))
+
+
+def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
+    """Issue 26's own browser check: after a solve, no snake_case identifier or kind:code pair is
+    visible on Plan and map, the official's view, Compare or Calibration, in English and in
+    繁體中文; text typed in the scenario editor is still there after visiting another page.
+    Screenshots 14-19."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _missing("the playwright Python package is not installed")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_role("button", name="Solve scenario").click(timeout=90_000)
+            page.get_by_text("Key figures").wait_for(timeout=300_000)
+            page.get_by_role("button", name="Save", exact=True).click()
+            page.get_by_text("Saved “hong-kong-default”.").wait_for(timeout=30_000)
+            # An edited copy: renamed before it is solved, so its plan never carries the default's name.
+            _open_page(page, "Scenario editor")
+            budget = page.get_by_label("Total subsidy budget (HK$m)")
+            budget.fill("0")
+            budget.press("Enter")
+            page.get_by_text("so renamed “hong-kong-default-edited”").wait_for(timeout=30_000)
+            # Typed text in the YAML box survives a visit to another page.
+            yaml_box = page.locator("[data-testid='stExpander']").filter(has_text="Edit the whole scenario as YAML").first
+            yaml_box.locator("summary").click()
+            box = yaml_box.locator("textarea").first
+            typed = "name: typed-in-the-browser\nbudget: {total_hkd: 2.0e7}\n"
+            box.fill(typed)
+            box.blur()
+            page.wait_for_timeout(1500)
+            _open_page(page, "Plan and map")
+            page.get_by_role("button", name="Solve scenario").click(timeout=60_000)
+            # The save field follows the result on screen: it names the edited plan once it is solved.
+            expect(page.get_by_label("Save result for comparison as")).to_have_value("hong-kong-default-edited", timeout=300_000)
+            page.get_by_role("button", name="Save", exact=True).click()
+            page.get_by_text("Saved “hong-kong-default-edited”.").wait_for(timeout=30_000)
+            _open_page(page, "Scenario editor")
+            yaml_box = page.locator("[data-testid='stExpander']").filter(has_text="Edit the whole scenario as YAML").first
+            yaml_box.locator("summary").click()
+            expect(yaml_box.locator("textarea").first).to_have_value(typed, timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "14-editor-text-kept.png"))
+
+            found: dict[str, list[str]] = {}
+            pages = {"en": ["Plan and map", "The official's view", "Compare scenarios", "Calibration"],
+                     "zh": ["規劃與地圖", "官員視角", "情景比較", "校準"]}  # fmt: skip
+            shot = 15
+            for language, names in pages.items():
+                if language == "zh":
+                    page.get_by_text("繁體中文").click()
+                    page.get_by_text("頁面").first.wait_for(timeout=60_000)
+                for name in names:
+                    _open_page(page, name)
+                    page.wait_for_timeout(2500)  # the page's script finishes drawing
+                    page.locator("[data-testid='stMain']").first.wait_for(timeout=60_000)
+                    codes = _codes_on(page)
+                    if codes:
+                        found[f"{language}: {name}"] = codes
+                    if name in ("Plan and map", "官員視角", "The official's view", "規劃與地圖"):
+                        page.screenshot(path=str(ARTIFACTS / f"{shot}-{language}-{'plan' if '規劃' in name or 'Plan' in name else 'official'}.png"), full_page=True)
+                        shot += 1
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert not found, found
         finally:
             browser.close()

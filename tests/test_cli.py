@@ -279,3 +279,12 @@ def test_target_cost_command_prices_a_reachable_target(tmp_path: Path) -> None:
     payload = json.loads(result.stdout)
     assert payload["system_cost_hkd_delta"] == pytest.approx(2_505_000, abs=2)
     assert payload["subsidy_hkd_delta"] == pytest.approx(25e6, abs=2)
+
+
+def test_version_flag_prints_the_installed_version() -> None:
+    """``fleetplan --version`` prints the version the package metadata holds, and nothing else runs."""
+    from importlib.metadata import version
+
+    run = subprocess.run([*CLI, "--version"], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"fleetplan {version('fleetplan')}"

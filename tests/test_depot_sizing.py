@@ -404,3 +404,36 @@ def test_cli_never_exits_0_with_a_sizing_far_from_its_bound(tmp_path: Path) -> N
         assert payload["status"] == "optimal" or payload["gap"] < 0.5
     else:
         assert "Traceback" not in result.stderr and "error:" in result.stderr
+
+
+def test_a_split_duty_charges_at_midday() -> None:
+    """Issue 26: a bus out 06:00-10:00 and 16:00-20:00, 250 km each, on a 400 kWh battery
+    (360 kWh between 10 % and 100 %). As one 500 km block it is refused (500 > 360 kWh);
+    as a split duty it is served by charging at the depot at midday. Hand-worked: it leaves
+    at 06:00 with at most 400 kWh, is back at 10:00 with at most 150, and must leave at 16:00
+    with at least 250 + 40 (the floor), so at least 140 kWh go into its battery between 10:00
+    and 16:00; over the day it buys 500 kWh / 0.95 from the grid."""
+    one_block = size_depot(_inputs([("L", "06:00", "20:00", 500.0)]), EXACT)
+    assert [bus["bus"] for bus in one_block.infeasible_buses] == ["L"]
+    split = size_depot(_inputs([("S", "06:00", "10:00", 250.0), ("S", "16:00", "20:00", 250.0)]), EXACT)
+    assert split.infeasible_buses == [] and split.chargers == 1
+    schedule = split.schedule
+    midday = schedule[(schedule["time"] >= "10:00") & (schedule["time"] < "16:00")]
+    assert midday["parked"].all()
+    assert float(midday["kw"].sum()) * 0.25 * 0.95 >= 140.0 - 1e-6
+    at_1600 = schedule[schedule["time"] == "16:00"]["soc_kwh"].iloc[0]
+    assert at_1600 >= 290.0 - 1e-6
+    assert split.energy_kwh == pytest.approx(500.0 / 0.95, rel=1e-6)
+    # The same day in one row per block, overlapping: refused, naming the row.
+    with pytest.raises(InputError, match="overlap") as caught:
+        _inputs([("S", "06:00", "12:00", 250.0), ("S", "11:00", "20:00", 250.0)])
+    assert caught.value.row == 2 and caught.value.field == "bus"
+
+
+def test_a_split_duty_with_too_short_a_midday_stay_is_left_out_with_its_reason() -> None:
+    """Back for 30 minutes at 150 kW (at most 71 kWh into the battery) between two 250 km
+    blocks: 500 − 360 = 140 kWh would be needed, so the bus is left out, and says why."""
+    result = size_depot(_inputs([("S", "06:00", "12:00", 250.0), ("S", "12:30", "20:00", 250.0), ("A", "06:00", "22:00", 200.0)]), EXACT)
+    assert [bus["bus"] for bus in result.infeasible_buses] == ["S"]
+    assert "between the blocks" in result.infeasible_buses[0]["reason"]
+    assert result.infeasible_buses[0]["blocks"] == 2

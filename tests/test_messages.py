@@ -18,13 +18,15 @@ def _fields(template: str) -> set[str]:
 
 
 def test_every_template_is_in_the_catalogue_with_the_same_values() -> None:
-    from fleetplan.views.i18n import LABELS
+    """The model's templates are messages of the 繁體中文 gettext catalogue: each translated, in
+    its own words, with the template's placeholders."""
+    from fleetplan.views.i18n import translations
 
+    chinese = translations("zh")
     for key, template in TEMPLATES.items():
-        english, chinese = LABELS[f"msg_{key}"]
-        assert english == template, key
-        assert _fields(chinese) == _fields(template), key
-        assert chinese != english, key
+        said = chinese.gettext(template)
+        assert said != template, key
+        assert _fields(said) == _fields(template), key
 
 
 def test_a_model_text_is_a_plain_string_that_keeps_its_key() -> None:
@@ -65,3 +67,26 @@ def tiny_dataset_scenario():
             "solver": {"mip_rel_gap": 1e-9, "mip_abs_gap": 0.0},
         }
     )
+
+
+def test_the_infeasibility_diagnosis_reads_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 26: the diagnosis of a scenario with no plan (a hard target of 8 battery buses no
+    operator would buy, tests/test_formulation.py) stays the model's English for the CLI, and
+    the app says it in 繁體中文 with the target named, not coded, and the same shortfall."""
+    from fleetplan.errors import InfeasibleError
+    from fleetplan.views import i18n
+    from fleetplan.views.names import Names
+    from tests.test_formulation import NO_SWITCH, scenario
+
+    data = tiny_dataset(
+        parameters=NO_SWITCH,
+        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": True}],
+    )
+    with pytest.raises(InfeasibleError) as raised:
+        plan(scenario(), data, marginals=False)
+    lines = raised.value.diagnosis
+    assert any("ebus_2026" in line and "8.0" in line for line in lines)  # the CLI's English, unchanged
+    monkeypatch.setattr(i18n, "lang", lambda: "zh")
+    said = [Names.of(data).model_text(line) for line in lines]
+    target = next(line for line in said if "8.0" in line)
+    assert "硬性目標" in target and "2026年前8輛零排放巴士" in target and "ebus_2026" not in target

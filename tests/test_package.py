@@ -24,6 +24,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
+    # A clean build: no setuptools deprecation or "package would be ignored" warnings.
+    assert "Warning" not in built.stderr, built.stderr[-3000:]
     (path,) = out.glob("fleetplan-*.whl")
     return path
 
@@ -38,6 +40,8 @@ def test_wheel_has_one_top_level_package_and_the_default_dataset(wheel: Path) ->
     # Test helpers, benchmarks and the Hong Kong build script are not library code.
     assert not [n for n in names if "/tests/" in n or "/bench/" in n or n.startswith("fleetplan/data/build/")]
     assert "fleetplan/errors.py" in names and "fleetplan/optimiser/formulation/subsidy.py" in names
+    # The app's translations travel with it (compiled when first read).
+    assert "fleetplan/views/locale/zh_Hant.po" in names and "fleetplan/data/basemap/hk_outline.geojson" in names
 
 
 def test_installed_package_plans_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None:
@@ -54,6 +58,8 @@ def test_installed_package_plans_outside_the_source_tree(wheel: Path, tmp_path: 
         "import json, sys, fleetplan\n"
         "from fleetplan.cli import main\n"
         "print(json.dumps({'file': fleetplan.__file__, 'version': fleetplan.__version__, 'data': str(fleetplan.DEFAULT_DATASET)}))\n"
+        "from importlib.metadata import version\n"
+        "assert version('fleetplan') == fleetplan.__version__\n"
         "sys.argv = ['fleetplan', 'solve', 'short.yaml', '--json', '--no-marginals']\n"
         "main()\n"
     )

@@ -8,6 +8,7 @@ from its public result tables), else the committed table of the Hong Kong defaul
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -20,24 +21,29 @@ from fleetplan.optimiser.calibration import (
     estimate_shares,
     read_calibration,
 )
+from fleetplan.views import names as nm
 from fleetplan.views import state
-from fleetplan.views.i18n import t
+from fleetplan.views.i18n import N_, t
 
 #: Table columns shown, with their label keys.
 SHOWN = [
-    ("observation_id", "cal_observation"),
-    ("year", "year"),
-    ("model", "cal_model"),
-    ("observed", "cal_observed"),
-    ("low", "cal_low"),
-    ("high", "cal_high"),
-    ("unit", "cal_unit"),
-    ("difference", "cal_difference"),
-    ("verdict", "cal_verdict"),
-    ("role", "cal_role"),
-    ("source", "cal_source"),
-    ("note", "cal_note"),
+    ("observation_id", N_("observation")),
+    ("year", N_("year")),
+    ("model", N_("model")),
+    ("observed", N_("observed")),
+    ("low", N_("low")),
+    ("high", N_("high")),
+    ("unit", N_("unit")),
+    ("difference", N_("model − observed")),
+    ("verdict", N_("in range?")),
+    ("role", N_("role")),
+    ("source", N_("source")),
+    ("note", N_("note")),
 ]
+
+
+SHARE_COLUMNS = {"file": N_("table"), "rows": N_("rows"), "verified": N_("verified"), "derived": N_("derived"), "estimate": N_("estimate"),
+                 "estimate_share": N_("share that are estimates")}  # fmt: skip
 
 
 def current_table() -> tuple[pd.DataFrame | None, str]:
@@ -45,11 +51,53 @@ def current_table() -> tuple[pd.DataFrame | None, str]:
     folder = state.dataset_path()
     result = state.latest_result()
     if result is not None and (folder / OBSERVED_FILE).is_file():
-        return calibration_table(result, state.get_dataset()), "cal_from_plan"
+        return calibration_table(result, state.get_dataset()), N_("From the plan solved in this session.")
     committed = Path(folder) / CALIBRATION_FILE
     if committed.is_file():
-        return read_calibration(committed), "cal_from_file"
-    return None, "cal_none"
+        return read_calibration(committed), N_("The committed table of the Hong Kong default (regenerate with `make calibrate`); solve a plan to see its own.")
+    return None, N_("This dataset has no observed figures (observed.csv) and no calibration table.")
+
+
+#: What each kind of observation counts, with {vehicles} for its vehicle class (in words).
+QUANTITIES = {
+    "zev_in_service": N_("zero-emission {vehicles} in service"),
+    "fleet_vehicles": N_("{vehicles} in the fleet"),
+    "ttw_co2_t": N_("tank-to-wheel CO2 of {vehicles}"),
+    "energy_per_km": N_("fuel per km, {vehicles}"),
+    "daily_km": N_("km per day, {vehicles}"),
+    "subsidised_vehicles": N_("{vehicles} subsidised"),
+    "subsidy_hkd": N_("subsidy paid for {vehicles}"),
+    "subsidy_hkd_per_vehicle": N_("subsidy per vehicle, {vehicles}"),
+    "estimate_share": N_("share of rows that are estimates"),
+}
+UNITS = {"vehicles": N_("vehicles"), "t CO2/yr": N_("t CO2/year"), "L/km": N_("L/km"), "km/vehicle/day": N_("km/vehicle/day"),
+         "HK$": N_("HK$"), "HK$/vehicle": N_("HK$/vehicle"), "share of rows": N_("share of rows")}  # fmt: skip
+
+
+def observation_name(row: Any, tech: str = "") -> str:
+    """An observation in words: "zero-emission taxis in service (2023-04)"."""
+    classes = [nm.vehicle_class(c, plural=True) for c in str(getattr(row, "vehicle_class", "") or "").split("+") if c and c != "-"]
+    vehicles = t(" and ").join(classes) if classes else t("vehicles")
+    quantity = str(getattr(row, "quantity", ""))
+    tech = tech or str(getattr(row, "technology", "") or "")
+    if quantity == "zev_in_service" and tech in nm.TECHNOLOGIES:
+        # battery and fuel-cell buses are counted apart
+        text = t("{technology} {vehicles} in service", technology=nm.technology(tech), vehicles=vehicles)
+    else:
+        text = t(QUANTITIES[quantity], vehicles=vehicles) if quantity in QUANTITIES else str(getattr(row, "observation_id", quantity))
+    when = str(getattr(row, "observed_at", "") or "").strip()
+    return f"{text} ({when})" if when and when not in ("-", "nan") else text
+
+
+def technologies() -> dict[str, str]:
+    """Each observation's technology (observed.csv), so battery and fuel-cell counts read apart."""
+    try:
+        observed = pd.read_csv(state.dataset_path() / OBSERVED_FILE, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return {}
+    if not {"observation_id", "technology"} <= set(observed.columns):
+        return {}
+    return dict(zip(observed["observation_id"], observed["technology"], strict=True))
 
 
 def display_table(table: pd.DataFrame, targets_only: bool) -> pd.DataFrame:
@@ -57,17 +105,20 @@ def display_table(table: pd.DataFrame, targets_only: bool) -> pd.DataFrame:
     rows = table[table["checked"].astype(bool)] if targets_only else table
     view = rows.copy()
     within = view["within_range"].astype("boolean")
-    view["verdict"] = [t("cal_not_compared") if pd.isna(w) else t("cal_in_range") if w else t("cal_out_of_range") for w in within]
-    view["role"] = [t("cal_target") if c else t("cal_reported") for c in view["checked"].astype(bool)]
+    view["verdict"] = [t("not compared") if pd.isna(w) else t("in range") if w else t("OUT OF RANGE") for w in within]
+    view["role"] = [t("target") if c else t("reported only") for c in view["checked"].astype(bool)]
+    techs = technologies()
+    view["observation_id"] = [observation_name(r, techs.get(str(r.observation_id), "")) for r in view.itertuples(index=False)]
+    view["unit"] = [t(UNITS[u]) if u in UNITS else u for u in view["unit"]]
     return view[[c for c, _ in SHOWN]].rename(columns={c: t(key) for c, key in SHOWN})
 
 
 def render() -> None:
-    st.caption(t("calibration_intro"))
+    st.caption(t("The plan against observed figures: vehicles in service, fleets, CO2, km per day and the roadmap's subsidy arithmetic. Targets must lie in their observed range (checked by the tests); reported rows differ in scope or come before the model's first year."))
     try:
         table, caption = current_table()
     except InputError as error:
-        st.error(t("input_error", message=str(error)))
+        st.error(t("Input problem: {message}", message=str(error)))
         return
     if table is None:
         st.info(t(caption))
@@ -77,19 +128,21 @@ def render() -> None:
     within = targets["within_range"].astype("boolean").fillna(False)
     compared = table["within_range"].notna()
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("cal_targets_met"), f"{int(within.sum())} / {len(targets)}")
-    c2.metric(t("cal_reported_rows"), f"{int((~table['checked'].astype(bool) & compared).sum())}")
+    c1.metric(t("Targets within range"), f"{int(within.sum())} / {len(targets)}")
+    c2.metric(t("Reported-only comparisons"), f"{int((~table['checked'].astype(bool) & compared).sum())}")
     shares = table[table["quantity"] == "estimate_share"].set_index("observation_id")["model"]
     if "estimate_share_parameters" in shares.index:
-        c3.metric(t("cal_estimate_share"), f"{float(shares['estimate_share_parameters']):.0%}")
-    targets_only = st.checkbox(t("cal_targets_only"), value=False, key="cal_targets_only")
+        c3.metric(t("Parameters that are estimates"), f"{float(shares['estimate_share_parameters']):.0%}")
+    targets_only = st.checkbox(t("Show targets only"), key=state.keep("cal_targets_only", False))
     compared_rows = table[table["quantity"] != "estimate_share"]
     st.dataframe(display_table(compared_rows, targets_only), hide_index=True, key="cal_table")
     missed = targets[~within]
     if not missed.empty:
-        st.warning(t("cal_missed", rows=", ".join(missed["observation_id"])))
-    with st.expander(t("cal_estimates")):
+        st.warning(t("Out of range: {rows}", rows=t("; ").join(observation_name(r, technologies().get(str(r.observation_id), "")) for r in missed.itertuples(index=False))))
+    with st.expander(t("Rows by status in each dataset table")):
         try:
-            st.dataframe(estimate_shares(state.dataset_path()), hide_index=True, key="cal_estimates_table")
+            shares = estimate_shares(state.dataset_path())
+            st.dataframe(shares.rename(columns={c: t(name) for c, name in SHARE_COLUMNS.items() if c in shares.columns}),
+                         hide_index=True, key="cal_estimates_table")  # fmt: skip
         except InputError as error:
-            st.error(t("input_error", message=str(error)))
+            st.error(t("Input problem: {message}", message=str(error)))

@@ -1,11 +1,12 @@
 """The plan on a map (pydeck over a bundled offline base layer: the app fetches no tiles).
 
 Layers, bottom to top: Hong Kong's coastline (``data/basemap/hk_outline.geojson``,
-from Natural Earth), taxi zones (shaded by energy served), the road graph (width
-by bus trips/day), truck corridors (refuelled or not; uncoloured before a
+from Natural Earth), taxi zones (shaded by energy served), the road graph (hidden
+unless asked for, and faint then: its links are straight lines between stop
+clusters, not roads), truck corridors (refuelled or not; uncoloured before a
 solve), candidate sites, chargers (size by kW), hydrogen stations open that year
-(size by kg/day) and depots as rings on top, so a depot is never hidden under
-its chargers. Every pickable layer carries the same two plain-text fields,
+(size by kg/day), depots as rings, so a depot is never hidden under its chargers,
+and place labels (the districts the dataset's zones name) on top. Every pickable layer carries the same two plain-text fields,
 ``title`` and ``detail``, which the tooltip template shows; no HTML is built
 from data.
 """
@@ -27,9 +28,14 @@ import streamlit as st
 
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.results import PlanResult
-from fleetplan.views.i18n import data_label, t
+from fleetplan.views import names as nm
+from fleetplan.views import state
+from fleetplan.views.i18n import t
 
 GREY = [120, 120, 120, 140]
+ROAD_FAINT = [120, 120, 120, 60]
+LABEL = [60, 60, 60, 255]
+LABEL_HALO = [255, 255, 255, 200]
 BLUE = [30, 90, 200, 230]
 GREEN = [20, 160, 70, 200]
 ORANGE = [240, 130, 20, 220]
@@ -94,9 +100,9 @@ def edge_frame(dataset: Dataset) -> pd.DataFrame:
             "source": list(zip(nodes.loc[edges["from_node"], "lon"], nodes.loc[edges["from_node"], "lat"], strict=True)),
             "target": list(zip(nodes.loc[edges["to_node"], "lon"], nodes.loc[edges["to_node"], "lat"], strict=True)),
             # sqrt keeps the busiest corridors readable without hiding quiet roads
-            "line_px": [0.5 + 4.0 * math.sqrt(max(v, 0.0) / top) for v in trips],
-            "title": [f"{a} – {b}" for a, b in zip(edges["from_node"], edges["to_node"], strict=True)],
-            "detail": [t("tip_road", km=length / 1000, trips=_n(tr)) for length, tr in zip(edges["length_m"], trips, strict=True)],
+            "line_px": [0.5 + 2.5 * math.sqrt(max(v, 0.0) / top) for v in trips],
+            "title": t("road graph link"),
+            "detail": [t("{km:.1f} km · {trips} bus trips/day", km=length / 1000, trips=_n(tr)) for length, tr in zip(edges["length_m"], trips, strict=True)],
         }
     )
 
@@ -110,9 +116,9 @@ def charger_frame(result: PlanResult, year: int) -> pd.DataFrame:
     rows = table[(table["year"] == year) & (table["new_chargers"] > 0)].copy()
     first = table[table["new_chargers"] > 0].groupby(["site_id", "charger_kind"])["year"].min()
     rows["radius"] = 120 + rows["new_kw"].clip(lower=0).pow(0.5) * 9
-    rows["title"] = [f"{r.name} ({t('tip_kind_' + str(r.charger_kind))})" for r in rows.itertuples(index=False)]
+    rows["title"] = [f"{r.name} ({nm.charger_kind(r.charger_kind)})" for r in rows.itertuples(index=False)]
     rows["detail"] = [
-        t("tip_charger", chargers=_n(r.new_chargers), kw=_n(r.new_kw), kva=_n(r.kva_needed), headroom=_n(r.grid_headroom_kva),
+        t("{chargers} chargers · {kw} kW\ngrid: needs {kva} kVA, headroom {headroom} kVA, upgrade in service {upgrade} kVA\nfirst chargers {first}", chargers=_n(r.new_chargers), kw=_n(r.new_kw), kva=_n(r.kva_needed), headroom=_n(r.grid_headroom_kva),
           upgrade=_n(r.grid_upgrade_in_service_kva), first=first.get((r.site_id, r.charger_kind), "–"))
         for r in rows.itertuples(index=False)
     ]
@@ -128,9 +134,9 @@ def station_frame(result: PlanResult, year: int) -> pd.DataFrame:
     rows = table[(table["year"] == year) & table["opened"].astype(bool)].copy()
     first = table[table["opened"].astype(bool)].groupby("site_id")["year"].min()
     rows["radius"] = 150 + rows["capacity_kg_day"].clip(lower=0).pow(0.5) * 15
-    rows["title"] = [f"{r.name} ({t('tip_kind_hydrogen')})" for r in rows.itertuples(index=False)]
+    rows["title"] = [f"{r.name} (" + t("hydrogen station") + ")" for r in rows.itertuples(index=False)]
     rows["detail"] = [
-        t("tip_station", capacity=_n(r.capacity_kg_day), sold=_n(r.demand_kg_day), modules=_n(r.modules), first=first.get(r.site_id, "–"))
+        t("{capacity} kg/day capacity · {sold} kg/day sold · {modules} modules\nopened {first}", capacity=_n(r.capacity_kg_day), sold=_n(r.demand_kg_day), modules=_n(r.modules), first=first.get(r.site_id, "–"))
         for r in rows.itertuples(index=False)
     ]
     return rows[columns]
@@ -173,12 +179,12 @@ def corridor_frame(dataset: Dataset, result: PlanResult | None, year: int) -> pd
             path = [list(ends[0]), *([float(nodes.at[n, "lon"]), float(nodes.at[n, "lat"])] for n in route), list(ends[1])]
         except (nx.NetworkXException, ValueError):
             pass  # not connected: a straight line still shows the flow
-        trips = t("tip_corridor_trips", trips=_n(flow.daily_round_trips))
+        trips = t("{trips} round trips/day", trips=_n(flow.daily_round_trips))
         if not solved:
-            colour, detail = UNSOLVED, f"{trips}\n{t('tip_corridor_unsolved')}"
+            colour, detail = UNSOLVED, f"{trips}\n" + t("solve the scenario to see refuelling")
         else:
-            state = t("tip_refuelled") if refuelled else t("tip_not_refuelled")
-            colour, detail = (PURPLE if refuelled else RED), f"{trips} · {state}\n{t('tip_fcev_trucks', n=_n(fcev))}"
+            state = t("refuelled") if refuelled else t("not refuelled")
+            colour, detail = (PURPLE if refuelled else RED), f"{trips} · {state}\n" + t("{n} fuel-cell trucks", n=_n(fcev))
         rows.append(
             {
                 "path": path,
@@ -201,25 +207,48 @@ def zone_frame(dataset: Dataset, result: PlanResult | None, year: int) -> pd.Dat
     top = max(float(served.max()) if not served.empty else 0.0, 1.0)
     kwh = [float(served.get(z, 0.0)) for z in zones["zone_id"]]
     zones["color"] = [[*ZONE_YELLOW, int(30 + 150 * v / top)] for v in kwh]
-    zones["title"] = [f"{n} ({t('tip_kind_taxi_zone')}, {c})" for n, c in zip(zones["name"], zones["taxi_class"], strict=True)]
-    zones["detail"] = [t("tip_zone", kwh=_n(v)) if result is not None else t("tip_zone_unsolved") for v in kwh]
+    zones["title"] = [f"{t(n)} (" + t("taxi zone") + f", {(nm.TAXI_CLASSES.get(c) and t(nm.TAXI_CLASSES[c])) or c})" for n, c in zip(zones["name"], zones["taxi_class"], strict=True)]
+    zones["detail"] = [t("{kwh} kWh/day fast charging served", kwh=_n(v)) if result is not None else t("solve the scenario to see charging served") for v in kwh]
     return zones[["lon", "lat", "color", "title", "detail"]]
 
 
 def depot_frame(dataset: Dataset) -> pd.DataFrame:
     depots = _plain(dataset.depots)
-    depots["title"] = [f"{n} ({t('tip_kind_depot')}, {o})" for n, o in zip(depots["name"], depots["operator"], strict=True)]
+    depots["title"] = [f"{n} (" + t("bus depot") + f", {nm.operator(o)})" for n, o in zip(depots["name"], depots["operator"], strict=True)]
     depots["detail"] = [
-        t("tip_depot", buses=_n(b), headroom=_n(h)) for b, h in zip(depots["buses_allocated"], depots["grid_headroom_kva"], strict=True)
+        t("{buses} buses · grid headroom {headroom} kVA", buses=_n(b), headroom=_n(h)) for b, h in zip(depots["buses_allocated"], depots["grid_headroom_kva"], strict=True)
     ]
     return depots[["lon", "lat", "title", "detail"]]
 
 
 def site_frame(dataset: Dataset) -> pd.DataFrame:
     sites = _plain(dataset.candidate_sites)
-    sites["title"] = [f"{n} ({t('tip_kind_candidate')}: {data_label('site', str(k), str(k))})" for n, k in zip(sites["name"], sites["kind"], strict=True)]
-    sites["detail"] = [t("tip_site", headroom=_n(h)) for h in sites["grid_headroom_kva"]]
+    sites["title"] = [f"{n} (" + t("candidate site") + f": {nm.site_kind(k)})" for n, k in zip(sites["name"], sites["kind"], strict=True)]
+    sites["detail"] = [t("grid headroom {headroom} kVA", headroom=_n(h)) for h in sites["grid_headroom_kva"]]
     return sites[["lon", "lat", "title", "detail"]]
+
+
+def place_frame(dataset: Dataset) -> pd.DataFrame:
+    """Place labels: the districts the dataset's zones are named after ("Wan Chai", "Eastern (North Point)" -> "Eastern"),
+    one label per district at the mean of its zones, in the session's language."""
+    zones = _plain(dataset.taxi_zones) if dataset.taxi_zones is not None else pd.DataFrame()
+    if zones.empty:
+        return pd.DataFrame(columns=["lon", "lat", "text"])
+    classes = dataset.taxi_classes
+    if classes is not None and not classes.empty and "vehicle_class" in classes.columns:
+        # The zones of the class with the most of them (taxis: districts), not every class's
+        # own stands (minibus termini), which would crowd the labels.
+        zones = zones.assign(vclass=zones["taxi_class"].map(classes.set_index("taxi_class")["vehicle_class"]))
+        zones = zones[zones["vclass"] == zones["vclass"].value_counts().idxmax()] if zones["vclass"].notna().any() else zones
+    district = zones["name"].astype(str).str.replace(r"\s*\(.*\)\s*$", "", regex=True).str.strip()
+    grouped = zones.assign(district=district).groupby("district", sort=False)
+    places = grouped[["lon", "lat"]].mean().assign(zones=grouped.size()).sort_values("zones", ascending=False, kind="stable")
+    kept: list[tuple[str, float, float]] = []
+    for name, row in places.iterrows():
+        # one label per neighbourhood: a place within ~2 km of a label already placed is left out
+        if all(math.hypot((row.lon - lon) * math.cos(math.radians(lat)), row.lat - lat) > 0.022 for _, lon, lat in kept):
+            kept.append((str(name), float(row.lon), float(row.lat)))
+    return pd.DataFrame([{"lon": lon, "lat": lat, "text": t(name)} for name, lon, lat in kept], columns=["lon", "lat", "text"])
 
 
 def fitted_view(frames: list[pd.DataFrame], size_px: tuple[int, int] = VIEW_PX) -> pdk.ViewState:
@@ -239,6 +268,18 @@ def fitted_view(frames: list[pd.DataFrame], size_px: tuple[int, int] = VIEW_PX) 
     return pdk.ViewState(longitude=float((west + east) / 2), latitude=float(middle), zoom=float(min(max(min(zoom_x, zoom_y), 7.0), 15.0)))
 
 
+def place_layer(dataset: Dataset) -> pdk.Layer:
+    """District names on top of everything (not pickable: they are not part of the plan)."""
+    return pdk.Layer(
+        "TextLayer", data=place_frame(dataset), id="places", get_position="[lon, lat]", get_text="text", get_size=13,
+        get_color=LABEL, background=True, get_background_color=LABEL_HALO, background_padding=[3, 1],
+        # pydeck reads an unquoted string as an expression: constants are quoted. "auto" builds the
+        # glyph atlas from the labels themselves, so Chinese place names draw too.
+        character_set='"auto"', font_family='"Noto Sans CJK TC, WenQuanYi Zen Hei, PingFang TC, Microsoft JhengHei, sans-serif"',
+        get_text_anchor='"middle"', get_alignment_baseline='"bottom"', get_pixel_offset=[0, -8], pickable=False,
+    )
+
+
 def base_layer() -> pdk.Layer:
     """Hong Kong's coastline and the land around it (bundled; not pickable)."""
     return pdk.Layer(
@@ -247,15 +288,18 @@ def base_layer() -> pdk.Layer:
     )
 
 
-def build_deck(dataset: Dataset, result: PlanResult | None, year: int) -> pdk.Deck:
-    """All layers for ``year`` over the bundled base layer; nothing is fetched from the internet."""
+def build_deck(dataset: Dataset, result: PlanResult | None, year: int, *, roads: bool = False, labels: bool = True) -> pdk.Deck:
+    """All layers for ``year`` over the bundled base layer; nothing is fetched from the internet.
+
+    ``roads`` draws the road graph (faintly: its links are straight lines between stop
+    clusters, so they cross hills and water); ``labels`` names the districts."""
     nodes = _plain(dataset.nodes)
     depots = depot_frame(dataset)
     sites = site_frame(dataset)
     layers = [
         base_layer(),
         pdk.Layer("ScatterplotLayer", data=zone_frame(dataset, result, year), id="taxi-zones", get_position="[lon, lat]", get_fill_color="color", get_radius=1200, pickable=True),
-        pdk.Layer("LineLayer", data=edge_frame(dataset), id="roads", get_source_position="source", get_target_position="target", get_color=GREY, get_width="line_px", pickable=True),
+        *([pdk.Layer("LineLayer", data=edge_frame(dataset), id="roads", get_source_position="source", get_target_position="target", get_color=ROAD_FAINT, get_width="line_px", pickable=True)] if roads else []),
         pdk.Layer("PathLayer", data=corridor_frame(dataset, result, year), id="truck-corridors", get_path="path", get_color="color", get_width="line_m", width_min_pixels=2, cap_rounded=True, joint_rounded=True, pickable=True),
         pdk.Layer("ScatterplotLayer", data=sites, id="candidate-sites", get_position="[lon, lat]", get_fill_color=SITE_GREY, get_radius=100, radius_min_pixels=2, pickable=True),
     ]
@@ -267,6 +311,8 @@ def build_deck(dataset: Dataset, result: PlanResult | None, year: int) -> pdk.De
         pdk.Layer("ScatterplotLayer", data=depots, id="depots", get_position="[lon, lat]", filled=False, stroked=True, get_line_color=BLUE,
                   get_radius=260, radius_min_pixels=6, line_width_min_pixels=2.5, pickable=True)
     )
+    if labels:
+        layers.append(place_layer(dataset))
     view = fitted_view([nodes, depots, sites])
     # (LineLayer widths are in pixels by default; pydeck would turn width_units="pixels"
     # into an expression, so it is left unset.)
@@ -287,15 +333,15 @@ def overlay_frame(result_a: PlanResult, result_b: PlanResult, year: int, names: 
         if not chargers.empty:
             here = chargers[(chargers["year"] == year) & (chargers["new_chargers"] > 0)]
             for r in here.itertuples(index=False):
-                entry = rows.setdefault((r.site_id, f"tip_kind_{r.charger_kind}"), {"name": r.name, "lon": r.lon, "lat": r.lat})
-                entry[which] = t("tip_overlay_chargers", chargers=_n(r.new_chargers), kw=_n(r.new_kw))
+                entry = rows.setdefault((r.site_id, nm.CHARGER_KINDS.get(str(r.charger_kind), str(r.charger_kind))), {"name": r.name, "lon": r.lon, "lat": r.lat})
+                entry[which] = t("{chargers} chargers, {kw} kW", chargers=_n(r.new_chargers), kw=_n(r.new_kw))
                 entry[f"{which}_size"] = float(r.new_kw)
         stations = result.stations
         if not stations.empty:
             here = stations[(stations["year"] == year) & stations["opened"].astype(bool)]
             for r in here.itertuples(index=False):
-                entry = rows.setdefault((r.site_id, "tip_kind_hydrogen"), {"name": r.name, "lon": r.lon, "lat": r.lat})
-                entry[which] = t("tip_overlay_station", capacity=_n(r.capacity_kg_day))
+                entry = rows.setdefault((r.site_id, nm.SITE_KINDS["hydrogen_station"]), {"name": r.name, "lon": r.lon, "lat": r.lat})
+                entry[which] = t("{capacity} kg/day", capacity=_n(r.capacity_kg_day))
                 entry[f"{which}_size"] = float(r.capacity_kg_day) * 3.0  # ~3 kW of charging per kg/day, for sizing only
     records = []
     for (site, kind), entry in rows.items():
@@ -319,11 +365,11 @@ def overlay_frame(result_a: PlanResult, result_b: PlanResult, year: int, names: 
 def build_overlay_deck(dataset: Dataset, result_a: PlanResult, result_b: PlanResult, year: int, names: tuple[str, str]) -> pdk.Deck:
     """Scenario A against B on one map: the road graph plus every built site, coloured by plan."""
     deck = build_deck(dataset, None, year)
-    layers = [layer for layer in deck.layers if layer.id in ("basemap", "roads")]
+    layers = [layer for layer in deck.layers if layer.id == "basemap"]
     layers.append(
         pdk.Layer("ScatterplotLayer", data=overlay_frame(result_a, result_b, year, names), id="overlay-sites", get_position="[lon, lat]", get_fill_color="color", get_radius="radius", radius_min_pixels=4, pickable=True)
     )
-    layers.extend(layer for layer in deck.layers if layer.id == "depots")
+    layers.extend(layer for layer in deck.layers if layer.id in ("depots", "places"))
     deck.layers = layers
     return deck
 
@@ -346,30 +392,38 @@ def _swatch(colour: list[int], label: str, *, ring: bool = False, line: bool = F
     return f"<span style='margin-right:14px;white-space:nowrap'><span style='{shape}'></span> {escape(label)}</span>"
 
 
-def legend_html(solved: bool) -> str:
-    """The map's legend as a line of swatches (what is drawn depends on whether there is a plan)."""
+def legend_html(solved: bool, roads: bool = False) -> str:
+    """The map's legend as a line of swatches with units (what is drawn depends on whether there is a plan)."""
     items = [
-        _swatch(BLUE, t("legend_depot"), ring=True),
-        _swatch(SITE_GREY, t("legend_site")),
-        _swatch(GREY, t("legend_road"), line=True),
-        _swatch([*ZONE_YELLOW, 160], t("legend_zone")),
+        _swatch(BLUE, t("bus depot"), ring=True),
+        _swatch(SITE_GREY, t("candidate site")),
+        _swatch([*ZONE_YELLOW, 160], t("taxi zone (shade = kWh/day of fast charging served)")),
     ]
+    if roads:
+        items.append(_swatch(GREY, t("road graph (straight links between stop clusters; width = bus trips/day)"), line=True))
     if solved:
         items += [
-            _swatch(GREEN, t("legend_charger")),
-            _swatch(ORANGE, t("legend_station")),
-            _swatch(PURPLE, t("legend_refuelled"), line=True),
-            _swatch(RED, t("legend_not_refuelled"), line=True),
+            _swatch(GREEN, t("chargers in service (circle area ∝ kW)")),
+            _swatch(ORANGE, t("hydrogen station open (circle area ∝ kg/day)")),
+            _swatch(PURPLE, t("truck corridor refuelled (width ∝ round trips/day)"), line=True),
+            _swatch(RED, t("truck corridor not refuelled (width ∝ round trips/day)"), line=True),
         ]
     else:
-        items.append(_swatch(UNSOLVED, t("legend_corridor_unsolved"), line=True))
+        items.append(_swatch(UNSOLVED, t("truck corridor (width ∝ round trips/day; solve to see refuelling)"), line=True))
     return "<div style='font-size:0.85rem;line-height:1.9'>" + "".join(items) + "</div>"
 
 
 def render_map(dataset: Dataset, result: PlanResult | None, years: list[int], *, key: str) -> None:
-    """A year slider, the map for that year and its legend."""
+    """A year slider and layer switches, the map for that year and its legend."""
     years = plan_years(result, years)
-    year = st.select_slider(t("map_year"), options=years, value=years[min(len(years) - 1, 5)], key=f"{key}_year")
-    st.pydeck_chart(build_deck(dataset, result, int(year)), key=f"{key}_deck", height=VIEW_PX[1])
-    st.markdown(legend_html(result is not None), unsafe_allow_html=True)
-    st.caption(t("map_attribution"))
+    left, middle, right = st.columns([3, 1, 1])
+    with left:
+        year = st.select_slider(t("Year on the map"), options=years, key=state.keep_choice(f"{key}_year", years[min(len(years) - 1, 5)], years))
+    with middle:
+        # The graph's links are straight lines between stop clusters: off unless asked for.
+        roads = st.checkbox(t("Show the road graph"), key=state.keep(f"{key}_roads", False), help=t("The bus network as the model sees it: straight links between stop clusters, not the roads themselves."))
+    with right:
+        labels = st.checkbox(t("Place names"), key=state.keep(f"{key}_labels", True))
+    st.pydeck_chart(build_deck(dataset, result, int(year), roads=roads, labels=labels), key=f"{key}_deck", height=VIEW_PX[1])
+    st.markdown(legend_html(result is not None, roads), unsafe_allow_html=True)
+    st.caption(t("Coastline: Natural Earth (public domain), 1:10m, via world-atlas. Place names: the districts the dataset's taxi zones are named after."))

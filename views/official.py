@@ -19,8 +19,10 @@ import streamlit as st
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.optimiser.scenario import Scenario
-from fleetplan.views.i18n import LABELS, data_label, t
-from fleetplan.views.results import _md
+from fleetplan.views import names as nm
+from fleetplan.views.i18n import N_, t
+from fleetplan.views.names import Names, grouped_limits
+from fleetplan.views.results import TEMPLATE, _md, chart, programme_colour
 
 #: A value (HK$ per HK$, t per HK$1m, per vehicle) at or below this does not bind.
 ZERO = 1e-9
@@ -59,15 +61,9 @@ def official_figures(summary: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- limits in words
 
 
-def limit_label(name: str) -> str:
-    """``programme_cap:e_bus`` -> "programme cap of e-bus" (the id stays when the kind is unknown)."""
-    kind, _, what = str(name).partition(":")
-    key = f"limit.{kind}"
-    if key not in LABELS:
-        return str(name)
-    if kind in ("programme_cap", "per_vehicle_cap", "eligibility_window"):
-        what = data_label("programme_short", what, what)
-    return t(key, what=what)
+def limit_label(name: str, names: Names | None = None) -> str:
+    """``programme_cap:e_bus`` -> "programme cap of e-bus subsidy" (the id stays when the kind is unknown)."""
+    return (names or Names()).limit(name)
 
 
 def programme_caps(scenario: Scenario, dataset: Dataset | None) -> dict[str, float]:
@@ -109,16 +105,16 @@ def budget_rows(result: PlanResult, scenario: Scenario, caps: dict[str, float]) 
     return rows
 
 
-def budget_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
+def budget_figure(rows: list[dict[str, Any]], names: Names | None = None) -> go.Figure | None:
     """Available against spent per money limit (HK$m); a binding limit's bar is red."""
     if not rows:
         return None
-    labels = [limit_label(r["limit"]) for r in rows]
+    labels = [limit_label(r["limit"], names) for r in rows]
     fig = go.Figure()
-    fig.add_bar(y=labels, x=[r["available_hkd"] / 1e6 for r in rows], orientation="h", name=t("of_available"), marker_color="#c7d3e3")
-    fig.add_bar(y=labels, x=[r["spent_hkd"] / 1e6 for r in rows], orientation="h", name=t("of_spent"),
+    fig.add_bar(y=labels, x=[r["available_hkd"] / 1e6 for r in rows], orientation="h", name=t("allowed"), marker_color="#c7d3e3")
+    fig.add_bar(y=labels, x=[r["spent_hkd"] / 1e6 for r in rows], orientation="h", name=t("spent"),
                 marker_color=["#d62728" if r["binds"] else "#1f77b4" for r in rows])  # fmt: skip
-    fig.update_layout(barmode="overlay", height=120 + 40 * len(rows), margin={"t": 30, "b": 10}, xaxis_title=t("hkd_m"),
+    fig.update_layout(template=TEMPLATE, barmode="overlay", height=120 + 40 * len(rows), margin={"t": 30, "b": 10}, xaxis_title=t("HK$m"),
                       yaxis={"autorange": "reversed"}, legend_title_text="")  # fmt: skip
     return fig
 
@@ -126,9 +122,10 @@ def budget_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
 # --------------------------------------------------------------------------- programmes
 
 
-def programme_table(result: PlanResult) -> pd.DataFrame:
+def programme_table(result: PlanResult, names: Names | None = None) -> pd.DataFrame:
     """Per programme: vehicles paid (all of them, free riders included), free-rider share, HK$ spent."""
     summary = official_figures(result.summary())
+    names = names or Names()
     vehicles = summary.get("subsidy_vehicles_by_programme", {})
     free = summary.get("free_rider_share_by_programme", {})
     spent = summary.get("subsidy_hkd_by_programme", {})
@@ -136,10 +133,10 @@ def programme_table(result: PlanResult) -> pd.DataFrame:
     for programme_id in sorted(set(vehicles) | set(spent)):
         share = _number(free.get(programme_id))
         rows.append({
-            t("programme"): data_label("programme_short", str(programme_id), str(programme_id)),
-            t("of_vehicles_paid"): f"{(_number(vehicles.get(programme_id)) or 0.0):,.0f}",
-            t("of_free_rider_share"): f"{share:.0%}" if share is not None else "–",
-            t("of_spent_hkd_m"): f"{(_number(spent.get(programme_id)) or 0.0) / 1e6:,.1f}",
+            t("programme"): names.programme(programme_id),
+            t("vehicles paid (free riders included)"): f"{(_number(vehicles.get(programme_id)) or 0.0):,.0f}",
+            t("free riders"): f"{share:.0%}" if share is not None else "–",
+            t("spent (HK$m)"): f"{(_number(spent.get(programme_id)) or 0.0) / 1e6:,.1f}",
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -164,22 +161,24 @@ def payment_rows(result: PlanResult) -> list[dict[str, Any]]:
     return rows
 
 
-def payments_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
+def payments_figure(rows: list[dict[str, Any]], names: Names | None = None) -> go.Figure | None:
     """Payment per vehicle by programme and year (HK$ thousand), each bar labelled with its quota."""
     if not rows:
         return None
+    names = names or Names()
     fig = go.Figure()
     for programme_id in sorted({r["programme_id"] for r in rows}):
         part = [r for r in rows if r["programme_id"] == programme_id]
         fig.add_bar(
             x=[r["year"] for r in part],
             y=[r["payment_hkd"] / 1e3 for r in part],
-            name=data_label("programme_short", programme_id, programme_id),
+            name=names.programme(programme_id),
+            marker_color=programme_colour(programme_id, names),
             text=[f"{r['quota_share']:.0%}" if r["quota_share"] is not None else "" for r in part],
             textposition="outside",
         )
-    fig.update_layout(barmode="group", height=340, margin={"t": 30, "b": 10}, xaxis={"title": t("year"), "tickformat": "d", "dtick": 1},
-                      yaxis_title=t("of_payment_hkd_k"),
+    fig.update_layout(template=TEMPLATE, barmode="group", height=340, margin={"t": 30, "b": 10}, xaxis={"title": t("year"), "tickformat": "d", "dtick": 1},
+                      yaxis_title=t("HK$ thousand per vehicle"),
                       legend_title_text=t("programme"))  # fmt: skip
     return fig
 
@@ -193,10 +192,10 @@ def tonnes_figure(summary: dict[str, Any]) -> go.Figure | None:
     value = _number(figures.get("co2_t_per_hkd_m_subsidy_vs_no_policy"))
     if value is None:
         return None
-    fig = go.Figure(go.Bar(x=[t("of_vs_no_policy")], y=[value], text=[f"{value:,.0f}"], textposition="outside",
+    fig = go.Figure(go.Bar(x=[t("against no policy")], y=[value], text=[f"{value:,.0f}"], textposition="outside",
                            marker_color=["#2ca02c"]))  # fmt: skip
-    fig.update_layout(height=300, margin={"t": 30, "b": 10}, yaxis_title=t("of_t_per_hkd_m"),
-                      title=str(figures.get("co2_t_per_hkd_m_definition") or ""))  # fmt: skip
+    fig.update_layout(template=TEMPLATE, height=300, margin={"t": 30, "b": 10}, yaxis_title=t("t CO2 per HK$1m"),
+                      title=t("t CO2 abated against no policy per HK$1m of subsidy paid"))  # fmt: skip
     return fig
 
 
@@ -211,7 +210,7 @@ def _target_short(result: PlanResult, target_id: str) -> float:
     return float(found["short"].max()) if not found.empty else 0.0
 
 
-def marginal_rows(result: PlanResult) -> list[dict[str, str]]:
+def marginal_rows(result: PlanResult, names: Names | None = None) -> list[dict[str, str]]:
     """Each marginal value as the official reads it: the limit, its value per unit, the range
     in which it holds ("holds for up to HK$Xm more") or "does not bind", and its flag.
 
@@ -231,33 +230,33 @@ def marginal_rows(result: PlanResult) -> list[dict[str, str]]:
         if name.startswith("target:"):
             short = _target_short(result, name.split(":", 1)[1])
             if short > 0.5:
-                shown, holds = t("mv_out_of_reach", short=f"{short:,.0f}"), t("mv_penalty_not_cost")
+                shown, holds = t("out of reach ({short} vehicles short)", short=f"{short:,.0f}"), t("each vehicle short pays the soft-target penalty (a penalty, not a cost)")
             elif value <= ZERO:
-                shown, holds = "–", t("mv_does_not_bind")
+                shown, holds = "–", t("does not bind")
             else:
-                per_vehicle = t("mv_t_per_vehicle", value=f"{value:,.1f}") if unit.startswith("t CO2") else t("mv_hkd_m_per_vehicle", value=f"{value:,.3f}")
-                shown, holds = per_vehicle, t("mv_no_range")
+                per_vehicle = t("{value} t CO2 per extra vehicle", value=f"{value:,.1f}") if unit.startswith("t CO2") else t("HK${value}m per extra vehicle", value=f"{value:,.3f}")
+                shown, holds = per_vehicle, t("at the margin only (no range reported)")
         elif value <= ZERO:
-            shown, holds = "–", t("mv_does_not_bind")
+            shown, holds = "–", t("does not bind")
         else:
-            shown = t("mv_t_per_hkd_m", value=f"{value:,.1f}") if unit.startswith("t CO2") else t("mv_hkd_per_hkd", value=f"{value:,.2f}")
+            shown = t("{value} t CO2 per extra HK$1m", value=f"{value:,.1f}") if unit.startswith("t CO2") else t("HK${value} per extra HK$1", value=f"{value:,.2f}")
             cost, penalty = _number(row.get("system_cost_hkd_per_hkd")), _number(row.get("penalty_hkd_per_hkd"))
             if cost is not None and penalty is not None and not unit.startswith("t CO2"):
                 # real money apart from penalties: a penalty is never called a cost
-                shown += " " + t("mv_split", cost=f"{cost:,.2f}", penalty=f"{penalty:,.2f}")
-            holds = t("mv_holds_for", more=f"{valid / 1e6:,.1f}") if valid is not None else t("mv_no_range")
+                shown += " " + t("(system cost HK${cost}, penalty HK${penalty})", cost=f"{cost:,.2f}", penalty=f"{penalty:,.2f}")
+            holds = t("holds for up to HK${more}m more", more=f"{valid / 1e6:,.1f}") if valid is not None else t("at the margin only (no range reported)")
             step_cost, step_penalty = _number(row.get("step_system_cost_hkd_per_hkd")), _number(row.get("step_penalty_hkd_per_hkd"))
             if step_cost is not None and step_penalty is not None:
                 key = "mv_step_agrees_short" if row.get("step_agrees") else "mv_step_differs_short"
                 holds += "; " + t(key, step=f"{(_number(row.get('step_hkd')) or 0) / 1e6:,.0f}", value=f"{step_cost + step_penalty:,.2f}",
                                   cost=f"{step_cost:,.2f}", penalty=f"{step_penalty:,.2f}")  # fmt: skip
-        rows.append({"limit": limit_label(name), "value": shown, "holds": holds, "flag": t("mv_flag") if flagged else ""})
+        rows.append({"limit": limit_label(name, names), "value": shown, "holds": holds, "flag": t("not reliable: final gap above 1 %") if flagged else ""})
     return rows
 
 
 def marginal_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{t("of_limit"): r["limit"], t("of_value"): r["value"], t("of_holds"): r["holds"], t("of_flag"): r["flag"]} for r in rows]
+        [{t("limit"): r["limit"], t("worth"): r["value"], t("holds"): r["holds"], t("flag"): r["flag"]} for r in rows]
     )
 
 
@@ -268,26 +267,66 @@ def penalty_rows(summary: dict[str, Any]) -> list[tuple[str, float]]:
     """(penalty in words, HK$) pairs; a single number from an older result becomes one row."""
     penalties = official_figures(summary).get("penalties_hkd")
     if isinstance(penalties, int | float):
-        return [(t("official_penalties_total"), float(penalties))]
+        return [(t("all penalties"), float(penalties))]
     if isinstance(penalties, dict):
-        return [(data_label("penalty", str(k), str(k)), float(v)) for k, v in penalties.items() if _number(v) is not None]
+        return [(nm.penalty(k), float(v)) for k, v in penalties.items() if _number(v) is not None]
     return []
 
 
 # --------------------------------------------------------------------------- charts for the page and the report
 
 
-def official_charts(result: PlanResult, scenario: Scenario, caps: dict[str, float]) -> dict[str, go.Figure | None]:
+def official_charts(result: PlanResult, scenario: Scenario, caps: dict[str, float], names: Names | None = None) -> dict[str, go.Figure | None]:
     """The official's figures by catalogue key (the HTML report uses them too)."""
     try:
         summary = result.summary()
     except Exception:
         return {}
     return {
-        "official_budget_spent": budget_figure(budget_rows(result, scenario, caps)),
-        "official_payments": payments_figure(payment_rows(result)),
+        "official_budget_spent": budget_figure(budget_rows(result, scenario, caps), names),
+        "official_payments": payments_figure(payment_rows(result), names),
         "official_t_per_hkdm": tonnes_figure(summary),
     }
+
+
+#: Titles of the official's charts by key (the report uses them too).
+OFFICIAL_TITLES = {
+    "official_budget_spent": N_("Budget and caps against money spent"),
+    "official_payments": N_("Payment per vehicle by programme and year"),
+    "official_t_per_hkdm": N_("Tonnes CO2 against no policy per HK$1m of subsidy paid"),
+}
+
+#: Limits listed one by one in a group before the rest go into an expander.
+LIMITS_SHOWN = 5
+
+
+def render_binding_limits(codes: list[str], names: Names, result: PlanResult) -> None:
+    """The limits that bind, grouped by kind with counts, the ones that hold back most first;
+    the model's codes in an expander for cross-reference with the command line's JSON."""
+    st.markdown(_md("**" + t("Limits that bind") + "**"))
+    if not codes:
+        st.markdown(_md(t("No limit binds.")))
+        return
+    lines = []
+    rest: list[str] = []
+    for group in grouped_limits(codes, names, result):
+        shown = group.items[:LIMITS_SHOWN]
+        words = "; ".join(_limit_words(text, weight, group) for text, _, weight in shown)
+        more = group.count - len(shown)
+        lines.append(f"- **{group.heading}** ({group.count}): {words}" + (" " + t("and {n} more", n=more) if more else ""))
+        rest += [_limit_words(text, weight, group) for text, _, weight in group.items[LIMITS_SHOWN:]]
+    st.markdown(_md("\n".join(lines)))
+    with st.expander(t("Every limit that binds, with the model's codes ({n})", n=len(codes))):
+        table = pd.DataFrame(
+            [{t("kind"): g.heading, t("limit"): text, t("code (command line JSON)"): code} for g in grouped_limits(codes, names, result)
+             for text, code, _ in g.items]
+        )  # fmt: skip
+        st.dataframe(table, hide_index=True, key="official_limits_table")
+
+
+def _limit_words(text: str, weight: float, group: Any) -> str:
+    """A limit with what it holds back, when the model reports it (vehicles blocked)."""
+    return t("{limit} ({n} purchases blocked)", limit=text, n=f"{weight:,.0f}") if weight >= 0.5 else text
 
 
 def _fmt_m(value: float | None, digits: int = 0) -> str:
@@ -305,67 +344,66 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
     if not figures:
         return
     caps = programme_caps(scenario, dataset)
+    names = Names.of(dataset, result)
     budget = _number(figures.get("budget_hkd"))
     spent = _number(figures.get("subsidy_hkd_total"))
     # how sure: a plan stopped on the clock or a node limit is said loudly, a certified one plainly
-    (st.info if figures.get("status") == "optimal" else st.warning)(_md(f"**{t('official_status')}:** {certainty_line(summary)}"))
+    (st.info if figures.get("status") == "optimal" else st.warning)(_md("**" + t("How sure") + f":** {certainty_line(summary)}"))
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("official_budget"), _fmt_m(budget))
-    c2.metric(t("official_spent"), _fmt_m(spent), help=t("official_spent_help"))
+    c1.metric(t("Subsidy budget (HK$m)"), _fmt_m(budget))
+    c2.metric(t("Subsidy spent (HK$m)"), _fmt_m(spent), help=t("Paid to every eligible purchase, free riders included."))
     abated = _number(figures.get("co2_abated_vs_no_policy_t"))
-    c3.metric(t("official_abated_vs_no_policy"), "–" if abated is None else f"{abated / 1e3:,.1f}")
+    c3.metric(t("CO2 abated against no policy (kt)"), "–" if abated is None else f"{abated / 1e3:,.1f}")
     penalties = penalty_rows(summary)
-    c4.metric(t("official_penalties"), _fmt_m(sum(v for _, v in penalties)) if penalties else "–", help=t("official_penalties_help"))
+    c4.metric(t("Penalties (HK$m, not a cost)"), _fmt_m(sum(v for _, v in penalties)) if penalties else "–", help=t("Soft-target shortfalls, blocked uptake and unserved charging, weighted in the objective to steer the plan; nobody pays them and they are not in the system cost."))
     if budget and spent is not None:
-        st.caption(_md(t("official_spent_share", share=f"{spent / budget:.0%}")))
+        st.caption(_md(t("The plan spends {share} of the budget.", share=f"{spent / budget:.0%}")))
 
-    charts = official_charts(result, scenario, caps)
-    st.markdown(_md(f"**{t('official_binding')}**"))
-    limits = [str(x) for x in figures.get("binding_limits", [])]
-    st.markdown(_md("\n".join(f"- {limit_label(x)} (`{x}`)" for x in limits) if limits else t("official_none_binding")))
+    charts = official_charts(result, scenario, caps, names)
+    render_binding_limits([str(x) for x in figures.get("binding_limits", [])], names, result)
     if charts.get("official_budget_spent") is not None:
-        st.markdown(_md(f"**{t('official_budget_spent')}**"))
-        st.caption(_md(t("official_budget_spent_intro")))
-        st.plotly_chart(charts["official_budget_spent"], key="official_budget_chart")
+        st.markdown(_md("**" + t("Budget and caps against money spent") + "**"))
+        st.caption(_md(t("Light bar: what each limit allows; dark bar: what the plan spends under it (red where the model reports the limit binds).")))
+        chart(charts["official_budget_spent"], "official_budget_chart")
 
     left, right = st.columns(2)
     with left:
-        st.markdown(_md(f"**{t('official_t_per_hkdm')}**"))
-        st.caption(_md(t("official_t_per_hkdm_intro")))
+        st.markdown(_md("**" + t("Tonnes CO2 against no policy per HK$1m of subsidy paid") + "**"))
+        st.caption(_md(t("Against the all-incumbent baseline (every tonne the fleet avoids) and against no policy (only what the programmes add: what the budget buys).")))
         if charts.get("official_t_per_hkdm") is not None:
-            st.plotly_chart(charts["official_t_per_hkdm"], key="official_tonnes_chart")
+            chart(charts["official_t_per_hkdm"], "official_tonnes_chart")
         else:
-            st.info(_md(t("official_no_spend")))
+            st.info(_md(t("No subsidy is spent, or the no-policy plan was not solved: nothing to divide.")))
     with right:
-        st.markdown(_md(f"**{t('official_free_riders')}**"))
-        st.caption(_md(t("official_free_riders_intro")))
-        programmes = programme_table(result)
+        st.markdown(_md("**" + t("Vehicles paid and free riders by programme") + "**"))
+        st.caption(_md(t("Programmes pay every eligible purchase; free riders are the share whose operators would have bought without the payment.")))
+        programmes = programme_table(result, names)
         if programmes.empty:
-            st.info(_md(t("no_subsidy")))
+            st.info(_md(t("No subsidy is paid in this plan.")))
         else:
             st.dataframe(programmes, hide_index=True, key="official_programmes")
 
-    st.markdown(_md(f"**{t('official_payments')}**"))
-    st.caption(_md(t("official_payments_intro")))
+    st.markdown(_md("**" + t("Payment per vehicle by programme and year") + "**"))
+    st.caption(_md(t("HK$ thousand per vehicle offered; the label on each bar is the quota: the share of that year's eligible purchases the payment is offered to.")))
     if charts.get("official_payments") is not None:
-        st.plotly_chart(charts["official_payments"], key="official_payments_chart")
+        chart(charts["official_payments"], "official_payments_chart")
     else:
-        st.info(_md(t("no_subsidy")))
+        st.info(_md(t("No subsidy is paid in this plan.")))
 
-    st.markdown(_md(f"**{t('official_marginal')}**"))
-    st.caption(_md(t("official_marginal_intro")))
-    rows = marginal_rows(result)
+    st.markdown(_md("**" + t("What one more HK$ of each limit is worth") + "**"))
+    st.caption(_md(t("Payment levels and sites held. Each value holds only within its range; beyond it, solve again (a sweep below) rather than multiply.")))
+    rows = marginal_rows(result, names)
     if rows:
         if any(r["flag"] for r in rows):
-            st.warning(_md(t("mv_flag_warning")))
+            st.warning(_md(t("The final gap is above 1 %: these values are not reliable.")))
         st.dataframe(marginal_frame(rows), hide_index=True, key="official_marginals")
     else:
-        st.info(_md(t("official_no_marginals")))
+        st.info(_md(t("This plan has no marginal values.")))
 
-    st.markdown(_md(f"**{t('official_penalties_heading')}**"))
-    st.caption(_md(t("official_penalties_intro")))
+    st.markdown(_md("**" + t("Penalties (shown apart: not costs)") + "**"))
+    st.caption(_md(t("Weighted in the objective to steer the plan; not money anyone pays and not part of the system cost.")))
     if penalties:
-        st.dataframe(pd.DataFrame([{t("of_penalty"): name, t("of_penalty_hkd_m"): f"{value / 1e6:,.1f}"} for name, value in penalties]),
+        st.dataframe(pd.DataFrame([{t('penalty'): name, t('HK$m (discounted)'): f"{value / 1e6:,.1f}"} for name, value in penalties]),
                      hide_index=True, key="official_penalties_table")  # fmt: skip
 
 
@@ -380,9 +418,9 @@ def certainty_line(summary: dict[str, Any]) -> str:
     status = str(figures.get("status") or "")
     plan_m = "–" if gap is None else f"{gap:,.1f}"
     if status != "optimal":
-        return t("certainty_stopped", status=status, plan=plan_m)
+        return t("the solve stopped on '{status}' before its gap was met: figures certified only within HK${plan}m", status=nm.status(status), plan=plan_m)
     no_policy = figures.get("no_policy") or {}
     other = _number(no_policy.get("gap_absolute")) if isinstance(no_policy, dict) else None
     both = None if gap is None or other is None else gap + other
-    return t("certainty_optimal", plan=plan_m, no_policy="–" if other is None else f"{other:,.1f}",
+    return t("solved to its gap: system cost certified within HK${plan}m; no-policy plan within HK${no_policy}m; a difference of the two within HK${both}m is no measurable difference", plan=plan_m, no_policy="–" if other is None else f"{other:,.1f}",
              both="–" if both is None else f"{both:,.1f}")  # fmt: skip

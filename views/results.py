@@ -1,4 +1,8 @@
-"""Charts of one plan (plotly), each with its table in an expander."""
+"""Charts of one plan (plotly), each with its table in an expander.
+
+Every figure carries its own colours and template, so the HTML report draws it exactly as
+the app does (the app shows figures with ``theme=None`` for the same reason).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,20 @@ import math
 from typing import Any
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
 from fleetplan.optimiser.results import PlanResult
-from fleetplan.views.i18n import LABELS, data_label, localised_columns, model_text, t, translated
+from fleetplan.views import names as nm
+from fleetplan.views.i18n import N_, t, translated
+from fleetplan.views.names import Names
+
+#: One template for every chart of the app and the report.
+TEMPLATE = "plotly_white"
+TECH_COLOURS = {"diesel": "#7f7f7f", "lpg": "#bcbd22", "petrol": "#8c564b", "bev": "#2ca02c", "fcev": "#ff7f0e"}
+#: Colours of series without a colour of their own (programmes, cost components).
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+COST_COLOUR = "#1f77b4"
 
 
 def key_figures(result: PlanResult) -> dict[str, float]:
@@ -34,17 +46,17 @@ def key_figures(result: PlanResult) -> dict[str, float]:
     }
 
 
-#: Label keys of the money and carbon figures; the zero-emission figures follow the classes.
+#: Labels of the money and carbon figures; the zero-emission figures follow the classes.
 MONEY_FIGURE_LABELS: list[tuple[str, str]] = [
-    ("subsidy_hkd_m", "subsidy_total"),
-    ("abated_kt", "abated"),
-    ("system_cost_hkd_m", "system_cost"),
-    ("t_per_hkd_m", "t_per_hkdm"),
+    ("subsidy_hkd_m", N_("Subsidy spent (HK$m)")),
+    ("abated_kt", N_("CO2 abated (kt)")),
+    ("system_cost_hkd_m", N_("System cost (HK$m, discounted)")),
+    ("t_per_hkd_m", N_("t CO2 against no policy per HK$1m subsidy paid")),
 ]
 
 
 def figure_labels(figures: dict[str, float]) -> list[tuple[str, str]]:
-    """(figure, label key) of every key figure: zero-emission vehicles per class, then money and carbon."""
+    """(figure, label) of every key figure: zero-emission vehicles per class, then money and carbon."""
     return [(name, name) for name in figures if name.startswith("zev_")] + MONEY_FIGURE_LABELS
 
 
@@ -53,11 +65,11 @@ def more_is_better(name: str) -> bool:
     return name.startswith("zev_") or name in ("abated_kt", "t_per_hkd_m")
 
 
-def figure_label(label_key: str, figures: dict[str, float]) -> str:
-    if label_key.startswith("zev_"):
-        vclass = label_key.removeprefix("zev_")
-        return t("zev_class", cls=t(f"classes.{vclass}") if f"classes.{vclass}" in LABELS else vclass, year=int(figures["year"]))
-    return t(label_key, year=int(figures["year"]))
+def figure_label(label: str, figures: dict[str, float]) -> str:
+    if label.startswith("zev_"):
+        vclass = label.removeprefix("zev_")
+        return t("Zero-emission {cls} ({year})", cls=nm.vehicle_class(vclass, plural=True), year=int(figures["year"]))
+    return t(label)
 
 
 def format_figure(name: str, value: float) -> str:
@@ -71,10 +83,10 @@ def format_figure(name: str, value: float) -> str:
 
 def render_key_figures(result: PlanResult) -> None:
     figures = key_figures(result)
-    st.subheader(t("key_figures"))
+    st.subheader(t("Key figures"))
     columns = st.columns(4)
-    for i, (name, label_key) in enumerate(figure_labels(figures)):
-        columns[i % 4].metric(figure_label(label_key, figures), format_figure(name, figures[name]))
+    for i, (name, label) in enumerate(figure_labels(figures)):
+        columns[i % 4].metric(figure_label(label, figures), format_figure(name, figures[name]))
 
 
 def _md(text: str) -> str:
@@ -82,127 +94,164 @@ def _md(text: str) -> str:
     return text.replace("$", "\\$")
 
 
-def _table(frame: pd.DataFrame, key: str) -> None:
-    with st.expander(t("table")):
-        st.dataframe(localised_columns(frame), key=key, hide_index=True)
+def _table(frame: pd.DataFrame, key: str, names: Names) -> None:
+    with st.expander(t("Table")):
+        st.dataframe(names.table(frame), key=key, hide_index=True)
 
 
-TECH_COLOURS = {"diesel": "#7f7f7f", "lpg": "#bcbd22", "bev": "#2ca02c", "fcev": "#ff7f0e"}
+def _layout(fig: go.Figure, height: int, **more: Any) -> go.Figure:
+    fig.update_layout(**{"template": TEMPLATE, "height": height, "margin": {"t": 30, "b": 10}, **more})
+    return fig
+
+
+def fleet_table(result: PlanResult) -> pd.DataFrame:
+    """Vehicles in service by class, year and technology (whole vehicles)."""
+    return result.fleet.groupby(["vehicle_class", "year", "technology"], as_index=False)["vehicles"].sum()
 
 
 def fleet_figure(result: PlanResult) -> go.Figure:
-    data = result.fleet.groupby(["vehicle_class", "year", "technology"], as_index=False)["vehicles"].sum()
-    # Category values are data ids (bev, bus): plotted under their names in the session's language.
-    data["technology"] = [data_label("tech", v, v) for v in data["technology"]]
-    data["vehicle_class"] = [data_label("class", v, v) for v in data["vehicle_class"]]
-    fig = px.area(data, x="year", y="vehicles", color="technology", facet_col="vehicle_class", facet_col_spacing=0.06,
-                  labels={"vehicles": t("vehicles"), "year": t("year"), "technology": t("technology"), "vehicle_class": t("vehicle_class")},
-                  color_discrete_map={data_label("tech", k, k): v for k, v in TECH_COLOURS.items()})
-    # Facet titles read "bus", not "vehicle_class=bus".
-    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))
-    fig.update_yaxes(matches=None, showticklabels=True)
-    fig.update_layout(height=360, margin={"t": 40, "b": 10})
-    return fig
+    """Stacked areas of vehicles in service per technology, one panel per vehicle class."""
+    from plotly.subplots import make_subplots
+
+    data = fleet_table(result)
+    classes = list(dict.fromkeys(data["vehicle_class"]))
+    fig = make_subplots(rows=1, cols=max(len(classes), 1), subplot_titles=[nm.vehicle_class(c, plural=True) for c in classes],
+                        horizontal_spacing=0.06)  # fmt: skip
+    shown: set[str] = set()
+    for col, vclass in enumerate(classes, start=1):
+        part = data[data["vehicle_class"] == vclass]
+        for tech, rows in part.groupby("technology", sort=False):
+            tech = str(tech)
+            fig.add_scatter(x=rows["year"], y=rows["vehicles"], name=nm.technology(tech), legendgroup=tech, showlegend=tech not in shown,
+                            stackgroup=f"s{col}", mode="lines", line={"width": 0.5, "color": TECH_COLOURS.get(tech, "#7f7f7f")},
+                            hovertemplate="%{x}: %{y:,.0f}", row=1, col=col)  # fmt: skip
+            shown.add(tech)
+    fig.update_yaxes(title_text=t("vehicles"), col=1)
+    fig.update_xaxes(title_text=t("year"), tickformat="d")
+    return _layout(fig, 360, legend_title_text=t("technology"), margin={"t": 40, "b": 10})
 
 
-def subsidy_figure(result: PlanResult) -> go.Figure | None:
+def programme_colour(programme_id: str, names: Names) -> str:
+    """One colour per programme in every chart (by its place among the dataset's programmes)."""
+    ids = sorted(set(names.programmes) | {str(programme_id)})
+    return PALETTE[ids.index(str(programme_id)) % len(PALETTE)]
+
+
+def subsidy_figure(result: PlanResult, names: Names | None = None) -> go.Figure | None:
     if result.subsidy.empty:
         return None
+    names = names or Names()
     data = result.subsidy.groupby(["programme_id", "year"], as_index=False)["subsidy_hkd"].sum()
-    data["hkd_m"] = data["subsidy_hkd"] / 1e6
-    data["programme"] = [data_label("programme_short", p, p) for p in data["programme_id"]]
-    fig = px.bar(data, x="year", y="hkd_m", color="programme", labels={"hkd_m": t("hkd_m"), "year": t("year"), "programme": t("programme")})
-    fig.update_layout(height=340, margin={"t": 30, "b": 10})
-    return fig
+    fig = go.Figure()
+    for programme, rows in data.groupby("programme_id", sort=True):
+        fig.add_bar(x=rows["year"], y=rows["subsidy_hkd"] / 1e6, name=names.programme(programme), marker_color=programme_colour(str(programme), names))
+    return _layout(fig, 340, barmode="stack", xaxis={"title": t("year"), "tickformat": "d"}, yaxis_title=t("HK$m"),
+                   legend_title_text=t("programme"))  # fmt: skip
 
 
 def emissions_figure(result: PlanResult) -> go.Figure:
     basis = str(result.emissions["basis"].iloc[0]) if not result.emissions.empty else "wtw"
     data = result.emissions.groupby("year", as_index=False)[[f"{basis}_t", f"baseline_{basis}_t"]].sum()
+    basis_name = t("well-to-wheel") if basis == "wtw" else t("tank-to-wheel")
     fig = go.Figure()
     fig.add_scatter(x=data["year"], y=data[f"baseline_{basis}_t"], name=t("baseline"), line={"dash": "dash", "color": "#7f7f7f"})
-    fig.add_scatter(x=data["year"], y=data[f"{basis}_t"], name=t("plan_label"), fill="tonexty", line={"color": "#2ca02c"})
-    fig.update_layout(height=340, margin={"t": 30, "b": 10}, yaxis_title=f"{t('tonnes')} ({t('basis_' + basis)})", xaxis_title=t("year"))
-    return fig
+    fig.add_scatter(x=data["year"], y=data[f"{basis}_t"], name=t("plan"), fill="tonexty", line={"color": "#2ca02c"})
+    return _layout(fig, 340, yaxis_title=t("t CO2") + f" ({basis_name})", xaxis={"title": t("year"), "tickformat": "d"})
 
 
 def cost_figure(result: PlanResult) -> go.Figure:
-    data = result.costs.copy()
-    data["hkd_m"] = data["discounted_hkd"] / 1e6
-    data["component"] = [data_label("cost", c, c) for c in data["component"]]
-    fig = px.bar(data, x="component", y="hkd_m", labels={"hkd_m": t("hkd_m"), "component": ""})
-    fig.update_layout(height=320, margin={"t": 30, "b": 10})
-    return fig
+    data = result.costs
+    fig = go.Figure(go.Bar(x=[nm.cost_component(c) for c in data["component"]], y=data["discounted_hkd"] / 1e6, marker_color=COST_COLOUR,
+                           hovertemplate="%{x}: HK$%{y:,.1f}m<extra></extra>"))  # fmt: skip
+    return _layout(fig, 320, yaxis_title=t("HK$m"))
 
 
-def marginal_lines(result: PlanResult) -> list[str]:
-    """Marginal values as sentences (the model's own wording)."""
+def marginal_lines(result: PlanResult, names: Names | None = None) -> list[str]:
+    """Marginal values as sentences (the model's own wording, ids named)."""
     table = result.marginal_values
     if table is None or table.empty:
         return []
-    return [model_text(m) for m in table["meaning"]]
+    names = names or Names()
+    return [names.model_text(m) for m in table["meaning"]]
 
 
-def target_lines(result: PlanResult) -> list[str]:
+def target_lines(result: PlanResult, names: Names | None = None) -> list[str]:
+    """Each target in words with the plan's count against it: "700 zero-emission buses by 2027: 523 / 700 — short by 177"."""
+    names = names or Names()
     lines = []
     for row in result.targets.itertuples(index=False):
-        state = t("target_met") if row.met else t("target_short", short=f"{row.short:,.0f}")
-        vclass = data_label("class", str(row.vehicle_class), str(row.vehicle_class))
-        lines.append(f"{row.target_id} ({vclass}, {row.year}): {row.achieved_zev:,.0f} / {row.min_zev:,.0f} — {state}")
+        state = t("met") if row.met else t("short by {short}", short=f"{row.short:,.0f}")
+        lines.append(t("{target}: {achieved} / {required} — {state}", target=names.target(row.target_id),
+                       achieved=f"{row.achieved_zev:,.0f}", required=f"{row.min_zev:,.0f}", state=state))  # fmt: skip
     return lines
 
 
-def figures(result: PlanResult) -> dict[str, Any]:
+#: Chart titles by figure key (the report uses them too).
+FIGURE_TITLES = {
+    "fleet_mix": N_("Fleet mix by year"),
+    "subsidy_phasing": N_("Subsidy by programme and year"),
+    "emissions_path": N_("Emissions against the no-change baseline"),
+    "cost_breakdown": N_("Cost breakdown (discounted)"),
+}
+
+
+def figures(result: PlanResult, names: Names | None = None) -> dict[str, Any]:
     """All charts of a result (also used by the HTML report)."""
     return {
         "fleet_mix": fleet_figure(result),
-        "subsidy_phasing": subsidy_figure(result),
+        "subsidy_phasing": subsidy_figure(result, names),
         "emissions_path": emissions_figure(result),
         "cost_breakdown": cost_figure(result),
     }
 
 
-def render_results(result: PlanResult, *, key: str = "res") -> None:
+def chart(fig: go.Figure, key: str) -> None:
+    """A figure as it is drawn (its own template and colours, not Streamlit's theme)."""
+    st.plotly_chart(fig, key=key, theme=None)
+
+
+def render_results(result: PlanResult, *, key: str = "res", names: Names | None = None) -> None:
     """Key figures, the four charts with tables, targets and marginal values."""
+    names = names or Names.of(None, result)
     render_key_figures(result)
-    charts = figures(result)
+    charts = figures(result, names)
 
-    st.subheader(t("fleet_mix"))
-    st.plotly_chart(charts["fleet_mix"], key=f"{key}_fleet")
-    _table(result.fleet.groupby(["vehicle_class", "year", "technology"], as_index=False)["vehicles"].sum(), f"{key}_fleet_t")
+    st.subheader(t("Fleet mix by year"))
+    chart(charts["fleet_mix"], f"{key}_fleet")
+    _table(fleet_table(result), f"{key}_fleet_t", names)
 
     left, right = st.columns(2)
     with left:
-        st.subheader(t("subsidy_phasing"))
+        st.subheader(t("Subsidy by programme and year"))
         if charts["subsidy_phasing"] is None:
-            st.info(t("no_subsidy"))
+            st.info(t("No subsidy is paid in this plan."))
         else:
-            st.plotly_chart(charts["subsidy_phasing"], key=f"{key}_subsidy")
-        _table(result.subsidy, f"{key}_subsidy_t")
+            chart(charts["subsidy_phasing"], f"{key}_subsidy")
+        _table(result.subsidy, f"{key}_subsidy_t", names)
     with right:
-        st.subheader(t("emissions_path"))
-        st.plotly_chart(charts["emissions_path"], key=f"{key}_emis")
-        _table(result.emissions, f"{key}_emis_t")
+        st.subheader(t("Emissions against the no-change baseline"))
+        chart(charts["emissions_path"], f"{key}_emis")
+        _table(result.emissions, f"{key}_emis_t", names)
 
     left, right = st.columns(2)
     with left:
-        st.subheader(t("cost_breakdown"))
-        st.plotly_chart(charts["cost_breakdown"], key=f"{key}_cost")
-        _table(result.costs, f"{key}_cost_t")
+        st.subheader(t("Cost breakdown (discounted)"))
+        chart(charts["cost_breakdown"], f"{key}_cost")
+        _table(result.costs, f"{key}_cost_t", names)
     with right:
-        st.subheader(t("targets"))
-        for line in target_lines(result):
+        st.subheader(t("Targets"))
+        for line in target_lines(result, names):
             st.markdown(f"- {_md(line)}")
-        st.subheader(t("marginal_values"))
+        st.subheader(t("What one more unit is worth"))
         meanings = [] if result.marginal_values is None or result.marginal_values.empty else list(result.marginal_values["meaning"])
         if any(not translated(m) for m in meanings):
-            st.caption(t("model_text"))
-        for line in marginal_lines(result):
+            st.caption(t("In the model's own words (English)."))
+        for line in marginal_lines(result, names):
             st.markdown(f"- {_md(line)}")
-        _table(result.marginal_values, f"{key}_mv_t")
+        _table(result.marginal_values, f"{key}_mv_t", names)
     if result.notes:
-        with st.expander(t("notes")):
+        with st.expander(t("Notes on this plan")):
             if any(not translated(note) for note in result.notes):
-                st.caption(t("model_text"))
+                st.caption(t("In the model's own words (English)."))
             for note in result.notes:
-                st.markdown(f"- {_md(model_text(note))}")
+                st.markdown(f"- {_md(names.model_text(note))}")

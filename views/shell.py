@@ -17,16 +17,17 @@ from fleetplan.views import (
     state,
     uploads,
 )
-from fleetplan.views.i18n import LANGUAGES, t
+from fleetplan.views.i18n import LANGUAGES, N_, t
 
-PAGES: dict[str, Callable[[], None]] = {
-    "page_plan": plan_page.render,
-    "page_scenario": editor.render,
-    "page_official": official_page.render,
-    "page_compare": compare.render,
-    "page_depot": depot.render,
-    "page_export": exports.render,
-    "page_calibration": calibration_page.render,
+#: page key -> (its name in the sidebar, its render function). Other checks find pages by these names.
+PAGES: dict[str, tuple[str, Callable[[], None]]] = {
+    "page_plan": (N_("Plan and map"), plan_page.render),
+    "page_scenario": (N_("Scenario editor"), editor.render),
+    "page_official": (N_("The official's view"), official_page.render),
+    "page_compare": (N_("Compare scenarios"), compare.render),
+    "page_depot": (N_("Bus depots"), depot.render),
+    "page_export": (N_("Export"), exports.render),
+    "page_calibration": (N_("Calibration"), calibration_page.render),
 }
 
 
@@ -42,21 +43,21 @@ def run() -> None:
     _clean_up_after_earlier_servers()
     state.init()
     with st.sidebar:
-        st.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
+        st.radio(t("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
         # Labels bound now (not looked up later): the format function must not depend on
         # when it is called, or the widget's options and value could disagree.
-        labels = {key: t(key) for key in PAGES}
-        page = st.radio(t("page"), list(PAGES), format_func=labels.__getitem__, key="page")
+        labels = {key: t(name) for key, (name, _) in PAGES.items()}
+        page = st.radio(t("Page"), list(PAGES), format_func=labels.__getitem__, key="page")
         if st.session_state.get("user_dataset"):
-            source = t("dataset_user")
+            source = t("your uploaded data")
         elif state.default_dataset_path() != state.DEFAULT_DATASET:
             source = f"`{state.default_dataset_path().name}`"
         else:
-            source = t("dataset_default")
-        st.caption(f"{t('dataset')}: {source}")
-    st.title(t("app_title"))
+            source = t("Hong Kong default")
+        st.caption(t("Dataset") + f": {source}")
+    st.title(t("fleetplan: Hong Kong zero-emission fleet planner"))
     try:
-        PAGES[page]()
+        PAGES[page][1]()
     except Exception as error:
         # Last line of defence: a short message instead of a traceback.
-        st.error(t("unexpected_error", kind=type(error).__name__, message=str(error)[:300]))
+        st.error(t("Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.", kind=type(error).__name__, message=str(error)[:300]))

@@ -27,9 +27,10 @@ from fleetplan.optimiser.results import PlanResult
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.spreadsheet_cells import csv_text
 from fleetplan.optimiser.sweep import grid, pareto_mask, point_scenarios
+from fleetplan.views import names as nm
 from fleetplan.views import state
 from fleetplan.views.i18n import t
-from fleetplan.views.results import _md
+from fleetplan.views.results import _md, chart
 
 #: More points than this belong on the command line (`fleetplan sweep`, on Dask).
 MAX_POINTS = 6
@@ -48,15 +49,15 @@ def parse_budgets_m(text: str) -> list[float]:
         try:
             value = float(part.replace("_", ""))
         except ValueError:
-            raise InputError(t("sweep_not_number", text=part), field="budgets") from None
+            raise InputError(t("'{text}' is not a budget; expected HK$ million like 0, 375, 750", text=part), field="budgets") from None
         if not math.isfinite(value) or value < 0:
-            raise InputError(t("sweep_not_number", text=part), field="budgets")
+            raise InputError(t("'{text}' is not a budget; expected HK$ million like 0, 375, 750", text=part), field="budgets")
         if value * 1e6 not in values:
             values.append(value * 1e6)
     if not values:
-        raise InputError(t("sweep_no_budgets"), field="budgets")
+        raise InputError(t("no budgets given; expected HK$ million like 0, 375, 750"), field="budgets")
     if len(values) > MAX_POINTS:
-        raise InputError(t("sweep_too_many", n=len(values), most=MAX_POINTS), field="budgets")
+        raise InputError(t("{n} budgets; the app solves at most {most} (use fleetplan sweep for more)", n=len(values), most=MAX_POINTS), field="budgets")
     return sorted(values)
 
 
@@ -131,7 +132,7 @@ def sweep_figure(frame: pd.DataFrame) -> go.Figure:
     points as stars joined by the front; each point's budget in its hover text."""
     solved = frame[frame["co2_abated_t"].notna()].copy()
     fig = go.Figure()
-    for efficient, name, symbol, size in ((False, t("sweep_dominated"), "circle-open", 11), (True, t("sweep_efficient"), "star", 15)):
+    for efficient, name, symbol, size in ((False, t("dominated"), "circle-open", 11), (True, t("Pareto-efficient"), "star", 15)):
         part = solved[solved["pareto_efficient"] == efficient]
         if part.empty:
             continue
@@ -141,19 +142,19 @@ def sweep_figure(frame: pd.DataFrame) -> go.Figure:
             mode="markers",
             name=name,
             customdata=list(zip(part["budget_hkd"] / 1e6, part["system_cost_hkd"] / 1e6, strict=True)),
-            hovertemplate=t("sweep_hover") + "<extra></extra>",
+            hovertemplate=t("budget HK$%{customdata[0]:,.0f}m<br>spent HK$%{x:,.0f}m<br>abated %{y:,.1f} kt<br>system cost HK$%{customdata[1]:,.0f}m") + "<extra></extra>",
             marker={"symbol": symbol, "size": size, "color": part["system_cost_hkd"] / 1e6, "coloraxis": "coloraxis", "line": {"width": 1.5}},
         )
     front = solved[solved["pareto_efficient"]].sort_values("subsidy_hkd_total")
     if len(front) > 1:
-        fig.add_scatter(x=front["subsidy_hkd_total"] / 1e6, y=front["co2_abated_t"] / 1e3, mode="lines", name=t("sweep_front"),
+        fig.add_scatter(x=front["subsidy_hkd_total"] / 1e6, y=front["co2_abated_t"] / 1e3, mode="lines", name=t("Pareto front"),
                         line={"dash": "dot", "color": "grey"}, hoverinfo="skip")  # fmt: skip
     failed = int(frame["co2_abated_t"].isna().sum())
     fig.update_layout(
-        title=t("sweep_title") + (t("sweep_title_failed", n=failed) if failed else ""),
-        xaxis_title=t("sweep_x"),
-        yaxis_title=t("sweep_y"),
-        coloraxis={"colorscale": "Viridis", "colorbar": {"title": t("sweep_colour")}},
+        title=t("Subsidy spent against CO2 abated (colour: system cost)") + (t(" — {n} point(s) without a plan", n=failed) if failed else ""),
+        xaxis_title=t("subsidy spent (HK$ million)"),
+        yaxis_title=t("CO2 abated over the horizon (kt)"),
+        coloraxis={"colorscale": "Viridis", "colorbar": {"title": t("system cost<br>(HK$ million)")}},
         height=440,
         margin={"t": 50, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
@@ -179,15 +180,15 @@ def sweep_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                t("sweep_col_budget"): m(r.budget_hkd),
-                t("sweep_col_spent"): m(r.subsidy_hkd_total),
-                t("sweep_col_abated"): "–" if pd.isna(r.co2_abated_t) else f"{float(r.co2_abated_t) / 1e3:,.1f}",
-                t("sweep_col_abated_np"): _kt(getattr(r, "co2_abated_vs_no_policy_t", None)),
-                t("sweep_col_t_per_hkd"): _whole(getattr(r, "co2_t_per_hkd_m_subsidy_vs_no_policy", None)),
-                t("sweep_col_cost"): m(r.system_cost_hkd),
-                t("sweep_col_error"): _whole(getattr(r, "gap_absolute", None)),
-                t("sweep_col_status"): str(r.status),
-                t("sweep_col_pareto"): "★" if r.pareto_efficient else "",
+                t("budget (HK$m)"): m(r.budget_hkd),
+                t("spent (HK$m)"): m(r.subsidy_hkd_total),
+                t("abated (kt)"): "–" if pd.isna(r.co2_abated_t) else f"{float(r.co2_abated_t) / 1e3:,.1f}",
+                t("CO2 abated against no policy (kt)"): _kt(getattr(r, "co2_abated_vs_no_policy_t", None)),
+                t("t CO2 against no policy per HK$1m paid"): _whole(getattr(r, "co2_t_per_hkd_m_subsidy_vs_no_policy", None)),
+                t("system cost (HK$m)"): m(r.system_cost_hkd),
+                t("certified error (± HK$m)"): _whole(getattr(r, "gap_absolute", None)),
+                t("status"): nm.status(r.status),
+                t("Pareto-efficient"): "★" if r.pareto_efficient else "",
             }
             for r in frame.itertuples(index=False)
         ]
@@ -215,42 +216,42 @@ def cached_sweep(scenario: Scenario) -> pd.DataFrame | None:
 
 def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
     """Budgets in, progress per point, then the Pareto plot (against money spent) and its table."""
-    st.subheader(t("sweep_heading"))
-    st.caption(_md(t("sweep_intro", name=scenario.name, fp=scenario.fingerprint())))
+    st.subheader(t("Budget sweep"))
+    st.caption(_md(t("Solves the scenario being edited, “{name}” (`{fp}`), once per budget, one after another, without marginal values or the no-policy plan. For many points use `fleetplan sweep` on the command line.", name=scenario.name, fp=scenario.fingerprint())))
     # The field follows the scenario until the user changes it.
     if st.session_state.get("sweep_budgets_for") != scenario.fingerprint():
-        st.session_state["sweep_budgets"] = default_budgets_text(scenario)
+        state.forget("sweep_budgets")
         st.session_state["sweep_budgets_for"] = scenario.fingerprint()
-    text = st.text_input(t("sweep_budgets"), key="sweep_budgets", help=t("sweep_budgets_help", most=MAX_POINTS))
+    text = st.text_input(t("Budgets to solve (HK$ million, comma separated)"), key=state.keep("sweep_budgets", default_budgets_text(scenario)), help=t("At most {most} budgets; each is a full solve.", most=MAX_POINTS))
     try:
         budgets = parse_budgets_m(text)
     except InputError as error:
-        st.error(t("input_error", message=str(error)))
+        st.error(t("Input problem: {message}", message=str(error)))
         return
     each = _estimate_s(scenario)
     if each is None:
-        st.warning(_md(t("sweep_time_unknown", n=len(budgets), each=f"{DEFAULT_POINT_S:.0f}", total=f"{len(budgets) * DEFAULT_POINT_S / 60:.0f}")))
+        st.warning(_md(t("{n} solves, one after another: about {each} s each on the Hong Kong default, so roughly {total} min. The page waits until all are done.", n=len(budgets), each=f"{DEFAULT_POINT_S:.0f}", total=f"{len(budgets) * DEFAULT_POINT_S / 60:.0f}")))
     else:
-        st.warning(_md(t("sweep_time_known", n=len(budgets), each=f"{each:,.0f}" if each >= 10 else f"{each:.1f}",
+        st.warning(_md(t("{n} solves, one after another: this scenario took {each} s to solve, so roughly {total} min. The page waits until all are done.", n=len(budgets), each=f"{each:,.0f}" if each >= 10 else f"{each:.1f}",
                          total=f"{len(budgets) * each / 60:,.1f}")))  # fmt: skip
     key = sweep_key(scenario, budgets)
     sweeps = _sweeps()
-    if st.button(t("sweep_run"), key="sweep_run") and key not in sweeps:
-        with st.status(t("sweep_running", n=len(budgets)), expanded=True) as status:
-            bar = st.progress(0.0, text=t("sweep_starting"))
+    if st.button(t("Run the budget sweep"), key="sweep_run") and key not in sweeps:
+        with st.status(t("Solving {n} budgets…", n=len(budgets)), expanded=True) as status:
+            bar = st.progress(0.0, text=t("Preparing the points…"))
             line = st.empty()
             log = st.container()
             started = time.perf_counter()
 
             def on_start(i: int, budget: float) -> None:
-                bar.progress(i / len(budgets), text=t("sweep_point_running", i=i + 1, n=len(budgets), budget=f"{budget / 1e6:,.0f}"))
+                bar.progress(i / len(budgets), text=t("Point {i} of {n}: budget HK${budget}m, solving…", i=i + 1, n=len(budgets), budget=f"{budget / 1e6:,.0f}"))
 
             def on_done(row: dict[str, Any]) -> None:
                 i = int(row["point"])
-                bar.progress((i + 1) / len(budgets), text=t("sweep_point_done", i=i + 1, n=len(budgets)))
+                bar.progress((i + 1) / len(budgets), text=t("Point {i} of {n} done", i=i + 1, n=len(budgets)))
                 spent = row.get("subsidy_hkd_total")
                 abated = row.get("co2_abated_t")
-                log.write(_md(t("sweep_point_line", i=i + 1, budget=f"{float(row['budget_hkd']) / 1e6:,.0f}", status=row["status"],
+                log.write(_md(t("Point {i} (budget HK${budget}m): {status}, spent HK${spent}m, abated {abated} kt, {seconds} s", i=i + 1, budget=f"{float(row['budget_hkd']) / 1e6:,.0f}", status=nm.status(row["status"]),
                             spent="–" if spent is None else f"{float(spent) / 1e6:,.0f}",
                             abated="–" if abated is None else f"{float(abated) / 1e3:,.1f}", seconds=f"{row['wall_time_s']:.0f}")))  # fmt: skip
 
@@ -259,21 +260,21 @@ def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
                                          on_progress=state.progress_callback(line, started))  # fmt: skip
             except InputError as error:
                 status.update(state="error")
-                st.error(t("input_error", message=str(error)))
+                st.error(t("Input problem: {message}", message=str(error)))
                 return
-            status.update(label=t("sweep_finished", n=len(budgets), seconds=f"{time.perf_counter() - started:,.0f}"), state="complete", expanded=False)
+            status.update(label=t("{n} budgets solved in {seconds} s", n=len(budgets), seconds=f"{time.perf_counter() - started:,.0f}"), state="complete", expanded=False)
         sweeps[key] = frame
         while len(sweeps) > MAX_CACHED_SWEEPS:
             sweeps.popitem(last=False)
     frame = sweeps.get(key)
     if frame is None:
         return
-    st.plotly_chart(sweep_figure(frame), key="sweep_chart")
+    chart(sweep_figure(frame), "sweep_chart")
     failed = frame[frame["co2_abated_t"].isna()]
     if not failed.empty:
-        st.warning(_md(t("sweep_failed_points", n=len(failed))))
+        st.warning(_md(t("{n} point(s) without a plan: see the status column and the CSV.", n=len(failed))))
     unspent = frame[(frame["subsidy_hkd_total"] + 1e5 < frame["budget_hkd"]) & frame["co2_abated_t"].notna()]
     if not unspent.empty:
-        st.caption(_md(t("sweep_unspent", budgets=", ".join(f"{b / 1e6:,.0f}" for b in unspent["budget_hkd"]))))
+        st.caption(_md(t("Budgets the plan does not spend in full (HK$m): {budgets}. A limit other than the budget binds there.", budgets=", ".join(f"{b / 1e6:,.0f}" for b in unspent["budget_hkd"]))))
     st.dataframe(sweep_table(frame), hide_index=True, key="sweep_table")
-    st.download_button(t("sweep_download"), csv_text(frame), file_name=f"{scenario.name}-sweep.csv", mime="text/csv", key="sweep_csv")
+    st.download_button(t("Download the sweep as CSV"), csv_text(frame), file_name=f"{scenario.name}-sweep.csv", mime="text/csv", key="sweep_csv")

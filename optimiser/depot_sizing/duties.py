@@ -5,6 +5,10 @@ from spreadsheets accepted); ``24:00`` is accepted in both columns and means
 midnight (the same as ``00:00``). A block whose ``pull_in`` is at or before its
 ``pull_out`` crosses midnight (out 05:30, in 00:40 means back at 00:40 the next
 day); ``pull_in == pull_out`` is a 24 h duty with no time at the depot.
+
+A bus may have several blocks: a split duty, out in the morning peak, back at the
+depot at midday (where it may charge) and out again for the evening peak. Its
+blocks must not overlap.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ import pandas as pd
 
 from fleetplan.errors import InputError
 from fleetplan.network.loaders import plain_number, read_csv_text
-from fleetplan.optimiser.depot_sizing.units import format_hhmm, parse_hhmm
+from fleetplan.optimiser.depot_sizing.units import MINUTES_PER_DAY, format_hhmm, parse_hhmm
 
 #: Columns a blocks table must have, with what each one means (used in error messages).
 BLOCK_COLUMNS: dict[str, str] = {
-    "bus": "a bus or duty id, unique in the file",
+    "bus": "a bus id; a bus on several rows runs a split duty (blocks that must not overlap)",
     "pull_out": "the time the bus leaves the depot, HH:MM",
     "pull_in": "the time the bus is back at the depot, HH:MM (at or before pull_out = next day)",
     "km": "the distance driven on the duty, km >= 0",
@@ -62,14 +66,7 @@ def validate_blocks(frame: pd.DataFrame, *, file: str | Path | None = None) -> p
         bus = "" if pd.isna(record.bus) else str(record.bus).strip()
         if not bus:
             raise InputError(f"empty; expected {BLOCK_COLUMNS['bus']}", file=file, row=row, field="bus")
-        if bus in seen:
-            raise InputError(
-                f"duplicate bus '{bus}' (first on row {seen[bus]}); expected one block per bus",
-                file=file,
-                row=row,
-                field="bus",
-            )
-        seen[bus] = row
+        seen.setdefault(bus, row)
         buses.append(bus)
         for column, target in (("pull_out", outs), ("pull_in", ins)):
             value = getattr(record, column)
@@ -87,12 +84,42 @@ def validate_blocks(frame: pd.DataFrame, *, file: str | Path | None = None) -> p
         if km is None or not 0 <= km <= 2400:
             raise InputError(f"'{record.km}' is not a distance; expected km from 0 to 2400", file=file, row=row, field="km")
         kms.append(km)
+    _refuse_overlaps(buses, outs, ins, file)
     frame["bus"] = buses
     frame["pull_out"] = outs
     frame["pull_in"] = ins
     frame["km"] = kms
     extra = [column for column in frame.columns if column not in BLOCK_COLUMNS]
     return frame[[*BLOCK_COLUMNS, *extra]]
+
+
+def out_minutes(pull_out: str, pull_in: str) -> list[int]:
+    """The minutes of the day a block is away from the depot (cyclic; equal times = all day)."""
+    start, end = parse_hhmm(pull_out), parse_hhmm(pull_in)
+    length = (end - start) % MINUTES_PER_DAY or MINUTES_PER_DAY
+    return [(start + minute) % MINUTES_PER_DAY for minute in range(length)]
+
+
+def _refuse_overlaps(buses: list[str], outs: list[str], ins: list[str], file: str | Path | None) -> None:
+    """A split duty's blocks must leave the depot after the previous one is back."""
+    rows: dict[str, list[int]] = {}
+    for pos, bus in enumerate(buses):
+        rows.setdefault(bus, []).append(pos)
+    for bus, positions in rows.items():
+        if len(positions) < 2:
+            continue
+        taken: dict[int, int] = {}
+        for pos in positions:
+            for minute in out_minutes(outs[pos], ins[pos]):
+                if minute in taken:
+                    raise InputError(
+                        f"bus '{bus}' is still out on its block of row {taken[minute] + 1} at {format_hhmm(minute)}; "
+                        "expected the blocks of a split duty not to overlap",
+                        file=file,
+                        row=pos + 1,
+                        field="bus",
+                    )
+                taken[minute] = pos
 
 
 def read_blocks_csv(path: str | Path) -> pd.DataFrame:

@@ -82,12 +82,13 @@ def _model_data(inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_k
                 use_kwh[duty.bus, t] = 0.0
             else:
                 out.append((duty.bus, t))
-                use_kwh[duty.bus, t] = per_step_kwh
+                # a split duty: each block's energy over its own steps
+                use_kwh[duty.bus, t] = duty.use_kwh_by_step[t % steps_per_day] if duty.use_kwh_by_step else per_step_kwh
         departures.extend((duty.bus, day * steps_per_day + duty.departure_step) for day in range(inputs.days))
         # Cyclic horizon: over all its parked steps a bus takes in its duty of every day.
         own_parked = [t for t in steps if t % steps_per_day in parked_of_day]
         needs.append((own_parked, duty.duty_kwh * inputs.days, duty.bus))
-        if inputs.days > 1 and duty.parked_steps:
+        if inputs.days > 1 and duty.parked_steps and duty.blocks == 1:
             # Each stay: arrives with at most max − duty, leaves with at least initial.
             stay_kwh = duty.duty_kwh - (inputs.max_soc - inputs.initial_soc) * inputs.usable_kwh
             first = duty.parked_steps[0]

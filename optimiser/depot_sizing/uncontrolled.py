@@ -34,7 +34,9 @@ def uncontrolled_charging(inputs: DepotSizingInputs, duties: Sequence[BusDuty]) 
     per_bus: dict[str, list[float]] = {}
     for duty in duties:
         load = [0.0] * horizon
-        for day in range(inputs.days):
+        if duty.blocks > 1:
+            load = _split_duty_load(inputs, duty, horizon, max_kw)
+        for day in range(inputs.days if duty.blocks == 1 else 0):
             remaining_kwh = duty.duty_kwh / inputs.charger_efficiency  # from the grid
             for step in duty.parked_steps:
                 if remaining_kwh <= 1e-9:
@@ -50,3 +52,23 @@ def uncontrolled_charging(inputs: DepotSizingInputs, duties: Sequence[BusDuty]) 
             busy[index] += kw > 1e-9
         per_bus[duty.bus] = load
     return site, per_bus, max(busy, default=0)
+
+
+def _split_duty_load(inputs: DepotSizingInputs, duty: BusDuty, horizon: int, max_kw: float) -> list[float]:
+    """A split duty plugged in at every return until full (a day of warm-up, then the horizon)."""
+    steps_per_day = MINUTES_PER_DAY // inputs.step_minutes
+    step_h = inputs.step_minutes / 60.0
+    top = inputs.max_soc * inputs.usable_kwh
+    parked = set(duty.parked_steps)
+    load = [0.0] * horizon
+    soc = top
+    for index in range(-steps_per_day, horizon):
+        t = index % steps_per_day
+        if t in parked:
+            kw = min(max_kw, max(0.0, top - soc) / (inputs.charger_efficiency * step_h))
+            soc += kw * inputs.charger_efficiency * step_h
+            if index >= 0:
+                load[index] += kw
+        else:
+            soc -= duty.use_kwh_by_step[t]
+    return load
