@@ -364,15 +364,40 @@ def _outcome(model: pyo.ConcreteModel) -> dict[str, float]:
     }
 
 
-def _raised(model: pyo.ConcreteModel, constraint: pyo.Constraint, options: SolverOptions, step_hkd_m: float) -> dict[str, float] | None:
-    """Outcome of the fixed-integer LP with ``constraint``'s bound raised by ``step_hkd_m``."""
+def _spent_rows(model: pyo.ConcreteModel, name: str) -> list[Any]:
+    """The rows of a scheme paid as announced that say its money ran out (``spend ≥ limit``, held
+    on in the fixed-integer LP): raising the limit raises them too, or the extra money would look
+    optional (first come, first served pays it out)."""
+    if name == "budget" and model.component("budget_spent_by") is not None:
+        return [model.budget_spent_by[t] for t in model.budget_spent_by if (model.budget_spent[t].value or 0) > 0.5]
+    if name.startswith("programme_cap:") and model.component("cap_spent_by") is not None:
+        p = name.split(":", 1)[1]
+        return [model.cap_spent_by[p, t] for (q, t) in model.cap_spent_by if q == p and (model.cap_spent[p, t].value or 0) > 0.5]
+    return []
+
+
+def _raised(
+    model: pyo.ConcreteModel, constraint: pyo.Constraint, options: SolverOptions, step_hkd_m: float, spent: list[Any] = ()
+) -> dict[str, float] | None:
+    """Outcome of the fixed-integer LP with ``constraint``'s bound raised by ``step_hkd_m`` (and
+    the ``spent`` rows of a scheme whose money ran out with it)."""
     constraint.deactivate()
     model._raised = pyo.Constraint(expr=constraint.body <= constraint.upper + step_hkd_m)
+    model._raised_spent = pyo.ConstraintList()
+    for row in spent:
+        row.deactivate()
+        if row.lower is not None:
+            model._raised_spent.add(row.body >= row.lower + step_hkd_m)
+        else:
+            model._raised_spent.add(row.body <= row.upper - step_hkd_m)
     try:
         report = solve(model, options)
         return _outcome(model) if report.has_solution else None
     finally:
         model.del_component(model._raised)
+        model.del_component(model._raised_spent)
+        for row in spent:
+            row.activate()
         constraint.activate()
 
 
@@ -406,14 +431,19 @@ def marginal_values(
         rows = []
         for name, constraint in money_rows:
             dual = abs(report.duals.get(constraint, 0.0))
-            if dual <= 1e-9:
+            spent = _spent_rows(model, name)
+            if dual <= 1e-9 and not spent:
                 rows.append({"name": name, "value": 0.0, "unit": unit, "valid_up_to": None, "system_cost_hkd_per_hkd": 0.0,
                              "penalty_hkd_per_hkd": 0.0, "dual": 0.0, "meaning": ModelText("mv_not_binding", name=name)})  # fmt: skip
                 continue
             bound, upper = report.ranging.get(constraint, (constraint.upper, constraint.upper + step))
             room = max(upper - bound, 0.0) if upper is not None and upper < 1e20 else step
+            if spent:
+                # the money ran out under a scheme paid as announced: the cap row's ranging does not
+                # see the rows that pay the extra money out, so the value holds over the probe only
+                room = step
             probe = min(step, room) if room > 0 else step
-            raised = _raised(model, constraint, dataclasses.replace(options, objective_constant=0.0), probe)
+            raised = _raised(model, constraint, dataclasses.replace(options, objective_constant=0.0), probe, spent)
             valid = room * HKD_M
             if abatement:
                 more_t = (raised["abated_t"] - base["abated_t"]) if raised else dual * probe
@@ -497,7 +527,8 @@ def step_check(scenario: Scenario, dataset: Dataset, result: PlanResult) -> pd.D
     base = None
     for index, row in table.iterrows():
         name = str(row["name"])
-        if not (name == "budget" or name.startswith("programme_cap:")) or not row["value"] or row["value"] <= 1e-9:
+        # a negative value (more money, more cost: a scheme paid as announced buys more) is checked too
+        if not (name == "budget" or name.startswith("programme_cap:")) or not row["value"] or abs(row["value"]) <= 1e-9:
             continue
         raised = _raised_limit(scenario, name, step_hkd, result.programme_caps_hkd).model_copy(
             update={"solver": Solver.model_validate(tight)}

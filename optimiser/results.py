@@ -468,7 +468,11 @@ def _whole_fleet(m: pyo.ConcreteModel, inputs: ModelInputs, bought: dict[tuple[s
         (s, k, t): (remaining.get((s, t)) or 0.0) if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
         for (s, k, t) in m.SKT
     }
-    pledged = {(s, t): _value(m.stock[s, incumbent[s], t]) for (s, t) in m.FLEET_PLEDGE}
+    # the ceiling applies before the year's purchases: the incumbents kept from earlier years
+    pledged = {
+        (s, t): _value(m.stock[s, incumbent[s], t]) - (_value(m.buy[s, incumbent[s], t]) if (s, incumbent[s], t) in m.B else 0.0)
+        for (s, t) in m.FLEET_PLEDGE
+    }
     return whole_fleet(inputs.segments, inputs.techs, inputs.years, inputs.lifetime, initial, bought, incumbent_ceiling=pledged)
 
 

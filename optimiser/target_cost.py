@@ -52,7 +52,10 @@ DEFAULT_TIME_BUDGET_S = 300.0
 #: The ladder of constraint families, in the order they are added to the maximum-ZEV LP.
 #: Constraints are named by their Pyomo components (optimiser/formulation); any other
 #: component (chargers, grid, hydrogen, flow refuelling, a new family) is infrastructure.
-FLEET_ROWS = frozenset({"stock_flow", "fleet_requirement", "early_retirement_only", "fleet_pledge"})
+FLEET_ROWS = frozenset({
+    "stock_flow", "fleet_requirement", "early_retirement_only", "fleet_pledge", "pledge_short_beyond_unservable", "zev_on_runnable_duties",
+    "zev_fleet_on_runnable_duties",
+})
 UPTAKE_ROWS = frozenset({"uptake", "regime_total", "one_level", "regime_follows_level", "announced_amount", "unpaid_only_when_money_out"})
 MONEY_ROWS = frozenset({"programme_cap", "budget", "yearly_limit", "cap_spent_by", "budget_spent_by", "year_spent_by"})
 LADDER = ("natural_replacement", "uptake", "infrastructure", "money")

@@ -81,3 +81,26 @@ def test_rows_of_one_programme_that_disagree_on_the_rule_are_refused() -> None:
     data.programmes.loc[len(data.programmes)] = extra
     with pytest.raises(InputError, match=r"programmes\.csv.*payment_rule.*disagree"):
         plan(scenario(), data, marginals=False)
+
+
+def test_the_marginal_value_of_an_announced_pot_is_what_a_larger_pot_changes() -> None:
+    """A HK$12m battery bus with half the operators switching unpaid (their mean gap closed by
+    the barrier): HK$1m a bus, paid as announced from a HK$5m pot that runs out. One more HK$1m
+    of pot pays more of the year's buyers, so more switch, and the system, whose battery bus
+    costs more, pays for it: the value per HK$ of pot is what the re-solve at HK$6m says, not
+    "does not bind" (the LP's cap row alone would say so: the money-ran-out row pays it out)."""
+    gap = 12_000_000 - 3_000_000 + 100_000 - 18 * (365_000 - 109_500)
+    params = {("vehicle_price_hkd", "bus_double", "bev"): 12_000_000, ("adoption_barrier_hkd", "-", "-"): -gap,
+              ("adoption_spread_hkd", "-", "-"): 1_000_000}  # fmt: skip
+
+    def data(cap: float) -> object:
+        programme = {**ebus_programme(programme_cap_hkd=cap), "per_vehicle_cap_hkd": 1_000_000, "first_year": 2026, "last_year": 2026,
+                     "payment_rule": "announced"}  # fmt: skip
+        return tiny_dataset(parameters=params, programmes=[programme])
+
+    result = plan(scenario(marginal_step_hkd=1e6), data(5e6), counterfactual=False)
+    larger = plan(scenario(), data(6e6), marginals=False, counterfactual=False)
+    expected = (result.summary()["system_cost_hkd"] - larger.summary()["system_cost_hkd"]) / 1e6
+    assert expected < 0  # paying more buyers costs the system here
+    value = result.marginal_values.set_index("name").loc["programme_cap:e_bus", "value"]
+    assert value == pytest.approx(expected, rel=1e-3)

@@ -55,3 +55,29 @@ def test_a_fleet_pledge_in_a_scenario_needs_its_year() -> None:
     with pytest.raises(InputError, match=r"operator_commitments\.kmb_all\.zero_emission_fleet_by"):
         plan(Scenario.model_validate({"operator_commitments": {"kmb_all": {"operator": "kmb", "kind": "fleet"}}, "years": {"start": 2025, "end": 2026}}),
              tiny_dataset(), marginals=False)  # fmt: skip
+
+
+def test_a_fleet_pledge_keeps_the_diesel_buses_whose_duties_no_battery_bus_can_run() -> None:
+    """Two routes of 5 buses each at 110 and 190 km a day; with a 230 km battery range the duty
+    bins above 230 km (4 of the 10 buses here) stay diesel. Pledge for 2026: 4 of today's diesel
+    buses stay (no new diesel bus is bought for them), 6 retire and 6 battery buses replace them."""
+    import dataclasses
+
+    import pandas as pd
+
+    data = tiny_dataset(bus_ages={10: 10.0}, parameters={**NO_SWITCH, ("range_km", "bus_double", "bev"): 230},
+                        operator_commitments=[_fleet_pledge(2026)])  # fmt: skip
+    first = data.bus_routes.iloc[0].to_dict()
+    routes = pd.concat(
+        [data.bus_routes.assign(buses_required=5, daily_km_per_bus=110),
+         pd.DataFrame([{**first, "route_id": "R2", "route": "2", "buses_required": 5, "daily_km_per_bus": 190}])],
+        ignore_index=True,
+    )  # fmt: skip
+    data = dataclasses.replace(data, bus_routes=routes)
+    result = plan(scenario(), data, marginals=False, counterfactual=False)
+    decisions = result.decisions
+    assert decisions[("stock", ("D1_dd", "diesel", 2026))] == pytest.approx(4.0)
+    assert decisions[("buy", ("D1_dd", "diesel", 2026))] == pytest.approx(0.0, abs=1e-6)
+    assert decisions[("buy", ("D1_dd", "bev", 2026))] == pytest.approx(6.0)
+    fleet = result.fleet.set_index(["technology", "year"])["vehicles"]
+    assert fleet[("diesel", 2026)] == 4 and fleet[("bev", 2026)] == 6 and fleet[("bev", 2027)] == 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from fleetplan.optimiser.formulation.variables import row
 from fleetplan.optimiser.inputs import ModelInputs
 
 
@@ -88,7 +89,8 @@ def add_fleet_pledges(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     no-policy plan too).
 
     From the pledge's year: stock[s,incumbent,t] ≤ cap[s,t] + pledge_short[s,t], where cap is the
-    segment's vehicles on duties no zero-emission technology can run. The other incumbents
+    segment's vehicles on duties no zero-emission technology can run; stock[s,k,t] ≤ room[s,k,t]
+    (the vehicles on duties k can run) and Σ_zero-emission k stock[s,k,t] ≤ fleet[s] − cap[s,t]. The other incumbents
     leave early: their stock-flow row becomes stock ≤ survivors + vintages in service, and
     their purchase stays in the cost (capital already spent). pledge_short ≥ 0 is what the
     plan cannot serve (no charger space, grid or hydrogen within reach), reported. Only its part
@@ -106,6 +108,16 @@ def add_fleet_pledges(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.unservable_pledge = pyo.Param(m.FLEET_PLEDGE, mutable=True, default=0.0, within=pyo.NonNegativeReals)
     m.fleet_pledge = pyo.Constraint(
         m.FLEET_PLEDGE, rule=lambda m, s, t: m.stock[s, incumbent[s], t] <= caps[(s, t)] + m.pledge_short[s, t]
+    )
+    # Zero-emission vehicles only on the duties they can run: with the pledge's purchase shares a
+    # floor (subsidy.add_uptake), nothing else keeps a battery bus off a duty beyond its range.
+    room = {key: value for key, value in inputs.zev_room.items() if key in m.SKT}
+    m.zev_on_runnable_duties = pyo.Constraint(sorted(room), rule=lambda m, s, k, t: m.stock[s, k, t] <= room[(s, k, t)])
+    m.zev_fleet_on_runnable_duties = pyo.Constraint(
+        m.FLEET_PLEDGE,
+        rule=lambda m, s, t: row(
+            sum(m.stock[s, k, t] for k in inputs.techs[s] if k != incumbent[s]) <= float(inputs.segments.at[s, "fleet"]) - caps[(s, t)]
+        ),
     )
     m.pledge_short_beyond_unservable = pyo.Constraint(
         m.FLEET_PLEDGE, rule=lambda m, s, t: m.pledge_short[s, t] <= m.unservable_pledge[s, t] + m.pledge_short_penalised[s, t]

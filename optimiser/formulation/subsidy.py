@@ -63,7 +63,8 @@ def spend_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs, programme: str | 
 def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Operators' response to the payment on offer.
 
-    Zero-emission purchases: buy[s,k,t] + blocked[s,k,t] = Σ_r share[s,k,t,r] × purchases[s,t,r],
+    Zero-emission purchases: buy[s,k,t] + blocked[s,k,t] = Σ_r share[s,k,t,r] × purchases[s,t,r]
+    (≥ in segment-years under an operator's fleet pledge, see :mod:`.fleet`),
     where purchases[s,t,r] is all of the segment's purchases in a segment-year with one
     regime, and otherwise a variable with Σ_r purchases[s,t,r] = Σ_k buy[s,k,t].
     The share is what operators do at that payment: those whose net gap is closed buy
@@ -87,6 +88,12 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     def share_rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
         regimes = inputs.regimes[(s, t)]
         offered = sum(r.share.get(k, 0.0) * purchases_under(m, inputs, (s, t, r.regime_id)) for r in regimes)
+        if (s, t) in inputs.incumbent_cap:
+            # Under a fleet pledge the year's purchases include replacements of incumbents retired
+            # early on duties a zero-emission bus can run: the share is then a floor, so those
+            # replacements may all be zero-emission (an equality would split them by duty and buy
+            # new diesel for the duties that stay diesel, whose old buses need not retire).
+            return row(m.buy[s, k, t] + m.blocked[s, k, t] >= offered)
         return row(m.buy[s, k, t] + m.blocked[s, k, t] == offered)
 
     m.uptake = pyo.Constraint(m.BZ, rule=share_rule)

@@ -319,12 +319,16 @@ def fleet_pledge_caps(
     feasible_bins: dict[tuple[str, str, int], np.ndarray],
     duty: dict[str, DutyBins],
     runs_fcev: set[str],
-) -> dict[tuple[str, int], float]:
-    """(segment, year) -> most incumbent vehicles a fleet pledge leaves in service: those on
-    duties no zero-emission technology can run in that year (0 where every duty can go)."""
+) -> tuple[dict[tuple[str, int], float], dict[tuple[str, str, int], float]]:
+    """Under a fleet pledge, per (segment, year): the most incumbent vehicles left in service,
+    those on duties no zero-emission technology can run that year (0 where every duty can go);
+    and per (segment, technology, year) the most vehicles of that zero-emission technology,
+    those on the duties it can run (a bus replacing one retired early takes a duty it can run)."""
     caps: dict[tuple[str, int], float] = {}
+    room: dict[tuple[str, str, int], float] = {}
     for pledge in (c for c in commitments if c.kind == "fleet"):
         for s in segments.index[segments["operator"] == pledge.operator]:
+            fleet = float(segments.at[s, "fleet"])
             for t in years:
                 if t < pledge.year:
                     continue
@@ -332,9 +336,10 @@ def fleet_pledge_caps(
                 for k in ("bev", "fcev"):
                     if (s, k, t) in feasible_bins and (k != "fcev" or s in runs_fcev):
                         runnable |= feasible_bins[(s, k, t)]
-                stuck = float(np.dot(duty[s].weight, ~runnable)) * float(segments.at[s, "fleet"])
+                        room[(s, k, t)] = float(np.dot(duty[s].weight, feasible_bins[(s, k, t)])) * fleet
+                stuck = float(np.dot(duty[s].weight, ~runnable)) * fleet
                 caps[(s, t)] = min(caps.get((s, t), np.inf), stuck)
-    return caps
+    return caps, room
 
 
 @dataclass(frozen=True)

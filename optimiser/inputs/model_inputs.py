@@ -107,6 +107,9 @@ class ModelInputs:
     #: (segment, year) -> most incumbent vehicles in service under an operator's fleet pledge
     #: (those on duties no zero-emission technology can run); absent: no fleet pledge
     incumbent_cap: dict[tuple[str, int], float] = field(default_factory=dict)
+    #: (segment, zero-emission technology, year) under a fleet pledge -> most vehicles of it in
+    #: service: those on the duties it can run
+    zev_room: dict[tuple[str, str, int], float] = field(default_factory=dict)
 
     @property
     def programme_levels(self) -> dict[str, tuple[float, ...]]:

@@ -103,7 +103,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         tech.feasible_bins, duty, runs_fcev, notes,
     )  # fmt: skip
     note_pledged_incumbent_duties(pledges, segments, years, tech.feasible_bins, duty, runs_fcev, notes)
-    incumbent_cap = fleet_pledge_caps(commitments, segments, years, tech.feasible_bins, duty, runs_fcev)
+    incumbent_cap, zev_room = fleet_pledge_caps(commitments, segments, years, tech.feasible_bins, duty, runs_fcev)
 
     # Operators' lifetime cost gaps, what they buy, and the programmes' purchase regimes.
     offers, gap = technology_offers(params, segments, tech, years, duty, calendar.operator_discount_rate, catalogue)
@@ -132,7 +132,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         cost_gap_hkd=gap, duty_bins=duty, regimes=regimes, no_policy_share=no_policy, programme_rows=programme_rows,
         programme_caps_hkd=programme_caps, budget_hkd=float(scenario.budget.total_hkd), yearly_limit_hkd=yearly_limits(scenario),
         sites=sites, depot_sites=depots, public_sites=public, h2_sites=h2_sites, zones=zones, zone_site_pairs=zone_site_pairs,
-        h2_consumers=h2_consumers, h2_supply_pairs=h2_supply_pairs, h2_supply_km=h2_supply_km, incumbent_cap=incumbent_cap, flows=trucks.flows, corridors=trucks.corridors, cover_rows=trucks.cover_rows,
+        h2_consumers=h2_consumers, h2_supply_pairs=h2_supply_pairs, h2_supply_km=h2_supply_km, incumbent_cap=incumbent_cap, zev_room=zev_room, flows=trucks.flows, corridors=trucks.corridors, cover_rows=trucks.cover_rows,
         targets=targets, carbon_price_hkd_per_t=carbon, infrastructure=infra.parameters, charger_cost_coef=infra.charger_cost,
         charger_kw=infra.charger_kw, h2_cost_coef=infra.h2_cost, grid_cost_coef=infra.grid_cost,
         baseline_emissions=baseline.emissions, baseline_cost_hkd=baseline.cost_hkd, reference_fleet_cost_hkd=reference_hkd,
