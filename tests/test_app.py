@@ -612,7 +612,7 @@ def test_official_view_reads_budget_binding_free_riders_and_ranges(subsidy_folde
     assert {r["flag"] for r in official.marginal_rows(flagged)} == {"not reliable: final gap above 1 %"}
     # Penalties are named as penalties, apart from the system cost.
     assert [name for name, _ in official.penalty_rows(result.summary())] == [
-        "soft targets missed", "uptake blocked (no charging, grid or hydrogen)", "taxi charging not served"]
+        "soft targets missed", "uptake blocked (no charging, grid or hydrogen)", "operators' fleet pledges not served", "taxi charging not served"]
     summary = result.summary()
     charts = official.official_charts(result, scenario, caps)
     tonnes = charts["official_t_per_hkdm"].data[0]
