@@ -133,7 +133,10 @@ def whole_fleet(
                 before_buying[k] = survivors[(s, k)] + alive
             ceiling = (incumbent_ceiling or {}).get((s, t))
             if ceiling is not None and incumbent[s] in before_buying:
-                before_buying[incumbent[s]] = min(before_buying[incumbent[s]], max(math.ceil(ceiling - EPS), 0))
+                others = sum(n for k, n in before_buying.items() if k != incumbent[s])
+                # rounded up, but never past the whole fleet beside the other technologies' vehicles
+                kept = min(max(math.ceil(ceiling - EPS), 0), max(fleet[s] - others, 0))
+                before_buying[incumbent[s]] = min(before_buying[incumbent[s]], kept)
             need = fleet[s] - sum(before_buying.values())
             buys = _split_purchases(need, s, t, c, incumbent[s], allowed.get((s, t), []), bought, row_error, class_error)
             for k in ks:
