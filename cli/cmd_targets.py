@@ -105,6 +105,8 @@ def _print_table(outcome: dict[str, Any]) -> None:
         if limit is None:
             continue
         console.print(f"  {row['target_id']}: {limit['text']}")
+        if limit.get("binding_text"):
+            console.print(f"    {limit['binding_text']}")
         route = limit.get("early_retirement") or {}
         if route.get("text"):
             console.print(f"    {route['text']}")

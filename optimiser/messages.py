@@ -72,7 +72,8 @@ TEMPLATES: dict[str, str] = {
     "target_binds_cost": "one more zero-emission vehicle in target {target} costs HK${value}m (payment levels and sites held)",
     "target_binds_tonnes": "one more zero-emission vehicle in target {target} costs {value} t CO2 (payment levels and sites held)",
     "tc_natural_replacement": (
-        "natural replacement allows at most {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required; "
+        "natural replacement (with the retirements operators have pledged) allows at most {max_zev} zero-emission vehicles "
+        "({vclass}) by {year}, {required} required; "
         "early retirement of at least {retire} would be needed"
     ),
     "tc_uptake": (
@@ -91,6 +92,7 @@ TEMPLATES: dict[str, str] = {
         "the relaxed model allows {max_zev} zero-emission vehicles ({vclass}) by {year}, {required} required, "
         "but no plan in whole numbers meets it: {reason}"
     ),
+    "tc_binding": "what binds: {rows}",
     "tc_er_not_enough": "early retirement would not close it: at most {max_zev} with it",
     "tc_er_not_priced": "with early retirement up to {max_zev} are possible; not priced (beyond the {budget} s time budget)",
     "tc_er_infeasible": "with early retirement the relaxed model reaches it, but no plan was found: {reason}",

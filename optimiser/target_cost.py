@@ -85,6 +85,7 @@ class _MaxZev:
         self._inputs = {False: inputs}
         self._models: dict[bool, pyo.ConcreteModel] = {}
         self._cache: dict[tuple[str, int, str, bool], float] = {}
+        self._binding: dict[tuple[str, int, str, bool], list[dict[str, Any]]] = {}
         self.seconds = 0.0
 
     def _model(self, early_retirement: bool) -> pyo.ConcreteModel:
@@ -123,7 +124,7 @@ class _MaxZev:
                 constraint.deactivate()
         model._most_zev = pyo.Objective(expr=zev_in_service(model, inputs, vehicle_class, year), sense=pyo.maximize)
         try:
-            report = solve(model, SolverOptions(time_limit_s=600.0, lp_guided_start=False))
+            report = solve(model, SolverOptions(time_limit_s=600.0, lp_guided_start=False), load_duals=True)
         finally:
             model.del_component(model._most_zev)
         if not report.has_solution or report.objective is None:
@@ -131,8 +132,61 @@ class _MaxZev:
                 f"the most zero-emission {vehicle_class} in {year} could not be computed (HiGHS status {report.status})"
             )
         self._cache[key] = float(report.objective)
+        self._binding[key] = _binding_rows(report.duals, kept)
         self.seconds += time.perf_counter() - started
         return self._cache[key]
+
+    def binding(self, vehicle_class: str, year: int, step: str = "money", *, early_retirement: bool = False) -> list[dict[str, Any]]:
+        """The rows that hold :meth:`most` down at ``step``, by constraint family (see :func:`_binding_rows`)."""
+        self.most(vehicle_class, year, step, early_retirement=early_retirement)
+        return self._binding[(vehicle_class, year, step, early_retirement)]
+
+
+#: A row whose dual (zero-emission vehicles per unit of its bound) is below this does not bind.
+DUAL_TOLERANCE = 1e-6
+
+
+def _binding_rows(duals: dict[Any, float], families: set[str]) -> list[dict[str, Any]]:
+    """The binding rows of a maximum-ZEV LP, grouped by constraint family: ``constraint`` (the
+    Pyomo component), ``where`` (the site, depot, programme or segment ids in their index, most
+    binding first) and ``rows``. Only families of the ladder steps in ``families`` count: at
+    the step that falls short, its own rows (and those before it) are what stop the target.
+    Ordered by how many places bind (the duals of different families are in different units),
+    then by the largest dual."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for constraint, value in duals.items():
+        if abs(value) <= DUAL_TOLERANCE:
+            continue
+        name = constraint.parent_component().local_name
+        if _family(name) not in families:
+            continue
+        entry = grouped.setdefault(name, {"constraint": name, "places": {}, "rows": 0, "largest": 0.0})
+        entry["rows"] += 1
+        entry["largest"] = max(entry["largest"], abs(value))
+        index = constraint.index()
+        place = next((str(part) for part in (index if isinstance(index, tuple) else (index,)) if isinstance(part, str)), None)
+        if place is not None:
+            entry["places"][place] = max(entry["places"].get(place, 0.0), abs(value))
+    ordered = sorted(grouped.values(), key=lambda e: (-len(e["places"]), -e["rows"], -e["largest"], e["constraint"]))
+    return [
+        {
+            "constraint": e["constraint"],
+            "where": [p for p, _ in sorted(e["places"].items(), key=lambda item: (-item[1], item[0]))],
+            "rows": e["rows"],
+        }
+        for e in ordered
+    ]
+
+
+def _binding_text(binding: list[dict[str, Any]], shown: int = 3) -> str:
+    """``depot_space (S_D1), grid_connection (S-KMB-L, S-KMB-K, +3 more)``: each family with its first places."""
+    parts = []
+    for entry in binding:
+        where = entry["where"][:shown]
+        more = len(entry["where"]) - len(where)
+        places = ", ".join(where) + (f", +{more} more" if more else "")
+        parts.append(f"{entry['constraint']} ({places})" if places else entry["constraint"])
+    return "; ".join(parts)
 
 
 def _whole(vehicles: float) -> int:
@@ -428,8 +482,12 @@ def _limit(most: _MaxZev, vehicle_class: str, year: int, required: float, reacha
     if not route["closes_gap"]:
         route["text"] = ModelText("tc_er_not_enough", max_zev=f"{route['max_zev']:,}")
     text = ModelText(f"tc_{kind}", **{k: values[k] for k in _FIELDS[kind]})
+    binding = [entry for entry in most.binding(vehicle_class, year, kind) if _family(entry["constraint"]) == kind]
     return {
         "kind": kind,
+        # the rows of the family that falls short which hold the maximum down (LP duals)
+        "binding": binding,
+        "binding_text": ModelText("tc_binding", rows=_binding_text(binding)) if binding else None,
         "max_zev": maxima[kind],
         "required": needed,
         "max_zev_by_step": maxima,
@@ -505,5 +563,6 @@ def _diagnosis_line(row: dict[str, Any]) -> str:
     """One line of the joint answer's diagnosis: the target, what stops it and the early-retirement route."""
     limit = row["limit"]
     route = limit.get("early_retirement") or {}
+    binding = f" ({limit['binding_text']})" if limit.get("binding_text") else ""
     extra = f"; {route['text']}" if route.get("text") else ""
-    return f"{row['target_id']}: {limit['text']}{extra}"
+    return f"{row['target_id']}: {limit['text']}{binding}{extra}"

@@ -128,3 +128,44 @@ def test_the_limit_named_is_the_first_family_that_falls_short() -> None:
     route = limit["early_retirement"]
     assert route["closes_gap"] and route["max_zev"] == 10
     assert route["priced"] is False and "not priced" in route["text"]
+
+
+def test_an_infrastructure_limit_names_the_rows_that_bind() -> None:
+    """5 battery buses in 2026 with room for one depot charger: a charger recharges 500 kWh a
+    night and a battery bus uses 300 kWh a day, so one charger serves 500 / 300 = 1.67 buses
+    -> 'infrastructure', max 2 (as the tables round), the step before allows 10. What holds the
+    maximum down is the depot's space (one charger) at S_D1; no money row is named (the
+    e-bus programme pays every purchase up to HK$1bn)."""
+    data = tiny_dataset(
+        taxis=100,
+        sites=[
+            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=1, grid_headroom_kva=10_000),
+            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
+        ],
+        parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
+        programmes=[ebus_programme(programme_cap_hkd=1e9)],
+        targets=[_target("none", "bus", 2100, 0)],
+    )
+    wanted = {"bus_2026": {"vehicle_class": "bus", "year": 2026, "min_zev": 5}}
+    outcome = target_cost(_scenario(extra_targets=wanted), data, time_budget_s=0)
+    limit = outcome["by_target"][0]["limit"]
+    assert (limit["kind"], limit["max_zev"], limit["max_zev_by_step"]["uptake"]) == ("infrastructure", 2, 10)
+    families = {entry["constraint"]: entry for entry in limit["binding"]}
+    assert "depot_space" in families
+    assert families["depot_space"]["where"] == ["S_D1"] or families["depot_space"]["where"] == ["D1"]
+    assert not {"programme_cap", "budget"} & set(families)
+    assert "depot_space" in limit["binding_text"]
+    assert "depot_space" in outcome["diagnosis"][0]
+
+
+def test_a_money_limit_names_the_programme_cap() -> None:
+    """The capped case of the test above it (HK$10m pays for 2 of the 5 buses): the binding row
+    is the e-bus programme's cap."""
+    data = _city([_target("none", "bus", 2100, 0)], programme_cap_hkd=10e6)
+    wanted = {"bus_2026": {"vehicle_class": "bus", "year": 2026, "min_zev": 5}}
+    outcome = target_cost(_scenario(extra_targets=wanted), data, time_budget_s=0)
+    limit = outcome["by_target"][0]["limit"]
+    assert limit["kind"] == "money"
+    families = {entry["constraint"]: entry for entry in limit["binding"]}
+    assert "programme_cap" in families
+    assert "e_bus" in families["programme_cap"]["where"]

@@ -127,7 +127,9 @@ def _target_rows(rows: list[dict], names: Names) -> None:
     for row in rows:
         limit = row.get("limit") or {}
         route = limit.get("early_retirement") or {}
-        stops = " ".join(names.model_text(text) for text in (limit.get("text"), route.get("text")) if text)
+        stops = " ".join(
+            names.model_text(text) for text in (limit.get("text"), limit.get("binding_text"), route.get("text")) if text
+        )
         verdict = str(row.get("verdict", ""))
         table.append({
             t("target"): names.target(row["target_id"]),
