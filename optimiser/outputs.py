@@ -50,12 +50,14 @@ TABLE_NAMES = (
     "truck_coverage",
     "taxi_charging",
     "targets",
+    "early_retirements",
     "marginal_values",
 )
 
 #: Header of a table that came back without columns (e.g. ``--no-marginals``, no
 #: hydrogen sites), so every CSV reads back with pandas.
 EMPTY_COLUMNS = {
+    "early_retirements": ["segment_id", "vehicle_class", "operator", "year", "cause", "retired_early_cumulative"],
     "marginal_values": ["name", "value", "unit", "meaning"],
     "stations": [
         "site_id", "name", "kind", "year", "built", "opened", "existing_or_committed", "modules",

@@ -221,7 +221,8 @@ def _early_retired(result: PlanResult, vehicle_class: str, year: int) -> int:
     table = result.early_retirements
     if table.empty:
         return 0
-    chosen = table[(table["vehicle_class"] == vehicle_class) & (table["year"] == year)]
+    # the pledges' retirements happen in the plan without targets too: not the route's
+    chosen = table[(table["vehicle_class"] == vehicle_class) & (table["year"] == year) & (table["cause"] == "early_retirement")]
     return round(float(chosen["retired_early_cumulative"].sum()))
 
 
@@ -230,7 +231,7 @@ def _early_retired_all(result: PlanResult) -> int:
     table = result.early_retirements
     if table.empty:
         return 0
-    last = table.groupby("segment_id")["retired_early_cumulative"].max()
+    last = table[table["cause"] == "early_retirement"].groupby("segment_id")["retired_early_cumulative"].max()
     return round(float(last.sum()))
 
 

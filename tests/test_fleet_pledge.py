@@ -28,6 +28,9 @@ def test_a_fleet_pledge_retires_the_diesel_buses_in_its_year() -> None:
     assert zev(result, "bus", 2027) == 10
     assert result.decisions[("buy", ("D1_dd", "bev", 2026))] == pytest.approx(10.0)
     assert "fleet_pledge:D1_dd" not in result.binding_limits
+    # The 10 diesel buses, within their life to 2033, leave in 2026 because of the pledge.
+    retired = result.early_retirements.set_index(["segment_id", "year", "cause"])["retired_early_cumulative"]
+    assert retired.to_dict() == {("D1_dd", 2026, "fleet_pledge"): 10, ("D1_dd", 2027, "fleet_pledge"): 10}
     # Behaviour, not policy: the no-policy plan keeps it, so nothing of it is credited to policy.
     assert result.summary()["co2_abated_vs_no_policy_t"] == pytest.approx(0.0, abs=1e-6)
 

@@ -35,7 +35,7 @@ from fleetplan.views.results import (
 #: Escape text for the report's HTML.
 h = html.escape
 
-TABLE_NAMES = ("fleet", "purchases", "subsidy", "chargers", "stations", "station_reasons", "emissions", "costs", "truck_coverage", "taxi_charging", "targets", "marginal_values")
+TABLE_NAMES = ("fleet", "purchases", "subsidy", "chargers", "stations", "station_reasons", "emissions", "costs", "truck_coverage", "taxi_charging", "targets", "early_retirements", "marginal_values")
 
 
 #: id column -> the column of its name added beside it in the Excel and CSV exports.
