@@ -48,7 +48,12 @@ HK_METRIC_CRS = "EPSG:2326"
 #: Box every Hong Kong coordinate falls into (lon_min, lat_min, lon_max, lat_max), WGS84 degrees.
 HK_BOUNDS = (113.80, 22.13, 114.45, 22.58)
 
-_KEYS = ("name", "metric_crs", "bounds", "currency", "licence", "sources")
+_KEYS = ("name", "metric_crs", "bounds", "currency", "licence", "sources", "utilities", "fleet_utility")
+#: Hong Kong's two electricity utilities: CLP Power (Kowloon, the New Territories, Lantau) and
+#: HK Electric (Hong Kong Island, Lamma). The utilities of a manifest that does not list its own.
+HK_UTILITIES = ("clp", "hke")
+#: A utility id: lower-case letters, digits and underscores (it labels parameter rows).
+UTILITY_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _BOUND_KEYS = ("lon_min", "lat_min", "lon_max", "lat_max")
 _SOURCE_KEYS = ("name", "url", "licence")
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -77,6 +82,10 @@ class City:
     currency: str = "HKD"
     licence: str = ""
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    #: electricity utilities a site or depot may take (their tariffs and grid CO2 are parameter rows)
+    utilities: tuple[str, ...] = HK_UTILITIES
+    #: the utility whose tariff and grid CO2 apply to fleets charged away from a depot (taxis, trucks)
+    fleet_utility: str = HK_UTILITIES[0]
 
     def contains(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Whether each WGS84 point (degrees) lies inside :attr:`bounds` (edges included)."""
@@ -97,6 +106,8 @@ class City:
             "bounds": dict(zip(_BOUND_KEYS, (float(b) for b in self.bounds), strict=True)),
             "currency": self.currency,
         }
+        out["utilities"] = list(self.utilities)
+        out["fleet_utility"] = self.fleet_utility
         if self.licence:
             out["licence"] = self.licence
         if self.sources:
@@ -316,7 +327,31 @@ def city_from_mapping(data: object, *, file: str | Path = MANIFEST) -> City:
                 licence=_text(item.get("licence"), file=file, field=f"{where}.licence", required=False),
             )
         )
-    return City(name=name, metric_crs=crs, bounds=bounds, currency=currency, licence=licence, sources=tuple(sources))
+    utilities = _utilities(data.get("utilities", list(HK_UTILITIES)), file)
+    fleet_utility = _text(data.get("fleet_utility", utilities[0]), file=file, field="fleet_utility", required=True)
+    if fleet_utility not in utilities:
+        raise InputError(f"'{fleet_utility}' is not one of the utilities ({', '.join(utilities)})", file=file, field="fleet_utility")
+    return City(
+        name=name, metric_crs=crs, bounds=bounds, currency=currency, licence=licence, sources=tuple(sources),
+        utilities=utilities, fleet_utility=fleet_utility,
+    )  # fmt: skip
+
+
+def _utilities(value: object, file: Path) -> tuple[str, ...]:
+    """The manifest's ``utilities``: a non-empty list of distinct utility ids."""
+    if not isinstance(value, list) or not value:
+        raise InputError("expected a list of electricity utility ids, e.g. [clp, hke]", file=file, field="utilities")
+    ids = []
+    for i, item in enumerate(value):
+        text = str(item).strip() if isinstance(item, str) else ""
+        if not UTILITY_ID.fullmatch(text):
+            raise InputError(
+                f"'{item}' is not a utility id; expected lower-case letters, digits or _ (e.g. clp)", file=file, field=f"utilities[{i}]"
+            )
+        if text in ids:
+            raise InputError(f"'{text}' is listed twice", file=file, field=f"utilities[{i}]")
+        ids.append(text)
+    return tuple(ids)
 
 
 def read_city(path: str | Path) -> City:

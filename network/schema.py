@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import HK_BOUNDS, HK_METRIC_CRS, HONG_KONG, WGS84, City  # noqa: F401 - HK_BOUNDS, WGS84 re-exported
+from fleetplan.network.city import (  # noqa: F401 - HK_BOUNDS, WGS84 re-exported
+    HK_BOUNDS,
+    HK_METRIC_CRS,
+    HK_UTILITIES,
+    HONG_KONG,
+    UTILITY_ID,
+    WGS84,
+    City,
+)
 
 #: Hong Kong's metric CRS (a folder without city.yaml) under its old name; with
 #: ``HK_BOUNDS`` it is the default only: a dataset's own are ``Dataset.city.metric_crs``
@@ -42,7 +50,8 @@ VEHICLE_CLASSES = ("bus", "taxi", "minibus", "truck")
 VEHICLE_TYPES = ("bus_double", "bus_single", "taxi", "minibus", "truck")
 TECHNOLOGIES = ("diesel", "lpg", "bev", "fcev")
 ZERO_EMISSION = ("bev", "fcev")
-UTILITIES = ("clp", "hke")
+#: Hong Kong's utilities: what a parameter label may name before a dataset (and its city.yaml) is known.
+UTILITIES = HK_UTILITIES
 SITE_KINDS = (
     "bus_depot",
     "car_park",
@@ -161,7 +170,7 @@ DEPOTS = TableSpec(
         Column("operator", "str", "bus operator (an identifier such as kmb; any the city has)"),
         Column("name", "str", "depot name"),
         *_lonlat(),
-        Column("utility", "str", "electricity utility serving the site", choices=UTILITIES),
+        Column("utility", "str", "electricity utility serving the site (one of city.yaml's utilities)"),
         Column("buses_allocated", "int", "buses based at the depot", "buses", min=0),
         Column("parking_spaces", "int", "bus parking spaces (caps depot chargers)", "spaces", min=0),
         Column("grid_headroom_kva", "float", "spare grid connection today", "kVA", min=0.0),
@@ -336,7 +345,7 @@ CANDIDATE_SITES = TableSpec(
         Column("kind", "str", "kind of site", choices=SITE_KINDS),
         *_lonlat(),
         Column("depot_id", "str", "depot at the site (bus_depot sites)", required=False, nullable=True),
-        Column("utility", "str", "electricity utility", choices=UTILITIES),
+        Column("utility", "str", "electricity utility (one of city.yaml's utilities)"),
         Column("can_depot_charging", "bool", "may host overnight bus chargers"),
         Column("can_public_charging", "bool", "may host public fast chargers"),
         Column("can_hydrogen", "bool", "may host a hydrogen station (safety setbacks, land use)"),
@@ -578,8 +587,20 @@ def validate_table(
                 # Name the coordinate that is out, so the planner looks at the right cell.
                 field="lon" if bool(lon_out.iloc[pos]) else "lat",
             )
+    if "utility" in frame.columns and any(c.name == "utility" for c in spec.columns):
+        # the city's utilities, not a fixed list: another city has its own
+        unknown = frame["utility"].notna() & ~frame["utility"].isin(city.utilities)
+        if unknown.any():
+            pos = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise InputError(
+                f"'{frame['utility'].iloc[pos]}' is not one of {city.name}'s utilities; expected one of {', '.join(city.utilities)} "
+                "(city.yaml: utilities)",
+                file=file,
+                row=_row_number(pos),
+                field="utility",
+            )
     if spec.name == "parameters":
-        _check_parameter_rows(frame, file)
+        _check_parameter_rows(frame, file, city.utilities)
     return frame.reset_index(drop=True)
 
 
@@ -676,13 +697,19 @@ PATHWAY_PARAMETERS = frozenset({"h2_kgco2_per_kg", "h2_supply_share"})
 
 
 def parameter_label_problem(
-    name: str, vehicle_type: str, technology: str, vehicle_types: tuple[str, ...] | None = None
+    name: str,
+    vehicle_type: str,
+    technology: str,
+    vehicle_types: tuple[str, ...] | None = None,
+    *,
+    utilities: tuple[str, ...] | None = None,
 ) -> tuple[str, str] | None:
     """(field, what is wrong) if a parameter row's name, vehicle type or technology is unknown.
 
     A misspelt label would otherwise be ignored silently: the model never looks it up
     and falls back on a '-' row. ``vehicle_types`` are the catalogue's (the vehicle
-    type is not checked when they are not known yet).
+    type is not checked when they are not known yet); ``utilities`` the city's (a utility
+    parameter's label is only checked for its form when they are not known yet).
     """
     if name not in PARAMETER_NAMES:
         close = difflib.get_close_matches(name, list(PARAMETER_NAMES), n=1, cutoff=0.75)
@@ -692,7 +719,11 @@ def parameter_label_problem(
         return "vehicle_type", _unknown_label(vehicle_type, vehicle_types)
     if name in PATHWAY_PARAMETERS:
         return None
-    allowed = UTILITIES if name in UTILITY_PARAMETERS else TECHNOLOGIES
+    if name in UTILITY_PARAMETERS and utilities is None:
+        if technology == "-" or UTILITY_ID.fullmatch(technology):
+            return None
+        return "technology", f"'{technology}' is not a utility id; expected lower-case letters, digits or _ (e.g. clp) or '-'"
+    allowed = utilities if name in UTILITY_PARAMETERS and utilities is not None else TECHNOLOGIES
     if technology not in (*allowed, "-"):
         return "technology", _unknown_label(technology, allowed)
     return None
@@ -710,10 +741,10 @@ def parameter_value_problem(name: str, value: float) -> str | None:
     return f"{problem} [{PARAMETER_NAMES[name][0]}] for {name}" if problem else None
 
 
-def _check_parameter_rows(frame: pd.DataFrame, file: str | Path) -> None:
-    """Known parameter names, vehicle types and technologies, and values in range."""
+def _check_parameter_rows(frame: pd.DataFrame, file: str | Path, utilities: tuple[str, ...] = UTILITIES) -> None:
+    """Known parameter names, vehicle types and technologies (utilities: the city's), and values in range."""
     for pos, row in enumerate(frame.itertuples(index=False)):
-        label = parameter_label_problem(row.parameter, row.vehicle_type, row.technology)
+        label = parameter_label_problem(row.parameter, row.vehicle_type, row.technology, utilities=utilities)
         if label is not None:
             raise InputError(label[1], file=file, row=_row_number(pos), field=label[0])
         problem = parameter_value_problem(row.parameter, row.value)

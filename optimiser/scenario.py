@@ -496,8 +496,10 @@ def bool_where_number(data: Any) -> tuple[Any, ...] | None:
 BOOL_NOT_NUMBER = "true/false where a number is expected; give the number (YAML reads yes/no/on/off as true/false too)"
 
 
-def catalogue_problems(scenario: Scenario, catalogue: Catalogue) -> list[tuple[tuple[str | int, ...], str]]:
-    """(location in the scenario, what is wrong) for every class or vehicle type the dataset lacks.
+def catalogue_problems(
+    scenario: Scenario, catalogue: Catalogue, utilities: tuple[str, ...] | None = None
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """(location in the scenario, what is wrong) for every class, vehicle type or utility the dataset lacks.
 
     Classes are data (the dataset's ``vehicle_classes.csv``), so a scenario is checked
     against them once its dataset is known: by :mod:`fleetplan.optimiser.scenario_files`
@@ -522,7 +524,9 @@ def catalogue_problems(scenario: Scenario, catalogue: Catalogue) -> list[tuple[t
         if vehicle_type not in catalogue.vehicle_types
     )
     for i, row in enumerate(scenario.parameters):
-        label = parameter_label_problem(row.parameter, row.vehicle_type, row.technology, catalogue.vehicle_types)
+        label = parameter_label_problem(
+            row.parameter, row.vehicle_type, row.technology, catalogue.vehicle_types, utilities=utilities
+        )
         if label is not None:
             problems.append((("parameters", i, label[0]), label[1]))
     return problems

@@ -502,7 +502,12 @@ def dataset_catalogue(scenario: Scenario, *, read_dataset: bool = True) -> Catal
 
 def _check_classes(scenario: Scenario, layers: list[_Layer], *, read_dataset: bool = True) -> None:
     """Refuse, with file and line, a class or vehicle type the scenario's dataset does not have."""
-    problems = catalogue_problems(scenario, dataset_catalogue(scenario, read_dataset=read_dataset))
+    from fleetplan.network.city import load_city
+    from fleetplan.network.loaders import DEFAULT_DATASET
+
+    folder = Path(scenario.dataset) if scenario.dataset and read_dataset else DEFAULT_DATASET
+    utilities = load_city(folder).utilities if folder.is_dir() else None
+    problems = catalogue_problems(scenario, dataset_catalogue(scenario, read_dataset=read_dataset), utilities)
     if not problems:
         return
     location, message = problems[0]

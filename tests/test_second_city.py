@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,9 @@ from typer.testing import CliRunner
 from fleetplan.cli import app
 from fleetplan.errors import InputError
 from fleetplan.network.city import HONG_KONG, load_city, read_city
-from fleetplan.network.loaders import load_dataset
+from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
+from fleetplan.optimiser.inputs.segments import depot_and_zone_segments
+from fleetplan.optimiser.scenario import Scenario, catalogue_problems
 
 CRS = "EPSG:3763"
 #: Street grid: 4 x 3 junctions about 340 m (east-west) and 445 m (north-south) apart.
@@ -228,3 +231,42 @@ def test_a_bad_manifest_is_named(tmp_path: Path) -> None:
 
 def test_a_folder_without_manifest_is_hong_kong(tmp_path: Path) -> None:
     assert load_city(tmp_path) == HONG_KONG
+
+
+def test_utilities_are_the_citys_own(tmp_path: Path) -> None:
+    """A city lists its electricity utilities in city.yaml; a site, depot or parameter row naming
+    another is refused with its file, row and field, and fleets charged away from a depot take
+    the manifest's fleet_utility."""
+    folder = tmp_path / "hk"
+    shutil.copytree(DEFAULT_DATASET, folder, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    manifest = (folder / "city.yaml").read_text(encoding="utf-8")
+    (folder / "city.yaml").write_text(manifest.replace("utilities: [clp, hke]", "utilities: [clp]"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"(depots|candidate_sites)\.csv, row \d+, field 'utility': 'hke' is not one of Hong Kong's utilities; expected one of clp"):
+        load_dataset(folder)
+
+    (folder / "city.yaml").write_text(manifest.replace("fleet_utility: clp", "fleet_utility: edp"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"field 'fleet_utility': 'edp' is not one of the utilities \(clp, hke\)"):
+        load_city(folder)
+    (folder / "city.yaml").write_text(manifest.replace("utilities: [clp, hke]", "utilities: CLP"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"field 'utilities': expected a list of electricity utility ids"):
+        load_city(folder)
+
+    (folder / "city.yaml").write_text(manifest.replace("fleet_utility: clp", "fleet_utility: hke"), encoding="utf-8")
+    data = load_dataset(folder)
+    segments = depot_and_zone_segments(data, data.catalogue)
+    taxis = segments[segments["vehicle_class"] == "taxi"]
+    assert len(taxis) and (taxis["utility"] == "hke").all()
+    # depot segments keep their depot's utility
+    depots = segments[segments["refuelling"] == "depot"]
+    assert set(depots["utility"]) == {"clp", "hke"}
+
+
+def test_a_scenario_parameter_names_a_utility_of_the_dataset() -> None:
+    """Before the dataset is known only the form of a utility label is checked; against the
+    dataset, a utility it does not have is refused."""
+    row = {"parameter": "electricity_price_hkd_per_kwh", "technology": "edp", "value": 1.2}
+    scenario = Scenario.model_validate({"parameters": [row]})
+    problems = catalogue_problems(scenario, load_dataset(DEFAULT_DATASET).catalogue, ("clp", "hke"))
+    assert problems == [(("parameters", 0, "technology"), "'edp' is not allowed; expected one of clp, hke or '-'")]
+    with pytest.raises(ValueError, match="is not a utility id"):
+        Scenario.model_validate({"parameters": [{**row, "technology": "EDP Comercial"}]})

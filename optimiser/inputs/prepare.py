@@ -67,7 +67,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     notes: list[str] = []
     calendar = plan_calendar(calendar_years, years, params)
     catalogue = data.catalogue
-    check_scenario_classes(scenario, catalogue)
+    check_scenario_classes(scenario, catalogue, data.city.utilities)
     check_scenario_against_dataset(scenario, data)
     graph = data.graph
     points = snap_points(graph, data)

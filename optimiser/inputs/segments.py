@@ -17,9 +17,9 @@ from fleetplan.optimiser.inputs.corridors import TruckCorridors
 from fleetplan.optimiser.scenario import Scenario, catalogue_problems
 
 
-def check_scenario_classes(scenario: Scenario, catalogue: Catalogue) -> None:
-    """Refuse a scenario naming a class or vehicle type the dataset's catalogue does not have."""
-    problems = catalogue_problems(scenario, catalogue)
+def check_scenario_classes(scenario: Scenario, catalogue: Catalogue, utilities: tuple[str, ...] | None = None) -> None:
+    """Refuse a scenario naming a class, vehicle type or utility the dataset does not have."""
+    problems = catalogue_problems(scenario, catalogue, utilities)
     if problems:
         location, message = problems[0]
         raise InputError(message, file="scenario", field=".".join(str(part) for part in location))
@@ -58,7 +58,7 @@ def depot_and_zone_segments(data: Dataset, catalogue: Catalogue) -> pd.DataFrame
             "vehicle_class": fleets["vehicle_class"],
             "vehicle_type": fleets["vehicle_type"],
             "location": fleets["taxi_class"],
-            "utility": "clp",
+            "utility": data.city.fleet_utility,
             "fleet": fleets["taxis"].astype(float),
             "daily_km": fleets["daily_km"],
             "zev_today": fleets["zev_today"].astype(float),
@@ -73,7 +73,7 @@ def depot_and_zone_segments(data: Dataset, catalogue: Catalogue) -> pd.DataFrame
     return segments.set_index("segment_id")
 
 
-def _corridor_segments(trucks: TruckCorridors) -> pd.DataFrame:
+def _corridor_segments(trucks: TruckCorridors, utility: str) -> pd.DataFrame:
     """One segment per truck corridor, in the columns of :func:`depot_and_zone_segments`."""
     corridors, corridor_class = trucks.corridors, trucks.vehicle_class
     return pd.DataFrame(
@@ -83,7 +83,7 @@ def _corridor_segments(trucks: TruckCorridors) -> pd.DataFrame:
             "vehicle_type": corridor_class.vehicle_types[0] if corridor_class else "truck",
             "refuelling": "corridor",
             "location": corridors.index,
-            "utility": "clp",
+            "utility": utility,
             "fleet": corridors["fleet"].to_numpy(),
             "daily_km": corridors["daily_km"].to_numpy(),
             "zev_today": 0.0,
@@ -100,7 +100,7 @@ def add_corridor_segments(segments: pd.DataFrame, trucks: TruckCorridors, data: 
     Refuses a dataset with no vehicles at all. Adds ``annual_km`` (daily km x the class's
     operating days a year) and ``operator`` (the depot's operator for depot segments, else "").
     """
-    corridors = _corridor_segments(trucks)
+    corridors = _corridor_segments(trucks, data.city.fleet_utility)
     segments = pd.concat([segments, corridors[corridors["fleet"] > 0]])
     if segments.empty:
         raise InputError(
