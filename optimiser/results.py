@@ -420,13 +420,13 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
             row = {"segment_id": s, "vehicle_class": seg.at[s, "vehicle_class"], "operator": seg.at[s, "operator"], "year": t}
             # today's vehicles retired before their age says (allow_early_retirement)
             early = inputs.initial_stock[(s, incumbent[s], t)] - _value(m.remaining_initial[s, t])
-            if early > 1e-6:
+            if half_up(early) > 0:  # whole vehicles, as the other tables count them
                 retired.append({**row, "cause": "early_retirement", "retired_early_cumulative": half_up(early)})
             # incumbents an operator's fleet pledge takes out of service before their life ends:
             # the room left under the stock-flow row (stock <= vehicles still within their life)
             if (s, t) in inputs.incumbent_cap:
                 pledged = _value(m.stock_flow[s, incumbent[s], t].uslack())
-                if pledged > 1e-6:
+                if half_up(pledged) > 0:
                     retired.append({**row, "cause": "fleet_pledge", "retired_early_cumulative": half_up(pledged)})
     early_retirements = pd.DataFrame(
         retired, columns=["segment_id", "vehicle_class", "operator", "year", "cause", "retired_early_cumulative"]
