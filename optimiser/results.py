@@ -22,8 +22,8 @@ from fleetplan.optimiser.certainty import (
     difference_error_hkd,
     measurable,
 )
+from fleetplan.optimiser.formulation.expressions import HKD_M, cost_components
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
-from fleetplan.optimiser.formulation.objective import HKD_M, cost_components
 from fleetplan.optimiser.formulation.targets import target_treatment
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.messages import ModelText
