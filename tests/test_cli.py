@@ -69,11 +69,6 @@ def run(*args: str | Path, check: bool = False) -> subprocess.CompletedProcess[s
     return result
 
 
-@pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_dataset(tmp_path_factory.mktemp("data") / "tiny", **SUBSIDY_MATTERS)
-
-
 SUMMARY_KEYS = {
     "status",
     "gap",
