@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test lint bench bench-full bench-spopt-env data calibrate clean
+.PHONY: app test test-quick lint bench bench-full bench-spopt-env data calibrate clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+# Everything but the solves of the Hong Kong default (tests marked slow).
+test-quick: $(STAMP) lint
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The spopt comparison (bench/spopt_baseline.py) runs when .venv-spopt exists (make
 # bench-spopt-env) and is skipped with one line when it does not.

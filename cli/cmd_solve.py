@@ -182,7 +182,7 @@ def solve_command(
             result = plan(scenario, dataset, marginals=not no_marginals, parallel=True)
     if out is not None:
         write_results(result, scenario, out)
-    summary = json_safe(result.summary())
+    summary = json_safe(result.figures.to_dict())  # the typed summary (fleetplan schema)
     if as_json:
         print_json(summary)
         return

@@ -5,7 +5,7 @@ The public API, for scripts and notebooks::
     import fleetplan
     scenario = fleetplan.load_scenario("data/scenarios/half_budget.yaml")
     result = fleetplan.plan(scenario)          # the Hong Kong default dataset
-    result.summary["co2_abated_vs_no_policy_t"]
+    result.figures.co2_abated_vs_no_policy_t   # typed key figures (fleetplan.PlanSummary)
 
 Names are imported when first used, so ``import fleetplan`` (and the CLI's
 start-up) does not pay for Pyomo, pandas or geopandas until a plan is asked for.
@@ -34,6 +34,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 _LAZY = {
     "plan": "fleetplan.optimiser.plan",
     "PlanResult": "fleetplan.optimiser.results",
+    "PlanSummary": "fleetplan.optimiser.summary",
     "Scenario": "fleetplan.optimiser.scenario",
     "load_scenario": "fleetplan.optimiser.scenario_files",
     "Dataset": "fleetplan.network.loaders",
@@ -48,6 +49,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "PlanResult",
+    "PlanSummary",
     "Scenario",
     "SolverMissingError",
     "TooManyCombinationsError",
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
     from fleetplan.optimiser.results import PlanResult
     from fleetplan.optimiser.scenario import Scenario
     from fleetplan.optimiser.scenario_files import load_scenario
+    from fleetplan.optimiser.summary import PlanSummary
 
 
 def __getattr__(name: str) -> Any:

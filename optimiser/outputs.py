@@ -453,7 +453,7 @@ def write_result_files(result: PlanResult, scenario: Scenario, folder: str | Pat
     """Write every results file into an existing ``folder`` (not atomic: see :func:`write_results`)."""
     folder = Path(folder)
     (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")
-    (folder / "summary.json").write_text(dumps_json(result.summary()), encoding="utf-8")
+    (folder / "summary.json").write_text(dumps_json(result.figures.to_dict()), encoding="utf-8")
     for name in TABLE_NAMES:
         table = getattr(result, name)
         if table is None or len(table.columns) == 0:

@@ -20,7 +20,7 @@ from fleetplan.errors import InfeasibleError
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.diagnosis import diagnose
 from fleetplan.optimiser.formulation import ROUND_UP_IN_START, build_model
-from fleetplan.optimiser.formulation.objective import HKD_M
+from fleetplan.optimiser.formulation.expressions import HKD_M
 from fleetplan.optimiser.formulation.targets import zev_in_service
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.messages import ModelText
@@ -590,11 +590,3 @@ def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveRep
         rows.append({"name": f"target:{g}", "value": value, "unit": unit, "valid_up_to": None, "meaning": meaning})
     return rows
 
-
-def __getattr__(name: str) -> Any:
-    # target costing moved to its own module (it imports plan() from here)
-    if name == "target_cost":
-        from fleetplan.optimiser.target_cost import target_cost
-
-        return target_cost
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,13 +22,14 @@ from fleetplan.optimiser.certainty import (
     difference_error_hkd,
     measurable,
 )
+from fleetplan.optimiser.formulation.expressions import HKD_M, cost_components
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
-from fleetplan.optimiser.formulation.objective import HKD_M, cost_components
 from fleetplan.optimiser.formulation.targets import target_treatment
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.solver import SolveReport
 from fleetplan.optimiser.station_reasons import station_reasons
+from fleetplan.optimiser.summary import PlanSummary
 from fleetplan.optimiser.whole_numbers import Diffusion, WholeFleet, half_up, whole_fleet
 
 ZEV = ("bev", "fcev")
@@ -209,8 +210,28 @@ class PlanResult:
             return None
         return abs(self.report.objective - self.report.best_bound)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A field set after extraction (marginal values, the counterfactual, timings) makes the
+        # cached figures stale.
+        object.__setattr__(self, name, value)
+        self.__dict__.pop("_figures", None)
+
+    @property
+    def figures(self) -> PlanSummary:
+        """The key figures as one typed model, built once and kept until a field is set again."""
+        cached = self.__dict__.get("_figures")
+        # notes are appended in place (no assignment): a longer list builds the figures again
+        if cached is None or cached[0] != len(self.notes):
+            cached = (len(self.notes), PlanSummary.model_validate(self._summary_values()))
+            self.__dict__["_figures"] = cached
+        return cached[1]
+
     def summary(self) -> dict[str, Any]:
-        """Key figures as plain JSON-able values (the CLI's ``--json`` object)."""
+        """Key figures as plain JSON-able values (the CLI's ``--json`` object): :attr:`figures` as a dict."""
+        return self.figures.to_dict()
+
+    def _summary_values(self) -> dict[str, Any]:
+        """The values of :class:`PlanSummary`, computed from the tables."""
         by_programme = self.subsidy.groupby("programme_id")["subsidy_hkd"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
         paid_vehicles = self.subsidy.groupby("programme_id")["vehicles"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
         free_riders = self.subsidy.groupby("programme_id")["free_riders"].sum() if not self.subsidy.empty else pd.Series(dtype=float)

@@ -577,10 +577,9 @@ solver: {time_limit_s: 60, mip_rel_gap: 1.0e-9}
 
 
 @pytest.fixture(scope="module")
-def subsidy_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.test_cli import SUBSIDY_MATTERS, write_tiny_dataset
-
-    return write_tiny_dataset(tmp_path_factory.mktemp("subsidy") / "tiny", **SUBSIDY_MATTERS)
+def subsidy_folder(tiny_folder: Path) -> Path:
+    """The tiny city where each HK$5m of subsidy buys one battery bus (tests/conftest.py)."""
+    return tiny_folder
 
 
 def test_official_view_reads_budget_binding_free_riders_and_ranges(subsidy_folder: Path) -> None:

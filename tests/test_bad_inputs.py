@@ -34,6 +34,7 @@ from fleetplan.errors import InputError
 from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
 from fleetplan.network.schema import TABLES
 from tests.tiny import tiny_dataset
+from tests.tiny import write_tiny_dataset as write_dataset  # the name the other modules import
 
 CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]
 
@@ -51,28 +52,6 @@ class Ctx:
         folder = self.tmp / "tiny"
         shutil.copytree(self.tiny_template, folder)
         return folder
-
-
-def write_dataset(folder: Path) -> Path:
-    """``tiny_dataset()`` saved as CSV files (coarse and fine graph), as a planner's folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data = tiny_dataset()
-    for name, spec in TABLES.items():
-        frame = pd.DataFrame(data.table(name).drop(columns=["geometry"], errors="ignore"))
-        frame.to_csv(folder / spec.file, index=False)
-        if name in ("nodes", "edges"):
-            frame.to_csv(folder / spec.file.replace(".csv", "_fine.csv"), index=False)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def tiny_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_dataset(tmp_path_factory.mktemp("template") / "tiny")
-
-
-@pytest.fixture
-def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_template: Path) -> Ctx:
-    return Ctx(tmp_path, monkeypatch, tiny_template)
 
 
 # --------------------------------------------------------------------------- dataset tables

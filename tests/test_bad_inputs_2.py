@@ -35,17 +35,7 @@ from fleetplan.network.schema import TABLES
 from fleetplan.optimiser import outputs
 from fleetplan.optimiser.scenario_files import load_scenario
 from fleetplan.optimiser.spreadsheet_cells import csv_text, write_csv
-from tests.test_bad_inputs import CLI, GTFS, Ctx, append_row, hk, setcell, tiny_edit, write_dataset
-
-
-@pytest.fixture(scope="module")
-def tiny_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_dataset(tmp_path_factory.mktemp("template") / "tiny")
-
-
-@pytest.fixture
-def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_template: Path) -> Ctx:
-    return Ctx(tmp_path, monkeypatch, tiny_template)
+from tests.test_bad_inputs import CLI, GTFS, Ctx, append_row, hk, setcell, tiny_edit
 
 # --------------------------------------------------------------------------- helpers
 

@@ -23,18 +23,12 @@ from fleetplan.errors import InputError
 from fleetplan.network.geojson_table import read_geojson_points
 from fleetplan.network.loaders import read_csv_table
 from fleetplan.network.schema import TABLES
-from tests.test_bad_inputs import write_dataset
 
 CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]
 MB = 1024 * 1024
 
 #: Text that stands for a server file nobody may read through an upload.
 SECRET = "s3cret-row-that-must-never-come-back"
-
-
-@pytest.fixture(scope="module")
-def tiny_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_dataset(tmp_path_factory.mktemp("template") / "tiny")
 
 
 @pytest.fixture

@@ -69,11 +69,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def subsidy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on the tiny city where each HK$5m of subsidy buys one battery bus."""
-    from tests.test_cli import SUBSIDY_MATTERS, write_tiny_dataset
-
-    yield from _serve(write_tiny_dataset(tmp_path_factory.mktemp("browser-subsidy") / "tiny", **SUBSIDY_MATTERS), tmp_path_factory)
+def subsidy_server(tiny_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on the tiny city where each HK$5m of subsidy buys one battery bus (tests/conftest.py)."""
+    yield from _serve(tiny_folder, tmp_path_factory)
 
 
 def _serve(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -42,12 +42,14 @@ def regenerated() -> pd.DataFrame:
     return calibration_table(plan(scenario, dataset, marginals=False, counterfactual=False), dataset)
 
 
+@pytest.mark.slow  # solves the Hong Kong default
 def test_every_checked_row_is_within_its_observed_range(regenerated) -> None:
     missed = out_of_range(regenerated)
     lines = [f"{r.observation_id}: model {r.model:,.1f} outside {r.low:,.1f}-{r.high:,.1f} {r.unit}" for r in missed.itertuples()]
     assert missed.empty, "calibration targets out of range:\n" + "\n".join(lines)
 
 
+@pytest.mark.slow  # solves the Hong Kong default
 def test_committed_table_matches_the_regenerated_one(regenerated) -> None:
     committed = read_calibration(DEFAULT_DATASET / CALIBRATION_FILE)
     hint = "data/hk/calibration.csv is stale: run `make calibrate` and commit it"
@@ -62,6 +64,7 @@ def test_committed_table_matches_the_regenerated_one(regenerated) -> None:
         assert not rows, f"{column} differs for {rows}: {hint}"
 
 
+@pytest.mark.slow  # solves the Hong Kong default
 def test_the_table_has_a_source_for_every_comparison(regenerated) -> None:
     assert list(regenerated.columns) == COLUMNS
     compared = regenerated[regenerated["quantity"] != "estimate_share"]

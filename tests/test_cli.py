@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -19,30 +18,9 @@ import pyogrio
 import pytest
 
 from fleetplan.network.schema import TABLES
-from tests.tiny import ebus_programme, tiny_dataset
+from tests.tiny import SUBSIDY_MATTERS, tiny_dataset, write_tiny_dataset
 
 CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]
-
-#: A battery double-decker at HK$12m: the operator's lifetime cost gap is HK$4.501m, and
-#: the e-bus programme pays min(HK$5m, 50 % x 12m) = HK$5m per bus, which closes it, so
-#: every subsidised purchase is a bus the budget bought (see tests/test_formulation.py).
-SUBSIDY_MATTERS: dict[str, Any] = {
-    "parameters": {("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
-    "programmes": [ebus_programme()],
-}
-
-
-def write_tiny_dataset(folder: Path, **kwargs: Any) -> Path:
-    """Save ``tiny_dataset(**kwargs)`` as a dataset folder of CSV files (coarse and fine graph)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data = tiny_dataset(**kwargs)
-    for name, spec in TABLES.items():
-        frame = data.table(name)
-        frame = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
-        frame.to_csv(folder / spec.file, index=False)
-        if name in ("nodes", "edges"):
-            frame.to_csv(folder / spec.file.replace(".csv", "_fine.csv"), index=False)
-    return folder
 
 
 def write_scenario(path: Path, dataset: Path, **extra: str) -> Path:
@@ -67,11 +45,6 @@ def run(*args: str | Path, check: bool = False) -> subprocess.CompletedProcess[s
     if check:
         assert result.returncode == 0, result.stderr
     return result
-
-
-@pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_dataset(tmp_path_factory.mktemp("data") / "tiny", **SUBSIDY_MATTERS)
 
 
 SUMMARY_KEYS = {

@@ -456,7 +456,7 @@ def test_target_cost_is_the_difference_between_plans_with_and_without_it() -> No
     induce (5m each). Without it the plan stays diesel. Extra cost per bus-year:
     (12m/18 + 109,500) - (3m/18 + 365,000) = 244,500, for 5 buses x 2 years = 2,445,000,
     plus 3 chargers x 100,000/10 x 2 years = 60,000: HK$2,505,000. Subsidy: 5 x 5m = 25m."""
-    from fleetplan.optimiser.plan import target_cost
+    from fleetplan.optimiser.target_cost import target_cost
 
     data = _bus_subsidy_data(1e9)
     data = type(data)(

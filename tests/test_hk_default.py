@@ -19,6 +19,9 @@ from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.optimiser.scenario import Scenario
 
+#: Every test here reads one solve of the Hong Kong default (minutes): `pytest -m "not slow"` skips them.
+pytestmark = pytest.mark.slow
+
 TOL = 1e-4
 
 

@@ -44,6 +44,7 @@ def test_wheel_has_one_top_level_package_and_the_default_dataset(wheel: Path) ->
     assert "fleetplan/views/locale/zh_Hant.po" in names and "fleetplan/data/basemap/hk_outline.geojson" in names
 
 
+@pytest.mark.slow  # builds a wheel and solves a year of the Hong Kong default
 def test_installed_package_plans_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     installed = subprocess.run(

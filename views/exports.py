@@ -164,13 +164,13 @@ def official_section(scenario: Scenario, result: PlanResult, caps: dict[str, flo
         ) or "<li>" + h(t("No limit binds.")) + "</li>",
         "</ul>",
         "<h3>" + h(t("Vehicles paid and free riders by programme")) + "</h3><p>" + h(t("Programmes pay every eligible purchase; free riders are the share whose operators would have bought without the payment.")) + "</p>",
-        _html_table(official.programme_table(result, names)),
+        _html_table(official.programme_table(result, names, summary)),
         "<h3>" + h(t("What one more HK$ of each limit is worth")) + "</h3><p>" + h(t("Payment levels and sites held. Each value holds only within its range; beyond it, solve again (a sweep below) rather than multiply.")) + "</p>",
         _html_table(official.marginal_frame(official.marginal_rows(result, names))),
         "<h3>" + h(t("Penalties (shown apart: not costs)")) + "</h3><p>" + h(t("Weighted in the objective to steer the plan; not money anyone pays and not part of the system cost.")) + "</p>",
         _html_table(pd.DataFrame([{t('penalty'): n, t('HK$m (discounted)'): f"{v / 1e6:,.1f}"} for n, v in penalties])),
     ]
-    charts = [(official.OFFICIAL_TITLES[k], fig) for k, fig in official.official_charts(result, scenario, caps, names).items() if fig is not None]
+    charts = [(official.OFFICIAL_TITLES[k], fig) for k, fig in official.official_charts(result, scenario, caps, names, summary).items() if fig is not None]
     if sweep is not None and not sweep.empty:
         charts.append((N_("Budget sweep (subsidy spent against CO2 abated)"), sweep_panel.sweep_figure(sweep)))
     return "".join(parts), charts

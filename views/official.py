@@ -1,6 +1,6 @@
 """The official's view: what the subsidy buys, which limits bind, against both baselines.
 
-Reads only what the model reports (``PlanResult.summary()``, ``payment_levels``,
+Reads only what the model reports (``PlanResult.summary()``, read once per render, ``payment_levels``,
 ``marginal_values``, ``targets``); every key is guarded, so an older result
 without one shows less, never a wrong figure. Marginal values are shown with the
 range in which they hold and never extrapolated past it; penalties are shown apart
@@ -80,13 +80,14 @@ def programme_caps(scenario: Scenario, dataset: Dataset | None) -> dict[str, flo
     return caps
 
 
-def budget_rows(result: PlanResult, scenario: Scenario, caps: dict[str, float]) -> list[dict[str, Any]]:
+def budget_rows(result: PlanResult, scenario: Scenario, caps: dict[str, float], summary: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Each money limit against what the plan spends under it (HK$), and whether it binds.
 
     The total budget, each programme's cap and each yearly limit; ``binds`` is the
-    model's own verdict (``binding_limits``), not a comparison made here.
+    model's own verdict (``binding_limits``), not a comparison made here. ``summary``: the
+    result's, when the caller has read it already.
     """
-    summary = official_figures(result.summary())
+    summary = official_figures(result.summary() if summary is None else summary)
     binding = {str(x) for x in summary.get("binding_limits", [])}
     spent_by_programme = summary.get("subsidy_hkd_by_programme", {})
     rows = []
@@ -122,9 +123,9 @@ def budget_figure(rows: list[dict[str, Any]], names: Names | None = None) -> go.
 # --------------------------------------------------------------------------- programmes
 
 
-def programme_table(result: PlanResult, names: Names | None = None) -> pd.DataFrame:
+def programme_table(result: PlanResult, names: Names | None = None, summary: dict[str, Any] | None = None) -> pd.DataFrame:
     """Per programme: vehicles paid (all of them, free riders included), free-rider share, HK$ spent."""
-    summary = official_figures(result.summary())
+    summary = official_figures(result.summary() if summary is None else summary)
     names = names or Names()
     vehicles = summary.get("subsidy_vehicles_by_programme", {})
     free = summary.get("free_rider_share_by_programme", {})
@@ -141,7 +142,7 @@ def programme_table(result: PlanResult, names: Names | None = None) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def payment_rows(result: PlanResult) -> list[dict[str, Any]]:
+def payment_rows(result: PlanResult, summary: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Programme x year where a payment is offered: HK$ per vehicle and the quota (share of
     that year's eligible purchases it is offered to; None when the result has no quota)."""
     levels = result.payment_levels
@@ -153,7 +154,7 @@ def payment_rows(result: PlanResult) -> list[dict[str, Any]]:
                 quota = _number(getattr(row, "quota_share", None))
                 rows.append({"programme_id": str(row.programme_id), "year": int(row.year), "payment_hkd": payment, "quota_share": quota})
         return rows
-    by_year = official_figures(result.summary()).get("subsidy_payment_hkd_by_programme_year", {})
+    by_year = official_figures(result.summary() if summary is None else summary).get("subsidy_payment_hkd_by_programme_year", {})
     for programme_id, years in by_year.items():
         for year, payment in (years or {}).items():
             if (_number(payment) or 0.0) > 0:
@@ -276,15 +277,17 @@ def penalty_rows(summary: dict[str, Any]) -> list[tuple[str, float]]:
 # --------------------------------------------------------------------------- charts for the page and the report
 
 
-def official_charts(result: PlanResult, scenario: Scenario, caps: dict[str, float], names: Names | None = None) -> dict[str, go.Figure | None]:
+def official_charts(result: PlanResult, scenario: Scenario, caps: dict[str, float], names: Names | None = None,
+                    summary: dict[str, Any] | None = None) -> dict[str, go.Figure | None]:
     """The official's figures by catalogue key (the HTML report uses them too)."""
-    try:
-        summary = result.summary()
-    except Exception:
-        return {}
+    if summary is None:
+        try:
+            summary = result.summary()
+        except Exception:
+            return {}
     return {
-        "official_budget_spent": budget_figure(budget_rows(result, scenario, caps), names),
-        "official_payments": payments_figure(payment_rows(result), names),
+        "official_budget_spent": budget_figure(budget_rows(result, scenario, caps, summary), names),
+        "official_payments": payments_figure(payment_rows(result, summary), names),
         "official_t_per_hkdm": tonnes_figure(summary),
     }
 
@@ -335,7 +338,8 @@ def _fmt_m(value: float | None, digits: int = 0) -> str:
 
 def render_official_view(result: PlanResult, scenario: Scenario, dataset: Dataset | None) -> None:
     """The policy figures of ``result``: budget against spent, free riders, tonnes per HK$1m,
-    marginal values with their ranges, penalties apart from cost."""
+    marginal values with their ranges, penalties apart from cost. The summary is read once
+    and handed to every part of the page."""
     try:
         summary = result.summary()
     except Exception:
@@ -359,7 +363,7 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
     if budget and spent is not None:
         st.caption(_md(t("The plan spends {share} of the budget.", share=f"{spent / budget:.0%}")))
 
-    charts = official_charts(result, scenario, caps, names)
+    charts = official_charts(result, scenario, caps, names, summary)
     render_binding_limits([str(x) for x in figures.get("binding_limits", [])], names, result)
     if charts.get("official_budget_spent") is not None:
         st.markdown(_md("**" + t("Budget and caps against money spent") + "**"))
@@ -377,7 +381,7 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
     with right:
         st.markdown(_md("**" + t("Vehicles paid and free riders by programme") + "**"))
         st.caption(_md(t("Programmes pay every eligible purchase; free riders are the share whose operators would have bought without the payment.")))
-        programmes = programme_table(result, names)
+        programmes = programme_table(result, names, summary)
         if programmes.empty:
             st.info(_md(t("No subsidy is paid in this plan.")))
         else:

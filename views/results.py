@@ -28,21 +28,21 @@ COST_COLOUR = "#1f77b4"
 
 def key_figures(result: PlanResult) -> dict[str, float]:
     """Headline numbers a planner or official reads first (plain floats)."""
-    summary = result.summary()
-    zev = summary["zev_in_service"]
+    figures = result.figures
+    zev = figures.zev_in_service
     years = sorted(int(y) for y in result.fleet["year"].unique()) if not result.fleet.empty else [0]
     check = 2027 if 2027 in years else years[-1]
-    subsidy = float(summary["subsidy_hkd_total"])
-    abated = float(summary["co2_abated_t"])
+    subsidy = float(figures.subsidy_hkd_total)
+    abated = float(figures.co2_abated_t)
     return {
         "year": float(check),
         # one figure per vehicle class the dataset has (its catalogue: bus, taxi, minibus, truck, ...)
         **{f"zev_{vclass}": float(by_year.get(check, 0.0)) for vclass, by_year in zev.items()},
         "subsidy_hkd_m": subsidy / 1e6,
         "abated_kt": abated / 1e3,
-        "system_cost_hkd_m": float(summary["system_cost_hkd"]) / 1e6,
+        "system_cost_hkd_m": float(figures.system_cost_hkd) / 1e6,
         # the one tonnes-per-HK$ figure: abatement against no policy per HK$1m paid (nan: no counterfactual)
-        "t_per_hkd_m": float(summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy") or math.nan),
+        "t_per_hkd_m": float(figures.co2_t_per_hkd_m_subsidy_vs_no_policy or math.nan),
     }
 
 

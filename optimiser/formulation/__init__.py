@@ -2,7 +2,8 @@
 
 Sets and variables are declared in :mod:`.variables`; each constraint family
 lives in its own module with a docstring giving its equation in words; the
-objective in :mod:`.objective`. :func:`build_model` wires them together and
+objective in :mod:`.objective`; expressions several of them read (subsidy paid,
+cost by component, emissions) in :mod:`.expressions`. :func:`build_model` wires them together and
 nothing else: all data preparation happened in :mod:`fleetplan.optimiser.inputs`.
 
 Families:

@@ -11,75 +11,21 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
-from fleetplan.optimiser.formulation.subsidy import spend_hkd_m
+from fleetplan.optimiser.formulation.expressions import (
+    HKD_M,
+    cost_components,
+    emissions_t,
+    spend_hkd_m,
+)
 from fleetplan.optimiser.formulation.targets import target_treatment
 from fleetplan.optimiser.inputs import ModelInputs
 
-HKD_M = 1e6
 #: In the most-abatement objective with infrastructure counted in the budget, HK$1m of
 #: other system cost weighs this many tonnes: a tie-break among equally abating plans.
 COST_TIEBREAK_T_PER_HKD_M = 1e-4
 #: Subsidy is a transfer, not a system cost, but paying more than needed is waste: each
 #: HK$ of subsidy weighs this many HK$ of cost (a tie-break, too small to trade real cost).
 SUBSIDY_TIEBREAK = 1e-3
-
-
-def _increase(var: pyo.Var, index: tuple, t: int, first: int, prev: int | None) -> object:
-    return var[(*index, t)] if t == first else var[(*index, t)] - var[(*index, prev)]
-
-
-def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, object]:
-    """Discounted system cost by component (HK$ million expressions)."""
-    m = model
-    first = m.T.first()
-    prev = {t: (None if t == first else m.T.prev(t)) for t in m.T}
-    cc = inputs.charger_cost_coef
-    hc = inputs.h2_cost_coef
-    # per-year costs count once for every calendar year a modelled year stands for
-    df = inputs.period_discount
-    carbon = inputs.carbon_price_hkd_per_t
-    components = {
-        "vehicles": sum(inputs.buy_cost_hkd[key] / HKD_M * m.buy[key] for key in m.B),
-        "energy_and_maintenance": sum(
-            inputs.running_cost_hkd[key] * df[key[2]] / HKD_M * m.stock[key] for key in m.SKT
-        ),
-        "depot_chargers": sum(
-            cc[("depot", t)] / HKD_M * _increase(m.depot_chargers, (d,), t, first, prev[t]) for d in m.D for t in m.T
-        ),
-        "public_chargers": sum(
-            cc[("public", t)] / HKD_M * _increase(m.public_chargers, (c,), t, first, prev[t]) for c in m.C for t in m.T
-        ),
-        "grid_upgrades": sum(inputs.grid_cost_coef[t] / HKD_M * m.grid_order[i, t] for i in m.I for t in m.T),
-        "hydrogen_stations": sum(
-            hc[("station", t)] / HKD_M * _increase(m.h2_built, (h,), t, first, prev[t])
-            for h in m.H
-            for t in m.T
-            if existing_h2_kg_day(inputs, h, t) == 0
-        )
-        + sum(hc[("module", t)] / HKD_M * _increase(m.h2_modules, (h,), t, first, prev[t]) for h in m.H for t in m.T)
-        + sum(
-            hc[("station_opex", t)] / HKD_M * m.h2_open[h, t] + hc[("module_opex", t)] / HKD_M * m.h2_modules_operating[h, t]
-            for h in m.H
-            for t in m.T
-        ),
-        "carbon": sum(
-            carbon[key[2]] * df[key[2]] * inputs.emissions_t[key] / HKD_M * m.stock[key]
-            for key in m.SKT
-            if carbon[key[2]] > 0
-        ),
-    }
-    return components
-
-
-def public_infrastructure_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs) -> object:
-    """Discounted cost of the infrastructure a government would pay for (HK$ million):
-    public fast chargers, hydrogen stations and the grid upgrades at public sites."""
-    m = model
-    components = cost_components(m, inputs)
-    public = set(inputs.public_sites)
-    grid_public = sum(inputs.grid_cost_coef[t] / HKD_M * m.grid_order[i, t] for i in m.I if i in public for t in m.T)
-    return components["public_chargers"] + components["hydrogen_stations"] + grid_public
 
 
 def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, object]:
@@ -112,15 +58,6 @@ def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[st
             for t in m.T
         ),
     }
-
-
-def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None = None) -> object:
-    """Emissions (t CO2 on the scenario's basis) of all fleets: a year's rate, or the horizon's
-    total (each modelled year times the calendar years it stands for)."""
-    if year is not None:
-        return sum(inputs.emissions_t[key] * model.stock[key] for key in model.SKT if key[2] == year)
-    weight = inputs.period_weight
-    return sum(weight[key[2]] * inputs.emissions_t[key] * model.stock[key] for key in model.SKT)
 
 
 def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:

@@ -11,53 +11,19 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from fleetplan.optimiser.formulation.expressions import (
+    HKD_M,
+    public_infrastructure_hkd_m,
+    purchases_under,
+    spend_hkd_m,
+    total_purchases,
+)
 from fleetplan.optimiser.formulation.variables import row, slack
 from fleetplan.optimiser.inputs import ModelInputs
-
-#: Subsidy rows are written in HK$ million to keep coefficients near 1.
-HKD_M = 1e6
 
 #: The rows that make a scheme paid as announced pay (:func:`add_announced_payment`): a
 #: no-payment solve (the servability pre-solve) sets them aside.
 ANNOUNCED_PAYMENT_ROWS = ("announced_amount", "unpaid_only_when_money_out")
-
-
-def total_purchases(model: pyo.ConcreteModel, inputs: ModelInputs, segment: str, year: int) -> object:
-    """Σ_k buy[s,k,t]: every vehicle segment s buys in year t (replacements of retirements)."""
-    return sum(model.buy[segment, k, year] for k in inputs.techs[segment] if (segment, k, year) in model.B)
-
-
-def _paid(inputs: ModelInputs) -> list[tuple[tuple[str, int, int], str, int, float, float]]:
-    """(regime key, programme, year, HK$ per vehicle, share of purchases paid) of every paid regime."""
-    out = []
-    for (s, t), regimes in inputs.regimes.items():
-        for r in regimes:
-            for p, (tech, hkd) in r.payment_hkd.items():
-                share = r.share.get(tech, 0.0)
-                if hkd > 0 and share > 0:
-                    out.append(((s, t, r.regime_id), p, t, hkd, share))
-    return out
-
-
-def purchases_under(model: pyo.ConcreteModel, inputs: ModelInputs, key: tuple[str, int, int]) -> object:
-    """Purchases made under regime ``key`` = (s, t, r): its variable, or all purchases where s has one regime."""
-    s, t, _ = key
-    if len(inputs.regimes[(s, t)]) > 1:
-        return model.regime_purchases[key]
-    return total_purchases(model, inputs, s, t)
-
-
-def spend_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs, programme: str | None = None, year: int | None = None) -> object:
-    """Subsidy paid (HK$ million), optionally for one programme and/or year.
-
-    spend[p,t] = Σ_{s,r} payment[p,r] × share[k_p,r] × purchases[s,t,r]: every eligible
-    purchase is paid, including those its operator would have made anyway.
-    """
-    return sum(
-        hkd / HKD_M * share * purchases_under(model, inputs, key)
-        for key, p, t, hkd, share in _paid(inputs)
-        if (programme is None or p == programme) and (year is None or t == year)
-    )
 
 
 def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
@@ -188,8 +154,6 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
         rule=lambda m, p, t: sum(spend_hkd_m(m, inputs, programme=p, year=tau) for tau in m.T if tau <= t)
         >= inputs.programme_caps_hkd[p] / HKD_M * m.cap_spent[p, t],
     )
-    from fleetplan.optimiser.formulation.objective import public_infrastructure_hkd_m
-
     # The infrastructure counted against the budget is its whole horizon's, so by year t the
     # budget may count as spent slightly early (max_abatement with infrastructure in the budget only).
     counted = (
@@ -227,8 +191,6 @@ def add_budget(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """Total budget Σ_{p,t} spend[p,t] (+ public infrastructure where the scenario counts it) ≤ budget;
     yearly limits Σ_p spend[p,t] ≤ limit[t] where set (HK$)."""
     m = model
-    from fleetplan.optimiser.formulation.objective import public_infrastructure_hkd_m
-
     counted = (
         public_infrastructure_hkd_m(m, inputs)
         if inputs.scenario.objective == "max_abatement" and inputs.scenario.max_abatement.infrastructure == "budget"
