@@ -32,7 +32,7 @@ from fleetplan.optimiser.frlm import (
     solve_frlm,
 )
 from fleetplan.optimiser.solver import SolverOptions
-from tests.frlm_oracle import brute_force_frlm
+from tests.frlm_oracle import arc_cover_rows_by_definition, brute_force_frlm
 
 EXACT = SolverOptions(time_limit_s=30, mip_rel_gap=0.0)
 REPO = FsPath(__file__).resolve().parent.parent
@@ -122,6 +122,22 @@ def random_path(rng: random.Random) -> Path:
     for _ in range(m):
         cum.append(cum[-1] + rng.choice([1, 2, 2, 3, 4, 5]))
     return Path(flow_id=0, nodes=nodes, cum_km=tuple(cum))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_by_binary_search_equal_rows_by_definition(seed: int) -> None:
+    """Long paths (up to 40 edges), integer lengths (sums exact, many windows ending exactly at
+    the range) and fractional ones, every node or a random half as candidates."""
+    rng = random.Random(seed)
+    for _ in range(150):
+        m = rng.randint(1, 40)
+        cum = [0.0]
+        for _ in range(m):
+            cum.append(cum[-1] + (rng.randint(1, 6) if rng.random() < 0.5 else rng.uniform(0.1, 6.0)))
+        path = Path(flow_id=0, nodes=tuple(f"n{i}" for i in range(m + 1)), cum_km=tuple(cum))
+        range_km = float(rng.choice([rng.randint(3, 30), rng.uniform(3.0, 2.5 * cum[-1] + 3.0)]))
+        candidates = None if rng.random() < 0.4 else [v for v in path.nodes if rng.random() < 0.5]
+        assert arc_cover_rows(path, range_km, candidates) == arc_cover_rows_by_definition(path, range_km, candidates)
 
 
 @pytest.mark.parametrize("seed", range(6))
