@@ -11,10 +11,10 @@ from typing import Annotated
 
 import typer
 
-from fleetplan.cli.app import app
+from fleetplan.cli.app import CommandGroup, app
 from fleetplan.cli.common import guarded, plain_float, print_json
 
-city_app = typer.Typer(help="Build a city's dataset from local open data.", no_args_is_help=True)
+city_app = typer.Typer(help="Build a city's dataset from local open data.", no_args_is_help=True, cls=CommandGroup)
 app.add_typer(city_app, name="city")
 
 

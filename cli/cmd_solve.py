@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from fleetplan.cli.app import app
+from fleetplan.cli.app import CommandGroup, app
 from fleetplan.cli.common import (
     SolveProgress,
     guarded,
@@ -32,7 +32,7 @@ from fleetplan.cli.common import (
 from fleetplan.errors import InputError
 from fleetplan.optimiser.certainty import difference_error_hkd, measurable, status_warning
 
-data_app = typer.Typer(help="Inspect datasets.", no_args_is_help=True)
+data_app = typer.Typer(help="Inspect datasets.", no_args_is_help=True, cls=CommandGroup)
 app.add_typer(data_app, name="data")
 
 

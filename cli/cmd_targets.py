@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from fleetplan.cli.app import app
 from fleetplan.cli.common import (
@@ -82,6 +81,8 @@ def _plan_state(figures: dict[str, Any] | None) -> str:
 
 
 def _print_table(outcome: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console = plain_console()
     table = Table(title="What each target costs on its own (that target hard, the others off, against no target)")
     for name, justify in (

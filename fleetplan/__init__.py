@@ -14,7 +14,6 @@ start-up) does not pay for Pyomo, pandas or geopandas until a plan is asked for.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from fleetplan.errors import (
@@ -24,11 +23,6 @@ from fleetplan.errors import (
     SolverMissingError,
     TooManyCombinationsError,
 )
-
-try:
-    __version__ = version("fleetplan")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
 
 #: public name -> module that defines it (imported on first use)
 _LAZY = {
@@ -68,7 +62,22 @@ if TYPE_CHECKING:
     from fleetplan.optimiser.summary import PlanSummary
 
 
+def _installed_version() -> str:
+    # importlib.metadata scans every distribution on sys.path: ~40-70 ms, most of
+    # `import fleetplan`, so it runs only when the version is asked for.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fleetplan")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value = _installed_version()
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fleetplan' has no attribute {name!r}")

@@ -22,6 +22,7 @@ from fleetplan.optimiser.diagnosis import diagnose
 from fleetplan.optimiser.formulation import ROUND_UP_IN_START, build_model
 from fleetplan.optimiser.formulation.expressions import HKD_M
 from fleetplan.optimiser.formulation.targets import zev_in_service
+from fleetplan.optimiser.highs_layer import HighsLayer
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.results import PlanResult, extract_results, mip_start
@@ -377,10 +378,31 @@ def _spent_rows(model: pyo.ConcreteModel, name: str) -> list[Any]:
 
 
 def _raised(
-    model: pyo.ConcreteModel, constraint: pyo.Constraint, options: SolverOptions, step_hkd_m: float, spent: list[Any] = ()
+    model: pyo.ConcreteModel,
+    constraint: pyo.Constraint,
+    options: SolverOptions,
+    step_hkd_m: float,
+    spent: list[Any] = (),
+    layer: HighsLayer | None = None,
 ) -> dict[str, float] | None:
     """Outcome of the fixed-integer LP with ``constraint``'s bound raised by ``step_hkd_m`` (and
-    the ``spent`` rows of a scheme whose money ran out with it)."""
+    the ``spent`` rows of a scheme whose money ran out with it).
+
+    With ``layer`` (the fixed-integer LP already in HiGHS), only those rows' bounds move and
+    HiGHS re-solves from its last basis; they are put back afterwards.
+    """
+    if layer is not None:
+        layer.replace_row(constraint, upper_by=step_hkd_m)
+        for row in spent:
+            if row.lower is not None:
+                layer.replace_row(row, lower_by=step_hkd_m)
+            else:
+                layer.replace_row(row, upper_by=-step_hkd_m)
+        try:
+            report = layer.solve(time_limit_s=options.time_limit_s)
+            return _outcome(model) if report.has_solution else None
+        finally:
+            layer.restore_rows()
     constraint.deactivate()
     model._raised = pyo.Constraint(expr=constraint.body <= constraint.upper + step_hkd_m)
     model._raised_spent = pyo.ConstraintList()
@@ -402,7 +424,12 @@ def _raised(
 
 
 def marginal_values(
-    model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions, *, final_gap: float | None = None
+    model: pyo.ConcreteModel,
+    inputs: ModelInputs,
+    options: SolverOptions,
+    *,
+    final_gap: float | None = None,
+    persistent: bool = True,
 ) -> pd.DataFrame:
     """What one more HK$ of each money limit is worth, and up to how far that holds.
 
@@ -413,15 +440,27 @@ def marginal_values(
     into system cost and penalty (a penalty is never called a cost). Targets report
     whether they bind, are met anyway or are out of reach. Every value is flagged when
     the final MIP gap exceeds 1 %.
+
+    ``persistent``: the LP and its raised-limit re-solves are one HiGHS model whose bounds
+    move (:class:`~fleetplan.optimiser.highs_layer.HighsLayer`); False hands the model to
+    HiGHS through Pyomo for each solve, as ``solver.interface`` says (same values).
     """
     money_rows = []
     if model.budget.active and len(model.budget):
         money_rows.append(("budget", model.budget))
     money_rows += [(f"programme_cap:{p}", model.programme_cap[p]) for p in model.P if p in model.programme_cap]
-    relaxed = _fixed_integers(model)
+    # Build once, solve many: the fixed-integer LP and each raised limit are one HiGHS model
+    # whose bounds move (Pyomo's in-memory interface, when asked for, keeps the old path).
+    wanted = persistent and options.interface != "pyomo_highs"
+    layer = HighsLayer.build(model, threads=options.threads, seed=options.seed) if wanted else None
+    relaxed = _fixed_integers(model) if layer is None else []
     try:
         lp_options = dataclasses.replace(options, ranging=tuple(row for _, row in money_rows), objective_constant=0.0)
-        report: SolveReport = solve(model, lp_options, load_duals=True)
+        if layer is not None:
+            layer.fix_integers()
+            report: SolveReport = layer.solve(time_limit_s=options.time_limit_s, load_duals=True, ranging=lp_options.ranging)
+        else:
+            report = solve(model, lp_options, load_duals=True)
         if not report.has_solution:
             return pd.DataFrame(columns=MARGINAL_COLUMNS)
         base = _outcome(model)
@@ -443,7 +482,7 @@ def marginal_values(
                 # see the rows that pay the extra money out, so the value holds over the probe only
                 room = step
             probe = min(step, room) if room > 0 else step
-            raised = _raised(model, constraint, dataclasses.replace(options, objective_constant=0.0), probe, spent)
+            raised = _raised(model, constraint, dataclasses.replace(options, objective_constant=0.0), probe, spent, layer)
             valid = room * HKD_M
             if abatement:
                 more_t = (raised["abated_t"] - base["abated_t"]) if raised else dual * probe

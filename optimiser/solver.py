@@ -409,6 +409,22 @@ def _pass_arrays(model: pyo.ConcreteModel, highs: Any) -> dict[str, Any] | None:
     here: x<i> for column i, r<j> for row j), or None when Pyomo cannot compile the model
     this way (then the LP file is used, as it was before).
     """
+    compiled = compile_arrays(model)
+    if compiled is None:
+        return None
+    lp, columns, rows = compiled
+    highs.passModel(lp)
+    symbols: dict[str, Any] = {f"x{i}": var for i, var in enumerate(columns)}
+    symbols.update({f"r{j}": constraint for j, (constraint, _) in enumerate(rows)})
+    return symbols
+
+
+def compile_arrays(model: pyo.ConcreteModel) -> tuple[Any, list[Any], list[tuple[Any, int]]] | None:
+    """The model's active rows and objective as a ``highspy.HighsLp``, with the Pyomo variable
+    of each column and (constraint, sense) of each row (sense 1: ≤, −1: ≥, 0: =; a ranged
+    constraint gives a ≤ and a ≥ row). Fixed variables are constants. None when Pyomo cannot
+    compile the model this way (a trivially infeasible row, several objectives).
+    """
     import highspy
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -444,10 +460,7 @@ def _pass_arrays(model: pyo.ConcreteModel, highs: Any) -> dict[str, Any] | None:
         lp.integrality_ = [highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in integer]
     lp.col_names_ = [f"x{i}" for i in range(len(columns))]
     lp.row_names_ = [f"r{j}" for j in range(len(rows))]
-    highs.passModel(lp)
-    symbols: dict[str, Any] = {f"x{i}": var for i, var in enumerate(columns)}
-    symbols.update({f"r{j}": constraint for j, (constraint, _) in enumerate(rows)})
-    return symbols
+    return lp, list(columns), [(constraint, int(sense)) for constraint, sense in rows]
 
 
 def _start_columns(highs: Any, symbols: dict[str, Any], start: Mapping[Any, float]) -> tuple[np.ndarray, np.ndarray] | None:

@@ -14,7 +14,9 @@ from collections.abc import Iterable
 import networkx as nx
 import pandas as pd
 
-from fleetplan.optimiser.frlm import Node, is_refuelled, round_trip_paths
+from fleetplan.optimiser.frlm import Node, Path, is_refuelled, round_trip_paths
+from fleetplan.optimiser.frlm.arc_cover import _minimal_rows
+from fleetplan.optimiser.frlm.rules import _range_tol
 from fleetplan.optimiser.frlm.solve import candidate_list, check_parameters, flow_volumes
 
 
@@ -56,3 +58,39 @@ def brute_force_frlm(
         elif abs(value - best) <= 1e-9:
             best_sets.append(combo)
     return float(best), best_sets
+
+
+def arc_cover_rows_by_definition(
+    path: Path, range_km: float, candidate_nodes: Iterable[Node] | None = None
+) -> list[frozenset]:
+    """The arc-cover rows by their definition, one arc at a time: for each directed arc of the
+    round trip, walk back visit by visit while the distance to the arc's end is within range
+    (the library's :func:`arc_cover_rows` finds the same windows by binary search)."""
+    nodes, cum = path.nodes, path.cum_km
+    m = len(nodes) - 1
+    tol = _range_tol(range_km)
+    allowed = None if candidate_nodes is None else set(candidate_nodes)
+    # Visits around the cycle (2m of them) and the length of the arc leaving each.
+    visits = list(nodes) + list(nodes[-2:0:-1])
+    lengths = [cum[i + 1] - cum[i] for i in range(m)] + [
+        cum[i] - cum[i - 1] for i in range(m, 0, -1)
+    ]
+    if max(lengths) > range_km + tol:
+        return []
+    n = 2 * m
+    rows: set[frozenset] = set()
+    for j in range(n):  # arc j runs from visit j to visit j+1 (mod n)
+        row: set[Node] = set()
+        reach = lengths[j]  # distance from the visit being examined to the arc's end
+        i = j
+        for _ in range(n):  # at most one full lap back; the last visit is the arc's end
+            if reach > range_km + tol:
+                break
+            if allowed is None or visits[i] in allowed:
+                row.add(visits[i])
+            i = (i - 1) % n
+            reach += lengths[i]
+        if not row:
+            return []
+        rows.add(frozenset(row))
+    return _minimal_rows(rows)

@@ -32,7 +32,7 @@ from fleetplan.optimiser.frlm import (
     solve_frlm,
 )
 from fleetplan.optimiser.solver import SolverOptions
-from tests.frlm_oracle import brute_force_frlm
+from tests.frlm_oracle import arc_cover_rows_by_definition, brute_force_frlm
 
 EXACT = SolverOptions(time_limit_s=30, mip_rel_gap=0.0)
 REPO = FsPath(__file__).resolve().parent.parent
@@ -124,6 +124,22 @@ def random_path(rng: random.Random) -> Path:
     return Path(flow_id=0, nodes=nodes, cum_km=tuple(cum))
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_by_binary_search_equal_rows_by_definition(seed: int) -> None:
+    """Long paths (up to 40 edges), integer lengths (sums exact, many windows ending exactly at
+    the range) and fractional ones, every node or a random half as candidates."""
+    rng = random.Random(seed)
+    for _ in range(150):
+        m = rng.randint(1, 40)
+        cum = [0.0]
+        for _ in range(m):
+            cum.append(cum[-1] + (rng.randint(1, 6) if rng.random() < 0.5 else rng.uniform(0.1, 6.0)))
+        path = Path(flow_id=0, nodes=tuple(f"n{i}" for i in range(m + 1)), cum_km=tuple(cum))
+        range_km = float(rng.choice([rng.randint(3, 30), rng.uniform(3.0, 2.5 * cum[-1] + 3.0)]))
+        candidates = None if rng.random() < 0.4 else [v for v in path.nodes if rng.random() < 0.5]
+        assert arc_cover_rows(path, range_km, candidates) == arc_cover_rows_by_definition(path, range_km, candidates)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_rows_match_simulation_for_every_station_set(seed: int) -> None:
     """For every subset S of path nodes: every row hit by S  ⇔  is_refuelled(S).
@@ -212,16 +228,61 @@ def random_network(seed: int, n: int = 8) -> tuple[nx.Graph, pd.DataFrame]:
     return graph, flows
 
 
+@pytest.mark.parametrize("engine", ["python", "scipy"])
 @pytest.mark.parametrize("seed", range(4))
-def test_paths_are_shortest_and_lexicographically_first(seed: int) -> None:
+def test_paths_are_shortest_and_lexicographically_first(seed: int, engine: str) -> None:
     graph, flows = random_network(seed)
-    paths = round_trip_paths(graph, flows)
+    paths = round_trip_paths(graph, flows, engine=engine)
     for flow_id, row in flows.iterrows():
         path = paths[flow_id]
         expected = nx.shortest_path_length(graph, row.origin, row.destination, weight="length")
         assert path.length_km == pytest.approx(expected)
         everything = nx.all_shortest_paths(graph, row.origin, row.destination, weight="length")
         assert path.nodes == min(tuple(p) for p in everything)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_scipy_paths_equal_python_paths_and_networkx_on_a_grid_full_of_ties(seed: int) -> None:
+    """A 12 × 12 grid with lengths 1-2 km and integer ids (so '10' < '9' matters) has many
+    equal shortest paths; SciPy's search, the Python search and networkx's enumeration of
+    every shortest path agree on each flow's path and km, and a parallel longer edge is
+    ignored."""
+    rng = random.Random(seed)
+    graph = nx.MultiGraph()
+    side = 12
+    for r, c in itertools.product(range(side), range(side)):
+        if c + 1 < side:
+            graph.add_edge(r * side + c, r * side + c + 1, length=rng.choice([1.0, 2.0]))
+        if r + 1 < side:
+            graph.add_edge(r * side + c, (r + 1) * side + c, length=rng.choice([1.0, 2.0]))
+    graph.add_edge(0, 1, length=7.5)  # parallel to the grid's own 0-1 edge
+    nodes = list(graph.nodes)
+    pairs = [tuple(rng.sample(nodes, 2)) for _ in range(60)]
+    flows = pd.DataFrame({"origin": [o for o, _ in pairs], "destination": [d for _, d in pairs]})
+    by_scipy = round_trip_paths(graph, flows, engine="scipy")
+    by_python = round_trip_paths(graph, flows, engine="python")
+    simple = nx.Graph()
+    for u, v, data in graph.edges(data=True):
+        if not simple.has_edge(u, v) or data["length"] < simple[u][v]["length"]:
+            simple.add_edge(u, v, length=data["length"])
+    for flow_id, (origin, destination) in enumerate(pairs):
+        assert by_scipy[flow_id] == by_python[flow_id]
+        every = nx.all_shortest_paths(simple, origin, destination, weight="length")
+        assert by_scipy[flow_id].nodes == min((tuple(p) for p in every), key=lambda p: tuple(map(str, p)))
+        assert by_scipy[flow_id].length_km == nx.shortest_path_length(simple, origin, destination, weight="length")
+
+
+def test_scipy_paths_tolerate_rounding_and_report_unreachable_destinations() -> None:
+    graph = nx.Graph()
+    graph.add_edge("A", "C", length=0.15)
+    graph.add_edge("C", "D", length=0.15)
+    graph.add_edge("A", "B", length=0.1)
+    graph.add_edge("B", "D", length=0.2)
+    graph.add_edge("X", "Y", length=1.0)
+    flows = pd.DataFrame({"origin": ["A"], "destination": ["D"]})
+    assert round_trip_paths(graph, flows, engine="scipy")[0].nodes == ("A", "B", "D")
+    with pytest.raises(InputError, match="no path from 'A' to 'X'"):
+        round_trip_paths(graph, pd.DataFrame({"origin": ["A"], "destination": ["X"]}), engine="scipy")
 
 
 def test_metres_with_unit_conversion() -> None:

@@ -115,3 +115,23 @@ def test_sweep_cli_bad_input_exits_2(abatement_scenario: Path, tmp_path: Path) -
         assert result.returncode == 2, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_sweep_on_a_running_cluster_by_its_scheduler_address(abatement_scenario: Path) -> None:
+    """Past one machine (#28): the sweep sent to a scheduler by its tcp:// address, as it would be
+    to a cluster of other machines; here a LocalCluster of 2 worker processes on loopback. Each
+    point's figures are the ones solved one after another in this process."""
+    from dask.distributed import LocalCluster
+
+    scenario = load_scenario_file(abatement_scenario)
+    points = grid([0.0, 10e6, 20e6], [("carbon_price_hkd_per_t", [0.0, 500.0])])
+    here = run_sweep(scenario, points, scheduler="synchronous")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=40) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        there = run_sweep(scenario, points, scheduler=address)
+        # the cluster the points went to has two worker processes, apart from this one
+        assert len(cluster.scheduler_info["workers"]) == 2
+    assert list(there["status"]) == ["optimal"] * len(points)
+    for column in ("budget_total_hkd", "carbon_price_hkd_per_t", "co2_abated_t", "system_cost_hkd", "subsidy_hkd_total", "pareto_efficient"):
+        assert there[column].tolist() == pytest.approx(here[column].tolist(), rel=1e-9, abs=1e-6), column

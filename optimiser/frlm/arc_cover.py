@@ -31,6 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from fleetplan.optimiser.frlm.paths import FlowId, Node, Path, _str_key
 from fleetplan.optimiser.frlm.rules import _range_tol
 
@@ -70,7 +72,7 @@ def arc_cover_rows(
     m = len(nodes) - 1
     tol = _range_tol(range_km)
     allowed = None if candidate_nodes is None else set(candidate_nodes)
-    # Visits around the cycle (2m of them) and the length of the arc leaving each.
+    # Visits around the cycle (n = 2m of them) and the length of the arc leaving each.
     visits = list(nodes) + list(nodes[-2:0:-1])
     lengths = [cum[i + 1] - cum[i] for i in range(m)] + [
         cum[i] - cum[i - 1] for i in range(m, 0, -1)
@@ -78,21 +80,28 @@ def arc_cover_rows(
     if max(lengths) > range_km + tol:
         return []
     n = 2 * m
+    # Two laps unrolled: arc j of the cycle is arc j + n here, and the visits that can reach
+    # its end on one tank form one window [start, j + n] (distances grow along the laps), at
+    # most n visits long (a visit at the arc's end counts only after a whole lap). The
+    # window's start is found by a binary search on the distances run, for all arcs at once.
+    run = np.concatenate(([0.0], np.cumsum(np.asarray(lengths + lengths, dtype=np.float64))))
+    ends = np.arange(n, 2 * n)
+    starts = np.searchsorted(run, run[ends + 1] - (range_km + tol), side="left")
+    starts = np.maximum(starts, ends - n + 1)
+    # A window that only adds its own arc's start to the previous arc's window holds that
+    # window's row and more: it is implied, so only windows whose start moved are kept.
+    previous = np.concatenate(([starts[-1] - n], starts[:-1]))
+    kept = np.flatnonzero(starts != previous)
+    twice = visits + visits
+    positions = [i for i, v in enumerate(twice) if allowed is None or v in allowed]
+    hosts = [twice[i] for i in positions]
+    first = np.searchsorted(positions, starts[kept], side="left").tolist()
+    last = np.searchsorted(positions, ends[kept], side="right").tolist()
     rows: set[frozenset] = set()
-    for j in range(n):  # arc j runs from visit j to visit j+1 (mod n)
-        row: set[Node] = set()
-        reach = lengths[j]  # distance from the visit being examined to the arc's end
-        i = j
-        for _ in range(n):  # at most one full lap back; the last visit is the arc's end
-            if reach > range_km + tol:
-                break
-            if allowed is None or visits[i] in allowed:
-                row.add(visits[i])
-            i = (i - 1) % n
-            reach += lengths[i]
-        if not row:
+    for a, b in zip(first, last, strict=True):
+        if a >= b:  # no candidate can refuel this arc
             return []
-        rows.add(frozenset(row))
+        rows.add(frozenset(hosts[a:b]))
     return _minimal_rows(rows)
 
 

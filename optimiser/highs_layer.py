@@ -1,0 +1,178 @@
+"""Build once, solve many: a Pyomo model held in one HiGHS object, changed in place.
+
+A plan's follow-up LPs differ from one another only in a few bounds: the marginal values
+solve the fixed-integer LP once, then once more per money limit with that limit (and the
+rows that say its money ran out) moved by a step. Handing the whole model to HiGHS again
+for each (an LP file or Pyomo's arrays, ~1 s on the Hong Kong default, more on a loaded
+machine) costs more than HiGHS's own re-solve, which starts from the previous basis.
+
+:class:`HighsLayer` compiles the model once (:func:`fleetplan.optimiser.solver.compile_arrays`),
+keeps the ``highspy.Highs`` object, and changes only column and row bounds between solves:
+
+- :meth:`fix_integers` holds every integer at its rounded value as a continuous column
+  (what :func:`fleetplan.optimiser.plan._fixed_integers` does to the Pyomo model);
+- :meth:`replace_row` puts a constraint's rows at new bounds, as a Pyomo re-solve that
+  deactivated it and added ``body ≤ upper + step`` (or ``body ≥ lower + step``) would;
+- :meth:`solve` runs HiGHS (warm, from the last basis), loads the values into the Pyomo
+  variables and reads duals and ranging, as :func:`fleetplan.optimiser.solver.solve` does.
+
+Every answer is HiGHS's own status and objective: nothing is assumed from an earlier solve.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.tee import capture_output
+
+from fleetplan.optimiser.highs_status import HIGHS_STATUS
+from fleetplan.optimiser.solver import SolveReport, compile_arrays
+
+
+class HighsLayer:
+    """A Pyomo model compiled once into a persistent ``highspy.Highs`` object."""
+
+    def __init__(self, model: pyo.ConcreteModel, highs: Any, lp: Any, columns: list[Any], rows: list[tuple[Any, int]]) -> None:
+        self.model = model
+        self.highs = highs
+        self.columns = columns
+        self.senses = np.fromiter((sense for _, sense in rows), dtype=np.int8, count=len(rows))
+        self.row_lower = np.asarray(lp.row_lower_, dtype=np.float64)
+        self.row_upper = np.asarray(lp.row_upper_, dtype=np.float64)
+        self._row_constraints = [constraint for constraint, _ in rows]
+        self._rows_of: dict[int, list[int]] = defaultdict(list)
+        for j, constraint in enumerate(self._row_constraints):
+            self._rows_of[id(constraint)].append(j)
+        self._changed_rows: set[int] = set()
+        self._integer = np.asarray(
+            [j for j, var in enumerate(columns) if var.is_integer() or var.is_binary()], dtype=np.int32
+        )
+        self.build_s = 0.0
+
+    @classmethod
+    def build(cls, model: pyo.ConcreteModel, *, threads: int = 1, seed: int = 0) -> HighsLayer | None:
+        """Compile ``model`` (its active rows and objective) into a new Highs object; None when
+        Pyomo cannot compile it to arrays (the caller then solves through Pyomo as before)."""
+        import highspy
+
+        started = time.perf_counter()
+        compiled = compile_arrays(model)
+        if compiled is None:
+            return None
+        lp, columns, rows = compiled
+        with capture_output(capture_fd=True):  # HiGHS prints its banner from C++
+            highs = highspy.Highs()
+            highs.setOptionValue("log_to_console", False)
+            highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("random_seed", int(seed))
+        if threads > 1:
+            highs.setOptionValue("threads", int(threads))
+        highs.passModel(lp)
+        layer = cls(model, highs, lp, columns, rows)
+        layer.build_s = time.perf_counter() - started
+        return layer
+
+    def rows_of(self, constraint: Any) -> list[int]:
+        """Row indices of ``constraint`` (two for a ranged one, none when it was not compiled)."""
+        return self._rows_of.get(id(constraint), [])
+
+    def fix_integers(self) -> None:
+        """Every integer column continuous and held at its variable's rounded value (0 if unset)."""
+        # Integers outside every compiled row (only in a reported expression) are rounded too.
+        for var in self.model.component_data_objects(pyo.Var, descend_into=True):
+            if (var.is_integer() or var.is_binary()) and not var.fixed:
+                var.set_value(round(var.value) if var.value is not None else 0, skip_validation=True)
+        if not len(self._integer):
+            return
+        import highspy
+
+        values = np.asarray([self.columns[j].value for j in self._integer], dtype=np.float64)
+        self.highs.changeColsIntegrality(
+            len(self._integer), self._integer, np.full(len(self._integer), highspy.HighsVarType.kContinuous)
+        )
+        self.highs.changeColsBounds(len(self._integer), self._integer, values, values)
+
+    def replace_row(self, constraint: Any, *, upper_by: float | None = None, lower_by: float | None = None) -> None:
+        """Put ``constraint`` at ``body ≤ upper + upper_by`` only, or ``body ≥ lower + lower_by`` only
+        (its other side dropped), in original units: the bounds of its compiled rows move."""
+        infinity = _infinity()
+        for j in self.rows_of(constraint):
+            lower, upper = float(self.row_lower[j]), float(self.row_upper[j])
+            if upper_by is not None:
+                new = (-infinity, upper + upper_by) if self.senses[j] >= 0 else (-infinity, infinity)
+            else:
+                new = (lower + float(lower_by or 0.0), infinity) if self.senses[j] <= 0 else (-infinity, infinity)
+            self.highs.changeRowBounds(j, *new)
+            self._changed_rows.add(j)
+
+    def restore_rows(self) -> None:
+        """Every row moved by :meth:`replace_row` back at its compiled bounds."""
+        for j in sorted(self._changed_rows):
+            self.highs.changeRowBounds(j, float(self.row_lower[j]), float(self.row_upper[j]))
+        self._changed_rows.clear()
+
+    def solve(self, *, time_limit_s: float | None = None, load_duals: bool = False, ranging: tuple[Any, ...] = ()) -> SolveReport:
+        """Solve the LP as it stands now (from the last basis), load the values into the Pyomo
+        variables, and report HiGHS's status and the objective evaluated in Pyomo."""
+        highs = self.highs
+        started = time.perf_counter()
+        highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s is not None else math.inf)
+        highs.run()
+        highs_run_s = time.perf_counter() - started
+        status_name = highs.getModelStatus().name
+        status = HIGHS_STATUS.get(status_name, status_name)
+        info = highs.getInfo()
+        has_solution = info.primal_solution_status == 2
+        objective = gap = None
+        duals: dict[Any, float] = {}
+        ranges: dict[Any, tuple[float, float]] = {}
+        if has_solution:
+            solution = highs.getSolution()
+            for var, value in zip(self.columns, solution.col_value, strict=True):
+                var.set_value(float(value), skip_validation=True)
+            active = list(self.model.component_data_objects(pyo.Objective, active=True))
+            objective = float(pyo.value(active[0])) if active else 0.0
+            gap = 0.0 if status == "optimal" else None
+            if load_duals and solution.dual_valid:
+                for constraint, value in zip(self._row_constraints, solution.row_dual, strict=True):
+                    duals[constraint] = duals.get(constraint, 0.0) + value
+                if ranging:
+                    ranges = self._ranging(ranging)
+        return SolveReport(
+            status=status,
+            termination=status_name,
+            objective=objective,
+            best_bound=objective if gap == 0.0 else None,
+            gap=gap,
+            solve_time_s=time.perf_counter() - started,
+            has_solution=has_solution,
+            duals=duals,
+            ranging=ranges,
+            highs_run_s=highs_run_s,
+        )
+
+    def _ranging(self, wanted: tuple[Any, ...]) -> dict[Any, tuple[float, float]]:
+        """(current upper bound, bound at which the basis changes) of each wanted ≤ row."""
+        status, ranging = self.highs.getRanging()
+        out: dict[Any, tuple[float, float]] = {}
+        if int(status) != 0:
+            return out
+        upper_now = np.asarray(self.highs.getLp().row_upper_, dtype=np.float64)
+        for constraint in wanted:
+            rows = [j for j in self.rows_of(constraint) if self.senses[j] >= 0]  # its ≤ side
+            if not rows:
+                continue
+            j = rows[0]
+            out[constraint] = (float(upper_now[j]), float(ranging.row_bound_up.value_[j]))
+        return out
+
+
+def _infinity() -> float:
+    import highspy
+
+    return float(highspy.kHighsInf)
