@@ -72,7 +72,7 @@ def measure(path: Path) -> str:
     data = path.read_bytes()
     start = time.time()
     try:
-        outcome = f"{len(uploads.gtfs_route_summary(data, path.name))} routes"
+        outcome = f"{len(uploads.gtfs_route_summary(data, path.name, 'EPSG:2326'))} routes"
     except Exception as error:
         outcome = f"{type(error).__name__}: {error}"
     server = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -71,7 +71,7 @@ def gtfs_feed(members: dict[str, str | bytes], *, limits: tuple[int, int, int] |
             for name, text in {**GTFS, **members}.items():
                 archive.writestr(name, text)
         bounds = gtfs.FeedLimits(*limits) if limits else gtfs.DEFAULT_LIMITS
-        getattr(gtfs, call)(path, limits=bounds)
+        getattr(gtfs, call)(path, limits=bounds, metric_crs="EPSG:2326")
 
     return action
 
@@ -446,12 +446,12 @@ def test_gtfs_upload_read_in_a_child_within_upload_bounds() -> None:
     from fleetplan.network.importers.gtfs import UPLOAD_LIMITS
     from fleetplan.views.uploads import gtfs_route_summary
 
-    routes = gtfs_route_summary(_zip_bytes({**GTFS, "junk.txt": "0" * 50_000_000}), "my feed.zip")
+    routes = gtfs_route_summary(_zip_bytes({**GTFS, "junk.txt": "0" * 50_000_000}), "my feed.zip", "EPSG:2326")
     assert routes["route_id"].tolist() == ["R1"]  # the unknown member is not unpacked
     bomb = _zip_bytes({**GTFS, "stop_times.txt": GTFS["stop_times.txt"] + "T1,06:20:00,06:20:00,S1,3\n" * (UPLOAD_LIMITS.total_rows + 10)})
     assert len(bomb) < 2_000_000
     with pytest.raises(InputError) as info:
-        gtfs_route_summary(bomb, "bomb.zip")
+        gtfs_route_summary(bomb, "bomb.zip", "EPSG:2326")
     message = str(info.value)
     assert message.startswith("bomb.zip") and "rows" in message and "fleetplan-upload" not in message
 

@@ -689,7 +689,7 @@ def test_gtfs_zip_with_an_unreadable_compression_method_is_refused(method: int, 
                 raw[start + offset : start + offset + 2] = method.to_bytes(2, "little")
             start += 4
     path.write_bytes(bytes(raw))
-    refused(lambda: gtfs.route_summary(path, limits=gtfs.DEFAULT_LIMITS), "stop_times.txt", words)
+    refused(lambda: gtfs.route_summary(path, limits=gtfs.DEFAULT_LIMITS, metric_crs="EPSG:2326"), "stop_times.txt", words)
 
 
 USAGE_ERRORS = [

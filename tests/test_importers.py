@@ -25,6 +25,9 @@ from fleetplan.network.importers.gtfs import (
 )
 from fleetplan.network.importers.osm import import_osm
 
+#: The test feeds lie in Hong Kong: lengths in its grid (the importers take the city's CRS).
+HK = "EPSG:2326"
+
 GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
 
 
@@ -205,7 +208,7 @@ def feed(tmp_path: Path) -> Path:
 
 
 def test_route_summary_busiest_weekday(feed: Path) -> None:
-    routes = route_summary(feed)
+    routes = route_summary(feed, metric_crs=HK)
     # Wednesday 3 January has the extra EX trip: the busiest weekday.
     assert routes.attrs["service_date"] == "20240103"
     assert routes["route_id"].tolist() == ["R1", "R2"]
@@ -222,16 +225,16 @@ def test_route_summary_busiest_weekday(feed: Path) -> None:
 
 
 def test_route_summary_on_given_dates(feed: Path) -> None:
-    tuesday = route_summary(feed, date="20240102")
+    tuesday = route_summary(feed, date="20240102", metric_crs=HK)
     assert tuesday["trips_per_day"].tolist() == [3.0, 1.0]
-    saturday = route_summary(feed, date="2024-01-06")
+    saturday = route_summary(feed, date="2024-01-06", metric_crs=HK)
     assert saturday["trips_per_day"].tolist() == [0.0, 1.0]
     # No R1 trip runs on Saturday: its length is still reported, from all its trips.
     assert saturday.loc[0, "length_km"] == pytest.approx(R1_KM)
     with pytest.raises(InputError, match="no service runs on 20240301"):
-        route_summary(feed, date="20240301")
+        route_summary(feed, date="20240301", metric_crs=HK)
     with pytest.raises(InputError, match="YYYYMMDD"):
-        route_summary(feed, date="3 Jan")
+        route_summary(feed, date="3 Jan", metric_crs=HK)
 
 
 def test_frequencies_expand_trip_counts(tmp_path: Path) -> None:
@@ -240,16 +243,16 @@ def test_frequencies_expand_trip_counts(tmp_path: Path) -> None:
     files["frequencies.txt"] = (
         "trip_id,start_time,end_time,headway_secs\nT6,06:00:00,07:00:00,1200\n"
     )
-    routes = route_summary(write_zip(tmp_path / "f.zip", files), date="20240103")
+    routes = route_summary(write_zip(tmp_path / "f.zip", files), date="20240103", metric_crs=HK)
     assert routes["trips_per_day"].tolist() == [3.0, 4.0]
 
 
 def test_assign_depots(feed: Path) -> None:
-    routes = route_summary(feed)
+    routes = route_summary(feed, metric_crs=HK)
     depots = pd.DataFrame(
         {"depot_id": ["KWUN", "SHEK"], "lon": [114.1700, 114.1820], "lat": [22.3010, 22.2990]}
     )
-    assigned = assign_depots(routes, depots)
+    assigned = assign_depots(routes, depots, metric_crs=HK)
     assert assigned["depot_id"].tolist() == ["KWUN", "SHEK"]
     assert assigned.loc[0, "distance_km"] == pytest.approx(
         grid_m(STOPS["S1"], (114.1700, 22.3010)) / 1000
@@ -259,11 +262,11 @@ def test_assign_depots(feed: Path) -> None:
     )
     assert "depot_id" not in routes.columns  # a copy, not in place
     with pytest.raises(InputError, match="depot_id"):
-        assign_depots(routes, depots.drop(columns="depot_id"))
+        assign_depots(routes, depots.drop(columns="depot_id"), metric_crs=HK)
 
 
 def test_blocks_from_gtfs(feed: Path) -> None:
-    blocks = blocks_from_gtfs(feed)
+    blocks = blocks_from_gtfs(feed, metric_crs=HK)
     assert list(blocks.columns) == ["bus", "pull_out", "pull_in", "km"]
     rows = {row.bus: row for row in blocks.itertuples()}
     assert list(rows) == ["B1", "B2", "B3"]
@@ -273,7 +276,7 @@ def test_blocks_from_gtfs(feed: Path) -> None:
     assert (rows["B2"].pull_out, rows["B2"].pull_in) == ("23:30", "00:36")
     assert rows["B2"].km == pytest.approx(R1_KM + R2_KM)
     assert (rows["B3"].pull_out, rows["B3"].pull_in) == ("09:00", "09:20")
-    saturday = blocks_from_gtfs(feed, date="20240106")
+    saturday = blocks_from_gtfs(feed, date="20240106", metric_crs=HK)
     assert saturday.to_dict("records") == [
         {"bus": "B3", "pull_out": "08:00", "pull_in": "08:20", "km": pytest.approx(R2_KM)}
     ]
@@ -286,12 +289,12 @@ def test_blocks_need_block_id(tmp_path: Path) -> None:
         for line in FEED["trips.txt"].splitlines()
     )
     with pytest.raises(InputError, match=r"block_id") as info:
-        blocks_from_gtfs(write_zip(tmp_path / "noblocks.zip", files))
+        blocks_from_gtfs(write_zip(tmp_path / "noblocks.zip", files), metric_crs=HK)
     assert "trips.txt" in str(info.value)
 
 
 def test_graph_tables_from_gtfs(feed: Path) -> None:
-    nodes, edges = graph_tables_from_gtfs(feed, cluster_m=100)
+    nodes, edges = graph_tables_from_gtfs(feed, cluster_m=100, metric_crs=HK)
     assert nodes["node_id"].tolist() == ["S1", "S2", "S3", "S4", "S5"]
     assert nodes["n_stops"].tolist() == [1] * 5
     assert nodes.loc[0, "name"] == "Stop S1"
@@ -315,7 +318,7 @@ def test_graph_tables_from_gtfs(feed: Path) -> None:
 
 def test_graph_tables_cluster_nearby_stops(feed: Path) -> None:
     # S3 (most served) takes S2 and S4, each about 0.5 km away.
-    nodes, edges = graph_tables_from_gtfs(feed, cluster_m=600)
+    nodes, edges = graph_tables_from_gtfs(feed, cluster_m=600, metric_crs=HK)
     assert nodes["node_id"].tolist() == ["S1", "S3", "S5"]
     assert nodes["n_stops"].tolist() == [1, 3, 1]
     assert list(zip(edges["from_node"], edges["to_node"], strict=True)) == [
@@ -330,7 +333,7 @@ def test_feed_folder_works(tmp_path: Path) -> None:
     folder.mkdir()
     for name, text in FEED.items():
         (folder / name).write_text(text, encoding="utf-8")
-    assert route_summary(folder)["trips_per_day"].tolist() == [3.0, 2.0]
+    assert route_summary(folder, metric_crs=HK)["trips_per_day"].tolist() == [3.0, 2.0]
 
 
 @pytest.mark.parametrize(
@@ -344,7 +347,7 @@ def test_feed_folder_works(tmp_path: Path) -> None:
 def test_zip_slip_rejected(tmp_path: Path, member: str, words: str) -> None:
     path = write_zip(tmp_path / "slip.zip", {**FEED, member: "x"})
     with pytest.raises(InputError, match=words) as info:
-        route_summary(path)
+        route_summary(path, metric_crs=HK)
     assert "slip.zip" in str(info.value)
     assert not (tmp_path / "evil.txt").exists()
 
@@ -352,35 +355,35 @@ def test_zip_slip_rejected(tmp_path: Path, member: str, words: str) -> None:
 def test_missing_stop_times(tmp_path: Path) -> None:
     files = {k: v for k, v in FEED.items() if k != "stop_times.txt"}
     with pytest.raises(InputError, match=r"'stop_times\.txt' is missing") as info:
-        route_summary(write_zip(tmp_path / "nost.zip", files))
+        route_summary(write_zip(tmp_path / "nost.zip", files), metric_crs=HK)
     assert "nost.zip" in str(info.value)
 
 
 def test_missing_calendar_and_nested_folder(tmp_path: Path) -> None:
     files = {k: v for k, v in FEED.items() if not k.startswith("calendar")}
     with pytest.raises(InputError, match=r"calendar\.txt"):
-        route_summary(write_zip(tmp_path / "nocal.zip", files))
+        route_summary(write_zip(tmp_path / "nocal.zip", files), metric_crs=HK)
     nested = {f"gtfs/{k}": v for k, v in FEED.items()}
     with pytest.raises(InputError, match="inside the folder 'gtfs'"):
-        route_summary(write_zip(tmp_path / "nested.zip", nested))
+        route_summary(write_zip(tmp_path / "nested.zip", nested), metric_crs=HK)
 
 
 def test_empty_and_non_zip_files(tmp_path: Path) -> None:
     empty = tmp_path / "empty.zip"
     empty.write_bytes(b"")
     with pytest.raises(InputError, match="empty") as info:
-        route_summary(empty)
+        route_summary(empty, metric_crs=HK)
     assert "empty.zip" in str(info.value)
     text = tmp_path / "feed.zip"
     text.write_text("stop_id,stop_lat\n", encoding="utf-8")
     with pytest.raises(InputError, match="not a zip"):
-        route_summary(text)
+        route_summary(text, metric_crs=HK)
     with pytest.raises(InputError, match="not found"):
-        route_summary(tmp_path / "https-looking-name.zip")
+        route_summary(tmp_path / "https-looking-name.zip", metric_crs=HK)
     files = dict(FEED)
     files["stops.txt"] = ""
     with pytest.raises(InputError, match=r"'stops\.txt' is empty"):
-        route_summary(write_zip(tmp_path / "nostops.zip", files))
+        route_summary(write_zip(tmp_path / "nostops.zip", files), metric_crs=HK)
 
 
 def test_zip_bomb_limit(tmp_path: Path) -> None:
@@ -390,11 +393,11 @@ def test_zip_bomb_limit(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "bomb.zip", files)
     assert path.stat().st_size < 10_000
     # A file the importer does not read is never extracted, so it cannot exhaust anything.
-    assert len(route_summary(path, limits=limits)) > 0
+    assert len(route_summary(path, limits=limits, metric_crs=HK)) > 0
     files = dict(FEED)
     files["shapes.txt"] = "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n" + "0" * 120_000
     with pytest.raises(InputError, match="zip bomb") as info:
-        route_summary(write_zip(tmp_path / "bomb2.zip", files), limits=limits)
+        route_summary(write_zip(tmp_path / "bomb2.zip", files), limits=limits, metric_crs=HK)
     assert "shapes.txt" in str(info.value)
 
 
@@ -404,13 +407,13 @@ def test_bad_rows_name_member_row_and_field(tmp_path: Path) -> None:
         "T2,06:40:00,06:40:00,S2", "T2,06:40:00,06:40:00,S9"
     )
     with pytest.raises(InputError) as info:
-        route_summary(write_zip(tmp_path / "ref.zip", files))
+        route_summary(write_zip(tmp_path / "ref.zip", files), metric_crs=HK)
     assert (info.value.row, info.value.field) == (5, "stop_id")
     assert "stop_times.txt" in str(info.value) and "S9" in str(info.value)
     files = dict(FEED)
     files["stop_times.txt"] = FEED["stop_times.txt"].replace("06:50:00,06:50:00", "6h50,6h50")
     with pytest.raises(InputError, match="not a time") as info:
-        blocks_from_gtfs(write_zip(tmp_path / "time.zip", files))
+        blocks_from_gtfs(write_zip(tmp_path / "time.zip", files), metric_crs=HK)
     assert (info.value.row, info.value.field) == (6, "arrival_time")
 
 

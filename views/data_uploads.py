@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from fleetplan.errors import InputError
+from fleetplan.network.city import load_city
 from fleetplan.network.loaders import load_dataset
 from fleetplan.network.schema import TABLES
 from fleetplan.views import state, uploads
@@ -117,7 +118,7 @@ def render_dataset_uploads() -> None:
         else:
             try:
                 # Read once per session: the widget keeps the upload across every rerun.
-                routes = uploads.once_per_content(st.session_state, "upload_gtfs_read", gtfs.getvalue(), lambda: uploads.gtfs_route_summary(gtfs.getvalue(), gtfs.name))
+                routes = uploads.once_per_content(st.session_state, "upload_gtfs_read", gtfs.getvalue(), lambda: uploads.gtfs_route_summary(gtfs.getvalue(), gtfs.name, load_city(state.dataset_path()).metric_crs))
             except InputError as error:
                 st.error(t("Input problem: {message}", message=str(error)))
             except Exception as error:

@@ -169,7 +169,7 @@ def run_isolated(
     raise InputError(value)
 
 
-def gtfs_route_summary(data: bytes, name: str) -> pd.DataFrame:
+def gtfs_route_summary(data: bytes, name: str, metric_crs: str) -> pd.DataFrame:
     """Route summary of an uploaded GTFS zip, read in a child process within the upload bounds.
 
     The zip is written to a private folder removed as soon as the feed is read;
@@ -181,14 +181,14 @@ def gtfs_route_summary(data: bytes, name: str) -> pd.DataFrame:
     with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
         path = Path(tmp) / safe
         path.write_bytes(data)
-        return run_isolated(_read_gtfs_routes, str(path), what=safe)
+        return run_isolated(_read_gtfs_routes, str(path), metric_crs, what=safe)
 
 
-def _read_gtfs_routes(path: str) -> pd.DataFrame:
+def _read_gtfs_routes(path: str, metric_crs: str) -> pd.DataFrame:
     from fleetplan.network.importers.gtfs import UPLOAD_LIMITS, route_summary
 
     try:
-        return route_summary(path, limits=UPLOAD_LIMITS)
+        return route_summary(path, limits=UPLOAD_LIMITS, metric_crs=metric_crs)
     except InputError as error:
         # Name the upload as the planner knows it, not the server's private copy.
         shown = (error.file or "").replace(path, Path(path).name) or None

@@ -3,7 +3,7 @@
 Nothing here downloads: a planner fetches an extract or feed once, by hand,
 and points the importer at the file. Every importer returns tables in the
 schema of :mod:`fleetplan.network.schema` (WGS84 lon/lat, metres measured in the
-city's metric CRS, a ``metric_crs`` argument defaulting to Hong Kong's EPSG:2326,
+city's metric CRS, a ``metric_crs`` argument, the city's,
 ``source`` and ``status`` on every row) and raises
 :class:`~fleetplan.errors.InputError` naming the file or member on bad input.
 

@@ -14,8 +14,8 @@ The package divides as the work does:
 - :mod:`.blocks`: :func:`blocks_from_gtfs` (buses' duties);
 - :mod:`.stop_graph`: :func:`graph_tables_from_gtfs`.
 
-Distances are measured in the city's metric CRS (``metric_crs``, default the
-Hong Kong 1980 Grid, EPSG:2326; see :mod:`fleetplan.network.city`). Service
+Distances are measured in the city's metric CRS (``metric_crs``, required: the
+``metric_crs`` of the dataset's ``city.yaml``; see :mod:`fleetplan.network.city`). Service
 dates are ``YYYYMMDD`` strings (``YYYY-MM-DD`` is accepted too); when no date
 is given the busiest weekday of the feed is used.
 """

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import HK_METRIC_CRS, check_metric_crs
+from fleetplan.network.city import check_metric_crs
 from fleetplan.network.importers.gtfs.geometry import shape_lines, stop_times_xy, trip_lengths_m
 from fleetplan.network.importers.gtfs.reader import DEFAULT_LIMITS, FeedLimits, load_feed
 from fleetplan.network.importers.gtfs.service_days import service_date
@@ -26,7 +26,7 @@ def blocks_from_gtfs(
     *,
     date: str | None = None,
     limits: FeedLimits = DEFAULT_LIMITS,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> pd.DataFrame:
     """One row per vehicle block (``trips.block_id``) running on a service date.
 

@@ -1,7 +1,7 @@
 """Where trips go and how long they are, in metres of a projected CRS.
 
 Stops and shape points are projected from WGS84 to ``crs`` (the city's
-metric CRS; Hong Kong's EPSG:2326 by default). A trip's length is the length
+metric CRS, from its ``city.yaml``). A trip's length is the length
 of its shape if the feed has ``shapes.txt`` and the trip a ``shape_id``,
 otherwise the sum of straight lines between its consecutive stops (an
 underestimate of road length, typically by 10-25 %).
@@ -13,12 +13,11 @@ import numpy as np
 import pandas as pd
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import to_grid
 from fleetplan.network.importers.gtfs.tables import VettedFeed
 
 
-def stop_times_xy(feed: VettedFeed, crs: str = HK_METRIC_CRS) -> pd.DataFrame:
+def stop_times_xy(feed: VettedFeed, crs: str) -> pd.DataFrame:
     """stop_times with its stops' ``x``/``y`` (metres in ``crs``) and file ``row``, sorted by trip and stop_sequence.
 
     Raises
@@ -56,7 +55,7 @@ def stop_times_xy(feed: VettedFeed, crs: str = HK_METRIC_CRS) -> pd.DataFrame:
     return frame.sort_values(["trip_id", "stop_sequence"], kind="stable").reset_index(drop=True)
 
 
-def shape_lines(feed: VettedFeed, crs: str = HK_METRIC_CRS) -> dict[str, np.ndarray]:
+def shape_lines(feed: VettedFeed, crs: str) -> dict[str, np.ndarray]:
     """shape_id -> (n, 2) coordinates (metres in ``crs``) in shape_pt_sequence order; {} without shapes.txt.
 
     Raises

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import HK_METRIC_CRS, check_metric_crs
+from fleetplan.network.city import check_metric_crs
 from fleetplan.network.graph import to_grid
 from fleetplan.network.importers.gtfs.geometry import shape_lines, stop_times_xy, trip_lengths_m
 from fleetplan.network.importers.gtfs.reader import DEFAULT_LIMITS, FeedLimits, load_feed
@@ -22,7 +22,7 @@ def route_summary(
     *,
     date: str | None = None,
     limits: FeedLimits = DEFAULT_LIMITS,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> pd.DataFrame:
     """Length, trips and end stops of every route in a GTFS feed.
 
@@ -123,7 +123,7 @@ def route_summary(
 
 
 def assign_depots(
-    routes: pd.DataFrame, depots: pd.DataFrame, *, metric_crs: str = HK_METRIC_CRS
+    routes: pd.DataFrame, depots: pd.DataFrame, *, metric_crs: str
 ) -> pd.DataFrame:
     """Give each route the depot nearest its first stop (straight line in ``metric_crs``, metres).
 

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import HK_METRIC_CRS, check_metric_crs
+from fleetplan.network.city import check_metric_crs
 from fleetplan.network.importers.gtfs.geometry import (
     along_shape,
     shape_lines,
@@ -55,7 +55,7 @@ def graph_tables_from_gtfs(
     date: str | None = None,
     cluster_m: float = 100.0,
     limits: FeedLimits = DEFAULT_LIMITS,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Road-graph ``nodes`` and ``edges`` tables from the stops and stop sequences of a feed.
 
