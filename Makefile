@@ -15,8 +15,16 @@ $(STAMP): pyproject.toml
 app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
+# mypy reads the package as it is installed (fleetplan.optimiser, ...): a tree of links in
+# build/typecheck/ gives it that layout (the source folders are top-level, see pyproject.toml).
+TYPECHECK := build/typecheck
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/fleetplan
+	$(foreach f,$(wildcard fleetplan/*.py),ln -s ../../../$(f) $(TYPECHECK)/fleetplan/;)
+	$(foreach d,network optimiser cli views data,ln -s ../../../$(d) $(TYPECHECK)/fleetplan/$(d);)
+	cd $(TYPECHECK) && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p fleetplan
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q

@@ -71,7 +71,7 @@ def _number(value: Any, digits: int = 0) -> str:
 
 def _zev(summary: dict[str, Any], vclass: str, year: int) -> Any:
     by_year = summary.get("zev_in_service", {}).get(vclass, {})
-    return by_year.get(str(year), by_year.get(year))  # type: ignore[call-overload]
+    return by_year.get(str(year), by_year.get(year))
 
 
 def _free_riders(summary: dict[str, Any], programme: str) -> str:

@@ -163,8 +163,8 @@ def test_solve_in_a_real_browser(server: str) -> None:
 
 
 def _open_page(page, label: str) -> None:
-    """Pick a page in the sidebar's page radio by its label."""
-    page.locator("[data-testid='stSidebar'] label").filter(has_text=label).first.click()
+    """Pick a page in the sidebar's navigation (st.navigation) by its title."""
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text=label).first.click()
 
 
 def _upload(page, widget_text: str, path: Path) -> None:
@@ -375,7 +375,8 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
             for language, names in pages.items():
                 if language == "zh":
                     page.get_by_text("繁體中文").click()
-                    page.get_by_text("頁面").first.wait_for(timeout=60_000)
+                    # the navigation's page titles are in Chinese once the switch has run
+                    page.locator("[data-testid='stSidebarNav'] a").filter(has_text="規劃與地圖").first.wait_for(timeout=60_000)
                 for name in names:
                     _open_page(page, name)
                     page.wait_for_timeout(2500)  # the page's script finishes drawing

@@ -1,4 +1,4 @@
-"""Page frame: title, sidebar (language, page choice, dataset) and dispatch to a page."""
+"""Page frame: title, sidebar (language, Streamlit's page navigation, dataset) and the page drawn."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "page_export": (N_("Export"), exports.render),
     "page_calibration": (N_("Calibration"), calibration_page.render),
 }
+DEFAULT_PAGE = "page_plan"
 
 
 @st.cache_resource
@@ -37,17 +38,42 @@ def _clean_up_after_earlier_servers() -> int:
     return len(uploads.remove_stale_folders())
 
 
+def _navigation() -> str:
+    """Streamlit's own page navigation (``st.navigation``, drawn at the top of the sidebar); the
+    key of the page to draw.
+
+    ``session_state["page"]`` names the page too, so code and tests can open one by key: a key
+    set there since the last run wins (the app switches to it), otherwise the page the
+    navigation chose is written back to it. Titles are translated on every run; the URL paths
+    (``/scenario``, ``/official`` ...) stay the same in both languages.
+    """
+    pages = {
+        key: st.Page(render, title=t(name), url_path=key.removeprefix("page_"), default=key == DEFAULT_PAGE)
+        for key, (name, render) in PAGES.items()
+    }
+    current = st.navigation(list(pages.values()))
+    chosen = next(key for key, page in pages.items() if page.url_path == current.url_path)
+    wanted = st.session_state.get("page")
+    if wanted in pages and wanted != st.session_state.get("_page_drawn") and wanted != chosen:
+        st.session_state["_page_drawn"] = wanted
+        st.switch_page(pages[wanted])  # reruns the script on that page
+    st.session_state["page"] = st.session_state["_page_drawn"] = chosen
+    return chosen
+
+
 def run() -> None:
     """Draw the app for this session."""
     st.set_page_config(page_title="fleetplan", layout="wide")
     _clean_up_after_earlier_servers()
     state.init()
+    if "lang" in st.session_state:
+        # Written back as the session's own value, the language survives a page switch
+        # (Streamlit forgets the state of a widget the switching run did not finish drawing).
+        st.session_state["lang"] = st.session_state["lang"]
     with st.sidebar:
         st.radio(t("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
-        # Labels bound now (not looked up later): the format function must not depend on
-        # when it is called, or the widget's options and value could disagree.
-        labels = {key: t(name) for key, (name, _) in PAGES.items()}
-        page = st.radio(t("Page"), list(PAGES), format_func=labels.__getitem__, key="page")
+    page = _navigation()
+    with st.sidebar:
         if st.session_state.get("user_dataset"):
             source = t("your uploaded data")
         elif state.default_dataset_path() != state.DEFAULT_DATASET:

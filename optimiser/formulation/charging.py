@@ -6,17 +6,17 @@ import itertools
 
 import pyomo.environ as pyo
 
-from fleetplan.optimiser.formulation.variables import non_decreasing, row, slack
+from fleetplan.optimiser.formulation.variables import Expr, non_decreasing, row, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
 
-def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, year: int) -> object:
+def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, year: int) -> Expr:
     """Battery-electric vehicles based at ``depot`` in service in ``year``."""
     ids = inputs.segments_at.get(("depot", depot), [])
     return sum(model.stock[s, "bev", year] for s in ids if "bev" in inputs.techs[s])
 
 
-def installed_kw(model: pyo.ConcreteModel, inputs: ModelInputs, kind: str, chargers: pyo.Var, site: str, year: int) -> object:
+def installed_kw(model: pyo.ConcreteModel, inputs: ModelInputs, kind: str, chargers: pyo.Var, site: str, year: int) -> Expr:
     """kW of a site's new chargers in service in ``year``: each vintage keeps the power of its
     year, Σ_{τ ≤ t} (chargers[τ] − chargers[τ−1]) × kW(τ).
 
@@ -105,7 +105,7 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         reach.setdefault(z, []).append(c)
         served_by.setdefault(c, []).append(z)
 
-    def demand(m: pyo.ConcreteModel, z: str, t: int) -> object:
+    def demand(m: pyo.ConcreteModel, z: str, t: int) -> Expr:
         segment = zones.at[z, "segment_id"]
         if segment not in inputs.techs or "bev" not in inputs.techs[segment]:
             return pyo.Constraint.Skip
@@ -115,7 +115,7 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     m.taxi_demand = pyo.Constraint(m.Z, m.T, rule=demand)
 
-    def capacity(m: pyo.ConcreteModel, c: str, t: int) -> object:
+    def capacity(m: pyo.ConcreteModel, c: str, t: int) -> Expr:
         if c not in served_by:
             return pyo.Constraint.Skip
         existing = float(sites.at[c, "existing_fast_chargers"]) * existing_share
@@ -133,7 +133,7 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.public_chargers_kept = non_decreasing(m, m.public_chargers, m.C)
 
 
-def site_charger_kva(model: pyo.ConcreteModel, inputs: ModelInputs, site: str, year: int) -> object:
+def site_charger_kva(model: pyo.ConcreteModel, inputs: ModelInputs, site: str, year: int) -> Expr:
     """kVA drawn by the new chargers at ``site`` in ``year`` (depot and public)."""
     infra = inputs.infrastructure
     factor = infra["charger_kva_per_kw"]
@@ -157,7 +157,7 @@ def add_grid_connection(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     lead = round(inputs.infrastructure["grid_upgrade_lead_years"])
     headroom = inputs.sites["grid_headroom_kva"].astype(float).to_dict()
 
-    def rule(m: pyo.ConcreteModel, i: str, t: int) -> object:
+    def rule(m: pyo.ConcreteModel, i: str, t: int) -> Expr:
         arrived = sum(m.grid_order[i, tau] for tau in m.T if tau <= t - lead)
         return row(
             site_charger_kva(m, inputs, i, t) / 1000.0 <= (headroom[i] + arrived) / 1000.0 + slack(m, "grid_connection", (i, t), 1.0)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
+from fleetplan.optimiser.formulation.variables import Expr
 from fleetplan.optimiser.inputs import ModelInputs
 
 #: Money rows and expressions are written in HK$ million to keep coefficients near 1.
 HKD_M = 1e6
 
 
-def total_purchases(model: pyo.ConcreteModel, inputs: ModelInputs, segment: str, year: int) -> object:
+def total_purchases(model: pyo.ConcreteModel, inputs: ModelInputs, segment: str, year: int) -> Expr:
     """Σ_k buy[s,k,t]: every vehicle segment s buys in year t (replacements of retirements)."""
     return sum(model.buy[segment, k, year] for k in inputs.techs[segment] if (segment, k, year) in model.B)
 
@@ -34,7 +35,7 @@ def _paid(inputs: ModelInputs) -> list[tuple[tuple[str, int, int], str, int, flo
     return out
 
 
-def purchases_under(model: pyo.ConcreteModel, inputs: ModelInputs, key: tuple[str, int, int]) -> object:
+def purchases_under(model: pyo.ConcreteModel, inputs: ModelInputs, key: tuple[str, int, int]) -> Expr:
     """Purchases made under regime ``key`` = (s, t, r): its variable, or all purchases where s has one regime."""
     s, t, _ = key
     if len(inputs.regimes[(s, t)]) > 1:
@@ -42,7 +43,7 @@ def purchases_under(model: pyo.ConcreteModel, inputs: ModelInputs, key: tuple[st
     return total_purchases(model, inputs, s, t)
 
 
-def spend_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs, programme: str | None = None, year: int | None = None) -> object:
+def spend_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs, programme: str | None = None, year: int | None = None) -> Expr:
     """Subsidy paid (HK$ million), optionally for one programme and/or year.
 
     spend[p,t] = Σ_{s,r} payment[p,r] × share[k_p,r] × purchases[s,t,r]: every eligible
@@ -55,11 +56,11 @@ def spend_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs, programme: str | 
     )
 
 
-def _increase(var: pyo.Var, index: tuple, t: int, first: int, prev: int | None) -> object:
+def _increase(var: pyo.Var, index: tuple, t: int, first: int, prev: int | None) -> Expr:
     return var[(*index, t)] if t == first else var[(*index, t)] - var[(*index, prev)]
 
 
-def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, object]:
+def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, Expr]:
     """Discounted system cost by component (HK$ million expressions)."""
     m = model
     first = m.T.first()
@@ -102,7 +103,7 @@ def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, 
     return components
 
 
-def public_infrastructure_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs) -> object:
+def public_infrastructure_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs) -> Expr:
     """Discounted cost of the infrastructure a government would pay for (HK$ million):
     public fast chargers, hydrogen stations and the grid upgrades at public sites."""
     m = model
@@ -112,7 +113,7 @@ def public_infrastructure_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs) -
     return components["public_chargers"] + components["hydrogen_stations"] + grid_public
 
 
-def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None = None) -> object:
+def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None = None) -> Expr:
     """Emissions (t CO2 on the scenario's basis) of all fleets: a year's rate, or the horizon's
     total (each modelled year times the calendar years it stands for)."""
     if year is not None:

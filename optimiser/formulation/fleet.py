@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from fleetplan.optimiser.formulation.variables import row
+from fleetplan.optimiser.formulation.variables import Expr, row
 from fleetplan.optimiser.inputs import ModelInputs
 
 
@@ -25,7 +25,7 @@ def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     incumbent = inputs.segments["incumbent"].to_dict()
 
-    def rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
+    def rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> Expr:
         life = inputs.lifetime[(vehicle_type[s], k)]
         vintages = [tau for tau in bought_in.get((s, k), []) if t - life < tau <= t]
         survivors = m.remaining_initial[s, t] if k == incumbent[s] else inputs.initial_stock[(s, k, t)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from fleetplan.optimiser.formulation.variables import non_decreasing, row, slack
+from fleetplan.optimiser.formulation.variables import Expr, non_decreasing, row, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
 
@@ -55,7 +55,7 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
                 m.h2_built[h, t].fix(1)
 
 
-def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: str, year: int) -> object:
+def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: str, year: int) -> Expr:
     """kg H2/day the fuel-cell vehicles of a consumer (a depot, or a corridor) need."""
     kind, ref = consumer.split(":", 1)
     pattern = "depot" if kind == "depot" else "corridor"
@@ -88,7 +88,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     ]
     fcev_users += [u for u in m.U if u.startswith("flow:")]
 
-    def demand(m: pyo.ConcreteModel, u: str, t: int) -> object:
+    def demand(m: pyo.ConcreteModel, u: str, t: int) -> Expr:
         need = _consumer_demand(m, inputs, u, t)
         supplied = sum(m.h2_supply[u, h, t] for h in stations_of.get(u, []))
         return row(supplied / 1000.0 == need / 1000.0)
@@ -96,7 +96,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.h2_demand = pyo.Constraint(fcev_users, m.T, rule=demand)
     fcev_user_set = set(fcev_users)
 
-    def capacity(m: pyo.ConcreteModel, h: str, t: int) -> object:
+    def capacity(m: pyo.ConcreteModel, h: str, t: int) -> Expr:
         if h not in consumers_of:
             return pyo.Constraint.Skip
         sold = sum(m.h2_supply[u, h, t] for u in consumers_of[h])
@@ -106,7 +106,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     m.h2_capacity = pyo.Constraint(m.H, m.T, rule=capacity)
 
-    def only_open(m: pyo.ConcreteModel, h: str, t: int) -> object:
+    def only_open(m: pyo.ConcreteModel, h: str, t: int) -> Expr:
         if h not in consumers_of:
             return pyo.Constraint.Skip
         largest = existing_h2_kg_day(inputs, h, t) + module_kg * max_modules(inputs, h)
@@ -120,7 +120,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     # each small consumer, which is what kept the default's bound far below its plans.
     most = _most_demand_kg_day(inputs)
 
-    def per_consumer(m: pyo.ConcreteModel, u: str, h: str, t: int) -> object:
+    def per_consumer(m: pyo.ConcreteModel, u: str, h: str, t: int) -> Expr:
         bound = min(most.get((u, t), 0.0), existing_h2_kg_day(inputs, h, t) + module_kg * max_modules(inputs, h))
         if u not in fcev_user_set or bound <= 0:
             return pyo.Constraint.Skip
@@ -173,7 +173,7 @@ def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     fleet = inputs.segments["fleet"].to_dict()
     segment_of = inputs.corridors["segment_id"].to_dict()
 
-    def trucks_only_if_refuelled(m: pyo.ConcreteModel, q: str, t: int) -> object:
+    def trucks_only_if_refuelled(m: pyo.ConcreteModel, q: str, t: int) -> Expr:
         segment = segment_of[q]
         if segment not in inputs.techs or "fcev" not in inputs.techs[segment]:
             return pyo.Constraint.Skip

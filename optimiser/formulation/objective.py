@@ -18,6 +18,7 @@ from fleetplan.optimiser.formulation.expressions import (
     spend_hkd_m,
 )
 from fleetplan.optimiser.formulation.targets import target_treatment
+from fleetplan.optimiser.formulation.variables import Expr
 from fleetplan.optimiser.inputs import ModelInputs
 
 #: In the most-abatement objective with infrastructure counted in the budget, HK$1m of
@@ -28,7 +29,7 @@ COST_TIEBREAK_T_PER_HKD_M = 1e-4
 SUBSIDY_TIEBREAK = 1e-3
 
 
-def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, object]:
+def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, Expr]:
     """Penalties (HK$ million, discounted): not costs, the price the objective puts on
     falling short of a soft target, on uptake the plan cannot serve, on operators' fleet
     pledges it cannot serve and on taxi charging no site within reach can serve."""

@@ -18,7 +18,7 @@ from fleetplan.optimiser.formulation.expressions import (
     spend_hkd_m,
     total_purchases,
 )
-from fleetplan.optimiser.formulation.variables import row, slack
+from fleetplan.optimiser.formulation.variables import Expr, row, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
 #: The rows that make a scheme paid as announced pay (:func:`add_announced_payment`): a
@@ -51,7 +51,7 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m = model
     fleet = inputs.segments["fleet"].to_dict()
 
-    def share_rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> object:
+    def share_rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> Expr:
         regimes = inputs.regimes[(s, t)]
         offered = sum(r.share.get(k, 0.0) * purchases_under(m, inputs, (s, t, r.regime_id)) for r in regimes)
         if (s, t) in inputs.incumbent_cap:
@@ -97,7 +97,7 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     )
     m.regime_link_index = pyo.Set(dimen=4, initialize=links, ordered=True)
 
-    def follows_level(m: pyo.ConcreteModel, s: str, t: int, p: str, level: int) -> object:
+    def follows_level(m: pyo.ConcreteModel, s: str, t: int, p: str, level: int) -> Expr:
         under = [r.regime_id for r in inputs.regimes[(s, t)] if r.levels.get(p) == level]
         return sum(m.regime_purchases[s, t, r] for r in under) <= fleet[s] * m.payment_level[p, t, level]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from fleetplan.optimiser.formulation.variables import slack
+from fleetplan.optimiser.formulation.variables import Expr, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
 
-def zev_in_service(model: pyo.ConcreteModel, inputs: ModelInputs, vehicle_class: str, year: int) -> object:
+def zev_in_service(model: pyo.ConcreteModel, inputs: ModelInputs, vehicle_class: str, year: int) -> Expr:
     """Zero-emission vehicles of a class in service in ``year`` (expression)."""
     segments = inputs.segments.index[inputs.segments["vehicle_class"] == vehicle_class]
     return sum(model.stock[s, k, year] for s in segments for k in inputs.techs[s] if k in ("bev", "fcev"))
@@ -37,7 +37,7 @@ def add_targets(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     table = inputs.targets
     modelled = [g for g in m.G if target_treatment(inputs, g) != "reported"]
 
-    def rule(m: pyo.ConcreteModel, g: str) -> object:
+    def rule(m: pyo.ConcreteModel, g: str) -> Expr:
         row = table.loc[g]
         return (
             zev_in_service(m, inputs, row["vehicle_class"], int(row["year"])) + m.target_short[g]

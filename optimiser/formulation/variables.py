@@ -30,9 +30,15 @@ large and read as rounded numbers; payment levels, modules and stations are inte
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import pyomo.environ as pyo
 
 from fleetplan.optimiser.inputs import ModelInputs
+
+#: A Pyomo expression or relation. Pyomo ships no type stubs, so to the type checker it is Any
+#: (written ``object`` it refused every sum and product of one).
+Expr: TypeAlias = Any
 
 #: Constraint families that get slacks in an elastic (diagnosis) model.
 ELASTIC_FAMILIES = (
@@ -122,7 +128,7 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
     m.slack_index = {}
 
 
-def slack(model: pyo.ConcreteModel, family: str, key: object, scale: float = 1.0) -> object:
+def slack(model: pyo.ConcreteModel, family: str, key: object, scale: float = 1.0) -> Expr:
     """A fresh non-negative slack for one row of ``family`` in an elastic model, else 0.
 
     ``scale`` converts the row's units to a common measure so slacks of
@@ -135,7 +141,7 @@ def slack(model: pyo.ConcreteModel, family: str, key: object, scale: float = 1.0
     return var
 
 
-def row(relation: object) -> object:
+def row(relation: Expr) -> Expr:
     """A constraint rule's result, with relations that Python already decided handled.
 
     Empty sums make some rows plain booleans: a true one is skipped; a false
