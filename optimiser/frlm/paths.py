@@ -365,13 +365,13 @@ def _path_less(a: Node, b: Node, parent: Mapping[Node, Node | None], depth: Mapp
     """Whether the tree path to ``a`` is lexicographically smaller (by str of ids) than to ``b``."""
     x, y = a, b
     while depth[x] > depth[y]:
-        x = parent[x]  # type: ignore[assignment]
+        x = parent[x]
     while depth[y] > depth[x]:
-        y = parent[y]  # type: ignore[assignment]
+        y = parent[y]
     if x == y:  # one path is a prefix of the other: the shorter is smaller
         return depth[a] < depth[b]
     while parent[x] != parent[y]:
-        x, y = parent[x], parent[y]  # type: ignore[assignment]
+        x, y = parent[x], parent[y]
     if _str_key(x) != _str_key(y):
         return _str_key(x) < _str_key(y)
     # Distinct ids with the same text (1 and "1"): compare the whole sequences.
