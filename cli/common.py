@@ -77,7 +77,7 @@ def guarded(function: F) -> F:
             extra = _missing_extra(error)
             if extra is not None:
                 fail(
-                    f"this command needs the '{extra}' extra ({error.name} is not installed): "
+                    f"this command needs the '{extra}' extra ({getattr(error, 'name', None) or 'a module it uses'} is not installed): "
                     f"pip install 'fleetplan[{extra}]'",
                     EXIT_CANNOT_RUN,
                 )

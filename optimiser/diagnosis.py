@@ -50,7 +50,7 @@ def diagnose(inputs: ModelInputs, options: SolverOptions | None = None) -> list[
         totals[family] += value
         if value > worst.get(family, (0.0, None))[0]:
             worst[family] = (value, key)
-    lines = []
+    lines: list[str] = []
     for family in sorted(totals, key=lambda f: -totals[f]):
         value, key = worst[family]
         where = _describe(inputs, family, key)

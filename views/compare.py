@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 import streamlit as st
 
@@ -61,7 +63,7 @@ def render() -> None:
         difference = summaries[name]["system_cost_hkd"] - summaries[reference]["system_cost_hkd"]
         if measurable(difference, error) is False:
             within.add(name)
-            st.info(t("{b} against {a}: no measurable difference in system cost (within ±HK${error}m, the sum of both plans' certified errors)", a=reference, b=name, error=f"{error / 1e6:,.1f}"))
+            st.info(t("{b} against {a}: no measurable difference in system cost (within ±HK${error}m, the sum of both plans' certified errors)", a=reference, b=name, error=f"{(error or 0.0) / 1e6:,.1f}"))
     for field, label in figure_labels(figures[reference]):
         columns = st.columns(len(picked))
         for column, name in zip(columns, picked, strict=True):
@@ -70,7 +72,7 @@ def render() -> None:
             if name in within and field == "system_cost_hkd_m":
                 delta = t("no measurable difference")
             # Coloured by good or bad, not by sign: more subsidy or cost is shown red.
-            colour = "normal" if more_is_better(field) else "inverse"
+            colour: Literal["normal", "inverse"] = "normal" if more_is_better(field) else "inverse"
             column.metric(f"{name}: {figure_label(label, figures[name])}", format_figure(field, value), delta=delta,
                           delta_color=colour, help=t("Δ against {name}", name=reference))
     with st.expander(t("Table")):

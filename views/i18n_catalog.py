@@ -90,7 +90,7 @@ def problems(locale: str, catalogue: Catalog | None = None) -> list[str]:
         if key not in wanted:
             out.append(f"not in the code any more: {key!r}")
             continue
-        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
         if message.fuzzy or not all(s.strip() for s in strings):
             out.append(f"no translation: {key!r}")
             continue

@@ -192,7 +192,7 @@ def build_result(
     energy_by_band = {name: clean(value) for name, value in energy_by_band.items()}
     energy_kwh = clean(sum(smart) * step_h / inputs.days)
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for duty in feasible:
         parked = set(duty.parked_steps)
         steps_per_day = duty.steps_per_day
