@@ -312,3 +312,119 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --------------------------------------------------------------------------- a road network to measure against
+
+#: Route-line vertices within this grid cell (metres) are one junction of the network.
+NETWORK_SNAP_M = 5.0
+
+
+def line_network(lines: list[np.ndarray], snap_m: float = NETWORK_SNAP_M) -> tuple[np.ndarray, object]:
+    """A road network from route lines (EPSG:2326): vertices snapped to a ``snap_m`` grid.
+
+    Returns (junction xy, sparse symmetric matrix of segment lengths, metres). Lines that
+    share a road share its vertices, so the union of every bus and minibus line is the
+    network of the roads they run on (a subset of all roads: distances on it are upper
+    bounds on the shortest road).
+    """
+    from scipy.sparse import coo_matrix
+
+    points = np.concatenate(lines)
+    ends = np.cumsum([len(line) for line in lines])
+    cells = np.floor(points / snap_m).astype(np.int64)
+    keys = cells[:, 0] * 10_000_000 + cells[:, 1]
+    unique, index = np.unique(keys, return_inverse=True)
+    xy = np.zeros((len(unique), 2))
+    np.add.at(xy, index, points)
+    xy /= np.bincount(index)[:, None]
+    step = np.ones(len(points) - 1, dtype=bool)
+    step[ends[:-1] - 1] = False  # no segment from one line's end to the next line's start
+    a, b = index[:-1][step], index[1:][step]
+    length = np.hypot(*(points[1:][step] - points[:-1][step]).T)
+    keep = a != b
+    a, b, length = a[keep], b[keep], length[keep]
+    n = len(unique)
+    matrix = coo_matrix((np.concatenate([length, length]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)).tocsr()
+    matrix.sum_duplicates()  # duplicates summed; rebuild with the minimum instead
+    order = np.lexsort((np.concatenate([length, length]), np.concatenate([b, a]), np.concatenate([a, b])))
+    rows, cols, vals = np.concatenate([a, b])[order], np.concatenate([b, a])[order], np.concatenate([length, length])[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    matrix = coo_matrix((vals[first], (rows[first], cols[first])), shape=(n, n)).tocsr()
+    return xy, matrix
+
+
+def network_errors(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    network: tuple[np.ndarray, object],
+    region: str = "hk_island",
+    max_snap_m: float = 150.0,
+) -> dict:
+    """Graph distance / road distance for every pair of ``region``'s nodes, and per edge.
+
+    Each node is placed on the network junction nearest it (nodes farther than
+    ``max_snap_m`` from any line are left out); the road distance is the shortest path
+    on ``network`` (:func:`line_network`). Also counts node pairs island -> mainland
+    whose graph distance is below the straight-line bound through the tunnels
+    (straight line to a portal + published length + straight line from the other portal).
+    """
+    from scipy.sparse.csgraph import dijkstra
+    from scipy.spatial import cKDTree
+
+    xy_net, matrix = network
+    graph = build_graph(nodes, edges)
+    ids = sorted(graph.nodes)
+    node_xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids])
+    regions = [region_of(graph.nodes[n]["lon"], graph.nodes[n]["lat"]) for n in ids]
+    snap, junction = cKDTree(xy_net).query(node_xy)
+    mine = [i for i, n in enumerate(ids) if regions[i] == region and snap[i] <= max_snap_m and not n.startswith("P-")]
+    road = dijkstra(matrix, directed=False, indices=junction[mine])
+    ratios = []
+    for row, i in enumerate(mine):
+        lengths = nx.single_source_dijkstra_path_length(graph, ids[i], weight="length_m")
+        for j in mine:
+            if j <= i:
+                continue
+            real = road[row, junction[j]]
+            if np.isfinite(real) and real >= 500.0:
+                ratios.append(lengths[ids[j]] / real)
+    r = np.array(ratios)
+    edge_ratio = []
+    position = {n: k for k, n in enumerate(ids)}
+    row_of = {i: k for k, i in enumerate(mine)}
+    for a, b, data in graph.edges(data=True):
+        ia, ib = position[a], position[b]
+        if ia in row_of and ib in row_of:
+            real = road[row_of[ia], junction[ib]]
+            if np.isfinite(real) and real > 0:
+                edge_ratio.append(data["length_m"] / real)
+    e = np.array(edge_ratio)
+    # Island -> mainland pairs below the tunnels' straight-line bound.
+    portals = {c.crossing_id: [np.array(to_grid(np.array([lon]), np.array([lat]))).ravel() for _, lon, lat in c.ends] for c in CROSSINGS[:3]}
+    island = [i for i, g in enumerate(regions) if g == "hk_island" and not ids[i].startswith("P-")]
+    kowloon = [i for i, g in enumerate(regions) if g == "mainland" and not ids[i].startswith("P-") and node_xy[i][1] < 823000.0]
+    below = total = 0
+    for i in island:
+        lengths = nx.single_source_dijkstra_path_length(graph, ids[i], weight="length_m")
+        for j in kowloon:
+            bound = min(
+                math.dist(node_xy[i], ends[1]) + c.length_m + math.dist(ends[0], node_xy[j])
+                for c in CROSSINGS[:3]
+                for ends in [portals[c.crossing_id]]
+            )
+            total += 1
+            below += lengths[ids[j]] < bound - 0.5
+    return {
+        "pairs": len(r),
+        "within_15pct": float((np.abs(r - 1.0) <= 0.15).mean()),
+        "median": float(np.median(r)),
+        "p10": float(np.percentile(r, 10)),
+        "p90": float(np.percentile(r, 90)),
+        "edges": len(e),
+        "edge_p10": float(np.percentile(e, 10)),
+        "edge_median": float(np.median(e)),
+        "crossing_pairs": total,
+        "crossing_below_bound": below / total if total else math.nan,
+    }

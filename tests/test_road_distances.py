@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from fleetplan.data.build.hk import build
+from fleetplan.data.build.hk import CIRCUITY_TABLE, ROAD_CELLS_TABLE, build
 from fleetplan.data.build.hk import main as build_main
-from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes
+from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes, to_grid
 from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
 from fleetplan.network.loaders import DEFAULT_DATASET
 from fleetplan.network.road_check import (
@@ -26,6 +26,7 @@ from fleetplan.network.road_check import (
     share_at_old_circuity,
     water_jumps,
 )
+from fleetplan.network.road_links import RoadTerrain
 from fleetplan.network.stop_graph import CROSSINGS, portal_id, region_of
 
 #: Published lengths (km) of every crossing between land regions (published figures).
@@ -108,13 +109,24 @@ def test_region_of_places() -> None:
 
 
 def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
-    """Lengths come from the stop sequence: none sits at exactly 1.2 x the straight line."""
+    """Bus edges follow the stop sequence, neighbour links the calibrated circuity of their cell."""
     _, nodes, edges = tables
     ratios = edge_ratios(nodes, edges)
     assert share_at_old_circuity(ratios) < 0.01
-    ordinary = ratios[~ratios["from_node"].str.startswith("P-") & ~ratios["to_node"].str.startswith("P-")]
-    # Every ordinary edge is at least the straight line times the measured circuity.
-    assert (ordinary["ratio"] >= 1.27 - 1e-3).all()
+    # No edge is shorter than the straight line between its nodes.
+    assert (ratios["ratio"] >= 1.0).all()
+    bus = ratios[ratios["source"].str.contains("road length along consecutive stops")]
+    assert (bus["ratio"] >= 1.27 - 1e-3).all()
+    links = ratios[ratios["source"].str.contains("link to a neighbouring node")]
+    assert len(links) > 0.1 * len(ratios)
+    terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE)
+    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
+    for row in links.itertuples(index=False):
+        a, b = pos[row.from_node], pos[row.to_node]
+        expected = terrain.estimate_m(a, b)
+        assert expected is not None, f"{row.from_node}-{row.to_node} crosses road-free ground"
+        assert row.length_m == pytest.approx(expected, abs=0.2)
 
 
 def test_cross_harbour_paths_respect_the_tunnel_bound(tables) -> None:
@@ -242,8 +254,13 @@ def test_build_from_osm_extract_keeps_tables_and_ids(tmp_path: Path) -> None:
         assert length(edges_o, "S3", "S4") == length(edges_p, "S3", "S4")
         assert edges_o["source"].str.startswith("OpenStreetMap").sum() == 2
     info = summary["graph_coarse"]["osm"]
-    assert (info["nodes_moved"], info["edges_measured"]) == (3, 2)
-    assert info["edges_kept"] == {"an end outside the extract": 1}
+    # The third measured link is S1-S3 (a neighbour link): its road path runs through S2, so
+    # the spanner drops it and the path goes through the intermediate node.
+    assert (info["nodes_moved"], info["edges_measured"]) == (3, 3)
+    assert summary["graph_coarse"]["links"]["kept_neighbour"] == 0
+    # S3-S4 keeps its bus-stop length; the neighbour links S1-S4 and S2-S4 cannot be
+    # measured on the extract, so they are not made.
+    assert info["edges_kept"] == {"an end outside the extract": 3}
 
 
 def test_osm_lengths_keep_crossings_and_stay_on_their_side() -> None:

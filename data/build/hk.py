@@ -52,7 +52,13 @@ from pyproj import Transformer
 
 from fleetplan.errors import InputError
 from fleetplan.network.city_build import largest_remainder
+from fleetplan.network.road_links import NEIGHBOURS_K, SPANNER_TOLERANCE, RoadTerrain, link_graph
 from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
+
+#: Road circuity by 2 km cell and the 250 m cells that have roads, derived from TD's route
+#: lines by data/build/hk_road_terrain.py (the lines themselves are not committed).
+CIRCUITY_TABLE = Path(__file__).resolve().parent / "hk_road_circuity.csv"
+ROAD_CELLS_TABLE = Path(__file__).resolve().parent / "hk_road_cells.csv"
 
 ATTRIBUTION = (
     "Source: DATA.GOV.HK (Transport Department; KMB/LWB, Citybus, NLB), "
@@ -557,6 +563,80 @@ def _same_region(lon: float, lat: float, osm_lon: float, osm_lat: float) -> bool
     return region_of(lon, lat) == region_of(osm_lon, osm_lat)
 
 
+def _neighbour_links(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    road: tuple[pd.DataFrame, pd.DataFrame] | None,
+    terrain: RoadTerrain | None,
+    info: dict,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Link every node to its neighbours along the roads (:func:`link_graph`).
+
+    With a road extract (``road``) nodes move to their junctions and every link takes the
+    shortest road length (a neighbour link the extract cannot measure is dropped); without
+    one a neighbour link is the straight line x the calibrated circuity of ``terrain``,
+    and is not made over water or roadless hills.
+    """
+    x, y = _TO_GRID.transform(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float))
+    xy = {n: (float(a), float(b)) for n, a, b in zip(nodes["node_id"], x, y, strict=True)}
+    region = {n: region_of(lon, lat) for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)}
+    keep = [(portal_id(c, 0), portal_id(c, 1)) for c in CROSSINGS]
+    moved: dict[str, pd.DataFrame] = {"nodes": nodes}
+
+    if road is None:
+        assert terrain is not None
+
+        def measure(candidates: pd.DataFrame) -> pd.DataFrame:
+            lengths, sources = [], []
+            for row in candidates.itertuples(index=False):
+                if row.link != "neighbour":
+                    lengths.append(row.length_m)
+                    sources.append(row.source)
+                    continue
+                a, b = xy[row.from_node], xy[row.to_node]
+                metres = terrain.estimate_m(a, b)
+                middle = ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
+                lengths.append(math.nan if metres is None else math.ceil(metres * 10.0 - 1e-6) / 10.0)
+                sources.append(
+                    f"{ATTRIBUTION}: node positions; link to a neighbouring node, straight line x road "
+                    f"circuity {terrain.circuity_at(*middle):.3f} of its 2 km cell (TD bus route lines "
+                    "2025, data/build/hk_road_circuity.csv, D) by network/road_links.py"
+                )
+            out = candidates.assign(length_m=lengths, source=sources)
+            return out[out["length_m"].notna()].reset_index(drop=True)
+
+    else:
+        from fleetplan.network.importers.osm import road_lengths_from_osm
+
+        def measure(candidates: pd.DataFrame) -> pd.DataFrame:
+            # A neighbour link is tried up to OSM_MAX_RATIO x 1.35 x its straight line.
+            given = candidates["length_m"].where(candidates["link"] == "bus", candidates["length_m"] * 1.35)
+            on_road, measured, info["osm"] = road_lengths_from_osm(
+                nodes, candidates.assign(length_m=given), *road, keep=keep, same_area=_same_region
+            )
+            moved["nodes"] = on_road
+            by_osm = measured["source"].str.startswith("OpenStreetMap")
+            measured = measured[(measured["link"] == "bus") | by_osm].copy()
+            neighbour = measured["link"] == "neighbour"
+            measured.loc[neighbour, "source"] = measured.loc[neighbour, "source"].str.replace(
+                r"; bus trips: .*$", "; link to a neighbouring node by network/road_links.py", regex=True
+            )
+            return measured.reset_index(drop=True)
+
+    linked, links = link_graph(
+        nodes,
+        edges,
+        xy,
+        region,
+        keep=keep,
+        measure=measure,
+        k=NEIGHBOURS_K,
+        tolerance=SPANNER_TOLERANCE,
+        source=ATTRIBUTION,
+    )
+    return moved["nodes"], linked, links
+
+
 def build(source: str | Path, out: str | Path, osm: str | Path | None = None) -> dict:
     """Build all derived tables from ``source`` into folder ``out``; return a summary.
 
@@ -576,20 +656,12 @@ def build(source: str | Path, out: str | Path, osm: str | Path | None = None) ->
     depots = pd.read_csv(out / "depots.csv")
 
     summary: dict = {"variants": len(variants), "stops": len(stops)}
+    terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE) if road is None else None
     for suffix, diameter in (("", COARSE_DIAMETER_M), ("_fine", FINE_DIAMETER_M)):
         nodes, edges, info = build_graph(
             stops, variants, diameter, source=ATTRIBUTION, trips_label=WEEKDAY_LABEL.split(" (")[0]
         )
-        if road is not None:
-            from fleetplan.network.importers.osm import road_lengths_from_osm
-
-            nodes, edges, info["osm"] = road_lengths_from_osm(
-                nodes,
-                edges,
-                *road,
-                keep=[(portal_id(c, 0), portal_id(c, 1)) for c in CROSSINGS],
-                same_area=_same_region,
-            )
+        nodes, edges, info["links"] = _neighbour_links(nodes, edges, road, terrain, info)
         nodes.to_csv(out / f"nodes{suffix}.csv", index=False, lineterminator="\n")
         edges.to_csv(out / f"edges{suffix}.csv", index=False, lineterminator="\n")
         summary[f"graph{suffix or '_coarse'}"] = info

@@ -1,0 +1,92 @@
+"""Derive the two small road tables the Hong Kong build uses without a road extract.
+
+Usage::
+
+    python data/build/hk_road_terrain.py --td-routes DIR --source routeFareList.min.json
+
+``DIR`` holds TD's bus and green-minibus route lines as GeoJSON (one file per route
+direction): the ``waypoints`` branch of the public repository
+HK-Bus-ETA/hkbus-route-waypoints (GPL-2.0 repository; the lines are the CSDI dataset
+td_rcd_1638844988873_41214 "Bus routes" and its minibus companion, Transport Department,
+version 2025-01-15, DATA.GOV.HK terms). The lines are not part of the project; only the
+derived tables are committed:
+
+* ``data/build/hk_road_circuity.csv``: road metres per straight metre by 2 km cell;
+* ``data/build/hk_road_cells.csv``: the 250 m cells a route line crosses.
+
+See :func:`fleetplan.network.road_links.derive_tables`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+
+from fleetplan.network.graph import to_grid
+from fleetplan.network.road_check import td_matches
+from fleetplan.network.road_links import derive_tables
+from fleetplan.network.stop_graph import region_of
+
+HERE = Path(__file__).resolve().parent
+CIRCUITY_TABLE = HERE / "hk_road_circuity.csv"
+ROAD_CELLS_TABLE = HERE / "hk_road_cells.csv"
+_SOURCE = (
+    "TD bus and minibus route lines (CSDI td_rcd_1638844988873_41214, Transport Department, "
+    "2025-01-15, via HK-Bus-ETA/hkbus-route-waypoints); data/build/hk_road_terrain.py (D)"
+)
+
+
+def all_lines(folder: Path) -> list[np.ndarray]:
+    """Every route line (bus and minibus) in ``folder`` as (n, 2) EPSG:2326 arrays."""
+    lines = []
+    for path in sorted(folder.glob("*.json*")):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            try:
+                data = json.load(handle)
+            except json.JSONDecodeError:
+                continue
+        if not isinstance(data, dict):
+            continue
+        for feature in data.get("features", []):
+            geometry = feature.get("geometry") or {}
+            parts = geometry.get("coordinates") or []
+            if geometry.get("type") == "LineString":
+                parts = [parts]
+            for part in parts:
+                if len(part) < 2:
+                    continue
+                arr = np.array([p[:2] for p in part], dtype=float)
+                x, y = to_grid(arr[:, 0], arr[:, 1])
+                lines.append(np.column_stack([x, y]))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--td-routes", type=Path, required=True, help="folder of TD route line GeoJSON files")
+    parser.add_argument("--source", type=Path, required=True, help="routeFareList.min.json (stop sequences)")
+    args = parser.parse_args(argv)
+    from pyproj import Transformer
+
+    to_wgs = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
+
+    def same_region(p: np.ndarray, q: np.ndarray) -> bool:
+        return region_of(*to_wgs.transform(*p)) == region_of(*to_wgs.transform(*q))
+
+    matches = td_matches(args.source, args.td_routes)
+    circuity, cells = derive_tables(matches, all_lines(args.td_routes), same_region)
+    circuity.assign(source=_SOURCE).to_csv(CIRCUITY_TABLE, index=False, lineterminator="\n")
+    cells.to_csv(ROAD_CELLS_TABLE, index=False, lineterminator="\n")
+    print(f"{len(matches)} matched variants; {len(circuity) - 1} circuity cells "
+          f"(median of all pairs {circuity['circuity'].iloc[0]}); {len(cells)} road cells")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
