@@ -487,6 +487,13 @@ def _to_plain(node: Any) -> Any:
     return node
 
 
+def _dataset_folder(scenario: Scenario, *, read_dataset: bool = True) -> Path:
+    """The dataset folder ``scenario`` names (the Hong Kong default's if none, or if not ``read_dataset``)."""
+    from fleetplan.network.loaders import DEFAULT_DATASET
+
+    return Path(scenario.dataset) if scenario.dataset and read_dataset else DEFAULT_DATASET
+
+
 def dataset_catalogue(scenario: Scenario, *, read_dataset: bool = True) -> Catalogue:
     """The vehicle classes of the dataset ``scenario`` names (the Hong Kong default's if none, or if not ``read_dataset``)."""
     from fleetplan.network.loaders import (  # pandas only when a file is read
@@ -495,7 +502,7 @@ def dataset_catalogue(scenario: Scenario, *, read_dataset: bool = True) -> Catal
     )
 
     spec = TABLES["vehicle_classes"]
-    folder = Path(scenario.dataset) if scenario.dataset and read_dataset else DEFAULT_DATASET
+    folder = _dataset_folder(scenario, read_dataset=read_dataset)
     path = folder / spec.file if (folder / spec.file).exists() else DEFAULT_DATASET / spec.file
     return Catalogue.from_table(read_csv_table(path, spec))
 
@@ -503,9 +510,8 @@ def dataset_catalogue(scenario: Scenario, *, read_dataset: bool = True) -> Catal
 def _check_classes(scenario: Scenario, layers: list[_Layer], *, read_dataset: bool = True) -> None:
     """Refuse, with file and line, a class or vehicle type the scenario's dataset does not have."""
     from fleetplan.network.city import load_city
-    from fleetplan.network.loaders import DEFAULT_DATASET
 
-    folder = Path(scenario.dataset) if scenario.dataset and read_dataset else DEFAULT_DATASET
+    folder = _dataset_folder(scenario, read_dataset=read_dataset)
     utilities = load_city(folder).utilities if folder.is_dir() else None
     problems = catalogue_problems(scenario, dataset_catalogue(scenario, read_dataset=read_dataset), utilities)
     if not problems:
