@@ -74,6 +74,8 @@ def test_the_small_city_exercises_every_reduction(small_inputs: Any) -> None:
     assert len(reduced.h2_supply_if_open) < len(full.h2_supply_if_open)
     assert len(full.trucks_refuelled) > 0 and not hasattr(reduced, "trucks_refuelled")
     assert reduced.find_component("refuelled") is None
+    # the cover rows the corridors' hydrogen rows imply are left out
+    assert len(reduced.arc_cover) < len(full.arc_cover)
 
 
 def test_reductions_keep_the_optimum_and_the_plan(small_inputs: Any) -> None:

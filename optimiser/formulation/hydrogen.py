@@ -152,6 +152,43 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
     m.h2_supply_if_open = pyo.Constraint(m.UH, m.T, rule=per_consumer)
 
 
+def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> set[tuple[str, int]]:
+    """(corridor, year) whose arc-cover rows the hydrogen rows of :func:`add_hydrogen_supply` imply.
+
+    The corridor's demand row says Σ_{h ∈ S} supply[h,t] = fuel-cell trucks[t] × e[t] (S its
+    supply stations), and every supply[h,t] ≤ c_h × open[h,t] (its per-consumer row, or the
+    station's own "only open stations sell" row), so trucks[t] × e[t] ≤ Σ_{h ∈ S} c_h × open[h,t].
+    When every c_h ≤ trucks of the corridor × e[t] and S lies inside every cover row K_j, that
+    gives fuel-cell trucks[t] ≤ trucks × Σ_{h ∈ K_j} open[h,t]: the cover row, LP relaxation
+    included. Where a condition fails (a station off some row, a bound above the fleet's
+    need) the row stays.
+    """
+    fleet = inputs.segments["fleet"].to_dict()
+    segment_of = inputs.corridors["segment_id"].to_dict()
+    stations_of: dict[str, list[str]] = {}
+    for u, h in inputs.h2_supply_pairs:
+        stations_of.setdefault(u, []).append(h)
+    most = _most_demand_kg_day(inputs)
+    implied: set[tuple[str, int]] = set()
+    for q, cover_rows in inputs.cover_rows.items():
+        consumer, segment = f"flow:{q}", segment_of[q]
+        stations = stations_of.get(consumer, [])
+        on_corridor = inputs.segments_at.get(("corridor", q), [])
+        if not stations or on_corridor != [segment] or any(not set(stations) <= set(k) for k in cover_rows):
+            continue
+        for t in model.T:
+            need_kg_day = fleet[segment] * inputs.energy_per_day[(segment, "fcev", t)]
+            if need_kg_day <= 0:
+                continue
+            bounds = [
+                min(most.get((consumer, t), 0.0), largest_kg_day(inputs, h, t)) if most.get((consumer, t), 0.0) > 0 else largest_kg_day(inputs, h, t)
+                for h in stations
+            ]
+            if max(bounds) <= need_kg_day:
+                implied.add((q, t))
+    return implied
+
+
 def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
     """(consumer, year) -> the most kg H2/day it could need: every vehicle of its fuel-cell
     segments that is not a survivor of today's fleet (which cannot leave early unless the
@@ -188,7 +225,10 @@ def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
     ≤ trucks[q] × refuelled[q,t] with refuelled ∈ [0, 1] projected onto the trucks: refuelled
     appears nowhere else and the trucks never exceed trucks[q], so the two describe the same
     plans (LP relaxation included) with one row and one column fewer per corridor and year.
-    ``reduced=False`` builds the pair (the reference the reduction is tested against).
+
+    A corridor's row is also left out in a year where its hydrogen rows already say it
+    (:func:`_cover_implied_by_supply`). ``reduced=False`` builds the textbook pair with every
+    row (the reference the reductions are tested against).
     """
     m = model
     fleet = inputs.segments["fleet"].to_dict()
@@ -202,13 +242,15 @@ def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
         # a corridor whose segment cannot run fuel cells needs no cover
         rows = [(q, j) for q in m.Q if runs_fcev(q) for j in range(len(inputs.cover_rows[q]))]
         m.QA = pyo.Set(dimen=2, initialize=rows, ordered=True)
-        m.arc_cover = pyo.Constraint(
-            m.QA,
-            m.T,
-            rule=lambda m, q, j, t: row(
-                m.stock[segment_of[q], "fcev", t] <= fleet[segment_of[q]] * sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j]))
-            ),
-        )
+        implied = _cover_implied_by_supply(m, inputs)
+
+        def cover(m: pyo.ConcreteModel, q: str, j: int, t: int) -> Expr:
+            if (q, t) in implied:
+                return pyo.Constraint.Skip
+            segment = segment_of[q]
+            return row(m.stock[segment, "fcev", t] <= fleet[segment] * sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j])))
+
+        m.arc_cover = pyo.Constraint(m.QA, m.T, rule=cover)
         return
     m.refuelled = pyo.Var(m.Q, m.T, bounds=(0, 1))
     rows = [(q, j) for q in m.Q for j in range(len(inputs.cover_rows[q]))]
