@@ -2,9 +2,10 @@
 
 Each solve test builds one small city's model twice from the same inputs, with the
 reductions (``build_model(reduced=True)``, what plans use) and without them (the textbook
-formulation, ``reduced=False``), solves both to optimality with HiGHS and compares the
-objective and the decisions a user reads (vehicles by technology, stations, chargers).
-The instance is checked to exercise every reduction, so a test cannot pass vacuously.
+formulation, ``reduced=False``): their LP relaxations have the same optimum, and each
+model's optimal plan (fleet, stations, chargers, every decision) is a plan of the other at
+the same objective. The instance is checked to exercise every reduction, so a test cannot
+pass vacuously.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import highspy
 import pyomo.environ as pyo
 import pytest
 
@@ -21,11 +23,12 @@ from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.inputs import prepare_inputs
 from fleetplan.optimiser.inputs.reductions import minimal_cover_rows
 from fleetplan.optimiser.scenario import Scenario, Years
-from fleetplan.optimiser.solver import SolverOptions, solve
+from fleetplan.optimiser.solver import SolverOptions, compile_arrays, solve
 
 #: a city small enough to solve to optimality in seconds, with unreachable sites and corridors
 SMALL = {"nodes": 120, "sites": 30, "flows": 30, "years": 6, "depots": 3, "zones": 4}
-EXACT = SolverOptions(mip_rel_gap=0.0, mip_abs_gap=1e-9, time_limit_s=300.0)
+#: the guided start off: its neighbourhood search can report "optimal" for its neighbourhood
+EXACT = SolverOptions(mip_rel_gap=0.0, mip_abs_gap=1e-9, time_limit_s=300.0, lp_guided_start=False)
 
 
 def test_minimal_cover_rows_drop_duplicates_and_supersets_only() -> None:
@@ -65,6 +68,54 @@ def _read(model: pyo.ConcreteModel) -> dict[str, dict[tuple[Any, ...], float]]:
     }
 
 
+def _objective(model: pyo.ConcreteModel) -> float:
+    return float(pyo.value(next(model.component_data_objects(pyo.Objective, active=True)).expr))
+
+
+def _carry(solution: pyo.ConcreteModel, into: pyo.ConcreteModel, inputs: Any) -> float:
+    """Put ``solution``'s values into the other model ``into`` and return the largest violation of
+    its rows, bounds and fixings (the refuelled share, where ``into`` has it, set to what the
+    open stations cover)."""
+    worst = 0.0
+    for var in into.component_data_objects(pyo.Var, descend_into=True):
+        source = solution.find_component(var.parent_component().name)
+        if source is None or var.index() not in source:
+            continue
+        value = source[var.index()].value
+        if value is None:
+            continue
+        if var.fixed:
+            worst = max(worst, abs(value - var.value))
+            continue
+        var.set_value(value, skip_validation=True)
+        worst = max(worst, (var.lb - value) if var.lb is not None else 0.0, (value - var.ub) if var.ub is not None else 0.0)
+    if into.find_component("refuelled") is not None:
+        for q, t in into.refuelled:
+            open_share = min(sum(pyo.value(into.h2_open[h, t]) for h in rows) for rows in inputs.cover_rows[q])
+            into.refuelled[q, t].set_value(min(1.0, open_share))
+    for row in into.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        body = pyo.value(row.body)
+        if row.has_lb():
+            worst = max(worst, pyo.value(row.lower) - body)
+        if row.has_ub():
+            worst = max(worst, body - pyo.value(row.upper))
+    return worst
+
+
+def _lp_relaxation(model: pyo.ConcreteModel) -> float:
+    """The optimum of ``model`` with integrality dropped (HiGHS simplex on the compiled arrays)."""
+    compiled = compile_arrays(model)
+    assert compiled is not None
+    lp = compiled[0]
+    lp.integrality_ = []
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return float(highs.getInfo().objective_function_value)
+
+
 def test_the_small_city_exercises_every_reduction(small_inputs: Any) -> None:
     inputs = small_inputs
     assert inputs.idle_public_sites, "no public site out of every zone's reach"
@@ -78,24 +129,30 @@ def test_the_small_city_exercises_every_reduction(small_inputs: Any) -> None:
     assert len(reduced.arc_cover) < len(full.arc_cover)
 
 
-def test_reductions_keep_the_optimum_and_the_plan(small_inputs: Any) -> None:
-    """Same objective to solver precision; same fleet, stations and chargers.
+def test_reductions_keep_the_lp_relaxation(small_inputs: Any) -> None:
+    """Every reduction is exact for the LP relaxation too (projection, implied rows, zeros the
+    LP also chooses), so both relaxations have one optimum: simplex answers are reliable."""
+    reduced = _lp_relaxation(build_model(small_inputs))
+    full = _lp_relaxation(build_model(small_inputs, reduced=False))
+    assert math.isclose(reduced, full, rel_tol=1e-8, abs_tol=1e-6)
 
-    The second solve is the unreduced model, an independent statement of the same problem.
+
+def test_reductions_keep_the_optimum_and_the_plan(small_inputs: Any) -> None:
+    """Each model's optimal plan is a plan of the other model, at the same objective.
+
+    Checked by carrying the values across rather than by comparing the two reported optima:
+    HiGHS 1.16 stopped the unreduced model "optimal" at 7912.77 (dual bound 7912.77) on this
+    city while the reduced model's plan at 7905.48 satisfies every unreduced row to 6e-7.
     """
-    reduced, objective = _solved(small_inputs, reduced=True)
-    full, full_objective = _solved(small_inputs, reduced=False)
-    assert math.isclose(objective, full_objective, rel_tol=1e-7, abs_tol=1e-6)
-    read, full_read = _read(reduced), _read(full)
-    for name in read:
-        assert read[name].keys() == full_read[name].keys()
-        different = {k: (read[name][k], full_read[name][k]) for k in read[name] if not math.isclose(read[name][k], full_read[name][k], abs_tol=1e-3)}
-        assert not different, f"{name} differs: {dict(list(different.items())[:5])}"
-    # the reduced model's idle sites are zero, as the unreduced optimum chooses them
-    for c in small_inputs.idle_public_sites:
-        assert all(full_read["public_chargers"][(c, t)] == 0 for t in small_inputs.years)
-    for h in small_inputs.idle_h2_sites:
-        assert all(full_read["h2_built"][(h, t)] == 0 for t in small_inputs.years)
+    reduced, _ = _solved(small_inputs, reduced=True)
+    full, _ = _solved(small_inputs, reduced=False)
+    for solution, other in ((reduced, build_model(small_inputs, reduced=False)), (full, build_model(small_inputs))):
+        assert _carry(solution, other, small_inputs) < 1e-5
+        assert math.isclose(_objective(other), _objective(solution), rel_tol=1e-9, abs_tol=1e-6)
+    # the sites the reduction fixes at zero are zero in the unreduced plan too
+    plan = _read(full)
+    assert all(plan["public_chargers"][(c, t)] == 0 for c in small_inputs.idle_public_sites for t in small_inputs.years)
+    assert all(plan["h2_built"][(h, t)] == 0 for h in small_inputs.idle_h2_sites for t in small_inputs.years)
 
 
 def test_a_superset_cover_row_changes_nothing(small_inputs: Any) -> None:
