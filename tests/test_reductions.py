@@ -24,6 +24,8 @@ from fleetplan.optimiser.inputs import prepare_inputs
 from fleetplan.optimiser.inputs.reductions import minimal_cover_rows
 from fleetplan.optimiser.scenario import Scenario, Years
 from fleetplan.optimiser.solver import SolverOptions, compile_arrays, solve
+from tests.test_formulation import NO_SWITCH, _truck_data, scenario
+from tests.tiny import tiny_dataset
 
 #: a city small enough to solve to optimality in seconds, with unreachable sites and corridors
 SMALL = {"nodes": 120, "sites": 30, "flows": 30, "years": 6, "depots": 3, "zones": 4}
@@ -92,7 +94,7 @@ def _carry(solution: pyo.ConcreteModel, into: pyo.ConcreteModel, inputs: Any) ->
     if into.find_component("refuelled") is not None:
         for q, t in into.refuelled:
             open_share = min(sum(pyo.value(into.h2_open[h, t]) for h in rows) for rows in inputs.cover_rows[q])
-            into.refuelled[q, t].set_value(min(1.0, open_share))
+            into.refuelled[q, t].set_value(min(1.0, max(0.0, open_share)))
     for row in into.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         body = pyo.value(row.body)
         if row.has_lb():
@@ -169,3 +171,40 @@ def test_a_superset_cover_row_changes_nothing(small_inputs: Any) -> None:
     finally:
         inputs.cover_rows[corridor] = original
     assert math.isclose(objective, with_superset, rel_tol=1e-7, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("early_retirement", [False, True])
+def test_stock_differences_keep_the_optimum_under_a_fleet_pledge(early_retirement: bool) -> None:
+    """A fleet pledge from 2026 makes the incumbent's stock-flow rows ≤ from then on (the chain of
+    equalities breaks); early retirement makes today's survivors a decision. On the tiny city,
+    2025-2050, both models have the same LP relaxation and carry each other's optimal plan."""
+    pledge = {"commitment_id": "kmb_fleet", "operator": "kmb", "kind": "fleet", "year": 2027, "technology": None,
+              "vehicles": None, "bev_share": None, "fcev_share": None}  # fmt: skip
+    data = tiny_dataset(bus_ages={10: 10.0, 4: 6.0}, parameters=NO_SWITCH, operator_commitments=[pledge])
+    inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2050}, allow_early_retirement=early_retirement), data)
+    # purchases leave service within the horizon, so the differences have terms that leave
+    assert min(inputs.lifetime.values()) < len(inputs.years)
+    assert inputs.incumbent_cap, "the pledge did not reach the model"
+    assert math.isclose(_lp_relaxation(build_model(inputs)), _lp_relaxation(build_model(inputs, reduced=False)), rel_tol=1e-8, abs_tol=1e-6)
+    reduced, _ = _solved(inputs, reduced=True)
+    full, _ = _solved(inputs, reduced=False)
+    for solution, other in ((reduced, build_model(inputs, reduced=False)), (full, build_model(inputs))):
+        assert _carry(solution, other, inputs) < 1e-5
+        assert math.isclose(_objective(other), _objective(solution), rel_tol=1e-9, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("range_km", [25.0, 15.0])
+def test_cover_rows_kept_where_the_supply_rows_do_not_imply_them(range_km: float) -> None:
+    """The tiny city's truck flow A-C with stations at A, B and C: at a range of 25 or 15 km a
+    station on the path does not cover every lap, so its cover rows must stay (the reduction
+    keeps them; an unconditional drop would open A or C alone). Same LP relaxation and plans."""
+    sc = scenario(technologies={"bus": [], "taxi": [], "truck": ["fcev"]}, years={"start": 2025, "end": 2026})
+    inputs = prepare_inputs(sc, _truck_data(range_km))
+    reduced_model = build_model(inputs)
+    assert len(reduced_model.arc_cover) > 0
+    assert math.isclose(_lp_relaxation(reduced_model), _lp_relaxation(build_model(inputs, reduced=False)), rel_tol=1e-8, abs_tol=1e-6)
+    reduced, _ = _solved(inputs, reduced=True)
+    full, _ = _solved(inputs, reduced=False)
+    for solution, other in ((reduced, build_model(inputs, reduced=False)), (full, build_model(inputs))):
+        assert _carry(solution, other, inputs) < 1e-5
+        assert math.isclose(_objective(other), _objective(solution), rel_tol=1e-9, abs_tol=1e-6)
