@@ -13,17 +13,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import highspy
 import pyomo.environ as pyo
 import pytest
 
+from bench.model_size import carry_plan, lp_relaxation, objective_value
 from bench.synthetic import write_synthetic
 from fleetplan.network.loaders import load_dataset
 from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.inputs import prepare_inputs
 from fleetplan.optimiser.inputs.reductions import minimal_cover_rows
 from fleetplan.optimiser.scenario import Scenario, Years
-from fleetplan.optimiser.solver import SolverOptions, compile_arrays, solve
+from fleetplan.optimiser.solver import SolverOptions, solve
 from tests.test_formulation import NO_SWITCH, _truck_data, scenario
 from tests.tiny import tiny_dataset
 
@@ -44,8 +44,8 @@ def test_minimal_cover_rows_drop_duplicates_and_supersets_only() -> None:
 @pytest.fixture(scope="module")
 def small_inputs(tmp_path_factory: pytest.TempPathFactory) -> Any:
     folder = write_synthetic(tmp_path_factory.mktemp("reductions") / "city", **SMALL, seed=3)
-    scenario = Scenario(name="reductions", years=Years(start=2025, end=2025 + SMALL["years"] - 1))
-    return prepare_inputs(scenario, load_dataset(folder))
+    sc = Scenario(name="reductions", years=Years(start=2025, end=2025 + SMALL["years"] - 1))
+    return prepare_inputs(sc, load_dataset(folder))
 
 
 def _solved(inputs: Any, *, reduced: bool) -> tuple[pyo.ConcreteModel, float]:
@@ -70,54 +70,6 @@ def _read(model: pyo.ConcreteModel) -> dict[str, dict[tuple[Any, ...], float]]:
     }
 
 
-def _objective(model: pyo.ConcreteModel) -> float:
-    return float(pyo.value(next(model.component_data_objects(pyo.Objective, active=True)).expr))
-
-
-def _carry(solution: pyo.ConcreteModel, into: pyo.ConcreteModel, inputs: Any) -> float:
-    """Put ``solution``'s values into the other model ``into`` and return the largest violation of
-    its rows, bounds and fixings (the refuelled share, where ``into`` has it, set to what the
-    open stations cover)."""
-    worst = 0.0
-    for var in into.component_data_objects(pyo.Var, descend_into=True):
-        source = solution.find_component(var.parent_component().name)
-        if source is None or var.index() not in source:
-            continue
-        value = source[var.index()].value
-        if value is None:
-            continue
-        if var.fixed:
-            worst = max(worst, abs(value - var.value))
-            continue
-        var.set_value(value, skip_validation=True)
-        worst = max(worst, (var.lb - value) if var.lb is not None else 0.0, (value - var.ub) if var.ub is not None else 0.0)
-    if into.find_component("refuelled") is not None:
-        for q, t in into.refuelled:
-            open_share = min(sum(pyo.value(into.h2_open[h, t]) for h in rows) for rows in inputs.cover_rows[q])
-            into.refuelled[q, t].set_value(min(1.0, max(0.0, open_share)))
-    for row in into.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        body = pyo.value(row.body)
-        if row.has_lb():
-            worst = max(worst, pyo.value(row.lower) - body)
-        if row.has_ub():
-            worst = max(worst, body - pyo.value(row.upper))
-    return worst
-
-
-def _lp_relaxation(model: pyo.ConcreteModel) -> float:
-    """The optimum of ``model`` with integrality dropped (HiGHS simplex on the compiled arrays)."""
-    compiled = compile_arrays(model)
-    assert compiled is not None
-    lp = compiled[0]
-    lp.integrality_ = []
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.passModel(lp)
-    highs.run()
-    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return float(highs.getInfo().objective_function_value)
-
-
 def test_the_small_city_exercises_every_reduction(small_inputs: Any) -> None:
     inputs = small_inputs
     assert inputs.idle_public_sites, "no public site out of every zone's reach"
@@ -134,8 +86,8 @@ def test_the_small_city_exercises_every_reduction(small_inputs: Any) -> None:
 def test_reductions_keep_the_lp_relaxation(small_inputs: Any) -> None:
     """Every reduction is exact for the LP relaxation too (projection, implied rows, zeros the
     LP also chooses), so both relaxations have one optimum: simplex answers are reliable."""
-    reduced = _lp_relaxation(build_model(small_inputs))
-    full = _lp_relaxation(build_model(small_inputs, reduced=False))
+    reduced = lp_relaxation(build_model(small_inputs))[0]
+    full = lp_relaxation(build_model(small_inputs, reduced=False))[0]
     assert math.isclose(reduced, full, rel_tol=1e-8, abs_tol=1e-6)
 
 
@@ -149,8 +101,8 @@ def test_reductions_keep_the_optimum_and_the_plan(small_inputs: Any) -> None:
     reduced, _ = _solved(small_inputs, reduced=True)
     full, _ = _solved(small_inputs, reduced=False)
     for solution, other in ((reduced, build_model(small_inputs, reduced=False)), (full, build_model(small_inputs))):
-        assert _carry(solution, other, small_inputs) < 1e-5
-        assert math.isclose(_objective(other), _objective(solution), rel_tol=1e-9, abs_tol=1e-6)
+        assert carry_plan(solution, other, small_inputs) < 1e-5
+        assert math.isclose(objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6)
     # the sites the reduction fixes at zero are zero in the unreduced plan too
     plan = _read(full)
     assert all(plan["public_chargers"][(c, t)] == 0 for c in small_inputs.idle_public_sites for t in small_inputs.years)
@@ -185,12 +137,12 @@ def test_stock_differences_keep_the_optimum_under_a_fleet_pledge(early_retiremen
     # purchases leave service within the horizon, so the differences have terms that leave
     assert min(inputs.lifetime.values()) < len(inputs.years)
     assert inputs.incumbent_cap, "the pledge did not reach the model"
-    assert math.isclose(_lp_relaxation(build_model(inputs)), _lp_relaxation(build_model(inputs, reduced=False)), rel_tol=1e-8, abs_tol=1e-6)
+    assert math.isclose(lp_relaxation(build_model(inputs))[0], lp_relaxation(build_model(inputs, reduced=False))[0], rel_tol=1e-8, abs_tol=1e-6)
     reduced, _ = _solved(inputs, reduced=True)
     full, _ = _solved(inputs, reduced=False)
     for solution, other in ((reduced, build_model(inputs, reduced=False)), (full, build_model(inputs))):
-        assert _carry(solution, other, inputs) < 1e-5
-        assert math.isclose(_objective(other), _objective(solution), rel_tol=1e-9, abs_tol=1e-6)
+        assert carry_plan(solution, other, inputs) < 1e-5
+        assert math.isclose(objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6)
 
 
 @pytest.mark.parametrize("range_km", [25.0, 15.0])
@@ -202,9 +154,9 @@ def test_cover_rows_kept_where_the_supply_rows_do_not_imply_them(range_km: float
     inputs = prepare_inputs(sc, _truck_data(range_km))
     reduced_model = build_model(inputs)
     assert len(reduced_model.arc_cover) > 0
-    assert math.isclose(_lp_relaxation(reduced_model), _lp_relaxation(build_model(inputs, reduced=False)), rel_tol=1e-8, abs_tol=1e-6)
+    assert math.isclose(lp_relaxation(reduced_model)[0], lp_relaxation(build_model(inputs, reduced=False))[0], rel_tol=1e-8, abs_tol=1e-6)
     reduced, _ = _solved(inputs, reduced=True)
     full, _ = _solved(inputs, reduced=False)
     for solution, other in ((reduced, build_model(inputs, reduced=False)), (full, build_model(inputs))):
-        assert _carry(solution, other, inputs) < 1e-5
-        assert math.isclose(_objective(other), _objective(solution), rel_tol=1e-9, abs_tol=1e-6)
+        assert carry_plan(solution, other, inputs) < 1e-5
+        assert math.isclose(objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6)
