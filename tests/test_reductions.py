@@ -126,15 +126,15 @@ def test_a_superset_cover_row_changes_nothing(small_inputs: Any) -> None:
 
 
 @pytest.mark.parametrize("early_retirement", [False, True])
-def test_stock_differences_keep_the_optimum_under_a_fleet_pledge(early_retirement: bool) -> None:
-    """A fleet pledge from 2026 makes the incumbent's stock-flow rows ≤ from then on (the chain of
-    equalities breaks); early retirement makes today's survivors a decision. On the tiny city,
-    2025-2050, both models have the same LP relaxation and carry each other's optimal plan."""
+def test_reductions_keep_the_optimum_under_a_fleet_pledge(early_retirement: bool) -> None:
+    """A fleet pledge from 2027 makes the incumbent's stock-flow rows ≤ from then on; early
+    retirement makes today's survivors a decision; purchases leave service within 2025-2050. On
+    the tiny city both models have the same LP relaxation and carry each other's optimal plan."""
     pledge = {"commitment_id": "kmb_fleet", "operator": "kmb", "kind": "fleet", "year": 2027, "technology": None,
               "vehicles": None, "bev_share": None, "fcev_share": None}  # fmt: skip
     data = tiny_dataset(bus_ages={10: 10.0, 4: 6.0}, parameters=NO_SWITCH, operator_commitments=[pledge])
     inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2050}, allow_early_retirement=early_retirement), data)
-    # purchases leave service within the horizon, so the differences have terms that leave
+    # purchases leave service within the horizon
     assert min(inputs.lifetime.values()) < len(inputs.years)
     assert inputs.incumbent_cap, "the pledge did not reach the model"
     assert math.isclose(lp_relaxation(build_model(inputs))[0], lp_relaxation(build_model(inputs, reduced=False))[0], rel_tol=1e-8, abs_tol=1e-6)

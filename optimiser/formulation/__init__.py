@@ -52,7 +52,7 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False, reduced: bool = T
         infeasible and minimise their weighted sum instead of the scenario's
         objective (used by :mod:`fleetplan.optimiser.diagnosis`).
     reduced:
-        Apply the exact reductions of issue #28: stock-flow rows as differences, sites no one can use fixed at zero, the
+        Apply the exact reductions of issue #28: sites no one can use fixed at zero, the
         truck corridors' refuelled share projected out, per-consumer hydrogen rows that
         repeat their station's own row left out. Same optimum by construction; ``False``
         builds the unreduced model they are tested against (``tests/test_reductions.py``).
@@ -62,7 +62,7 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False, reduced: bool = T
     with PauseGC():
         model = pyo.ConcreteModel(name=f"fleetplan[{inputs.scenario.name}]")
         variables.declare(model, inputs, elastic=elastic)
-        fleet.add_stock_flow(model, inputs, reduced=reduced)
+        fleet.add_stock_flow(model, inputs)
         fleet.add_fleet_requirement(model, inputs)
         fleet.add_fleet_pledges(model, inputs)
         subsidy.add_uptake(model, inputs)
