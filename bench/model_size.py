@@ -12,7 +12,8 @@ variable family. Cheap next to a solve, so a reduction's effect on size can be m
 the largest points. The model is built twice from the same inputs, with the exact
 reductions of issue #28 and without them (``build_model(reduced=False)``), and the ratios given.
 
-``--lp`` also solves both LP relaxations (they must have one optimum: every reduction is exact
+``--compare-solves N`` solves both models as a plan would, alternating, N times each (a time
+ratio in one command). ``--lp`` also solves both LP relaxations (they must have one optimum: every reduction is exact
 for the LP too); ``--solve`` solves the reduced model once as a plan would (the point's gap and
 limit) and carries that plan into the unreduced model, reporting its largest violation there
 and its objective in both (they must agree).
@@ -160,7 +161,33 @@ def _check_solve(point: Point, inputs: Any) -> dict[str, Any]:
     return out
 
 
-def measure(point: Point, *, unreduced: bool = True, lp: bool = False, mip: bool = False) -> dict[str, Any]:
+def _compare_solves(point: Point, inputs: Any, repeats: int) -> list[dict[str, Any]]:
+    """The unreduced and the reduced model built and solved as a plan would (the point's gap and
+    limit), alternating, ``repeats`` times each: build and solve seconds, HiGHS's own time."""
+    import dataclasses
+
+    from fleetplan.optimiser.formulation import build_model
+    from fleetplan.optimiser.plan import solver_options
+    from fleetplan.optimiser.solver import solve
+
+    options = dataclasses.replace(
+        solver_options(inputs.scenario, inputs), time_limit_s=point.time_limit_s, mip_rel_gap=point.mip_rel_gap, threads=1
+    )
+    runs = []
+    for _ in range(repeats):
+        for reduced in (False, True):
+            started = time.perf_counter()
+            model = build_model(inputs, reduced=reduced)
+            built = time.perf_counter()
+            report = solve(model, options)
+            runs.append({
+                "reduced": reduced, "build_s": built - started, "solve_s": time.perf_counter() - built,
+                "highs_run_s": report.highs_run_s, "status": report.status, "objective": report.objective, "gap": report.gap,
+            })  # fmt: skip
+    return runs
+
+
+def measure(point: Point, *, unreduced: bool = True, lp: bool = False, mip: bool = False, repeats: int = 0) -> dict[str, Any]:
     """Prepare and build ``point``'s model and return its size (and the phase times); with
     ``unreduced`` also the size of the model built without the exact reductions
     (``build_model(reduced=False)``) from the same inputs, and the ratios."""
@@ -203,6 +230,8 @@ def measure(point: Point, *, unreduced: bool = True, lp: bool = False, mip: bool
             result["lp_relaxation"] = _check_lp(inputs)
         if mip:
             result["solve"] = _check_solve(point, inputs)
+        if repeats:
+            result["solves"] = _compare_solves(point, inputs, repeats)
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -215,11 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=12, help="families to print")
     parser.add_argument("--reduced-only", action="store_true", help="skip the unreduced build")
     parser.add_argument("--lp", action="store_true", help="solve both LP relaxations")
+    parser.add_argument("--compare-solves", type=int, default=0, metavar="N", help="solve unreduced and reduced, alternating, N times each")
     parser.add_argument("--solve", action="store_true", help="solve the reduced model once, carry the plan into the unreduced")
     args = parser.parse_args(argv)
     spec = json.loads(args.point)
     point = Point(**{**spec, "sweep": tuple(spec.get("sweep", ()))})
-    result = measure(point, unreduced=not args.reduced_only, lp=args.lp, mip=args.solve)
+    result = measure(point, unreduced=not args.reduced_only, lp=args.lp, mip=args.solve, repeats=args.compare_solves)
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
     print(f"{point.name}: {result['rows']:,} rows, {result['columns']:,} columns, {result['nonzeros']:,} non-zeros")
@@ -242,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     if "solve" in result:
         print(f"solve: {result['solve']}")
+    for run in result.get("solves", []):
+        print(
+            f"{'reduced' if run['reduced'] else 'unreduced':9s}: build {run['build_s']:.1f} s, solve {run['solve_s']:.1f} s "
+            f"(HiGHS {run['highs_run_s'] or 0.0:.1f} s), {run['status']}, objective {run['objective']}, gap {run['gap']}"
+        )
     return 0
 
 
