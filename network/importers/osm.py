@@ -46,7 +46,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import HK_METRIC_CRS, check_metric_crs
+from fleetplan.network.city import check_metric_crs
 from fleetplan.network.graph import build_graph, to_grid
 
 logger = logging.getLogger(__name__)
@@ -428,7 +428,7 @@ def import_osm(
     *,
     network_type: str = "drive",
     max_bytes: int = MAX_OSM_BYTES,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a local OSM XML extract into ``nodes`` and ``edges`` tables.
 
@@ -496,7 +496,7 @@ def _tables(
     path: Path,
     clauses: list[tuple[str, str | None, str | None]],
     network_type: str,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Filtered, simplified, largest connected part of ``full`` as nodes and edges tables.
 
@@ -614,7 +614,7 @@ def road_lengths_from_osm(
     same_area: Callable[[float, float, float, float], bool] | None = None,
     max_snap_m: float = OSM_MAX_SNAP_M,
     max_ratio: float = OSM_MAX_RATIO,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Put a graph on the OSM road network: nodes on junctions, edges at road length.
 
