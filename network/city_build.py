@@ -203,9 +203,9 @@ def _feed_tables(gtfs: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]
     from fleetplan.network.importers.gtfs import load_feed
 
     feed = load_feed(gtfs)
-    routes = feed.table("routes.txt").copy()
-    stops = feed.table("stops.txt").copy()
-    agency = feed.table("agency.txt")
+    routes = feed.required("routes.txt").copy()
+    stops = feed.required("stops.txt").copy()
+    agency = feed.required("agency.txt")
     ids = agency["agency_id"].astype(str) if "agency_id" in agency.columns else pd.Series([""] * len(agency))
     names = dict(zip(ids.fillna(""), agency["agency_name"].astype(str), strict=True))
     return routes, stops, names
@@ -398,7 +398,8 @@ def build_city(
     )
     depots["status"] = "estimate"
 
-    segments, ages = [], []
+    segments: list[dict[str, object]] = []
+    ages: list[dict[str, object]] = []
     max_age = _max_age(base, vehicle_type)
     for depot in depots.itertuples(index=False):
         if depot.buses_allocated <= 0:
