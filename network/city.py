@@ -393,7 +393,8 @@ def write_city(city: City, folder: str | Path, *, comment: str = "") -> Path:
     buffer = io.StringIO()
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # keep the documented key order
+    # Keep the documented key order. ruamel.yaml declares this setting as None (its unset state) though it takes a bool.
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.dump(city.to_dict(), buffer)
     header = "".join(f"# {line}\n".replace("# \n", "#\n") for line in comment.splitlines())
     path.write_text(header + buffer.getvalue(), encoding="utf-8")

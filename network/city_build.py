@@ -248,9 +248,9 @@ def _feed_tables(gtfs: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]
     from fleetplan.network.importers.gtfs import load_feed
 
     feed = load_feed(gtfs)
-    routes = feed.table("routes.txt").copy()
-    stops = feed.table("stops.txt").copy()
-    agency = feed.table("agency.txt")
+    routes = feed.required("routes.txt").copy()
+    stops = feed.required("stops.txt").copy()
+    agency = feed.required("agency.txt")
     ids = agency["agency_id"].astype(str) if "agency_id" in agency.columns else pd.Series([""] * len(agency))
     names = dict(zip(ids.fillna(""), agency["agency_name"].astype(str), strict=True))
     return routes, stops, names
@@ -268,7 +268,7 @@ def build_city(
     cluster_m: float = CLUSTER_M,
     margin_m: float = BOUNDS_MARGIN_M,
     vehicle_type: str = "bus_single",
-    utility: str = "clp",
+    utility: str | None = None,
     daily_km_per_bus: float = DEFAULT_DAILY_KM_PER_BUS,
     feed_licence: str = "",
 ) -> dict[str, Any]:
@@ -291,7 +291,9 @@ def build_city(
     vehicle_type:
         The base's bus vehicle type the city's buses take (prices, energy use).
     utility:
-        The base's electricity utility whose tariff and grid carbon the depots take.
+        The base's electricity utility whose tariff and grid carbon the depots take; one of
+        the ``utilities`` of the base's ``city.yaml``, default its ``fleet_utility``. The new
+        city's ``city.yaml`` lists the base's utilities (its parameter rows are the base's).
     daily_km_per_bus:
         Km per bus per day used to size the fleet when the feed has no ``block_id``.
     feed_licence:
@@ -319,6 +321,13 @@ def build_city(
         raise InputError("expected cluster_m >= 0, margin_m >= 0 and daily_km_per_bus > 0 (metres, km/day)", field="--cluster-m")
     _check_out_folder(out)
     base_city = load_city(base)
+    utility = base_city.fleet_utility if utility is None else utility
+    if utility not in base_city.utilities:
+        raise InputError(
+            f"'{utility}' is not a utility of {base_city.name}; expected one of {', '.join(base_city.utilities)} "
+            f"(the base dataset's city.yaml)",
+            field="--utility",
+        )
     summary: dict[str, Any] = {"city": name, "metric_crs": crs}
 
     # Road graph: the feed's stop graph, put on the extract's roads.
@@ -343,6 +352,9 @@ def build_city(
             "metric_crs": crs,
             "bounds": list(_bounds(lon, lat, margin_m)),
             "currency": base_city.currency,
+            # The parameter rows (tariffs, grid carbon) are copied from the base: so are its utilities.
+            "utilities": list(base_city.utilities),
+            "fleet_utility": base_city.fleet_utility,
             "licence": "; ".join(
                 part
                 for part in (
@@ -434,7 +446,8 @@ def build_city(
     )
     depots["status"] = "estimate"
 
-    segments, ages = [], []
+    segments: list[dict[str, object]] = []
+    ages: list[dict[str, object]] = []
     max_age = _max_age(base, vehicle_type)
     for depot in depots.itertuples(index=False):
         if depot.buses_allocated <= 0:

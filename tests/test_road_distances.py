@@ -87,7 +87,7 @@ def test_no_edge_crosses_water_outside_a_crossing(tables) -> None:
 def test_regions_split_when_crossings_are_removed(tables) -> None:
     """Island, Lantau and mainland are joined only through the crossings' portal edges."""
     _, nodes, edges = tables
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
     for crossing in CROSSINGS:
         graph.remove_edge(portal_id(crossing, 0), portal_id(crossing, 1))
     part_of = {}
@@ -120,7 +120,7 @@ def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
     links = ratios[ratios["source"].str.contains("link to a neighbouring node")]
     assert len(links) > 0.1 * len(ratios)
     terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE)
-    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy(), "EPSG:2326")
     pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
     for row in links.itertuples(index=False):
         a, b = pos[row.from_node], pos[row.to_node]
@@ -132,7 +132,7 @@ def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
 def test_cross_harbour_paths_respect_the_tunnel_bound(tables) -> None:
     """Tsim Sha Tsui to Wan Chai is at least portal distance + tunnel (was 1.85 km)."""
     _, nodes, edges = tables
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
     points = pd.DataFrame({"id": ["tst", "wch"], "lon": [114.1722, 114.1750], "lat": [22.2975, 22.2790]})
     snapped = snap_to_nodes(graph, points, id_column="id").set_index("id")
     km = nx.shortest_path_length(graph, snapped.at["tst", "node_id"], snapped.at["wch", "node_id"], weight="length_m") / 1000
@@ -142,7 +142,7 @@ def test_cross_harbour_paths_respect_the_tunnel_bound(tables) -> None:
 @pytest.mark.parametrize(("label", "a", "b", "real_km"), REAL_ROUTES)
 def test_road_distance_against_real(tables, label: str, a, b, real_km: float) -> None:
     _, nodes, edges = tables
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
     points = pd.DataFrame({"id": ["a", "b"], "lon": [a[0], b[0]], "lat": [a[1], b[1]]})
     snapped = snap_to_nodes(graph, points, id_column="id").set_index("id")
     pairs = reach_pairs(
@@ -231,7 +231,7 @@ def test_build_from_osm_extract_keeps_tables_and_ids(tmp_path: Path) -> None:
         assert list(edges_o.columns) == list(edges_p.columns)
         assert nodes_o["node_id"].tolist() == nodes_p["node_id"].tolist()
         assert edges_o[["from_node", "to_node", "bus_trips_per_day"]].equals(edges_p[["from_node", "to_node", "bus_trips_per_day"]])
-        build_graph(nodes_o, edges_o)  # loads as a graph
+        build_graph(nodes_o, edges_o, metric_crs="EPSG:2326")  # loads as a graph
 
         at = {row.name: (row.lon, row.lat) for row in nodes_o.itertuples()}
         # Stops near the grid sit on their junctions; the stop outside the extract stays put.
@@ -264,7 +264,7 @@ def test_build_from_osm_extract_keeps_tables_and_ids(tmp_path: Path) -> None:
 
 
 def test_osm_lengths_keep_crossings_and_stay_on_their_side() -> None:
-    osm_nodes, osm_edges = import_osm(STREET_GRID)
+    osm_nodes, osm_edges = import_osm(STREET_GRID, metric_crs="EPSG:2326")
     nodes = pd.DataFrame(
         {
             "node_id": ["A", "B", "C", "P"],
@@ -277,7 +277,7 @@ def test_osm_lengths_keep_crossings_and_stay_on_their_side() -> None:
         {"from_node": ["A", "B", "B"], "to_node": ["B", "C", "P"], "length_m": [2000.0, 4000.0, 1860.0], "source": "test"}
     )
     moved, measured, info = road_lengths_from_osm(
-        nodes, edges, osm_nodes, osm_edges, keep=[("P", "B")], same_area=lambda lon, lat, *_: lon < 114.185
+        nodes, edges, osm_nodes, osm_edges, keep=[("P", "B")], same_area=lambda lon, lat, *_: lon < 114.185, metric_crs="EPSG:2326"
     )
     assert list(moved.columns) == list(nodes.columns) and list(measured.columns) == list(edges.columns)
     assert measured["length_m"].tolist()[0] == pytest.approx(_grid_m((114.16, 22.31), (114.175, 22.31)), abs=0.2)

@@ -142,7 +142,7 @@ def render_dataset_uploads() -> None:
                 with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
                     path = Path(tmp) / "upload.osm"
                     path.write_bytes(osm.getvalue())
-                    nodes, edges = import_osm(path, max_bytes=MAX_OSM_UPLOAD)
+                    nodes, edges = import_osm(path, max_bytes=MAX_OSM_UPLOAD, metric_crs=load_city(folder).metric_crs)
                 nodes.to_csv(folder / "nodes.csv", index=False)
                 edges.to_csv(folder / "edges.csv", index=False)
                 counts.update(nodes=len(nodes), edges=len(edges))

@@ -164,9 +164,10 @@ def corridor_frame(dataset: Dataset, result: PlanResult | None, year: int) -> pd
     flows = dataset.truck_flows
     flows = flows[flows["origin"].isin(places.index) & flows["destination"].isin(places.index)]
     covered: dict[str, tuple[bool, float]] = {}
-    solved = result is not None and not result.truck_coverage.empty
+    coverage = pd.DataFrame() if result is None else result.truck_coverage
+    solved = not coverage.empty
     if solved:
-        now = result.truck_coverage[result.truck_coverage["year"] == year]
+        now = coverage[coverage["year"] == year]
         covered = {r.flow_id: (bool(r.refuelled), float(r.fcev_trucks)) for r in now.itertuples(index=False)}
     graph = _road_graph(dataset)
     top = max(float(flows["daily_round_trips"].max()) if not flows.empty else 1.0, 1.0)
@@ -328,7 +329,7 @@ BOTH = [20, 160, 70, 220]
 
 def overlay_frame(result_a: PlanResult, result_b: PlanResult, year: int, names: tuple[str, str]) -> pd.DataFrame:
     """Sites with chargers or hydrogen stations in ``year`` in either plan, coloured by which plan has them."""
-    rows: dict[tuple[str, str], dict[str, object]] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for which, result in (("a", result_a), ("b", result_b)):
         chargers = result.chargers
         if not chargers.empty:

@@ -52,6 +52,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from fleetplan.errors import InputError
+from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.city_build import largest_remainder
 from fleetplan.network.road_distances import CALIBRATED, FIGURES, ROAD_EXTRACT, write_road_distances
 from fleetplan.network.road_links import NEIGHBOURS_K, SPANNER_TOLERANCE, RoadTerrain, link_graph
@@ -616,7 +617,7 @@ def _neighbour_links(
             # A neighbour link is tried up to OSM_MAX_RATIO x 1.35 x its straight line.
             given = candidates["length_m"].where(candidates["link"] == "bus", candidates["length_m"] * 1.35)
             on_road, measured, info["osm"] = road_lengths_from_osm(
-                nodes, candidates.assign(length_m=given), *road, keep=keep, same_area=_same_region
+                nodes, candidates.assign(length_m=given), *road, keep=keep, same_area=_same_region, metric_crs=HK_METRIC_CRS
             )
             moved["nodes"] = on_road
             by_osm = measured["source"].str.startswith("OpenStreetMap")
@@ -695,7 +696,7 @@ def build(source: str | Path, out: str | Path, osm: str | Path | None = None) ->
     if osm is not None:
         from fleetplan.network.importers.osm import import_osm
 
-        road = import_osm(osm, network_type="drive")
+        road = import_osm(osm, network_type="drive", metric_crs=HK_METRIC_CRS)
     data = load_source(source)
     variants = read_variants(data)
     used = {s for v in variants for s in v.stops}
