@@ -218,7 +218,8 @@ def graph_and_roads(folder: Path, name: str) -> tuple[dict[str, dict[str, float]
     """Graph distances between the stop nodes, road distances between their junctions, and node -> junction."""
     streets, stops = EXTRACTS[name][0]()
     nodes, edges = pd.read_csv(folder / "nodes.csv"), pd.read_csv(folder / "edges.csv")
-    graph = build_graph(nodes, edges)
+    # Both builds measure in the Hong Kong 1980 Grid: make data builds Hong Kong, city build is given --crs EPSG:2326.
+    graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
     where = {n: (lon, lat) for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)}
     # Every stop node sits on its stop's junction (moved there from 30 m off).
     junction = {n: min(streets.junctions, key=lambda j, p=p: metres(streets.junctions[j], p)) for n, p in where.items()}
