@@ -291,3 +291,74 @@ def test_build_cli_refuses_a_missing_extract(tmp_path: Path, capsys: pytest.Capt
     assert build_main(["--source", str(source), "--out", str(tmp_path), "--osm", str(tmp_path / "nope.osm")]) == 2
     assert "nope.osm" in capsys.readouterr().err
     assert not (tmp_path / "nodes.csv").exists()
+
+
+# --------------------------------------------------------------------------- basis and error (road_distances.csv)
+
+
+def test_the_default_says_its_basis_and_the_error_measured_on_its_own_edges() -> None:
+    """data info reports the calibrated basis; figures only from a measurement of these very edges files."""
+    import hashlib
+
+    from typer.testing import CliRunner
+
+    from fleetplan.cli import app
+    from fleetplan.data.build.hk import ERROR_TABLE
+
+    result = CliRunner().invoke(app, ["data", "info", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["graph"]: row for row in json.loads(result.output)["road_distances"]}
+    assert set(rows) == {"coarse", "fine"}
+    measured = pd.read_csv(ERROR_TABLE) if ERROR_TABLE.is_file() else pd.DataFrame(columns=["graph", "edges_sha256"])
+    for graph, file in (("coarse", "edges.csv"), ("fine", "edges_fine.csv")):
+        row = rows[graph]
+        assert row["basis"] == "calibrated estimate"
+        sha = hashlib.sha256((DEFAULT_DATASET / file).read_bytes()).hexdigest()
+        hit = measured[(measured["graph"] == graph) & (measured["edges_sha256"] == sha)]
+        if len(hit):
+            assert row["within_15pct"] == pytest.approx(float(hit["within_15pct"].iloc[0]))
+            assert row["edge_p10_ratio"] == pytest.approx(float(hit["edge_p10_ratio"].iloc[0]))
+            assert sha[:12] in row["source"]
+        else:
+            assert row["within_15pct"] is None and "not measured" in row["source"]
+    text = CliRunner().invoke(app, ["data", "info"], terminal_width=400).output
+    assert "road distances, coarse graph: calibrated estimate" in text
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("basis", "a guess", ["'a guess' is not a basis", "road extract or calibrated estimate"]),
+        ("graph", "medium", ["'medium' is not a graph"]),
+        ("within_15pct", "1.4", ["'1.4' is not a share from 0 to 1"]),
+        ("p10_ratio", "x", ["'x' is not a number of at least 0"]),
+    ],
+)
+def test_a_bad_road_distances_row_is_named(tmp_path: Path, column: str, value: str, words: list[str]) -> None:
+    from fleetplan.errors import InputError
+    from fleetplan.network.road_distances import read_road_distances
+
+    table = pd.read_csv(DEFAULT_DATASET / "road_distances.csv", dtype=str, keep_default_na=False)
+    table.loc[1, column] = value
+    table.to_csv(tmp_path / "road_distances.csv", index=False)
+    with pytest.raises(InputError) as error:
+        read_road_distances(tmp_path)
+    message = str(error.value)
+    for word in ["road_distances.csv", "row 3", column, *words]:
+        assert word in message, message
+
+
+def test_the_map_caption_says_the_basis_in_both_languages(tmp_path: Path) -> None:
+    from fleetplan.network.road_distances import ROAD_EXTRACT, write_road_distances
+    from fleetplan.views.i18n import has_translation
+    from fleetplan.views.maps import BASIS_TEXT, distance_caption
+
+    write_road_distances(tmp_path, [
+        {"graph": "coarse", "basis": ROAD_EXTRACT, "pairs": 120, "within_15pct": 0.9, "median_ratio": 1.0, "p10_ratio": 0.9, "edge_p10_ratio": 0.98, "source": "test"},
+        {"graph": "fine", "basis": ROAD_EXTRACT, "source": "test"},
+    ])  # fmt: skip
+    caption = distance_caption(tmp_path)
+    assert "coarse graph: road extract" in caption and "90% of 120 node pairs" in caption
+    assert "fine graph: road extract" in caption and "error not measured" in caption
+    assert distance_caption(tmp_path / "none") == ""
+    assert all(has_translation(text) for text in BASIS_TEXT.values())
