@@ -259,6 +259,29 @@ def test_the_depots_utility_is_the_bases_unless_named(town: Path, tmp_path: Path
     assert "field '--utility': 'edp' is not a utility of Hong Kong; expected one of clp, hke" in result.output
 
 
+def test_an_app_upload_keeps_the_towns_city(town: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app stages a copy of the dataset for each upload; the copy keeps city.yaml, so an
+    OpenStreetMap upload is measured in the town's CRS and the copy still loads as the town."""
+    import streamlit as st
+
+    from fleetplan.views import state
+    from fleetplan.views.data_uploads import _update_user_dataset
+
+    monkeypatch.setenv(state.DATASET_ENV, str(town))
+    st.session_state.clear()
+    seen: list[str] = []
+    try:
+        _update_user_dataset(lambda folder: seen.append(load_city(folder).metric_crs))
+        staged = Path(st.session_state["user_dataset"])
+        assert seen == [CRS]
+        assert load_dataset(staged).city == load_city(town)
+    finally:
+        folder = st.session_state.get("user_dataset_folder")
+        if folder is not None:
+            folder.remove()
+        st.session_state.clear()
+
+
 def test_a_bad_manifest_is_named(tmp_path: Path) -> None:
     folder = tmp_path / "city"
     folder.mkdir()
