@@ -21,15 +21,15 @@ Every answer is HiGHS's own status and objective: nothing is assumed from an ear
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import time
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.common.tee import capture_output
 
+from fleetplan.optimiser.highs_core import HighsOptions, apply_options, new_highs
 from fleetplan.optimiser.highs_status import HIGHS_STATUS
 from fleetplan.optimiser.solver import SolveReport, compile_arrays
 
@@ -37,9 +37,18 @@ from fleetplan.optimiser.solver import SolveReport, compile_arrays
 class HighsLayer:
     """A Pyomo model compiled once into a persistent ``highspy.Highs`` object."""
 
-    def __init__(self, model: pyo.ConcreteModel, highs: Any, lp: Any, columns: list[Any], rows: list[tuple[Any, int]]) -> None:
+    def __init__(
+        self,
+        model: pyo.ConcreteModel,
+        highs: Any,
+        lp: Any,
+        columns: list[Any],
+        rows: list[tuple[Any, int]],
+        options: HighsOptions | None = None,
+    ) -> None:
         self.model = model
         self.highs = highs
+        self.options = options or HighsOptions()
         self.columns = columns
         self.senses = np.fromiter((sense for _, sense in rows), dtype=np.int8, count=len(rows))
         self.row_lower = np.asarray(lp.row_lower_, dtype=np.float64)
@@ -55,25 +64,19 @@ class HighsLayer:
         self.build_s = 0.0
 
     @classmethod
-    def build(cls, model: pyo.ConcreteModel, *, threads: int = 1, seed: int = 0) -> HighsLayer | None:
-        """Compile ``model`` (its active rows and objective) into a new Highs object; None when
-        Pyomo cannot compile it to arrays (the caller then solves through Pyomo as before)."""
-        import highspy
-
+    def build(cls, model: pyo.ConcreteModel, options: HighsOptions | None = None) -> HighsLayer | None:
+        """Compile ``model`` (its active rows and objective) into a new Highs object with
+        ``options`` (threads, seed, ...); None when Pyomo cannot compile it to arrays (the
+        caller then solves through Pyomo as before)."""
         started = time.perf_counter()
         compiled = compile_arrays(model)
         if compiled is None:
             return None
         lp, columns, rows = compiled
-        with capture_output(capture_fd=True):  # HiGHS prints its banner from C++
-            highs = highspy.Highs()
-            highs.setOptionValue("log_to_console", False)
-            highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("random_seed", int(seed))
-        if threads > 1:
-            highs.setOptionValue("threads", int(threads))
+        highs = new_highs()
+        apply_options(highs, options or HighsOptions())
         highs.passModel(lp)
-        layer = cls(model, highs, lp, columns, rows)
+        layer = cls(model, highs, lp, columns, rows, options)
         layer.build_s = time.perf_counter() - started
         return layer
 
@@ -121,7 +124,7 @@ class HighsLayer:
         variables, and report HiGHS's status and the objective evaluated in Pyomo."""
         highs = self.highs
         started = time.perf_counter()
-        highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s is not None else math.inf)
+        apply_options(highs, dataclasses.replace(self.options, time_limit_s=time_limit_s))
         highs.run()
         highs_run_s = time.perf_counter() - started
         status_name = highs.getModelStatus().name

@@ -452,7 +452,7 @@ def marginal_values(
     # Build once, solve many: the fixed-integer LP and each raised limit are one HiGHS model
     # whose bounds move (Pyomo's in-memory interface, when asked for, keeps the old path).
     wanted = persistent and options.interface != "pyomo_highs"
-    layer = HighsLayer.build(model, threads=options.threads, seed=options.seed) if wanted else None
+    layer = HighsLayer.build(model, options) if wanted else None
     relaxed = _fixed_integers(model) if layer is None else []
     try:
         lp_options = dataclasses.replace(options, ranging=tuple(row for _, row in money_rows), objective_constant=0.0)

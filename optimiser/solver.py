@@ -12,41 +12,35 @@ itself, so a time-limited run still gives a plan with its gap flagged.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
-import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.common.tee import capture_output
 
-from fleetplan.errors import InfeasibleError, SolverMissingError
+from fleetplan.errors import InfeasibleError
+from fleetplan.optimiser.highs_core import (
+    HighsOptions,
+    ProgressCallback,
+    ProgressRelay,
+    apply_options,
+    highspy_module,
+    new_highs,
+)
 from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
 from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
 
 
 @dataclass(frozen=True)
-class SolverOptions:
-    """Options handed to HiGHS.
+class SolverOptions(HighsOptions):
+    """:class:`HighsOptions` (time limit, gaps, node limit, threads, seed; their defaults are
+    there) and how a Pyomo model reaches HiGHS."""
 
-    time_limit_s: wall-clock limit of the solve, seconds; None (the default) for none, so
-        the same model gives the same plan on any machine, loaded or not.
-    mip_rel_gap: stop when (incumbent - bound) / incumbent <= this.
-    mip_abs_gap: or stop when incumbent - bound <= this (objective units); None for no such stop.
-    node_limit: branch-and-bound nodes after which HiGHS stops (deterministic); None for none.
-    threads: HiGHS threads (its MIP search is essentially serial; 1 is usually best).
-    """
-
-    time_limit_s: float | None = None
-    mip_rel_gap: float = 0.01
-    mip_abs_gap: float | None = None
-    node_limit: int | None = None
-    threads: int = 1
-    seed: int = 0
     #: "lp_file": Pyomo writes an LP file that HiGHS reads (~2x less Pyomo-side time than the
     #: in-memory interface, see BENCHMARKS.md); "arrays": Pyomo compiles the model to sparse
     #: arrays that highspy takes (0.7 s against ~1.2 s for the LP file on the Hong Kong
@@ -110,63 +104,18 @@ _STATUS = {
     "unknown": "unknown",
 }
 
-_PROGRESS = re.compile(
-    r"^\s*[A-Z]?\s*\d+\s+\d+\s+\d+\s+[\d.]+%\s+(?P<bound>\S+)\s+(?P<incumbent>\S+)\s+(?P<gap>\S+)"
-)
+class _LogText(io.TextIOBase):
+    """A text stream that keeps what is written to it (Pyomo's interface tees HiGHS's log here)."""
 
-
-class _LogStream(io.TextIOBase):
-    """Collects HiGHS's log and forwards MIP progress lines to a callback."""
-
-    def __init__(self, on_progress: Callable[[dict[str, float]], None] | None, started: float):
-        self.buffer: list[str] = []
-        self._on_progress = on_progress
-        self._started = started
-        self._partial = ""
-        #: False while HiGHS solves something other than the model itself (the LP-guided
-        #: start's relaxation and neighbourhood search): its progress is not the model's
-        self.forward_progress = True
+    def __init__(self, parts: list[str]) -> None:
+        self._parts = parts
 
     def write(self, text: str) -> int:
-        self.buffer.append(text)
-        if self._on_progress is None or not self.forward_progress:
-            return len(text)
-        self._partial += text
-        *lines, self._partial = self._partial.split("\n")
-        for line in lines:
-            match = _PROGRESS.match(line)
-            if match:
-                self._on_progress(
-                    {
-                        "elapsed_s": time.perf_counter() - self._started,
-                        "best_bound": _number(match["bound"]),
-                        "incumbent": _number(match["incumbent"]),
-                        "gap": _number(match["gap"].rstrip("%")) / 100.0,
-                    }
-                )
+        self._parts.append(text)
         return len(text)
 
     def writable(self) -> bool:
         return True
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
-def _highs_solver() -> Any:
-    try:
-        import highspy  # noqa: F401
-    except ImportError as error:  # pragma: no cover - depends on the install
-        raise SolverMissingError(
-            "HiGHS is not installed: run `make test` or `pip install highspy` in the project's .venv"
-        ) from error
-    from pyomo.contrib.solver.common.factory import SolverFactory
-
-    return SolverFactory("highs")
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -180,7 +129,7 @@ def solve(
     model: pyo.ConcreteModel,
     options: SolverOptions | None = None,
     *,
-    on_progress: Callable[[dict[str, float]], None] | None = None,
+    on_progress: ProgressCallback | None = None,
     load_duals: bool = False,
     start: Mapping[Any, float] | None = None,
 ) -> SolveReport:
@@ -189,10 +138,11 @@ def solve(
     Parameters
     ----------
     options:
-        Time limit, relative gap, threads.
+        Time limit, gaps, threads, seed (:class:`HighsOptions`) and the hand-over.
     on_progress:
         Called with ``elapsed_s``, ``incumbent``, ``best_bound`` and ``gap``
-        whenever HiGHS reports MIP progress (used by the app's progress bar).
+        whenever HiGHS reports MIP progress (its MIP logging callback: each line of its
+        progress table), and once with the LP-guided start's plan and bound.
     load_duals:
         Return the constraint duals (only meaningful for an LP).
     start:
@@ -202,25 +152,23 @@ def solve(
     options = options or SolverOptions()
     if options.interface in ("arrays", "lp_file"):
         return _solve_with_highspy(model, options, on_progress=on_progress, load_duals=load_duals, start=start)
-    solver = _highs_solver()
+    highspy_module()  # a clear error when HiGHS is missing
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    solver = SolverFactory("highs")
     started = time.perf_counter()
-    stream = _LogStream(on_progress, started)
+    log: list[str] = []
+    progress = ProgressRelay(on_progress, started)
+    # Pyomo's persistent interface: the instance built here is the one solve() runs, so the
+    # options and the progress callback are set on it the same way as on every other HiGHS.
+    solver.set_instance(model)
+    apply_options(solver._solver_model, options)
+    progress.attach(solver._solver_model)
     result = solver.solve(
         model,
-        tee=[stream],
-        time_limit=options.time_limit_s,
-        rel_gap=options.mip_rel_gap,
-        abs_gap=options.mip_abs_gap,
-        # HiGHS's thread pool is process-wide: asking for a different count after another
-        # solve started it fails, so the default (1) is left to HiGHS.
-        threads=options.threads if options.threads > 1 else None,
+        tee=[_LogText(log)],
         raise_exception_on_nonoptimal_result=False,
         load_solutions=False,
-        solver_options={
-            "random_seed": options.seed,
-            "mip_rel_gap": options.mip_rel_gap,
-            **({"mip_max_nodes": int(options.node_limit)} if options.node_limit is not None else {}),
-        },
     )
     elapsed = time.perf_counter() - started
     termination = result.termination_condition.name
@@ -248,7 +196,7 @@ def solve(
         gap=gap,
         solve_time_s=elapsed,
         has_solution=has_solution,
-        log="".join(stream.buffer),
+        log="".join(log),
         duals=duals,
         objective_constant=constant,
     )
@@ -258,7 +206,7 @@ def _solve_with_highspy(
     model: pyo.ConcreteModel,
     options: SolverOptions,
     *,
-    on_progress: Callable[[dict[str, float]], None] | None,
+    on_progress: ProgressCallback | None,
     load_duals: bool,
     start: Mapping[Any, float] | None = None,
 ) -> SolveReport:
@@ -268,80 +216,49 @@ def _solve_with_highspy(
     The objective is re-evaluated in Pyomo after loading, and the bound shifted by
     the same amount, so constant terms the hand-over may drop never skew the gap.
     """
-    try:
-        import highspy
-    except ImportError as error:  # pragma: no cover - depends on the install
-        raise SolverMissingError(
-            "HiGHS is not installed: run `make test` or `pip install highspy` in the project's .venv"
-        ) from error
     started = time.perf_counter()
-    stream = _LogStream(on_progress, started)
-    # HiGHS prints its banner from C++ on construction: keep stdout clean for --json.
-    with capture_output(output=stream, capture_fd=True):
-        highs = highspy.Highs()
-        highs.setOptionValue("log_to_console", False)
-    highs.cbLogging += lambda event: stream.write(event.message)
+    log: list[str] = []
+    highs = new_highs(log.append)
+    progress = ProgressRelay(on_progress, started)
+    progress.attach(highs)
     symbols = _pass_arrays(model, highs) if options.interface == "arrays" else None
     if symbols is None:
         symbols = _read_lp_file(model, highs)
     if options.objective_constant:
         highs.changeObjectiveOffset(highs.getLp().offset_ - float(options.objective_constant))
-    highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    if options.mip_abs_gap is not None:
-        highs.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
-    if options.node_limit is not None:
-        highs.setOptionValue("mip_max_nodes", int(options.node_limit))
-    highs.setOptionValue("random_seed", int(options.seed))
-    if options.threads > 1:
-        # HiGHS's thread pool is process-wide: only ask for more threads when wanted.
-        highs.setOptionValue("threads", int(options.threads))
+
+    def left() -> HighsOptions:
+        # The time limit is the solve's wall clock, the hand-over (LP file or arrays) included:
+        # a model that takes long to hand over gets less time in HiGHS, not more in all.
+        if options.time_limit_s is None:
+            return options
+        return dataclasses.replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - started), 0.0))
+
+    apply_options(highs, left())
     lp = highs.getLp()
     is_mip = lp.integrality_ is not None and any(int(kind) != 0 for kind in lp.integrality_)
     start_columns = _start_columns(highs, symbols, start) if start else None
     guided = None
     highs_started = time.perf_counter()
-    # The time limit is the solve's wall clock, the hand-over (LP file or arrays) included:
-    # a model that takes long to hand over gets less time in HiGHS, not more in all.
     if is_mip and options.lp_guided_start:
-        stream.forward_progress = False  # the search's own bound is not the model's
+        progress.active = False  # the search's own bound is not the model's
         guided = lp_guided_start(
-            highs,
-            mip_rel_gap=options.mip_rel_gap,
-            mip_abs_gap=options.mip_abs_gap,
-            time_limit_s=None if options.time_limit_s is None else max(options.time_limit_s - (time.perf_counter() - started), 0.0),
-            round_up=_columns_of_families(lp, symbols, options.round_up),
-            start=start_columns,
+            highs, left(), round_up=_columns_of_families(lp, symbols, options.round_up), start=start_columns
         )
-        stream.forward_progress = True
-        stream.write(guided.summary())
-        if guided.objective is not None and guided.lp_bound is not None and on_progress is not None:
-            on_progress(
-                {
-                    "elapsed_s": time.perf_counter() - started,
-                    "best_bound": guided.lp_bound,
-                    "incumbent": guided.objective,
-                    "gap": relative_gap(guided.objective, guided.lp_bound),
-                }
-            )
+        progress.active = True
+        log.append(guided.summary())
+        if guided.objective is not None and guided.lp_bound is not None:
+            progress.emit(guided.objective, guided.lp_bound, relative_gap(guided.objective, guided.lp_bound))
     if start_columns is not None and (guided is None or guided.solution is None):
         highs.setSolution(len(start_columns[0]), *start_columns)  # else the guided plan is better
     if guided is not None and guided.within_gap:
         status_name, values = "kOptimal", guided.solution
         raw_objective, raw_bound = guided.objective, guided.lp_bound
     elif guided is not None and guided.lp_bound is not None:
-        end = search_from(
-            highs,
-            guided,
-            mip_rel_gap=options.mip_rel_gap,
-            mip_abs_gap=options.mip_abs_gap,
-            time_limit_s=None
-            if options.time_limit_s is None
-            else options.time_limit_s - (time.perf_counter() - started),
-        )
+        end = search_from(highs, guided, left())
         status_name, values, raw_objective, raw_bound = end.status_name, end.values, end.objective, end.bound
     else:
-        if options.time_limit_s is not None:
-            highs.setOptionValue("time_limit", max(float(options.time_limit_s) - (time.perf_counter() - started), 0.0))
+        apply_options(highs, left())
         highs.run()
         status_name = highs.getModelStatus().name
         info = highs.getInfo()
@@ -383,7 +300,7 @@ def _solve_with_highspy(
         gap=gap,
         solve_time_s=elapsed,
         has_solution=has_solution,
-        log="".join(stream.buffer),
+        log="".join(log),
         duals=duals,
         objective_constant=options.objective_constant,
         ranging=ranging,
