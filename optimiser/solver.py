@@ -132,6 +132,7 @@ def solve(
     on_progress: ProgressCallback | None = None,
     load_duals: bool = False,
     start: Mapping[Any, float] | None = None,
+    handed: HandedOver | None = None,
 ) -> SolveReport:
     """Solve ``model`` with HiGHS and load the incumbent if there is one.
 
@@ -148,10 +149,13 @@ def solve(
     start:
         A MIP start: variable data -> value, e.g. a previous plan's (partial is fine:
         HiGHS completes it, or ignores it when it cannot). Through highspy only ("lp_file", "arrays").
+    handed:
+        ``model`` already in HiGHS (:func:`hand_over`, with the same ``options.interface``), as
+        it stands now; solved once. Through highspy only.
     """
     options = options or SolverOptions()
     if options.interface in ("arrays", "lp_file"):
-        return _solve_with_highspy(model, options, on_progress=on_progress, load_duals=load_duals, start=start)
+        return _solve_with_highspy(model, options, on_progress=on_progress, load_duals=load_duals, start=start, handed=handed)
     highspy_module()  # a clear error when HiGHS is missing
     from pyomo.contrib.solver.common.factory import SolverFactory
 
@@ -202,6 +206,48 @@ def solve(
     )
 
 
+@dataclass
+class HandedOver:
+    """A Pyomo model in a ``highspy.Highs``, handed over as :func:`solve` would (LP file or
+    arrays, as ``options.interface`` says), so that a step before the solve can use the same
+    HiGHS model (changing bounds and costs, and putting them back) instead of its own copy.
+
+    ``symbols``: HiGHS column and row name -> Pyomo variable or constraint. ``log``: HiGHS's
+    log so far. ``seconds``: what the hand-over took (counted in the solve's time and clock).
+    """
+
+    highs: Any
+    symbols: dict[str, Any]
+    log: list[str]
+    seconds: float
+    #: set by :func:`solve`: a handed-over model is solved once
+    solved: bool = False
+
+    def columns_of(self) -> dict[int, int]:
+        """id(Pyomo variable) -> HiGHS column."""
+        return {id(var): j for j, name in enumerate(self.highs.getLp().col_names_) if (var := self.symbols.get(name)) is not None}
+
+    def rows_of(self) -> dict[int, list[int]]:
+        """id(Pyomo constraint) -> its HiGHS rows (two for a ranged one in an LP file)."""
+        rows: dict[int, list[int]] = {}
+        for i, name in enumerate(self.highs.getLp().row_names_):
+            constraint = self.symbols.get(name)
+            if constraint is not None:
+                rows.setdefault(id(constraint), []).append(i)
+        return rows
+
+
+def hand_over(model: pyo.ConcreteModel, options: SolverOptions) -> HandedOver:
+    """``model`` handed to a new HiGHS as :func:`solve` hands it over ("lp_file" or "arrays")."""
+    started = time.perf_counter()
+    log: list[str] = []
+    highs = new_highs(log.append)
+    symbols = _pass_arrays(model, highs) if options.interface == "arrays" else None
+    if symbols is None:
+        symbols = _read_lp_file(model, highs)
+    return HandedOver(highs, symbols, log, time.perf_counter() - started)
+
+
 def _solve_with_highspy(
     model: pyo.ConcreteModel,
     options: SolverOptions,
@@ -209,21 +255,24 @@ def _solve_with_highspy(
     on_progress: ProgressCallback | None,
     load_duals: bool,
     start: Mapping[Any, float] | None = None,
+    handed: HandedOver | None = None,
 ) -> SolveReport:
-    """Hand the model to highspy (as sparse arrays, or as an LP file), solve it, load values
-    (and duals) back.
+    """Hand the model to highspy (as sparse arrays, or as an LP file), or take ``handed``,
+    solve it, load values (and duals) back.
 
     The objective is re-evaluated in Pyomo after loading, and the bound shifted by
     the same amount, so constant terms the hand-over may drop never skew the gap.
     """
-    started = time.perf_counter()
-    log: list[str] = []
-    highs = new_highs(log.append)
+    if handed is None:
+        handed = hand_over(model, options)
+    elif handed.solved:
+        raise ValueError("this handed-over model was solved already: hand the model over again")
+    handed.solved = True
+    started = time.perf_counter() - handed.seconds
+    highs, symbols, log = handed.highs, handed.symbols, handed.log
+    highs.clearSolver()  # a step before may have solved it: start as from a fresh hand-over
     progress = ProgressRelay(on_progress, started)
     progress.attach(highs)
-    symbols = _pass_arrays(model, highs) if options.interface == "arrays" else None
-    if symbols is None:
-        symbols = _read_lp_file(model, highs)
     if options.objective_constant:
         highs.changeObjectiveOffset(highs.getLp().offset_ - float(options.objective_constant))
 
