@@ -51,9 +51,8 @@ def find_unservable(
     if handed is not None:
         values = _least_unservable_in(handed, m, inputs, lp)
         if values is not None:
-            found, short = values
-            _set_unservable(m, found, short, handed)
-            return found
+            _set_unservable(m, *values, handed)
+            return values[0]
     changed: list[tuple[Any, Any, bool, Any]] = []
     for var in m.component_data_objects(pyo.Var, descend_into=True):
         if var.is_binary() or var.is_integer():
