@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from fleetplan.errors import InfeasibleError
+from fleetplan.errors import InfeasibleError, SolverMissingError
 from fleetplan.optimiser.highs_core import (
     HighsOptions,
     ProgressCallback,
@@ -34,6 +34,9 @@ from fleetplan.optimiser.highs_core import (
 )
 from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
 from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
+
+# SolverMissingError: raised from here (highs_core) when highspy is missing; callers import it here.
+__all__ = ["HandedOver", "SolveReport", "SolverMissingError", "SolverOptions", "compile_arrays", "hand_over", "relative_gap", "require_solution", "solve"]
 
 
 @dataclass(frozen=True)
