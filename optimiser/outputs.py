@@ -258,7 +258,7 @@ def remove_stale_temporaries(target: str | Path) -> list[Path]:
     return removed
 
 
-def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], None]) -> Path:
+def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], object]) -> Path:
     """Fill a temporary sibling folder with ``write_fn`` and rename it over ``target_dir``.
 
     The previous contents of ``target_dir`` stay intact until the final

@@ -10,7 +10,7 @@ import dataclasses
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -385,7 +385,7 @@ def _raised(
     constraint: pyo.Constraint,
     options: SolverOptions,
     step_hkd_m: float,
-    spent: list[Any] = (),
+    spent: Sequence[Any] = (),
     layer: HighsLayer | None = None,
 ) -> dict[str, float] | None:
     """Outcome of the fixed-integer LP with ``constraint``'s bound raised by ``step_hkd_m`` (and
