@@ -66,12 +66,9 @@ def highspy_frlm(
 
 def _solve_highspy(h: Any, options: Any) -> tuple[float, float]:
     """Run a highspy model with the same options the Pyomo path gets; (objective, HiGHS run s)."""
-    h.setOptionValue("time_limit", float(options.time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    if options.threads > 1:
-        # HiGHS's thread pool is process-wide (see optimiser/solver.py): set it only when wanted.
-        h.setOptionValue("threads", int(options.threads))
-    h.setOptionValue("random_seed", int(options.seed))
+    from fleetplan.optimiser.highs_core import apply_options
+
+    apply_options(h, options)
     h.run()
     return float(h.getInfo().objective_function_value), float(h.getRunTime())
 
