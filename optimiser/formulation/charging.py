@@ -78,7 +78,7 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.depot_chargers_kept = non_decreasing(m, m.depot_chargers, m.D)
 
 
-def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
     """Public fast charging for taxis, assigned over the road graph.
 
     Demand: Σ_{c within reach of z} energy[z,c,t] + unserved[z,t] = e-taxis of z's class[t] × share[z]
@@ -91,8 +91,15 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     Committed chargers (programmes', counted from their year) are capacity, not decisions: they
     take none of the site's space, so the plan builds public chargers only beyond them.
     Space: existing + new chargers ≤ spaces at c. New chargers are never removed.
+    A site no zone can reach (``inputs.idle_public_sites``) gets no new chargers: they are
+    fixed at zero and its rows left out (``reduced=False`` keeps them as decisions).
     """
     m = model
+    idle = set(inputs.idle_public_sites) if reduced else set()
+    for c in idle:
+        for t in m.T:
+            m.public_chargers[c, t].fix(0)
+    m.C_BUSY = pyo.Set(initialize=[c for c in m.C if c not in idle], ordered=True)
     infra = inputs.infrastructure
     hours = infra["public_charger_hours_per_day"]
     kw_today = inputs.charger_kw[("public", inputs.years[0])]
@@ -128,9 +135,9 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         c: max(float(sites.at[c, "max_chargers"]) - float(sites.at[c, "existing_fast_chargers"]), 0.0) for c in m.C
     }
     m.public_space = pyo.Constraint(
-        m.C, m.T, rule=lambda m, c, t: m.public_chargers[c, t] <= room[c] + slack(m, "public_charger_space", (c, t), 1.0)
+        m.C_BUSY, m.T, rule=lambda m, c, t: m.public_chargers[c, t] <= room[c] + slack(m, "public_charger_space", (c, t), 1.0)
     )
-    m.public_chargers_kept = non_decreasing(m, m.public_chargers, m.C)
+    m.public_chargers_kept = non_decreasing(m, m.public_chargers, m.C_BUSY)
 
 
 def site_charger_kva(model: pyo.ConcreteModel, inputs: ModelInputs, site: str, year: int) -> Expr:
@@ -146,18 +153,22 @@ def site_charger_kva(model: pyo.ConcreteModel, inputs: ModelInputs, site: str, y
     return total
 
 
-def add_grid_connection(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+def add_grid_connection(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
     """Grid connection with lead time.
 
     kVA of new chargers at i in t ≤ headroom[i] + Σ_{τ ≤ t − lead} ordered[i,τ]:
     chargers draw on today's spare connection plus upgrades ordered at least
     ``lead`` years earlier (so no upgrade is usable before first year + lead).
+    An idle public site (no new chargers, no depot, headroom ≥ 0) orders nothing and has no row.
     """
     m = model
     lead = round(inputs.infrastructure["grid_upgrade_lead_years"])
     headroom = inputs.sites["grid_headroom_kva"].astype(float).to_dict()
+    idle = set(inputs.idle_public_sites) if reduced else set()
 
     def rule(m: pyo.ConcreteModel, i: str, t: int) -> Expr:
+        if i in idle:
+            return pyo.Constraint.Skip
         arrived = sum(m.grid_order[i, tau] for tau in m.T if tau <= t - lead)
         return row(
             site_charger_kva(m, inputs, i, t) / 1000.0 <= (headroom[i] + arrived) / 1000.0 + slack(m, "grid_connection", (i, t), 1.0)
@@ -167,5 +178,5 @@ def add_grid_connection(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     # Orders that could not arrive inside the horizon buy nothing.
     for i in m.I:
         for t in m.T:
-            if t + lead > m.T.last():
+            if t + lead > m.T.last() or i in idle:
                 m.grid_order[i, t].fix(0.0)

@@ -8,7 +8,7 @@ from fleetplan.optimiser.formulation.variables import Expr, row
 from fleetplan.optimiser.inputs import ModelInputs
 
 
-def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
     """Stock-flow by vintage.
 
     stock[s,k,t] = surviving initial vehicles[s,k,t] + Σ_{τ ≤ t, τ > t − life(k)} buy[s,k,τ]:
@@ -16,6 +16,12 @@ def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     plus every purchase not yet at the end of its service life. Tracking
     vintages this way makes retirement of new vehicles exact without extra
     variables.
+
+    Written as a difference where the year before is also an equality (``reduced``):
+    stock[s,k,t] − stock[s,k,t−1] = survivors[t] − survivors[t−1] + purchases entering
+    service − purchases leaving it. Subtracting one row of the chain from the next changes
+    no solution (the first row of each chain keeps every vintage) and cuts the row from
+    about a life's worth of purchases to a handful of terms.
     """
     m = model
     vehicle_type = inputs.segments["vehicle_type"].to_dict()
@@ -24,14 +30,32 @@ def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         bought_in.setdefault((s, k), []).append(t)
 
     incumbent = inputs.segments["incumbent"].to_dict()
+    first = m.T.first()
+
+    def vintages(s: str, k: str, t: int) -> list[int]:
+        life = inputs.lifetime[(vehicle_type[s], k)]
+        return [tau for tau in bought_in.get((s, k), []) if t - life < tau <= t]
+
+    def survivors(m: pyo.ConcreteModel, s: str, k: str, t: int) -> Expr:
+        return m.remaining_initial[s, t] if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
+
+    def at_most(s: str, k: str, t: int) -> bool:
+        # under a fleet pledge incumbents may leave before their life ends (see add_fleet_pledges)
+        return k == incumbent[s] and (s, t) in inputs.incumbent_cap
 
     def rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> Expr:
-        life = inputs.lifetime[(vehicle_type[s], k)]
-        vintages = [tau for tau in bought_in.get((s, k), []) if t - life < tau <= t]
-        survivors = m.remaining_initial[s, t] if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
-        in_service = survivors + sum(m.buy[s, k, tau] for tau in vintages)
-        if k == incumbent[s] and (s, t) in inputs.incumbent_cap:
-            # under a fleet pledge incumbents may leave before their life ends (see add_fleet_pledges)
+        if reduced and t != first and not at_most(s, k, t) and not at_most(s, k, m.T.prev(t)):
+            prev = m.T.prev(t)
+            now, before = set(vintages(s, k, t)), set(vintages(s, k, prev))
+            change = (
+                survivors(m, s, k, t)
+                - survivors(m, s, k, prev)
+                + sum(m.buy[s, k, tau] for tau in sorted(now - before))
+                - sum(m.buy[s, k, tau] for tau in sorted(before - now))
+            )
+            return m.stock[s, k, t] - m.stock[s, k, prev] == change
+        in_service = survivors(m, s, k, t) + sum(m.buy[s, k, tau] for tau in vintages(s, k, t))
+        if at_most(s, k, t):
             return m.stock[s, k, t] <= in_service
         return m.stock[s, k, t] == in_service
 

@@ -18,7 +18,12 @@ def max_modules(inputs: ModelInputs, site: str) -> float:
     return float(inputs.h2_max_modules.get(site, inputs.infrastructure["h2_station_max_modules"]))
 
 
-def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+def largest_kg_day(inputs: ModelInputs, site: str, year: int) -> float:
+    """The most hydrogen ``site`` can sell in ``year`` (kg/day): what is there plus every module it may add."""
+    return existing_h2_kg_day(inputs, site, year) + inputs.infrastructure["h2_module_kg_day"] * max_modules(inputs, site)
+
+
+def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
     """Station build, open/close and modules.
 
     built[h,t] ≥ built[h,t−1] (a station, once built, stays built);
@@ -28,24 +33,37 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     site's own limit where known, else the global ceiling);
     operating modules[h,t] ≥ modules[h,t] − max modules[h] × (1 − open[h,t]) (they pay O&M).
     Stations in service or committed today are built (at no cost) from their year.
+    A site no consumer can reach and with nothing in service (``inputs.idle_h2_sites``) is
+    never built: its decisions are fixed at zero and its rows left out (``reduced=False``
+    keeps them as decisions).
     """
     m = model
+    idle = set(inputs.idle_h2_sites) if reduced else set()
+    for h in idle:
+        for t in m.T:
+            for var in (m.h2_built, m.h2_open, m.h2_modules):
+                var[h, t].fix(0)
+    m.H_BUSY = pyo.Set(initialize=[h for h in m.H if h not in idle], ordered=True)
+    busy = m.H_BUSY
 
-    m.h2_built_kept = non_decreasing(m, m.h2_built, m.H)
+    m.h2_built_kept = non_decreasing(m, m.h2_built, busy)
     if inputs.scenario.allow_station_closure:
-        m.h2_open_if_built = pyo.Constraint(m.H, m.T, rule=lambda m, h, t: m.h2_open[h, t] <= m.h2_built[h, t])
+        m.h2_open_if_built = pyo.Constraint(busy, m.T, rule=lambda m, h, t: m.h2_open[h, t] <= m.h2_built[h, t])
     else:
-        m.h2_open_if_built = pyo.Constraint(m.H, m.T, rule=lambda m, h, t: m.h2_open[h, t] == m.h2_built[h, t])
+        m.h2_open_if_built = pyo.Constraint(busy, m.T, rule=lambda m, h, t: m.h2_open[h, t] == m.h2_built[h, t])
 
-    m.h2_modules_kept = non_decreasing(m, m.h2_modules, m.H)
+    m.h2_modules_kept = non_decreasing(m, m.h2_modules, busy)
     m.h2_modules_if_built = pyo.Constraint(
-        m.H, m.T, rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules(inputs, h) * m.h2_built[h, t]
+        busy, m.T, rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules(inputs, h) * m.h2_built[h, t]
     )
     # Modules in operation pay O&M: all of them while the station is open, none while
     # it is mothballed (≥ is enough: the objective keeps it as small as allowed).
     m.h2_modules_operating = pyo.Var(m.H, m.T, within=pyo.NonNegativeReals)
+    for h in idle:
+        for t in m.T:
+            m.h2_modules_operating[h, t].fix(0)
     m.h2_modules_operating_if_open = pyo.Constraint(
-        m.H,
+        busy,
         m.T,
         rule=lambda m, h, t: m.h2_modules_operating[h, t] >= m.h2_modules[h, t] - max_modules(inputs, h) * (1 - m.h2_open[h, t]),
     )
@@ -63,7 +81,7 @@ def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: st
     return sum(model.stock[s, "fcev", year] * inputs.energy_per_day[(s, "fcev", year)] for s in ids)
 
 
-def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
     """Hydrogen demand and station capacity.
 
     Demand: Σ_{h reachable by u} supply[u,h,t] = fuel-cell vehicles of u × kg/day
@@ -71,6 +89,9 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     a truck flow fills at stations on its round-trip path).
     Capacity: Σ_u supply[u,h,t] ≤ existing kg/day[h,t] + module kg/day × modules[h,t],
     and Σ_u supply[u,h,t] ≤ (largest capacity) × open[h,t]: only open stations sell.
+    Per consumer: supply[u,h,t] ≤ min(most u could need, largest capacity of h) × open[h,t];
+    where the station's largest capacity is the smaller, the row repeats the one before for a
+    single consumer and is left out (``reduced=False`` keeps it).
     """
     m = model
     infra = inputs.infrastructure
@@ -109,7 +130,7 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     def only_open(m: pyo.ConcreteModel, h: str, t: int) -> Expr:
         if h not in consumers_of:
             return pyo.Constraint.Skip
-        largest = existing_h2_kg_day(inputs, h, t) + module_kg * max_modules(inputs, h)
+        largest = largest_kg_day(inputs, h, t)
         return sum(m.h2_supply[u, h, t] for u in consumers_of[h]) / 1000.0 <= largest / 1000.0 * m.h2_open[h, t]
 
     m.h2_only_open = pyo.Constraint(m.H, m.T, rule=only_open)
@@ -121,12 +142,51 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     most = _most_demand_kg_day(inputs)
 
     def per_consumer(m: pyo.ConcreteModel, u: str, h: str, t: int) -> Expr:
-        bound = min(most.get((u, t), 0.0), existing_h2_kg_day(inputs, h, t) + module_kg * max_modules(inputs, h))
+        bound = min(most.get((u, t), 0.0), largest_kg_day(inputs, h, t))
         if u not in fcev_user_set or bound <= 0:
             return pyo.Constraint.Skip
+        if reduced and most.get((u, t), 0.0) >= largest_kg_day(inputs, h, t):
+            return pyo.Constraint.Skip  # implied by h2_only_open: supply ≥ 0 at the other consumers
         return m.h2_supply[u, h, t] / 1000.0 <= bound / 1000.0 * m.h2_open[h, t]
 
     m.h2_supply_if_open = pyo.Constraint(m.UH, m.T, rule=per_consumer)
+
+
+def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> set[tuple[str, int]]:
+    """(corridor, year) whose arc-cover rows the hydrogen rows of :func:`add_hydrogen_supply` imply.
+
+    The corridor's demand row says Σ_{h ∈ S} supply[h,t] = fuel-cell trucks[t] × e[t] (S its
+    supply stations), and every supply[h,t] ≤ c_h × open[h,t] (its per-consumer row, or the
+    station's own "only open stations sell" row), so trucks[t] × e[t] ≤ Σ_{h ∈ S} c_h × open[h,t].
+    When every c_h ≤ trucks of the corridor × e[t] and S lies inside every cover row K_j, that
+    gives fuel-cell trucks[t] ≤ trucks × Σ_{h ∈ K_j} open[h,t]: the cover row, LP relaxation
+    included. Where a condition fails (a station off some row, a bound above the fleet's
+    need) the row stays.
+    """
+    fleet = inputs.segments["fleet"].to_dict()
+    segment_of = inputs.corridors["segment_id"].to_dict()
+    stations_of: dict[str, list[str]] = {}
+    for u, h in inputs.h2_supply_pairs:
+        stations_of.setdefault(u, []).append(h)
+    most = _most_demand_kg_day(inputs)
+    implied: set[tuple[str, int]] = set()
+    for q, cover_rows in inputs.cover_rows.items():
+        consumer, segment = f"flow:{q}", segment_of[q]
+        stations = stations_of.get(consumer, [])
+        on_corridor = inputs.segments_at.get(("corridor", q), [])
+        if not stations or on_corridor != [segment] or any(not set(stations) <= set(k) for k in cover_rows):
+            continue
+        for t in model.T:
+            need_kg_day = fleet[segment] * inputs.energy_per_day[(segment, "fcev", t)]
+            if need_kg_day <= 0:
+                continue
+            bounds = [
+                min(most.get((consumer, t), 0.0), largest_kg_day(inputs, h, t)) if most.get((consumer, t), 0.0) > 0 else largest_kg_day(inputs, h, t)
+                for h in stations
+            ]
+            if max(bounds) <= need_kg_day:
+                implied.add((q, t))
+    return implied
 
 
 def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
@@ -153,16 +213,46 @@ def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
     return out
 
 
-def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
     """Flow refuelling of truck corridors (arc-cover path-cover, Capar & Kuby 2012).
 
-    refuelled[q,t] ≤ Σ_{h ∈ K(q,a)} open[h,t] for every directed arc a of q's round
-    trip, where K(q,a) are the stations from which arc a can be reached within
-    range (rows already stripped of dominated supersets), and
-    fuel-cell trucks on q in t ≤ trucks[q] × refuelled[q,t]: trucks convert
-    only on corridors they can actually drive round trip.
+    fuel-cell trucks on q in t ≤ trucks[q] × Σ_{h ∈ K(q,a)} open[h,t] for every directed arc a
+    of q's round trip, where K(q,a) are the stations from which arc a can be reached within
+    range (rows already stripped of dominated supersets): trucks convert only on corridors
+    they can actually drive round trip.
+
+    This is the textbook pair refuelled[q,t] ≤ Σ_{h ∈ K(q,a)} open[h,t] and fuel-cell trucks
+    ≤ trucks[q] × refuelled[q,t] with refuelled ∈ [0, 1] projected onto the trucks: refuelled
+    appears nowhere else and the trucks never exceed trucks[q], so the two describe the same
+    plans (LP relaxation included) with one row and one column fewer per corridor and year.
+
+    A corridor's row is also left out in a year where its hydrogen rows already say it
+    (:func:`_cover_implied_by_supply`). ``reduced=False`` builds the textbook pair with every
+    row (the reference the reductions are tested against).
     """
     m = model
+    fleet = inputs.segments["fleet"].to_dict()
+    segment_of = inputs.corridors["segment_id"].to_dict()
+
+    def runs_fcev(q: str) -> bool:
+        segment = segment_of[q]
+        return segment in inputs.techs and "fcev" in inputs.techs[segment]
+
+    if reduced:
+        # a corridor whose segment cannot run fuel cells needs no cover
+        rows = [(q, j) for q in m.Q if runs_fcev(q) for j in range(len(inputs.cover_rows[q]))]
+        m.QA = pyo.Set(dimen=2, initialize=rows, ordered=True)
+        implied = _cover_implied_by_supply(m, inputs)
+
+        def cover(m: pyo.ConcreteModel, q: str, j: int, t: int) -> Expr:
+            if (q, t) in implied:
+                return pyo.Constraint.Skip
+            segment = segment_of[q]
+            return row(m.stock[segment, "fcev", t] <= fleet[segment] * sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j])))
+
+        m.arc_cover = pyo.Constraint(m.QA, m.T, rule=cover)
+        return
+    m.refuelled = pyo.Var(m.Q, m.T, bounds=(0, 1))
     rows = [(q, j) for q in m.Q for j in range(len(inputs.cover_rows[q]))]
     m.QA = pyo.Set(dimen=2, initialize=rows, ordered=True)
     m.arc_cover = pyo.Constraint(
@@ -170,13 +260,11 @@ def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         m.T,
         rule=lambda m, q, j, t: row(m.refuelled[q, t] <= sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j]))),
     )
-    fleet = inputs.segments["fleet"].to_dict()
-    segment_of = inputs.corridors["segment_id"].to_dict()
 
     def trucks_only_if_refuelled(m: pyo.ConcreteModel, q: str, t: int) -> Expr:
-        segment = segment_of[q]
-        if segment not in inputs.techs or "fcev" not in inputs.techs[segment]:
+        if not runs_fcev(q):
             return pyo.Constraint.Skip
+        segment = segment_of[q]
         return m.stock[segment, "fcev", t] <= fleet[segment] * m.refuelled[q, t]
 
     m.trucks_refuelled = pyo.Constraint(m.Q, m.T, rule=trucks_only_if_refuelled)

@@ -24,7 +24,7 @@ large and read as rounded numbers; payment levels, modules and stations are inte
 - taxi_energy[z,c,t] ≥ 0 kWh/day of zone z charged at site c; taxi_unserved[z,t] ≥ 0 kWh/day no site can serve;
 - h2_built[h,t], h2_open[h,t] ∈ {0,1}; h2_modules[h,t] ≥ 0 (continuous, in module steps of kg/day; rounded
   up in results); h2_supply[u,h,t] ≥ 0 kg/day;
-- refuelled[q,t] ∈ [0,1] truck flow covered (exact given binary stations);
+- (refuelled[q,t] ∈ [0,1], truck flow covered, is projected out: see hydrogen.add_flow_refuelling);
 - target_short[g] ≥ 0 vehicles short of a soft target.
 """
 
@@ -121,7 +121,6 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
     # Results give whole modules, rounded up, beside the model's size.
     m.h2_modules = pyo.Var(m.H, m.T, within=pyo.NonNegativeReals)
     m.h2_supply = pyo.Var(m.UH, m.T, within=pyo.NonNegativeReals)
-    m.refuelled = pyo.Var(m.Q, m.T, bounds=(0, 1))
     m.target_short = pyo.Var(m.G, within=pyo.NonNegativeReals)
 
     m.slacks = pyo.VarList(within=pyo.NonNegativeReals)

@@ -15,6 +15,7 @@ One module per step, run in order by :func:`~fleetplan.optimiser.inputs.prepare.
 ``targets``         zero-emission targets as minimum vehicles per class and year
 ``infrastructure``  charger, hydrogen-station and grid cost coefficients; the depot chargers today's e-buses use
 ``baseline``        the no-plan baseline and the objective's constant (reference fleet cost)
+``reductions``      exact reductions found in the data: minimal cover rows, sites no one can use
 ``model_inputs``    :class:`ModelInputs`, the result
 
 Units: money HK$, energy kWh or kg H2 per day, distances km, emissions t CO2.

@@ -21,6 +21,7 @@ from fleetplan.network.catalogue import Catalogue, VehicleClass
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.frlm import arc_cover_rows, round_trip_paths
 from fleetplan.optimiser.inputs.points import SnappedPoints
+from fleetplan.optimiser.inputs.reductions import minimal_cover_rows
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.parameters import ParameterTable
 from fleetplan.optimiser.scenario import Scenario
@@ -120,7 +121,7 @@ def truck_corridors(
         rows = arc_cover_rows(paths[q], truck_range, h2_nodes)
         if not rows:  # some arc is longer than the range or no candidate can cover it
             continue
-        cover_rows[q] = [frozenset(s for n in row for s in sites_at_node[n]) for row in rows]
+        cover_rows[q] = minimal_cover_rows(frozenset(s for n in row for s in sites_at_node[n]) for row in rows)
     flows["coverable"] = [q in cover_rows for q in flows.index]
     flows["path_h2_sites"] = [
         sorted({s for n in paths[q].nodes for s in sites_at_node.get(n, {})}) for q in flows.index

@@ -110,6 +110,11 @@ class ModelInputs:
     #: (segment, zero-emission technology, year) under a fleet pledge -> most vehicles of it in
     #: service: those on the duties it can run
     zev_room: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    #: public sites no taxi zone can reach: their chargers and grid orders are zero at every
+    #: optimum, fixed before the solve (:mod:`.reductions`)
+    idle_public_sites: list[str] = field(default_factory=list)
+    #: hydrogen sites no consumer can reach, with nothing in service: never built (:mod:`.reductions`)
+    idle_h2_sites: list[str] = field(default_factory=list)
 
     @property
     def programme_levels(self) -> dict[str, tuple[float, ...]]:

@@ -31,6 +31,7 @@ from fleetplan.optimiser.inputs.programmes import (
     purchase_regimes,
     yearly_limits,
 )
+from fleetplan.optimiser.inputs.reductions import idle_hydrogen_sites, idle_public_sites
 from fleetplan.optimiser.inputs.scenario_checks import check_scenario_against_dataset
 from fleetplan.optimiser.inputs.segments import (
     add_corridor_segments,
@@ -115,6 +116,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     carbon = carbon_prices(scenario, years)
     infra = infrastructure_costs(params, scenario, calendar)
     segments_at = segments_by_location(segments)
+    h2_existing = existing_hydrogen(sites, h2_sites, years)
     depot_chargers_today, depot_kw_today = existing_depot_charging(
         depots, segments_at, initial, coefs.design_kwh_per_day, infra.parameters, years[0]
     )
@@ -136,8 +138,10 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         targets=targets, carbon_price_hkd_per_t=carbon, infrastructure=infra.parameters, charger_cost_coef=infra.charger_cost,
         charger_kw=infra.charger_kw, h2_cost_coef=infra.h2_cost, grid_cost_coef=infra.grid_cost,
         baseline_emissions=baseline.emissions, baseline_cost_hkd=baseline.cost_hkd, reference_fleet_cost_hkd=reference_hkd,
-        segments_at=segments_at, h2_existing_kg_day=existing_hydrogen(sites, h2_sites, years),
+        segments_at=segments_at, h2_existing_kg_day=h2_existing,
         graph=graph, snaps=points.snaps, notes=notes, h2_max_modules=hydrogen_module_limits(sites, h2_sites, params),
         committed_public_chargers=committed_chargers.chargers, committed_public_kw=committed_chargers.kw,
         existing_depot_chargers=depot_chargers_today, existing_depot_kw=depot_kw_today,
+        idle_public_sites=idle_public_sites(public, zone_site_pairs, sites, depots["site_id"]),
+        idle_h2_sites=idle_hydrogen_sites(h2_sites, h2_supply_pairs, h2_existing),
     )  # fmt: skip

@@ -1,0 +1,65 @@
+"""Exact model reductions found in the data before the model is built (issue #28).
+
+Each reduction leaves the optimum unchanged by construction: it removes a decision whose
+optimal value the data already decides, or a row another row implies. The formulation
+reads the sets computed here; ``tests/test_reductions.py`` solves small cities with and
+without them and compares the optima.
+
+- :func:`minimal_cover_rows`: an arc-cover row that holds every station of another row of the
+  same corridor is implied by it (kept once an identical row appears twice);
+- :func:`idle_public_sites`: a public charging site no taxi zone can reach serves no one, so
+  its chargers (and the grid upgrades only they would need) are zero at every optimum;
+- :func:`idle_hydrogen_sites`: a hydrogen site no consumer can reach and with no capacity
+  in service or committed sells nothing, so it is never built, opened or given modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+
+def minimal_cover_rows(rows: Iterable[frozenset[str]]) -> list[frozenset[str]]:
+    """The rows of one corridor with duplicates and supersets of another row dropped.
+
+    Row j says "some station of K_j is open"; if K_i ⊆ K_j, row i implies row j. Node-level
+    rows (:func:`fleetplan.optimiser.frlm.arc_cover_rows`) are already minimal, but mapping
+    nodes to the stations that serve them (a station by an interchange serves several nodes)
+    can make two rows equal or one a superset of another. Order of first appearance is kept.
+    """
+    unique: list[frozenset[str]] = []
+    for row in rows:
+        if row not in unique:
+            unique.append(row)
+    return [row for row in unique if not any(other < row for other in unique)]
+
+
+def idle_public_sites(
+    public_sites: list[str],
+    zone_site_pairs: list[tuple[str, str]],
+    sites: pd.DataFrame,
+    depot_site_ids: Iterable[str],
+) -> list[str]:
+    """Public sites whose new chargers are zero at every optimum: no taxi zone has them in reach.
+
+    Their chargers only add cost (purchase, space, kVA), so they are fixed at zero. A site that
+    is also a depot's charging site keeps its grid decisions (the depot draws on them); the others
+    need no grid upgrade either, unless their headroom is negative (then the row is not trivial).
+    """
+    reached = {c for _, c in zone_site_pairs}
+    depots = set(depot_site_ids)
+    idle = [c for c in public_sites if c not in reached]
+    return [c for c in idle if c not in depots and float(sites.at[c, "grid_headroom_kva"]) >= 0.0]
+
+
+def idle_hydrogen_sites(
+    h2_sites: list[str],
+    h2_supply_pairs: list[tuple[str, str]],
+    h2_existing_kg_day: Mapping[tuple[str, int], float],
+) -> list[str]:
+    """Hydrogen sites that never sell: no depot or corridor can buy there and nothing is in
+    service or committed. Building one only costs, so it is never built at an optimum."""
+    supplied = {h for _, h in h2_supply_pairs}
+    existing = {h for (h, _), kg in h2_existing_kg_day.items() if kg > 0}
+    return [h for h in h2_sites if h not in supplied and h not in existing]
