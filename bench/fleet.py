@@ -131,7 +131,7 @@ def _graph_and_paths(dataset: Any, truck_range_km: float) -> dict[str, int]:
     from fleetplan.network.graph import build_graph, snap_to_nodes
     from fleetplan.optimiser.frlm import arc_cover_rows, round_trip_paths
 
-    graph = build_graph(dataset.nodes, dataset.edges)
+    graph = build_graph(dataset.nodes, dataset.edges, metric_crs=dataset.city.metric_crs)
     places = snap_to_nodes(graph, dataset.truck_places, id_column="place_id")
     sites = snap_to_nodes(graph, dataset.candidate_sites, id_column="site_id")
     node_of = dict(zip(places["place_id"], places["node_id"], strict=True))

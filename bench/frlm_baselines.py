@@ -28,11 +28,11 @@ PATHCOMB = (
 
 def _frlm_instance(nodes: int, flows: int, candidates: int, seed: int) -> tuple[Any, pd.DataFrame, list[str]]:
     """A synthetic road graph (edge ``length_m``), OD flows between its truck places, candidate nodes."""
-    from bench.synthetic import synthetic_tables
+    from bench.synthetic import METRIC_CRS, synthetic_tables
     from fleetplan.network.graph import build_graph, snap_to_nodes
 
     tables = synthetic_tables(nodes=nodes, sites=max(candidates, 4), flows=flows, depots=1, zones=3, seed=seed)
-    graph = build_graph(tables["nodes"], tables["edges"])
+    graph = build_graph(tables["nodes"], tables["edges"], metric_crs=METRIC_CRS)
     places = snap_to_nodes(graph, tables["truck_places"], id_column="place_id")
     node_of = dict(zip(places["place_id"], places["node_id"], strict=True))
     frame = tables["truck_flows"]
@@ -66,12 +66,9 @@ def highspy_frlm(
 
 def _solve_highspy(h: Any, options: Any) -> tuple[float, float]:
     """Run a highspy model with the same options the Pyomo path gets; (objective, HiGHS run s)."""
-    h.setOptionValue("time_limit", float(options.time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    if options.threads > 1:
-        # HiGHS's thread pool is process-wide (see optimiser/solver.py): set it only when wanted.
-        h.setOptionValue("threads", int(options.threads))
-    h.setOptionValue("random_seed", int(options.seed))
+    from fleetplan.optimiser.highs_core import apply_options
+
+    apply_options(h, options)
     h.run()
     return float(h.getInfo().objective_function_value), float(h.getRunTime())
 

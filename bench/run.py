@@ -17,7 +17,7 @@ model build, solve wall time and HiGHS's own run time (from its log), result
 extraction, peak RSS (MiB), Python peak allocation from ``tracemalloc`` (MiB,
 in a separate pass that stops before the solve, because tracing slows Pyomo
 down severalfold and would spoil the timings), final gap, time to a 1 % gap
-and the gap after 60 s (both from HiGHS's progress lines).
+and the gap after 60 s (both from HiGHS's progress events: its MIP logging callback).
 
 Baselines, measured in the same run and reported as ratios because the
 machine is shared and absolute times are noisy:

@@ -32,12 +32,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import to_grid
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, _check_references
 from fleetplan.network.schema import OPERATORS, TABLES, TRUCK_PLACE_KINDS, WGS84, validate_table
 
 #: Box the city is drawn in (lon_min, lat_min, lon_max, lat_max), inside network.schema.HK_BOUNDS.
 CITY_BOX = (113.86, 22.18, 114.40, 22.53)
+#: The synthetic folder has no city.yaml, so it is measured as Hong Kong's is (its box is inside Hong Kong's).
+METRIC_CRS = HK_METRIC_CRS
 #: Road length per metre of straight line (typical urban circuity).
 CIRCUITY = 1.25
 #: Share of grid cells that get a diagonal link.
@@ -69,8 +72,8 @@ def _grid_nodes(n_nodes: int, rng: np.random.Generator) -> tuple[pd.DataFrame, i
     The grid's aspect follows the box's metric aspect so cells are square-ish.
     """
     lon_min, lat_min, lon_max, lat_max = CITY_BOX
-    x0, y0 = to_grid(np.array([lon_min]), np.array([lat_min]))
-    x1, y1 = to_grid(np.array([lon_max]), np.array([lat_max]))
+    x0, y0 = to_grid(np.array([lon_min]), np.array([lat_min]), METRIC_CRS)
+    x1, y1 = to_grid(np.array([lon_max]), np.array([lat_max]), METRIC_CRS)
     aspect = float((x1 - x0)[0] / (y1 - y0)[0])
     cols = max(2, round(math.sqrt(n_nodes * aspect)))
     rows = max(2, math.ceil(n_nodes / cols))
@@ -105,7 +108,7 @@ def _grid_edges(nodes: pd.DataFrame, rows: int, cols: int, rng: np.random.Genera
     diagonal = np.column_stack([index[:-1, :-1].ravel(), index[1:, 1:].ravel()])
     pairs.append(diagonal[rng.random(len(diagonal)) < DIAGONAL_SHARE])
     ends = np.concatenate(pairs)
-    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy(), METRIC_CRS)
     straight = np.hypot(x[ends[:, 0]] - x[ends[:, 1]], y[ends[:, 0]] - y[ends[:, 1]])
     ids = nodes["node_id"].to_numpy()
     return pd.DataFrame(

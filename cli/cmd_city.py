@@ -29,7 +29,7 @@ def city_build_command(
     base: Annotated[Path | None, typer.Option("--base", help="Dataset whose parameters, programmes and targets are copied (default: data/hk).")] = None,
     date: Annotated[str | None, typer.Option("--date", help="Service date YYYYMMDD (default: the feed's busiest weekday).")] = None,
     vehicle_type: Annotated[str, typer.Option("--vehicle-type", help="The base's bus type the buses take (prices, energy).")] = "bus_single",
-    utility: Annotated[str, typer.Option("--utility", help="The base's electricity utility the depots take (tariff, grid carbon).")] = "clp",
+    utility: Annotated[str | None, typer.Option("--utility", help="The base's electricity utility the depots take (tariff, grid carbon); default: the base's fleet_utility (its city.yaml).")] = None,
     daily_km: Annotated[float, typer.Option("--daily-km", parser=plain_float, help="Km per bus per day, if the feed has no block_id.")] = 200.0,
     feed_licence: Annotated[str, typer.Option("--feed-licence", help="Licence of the GTFS feed, for city.yaml.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,

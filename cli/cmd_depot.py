@@ -120,8 +120,12 @@ def depot_command(
     _finite(grid_kva, "--grid-kva", strict=False)
     _finite(summer_factor, "--summer-factor")
     with deadline.watch("reading the blocks"):
-        from fleetplan.optimiser.depot_sizing import DepotSizingInputs, read_blocks_csv, size_depot
-        from fleetplan.optimiser.solver import SolverOptions
+        from fleetplan.optimiser.depot_sizing import (
+            DepotSizingInputs,
+            depot_options,
+            read_blocks_csv,
+            size_depot,
+        )
 
         table = read_blocks_csv(blocks)
         inputs = DepotSizingInputs(
@@ -133,7 +137,7 @@ def depot_command(
             grid_headroom_kva=grid_kva,
             days=days,
         )
-    result = size_depot(inputs, SolverOptions(time_limit_s=time_limit), deadline=deadline)
+    result = size_depot(inputs, depot_options(time_limit), deadline=deadline)
     payload = _payload(result)
     if as_json:
         print_json(payload)

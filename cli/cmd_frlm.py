@@ -19,6 +19,7 @@ import typer
 from fleetplan.cli.app import app
 from fleetplan.cli.common import guarded, plain_console, plain_float, plain_int, print_json
 from fleetplan.errors import InfeasibleError, InputError
+from fleetplan.optimiser.highs_core import HighsOptions
 
 
 def _payload(
@@ -112,7 +113,7 @@ def frlm(
     stations: Annotated[int, typer.Option("--stations", parser=plain_int, help="Number of stations to open (p).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s.")] = 60.0,
-    gap: Annotated[float, typer.Option("--gap", parser=plain_float, help="Relative MIP gap to stop at.")] = 1e-4,
+    gap: Annotated[float, typer.Option("--gap", parser=plain_float, help="Relative MIP gap to stop at.")] = HighsOptions.mip_rel_gap,
 ) -> None:
     """Place P stations to maximise the round-trip flow refuelled with range R (Kuby & Lim 2005)."""
     if not (math.isfinite(range_km) and range_km > 0):
@@ -130,7 +131,7 @@ def frlm(
     with deadline.watch("reading the network"):
         # Imported after the flags are checked: a mistyped flag is refused without loading them.
         from fleetplan.network.importers.csv_network import read_frlm_network
-        from fleetplan.optimiser.frlm import HighsOptions, solve_frlm
+        from fleetplan.optimiser.frlm import solve_frlm
 
         graph, table = read_frlm_network(nodes, edges, flows)
     if stations > graph.number_of_nodes():

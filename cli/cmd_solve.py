@@ -376,8 +376,9 @@ def data_info_command(
     dataset: Annotated[Path | None, typer.Option("--dataset", help="Dataset folder (default: data/hk).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """What a dataset holds: each table's rows, status counts and distinct sources."""
+    """What a dataset holds: each table's rows, status counts and distinct sources; what its road distances rest on."""
     from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset, read_csv_table
+    from fleetplan.network.road_distances import describe, read_road_distances
     from fleetplan.network.schema import STATUSES, TABLES
 
     folder = dataset or DEFAULT_DATASET
@@ -396,7 +397,13 @@ def data_info_command(
             "status": {s: int(counts.get(s, 0)) for s in STATUSES},
             "sources": sorted(frame["source"].dropna().astype(str).unique().tolist()),
         }
-    payload = {"dataset": str(Path(folder)), "tables": tables}
+    distances = read_road_distances(folder)
+    payload: dict[str, Any] = {"dataset": str(Path(folder)), "tables": tables}
+    if distances is not None:
+        # Blank figures (not measured) become null.
+        payload["road_distances"] = [
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in distances.to_dict("records")
+        ]
     if as_json:
         print_json(payload)
         return
@@ -408,4 +415,11 @@ def data_info_command(
         table.add_column(column, justify="right")
     for name, info in tables.items():
         table.add_row(name, str(info["rows"]), *[str(info["status"][s]) for s in STATUSES], str(len(info["sources"])))
-    plain_console().print(table)
+    console = plain_console()
+    console.print(table)
+    from rich.text import Text
+
+    if distances is None:
+        console.print(Text("road distances: the folder has no road_distances.csv (basis and error not recorded)"))
+    for _, row in distances.iterrows() if distances is not None else []:
+        console.print(Text(f"road distances, {describe(row)}"))  # text, never markup

@@ -143,17 +143,13 @@ def _transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
 
 
-def to_metric(
-    lon: np.ndarray, lat: np.ndarray, crs: str = HK_METRIC_CRS
-) -> tuple[np.ndarray, np.ndarray]:
+def to_metric(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 longitude/latitude (degrees) to easting/northing in ``crs`` (metres)."""
     x, y = _transformer(WGS84, crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
-def to_wgs84(
-    x: np.ndarray, y: np.ndarray, crs: str = HK_METRIC_CRS
-) -> tuple[np.ndarray, np.ndarray]:
+def to_wgs84(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Easting/northing in ``crs`` (metres) back to WGS84 longitude/latitude (degrees)."""
     lon, lat = _transformer(crs, WGS84).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
@@ -393,7 +389,8 @@ def write_city(city: City, folder: str | Path, *, comment: str = "") -> Path:
     buffer = io.StringIO()
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # keep the documented key order
+    # Keep the documented key order. ruamel.yaml declares this setting as None (its unset state) though it takes a bool.
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.dump(city.to_dict(), buffer)
     header = "".join(f"# {line}\n".replace("# \n", "#\n") for line in comment.splitlines())
     path.write_text(header + buffer.getvalue(), encoding="utf-8")

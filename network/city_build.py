@@ -62,6 +62,8 @@ from fleetplan.network.loaders import (
     load_dataset,
     read_csv_text,
 )
+from fleetplan.network.road_distances import ROAD_EXTRACT, write_road_distances
+from fleetplan.network.road_links import NEIGHBOURS_K, SPANNER_TOLERANCE, link_graph
 from fleetplan.network.schema import TABLES
 from fleetplan.network.spreadsheet_cells import inert_frame
 
@@ -74,6 +76,9 @@ CLUSTER_M = 100.0
 #: junction or two away at most (estimate); further, the extract probably lacks its street
 #: and the node keeps its place (its edges their feed length).
 STOP_SNAP_M = 150.0
+#: A neighbour link's road is sought up to OSM_MAX_RATIO x this x its straight line (the
+#: Hong Kong build's factor: 1.35 x 3 = about 4 times the straight line; estimate).
+NEIGHBOUR_ROAD_FACTOR = 1.35
 #: Km a bus runs per day when the feed has no vehicle blocks (estimate: Hong Kong's
 #: franchised buses run 175-190 km/day, TD 2019; European city buses 150-250).
 DEFAULT_DAILY_KM_PER_BUS = 200.0
@@ -110,6 +115,46 @@ def _bounds(lon: np.ndarray, lat: np.ndarray, margin_m: float) -> tuple[float, f
         math.ceil((float(lon.max()) + dlon) * 1e4) / 1e4,
         math.ceil((float(lat.max()) + dlat) * 1e4) / 1e4,
     )
+
+
+def _linked_on_roads(
+    nodes: pd.DataFrame, edges: pd.DataFrame, road: tuple[pd.DataFrame, pd.DataFrame], crs: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], dict[str, Any]]:
+    """The feed's stop graph on the extract's roads, each node also linked to its nearest along them.
+
+    Consecutive stops alone make paths follow the routes (round a hill by the bus's way, not
+    the road's); so every node is also linked to its :data:`NEIGHBOURS_K` nearest at the
+    shortest road length between their junctions, and the links thinned to a spanner
+    (:func:`fleetplan.network.road_links.link_graph`). A link the extract cannot measure is
+    not made: water and roadless ground are crossed only where a road does.
+    Returns (nodes moved to their junctions, edges, the OSM measure's info, the links' info).
+    """
+    from fleetplan.network.importers.osm import road_lengths_from_osm
+
+    x, y = to_metric(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float), crs)
+    xy = {str(n): (float(a), float(b)) for n, a, b in zip(nodes["node_id"], x, y, strict=True)}
+    found: dict[str, Any] = {"nodes": nodes, "info": {}}
+
+    def measure(candidates: pd.DataFrame) -> pd.DataFrame:
+        # A neighbour link is tried up to OSM_MAX_RATIO x its straight line x NEIGHBOUR_ROAD_FACTOR.
+        given = candidates["length_m"].where(candidates["link"] == "bus", candidates["length_m"] * NEIGHBOUR_ROAD_FACTOR)
+        on_road, measured, found["info"] = road_lengths_from_osm(
+            nodes, candidates.assign(length_m=given), *road, max_snap_m=STOP_SNAP_M, metric_crs=crs
+        )
+        found["nodes"] = on_road
+        by_osm = measured["source"].str.startswith("OpenStreetMap")
+        measured = measured[(measured["link"] == "bus") | by_osm].copy()
+        neighbour = measured["link"] == "neighbour"
+        measured.loc[neighbour, "source"] = measured.loc[neighbour, "source"].str.replace(
+            r"; bus trips: .*$", "; link to a neighbouring node (fleetplan city build)", regex=True
+        )
+        return measured.reset_index(drop=True)
+
+    linked, links = link_graph(
+        nodes, edges, xy, dict.fromkeys(xy, "city"), keep=(), measure=measure, k=NEIGHBOURS_K,
+        tolerance=SPANNER_TOLERANCE, source="link to a neighbouring node (fleetplan city build)",
+    )  # fmt: skip
+    return found["nodes"], linked, found["info"], links
 
 
 def _join_parts(nodes: pd.DataFrame, edges: pd.DataFrame, crs: str) -> tuple[pd.DataFrame, int]:
@@ -203,9 +248,9 @@ def _feed_tables(gtfs: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]
     from fleetplan.network.importers.gtfs import load_feed
 
     feed = load_feed(gtfs)
-    routes = feed.table("routes.txt").copy()
-    stops = feed.table("stops.txt").copy()
-    agency = feed.table("agency.txt")
+    routes = feed.required("routes.txt").copy()
+    stops = feed.required("stops.txt").copy()
+    agency = feed.required("agency.txt")
     ids = agency["agency_id"].astype(str) if "agency_id" in agency.columns else pd.Series([""] * len(agency))
     names = dict(zip(ids.fillna(""), agency["agency_name"].astype(str), strict=True))
     return routes, stops, names
@@ -223,7 +268,7 @@ def build_city(
     cluster_m: float = CLUSTER_M,
     margin_m: float = BOUNDS_MARGIN_M,
     vehicle_type: str = "bus_single",
-    utility: str = "clp",
+    utility: str | None = None,
     daily_km_per_bus: float = DEFAULT_DAILY_KM_PER_BUS,
     feed_licence: str = "",
 ) -> dict[str, Any]:
@@ -246,7 +291,9 @@ def build_city(
     vehicle_type:
         The base's bus vehicle type the city's buses take (prices, energy use).
     utility:
-        The base's electricity utility whose tariff and grid carbon the depots take.
+        The base's electricity utility whose tariff and grid carbon the depots take; one of
+        the ``utilities`` of the base's ``city.yaml``, default its ``fleet_utility``. The new
+        city's ``city.yaml`` lists the base's utilities (its parameter rows are the base's).
     daily_km_per_bus:
         Km per bus per day used to size the fleet when the feed has no ``block_id``.
     feed_licence:
@@ -264,7 +311,7 @@ def build_city(
         graph_tables_from_gtfs,
         route_summary,
     )
-    from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
+    from fleetplan.network.importers.osm import import_osm
 
     gtfs, osm, out, base = Path(gtfs), Path(osm), Path(out), Path(base)
     crs = check_metric_crs(crs, field="--crs")
@@ -274,18 +321,28 @@ def build_city(
         raise InputError("expected cluster_m >= 0, margin_m >= 0 and daily_km_per_bus > 0 (metres, km/day)", field="--cluster-m")
     _check_out_folder(out)
     base_city = load_city(base)
+    utility = base_city.fleet_utility if utility is None else utility
+    if utility not in base_city.utilities:
+        raise InputError(
+            f"'{utility}' is not a utility of {base_city.name}; expected one of {', '.join(base_city.utilities)} "
+            f"(the base dataset's city.yaml)",
+            field="--utility",
+        )
     summary: dict[str, Any] = {"city": name, "metric_crs": crs}
 
     # Road graph: the feed's stop graph, put on the extract's roads.
     nodes, edges = graph_tables_from_gtfs(gtfs, date=date, cluster_m=cluster_m, metric_crs=crs)
     service_date = nodes.attrs.get("service_date")
     road = import_osm(osm, network_type="drive", metric_crs=crs)
-    nodes, edges, info = road_lengths_from_osm(nodes, edges, *road, max_snap_m=STOP_SNAP_M, metric_crs=crs)
+    nodes, edges, info, linked = _linked_on_roads(nodes, edges, road, crs)
     edges, links = _join_parts(nodes, edges, crs)
     nodes["lon"] = nodes["lon"].astype(float).round(6)
     nodes["lat"] = nodes["lat"].astype(float).round(6)
     edges["length_m"] = edges["length_m"].astype(float).round(1)
-    summary["graph"] = {"nodes": len(nodes), "edges": len(edges), "parts_joined": links, **{k: info[k] for k in ("nodes_moved", "edges_measured")}}
+    summary["graph"] = {
+        "nodes": len(nodes), "edges": len(edges), "parts_joined": links, "neighbour_links": linked["kept_neighbour"],
+        **{k: info[k] for k in ("nodes_moved", "edges_measured")},
+    }  # fmt: skip
 
     lon, lat = nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float)
     gtfs_source = f"GTFS feed {gtfs.name}" + (f", service date {service_date}" if service_date else "")
@@ -295,6 +352,9 @@ def build_city(
             "metric_crs": crs,
             "bounds": list(_bounds(lon, lat, margin_m)),
             "currency": base_city.currency,
+            # The parameter rows (tariffs, grid carbon) are copied from the base: so are its utilities.
+            "utilities": list(base_city.utilities),
+            "fleet_utility": base_city.fleet_utility,
             "licence": "; ".join(
                 part
                 for part in (
@@ -386,7 +446,8 @@ def build_city(
     )
     depots["status"] = "estimate"
 
-    segments, ages = [], []
+    segments: list[dict[str, object]] = []
+    ages: list[dict[str, object]] = []
     max_age = _max_age(base, vehicle_type)
     for depot in depots.itertuples(index=False):
         if depot.buses_allocated <= 0:
@@ -443,6 +504,7 @@ def build_city(
     out.mkdir(parents=True, exist_ok=True)
     try:
         _write(out, city, nodes, edges, depots, bus_routes, segments, ages, sites, base, base_city, gtfs, osm)
+        write_road_distances(out, [_road_distance_row(osm, summary["graph"])])
         dataset = load_dataset(out)
     except BaseException:
         # Leave no half-made dataset behind for the next run to trip over.
@@ -516,6 +578,19 @@ def _write(
             f"Copied from {base_city.name}: parameters, programmes, targets (prices in {city.currency})."
         ),
     )
+
+
+def _road_distance_row(osm: Path, graph: dict[str, Any]) -> dict[str, object]:
+    """The graph's row of ``road_distances.csv``: on the extract's roads, error not measured."""
+    return {
+        "graph": "coarse",
+        "basis": ROAD_EXTRACT,
+        "source": (
+            f"fleetplan city build --osm {osm.name}: {graph['edges_measured']} of {graph['edges']} edges the shortest "
+            f"road length on the extract between their stops' junctions, the rest the feed's length or (parts joined: "
+            f"{graph['parts_joined']}) straight line x {ACCESS_CIRCUITY} (E); error against real roads not measured"
+        ),
+    }
 
 
 def _summary(dataset: Dataset, fleet: int, fleet_note: str) -> dict[str, Any]:

@@ -166,8 +166,9 @@ def _feature_row(feature: Any, row: int, name: str) -> dict[str, str]:
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         raise InputError(f"geometry of type {kind!r}; expected a Point (or null)", file=name, row=row, field="geometry")
     position = geometry.get("coordinates")
-    numbers = [_number(v) for v in position] if isinstance(position, list) else []
-    if len(numbers) not in (2, 3) or any(v is None for v in numbers):
+    parsed = [_number(v) for v in position] if isinstance(position, list) else []
+    numbers = [v for v in parsed if v is not None]
+    if len(parsed) not in (2, 3) or len(numbers) < len(parsed):
         raise InputError(
             f"Point coordinates {position!r}; expected [longitude, latitude] as finite numbers (WGS84)",
             file=name,

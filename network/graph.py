@@ -4,7 +4,8 @@ The graph is an undirected :class:`networkx.Graph` whose nodes are the
 ``node_id`` values of ``nodes.csv`` and whose edges carry ``length_m`` (road
 length in metres) and ``bus_trips_per_day``. Node attributes are
 ``lon``/``lat`` (WGS84 degrees) and ``x``/``y`` (metres in the city's metric CRS,
-``graph.graph['crs']``: EPSG:2326 for Hong Kong, see :mod:`fleetplan.network.city`),
+``graph.graph['crs']``, the ``metric_crs`` of the dataset's ``city.yaml``, see
+:mod:`fleetplan.network.city`),
 so that distance work never mixes degrees with metres.
 
 Reach is measured over the road graph, not as the crow flies: Hong Kong's
@@ -23,7 +24,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import HK_METRIC_CRS, WGS84, to_metric
+from fleetplan.network.city import WGS84, to_metric
 
 #: How many node ids an error message lists before saying "and N more".
 _LIST_IDS = 5
@@ -39,12 +40,10 @@ _CUTOFF_SLACK = 1e-9
 
 
 
-def to_grid(
-    lon: np.ndarray, lat: np.ndarray, crs: str = HK_METRIC_CRS
-) -> tuple[np.ndarray, np.ndarray]:
+def to_grid(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 longitude/latitude (degrees) to easting/northing in ``crs`` (metres).
 
-    ``crs`` is the city's metric CRS (``City.metric_crs``); the default is Hong Kong's.
+    ``crs`` is the city's metric CRS (``City.metric_crs``, from the dataset's ``city.yaml``).
     """
     return to_metric(lon, lat, crs)
 
@@ -52,10 +51,23 @@ def to_grid(
 def graph_crs(nodes: pd.DataFrame, metric_crs: str | None = None) -> str:
     """The metric CRS to measure ``nodes`` in: ``metric_crs`` if given, else the one
     :func:`fleetplan.network.loaders.load_dataset` recorded on the table
-    (``nodes.attrs['metric_crs']``), else Hong Kong's."""
+    (``nodes.attrs['metric_crs']``).
+
+    Raises
+    ------
+    InputError
+        When neither is there: generic code has no city to assume.
+    """
     if metric_crs:
         return metric_crs
-    return str(getattr(nodes, "attrs", {}).get("metric_crs") or HK_METRIC_CRS)
+    recorded = getattr(nodes, "attrs", {}).get("metric_crs")
+    if not recorded:
+        raise InputError(
+            "no metric CRS for the road nodes; expected metric_crs (the dataset's city.yaml metric_crs, "
+            "e.g. EPSG:3763) or a nodes table loaded by load_dataset",
+            field="metric_crs",
+        )
+    return str(recorded)
 
 
 def _require_columns(
@@ -111,7 +123,7 @@ def build_graph(
     metric_crs:
         Projected CRS (metres) of the node positions ``x``/``y``: the dataset's
         ``city.metric_crs``. None takes the CRS :func:`fleetplan.network.loaders.load_dataset`
-        recorded on ``nodes`` (``nodes.attrs['metric_crs']``), else Hong Kong's EPSG:2326.
+        recorded on ``nodes`` (``nodes.attrs['metric_crs']``); without either it is an error.
 
     Returns
     -------
@@ -287,8 +299,8 @@ def snap_to_nodes(
     Raises
     ------
     InputError
-        If the graph is empty, a column is missing, a coordinate is missing,
-        or a point is further than ``max_snap_m`` from every node.
+        If the graph is empty or records no metric CRS, a column is missing, a
+        coordinate is missing, or a point is further than ``max_snap_m`` from every node.
     """
     if graph.number_of_nodes() == 0:
         raise InputError("the road graph has no nodes; cannot snap points to it")
@@ -311,7 +323,9 @@ def snap_to_nodes(
     node_ids = sorted(graph.nodes, key=str)
     xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in node_ids], dtype=float)
     # The points are projected like the nodes were: in the CRS the graph was built in.
-    px, py = to_grid(lon, lat, graph.graph.get("crs", HK_METRIC_CRS))
+    if not graph.graph.get("crs"):
+        raise InputError("the road graph records no metric CRS (graph.graph['crs']); build it with build_graph", field="crs")
+    px, py = to_grid(lon, lat, graph.graph["crs"])
     distance, index = cKDTree(xy).query(np.column_stack([px, py]), k=1)
     distance = np.atleast_1d(distance).astype(float)
     index = np.atleast_1d(index)

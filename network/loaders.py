@@ -161,9 +161,13 @@ def _check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         spec = TABLES[name]
         for column, (other, key) in spec.references.items():
             values = frame[column]
+
+            def unknown(pos: int, values: pd.Series = values, other: str = other, key: str = key) -> str:
+                return f"unknown id '{values.iloc[pos]}'; expected a {key} from {TABLES[other].file}"
+
             refuse_first(
                 values.notna() & ~values.isin(set(tables[other][key])),
-                lambda pos, values=values, other=other, key=key: f"unknown id '{values.iloc[pos]}'; expected a {key} from {TABLES[other].file}",
+                unknown,
                 file=folder / spec.file,
                 field=column,
             )
@@ -197,24 +201,32 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         if "operator" not in frame.columns:
             continue
         expected = frame["depot_id"].map(depot_operator)
-        refuse_first(
-            frame["operator"].notna() & expected.notna() & (frame["operator"] != expected),
-            lambda pos, frame=frame, expected=expected: (
+
+        def other_operator(pos: int, frame: pd.DataFrame = frame, expected: pd.Series = expected) -> str:
+            return (
                 f"operator '{frame['operator'].iloc[pos]}' but its depot '{frame['depot_id'].iloc[pos]}' belongs to "
                 f"'{expected.iloc[pos]}' in {TABLES['depots'].file}; expected the operator of the depot"
-            ),
+            )
+
+        refuse_first(
+            frame["operator"].notna() & expected.notna() & (frame["operator"] != expected),
+            other_operator,
             file=file_of(name),
             field="operator",
         )
 
     for name, count in (("bus_segments", "buses"), ("taxi_classes", "taxis")):
         frame = tables[name]
-        refuse_first(
-            frame["zev_today"].fillna(0).astype(float) > frame[count].astype(float),
-            lambda pos, frame=frame, count=count: (
+
+        def too_many(pos: int, frame: pd.DataFrame = frame, count: str = count) -> str:
+            return (
                 f"{frame['zev_today'].iloc[pos]} zero-emission vehicles but only {frame[count].iloc[pos]} {count}; "
                 f"expected zev_today <= {count}"
-            ),
+            )
+
+        refuse_first(
+            frame["zev_today"].fillna(0).astype(float) > frame[count].astype(float),
+            too_many,
             file=file_of(name),
             field="zev_today",
         )
@@ -297,12 +309,16 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         # The programme's cap and window are one each (a scenario changes them for the whole
         # programme); a row that differs from the programme's first would be read as it.
         first_value = programmes.groupby("programme_id")[column].transform("first")
-        refuse_first(
-            programmes[column] != first_value,
-            lambda pos, column=column, first_value=first_value: (
+
+        def differs(pos: int, column: str = column, first_value: pd.Series = first_value) -> str:
+            return (
                 f"{programmes[column].iloc[pos]:g} but an earlier row of programme '{programmes['programme_id'].iloc[pos]}' "
                 f"has {first_value.iloc[pos]:g}; expected one {column} per programme"
-            ),
+            )
+
+        refuse_first(
+            programmes[column] != first_value,
+            differs,
             file=file_of("programmes"),
             field=column,
         )

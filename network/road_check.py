@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import ACCESS_CIRCUITY, build_graph, snap_to_nodes, to_grid
 from fleetplan.network.stop_graph import CROSSINGS, portal_id, region_of
 
@@ -69,7 +70,7 @@ def read_graph_tables(folder: Path, variant: str) -> tuple[pd.DataFrame, pd.Data
 
 def edge_ratios(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     """Edges with ``chord_m`` (straight line between the nodes, EPSG:2326) and ``ratio``."""
-    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy(), HK_METRIC_CRS)
     pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
     chord = np.array([math.dist(pos[a], pos[b]) for a, b in zip(edges["from_node"], edges["to_node"], strict=True)])
     return edges.assign(chord_m=chord, ratio=edges["length_m"].to_numpy() / chord)
@@ -133,7 +134,7 @@ def _td_lines(folder: Path) -> dict[tuple[str, str], list[np.ndarray]]:
             if len(points) < 2:
                 continue
             arr = np.array(points, dtype=float)
-            x, y = to_grid(arr[:, 0], arr[:, 1])
+            x, y = to_grid(arr[:, 0], arr[:, 1], HK_METRIC_CRS)
             for company in str(props["COMPANY_CODE"]).split("+"):
                 lines.setdefault((company.lower(), str(props["ROUTE_NAMEE"])), []).append(np.column_stack([x, y]))
     return lines
@@ -176,6 +177,7 @@ def td_matches(source: Path, td_folder: Path) -> list[tuple[np.ndarray, np.ndarr
             x, y = to_grid(
                 np.array([stops[s]["location"]["lng"] for s in ids]),
                 np.array([stops[s]["location"]["lat"] for s in ids]),
+                HK_METRIC_CRS,
             )
             xy = np.column_stack([x, y])
             for line in candidates:
@@ -200,7 +202,7 @@ def td_errors(nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.n
     the road, but not always the shortest one, so a ratio below 1 is not by itself wrong.
     Also reports the consecutive-stop circuity (line metres per straight metre).
     """
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs=HK_METRIC_CRS)
     ratios, access_ratios, straight, road = [], [], 0.0, 0.0
     xy_nodes = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in sorted(graph.nodes)])
     ids = sorted(graph.nodes)
@@ -243,7 +245,7 @@ def td_errors(nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.n
 
 def route_end_errors(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     """Graph / real - 1 for each of :data:`ROUTE_ENDS` (access + path + access, as reach adds them)."""
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs=HK_METRIC_CRS)
     rows = []
     for label, a, b, real_km in ROUTE_ENDS:
         points = pd.DataFrame({"id": ["a", "b"], "lon": [a[0], b[0]], "lat": [a[1], b[1]]})
@@ -374,7 +376,7 @@ def network_errors(
     from scipy.spatial import cKDTree
 
     xy_net, matrix = network
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs=HK_METRIC_CRS)
     ids = sorted(graph.nodes)
     node_xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids])
     regions = [region_of(graph.nodes[n]["lon"], graph.nodes[n]["lat"]) for n in ids]
@@ -402,7 +404,7 @@ def network_errors(
                 edge_ratio.append(data["length_m"] / real)
     e = np.array(edge_ratio)
     # Island -> mainland pairs below the tunnels' straight-line bound.
-    portals = {c.crossing_id: [np.array(to_grid(np.array([lon]), np.array([lat]))).ravel() for _, lon, lat in c.ends] for c in CROSSINGS[:3]}
+    portals = {c.crossing_id: [np.array(to_grid(np.array([lon]), np.array([lat]), HK_METRIC_CRS)).ravel() for _, lon, lat in c.ends] for c in CROSSINGS[:3]}
     island = [i for i, g in enumerate(regions) if g == "hk_island" and not ids[i].startswith("P-")]
     kowloon = [i for i, g in enumerate(regions) if g == "mainland" and not ids[i].startswith("P-") and node_xy[i][1] < 823000.0]
     below = total = 0

@@ -7,8 +7,8 @@ and meaning; :func:`validate_table` checks a loaded frame against it and raises
 
 Coordinates are stored as WGS84 longitude/latitude (EPSG:4326) and must lie
 inside the city's bounds; metric work is done in the city's metric CRS. Both come
-from the folder's ``city.yaml`` (:mod:`fleetplan.network.city`); a folder without
-one is Hong Kong (EPSG:2326, the Hong Kong 1980 Grid).
+from the folder's ``city.yaml`` (:mod:`fleetplan.network.city`, which also says what a
+folder without one is).
 
 Every table carries ``source`` (document and year, or why it is an estimate)
 and ``status`` (``verified``, ``derived`` or ``estimate``) on every row.
@@ -26,18 +26,12 @@ import pandas as pd
 from fleetplan.errors import InputError
 from fleetplan.network.city import (  # noqa: F401 - HK_BOUNDS, WGS84 re-exported
     HK_BOUNDS,
-    HK_METRIC_CRS,
     HK_UTILITIES,
     HONG_KONG,
     UTILITY_ID,
     WGS84,
     City,
 )
-
-#: Hong Kong's metric CRS (a folder without city.yaml) under its old name; with
-#: ``HK_BOUNDS`` it is the default only: a dataset's own are ``Dataset.city.metric_crs``
-#: and ``Dataset.city.bounds``.
-HK1980_GRID = HK_METRIC_CRS
 
 STATUSES = ("verified", "derived", "estimate")
 #: Hong Kong's franchised bus operators (named by the Hong Kong build and the synthetic

@@ -16,30 +16,46 @@ keeps the ``highspy.Highs`` object, and changes only column and row bounds betwe
 - :meth:`solve` runs HiGHS (warm, from the last basis), loads the values into the Pyomo
   variables and reads duals and ranging, as :func:`fleetplan.optimiser.solver.solve` does.
 
+The plan's own hand-over serves a solve before it the same way: :class:`HandedEdits` changes a
+:class:`~fleetplan.optimiser.solver.HandedOver` model (integers relaxed, columns held, rows
+freed, another objective) for the servability LP and puts it all back, and
+:func:`refresh_rows` gives the rows that read the values found the bounds a fresh hand-over
+would; the plan's solve then takes that model (one hand-over instead of two).
+
 Every answer is HiGHS's own status and objective: nothing is assumed from an earlier solve.
+Options are set by :func:`fleetplan.optimiser.highs_core.apply_options`, as everywhere.
 """
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import time
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.common.tee import capture_output
 
+from fleetplan.optimiser.highs_core import HighsOptions, apply_options, new_highs
 from fleetplan.optimiser.highs_status import HIGHS_STATUS
-from fleetplan.optimiser.solver import SolveReport, compile_arrays
+from fleetplan.optimiser.solver import HandedOver, SolveReport, compile_arrays
 
 
 class HighsLayer:
     """A Pyomo model compiled once into a persistent ``highspy.Highs`` object."""
 
-    def __init__(self, model: pyo.ConcreteModel, highs: Any, lp: Any, columns: list[Any], rows: list[tuple[Any, int]]) -> None:
+    def __init__(
+        self,
+        model: pyo.ConcreteModel,
+        highs: Any,
+        lp: Any,
+        columns: list[Any],
+        rows: list[tuple[Any, int]],
+        options: HighsOptions | None = None,
+    ) -> None:
         self.model = model
         self.highs = highs
+        self.options = options or HighsOptions()
         self.columns = columns
         self.senses = np.fromiter((sense for _, sense in rows), dtype=np.int8, count=len(rows))
         self.row_lower = np.asarray(lp.row_lower_, dtype=np.float64)
@@ -55,25 +71,19 @@ class HighsLayer:
         self.build_s = 0.0
 
     @classmethod
-    def build(cls, model: pyo.ConcreteModel, *, threads: int = 1, seed: int = 0) -> HighsLayer | None:
-        """Compile ``model`` (its active rows and objective) into a new Highs object; None when
-        Pyomo cannot compile it to arrays (the caller then solves through Pyomo as before)."""
-        import highspy
-
+    def build(cls, model: pyo.ConcreteModel, options: HighsOptions | None = None) -> HighsLayer | None:
+        """Compile ``model`` (its active rows and objective) into a new Highs object with
+        ``options`` (threads, seed, ...); None when Pyomo cannot compile it to arrays (the
+        caller then solves through Pyomo as before)."""
         started = time.perf_counter()
         compiled = compile_arrays(model)
         if compiled is None:
             return None
         lp, columns, rows = compiled
-        with capture_output(capture_fd=True):  # HiGHS prints its banner from C++
-            highs = highspy.Highs()
-            highs.setOptionValue("log_to_console", False)
-            highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("random_seed", int(seed))
-        if threads > 1:
-            highs.setOptionValue("threads", int(threads))
+        highs = new_highs()
+        apply_options(highs, options or HighsOptions())
         highs.passModel(lp)
-        layer = cls(model, highs, lp, columns, rows)
+        layer = cls(model, highs, lp, columns, rows, options)
         layer.build_s = time.perf_counter() - started
         return layer
 
@@ -121,7 +131,7 @@ class HighsLayer:
         variables, and report HiGHS's status and the objective evaluated in Pyomo."""
         highs = self.highs
         started = time.perf_counter()
-        highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s is not None else math.inf)
+        apply_options(highs, dataclasses.replace(self.options, time_limit_s=time_limit_s))
         highs.run()
         highs_run_s = time.perf_counter() - started
         status_name = highs.getModelStatus().name
@@ -176,3 +186,106 @@ def _infinity() -> float:
     import highspy
 
     return float(highspy.kHighsInf)
+
+
+class HandedEdits:
+    """Changes to a handed-over model (:class:`fleetplan.optimiser.solver.HandedOver`) for one
+    solve before the model's own, all put back by :meth:`restore`: the same HiGHS model then
+    serves the next solve, as a fresh hand-over of the Pyomo model would.
+
+    Each change is what a Pyomo edit does to a fresh hand-over: :meth:`relax_integers` (every
+    integer domain relaxed), :meth:`fix_columns` (``var.fix``), :meth:`free_rows`
+    (``constraint.deactivate``), :meth:`replace_objective` (another active objective).
+    """
+
+    def __init__(self, handed: HandedOver) -> None:
+        self.handed = handed
+        lp = handed.highs.getLp()
+        self._cost = np.array(lp.col_cost_, dtype=np.float64)
+        self._col_lower = np.array(lp.col_lower_, dtype=np.float64)
+        self._col_upper = np.array(lp.col_upper_, dtype=np.float64)
+        self._row_lower = np.array(lp.row_lower_, dtype=np.float64)
+        self._row_upper = np.array(lp.row_upper_, dtype=np.float64)
+        self._integrality = (
+            np.array([int(kind) for kind in lp.integrality_], dtype=np.uint8) if len(lp.integrality_) else None
+        )
+        self._offset = float(lp.offset_)
+        self._sense = lp.sense_
+        self.columns = handed.columns_of()
+        self.rows = handed.rows_of()
+
+    def relax_integers(self) -> None:
+        """Every integer column continuous (its bounds kept)."""
+        if self._integrality is not None:
+            n = len(self._integrality)
+            self.handed.highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
+
+    def fix_columns(self, values: list[tuple[Any, float]]) -> None:
+        """(Pyomo variable, value it is held at) pairs (variables not in the model are left out)."""
+        at = [(self.columns[id(var)], float(value)) for var, value in values if id(var) in self.columns]
+        if at:
+            columns = np.asarray([j for j, _ in at], dtype=np.int32)
+            held = np.asarray([v for _, v in at], dtype=np.float64)
+            self.handed.highs.changeColsBounds(len(columns), columns, held, held)
+
+    def free_rows(self, constraints: list[Any]) -> None:
+        """Constraint data whose rows stop binding (bounds at ±infinity)."""
+        infinity = _infinity()
+        for constraint in constraints:
+            for i in self.rows.get(id(constraint), []):
+                self.handed.highs.changeRowBounds(i, -infinity, infinity)
+
+    def replace_objective(self, expression: Any, sense: int = pyo.minimize) -> bool:
+        """``expression`` (linear in the model's variables) as the objective; False, with nothing
+        changed, when a variable of it is not a column of the handed-over model."""
+        import highspy
+        from pyomo.repn import generate_standard_repn
+
+        repn = generate_standard_repn(expression, compute_values=True, quadratic=False)
+        if repn.nonlinear_expr is not None or any(id(var) not in self.columns for var in repn.linear_vars):
+            return False
+        cost = np.zeros(len(self._cost), dtype=np.float64)
+        for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+            cost[self.columns[id(var)]] += float(coefficient)
+        highs = self.handed.highs
+        highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+        highs.changeObjectiveOffset(float(repn.constant))
+        highs.changeObjectiveSense(highspy.ObjSense.kMinimize if sense == pyo.minimize else highspy.ObjSense.kMaximize)
+        return True
+
+    def restore(self) -> None:
+        """The model as it was handed over: costs, sense, offset, integrality, every bound."""
+        highs = self.handed.highs
+        n, rows = len(self._cost), len(self._row_lower)
+        everything = np.arange(n, dtype=np.int32)
+        highs.changeColsCost(n, everything, self._cost)
+        highs.changeObjectiveOffset(self._offset)
+        highs.changeObjectiveSense(self._sense)
+        highs.changeColsBounds(n, everything, self._col_lower, self._col_upper)
+        if self._integrality is not None:
+            highs.changeColsIntegrality(n, everything, self._integrality)
+        highs.changeRowsBounds(rows, np.arange(rows, dtype=np.int32), self._row_lower, self._row_upper)
+        highs.clearSolver()
+
+
+def refresh_rows(handed: HandedOver, constraints: list[Any]) -> None:
+    """Rows of ``constraints`` whose constant terms changed (mutable Params set since the hand-over)
+    get the bounds a fresh hand-over would give them: the constraint's bound less its constant."""
+    from pyomo.repn import generate_standard_repn
+
+    highs = handed.highs
+    lp = highs.getLp()
+    lower_now, upper_now = lp.row_lower_, lp.row_upper_
+    infinity = _infinity()
+    rows_of = handed.rows_of()
+    for constraint in constraints:
+        rows = rows_of.get(id(constraint), [])
+        if not rows:
+            continue
+        constant = float(generate_standard_repn(constraint.body, compute_values=True, quadratic=False).constant)
+        lower = None if constraint.lower is None else float(pyo.value(constraint.lower)) - constant
+        upper = None if constraint.upper is None else float(pyo.value(constraint.upper)) - constant
+        for i in rows:
+            new_lower = -infinity if lower_now[i] <= -infinity or lower is None else lower
+            new_upper = infinity if upper_now[i] >= infinity or upper is None else upper
+            highs.changeRowBounds(i, new_lower, new_upper)

@@ -23,12 +23,15 @@ exact. The integrality and bounds of the HiGHS model are restored before returni
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from fleetplan.optimiser.highs_core import HighsOptions, apply_options
 
 #: Share of the solve's time limit the neighbourhood search may use before the full
 #: search takes over from its best plan (when the solve has a wall-clock limit).
@@ -82,12 +85,6 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
-def _option(highs: Any, name: str) -> Any:
-    """An option's value (highspy returns (status, value); some releases the value alone)."""
-    value = highs.getOptionValue(name)
-    return value[1] if isinstance(value, tuple) else value
-
-
 def within_gap(
     objective: float | None, bound: float | None, *, sense: float, mip_rel_gap: float, mip_abs_gap: float | None = None
 ) -> bool:
@@ -102,15 +99,15 @@ def within_gap(
 
 def lp_guided_start(
     highs: Any,
+    options: HighsOptions,
     *,
-    mip_rel_gap: float,
-    time_limit_s: float | None,
     round_up: np.ndarray | None = None,
-    mip_abs_gap: float | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> GuidedStart:
     """Run steps 1–2 on ``highs`` (a loaded MIP) and restore it; see the module docstring.
 
+    options: the solve's options; its time limit is what is left of the solve's clock, its
+        gaps the wanted ones. They are on ``highs`` when this returns.
     round_up: column indices of integers to fix at the ceiling of their LP value (families
         of which more rarely breaks a row; when it does, the search finds no plan and the
         full search starts without one).
@@ -128,9 +125,10 @@ def lp_guided_start(
     integers = np.flatnonzero(integrality).astype(np.int32)
     started = time.perf_counter()
 
+    mip_rel_gap, mip_abs_gap = options.mip_rel_gap, options.mip_abs_gap
     highs.changeColsIntegrality(columns, everything, np.zeros(columns, dtype=np.uint8))
-    clock = math.inf if time_limit_s is None else float(time_limit_s)
-    highs.setOptionValue("time_limit", clock)
+    clock = math.inf if options.time_limit_s is None else float(options.time_limit_s)
+    apply_options(highs, options)
     highs.run()
     lp_s = time.perf_counter() - started
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -177,13 +175,15 @@ def lp_guided_start(
 
     search_started = time.perf_counter()
     remaining = max(clock - lp_s, 0.0)
-    highs.setOptionValue("time_limit", float(min(remaining, SEARCH_SHARE_OF_TIME_LIMIT * clock)))
-    max_nodes = _option(highs, "mip_max_nodes")
-    highs.setOptionValue("mip_max_nodes", SEARCH_NODE_LIMIT)
-    abs_gap = _option(highs, "mip_abs_gap")
-    highs.setOptionValue("mip_rel_gap", float(mip_rel_gap * SEARCH_GAP_FACTOR))
-    if mip_abs_gap:
-        highs.setOptionValue("mip_abs_gap", float(mip_abs_gap * SEARCH_GAP_FACTOR))
+    search_limit_s = min(remaining, SEARCH_SHARE_OF_TIME_LIMIT * clock)
+    search = dataclasses.replace(
+        options,
+        time_limit_s=None if math.isinf(search_limit_s) else search_limit_s,
+        node_limit=SEARCH_NODE_LIMIT,
+        mip_rel_gap=mip_rel_gap * SEARCH_GAP_FACTOR,
+        mip_abs_gap=None if mip_abs_gap is None else mip_abs_gap * SEARCH_GAP_FACTOR,
+    )
+    apply_options(highs, search)
     highs.cbMipImprovingSolution.subscribe(improving)
     highs.cbMipInterrupt.subscribe(interrupt)
     try:
@@ -192,9 +192,7 @@ def lp_guided_start(
         highs.cbMipImprovingSolution.unsubscribe(improving)
         highs.cbMipInterrupt.unsubscribe(interrupt)
         highs.changeColsBounds(len(integers), integers, lower[integers], upper[integers])
-        highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-        highs.setOptionValue("mip_abs_gap", abs_gap)
-        highs.setOptionValue("mip_max_nodes", max_nodes)
+        apply_options(highs, options)
     search_s = time.perf_counter() - search_started
 
     solution, objective = found["solution"], found["objective"]
@@ -215,11 +213,10 @@ class SearchEnd:
     bound: float | None
 
 
-def search_from(
-    highs: Any, guided: GuidedStart, *, mip_rel_gap: float, time_limit_s: float | None, mip_abs_gap: float | None = None
-) -> SearchEnd:
+def search_from(highs: Any, guided: GuidedStart, options: HighsOptions) -> SearchEnd:
     """HiGHS's full search, started from ``guided``'s plan, stopped as soon as its bound is
-    within ``mip_rel_gap`` of the better of its own incumbent and that plan.
+    within ``options``' gap of the better of its own incumbent and that plan (its time limit:
+    what is left of the solve's clock).
 
     Why not HiGHS's own stop: HiGHS re-prices a start in its presolved space, and on the
     Hong Kong default that price was 0.03 % above the plan's true value (35,345 against
@@ -228,6 +225,7 @@ def search_from(
     """
     import highspy
 
+    mip_rel_gap, mip_abs_gap = options.mip_rel_gap, options.mip_abs_gap
     lp = highs.getLp()
     sense = 1.0 if lp.sense_ == highspy.ObjSense.kMinimize else -1.0
     ours = guided.objective if guided.solution is not None else None
@@ -240,7 +238,7 @@ def search_from(
 
     if guided.solution is not None:
         highs.setSolution(lp.num_col_, np.arange(lp.num_col_, dtype=np.int32), guided.solution)
-    highs.setOptionValue("time_limit", math.inf if time_limit_s is None else max(float(time_limit_s), 0.0))
+    apply_options(highs, options)
     highs.cbMipInterrupt.subscribe(interrupt)
     try:
         highs.run()

@@ -106,18 +106,31 @@ def _sigterm_raises() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _signals_blocked() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM for the few renames that must happen together."""
-    can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
-    if not can_block:
+    """Hold SIGINT/SIGTERM for the few steps that must happen together; deliver them after.
+
+    Python-level handlers, not ``pthread_sigmask``: a mask holds signals for the calling
+    thread only, and once HiGHS has started its worker threads the kernel may hand a
+    process signal to one of them, whose C handler still makes the main thread raise
+    in the middle of the block (a ``.tmp`` folder was left behind that way).
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    wanted = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    received: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        received.append(signum)
+
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, hold) for signum in wanted}
     try:
         yield
     finally:
-        # Pending signals are delivered here, after the swap is complete.
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            # Delivered now, after the block, to the handler that was in force before it.
+            signal.raise_signal(received[0])
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
@@ -258,7 +271,7 @@ def remove_stale_temporaries(target: str | Path) -> list[Path]:
     return removed
 
 
-def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], None]) -> Path:
+def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], object]) -> Path:
     """Fill a temporary sibling folder with ``write_fn`` and rename it over ``target_dir``.
 
     The previous contents of ``target_dir`` stay intact until the final

@@ -25,7 +25,7 @@ _PRICE_OVERRIDES = {
 }
 
 
-def interpolate_path(path: dict[int, float], years: Sequence[int]) -> np.ndarray:
+def interpolate_path(path: dict[int, float], years: Sequence[int] | np.ndarray) -> np.ndarray:
     """Values of an anchor-year path at ``years``: linear between anchors, flat outside."""
     anchors = sorted(path)
     return np.interp(list(years), anchors, [path[a] for a in anchors])
@@ -105,7 +105,7 @@ class ParameterTable:
             self.series(name, vehicle_type, technology)  # raises the named error
         return float(interpolate_path(self._paths[key], [year])[0])  # type: ignore[index]
 
-    def values(self, name: str, years: Sequence[int], vehicle_type: str = "-", technology: str = "-") -> np.ndarray:
+    def values(self, name: str, years: Sequence[int] | np.ndarray, vehicle_type: str = "-", technology: str = "-") -> np.ndarray:
         """Values at arbitrary ``years`` (e.g. a vehicle's whole life), held flat outside the anchors."""
         key = self._key(name, vehicle_type, technology)
         if key is None:

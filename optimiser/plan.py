@@ -10,7 +10,7 @@ import dataclasses
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -28,7 +28,7 @@ from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.results import PlanResult, extract_results, mip_start
 from fleetplan.optimiser.scenario import Budget, Scenario, Solver
 from fleetplan.optimiser.servability import find_unservable, unservable_note, unservable_pledge_note
-from fleetplan.optimiser.solver import SolveReport, SolverOptions, solve
+from fleetplan.optimiser.solver import SolveReport, SolverOptions, hand_over, solve
 
 #: Default absolute gap of a least-cost plan (HK$ million): the system cost of every plan is
 #: certified within HK$30m, so a difference between two plans (a scenario and its no-policy
@@ -144,11 +144,14 @@ def plan(
     reference_scenario = no_policy_scenario(scenario, dataset) if needs_counterfactual else None
     with _counterfactual_apart(reference_scenario, dataset, parallel) as background:
         options = solver_options(scenario, inputs)
+        # Build once, solve many: the servability LP runs on the HiGHS model the plan's solve
+        # then takes (one hand-over, whose time counts in the solve's, as it did before).
+        handed = hand_over(model, options) if options.interface != "pyomo_highs" else None
         started = time.perf_counter()
-        unservable = find_unservable(model, inputs, options)
+        unservable = find_unservable(model, inputs, options, handed=handed)
         timings["servability_s"] = time.perf_counter() - started
         start = mip_start(model, warm_start.decisions) if warm_start is not None and warm_start.decisions else None
-        report = solve(model, options, on_progress=on_progress, start=start)
+        report = solve(model, options, on_progress=on_progress, start=start, handed=handed)
         timings["solve_s"] = report.solve_time_s
         if not report.has_solution:
             if report.status in ("infeasible", "infeasible_or_unbounded"):
@@ -382,7 +385,7 @@ def _raised(
     constraint: pyo.Constraint,
     options: SolverOptions,
     step_hkd_m: float,
-    spent: list[Any] = (),
+    spent: Sequence[Any] = (),
     layer: HighsLayer | None = None,
 ) -> dict[str, float] | None:
     """Outcome of the fixed-integer LP with ``constraint``'s bound raised by ``step_hkd_m`` (and
@@ -452,7 +455,7 @@ def marginal_values(
     # Build once, solve many: the fixed-integer LP and each raised limit are one HiGHS model
     # whose bounds move (Pyomo's in-memory interface, when asked for, keeps the old path).
     wanted = persistent and options.interface != "pyomo_highs"
-    layer = HighsLayer.build(model, threads=options.threads, seed=options.seed) if wanted else None
+    layer = HighsLayer.build(model, options) if wanted else None
     relaxed = _fixed_integers(model) if layer is None else []
     try:
         lp_options = dataclasses.replace(options, ranging=tuple(row for _, row in money_rows), objective_constant=0.0)

@@ -35,6 +35,7 @@ from fleetplan.network.schema import (
     parameter_label_problem,
     parameter_value_problem,
 )
+from fleetplan.optimiser.highs_core import HighsOptions
 
 SCHEMA_VERSION = 1
 
@@ -263,18 +264,18 @@ class Solver(_Strict):
     """
 
     #: wall-clock limit (s); None (default): none
-    time_limit_s: float | None = Field(None, gt=0, le=86_400)
+    time_limit_s: float | None = Field(HighsOptions.time_limit_s, gt=0, le=86_400)
     #: relative gap, of the part of the objective that decisions change (the constant that no
     #: decision changes is taken out before HiGHS sees the objective; see optimiser.solver)
-    mip_rel_gap: float = Field(0.0001, ge=0, le=1)
+    mip_rel_gap: float = Field(HighsOptions.mip_rel_gap, ge=0, le=1)
     #: absolute gap in the objective's unit: HK$ million for least cost (default 30: every
     #: plan's system cost certified within HK$30m), tonnes for most abatement (default none).
     #: HiGHS stops when either gap is met.
-    mip_abs_gap: float | None = Field(None, ge=0, le=1e12)
+    mip_abs_gap: float | None = Field(HighsOptions.mip_abs_gap, ge=0, le=1e12)
     #: branch-and-bound nodes after which the solve stops (a deterministic work limit; status
     #: ``node_limit``); None: none
-    node_limit: int | None = Field(None, ge=1, le=10**9)
-    threads: int = Field(1, ge=1, le=64)
+    node_limit: int | None = Field(HighsOptions.node_limit, ge=1, le=10**9)
+    threads: int = Field(HighsOptions.threads, ge=1, le=64)
     #: how the model reaches HiGHS: "lp_file" (Pyomo writes an LP file, highspy reads it),
     #: "arrays" (Pyomo compiles it to sparse arrays that highspy takes: 0.5 s less hand-over,
     #: but on the default at 0.5 % HiGHS took a slower path from its column order, 66 s

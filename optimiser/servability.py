@@ -24,21 +24,35 @@ import pyomo.environ as pyo
 
 from fleetplan.optimiser.formulation.subsidy import ANNOUNCED_PAYMENT_ROWS
 from fleetplan.optimiser.inputs import ModelInputs
-from fleetplan.optimiser.solver import SolverOptions, solve
+from fleetplan.optimiser.solver import HandedOver, SolverOptions, solve
 
 #: Below this (vehicles) a value is solver noise, not unservable uptake.
 _NOISE = 1e-6
 
 
-def find_unservable(model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions) -> dict[tuple[str, str, int], float]:
+def find_unservable(
+    model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions, *, handed: HandedOver | None = None
+) -> dict[tuple[str, str, int], float]:
     """Set ``model.unservable`` to the uptake no plan can serve and return it (vehicles, nonzero only);
     set ``model.unservable_pledge`` to the part of operators' fleet pledges no plan can serve.
 
     The model is restored as it was (integrality, fixed values, objective) before returning.
+    With ``handed`` (the model already in HiGHS for the plan's solve), the LP is that HiGHS
+    model with its integers relaxed, payment levels held, announced-payment rows freed and
+    this objective (no second hand-over); it is put back as it was, with the rows that read
+    the values found here updated, ready for the plan's solve.
     """
     m = model
     if not len(m.BZ) or inputs.scenario.blocked_uptake_penalty_hkd_per_vehicle <= 0:
         return {}
+    lp = SolverOptions(
+        time_limit_s=options.time_limit_s, mip_rel_gap=0.0, threads=options.threads, interface=options.interface, lp_guided_start=False
+    )
+    if handed is not None:
+        values = _least_unservable_in(handed, m, inputs, lp)
+        if values is not None:
+            _set_unservable(m, *values, handed)
+            return values[0]
     changed: list[tuple[Any, Any, bool, Any]] = []
     for var in m.component_data_objects(pyo.Var, descend_into=True):
         if var.is_binary() or var.is_integer():
@@ -55,29 +69,13 @@ def find_unservable(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
     active = list(m.component_objects(pyo.Objective, active=True))
     for objective in active:
         objective.deactivate()
-    # an operator's fleet pledge short is weighted per vehicle-year as the penalty weighs it
-    life = {s: inputs.lifetime[(inputs.segments.at[s, "vehicle_type"], inputs.segments.at[s, "incumbent"])] for s in m.S}
-    m._servability = pyo.Objective(
-        expr=sum(inputs.discount[t] * m.blocked[s, k, t] for (s, k, t) in m.BZ)
-        + sum(inputs.period_discount[t] / life[s] * m.pledge_short[s, t] for (s, t) in m.FLEET_PLEDGE),
-        sense=pyo.minimize,
-    )
+    m._servability = pyo.Objective(expr=_least_unserved(m, inputs), sense=pyo.minimize)
     found: dict[tuple[str, str, int], float] = {}
     short: dict[tuple[str, int], float] = {}
     try:
-        lp = SolverOptions(
-            time_limit_s=options.time_limit_s, mip_rel_gap=0.0, threads=options.threads, interface=options.interface, lp_guided_start=False
-        )
         report = solve(m, lp)
         if report.has_solution:
-            for key in m.BZ:
-                value = pyo.value(m.blocked[key], exception=False) or 0.0
-                if value > _NOISE:
-                    found[key] = float(value)
-            for key in m.FLEET_PLEDGE:
-                value = pyo.value(m.pledge_short[key], exception=False) or 0.0
-                if value > _NOISE:
-                    short[key] = float(value)
+            found, short = _read_unserved(m, lambda var: pyo.value(var, exception=False))
     finally:
         m.del_component(m._servability)
         for objective in active:
@@ -91,11 +89,75 @@ def find_unservable(model: pyo.ConcreteModel, inputs: ModelInputs, options: Solv
             else:
                 var.unfix()
                 var.set_value(value, skip_validation=True)
+    _set_unservable(m, found, short, handed)
+    return found
+
+
+def _least_unserved(m: pyo.ConcreteModel, inputs: ModelInputs) -> Any:
+    """The LP's objective: blocked uptake, discounted, plus operators' fleet pledges short, weighted
+    per vehicle-year as the penalty weighs them."""
+    life = {s: inputs.lifetime[(inputs.segments.at[s, "vehicle_type"], inputs.segments.at[s, "incumbent"])] for s in m.S}
+    return sum(inputs.discount[t] * m.blocked[s, k, t] for (s, k, t) in m.BZ) + sum(
+        inputs.period_discount[t] / life[s] * m.pledge_short[s, t] for (s, t) in m.FLEET_PLEDGE
+    )
+
+
+def _read_unserved(m: pyo.ConcreteModel, value_of: Any) -> tuple[dict[Any, float], dict[Any, float]]:
+    """(blocked uptake, pledges short) above solver noise, by key, from ``value_of(variable)``."""
+    found: dict[Any, float] = {}
+    short: dict[Any, float] = {}
+    for key in m.BZ:
+        value = value_of(m.blocked[key]) or 0.0
+        if value > _NOISE:
+            found[key] = float(value)
+    for key in m.FLEET_PLEDGE:
+        value = value_of(m.pledge_short[key]) or 0.0
+        if value > _NOISE:
+            short[key] = float(value)
+    return found, short
+
+
+def _set_unservable(m: pyo.ConcreteModel, found: dict[Any, float], short: dict[Any, float], handed: HandedOver | None) -> None:
+    """Set the Params, and the rows that read them in ``handed`` (as a fresh hand-over would)."""
     for key in m.BZ:
         m.unservable[key] = found.get(key, 0.0)
     for key in m.FLEET_PLEDGE:
         m.unservable_pledge[key] = short.get(key, 0.0)
-    return found
+    if handed is not None:
+        from fleetplan.optimiser.highs_layer import refresh_rows
+
+        refresh_rows(handed, [*m.blocked_beyond_unservable.values(), *m.pledge_short_beyond_unservable.values()])
+
+
+def _least_unservable_in(
+    handed: HandedOver, m: pyo.ConcreteModel, inputs: ModelInputs, lp: SolverOptions
+) -> tuple[dict[Any, float], dict[Any, float]] | None:
+    """The servability LP on the handed-over model, put back afterwards; None (nothing changed)
+    when its objective reads a variable the hand-over left out."""
+    from fleetplan.optimiser.highs_core import apply_options
+    from fleetplan.optimiser.highs_layer import HandedEdits
+
+    edits = HandedEdits(handed)
+    if not edits.replace_objective(_least_unserved(m, inputs)):
+        return None
+    try:
+        edits.relax_integers()
+        # operators' no-payment response: every programme-year at its lowest payment level
+        edits.fix_columns([(m.payment_level[p, t, level], 1.0 if level == 0 else 0.0) for p, t, level in m.PTL])
+        # a scheme paid as announced would force its payment on: here nothing is paid
+        edits.free_rows(
+            [row for name in ANNOUNCED_PAYMENT_ROWS if (c := m.component(name)) is not None and c.active for row in c.values()]
+        )
+        apply_options(handed.highs, lp)
+        handed.highs.run()
+        highs = handed.highs
+        if highs.getInfo().primal_solution_status != 2:
+            return {}, {}
+        column = highs.getSolution().col_value
+        return _read_unserved(m, lambda var: column[edits.columns[id(var)]] if id(var) in edits.columns else None)
+    finally:
+        edits.restore()
+        handed.log.clear()  # the plan's log starts with the plan's solve
 
 
 def unservable_note(unservable: dict[tuple[str, str, int], float], inputs: ModelInputs) -> str:

@@ -12,41 +12,38 @@ itself, so a time-limited run still gives a plan with its gap flagged.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
-import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.common.tee import capture_output
 
 from fleetplan.errors import InfeasibleError, SolverMissingError
+from fleetplan.optimiser.highs_core import (
+    HighsOptions,
+    ProgressCallback,
+    ProgressRelay,
+    apply_options,
+    highspy_module,
+    new_highs,
+)
 from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
 from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
 
+# SolverMissingError: raised from here (highs_core) when highspy is missing; callers import it here.
+__all__ = ["HandedOver", "SolveReport", "SolverMissingError", "SolverOptions", "compile_arrays", "hand_over", "relative_gap", "require_solution", "solve"]
+
 
 @dataclass(frozen=True)
-class SolverOptions:
-    """Options handed to HiGHS.
+class SolverOptions(HighsOptions):
+    """:class:`HighsOptions` (time limit, gaps, node limit, threads, seed; their defaults are
+    there) and how a Pyomo model reaches HiGHS."""
 
-    time_limit_s: wall-clock limit of the solve, seconds; None (the default) for none, so
-        the same model gives the same plan on any machine, loaded or not.
-    mip_rel_gap: stop when (incumbent - bound) / incumbent <= this.
-    mip_abs_gap: or stop when incumbent - bound <= this (objective units); None for no such stop.
-    node_limit: branch-and-bound nodes after which HiGHS stops (deterministic); None for none.
-    threads: HiGHS threads (its MIP search is essentially serial; 1 is usually best).
-    """
-
-    time_limit_s: float | None = None
-    mip_rel_gap: float = 0.01
-    mip_abs_gap: float | None = None
-    node_limit: int | None = None
-    threads: int = 1
-    seed: int = 0
     #: "lp_file": Pyomo writes an LP file that HiGHS reads (~2x less Pyomo-side time than the
     #: in-memory interface, see BENCHMARKS.md); "arrays": Pyomo compiles the model to sparse
     #: arrays that highspy takes (0.7 s against ~1.2 s for the LP file on the Hong Kong
@@ -110,63 +107,18 @@ _STATUS = {
     "unknown": "unknown",
 }
 
-_PROGRESS = re.compile(
-    r"^\s*[A-Z]?\s*\d+\s+\d+\s+\d+\s+[\d.]+%\s+(?P<bound>\S+)\s+(?P<incumbent>\S+)\s+(?P<gap>\S+)"
-)
+class _LogText(io.TextIOBase):
+    """A text stream that keeps what is written to it (Pyomo's interface tees HiGHS's log here)."""
 
-
-class _LogStream(io.TextIOBase):
-    """Collects HiGHS's log and forwards MIP progress lines to a callback."""
-
-    def __init__(self, on_progress: Callable[[dict[str, float]], None] | None, started: float):
-        self.buffer: list[str] = []
-        self._on_progress = on_progress
-        self._started = started
-        self._partial = ""
-        #: False while HiGHS solves something other than the model itself (the LP-guided
-        #: start's relaxation and neighbourhood search): its progress is not the model's
-        self.forward_progress = True
+    def __init__(self, parts: list[str]) -> None:
+        self._parts = parts
 
     def write(self, text: str) -> int:
-        self.buffer.append(text)
-        if self._on_progress is None or not self.forward_progress:
-            return len(text)
-        self._partial += text
-        *lines, self._partial = self._partial.split("\n")
-        for line in lines:
-            match = _PROGRESS.match(line)
-            if match:
-                self._on_progress(
-                    {
-                        "elapsed_s": time.perf_counter() - self._started,
-                        "best_bound": _number(match["bound"]),
-                        "incumbent": _number(match["incumbent"]),
-                        "gap": _number(match["gap"].rstrip("%")) / 100.0,
-                    }
-                )
+        self._parts.append(text)
         return len(text)
 
     def writable(self) -> bool:
         return True
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
-def _highs_solver() -> Any:
-    try:
-        import highspy  # noqa: F401
-    except ImportError as error:  # pragma: no cover - depends on the install
-        raise SolverMissingError(
-            "HiGHS is not installed: run `make test` or `pip install highspy` in the project's .venv"
-        ) from error
-    from pyomo.contrib.solver.common.factory import SolverFactory
-
-    return SolverFactory("highs")
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -180,47 +132,50 @@ def solve(
     model: pyo.ConcreteModel,
     options: SolverOptions | None = None,
     *,
-    on_progress: Callable[[dict[str, float]], None] | None = None,
+    on_progress: ProgressCallback | None = None,
     load_duals: bool = False,
     start: Mapping[Any, float] | None = None,
+    handed: HandedOver | None = None,
 ) -> SolveReport:
     """Solve ``model`` with HiGHS and load the incumbent if there is one.
 
     Parameters
     ----------
     options:
-        Time limit, relative gap, threads.
+        Time limit, gaps, threads, seed (:class:`HighsOptions`) and the hand-over.
     on_progress:
         Called with ``elapsed_s``, ``incumbent``, ``best_bound`` and ``gap``
-        whenever HiGHS reports MIP progress (used by the app's progress bar).
+        whenever HiGHS reports MIP progress (its MIP logging callback: each line of its
+        progress table), and once with the LP-guided start's plan and bound.
     load_duals:
         Return the constraint duals (only meaningful for an LP).
     start:
         A MIP start: variable data -> value, e.g. a previous plan's (partial is fine:
         HiGHS completes it, or ignores it when it cannot). Through highspy only ("lp_file", "arrays").
+    handed:
+        ``model`` already in HiGHS (:func:`hand_over`, with the same ``options.interface``), as
+        it stands now; solved once. Through highspy only.
     """
     options = options or SolverOptions()
     if options.interface in ("arrays", "lp_file"):
-        return _solve_with_highspy(model, options, on_progress=on_progress, load_duals=load_duals, start=start)
-    solver = _highs_solver()
+        return _solve_with_highspy(model, options, on_progress=on_progress, load_duals=load_duals, start=start, handed=handed)
+    highspy_module()  # a clear error when HiGHS is missing
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    solver = SolverFactory("highs")
     started = time.perf_counter()
-    stream = _LogStream(on_progress, started)
+    log: list[str] = []
+    progress = ProgressRelay(on_progress, started)
+    # Pyomo's persistent interface: the instance built here is the one solve() runs, so the
+    # options and the progress callback are set on it the same way as on every other HiGHS.
+    solver.set_instance(model)
+    apply_options(solver._solver_model, options)
+    progress.attach(solver._solver_model)
     result = solver.solve(
         model,
-        tee=[stream],
-        time_limit=options.time_limit_s,
-        rel_gap=options.mip_rel_gap,
-        abs_gap=options.mip_abs_gap,
-        # HiGHS's thread pool is process-wide: asking for a different count after another
-        # solve started it fails, so the default (1) is left to HiGHS.
-        threads=options.threads if options.threads > 1 else None,
+        tee=[_LogText(log)],
         raise_exception_on_nonoptimal_result=False,
         load_solutions=False,
-        solver_options={
-            "random_seed": options.seed,
-            "mip_rel_gap": options.mip_rel_gap,
-            **({"mip_max_nodes": int(options.node_limit)} if options.node_limit is not None else {}),
-        },
     )
     elapsed = time.perf_counter() - started
     termination = result.termination_condition.name
@@ -248,100 +203,114 @@ def solve(
         gap=gap,
         solve_time_s=elapsed,
         has_solution=has_solution,
-        log="".join(stream.buffer),
+        log="".join(log),
         duals=duals,
         objective_constant=constant,
     )
+
+
+@dataclass
+class HandedOver:
+    """A Pyomo model in a ``highspy.Highs``, handed over as :func:`solve` would (LP file or
+    arrays, as ``options.interface`` says), so that a step before the solve can use the same
+    HiGHS model (changing bounds and costs, and putting them back) instead of its own copy.
+
+    ``symbols``: HiGHS column and row name -> Pyomo variable or constraint. ``log``: HiGHS's
+    log so far. ``seconds``: what the hand-over took (counted in the solve's time and clock).
+    """
+
+    highs: Any
+    symbols: dict[str, Any]
+    log: list[str]
+    seconds: float
+    #: set by :func:`solve`: a handed-over model is solved once
+    solved: bool = False
+
+    def columns_of(self) -> dict[int, int]:
+        """id(Pyomo variable) -> HiGHS column."""
+        return {id(var): j for j, name in enumerate(self.highs.getLp().col_names_) if (var := self.symbols.get(name)) is not None}
+
+    def rows_of(self) -> dict[int, list[int]]:
+        """id(Pyomo constraint) -> its HiGHS rows (two for a ranged one in an LP file)."""
+        rows: dict[int, list[int]] = {}
+        for i, name in enumerate(self.highs.getLp().row_names_):
+            constraint = self.symbols.get(name)
+            if constraint is not None:
+                rows.setdefault(id(constraint), []).append(i)
+        return rows
+
+
+def hand_over(model: pyo.ConcreteModel, options: SolverOptions) -> HandedOver:
+    """``model`` handed to a new HiGHS as :func:`solve` hands it over ("lp_file" or "arrays")."""
+    started = time.perf_counter()
+    log: list[str] = []
+    highs = new_highs(log.append)
+    symbols = _pass_arrays(model, highs) if options.interface == "arrays" else None
+    if symbols is None:
+        symbols = _read_lp_file(model, highs)
+    return HandedOver(highs, symbols, log, time.perf_counter() - started)
 
 
 def _solve_with_highspy(
     model: pyo.ConcreteModel,
     options: SolverOptions,
     *,
-    on_progress: Callable[[dict[str, float]], None] | None,
+    on_progress: ProgressCallback | None,
     load_duals: bool,
     start: Mapping[Any, float] | None = None,
+    handed: HandedOver | None = None,
 ) -> SolveReport:
-    """Hand the model to highspy (as sparse arrays, or as an LP file), solve it, load values
-    (and duals) back.
+    """Hand the model to highspy (as sparse arrays, or as an LP file), or take ``handed``,
+    solve it, load values (and duals) back.
 
     The objective is re-evaluated in Pyomo after loading, and the bound shifted by
     the same amount, so constant terms the hand-over may drop never skew the gap.
     """
-    try:
-        import highspy
-    except ImportError as error:  # pragma: no cover - depends on the install
-        raise SolverMissingError(
-            "HiGHS is not installed: run `make test` or `pip install highspy` in the project's .venv"
-        ) from error
-    started = time.perf_counter()
-    stream = _LogStream(on_progress, started)
-    # HiGHS prints its banner from C++ on construction: keep stdout clean for --json.
-    with capture_output(output=stream, capture_fd=True):
-        highs = highspy.Highs()
-        highs.setOptionValue("log_to_console", False)
-    highs.cbLogging += lambda event: stream.write(event.message)
-    symbols = _pass_arrays(model, highs) if options.interface == "arrays" else None
-    if symbols is None:
-        symbols = _read_lp_file(model, highs)
+    if handed is None:
+        handed = hand_over(model, options)
+    elif handed.solved:
+        raise ValueError("this handed-over model was solved already: hand the model over again")
+    handed.solved = True
+    started = time.perf_counter() - handed.seconds
+    highs, symbols, log = handed.highs, handed.symbols, handed.log
+    highs.clearSolver()  # a step before may have solved it: start as from a fresh hand-over
+    progress = ProgressRelay(on_progress, started)
+    progress.attach(highs)
     if options.objective_constant:
         highs.changeObjectiveOffset(highs.getLp().offset_ - float(options.objective_constant))
-    highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    if options.mip_abs_gap is not None:
-        highs.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
-    if options.node_limit is not None:
-        highs.setOptionValue("mip_max_nodes", int(options.node_limit))
-    highs.setOptionValue("random_seed", int(options.seed))
-    if options.threads > 1:
-        # HiGHS's thread pool is process-wide: only ask for more threads when wanted.
-        highs.setOptionValue("threads", int(options.threads))
+
+    def left() -> HighsOptions:
+        # The time limit is the solve's wall clock, the hand-over (LP file or arrays) included:
+        # a model that takes long to hand over gets less time in HiGHS, not more in all.
+        if options.time_limit_s is None:
+            return options
+        return dataclasses.replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - started), 0.0))
+
+    apply_options(highs, left())
     lp = highs.getLp()
     is_mip = lp.integrality_ is not None and any(int(kind) != 0 for kind in lp.integrality_)
     start_columns = _start_columns(highs, symbols, start) if start else None
     guided = None
     highs_started = time.perf_counter()
-    # The time limit is the solve's wall clock, the hand-over (LP file or arrays) included:
-    # a model that takes long to hand over gets less time in HiGHS, not more in all.
     if is_mip and options.lp_guided_start:
-        stream.forward_progress = False  # the search's own bound is not the model's
+        progress.active = False  # the search's own bound is not the model's
         guided = lp_guided_start(
-            highs,
-            mip_rel_gap=options.mip_rel_gap,
-            mip_abs_gap=options.mip_abs_gap,
-            time_limit_s=None if options.time_limit_s is None else max(options.time_limit_s - (time.perf_counter() - started), 0.0),
-            round_up=_columns_of_families(lp, symbols, options.round_up),
-            start=start_columns,
+            highs, left(), round_up=_columns_of_families(lp, symbols, options.round_up), start=start_columns
         )
-        stream.forward_progress = True
-        stream.write(guided.summary())
-        if guided.objective is not None and guided.lp_bound is not None and on_progress is not None:
-            on_progress(
-                {
-                    "elapsed_s": time.perf_counter() - started,
-                    "best_bound": guided.lp_bound,
-                    "incumbent": guided.objective,
-                    "gap": relative_gap(guided.objective, guided.lp_bound),
-                }
-            )
+        progress.active = True
+        log.append(guided.summary())
+        if guided.objective is not None and guided.lp_bound is not None:
+            progress.emit(guided.objective, guided.lp_bound, relative_gap(guided.objective, guided.lp_bound))
     if start_columns is not None and (guided is None or guided.solution is None):
         highs.setSolution(len(start_columns[0]), *start_columns)  # else the guided plan is better
     if guided is not None and guided.within_gap:
         status_name, values = "kOptimal", guided.solution
         raw_objective, raw_bound = guided.objective, guided.lp_bound
     elif guided is not None and guided.lp_bound is not None:
-        end = search_from(
-            highs,
-            guided,
-            mip_rel_gap=options.mip_rel_gap,
-            mip_abs_gap=options.mip_abs_gap,
-            time_limit_s=None
-            if options.time_limit_s is None
-            else options.time_limit_s - (time.perf_counter() - started),
-        )
+        end = search_from(highs, guided, left())
         status_name, values, raw_objective, raw_bound = end.status_name, end.values, end.objective, end.bound
     else:
-        if options.time_limit_s is not None:
-            highs.setOptionValue("time_limit", max(float(options.time_limit_s) - (time.perf_counter() - started), 0.0))
+        apply_options(highs, left())
         highs.run()
         status_name = highs.getModelStatus().name
         info = highs.getInfo()
@@ -383,7 +352,7 @@ def _solve_with_highspy(
         gap=gap,
         solve_time_s=elapsed,
         has_solution=has_solution,
-        log="".join(stream.buffer),
+        log="".join(log),
         duals=duals,
         objective_constant=options.objective_constant,
         ranging=ranging,

@@ -281,9 +281,10 @@ def _within_gaps(difference_hkd: float, *plans: dict[str, Any]) -> bool:
     """Whether a system-cost difference is smaller than the plans' absolute gaps together
     (their objective is in HK$ million; None when a gap is unknown counts as not within)."""
     gaps = [p.get("gap_absolute") for p in plans]
-    if any(g is None for g in gaps):
+    known = [g for g in gaps if g is not None]
+    if len(known) < len(gaps):
         return False
-    return abs(difference_hkd) <= sum(gaps) * 1e6 + 1.0
+    return abs(difference_hkd) <= sum(known) * 1e6 + 1.0
 
 
 def target_cost(

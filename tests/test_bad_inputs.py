@@ -437,7 +437,7 @@ def osm(data: bytes, name: str = "extract.osm") -> Callable[[Ctx], None]:
 
         path = ctx.tmp / name
         path.write_bytes(data)
-        import_osm(path)
+        import_osm(path, metric_crs="EPSG:2326")
 
     return action
 
@@ -455,7 +455,7 @@ OSM_CASES = [
     pytest.param(osm(b""), ["extract.osm", "empty"], id="osm-empty-file"),
     pytest.param(osm(b"not bzip2 at all", name="extract.osm.bz2"), ["extract.osm.bz2", "bzip2"], id="osm-bad-bz2"),
     pytest.param(osm(b'<?xml version="1.0"?><osm version="0.6"><node id="1" lat="22.3"'), ["extract.osm"], id="osm-truncated-xml"),
-    pytest.param(lambda ctx: __import__("fleetplan.network.importers.osm", fromlist=["import_osm"]).import_osm(ctx.tmp / "none.osm"), ["none.osm", "not found"], id="osm-missing-file"),
+    pytest.param(lambda ctx: __import__("fleetplan.network.importers.osm", fromlist=["import_osm"]).import_osm(ctx.tmp / "none.osm", metric_crs="EPSG:2326"), ["none.osm", "not found"], id="osm-missing-file"),
 ]
 
 

@@ -82,7 +82,7 @@ def osm_file(data: bytes, name: str = "extract.osm", max_bytes: int | None = Non
 
         path = ctx.tmp / name
         path.write_bytes(data)
-        import_osm(path, **({"max_bytes": max_bytes} if max_bytes else {}))
+        import_osm(path, **({"max_bytes": max_bytes} if max_bytes else {}), metric_crs="EPSG:2326")
 
     return action
 
@@ -462,10 +462,10 @@ def test_failed_osm_import_returns_nothing_half_made(tmp_path: Path) -> None:
     path = tmp_path / "bad.osm"
     path.write_text(f"<osm version='0.6'><node id='1' lat='999' lon='114.1'/><node id='2' lat='22.3' lon='114.2'/>{_WAY}</osm>", encoding="utf-8")
     with pytest.raises(InputError):
-        import_osm(path)
+        import_osm(path, metric_crs="EPSG:2326")
     # Beside it, a good extract still imports (the check is not a blanket refusal).
     path.write_text(f"<osm version='0.6'><node id='1' lat='22.30' lon='114.1'/><node id='2' lat='22.31' lon='114.2'/>{_WAY}</osm>", encoding="utf-8")
-    nodes, edges = import_osm(path)
+    nodes, edges = import_osm(path, metric_crs="EPSG:2326")
     assert len(nodes) == 2 and len(edges) == 1
 
 

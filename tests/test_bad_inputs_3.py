@@ -177,7 +177,7 @@ def test_osm_upload_with_a_doctype_past_the_first_64_kb_is_refused(tmp_path: Pat
     )
     path = tmp_path / "upload.osm"
     path.write_text(text, encoding="utf-8")
-    refused(lambda: import_osm(path), "DOCTYPE", "upload.osm")
+    refused(lambda: import_osm(path, metric_crs="EPSG:2326"), "DOCTYPE", "upload.osm")
 
 
 def test_uploaded_scenario_never_opens_the_folder_it_names(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bench.frlm_baselines import _frlm_instance, highspy_frlm
-from bench.synthetic import synthetic_dataset, synthetic_tables, write_synthetic
+from bench.synthetic import METRIC_CRS, synthetic_dataset, synthetic_tables, write_synthetic
 from fleetplan.network.graph import build_graph
 from fleetplan.network.loaders import load_dataset
 from fleetplan.optimiser.frlm import (
@@ -66,7 +66,7 @@ def test_synthetic_city_loads_through_the_loaders_inside_hong_kong(tmp_path: Pat
 @pytest.mark.parametrize("nodes", [16, 500, 2000])
 def test_road_graph_is_connected_with_positive_lengths(nodes: int) -> None:
     tables = synthetic_tables(nodes=nodes, sites=10, flows=12, depots=2, zones=3, seed=nodes)
-    graph = build_graph(tables["nodes"], tables["edges"])  # raises if disconnected
+    graph = build_graph(tables["nodes"], tables["edges"], metric_crs=METRIC_CRS)  # raises if disconnected
     assert nx.is_connected(graph)
     assert graph.number_of_nodes() >= nodes
     assert (tables["edges"]["length_m"] > 0).all()

@@ -25,6 +25,7 @@ DERIVED = (
     "bus_routes.csv",
     "bus_segments.csv",
     "bus_age_profile.csv",
+    "road_distances.csv",
 )
 #: Node counts the issue asks for: coarse about 200-400, fine about 1,000+.
 NODE_RANGES = {"coarse": (200, 400), "fine": (1000, 2000)}

@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import pytest
 
 from fleetplan.errors import InfeasibleError
 from fleetplan.network.schema import TABLES
+from fleetplan.optimiser import outputs
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.solver import SolverOptions, solve
@@ -241,3 +243,25 @@ def test_cli_without_an_extra_names_the_extra_to_install(tmp_path: Path) -> None
     assert len(result.stderr.strip().splitlines()) == 1
     assert "pip install 'fleetplan[sweep]'" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_signal_another_thread_receives_waits_for_the_end_of_the_swap() -> None:
+    """SIGINT sent to another thread (as the kernel may do once HiGHS's workers run) is held until the block ends.
+
+    A thread's signal mask does not hold it: the other thread's handler makes the main thread
+    raise, and a sleep in the block is where it would. Held, the interrupt comes after the block.
+    """
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    steps: list[str] = []
+    try:
+        with pytest.raises(KeyboardInterrupt), outputs._signals_blocked():
+            assert worker.ident is not None
+            signal.pthread_kill(worker.ident, signal.SIGINT)
+            time.sleep(0.3)
+            steps.append("block finished")
+    finally:
+        stop.set()
+        worker.join()
+    assert steps == ["block finished"]

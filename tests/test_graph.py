@@ -13,7 +13,9 @@ from pyproj import Transformer
 from fleetplan.errors import InputError
 from fleetplan.network.graph import build_graph, reach_pairs, shortest_path_km, snap_to_nodes
 
-GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
+#: The test city lies in Hong Kong: its metric CRS is the Hong Kong 1980 Grid.
+HK = "EPSG:2326"
+GRID = Transformer.from_crs("EPSG:4326", HK, always_xy=True)
 
 # A small network in the New Territories. D (a depot) and H (a hydrogen site) are
 # about 1 km apart across water; the road between them runs north round the bay.
@@ -62,7 +64,7 @@ ROADS = [("D", "N1"), ("N1", "N2"), ("N2", "H"), ("W", "D")]
 
 @pytest.fixture
 def graph() -> nx.Graph:
-    return build_graph(nodes_table(), edges_table(ROADS))
+    return build_graph(nodes_table(), edges_table(ROADS), metric_crs=HK)
 
 
 def test_build_graph_attributes(graph: nx.Graph) -> None:
@@ -79,6 +81,24 @@ def test_build_graph_attributes(graph: nx.Graph) -> None:
     assert graph.graph["crs"] == "EPSG:2326"
 
 
+def test_the_metric_crs_comes_from_the_caller_or_the_nodes_never_a_default() -> None:
+    """Generic code assumes no city: without a CRS given or recorded on the nodes (as
+    load_dataset records the city.yaml's), building is refused; a recorded one is used."""
+    with pytest.raises(InputError, match="no metric CRS for the road nodes"):
+        build_graph(nodes_table(), edges_table(ROADS))
+    nodes = nodes_table()
+    nodes.attrs["metric_crs"] = "EPSG:32650"  # UTM zone 50N also covers Hong Kong
+    graph = build_graph(nodes, edges_table(ROADS))
+    assert graph.graph["crs"] == "EPSG:32650"
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True).transform(*COORDS["D"])
+    assert (graph.nodes["D"]["x"], graph.nodes["D"]["y"]) == (pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
+    # A graph that records no CRS cannot say where a point is.
+    graph.graph.pop("crs")
+    points = pd.DataFrame({"site_id": ["s"], "lon": [114.1], "lat": [22.35]})
+    with pytest.raises(InputError, match="records no metric CRS"):
+        snap_to_nodes(graph, points, id_column="site_id")
+
+
 def test_parallel_edges_keep_shortest_length_and_sum_trips() -> None:
     edges = pd.DataFrame(
         {
@@ -88,7 +108,7 @@ def test_parallel_edges_keep_shortest_length_and_sum_trips() -> None:
             "bus_trips_per_day": [5.0, 7.0, None],
         }
     )
-    graph = build_graph(nodes_table(["D", "W"]), edges)
+    graph = build_graph(nodes_table(["D", "W"]), edges, metric_crs=HK)
     assert graph.edges["D", "W"]["length_m"] == 1100.0
     assert graph.edges["D", "W"]["bus_trips_per_day"] == 12.0
 
@@ -99,7 +119,7 @@ def test_build_graph_accepts_geodataframe_and_missing_trips_column() -> None:
         nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
     )
     edges = edges_table(ROADS).drop(columns="bus_trips_per_day")
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs=HK)
     assert graph.edges["D", "N1"]["bus_trips_per_day"] == 0.0
 
 
@@ -107,7 +127,7 @@ def test_unknown_node_names_row_and_field() -> None:
     edges = edges_table(ROADS)
     edges.loc[2, "to_node"] = "NOPE"
     with pytest.raises(InputError) as info:
-        build_graph(nodes_table(), edges, file="edges.csv")
+        build_graph(nodes_table(), edges, file="edges.csv", metric_crs=HK)
     error = info.value
     assert (error.file, error.row, error.field) == ("edges.csv", 3, "to_node")
     assert "NOPE" in str(error)
@@ -130,7 +150,7 @@ def test_bad_edges(row: int, field: str, value: object, words: str) -> None:
         edges.loc[row, "from_node"] = value
     edges.loc[row, field] = value
     with pytest.raises(InputError, match=words) as info:
-        build_graph(nodes_table(), edges, file="edges.csv")
+        build_graph(nodes_table(), edges, file="edges.csv", metric_crs=HK)
     assert info.value.row == row + 1
     assert info.value.field == field
 
@@ -139,27 +159,27 @@ def test_bad_nodes() -> None:
     nodes = nodes_table()
     nodes.loc[3, "node_id"] = "D"
     with pytest.raises(InputError, match="duplicate node id 'D'") as info:
-        build_graph(nodes, edges_table(ROADS))
+        build_graph(nodes, edges_table(ROADS), metric_crs=HK)
     assert (info.value.row, info.value.field) == (4, "node_id")
     nodes = nodes_table()
     nodes.loc[1, "lat"] = None
     with pytest.raises(InputError) as info:
-        build_graph(nodes, edges_table(ROADS))
+        build_graph(nodes, edges_table(ROADS), metric_crs=HK)
     assert (info.value.row, info.value.field) == (2, "lat")
     with pytest.raises(InputError, match="from_node"):
-        build_graph(nodes_table(), edges_table(ROADS).drop(columns="from_node"))
+        build_graph(nodes_table(), edges_table(ROADS).drop(columns="from_node"), metric_crs=HK)
 
 
 def test_disconnected_graph_names_components_and_nodes() -> None:
     # W is left without an edge, and N2-H form an island.
     edges = edges_table([("D", "N1"), ("N2", "H")])
     with pytest.raises(InputError) as info:
-        build_graph(nodes_table(), edges, file="data/x")
+        build_graph(nodes_table(), edges, file="data/x", metric_crs=HK)
     message = str(info.value)
     assert "3 disconnected parts" in message
     for node in ("W", "N2", "H"):
         assert node in message
-    graph = build_graph(nodes_table(), edges, require_connected=False)
+    graph = build_graph(nodes_table(), edges, require_connected=False, metric_crs=HK)
     assert nx.number_connected_components(graph) == 3
     assert shortest_path_km(graph, "D", "H") == math.inf
 

@@ -89,3 +89,79 @@ def test_layer_moves_only_the_rows_asked_and_puts_them_back() -> None:
     layer.restore_rows()
     again = layer.solve()
     assert again.objective == pytest.approx(base.objective, rel=1e-9)
+
+
+def _depot_full_data(pledge: bool) -> object:
+    """Room for 2 depot chargers: 3.33 battery buses; the rest of the willing buyers (or of a
+    fleet pledge) no plan can serve (tests/test_formulation.py, tests/test_fleet_pledge.py)."""
+    from tests.test_fleet_pledge import _fleet_pledge
+    from tests.test_formulation import NO_SWITCH
+    from tests.tiny import site
+
+    sites = [site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=2, grid_headroom_kva=10_000)]
+    if pledge:
+        return tiny_dataset(bus_ages={10: 10.0}, parameters=NO_SWITCH, sites=sites, operator_commitments=[_fleet_pledge(2026)])
+    return tiny_dataset(sites=sites)
+
+
+def _lp_arrays(highs: object) -> dict[str, object]:
+    lp = highs.getLp()  # type: ignore[attr-defined]
+    import numpy as np
+
+    return {
+        "cost": np.asarray(lp.col_cost_), "col_lower": np.asarray(lp.col_lower_), "col_upper": np.asarray(lp.col_upper_),
+        "row_lower": np.asarray(lp.row_lower_), "row_upper": np.asarray(lp.row_upper_),
+        "integrality": np.asarray([int(k) for k in lp.integrality_]), "offset": lp.offset_, "sense": int(lp.sense_),
+        "start": np.asarray(lp.a_matrix_.start_), "index": np.asarray(lp.a_matrix_.index_), "value": np.asarray(lp.a_matrix_.value_),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("interface", ["lp_file", "arrays"])
+@pytest.mark.parametrize(
+    ("case", "make_scenario", "make_data"),
+    [
+        ("uptake the depot cannot serve", lambda: scenario(), lambda: _depot_full_data(pledge=False)),
+        ("a fleet pledge the depot cannot serve", lambda: scenario(), lambda: _depot_full_data(pledge=True)),
+        ("announced pot (its rows freed for the LP)", lambda: scenario(marginal_step_hkd=1e6), _announced_pot_data),
+    ],
+)
+def test_servability_on_the_plans_highs_model_finds_the_same_and_leaves_the_plans_model(
+    interface: str, case: str, make_scenario: object, make_data: object
+) -> None:
+    """Build once, solve many: the servability LP run on the HiGHS model the plan's solve then
+    takes finds what its own hand-over finds, and leaves exactly the model a fresh hand-over of
+    the plan (with the values found) gives HiGHS."""
+    import numpy as np
+
+    from fleetplan.optimiser.solver import hand_over
+
+    sc = make_scenario().model_copy(update={"solver": make_scenario().solver.model_copy(update={"interface": interface})})
+    data = make_data()
+    inputs = prepare_inputs(sc, data)
+    options = solver_options(sc, inputs)
+
+    own = build_model(inputs)
+    expected = find_unservable(own, inputs, options)
+
+    model = build_model(inputs)
+    handed = hand_over(model, options)
+    found = find_unservable(model, inputs, options, handed=handed)
+    assert found.keys() == expected.keys(), case
+    for key, value in expected.items():
+        assert found[key] == pytest.approx(value, rel=1e-9, abs=1e-9), (case, key)
+    if case != "announced pot (its rows freed for the LP)":
+        unserved = [*found.values(), *(row.value for row in model.unservable_pledge.values())]
+        assert max(unserved) > 1.0, case  # something no plan can serve: the rows moved mean something
+
+    fresh = _lp_arrays(hand_over(model, options).highs)
+    reused = _lp_arrays(handed.highs)
+    for name, array in fresh.items():
+        assert np.array_equal(reused[name], array), (case, interface, name)
+
+    # and the plan's solve on it gives the plan's answer
+    report = solve(model, options, handed=handed)
+    again = build_model(inputs)
+    find_unservable(again, inputs, options)
+    assert report.objective == pytest.approx(solve(again, options).objective, rel=1e-9), case
+    with pytest.raises(ValueError, match="solved already"):
+        solve(model, options, handed=handed)

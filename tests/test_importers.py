@@ -76,7 +76,7 @@ def write_osm(path: Path) -> Path:
 def test_import_osm_drive(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write_osm(tmp_path / "kowloon.osm")
     with caplog.at_level(logging.WARNING):
-        nodes, edges = import_osm(path)
+        nodes, edges = import_osm(path, metric_crs=HK)
     # Simplified: 2 and 4 are mid-way points once the footway is gone; 6-7 is dropped.
     assert nodes["node_id"].tolist() == ["1", "3", "5"]
     assert nodes.attrs["dropped_nodes"] == 2
@@ -92,12 +92,12 @@ def test_import_osm_drive(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> N
     assert set(edges["status"]) == {"derived"}
     assert edges.loc[0, "source"] == "OpenStreetMap contributors (ODbL), file kowloon.osm"
     assert set(nodes["source"]) == {"OpenStreetMap contributors (ODbL), file kowloon.osm"}
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs=HK)
     assert graph.number_of_nodes() == 3
 
 
 def test_import_osm_all_keeps_footway(tmp_path: Path) -> None:
-    nodes, edges = import_osm(write_osm(tmp_path / "x.osm"), network_type="all")
+    nodes, edges = import_osm(write_osm(tmp_path / "x.osm"), network_type="all", metric_crs=HK)
     assert set(nodes["node_id"]) == {"1", "3", "4", "5", "8"}
     row = edges[(edges["from_node"] == "4") & (edges["to_node"] == "8")]
     assert row["length_m"].iloc[0] == pytest.approx(grid_m(OSM_NODES[4], OSM_NODES[8]))
@@ -123,16 +123,16 @@ def test_import_osm_bad_files(tmp_path: Path, content: str, words: str) -> None:
     path = tmp_path / "bad.osm"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=words) as info:
-        import_osm(path)
+        import_osm(path, metric_crs=HK)
     assert "bad.osm" in str(info.value)
 
 
 def test_import_osm_missing_file_and_bad_type(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found") as info:
-        import_osm(tmp_path / "missing.osm")
+        import_osm(tmp_path / "missing.osm", metric_crs=HK)
     assert "missing.osm" in str(info.value)
     with pytest.raises(InputError, match="network_type"):
-        import_osm(write_osm(tmp_path / "x.osm"), network_type="boat")
+        import_osm(write_osm(tmp_path / "x.osm"), network_type="boat", metric_crs=HK)
     path = tmp_path / "foot.osm"
     path.write_text(
         "<osm><node id='1' lat='22.3' lon='114.1'/><node id='2' lat='22.3' lon='114.2'/>"
@@ -140,7 +140,7 @@ def test_import_osm_missing_file_and_bad_type(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(InputError, match="no ways of network type 'drive'"):
-        import_osm(path)
+        import_osm(path, metric_crs=HK)
 
 
 # --------------------------------------------------------------------------- GTFS
@@ -311,7 +311,7 @@ def test_graph_tables_from_gtfs(feed: Path) -> None:
     assert length[("S1", "S2")] + length[("S2", "S3")] == pytest.approx(R1_KM * 1000, rel=1e-9)
     assert set(edges["status"]) == {"derived"}
 
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs=HK)
     reach = reach_pairs(graph, {"depot": "S1"}, {"end": "S5"}, max_km=5)
     assert reach["distance_km"].tolist() == pytest.approx([R1_KM + R2_KM])
 
@@ -435,13 +435,13 @@ def test_import_osm_pbf_through_osmium(tmp_path: Path, monkeypatch: pytest.Monke
     pbf = tmp_path / "grid.osm.pbf"
     pbf.write_bytes(b"\x00\x00\x00\x0dnot really pbf")
     _fake_osmium(tmp_path / "bin", f'cat "{STREET_GRID}"', monkeypatch)
-    nodes, edges = import_osm(pbf)
-    want_nodes, want_edges = import_osm(STREET_GRID)
+    nodes, edges = import_osm(pbf, metric_crs=HK)
+    want_nodes, want_edges = import_osm(STREET_GRID, metric_crs=HK)
     assert nodes["node_id"].tolist() == want_nodes["node_id"].tolist()
     assert edges["length_m"].tolist() == want_edges["length_m"].tolist()
     assert set(edges["source"]) == {"OpenStreetMap contributors (ODbL), file grid.osm.pbf"}
     with pytest.raises(InputError, match="converts to more than"):
-        import_osm(pbf, max_bytes=1000)
+        import_osm(pbf, max_bytes=1000, metric_crs=HK)
 
 
 def test_import_osm_pbf_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -449,11 +449,11 @@ def test_import_osm_pbf_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     pbf.write_bytes(b"\x00\x00\x00\x0dnot really pbf")
     monkeypatch.setattr(osm.shutil, "which", lambda name: None)
     with pytest.raises(InputError, match="osmium") as info:
-        import_osm(pbf)
+        import_osm(pbf, metric_crs=HK)
     assert "grid.osm.pbf" in str(info.value)
     monkeypatch.undo()
     _fake_osmium(tmp_path / "bin", 'echo "bad header" >&2; exit 1', monkeypatch)
     with pytest.raises(InputError, match="osmium could not read the file"):
-        import_osm(pbf)
+        import_osm(pbf, metric_crs=HK)
     with pytest.raises(InputError, match="not found"):
-        import_osm(tmp_path / "missing.osm.pbf")
+        import_osm(tmp_path / "missing.osm.pbf", metric_crs=HK)

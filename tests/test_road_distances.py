@@ -87,7 +87,7 @@ def test_no_edge_crosses_water_outside_a_crossing(tables) -> None:
 def test_regions_split_when_crossings_are_removed(tables) -> None:
     """Island, Lantau and mainland are joined only through the crossings' portal edges."""
     _, nodes, edges = tables
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
     for crossing in CROSSINGS:
         graph.remove_edge(portal_id(crossing, 0), portal_id(crossing, 1))
     part_of = {}
@@ -120,7 +120,7 @@ def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
     links = ratios[ratios["source"].str.contains("link to a neighbouring node")]
     assert len(links) > 0.1 * len(ratios)
     terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE)
-    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy(), "EPSG:2326")
     pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
     for row in links.itertuples(index=False):
         a, b = pos[row.from_node], pos[row.to_node]
@@ -132,7 +132,7 @@ def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
 def test_cross_harbour_paths_respect_the_tunnel_bound(tables) -> None:
     """Tsim Sha Tsui to Wan Chai is at least portal distance + tunnel (was 1.85 km)."""
     _, nodes, edges = tables
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
     points = pd.DataFrame({"id": ["tst", "wch"], "lon": [114.1722, 114.1750], "lat": [22.2975, 22.2790]})
     snapped = snap_to_nodes(graph, points, id_column="id").set_index("id")
     km = nx.shortest_path_length(graph, snapped.at["tst", "node_id"], snapped.at["wch", "node_id"], weight="length_m") / 1000
@@ -142,7 +142,7 @@ def test_cross_harbour_paths_respect_the_tunnel_bound(tables) -> None:
 @pytest.mark.parametrize(("label", "a", "b", "real_km"), REAL_ROUTES)
 def test_road_distance_against_real(tables, label: str, a, b, real_km: float) -> None:
     _, nodes, edges = tables
-    graph = build_graph(nodes, edges)
+    graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
     points = pd.DataFrame({"id": ["a", "b"], "lon": [a[0], b[0]], "lat": [a[1], b[1]]})
     snapped = snap_to_nodes(graph, points, id_column="id").set_index("id")
     pairs = reach_pairs(
@@ -231,7 +231,7 @@ def test_build_from_osm_extract_keeps_tables_and_ids(tmp_path: Path) -> None:
         assert list(edges_o.columns) == list(edges_p.columns)
         assert nodes_o["node_id"].tolist() == nodes_p["node_id"].tolist()
         assert edges_o[["from_node", "to_node", "bus_trips_per_day"]].equals(edges_p[["from_node", "to_node", "bus_trips_per_day"]])
-        build_graph(nodes_o, edges_o)  # loads as a graph
+        build_graph(nodes_o, edges_o, metric_crs="EPSG:2326")  # loads as a graph
 
         at = {row.name: (row.lon, row.lat) for row in nodes_o.itertuples()}
         # Stops near the grid sit on their junctions; the stop outside the extract stays put.
@@ -264,7 +264,7 @@ def test_build_from_osm_extract_keeps_tables_and_ids(tmp_path: Path) -> None:
 
 
 def test_osm_lengths_keep_crossings_and_stay_on_their_side() -> None:
-    osm_nodes, osm_edges = import_osm(STREET_GRID)
+    osm_nodes, osm_edges = import_osm(STREET_GRID, metric_crs="EPSG:2326")
     nodes = pd.DataFrame(
         {
             "node_id": ["A", "B", "C", "P"],
@@ -277,7 +277,7 @@ def test_osm_lengths_keep_crossings_and_stay_on_their_side() -> None:
         {"from_node": ["A", "B", "B"], "to_node": ["B", "C", "P"], "length_m": [2000.0, 4000.0, 1860.0], "source": "test"}
     )
     moved, measured, info = road_lengths_from_osm(
-        nodes, edges, osm_nodes, osm_edges, keep=[("P", "B")], same_area=lambda lon, lat, *_: lon < 114.185
+        nodes, edges, osm_nodes, osm_edges, keep=[("P", "B")], same_area=lambda lon, lat, *_: lon < 114.185, metric_crs="EPSG:2326"
     )
     assert list(moved.columns) == list(nodes.columns) and list(measured.columns) == list(edges.columns)
     assert measured["length_m"].tolist()[0] == pytest.approx(_grid_m((114.16, 22.31), (114.175, 22.31)), abs=0.2)
@@ -291,3 +291,74 @@ def test_build_cli_refuses_a_missing_extract(tmp_path: Path, capsys: pytest.Capt
     assert build_main(["--source", str(source), "--out", str(tmp_path), "--osm", str(tmp_path / "nope.osm")]) == 2
     assert "nope.osm" in capsys.readouterr().err
     assert not (tmp_path / "nodes.csv").exists()
+
+
+# --------------------------------------------------------------------------- basis and error (road_distances.csv)
+
+
+def test_the_default_says_its_basis_and_the_error_measured_on_its_own_edges() -> None:
+    """data info reports the calibrated basis; figures only from a measurement of these very edges files."""
+    import hashlib
+
+    from typer.testing import CliRunner
+
+    from fleetplan.cli import app
+    from fleetplan.data.build.hk import ERROR_TABLE
+
+    result = CliRunner().invoke(app, ["data", "info", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["graph"]: row for row in json.loads(result.output)["road_distances"]}
+    assert set(rows) == {"coarse", "fine"}
+    measured = pd.read_csv(ERROR_TABLE) if ERROR_TABLE.is_file() else pd.DataFrame(columns=["graph", "edges_sha256"])
+    for graph, file in (("coarse", "edges.csv"), ("fine", "edges_fine.csv")):
+        row = rows[graph]
+        assert row["basis"] == "calibrated estimate"
+        sha = hashlib.sha256((DEFAULT_DATASET / file).read_bytes()).hexdigest()
+        hit = measured[(measured["graph"] == graph) & (measured["edges_sha256"] == sha)]
+        if len(hit):
+            assert row["within_15pct"] == pytest.approx(float(hit["within_15pct"].iloc[0]))
+            assert row["edge_p10_ratio"] == pytest.approx(float(hit["edge_p10_ratio"].iloc[0]))
+            assert sha[:12] in row["source"]
+        else:
+            assert row["within_15pct"] is None and "not measured" in row["source"]
+    text = CliRunner().invoke(app, ["data", "info"], terminal_width=400).output
+    assert "road distances, coarse graph: calibrated estimate" in text
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("basis", "a guess", ["'a guess' is not a basis", "road extract or calibrated estimate"]),
+        ("graph", "medium", ["'medium' is not a graph"]),
+        ("within_15pct", "1.4", ["'1.4' is not a share from 0 to 1"]),
+        ("p10_ratio", "x", ["'x' is not a number of at least 0"]),
+    ],
+)
+def test_a_bad_road_distances_row_is_named(tmp_path: Path, column: str, value: str, words: list[str]) -> None:
+    from fleetplan.errors import InputError
+    from fleetplan.network.road_distances import read_road_distances
+
+    table = pd.read_csv(DEFAULT_DATASET / "road_distances.csv", dtype=str, keep_default_na=False)
+    table.loc[1, column] = value
+    table.to_csv(tmp_path / "road_distances.csv", index=False)
+    with pytest.raises(InputError) as error:
+        read_road_distances(tmp_path)
+    message = str(error.value)
+    for word in ["road_distances.csv", "row 3", column, *words]:
+        assert word in message, message
+
+
+def test_the_map_caption_says_the_basis_in_both_languages(tmp_path: Path) -> None:
+    from fleetplan.network.road_distances import ROAD_EXTRACT, write_road_distances
+    from fleetplan.views.i18n import has_translation
+    from fleetplan.views.maps import BASIS_TEXT, distance_caption
+
+    write_road_distances(tmp_path, [
+        {"graph": "coarse", "basis": ROAD_EXTRACT, "pairs": 120, "within_15pct": 0.9, "median_ratio": 1.0, "p10_ratio": 0.9, "edge_p10_ratio": 0.98, "source": "test"},
+        {"graph": "fine", "basis": ROAD_EXTRACT, "source": "test"},
+    ])  # fmt: skip
+    caption = distance_caption(tmp_path)
+    assert "coarse graph: road extract" in caption and "90% of 120 node pairs" in caption
+    assert "fine graph: road extract" in caption and "error not measured" in caption
+    assert distance_caption(tmp_path / "none") == ""
+    assert all(has_translation(text) for text in BASIS_TEXT.values())

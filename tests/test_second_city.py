@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pyproj
 import pytest
 from pyproj import Transformer
 from typer.testing import CliRunner
@@ -210,6 +211,75 @@ def test_the_town_solves_with_the_same_commands(town: Path, tmp_path: Path) -> N
     emissions = pd.read_csv(results / "emissions.csv")
     assert (emissions["ttw_t"] > 0).all()
     assert (emissions["wtw_t"] <= emissions["baseline_wtw_t"] + 1e-6).all()
+
+
+def test_the_town_builds_and_solves_without_hong_kongs_crs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generic code takes the CRS from the city (``--crs``, then city.yaml), never Hong Kong's:
+    every projection made while building the town and solving it is recorded, and none is in
+    (or to) the Hong Kong 1980 Grid; no file the build writes names it."""
+    from fleetplan.network import city as city_module
+    from fleetplan.network.city_build import build_city
+    from fleetplan.optimiser.plan import plan
+
+    used: set[int | None] = set()
+    from_crs = pyproj.Transformer.from_crs
+
+    def recording(source: object, target: object, *args: object, **kwargs: object) -> pyproj.Transformer:
+        used.update(pyproj.CRS.from_user_input(c).to_epsg() for c in (source, target))
+        return from_crs(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(pyproj.Transformer, "from_crs", staticmethod(recording))
+    city_module._transformer.cache_clear()  # projections made before this test are cached
+    try:
+        folder = tmp_path / "vila-teste"
+        build_city(write_feed(tmp_path / "feed.zip"), write_osm(tmp_path / "town.osm"), name="Vila", crs=CRS, out=folder)
+        scenario = Scenario.model_validate({"name": "vila", "dataset": str(folder), "years": {"start": 2025, "end": 2026}})
+        result = plan(scenario, marginals=False)
+    finally:
+        city_module._transformer.cache_clear()
+    assert result.summary()["status"] == "optimal"
+    assert int(result.fleet.groupby("year")["vehicles"].sum().round().iloc[0]) == FLEET
+    assert used >= {3763, 4326} and 2326 not in used
+    written = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.is_file()}
+    assert "city.yaml" in written and not [name for name, text in written.items() if "2326" in text]
+
+
+def test_the_depots_utility_is_the_bases_unless_named(town: Path, tmp_path: Path) -> None:
+    """Without --utility the depots take the base dataset's fleet_utility (its city.yaml), and the
+    town lists the base's utilities (its tariffs are the base's rows); a utility the base does
+    not have is refused, naming the flag."""
+    data = load_dataset(town)
+    assert set(data.depots["utility"]) == {HONG_KONG.fleet_utility}
+    assert data.city.utilities == HONG_KONG.utilities and data.city.fleet_utility == HONG_KONG.fleet_utility
+    result = CliRunner().invoke(
+        app,
+        ["city", "build", "--gtfs", str(tmp_path / "none.zip"), "--osm", str(tmp_path / "none.osm"), "--name", "X", "--crs", CRS, "--out", str(tmp_path / "x"), "--utility", "edp"],
+    )
+    assert result.exit_code == 2
+    assert "field '--utility': 'edp' is not a utility of Hong Kong; expected one of clp, hke" in result.output
+
+
+def test_an_app_upload_keeps_the_towns_city(town: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app stages a copy of the dataset for each upload; the copy keeps city.yaml, so an
+    OpenStreetMap upload is measured in the town's CRS and the copy still loads as the town."""
+    import streamlit as st
+
+    from fleetplan.views import state
+    from fleetplan.views.data_uploads import _update_user_dataset
+
+    monkeypatch.setenv(state.DATASET_ENV, str(town))
+    st.session_state.clear()
+    seen: list[str] = []
+    try:
+        _update_user_dataset(lambda folder: seen.append(load_city(folder).metric_crs))
+        staged = Path(st.session_state["user_dataset"])
+        assert seen == [CRS]
+        assert load_dataset(staged).city == load_city(town)
+    finally:
+        folder = st.session_state.get("user_dataset_folder")
+        if folder is not None:
+            folder.remove()
+        st.session_state.clear()
 
 
 def test_a_bad_manifest_is_named(tmp_path: Path) -> None:

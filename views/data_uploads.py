@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import load_city
+from fleetplan.network.city import MANIFEST, load_city
 from fleetplan.network.loaders import load_dataset
 from fleetplan.network.schema import TABLES
 from fleetplan.views import state, uploads
@@ -47,6 +47,9 @@ def _update_user_dataset(write: Any) -> None:
     try:
         for file in source.glob("*.csv"):
             shutil.copy(file, staging.path / file.name)
+        # Without its manifest the copy would be read as Hong Kong (CRS, bounds, utilities).
+        if (source / MANIFEST).is_file():
+            shutil.copy(source / MANIFEST, staging.path / MANIFEST)
         write(staging.path)
         load_dataset(staging.path)
     except BaseException:
@@ -142,7 +145,7 @@ def render_dataset_uploads() -> None:
                 with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
                     path = Path(tmp) / "upload.osm"
                     path.write_bytes(osm.getvalue())
-                    nodes, edges = import_osm(path, max_bytes=MAX_OSM_UPLOAD)
+                    nodes, edges = import_osm(path, max_bytes=MAX_OSM_UPLOAD, metric_crs=load_city(folder).metric_crs)
                 nodes.to_csv(folder / "nodes.csv", index=False)
                 edges.to_csv(folder / "edges.csv", index=False)
                 counts.update(nodes=len(nodes), edges=len(edges))

@@ -219,13 +219,16 @@ def _sizing_section() -> None:
                 powers = tuple(float(p) for p in powers_text.replace(";", ",").split(",") if p.strip())
             except ValueError:
                 raise InputError(t("'{text}' is not a list of numbers", text=powers_text), field=t("charger power options (kW, comma separated)")) from None
-            from fleetplan.optimiser.depot_sizing import DepotSizingInputs, size_depot
-            from fleetplan.optimiser.solver import SolverOptions
+            from fleetplan.optimiser.depot_sizing import (
+                DepotSizingInputs,
+                depot_options,
+                size_depot,
+            )
 
             inputs = DepotSizingInputs(blocks=blocks, usable_kwh=usable, kwh_per_km=per_km, charger_kw=powers, grid_headroom_kva=headroom,
                                        min_soc=min_soc, summer_factor=summer)  # fmt: skip
             with st.spinner(t("HiGHS is solving…")):
-                st.session_state["depot_sizing"] = (key, size_depot(inputs, SolverOptions(time_limit_s=60)))
+                st.session_state["depot_sizing"] = (key, size_depot(inputs, depot_options(60)))
         except (InputError, InfeasibleError) as error:
             st.error(t("Input problem: {message}", message=str(error)))
             return

@@ -264,9 +264,13 @@ def _prices(dataset: Dataset, scenario: Scenario, covered: set[Path_]) -> None:
             continue
         defaults = {start: _parameter_value(dataset, parameter, start), end: _parameter_value(dataset, parameter, end)}
         on_key = _seed(f"price.{field}.on", current is not None)
+
+        def path_or_none(on: bool, d: dict[int, float] = defaults) -> dict[int, float] | None:
+            return dict(d) if on else None
+
         st.checkbox(
             t("override {what}", what=t(label)), key=on_key,
-            on_change=_on_change(path, on_key, lambda on, d=defaults: dict(d) if on else None),
+            on_change=_on_change(path, on_key, path_or_none),
         )
         covered.add(path)
         if current is not None:
@@ -284,7 +288,8 @@ def _carbon_and_discount(dataset: Dataset, scenario: Scenario, covered: set[Path
         with c3:
             _read_only(t("Social discount rate (per year)"), "; ".join(str(o.path or o.value) for o in overrides))
         return
-    value = float(overrides[0].value) if plain else _parameter_value(dataset, "discount_rate", scenario.years.start)
+    given = overrides[0].value if plain else None
+    value = float(given) if given is not None else _parameter_value(dataset, "discount_rate", scenario.years.start)
     bounds = PARAMETER_RANGES["discount_rate"]
     if not bounds.low <= value <= bounds.high:
         with c3:

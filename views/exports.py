@@ -6,6 +6,7 @@ import html
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def tables(result: PlanResult, names: Names | None = None) -> dict[str, pd.DataF
     frames = {name: frame if isinstance(frame, pd.DataFrame) else pd.DataFrame() for name, frame in out.items()}
     if names is None:
         return frames
-    namers = {"segment_id": names.segment, "programme_id": names.programme, "target_id": names.target, "depot_id": names.depot,
+    namers: dict[str, Callable[[Any], str]] = {"segment_id": names.segment, "programme_id": names.programme, "target_id": names.target, "depot_id": names.depot,
               "zone_id": names.zone, "name": names.limit}  # fmt: skip
     for table, frame in frames.items():
         frame = frame.copy()

@@ -26,11 +26,12 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from fleetplan.network import road_distances
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.views import names as nm
 from fleetplan.views import state
-from fleetplan.views.i18n import t
+from fleetplan.views.i18n import N_, t
 
 GREY = [120, 120, 120, 140]
 ROAD_FAINT = [120, 120, 120, 60]
@@ -163,9 +164,10 @@ def corridor_frame(dataset: Dataset, result: PlanResult | None, year: int) -> pd
     flows = dataset.truck_flows
     flows = flows[flows["origin"].isin(places.index) & flows["destination"].isin(places.index)]
     covered: dict[str, tuple[bool, float]] = {}
-    solved = result is not None and not result.truck_coverage.empty
+    coverage = pd.DataFrame() if result is None else result.truck_coverage
+    solved = not coverage.empty
     if solved:
-        now = result.truck_coverage[result.truck_coverage["year"] == year]
+        now = coverage[coverage["year"] == year]
         covered = {r.flow_id: (bool(r.refuelled), float(r.fcev_trucks)) for r in now.itertuples(index=False)}
     graph = _road_graph(dataset)
     top = max(float(flows["daily_round_trips"].max()) if not flows.empty else 1.0, 1.0)
@@ -327,7 +329,7 @@ BOTH = [20, 160, 70, 220]
 
 def overlay_frame(result_a: PlanResult, result_b: PlanResult, year: int, names: tuple[str, str]) -> pd.DataFrame:
     """Sites with chargers or hydrogen stations in ``year`` in either plan, coloured by which plan has them."""
-    rows: dict[tuple[str, str], dict[str, object]] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for which, result in (("a", result_a), ("b", result_b)):
         chargers = result.chargers
         if not chargers.empty:
@@ -413,6 +415,32 @@ def legend_html(solved: bool, roads: bool = False) -> str:
     return "<div style='font-size:0.85rem;line-height:1.9'>" + "".join(items) + "</div>"
 
 
+#: What a graph's distances rest on (``basis`` of road_distances.csv), as the map's caption says it.
+BASIS_TEXT = {
+    road_distances.CALIBRATED: N_("calibrated estimate (straight line × a road circuity calibrated on the area's roads)"),
+    road_distances.ROAD_EXTRACT: N_("road extract (shortest road lengths on an OpenStreetMap extract)"),
+}
+GRAPH_TEXT = {"coarse": N_("coarse graph"), "fine": N_("fine graph")}
+
+
+def distance_caption(folder: Path | str | None) -> str:
+    """The basis of the dataset's road distances and the error measured, one sentence per graph ("" if unrecorded)."""
+    table = road_distances.read_road_distances(folder) if folder is not None and Path(folder).is_dir() else None
+    if table is None:
+        return ""
+    parts = []
+    for _, row in table.iterrows():
+        graph, basis = t(GRAPH_TEXT[row["graph"]]), t(BASIS_TEXT[row["basis"]])
+        if pd.notna(row["within_15pct"]):
+            parts.append(t(
+                "Road distances, {graph}: {basis}; measured against a road network, {share} of {pairs} node pairs are within ±15 % of the road distance (single edges: 10th percentile {edge_p10} of the road length).",
+                graph=graph, basis=basis, share=f"{row['within_15pct']:.0%}", pairs=f"{int(row['pairs']):,}", edge_p10=f"{row['edge_p10_ratio']:.2f}",
+            ))  # fmt: skip
+        else:
+            parts.append(t("Road distances, {graph}: {basis}; error not measured.", graph=graph, basis=basis))
+    return " ".join(parts)
+
+
 def render_map(dataset: Dataset, result: PlanResult | None, years: list[int], *, key: str) -> None:
     """A year slider and layer switches, the map for that year and its legend."""
     years = plan_years(result, years)
@@ -427,3 +455,6 @@ def render_map(dataset: Dataset, result: PlanResult | None, years: list[int], *,
     st.pydeck_chart(build_deck(dataset, result, int(year), roads=roads, labels=labels), key=f"{key}_deck", height=VIEW_PX[1])
     st.markdown(legend_html(result is not None, roads), unsafe_allow_html=True)
     st.caption(t("Coastline: Natural Earth (public domain), 1:10m, via world-atlas. Place names: the districts the dataset's taxi zones are named after."))
+    caption = distance_caption(dataset.path)
+    if caption:
+        st.caption(caption)

@@ -37,6 +37,7 @@ coordinates are WGS84 rounded to 6 decimals.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -51,7 +52,9 @@ import pandas as pd
 from pyproj import Transformer
 
 from fleetplan.errors import InputError
+from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.city_build import largest_remainder
+from fleetplan.network.road_distances import CALIBRATED, FIGURES, ROAD_EXTRACT, write_road_distances
 from fleetplan.network.road_links import NEIGHBOURS_K, SPANNER_TOLERANCE, RoadTerrain, link_graph
 from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
 
@@ -59,6 +62,8 @@ from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, regi
 #: lines by data/build/hk_road_terrain.py (the lines themselves are not committed).
 CIRCUITY_TABLE = Path(__file__).resolve().parent / "hk_road_circuity.csv"
 ROAD_CELLS_TABLE = Path(__file__).resolve().parent / "hk_road_cells.csv"
+#: The graphs' error against a road network, by edges file (data/build/hk_road_error.py).
+ERROR_TABLE = Path(__file__).resolve().parent / "hk_road_error.csv"
 
 ATTRIBUTION = (
     "Source: DATA.GOV.HK (Transport Department; KMB/LWB, Citybus, NLB), "
@@ -612,7 +617,7 @@ def _neighbour_links(
             # A neighbour link is tried up to OSM_MAX_RATIO x 1.35 x its straight line.
             given = candidates["length_m"].where(candidates["link"] == "bus", candidates["length_m"] * 1.35)
             on_road, measured, info["osm"] = road_lengths_from_osm(
-                nodes, candidates.assign(length_m=given), *road, keep=keep, same_area=_same_region
+                nodes, candidates.assign(length_m=given), *road, keep=keep, same_area=_same_region, metric_crs=HK_METRIC_CRS
             )
             moved["nodes"] = on_road
             by_osm = measured["source"].str.startswith("OpenStreetMap")
@@ -637,6 +642,49 @@ def _neighbour_links(
     return moved["nodes"], linked, links
 
 
+#: How the calibrated graph measures its edges (the ``source`` of its road_distances.csv rows).
+CALIBRATED_METHOD = (
+    "data/build/hk.py: bus edges the road length along consecutive stops x 1.27, links to neighbouring nodes "
+    "the straight line x the road circuity of their 2 km cell (data/build/hk_road_circuity.csv), both estimates "
+    "calibrated on TD bus route lines"
+)
+
+
+def road_distance_rows(out: Path, osm: str | Path | None = None, error_table: Path = ERROR_TABLE) -> list[dict[str, object]]:
+    """The rows of ``out/road_distances.csv`` for the graphs just written (basis and error).
+
+    A calibrated graph takes the figures of ``error_table`` (:data:`ERROR_TABLE`) measured on the same edges file
+    (same SHA-256); a rebuilt graph has none until it is measured again.
+    """
+    measured = pd.read_csv(error_table, dtype={"graph": str}) if error_table.is_file() else pd.DataFrame()
+    rows: list[dict[str, object]] = []
+    for graph, file in (("coarse", "edges.csv"), ("fine", "edges_fine.csv")):
+        sha = hashlib.sha256((out / file).read_bytes()).hexdigest()
+        measure = "python data/build/hk_road_error.py --td-routes ROUTE_LINES --dataset THIS_FOLDER"
+        if osm is not None:
+            rows.append({
+                "graph": graph, "basis": ROAD_EXTRACT,
+                "source": f"data/build/hk.py --osm {Path(osm).name}: every edge the shortest road length on the extract "
+                f"between its nodes' junctions (crossings at their published lengths); error not measured (measure: {measure})",
+            })  # fmt: skip
+            continue
+        row: dict[str, object] = {"graph": graph, "basis": CALIBRATED}
+        hit = measured[(measured["graph"] == graph) & (measured["edges_sha256"] == sha)] if len(measured) else measured
+        if len(hit):
+            found = hit.iloc[0]
+            row.update({column: found[column] for column in FIGURES})
+            row["measured_against"] = found["measured_against"]
+            row["source"] = (
+                f"{CALIBRATED_METHOD}; error measured {found['measured_on']} by {found['command']} on this {file} (SHA-256 {sha[:12]})"
+            )
+        else:
+            row["source"] = (
+                f"{CALIBRATED_METHOD}; error not measured on this {file} (measure: {measure})"
+            )
+        rows.append(row)
+    return rows
+
+
 def build(source: str | Path, out: str | Path, osm: str | Path | None = None) -> dict:
     """Build all derived tables from ``source`` into folder ``out``; return a summary.
 
@@ -648,7 +696,7 @@ def build(source: str | Path, out: str | Path, osm: str | Path | None = None) ->
     if osm is not None:
         from fleetplan.network.importers.osm import import_osm
 
-        road = import_osm(osm, network_type="drive")
+        road = import_osm(osm, network_type="drive", metric_crs=HK_METRIC_CRS)
     data = load_source(source)
     variants = read_variants(data)
     used = {s for v in variants for s in v.stops}
@@ -665,6 +713,7 @@ def build(source: str | Path, out: str | Path, osm: str | Path | None = None) ->
         nodes.to_csv(out / f"nodes{suffix}.csv", index=False, lineterminator="\n")
         edges.to_csv(out / f"edges{suffix}.csv", index=False, lineterminator="\n")
         summary[f"graph{suffix or '_coarse'}"] = info
+    write_road_distances(out, road_distance_rows(out, osm))
 
     routes = build_routes(stops, variants, depots)
     routes.to_csv(out / "bus_routes.csv", index=False, lineterminator="\n")

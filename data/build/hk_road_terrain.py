@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import to_grid
 from fleetplan.network.road_check import td_matches
 from fleetplan.network.road_links import derive_tables
@@ -61,7 +62,7 @@ def all_lines(folder: Path) -> list[np.ndarray]:
                 if len(part) < 2:
                     continue
                 arr = np.array([p[:2] for p in part], dtype=float)
-                x, y = to_grid(arr[:, 0], arr[:, 1])
+                x, y = to_grid(arr[:, 0], arr[:, 1], HK_METRIC_CRS)
                 lines.append(np.column_stack([x, y]))
     return lines
 

@@ -36,6 +36,7 @@ import xml.sax
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NoReturn
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
@@ -46,7 +47,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from fleetplan.errors import InputError
-from fleetplan.network.city import HK_METRIC_CRS, check_metric_crs
+from fleetplan.network.city import check_metric_crs
 from fleetplan.network.graph import build_graph, to_grid
 
 logger = logging.getLogger(__name__)
@@ -260,7 +261,7 @@ def _check_coordinates(graph: nx.MultiDiGraph, path: Path) -> None:
                 )
 
 
-def _way_filter(network_type: str) -> list[tuple[str, str | None, str | None]]:
+def _way_filter(network_type: str) -> list[tuple[str, str, str]]:
     """The Overpass filter osmnx uses for ``network_type``, as (key, operator, regex) clauses."""
     text = NETWORK_FILTERS.get(network_type)
     if text is None:
@@ -272,8 +273,12 @@ def _way_filter(network_type: str) -> list[tuple[str, str | None, str | None]]:
     return [(key, op, value) for key, op, value in _CLAUSE.findall(text)]
 
 
-def _keeps(tags: dict, clauses: list[tuple[str, str | None, str | None]]) -> bool:
-    """Overpass semantics: ["k"] needs the key; ["k"!~"re"] passes when the key is absent."""
+def _keeps(tags: dict, clauses: list[tuple[str, str, str]]) -> bool:
+    """Overpass semantics: ["k"] needs the key; ["k"!~"re"] passes when the key is absent.
+
+    ``clauses`` are (key, operator, value) as :func:`_way_filter` parses them: "" for a part
+    the clause does not have.
+    """
     for key, op, pattern in clauses:
         value = tags.get(key)
         value = None if value is None else str(value)
@@ -349,7 +354,7 @@ def _refuse_declarations(path: Path, shown: Path) -> None:
     none; a declaration stops the read at once.
     """
 
-    def refuse(*_: object) -> None:
+    def refuse(*_: object) -> NoReturn:
         raise _DeclarationFound
 
     parser = expat.ParserCreate()
@@ -369,7 +374,7 @@ def _refuse_declarations(path: Path, shown: Path) -> None:
 
 
 def _read(
-    path: Path, clauses: list[tuple[str, str | None, str | None]], *, shown: Path | None = None
+    path: Path, clauses: list[tuple[str, str, str]], *, shown: Path | None = None
 ) -> tuple[nx.MultiDiGraph, dict[int, dict[str, str]]]:
     """osmnx's graph of ``path`` and the filter's tags of each way (by way id).
 
@@ -428,7 +433,7 @@ def import_osm(
     *,
     network_type: str = "drive",
     max_bytes: int = MAX_OSM_BYTES,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a local OSM XML extract into ``nodes`` and ``edges`` tables.
 
@@ -494,9 +499,9 @@ def _tables(
     full: nx.MultiDiGraph,
     way_tags: dict[int, dict[str, str]],
     path: Path,
-    clauses: list[tuple[str, str | None, str | None]],
+    clauses: list[tuple[str, str, str]],
     network_type: str,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Filtered, simplified, largest connected part of ``full`` as nodes and edges tables.
 
@@ -557,7 +562,8 @@ def _tables(
             )
         x, y = to_grid(coords[:, 0], coords[:, 1], metric_crs)
         metres = float(np.hypot(np.diff(x), np.diff(y)).sum())
-        pair = tuple(sorted((str(u), str(v))))
+        first, second = sorted((str(u), str(v)))
+        pair = (first, second)
         if metres > 0 and metres < best.get(pair, np.inf):
             best[pair] = metres
 
@@ -614,7 +620,7 @@ def road_lengths_from_osm(
     same_area: Callable[[float, float, float, float], bool] | None = None,
     max_snap_m: float = OSM_MAX_SNAP_M,
     max_ratio: float = OSM_MAX_RATIO,
-    metric_crs: str = HK_METRIC_CRS,
+    metric_crs: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Put a graph on the OSM road network: nodes on junctions, edges at road length.
 

@@ -42,7 +42,7 @@ from fleetplan.optimiser.depot_sizing.inputs import DepotSizingInputs
 from fleetplan.optimiser.depot_sizing.model import build_model
 from fleetplan.optimiser.depot_sizing.prechecks import BusDuty, check_duties, duty_windows
 from fleetplan.optimiser.depot_sizing.results import DepotSizingResult
-from fleetplan.optimiser.depot_sizing.sizing import size_depot
+from fleetplan.optimiser.depot_sizing.sizing import depot_options, size_depot
 from fleetplan.optimiser.depot_sizing.tariffs import (
     DEFAULT_CONNECTION_HKD_PER_KVA_YEAR,
     Tariff,
@@ -68,6 +68,7 @@ __all__ = [
     "capital_recovery_factor",
     "check_duties",
     "default_charger_cost_hkd_per_year",
+    "depot_options",
     "duty_windows",
     "parse_hhmm",
     "read_blocks_csv",

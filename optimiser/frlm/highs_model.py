@@ -19,38 +19,17 @@ command. On large instances the direct build is also several times faster
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fleetplan.errors import SolverMissingError
 from fleetplan.optimiser.frlm.paths import Node
+from fleetplan.optimiser.highs_core import HighsOptions, apply_options, highspy_module, new_highs
 from fleetplan.optimiser.highs_status import HIGHS_STATUS
 
-
-@dataclass(frozen=True)
-class HighsOptions:
-    """What the direct HiGHS backend needs of :class:`fleetplan.optimiser.solver.SolverOptions`.
-
-    Defaults equal ``SolverOptions``'s; a ``SolverOptions`` works wherever this
-    does (same field names). It exists so that a caller who only solves the
-    FRLM need not import :mod:`fleetplan.optimiser.solver` (and Pyomo).
-
-    time_limit_s: wall-clock limit of the solve, seconds.
-    mip_rel_gap: stop when (bound - incumbent) / incumbent <= this.
-    threads: HiGHS threads (1: leave HiGHS's process-wide pool alone).
-    seed: HiGHS random seed.
-    """
-
-    time_limit_s: float = 60.0
-    mip_rel_gap: float = 0.01
-    threads: int = 1
-    seed: int = 0
+__all__ = ["HighsFrlmSolution", "HighsOptions", "build_highs_frlm", "solve_highs_frlm"]
 
 
 @dataclass
@@ -75,31 +54,6 @@ class HighsFrlmSolution:
     solve_time_s: float
     has_solution: bool
     opened: list[int]
-
-
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Send file descriptor 1 to /dev/null: HiGHS prints its banner from C++ when an
-    instance is made, which would break ``--json`` output (one JSON object on stdout)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _highspy() -> Any:
-    try:
-        import highspy
-    except ImportError as error:  # pragma: no cover - depends on the install
-        raise SolverMissingError(
-            "HiGHS is not installed: run `make test` or `pip install highspy` in the project's .venv"
-        ) from error
-    return highspy
 
 
 def build_highs_frlm(
@@ -127,7 +81,7 @@ def build_highs_frlm(
     ValueError
         A row with no candidate node (the caller must leave such groups out).
     """
-    highspy = _highspy()
+    highspy = highspy_module()
     import numpy as np  # highspy imports numpy already: no extra start-up
 
     n_k = len(candidates)
@@ -166,9 +120,7 @@ def build_highs_frlm(
     lp.sense_ = highspy.ObjSense.kMaximize
     # y continuous is enough: with binary x the best y_q is min(1, integer) ∈ {0, 1}.
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_k + [highspy.HighsVarType.kContinuous] * len(groups)
-    with _quiet_stdout():
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.passModel(lp)
     return h
 
@@ -183,15 +135,10 @@ def solve_highs_frlm(h: Any, n_candidates: int, options: Any) -> HighsFrlmSoluti
     n_candidates:
         Number of candidate columns (the first columns of the model).
     options:
-        :class:`HighsOptions` or :class:`fleetplan.optimiser.solver.SolverOptions`
-        (``time_limit_s``, ``mip_rel_gap``, ``threads``, ``seed``).
+        :class:`HighsOptions` (or :class:`fleetplan.optimiser.solver.SolverOptions`, which
+        extends it).
     """
-    h.setOptionValue("time_limit", float(options.time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    h.setOptionValue("random_seed", int(options.seed))
-    if options.threads > 1:
-        # HiGHS's thread pool is process-wide: only ask for more threads when wanted.
-        h.setOptionValue("threads", int(options.threads))
+    apply_options(h, options)
     started = time.perf_counter()
     h.run()
     elapsed = time.perf_counter() - started

@@ -194,9 +194,8 @@ def solve_frlm(
     candidate_nodes:
         Nodes allowed to host a station (default: every node).
     options:
-        HiGHS time limit, gap, threads, seed: a :class:`SolverOptions` (or, for the
-        highspy backend, a :class:`HighsOptions`, which needs no Pyomo); default
-        ``SolverOptions()``'s values.
+        HiGHS time limit, gap, threads, seed: a :class:`HighsOptions` (needs no Pyomo) or a
+        :class:`SolverOptions` (which extends it); default ``HighsOptions()``'s values.
     formulation:
         ``"arc_cover"`` (default) or ``"path_combination"`` (Kuby & Lim 2005;
         small instances only).
@@ -264,12 +263,7 @@ def solve_frlm(
         from fleetplan.optimiser.solver import SolverOptions, solve
 
         if options is not None and not isinstance(options, SolverOptions):
-            options = SolverOptions(
-                time_limit_s=options.time_limit_s,
-                mip_rel_gap=options.mip_rel_gap,
-                threads=options.threads,
-                seed=options.seed,
-            )
+            options = SolverOptions(**dataclasses.asdict(options))
         watch = deadline.watch("building the model") if deadline else contextlib.nullcontext()
         with watch:
             if formulation == "arc_cover":

@@ -91,14 +91,15 @@ def _dataset_row(row: pd.Series) -> Commitment:
 
 def _changed(key: str, base: Commitment | None, override: OperatorCommitment) -> Commitment:
     """``base`` (a dataset row, or None for a new key) with the scenario entry's fields applied."""
-    kind = override.kind
-    if kind is None:
-        if base is not None:
-            kind = base.kind
-        elif override.zero_emission_fleet_by is not None:
-            kind = "fleet"
-        else:
-            kind = "order" if any(v is not None for v in (override.technology, override.vehicles, override.year)) else "pledge"
+    kind: str
+    if override.kind is not None:
+        kind = override.kind
+    elif base is not None:
+        kind = base.kind
+    elif override.zero_emission_fleet_by is not None:
+        kind = "fleet"
+    else:
+        kind = "order" if any(v is not None for v in (override.technology, override.vehicles, override.year)) else "pledge"
     if base is not None and base.kind != kind:
         base = None  # a row turned into the other kind is written out in full
     fields_of = {
@@ -154,7 +155,7 @@ def operator_commitments(data: Dataset, scenario: Scenario) -> list[Commitment]:
     ``operator_commitments_from_dataset`` is false); ``enabled: false`` drops it; any other
     key is a new commitment and must be complete.
     """
-    rows = {str(r["commitment_id"]): _dataset_row(r) for _, r in data.operator_commitments.iterrows()}
+    rows = {str(r["commitment_id"]): _dataset_row(r) for _, r in data.table("operator_commitments").iterrows()}
     chosen = dict(rows) if scenario.operator_commitments_from_dataset else {}
     operators = sorted(set(data.depots["operator"]))
     for key, override in scenario.operator_commitments.items():
@@ -369,7 +370,8 @@ def committed_public_chargers(data: Dataset, scenario: Scenario, params: Paramet
     the first modelled year at or after its year (rows before the horizon from its start).
     """
     kinds = {"programmes": ("programme",), "programmes_and_targets": ("programme", "target"), "none": ()}[scenario.committed_public_chargers]
-    rows = data.committed_chargers[data.committed_chargers["kind"].isin(kinds)]
+    committed = data.table("committed_chargers")
+    rows = committed[committed["kind"].isin(kinds)]
     chargers = {(c, t): 0.0 for c in public for t in years}
     kw = dict(chargers)
     if rows.empty or not public:

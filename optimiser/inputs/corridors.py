@@ -9,6 +9,7 @@ corridors, one fleet segment each, by ``truck_corridor_km_band``.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -57,7 +58,7 @@ def corridor_class(catalogue: Catalogue, flows: pd.DataFrame) -> VehicleClass | 
 
 def stations_near_nodes(
     graph: nx.Graph, sites: pd.DataFrame, h2_sites: list[str], points: SnappedPoints, detour_km: float
-) -> dict[str, dict[str, float]]:
+) -> dict[Hashable, dict[str, float]]:
     """Graph node -> the hydrogen sites a truck passing it can refuel at -> km one way from the node.
 
     A site serves its own node, and (deviation flow refuelling, Kim & Kuby 2012) every node
@@ -65,7 +66,7 @@ def stations_near_nodes(
     graph: a station by an interchange serves the highway that passes it without sitting on
     a node of the truck's path.
     """
-    near: dict[str, dict[str, float]] = {}
+    near: dict[Hashable, dict[str, float]] = {}
     for s in h2_sites:
         node = sites.at[s, "node_id"]
         access_km = points.access("site", s)
@@ -111,7 +112,7 @@ def truck_corridors(
     ]
     detour_km = params.scalar("truck_h2_detour_km") if params.has("truck_h2_detour_km") else 0.0
     sites_at_node = stations_near_nodes(graph, sites, h2_sites, points, detour_km)
-    h2_nodes = sorted(sites_at_node)
+    h2_nodes = sorted(sites_at_node, key=str)  # build_graph keys nodes by str id: the ids' own order
     vehicle_class = corridor_class(catalogue, flows)
     # A station off the route costs the truck the way there and back out of its range.
     truck_range = max(params.scalar("range_km", vehicle_class.vehicle_types[0], "fcev") - 2.0 * detour_km, 0.0) if vehicle_class else 0.0
@@ -156,10 +157,10 @@ def _merge_flows(
     keys: dict[str, tuple] = {}
     for q, km_per_truck in zip(flows.index, flows["daily_km_per_truck"], strict=True):
         km = float(km_per_truck)
-        rows = tuple(sorted(tuple(sorted(r)) for r in rows_by_flow.get(q, [])))
+        row_key = tuple(sorted(tuple(sorted(r)) for r in rows_by_flow.get(q, [])))
         if band > 0:
             bucket = math.floor(math.log(max(km, 1e-6)) / math.log1p(band))
-            keys[q] = (rows, bucket)
+            keys[q] = (row_key, bucket)
         else:
             keys[q] = ("flow", q)
     groups: dict[tuple, list[str]] = {}

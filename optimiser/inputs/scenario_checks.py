@@ -104,7 +104,7 @@ def _check_targets(scenario: Scenario, data: Dataset) -> None:
 
 
 def _check_commitments(scenario: Scenario, data: Dataset) -> None:
-    known = sorted(str(c) for c in data.operator_commitments["commitment_id"])
+    known = sorted(str(c) for c in data.table("operator_commitments")["commitment_id"])
     operators = sorted(set(data.depots["operator"]))
     for key, override in scenario.operator_commitments.items():
         if not override.enabled and key not in known:

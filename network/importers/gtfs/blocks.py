@@ -64,7 +64,7 @@ def blocks_from_gtfs(
     """
     metric_crs = check_metric_crs(metric_crs)
     feed = load_feed(feed_path, limits=limits)
-    trips = feed.table("trips.txt")
+    trips = feed.required("trips.txt")
     if "block_id" not in trips.columns or trips["block_id"].isna().all():
         raise InputError(
             "no block_id in trips.txt; vehicle blocks need trips.block_id (the bus that runs each trip)",

@@ -25,10 +25,10 @@ def stop_times_xy(feed: VettedFeed, crs: str) -> pd.DataFrame:
     InputError
         On a stop_sequence that is not a number, or repeated within a trip.
     """
-    stops = feed.table("stops.txt")
+    stops = feed.required("stops.txt")
     x, y = to_grid(stops["stop_lon"].to_numpy(dtype=float), stops["stop_lat"].to_numpy(dtype=float), crs)
     where = pd.DataFrame({"stop_id": stops["stop_id"].astype(str).to_numpy(), "x": x, "y": y})
-    frame = feed.table("stop_times.txt").copy()
+    frame = feed.required("stop_times.txt").copy()
     frame["row"] = np.arange(len(frame)) + 1
     frame["trip_id"] = frame["trip_id"].astype(str)
     frame["stop_id"] = frame["stop_id"].astype(str)
@@ -99,7 +99,7 @@ def polyline_m(xy: np.ndarray) -> float:
 
 def trip_shapes(feed: VettedFeed, lines: dict[str, np.ndarray]) -> pd.Series:
     """trip_id -> shape_id where the trip has a shape that the feed defines, else ''."""
-    trips = feed.table("trips.txt")
+    trips = feed.required("trips.txt")
     ids = trips["trip_id"].astype(str).to_numpy()
     if "shape_id" not in trips.columns or not lines:
         return pd.Series("", index=ids)

@@ -21,7 +21,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 import gtfs_kit
 import pandas as pd
@@ -203,7 +203,7 @@ class _Budget:
         self.bytes = 0
         self.rows = 0
 
-    def copy(self, source: BinaryIO, target: BinaryIO | None, name: str) -> None:
+    def copy(self, source: IO[bytes], target: IO[bytes] | None, name: str) -> None:
         """Copy ``source`` to ``target`` (None: only count) in 1 MB chunks, refusing as soon as a bound is passed."""
         written = 0
         while chunk := source.read(1024 * 1024):

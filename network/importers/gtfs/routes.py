@@ -65,19 +65,19 @@ def route_summary(
     lines = shape_lines(feed, metric_crs)
     lengths = trip_lengths_m(feed, stop_times, lines)
 
-    trips = feed.table("trips.txt")
+    trips = feed.required("trips.txt")
     trip_route = pd.Series(
         trips["route_id"].astype(str).to_numpy(), index=trips["trip_id"].astype(str).to_numpy()
     )
     ends = stop_times.groupby("trip_id")["stop_id"].agg(["first", "last"])
-    stops = feed.table("stops.txt")
+    stops = feed.required("stops.txt")
     lon = pd.Series(
         stops["stop_lon"].to_numpy(dtype=float), index=stops["stop_id"].astype(str).to_numpy()
     )
     lat = pd.Series(
         stops["stop_lat"].to_numpy(dtype=float), index=stops["stop_id"].astype(str).to_numpy()
     )
-    routes = feed.table("routes.txt")
+    routes = feed.required("routes.txt")
     names = dict(
         zip(
             routes["route_id"].astype(str),

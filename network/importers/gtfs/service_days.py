@@ -163,7 +163,7 @@ def service_date(feed: VettedFeed, date: str | None) -> tuple[dt.date, set[str]]
                 field="date",
             )
         return day, services
-    trips = feed.table("trips.txt")
+    trips = feed.required("trips.txt")
     weights = trip_runs(feed)
     per_service = (
         pd.Series(weights.to_numpy(), index=trips["service_id"].astype(str).to_numpy())
@@ -190,7 +190,7 @@ def service_date(feed: VettedFeed, date: str | None) -> tuple[dt.date, set[str]]
 
 def day_runs(feed: VettedFeed, services: set[str]) -> pd.Series:
     """Runs on the service day per trip_id: :func:`trip_runs` for trips of ``services``, else 0."""
-    trips = feed.table("trips.txt")
+    trips = feed.required("trips.txt")
     running = trips["service_id"].astype(str).isin(services).to_numpy()
     weights = trip_runs(feed)
     return weights.where(pd.Series(running, index=weights.index), 0.0)

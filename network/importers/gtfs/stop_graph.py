@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +121,7 @@ def graph_tables_from_gtfs(
 
     # Edges: consecutive stops of each distinct stop pattern (shape + stop list), computed once.
     best: dict[tuple[str, str], float] = {}
-    trips_on: Counter[tuple[str, str]] = Counter()
+    trips_on: defaultdict[tuple[str, str], float] = defaultdict(float)
     grouped = stop_times.groupby("trip_id", sort=True)
     patterns: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for trip_id, group in grouped:
@@ -151,7 +151,7 @@ def graph_tables_from_gtfs(
     source = (
         f"GTFS feed {feed.name}, service date {day:%Y%m%d}; stops within {cluster_m:g} m merged"
     )
-    stops = feed.table("stops.txt")
+    stops = feed.required("stops.txt")
     stop_index = stops["stop_id"].astype(str).to_numpy()
     lon = pd.Series(stops["stop_lon"].to_numpy(dtype=float), index=stop_index)
     lat = pd.Series(stops["stop_lat"].to_numpy(dtype=float), index=stop_index)

@@ -66,6 +66,13 @@ class VettedFeed:
         """The table of ``member`` (e.g. ``"stops.txt"``), or None if the feed has no rows of it."""
         return getattr(self.feed, member.removesuffix(".txt"), None)
 
+    def required(self, member: str) -> pd.DataFrame:
+        """The table of a required member (:data:`REQUIRED_FILES`), which :func:`check_tables` made sure has rows."""
+        frame = self.table(member)
+        if frame is None:
+            raise InputError(f"member '{member}' has no data rows; expected at least one", file=self.name)
+        return frame
+
 
 def _check_columns(feed: VettedFeed, member: str, columns: tuple[str, ...], path: Path) -> None:
     frame = feed.table(member)
@@ -110,7 +117,7 @@ def check_references(feed: VettedFeed, path: Path) -> None:
         ("routes.txt", "route_id"),
         ("trips.txt", "trip_id"),
     ):
-        ids = feed.table(member)[key]
+        ids = feed.required(member)[key]
         bad = (ids.isna() | ids.duplicated()).to_numpy(dtype=bool)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
@@ -120,7 +127,7 @@ def check_references(feed: VettedFeed, path: Path) -> None:
                 row=pos + 1,
                 field=key,
             )
-    stops = feed.table("stops.txt")
+    stops = feed.required("stops.txt")
     coords = stops[["stop_lon", "stop_lat"]].apply(pd.to_numeric, errors="coerce")
     bad = coords.isna().any(axis=1).to_numpy()
     if bad.any():
@@ -147,8 +154,8 @@ def check_references(feed: VettedFeed, path: Path) -> None:
         ("stop_times.txt", "stop_id", "stops.txt", "stop_id"),
         ("trips.txt", "route_id", "routes.txt", "route_id"),
     ):
-        frame = feed.table(member)
-        unknown = (~frame[column].isin(set(feed.table(other)[key].dropna()))).to_numpy(dtype=bool)
+        frame = feed.required(member)
+        unknown = (~frame[column].isin(set(feed.required(other)[key].dropna()))).to_numpy(dtype=bool)
         if unknown.any():
             pos = int(np.flatnonzero(unknown)[0])
             raise InputError(

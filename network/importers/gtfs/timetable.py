@@ -63,7 +63,7 @@ def trip_runs(feed: VettedFeed) -> pd.Series:
         On a frequency window that ends before it starts, ends after
         :data:`MAX_SERVICE_DAY_S`, or has a headway under :data:`MIN_HEADWAY_S`.
     """
-    trips = feed.table("trips.txt")
+    trips = feed.required("trips.txt")
     weights = pd.Series(1.0, index=pd.Index(trips["trip_id"].astype(str), name="trip_id"))
     freq = feed.table("frequencies.txt")
     if freq is not None:
