@@ -167,6 +167,27 @@ def _open_page(page, label: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a").filter(has_text=label).first.click()
 
 
+def _blur_and_wait_for_the_run(page, field) -> None:
+    """Leave ``field`` and wait until the run its new value starts has finished (an event, not a delay).
+
+    The app root's ``data-test-script-state`` goes ``running`` then ``notRunning``; an observer
+    set before the blur sees both, however long the run takes on a loaded machine.
+    """
+    page.evaluate(
+        """() => {
+        const app = document.querySelector("[data-testid='stApp']");
+        window.__fleetplanRun = "waiting";
+        new MutationObserver(() => {
+            const state = app.getAttribute("data-test-script-state");
+            if (state === "running") window.__fleetplanRun = "running";
+            else if (state === "notRunning" && window.__fleetplanRun === "running") window.__fleetplanRun = "done";
+        }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+    }"""
+    )
+    field.blur()
+    page.wait_for_function("() => window.__fleetplanRun === 'done'", timeout=120_000)
+
+
 def _upload(page, widget_text: str, path: Path) -> None:
     uploader = page.locator("[data-testid='stFileUploader']").filter(has_text=widget_text).first
     uploader.locator("input[type='file']").set_input_files(str(path))
@@ -354,8 +375,7 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
             box = yaml_box.locator("textarea").first
             typed = "name: typed-in-the-browser\nbudget: {total_hkd: 2.0e7}\n"
             box.fill(typed)
-            box.blur()
-            page.wait_for_timeout(1500)
+            _blur_and_wait_for_the_run(page, box)
             _open_page(page, "Plan and map")
             page.get_by_role("button", name="Solve scenario").click(timeout=60_000)
             # The save field follows the result on screen: it names the edited plan once it is solved.
