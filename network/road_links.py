@@ -116,20 +116,55 @@ def greedy_spanner(
 
 
 class RoadTerrain:
-    """Circuity by 2 km cell and the 250 m cells that have roads (from :func:`derive_tables`)."""
+    """Circuity by 2 km cell, the 250 m cells that have roads and which of them a road joins.
 
-    def __init__(self, circuity: pd.DataFrame, road_cells: pd.DataFrame) -> None:
+    ``cell_links`` (optional, :func:`derive_cell_links`): pairs of touching road cells a
+    route line runs between. Their graph is a coarse road network: a link whose ends the
+    roads join only the long way round (a hillside's roads at two levels, a bay) is at least
+    as long as the way through the joined cells.
+    """
+
+    def __init__(self, circuity: pd.DataFrame, road_cells: pd.DataFrame, cell_links: pd.DataFrame | None = None) -> None:
         self.circuity = {
             (int(r.cell_x), int(r.cell_y)): float(r.circuity) for r in circuity.itertuples(index=False)
         }
         default = circuity[circuity["cell_x"] == -1]
         self.default = float(default["circuity"].iloc[0]) if len(default) else float(circuity["circuity"].median())
         self.roads = {(int(r.cell_x), int(r.cell_y)) for r in road_cells.itertuples(index=False)}
+        self.cell_graph: nx.Graph | None = None
+        if cell_links is not None:
+            graph = nx.Graph()
+            for r in cell_links.itertuples(index=False):
+                a, b = (int(r.cell_x), int(r.cell_y)), (int(r.to_x), int(r.to_y))
+                graph.add_edge(a, b, length_m=ROAD_CELL_M * math.hypot(a[0] - b[0], a[1] - b[1]))
+            self.cell_graph = graph
+            cells = sorted(graph.nodes)
+            self._cells = cells
+            self._cell_tree = cKDTree([((x + 0.5) * ROAD_CELL_M, (y + 0.5) * ROAD_CELL_M) for x, y in cells])
 
     @classmethod
-    def load(cls, circuity: str | Path, road_cells: str | Path) -> RoadTerrain:
-        """Read the tables written by :func:`derive_tables`."""
-        return cls(pd.read_csv(circuity), pd.read_csv(road_cells))
+    def load(cls, circuity: str | Path, road_cells: str | Path, cell_links: str | Path | None = None) -> RoadTerrain:
+        """Read the tables written by :func:`derive_tables` (and :func:`derive_cell_links`)."""
+        links = pd.read_csv(cell_links) if cell_links is not None else None
+        return cls(pd.read_csv(circuity), pd.read_csv(road_cells), links)
+
+    def cell_path_m(self, a: tuple[float, float], b: tuple[float, float]) -> float | None:
+        """Length (metres) of the shortest way between a and b through road cells the roads join.
+
+        Each end goes to its nearest joined cell; cell to cell counts centre to centre (250 m,
+        354 m diagonally), less one cell for where in its cell each end lies (so a link along
+        one road is not lengthened by the grid). None without cell links, or when the roads do
+        not join the two cells.
+        """
+        if self.cell_graph is None:
+            return None
+        _, index = self._cell_tree.query([a, b], k=1)
+        start, stop = self._cells[int(index[0])], self._cells[int(index[1])]
+        try:
+            middle = nx.bidirectional_dijkstra(self.cell_graph, start, stop, weight="length_m")[0]
+        except nx.NetworkXNoPath:
+            return None
+        return max(0.0, float(middle) - ROAD_CELL_M)
 
     def circuity_at(self, x: float, y: float) -> float:
         """Road metres per straight metre around (x, y): its cell's, else the median of all."""
@@ -156,7 +191,9 @@ class RoadTerrain:
         if self.roadless_run_m(a, b) > MAX_ROADLESS_RUN_M:
             return None
         middle = ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
-        return math.dist(a, b) * self.circuity_at(*middle)
+        estimate = math.dist(a, b) * self.circuity_at(*middle)
+        around = self.cell_path_m(a, b)
+        return estimate if around is None else max(estimate, around)
 
 
 def derive_tables(
@@ -205,6 +242,34 @@ def derive_tables(
                 cells.add((math.floor(x / ROAD_CELL_M), math.floor(y / ROAD_CELL_M)))
     road = pd.DataFrame(sorted(cells), columns=["cell_x", "cell_y"])
     return pd.DataFrame(rows), road
+
+
+def derive_cell_links(lines: Iterable[np.ndarray]) -> pd.DataFrame:
+    """Pairs of touching 250 m cells (8 neighbours) a route line runs from one into the other.
+
+    ``lines``: route lines as (n, 2) metric arrays. Each is walked in steps of a fifth of a
+    cell, so it moves at most one cell per step. Returns ``cell_x, cell_y, to_x, to_y`` with
+    each pair once, the smaller cell first, sorted.
+    """
+    found = [np.zeros((0, 4), dtype=np.int64)]
+    for line in lines:
+        line = np.asarray(line, dtype=float)
+        if len(line) < 2:
+            continue
+        span = np.diff(line, axis=0)
+        steps = np.maximum(1, np.ceil(np.hypot(span[:, 0], span[:, 1]) / (ROAD_CELL_M / 5.0))).astype(np.int64)
+        # Segment i sampled at t = k / steps[i], k = 0 .. steps[i] - 1; then the line's last point.
+        segment = np.repeat(np.arange(len(steps)), steps)
+        k = np.arange(int(steps.sum())) - np.repeat(np.cumsum(steps) - steps, steps)
+        points = np.vstack([line[:-1][segment] + (k / steps[segment])[:, None] * span[segment], line[-1:]])
+        cells = np.floor(points / ROAD_CELL_M).astype(np.int64)
+        moved = np.abs(np.diff(cells, axis=0)).max(axis=1) == 1
+        p, q = cells[:-1][moved], cells[1:][moved]
+        swap = (p[:, 0] > q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] > q[:, 1]))
+        first, second = np.where(swap[:, None], q, p), np.where(swap[:, None], p, q)
+        found.append(np.unique(np.hstack([first, second]), axis=0))
+    pairs = np.unique(np.concatenate(found), axis=0)
+    return pd.DataFrame(pairs, columns=["cell_x", "cell_y", "to_x", "to_y"])
 
 
 # --------------------------------------------------------------------------- the linked graph

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from fleetplan.data.build.hk import CIRCUITY_TABLE, ROAD_CELLS_TABLE, build
+from fleetplan.data.build.hk import CELL_LINKS_TABLE, CIRCUITY_TABLE, ROAD_CELLS_TABLE, build
 from fleetplan.data.build.hk import main as build_main
 from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes, to_grid
 from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
@@ -119,7 +119,7 @@ def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
     assert (bus["ratio"] >= 1.27 - 1e-3).all()
     links = ratios[ratios["source"].str.contains("link to a neighbouring node")]
     assert len(links) > 0.1 * len(ratios)
-    terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE)
+    terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE)
     x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy(), "EPSG:2326")
     pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
     for row in links.itertuples(index=False):
@@ -362,3 +362,29 @@ def test_the_map_caption_says_the_basis_in_both_languages(tmp_path: Path) -> Non
     assert "fine graph: road extract" in caption and "error not measured" in caption
     assert distance_caption(tmp_path / "none") == ""
     assert all(has_translation(text) for text in BASIS_TEXT.values())
+
+
+def test_a_link_between_two_roads_the_routes_join_only_far_away_goes_round() -> None:
+    """Two roads 500 m apart, joined 2 km north (a U): the link between their south ends is the way round.
+
+    The straight line crosses one road-free 250 m cell (allowed), so only the road cells' links
+    (:func:`derive_cell_links`) know the roads meet far away; the independent measure is the
+    U's own length (2 x 2,000 m + 500 m).
+    """
+    from fleetplan.network.road_links import derive_cell_links
+
+    u_road = np.array([[125.0, 10.0], [125.0, 2125.0], [625.0, 2125.0], [625.0, 10.0]])
+    a, b = (125.0, 10.0), (625.0, 10.0)
+    cells = pd.DataFrame(
+        sorted({(int(x // 250), int(y // 250)) for x, y in np.concatenate([np.linspace(p, q, 200) for p, q in itertools.pairwise(u_road)])}),
+        columns=["cell_x", "cell_y"],
+    )
+    circuity = pd.DataFrame([{"cell_x": -1, "cell_y": -1, "circuity": 1.3, "stop_pairs": 1}])
+    links = derive_cell_links([u_road])
+    plain, joined = RoadTerrain(circuity, cells), RoadTerrain(circuity, cells, links)
+    assert plain.estimate_m(a, b) == pytest.approx(1.3 * 500.0)
+    road_m = 2 * 2115.0 + 500.0
+    # Within the grid's resolution (a cell at each end), and never longer than the road.
+    assert road_m - 2 * 250.0 <= joined.estimate_m(a, b) <= road_m
+    # Along one road, the straight line x circuity stands (the cells add no detour).
+    assert joined.estimate_m(a, (125.0, 2000.0)) == pytest.approx(1.3 * 1990.0)

@@ -62,6 +62,8 @@ from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, regi
 #: lines by data/build/hk_road_terrain.py (the lines themselves are not committed).
 CIRCUITY_TABLE = Path(__file__).resolve().parent / "hk_road_circuity.csv"
 ROAD_CELLS_TABLE = Path(__file__).resolve().parent / "hk_road_cells.csv"
+#: Pairs of touching 250 m road cells a route line runs between (a coarse road network).
+CELL_LINKS_TABLE = Path(__file__).resolve().parent / "hk_road_cell_links.csv"
 #: The graphs' error against a road network, by edges file (data/build/hk_road_error.py).
 ERROR_TABLE = Path(__file__).resolve().parent / "hk_road_error.csv"
 
@@ -604,8 +606,9 @@ def _neighbour_links(
                 lengths.append(math.nan if metres is None else math.ceil(metres * 10.0 - 1e-6) / 10.0)
                 sources.append(
                     f"{ATTRIBUTION}: node positions; link to a neighbouring node, straight line x road "
-                    f"circuity {terrain.circuity_at(*middle):.3f} of its 2 km cell (TD bus route lines "
-                    "2025, data/build/hk_road_circuity.csv, D) by network/road_links.py"
+                    f"circuity {terrain.circuity_at(*middle):.3f} of its 2 km cell, or the way through the "
+                    "250 m road cells the route lines join where longer (TD bus route lines 2025, "
+                    "data/build/hk_road_circuity.csv, hk_road_cell_links.csv, D) by network/road_links.py"
                 )
             out = candidates.assign(length_m=lengths, source=sources)
             return out[out["length_m"].notna()].reset_index(drop=True)
@@ -704,7 +707,7 @@ def build(source: str | Path, out: str | Path, osm: str | Path | None = None) ->
     depots = pd.read_csv(out / "depots.csv")
 
     summary: dict = {"variants": len(variants), "stops": len(stops)}
-    terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE) if road is None else None
+    terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE) if road is None else None
     for suffix, diameter in (("", COARSE_DIAMETER_M), ("_fine", FINE_DIAMETER_M)):
         nodes, edges, info = build_graph(
             stops, variants, diameter, source=ATTRIBUTION, trips_label=WEEKDAY_LABEL.split(" (")[0]

@@ -49,11 +49,14 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def measure(dataset: Path, td_routes: Path) -> pd.DataFrame:
-    """One row per graph (coarse, fine) of ``dataset``: the errors against the route-line network."""
+def measure(dataset: Path, td_routes: Path, lines: list | None = None) -> pd.DataFrame:
+    """One row per graph (coarse, fine) of ``dataset``: the errors against the route-line network.
+
+    ``lines``: the route lines of ``td_routes`` if already read (``hk_road_terrain.all_lines``).
+    """
     from fleetplan.data.build.hk_road_terrain import all_lines
 
-    lines = all_lines(td_routes)
+    lines = all_lines(td_routes) if lines is None else lines
     network = line_network(lines)
     against = MEASURED_AGAINST.format(lines=len(lines), junctions=len(network[0]))
     rows = []

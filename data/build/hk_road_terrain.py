@@ -12,7 +12,9 @@ version 2025-01-15, DATA.GOV.HK terms). The lines are not part of the project; o
 derived tables are committed:
 
 * ``data/build/hk_road_circuity.csv``: road metres per straight metre by 2 km cell;
-* ``data/build/hk_road_cells.csv``: the 250 m cells a route line crosses.
+* ``data/build/hk_road_cells.csv``: the 250 m cells a route line crosses;
+* ``data/build/hk_road_cell_links.csv``: the pairs of touching 250 m cells a route line
+  runs between (:func:`fleetplan.network.road_links.derive_cell_links`).
 
 See :func:`fleetplan.network.road_links.derive_tables`.
 """
@@ -29,12 +31,13 @@ import numpy as np
 from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import to_grid
 from fleetplan.network.road_check import td_matches
-from fleetplan.network.road_links import derive_tables
+from fleetplan.network.road_links import derive_cell_links, derive_tables
 from fleetplan.network.stop_graph import region_of
 
 HERE = Path(__file__).resolve().parent
 CIRCUITY_TABLE = HERE / "hk_road_circuity.csv"
 ROAD_CELLS_TABLE = HERE / "hk_road_cells.csv"
+CELL_LINKS_TABLE = HERE / "hk_road_cell_links.csv"
 _SOURCE = (
     "TD bus and minibus route lines (CSDI td_rcd_1638844988873_41214, Transport Department, "
     "2025-01-15, via HK-Bus-ETA/hkbus-route-waypoints); data/build/hk_road_terrain.py (D)"
@@ -81,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         return region_of(*to_wgs.transform(*p)) == region_of(*to_wgs.transform(*q))
 
     matches = td_matches(args.source, args.td_routes)
-    circuity, cells = derive_tables(matches, all_lines(args.td_routes), same_region)
+    lines = all_lines(args.td_routes)
+    circuity, cells = derive_tables(matches, lines, same_region)
     circuity.assign(source=_SOURCE).to_csv(CIRCUITY_TABLE, index=False, lineterminator="\n")
     cells.to_csv(ROAD_CELLS_TABLE, index=False, lineterminator="\n")
+    derive_cell_links(lines).to_csv(CELL_LINKS_TABLE, index=False, lineterminator="\n")
     print(f"{len(matches)} matched variants; {len(circuity) - 1} circuity cells "
           f"(median of all pairs {circuity['circuity'].iloc[0]}); {len(cells)} road cells")
     return 0
