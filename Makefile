@@ -21,6 +21,7 @@ TYPECHECK := build/typecheck
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/fleetplan
 	$(foreach f,$(wildcard fleetplan/*.py),ln -s ../../../$(f) $(TYPECHECK)/fleetplan/;)
 	$(foreach d,network optimiser cli views data,ln -s ../../../$(d) $(TYPECHECK)/fleetplan/$(d);)

@@ -20,7 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-HEADLINE = ("system_cost_hkd", "subsidy_hkd_by_programme", "co2_abated_vs_no_policy_t", "zev_in_service")
+HEADLINE = (
+    "system_cost_hkd",
+    "subsidy_hkd_by_programme",
+    "co2_abated_vs_no_policy_t",
+    "zev_in_service",
+)
 
 
 def _spin(seconds: float) -> None:
@@ -30,7 +35,14 @@ def _spin(seconds: float) -> None:
 
 
 def _solve(scenario: str | None) -> tuple[dict[str, Any], float]:
-    command = [sys.executable, "-c", "from fleetplan.cli import main; main()", "solve", *([scenario] if scenario else []), "--json"]
+    command = [
+        sys.executable,
+        "-c",
+        "from fleetplan.cli import main; main()",
+        "solve",
+        *([scenario] if scenario else []),
+        "--json",
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(done.stdout), time.perf_counter() - started
@@ -67,11 +79,17 @@ def run(scenario: str | None) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default=None, help="scenario YAML (default: the Hong Kong default)")
+    parser.add_argument(
+        "--scenario", default=None, help="scenario YAML (default: the Hong Kong default)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     report = run(str(Path(args.scenario)) if args.scenario else None)
-    print(json.dumps(report, indent=1) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+    print(
+        json.dumps(report, indent=1)
+        if args.json
+        else "\n".join(f"{k}: {v}" for k, v in report.items())
+    )
 
 
 if __name__ == "__main__":

@@ -110,7 +110,9 @@ def _scenario(point: Point) -> Any:
     if point.kind == "hk":
         return Scenario(solver=solver)
     return Scenario(
-        name=point.name, years=Years(start=2025, end=2025 + point.years - 1, step=point.year_step), solver=solver
+        name=point.name,
+        years=Years(start=2025, end=2025 + point.years - 1, step=point.year_step),
+        solver=solver,
     )
 
 
@@ -199,12 +201,20 @@ def _run_point(point: Point, out: Path, workdir: Path, *, memory_pass: bool) -> 
         "zones": len(dataset.taxi_zones),
         "years": len(scenario.year_list),
     }
-    truck_range = ParameterTable(dataset.parameters, scenario.year_list, scenario).scalar("range_km", "truck", "fcev")
-    rec.data["size"].update(rec.phase("graph_paths", lambda: _graph_and_paths(dataset, truck_range)))
+    truck_range = ParameterTable(dataset.parameters, scenario.year_list, scenario).scalar(
+        "range_km", "truck", "fcev"
+    )
+    rec.data["size"].update(
+        rec.phase("graph_paths", lambda: _graph_and_paths(dataset, truck_range))
+    )
     inputs = rec.phase("prepare", lambda: prepare_inputs(scenario, dataset))
     model = rec.phase("build", lambda: build_model(inputs))
-    rec.data["size"]["variables"] = sum(1 for _ in model.component_data_objects(pyo.Var, descend_into=True))
-    rec.data["size"]["constraints"] = sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+    rec.data["size"]["variables"] = sum(
+        1 for _ in model.component_data_objects(pyo.Var, descend_into=True)
+    )
+    rec.data["size"]["constraints"] = sum(
+        1 for _ in model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
+    )
     if memory_pass:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -217,7 +227,10 @@ def _run_point(point: Point, out: Path, workdir: Path, *, memory_pass: bool) -> 
     # The options a plan gets (gap of what decisions change, the LP-guided start rounding
     # public chargers up), with the point's limit and gap.
     options = dataclasses.replace(
-        solver_options(scenario, inputs), time_limit_s=point.time_limit_s, mip_rel_gap=point.mip_rel_gap, threads=1
+        solver_options(scenario, inputs),
+        time_limit_s=point.time_limit_s,
+        mip_rel_gap=point.mip_rel_gap,
+        threads=1,
     )
     report = rec.phase("solve", lambda: solve(model, options, on_progress=progress.append))
     # every HiGHS run of the solve (LP-guided start included), else what the log says

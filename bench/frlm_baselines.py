@@ -26,12 +26,16 @@ PATHCOMB = (
 )
 
 
-def _frlm_instance(nodes: int, flows: int, candidates: int, seed: int) -> tuple[Any, pd.DataFrame, list[str]]:
+def _frlm_instance(
+    nodes: int, flows: int, candidates: int, seed: int
+) -> tuple[Any, pd.DataFrame, list[str]]:
     """A synthetic road graph (edge ``length_m``), OD flows between its truck places, candidate nodes."""
     from bench.synthetic import METRIC_CRS, synthetic_tables
     from fleetplan.network.graph import build_graph, snap_to_nodes
 
-    tables = synthetic_tables(nodes=nodes, sites=max(candidates, 4), flows=flows, depots=1, zones=3, seed=seed)
+    tables = synthetic_tables(
+        nodes=nodes, sites=max(candidates, 4), flows=flows, depots=1, zones=3, seed=seed
+    )
     graph = build_graph(tables["nodes"], tables["edges"], metric_crs=METRIC_CRS)
     places = snap_to_nodes(graph, tables["truck_places"], id_column="place_id")
     node_of = dict(zip(places["place_id"], places["node_id"], strict=True))
@@ -73,7 +77,9 @@ def _solve_highspy(h: Any, options: Any) -> tuple[float, float]:
     return float(h.getInfo().objective_function_value), float(h.getRunTime())
 
 
-def frlm_overhead(name: str, nodes: int, flows: int, candidates: int, stations: int, range_km: float) -> dict[str, Any]:
+def frlm_overhead(
+    name: str, nodes: int, flows: int, candidates: int, stations: int, range_km: float
+) -> dict[str, Any]:
     """Pyomo vs direct highspy build of one arc-cover FRLM instance (same optimum asserted)."""
     from fleetplan.optimiser.frlm import (
         arc_cover_rows,
@@ -104,9 +110,13 @@ def frlm_overhead(name: str, nodes: int, flows: int, candidates: int, stations: 
     started = time.perf_counter()
     direct_objective, direct_highs_s = _solve_highspy(h, options)
     direct_solve_s = time.perf_counter() - started
-    agree = report.objective is not None and math.isclose(report.objective, direct_objective, rel_tol=1e-6, abs_tol=1e-6)
+    agree = report.objective is not None and math.isclose(
+        report.objective, direct_objective, rel_tol=1e-6, abs_tol=1e-6
+    )
     if not agree:
-        raise AssertionError(f"{name}: Pyomo optimum {report.objective} != highspy optimum {direct_objective}")
+        raise AssertionError(
+            f"{name}: Pyomo optimum {report.objective} != highspy optimum {direct_objective}"
+        )
     translate_s = report.solve_time_s - pyomo_highs_s
     return {
         "name": name,
@@ -132,14 +142,23 @@ def frlm_overhead(name: str, nodes: int, flows: int, candidates: int, stations: 
     }
 
 
-def path_combination_vs_arc_cover(name: str, nodes: int, flows: int, candidates: int, stations: int, range_km: float) -> dict[str, Any]:
+def path_combination_vs_arc_cover(
+    name: str, nodes: int, flows: int, candidates: int, stations: int, range_km: float
+) -> dict[str, Any]:
     """Both FRLM formulations through :func:`fleetplan.optimiser.frlm.solve_frlm` (same optimum asserted)."""
     from fleetplan.optimiser.frlm import solve_frlm
     from fleetplan.optimiser.solver import SolverOptions
 
     graph, od, cands = _frlm_instance(nodes, flows, candidates, seed=11)
     options = SolverOptions(time_limit_s=120.0, mip_rel_gap=0.0, threads=1)
-    out: dict[str, Any] = {"name": name, "nodes": nodes, "flows": len(od), "candidates": len(cands), "stations": stations, "range_km": range_km}
+    out: dict[str, Any] = {
+        "name": name,
+        "nodes": nodes,
+        "flows": len(od),
+        "candidates": len(cands),
+        "stations": stations,
+        "range_km": range_km,
+    }
     for formulation in ("arc_cover", "path_combination"):
         result = solve_frlm(
             graph,

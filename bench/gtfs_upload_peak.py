@@ -33,14 +33,23 @@ _SMALL_FILES = {
 }
 
 
-def worst_feed(path: Path, *, stop_times_rows: int = 1_800_000, id_pad: int = 55, padding_bytes: int = 44_000_000) -> Path:
+def worst_feed(
+    path: Path,
+    *,
+    stop_times_rows: int = 1_800_000,
+    id_pad: int = 55,
+    padding_bytes: int = 44_000_000,
+) -> Path:
     """A feed just under the upload bounds, padded to the upload size limit."""
     pad = "x" * id_pad
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, text in _SMALL_FILES.items():
             archive.writestr(name, text)
         trips = stop_times_rows // 10
-        archive.writestr("trips.txt", "route_id,service_id,trip_id\n" + "".join(f"R,S,{pad}{i}\n" for i in range(trips)))
+        archive.writestr(
+            "trips.txt",
+            "route_id,service_id,trip_id\n" + "".join(f"R,S,{pad}{i}\n" for i in range(trips)),
+        )
         with archive.open("stop_times.txt", "w", force_zip64=True) as member:
             member.write(b"trip_id,stop_id,stop_sequence,arrival_time,departure_time\n")
             for start in range(0, stop_times_rows, 100_000):
@@ -49,7 +58,11 @@ def worst_feed(path: Path, *, stop_times_rows: int = 1_800_000, id_pad: int = 55
                     trip, stop = divmod(i, 10)
                     buffer.write(f"{pad}{trip},{stop},{stop},08:{stop:02d}:00,08:{stop:02d}:00\n")
                 member.write(buffer.getvalue().encode())
-        archive.writestr(zipfile.ZipInfo("padding.bin"), os.urandom(padding_bytes), compress_type=zipfile.ZIP_STORED)
+        archive.writestr(
+            zipfile.ZipInfo("padding.bin"),
+            os.urandom(padding_bytes),
+            compress_type=zipfile.ZIP_STORED,
+        )
     return path
 
 

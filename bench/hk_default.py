@@ -26,7 +26,15 @@ CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]
 
 
 def one_run(gap: float, scenario: Path | None) -> dict[str, Any]:
-    command = [*CLI, "solve", *([str(scenario)] if scenario else []), "--json", "--no-marginals", "--gap", f"{gap:g}"]
+    command = [
+        *CLI,
+        "solve",
+        *([str(scenario)] if scenario else []),
+        "--json",
+        "--no-marginals",
+        "--gap",
+        f"{gap:g}",
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
@@ -52,7 +60,8 @@ def run(gap: float, repeats: int) -> dict[str, Any]:
             runs["guided"].append(one_run(gap, None))
             runs["unguided"].append(one_run(gap, unguided))
     medians = {
-        name: {key: statistics.median(r[key] for r in rs) for key in ("wall_s", "plan_s")} for name, rs in runs.items()
+        name: {key: statistics.median(r[key] for r in rs) for key in ("wall_s", "plan_s")}
+        for name, rs in runs.items()
     }
     return {
         "gap_target": gap,
@@ -83,7 +92,10 @@ def markdown(figures: dict[str, Any]) -> str:
             f"| {name} | {med['wall_s']:.1f} | {med['plan_s']:.1f} | {phase('prepare_s')} | {phase('build_s')} | "
             f"{phase('solve_s')} | {phase('extract_s')} | {phase('counterfactual_s')} | {gaps} |"
         )
-    lines += ["", f"guided / unguided: wall **{figures['ratio_wall']:.2f}**, plan **{figures['ratio_plan']:.2f}**."]
+    lines += [
+        "",
+        f"guided / unguided: wall **{figures['ratio_wall']:.2f}**, plan **{figures['ratio_plan']:.2f}**.",
+    ]
     return "\n".join(lines)
 
 

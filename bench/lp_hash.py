@@ -26,9 +26,14 @@ def lp_hashes(folder: Path) -> dict[str, str]:
     scenario = Scenario()
     dataset = load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
     out = {}
-    for name, chosen in (("default", scenario), ("no_policy", no_policy_scenario(scenario, dataset))):
+    for name, chosen in (
+        ("default", scenario),
+        ("no_policy", no_policy_scenario(scenario, dataset)),
+    ):
         path = folder / f"{name}.lp"
-        build_model(prepare_inputs(chosen, dataset)).write(str(path), io_options={"symbolic_solver_labels": True})
+        build_model(prepare_inputs(chosen, dataset)).write(
+            str(path), io_options={"symbolic_solver_labels": True}
+        )
         out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
 
@@ -36,7 +41,9 @@ def lp_hashes(folder: Path) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: print one ``name sha256`` line per model."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", type=Path, help="Folder to keep the LP files in (default: a temporary one).")
+    parser.add_argument(
+        "--keep", type=Path, help="Folder to keep the LP files in (default: a temporary one)."
+    )
     args = parser.parse_args(argv)
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)

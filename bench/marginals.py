@@ -36,7 +36,9 @@ def run(gap: float, repeats: int) -> dict[str, Any]:
     from fleetplan.optimiser.solver import solve
 
     scenario = Scenario()
-    scenario = scenario.model_copy(update={"solver": scenario.solver.model_copy(update={"mip_rel_gap": gap})})
+    scenario = scenario.model_copy(
+        update={"solver": scenario.solver.model_copy(update={"mip_rel_gap": gap})}
+    )
     dataset = load_dataset(DEFAULT_DATASET)
     inputs = prepare_inputs(scenario, dataset)
     model = build_model(inputs)
@@ -56,7 +58,11 @@ def run(gap: float, repeats: int) -> dict[str, Any]:
                 var.set_value(value, skip_validation=True)
             started = time.perf_counter()
             tables[name] = marginal_values(
-                model, inputs, dataclasses.replace(options), final_gap=report.gap, persistent=persistent
+                model,
+                inputs,
+                dataclasses.replace(options),
+                final_gap=report.gap,
+                persistent=persistent,
             )
             walls[name].append(time.perf_counter() - started)
     a = tables["hand_over_per_solve"].set_index("name")["value"].astype(float)

@@ -39,7 +39,9 @@ def highs_run_time(log: str) -> float | None:
 
 def gap_milestones(progress: list[dict[str, float]], report: Any) -> dict[str, float | None]:
     """Time (s from the start of the solve call) to a ≤ 1 % gap, and the gap after 60 s."""
-    to_1pct = next((p["elapsed_s"] for p in progress if math.isfinite(p["gap"]) and p["gap"] <= 0.01), None)
+    to_1pct = next(
+        (p["elapsed_s"] for p in progress if math.isfinite(p["gap"]) and p["gap"] <= 0.01), None
+    )
     if to_1pct is None and report.gap is not None and report.gap <= 0.01:
         to_1pct = report.solve_time_s  # reached at the very end (e.g. solved at the root)
     within = [p["gap"] for p in progress if p["elapsed_s"] <= 60.0 and math.isfinite(p["gap"])]

@@ -89,7 +89,9 @@ def lp_relaxation(model: Any) -> tuple[float, float]:
     highs.run()
     elapsed = time.perf_counter() - started
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"LP relaxation not solved: {highs.modelStatusToString(highs.getModelStatus())}")
+        raise RuntimeError(
+            f"LP relaxation not solved: {highs.modelStatusToString(highs.getModelStatus())}"
+        )
     return float(highs.getInfo().objective_function_value), elapsed
 
 
@@ -114,10 +116,16 @@ def carry_plan(solution: Any, into: Any, inputs: Any) -> float:
             worst = max(worst, abs(value - var.value))
             continue
         var.set_value(value, skip_validation=True)
-        worst = max(worst, (var.lb - value) if var.lb is not None else 0.0, (value - var.ub) if var.ub is not None else 0.0)
+        worst = max(
+            worst,
+            (var.lb - value) if var.lb is not None else 0.0,
+            (value - var.ub) if var.ub is not None else 0.0,
+        )
     if into.find_component("refuelled") is not None:
         for q, t in into.refuelled:
-            open_share = min(sum(pyo.value(into.h2_open[h, t]) for h in rows) for rows in inputs.cover_rows[q])
+            open_share = min(
+                sum(pyo.value(into.h2_open[h, t]) for h in rows) for rows in inputs.cover_rows[q]
+            )
             into.refuelled[q, t].set_value(min(1.0, max(0.0, open_share)))
     for row in into.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         body = pyo.value(row.body)
@@ -133,7 +141,12 @@ def _check_lp(inputs: Any) -> dict[str, float]:
 
     reduced, reduced_s = lp_relaxation(build_model(inputs))
     unreduced, unreduced_s = lp_relaxation(build_model(inputs, reduced=False))
-    return {"reduced": reduced, "unreduced": unreduced, "reduced_s": reduced_s, "unreduced_s": unreduced_s}
+    return {
+        "reduced": reduced,
+        "unreduced": unreduced,
+        "reduced_s": reduced_s,
+        "unreduced_s": unreduced_s,
+    }
 
 
 def _check_solve(point: Point, inputs: Any) -> dict[str, Any]:
@@ -145,7 +158,10 @@ def _check_solve(point: Point, inputs: Any) -> dict[str, Any]:
 
     model = build_model(inputs)
     options = dataclasses.replace(
-        solver_options(inputs.scenario, inputs), time_limit_s=point.time_limit_s, mip_rel_gap=point.mip_rel_gap, threads=1
+        solver_options(inputs.scenario, inputs),
+        time_limit_s=point.time_limit_s,
+        mip_rel_gap=point.mip_rel_gap,
+        threads=1,
     )
     started = time.perf_counter()
     report = solve(model, options)
@@ -171,7 +187,10 @@ def _compare_solves(point: Point, inputs: Any, repeats: int) -> list[dict[str, A
     from fleetplan.optimiser.solver import solve
 
     options = dataclasses.replace(
-        solver_options(inputs.scenario, inputs), time_limit_s=point.time_limit_s, mip_rel_gap=point.mip_rel_gap, threads=1
+        solver_options(inputs.scenario, inputs),
+        time_limit_s=point.time_limit_s,
+        mip_rel_gap=point.mip_rel_gap,
+        threads=1,
     )
     runs = []
     for _ in range(repeats):
@@ -187,7 +206,9 @@ def _compare_solves(point: Point, inputs: Any, repeats: int) -> list[dict[str, A
     return runs
 
 
-def measure(point: Point, *, unreduced: bool = True, lp: bool = False, mip: bool = False, repeats: int = 0) -> dict[str, Any]:
+def measure(
+    point: Point, *, unreduced: bool = True, lp: bool = False, mip: bool = False, repeats: int = 0
+) -> dict[str, Any]:
     """Prepare and build ``point``'s model and return its size (and the phase times); with
     ``unreduced`` also the size of the model built without the exact reductions
     (``build_model(reduced=False)``) from the same inputs, and the ratios."""
@@ -225,7 +246,9 @@ def measure(point: Point, *, unreduced: bool = True, lp: bool = False, mip: bool
             del model
             before = model_size(build_model(inputs, reduced=False))
             result["unreduced"] = before
-            result["ratio_to_unreduced"] = {key: size[key] / max(before[key], 1) for key in ("rows", "columns", "nonzeros")}
+            result["ratio_to_unreduced"] = {
+                key: size[key] / max(before[key], 1) for key in ("rows", "columns", "nonzeros")
+            }
         if lp:
             result["lp_relaxation"] = _check_lp(inputs)
         if mip:
@@ -238,21 +261,41 @@ def measure(point: Point, *, unreduced: bool = True, lp: bool = False, mip: bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.model_size", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.model_size", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--point", required=True, help="JSON of bench.fleet.Point")
     parser.add_argument("--out", type=Path, help="write the result JSON here")
     parser.add_argument("--top", type=int, default=12, help="families to print")
     parser.add_argument("--reduced-only", action="store_true", help="skip the unreduced build")
     parser.add_argument("--lp", action="store_true", help="solve both LP relaxations")
-    parser.add_argument("--compare-solves", type=int, default=0, metavar="N", help="solve unreduced and reduced, alternating, N times each")
-    parser.add_argument("--solve", action="store_true", help="solve the reduced model once, carry the plan into the unreduced")
+    parser.add_argument(
+        "--compare-solves",
+        type=int,
+        default=0,
+        metavar="N",
+        help="solve unreduced and reduced, alternating, N times each",
+    )
+    parser.add_argument(
+        "--solve",
+        action="store_true",
+        help="solve the reduced model once, carry the plan into the unreduced",
+    )
     args = parser.parse_args(argv)
     spec = json.loads(args.point)
     point = Point(**{**spec, "sweep": tuple(spec.get("sweep", ()))})
-    result = measure(point, unreduced=not args.reduced_only, lp=args.lp, mip=args.solve, repeats=args.compare_solves)
+    result = measure(
+        point,
+        unreduced=not args.reduced_only,
+        lp=args.lp,
+        mip=args.solve,
+        repeats=args.compare_solves,
+    )
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
-    print(f"{point.name}: {result['rows']:,} rows, {result['columns']:,} columns, {result['nonzeros']:,} non-zeros")
+    print(
+        f"{point.name}: {result['rows']:,} rows, {result['columns']:,} columns, {result['nonzeros']:,} non-zeros"
+    )
     for family, count in list(result["rows_by_family"].items())[: args.top]:
         print(f"  rows {family:40s} {count:>9,}  nnz {result['nonzeros_by_family'][family]:>10,}")
     for family, count in list(result["columns_by_family"].items())[: args.top]:

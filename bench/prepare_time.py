@@ -72,7 +72,10 @@ def main(argv: list[str] | None = None) -> None:
         trees: dict[str, str | None] = {"now": None}
         if args.before:
             (Path(scratch) / "before").mkdir()
-            trees = {"before": str(checkout_as_package(args.before, Path(scratch) / "before")), **trees}
+            trees = {
+                "before": str(checkout_as_package(args.before, Path(scratch) / "before")),
+                **trees,
+            }
         runs: dict[str, list[dict[str, float]]] = {tree: [] for tree in trees}
         for _ in range(args.repeats):
             for tree, path in trees.items():
@@ -81,7 +84,9 @@ def main(argv: list[str] | None = None) -> None:
     result: dict[str, Any] = {"args": vars(args) | {"json": None}, "runs": runs}
     if args.before:
         best = {tree: {k: min(r[k] for r in rs) for k in rs[0]} for tree, rs in runs.items()}
-        result["ratio_now_over_before"] = {k: best["now"][k] / best["before"][k] for k in best["now"]}
+        result["ratio_now_over_before"] = {
+            k: best["now"][k] / best["before"][k] for k in best["now"]
+        }
         print("now / before:", json.dumps(result["ratio_now_over_before"]))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -44,9 +44,16 @@ def derived(point: dict[str, Any]) -> dict[str, float | None]:
     highs = solve.get("highs_run_s")
     if "solve" not in phases or highs is None:
         return {"pyomo_s": None, "total_s": None, "pyomo_share": None, "highs_s": highs}
-    pyomo_s = phases.get("build", 0.0) + phases.get("extract", 0.0) + max(phases["solve"] - highs, 0.0)
+    pyomo_s = (
+        phases.get("build", 0.0) + phases.get("extract", 0.0) + max(phases["solve"] - highs, 0.0)
+    )
     total = sum(phases.get(k, 0.0) for k in ("load", "prepare", "build", "solve", "extract"))
-    return {"pyomo_s": pyomo_s, "total_s": total, "pyomo_share": pyomo_s / total if total else None, "highs_s": highs}
+    return {
+        "pyomo_s": pyomo_s,
+        "total_s": total,
+        "pyomo_share": pyomo_s / total if total else None,
+        "highs_s": highs,
+    }
 
 
 def loglog_slopes(points: list[dict[str, Any]], sweep: str, key: str) -> dict[str, float]:
@@ -126,7 +133,9 @@ def render(run: dict[str, Any]) -> str:
         lines.append(
             f"| {p['point']['name']} | {s.get('nodes', '–')} | {s.get('sites', '–')} | {s.get('flows', '–')} | "
             f"{s.get('years', '–')} | {s.get('variables', '–')} | {s.get('constraints', '–')} | "
-            + " | ".join(_f(ph.get(k)) for k in ("load", "graph_paths", "prepare", "build", "solve"))
+            + " | ".join(
+                _f(ph.get(k)) for k in ("load", "graph_paths", "prepare", "build", "solve")
+            )
             + f" | {_f(d['highs_s'])} | {_f(ph.get('extract'))} | {_pct(d['pyomo_share'])} | {status} |"
         )
     lines += [
@@ -147,11 +156,17 @@ def render(run: dict[str, Any]) -> str:
     for sweep, key, what in (
         ("flows", "flows", "flows, at 400 nodes / 40 sites / 21 years"),
         ("sites", "sites", "candidate sites, at 400 nodes / 100 flows / 21 years"),
-        ("scale", "flows", "flows, over the 2k and 10k cities (sites, nodes and flows grow together)"),
+        (
+            "scale",
+            "flows",
+            "flows, over the 2k and 10k cities (sites, nodes and flows grow together)",
+        ),
     ):
         slopes = loglog_slopes(run["points"], sweep, key)
         if slopes:
-            lines.append(f"- against {what}: " + ", ".join(f"{k} {v:.2f}" for k, v in slopes.items()))
+            lines.append(
+                f"- against {what}: " + ", ".join(f"{k} {v:.2f}" for k, v in slopes.items())
+            )
     lines += [
         "",
         "A slope of 1 is linear growth, 2 quadratic. Few points over a small range: read them as a guide to which phase "
@@ -180,7 +195,7 @@ def _render_baselines(run: dict[str, Any]) -> list[str]:
     ]
     lines.extend(
         f"| {r['name']} | {r['groups']} | {r['rows']} | {r['candidates']} | {r['stations']} | {_f(r['rows_prep_s'])} | "
-            f"{_f(r['pyomo_build_s'])} | {_f(r['pyomo_translate_s'])} | {_f(r['direct_build_s'], 3)} | {_f(r['pyomo_highs_s'])} | "
+        f"{_f(r['pyomo_build_s'])} | {_f(r['pyomo_translate_s'])} | {_f(r['direct_build_s'], 3)} | {_f(r['pyomo_highs_s'])} | "
         f"{_f(r['direct_highs_s'])} | **{_f(r['build_ratio'], 1)}×** | **{_f(r['build_plus_translate_ratio'], 1)}×** | {_f(r['objective'], 1)} |"
         for r in b.get("frlm", [])
     )
@@ -229,10 +244,16 @@ def _render_targets(run: dict[str, Any]) -> list[str]:
             f"load + prepare + build + solve to 1 % = {_f(end_to_end)} s (solve alone {_f(t)} s), final gap {_pct(hk['solve'].get('gap'))}."
         )
     else:
-        lines.append(f"- Hong Kong default to ≤ 1 % gap within 30 s: **not measured** ({(hk or {}).get('error', 'no result')}).")
+        lines.append(
+            f"- Hong Kong default to ≤ 1 % gap within 30 s: **not measured** ({(hk or {}).get('error', 'no result')})."
+        )
     synthetic = [p for p in run["points"] if p["point"]["kind"] == "synthetic"]
     # the largest city; of equal sizes, one that finished (e.g. the multi-year-step run)
-    largest = max(synthetic, key=lambda p: (p["point"]["flows"], p["point"]["sites"], p.get("status") == "done"), default=None)
+    largest = max(
+        synthetic,
+        key=lambda p: (p["point"]["flows"], p["point"]["sites"], p.get("status") == "done"),
+        default=None,
+    )
     if largest is None:
         return lines
     name = largest["point"]["name"]
@@ -245,11 +266,15 @@ def _render_targets(run: dict[str, Any]) -> list[str]:
             f"{_pct(d['pyomo_share'])} ({_f(d['pyomo_s'])} s of {_f(d['total_s'])} s)."
         )
     else:
-        lines.append(f"- Pyomo-side time ≤ 30 % of total at the largest point run ({name}): **not measured** (the solve did not run: {largest.get('error', largest.get('status'))}).")
+        lines.append(
+            f"- Pyomo-side time ≤ 30 % of total at the largest point run ({name}): **not measured** (the solve did not run: {largest.get('error', largest.get('status'))})."
+        )
     sv = largest.get("solve", {})
     t = sv.get("time_to_1pct_gap_s")
     phases = largest.get("phases_s", {})
-    end_to_end = None if t is None else sum(phases.get(k, 0.0) for k in ("load", "prepare", "build")) + t
+    end_to_end = (
+        None if t is None else sum(phases.get(k, 0.0) for k in ("load", "prepare", "build")) + t
+    )
     ok_time = end_to_end is not None and end_to_end <= LARGEST_TIME_TARGET_S
     ok_mem = rss is not None and rss <= LARGEST_MEMORY_TARGET_MIB and "solve" in phases
     lines.append(

@@ -62,7 +62,8 @@ def run(gap: float, budget_hkd: float) -> dict[str, Any]:
         },
         "warm_over_cold": round(warm_s / cold_s, 3),
         "same_objective_within_gap": bool(
-            abs(warm.report.objective - cold.report.objective) <= gap * max(abs(cold.report.objective - cold.report.objective_constant), 1.0)
+            abs(warm.report.objective - cold.report.objective)
+            <= gap * max(abs(cold.report.objective - cold.report.objective_constant), 1.0)
         ),
     }
 
@@ -79,7 +80,9 @@ def markdown(figures: dict[str, Any]) -> str:
             f"{run_['gap']:.2%} |"
         )
     lines.append("")
-    lines.append(f"warm / cold wall time: **{figures['warm_over_cold']:.2f}**; same objective within the gap: {figures['same_objective_within_gap']}")
+    lines.append(
+        f"warm / cold wall time: **{figures['warm_over_cold']:.2f}**; same objective within the gap: {figures['same_objective_within_gap']}"
+    )
     return "\n".join(lines)
 
 

@@ -91,7 +91,15 @@ def _child(args: list[str], out: Path, wall_limit_s: float) -> tuple[Any, str | 
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     error = None
     try:
-        done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=wall_limit_s, check=False)
+        done = subprocess.run(
+            command,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=wall_limit_s,
+            check=False,
+        )
         if done.returncode != 0:
             error = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
     except subprocess.TimeoutExpired:
@@ -152,18 +160,32 @@ def main_run(full: bool) -> Run:
         print(f"[bench] {point.name} ...", flush=True)
         spec = json.dumps(asdict(point))
         data, error = _child(["--point", spec], scratch / f"{point.name}.json", point.wall_limit_s)
-        data = data or {"point": asdict(point), "phases_s": {}, "rss_mib": {}, "status": "did not start"}
+        data = data or {
+            "point": asdict(point),
+            "phases_s": {},
+            "rss_mib": {},
+            "status": "did not start",
+        }
         if error:
             data["error"] = error
             run.errors.append(f"{point.name}: {error}")
         if point.memory_pass and not error:
-            mem, mem_error = _child(["--point", spec, "--memory"], scratch / f"{point.name}-mem.json", point.wall_limit_s)
+            mem, mem_error = _child(
+                ["--point", spec, "--memory"],
+                scratch / f"{point.name}-mem.json",
+                point.wall_limit_s,
+            )
             data["tracemalloc_peak_mib"] = (mem or {}).get("tracemalloc_peak_mib")
             if mem_error:
                 run.errors.append(f"{point.name} (memory pass): {mem_error}")
         run.points.append(data)
         _print_point(data)
-    for kind, limit in (("frlm", 3600.0 if full else 600.0), ("pathcomb", 900.0), ("threads-1", 900.0), ("threads-2", 900.0)):
+    for kind, limit in (
+        ("frlm", 3600.0 if full else 600.0),
+        ("pathcomb", 900.0),
+        ("threads-1", 900.0),
+        ("threads-2", 900.0),
+    ):
         print(f"[bench] baseline {kind} ...", flush=True)
         name, _, threads = kind.partition("-")
         args = ["--baseline", name, "--threads", threads or "1"] + (["--full"] if full else [])
@@ -178,30 +200,51 @@ def main_run(full: bool) -> Run:
     payload = asdict(run)
     (RESULTS / f"{mode}.json").write_text(json.dumps(payload, indent=1, default=json_default))
     write_markdown(render(payload))
-    print(f"[bench] done in {run.total_s:.0f} s; wrote {RESULTS / (mode + '.json')} and {MARKDOWN}", flush=True)
+    print(
+        f"[bench] done in {run.total_s:.0f} s; wrote {RESULTS / (mode + '.json')} and {MARKDOWN}",
+        flush=True,
+    )
     return run
 
 
 def _print_point(data: dict[str, Any]) -> None:
     phases = ", ".join(f"{k} {v:.2f}" for k, v in data.get("phases_s", {}).items())
     solve = data.get("solve", {})
-    print(f"[bench]   {phases}; gap {solve.get('gap')}; {data.get('status')} {data.get('error', '')}", flush=True)
+    print(
+        f"[bench]   {phases}; gap {solve.get('gap')}; {data.get('status')} {data.get('error', '')}",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__.splitlines()[0]
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="small points only (default)")
-    mode.add_argument("--full", action="store_true", help="every point, up to 10k nodes / 20k flows")
+    mode.add_argument(
+        "--full", action="store_true", help="every point, up to 10k nodes / 20k flows"
+    )
     parser.add_argument("--point", help=argparse.SUPPRESS)
-    parser.add_argument("--baseline", choices=("frlm", "pathcomb", "threads"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--baseline", choices=("frlm", "pathcomb", "threads"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--render", type=Path, help="re-render BENCHMARKS.md from a results JSON")
     args = parser.parse_args(argv)
     if args.point:
-        run_point(Point(**{**json.loads(args.point), "sweep": tuple(json.loads(args.point).get("sweep", ()))}), args.out, memory_pass=args.memory)
+        run_point(
+            Point(
+                **{
+                    **json.loads(args.point),
+                    "sweep": tuple(json.loads(args.point).get("sweep", ())),
+                }
+            ),
+            args.out,
+            memory_pass=args.memory,
+        )
         return 0
     if args.baseline:
         run_baselines(args.baseline, args.full, args.out, args.threads)

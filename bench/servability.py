@@ -60,7 +60,9 @@ def run(gap: float, repeats: int) -> dict[str, Any]:
     from fleetplan.optimiser.solver import hand_over, solve
 
     scenario = Scenario()
-    scenario = scenario.model_copy(update={"solver": scenario.solver.model_copy(update={"mip_rel_gap": gap})})
+    scenario = scenario.model_copy(
+        update={"solver": scenario.solver.model_copy(update={"mip_rel_gap": gap})}
+    )
     started = time.perf_counter()
     dataset = load_dataset(DEFAULT_DATASET)
     load_s = time.perf_counter() - started
@@ -111,10 +113,20 @@ def run(gap: float, repeats: int) -> dict[str, Any]:
         "load_s": load_s,
         "prepare_s": prepare_s,
         "median": {
-            mode: {key: median(mode, key) for key in ("build_s", "servability_and_solve_s", "highs_s", "extract_s", "pyomo_share")}
+            mode: {
+                key: median(mode, key)
+                for key in (
+                    "build_s",
+                    "servability_and_solve_s",
+                    "highs_s",
+                    "extract_s",
+                    "pyomo_share",
+                )
+            }
             for mode in runs
         },
-        "handed_over_own": median("handed", "servability_and_solve_s") / median("own", "servability_and_solve_s"),
+        "handed_over_own": median("handed", "servability_and_solve_s")
+        / median("own", "servability_and_solve_s"),
         "same_answers": all(
             abs(a["objective"] - b["objective"]) <= 1e-9 * max(1.0, abs(a["objective"]))
             and abs(a["unservable_vehicles"] - b["unservable_vehicles"]) <= 1e-6

@@ -85,7 +85,9 @@ INSTANCES = (
 QUICK = INSTANCES[:2]
 
 
-def random_network(spec: InstanceSpec) -> tuple[list[str], list[tuple[str, str, float]], list[tuple[str, str, float]]]:
+def random_network(
+    spec: InstanceSpec,
+) -> tuple[list[str], list[tuple[str, str, float]], list[tuple[str, str, float]]]:
     """Nodes, edges (km) and flows of a connected random road-like network.
 
     Points uniform on the square; each joins its 3 nearest neighbours, plus the
@@ -94,7 +96,9 @@ def random_network(spec: InstanceSpec) -> tuple[list[str], list[tuple[str, str, 
     ``round(100·w_i·w_j / (d_ij/50 + 1)²)`` with weights w ~ U(0.2, 1), ≥ 1.
     """
     rng = random.Random(spec.seed)
-    points = [(rng.uniform(0, spec.side_km), rng.uniform(0, spec.side_km)) for _ in range(spec.nodes)]
+    points = [
+        (rng.uniform(0, spec.side_km), rng.uniform(0, spec.side_km)) for _ in range(spec.nodes)
+    ]
     names = [f"n{i:03d}" for i in range(spec.nodes)]
 
     def dist(i: int, j: int) -> float:
@@ -117,7 +121,11 @@ def random_network(spec: InstanceSpec) -> tuple[list[str], list[tuple[str, str, 
     edges = [(names[i], names[j], round(1.2 * dist(i, j), 3)) for i, j in sorted(pairs)]
     weight = [rng.uniform(0.2, 1.0) for _ in range(spec.nodes)]
     flows = [
-        (names[i], names[j], float(max(1, round(100 * weight[i] * weight[j] / (dist(i, j) / 50 + 1) ** 2))))
+        (
+            names[i],
+            names[j],
+            float(max(1, round(100 * weight[i] * weight[j] / (dist(i, j) / 50 + 1) ** 2))),
+        )
         for i, j in itertools.combinations(range(spec.nodes), 2)
     ]
     return names, edges, flows
@@ -130,10 +138,12 @@ def write_instance(spec: InstanceSpec, folder: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "NODES.csv").write_text("node\n" + "".join(f"{n}\n" for n in nodes), encoding="utf-8")
     (out / "EDGES.csv").write_text(
-        "from,to,length\n" + "".join(f"{u},{v},{length}\n" for u, v, length in edges), encoding="utf-8"
+        "from,to,length\n" + "".join(f"{u},{v},{length}\n" for u, v, length in edges),
+        encoding="utf-8",
     )
     (out / "FLOWS.csv").write_text(
-        "origin,destination,flow\n" + "".join(f"{o},{d},{f:g}\n" for o, d, f in flows), encoding="utf-8"
+        "origin,destination,flow\n" + "".join(f"{o},{d},{f:g}\n" for o, d, f in flows),
+        encoding="utf-8",
     )
     return out
 
@@ -161,7 +171,9 @@ def _median_run(command: list[str], repeats: int) -> tuple[float, list[float], d
     for _ in range(repeats):
         seconds, done = _timed(command)
         if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(command[:3])} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+            raise RuntimeError(
+                f"{' '.join(command[:3])} failed ({done.returncode}): {done.stderr.strip()[-500:]}"
+            )
         times.append(seconds)
         try:
             payload = json.loads(done.stdout)
@@ -175,7 +187,9 @@ def rescore(folder: Path, spec: InstanceSpec, stations: list[str]) -> float:
     from fleetplan.network.importers.csv_network import read_frlm_network
     from fleetplan.optimiser.frlm import arc_cover_rows, round_trip_paths
 
-    graph, flows = read_frlm_network(folder / "NODES.csv", folder / "EDGES.csv", folder / "FLOWS.csv")
+    graph, flows = read_frlm_network(
+        folder / "NODES.csv", folder / "EDGES.csv", folder / "FLOWS.csv"
+    )
     paths = round_trip_paths(graph, flows)
     volume = dict(zip(flows["flow_id"], flows["flow"], strict=True))
     open_set = set(stations)
@@ -198,10 +212,17 @@ def spopt_rule_score(folder: Path, spec: InstanceSpec, stations: list[str]) -> f
     from fleetplan.network.importers.csv_network import read_frlm_network
     from fleetplan.optimiser.frlm import round_trip_paths
 
-    graph, flows = read_frlm_network(folder / "NODES.csv", folder / "EDGES.csv", folder / "FLOWS.csv")
+    graph, flows = read_frlm_network(
+        folder / "NODES.csv", folder / "EDGES.csv", folder / "FLOWS.csv"
+    )
     paths = round_trip_paths(graph, flows)
     volume = dict(zip(flows["flow_id"], flows["flow"], strict=True))
-    near = {s: nx.single_source_dijkstra_path_length(graph, s, cutoff=spec.range_km / 2, weight="length") for s in stations}
+    near = {
+        s: nx.single_source_dijkstra_path_length(
+            graph, s, cutoff=spec.range_km / 2, weight="length"
+        )
+        for s in stations
+    }
     total = 0.0
     for flow_id, path in paths.items():
         arcs = itertools.pairwise(path.nodes)
@@ -223,9 +244,17 @@ def brute_force(folder: Path, spec: InstanceSpec) -> float | None:
     return best
 
 
-def compare(spec: InstanceSpec, folder: Path, repeats: int = 3, spopt_time_limit_s: float = 600.0) -> dict[str, Any]:
+def compare(
+    spec: InstanceSpec, folder: Path, repeats: int = 3, spopt_time_limit_s: float = 600.0
+) -> dict[str, Any]:
     """fleetplan and (if ``.venv-spopt`` exists) spopt on one instance."""
-    out: dict[str, Any] = {"name": spec.name, "nodes": spec.nodes, "flows": spec.flows, "range_km": spec.range_km, "stations": spec.stations}
+    out: dict[str, Any] = {
+        "name": spec.name,
+        "nodes": spec.nodes,
+        "flows": spec.flows,
+        "range_km": spec.range_km,
+        "stations": spec.stations,
+    }
     fp_s, fp_times, fp = _median_run([*CLI, *_frlm_args(folder, spec)], repeats)
     out["fleetplan"] = {
         "wall_s": fp_s, "walls_s": fp_times, "status": fp["status"], "objective": fp["flow_refuelled"],
@@ -234,7 +263,14 @@ def compare(spec: InstanceSpec, folder: Path, repeats: int = 3, spopt_time_limit
     out["edges"] = fp["edges"]
     out["brute_force"] = brute_force(folder, spec)
     if SPOPT_PYTHON.exists():
-        command = [str(SPOPT_PYTHON), str(RUNNER), str(folder), f"{spec.range_km:g}", str(spec.stations), f"{spopt_time_limit_s:g}"]
+        command = [
+            str(SPOPT_PYTHON),
+            str(RUNNER),
+            str(folder),
+            f"{spec.range_km:g}",
+            str(spec.stations),
+            f"{spopt_time_limit_s:g}",
+        ]
         try:
             sp_s, sp_times, sp = _median_run(command, repeats)
         except (RuntimeError, json.JSONDecodeError, IndexError) as error:
@@ -255,7 +291,9 @@ def compare(spec: InstanceSpec, folder: Path, repeats: int = 3, spopt_time_limit
 CLI = [sys.executable, "-c", "from fleetplan.cli import main; main()"]
 
 
-def startup(folder: Path, spec: InstanceSpec, repeats: int = 5, before: Path | None = None) -> dict[str, dict[str, float]]:
+def startup(
+    folder: Path, spec: InstanceSpec, repeats: int = 5, before: Path | None = None
+) -> dict[str, dict[str, float]]:
     """Median wall times (s) of ``python -c pass``, ``fleetplan --help``, ``fleetplan frlm``
     on ``spec``, and ``fleetplan frlm`` refusing a bad ``--range`` (an input error, exit 2).
 
@@ -266,18 +304,32 @@ def startup(folder: Path, spec: InstanceSpec, repeats: int = 5, before: Path | N
         "python -c pass": ["-c", "pass"],
         "fleetplan --help": ["--help"],
         f"fleetplan frlm ({spec.nodes} nodes, --json, gap 0)": _frlm_args(folder, spec),
-        "fleetplan frlm, bad --range (exit 2)": [*_frlm_args(folder, spec)[:7], "--range", "-1", "--stations", "1"],
+        "fleetplan frlm, bad --range (exit 2)": [
+            *_frlm_args(folder, spec)[:7],
+            "--range",
+            "-1",
+            "--stations",
+            "1",
+        ],
     }
     trees = {"now": None} | ({"before": before} if before else {})
-    times: dict[str, dict[str, list[float]]] = {tree: {label: [] for label in commands} for tree in trees}
-    with tempfile.TemporaryDirectory() as cwd:  # not the repo: its fleetplan/ folder would shadow `before`
+    times: dict[str, dict[str, list[float]]] = {
+        tree: {label: [] for label in commands} for tree in trees
+    }
+    with (
+        tempfile.TemporaryDirectory() as cwd
+    ):  # not the repo: its fleetplan/ folder would shadow `before`
         for _ in range(repeats):
             for tree, path in trees.items():
                 env = dict(os.environ) | ({"PYTHONPATH": str(path)} if path else {})
                 for label, args in commands.items():
-                    command = [sys.executable, *args] if label.startswith("python") else [*CLI, *args]
+                    command = (
+                        [sys.executable, *args] if label.startswith("python") else [*CLI, *args]
+                    )
                     times[tree][label].append(_timed(command, cwd=Path(cwd), env=env)[0])
-    return {tree: {label: statistics.median(v) for label, v in by.items()} for tree, by in times.items()}
+    return {
+        tree: {label: statistics.median(v) for label, v in by.items()} for tree, by in times.items()
+    }
 
 
 def run(
@@ -318,17 +370,29 @@ def run(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="all four instances (default: 25 and 83 nodes)")
-    parser.add_argument("--only", help="comma-separated instance names (e.g. be2-size-120,be3-size-160)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per side and instance (median)")
-    parser.add_argument("--folder", type=Path, help="where to write the instances (default: a temp folder)")
+    parser.add_argument(
+        "--full", action="store_true", help="all four instances (default: 25 and 83 nodes)"
+    )
+    parser.add_argument(
+        "--only", help="comma-separated instance names (e.g. be2-size-120,be3-size-160)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timed runs per side and instance (median)"
+    )
+    parser.add_argument(
+        "--folder", type=Path, help="where to write the instances (default: a temp folder)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--write", action="store_true", help="put the section into BENCHMARKS.md")
     parser.add_argument(
-        "--before", type=Path, help="a folder holding an older `fleetplan` package to time start-up against"
+        "--before",
+        type=Path,
+        help="a folder holding an older `fleetplan` package to time start-up against",
     )
     parser.add_argument("--before-label", help="how to name --before in the table (e.g. a commit)")
-    parser.add_argument("--render", type=Path, help="render a results JSON from --json instead of running")
+    parser.add_argument(
+        "--render", type=Path, help="render a results JSON from --json instead of running"
+    )
     args = parser.parse_args(argv)
     if args.render:
         result = json.loads(args.render.read_text(encoding="utf-8"))
@@ -338,7 +402,9 @@ def main(argv: list[str] | None = None) -> None:
             wanted = set(args.only.split(","))
             unknown = wanted - {spec.name for spec in INSTANCES}
             if unknown:
-                parser.error(f"--only: unknown instance(s) {sorted(unknown)}; known: {[spec.name for spec in INSTANCES]}")
+                parser.error(
+                    f"--only: unknown instance(s) {sorted(unknown)}; known: {[spec.name for spec in INSTANCES]}"
+                )
             chosen = tuple(spec for spec in INSTANCES if spec.name in wanted)
         result = run(chosen, args.folder, args.before, repeats=args.repeats, progress=args.json)
         result["before_label"] = args.before_label or (str(args.before) if args.before else None)

@@ -63,7 +63,7 @@ def render(result: dict[str, Any], *, full: bool) -> str:
         "of its wall time is start-up: Python, typer, networkx (≈0.1 s) and highspy with numpy "
         "(≈0.12 s). The command no longer imports pandas (CSV files read with the csv module, "
         "errors unchanged) nor Pyomo (the arc-cover MIP goes to HiGHS through highspy; "
-        "`solve_frlm(..., backend=\"pyomo\")` keeps the Pyomo build). An input error on a flag "
+        '`solve_frlm(..., backend="pyomo")` keeps the Pyomo build). An input error on a flag '
         "exits before networkx and highspy are loaded.",
         "",
     ]

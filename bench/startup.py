@@ -45,13 +45,21 @@ _PROBE = (
 
 
 #: source folder -> subpackage of ``fleetplan``, as pyproject's package-dir lays them out
-_PACKAGE_DIRS = {"cli": "cli", "network": "network", "optimiser": "optimiser", "views": "views", "data": "data"}
+_PACKAGE_DIRS = {
+    "cli": "cli",
+    "network": "network",
+    "optimiser": "optimiser",
+    "views": "views",
+    "data": "data",
+}
 
 
 def checkout_as_package(rev: str, into: Path) -> Path:
     """The tree of git revision ``rev`` laid out as the installed package; the folder to put on PYTHONPATH."""
     root = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(["git", "-C", str(root), "archive", rev], capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", rev], capture_output=True, check=True
+    ).stdout
     source = into / "source"
     source.mkdir()
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
@@ -68,7 +76,9 @@ def checkout_as_package(rev: str, into: Path) -> Path:
 def _wall(args: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     # Run outside the source tree: `-c` puts the working folder first on sys.path.
-    subprocess.run([sys.executable, *args], env=env, cwd=tempfile.gettempdir(), capture_output=True, check=True)
+    subprocess.run(
+        [sys.executable, *args], env=env, cwd=tempfile.gettempdir(), capture_output=True, check=True
+    )
     return time.perf_counter() - started
 
 
@@ -77,7 +87,9 @@ def measure(repeats: int = 15, before: Path | None = None) -> dict[str, Any]:
     envs = {"now": dict(os.environ)}
     if before is not None:
         envs["before"] = {**os.environ, "PYTHONPATH": str(before)}
-    samples: dict[str, dict[str, list[float]]] = {tree: {name: [] for name in COMMANDS} for tree in envs}
+    samples: dict[str, dict[str, list[float]]] = {
+        tree: {name: [] for name in COMMANDS} for tree in envs
+    }
     for args in COMMANDS.values():  # warm the file cache once
         for env in envs.values():
             _wall(args, env)
@@ -95,7 +107,12 @@ def measure(repeats: int = 15, before: Path | None = None) -> dict[str, Any]:
             "ratio_to_python": {name: m / base for name, m in medians.items()},
         }
         probe = subprocess.run(
-            [sys.executable, "-c", _PROBE], env=envs[tree], cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True
+            [sys.executable, "-c", _PROBE],
+            env=envs[tree],
+            cwd=tempfile.gettempdir(),
+            capture_output=True,
+            text=True,
+            check=True,
         )
         out[tree]["heavy_modules_after_help"] = probe.stdout.strip()
     return out
@@ -104,7 +121,9 @@ def measure(repeats: int = 15, before: Path | None = None) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--before", help="a git revision whose tree is timed against this one (e.g. main)")
+    parser.add_argument(
+        "--before", help="a git revision whose tree is timed against this one (e.g. main)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:

@@ -95,11 +95,15 @@ def _grid_nodes(n_nodes: int, rng: np.random.Generator) -> tuple[pd.DataFrame, i
     return nodes, rows, cols
 
 
-def _grid_edges(nodes: pd.DataFrame, rows: int, cols: int, rng: np.random.Generator) -> pd.DataFrame:
+def _grid_edges(
+    nodes: pd.DataFrame, rows: int, cols: int, rng: np.random.Generator
+) -> pd.DataFrame:
     """Horizontal, vertical (some dropped) and diagonal links with lengths in metres."""
     index = np.arange(rows * cols).reshape(rows, cols)
     pairs = [
-        np.column_stack([index[:, :-1].ravel(), index[:, 1:].ravel()]),  # horizontal: every row a path
+        np.column_stack(
+            [index[:, :-1].ravel(), index[:, 1:].ravel()]
+        ),  # horizontal: every row a path
     ]
     vertical = np.column_stack([index[:-1, :].ravel(), index[1:, :].ravel()])
     column = np.tile(np.arange(cols), rows - 1)
@@ -138,7 +142,14 @@ def _parameters() -> pd.DataFrame:
     return _with_source(
         pd.DataFrame(
             [
-                {"parameter": n, "vehicle_type": v, "technology": k, "year": BASE_YEAR, "value": value, "unit": "-"}
+                {
+                    "parameter": n,
+                    "vehicle_type": v,
+                    "technology": k,
+                    "year": BASE_YEAR,
+                    "value": value,
+                    "unit": "-",
+                }
                 for (n, v, k), value in BASE_PARAMETERS.items()
             ]
         )
@@ -189,7 +200,14 @@ def _targets(years: int) -> pd.DataFrame:
     return _with_source(
         pd.DataFrame(
             [
-                {"target_id": g, "vehicle_class": c, "year": y, "min_zev": "", "min_zev_share": s, "hard": "false"}
+                {
+                    "target_id": g,
+                    "vehicle_class": c,
+                    "year": y,
+                    "min_zev": "",
+                    "min_zev_share": s,
+                    "hard": "false",
+                }
                 for g, c, y, s in rows
             ]
         )
@@ -226,7 +244,9 @@ def synthetic_tables(
         Seed of the one random generator every draw comes from.
     """
     if sites < depots:
-        raise ValueError(f"sites ({sites}) must be at least depots ({depots}): each depot has a site")
+        raise ValueError(
+            f"sites ({sites}) must be at least depots ({depots}): each depot has a site"
+        )
     if zones < 3:
         raise ValueError("zones must be at least 3 (one per taxi class)")
     if nodes < 4 or flows < 1 or depots < 1 or years < 1:
@@ -278,11 +298,16 @@ def synthetic_tables(
                     "duty_band": band,
                     "buses": int(counts[b]),
                     "daily_km": daily_km,
-                    "zev_today": min(int(rng.integers(0, 3)), int(counts[b])),  # never more than the segment has
+                    "zev_today": min(
+                        int(rng.integers(0, 3)), int(counts[b])
+                    ),  # never more than the segment has
                 }
             )
             ages = rng.dirichlet(np.ones(18)) * counts[b]
-            age_rows += [{"segment_id": segment, "age_years": a, "buses": round(float(n), 4)} for a, n in enumerate(ages)]
+            age_rows += [
+                {"segment_id": segment, "age_years": a, "buses": round(float(n), 4)}
+                for a, n in enumerate(ages)
+            ]
             route_rows.append(
                 {
                     "route_id": f"R-{segment}",
@@ -385,7 +410,11 @@ def synthetic_tables(
     taxi_frame = pd.DataFrame(
         {
             "taxi_class": list(classes),
-            "taxis": [int(15250 * taxi_scale), int(2838 * taxi_scale), max(int(75 * taxi_scale), 10)],
+            "taxis": [
+                int(15250 * taxi_scale),
+                int(2838 * taxi_scale),
+                max(int(75 * taxi_scale), 10),
+            ],
             "daily_km": [400.0, 300.0, 200.0],
             "zev_today": [int(1000 * taxi_scale), int(95 * taxi_scale), 1],
             "lifetime_years": 12,
@@ -488,9 +517,13 @@ def synthetic_dataset(
     for name, frame in tables.items():
         spec = TABLES[name]
         # Strings in, as from a CSV file, so the loaders' type coercion is exercised.
-        typed = validate_table(frame.astype(str).replace({"nan": ""}), spec, file=f"synthetic/{spec.file}")
+        typed = validate_table(
+            frame.astype(str).replace({"nan": ""}), spec, file=f"synthetic/{spec.file}"
+        )
         if spec.has_lonlat:
-            typed = gpd.GeoDataFrame(typed, geometry=gpd.points_from_xy(typed["lon"], typed["lat"]), crs=WGS84)
+            typed = gpd.GeoDataFrame(
+                typed, geometry=gpd.points_from_xy(typed["lon"], typed["lat"]), crs=WGS84
+            )
         validated[name] = typed
     _check_references(validated, Path("synthetic"))
     return Dataset(path=Path("synthetic"), **validated)

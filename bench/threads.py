@@ -20,13 +20,17 @@ def threads_solve(threads: int, gap: float, time_limit_s: float) -> dict[str, An
     from fleetplan.optimiser.solver import SolverOptions, solve
 
     model = build_model(prepare_inputs(Scenario()))
-    report = solve(model, SolverOptions(time_limit_s=time_limit_s, mip_rel_gap=gap, threads=threads))
+    report = solve(
+        model, SolverOptions(time_limit_s=time_limit_s, mip_rel_gap=gap, threads=threads)
+    )
     return {
         "threads": threads,
         "mip_rel_gap": gap,
         "time_limit_s": time_limit_s,
         "solve_wall_s": report.solve_time_s,
-        "highs_run_s": report.highs_run_s if report.highs_run_s is not None else highs_run_time(report.log),
+        "highs_run_s": report.highs_run_s
+        if report.highs_run_s is not None
+        else highs_run_time(report.log),
         "status": report.status,
         "gap": report.gap,
         "objective": report.objective,

@@ -27,7 +27,12 @@ def main() -> None:
 
     def kinds(name: str) -> tuple[type[BaseException], ...]:
         # Typer vendors its own copy of click: catch its classes and click's alike.
-        return tuple({getattr(click.exceptions, name), *(c for c in typer.BadParameter.__mro__ if c.__name__ == name)})
+        return tuple(
+            {
+                getattr(click.exceptions, name),
+                *(c for c in typer.BadParameter.__mro__ if c.__name__ == name),
+            }
+        )
 
     try:
         code = app(standalone_mode=False)

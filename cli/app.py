@@ -49,6 +49,12 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the installed version and exit.", callback=_print_version, is_eager=True),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the installed version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
 ) -> None:
     """Hydrogen and EV fleet transition planner for Hong Kong."""

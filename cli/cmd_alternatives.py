@@ -30,15 +30,31 @@ def _print(payload: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = plain_console()
-    table = Table(title=f"Alternatives for {payload['scenario']} (cost within +{payload['slack']:.1%})")
-    for column in ("plan", "status", "system cost", "vs optimum", "CO2 abated", "hydrogen sites", "charging sites", "differs (vs optimum)"):
-        table.add_column(column, justify="right" if column in ("system cost", "vs optimum", "CO2 abated") else "left")
+    table = Table(
+        title=f"Alternatives for {payload['scenario']} (cost within +{payload['slack']:.1%})"
+    )
+    for column in (
+        "plan",
+        "status",
+        "system cost",
+        "vs optimum",
+        "CO2 abated",
+        "hydrogen sites",
+        "charging sites",
+        "differs (vs optimum)",
+    ):
+        table.add_column(
+            column,
+            justify="right" if column in ("system cost", "vs optimum", "CO2 abated") else "left",
+        )
     for plan in payload["plans"]:
         cost = plan["cost_hkd"]
         rel = plan["cost_vs_optimum"]
         diff = "-"
         if "sites_added" in plan:
-            changes = [f"+{s}" for s in plan["sites_added"]] + [f"-{s}" for s in plan["sites_removed"]]
+            changes = [f"+{s}" for s in plan["sites_added"]] + [
+                f"-{s}" for s in plan["sites_removed"]
+            ]
             diff = ", ".join(changes) if changes else "same sites"
         table.add_row(
             plan["plan"],
@@ -59,10 +75,24 @@ def _print(payload: dict[str, Any]) -> None:
 @guarded
 def alternatives_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
-    count: Annotated[int, typer.Option("--count", parser=plain_int, help="Number of alternative plans.")] = 3,
-    slack: Annotated[float, typer.Option("--slack", parser=plain_float, help="Allowed system-cost increase over the optimum (0.05 = 5 %).")] = 0.05,
+    count: Annotated[
+        int, typer.Option("--count", parser=plain_int, help="Number of alternative plans.")
+    ] = 3,
+    slack: Annotated[
+        float,
+        typer.Option(
+            "--slack",
+            parser=plain_float,
+            help="Allowed system-cost increase over the optimum (0.05 = 5 %).",
+        ),
+    ] = 0.05,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write alternatives.json/.csv and each plan's results here (atomically).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write alternatives.json/.csv and each plan's results here (atomically)."
+        ),
+    ] = None,
 ) -> None:
     """Least-cost plan plus near-optimal plans that open the most different sites."""
     from fleetplan.optimiser.alternatives import generate_alternatives, write_alternatives
@@ -77,7 +107,9 @@ def alternatives_command(
     if out is not None:
         check_replaceable(out)
     with stdout_to_stderr(as_json):
-        found = generate_alternatives(scenario, dataset, count=count, slack=slack, with_results=out is not None)
+        found = generate_alternatives(
+            scenario, dataset, count=count, slack=slack, with_results=out is not None
+        )
     if out is not None:
         write_directory_atomic(out, lambda folder: write_alternatives(found, folder))
     payload = json_safe(found.as_dict())

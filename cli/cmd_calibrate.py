@@ -28,9 +28,24 @@ from fleetplan.cli.common import (
 @app.command("calibrate")
 @guarded
 def calibrate_command(
-    scenario_file: Annotated[Path | None, typer.Option("--scenario", help="Scenario YAML (default: the Hong Kong default).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (the table, the estimate shares, the rows out of range).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the table to this CSV file (default without --scenario or --json: <dataset>/calibration.csv).")] = None,
+    scenario_file: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Scenario YAML (default: the Hong Kong default)."),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object (the table, the estimate shares, the rows out of range).",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the table to this CSV file (default without --scenario or --json: <dataset>/calibration.csv).",
+        ),
+    ] = None,
 ) -> None:
     """Compare a solved plan with observed figures; each row has its range, source and difference."""
     from fleetplan.optimiser.calibration import (
@@ -54,7 +69,13 @@ def calibrate_command(
         check_writable_file(out)  # before the solve, not after it
     if not as_json and sys.stderr.isatty():
         with SolveProgress(f"solving {scenario.name}") as progress:
-            result = plan(scenario, dataset, on_progress=progress.update, marginals=False, counterfactual=False)
+            result = plan(
+                scenario,
+                dataset,
+                on_progress=progress.update,
+                marginals=False,
+                counterfactual=False,
+            )
     else:
         with stdout_to_stderr(as_json):
             result = plan(scenario, dataset, marginals=False, counterfactual=False)
@@ -77,7 +98,10 @@ def calibrate_command(
         return
     _print_table(table)
     for row in missed.itertuples(index=False):
-        print(f"warning: {row.observation_id} is out of range: model {row.model:,.1f} vs {row.low:,.1f}-{row.high:,.1f} {row.unit}", file=sys.stderr)
+        print(
+            f"warning: {row.observation_id} is out of range: model {row.model:,.1f} vs {row.low:,.1f}-{row.high:,.1f} {row.unit}",
+            file=sys.stderr,
+        )
     if out is not None:
         print(f"calibration table written to {out}")
 
@@ -92,8 +116,21 @@ def _print_table(table: Any) -> None:
     from rich.table import Table
 
     view = Table(title="Calibration: model against observed")
-    for column in ("observation", "year", "model", "observed", "range", "difference", "in range", "checked"):
-        view.add_column(column, justify="left" if column == "observation" else "right", no_wrap=column == "observation")
+    for column in (
+        "observation",
+        "year",
+        "model",
+        "observed",
+        "range",
+        "difference",
+        "in range",
+        "checked",
+    ):
+        view.add_column(
+            column,
+            justify="left" if column == "observation" else "right",
+            no_wrap=column == "observation",
+        )
     for row in table.itertuples(index=False):
         view.add_row(
             str(row.observation_id),

@@ -31,7 +31,9 @@ def _print(payload: dict[str, Any], blocks: Path) -> None:
 
     console = plain_console()
     gap = payload["gap"]
-    by_kw = ", ".join(f"{count} × {kw} kW" for kw, count in payload["chargers_by_kw"].items() if count)
+    by_kw = ", ".join(
+        f"{count} × {kw} kW" for kw, count in payload["chargers_by_kw"].items() if count
+    )
     summary = Table(title=f"Depot sizing for {blocks.name}", show_header=False)
     summary.add_column("", style="bold")
     summary.add_column("")
@@ -47,7 +49,9 @@ def _print(payload: dict[str, Any], blocks: Path) -> None:
         ("energy per day", f"{payload['energy_kwh']:,.0f} kWh from the grid"),
         (
             "  by band",
-            ", ".join(f"{band} {kwh:,.0f} kWh" for band, kwh in payload["energy_kwh_by_band"].items()),
+            ", ".join(
+                f"{band} {kwh:,.0f} kWh" for band, kwh in payload["energy_kwh_by_band"].items()
+            ),
         ),
     ]
     rows += [
@@ -59,7 +63,9 @@ def _print(payload: dict[str, Any], blocks: Path) -> None:
     if payload["infeasible_buses"]:
         table = Table(title="Duties depot charging cannot serve (left out of the sizing)")
         for column in ("bus", "duty kWh", "usable kWh", "short km", "reason", "recommendation"):
-            table.add_column(column, justify="right" if "kWh" in column or "km" in column else "left")
+            table.add_column(
+                column, justify="right" if "kWh" in column or "km" in column else "left"
+            )
         for item in payload["infeasible_buses"]:
             table.add_row(
                 item["bus"],
@@ -87,22 +93,53 @@ def _finite(value: float, name: str, *, minimum: float = 0.0, strict: bool = Tru
 @guarded
 def depot_command(
     blocks: Annotated[
-        Path, typer.Option("--blocks", help="BLOCKS.csv: bus,pull_out,pull_in,km (HH:MM; in <= out = next day).")
+        Path,
+        typer.Option(
+            "--blocks", help="BLOCKS.csv: bus,pull_out,pull_in,km (HH:MM; in <= out = next day)."
+        ),
     ],
     charger_kw: Annotated[
         list[float] | None,
-        typer.Option("--charger-kw", parser=plain_float, help="Charger power, kW; repeat to offer several powers. [default: 150]"),
+        typer.Option(
+            "--charger-kw",
+            parser=plain_float,
+            help="Charger power, kW; repeat to offer several powers. [default: 150]",
+        ),
     ] = None,
-    usable_kwh: Annotated[float, typer.Option("--usable-kwh", parser=plain_float, help="Usable battery energy per bus, kWh.")] = 400.0,
-    kwh_per_km: Annotated[float, typer.Option("--kwh-per-km", parser=plain_float, help="Planning energy use, kWh/km.")] = 1.3,
+    usable_kwh: Annotated[
+        float,
+        typer.Option(
+            "--usable-kwh", parser=plain_float, help="Usable battery energy per bus, kWh."
+        ),
+    ] = 400.0,
+    kwh_per_km: Annotated[
+        float, typer.Option("--kwh-per-km", parser=plain_float, help="Planning energy use, kWh/km.")
+    ] = 1.3,
     grid_kva: Annotated[
-        float, typer.Option("--grid-kva", parser=plain_float, help="Spare capacity of the existing grid connection, kVA.")
+        float,
+        typer.Option(
+            "--grid-kva",
+            parser=plain_float,
+            help="Spare capacity of the existing grid connection, kVA.",
+        ),
     ] = 0.0,
     summer_factor: Annotated[
-        float, typer.Option("--summer-factor", parser=plain_float, help="Design-day multiplier on kWh/km (summer A/C).")
+        float,
+        typer.Option(
+            "--summer-factor",
+            parser=plain_float,
+            help="Design-day multiplier on kWh/km (summer A/C).",
+        ),
     ] = 1.15,
-    days: Annotated[int, typer.Option("--days", parser=plain_int, help="1 = one cyclic day; 7 = a week of repeated blocks.")] = 1,
-    time_limit: Annotated[float, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s.")] = 60.0,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days", parser=plain_int, help="1 = one cyclic day; 7 = a week of repeated blocks."
+        ),
+    ] = 1,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s.")
+    ] = 60.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Chargers by power, grid kVA and the duties that cannot go battery-electric, for one depot."""

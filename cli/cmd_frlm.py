@@ -109,11 +109,19 @@ def frlm(
     nodes: Annotated[Path, typer.Option("--nodes", help="NODES.csv with a 'node' column.")],
     edges: Annotated[Path, typer.Option("--edges", help="EDGES.csv: from,to,length (km).")],
     flows: Annotated[Path, typer.Option("--flows", help="FLOWS.csv: origin,destination,flow.")],
-    range_km: Annotated[float, typer.Option("--range", parser=plain_float, help="Vehicle range on a full tank, km.")],
-    stations: Annotated[int, typer.Option("--stations", parser=plain_int, help="Number of stations to open (p).")],
+    range_km: Annotated[
+        float, typer.Option("--range", parser=plain_float, help="Vehicle range on a full tank, km.")
+    ],
+    stations: Annotated[
+        int, typer.Option("--stations", parser=plain_int, help="Number of stations to open (p).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    time_limit: Annotated[float, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s.")] = 60.0,
-    gap: Annotated[float, typer.Option("--gap", parser=plain_float, help="Relative MIP gap to stop at.")] = HighsOptions.mip_rel_gap,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s.")
+    ] = 60.0,
+    gap: Annotated[
+        float, typer.Option("--gap", parser=plain_float, help="Relative MIP gap to stop at.")
+    ] = HighsOptions.mip_rel_gap,
 ) -> None:
     """Place P stations to maximise the round-trip flow refuelled with range R (Kuby & Lim 2005)."""
     if not (math.isfinite(range_km) and range_km > 0):

@@ -13,7 +13,12 @@ from fleetplan.cli.common import guarded, print_json
 @app.command("schema")
 @guarded
 def schema_command(
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print the keys with their units as README's list instead.")] = False,
+    markdown: Annotated[
+        bool,
+        typer.Option(
+            "--markdown", help="Print the keys with their units as README's list instead."
+        ),
+    ] = False,
 ) -> None:
     """Print the JSON Schema of the plan summary (the object `fleetplan solve --json` prints)."""
     from fleetplan.optimiser.summary import json_schema, keys_markdown

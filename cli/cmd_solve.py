@@ -89,10 +89,19 @@ def _print_summary(summary: dict[str, Any]) -> None:
     gap = summary.get("gap")
     rows = [
         ("status", str(summary.get("status"))),
-        ("MIP gap (of what decisions change)", "-" if gap is None else f"{gap:.2%} ({_number(summary.get('gap_absolute'), 1)} {summary.get('objective_unit', '')})"),
+        (
+            "MIP gap (of what decisions change)",
+            "-"
+            if gap is None
+            else f"{gap:.2%} ({_number(summary.get('gap_absolute'), 1)} {summary.get('objective_unit', '')})",
+        ),
         ("objective", _number(summary.get("objective"), 2)),
         ("system cost (discounted)", _money(summary.get("system_cost_hkd"))),
-        *[(f"  penalty: {name} (not a cost)", _money(value)) for name, value in (summary.get("penalties_hkd") or {}).items() if value],
+        *[
+            (f"  penalty: {name} (not a cost)", _money(value))
+            for name, value in (summary.get("penalties_hkd") or {}).items()
+            if value
+        ],
         ("subsidy budget (nominal)", _money(summary.get("budget_hkd"))),
         ("subsidy spent (nominal)", _money(summary.get("subsidy_hkd_total"))),
         *[
@@ -103,16 +112,42 @@ def _print_summary(summary: dict[str, Any]) -> None:
             )
             for name, value in summary.get("subsidy_hkd_by_programme", {}).items()
         ],
-        ("binding limits", ", ".join(b for b in summary.get("binding_limits", []) if not b.startswith("blocked_uptake:")) or "-"),
-        ("CO2 abated vs all-incumbent (total)", f"{_number(summary.get('co2_abated_t'))} t ({summary.get('co2_abated_basis', '')})"),
-        ("CO2 abated vs no policy", "-" if summary.get("co2_abated_vs_no_policy_t") is None else f"{_number(summary['co2_abated_vs_no_policy_t'])} t"),
+        (
+            "binding limits",
+            ", ".join(
+                b for b in summary.get("binding_limits", []) if not b.startswith("blocked_uptake:")
+            )
+            or "-",
+        ),
+        (
+            "CO2 abated vs all-incumbent (total)",
+            f"{_number(summary.get('co2_abated_t'))} t ({summary.get('co2_abated_basis', '')})",
+        ),
+        (
+            "CO2 abated vs no policy",
+            "-"
+            if summary.get("co2_abated_vs_no_policy_t") is None
+            else f"{_number(summary['co2_abated_vs_no_policy_t'])} t",
+        ),
         ("system cost vs no policy (discounted)", _cost_difference(summary)),
         ("no-policy plan", _no_policy_status(summary)),
-        (summary.get("co2_t_per_hkd_m_definition") or "t CO2 per HK$1m subsidy (vs no policy)", _number(summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy"), 1)),
+        (
+            summary.get("co2_t_per_hkd_m_definition") or "t CO2 per HK$1m subsidy (vs no policy)",
+            _number(summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy"), 1),
+        ),
     ]
-    blocked = [b.split(":", 1)[1] for b in summary.get("binding_limits", []) if b.startswith("blocked_uptake:")]
+    blocked = [
+        b.split(":", 1)[1]
+        for b in summary.get("binding_limits", [])
+        if b.startswith("blocked_uptake:")
+    ]
     if blocked:
-        rows.append(("uptake not served (segments)", f"{len(blocked)}: " + ", ".join(blocked[:5]) + (" ..." if len(blocked) > 5 else "")))
+        rows.append(
+            (
+                "uptake not served (segments)",
+                f"{len(blocked)}: " + ", ".join(blocked[:5]) + (" ..." if len(blocked) > 5 else ""),
+            )
+        )
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
@@ -136,7 +171,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
         for column in ("site", "kind", "opening year", "capacity"):
             sites.add_column(column, justify="right" if column == "capacity" else "left")
         for item in stations:
-            sites.add_row(str(item.get("site")), str(item.get("kind")), str(item.get("year")), f"{_number(item.get('capacity'))} {item.get('capacity_unit', '')}")
+            sites.add_row(
+                str(item.get("site")),
+                str(item.get("kind")),
+                str(item.get("year")),
+                f"{_number(item.get('capacity'))} {item.get('capacity_unit', '')}",
+            )
         console.print(sites)
     targets = summary.get("targets", [])
     if targets:
@@ -144,7 +184,15 @@ def _print_summary(summary: dict[str, Any]) -> None:
         for column in ("target", "year", "min ZEV", "achieved", "short", "hard", "met"):
             tab.add_column(column)
         for item in targets:
-            tab.add_row(str(item["target_id"]), str(item["year"]), _number(item["min_zev"]), _number(item["achieved_zev"]), _number(item["short"]), str(item["hard"]), "yes" if item["met"] else "NO")
+            tab.add_row(
+                str(item["target_id"]),
+                str(item["year"]),
+                _number(item["min_zev"]),
+                _number(item["achieved_zev"]),
+                _number(item["short"]),
+                str(item["hard"]),
+                "yes" if item["met"] else "NO",
+            )
         console.print(tab)
 
 
@@ -154,12 +202,35 @@ def _print_summary(summary: dict[str, Any]) -> None:
 @app.command("solve")
 @guarded
 def solve_command(
-    scenario_file: Annotated[Path | None, typer.Argument(metavar="[SCENARIO.yaml]", help="Scenario file (default: the Hong Kong default).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (the plan's summary).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write all results to this folder (atomically).")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit, s (overrides the scenario).")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", parser=plain_float, help="Relative MIP gap to stop at (overrides the scenario).")] = None,
-    no_marginals: Annotated[bool, typer.Option("--no-marginals", help="Skip the marginal values (one LP re-solve).")] = False,
+    scenario_file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[SCENARIO.yaml]", help="Scenario file (default: the Hong Kong default)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (the plan's summary).")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write all results to this folder (atomically).")
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit", parser=plain_float, help="HiGHS time limit, s (overrides the scenario)."
+        ),
+    ] = None,
+    gap: Annotated[
+        float | None,
+        typer.Option(
+            "--gap",
+            parser=plain_float,
+            help="Relative MIP gap to stop at (overrides the scenario).",
+        ),
+    ] = None,
+    no_marginals: Annotated[
+        bool, typer.Option("--no-marginals", help="Skip the marginal values (one LP re-solve).")
+    ] = False,
 ) -> None:
     """Solve a scenario and print its key figures (HK$, vehicles, t CO2)."""
     from fleetplan.optimiser.outputs import json_safe, write_results
@@ -176,7 +247,13 @@ def solve_command(
     # nothing else wants it).
     if show_progress:
         with SolveProgress(f"solving {scenario.name}") as progress:
-            result = plan(scenario, dataset, on_progress=progress.update, marginals=not no_marginals, parallel=True)
+            result = plan(
+                scenario,
+                dataset,
+                on_progress=progress.update,
+                marginals=not no_marginals,
+                parallel=True,
+            )
     else:
         with stdout_to_stderr(as_json):
             result = plan(scenario, dataset, marginals=not no_marginals, parallel=True)
@@ -188,7 +265,10 @@ def solve_command(
         return
     _print_summary(summary)
     if result.report.status != "optimal":
-        print(f"warning: stopped with status {result.report.status}; the plan is the best found (gap above)", file=sys.stderr)
+        print(
+            f"warning: stopped with status {result.report.status}; the plan is the best found (gap above)",
+            file=sys.stderr,
+        )
     if out is not None:
         print(f"results written to {out}")
 
@@ -196,7 +276,9 @@ def solve_command(
 @app.command("validate")
 @guarded
 def validate_command(
-    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file to check.")],
+    scenario_file: Annotated[
+        Path, typer.Argument(metavar="SCENARIO", help="Scenario file to check.")
+    ],
 ) -> None:
     """Check a scenario and its dataset without solving; print OK with counts."""
     from fleetplan.network.schema import TABLES
@@ -209,7 +291,9 @@ def validate_command(
     # or target ids, missing parameters, sites far from the road graph.
     inputs = prepare_inputs(scenario, dataset)
     counts = ", ".join(f"{name} {len(dataset.table(name))}" for name in TABLES)
-    print(f"OK: scenario '{scenario.name}' ({scenario.objective}, {scenario.years.start}-{scenario.years.end}, budget {_money(scenario.budget.total_hkd)})")
+    print(
+        f"OK: scenario '{scenario.name}' ({scenario.objective}, {scenario.years.start}-{scenario.years.end}, budget {_money(scenario.budget.total_hkd)})"
+    )
     print(f"dataset {dataset.path}: {counts}")
     print(
         f"model: {len(inputs.segments)} fleet segments, {len(inputs.buy_allowed)} purchase options, "
@@ -252,25 +336,61 @@ def _figures(summaries: list[dict[str, Any]]) -> list[tuple[str, str, list[Any]]
         ("subsidy_hkd_total", "HK$", get("subsidy_hkd_total")),
     ]
     programmes = sorted({p for s in summaries for p in s.get("subsidy_hkd_by_programme", {})})
-    figures += [(f"subsidy_hkd:{p}", "HK$", [s.get("subsidy_hkd_by_programme", {}).get(p, 0.0) for s in summaries]) for p in programmes]
+    figures += [
+        (
+            f"subsidy_hkd:{p}",
+            "HK$",
+            [s.get("subsidy_hkd_by_programme", {}).get(p, 0.0) for s in summaries],
+        )
+        for p in programmes
+    ]
     figures += [
         ("co2_abated_t", "t CO2", get("co2_abated_t")),
         ("co2_abated_vs_no_policy_t", "t CO2", get("co2_abated_vs_no_policy_t")),
-        ("co2_t_per_hkd_m_subsidy_vs_no_policy", "t CO2 per HK$1m", get("co2_t_per_hkd_m_subsidy_vs_no_policy")),
+        (
+            "co2_t_per_hkd_m_subsidy_vs_no_policy",
+            "t CO2 per HK$1m",
+            get("co2_t_per_hkd_m_subsidy_vs_no_policy"),
+        ),
     ]
-    years = sorted({int(y) for s in summaries for by_year in s.get("zev_in_service", {}).values() for y in by_year})
+    years = sorted(
+        {
+            int(y)
+            for s in summaries
+            for by_year in s.get("zev_in_service", {}).values()
+            for y in by_year
+        }
+    )
     shown = sorted({y for y in (2027, 2035, years[-1] if years else None) if y in years})
     classes = list(dict.fromkeys(c for s in summaries for c in s.get("zev_in_service", {})))
     for vclass in classes:
-        figures += [(f"zev_{vclass}_{y}", "vehicles", [_zev(s, vclass, y) for s in summaries]) for y in shown]
+        figures += [
+            (f"zev_{vclass}_{y}", "vehicles", [_zev(s, vclass, y) for s in summaries])
+            for y in shown
+        ]
     for kind in ("hydrogen", "public_charging", "depot_charging"):
-        figures.append((f"sites_{kind}", "sites", [sum(1 for st in s.get("stations", []) if st.get("kind") == kind) for s in summaries]))
+        figures.append(
+            (
+                f"sites_{kind}",
+                "sites",
+                [
+                    sum(1 for st in s.get("stations", []) if st.get("kind") == kind)
+                    for s in summaries
+                ],
+            )
+        )
     return figures
 
 
-def _compare_warnings(folders: list[Path], summaries: list[dict[str, Any]], errors: list[float | None]) -> list[str]:
+def _compare_warnings(
+    folders: list[Path], summaries: list[dict[str, Any]], errors: list[float | None]
+) -> list[str]:
     """Plans not solved to their gap, and system-cost differences inside their error bound."""
-    warnings = [w for f, s in zip(folders, summaries, strict=True) if (w := status_warning(s, str(f))) is not None]
+    warnings = [
+        w
+        for f, s in zip(folders, summaries, strict=True)
+        if (w := status_warning(s, str(f))) is not None
+    ]
     base = summaries[0].get("system_cost_hkd")
     for folder, summary, error in zip(folders[1:], summaries[1:], errors[1:], strict=True):
         delta = _delta(summary.get("system_cost_hkd"), base)
@@ -285,7 +405,12 @@ def _compare_warnings(folders: list[Path], summaries: list[dict[str, Any]], erro
 def _delta(value: Any, base: Any) -> float | None:
     if isinstance(value, bool) or isinstance(base, bool):
         return None
-    if isinstance(value, int | float) and isinstance(base, int | float) and math.isfinite(value) and math.isfinite(base):
+    if (
+        isinstance(value, int | float)
+        and isinstance(base, int | float)
+        and math.isfinite(value)
+        and math.isfinite(base)
+    ):
         return float(value) - float(base)
     return None
 
@@ -293,14 +418,22 @@ def _delta(value: Any, base: Any) -> float | None:
 @app.command("compare")
 @guarded
 def compare_command(
-    folders: Annotated[list[Path], typer.Argument(metavar="DIR_A DIR_B [DIR_C ...]", help="Results folders written by `solve --out`.")],
+    folders: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="DIR_A DIR_B [DIR_C ...]", help="Results folders written by `solve --out`."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Key figures of two or more results side by side, with deltas from the first."""
     from fleetplan.optimiser.outputs import json_safe, read_summary
 
     if len(folders) < 2:
-        raise InputError(f"got {len(folders)} folder; expected at least two results folders to compare", field="DIR")
+        raise InputError(
+            f"got {len(folders)} folder; expected at least two results folders to compare",
+            field="DIR",
+        )
     summaries = [read_summary(folder) for folder in folders]
     figures = _figures(summaries)
     errors = [difference_error_hkd(summaries[0], other) for other in summaries]
@@ -309,7 +442,14 @@ def compare_command(
         print_json(
             json_safe(
                 {
-                    "runs": [{"dir": str(f), "scenario": s.get("scenario"), "fingerprint": s.get("fingerprint")} for f, s in zip(folders, summaries, strict=True)],
+                    "runs": [
+                        {
+                            "dir": str(f),
+                            "scenario": s.get("scenario"),
+                            "fingerprint": s.get("fingerprint"),
+                        }
+                        for f, s in zip(folders, summaries, strict=True)
+                    ],
                     "baseline": str(folders[0]),
                     "figures": [
                         {
@@ -321,7 +461,10 @@ def compare_command(
                             **(
                                 {
                                     "delta_errors": errors,
-                                    "measurable": [measurable(_delta(v, values[0]), e) for v, e in zip(values, errors, strict=True)],
+                                    "measurable": [
+                                        measurable(_delta(v, values[0]), e)
+                                        for v, e in zip(values, errors, strict=True)
+                                    ],
                                 }
                                 if name == "system_cost_hkd"
                                 else {}
@@ -367,13 +510,17 @@ def compare_command(
     console = plain_console()
     console.print(table)
     for warning in warnings:
-        console.print(Text.assemble(("warning:", "yellow"), f" {warning}"))  # the warning as text, never markup
+        console.print(
+            Text.assemble(("warning:", "yellow"), f" {warning}")
+        )  # the warning as text, never markup
 
 
 @data_app.command("info")
 @guarded
 def data_info_command(
-    dataset: Annotated[Path | None, typer.Option("--dataset", help="Dataset folder (default: data/hk).")] = None,
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="Dataset folder (default: data/hk).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """What a dataset holds: each table's rows, status counts and distinct sources; what its road distances rest on."""
@@ -388,7 +535,10 @@ def data_info_command(
     for name in ("nodes", "edges"):  # the fine road graph, when the folder has it
         fine = TABLES[name].file.replace(".csv", "_fine.csv")
         if (Path(folder) / fine).is_file():
-            frames[f"{name}_fine"] = (fine, read_csv_table(Path(folder) / fine, TABLES[name], city=data.city))
+            frames[f"{name}_fine"] = (
+                fine,
+                read_csv_table(Path(folder) / fine, TABLES[name], city=data.city),
+            )
     for name, (file, frame) in frames.items():
         counts = frame["status"].value_counts()
         tables[name] = {
@@ -402,7 +552,8 @@ def data_info_command(
     if distances is not None:
         # Blank figures (not measured) become null.
         payload["road_distances"] = [
-            {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in distances.to_dict("records")
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+            for row in distances.to_dict("records")
         ]
     if as_json:
         print_json(payload)
@@ -414,12 +565,21 @@ def data_info_command(
     for column in ("rows", *STATUSES, "sources"):
         table.add_column(column, justify="right")
     for name, info in tables.items():
-        table.add_row(name, str(info["rows"]), *[str(info["status"][s]) for s in STATUSES], str(len(info["sources"])))
+        table.add_row(
+            name,
+            str(info["rows"]),
+            *[str(info["status"][s]) for s in STATUSES],
+            str(len(info["sources"])),
+        )
     console = plain_console()
     console.print(table)
     from rich.text import Text
 
     if distances is None:
-        console.print(Text("road distances: the folder has no road_distances.csv (basis and error not recorded)"))
+        console.print(
+            Text(
+                "road distances: the folder has no road_distances.csv (basis and error not recorded)"
+            )
+        )
     for _, row in distances.iterrows() if distances is not None else []:
         console.print(Text(f"road distances, {describe(row)}"))  # text, never markup

@@ -25,11 +25,36 @@ from fleetplan.errors import InputError
 @guarded
 def sweep_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Base scenario file.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for sweep.csv and pareto.html (written atomically).")],
-    budgets: Annotated[str | None, typer.Option("--budgets", help="Subsidy budgets, HK$, comma-separated: 0,375e6,750e6,1.5e9.")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", help="NAME=v1,v2 (repeatable), e.g. hydrogen_hkd_per_kg=40,70,108 or target.ebus_2027=on,off.")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler (default: a local cluster); 'synchronous' solves in this process.")] = None,
-    workers: Annotated[int, typer.Option("--workers", parser=plain_int, help="Local worker processes (one solve each at a time).")] = 2,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for sweep.csv and pareto.html (written atomically)."),
+    ],
+    budgets: Annotated[
+        str | None,
+        typer.Option(
+            "--budgets", help="Subsidy budgets, HK$, comma-separated: 0,375e6,750e6,1.5e9."
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="NAME=v1,v2 (repeatable), e.g. hydrogen_hkd_per_kg=40,70,108 or target.ebus_2027=on,off.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Address of a running Dask scheduler (default: a local cluster); 'synchronous' solves in this process.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", parser=plain_int, help="Local worker processes (one solve each at a time)."
+        ),
+    ] = 2,
 ) -> None:
     """Solve a grid of budgets and parameter values; write sweep.csv and pareto.html."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -48,7 +73,10 @@ def sweep_command(
         raise InputError(f"{workers}; expected at least 1 worker", field="--workers")
     _check_scheduler(scheduler)
     scenario = load_scenario_arg(scenario_file)
-    points = grid(parse_budgets(budgets) if budgets is not None else None, [parse_param(p) for p in param or []])
+    points = grid(
+        parse_budgets(budgets) if budgets is not None else None,
+        [parse_param(p) for p in param or []],
+    )
     # Fail on a bad value, an unknown id or a bad dataset before starting workers.
     _check_against_datasets(points, point_scenarios(scenario, points))
     check_replaceable(out)
@@ -66,7 +94,13 @@ def sweep_command(
         task = progress.add_task("points", total=len(points), last="")
 
         def done(row: dict) -> None:
-            if row.get("co2_abated_t") is None or row.get("status") in ("infeasible", "no_solution", "time_limit", "error", "bad_input"):
+            if row.get("co2_abated_t") is None or row.get("status") in (
+                "infeasible",
+                "no_solution",
+                "time_limit",
+                "error",
+                "bad_input",
+            ):
                 failed.append(f"point {row['point']}: {row.get('status')}: {row.get('error')}")
             progress.update(task, advance=1, last=f"point {row['point']}: {row.get('status')}")
 
@@ -77,12 +111,17 @@ def sweep_command(
         counts = ", ".join(f"{n} {status}" for status, n in statuses.items())
         first = failed[0] if failed else "no point finished"
         bad_input = set(statuses.index) == {"bad_input"}
-        print(f"error: no point of the sweep has a plan ({len(frame)} points: {counts}); {first}; nothing written to {out}", file=sys.stderr)
+        print(
+            f"error: no point of the sweep has a plan ({len(frame)} points: {counts}); {first}; nothing written to {out}",
+            file=sys.stderr,
+        )
         raise typer.Exit(2 if bad_input else 1)
     written: list[str] = []
     write_directory_atomic(out, lambda folder: written.extend(write_sweep(frame, scenario, folder)))
     solved = int(frame["co2_abated_t"].notna().sum())
-    print(f"{len(frame)} points, {solved} with a plan, {int(frame['pareto_efficient'].sum())} Pareto-efficient; wrote {', '.join(written)} to {out}")
+    print(
+        f"{len(frame)} points, {solved} with a plan, {int(frame['pareto_efficient'].sum())} Pareto-efficient; wrote {', '.join(written)} to {out}"
+    )
     for line in failed:
         print(f"warning: {line}", file=sys.stderr)
 
@@ -114,7 +153,9 @@ def _check_against_datasets(points: list[dict], scenarios: list) -> None:
         key = (scenario.dataset, scenario.graph)
         try:
             if key not in datasets:
-                datasets[key] = load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
+                datasets[key] = load_dataset(
+                    scenario.dataset or DEFAULT_DATASET, graph=scenario.graph
+                )
             data = datasets[key]
             check_scenario_classes(scenario, data.catalogue)  # type: ignore[attr-defined]
             check_scenario_against_dataset(scenario, data)  # type: ignore[arg-type]

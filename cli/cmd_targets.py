@@ -26,12 +26,26 @@ _VERDICTS = {"met": "met anyway", "met_at_cost": "met at a cost", "out_of_reach"
 @app.command("target-cost")
 @guarded
 def target_cost_command(
-    scenario_path: Annotated[Path | None, typer.Argument(help="Scenario YAML (default: the Hong Kong default).")] = None,
+    scenario_path: Annotated[
+        Path | None, typer.Argument(help="Scenario YAML (default: the Hong Kong default).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", parser=plain_float, help="HiGHS time limit of each solve, s (overrides the scenario).")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            parser=plain_float,
+            help="HiGHS time limit of each solve, s (overrides the scenario).",
+        ),
     ] = None,
-    gap: Annotated[float | None, typer.Option("--gap", parser=plain_float, help="Relative MIP gap each solve stops at (overrides the scenario).")] = None,
+    gap: Annotated[
+        float | None,
+        typer.Option(
+            "--gap",
+            parser=plain_float,
+            help="Relative MIP gap each solve stops at (overrides the scenario).",
+        ),
+    ] = None,
     time_budget: Annotated[
         float | None,
         typer.Option(
@@ -62,7 +76,9 @@ def target_cost_command(
         scenario = with_solver_flags(load_scenario(scenario_path), time_limit, gap)
         outcome = target_cost(scenario, time_budget_s=budget_s, on_step=progress)
     if as_json:
-        print_json({k: v for k, v in outcome.items() if k not in ("with_targets", "without_targets")})
+        print_json(
+            {k: v for k, v in outcome.items() if k not in ("with_targets", "without_targets")}
+        )
     else:
         _print_table(outcome)
     if not outcome["feasible"]:
@@ -84,7 +100,9 @@ def _print_table(outcome: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = plain_console()
-    table = Table(title="What each target costs on its own (that target hard, the others off, against no target)")
+    table = Table(
+        title="What each target costs on its own (that target hard, the others off, against no target)"
+    )
     for name, justify in (
         ("target", "left"), ("class", "left"), ("year", "right"), ("required", "right"), ("without targets", "right"),
         ("verdict", "left"), ("extra system cost", "right"), ("extra subsidy", "right"), ("plan with target", "left"),
@@ -98,7 +116,9 @@ def _print_table(outcome: dict[str, Any]) -> None:
         )  # fmt: skip
     console.print(table)
     base = outcome["base"]
-    console.print(f"Plan without targets: {_plan_state(base)}; system cost {_money(base['system_cost_hkd'])}")
+    console.print(
+        f"Plan without targets: {_plan_state(base)}; system cost {_money(base['system_cost_hkd'])}"
+    )
     for row in outcome["by_target"]:
         if row.get("extra_cost_within_gaps"):
             console.print(f"  {row['target_id']}: the extra cost is within the two plans' gaps")
@@ -115,5 +135,7 @@ def _print_table(outcome: dict[str, Any]) -> None:
             console.print(f"    - {line}")
     together = outcome.get("together")
     if together:
-        console.print(f"All targets together: {together}; system cost {_money(outcome.get('system_cost_hkd_delta'))}")
+        console.print(
+            f"All targets together: {together}; system cost {_money(outcome.get('system_cost_hkd_delta'))}"
+        )
     console.print(f"Wall time {outcome['wall_s']:,.0f} s")

@@ -16,6 +16,7 @@ from pathlib import Path
 class FleetplanError(Exception):
     """Base of every error fleetplan raises on purpose."""
 
+
 class InputError(FleetplanError, ValueError):
     """Bad user input: a file, row or field that does not meet its schema.
 

@@ -48,7 +48,16 @@ HK_METRIC_CRS = "EPSG:2326"
 #: Box every Hong Kong coordinate falls into (lon_min, lat_min, lon_max, lat_max), WGS84 degrees.
 HK_BOUNDS = (113.80, 22.13, 114.45, 22.58)
 
-_KEYS = ("name", "metric_crs", "bounds", "currency", "licence", "sources", "utilities", "fleet_utility")
+_KEYS = (
+    "name",
+    "metric_crs",
+    "bounds",
+    "currency",
+    "licence",
+    "sources",
+    "utilities",
+    "fleet_utility",
+)
 #: Hong Kong's two electricity utilities: CLP Power (Kowloon, the New Territories, Lantau) and
 #: HK Electric (Hong Kong Island, Lamma). The utilities of a manifest that does not list its own.
 HK_UTILITIES = ("clp", "hke")
@@ -145,17 +154,23 @@ def _transformer(source: str, target: str) -> Transformer:
 
 def to_metric(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 longitude/latitude (degrees) to easting/northing in ``crs`` (metres)."""
-    x, y = _transformer(WGS84, crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x, y = _transformer(WGS84, crs).transform(
+        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    )
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
 def to_wgs84(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Easting/northing in ``crs`` (metres) back to WGS84 longitude/latitude (degrees)."""
-    lon, lat = _transformer(crs, WGS84).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    lon, lat = _transformer(crs, WGS84).transform(
+        np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    )
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-def check_metric_crs(value: object, *, file: str | Path | None = None, field: str = "metric_crs") -> str:
+def check_metric_crs(
+    value: object, *, file: str | Path | None = None, field: str = "metric_crs"
+) -> str:
     """``value`` as an ``AUTHORITY:CODE`` string if it is a projected CRS in metres.
 
     Raises
@@ -165,7 +180,11 @@ def check_metric_crs(value: object, *, file: str | Path | None = None, field: st
     """
     text = str(value).strip() if value is not None else ""
     if not text:
-        raise InputError("empty; expected a projected CRS in metres, e.g. EPSG:2326 or a UTM zone such as EPSG:32629", file=file, field=field)
+        raise InputError(
+            "empty; expected a projected CRS in metres, e.g. EPSG:2326 or a UTM zone such as EPSG:32629",
+            file=file,
+            field=field,
+        )
     try:
         crs = CRS.from_user_input(text)
     except CRSError:
@@ -206,16 +225,26 @@ def check_bounds(
     if isinstance(value, dict):
         unknown = [str(k) for k in value if k not in _BOUND_KEYS]
         if unknown:
-            raise InputError(f"unknown key '{unknown[0]}'; expected {', '.join(_BOUND_KEYS)}", file=file, field=f"{field}.{unknown[0]}")
+            raise InputError(
+                f"unknown key '{unknown[0]}'; expected {', '.join(_BOUND_KEYS)}",
+                file=file,
+                field=f"{field}.{unknown[0]}",
+            )
         missing = [k for k in _BOUND_KEYS if k not in value]
         if missing:
-            raise InputError(f"missing; expected {', '.join(_BOUND_KEYS)} in WGS84 degrees", file=file, field=f"{field}.{missing[0]}")
+            raise InputError(
+                f"missing; expected {', '.join(_BOUND_KEYS)} in WGS84 degrees",
+                file=file,
+                field=f"{field}.{missing[0]}",
+            )
         raw = [value[k] for k in _BOUND_KEYS]
     elif isinstance(value, list | tuple) and len(value) == 4:
         raw = list(value)
     else:
         raise InputError(
-            f"expected a mapping with {', '.join(_BOUND_KEYS)} (WGS84 degrees)", file=file, field=field
+            f"expected a mapping with {', '.join(_BOUND_KEYS)} (WGS84 degrees)",
+            file=file,
+            field=field,
         )
     numbers = []
     for key, item in zip(_BOUND_KEYS, raw, strict=True):
@@ -224,10 +253,16 @@ def check_bounds(
         except (TypeError, ValueError):
             number = math.nan
         if isinstance(item, bool) or not math.isfinite(number):
-            raise InputError(f"'{item}' is not a number; expected degrees", file=file, field=f"{field}.{key}")
+            raise InputError(
+                f"'{item}' is not a number; expected degrees", file=file, field=f"{field}.{key}"
+            )
         limit = 180.0 if key.startswith("lon") else 90.0
         if abs(number) > limit:
-            raise InputError(f"{number:g} is out of range; expected -{limit:g} to {limit:g} degrees", file=file, field=f"{field}.{key}")
+            raise InputError(
+                f"{number:g} is out of range; expected -{limit:g} to {limit:g} degrees",
+                file=file,
+                field=f"{field}.{key}",
+            )
         numbers.append(number)
     lon_min, lat_min, lon_max, lat_max = numbers
     for low, high, axis in ((lon_min, lon_max, "lon"), (lat_min, lat_max, "lat")):
@@ -240,7 +275,9 @@ def check_bounds(
     return lon_min, lat_min, lon_max, lat_max
 
 
-def _check_crs_covers(crs_text: str, bounds: tuple[float, float, float, float], file: str | Path | None) -> None:
+def _check_crs_covers(
+    crs_text: str, bounds: tuple[float, float, float, float], file: str | Path | None
+) -> None:
     """A CRS meant for another part of the world distorts distances: refuse one whose area misses the city."""
     area = CRS.from_user_input(crs_text).area_of_use
     if area is None:
@@ -290,43 +327,73 @@ def city_from_mapping(data: object, *, file: str | Path = MANIFEST) -> City:
         raise InputError("expected a YAML mapping with name, metric_crs and bounds", file=file)
     unknown = [str(k) for k in data if k not in _KEYS]
     if unknown:
-        raise InputError(f"unknown key '{unknown[0]}'; expected {', '.join(_KEYS)}", file=file, field=unknown[0])
+        raise InputError(
+            f"unknown key '{unknown[0]}'; expected {', '.join(_KEYS)}", file=file, field=unknown[0]
+        )
     name = _text(data.get("name"), file=file, field="name", required=True)
     if "metric_crs" not in data:
-        raise InputError("missing; expected a projected CRS in metres, e.g. EPSG:2326", file=file, field="metric_crs")
+        raise InputError(
+            "missing; expected a projected CRS in metres, e.g. EPSG:2326",
+            file=file,
+            field="metric_crs",
+        )
     crs = check_metric_crs(data["metric_crs"], file=file)
     if "bounds" not in data:
-        raise InputError(f"missing; expected {', '.join(_BOUND_KEYS)} in WGS84 degrees", file=file, field="bounds")
+        raise InputError(
+            f"missing; expected {', '.join(_BOUND_KEYS)} in WGS84 degrees",
+            file=file,
+            field="bounds",
+        )
     bounds = check_bounds(data["bounds"], file=file)
     _check_crs_covers(crs, bounds, file)
     currency = _text(data.get("currency", "HKD"), file=file, field="currency", required=True)
     if not _CURRENCY.fullmatch(currency):
-        raise InputError(f"'{currency}' is not a currency code; expected three capital letters (ISO 4217), e.g. HKD", file=file, field="currency")
+        raise InputError(
+            f"'{currency}' is not a currency code; expected three capital letters (ISO 4217), e.g. HKD",
+            file=file,
+            field="currency",
+        )
     licence = _text(data.get("licence"), file=file, field="licence", required=False)
     raw_sources = data.get("sources") or []
     if not isinstance(raw_sources, list):
-        raise InputError("expected a list of sources (each with name, url, licence)", file=file, field="sources")
+        raise InputError(
+            "expected a list of sources (each with name, url, licence)", file=file, field="sources"
+        )
     sources = []
     for i, item in enumerate(raw_sources):
         where = f"sources[{i}]"
         if isinstance(item, str):
             item = {"name": item}
         if not isinstance(item, dict):
-            raise InputError("expected a mapping with name, url and licence", file=file, field=where)
+            raise InputError(
+                "expected a mapping with name, url and licence", file=file, field=where
+            )
         extra = [str(k) for k in item if k not in _SOURCE_KEYS]
         if extra:
-            raise InputError(f"unknown key '{extra[0]}'; expected {', '.join(_SOURCE_KEYS)}", file=file, field=f"{where}.{extra[0]}")
+            raise InputError(
+                f"unknown key '{extra[0]}'; expected {', '.join(_SOURCE_KEYS)}",
+                file=file,
+                field=f"{where}.{extra[0]}",
+            )
         sources.append(
             Source(
                 name=_text(item.get("name"), file=file, field=f"{where}.name", required=True),
                 url=_text(item.get("url"), file=file, field=f"{where}.url", required=False),
-                licence=_text(item.get("licence"), file=file, field=f"{where}.licence", required=False),
+                licence=_text(
+                    item.get("licence"), file=file, field=f"{where}.licence", required=False
+                ),
             )
         )
     utilities = _utilities(data.get("utilities", list(HK_UTILITIES)), file)
-    fleet_utility = _text(data.get("fleet_utility", utilities[0]), file=file, field="fleet_utility", required=True)
+    fleet_utility = _text(
+        data.get("fleet_utility", utilities[0]), file=file, field="fleet_utility", required=True
+    )
     if fleet_utility not in utilities:
-        raise InputError(f"'{fleet_utility}' is not one of the utilities ({', '.join(utilities)})", file=file, field="fleet_utility")
+        raise InputError(
+            f"'{fleet_utility}' is not one of the utilities ({', '.join(utilities)})",
+            file=file,
+            field="fleet_utility",
+        )
     return City(
         name=name, metric_crs=crs, bounds=bounds, currency=currency, licence=licence, sources=tuple(sources),
         utilities=utilities, fleet_utility=fleet_utility,
@@ -336,13 +403,19 @@ def city_from_mapping(data: object, *, file: str | Path = MANIFEST) -> City:
 def _utilities(value: object, file: Path) -> tuple[str, ...]:
     """The manifest's ``utilities``: a non-empty list of distinct utility ids."""
     if not isinstance(value, list) or not value:
-        raise InputError("expected a list of electricity utility ids, e.g. [clp, hke]", file=file, field="utilities")
+        raise InputError(
+            "expected a list of electricity utility ids, e.g. [clp, hke]",
+            file=file,
+            field="utilities",
+        )
     ids = []
     for i, item in enumerate(value):
         text = str(item).strip() if isinstance(item, str) else ""
         if not UTILITY_ID.fullmatch(text):
             raise InputError(
-                f"'{item}' is not a utility id; expected lower-case letters, digits or _ (e.g. clp)", file=file, field=f"utilities[{i}]"
+                f"'{item}' is not a utility id; expected lower-case letters, digits or _ (e.g. clp)",
+                file=file,
+                field=f"utilities[{i}]",
             )
         if text in ids:
             raise InputError(f"'{text}' is listed twice", file=file, field=f"utilities[{i}]")
@@ -361,9 +434,14 @@ def read_city(path: str | Path) -> City:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError("city manifest not found; expected a city.yaml with name, metric_crs and bounds", file=path)
+        raise InputError(
+            "city manifest not found; expected a city.yaml with name, metric_crs and bounds",
+            file=path,
+        )
     if path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise InputError(f"file is over {MAX_MANIFEST_BYTES // 1024} KB; expected a short manifest", file=path)
+        raise InputError(
+            f"file is over {MAX_MANIFEST_BYTES // 1024} KB; expected a short manifest", file=path
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -373,7 +451,9 @@ def read_city(path: str | Path) -> City:
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"not readable YAML{where}: {getattr(error, 'problem', None) or error}", file=path) from None
+        raise InputError(
+            f"not readable YAML{where}: {getattr(error, 'problem', None) or error}", file=path
+        ) from None
     return city_from_mapping(data, file=path)
 
 

@@ -137,7 +137,9 @@ def _linked_on_roads(
 
     def measure(candidates: pd.DataFrame) -> pd.DataFrame:
         # A neighbour link is tried up to OSM_MAX_RATIO x its straight line x NEIGHBOUR_ROAD_FACTOR.
-        given = candidates["length_m"].where(candidates["link"] == "bus", candidates["length_m"] * NEIGHBOUR_ROAD_FACTOR)
+        given = candidates["length_m"].where(
+            candidates["link"] == "bus", candidates["length_m"] * NEIGHBOUR_ROAD_FACTOR
+        )
         on_road, measured, found["info"] = road_lengths_from_osm(
             nodes, candidates.assign(length_m=given), *road, max_snap_m=STOP_SNAP_M, metric_crs=crs
         )
@@ -213,22 +215,42 @@ def _band(km: float) -> str:
 def _check_out_folder(out: Path) -> None:
     """Refuse, before any work, an ``--out`` that is a file, a non-empty folder or in a place that cannot be written."""
     if out.exists() and not out.is_dir():
-        raise InputError("exists and is a file; expected a new or empty folder for the dataset", file=out, field="--out")
+        raise InputError(
+            "exists and is a file; expected a new or empty folder for the dataset",
+            file=out,
+            field="--out",
+        )
     if out.is_dir() and any(out.iterdir()):
-        raise InputError("folder is not empty; expected a new or empty folder for the dataset", file=out, field="--out")
+        raise InputError(
+            "folder is not empty; expected a new or empty folder for the dataset",
+            file=out,
+            field="--out",
+        )
     existing = out.absolute().parent
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise InputError(f"'{existing}' is a file, not a folder; expected a new or empty folder for the dataset", file=out, field="--out")
+        raise InputError(
+            f"'{existing}' is a file, not a folder; expected a new or empty folder for the dataset",
+            file=out,
+            field="--out",
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"no permission to write in '{existing}'; choose another folder", file=out, field="--out")
+        raise InputError(
+            f"no permission to write in '{existing}'; choose another folder",
+            file=out,
+            field="--out",
+        )
 
 
 def _base_table(base: Path, name: str) -> pd.DataFrame:
     """One table of the base dataset as text cells, after the checks every CSV reader makes (size first)."""
     spec = TABLES[name]
-    text = read_csv_text(base / spec.file, expected=f"the '{spec.name}' table ({spec.description})", max_bytes=MAX_TABLE_BYTES)
+    text = read_csv_text(
+        base / spec.file,
+        expected=f"the '{spec.name}' table ({spec.description})",
+        max_bytes=MAX_TABLE_BYTES,
+    )
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
 
 
@@ -251,7 +273,11 @@ def _feed_tables(gtfs: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]
     routes = feed.required("routes.txt").copy()
     stops = feed.required("stops.txt").copy()
     agency = feed.required("agency.txt")
-    ids = agency["agency_id"].astype(str) if "agency_id" in agency.columns else pd.Series([""] * len(agency))
+    ids = (
+        agency["agency_id"].astype(str)
+        if "agency_id" in agency.columns
+        else pd.Series([""] * len(agency))
+    )
     names = dict(zip(ids.fillna(""), agency["agency_name"].astype(str), strict=True))
     return routes, stops, names
 
@@ -318,7 +344,10 @@ def build_city(
     if not str(name).strip():
         raise InputError("empty; expected the city's name", field="--name")
     if not (cluster_m >= 0 and margin_m >= 0 and daily_km_per_bus > 0):
-        raise InputError("expected cluster_m >= 0, margin_m >= 0 and daily_km_per_bus > 0 (metres, km/day)", field="--cluster-m")
+        raise InputError(
+            "expected cluster_m >= 0, margin_m >= 0 and daily_km_per_bus > 0 (metres, km/day)",
+            field="--cluster-m",
+        )
     _check_out_folder(out)
     base_city = load_city(base)
     utility = base_city.fleet_utility if utility is None else utility
@@ -345,7 +374,9 @@ def build_city(
     }  # fmt: skip
 
     lon, lat = nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float)
-    gtfs_source = f"GTFS feed {gtfs.name}" + (f", service date {service_date}" if service_date else "")
+    gtfs_source = f"GTFS feed {gtfs.name}" + (
+        f", service date {service_date}" if service_date else ""
+    )
     city = city_from_mapping(
         {
             "name": str(name).strip(),
@@ -365,8 +396,15 @@ def build_city(
             ),
             "sources": [
                 {"name": gtfs_source, "licence": feed_licence},
-                {"name": f"OpenStreetMap extract {osm.name}", "url": "https://www.openstreetmap.org/copyright", "licence": "ODbL 1.0"},
-                *[{"name": f"{base_city.name}: {s.name}", "url": s.url, "licence": s.licence} for s in base_city.sources],
+                {
+                    "name": f"OpenStreetMap extract {osm.name}",
+                    "url": "https://www.openstreetmap.org/copyright",
+                    "licence": "ODbL 1.0",
+                },
+                *[
+                    {"name": f"{base_city.name}: {s.name}", "url": s.url, "licence": s.licence}
+                    for s in base_city.sources
+                ],
             ],
         },
         file="fleetplan city build",
@@ -376,20 +414,30 @@ def build_city(
     routes = route_summary(gtfs, date=date, metric_crs=crs)
     routes = routes[routes["trips_per_day"] > 0].reset_index(drop=True)
     if routes.empty:
-        raise InputError("no route runs on the service date; expected a weekday timetable", file=gtfs)
+        raise InputError(
+            "no route runs on the service date; expected a weekday timetable", file=gtfs
+        )
     feed_routes, feed_stops, agencies = _feed_tables(gtfs)
     agency_of = {}
     for row in feed_routes.itertuples(index=False):
         agency_id = str(getattr(row, "agency_id", "") or "")
         agency_of[str(row.route_id)] = agencies.get(agency_id, next(iter(agencies.values())))
     routes["operator"] = [_slug(agency_of[str(r)]) for r in routes["route_id"]]
-    stop_name = dict(zip(feed_stops["stop_id"].astype(str), feed_stops.get("stop_name", feed_stops["stop_id"]).astype(str), strict=True))
+    stop_name = dict(
+        zip(
+            feed_stops["stop_id"].astype(str),
+            feed_stops.get("stop_name", feed_stops["stop_id"]).astype(str),
+            strict=True,
+        )
+    )
     routes["day_km"] = routes["trips_per_day"] * routes["length_km"]
 
     node_xy = np.column_stack(to_metric(lon, lat, crs))
     depots_rows = []
     for operator, mine in routes.groupby("operator", sort=True):
-        fx, fy = to_metric(mine["first_stop_lon"].to_numpy(), mine["first_stop_lat"].to_numpy(), crs)
+        fx, fy = to_metric(
+            mine["first_stop_lon"].to_numpy(), mine["first_stop_lat"].to_numpy(), crs
+        )
         weight = mine["trips_per_day"].to_numpy(dtype=float)
         centre = (float(np.average(fx, weights=weight)), float(np.average(fy, weights=weight)))
         at = int(cKDTree(node_xy).query(centre, k=1)[1])
@@ -421,7 +469,10 @@ def build_city(
         fleet_note = f"route km per day / {fleet_km:g} km per bus per day (estimate: the feed has no block_id)"
     route_buses = routes["day_km"] / routes["day_km"].sum() * fleet
     routes = routes.assign(
-        route=[str(v) if str(v) else str(r) for v, r in zip(routes["route_short_name"], routes["route_id"], strict=True)],
+        route=[
+            str(v) if str(v) else str(r)
+            for v, r in zip(routes["route_short_name"], routes["route_id"], strict=True)
+        ],
         origin=[stop_name.get(str(s), str(s)) for s in routes["first_stop_id"]],
         destination=[stop_name.get(str(s), str(s)) for s in routes["last_stop_id"]],
         length_km=routes["length_km"].round(2),
@@ -432,10 +483,25 @@ def build_city(
         status="derived",
     )
     bus_routes = routes[
-        ["route_id", "operator", "route", "origin", "destination", "depot_id", "length_km", "trips_per_day", "buses_required", "daily_km_per_bus", "source", "status"]
+        [
+            "route_id",
+            "operator",
+            "route",
+            "origin",
+            "destination",
+            "depot_id",
+            "length_km",
+            "trips_per_day",
+            "buses_required",
+            "daily_km_per_bus",
+            "source",
+            "status",
+        ]
     ]
 
-    per_depot = routes.groupby("depot_id")["buses_required"].sum().reindex(depots["depot_id"]).fillna(0.0)
+    per_depot = (
+        routes.groupby("depot_id")["buses_required"].sum().reindex(depots["depot_id"]).fillna(0.0)
+    )
     depots["buses_allocated"] = largest_remainder(per_depot.tolist(), fleet)
     depots["parking_spaces"] = [math.ceil(b * PARKING_PER_BUS) for b in depots["buses_allocated"]]
     depots["grid_headroom_kva"] = [round(s * KVA_PER_SPACE, 1) for s in depots["parking_spaces"]]
@@ -503,7 +569,21 @@ def build_city(
     # Write: geographic tables, empty ones, copied ones, the manifest, a note.
     out.mkdir(parents=True, exist_ok=True)
     try:
-        _write(out, city, nodes, edges, depots, bus_routes, segments, ages, sites, base, base_city, gtfs, osm)
+        _write(
+            out,
+            city,
+            nodes,
+            edges,
+            depots,
+            bus_routes,
+            segments,
+            ages,
+            sites,
+            base,
+            base_city,
+            gtfs,
+            osm,
+        )
         write_road_distances(out, [_road_distance_row(osm, summary["graph"])])
         dataset = load_dataset(out)
     except BaseException:

@@ -31,7 +31,9 @@ def read_limited_bytes(path: str | Path, *, expected: str, max_bytes: int) -> by
     if size == 0:
         raise InputError(f"file is empty; expected {expected}", file=path)
     if size > max_bytes:
-        raise InputError(f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=path)
+        raise InputError(
+            f"file is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=path
+        )
     with path.open("rb") as handle:
         raw = handle.read(max_bytes + 1)
     if len(raw) > max_bytes:
@@ -121,7 +123,7 @@ def check_row_widths(text: str, path: str | Path) -> None:
             if not cells or not any(cell.strip() for cell in cells):
                 continue
             row += 1
-            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
+            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
                 raise InputError(
                     f"{len(cells)} cells but the header has {len(header)} columns; expected one cell per "
                     "column (a stray comma, or text with a comma that is not in quotes?)",

@@ -96,7 +96,9 @@ def read_geojson_points(data: bytes, *, name: str, max_bytes: int) -> pd.DataFra
         or ``lon``/``lat`` properties that disagree with its geometry.
     """
     if len(data) > max_bytes:
-        raise InputError(f"file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=name)
+        raise InputError(
+            f"file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB", file=name
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -106,38 +108,68 @@ def read_geojson_points(data: bytes, *, name: str, max_bytes: int) -> pd.DataFra
         ) from None
     head = text.lstrip()[:1]
     if head != "{":
-        shown = "XML (e.g. a GDAL VRT)" if head == "<" else "empty" if not head else f"text starting with {head!r}"
-        raise InputError(f"not GeoJSON: the file is {shown}; expected a JSON FeatureCollection", file=name)
+        shown = (
+            "XML (e.g. a GDAL VRT)"
+            if head == "<"
+            else "empty"
+            if not head
+            else f"text starting with {head!r}"
+        )
+        raise InputError(
+            f"not GeoJSON: the file is {shown}; expected a JSON FeatureCollection", file=name
+        )
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant)
+        document = json.loads(
+            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant
+        )
     except _Duplicate as error:
-        raise InputError(f"key '{error}' appears twice in one object; expected each key once", file=name) from None
+        raise InputError(
+            f"key '{error}' appears twice in one object; expected each key once", file=name
+        ) from None
     except json.JSONDecodeError as error:
-        raise InputError(f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}", file=name) from None
+        raise InputError(
+            f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}", file=name
+        ) from None
     except ValueError as error:
         raise InputError(f"not valid JSON: {error}", file=name) from None
     except RecursionError:
-        raise InputError("JSON nested far too deeply; expected a flat FeatureCollection", file=name) from None
+        raise InputError(
+            "JSON nested far too deeply; expected a flat FeatureCollection", file=name
+        ) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         kind = document.get("type") if isinstance(document, dict) else type(document).__name__
-        raise InputError(f"GeoJSON of type {kind!r}; expected a FeatureCollection", file=name, field="type")
+        raise InputError(
+            f"GeoJSON of type {kind!r}; expected a FeatureCollection", file=name, field="type"
+        )
     _check_crs(document.get("crs"), name)
     features = document.get("features")
     if not isinstance(features, list):
-        raise InputError("no 'features' list; expected a FeatureCollection with a list of features", file=name, field="features")
+        raise InputError(
+            "no 'features' list; expected a FeatureCollection with a list of features",
+            file=name,
+            field="features",
+        )
     if len(features) > MAX_FEATURES:
         raise InputError(f"{len(features):,} features; the limit is {MAX_FEATURES:,}", file=name)
     rows = [_feature_row(feature, pos + 1, name) for pos, feature in enumerate(features)]
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
-    return pd.DataFrame([[row.get(column, "") for column in columns] for row in rows], columns=list(columns), dtype=object)
+    return pd.DataFrame(
+        [[row.get(column, "") for column in columns] for row in rows],
+        columns=list(columns),
+        dtype=object,
+    )
 
 
 def _check_crs(crs: Any, name: str) -> None:
     if crs is None:
         return
-    label = crs.get("properties", {}).get("name") if isinstance(crs, dict) and isinstance(crs.get("properties"), dict) else None
+    label = (
+        crs.get("properties", {}).get("name")
+        if isinstance(crs, dict) and isinstance(crs.get("properties"), dict)
+        else None
+    )
     if not isinstance(label, str) or label.strip().lower() not in _WGS84_NAMES:
         raise InputError(
             f"coordinate reference system {label or crs!r}; expected WGS84 longitude/latitude (RFC 7946: leave 'crs' out)",
@@ -148,23 +180,43 @@ def _check_crs(crs: Any, name: str) -> None:
 
 def _feature_row(feature: Any, row: int, name: str) -> dict[str, str]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise InputError("not a GeoJSON Feature; expected an object with \"type\": \"Feature\"", file=name, row=row, field="type")
+        raise InputError(
+            'not a GeoJSON Feature; expected an object with "type": "Feature"',
+            file=name,
+            row=row,
+            field="type",
+        )
     properties = feature.get("properties")
     if properties is None:
         properties = {}
     if not isinstance(properties, dict):
-        raise InputError("properties is not an object; expected a mapping of column to value", file=name, row=row, field="properties")
+        raise InputError(
+            "properties is not an object; expected a mapping of column to value",
+            file=name,
+            row=row,
+            field="properties",
+        )
     cells: dict[str, str] = {}
     for key, value in properties.items():
         if isinstance(value, dict | list):
-            raise InputError("a nested value; expected text, a number, true/false or null", file=name, row=row, field=key)
+            raise InputError(
+                "a nested value; expected text, a number, true/false or null",
+                file=name,
+                row=row,
+                field=key,
+            )
         cells[key] = _cell(value)
     geometry = feature.get("geometry")
     if geometry is None:
         return cells
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
-        raise InputError(f"geometry of type {kind!r}; expected a Point (or null)", file=name, row=row, field="geometry")
+        raise InputError(
+            f"geometry of type {kind!r}; expected a Point (or null)",
+            file=name,
+            row=row,
+            field="geometry",
+        )
     position = geometry.get("coordinates")
     parsed = [_number(v) for v in position] if isinstance(position, list) else []
     numbers = [v for v in parsed if v is not None]

@@ -39,7 +39,6 @@ ACCESS_CIRCUITY = 1.27
 _CUTOFF_SLACK = 1e-9
 
 
-
 def to_grid(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 longitude/latitude (degrees) to easting/northing in ``crs`` (metres).
 
@@ -324,7 +323,10 @@ def snap_to_nodes(
     xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in node_ids], dtype=float)
     # The points are projected like the nodes were: in the CRS the graph was built in.
     if not graph.graph.get("crs"):
-        raise InputError("the road graph records no metric CRS (graph.graph['crs']); build it with build_graph", field="crs")
+        raise InputError(
+            "the road graph records no metric CRS (graph.graph['crs']); build it with build_graph",
+            field="crs",
+        )
     px, py = to_grid(lon, lat, graph.graph["crs"])
     distance, index = cKDTree(xy).query(np.column_stack([px, py]), k=1)
     distance = np.atleast_1d(distance).astype(float)
@@ -415,13 +417,18 @@ def reach_pairs(
     for side, values in access_m.items():
         bad = sorted((k for k, v in values.items() if not (math.isfinite(v) and v >= 0)), key=str)
         if bad:
-            raise InputError(f"{side} '{bad[0]}' has access distance {values[bad[0]]!r} m; expected >= 0", field=side)
+            raise InputError(
+                f"{side} '{bad[0]}' has access distance {values[bad[0]]!r} m; expected >= 0",
+                field=side,
+            )
 
     # Search from whichever side has fewer distinct nodes.
     flip = len(set(targets.values())) < len(set(sources.values()))
     near, far = (targets, sources) if flip else (sources, targets)
     near_access, far_access = (
-        (access_m["target"], access_m["source"]) if flip else (access_m["source"], access_m["target"])
+        (access_m["target"], access_m["source"])
+        if flip
+        else (access_m["source"], access_m["target"])
     )
     least_far_m = min((far_access.get(k, 0.0) for k in far), default=0.0)
     far_by_node: dict[Hashable, list[str]] = {}

@@ -86,7 +86,9 @@ class Dataset:
         for name in OPTIONAL_TABLES:
             if getattr(self, name) is None:
                 object.__setattr__(self, name, empty_table(TABLES[name]))
-        object.__setattr__(self, "taxi_classes", fill_zone_fleet_classes(self.taxi_classes, self.catalogue))
+        object.__setattr__(
+            self, "taxi_classes", fill_zone_fleet_classes(self.taxi_classes, self.catalogue)
+        )
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -100,7 +102,11 @@ class Dataset:
     def graph(self) -> nx.Graph:
         """The road graph; built here if the dataset was assembled without one."""
         if self.road_graph is None:
-            object.__setattr__(self, "road_graph", build_graph(self.nodes, self.edges, metric_crs=self.city.metric_crs))
+            object.__setattr__(
+                self,
+                "road_graph",
+                build_graph(self.nodes, self.edges, metric_crs=self.city.metric_crs),
+            )
         return self.road_graph
 
 
@@ -124,13 +130,19 @@ def read_csv_table(
         fails validation (the message names file, row and field).
     """
     path = Path(path)
-    text = read_csv_text(path, expected=f"the '{spec.name}' table ({spec.description})", max_bytes=MAX_TABLE_BYTES)
+    text = read_csv_text(
+        path, expected=f"the '{spec.name}' table ({spec.description})", max_bytes=MAX_TABLE_BYTES
+    )
     try:
         # index_col=False: never turn surplus cells into an index (that shifts every column).
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True, comment=None, index_col=False)
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=True, comment=None, index_col=False
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise InputError(f"not a readable CSV table: {str(error).strip()}", file=path) from None
-    frame = validate_table(frame, spec, file=path, city=city, check_bounds=check_bounds, hk_bounds=hk_bounds)
+    frame = validate_table(
+        frame, spec, file=path, city=city, check_bounds=check_bounds, hk_bounds=hk_bounds
+    )
     if spec.has_lonlat:
         return gpd.GeoDataFrame(
             frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
@@ -162,8 +174,12 @@ def _check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         for column, (other, key) in spec.references.items():
             values = frame[column]
 
-            def unknown(pos: int, values: pd.Series = values, other: str = other, key: str = key) -> str:
-                return f"unknown id '{values.iloc[pos]}'; expected a {key} from {TABLES[other].file}"
+            def unknown(
+                pos: int, values: pd.Series = values, other: str = other, key: str = key
+            ) -> str:
+                return (
+                    f"unknown id '{values.iloc[pos]}'; expected a {key} from {TABLES[other].file}"
+                )
 
             refuse_first(
                 values.notna() & ~values.isin(set(tables[other][key])),
@@ -202,7 +218,9 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             continue
         expected = frame["depot_id"].map(depot_operator)
 
-        def other_operator(pos: int, frame: pd.DataFrame = frame, expected: pd.Series = expected) -> str:
+        def other_operator(
+            pos: int, frame: pd.DataFrame = frame, expected: pd.Series = expected
+        ) -> str:
             return (
                 f"operator '{frame['operator'].iloc[pos]}' but its depot '{frame['depot_id'].iloc[pos]}' belongs to "
                 f"'{expected.iloc[pos]}' in {TABLES['depots'].file}; expected the operator of the depot"
@@ -233,7 +251,8 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
 
     segments = tables["bus_segments"]
     refuse_first(
-        segments["fcev_today"].fillna(0).astype(float) > segments["zev_today"].fillna(0).astype(float),
+        segments["fcev_today"].fillna(0).astype(float)
+        > segments["zev_today"].fillna(0).astype(float),
         lambda pos: (
             f"{segments['fcev_today'].iloc[pos]} fuel-cell buses but only {segments['zev_today'].fillna(0).iloc[pos]} "
             "zero-emission buses; expected fcev_today <= zev_today (fuel-cell buses are counted in zev_today)"
@@ -293,7 +312,9 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     targets = tables["targets"]
     refuse_first(
         targets["min_zev"].isna() & targets["min_zev_share"].isna(),
-        lambda pos: f"target '{targets['target_id'].iloc[pos]}' has neither min_zev nor min_zev_share; expected one of them",
+        lambda pos: (
+            f"target '{targets['target_id'].iloc[pos]}' has neither min_zev nor min_zev_share; expected one of them"
+        ),
         file=file_of("targets"),
         field="min_zev",
     )
@@ -301,7 +322,9 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     programmes = tables["programmes"]
     refuse_first(
         programmes["first_year"] > programmes["last_year"],
-        lambda pos: f"first_year {programmes['first_year'].iloc[pos]} is after last_year {programmes['last_year'].iloc[pos]}",
+        lambda pos: (
+            f"first_year {programmes['first_year'].iloc[pos]} is after last_year {programmes['last_year'].iloc[pos]}"
+        ),
         file=file_of("programmes"),
         field="last_year",
     )
@@ -326,7 +349,9 @@ def _check_consistency(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     flows = tables["truck_flows"]
     refuse_first(
         flows["origin"] == flows["destination"],
-        lambda pos: f"flow '{flows['flow_id'].iloc[pos]}' goes from '{flows['origin'].iloc[pos]}' to itself; expected two different places",
+        lambda pos: (
+            f"flow '{flows['flow_id'].iloc[pos]}' goes from '{flows['origin'].iloc[pos]}' to itself; expected two different places"
+        ),
         file=file_of("truck_flows"),
         field="destination",
     )
@@ -341,7 +366,9 @@ def _check_reversed_edges(edges: pd.DataFrame, file: Path) -> None:
     """Refuse the two directions of one road with different lengths (the graph is undirected: one would be dropped)."""
     if edges.empty:
         return
-    forward = edges.reset_index(drop=True).reset_index()[["index", "from_node", "to_node", "length_m"]]
+    forward = edges.reset_index(drop=True).reset_index()[
+        ["index", "from_node", "to_node", "length_m"]
+    ]
     backward = forward.rename(columns={"from_node": "to_node", "to_node": "from_node"})
     pairs = forward.merge(backward, on=["from_node", "to_node"], suffixes=("", "_other"))
     pairs = pairs[pairs["index"] > pairs["index_other"]]  # the later row of each pair
@@ -369,24 +396,40 @@ def _check_operator_commitments(tables: dict[str, pd.DataFrame], folder: Path) -
             return InputError(message, file=file, row=pos + 1, field=column)
 
         if row.operator not in operators:
-            raise refuse(f"unknown operator '{row.operator}'; expected one of {', '.join(operators)} (the operators of {TABLES['depots'].file})", "operator")
+            raise refuse(
+                f"unknown operator '{row.operator}'; expected one of {', '.join(operators)} (the operators of {TABLES['depots'].file})",
+                "operator",
+            )
         shares = {k: getattr(row, f"{k}_share") for k in ("bev", "fcev")}
         given = {k: float(v) for k, v in shares.items() if v is not None and not pd.isna(v)}
         if row.kind == "order":
             if row.technology is None:
                 raise refuse("an order needs its technology; expected bev or fcev", "technology")
             if row.vehicles is None or pd.isna(row.vehicles) or float(row.vehicles) <= 0:
-                raise refuse("an order needs the vehicles ordered; expected a number above 0", "vehicles")
+                raise refuse(
+                    "an order needs the vehicles ordered; expected a number above 0", "vehicles"
+                )
             if given:
-                raise refuse("an order takes technology and vehicles, not a mix; leave bev_share and fcev_share blank", f"{next(iter(given))}_share")
+                raise refuse(
+                    "an order takes technology and vehicles, not a mix; leave bev_share and fcev_share blank",
+                    f"{next(iter(given))}_share",
+                )
             continue
         if row.technology is not None:
-            raise refuse("a pledge takes bev_share/fcev_share, not a technology; leave technology blank", "technology")
+            raise refuse(
+                "a pledge takes bev_share/fcev_share, not a technology; leave technology blank",
+                "technology",
+            )
         if row.vehicles is not None and not pd.isna(row.vehicles):
-            raise refuse("a pledge covers every purchase from its year; leave vehicles blank", "vehicles")
+            raise refuse(
+                "a pledge covers every purchase from its year; leave vehicles blank", "vehicles"
+            )
         if given and abs(sum(given.values()) - 1.0) > _SHARE_SLACK:
             column = "fcev_share" if "fcev" in given else "bev_share"
-            raise refuse(f"bev_share and fcev_share sum to {sum(given.values()):g}; expected 1 (blank ones count 0)", column)
+            raise refuse(
+                f"bev_share and fcev_share sum to {sum(given.values()):g}; expected 1 (blank ones count 0)",
+                column,
+            )
 
 
 def _check_committed_chargers(tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -480,10 +523,18 @@ def load_dataset(
     check_catalogue(tables, folder)
     # Check the road graph here, where the file is known: self-loops, zero-length
     # edges and disconnected parts would otherwise surface later without a file name.
-    edges_file = TABLES["edges"].file if graph == "coarse" else TABLES["edges"].file.replace(".csv", "_fine.csv")
-    road_graph = build_graph(tables["nodes"], tables["edges"], file=str(folder / edges_file), metric_crs=city.metric_crs)
+    edges_file = (
+        TABLES["edges"].file
+        if graph == "coarse"
+        else TABLES["edges"].file.replace(".csv", "_fine.csv")
+    )
+    road_graph = build_graph(
+        tables["nodes"], tables["edges"], file=str(folder / edges_file), metric_crs=city.metric_crs
+    )
     names = {f.name for f in fields(Dataset)} - {"city", "path", "road_graph"}
-    return Dataset(path=folder, city=city, road_graph=road_graph, **{name: tables[name] for name in names})
+    return Dataset(
+        path=folder, city=city, road_graph=road_graph, **{name: tables[name] for name in names}
+    )
 
 
 @functools.cache
@@ -507,7 +558,8 @@ def fill_zone_fleet_classes(fleets: pd.DataFrame, catalogue: Catalogue) -> pd.Da
     blank = fleets["vehicle_type"].isna() | (fleets["vehicle_type"].astype(str).str.strip() == "")
     fleets["vehicle_type"] = fleets["vehicle_type"].astype(object)
     fleets.loc[blank, "vehicle_type"] = [
-        catalogue[c].vehicle_types[0] if c in catalogue else c for c in fleets.loc[blank, "vehicle_class"]
+        catalogue[c].vehicle_types[0] if c in catalogue else c
+        for c in fleets.loc[blank, "vehicle_class"]
     ]
     return fleets
 
@@ -524,42 +576,89 @@ def check_catalogue(tables: dict[str, pd.DataFrame], folder: Path) -> None:
 
         types = split_list(row.vehicle_types)
         if not types:
-            raise bad_row("no vehicle type; expected one or more, separated by ';'", "vehicle_types")
+            raise bad_row(
+                "no vehicle type; expected one or more, separated by ';'", "vehicle_types"
+            )
         for vehicle_type in types:
             if vehicle_type in known_types:
-                raise bad_row(f"vehicle type '{vehicle_type}' is already in class '{known_types[vehicle_type]}'; expected each type in one class", "vehicle_types")
+                raise bad_row(
+                    f"vehicle type '{vehicle_type}' is already in class '{known_types[vehicle_type]}'; expected each type in one class",
+                    "vehicle_types",
+                )
             known_types[vehicle_type] = row.vehicle_class
         technologies = split_list(row.technologies)
         bad = [k for k in technologies if k not in ("bev", "fcev")]
         if bad:
-            raise bad_row(f"'{bad[0]}' is not allowed; expected bev and/or fcev separated by ';'", "technologies")
+            raise bad_row(
+                f"'{bad[0]}' is not allowed; expected bev and/or fcev separated by ';'",
+                "technologies",
+            )
         if row.refuelling == "corridor" and "bev" in technologies:
             # Charging on a corridor is not in the model: better refused than free.
-            raise bad_row("battery vehicles on corridors are not modelled (no corridor charging); expected fcev", "technologies")
+            raise bad_row(
+                "battery vehicles on corridors are not modelled (no corridor charging); expected fcev",
+                "technologies",
+            )
     catalogue = Catalogue.from_table(classes)
 
-    def refuse(table: str, column: str, mask: pd.Series, expected: str, frame: pd.DataFrame | None = None) -> None:
+    def refuse(
+        table: str, column: str, mask: pd.Series, expected: str, frame: pd.DataFrame | None = None
+    ) -> None:
         values = (tables[table] if frame is None else frame)[column]
-        refuse_first(mask, lambda pos: f"'{values.iloc[pos]}' is not allowed; expected {expected}", file=file_of[table], field=column)
+        refuse_first(
+            mask,
+            lambda pos: f"'{values.iloc[pos]}' is not allowed; expected {expected}",
+            file=file_of[table],
+            field=column,
+        )
 
     def types_of(pattern: str) -> list[str]:
         return [t for c in catalogue.with_pattern(pattern) for t in c.vehicle_types]
 
-    refuse("bus_segments", "vehicle_type", ~tables["bus_segments"]["vehicle_type"].isin(types_of("depot")),
-           f"a vehicle type of a depot-based class: {', '.join(types_of('depot')) or '(none in vehicle_classes.csv)'}")
-    refuse("programmes", "vehicle_type", ~tables["programmes"]["vehicle_type"].isin(known_types),
-           f"a vehicle type of vehicle_classes.csv: {', '.join(known_types)}")
-    refuse("targets", "vehicle_class", ~tables["targets"]["vehicle_class"].isin(catalogue.names),
-           f"a class of vehicle_classes.csv: {', '.join(catalogue.names)}")
+    refuse(
+        "bus_segments",
+        "vehicle_type",
+        ~tables["bus_segments"]["vehicle_type"].isin(types_of("depot")),
+        f"a vehicle type of a depot-based class: {', '.join(types_of('depot')) or '(none in vehicle_classes.csv)'}",
+    )
+    refuse(
+        "programmes",
+        "vehicle_type",
+        ~tables["programmes"]["vehicle_type"].isin(known_types),
+        f"a vehicle type of vehicle_classes.csv: {', '.join(known_types)}",
+    )
+    refuse(
+        "targets",
+        "vehicle_class",
+        ~tables["targets"]["vehicle_class"].isin(catalogue.names),
+        f"a class of vehicle_classes.csv: {', '.join(catalogue.names)}",
+    )
     parameters = tables["parameters"]
-    refuse("parameters", "vehicle_type", ~parameters["vehicle_type"].isin([*known_types, "-"]),
-           f"a vehicle type of vehicle_classes.csv ({', '.join(known_types)}) or '-'")
+    refuse(
+        "parameters",
+        "vehicle_type",
+        ~parameters["vehicle_type"].isin([*known_types, "-"]),
+        f"a vehicle type of vehicle_classes.csv ({', '.join(known_types)}) or '-'",
+    )
 
     # Blank classes read as taxis, as the Dataset will read them (it fills them in itself).
     fleets = fill_zone_fleet_classes(tables["taxi_classes"], catalogue)
     zone_classes = [c.name for c in catalogue.with_pattern("zone")]
-    refuse("taxi_classes", "vehicle_class", ~fleets["vehicle_class"].isin(zone_classes),
-           f"a zone-charged class of vehicle_classes.csv: {', '.join(zone_classes) or '(none)'}", fleets)
-    own_type = [c in catalogue and t in catalogue[c].vehicle_types for c, t in zip(fleets["vehicle_class"], fleets["vehicle_type"], strict=True)]
-    refuse("taxi_classes", "vehicle_type", ~pd.Series(own_type, index=fleets.index, dtype=bool),
-           "a vehicle type of the row's vehicle_class", fleets)
+    refuse(
+        "taxi_classes",
+        "vehicle_class",
+        ~fleets["vehicle_class"].isin(zone_classes),
+        f"a zone-charged class of vehicle_classes.csv: {', '.join(zone_classes) or '(none)'}",
+        fleets,
+    )
+    own_type = [
+        c in catalogue and t in catalogue[c].vehicle_types
+        for c, t in zip(fleets["vehicle_class"], fleets["vehicle_type"], strict=True)
+    ]
+    refuse(
+        "taxi_classes",
+        "vehicle_type",
+        ~pd.Series(own_type, index=fleets.index, dtype=bool),
+        "a vehicle type of the row's vehicle_class",
+        fleets,
+    )

@@ -51,13 +51,38 @@ _TO_WGS = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
 ROUTE_ENDS = (
     ("KMB 6 Lai Chi Kok-Star Ferry", (114.137326, 22.341713), (114.168797, 22.293816), 8.42),
     ("KMB 5 Fu Shan-Star Ferry", (114.207731, 22.34404), (114.168797, 22.293816), 9.03),
-    ("CTB B3 Tuen Mun Ferry Pier-Shenzhen Bay Port", (113.96709, 22.372591), (113.945188, 22.501662), 21.31),
-    ("KMB 270A Tsim Sha Tsui East-Sheung Shui", (114.176056, 22.296805), (114.128204, 22.502536), 35.66),
-    ("CTB A21 Airport-Hung Hom (Lantau Link)", (113.936907, 22.314155), (114.182021, 22.303929), 36.41),
-    ("KMB 101 Kennedy Town-Kwun Tong (CHT)", (114.122739, 22.281994), (114.224871, 22.314833), 19.29),
+    (
+        "CTB B3 Tuen Mun Ferry Pier-Shenzhen Bay Port",
+        (113.96709, 22.372591),
+        (113.945188, 22.501662),
+        21.31,
+    ),
+    (
+        "KMB 270A Tsim Sha Tsui East-Sheung Shui",
+        (114.176056, 22.296805),
+        (114.128204, 22.502536),
+        35.66,
+    ),
+    (
+        "CTB A21 Airport-Hung Hom (Lantau Link)",
+        (113.936907, 22.314155),
+        (114.182021, 22.303929),
+        36.41,
+    ),
+    (
+        "KMB 101 Kennedy Town-Kwun Tong (CHT)",
+        (114.122739, 22.281994),
+        (114.224871, 22.314833),
+        19.29,
+    ),
     ("KMB 601 Admiralty-Po Tat (EHC)", (114.165291, 22.278511), (114.236099, 22.317629), 15.5),
     ("KMB 681 Central-Ma On Shan", (114.156633, 22.286179), (114.231614, 22.424211), 30.54),
-    ("KMB 904 Lai Chi Kok-Kennedy Town (WHC)", (114.13677, 22.341601), (114.128318, 22.284394), 13.08),
+    (
+        "KMB 904 Lai Chi Kok-Kennedy Town (WHC)",
+        (114.13677, 22.341601),
+        (114.128318, 22.284394),
+        13.08,
+    ),
     ("CTB E23 Airport-Tsz Wan Shan", (113.936907, 22.314155), (114.203275, 22.346886), 48.6),
 )
 
@@ -72,7 +97,12 @@ def edge_ratios(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     """Edges with ``chord_m`` (straight line between the nodes, EPSG:2326) and ``ratio``."""
     x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy(), HK_METRIC_CRS)
     pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
-    chord = np.array([math.dist(pos[a], pos[b]) for a, b in zip(edges["from_node"], edges["to_node"], strict=True)])
+    chord = np.array(
+        [
+            math.dist(pos[a], pos[b])
+            for a, b in zip(edges["from_node"], edges["to_node"], strict=True)
+        ]
+    )
     return edges.assign(chord_m=chord, ratio=edges["length_m"].to_numpy() / chord)
 
 
@@ -94,7 +124,9 @@ def crossing_table(edges: pd.DataFrame) -> pd.DataFrame:
                 "name": crossing.name,
                 "published_m": crossing.length_m,
                 "edge_m": float(hit["length_m"].iloc[0]) if len(hit) else math.nan,
-                "bus_trips_per_day": float(hit["bus_trips_per_day"].iloc[0]) if len(hit) else math.nan,
+                "bus_trips_per_day": float(hit["bus_trips_per_day"].iloc[0])
+                if len(hit)
+                else math.nan,
             }
         )
     return pd.DataFrame(rows)
@@ -103,7 +135,8 @@ def crossing_table(edges: pd.DataFrame) -> pd.DataFrame:
 def water_jumps(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     """Edges joining two land regions that are not a crossing's own portal-to-portal edge."""
     region = {
-        n: region_of(lon, lat) for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)
+        n: region_of(lon, lat)
+        for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)
     }
     crossing = {tuple(sorted((portal_id(c, 0), portal_id(c, 1)))) for c in CROSSINGS}
     jump = [
@@ -136,7 +169,9 @@ def _td_lines(folder: Path) -> dict[tuple[str, str], list[np.ndarray]]:
             arr = np.array(points, dtype=float)
             x, y = to_grid(arr[:, 0], arr[:, 1], HK_METRIC_CRS)
             for company in str(props["COMPANY_CODE"]).split("+"):
-                lines.setdefault((company.lower(), str(props["ROUTE_NAMEE"])), []).append(np.column_stack([x, y]))
+                lines.setdefault((company.lower(), str(props["ROUTE_NAMEE"])), []).append(
+                    np.column_stack([x, y])
+                )
     return lines
 
 
@@ -146,7 +181,9 @@ def _project(line: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarr
     d = b - a
     span2 = (d**2).sum(axis=1)
     chain0 = np.concatenate([[0.0], np.cumsum(np.sqrt(span2))])[:-1]
-    t = ((points[:, None, :] - a[None]) * d[None]).sum(axis=2) / np.where(span2 > 0, span2, 1.0)[None]
+    t = ((points[:, None, :] - a[None]) * d[None]).sum(axis=2) / np.where(span2 > 0, span2, 1.0)[
+        None
+    ]
     t = np.clip(t, 0.0, 1.0)
     near = a[None] + t[..., None] * d[None]
     dist = np.sqrt(((points[:, None, :] - near) ** 2).sum(axis=2))
@@ -173,7 +210,9 @@ def td_matches(source: Path, td_folder: Path) -> list[tuple[np.ndarray, np.ndarr
             if len(ids) < 2:
                 continue
             op = "ctb" if co == "nwfb" else co
-            candidates = lines.get((op, entry["route"]), []) + (lines.get(("lwb", entry["route"]), []) if op == "kmb" else [])
+            candidates = lines.get((op, entry["route"]), []) + (
+                lines.get(("lwb", entry["route"]), []) if op == "kmb" else []
+            )
             x, y = to_grid(
                 np.array([stops[s]["location"]["lng"] for s in ids]),
                 np.array([stops[s]["location"]["lat"] for s in ids]),
@@ -181,7 +220,10 @@ def td_matches(source: Path, td_folder: Path) -> list[tuple[np.ndarray, np.ndarr
             )
             xy = np.column_stack([x, y])
             for line in candidates:
-                if math.dist(line[0], xy[0]) > MATCH_END_M or math.dist(line[-1], xy[-1]) > MATCH_END_M:
+                if (
+                    math.dist(line[0], xy[0]) > MATCH_END_M
+                    or math.dist(line[-1], xy[-1]) > MATCH_END_M
+                ):
                     continue
                 chain, dist = _project(line, xy)
                 if dist.max() <= MATCH_STOP_M and (np.diff(chain) >= -5.0).all():
@@ -191,7 +233,9 @@ def td_matches(source: Path, td_folder: Path) -> list[tuple[np.ndarray, np.ndarr
     return out
 
 
-def td_errors(nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.ndarray, np.ndarray]]) -> dict:
+def td_errors(
+    nodes: pd.DataFrame, edges: pd.DataFrame, matches: list[tuple[np.ndarray, np.ndarray]]
+) -> dict:
     """Graph distance / TD road distance for stop pairs along matched routes.
 
     For every matched route and every pair of its stops 1-15 km apart along the line, the
@@ -250,9 +294,13 @@ def route_end_errors(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     for label, a, b, real_km in ROUTE_ENDS:
         points = pd.DataFrame({"id": ["a", "b"], "lon": [a[0], b[0]], "lat": [a[1], b[1]]})
         snapped = snap_to_nodes(graph, points, id_column="id").set_index("id")
-        metres = nx.shortest_path_length(graph, snapped.at["a", "node_id"], snapped.at["b", "node_id"], weight="length_m")
+        metres = nx.shortest_path_length(
+            graph, snapped.at["a", "node_id"], snapped.at["b", "node_id"], weight="length_m"
+        )
         km = (metres + snapped["access_m"].sum()) / 1000.0
-        rows.append({"route": label, "real_km": real_km, "graph_km": km, "error": km / real_km - 1.0})
+        rows.append(
+            {"route": label, "real_km": real_km, "graph_km": km, "error": km / real_km - 1.0}
+        )
     return pd.DataFrame(rows)
 
 
@@ -273,7 +321,9 @@ def report(folder: Path, td_routes: Path | None = None, source: Path | None = No
         lines.append(f"[{variant}] {len(nodes)} nodes, {len(edges)} edges")
         lines.append(f"  edges at exactly 1.2 x straight line: {share_at_old_circuity(ratios):.1%}")
         q = ratios["ratio"].quantile([0.1, 0.5, 0.9])
-        lines.append(f"  edge / straight line: p10 {q[0.1]:.2f}, median {q[0.5]:.2f}, p90 {q[0.9]:.2f}")
+        lines.append(
+            f"  edge / straight line: p10 {q[0.1]:.2f}, median {q[0.5]:.2f}, p90 {q[0.9]:.2f}"
+        )
         lines.extend(
             f"  crossing {row.crossing:6s} published {row.published_m / 1000:.2f} km, "
             f"edge {row.edge_m / 1000:.2f} km, {row.bus_trips_per_day:.0f} bus trips/day  ({row.name})"
@@ -306,7 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="dataset folder with nodes/edges(_fine).csv")
     parser.add_argument("--td-routes", type=Path, help="folder of TD bus route GeoJSON files")
-    parser.add_argument("--source", type=Path, help="routeFareList.min.json (for the stop sequences)")
+    parser.add_argument(
+        "--source", type=Path, help="routeFareList.min.json (for the stop sequences)"
+    )
     args = parser.parse_args(argv)
     print(report(args.folder, args.td_routes, args.source))
     return 0
@@ -322,7 +374,9 @@ if __name__ == "__main__":
 NETWORK_SNAP_M = 5.0
 
 
-def line_network(lines: list[np.ndarray], snap_m: float = NETWORK_SNAP_M) -> tuple[np.ndarray, object]:
+def line_network(
+    lines: list[np.ndarray], snap_m: float = NETWORK_SNAP_M
+) -> tuple[np.ndarray, object]:
     """A road network from route lines (EPSG:2326): vertices snapped to a ``snap_m`` grid.
 
     Returns (junction xy, sparse symmetric matrix of segment lengths, metres). Lines that
@@ -347,10 +401,19 @@ def line_network(lines: list[np.ndarray], snap_m: float = NETWORK_SNAP_M) -> tup
     keep = a != b
     a, b, length = a[keep], b[keep], length[keep]
     n = len(unique)
-    matrix = coo_matrix((np.concatenate([length, length]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)).tocsr()
+    matrix = coo_matrix(
+        (np.concatenate([length, length]), (np.concatenate([a, b]), np.concatenate([b, a]))),
+        shape=(n, n),
+    ).tocsr()
     matrix.sum_duplicates()  # duplicates summed; rebuild with the minimum instead
-    order = np.lexsort((np.concatenate([length, length]), np.concatenate([b, a]), np.concatenate([a, b])))
-    rows, cols, vals = np.concatenate([a, b])[order], np.concatenate([b, a])[order], np.concatenate([length, length])[order]
+    order = np.lexsort(
+        (np.concatenate([length, length]), np.concatenate([b, a]), np.concatenate([a, b]))
+    )
+    rows, cols, vals = (
+        np.concatenate([a, b])[order],
+        np.concatenate([b, a])[order],
+        np.concatenate([length, length])[order],
+    )
     first = np.ones(len(rows), dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
     matrix = coo_matrix((vals[first], (rows[first], cols[first])), shape=(n, n)).tocsr()
@@ -381,7 +444,11 @@ def network_errors(
     node_xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids])
     regions = [region_of(graph.nodes[n]["lon"], graph.nodes[n]["lat"]) for n in ids]
     snap, junction = cKDTree(xy_net).query(node_xy)
-    mine = [i for i, n in enumerate(ids) if regions[i] == region and snap[i] <= max_snap_m and not n.startswith("P-")]
+    mine = [
+        i
+        for i, n in enumerate(ids)
+        if regions[i] == region and snap[i] <= max_snap_m and not n.startswith("P-")
+    ]
     road = dijkstra(matrix, directed=False, indices=junction[mine])
     ratios = []
     for row, i in enumerate(mine):
@@ -404,9 +471,19 @@ def network_errors(
                 edge_ratio.append(data["length_m"] / real)
     e = np.array(edge_ratio)
     # Island -> mainland pairs below the tunnels' straight-line bound.
-    portals = {c.crossing_id: [np.array(to_grid(np.array([lon]), np.array([lat]), HK_METRIC_CRS)).ravel() for _, lon, lat in c.ends] for c in CROSSINGS[:3]}
+    portals = {
+        c.crossing_id: [
+            np.array(to_grid(np.array([lon]), np.array([lat]), HK_METRIC_CRS)).ravel()
+            for _, lon, lat in c.ends
+        ]
+        for c in CROSSINGS[:3]
+    }
     island = [i for i, g in enumerate(regions) if g == "hk_island" and not ids[i].startswith("P-")]
-    kowloon = [i for i, g in enumerate(regions) if g == "mainland" and not ids[i].startswith("P-") and node_xy[i][1] < 823000.0]
+    kowloon = [
+        i
+        for i, g in enumerate(regions)
+        if g == "mainland" and not ids[i].startswith("P-") and node_xy[i][1] < 823000.0
+    ]
     below = total = 0
     for i in island:
         lengths = nx.single_source_dijkstra_path_length(graph, ids[i], weight="length_m")

@@ -36,13 +36,22 @@ CALIBRATED = "calibrated estimate"
 BASES = (ROAD_EXTRACT, CALIBRATED)
 GRAPHS = ("coarse", "fine")
 #: Measured figures (shares and ratios); blank when the graph was not measured.
-FIGURES = ("pairs", "within_15pct", "median_ratio", "p10_ratio", "edge_p10_ratio", "crossing_below_bound")
+FIGURES = (
+    "pairs",
+    "within_15pct",
+    "median_ratio",
+    "p10_ratio",
+    "edge_p10_ratio",
+    "crossing_below_bound",
+)
 COLUMNS = ("graph", "basis", *FIGURES, "measured_against", "source")
 
 
 def road_distance_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """``rows`` as the table's columns, in order (figures not given are blank)."""
-    return pd.DataFrame([{column: row.get(column) for column in COLUMNS} for row in rows], columns=list(COLUMNS))
+    return pd.DataFrame(
+        [{column: row.get(column) for column in COLUMNS} for row in rows], columns=list(COLUMNS)
+    )
 
 
 def write_road_distances(folder: str | Path, rows: list[dict[str, object]]) -> Path:
@@ -71,13 +80,25 @@ def read_road_distances(folder: str | Path) -> pd.DataFrame | None:
         raise InputError(f"not a readable CSV table: {error}", file=path) from None
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
-        raise InputError(f"missing column; expected {', '.join(COLUMNS)}", file=path, field=missing[0])
+        raise InputError(
+            f"missing column; expected {', '.join(COLUMNS)}", file=path, field=missing[0]
+        )
     out = table[list(COLUMNS)].copy()
     for i, row in enumerate(table.itertuples(index=False), start=2):  # row 1 is the header
         if row.graph not in GRAPHS:
-            raise InputError(f"'{row.graph}' is not a graph; expected {' or '.join(GRAPHS)}", file=path, row=i, field="graph")
+            raise InputError(
+                f"'{row.graph}' is not a graph; expected {' or '.join(GRAPHS)}",
+                file=path,
+                row=i,
+                field="graph",
+            )
         if row.basis not in BASES:
-            raise InputError(f"'{row.basis}' is not a basis; expected {' or '.join(BASES)}", file=path, row=i, field="basis")
+            raise InputError(
+                f"'{row.basis}' is not a basis; expected {' or '.join(BASES)}",
+                file=path,
+                row=i,
+                field="basis",
+            )
         for column in FIGURES:
             text = str(getattr(row, column)).strip()
             if not text:
@@ -89,7 +110,12 @@ def read_road_distances(folder: str | Path) -> pd.DataFrame | None:
             share = column in ("within_15pct", "crossing_below_bound")
             if not math.isfinite(value) or value < 0 or (share and value > 1):
                 expected = "a share from 0 to 1" if share else "a number of at least 0"
-                raise InputError(f"'{text}' is not {expected} (or blank: not measured)", file=path, row=i, field=column)
+                raise InputError(
+                    f"'{text}' is not {expected} (or blank: not measured)",
+                    file=path,
+                    row=i,
+                    field=column,
+                )
     for column in FIGURES:
         out[column] = pd.to_numeric(out[column].replace("", None), errors="coerce")
     return out

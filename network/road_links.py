@@ -59,7 +59,9 @@ PAIR_RANGE_M = (300.0, 3000.0)
 
 
 def neighbour_pairs(
-    xy: Mapping[Hashable, tuple[float, float]], region: Mapping[Hashable, str], k: int = NEIGHBOURS_K
+    xy: Mapping[Hashable, tuple[float, float]],
+    region: Mapping[Hashable, str],
+    k: int = NEIGHBOURS_K,
 ) -> list[tuple[Hashable, Hashable]]:
     """Pairs (a, b), a < b as text, joining each node to its ``k`` nearest in its region."""
     pairs: set[tuple[Hashable, Hashable]] = set()
@@ -98,7 +100,9 @@ def greedy_spanner(
             kept[pair] = lengths[pair]
             graph.add_edge(*pair, length_m=lengths[pair])
     dropped: dict[tuple[Hashable, Hashable], list[Hashable]] = {}
-    order = sorted((p for p in lengths if p not in fixed), key=lambda p: (lengths[p], str(p[0]), str(p[1])))
+    order = sorted(
+        (p for p in lengths if p not in fixed), key=lambda p: (lengths[p], str(p[0]), str(p[1]))
+    )
     for a, b in order:
         metres = lengths[(a, b)]
         if a in graph and b in graph:
@@ -124,12 +128,22 @@ class RoadTerrain:
     as long as the way through the joined cells.
     """
 
-    def __init__(self, circuity: pd.DataFrame, road_cells: pd.DataFrame, cell_links: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        circuity: pd.DataFrame,
+        road_cells: pd.DataFrame,
+        cell_links: pd.DataFrame | None = None,
+    ) -> None:
         self.circuity = {
-            (int(r.cell_x), int(r.cell_y)): float(r.circuity) for r in circuity.itertuples(index=False)
+            (int(r.cell_x), int(r.cell_y)): float(r.circuity)
+            for r in circuity.itertuples(index=False)
         }
         default = circuity[circuity["cell_x"] == -1]
-        self.default = float(default["circuity"].iloc[0]) if len(default) else float(circuity["circuity"].median())
+        self.default = (
+            float(default["circuity"].iloc[0])
+            if len(default)
+            else float(circuity["circuity"].median())
+        )
         self.roads = {(int(r.cell_x), int(r.cell_y)) for r in road_cells.itertuples(index=False)}
         self.cell_graph: nx.Graph | None = None
         if cell_links is not None:
@@ -140,10 +154,14 @@ class RoadTerrain:
             self.cell_graph = graph
             cells = sorted(graph.nodes)
             self._cells = cells
-            self._cell_tree = cKDTree([((x + 0.5) * ROAD_CELL_M, (y + 0.5) * ROAD_CELL_M) for x, y in cells])
+            self._cell_tree = cKDTree(
+                [((x + 0.5) * ROAD_CELL_M, (y + 0.5) * ROAD_CELL_M) for x, y in cells]
+            )
 
     @classmethod
-    def load(cls, circuity: str | Path, road_cells: str | Path, cell_links: str | Path | None = None) -> RoadTerrain:
+    def load(
+        cls, circuity: str | Path, road_cells: str | Path, cell_links: str | Path | None = None
+    ) -> RoadTerrain:
         """Read the tables written by :func:`derive_tables` (and :func:`derive_cell_links`)."""
         links = pd.read_csv(cell_links) if cell_links is not None else None
         return cls(pd.read_csv(circuity), pd.read_csv(road_cells), links)
@@ -224,12 +242,27 @@ def derive_tables(
                 if ratio < 1.0:  # stop placed off the line's side; not a road measure
                     continue
                 middle = (xy[i] + xy[j]) / 2.0
-                cell = (math.floor(middle[0] / CIRCUITY_CELL_M), math.floor(middle[1] / CIRCUITY_CELL_M))
+                cell = (
+                    math.floor(middle[0] / CIRCUITY_CELL_M),
+                    math.floor(middle[1] / CIRCUITY_CELL_M),
+                )
                 by_cell.setdefault(cell, []).append(ratio)
                 every.append(ratio)
-    rows = [{"cell_x": -1, "cell_y": -1, "circuity": round(float(np.median(every)), 3), "stop_pairs": len(every)}]
+    rows = [
+        {
+            "cell_x": -1,
+            "cell_y": -1,
+            "circuity": round(float(np.median(every)), 3),
+            "stop_pairs": len(every),
+        }
+    ]
     rows += [
-        {"cell_x": c[0], "cell_y": c[1], "circuity": round(float(np.median(v)), 3), "stop_pairs": len(v)}
+        {
+            "cell_x": c[0],
+            "cell_y": c[1],
+            "circuity": round(float(np.median(v)), 3),
+            "stop_pairs": len(v),
+        }
         for c, v in sorted(by_cell.items())
         if len(v) >= MIN_CELL_PAIRS
     ]
@@ -257,11 +290,15 @@ def derive_cell_links(lines: Iterable[np.ndarray]) -> pd.DataFrame:
         if len(line) < 2:
             continue
         span = np.diff(line, axis=0)
-        steps = np.maximum(1, np.ceil(np.hypot(span[:, 0], span[:, 1]) / (ROAD_CELL_M / 5.0))).astype(np.int64)
+        steps = np.maximum(
+            1, np.ceil(np.hypot(span[:, 0], span[:, 1]) / (ROAD_CELL_M / 5.0))
+        ).astype(np.int64)
         # Segment i sampled at t = k / steps[i], k = 0 .. steps[i] - 1; then the line's last point.
         segment = np.repeat(np.arange(len(steps)), steps)
         k = np.arange(int(steps.sum())) - np.repeat(np.cumsum(steps) - steps, steps)
-        points = np.vstack([line[:-1][segment] + (k / steps[segment])[:, None] * span[segment], line[-1:]])
+        points = np.vstack(
+            [line[:-1][segment] + (k / steps[segment])[:, None] * span[segment], line[-1:]]
+        )
         cells = np.floor(points / ROAD_CELL_M).astype(np.int64)
         moved = np.abs(np.diff(cells, axis=0)).max(axis=1) == 1
         p, q = cells[:-1][moved], cells[1:][moved]
@@ -302,7 +339,9 @@ def link_graph(
     bus = edges.assign(link="bus")
     have = {tuple(sorted(p)) for p in zip(bus["from_node"], bus["to_node"], strict=True)}
     fixed = {tuple(sorted(p)) for p in keep}
-    new = [p for p in neighbour_pairs(xy, region, k) if p not in have and region[p[0]] == region[p[1]]]
+    new = [
+        p for p in neighbour_pairs(xy, region, k) if p not in have and region[p[0]] == region[p[1]]
+    ]
     links = pd.DataFrame(
         {
             "from_node": [a for a, _ in new],
@@ -317,10 +356,17 @@ def link_graph(
     candidates = measure(pd.concat([bus, links], ignore_index=True))
     lengths = {
         tuple(sorted((a, b))): float(m)
-        for a, b, m in zip(candidates["from_node"], candidates["to_node"], candidates["length_m"], strict=True)
+        for a, b, m in zip(
+            candidates["from_node"], candidates["to_node"], candidates["length_m"], strict=True
+        )
     }
     kept, dropped = greedy_spanner(lengths, tolerance=tolerance, keep=fixed)
-    by_pair = candidates.assign(pair=[tuple(sorted(p)) for p in zip(candidates["from_node"], candidates["to_node"], strict=True)])
+    by_pair = candidates.assign(
+        pair=[
+            tuple(sorted(p))
+            for p in zip(candidates["from_node"], candidates["to_node"], strict=True)
+        ]
+    )
     trips = dict(zip(by_pair["pair"], by_pair["bus_trips_per_day"].astype(float), strict=True))
     moved = {p: 0.0 for p in kept}
     for pair, path in dropped.items():
@@ -337,5 +383,9 @@ def link_graph(
         "kept_bus": int((out["link"] == "bus").sum()),
         "kept_neighbour": int((out["link"] == "neighbour").sum()),
     }
-    out = out.drop(columns=["pair", "link"]).sort_values(["from_node", "to_node"]).reset_index(drop=True)
+    out = (
+        out.drop(columns=["pair", "link"])
+        .sort_values(["from_node", "to_node"])
+        .reset_index(drop=True)
+    )
     return out, info

@@ -140,7 +140,13 @@ EDGES = TableSpec(
     (
         Column("from_node", "str", "node at one end"),
         Column("to_node", "str", "node at the other end"),
-        Column("length_m", "float", "length along the road, metres (measured in the city's metric CRS)", "m", min=0.0),
+        Column(
+            "length_m",
+            "float",
+            "length along the road, metres (measured in the city's metric CRS)",
+            "m",
+            min=0.0,
+        ),
         Column(
             "bus_trips_per_day",
             "float",
@@ -164,9 +170,13 @@ DEPOTS = TableSpec(
         Column("operator", "str", "bus operator (an identifier such as kmb; any the city has)"),
         Column("name", "str", "depot name"),
         *_lonlat(),
-        Column("utility", "str", "electricity utility serving the site (one of city.yaml's utilities)"),
+        Column(
+            "utility", "str", "electricity utility serving the site (one of city.yaml's utilities)"
+        ),
         Column("buses_allocated", "int", "buses based at the depot", "buses", min=0),
-        Column("parking_spaces", "int", "bus parking spaces (caps depot chargers)", "spaces", min=0),
+        Column(
+            "parking_spaces", "int", "bus parking spaces (caps depot chargers)", "spaces", min=0
+        ),
         Column("grid_headroom_kva", "float", "spare grid connection today", "kVA", min=0.0),
         *_provenance(),
     ),
@@ -188,7 +198,14 @@ BUS_ROUTES = TableSpec(
         Column("length_km", "float", "one-way route length", "km", min=0.0),
         Column("trips_per_day", "float", "one-way weekday trips", "trips/day", min=0.0),
         Column("buses_required", "float", "buses to run the timetable", "buses", min=0.0),
-        Column("daily_km_per_bus", "float", "km a bus on this route drives per day", "km/day", min=0.0, max=MAX_DAILY_KM),
+        Column(
+            "daily_km_per_bus",
+            "float",
+            "km a bus on this route drives per day",
+            "km/day",
+            min=0.0,
+            max=MAX_DAILY_KM,
+        ),
         *_provenance(),
     ),
     key=("route_id",),
@@ -202,11 +219,22 @@ BUS_SEGMENTS = TableSpec(
     (
         Column("segment_id", "str", "segment identifier"),
         Column("depot_id", "str", "depot the buses are based at"),
-        Column("vehicle_type", "str", "a vehicle type of a depot-based class in vehicle_classes.csv, e.g. bus_double"),
+        Column(
+            "vehicle_type",
+            "str",
+            "a vehicle type of a depot-based class in vehicle_classes.csv, e.g. bus_double",
+        ),
         Column("duty_band", "str", "daily-km band label, e.g. 'le200', '200-300', 'gt300'"),
         Column("buses", "int", "buses in the segment today", "buses", min=0),
         Column("daily_km", "float", "mean km per bus per day", "km/day", min=0.0, max=MAX_DAILY_KM),
-        Column("zev_today", "int", "zero-emission buses already in the segment", "buses", min=0, required=False),
+        Column(
+            "zev_today",
+            "int",
+            "zero-emission buses already in the segment",
+            "buses",
+            min=0,
+            required=False,
+        ),
         Column(
             "fcev_today",
             "int",
@@ -242,13 +270,45 @@ VEHICLE_CLASSES_TABLE = TableSpec(
     "The vehicle-class catalogue: one row per fleet the dataset plans for, with the refuelling pattern that selects its constraint families.",
     (
         Column("vehicle_class", "str", "class identifier, e.g. bus, taxi, minibus, truck"),
-        Column("vehicle_types", "str", "its vehicle types, separated by ';' (each priced in parameters.csv)"),
+        Column(
+            "vehicle_types",
+            "str",
+            "its vehicle types, separated by ';' (each priced in parameters.csv)",
+        ),
         Column("incumbent", "str", "technology today's vehicles run on", choices=("diesel", "lpg")),
-        Column("technologies", "str", "zero-emission technologies it may adopt by default, ';'-separated (bev, fcev) or blank", required=False),
-        Column("refuelling", "str", "refuelling pattern: depot, zone or corridor", choices=("depot", "zone", "corridor")),
-        Column("operating_days", "float", "days in service per year", "days/year", min=1.0, max=366.0),
-        Column("charges_per_day", "float", "full battery charges a battery vehicle gets per day", "charges/day", min=0.1, max=10.0),
-        Column("retirement_age_years", "int", "age at which vehicles must leave service, if any", "years", min=1, max=60, required=False, nullable=True),
+        Column(
+            "technologies",
+            "str",
+            "zero-emission technologies it may adopt by default, ';'-separated (bev, fcev) or blank",
+            required=False,
+        ),
+        Column(
+            "refuelling",
+            "str",
+            "refuelling pattern: depot, zone or corridor",
+            choices=("depot", "zone", "corridor"),
+        ),
+        Column(
+            "operating_days", "float", "days in service per year", "days/year", min=1.0, max=366.0
+        ),
+        Column(
+            "charges_per_day",
+            "float",
+            "full battery charges a battery vehicle gets per day",
+            "charges/day",
+            min=0.1,
+            max=10.0,
+        ),
+        Column(
+            "retirement_age_years",
+            "int",
+            "age at which vehicles must leave service, if any",
+            "years",
+            min=1,
+            max=60,
+            required=False,
+            nullable=True,
+        ),
         *_provenance(),
     ),
     key=("vehicle_class",),
@@ -259,13 +319,26 @@ TAXI_CLASSES_TABLE = TableSpec(
     "taxi_classes.csv",
     "Fleets that charge at public fast chargers in zones (refuelling pattern 'zone'): taxis by licence class, minibuses by kind.",
     (
-        Column("taxi_class", "str", "fleet identifier, e.g. urban, nt, lantau (taxis), green, red (minibuses)"),
+        Column(
+            "taxi_class",
+            "str",
+            "fleet identifier, e.g. urban, nt, lantau (taxis), green, red (minibuses)",
+        ),
         Column("taxis", "int", "vehicles licensed (quota)", "vehicles", min=0),
         Column("daily_km", "float", "km per vehicle per day", "km/day", min=0.0, max=MAX_DAILY_KM),
-        Column("zev_today", "int", "electric vehicles in service in the base year", "vehicles", min=0),
+        Column(
+            "zev_today", "int", "electric vehicles in service in the base year", "vehicles", min=0
+        ),
         Column("lifetime_years", "int", "typical replacement age", "years", min=1, max=40),
-        Column("vehicle_class", "str", "its class in vehicle_classes.csv (blank: taxi)", required=False),
-        Column("vehicle_type", "str", "its vehicle type (blank: the class's first type)", required=False),
+        Column(
+            "vehicle_class", "str", "its class in vehicle_classes.csv (blank: taxi)", required=False
+        ),
+        Column(
+            "vehicle_type",
+            "str",
+            "its vehicle type (blank: the class's first type)",
+            required=False,
+        ),
         *_provenance(),
     ),
     key=("taxi_class",),
@@ -325,7 +398,10 @@ TRUCK_FLOWS = TableSpec(
         *_provenance(),
     ),
     key=("flow_id",),
-    references={"origin": ("truck_places", "place_id"), "destination": ("truck_places", "place_id")},
+    references={
+        "origin": ("truck_places", "place_id"),
+        "destination": ("truck_places", "place_id"),
+    },
     may_be_empty=True,
 )
 
@@ -338,17 +414,30 @@ CANDIDATE_SITES = TableSpec(
         Column("name", "str", "site name"),
         Column("kind", "str", "kind of site", choices=SITE_KINDS),
         *_lonlat(),
-        Column("depot_id", "str", "depot at the site (bus_depot sites)", required=False, nullable=True),
+        Column(
+            "depot_id", "str", "depot at the site (bus_depot sites)", required=False, nullable=True
+        ),
         Column("utility", "str", "electricity utility (one of city.yaml's utilities)"),
         Column("can_depot_charging", "bool", "may host overnight bus chargers"),
         Column("can_public_charging", "bool", "may host public fast chargers"),
         Column("can_hydrogen", "bool", "may host a hydrogen station (safety setbacks, land use)"),
         Column("max_chargers", "int", "space for chargers", "chargers", min=0),
         Column("grid_headroom_kva", "float", "spare grid connection today", "kVA", min=0.0),
-        Column("existing_fast_chargers", "int", "public fast chargers already there", "chargers", min=0),
+        Column(
+            "existing_fast_chargers", "int", "public fast chargers already there", "chargers", min=0
+        ),
         Column("existing_h2_kg_day", "float", "hydrogen capacity in service", "kg/day", min=0.0),
         Column("planned_h2_kg_day", "float", "committed hydrogen capacity", "kg/day", min=0.0),
-        Column("planned_h2_year", "int", "year the committed capacity opens", "year", min=2000, max=2100, required=False, nullable=True),
+        Column(
+            "planned_h2_year",
+            "int",
+            "year the committed capacity opens",
+            "year",
+            min=2000,
+            max=2100,
+            required=False,
+            nullable=True,
+        ),
         Column("area_m2", "float", "site area", "m2", min=0.0, required=False, nullable=True),
         Column(
             "max_h2_kg_day",
@@ -374,7 +463,13 @@ PARAMETERS = TableSpec(
         Column("parameter", "str", "parameter name (see data/README.md)"),
         Column("vehicle_type", "str", "vehicle type or '-'"),
         Column("technology", "str", "technology, utility, hydrogen pathway or '-'"),
-        Column("year", "int", "year the value applies from (linear between anchors)", min=2000, max=2100),
+        Column(
+            "year",
+            "int",
+            "year the value applies from (linear between anchors)",
+            min=2000,
+            max=2100,
+        ),
         Column("value", "float", "value"),
         Column("unit", "str", "unit of value"),
         *_provenance(),
@@ -418,8 +513,24 @@ TARGETS = TableSpec(
         Column("target_id", "str", "target identifier"),
         Column("vehicle_class", "str", "a class of vehicle_classes.csv, e.g. bus or taxi"),
         Column("year", "int", "year by whose end the target holds", min=2000, max=2100),
-        Column("min_zev", "float", "minimum zero-emission vehicles in service", "vehicles", min=0.0, required=False, nullable=True),
-        Column("min_zev_share", "float", "minimum zero-emission share of the fleet", min=0.0, max=1.0, required=False, nullable=True),
+        Column(
+            "min_zev",
+            "float",
+            "minimum zero-emission vehicles in service",
+            "vehicles",
+            min=0.0,
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "min_zev_share",
+            "float",
+            "minimum zero-emission share of the fleet",
+            min=0.0,
+            max=1.0,
+            required=False,
+            nullable=True,
+        ),
         Column("hard", "bool", "hard constraint (true) or penalised (false)"),
         *_provenance(),
     ),
@@ -435,14 +546,61 @@ OPERATOR_COMMITMENTS = TableSpec(
     "Operators' announced commitments (behaviour, applied by default): pledges to buy only zero-emission "
     "vehicles from a year, and orders of zero-emission vehicles by a year.",
     (
-        Column("commitment_id", "str", "commitment identifier (a scenario's operator_commitments key changes it)"),
+        Column(
+            "commitment_id",
+            "str",
+            "commitment identifier (a scenario's operator_commitments key changes it)",
+        ),
         Column("operator", "str", "operator (one that depots.csv names)"),
-        Column("kind", "str", "pledge (zero-emission purchases only from year), fleet (zero-emission fleet by year, early retirement included) or order (vehicles bought by year)", choices=COMMITMENT_KINDS),
-        Column("year", "int", "pledge: first year of zero-emission purchases only; order: year by whose end the vehicles are bought", "year", min=2000, max=2100),
-        Column("technology", "str", "order: the zero-emission technology ordered (blank for a pledge)", required=False, nullable=True, choices=ZERO_EMISSION),
-        Column("vehicles", "float", "order: vehicles of that technology the operator buys from the base year to year (blank for a pledge)", "vehicles", min=0.0, required=False, nullable=True),
-        Column("bev_share", "float", "pledge: share of zero-emission purchases that are battery vehicles where a duty allows both (blank: the cheapest)", min=0.0, max=1.0, required=False, nullable=True),
-        Column("fcev_share", "float", "pledge: share that are fuel-cell vehicles where a duty allows both (blank: the cheapest)", min=0.0, max=1.0, required=False, nullable=True),
+        Column(
+            "kind",
+            "str",
+            "pledge (zero-emission purchases only from year), fleet (zero-emission fleet by year, early retirement included) or order (vehicles bought by year)",
+            choices=COMMITMENT_KINDS,
+        ),
+        Column(
+            "year",
+            "int",
+            "pledge: first year of zero-emission purchases only; order: year by whose end the vehicles are bought",
+            "year",
+            min=2000,
+            max=2100,
+        ),
+        Column(
+            "technology",
+            "str",
+            "order: the zero-emission technology ordered (blank for a pledge)",
+            required=False,
+            nullable=True,
+            choices=ZERO_EMISSION,
+        ),
+        Column(
+            "vehicles",
+            "float",
+            "order: vehicles of that technology the operator buys from the base year to year (blank for a pledge)",
+            "vehicles",
+            min=0.0,
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "bev_share",
+            "float",
+            "pledge: share of zero-emission purchases that are battery vehicles where a duty allows both (blank: the cheapest)",
+            min=0.0,
+            max=1.0,
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "fcev_share",
+            "float",
+            "pledge: share that are fuel-cell vehicles where a duty allows both (blank: the cheapest)",
+            min=0.0,
+            max=1.0,
+            required=False,
+            nullable=True,
+        ),
         *_provenance(),
     ),
     key=("commitment_id",),
@@ -460,10 +618,28 @@ COMMITTED_CHARGERS = TableSpec(
     "Public fast chargers announced by programmes and targets, in service from a year; not a decision of the plan.",
     (
         Column("commitment_id", "str", "commitment identifier"),
-        Column("kind", "str", "programme (funded, counted by default) or target (announced goal)", choices=CHARGER_COMMITMENT_KINDS),
-        Column("year", "int", "year by whose end the chargers are in service", "year", min=2000, max=2100),
+        Column(
+            "kind",
+            "str",
+            "programme (funded, counted by default) or target (announced goal)",
+            choices=CHARGER_COMMITMENT_KINDS,
+        ),
+        Column(
+            "year",
+            "int",
+            "year by whose end the chargers are in service",
+            "year",
+            min=2000,
+            max=2100,
+        ),
         Column("fast_chargers", "int", "public fast chargers added", "chargers", min=0),
-        Column("site_id", "str", "a public charging site of candidate_sites.csv, or blank: city-wide, spread over the public sites in proportion to their existing fast chargers", required=False, nullable=True),
+        Column(
+            "site_id",
+            "str",
+            "a public charging site of candidate_sites.csv, or blank: city-wide, spread over the public sites in proportion to their existing fast chargers",
+            required=False,
+            nullable=True,
+        ),
         *_provenance(),
     ),
     key=("commitment_id",),
@@ -564,7 +740,9 @@ def validate_table(
     if duplicated.any():
         pos = int(np.flatnonzero(duplicated.to_numpy())[0])
         key = ", ".join(f"{k}={frame.iloc[pos][k]}" for k in spec.key)
-        raise InputError(f"duplicate id ({key})", file=file, row=_row_number(pos), field=spec.key[0])
+        raise InputError(
+            f"duplicate id ({key})", file=file, row=_row_number(pos), field=spec.key[0]
+        )
 
     if spec.has_lonlat and check_bounds and len(frame):
         lon_min, lat_min, lon_max, lat_max = city.bounds
@@ -716,7 +894,10 @@ def parameter_label_problem(
     if name in UTILITY_PARAMETERS and utilities is None:
         if technology == "-" or UTILITY_ID.fullmatch(technology):
             return None
-        return "technology", f"'{technology}' is not a utility id; expected lower-case letters, digits or _ (e.g. clp) or '-'"
+        return (
+            "technology",
+            f"'{technology}' is not a utility id; expected lower-case letters, digits or _ (e.g. clp) or '-'",
+        )
     allowed = utilities if name in UTILITY_PARAMETERS and utilities is not None else TECHNOLOGIES
     if technology not in (*allowed, "-"):
         return "technology", _unknown_label(technology, allowed)
@@ -735,10 +916,14 @@ def parameter_value_problem(name: str, value: float) -> str | None:
     return f"{problem} [{PARAMETER_NAMES[name][0]}] for {name}" if problem else None
 
 
-def _check_parameter_rows(frame: pd.DataFrame, file: str | Path, utilities: tuple[str, ...] = UTILITIES) -> None:
+def _check_parameter_rows(
+    frame: pd.DataFrame, file: str | Path, utilities: tuple[str, ...] = UTILITIES
+) -> None:
     """Known parameter names, vehicle types and technologies (utilities: the city's), and values in range."""
     for pos, row in enumerate(frame.itertuples(index=False)):
-        label = parameter_label_problem(row.parameter, row.vehicle_type, row.technology, utilities=utilities)
+        label = parameter_label_problem(
+            row.parameter, row.vehicle_type, row.technology, utilities=utilities
+        )
         if label is not None:
             raise InputError(label[1], file=file, row=_row_number(pos), field=label[0])
         problem = parameter_value_problem(row.parameter, row.value)
@@ -751,7 +936,8 @@ def _coerce(series: pd.Series, column: Column, file: str | Path) -> pd.Series:
     if missing.any() and column.required and not column.nullable:
         pos = int(np.flatnonzero(missing.to_numpy())[0])
         raise InputError(
-            f"empty value; expected {column.description}" + (f" [{column.unit}]" if column.unit else ""),
+            f"empty value; expected {column.description}"
+            + (f" [{column.unit}]" if column.unit else ""),
             file=file,
             row=_row_number(pos),
             field=column.name,
@@ -801,7 +987,11 @@ def _coerce(series: pd.Series, column: Column, file: str | Path) -> pd.Series:
         raise InputError("value is not finite", file=file, row=_row_number(pos), field=column.name)
     # Columns without their own ceiling still get one: every count and amount in a
     # dataset is far below these, and an absurd one would wreck the solver's numerics.
-    ceiling = column.max if column.max is not None else (MAX_COUNT if column.kind == "int" else MAX_MAGNITUDE)
+    ceiling = (
+        column.max
+        if column.max is not None
+        else (MAX_COUNT if column.kind == "int" else MAX_MAGNITUDE)
+    )
     floor = column.min if column.min is not None else -MAX_MAGNITUDE
     for bound, test, word in (
         (floor, lambda v, b: v < b, "at least"),
@@ -842,25 +1032,49 @@ def _coerce(series: pd.Series, column: Column, file: str | Path) -> pd.Series:
 PARAMETER_NAMES: dict[str, tuple[str, str]] = {
     # vehicles, per (vehicle_type, technology)
     "vehicle_price_hkd": ("HK$/vehicle", "purchase price"),
-    "energy_per_km": ("L/km, kWh/km or kg/km", "diesel/LPG litres, kWh (bev) or kg H2 (fcev) per km"),
+    "energy_per_km": (
+        "L/km, kWh/km or kg/km",
+        "diesel/LPG litres, kWh (bev) or kg H2 (fcev) per km",
+    ),
     "maintenance_hkd_per_km": ("HK$/km", "maintenance cost"),
     "lifetime_years": ("years", "service life of a new vehicle"),
     "range_km": ("km", "design range on one charge or fill (bev, fcev)"),
-    "summer_range_factor": ("-", "share of design range usable on a hot day with air-conditioning (bev)"),
+    "summer_range_factor": (
+        "-",
+        "share of design range usable on a hot day with air-conditioning (bev)",
+    ),
     # operator behaviour (optimiser/uptake.py): the distribution of operators' perceived cost of switching
-    "adoption_barrier_hkd": ("HK$/vehicle", "mean non-financial cost operators add to switching to this technology (calibrated)"),
+    "adoption_barrier_hkd": (
+        "HK$/vehicle",
+        "mean non-financial cost operators add to switching to this technology (calibrated)",
+    ),
     "adoption_spread_hkd": ("HK$/vehicle", "standard deviation of that cost across operators"),
-    "daily_km_spread": ("-", "relative standard deviation of daily km among a segment's vehicles (taxis, trucks)"),
-    "battery_end_of_life_capacity": ("-", "battery capacity left at the end of a vehicle's life, as a share of new (bev)"),
+    "daily_km_spread": (
+        "-",
+        "relative standard deviation of daily km among a segment's vehicles (taxis, trucks)",
+    ),
+    "battery_end_of_life_capacity": (
+        "-",
+        "battery capacity left at the end of a vehicle's life, as a share of new (bev)",
+    ),
     "battery_replacement_hkd": ("HK$/vehicle", "battery replacement at mid-life (bev); 0 if none"),
-    "opportunity_charging_km": ("km/day", "extra daily km a battery bus gains from terminus top-ups (when the scenario allows them)"),
-    "opportunity_charging_hkd_per_bus": ("HK$/bus", "terminus charger share and grid per bus that uses opportunity charging"),
+    "opportunity_charging_km": (
+        "km/day",
+        "extra daily km a battery bus gains from terminus top-ups (when the scenario allows them)",
+    ),
+    "opportunity_charging_hkd_per_bus": (
+        "HK$/bus",
+        "terminus charger share and grid per bus that uses opportunity charging",
+    ),
     # energy prices
     "diesel_price_hkd_per_l": ("HK$/L", "diesel price paid by the operator (vehicle_type or '-')"),
     "lpg_price_hkd_per_l": ("HK$/L", "auto-LPG price"),
     "electricity_price_hkd_per_kwh": ("HK$/kWh", "average net tariff, technology = utility"),
     "hydrogen_price_hkd_per_kg": ("HK$/kg", "delivered hydrogen at the pump"),
-    "hydrogen_station_margin_hkd_per_kg": ("HK$/kg", "part of the pump price that recovers the station's capital and O&M (the system cost counts stations explicitly instead)"),
+    "hydrogen_station_margin_hkd_per_kg": (
+        "HK$/kg",
+        "part of the pump price that recovers the station's capital and O&M (the system cost counts stations explicitly instead)",
+    ),
     # emissions
     "diesel_kgco2_per_l": ("kg CO2/L", "tank-to-wheel diesel"),
     "lpg_kgco2_per_l": ("kg CO2/L", "tank-to-wheel LPG"),
@@ -873,12 +1087,18 @@ PARAMETER_NAMES: dict[str, tuple[str, str]] = {
     "depot_charger_capex_hkd": ("HK$/charger", "installed cost incl. civil and LV works"),
     "depot_buses_per_charger": ("buses/charger", "buses one depot charger serves overnight"),
     "depot_charging_window_h": ("h", "overnight hours a bus is parked to charge"),
-    "depot_demand_charge_hkd_per_kva_month": ("HK$/kVA/month", "maximum-demand charge on a depot's charging load"),
+    "depot_demand_charge_hkd_per_kva_month": (
+        "HK$/kVA/month",
+        "maximum-demand charge on a depot's charging load",
+    ),
     "public_charger_kw": ("kW", "power of one public fast charger"),
     "public_charger_capex_hkd": ("HK$/charger", "installed cost of a public fast charger"),
     "public_charger_hours_per_day": ("h/day", "effective full-power hours per charger per day"),
     "charger_lifetime_years": ("years", "charger service life"),
-    "charger_kva_per_kw": ("kVA/kW", "grid capacity per kW of chargers (power factor and diversity)"),
+    "charger_kva_per_kw": (
+        "kVA/kW",
+        "grid capacity per kW of chargers (power factor and diversity)",
+    ),
     "grid_upgrade_hkd_per_kva": ("HK$/kVA", "cost of extra grid connection"),
     "grid_upgrade_lead_years": ("years", "years between ordering an upgrade and using it"),
     # hydrogen stations
@@ -890,9 +1110,15 @@ PARAMETER_NAMES: dict[str, tuple[str, str]] = {
     "h2_station_lifetime_years": ("years", "station service life"),
     # reach over the road graph
     "bus_h2_reach_km": ("km", "largest road distance from a depot to its hydrogen station"),
-    "truck_h2_detour_km": ("km", "largest road distance (one way) a truck leaves its route for a hydrogen station"),
+    "truck_h2_detour_km": (
+        "km",
+        "largest road distance (one way) a truck leaves its route for a hydrogen station",
+    ),
     "taxi_charging_reach_km": ("km", "largest road distance from a taxi zone to a fast charger"),
     # economics
     "discount_rate": ("1/year", "social discount rate for system cost"),
-    "operator_discount_rate": ("1/year", "discount rate operators apply to total cost of ownership"),
+    "operator_discount_rate": (
+        "1/year",
+        "discount rate operators apply to total cost of ownership",
+    ),
 }

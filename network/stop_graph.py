@@ -190,21 +190,33 @@ def cluster_groups(stops: pd.DataFrame, diameter_m: float) -> dict[str, int]:
         if len(part) == 1:
             found = np.array([1])
         else:
-            found = fcluster(linkage(part.to_numpy(), method="complete"), t=diameter_m, criterion="distance")
+            found = fcluster(
+                linkage(part.to_numpy(), method="complete"), t=diameter_m, criterion="distance"
+            )
         labels.update(zip(part.index, (found + offset).tolist(), strict=True))
         offset += int(found.max())
     return labels
 
 
 def _nearest_on_chain(
-    px: float, py: float, xs: Sequence[float], ys: Sequence[float], chain: Sequence[float], lo: int, hi: int
+    px: float,
+    py: float,
+    xs: Sequence[float],
+    ys: Sequence[float],
+    chain: Sequence[float],
+    lo: int,
+    hi: int,
 ) -> tuple[float, float]:
     """(chainage m, offset m) of the point of the stop polyline ``lo..hi`` nearest (px, py)."""
     best_offset, best_chain = math.hypot(px - xs[lo], py - ys[lo]), chain[lo]
     for k in range(lo, hi):
         dx, dy = xs[k + 1] - xs[k], ys[k + 1] - ys[k]
         span2 = dx * dx + dy * dy
-        t = 0.0 if span2 == 0.0 else min(1.0, max(0.0, ((px - xs[k]) * dx + (py - ys[k]) * dy) / span2))
+        t = (
+            0.0
+            if span2 == 0.0
+            else min(1.0, max(0.0, ((px - xs[k]) * dx + (py - ys[k]) * dy) / span2))
+        )
         offset = math.hypot(px - xs[k] - t * dx, py - ys[k] - t * dy)
         if offset < best_offset:
             best_offset, best_chain = offset, chain[k] + t * math.sqrt(span2)
@@ -269,7 +281,11 @@ def build_graph(
     ``trips_label`` names the day whose trips are counted.
     Returns (nodes, edges, info).
     """
-    stops = stops.assign(region=[region_of(*_TO_WGS.transform(x, y)) for x, y in zip(stops["x"], stops["y"], strict=True)])
+    stops = stops.assign(
+        region=[
+            region_of(*_TO_WGS.transform(x, y)) for x, y in zip(stops["x"], stops["y"], strict=True)
+        ]
+    )
     group_label = cluster_groups(stops, diameter_m)
     stops = stops.assign(cluster=[group_label[g] for g in stops["group"]])
     visits: Counter[str] = Counter()
@@ -291,9 +307,7 @@ def build_graph(
 
     best: dict[tuple, float] = {}
     trips: dict[tuple, float] = defaultdict(float)
-    crossing_edges = {
-        tuple(sorted((portal_id(c, 0), portal_id(c, 1)))): c for c in CROSSINGS
-    }
+    crossing_edges = {tuple(sorted((portal_id(c, 0), portal_id(c, 1)))): c for c in CROSSINGS}
 
     def add(a: int | str, b: int | str, metres: float, n_trips: int) -> None:
         edge = tuple(sorted((a, b), key=str))
@@ -326,7 +340,11 @@ def build_graph(
         nearest = []
         for k, (cluster, first, last) in enumerate(runs):
             lo = first - 1 if k > 0 and region[runs[k - 1][0]] == region[cluster] else first
-            hi = last + 1 if k + 1 < len(runs) and region[runs[k + 1][0]] == region[cluster] else last
+            hi = (
+                last + 1
+                if k + 1 < len(runs) and region[runs[k + 1][0]] == region[cluster]
+                else last
+            )
             nearest.append(_nearest_on_chain(*node_xy[cluster], xs, ys, chain, lo, hi))
         n_trips = len(variant.departures)
         for k in range(len(runs) - 1):

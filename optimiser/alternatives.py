@@ -57,7 +57,9 @@ class SitePlan:
 
     @property
     def sites(self) -> set[tuple[str, str]]:
-        return {(HYDROGEN, h) for h in self.hydrogen_sites} | {(CHARGING, c) for c in self.charging_sites}
+        return {(HYDROGEN, h) for h in self.hydrogen_sites} | {
+            (CHARGING, c) for c in self.charging_sites
+        }
 
     def as_dict(self, optimum: SitePlan | None = None) -> dict[str, Any]:
         """JSON-able figures (HK$, fraction, t CO2) with the sites that differ from ``optimum``."""
@@ -98,15 +100,24 @@ class Alternatives:
             "scenario": self.scenario.name,
             "fingerprint": self.scenario.fingerprint(),
             "slack": self.slack,
-            "optimal_cost_hkd": None if self.optimum.cost_hkd is None else round(self.optimum.cost_hkd, 0),
-            "cost_limit_hkd": None if self.optimum.cost_hkd is None else round(self.optimum.cost_hkd + self.slack * abs(self.optimum.cost_hkd), 0),
-            "plans": [self.optimum.as_dict(), *[a.as_dict(self.optimum) for a in self.alternatives]],
+            "optimal_cost_hkd": None
+            if self.optimum.cost_hkd is None
+            else round(self.optimum.cost_hkd, 0),
+            "cost_limit_hkd": None
+            if self.optimum.cost_hkd is None
+            else round(self.optimum.cost_hkd + self.slack * abs(self.optimum.cost_hkd), 0),
+            "plans": [
+                self.optimum.as_dict(),
+                *[a.as_dict(self.optimum) for a in self.alternatives],
+            ],
             "notes": self.notes,
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
         }
 
 
-def _site_plan(model: pyo.ConcreteModel, label: str, report: SolveReport, optimal_cost: float | None) -> SitePlan:
+def _site_plan(
+    model: pyo.ConcreteModel, label: str, report: SolveReport, optimal_cost: float | None
+) -> SitePlan:
     last = model.T.last()
     cost = pyo.value(model.cost_hkd_m) * HKD_M
     return SitePlan(
@@ -116,8 +127,14 @@ def _site_plan(model: pyo.ConcreteModel, label: str, report: SolveReport, optima
         cost_hkd=cost,
         cost_vs_optimum=None if not optimal_cost else cost / optimal_cost - 1.0,
         co2_abated_t=float(pyo.value(model.abated_t)),
-        hydrogen_sites=[h for h in model.H if (pyo.value(model.h2_built[h, last], exception=False) or 0) > 0.5],
-        charging_sites=[c for c in model.C if (pyo.value(model.public_chargers[c, last], exception=False) or 0) > 0.5],
+        hydrogen_sites=[
+            h for h in model.H if (pyo.value(model.h2_built[h, last], exception=False) or 0) > 0.5
+        ],
+        charging_sites=[
+            c
+            for c in model.C
+            if (pyo.value(model.public_chargers[c, last], exception=False) or 0) > 0.5
+        ],
     )
 
 
@@ -128,10 +145,19 @@ def _add_indicators(model: pyo.ConcreteModel, inputs: Any) -> None:
     sites = inputs.sites
     # Upper bound of new chargers at c: its spaces less the chargers already there
     # (the same room the formulation's public_space row allows).
-    room = {c: max(float(sites.at[c, "max_chargers"]) - float(sites.at[c, "existing_fast_chargers"]), 0.0) for c in m.C}
+    room = {
+        c: max(
+            float(sites.at[c, "max_chargers"]) - float(sites.at[c, "existing_fast_chargers"]), 0.0
+        )
+        for c in m.C
+    }
     m.mga_has_chargers = pyo.Var(m.C, within=pyo.Binary)
-    m.mga_chargers_only_if = pyo.Constraint(m.C, rule=lambda m, c: m.public_chargers[c, last] <= room[c] * m.mga_has_chargers[c])
-    m.mga_indicator_if_chargers = pyo.Constraint(m.C, rule=lambda m, c: m.mga_has_chargers[c] <= m.public_chargers[c, last])
+    m.mga_chargers_only_if = pyo.Constraint(
+        m.C, rule=lambda m, c: m.public_chargers[c, last] <= room[c] * m.mga_has_chargers[c]
+    )
+    m.mga_indicator_if_chargers = pyo.Constraint(
+        m.C, rule=lambda m, c: m.mga_has_chargers[c] <= m.public_chargers[c, last]
+    )
 
 
 def _site_vars(model: pyo.ConcreteModel) -> dict[tuple[str, str], Any]:
@@ -187,7 +213,9 @@ def generate_alternatives(
     notes: list[str] = []
     if scenario.objective != "min_cost":
         scenario = Scenario.model_validate({**scenario.model_dump(), "objective": "min_cost"})
-        notes.append("the scenario's objective was switched to min_cost: alternatives are defined by a cost slack")
+        notes.append(
+            "the scenario's objective was switched to min_cost: alternatives are defined by a cost slack"
+        )
     options = options or solver_options(scenario)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -200,7 +228,9 @@ def generate_alternatives(
     timings["optimum_s"] = report.solve_time_s
     if not report.has_solution:
         if report.status in ("infeasible", "infeasible_or_unbounded"):
-            raise InfeasibleError(f"scenario '{scenario.name}' is infeasible", diagnose(inputs, options))
+            raise InfeasibleError(
+                f"scenario '{scenario.name}' is infeasible", diagnose(inputs, options)
+            )
         raise InfeasibleError(
             f"no feasible plan found for '{scenario.name}' within {options.time_limit_s:g} s (status {report.status})"
         )
@@ -210,9 +240,15 @@ def generate_alternatives(
             return None
         # The report's objective is the MGA distance for alternatives: show the
         # least-cost objective's value instead, and no bound.
-        shown = dataclasses.replace(rep, objective=float(pyo.value(model.objective)), best_bound=None) if label != "optimum" else rep
+        shown = (
+            dataclasses.replace(rep, objective=float(pyo.value(model.objective)), best_bound=None)
+            if label != "optimum"
+            else rep
+        )
         result = extract_results(model, inputs, shown, {"solve_s": rep.solve_time_s})
-        result.notes.append(f"{label} of a modelling-to-generate-alternatives run (cost slack {slack:.1%})")
+        result.notes.append(
+            f"{label} of a modelling-to-generate-alternatives run (cost slack {slack:.1%})"
+        )
         return result
 
     optimum = _site_plan(model, "optimum", report, None)
@@ -222,8 +258,12 @@ def generate_alternatives(
     objective_value = float(pyo.value(model.objective))
 
     _add_indicators(model, inputs)
-    model.mga_cost_cap = pyo.Constraint(expr=model.cost_hkd_m <= (optimal_cost + slack * abs(optimal_cost)) / HKD_M)
-    model.mga_objective_cap = pyo.Constraint(expr=model.objective.expr <= objective_value + slack * abs(objective_value))
+    model.mga_cost_cap = pyo.Constraint(
+        expr=model.cost_hkd_m <= (optimal_cost + slack * abs(optimal_cost)) / HKD_M
+    )
+    model.mga_objective_cap = pyo.Constraint(
+        expr=model.objective.expr <= objective_value + slack * abs(objective_value)
+    )
     model.objective.deactivate()
     site_vars = _site_vars(model)
     model.mga_not_again = pyo.ConstraintList()
@@ -239,7 +279,8 @@ def generate_alternatives(
         if model.component("mga_distance") is not None:
             model.del_component("mga_distance")
         model.mga_distance = pyo.Objective(
-            expr=sum((2 * used[key] - previous) * var for key, var in site_vars.items()), sense=pyo.minimize
+            expr=sum((2 * used[key] - previous) * var for key, var in site_vars.items()),
+            sense=pyo.minimize,
         )
         # No-good cut: the plan just found may not come back (ties in the
         # distance objective would otherwise allow exact repeats).
@@ -254,7 +295,9 @@ def generate_alternatives(
         label = f"alternative_{k}"
         if not rep.has_solution:
             if rep.status in ("infeasible", "infeasible_or_unbounded"):
-                notes.append(f"{label}: no other site plan fits within the cost slack; stopped after {k - 1}")
+                notes.append(
+                    f"{label}: no other site plan fits within the cost slack; stopped after {k - 1}"
+                )
                 break
             alternatives.append(SitePlan(label, rep.status, rep.gap, None, None, None))
             notes.append(f"{label}: no plan found (status {rep.status}); stopped")
@@ -282,8 +325,18 @@ def write_alternatives(found: Alternatives, folder: str | Path) -> list[str]:
     rows = []
     for plan in [found.optimum, *found.alternatives]:
         for kind, site in sorted(plan.sites):
-            rows.append({"plan": plan.label, "kind": kind, "site_id": site, "in_optimum": (kind, site) in found.optimum.sites})
-    write_csv(pd.DataFrame(rows, columns=["plan", "kind", "site_id", "in_optimum"]), folder / "alternatives.csv")
+            rows.append(
+                {
+                    "plan": plan.label,
+                    "kind": kind,
+                    "site_id": site,
+                    "in_optimum": (kind, site) in found.optimum.sites,
+                }
+            )
+    write_csv(
+        pd.DataFrame(rows, columns=["plan", "kind", "site_id", "in_optimum"]),
+        folder / "alternatives.csv",
+    )
     written = ["alternatives.json", "alternatives.csv"]
     for plan in [found.optimum, *found.alternatives]:
         if plan.result is None:
@@ -293,4 +346,3 @@ def write_alternatives(found: Alternatives, folder: str | Path) -> list[str]:
         write_result_files(plan.result, found.scenario, sub)
         written.append(f"{plan.label}/")
     return written
-

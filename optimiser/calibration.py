@@ -55,11 +55,35 @@ OBSERVED = TableSpec(
         Column("observation_id", "str", "observation identifier"),
         Column("quantity", "str", "what is compared", choices=QUANTITIES),
         Column("vehicle_class", "str", "vehicle class, or classes joined by '+'"),
-        Column("vehicle_type", "str", "vehicle type (energy_per_km rows)", required=False, nullable=True),
-        Column("technology", "str", "technology; empty = all zero-emission (zev_in_service) or all", required=False, nullable=True),
-        Column("programme_id", "str", "subsidy programme (subsidy rows)", required=False, nullable=True),
-        Column("year", "int", "model year compared; empty = all years (programme totals)", "year", min=1990, max=2100, nullable=True),
-        Column("observed_at", "str", "when the figure was observed (it may differ from the model year)"),
+        Column(
+            "vehicle_type",
+            "str",
+            "vehicle type (energy_per_km rows)",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "technology",
+            "str",
+            "technology; empty = all zero-emission (zev_in_service) or all",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "programme_id", "str", "subsidy programme (subsidy rows)", required=False, nullable=True
+        ),
+        Column(
+            "year",
+            "int",
+            "model year compared; empty = all years (programme totals)",
+            "year",
+            min=1990,
+            max=2100,
+            nullable=True,
+        ),
+        Column(
+            "observed_at", "str", "when the figure was observed (it may differ from the model year)"
+        ),
         Column("value", "float", "observed value", min=0.0),
         Column("low", "float", "low end of the stated uncertainty", min=0.0),
         Column("high", "float", "high end of the stated uncertainty", min=0.0),
@@ -118,7 +142,9 @@ def read_observed(folder: str | Path) -> pd.DataFrame:
     return frame
 
 
-def calibration_table(result: PlanResult, dataset: Dataset, observed: pd.DataFrame | None = None) -> pd.DataFrame:
+def calibration_table(
+    result: PlanResult, dataset: Dataset, observed: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Model against observed, one row per observation, plus the share of estimates.
 
     ``within_range`` says whether the model value lies in [low, high];
@@ -145,7 +171,9 @@ def calibration_table(result: PlanResult, dataset: Dataset, observed: pd.DataFra
                 "low": float(obs.low),
                 "high": float(obs.high),
                 "unit": obs.unit,
-                "difference": None if model is None else _rounded(model - float(obs.value), obs.unit),
+                "difference": None
+                if model is None
+                else _rounded(model - float(obs.value), obs.unit),
                 "within_range": within,
                 # A target without a model value (a year outside the horizon) cannot be checked.
                 "checked": bool(obs.checked) and model is not None,
@@ -168,7 +196,9 @@ def estimate_shares(folder: str | Path) -> pd.DataFrame:
     for path in sorted(Path(folder).glob("*.csv")):
         if path.name in NOT_INPUTS:
             continue
-        text = read_csv_text(path, expected="a dataset table with a status column", max_bytes=MAX_TABLE_BYTES)
+        text = read_csv_text(
+            path, expected="a dataset table with a status column", max_bytes=MAX_TABLE_BYTES
+        )
         frame = pd.read_csv(io.StringIO(text), dtype=str, usecols=lambda c: c == "status")
         if "status" not in frame.columns:
             continue
@@ -199,27 +229,49 @@ def calibration_csv(table: pd.DataFrame) -> str:
 
 def read_calibration(path: str | Path) -> pd.DataFrame:
     """A calibration table written by :func:`calibration_csv` (to compare with a regenerated one)."""
-    text = read_csv_text(path, expected="a calibration table written by 'fleetplan calibrate'", max_bytes=MAX_TABLE_BYTES)
+    text = read_csv_text(
+        path,
+        expected="a calibration table written by 'fleetplan calibrate'",
+        max_bytes=MAX_TABLE_BYTES,
+    )
     return pd.read_csv(io.StringIO(text), dtype={"observation_id": str, "year": "Int64"})
 
 
 # --------------------------------------------------------------------------- model values
 
 
-def _model_value(obs: Any, result: PlanResult, dataset: Dataset, model_years: list[int]) -> tuple[float | None, str]:
+def _model_value(
+    obs: Any, result: PlanResult, dataset: Dataset, model_years: list[int]
+) -> tuple[float | None, str]:
     """(model value, note) for one observation; None when the model has no such figure."""
     year = None if _missing(obs.year) else int(obs.year)
     if year is not None and model_years and year not in model_years:
-        where = "before the model's first year" if year < min(model_years) else "after the model's last year"
+        where = (
+            "before the model's first year"
+            if year < min(model_years)
+            else "after the model's last year"
+        )
         return None, f"{where} ({min(model_years)}-{max(model_years)}): not compared"
     classes = [c.strip() for c in str(obs.vehicle_class).split("+")]
     try:
         if obs.quantity in ("zev_in_service", "fleet_vehicles"):
-            return _fleet_vehicles(result.fleet, classes, year, _text(obs.technology), zev_only=obs.quantity == "zev_in_service")
+            return _fleet_vehicles(
+                result.fleet,
+                classes,
+                year,
+                _text(obs.technology),
+                zev_only=obs.quantity == "zev_in_service",
+            )
         if obs.quantity == "ttw_co2_t":
             return _emissions(result.emissions, classes, year)
         if obs.quantity == "energy_per_km":
-            return _parameter(dataset.parameters, "energy_per_km", _text(obs.vehicle_type), _text(obs.technology), year)
+            return _parameter(
+                dataset.parameters,
+                "energy_per_km",
+                _text(obs.vehicle_type),
+                _text(obs.technology),
+                year,
+            )
         if obs.quantity == "daily_km":
             return _daily_km(classes[0], result, dataset, year)
         if obs.quantity in ("subsidised_vehicles", "subsidy_hkd", "subsidy_hkd_per_vehicle"):
@@ -230,7 +282,14 @@ def _model_value(obs: Any, result: PlanResult, dataset: Dataset, model_years: li
     return None, f"quantity '{obs.quantity}' is not computed"
 
 
-def _fleet_vehicles(fleet: pd.DataFrame, classes: list[str], year: int | None, technology: str | None, *, zev_only: bool) -> tuple[float, str]:
+def _fleet_vehicles(
+    fleet: pd.DataFrame,
+    classes: list[str],
+    year: int | None,
+    technology: str | None,
+    *,
+    zev_only: bool,
+) -> tuple[float, str]:
     rows = fleet[fleet["vehicle_class"].isin(classes)]
     if year is not None:
         rows = rows[rows["year"] == year]
@@ -248,7 +307,13 @@ def _emissions(emissions: pd.DataFrame, classes: list[str], year: int | None) ->
     return float(rows["ttw_t"].sum()), "emissions table: tank-to-wheel t CO2 in the year"
 
 
-def _parameter(parameters: pd.DataFrame, name: str, vehicle_type: str | None, technology: str | None, year: int | None) -> tuple[float | None, str]:
+def _parameter(
+    parameters: pd.DataFrame,
+    name: str,
+    vehicle_type: str | None,
+    technology: str | None,
+    year: int | None,
+) -> tuple[float | None, str]:
     rows = parameters[parameters["parameter"] == name]
     if vehicle_type:
         rows = rows[rows["vehicle_type"] == vehicle_type]
@@ -264,7 +329,9 @@ def _parameter(parameters: pd.DataFrame, name: str, vehicle_type: str | None, te
     return float(np.interp(at, years, values)), "model input (parameters.csv), not a result"
 
 
-def _daily_km(vehicle_class: str, result: PlanResult, dataset: Dataset, year: int | None) -> tuple[float | None, str]:
+def _daily_km(
+    vehicle_class: str, result: PlanResult, dataset: Dataset, year: int | None
+) -> tuple[float | None, str]:
     """Vehicle-weighted mean km per vehicle per day in ``year``."""
     if vehicle_class == "truck":
         coverage = result.truck_coverage
@@ -274,7 +341,9 @@ def _daily_km(vehicle_class: str, result: PlanResult, dataset: Dataset, year: in
             coverage = coverage[coverage["year"] == coverage["year"].min()]
         trucks = dataset.truck_flows.set_index("flow_id")["trucks"].astype(float)
         fleet = coverage["flow_id"].map(trucks).fillna(0.0)
-        km = 2.0 * coverage["one_way_km"].astype(float) * coverage["daily_round_trips"].astype(float)
+        km = (
+            2.0 * coverage["one_way_km"].astype(float) * coverage["daily_round_trips"].astype(float)
+        )
         if fleet.sum() <= 0:
             return None, "no trucks on the modelled corridors"
         return float(km.sum() / fleet.sum()), "corridor round trips x road-graph path km / trucks"
@@ -300,13 +369,17 @@ def _daily_km(vehicle_class: str, result: PlanResult, dataset: Dataset, year: in
     return float((km * weights).sum() / weights.sum()), note
 
 
-def _subsidy(subsidy: pd.DataFrame, quantity: str, programme_id: str | None, year: int | None) -> tuple[float, str]:
+def _subsidy(
+    subsidy: pd.DataFrame, quantity: str, programme_id: str | None, year: int | None
+) -> tuple[float, str]:
     rows = subsidy if programme_id is None else subsidy[subsidy["programme_id"] == programme_id]
     if year is not None:
         rows = rows[rows["year"] == year]
     vehicles = float(rows["vehicles"].sum())
     paid = float(rows["subsidy_hkd"].sum())
-    span = f"{int(rows['year'].min())}-{int(rows['year'].max())}" if not rows.empty else "no payments"
+    span = (
+        f"{int(rows['year'].min())}-{int(rows['year'].max())}" if not rows.empty else "no payments"
+    )
     if quantity == "subsidised_vehicles":
         return vehicles, f"subsidy table: vehicles subsidised, {span}"
     if quantity == "subsidy_hkd":
@@ -339,7 +412,8 @@ def _share_rows(shares: pd.DataFrame) -> pd.DataFrame:
         estimates = int(frame["estimate"].sum())
         rows.append(
             {
-                "observation_id": "estimate_share_" + ("parameters" if label == "parameters.csv" else "all"),
+                "observation_id": "estimate_share_"
+                + ("parameters" if label == "parameters.csv" else "all"),
                 "quantity": "estimate_share",
                 "vehicle_class": "-",
                 "model": round(estimates / total, 3) if total else None,

@@ -61,7 +61,11 @@ def status_warning(summary: dict[str, Any], label: str) -> str | None:
     if status in (None, "optimal"):
         return None
     gap = summary.get("gap_absolute")
-    shown = f"HK${gap:,.1f}m" if isinstance(gap, int | float) and not isinstance(gap, bool) else "unknown"
+    shown = (
+        f"HK${gap:,.1f}m"
+        if isinstance(gap, int | float) and not isinstance(gap, bool)
+        else "unknown"
+    )
     return f"{label}: the solve stopped on '{status}' before its gap was met; its figures are certified only to {shown}"
 
 

@@ -81,7 +81,9 @@ class Deadline:
         cancelled and the previous handler restored on leaving, whatever happens.
         """
         self.check(doing)
-        usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        usable = (
+            hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        )
         if not usable or not math.isfinite(self.remaining()):
             yield
             return

@@ -55,7 +55,17 @@ def diagnose(inputs: ModelInputs, options: SolverOptions | None = None) -> list[
         value, key = worst[family]
         where = _describe(inputs, family, key)
         total, largest = f"{totals[family]:,.1f}", f"{value:,.1f}"
-        lines.append(ModelText("infeasible_family", family=family, total=total, unit=_UNITS.get(family, ""), where=where, largest=largest, code=str(key)))
+        lines.append(
+            ModelText(
+                "infeasible_family",
+                family=family,
+                total=total,
+                unit=_UNITS.get(family, ""),
+                where=where,
+                largest=largest,
+                code=str(key),
+            )
+        )
     if not lines:
         lines.append(ModelText("infeasible_numerical"))
     return lines
@@ -64,5 +74,11 @@ def diagnose(inputs: ModelInputs, options: SolverOptions | None = None) -> list[
 def _describe(inputs: ModelInputs, family: str, key: object) -> str:
     if family == "targets" and key in inputs.targets.index:
         row = inputs.targets.loc[key]
-        return ModelText("infeasible_target", target=key, required=f"{row['min_zev']:,.0f}", vclass=row["vehicle_class"], year=int(row["year"]))
+        return ModelText(
+            "infeasible_target",
+            target=key,
+            required=f"{row['min_zev']:,.0f}",
+            vclass=row["vehicle_class"],
+            year=int(row["year"]),
+        )
     return str(key)

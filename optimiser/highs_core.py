@@ -109,8 +109,14 @@ def apply_options(highs: Any, options: HighsOptions, *, time_limit_s: float | No
     limit = options.time_limit_s if time_limit_s is None else time_limit_s
     highs.setOptionValue("time_limit", math.inf if limit is None else max(float(limit), 0.0))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    highs.setOptionValue("mip_abs_gap", float(_HIGHS_MIP_ABS_GAP if options.mip_abs_gap is None else options.mip_abs_gap))
-    highs.setOptionValue("mip_max_nodes", int(highspy.kHighsIInf if options.node_limit is None else options.node_limit))
+    highs.setOptionValue(
+        "mip_abs_gap",
+        float(_HIGHS_MIP_ABS_GAP if options.mip_abs_gap is None else options.mip_abs_gap),
+    )
+    highs.setOptionValue(
+        "mip_max_nodes",
+        int(highspy.kHighsIInf if options.node_limit is None else options.node_limit),
+    )
     highs.setOptionValue("random_seed", int(options.seed))
     if options.threads > 1:
         # HiGHS's thread pool is process-wide: asking for a different count after another

@@ -66,12 +66,15 @@ class HighsLayer:
             self._rows_of[id(constraint)].append(j)
         self._changed_rows: set[int] = set()
         self._integer = np.asarray(
-            [j for j, var in enumerate(columns) if var.is_integer() or var.is_binary()], dtype=np.int32
+            [j for j, var in enumerate(columns) if var.is_integer() or var.is_binary()],
+            dtype=np.int32,
         )
         self.build_s = 0.0
 
     @classmethod
-    def build(cls, model: pyo.ConcreteModel, options: HighsOptions | None = None) -> HighsLayer | None:
+    def build(
+        cls, model: pyo.ConcreteModel, options: HighsOptions | None = None
+    ) -> HighsLayer | None:
         """Compile ``model`` (its active rows and objective) into a new Highs object with
         ``options`` (threads, seed, ...); None when Pyomo cannot compile it to arrays (the
         caller then solves through Pyomo as before)."""
@@ -96,27 +99,39 @@ class HighsLayer:
         # Integers outside every compiled row (only in a reported expression) are rounded too.
         for var in self.model.component_data_objects(pyo.Var, descend_into=True):
             if (var.is_integer() or var.is_binary()) and not var.fixed:
-                var.set_value(round(var.value) if var.value is not None else 0, skip_validation=True)
+                var.set_value(
+                    round(var.value) if var.value is not None else 0, skip_validation=True
+                )
         if not len(self._integer):
             return
         import highspy
 
         values = np.asarray([self.columns[j].value for j in self._integer], dtype=np.float64)
         self.highs.changeColsIntegrality(
-            len(self._integer), self._integer, np.full(len(self._integer), highspy.HighsVarType.kContinuous)
+            len(self._integer),
+            self._integer,
+            np.full(len(self._integer), highspy.HighsVarType.kContinuous),
         )
         self.highs.changeColsBounds(len(self._integer), self._integer, values, values)
 
-    def replace_row(self, constraint: Any, *, upper_by: float | None = None, lower_by: float | None = None) -> None:
+    def replace_row(
+        self, constraint: Any, *, upper_by: float | None = None, lower_by: float | None = None
+    ) -> None:
         """Put ``constraint`` at ``body ≤ upper + upper_by`` only, or ``body ≥ lower + lower_by`` only
         (its other side dropped), in original units: the bounds of its compiled rows move."""
         infinity = _infinity()
         for j in self.rows_of(constraint):
             lower, upper = float(self.row_lower[j]), float(self.row_upper[j])
             if upper_by is not None:
-                new = (-infinity, upper + upper_by) if self.senses[j] >= 0 else (-infinity, infinity)
+                new = (
+                    (-infinity, upper + upper_by) if self.senses[j] >= 0 else (-infinity, infinity)
+                )
             else:
-                new = (lower + float(lower_by or 0.0), infinity) if self.senses[j] <= 0 else (-infinity, infinity)
+                new = (
+                    (lower + float(lower_by or 0.0), infinity)
+                    if self.senses[j] <= 0
+                    else (-infinity, infinity)
+                )
             self.highs.changeRowBounds(j, *new)
             self._changed_rows.add(j)
 
@@ -126,7 +141,13 @@ class HighsLayer:
             self.highs.changeRowBounds(j, float(self.row_lower[j]), float(self.row_upper[j]))
         self._changed_rows.clear()
 
-    def solve(self, *, time_limit_s: float | None = None, load_duals: bool = False, ranging: tuple[Any, ...] = ()) -> SolveReport:
+    def solve(
+        self,
+        *,
+        time_limit_s: float | None = None,
+        load_duals: bool = False,
+        ranging: tuple[Any, ...] = (),
+    ) -> SolveReport:
         """Solve the LP as it stands now (from the last basis), load the values into the Pyomo
         variables, and report HiGHS's status and the objective evaluated in Pyomo."""
         highs = self.highs
@@ -207,7 +228,9 @@ class HandedEdits:
         self._row_lower = np.array(lp.row_lower_, dtype=np.float64)
         self._row_upper = np.array(lp.row_upper_, dtype=np.float64)
         self._integrality = (
-            np.array([int(kind) for kind in lp.integrality_], dtype=np.uint8) if len(lp.integrality_) else None
+            np.array([int(kind) for kind in lp.integrality_], dtype=np.uint8)
+            if len(lp.integrality_)
+            else None
         )
         self._offset = float(lp.offset_)
         self._sense = lp.sense_
@@ -218,11 +241,17 @@ class HandedEdits:
         """Every integer column continuous (its bounds kept)."""
         if self._integrality is not None:
             n = len(self._integrality)
-            self.handed.highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
+            self.handed.highs.changeColsIntegrality(
+                n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8)
+            )
 
     def fix_columns(self, values: list[tuple[Any, float]]) -> None:
         """(Pyomo variable, value it is held at) pairs (variables not in the model are left out)."""
-        at = [(self.columns[id(var)], float(value)) for var, value in values if id(var) in self.columns]
+        at = [
+            (self.columns[id(var)], float(value))
+            for var, value in values
+            if id(var) in self.columns
+        ]
         if at:
             columns = np.asarray([j for j, _ in at], dtype=np.int32)
             held = np.asarray([v for _, v in at], dtype=np.float64)
@@ -242,7 +271,9 @@ class HandedEdits:
         from pyomo.repn import generate_standard_repn
 
         repn = generate_standard_repn(expression, compute_values=True, quadratic=False)
-        if repn.nonlinear_expr is not None or any(id(var) not in self.columns for var in repn.linear_vars):
+        if repn.nonlinear_expr is not None or any(
+            id(var) not in self.columns for var in repn.linear_vars
+        ):
             return False
         cost = np.zeros(len(self._cost), dtype=np.float64)
         for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
@@ -250,7 +281,9 @@ class HandedEdits:
         highs = self.handed.highs
         highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
         highs.changeObjectiveOffset(float(repn.constant))
-        highs.changeObjectiveSense(highspy.ObjSense.kMinimize if sense == pyo.minimize else highspy.ObjSense.kMaximize)
+        highs.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if sense == pyo.minimize else highspy.ObjSense.kMaximize
+        )
         return True
 
     def restore(self) -> None:
@@ -264,7 +297,9 @@ class HandedEdits:
         highs.changeColsBounds(n, everything, self._col_lower, self._col_upper)
         if self._integrality is not None:
             highs.changeColsIntegrality(n, everything, self._integrality)
-        highs.changeRowsBounds(rows, np.arange(rows, dtype=np.int32), self._row_lower, self._row_upper)
+        highs.changeRowsBounds(
+            rows, np.arange(rows, dtype=np.int32), self._row_lower, self._row_upper
+        )
         highs.clearSolver()
 
 
@@ -282,7 +317,9 @@ def refresh_rows(handed: HandedOver, constraints: list[Any]) -> None:
         rows = rows_of.get(id(constraint), [])
         if not rows:
             continue
-        constant = float(generate_standard_repn(constraint.body, compute_values=True, quadratic=False).constant)
+        constant = float(
+            generate_standard_repn(constraint.body, compute_values=True, quadratic=False).constant
+        )
         lower = None if constraint.lower is None else float(pyo.value(constraint.lower)) - constant
         upper = None if constraint.upper is None else float(pyo.value(constraint.upper)) - constant
         for i in rows:

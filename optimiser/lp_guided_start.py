@@ -86,12 +86,22 @@ def relative_gap(objective: float, bound: float) -> float:
 
 
 def within_gap(
-    objective: float | None, bound: float | None, *, sense: float, mip_rel_gap: float, mip_abs_gap: float | None = None
+    objective: float | None,
+    bound: float | None,
+    *,
+    sense: float,
+    mip_rel_gap: float,
+    mip_abs_gap: float | None = None,
 ) -> bool:
     """Whether a plan of ``objective`` is proved within the wanted gap by ``bound``:
     (objective − bound) × sense ≤ max(rel gap × |objective|, abs gap), sense +1 minimising,
     −1 maximising (HiGHS stops on whichever of its two gaps is met first, as here)."""
-    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+    if (
+        objective is None
+        or bound is None
+        or not math.isfinite(objective)
+        or not math.isfinite(bound)
+    ):
         return False
     allowed = max(mip_rel_gap * abs(objective), mip_abs_gap or 0.0)
     return sense * (objective - bound) <= allowed + 1e-9
@@ -146,7 +156,10 @@ def lp_guided_start(
     if start is not None:
         # The box keeps a user's start (a previous plan) inside it, so the plan found here
         # is never worse than the one the caller handed in.
-        start_columns, start_values = np.asarray(start[0]), np.round(np.asarray(start[1], dtype=np.float64))
+        start_columns, start_values = (
+            np.asarray(start[0]),
+            np.round(np.asarray(start[1], dtype=np.float64)),
+        )
         is_integer = np.isin(start_columns, integers)
         at = np.searchsorted(integers, start_columns[is_integer])
         new_lower[at] = np.minimum(new_lower[at], start_values[is_integer])
@@ -166,7 +179,9 @@ def lp_guided_start(
         objective = float(event.data_out.objective_function_value)
         found["objective"] = objective
         found["solution"] = np.array(event.data_out.mip_solution, dtype=np.float64)
-        if within_gap(objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap):
+        if within_gap(
+            objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap
+        ):
             found["stop"] = True
 
     def interrupt(event: Any) -> None:
@@ -199,7 +214,9 @@ def lp_guided_start(
     if solution is None and highs.getInfo().primal_solution_status == 2:
         solution = np.asarray(highs.getSolution().col_value, dtype=np.float64)
         objective = float(highs.getInfo().objective_function_value)
-    within = within_gap(objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap)
+    within = within_gap(
+        objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap
+    )
     return GuidedStart(lp_bound, solution, objective, within, lp_s, search_s)
 
 
@@ -232,7 +249,13 @@ def search_from(highs: Any, guided: GuidedStart, options: HighsOptions) -> Searc
     stopped = {"by_us": False}
 
     def interrupt(event: Any) -> None:
-        if within_gap(ours, float(event.data_out.mip_dual_bound), sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap):
+        if within_gap(
+            ours,
+            float(event.data_out.mip_dual_bound),
+            sense=sense,
+            mip_rel_gap=mip_rel_gap,
+            mip_abs_gap=mip_abs_gap,
+        ):
             stopped["by_us"] = True
             event.data_in.user_interrupt = True
 
@@ -254,11 +277,17 @@ def search_from(highs: Any, guided: GuidedStart, options: HighsOptions) -> Searc
     bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
     if guided.lp_bound is not None:
         # the LP bound holds too: keep the tighter of the two
-        bound = guided.lp_bound if bound is None else (max if sense > 0 else min)(bound, guided.lp_bound)
+        bound = (
+            guided.lp_bound
+            if bound is None
+            else (max if sense > 0 else min)(bound, guided.lp_bound)
+        )
     status_name = highs.getModelStatus().name
     if stopped["by_us"] or (
         status_name == "kInterrupt"
-        and within_gap(objective, bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap)
+        and within_gap(
+            objective, bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap
+        )
     ):
         status_name = "kOptimal"  # within the wanted gap, which is what optimal means here
     return SearchEnd(status_name, values, objective, bound)

@@ -161,7 +161,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         tmp: Path | None = None
         try:
             with _signals_blocked():
-                fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                fd, tmp_name = tempfile.mkstemp(
+                    dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+                )
                 tmp = Path(tmp_name)
             os.chmod(tmp, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
             with os.fdopen(fd, "wb") as handle:
@@ -189,9 +191,13 @@ def check_replaceable(target: str | Path) -> None:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise InputError(f"'{existing}' is a file, not a folder; choose another output folder", file=target)
+        raise InputError(
+            f"'{existing}' is a file, not a folder; choose another output folder", file=target
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"no permission to write in '{existing}'; choose another output folder", file=target)
+        raise InputError(
+            f"no permission to write in '{existing}'; choose another output folder", file=target
+        )
     if not target.exists():
         return
     if not target.is_dir():
@@ -210,14 +216,20 @@ def check_writable_file(target: str | Path, *, field: str = "--out") -> None:
     """
     target = Path(target)
     if target.is_dir():
-        raise InputError("is a folder; expected the path of a file to write", file=target, field=field)
+        raise InputError(
+            "is a folder; expected the path of a file to write", file=target, field=field
+        )
     existing = target.absolute().parent
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise InputError(f"'{existing}' is a file, not a folder; choose another path", file=target, field=field)
+        raise InputError(
+            f"'{existing}' is a file, not a folder; choose another path", file=target, field=field
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"no permission to write in '{existing}'; choose another path", file=target, field=field)
+        raise InputError(
+            f"no permission to write in '{existing}'; choose another path", file=target, field=field
+        )
 
 
 #: A temporary sibling without a process id (older versions) counts as stale after this.
@@ -305,15 +317,24 @@ def write_directory_atomic(target_dir: str | Path, write_fn: Callable[[Path], ob
         old: Path | None = None
         try:
             with _signals_blocked():
-                tmp = Path(tempfile.mkdtemp(dir=parent, prefix=_temporary_prefix(target), suffix=".tmp"))
+                tmp = Path(
+                    tempfile.mkdtemp(dir=parent, prefix=_temporary_prefix(target), suffix=".tmp")
+                )
             # mkdtemp makes a private (0700) folder; results are ordinary shared files.
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.is_dir() else 0o755)
             write_fn(tmp)
-            (tmp / MARKER).write_text("written by fleetplan; this folder may be replaced by the next run\n", encoding="utf-8")
+            (tmp / MARKER).write_text(
+                "written by fleetplan; this folder may be replaced by the next run\n",
+                encoding="utf-8",
+            )
             with _signals_blocked():
                 check_replaceable(target)  # it may have changed while we wrote
                 if target.exists():
-                    old = Path(tempfile.mkdtemp(dir=parent, prefix=_temporary_prefix(target), suffix=".old"))
+                    old = Path(
+                        tempfile.mkdtemp(
+                            dir=parent, prefix=_temporary_prefix(target), suffix=".old"
+                        )
+                    )
                     os.rmdir(old)
                     os.replace(target, old)
                 try:
@@ -366,14 +387,32 @@ def dumps_json(payload: Any) -> str:
 
 
 def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
+    )
 
 
 def charger_layer(chargers: pd.DataFrame) -> gpd.GeoDataFrame:
     """One point per site and charger kind with new chargers: opening year and final-year size."""
-    columns = ["site_id", "name", "kind", "charger_kind", "opening_year", "final_year", "new_chargers", "new_kw", "existing_chargers", "lon", "lat"]
+    columns = [
+        "site_id",
+        "name",
+        "kind",
+        "charger_kind",
+        "opening_year",
+        "final_year",
+        "new_chargers",
+        "new_kw",
+        "existing_chargers",
+        "lon",
+        "lat",
+    ]
     if chargers.empty:
-        return _points(pd.DataFrame({c: pd.Series(dtype=float if c in ("lon", "lat") else object) for c in columns}))
+        return _points(
+            pd.DataFrame(
+                {c: pd.Series(dtype=float if c in ("lon", "lat") else object) for c in columns}
+            )
+        )
     rows = []
     for (site, kind), group in chargers.groupby(["site_id", "charger_kind"], sort=True):
         group = group.sort_values("year")
@@ -406,7 +445,11 @@ def station_layer(stations: pd.DataFrame) -> gpd.GeoDataFrame:
         "modules", "capacity_kg_day", "demand_kg_day", "lon", "lat",
     ]  # fmt: skip
     if stations.empty:
-        return _points(pd.DataFrame({c: pd.Series(dtype=float if c in ("lon", "lat") else object) for c in columns}))
+        return _points(
+            pd.DataFrame(
+                {c: pd.Series(dtype=float if c in ("lon", "lat") else object) for c in columns}
+            )
+        )
     rows = []
     for site, group in stations.groupby("site_id", sort=True):
         group = group.sort_values("year")
@@ -437,7 +480,13 @@ def _plain_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for column in frame.columns:
         if column == frame.geometry.name or frame[column].dtype != object:
             continue
-        frame[column] = frame[column].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else (v if isinstance(v, str) else json.dumps(json_safe(v))))
+        frame[column] = frame[column].map(
+            lambda v: (
+                None
+                if v is None or (isinstance(v, float) and math.isnan(v))
+                else (v if isinstance(v, str) else json.dumps(json_safe(v)))
+            )
+        )
     return frame
 
 
@@ -445,7 +494,9 @@ def site_plan(result: PlanResult) -> gpd.GeoDataFrame:
     """Candidate sites with what the plan builds there (for ``sites.geojson``)."""
     sites = result.sites
     if sites is None:
-        sites = gpd.GeoDataFrame({"site_id": pd.Series(dtype=object)}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+        sites = gpd.GeoDataFrame(
+            {"site_id": pd.Series(dtype=object)}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84
+        )
     plan = sites.copy()
     chargers = charger_layer(result.chargers)
     stations = station_layer(result.stations)
@@ -474,13 +525,19 @@ def write_result_files(result: PlanResult, scenario: Scenario, folder: str | Pat
         write_csv(table, folder / f"{name}.csv")
     gpkg = folder / "sites.gpkg"
     layers = {
-        "candidate_sites": result.sites if result.sites is not None else site_plan(result).iloc[0:0],
+        "candidate_sites": result.sites
+        if result.sites is not None
+        else site_plan(result).iloc[0:0],
         "chargers": charger_layer(result.chargers),
         "stations": station_layer(result.stations),
     }
     for layer, frame in layers.items():
-        _plain_columns(frame.to_crs(WGS84)).to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", geometry_type="Point")
-    _plain_columns(site_plan(result)).to_file(folder / "sites.geojson", driver="GeoJSON", engine="pyogrio")
+        _plain_columns(frame.to_crs(WGS84)).to_file(
+            gpkg, layer=layer, driver="GPKG", engine="pyogrio", geometry_type="Point"
+        )
+    _plain_columns(site_plan(result)).to_file(
+        folder / "sites.geojson", driver="GeoJSON", engine="pyogrio"
+    )
 
 
 def write_results(result: PlanResult, scenario: Scenario, out_dir: str | Path) -> Path:
@@ -497,7 +554,9 @@ def write_results(result: PlanResult, scenario: Scenario, out_dir: str | Path) -
     Path
         The results folder.
     """
-    return write_directory_atomic(out_dir, lambda folder: write_result_files(result, scenario, folder))
+    return write_directory_atomic(
+        out_dir, lambda folder: write_result_files(result, scenario, folder)
+    )
 
 
 #: Largest summary.json read (bytes): a plan's summary is tens of kilobytes; JSON takes
@@ -522,14 +581,24 @@ def read_summary(directory: str | Path) -> dict[str, Any]:
     if not folder.exists():
         raise InputError("results folder not found", file=folder)
     if not path.is_file():
-        raise InputError("no summary.json here; expected a folder written by `fleetplan solve --out`", file=folder)
-    raw = read_limited_bytes(path, expected="summary.json written by `fleetplan solve --out`", max_bytes=MAX_SUMMARY_BYTES)
+        raise InputError(
+            "no summary.json here; expected a folder written by `fleetplan solve --out`",
+            file=folder,
+        )
+    raw = read_limited_bytes(
+        path,
+        expected="summary.json written by `fleetplan solve --out`",
+        max_bytes=MAX_SUMMARY_BYTES,
+    )
     try:
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"not valid JSON: {error}", file=path) from None
     except RecursionError:
-        raise InputError("JSON nested far too deeply; expected a summary written by `fleetplan solve --out`", file=path) from None
+        raise InputError(
+            "JSON nested far too deeply; expected a summary written by `fleetplan solve --out`",
+            file=path,
+        ) from None
     if not isinstance(payload, dict):
         raise InputError("expected a JSON object", file=path)
     _check_summary_shape(payload, path)
@@ -537,7 +606,15 @@ def read_summary(directory: str | Path) -> dict[str, Any]:
 
 
 #: Keys of summary.json that readers index into, and the shape each must have.
-_SUMMARY_NUMBERS = ("gap", "objective", "system_cost_hkd", "budget_hkd", "subsidy_hkd_total", "co2_abated_t", "subsidy_hkd_per_t_abated")
+_SUMMARY_NUMBERS = (
+    "gap",
+    "objective",
+    "system_cost_hkd",
+    "budget_hkd",
+    "subsidy_hkd_total",
+    "co2_abated_t",
+    "subsidy_hkd_per_t_abated",
+)
 
 
 def _check_summary_shape(payload: dict[str, Any], path: Path) -> None:
@@ -551,12 +628,20 @@ def _check_summary_shape(payload: dict[str, Any], path: Path) -> None:
             raise InputError(f"{payload[key]!r} is not a number", file=path, field=key)
     programmes = payload.get("subsidy_hkd_by_programme", {})
     if not isinstance(programmes, dict) or not all(number(v) for v in programmes.values()):
-        raise InputError("expected an object of programme -> HK$", file=path, field="subsidy_hkd_by_programme")
+        raise InputError(
+            "expected an object of programme -> HK$", file=path, field="subsidy_hkd_by_programme"
+        )
     zev = payload.get("zev_in_service", {})
     if not isinstance(zev, dict) or not all(
-        isinstance(by_year, dict) and all(str(y).isdigit() and number(v) for y, v in by_year.items()) for by_year in zev.values()
+        isinstance(by_year, dict)
+        and all(str(y).isdigit() and number(v) for y, v in by_year.items())
+        for by_year in zev.values()
     ):
-        raise InputError("expected an object of vehicle class -> {year: vehicles}", file=path, field="zev_in_service")
+        raise InputError(
+            "expected an object of vehicle class -> {year: vehicles}",
+            file=path,
+            field="zev_in_service",
+        )
     stations = payload.get("stations", [])
     if not isinstance(stations, list) or not all(isinstance(st, dict) for st in stations):
         raise InputError("expected a list of site objects", file=path, field="stations")

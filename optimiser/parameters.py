@@ -105,7 +105,13 @@ class ParameterTable:
             self.series(name, vehicle_type, technology)  # raises the named error
         return float(interpolate_path(self._paths[key], [year])[0])  # type: ignore[index]
 
-    def values(self, name: str, years: Sequence[int] | np.ndarray, vehicle_type: str = "-", technology: str = "-") -> np.ndarray:
+    def values(
+        self,
+        name: str,
+        years: Sequence[int] | np.ndarray,
+        vehicle_type: str = "-",
+        technology: str = "-",
+    ) -> np.ndarray:
         """Values at arbitrary ``years`` (e.g. a vehicle's whole life), held flat outside the anchors."""
         key = self._key(name, vehicle_type, technology)
         if key is None:

@@ -48,7 +48,9 @@ def solver_options(scenario: Scenario, inputs: ModelInputs | None = None) -> Sol
     constant = 0.0
     if inputs is not None and scenario.objective == "min_cost":
         constant = inputs.reference_fleet_cost_hkd / HKD_M
-    counted = scenario.objective == "max_abatement" and scenario.max_abatement.infrastructure == "budget"
+    counted = (
+        scenario.objective == "max_abatement" and scenario.max_abatement.infrastructure == "budget"
+    )
     return SolverOptions(
         lp_guided_start=scenario.solver.lp_guided_start,
         round_up=() if counted else ROUND_UP_IN_START,
@@ -66,12 +68,16 @@ def no_policy_scenario(scenario: Scenario, dataset: Dataset) -> Scenario:
     """The counterfactual of ``scenario``: the same behaviour, prices and infrastructure choices,
     with no subsidy programme and no target."""
     base = scenario.model_dump()
-    counted = scenario.objective == "max_abatement" and scenario.max_abatement.infrastructure == "budget"
+    counted = (
+        scenario.objective == "max_abatement" and scenario.max_abatement.infrastructure == "budget"
+    )
     return Scenario.model_validate(
         {
             **base,
             "name": f"{scenario.name} (no policy)",
-            "programmes": {p: {"enabled": False} for p in dataset.programmes["programme_id"].unique()},
+            "programmes": {
+                p: {"enabled": False} for p in dataset.programmes["programme_id"].unique()
+            },
             "targets": {g: {"enabled": False} for g in dataset.targets["target_id"]},
             "extra_targets": {},
             # With no programme the budget limits nothing, unless public infrastructure counts
@@ -150,12 +156,18 @@ def plan(
         started = time.perf_counter()
         unservable = find_unservable(model, inputs, options, handed=handed)
         timings["servability_s"] = time.perf_counter() - started
-        start = mip_start(model, warm_start.decisions) if warm_start is not None and warm_start.decisions else None
+        start = (
+            mip_start(model, warm_start.decisions)
+            if warm_start is not None and warm_start.decisions
+            else None
+        )
         report = solve(model, options, on_progress=on_progress, start=start, handed=handed)
         timings["solve_s"] = report.solve_time_s
         if not report.has_solution:
             if report.status in ("infeasible", "infeasible_or_unbounded"):
-                raise InfeasibleError(f"scenario '{scenario.name}' is infeasible", diagnose(inputs, options))
+                raise InfeasibleError(
+                    f"scenario '{scenario.name}' is infeasible", diagnose(inputs, options)
+                )
             if report.status == "time_limit":
                 raise InfeasibleError(
                     f"no feasible plan found for '{scenario.name}' within {options.time_limit_s:g} s; "
@@ -194,14 +206,24 @@ def plan(
             reference = _counterfactual_summary(reference_scenario, dataset, background)
             result.counterfactual = {
                 key: reference.get(key)
-                for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "gap", "gap_absolute", "status", "objective_unit")
+                for key in (
+                    "co2_abated_t",
+                    "system_cost_hkd",
+                    "zev_in_service",
+                    "gap",
+                    "gap_absolute",
+                    "status",
+                    "objective_unit",
+                )
             }
             timings["counterfactual_s"] = time.perf_counter() - started
         result.timings_s = timings
         return result
 
 
-def _hold(model: pyo.ConcreteModel, decisions: dict[tuple[str, Any], float], names: tuple[str, ...]) -> None:
+def _hold(
+    model: pyo.ConcreteModel, decisions: dict[tuple[str, Any], float], names: tuple[str, ...]
+) -> None:
     """Fix the variables named in ``names`` at a previous plan's values (integers rounded)."""
     for name in names:
         component = getattr(model, name)
@@ -253,7 +275,9 @@ def _counterfactual_summary(
 def _counterfactual_worker(connection: Any, reference: Scenario, dataset: Dataset) -> None:
     """In the spawned process: solve the no-policy plan and send its summary (or the error)."""
     try:
-        connection.send(("summary", plan(reference, dataset, marginals=False, counterfactual=False).summary()))
+        connection.send(
+            ("summary", plan(reference, dataset, marginals=False, counterfactual=False).summary())
+        )
     except Exception as error:  # sent back and raised there, as the serial path would
         try:
             connection.send(("error", error))
@@ -293,7 +317,9 @@ class _BackgroundCounterfactual:
         # spawn, not fork: HiGHS may already run threads in this process.
         context = multiprocessing.get_context("spawn")
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_counterfactual_worker, args=(sender, reference, dataset), daemon=True)
+        process = context.Process(
+            target=_counterfactual_worker, args=(sender, reference, dataset), daemon=True
+        )
         process.start()
         sender.close()
         return cls(process, receiver)
@@ -364,7 +390,9 @@ def _outcome(model: pyo.ConcreteModel) -> dict[str, float]:
         "cost_hkd_m": float(pyo.value(model.cost_hkd_m)),
         "penalty_hkd_m": float(pyo.value(model.penalty_hkd_m)),
         "abated_t": float(pyo.value(model.abated_t)),
-        "objective": float(pyo.value(next(model.component_data_objects(pyo.Objective, active=True)))),
+        "objective": float(
+            pyo.value(next(model.component_data_objects(pyo.Objective, active=True)))
+        ),
     }
 
 
@@ -373,10 +401,18 @@ def _spent_rows(model: pyo.ConcreteModel, name: str) -> list[Any]:
     on in the fixed-integer LP): raising the limit raises them too, or the extra money would look
     optional (first come, first served pays it out)."""
     if name == "budget" and model.component("budget_spent_by") is not None:
-        return [model.budget_spent_by[t] for t in model.budget_spent_by if (model.budget_spent[t].value or 0) > 0.5]
+        return [
+            model.budget_spent_by[t]
+            for t in model.budget_spent_by
+            if (model.budget_spent[t].value or 0) > 0.5
+        ]
     if name.startswith("programme_cap:") and model.component("cap_spent_by") is not None:
         p = name.split(":", 1)[1]
-        return [model.cap_spent_by[p, t] for (q, t) in model.cap_spent_by if q == p and (model.cap_spent[p, t].value or 0) > 0.5]
+        return [
+            model.cap_spent_by[p, t]
+            for (q, t) in model.cap_spent_by
+            if q == p and (model.cap_spent[p, t].value or 0) > 0.5
+        ]
     return []
 
 
@@ -451,17 +487,23 @@ def marginal_values(
     money_rows = []
     if model.budget.active and len(model.budget):
         money_rows.append(("budget", model.budget))
-    money_rows += [(f"programme_cap:{p}", model.programme_cap[p]) for p in model.P if p in model.programme_cap]
+    money_rows += [
+        (f"programme_cap:{p}", model.programme_cap[p]) for p in model.P if p in model.programme_cap
+    ]
     # Build once, solve many: the fixed-integer LP and each raised limit are one HiGHS model
     # whose bounds move (Pyomo's in-memory interface, when asked for, keeps the old path).
     wanted = persistent and options.interface != "pyomo_highs"
     layer = HighsLayer.build(model, options) if wanted else None
     relaxed = _fixed_integers(model) if layer is None else []
     try:
-        lp_options = dataclasses.replace(options, ranging=tuple(row for _, row in money_rows), objective_constant=0.0)
+        lp_options = dataclasses.replace(
+            options, ranging=tuple(row for _, row in money_rows), objective_constant=0.0
+        )
         if layer is not None:
             layer.fix_integers()
-            report: SolveReport = layer.solve(time_limit_s=options.time_limit_s, load_duals=True, ranging=lp_options.ranging)
+            report: SolveReport = layer.solve(
+                time_limit_s=options.time_limit_s, load_duals=True, ranging=lp_options.ranging
+            )
         else:
             report = solve(model, lp_options, load_duals=True)
         if not report.has_solution:
@@ -478,35 +520,70 @@ def marginal_values(
                 rows.append({"name": name, "value": 0.0, "unit": unit, "valid_up_to": None, "system_cost_hkd_per_hkd": 0.0,
                              "penalty_hkd_per_hkd": 0.0, "dual": 0.0, "meaning": ModelText("mv_not_binding", name=name)})  # fmt: skip
                 continue
-            bound, upper = report.ranging.get(constraint, (constraint.upper, constraint.upper + step))
+            bound, upper = report.ranging.get(
+                constraint, (constraint.upper, constraint.upper + step)
+            )
             room = max(upper - bound, 0.0) if upper is not None and upper < 1e20 else step
             if spent:
                 # the money ran out under a scheme paid as announced: the cap row's ranging does not
                 # see the rows that pay the extra money out, so the value holds over the probe only
                 room = step
             probe = min(step, room) if room > 0 else step
-            raised = _raised(model, constraint, dataclasses.replace(options, objective_constant=0.0), probe, spent, layer)
+            raised = _raised(
+                model,
+                constraint,
+                dataclasses.replace(options, objective_constant=0.0),
+                probe,
+                spent,
+                layer,
+            )
             valid = room * HKD_M
             if abatement:
                 more_t = (raised["abated_t"] - base["abated_t"]) if raised else dual * probe
                 rows.append(
-                    {"name": name, "value": dual, "unit": unit, "valid_up_to": valid,
-                     "meaning": ModelText("mv_abatement", name=name, value=f"{dual:,.1f}", room=f"{room:,.1f}", probe=f"{probe:,.1f}", more=f"{more_t:,.0f}")}
+                    {
+                        "name": name,
+                        "value": dual,
+                        "unit": unit,
+                        "valid_up_to": valid,
+                        "meaning": ModelText(
+                            "mv_abatement",
+                            name=name,
+                            value=f"{dual:,.1f}",
+                            room=f"{room:,.1f}",
+                            probe=f"{probe:,.1f}",
+                            more=f"{more_t:,.0f}",
+                        ),
+                    }
                 )
                 continue
             saved_cost = (base["cost_hkd_m"] - raised["cost_hkd_m"]) if raised else float("nan")
-            saved_penalty = (base["penalty_hkd_m"] - raised["penalty_hkd_m"]) if raised else float("nan")
+            saved_penalty = (
+                (base["penalty_hkd_m"] - raised["penalty_hkd_m"]) if raised else float("nan")
+            )
             # Per HK$ of the limit, in real money apart from penalties: the two parts add up to
             # the value (the LP is linear over its range, so the probe's slope is the dual's split).
             cost_per_hkd = saved_cost / probe if raised else float("nan")
             penalty_per_hkd = saved_penalty / probe if raised else float("nan")
             rows.append(
-                {"name": name, "value": cost_per_hkd + penalty_per_hkd if raised else dual, "unit": unit, "valid_up_to": valid,
-                 "system_cost_hkd_per_hkd": cost_per_hkd, "penalty_hkd_per_hkd": penalty_per_hkd, "dual": dual,
-                 "meaning": ModelText(
-                     "mv_cost_falls" if saved_cost >= 0 else "mv_cost_rises", name=name, room=f"{room:,.1f}", value=f"{dual:,.2f}",
-                     probe=f"{probe:,.1f}", cost=f"{abs(saved_cost):,.1f}", penalty=f"{saved_penalty:,.1f}",
-                 )}
+                {
+                    "name": name,
+                    "value": cost_per_hkd + penalty_per_hkd if raised else dual,
+                    "unit": unit,
+                    "valid_up_to": valid,
+                    "system_cost_hkd_per_hkd": cost_per_hkd,
+                    "penalty_hkd_per_hkd": penalty_per_hkd,
+                    "dual": dual,
+                    "meaning": ModelText(
+                        "mv_cost_falls" if saved_cost >= 0 else "mv_cost_rises",
+                        name=name,
+                        room=f"{room:,.1f}",
+                        value=f"{dual:,.2f}",
+                        probe=f"{probe:,.1f}",
+                        cost=f"{abs(saved_cost):,.1f}",
+                        penalty=f"{saved_penalty:,.1f}",
+                    ),
+                }
             )
         rows += _target_rows(model, inputs, report)
     finally:
@@ -520,7 +597,9 @@ def marginal_values(
     return table
 
 
-def _raised_limit(scenario: Scenario, name: str, step_hkd: float, caps_hkd: dict[str, float]) -> Scenario:
+def _raised_limit(
+    scenario: Scenario, name: str, step_hkd: float, caps_hkd: dict[str, float]
+) -> Scenario:
     """``scenario`` with the money limit ``name`` (budget or programme_cap:<p>) raised by ``step_hkd``."""
     data = scenario.model_dump()
     if name == "budget":
@@ -570,7 +649,11 @@ def step_check(scenario: Scenario, dataset: Dataset, result: PlanResult) -> pd.D
     for index, row in table.iterrows():
         name = str(row["name"])
         # a negative value (more money, more cost: a scheme paid as announced buys more) is checked too
-        if not (name == "budget" or name.startswith("programme_cap:")) or not row["value"] or abs(row["value"]) <= 1e-9:
+        if (
+            not (name == "budget" or name.startswith("programme_cap:"))
+            or not row["value"]
+            or abs(row["value"]) <= 1e-9
+        ):
             continue
         raised = _raised_limit(scenario, name, step_hkd, result.programme_caps_hkd).model_copy(
             update={"solver": Solver.model_validate(tight)}
@@ -578,17 +661,38 @@ def step_check(scenario: Scenario, dataset: Dataset, result: PlanResult) -> pd.D
         try:
             if base is None:
                 base_scenario = scenario.model_copy(update={"solver": Solver.model_validate(tight)})
-                base = plan(base_scenario, dataset, marginals=False, counterfactual=False, warm_start=result, hold=STEP_HOLDS).summary()
+                base = plan(
+                    base_scenario,
+                    dataset,
+                    marginals=False,
+                    counterfactual=False,
+                    warm_start=result,
+                    hold=STEP_HOLDS,
+                ).summary()
                 base_penalty = sum((base.get("penalties_hkd") or {}).values())
-            stepped = plan(raised, dataset, marginals=False, counterfactual=False, warm_start=result, hold=STEP_HOLDS).summary()
+            stepped = plan(
+                raised,
+                dataset,
+                marginals=False,
+                counterfactual=False,
+                warm_start=result,
+                hold=STEP_HOLDS,
+            ).summary()
         except InfeasibleError:
             table.loc[index, "step_status"] = "no_solution"
             continue
         cost_per_hkd = (base["system_cost_hkd"] - stepped["system_cost_hkd"]) / step_hkd
-        penalty_per_hkd = (base_penalty - sum((stepped.get("penalties_hkd") or {}).values())) / step_hkd
+        penalty_per_hkd = (
+            base_penalty - sum((stepped.get("penalties_hkd") or {}).values())
+        ) / step_hkd
         step_value = cost_per_hkd + penalty_per_hkd
-        agrees = abs(float(row["value"]) - step_value) <= STEP_AGREEMENT_SHARE * abs(step_value) + STEP_AGREEMENT_HKD / step_hkd
-        table.loc[index, ["step_hkd", "step_system_cost_hkd_per_hkd", "step_penalty_hkd_per_hkd"]] = [
+        agrees = (
+            abs(float(row["value"]) - step_value)
+            <= STEP_AGREEMENT_SHARE * abs(step_value) + STEP_AGREEMENT_HKD / step_hkd
+        )
+        table.loc[
+            index, ["step_hkd", "step_system_cost_hkd_per_hkd", "step_penalty_hkd_per_hkd"]
+        ] = [
             step_hkd,
             cost_per_hkd,
             penalty_per_hkd,
@@ -608,7 +712,9 @@ def step_check(scenario: Scenario, dataset: Dataset, result: PlanResult) -> pd.D
     return table
 
 
-def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveReport) -> list[dict[str, object]]:
+def _target_rows(
+    model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveReport
+) -> list[dict[str, object]]:
     rows = []
     abatement = inputs.scenario.objective == "max_abatement"
     for g in model.G:
@@ -617,7 +723,9 @@ def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveRep
         short = pyo.value(model.target_short[g])
         if g not in model.target:
             row = inputs.targets.loc[g]
-            short = float(row["min_zev"]) - float(pyo.value(zev_in_service(model, inputs, row["vehicle_class"], int(row["year"]))))
+            short = float(row["min_zev"]) - float(
+                pyo.value(zev_in_service(model, inputs, row["vehicle_class"], int(row["year"])))
+            )
             meaning = (
                 ModelText("target_reported_short", target=g, short=f"{short:,.0f}")
                 if short > 0.5
@@ -628,7 +736,18 @@ def _target_rows(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveRep
         elif value <= 1e-9:
             meaning = ModelText("target_slack", target=g)
         else:
-            meaning = ModelText("target_binds_tonnes" if abatement else "target_binds_cost", target=g, value=f"{value:,.3f}")
-        rows.append({"name": f"target:{g}", "value": value, "unit": unit, "valid_up_to": None, "meaning": meaning})
+            meaning = ModelText(
+                "target_binds_tonnes" if abatement else "target_binds_cost",
+                target=g,
+                value=f"{value:,.3f}",
+            )
+        rows.append(
+            {
+                "name": f"target:{g}",
+                "value": value,
+                "unit": unit,
+                "valid_up_to": None,
+                "meaning": meaning,
+            }
+        )
     return rows
-

@@ -100,7 +100,9 @@ class PlanResult:
         capacity then (``capacity_first_year``) and at the end of the horizon (``capacity``)."""
         sites: list[dict[str, Any]] = []
         if not self.stations.empty:
-            for site_id, rows in self.stations[self.stations["opened"]].groupby("site_id", sort=False):
+            for site_id, rows in self.stations[self.stations["opened"]].groupby(
+                "site_id", sort=False
+            ):
                 rows = rows.sort_values("year")
                 first, last = rows.iloc[0], rows.iloc[-1]
                 if float(rows["capacity_kg_day"].max()) <= 0:
@@ -144,22 +146,33 @@ class PlanResult:
         if self.chargers.empty or "committed_chargers" not in self.chargers:
             return {}
         public = self.chargers[self.chargers["charger_kind"] == "public"]
-        return {int(y): round(float(v), 0) for y, v in public.groupby("year")["committed_chargers"].sum().items()}
+        return {
+            int(y): round(float(v), 0)
+            for y, v in public.groupby("year")["committed_chargers"].sum().items()
+        }
 
     def _payments_by_programme_year(self) -> dict[str, dict[str, float]]:
         """programme -> year -> HK$ per vehicle offered (level x the programme's largest per-vehicle cap)."""
         out: dict[str, dict[str, float]] = {}
         for row in self.payment_levels.itertuples(index=False):
-            out.setdefault(str(row.programme_id), {})[str(int(row.year))] = round(float(row.payment_level) * float(row.per_vehicle_cap_hkd), 0)
+            out.setdefault(str(row.programme_id), {})[str(int(row.year))] = round(
+                float(row.payment_level) * float(row.per_vehicle_cap_hkd), 0
+            )
         return out
 
-    def _against_no_policy(self, abated_t: float, subsidy_hkd: float, system_cost_hkd: float) -> dict[str, Any]:
+    def _against_no_policy(
+        self, abated_t: float, subsidy_hkd: float, system_cost_hkd: float
+    ) -> dict[str, Any]:
         """Abatement, vehicles and cost against the no-policy counterfactual, each difference with
         the error bound of the two solves, and the one tonnes-per-HK$ figure (abatement the
         policy adds ÷ subsidy paid); None where the counterfactual was not solved."""
         per_m = subsidy_hkd / 1e6
         cf = self.counterfactual
-        years = sorted(int(y) for y in self.emissions["year"].unique()) if not self.emissions.empty else []
+        years = (
+            sorted(int(y) for y in self.emissions["year"].unique())
+            if not self.emissions.empty
+            else []
+        )
         basis = str(self.emissions["basis"].iloc[0]).upper() if not self.emissions.empty else ""
         out: dict[str, Any] = {
             "co2_t_per_hkd_m_definition": TONNES_PER_HKD_DEFINITION.format(
@@ -169,32 +182,51 @@ class PlanResult:
             else None
         }
         if cf is None:
-            out.update({"co2_abated_vs_no_policy_t": None, "co2_t_per_hkd_m_subsidy_vs_no_policy": None})
+            out.update(
+                {"co2_abated_vs_no_policy_t": None, "co2_t_per_hkd_m_subsidy_vs_no_policy": None}
+            )
             return out
         extra_t = abated_t - float(cf["co2_abated_t"])
         zev_now = self.zev_in_service()
         cost_difference = system_cost_hkd - float(cf["system_cost_hkd"])
         no_policy = {
             key: cf[key]
-            for key in ("co2_abated_t", "system_cost_hkd", "zev_in_service", "status", "gap_absolute")
+            for key in (
+                "co2_abated_t",
+                "system_cost_hkd",
+                "zev_in_service",
+                "status",
+                "gap_absolute",
+            )
             if key in cf
         }
         error = difference_error_hkd(
             {"objective_unit": self.objective_unit, "gap_absolute": self._gap_absolute()},
-            {"objective_unit": cf.get("objective_unit", self.objective_unit), "gap_absolute": cf.get("gap_absolute")},
+            {
+                "objective_unit": cf.get("objective_unit", self.objective_unit),
+                "gap_absolute": cf.get("gap_absolute"),
+            },
         )
         out.update(
             {
                 "co2_abated_vs_no_policy_t": round(extra_t, 1),
-                "co2_t_per_hkd_m_subsidy_vs_no_policy": round(extra_t / per_m, 1) if per_m > 0 else None,
-                "subsidy_hkd_per_t_vs_no_policy": round(subsidy_hkd / extra_t, 1) if extra_t > 1e-6 else None,
+                "co2_t_per_hkd_m_subsidy_vs_no_policy": round(extra_t / per_m, 1)
+                if per_m > 0
+                else None,
+                "subsidy_hkd_per_t_vs_no_policy": round(subsidy_hkd / extra_t, 1)
+                if extra_t > 1e-6
+                else None,
                 "system_cost_hkd_vs_no_policy": round(cost_difference, 0),
                 # both solves' certified errors: a difference inside it is no measurable difference
-                "system_cost_hkd_vs_no_policy_error_hkd": None if error is None else round(error, 0),
+                "system_cost_hkd_vs_no_policy_error_hkd": None
+                if error is None
+                else round(error, 0),
                 "system_cost_vs_no_policy_measurable": measurable(cost_difference, error),
                 "zev_in_service_vs_no_policy": {
                     vclass: {
-                        year: round(value - float(cf["zev_in_service"].get(vclass, {}).get(year, 0.0)), 1)
+                        year: round(
+                            value - float(cf["zev_in_service"].get(vclass, {}).get(year, 0.0)), 1
+                        )
                         for year, value in years.items()
                     }
                     for vclass, years in zev_now.items()
@@ -232,9 +264,21 @@ class PlanResult:
 
     def _summary_values(self) -> dict[str, Any]:
         """The values of :class:`PlanSummary`, computed from the tables."""
-        by_programme = self.subsidy.groupby("programme_id")["subsidy_hkd"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
-        paid_vehicles = self.subsidy.groupby("programme_id")["vehicles"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
-        free_riders = self.subsidy.groupby("programme_id")["free_riders"].sum() if not self.subsidy.empty else pd.Series(dtype=float)
+        by_programme = (
+            self.subsidy.groupby("programme_id")["subsidy_hkd"].sum()
+            if not self.subsidy.empty
+            else pd.Series(dtype=float)
+        )
+        paid_vehicles = (
+            self.subsidy.groupby("programme_id")["vehicles"].sum()
+            if not self.subsidy.empty
+            else pd.Series(dtype=float)
+        )
+        free_riders = (
+            self.subsidy.groupby("programme_id")["free_riders"].sum()
+            if not self.subsidy.empty
+            else pd.Series(dtype=float)
+        )
         stations = self._opened_sites()
         abated = float(self.emissions["abated_total_t"].sum())
         subsidy_total = float(self.subsidy["subsidy_hkd"].sum()) if not self.subsidy.empty else 0.0
@@ -251,23 +295,31 @@ class PlanResult:
             "gap_absolute": self._gap_absolute(),
             "budget_hkd": self.budget_hkd,
             "subsidy_hkd_total": round(subsidy_total, 0),
-            "subsidy_hkd_by_programme": {str(k): round(float(v), 0) for k, v in by_programme.items()},
+            "subsidy_hkd_by_programme": {
+                str(k): round(float(v), 0) for k, v in by_programme.items()
+            },
             "programme_caps_hkd": {str(k): float(v) for k, v in self.programme_caps_hkd.items()},
             # "announced": every eligible purchase paid until the money runs out; "chosen": a lever
             "payment_rule_by_programme": dict(self.payment_rules),
             "subsidy_vehicles_by_programme": {str(k): int(v) for k, v in paid_vehicles.items()},
             "subsidy_payment_hkd_by_programme_year": self._payments_by_programme_year(),
             "free_rider_share_by_programme": {
-                str(k): round(float(free_riders.get(k, 0.0)) / float(v), 4) if v > 1e-9 else None for k, v in paid_vehicles.items()
+                str(k): round(float(free_riders.get(k, 0.0)) / float(v), 4) if v > 1e-9 else None
+                for k, v in paid_vehicles.items()
             },
             "binding_limits": list(self.binding_limits),
-            "penalties_hkd": {str(r.penalty): round(float(r.discounted_hkd), 0) for r in self.penalties.itertuples(index=False)}
+            "penalties_hkd": {
+                str(r.penalty): round(float(r.discounted_hkd), 0)
+                for r in self.penalties.itertuples(index=False)
+            }
             if not self.penalties.empty
             else {},
             "zev_in_service": self.zev_in_service(),
             "committed_public_chargers": self._committed_public_chargers(),
             "co2_abated_t": round(abated, 1),
-            "co2_abated_basis": str(self.emissions["basis"].iloc[0]) if not self.emissions.empty else "",
+            "co2_abated_basis": str(self.emissions["basis"].iloc[0])
+            if not self.emissions.empty
+            else "",
             "system_cost_hkd": round(float(costs.sum()), 0),
             "system_cost_hkd_by_component": {str(k): round(float(v), 0) for k, v in costs.items()},
             # money in two bases: never set side by side without saying which is which
@@ -281,7 +333,9 @@ class PlanResult:
             **self._against_no_policy(abated, subsidy_total, float(costs.sum())),
             "stations": stations,
             "targets": self.targets.to_dict(orient="records"),
-            "marginal_values": self.marginal_values.to_dict(orient="records") if not self.marginal_values.empty else [],
+            "marginal_values": self.marginal_values.to_dict(orient="records")
+            if not self.marginal_values.empty
+            else [],
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
             "notes": self.notes,
         }
@@ -292,7 +346,9 @@ def _value(var: Any) -> float:
     return 0.0 if value is None else float(value)
 
 
-def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveReport, timings_s: dict[str, float]) -> PlanResult:
+def extract_results(
+    model: pyo.ConcreteModel, inputs: ModelInputs, report: SolveReport, timings_s: dict[str, float]
+) -> PlanResult:
     """Read the solved ``model`` into a :class:`PlanResult`."""
     m = model
     seg = inputs.segments
@@ -306,7 +362,18 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         ),
         seg,
         ["vehicle_class", "vehicle_type", "location", "label"],
-    )[["segment_id", "vehicle_class", "vehicle_type", "location", "label", "technology", "year", "vehicles"]]
+    )[
+        [
+            "segment_id",
+            "vehicle_class",
+            "vehicle_type",
+            "location",
+            "label",
+            "technology",
+            "year",
+            "vehicles",
+        ]
+    ]
 
     bought = {key: value or 0.0 for key, value in m.buy.extract_values().items()}
     whole = _whole_fleet(m, inputs, bought)
@@ -339,15 +406,29 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
             )
             for (s, k, t), value in bought.items()
         ],
-        columns=["segment_id", "technology", "year", "bought", "voluntary", "subsidised", "blocked", "operator_cost_gap_hkd"],
+        columns=[
+            "segment_id",
+            "technology",
+            "year",
+            "bought",
+            "voluntary",
+            "subsidised",
+            "blocked",
+            "operator_cost_gap_hkd",
+        ],
     )
     # Induced: bought beyond what operators would have bought with no payment on offer.
     purchases["induced"] = (purchases["bought"] - purchases["voluntary"]).clip(lower=0.0)
     # Of the blocked, what no plan can serve (found before the solve; not penalised)
     unservable = {key: float(pyo.value(m.unservable[key])) for key in m.BZ}
     purchases["unservable"] = [
-        min(b, unservable.get((s, k, int(t)), 0.0)) for s, k, t, b in zip(
-            purchases["segment_id"], purchases["technology"], purchases["year"], purchases["blocked"], strict=True
+        min(b, unservable.get((s, k, int(t)), 0.0))
+        for s, k, t, b in zip(
+            purchases["segment_id"],
+            purchases["technology"],
+            purchases["year"],
+            purchases["blocked"],
+            strict=True,
         )
     ]
     purchases.insert(1, "vehicle_class", purchases["segment_id"].map(seg["vehicle_class"]))
@@ -369,14 +450,21 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     for q in inputs.flows.index:
         corridor = inputs.flows.at[q, "corridor"]
         segment = corridors.at[corridor, "segment_id"]
-        share = float(inputs.flows.at[q, "trucks"]) / max(float(corridors.at[corridor, "fleet"]), 1e-9)
+        share = float(inputs.flows.at[q, "trucks"]) / max(
+            float(corridors.at[corridor, "fleet"]), 1e-9
+        )
         for t in years:
             # Covered iff every arc-cover row has an open station (the variable itself
             # only needs to be as large as the fuel-cell share of the flow).
             covered = corridor in m.Q and all(
-                any(_value(m.h2_open[h, t]) > 0.5 for h in cover_row) for cover_row in inputs.cover_rows[corridor]
+                any(_value(m.h2_open[h, t]) > 0.5 for h in cover_row)
+                for cover_row in inputs.cover_rows[corridor]
             )
-            fcev = _value(m.stock[segment, "fcev", t]) * share if (segment, "fcev", t) in m.SKT else 0.0
+            fcev = (
+                _value(m.stock[segment, "fcev", t]) * share
+                if (segment, "fcev", t) in m.SKT
+                else 0.0
+            )
             coverage_rows.append(
                 {
                     "flow_id": q,
@@ -401,22 +489,47 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
     taxi_charging = pd.DataFrame(taxi_rows, columns=["zone_id", "site_id", "year", "kwh_per_day"])
     taxi_charging = taxi_charging[taxi_charging["kwh_per_day"] > 1e-6].reset_index(drop=True)
     taxi_unserved = pd.DataFrame(
-        [{"zone_id": z, "year": t, "unserved_kwh_per_day": _value(m.taxi_unserved[z, t])} for z in m.Z for t in m.T],
+        [
+            {"zone_id": z, "year": t, "unserved_kwh_per_day": _value(m.taxi_unserved[z, t])}
+            for z in m.Z
+            for t in m.T
+        ],
         columns=["zone_id", "year", "unserved_kwh_per_day"],
     )
-    taxi_unserved = taxi_unserved[taxi_unserved["unserved_kwh_per_day"] > 1e-3].reset_index(drop=True)
+    taxi_unserved = taxi_unserved[taxi_unserved["unserved_kwh_per_day"] > 1e-3].reset_index(
+        drop=True
+    )
     notes = list(inputs.notes)
     if not taxi_unserved.empty:
-        worst = taxi_unserved.groupby("zone_id")["unserved_kwh_per_day"].max().sort_values(ascending=False)
-        notes.append(ModelText("taxi_unserved", zones=", ".join(f"{z} (up to {v:,.0f} kWh/day)" for z, v in worst.items())))
+        worst = (
+            taxi_unserved.groupby("zone_id")["unserved_kwh_per_day"]
+            .max()
+            .sort_values(ascending=False)
+        )
+        notes.append(
+            ModelText(
+                "taxi_unserved",
+                zones=", ".join(f"{z} (up to {v:,.0f} kWh/day)" for z, v in worst.items()),
+            )
+        )
 
     target_rows = []
     for g in m.G:
         row = inputs.targets.loc[g]
-        achieved = int(fleet[(fleet["vehicle_class"] == row["vehicle_class"]) & (fleet["year"] == row["year"]) & fleet["technology"].isin(ZEV)]["vehicles"].sum())
+        achieved = int(
+            fleet[
+                (fleet["vehicle_class"] == row["vehicle_class"])
+                & (fleet["year"] == row["year"])
+                & fleet["technology"].isin(ZEV)
+            ]["vehicles"].sum()
+        )
         treatment = target_treatment(inputs, g)
         # a reported target has no row: its shortfall is read off the plan's stock (whole vehicles)
-        short = max(float(row["min_zev"]) - achieved, 0.0) if treatment == "reported" else _value(m.target_short[g])
+        short = (
+            max(float(row["min_zev"]) - achieved, 0.0)
+            if treatment == "reported"
+            else _value(m.target_short[g])
+        )
         target_rows.append(
             {
                 "target_id": g,
@@ -431,26 +544,58 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
             }
         )
     targets = pd.DataFrame(
-        target_rows, columns=["target_id", "vehicle_class", "year", "min_zev", "achieved_zev", "short", "hard", "met", "treatment"]
+        target_rows,
+        columns=[
+            "target_id",
+            "vehicle_class",
+            "year",
+            "min_zev",
+            "achieved_zev",
+            "short",
+            "hard",
+            "met",
+            "treatment",
+        ],
     )
 
     retired = []
     incumbent = seg["incumbent"].to_dict()
     for s in m.S:
         for t in m.T:
-            row = {"segment_id": s, "vehicle_class": seg.at[s, "vehicle_class"], "operator": seg.at[s, "operator"], "year": t}
+            row = {
+                "segment_id": s,
+                "vehicle_class": seg.at[s, "vehicle_class"],
+                "operator": seg.at[s, "operator"],
+                "year": t,
+            }
             # today's vehicles retired before their age says (allow_early_retirement)
             early = inputs.initial_stock[(s, incumbent[s], t)] - _value(m.remaining_initial[s, t])
             if half_up(early) > 0:  # whole vehicles, as the other tables count them
-                retired.append({**row, "cause": "early_retirement", "retired_early_cumulative": half_up(early)})
+                retired.append(
+                    {**row, "cause": "early_retirement", "retired_early_cumulative": half_up(early)}
+                )
             # incumbents an operator's fleet pledge takes out of service before their life ends:
             # the room left under the stock-flow row (stock <= vehicles still within their life)
             if (s, t) in inputs.incumbent_cap:
                 pledged = _value(m.stock_flow[s, incumbent[s], t].uslack())
                 if half_up(pledged) > 0:
-                    retired.append({**row, "cause": "fleet_pledge", "retired_early_cumulative": half_up(pledged)})
+                    retired.append(
+                        {
+                            **row,
+                            "cause": "fleet_pledge",
+                            "retired_early_cumulative": half_up(pledged),
+                        }
+                    )
     early_retirements = pd.DataFrame(
-        retired, columns=["segment_id", "vehicle_class", "operator", "year", "cause", "retired_early_cumulative"]
+        retired,
+        columns=[
+            "segment_id",
+            "vehicle_class",
+            "operator",
+            "year",
+            "cause",
+            "retired_early_cumulative",
+        ],
     )
 
     sites = inputs.sites
@@ -479,7 +624,13 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         early_retirements=early_retirements,
         payment_levels=payment_levels,
         programme_caps_hkd=dict(inputs.programme_caps_hkd),
-        payment_rules=dict(zip(inputs.programme_rows["programme_id"], inputs.programme_rows["payment_rule"], strict=True)),
+        payment_rules=dict(
+            zip(
+                inputs.programme_rows["programme_id"],
+                inputs.programme_rows["payment_rule"],
+                strict=True,
+            )
+        ),
         taxi_unserved=taxi_unserved,
         penalties=_penalty_table(m),
         binding_limits=_binding_limits(m, inputs, *binding_limits, payment_levels, taxi_unserved),
@@ -487,24 +638,39 @@ def extract_results(model: pyo.ConcreteModel, inputs: ModelInputs, report: Solve
         sites=site_geo,
         notes=notes,
         budget_hkd=inputs.budget_hkd,
-        objective_unit="HK$ million (discounted)" if inputs.scenario.objective == "min_cost" else "t CO2 abated",
+        objective_unit="HK$ million (discounted)"
+        if inputs.scenario.objective == "min_cost"
+        else "t CO2 abated",
     )
 
 
-def _whole_fleet(m: pyo.ConcreteModel, inputs: ModelInputs, bought: dict[tuple[str, str, int], float]) -> WholeFleet:
+def _whole_fleet(
+    m: pyo.ConcreteModel, inputs: ModelInputs, bought: dict[tuple[str, str, int], float]
+) -> WholeFleet:
     """The solved fleet in whole vehicles (today's incumbents as the plan keeps them)."""
     incumbent = inputs.segments["incumbent"].to_dict()
     remaining = m.remaining_initial.extract_values()
     initial = {
-        (s, k, t): (remaining.get((s, t)) or 0.0) if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
+        (s, k, t): (remaining.get((s, t)) or 0.0)
+        if k == incumbent[s]
+        else inputs.initial_stock[(s, k, t)]
         for (s, k, t) in m.SKT
     }
     # the ceiling applies before the year's purchases: the incumbents kept from earlier years
     pledged = {
-        (s, t): _value(m.stock[s, incumbent[s], t]) - (_value(m.buy[s, incumbent[s], t]) if (s, incumbent[s], t) in m.B else 0.0)
+        (s, t): _value(m.stock[s, incumbent[s], t])
+        - (_value(m.buy[s, incumbent[s], t]) if (s, incumbent[s], t) in m.B else 0.0)
         for (s, t) in m.FLEET_PLEDGE
     }
-    return whole_fleet(inputs.segments, inputs.techs, inputs.years, inputs.lifetime, initial, bought, incumbent_ceiling=pledged)
+    return whole_fleet(
+        inputs.segments,
+        inputs.techs,
+        inputs.years,
+        inputs.lifetime,
+        initial,
+        bought,
+        incumbent_ceiling=pledged,
+    )
 
 
 def _whole_vehicle_tables(
@@ -522,7 +688,9 @@ def _whole_vehicle_tables(
     vclass = inputs.segments["vehicle_class"].to_dict()
     if not subsidy.empty:
         # carried in time order (the table keeps its own order)
-        in_order = subsidy.assign(_rank=subsidy["segment_id"].map(rank)).sort_values(["year", "programme_id", "_rank"], kind="stable")
+        in_order = subsidy.assign(_rank=subsidy["segment_id"].map(rank)).sort_values(
+            ["year", "programme_id", "_rank"], kind="stable"
+        )
         paid_rows, free_rows = Diffusion(), Diffusion()
         paid_so_far: dict[tuple[str, str, str, int], int] = {}
         vehicles, free_riders = [], []
@@ -533,7 +701,11 @@ def _whole_vehicle_tables(
             done = paid_so_far.get((row.programme_id, *key), 0)
             n = paid_rows.take(row.programme_id, share * whole_bought, whole_bought - done)
             paid_so_far[(row.programme_id, *key)] = done + n
-            free = free_rows.take(row.programme_id, row.free_riders / row.vehicles * n if row.vehicles > 1e-9 else 0.0, n)
+            free = free_rows.take(
+                row.programme_id,
+                row.free_riders / row.vehicles * n if row.vehicles > 1e-9 else 0.0,
+                n,
+            )
             vehicles.append(n)
             free_riders.append(free)
         # the model's paid vehicles, which the money (subsidy_hkd) is paid on
@@ -542,21 +714,35 @@ def _whole_vehicle_tables(
         subsidy.loc[in_order.index, "free_riders"] = free_riders
         subsidy = subsidy.astype({"vehicles": int, "free_riders": int})
         subsidy["induced"] = subsidy["vehicles"] - subsidy["free_riders"]
-    paid_by = subsidy.groupby(["segment_id", "technology", "year"])["vehicles"].sum().to_dict() if not subsidy.empty else {}
+    paid_by = (
+        subsidy.groupby(["segment_id", "technology", "year"])["vehicles"].sum().to_dict()
+        if not subsidy.empty
+        else {}
+    )
 
-    in_order = purchases.assign(_rank=purchases["segment_id"].map(rank)).sort_values(["year", "_rank", "technology"], kind="stable")
+    in_order = purchases.assign(_rank=purchases["segment_id"].map(rank)).sort_values(
+        ["year", "_rank", "technology"], kind="stable"
+    )
     whole_total: dict[tuple[str, int], int] = defaultdict(int)
     for (s, _k, t), n in whole.bought.items():
         whole_total[(s, t)] += n
     voluntary_rows, blocked_rows, unservable_rows = Diffusion(), Diffusion(), Diffusion()
-    columns: dict[str, list[int]] = {"bought": [], "voluntary": [], "subsidised": [], "blocked": [], "unservable": []}
+    columns: dict[str, list[int]] = {
+        "bought": [],
+        "voluntary": [],
+        "subsidised": [],
+        "blocked": [],
+        "unservable": [],
+    }
     for row in in_order.itertuples(index=False):
         key = (row.segment_id, row.technology, int(row.year))
         n = whole.bought.get(key, 0)
         group = (vclass[row.segment_id], row.technology)
         columns["bought"].append(n)
         share = inputs.no_policy_share.get(key, 0.0)
-        columns["voluntary"].append(voluntary_rows.take(group, share * whole_total[(row.segment_id, key[2])], n))
+        columns["voluntary"].append(
+            voluntary_rows.take(group, share * whole_total[(row.segment_id, key[2])], n)
+        )
         columns["subsidised"].append(int(paid_by.get(key, 0)))
         columns["blocked"].append(blocked := blocked_rows.take(group, float(row.blocked), 1 << 62))
         # of the whole blocked purchases, those no plan can serve (never more than blocked)
@@ -568,7 +754,9 @@ def _whole_vehicle_tables(
     return subsidy, purchases
 
 
-def _installed_kw(counts: dict[Any, float | None], key: str, years: list[int], kw_of: dict[int, float]) -> dict[int, float]:
+def _installed_kw(
+    counts: dict[Any, float | None], key: str, years: list[int], kw_of: dict[int, float]
+) -> dict[int, float]:
     """kW of one site's new chargers in service each year, from solved counts: each vintage keeps
     its year's power, Σ_{τ ≤ t} (chargers[τ] − chargers[τ−1]) × kW(τ) (as ``installed_kw``)."""
     total, previous, out = 0.0, 0.0, {}
@@ -622,15 +810,45 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
         site = depot_site[d]
         kw = _installed_kw(depot_counts, d, years, depot_kw_of)
         for t in years:
-            rows.append(("depot", site, d, t, depot_counts[(d, t)] or 0.0, kw[t], round(inputs.existing_depot_chargers.get(d, 0.0)), 0.0))
+            rows.append(
+                (
+                    "depot",
+                    site,
+                    d,
+                    t,
+                    depot_counts[(d, t)] or 0.0,
+                    kw[t],
+                    round(inputs.existing_depot_chargers.get(d, 0.0)),
+                    0.0,
+                )
+            )
             kw_at_site[(site, t)] = kw_at_site.get((site, t), 0.0) + kw[t]
     for c in m.C:
         kw = _installed_kw(public_counts, c, years, public_kw_of)
         for t in years:
             committed = inputs.committed_public_chargers.get((c, t), 0.0)
-            rows.append(("public", c, sites.at[c, "depot_id"], t, public_counts[(c, t)] or 0.0, kw[t], int(sites.at[c, "existing_fast_chargers"]), committed))
+            rows.append(
+                (
+                    "public",
+                    c,
+                    sites.at[c, "depot_id"],
+                    t,
+                    public_counts[(c, t)] or 0.0,
+                    kw[t],
+                    int(sites.at[c, "existing_fast_chargers"]),
+                    committed,
+                )
+            )
             kw_at_site[(c, t)] = kw_at_site.get((c, t), 0.0) + kw[t]
-    columns = ["charger_kind", "site_id", "depot_id", "year", "new_chargers", "new_kw", "existing_chargers"]
+    columns = [
+        "charger_kind",
+        "site_id",
+        "depot_id",
+        "year",
+        "new_chargers",
+        "new_kw",
+        "existing_chargers",
+    ]
     table = pd.DataFrame(rows, columns=[*columns, "committed_chargers"])
     # continuous in the model: a site needs the next whole charger (1e-6 absorbs solver noise);
     # the model pays for its own count (model_chargers), the plan for the whole chargers:
@@ -640,7 +858,12 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     added = table.groupby(["charger_kind", "site_id"])["new_chargers"].diff()
     table["added_chargers"] = added.fillna(table["new_chargers"]).clip(lower=0)
     cc = inputs.charger_cost_coef
-    table["added_cost_hkd"] = [n * cc[(kind, t)] for n, kind, t in zip(table["added_chargers"], table["charger_kind"], table["year"], strict=True)]
+    table["added_cost_hkd"] = [
+        n * cc[(kind, t)]
+        for n, kind, t in zip(
+            table["added_chargers"], table["charger_kind"], table["year"], strict=True
+        )
+    ]
     table["new_kw"] = table["new_kw"].clip(lower=0) + 0.0
     orders = m.grid_order.extract_values()
     grid = []
@@ -658,14 +881,28 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
                     "grid_upgrade_in_service_kva": arrived,
                 }
             )
-    grid_columns = ["site_id", "year", "kva_needed", "grid_headroom_kva", "grid_upgrade_ordered_kva", "grid_upgrade_in_service_kva"]
-    table = table.merge(pd.DataFrame(grid, columns=grid_columns), on=["site_id", "year"], how="left")
+    grid_columns = [
+        "site_id",
+        "year",
+        "kva_needed",
+        "grid_headroom_kva",
+        "grid_upgrade_ordered_kva",
+        "grid_upgrade_in_service_kva",
+    ]
+    table = table.merge(
+        pd.DataFrame(grid, columns=grid_columns), on=["site_id", "year"], how="left"
+    )
     table["name"] = table["site_id"].map(sites["name"])
     table["kind"] = table["site_id"].map(sites["kind"])
     table["lon"] = table["site_id"].map(sites["lon"])
     table["lat"] = table["site_id"].map(sites["lat"])
     # sites where the plan builds, or where committed chargers stand (capacity the plan counts on)
-    keep = table.groupby(["site_id", "charger_kind"])[["new_chargers", "committed_chargers"]].transform("max").max(axis=1) > 0
+    keep = (
+        table.groupby(["site_id", "charger_kind"])[["new_chargers", "committed_chargers"]]
+        .transform("max")
+        .max(axis=1)
+        > 0
+    )
     return table[keep].reset_index(drop=True)
 
 
@@ -684,7 +921,11 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
             # continuous in the model: a station needs the next whole module (1e-6 absorbs solver noise)
             modules_model = max(_value(m.h2_modules[h, t]), 0.0)
             modules = int(np.ceil(modules_model - 1e-6)) if modules_model > 1e-6 else 0
-            capacity = existing_h2_kg_day(inputs, h, t) + modules * infra["h2_module_kg_day"] if built else 0.0
+            capacity = (
+                existing_h2_kg_day(inputs, h, t) + modules * infra["h2_module_kg_day"]
+                if built
+                else 0.0
+            )
             rows.append(
                 {
                     "site_id": h,
@@ -702,7 +943,20 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
                     "lat": sites.at[h, "lat"],
                 }
             )
-    columns = ["site_id", "name", "kind", "year", "built", "opened", "existing_or_committed", "modules", "capacity_kg_day", "demand_kg_day", "lon", "lat"]
+    columns = [
+        "site_id",
+        "name",
+        "kind",
+        "year",
+        "built",
+        "opened",
+        "existing_or_committed",
+        "modules",
+        "capacity_kg_day",
+        "demand_kg_day",
+        "lon",
+        "lat",
+    ]
     table = pd.DataFrame(rows, columns=columns)
     if table.empty:
         return table
@@ -710,7 +964,9 @@ def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     return table[keep].reset_index(drop=True)
 
 
-def _regime_purchases(m: pyo.ConcreteModel, inputs: ModelInputs, totals: dict[tuple[str, int], float]) -> dict[tuple[str, int, int], float]:
+def _regime_purchases(
+    m: pyo.ConcreteModel, inputs: ModelInputs, totals: dict[tuple[str, int], float]
+) -> dict[tuple[str, int, int], float]:
     """Purchases made under each regime (s, t, r): the regime's variable, or the segment-year's total."""
     values = {key: value or 0.0 for key, value in m.regime_purchases.extract_values().items()}
     out = {}
@@ -762,11 +1018,24 @@ def _subsidy_table(inputs: ModelInputs, under: dict[tuple[str, int, int], float]
     table = pd.DataFrame(rows, columns=SUBSIDY_COLUMNS)
     if table.empty:
         return table
-    keys = ["programme_id", "segment_id", "vehicle_class", "vehicle_type", "technology", "year", "payment_level", "payment_per_vehicle_hkd"]
-    return table.groupby(keys, as_index=False)[["vehicles", "free_riders", "induced", "subsidy_hkd"]].sum()
+    keys = [
+        "programme_id",
+        "segment_id",
+        "vehicle_class",
+        "vehicle_type",
+        "technology",
+        "year",
+        "payment_level",
+        "payment_per_vehicle_hkd",
+    ]
+    return table.groupby(keys, as_index=False)[
+        ["vehicles", "free_riders", "induced", "subsidy_hkd"]
+    ].sum()
 
 
-def _payment_level_table(inputs: ModelInputs, under: dict[tuple[str, int, int], float]) -> pd.DataFrame:
+def _payment_level_table(
+    inputs: ModelInputs, under: dict[tuple[str, int, int], float]
+) -> pd.DataFrame:
     """Programme x year: the payment level offered (a share of the per-vehicle cap; 0 when nothing
     was paid) and the quota, the share of the year's eligible purchases it was offered to."""
     levels = inputs.programme_levels
@@ -783,7 +1052,7 @@ def _payment_level_table(inputs: ModelInputs, under: dict[tuple[str, int, int], 
                     offered[(p, t)] = offered.get((p, t), 0.0) + purchases
                     level_of[(p, t)] = max(level_of.get((p, t), 0), level)
     rows = []
-    for (p, t) in sorted(eligible):
+    for p, t in sorted(eligible):
         index = level_of.get((p, t), 0)
         rows.append(
             {
@@ -792,15 +1061,31 @@ def _payment_level_table(inputs: ModelInputs, under: dict[tuple[str, int, int], 
                 "level_index": index,
                 "payment_level": levels[p][index] if (p, t) in level_of else 0.0,
                 "top_level": (p, t) in level_of and index == len(levels[p]) - 1,
-                "quota_share": offered.get((p, t), 0.0) / eligible[(p, t)] if eligible[(p, t)] > 1e-9 else 0.0,
+                "quota_share": offered.get((p, t), 0.0) / eligible[(p, t)]
+                if eligible[(p, t)] > 1e-9
+                else 0.0,
                 "per_vehicle_cap_hkd": float(caps.get(p, 0.0)),
             }
         )
-    return pd.DataFrame(rows, columns=["programme_id", "year", "level_index", "payment_level", "top_level", "quota_share", "per_vehicle_cap_hkd"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "programme_id",
+            "year",
+            "level_index",
+            "payment_level",
+            "top_level",
+            "quota_share",
+            "per_vehicle_cap_hkd",
+        ],
+    )
 
 
 def _penalty_table(m: pyo.ConcreteModel) -> pd.DataFrame:
-    rows = [{"penalty": name, "discounted_hkd": _value(m.penalty_component[name]) * HKD_M} for name in m.penalty_component]
+    rows = [
+        {"penalty": name, "discounted_hkd": _value(m.penalty_component[name]) * HKD_M}
+        for name in m.penalty_component
+    ]
     return pd.DataFrame(rows, columns=["penalty", "discounted_hkd"])
 
 
@@ -828,14 +1113,17 @@ def _binding_limits(
     fleet_pledge:segment: an operator's zero-emission fleet pledge the plan cannot serve in full.
     """
     limits: list[str] = []
-    spent = subsidy.groupby("programme_id")["subsidy_hkd"].sum().to_dict() if not subsidy.empty else {}
+    spent = (
+        subsidy.groupby("programme_id")["subsidy_hkd"].sum().to_dict() if not subsidy.empty else {}
+    )
     total = float(sum(spent.values()))
     if inputs.budget_hkd - total <= BINDING_TOLERANCE_HKD and inputs.budget_hkd > 0 and len(m.P):
         limits.append("budget")
     limits.extend(
         f"programme_cap:{p}"
         for p in m.P
-        if inputs.programme_caps_hkd[p] > 0 and inputs.programme_caps_hkd[p] - spent.get(p, 0.0) <= BINDING_TOLERANCE_HKD
+        if inputs.programme_caps_hkd[p] > 0
+        and inputs.programme_caps_hkd[p] - spent.get(p, 0.0) <= BINDING_TOLERANCE_HKD
     )
     if not subsidy.empty:
         by_year = subsidy.groupby("year")["subsidy_hkd"].sum()
@@ -851,9 +1139,14 @@ def _binding_limits(
                 # still paying every purchase when the window closes
                 limits.append(f"eligibility_window:{p}")
     # room for new chargers: the spaces less those today's chargers take
-    space = {d: v - inputs.existing_depot_chargers.get(d, 0.0) for d, v in inputs.depot_sites["max_chargers"].astype(float).to_dict().items()}
+    space = {
+        d: v - inputs.existing_depot_chargers.get(d, 0.0)
+        for d, v in inputs.depot_sites["max_chargers"].astype(float).to_dict().items()
+    }
     limits.extend(
-        f"depot_space:{d}" for d in m.D if space[d] > 0 and any(_value(m.depot_chargers[d, t]) >= space[d] - 0.5 for t in m.T)
+        f"depot_space:{d}"
+        for d in m.D
+        if space[d] > 0 and any(_value(m.depot_chargers[d, t]) >= space[d] - 0.5 for t in m.T)
     )
     blocked = purchases[purchases["blocked"] > 1e-3]
     limits.extend(f"blocked_uptake:{s}" for s in sorted(blocked["segment_id"].unique()))
@@ -874,12 +1167,17 @@ def _abatement_of_subsidised(subsidy: pd.DataFrame, inputs: ModelInputs) -> floa
         life = inputs.lifetime[(vehicle_type[row.segment_id], row.technology)]
         for t in inputs.years:
             if row.year <= t < row.year + life:
-                saved = inputs.emissions_t[(row.segment_id, incumbent[row.segment_id], t)] - inputs.emissions_t[(row.segment_id, row.technology, t)]
+                saved = (
+                    inputs.emissions_t[(row.segment_id, incumbent[row.segment_id], t)]
+                    - inputs.emissions_t[(row.segment_id, row.technology, t)]
+                )
                 total += row.induced * saved * inputs.period_weight[t]
     return total
 
 
-def _with_segment_columns(frame: pd.DataFrame, segments: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _with_segment_columns(
+    frame: pd.DataFrame, segments: pd.DataFrame, columns: list[str]
+) -> pd.DataFrame:
     """Add segment attributes to a table keyed by ``segment_id`` (one join, not a lookup per row)."""
     return frame.join(segments[columns], on="segment_id")
 
@@ -897,7 +1195,12 @@ def _emission_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     )
     table["vehicle_class"] = table["segment_id"].map(inputs.segments["vehicle_class"])
     table = table.groupby(["vehicle_class", "year"], as_index=False)[["ttw_t", "wtw_t"]].sum()
-    base = inputs.baseline_emissions.groupby(["vehicle_class", "year"])[["ttw_t", "wtw_t"]].sum().add_prefix("baseline_").reset_index()
+    base = (
+        inputs.baseline_emissions.groupby(["vehicle_class", "year"])[["ttw_t", "wtw_t"]]
+        .sum()
+        .add_prefix("baseline_")
+        .reset_index()
+    )
     table = table.merge(base, on=["vehicle_class", "year"], how="left")
     basis = inputs.abatement_basis
     # Rates are per calendar year; totals over the horizon weight each modelled year by
@@ -919,19 +1222,31 @@ def _cost_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     """Discounted cost by component (HK$), as the model pays it; ``whole_units_hkd`` the same on
     whole chargers (depot chargers are continuous in the model; the tables round them up)."""
     components = cost_components(m, inputs)
-    rows = [{"component": name, "discounted_hkd": _value(expr) * HKD_M} for name, expr in components.items()]
+    rows = [
+        {"component": name, "discounted_hkd": _value(expr) * HKD_M}
+        for name, expr in components.items()
+    ]
     table = pd.DataFrame(rows)
     if table.empty:
         return table
     table["whole_units_hkd"] = table["discounted_hkd"]
     cc = inputs.charger_cost_coef
     for kind, var in (("depot", m.depot_chargers), ("public", m.public_chargers)):
-        counts = pd.Series({key: value or 0.0 for key, value in var.extract_values().items()}, dtype=float)
+        counts = pd.Series(
+            {key: value or 0.0 for key, value in var.extract_values().items()}, dtype=float
+        )
         if counts.empty:
             continue
-        frame = counts.rename("count").rename_axis(["site", "year"]).reset_index().sort_values(["site", "year"])
+        frame = (
+            counts.rename("count")
+            .rename_axis(["site", "year"])
+            .reset_index()
+            .sort_values(["site", "year"])
+        )
         frame["whole"] = _whole_chargers(frame["count"])
         frame["added"] = frame.groupby("site")["whole"].diff().fillna(frame["whole"]).clip(lower=0)
-        whole_hkd = float(sum(n * cc[(kind, int(t))] for n, t in zip(frame["added"], frame["year"], strict=True)))
+        whole_hkd = float(
+            sum(n * cc[(kind, int(t))] for n, t in zip(frame["added"], frame["year"], strict=True))
+        )
         table.loc[table["component"] == f"{kind}_chargers", "whole_units_hkd"] = whole_hkd
     return table

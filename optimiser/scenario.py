@@ -100,7 +100,9 @@ class ProgrammeOverride(_Strict):
     #: ``payment_levels``. Giving levels makes the payment a choice of the plan
     #: (``payment_rule: chosen``) unless ``payment_rule: announced`` is also given, with one
     #: level above zero: the share of the cap the scheme pays.
-    payment_levels: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(None, min_length=1, max_length=21)
+    payment_levels: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None, min_length=1, max_length=21
+    )
     #: how the scheme pays (None: the dataset's ``payment_rule`` column, unless payment_levels
     #: are given): "announced" pays its amount to every eligible purchase, first come, first
     #: served, until its cap or the budget runs out (the scheme as run); "chosen" lets the
@@ -109,8 +111,14 @@ class ProgrammeOverride(_Strict):
 
     @model_validator(mode="after")
     def _ordered_years(self) -> ProgrammeOverride:
-        if self.first_year is not None and self.last_year is not None and self.first_year > self.last_year:
-            raise ValueError(f"first_year ({self.first_year}) is after last_year ({self.last_year})")
+        if (
+            self.first_year is not None
+            and self.last_year is not None
+            and self.first_year > self.last_year
+        ):
+            raise ValueError(
+                f"first_year ({self.first_year}) is after last_year ({self.last_year})"
+            )
         return self
 
 
@@ -218,22 +226,38 @@ class OperatorCommitment(_Strict):
     @model_validator(mode="after")
     def _mix_sums_to_one(self) -> OperatorCommitment:
         if self.technology_mix is not None and abs(sum(self.technology_mix.values()) - 1.0) > 1e-6:
-            raise ValueError(f"technology_mix shares sum to {sum(self.technology_mix.values()):g}; expected 1")
+            raise ValueError(
+                f"technology_mix shares sum to {sum(self.technology_mix.values()):g}; expected 1"
+            )
         return self
 
     @model_validator(mode="after")
     def _one_kind(self) -> OperatorCommitment:
-        pledge = [k for k in ("zero_emission_purchases_from", "technology_mix") if getattr(self, k) is not None]
+        pledge = [
+            k
+            for k in ("zero_emission_purchases_from", "technology_mix")
+            if getattr(self, k) is not None
+        ]
         order = [k for k in ("technology", "vehicles", "year") if getattr(self, k) is not None]
-        if self.zero_emission_fleet_by is not None and (pledge or order or self.kind not in (None, "fleet")):
+        if self.zero_emission_fleet_by is not None and (
+            pledge or order or self.kind not in (None, "fleet")
+        ):
             stray = (pledge + order)[0] if pledge or order else f"kind: {self.kind}"
-            raise ValueError(f"zero_emission_fleet_by (a fleet pledge's) and '{stray}' in one commitment; expected one kind")
+            raise ValueError(
+                f"zero_emission_fleet_by (a fleet pledge's) and '{stray}' in one commitment; expected one kind"
+            )
         if self.kind == "fleet" and (pledge or order):
-            raise ValueError(f"a fleet pledge takes zero_emission_fleet_by, not '{(pledge + order)[0]}'")
+            raise ValueError(
+                f"a fleet pledge takes zero_emission_fleet_by, not '{(pledge + order)[0]}'"
+            )
         if pledge and order:
-            raise ValueError(f"'{pledge[0]}' (a pledge's) and '{order[0]}' (an order's) in one commitment; expected one kind")
+            raise ValueError(
+                f"'{pledge[0]}' (a pledge's) and '{order[0]}' (an order's) in one commitment; expected one kind"
+            )
         if self.kind == "pledge" and order:
-            raise ValueError(f"a pledge takes zero_emission_purchases_from and technology_mix, not '{order[0]}'")
+            raise ValueError(
+                f"a pledge takes zero_emission_purchases_from and technology_mix, not '{order[0]}'"
+            )
         if self.kind == "order" and pledge:
             raise ValueError(f"an order takes technology, vehicles and year, not '{pledge[0]}'")
         return self
@@ -325,7 +349,9 @@ class Scenario(_Strict):
     #: public fast chargers of committed_chargers.csv counted as capacity from their year:
     #: "programmes" (funded programmes), "programmes_and_targets" (also announced targets
     #: without a funded programme) or "none"
-    committed_public_chargers: Literal["programmes", "programmes_and_targets", "none"] = "programmes"
+    committed_public_chargers: Literal["programmes", "programmes_and_targets", "none"] = (
+        "programmes"
+    )
     #: battery buses may top up at termini during the day (opportunity charging): longer
     #: duties become possible at an extra cost per bus (parameters.csv)
     #: (on by default: Citybus already gives long or hilly e-DD duties 2.5-3 h of midday
@@ -372,7 +398,6 @@ class Scenario(_Strict):
     allow_early_retirement: bool = False
     solver: Solver = Solver()
 
-
     @model_validator(mode="before")
     @classmethod
     def _no_bool_for_numbers(cls, data: Any) -> Any:
@@ -405,9 +430,11 @@ class Scenario(_Strict):
     def _limits_on_modelled_years(self) -> Scenario:
         # A limit on a year the model does not have would be dropped silently.
         modelled = self.year_list
-        for year in (self.budget.yearly_limit_hkd or {}):
+        for year in self.budget.yearly_limit_hkd or {}:
             if year not in modelled:
-                shown = ", ".join(str(y) for y in modelled[:6]) + (", ..." if len(modelled) > 6 else "")
+                shown = ", ".join(str(y) for y in modelled[:6]) + (
+                    ", ..." if len(modelled) > 6 else ""
+                )
                 raise ValueError(
                     f"budget.yearly_limit_hkd has year {year}, which is not a modelled year; expected one of {shown}"
                 )
@@ -416,7 +443,9 @@ class Scenario(_Strict):
     @property
     def year_list(self) -> list[int]:
         """Modelled years: every ``step`` years from start, and the end year."""
-        return sorted(set(range(self.years.start, self.years.end + 1, self.years.step)) | {self.years.end})
+        return sorted(
+            set(range(self.years.start, self.years.end + 1, self.years.step)) | {self.years.end}
+        )
 
     def fingerprint(self) -> str:
         """Stable hash of the resolved scenario (cache key)."""
@@ -442,11 +471,15 @@ def _takes_number(annotation: Any) -> bool:
     if get_origin(annotation) is Annotated:
         return _takes_number(get_args(annotation)[0])
     if get_origin(annotation) is Literal:
-        return any(isinstance(v, int | float) and not isinstance(v, bool) for v in get_args(annotation))
+        return any(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in get_args(annotation)
+        )
     return annotation in (int, float)
 
 
-def _bool_where_number(annotation: Any, value: Any, location: tuple[Any, ...]) -> tuple[Any, ...] | None:
+def _bool_where_number(
+    annotation: Any, value: Any, location: tuple[Any, ...]
+) -> tuple[Any, ...] | None:
     origin = get_origin(annotation)
     if origin is Annotated:
         return _bool_where_number(get_args(annotation)[0], value, location)
@@ -464,7 +497,9 @@ def _bool_where_number(annotation: Any, value: Any, location: tuple[Any, ...]) -
     if origin is dict and isinstance(value, dict):
         key_type, value_type = get_args(annotation)
         for key, item in value.items():
-            found = _bool_where_number(key_type, key, (*location, key)) or _bool_where_number(value_type, item, (*location, key))
+            found = _bool_where_number(key_type, key, (*location, key)) or _bool_where_number(
+                value_type, item, (*location, key)
+            )
             if found is not None:
                 return found
         return None
@@ -474,7 +509,11 @@ def _bool_where_number(annotation: Any, value: Any, location: tuple[Any, ...]) -
             if found is not None:
                 return found
         return None
-    if inspect.isclass(annotation) and issubclass(annotation, BaseModel) and isinstance(value, dict):
+    if (
+        inspect.isclass(annotation)
+        and issubclass(annotation, BaseModel)
+        and isinstance(value, dict)
+    ):
         for name, info in annotation.model_fields.items():
             key = info.alias or name
             if key in value:
@@ -511,22 +550,44 @@ def catalogue_problems(
     types = ", ".join(catalogue.vehicle_types)
     for name, chosen in scenario.technologies.items():
         if name not in catalogue:
-            problems.append((("technologies", name), f"unknown vehicle class '{name}'; expected one of {classes}"))
+            problems.append(
+                (
+                    ("technologies", name),
+                    f"unknown vehicle class '{name}'; expected one of {classes}",
+                )
+            )
         elif catalogue[name].refuelling == "corridor" and "bev" in chosen:
             # Their charging (depot or corridor) is not in the model: better refused than free.
-            problems.append((("technologies", name), f"battery vehicles of '{name}' are not modelled (no corridor charging); use [fcev] or []"))
+            problems.append(
+                (
+                    ("technologies", name),
+                    f"battery vehicles of '{name}' are not modelled (no corridor charging); use [fcev] or []",
+                )
+            )
     for target_id, target in scenario.extra_targets.items():
         if target.vehicle_class not in catalogue:
-            problems.append((("extra_targets", target_id, "vehicle_class"), f"unknown vehicle class '{target.vehicle_class}'; expected one of {classes}"))
+            problems.append(
+                (
+                    ("extra_targets", target_id, "vehicle_class"),
+                    f"unknown vehicle class '{target.vehicle_class}'; expected one of {classes}",
+                )
+            )
     problems.extend(
-        (("programmes", programme_id, "per_vehicle_cap_hkd", vehicle_type), f"unknown vehicle type '{vehicle_type}'; expected one of {types}")
+        (
+            ("programmes", programme_id, "per_vehicle_cap_hkd", vehicle_type),
+            f"unknown vehicle type '{vehicle_type}'; expected one of {types}",
+        )
         for programme_id, override in scenario.programmes.items()
         for vehicle_type in override.per_vehicle_cap_hkd or {}
         if vehicle_type not in catalogue.vehicle_types
     )
     for i, row in enumerate(scenario.parameters):
         label = parameter_label_problem(
-            row.parameter, row.vehicle_type, row.technology, catalogue.vehicle_types, utilities=utilities
+            row.parameter,
+            row.vehicle_type,
+            row.technology,
+            catalogue.vehicle_types,
+            utilities=utilities,
         )
         if label is not None:
             problems.append((("parameters", i, label[0]), label[1]))

@@ -55,7 +55,9 @@ _CORE_TAGS = frozenset(
 )
 
 
-def _measure(node: Any, level: int, memo: dict[int, tuple[int, int]], active: set[int]) -> tuple[int, int]:
+def _measure(
+    node: Any, level: int, memo: dict[int, tuple[int, int]], active: set[int]
+) -> tuple[int, int]:
     """(depth, values) below ``node``, each capped just above its limit.
 
     Shared nodes (aliases) are measured once (``memo``), so the walk is linear
@@ -128,7 +130,9 @@ def check_yaml_tree(tree: Any, *, file: str | Path) -> None:
     """
     if not isinstance(tree, dict):
         kind = "list" if isinstance(tree, list) else "single value"
-        raise InputError(f"expected a mapping of scenario keys at the top level, got a {kind}", file=file)
+        raise InputError(
+            f"expected a mapping of scenario keys at the top level, got a {kind}", file=file
+        )
     depth, values = _measure(tree, 0, {}, set())
     if values > MAX_YAML_VALUES:
         raise InputError(
@@ -176,14 +180,18 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def scenario_from_mapping(data: dict[str, Any], *, file: str | Path = "<scenario>", tree: Any = None) -> Scenario:
+def scenario_from_mapping(
+    data: dict[str, Any], *, file: str | Path = "<scenario>", tree: Any = None
+) -> Scenario:
     """Validate a mapping into a :class:`Scenario`, naming the field (and line) on error."""
     plain = _plain(data)
     location = bool_where_number(plain)
     if location is not None:
         line = _line_of(tree, location) if tree is not None else None
         where = f"{file}, line {line}" if line else str(file)
-        raise InputError(BOOL_NOT_NUMBER, file=where, field=".".join(str(part) for part in location))
+        raise InputError(
+            BOOL_NOT_NUMBER, file=where, field=".".join(str(part) for part in location)
+        )
     try:
         return Scenario.model_validate(plain)
     except ValidationError as error:
@@ -240,7 +248,10 @@ def parse_scenario_tree(text: str, *, file: str | Path = "<scenario>") -> Commen
         raise InputError(f"nested far deeper than {MAX_NESTING} levels", file=file) from None
     except (AttributeError, TypeError, ValueError, KeyError) as error:
         # The loader's own faults on odd but parseable input (merge keys, anchors): a message, not a crash.
-        raise InputError(f"not readable as a scenario ({type(error).__name__} in the YAML loader); expected plain YAML without merge keys", file=file) from None
+        raise InputError(
+            f"not readable as a scenario ({type(error).__name__} in the YAML loader); expected plain YAML without merge keys",
+            file=file,
+        ) from None
     if tree is None:
         tree = CommentedMap()
     check_yaml_tree(tree, file=file)
@@ -274,7 +285,9 @@ def _refuse_self_aliases(text: str, *, file: str | Path) -> None:
         return  # the loader above already reported malformed YAML
 
 
-def scenario_from_yaml(text: str, *, file: str | Path = "<scenario>", read_dataset: bool = True) -> Scenario:
+def scenario_from_yaml(
+    text: str, *, file: str | Path = "<scenario>", read_dataset: bool = True
+) -> Scenario:
     """Parse YAML text into a validated :class:`Scenario` (empty text is the default scenario).
 
     ``read_dataset=False`` (text uploaded to the app): the classes are checked against the
@@ -312,7 +325,10 @@ def _read_tree(path: Path) -> CommentedMap:
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text; save the scenario as UTF-8", file=path) from None
     if not text.strip():
-        raise InputError("scenario file is empty; expected a YAML mapping of overrides (see data/scenarios/)", file=path)
+        raise InputError(
+            "scenario file is empty; expected a YAML mapping of overrides (see data/scenarios/)",
+            file=path,
+        )
     tree = parse_scenario_tree(text, file=path)
     refuse_empty_tree(tree, file=path)
     return tree
@@ -348,7 +364,9 @@ def _chain(path: Path) -> list[_Layer]:
         resolved = current.resolve()
         if resolved in seen:
             cycle = " -> ".join(str(p.name) for p in [*seen, resolved])
-            raise InputError(f"'extends' makes a cycle ({cycle})", file=layers[-1].path, field="extends")
+            raise InputError(
+                f"'extends' makes a cycle ({cycle})", file=layers[-1].path, field="extends"
+            )
         if len(seen) >= MAX_EXTENDS_DEPTH:
             raise InputError(
                 f"'extends' chain longer than {MAX_EXTENDS_DEPTH} files; flatten it",
@@ -397,7 +415,9 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 def _defines(tree: Any, location: tuple[Any, ...]) -> bool:
     node = tree
     for key in location:
-        if (isinstance(node, dict) and key in node) or (isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)):
+        if (isinstance(node, dict) and key in node) or (
+            isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
+        ):
             node = node[key]
         else:
             return False
@@ -464,7 +484,9 @@ def load_scenario_file(path: str | Path, *, read_dataset: bool = True) -> Scenar
         layer = _blame(layers, location)
         line = _line_of(layer.tree, location)
         where = f"{layer.path}, line {line}" if line else str(layer.path)
-        raise InputError(BOOL_NOT_NUMBER, file=where, field=".".join(str(part) for part in location))
+        raise InputError(
+            BOOL_NOT_NUMBER, file=where, field=".".join(str(part) for part in location)
+        )
     try:
         scenario = Scenario.model_validate(_to_plain(merged))
     except ValidationError as error:
@@ -513,7 +535,9 @@ def _check_classes(scenario: Scenario, layers: list[_Layer], *, read_dataset: bo
 
     folder = _dataset_folder(scenario, read_dataset=read_dataset)
     utilities = load_city(folder).utilities if folder.is_dir() else None
-    problems = catalogue_problems(scenario, dataset_catalogue(scenario, read_dataset=read_dataset), utilities)
+    problems = catalogue_problems(
+        scenario, dataset_catalogue(scenario, read_dataset=read_dataset), utilities
+    )
     if not problems:
         return
     location, message = problems[0]

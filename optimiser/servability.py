@@ -31,7 +31,11 @@ _NOISE = 1e-6
 
 
 def find_unservable(
-    model: pyo.ConcreteModel, inputs: ModelInputs, options: SolverOptions, *, handed: HandedOver | None = None
+    model: pyo.ConcreteModel,
+    inputs: ModelInputs,
+    options: SolverOptions,
+    *,
+    handed: HandedOver | None = None,
 ) -> dict[tuple[str, str, int], float]:
     """Set ``model.unservable`` to the uptake no plan can serve and return it (vehicles, nonzero only);
     set ``model.unservable_pledge`` to the part of operators' fleet pledges no plan can serve.
@@ -46,7 +50,11 @@ def find_unservable(
     if not len(m.BZ) or inputs.scenario.blocked_uptake_penalty_hkd_per_vehicle <= 0:
         return {}
     lp = SolverOptions(
-        time_limit_s=options.time_limit_s, mip_rel_gap=0.0, threads=options.threads, interface=options.interface, lp_guided_start=False
+        time_limit_s=options.time_limit_s,
+        mip_rel_gap=0.0,
+        threads=options.threads,
+        interface=options.interface,
+        lp_guided_start=False,
     )
     if handed is not None:
         values = _least_unservable_in(handed, m, inputs, lp)
@@ -63,7 +71,9 @@ def find_unservable(
     for p, t, level in m.PTL:
         m.payment_level[p, t, level].fix(1.0 if level == 0 else 0.0)
     # a scheme paid as announced would force its payment on: here nothing is paid
-    announced_rows = [c for name in ANNOUNCED_PAYMENT_ROWS if (c := m.component(name)) is not None and c.active]
+    announced_rows = [
+        c for name in ANNOUNCED_PAYMENT_ROWS if (c := m.component(name)) is not None and c.active
+    ]
     for rows in announced_rows:
         rows.deactivate()
     active = list(m.component_objects(pyo.Objective, active=True))
@@ -96,13 +106,20 @@ def find_unservable(
 def _least_unserved(m: pyo.ConcreteModel, inputs: ModelInputs) -> Any:
     """The LP's objective: blocked uptake, discounted, plus operators' fleet pledges short, weighted
     per vehicle-year as the penalty weighs them."""
-    life = {s: inputs.lifetime[(inputs.segments.at[s, "vehicle_type"], inputs.segments.at[s, "incumbent"])] for s in m.S}
+    life = {
+        s: inputs.lifetime[
+            (inputs.segments.at[s, "vehicle_type"], inputs.segments.at[s, "incumbent"])
+        ]
+        for s in m.S
+    }
     return sum(inputs.discount[t] * m.blocked[s, k, t] for (s, k, t) in m.BZ) + sum(
         inputs.period_discount[t] / life[s] * m.pledge_short[s, t] for (s, t) in m.FLEET_PLEDGE
     )
 
 
-def _read_unserved(m: pyo.ConcreteModel, value_of: Any) -> tuple[dict[Any, float], dict[Any, float]]:
+def _read_unserved(
+    m: pyo.ConcreteModel, value_of: Any
+) -> tuple[dict[Any, float], dict[Any, float]]:
     """(blocked uptake, pledges short) above solver noise, by key, from ``value_of(variable)``."""
     found: dict[Any, float] = {}
     short: dict[Any, float] = {}
@@ -117,7 +134,12 @@ def _read_unserved(m: pyo.ConcreteModel, value_of: Any) -> tuple[dict[Any, float
     return found, short
 
 
-def _set_unservable(m: pyo.ConcreteModel, found: dict[Any, float], short: dict[Any, float], handed: HandedOver | None) -> None:
+def _set_unservable(
+    m: pyo.ConcreteModel,
+    found: dict[Any, float],
+    short: dict[Any, float],
+    handed: HandedOver | None,
+) -> None:
     """Set the Params, and the rows that read them in ``handed`` (as a fresh hand-over would)."""
     for key in m.BZ:
         m.unservable[key] = found.get(key, 0.0)
@@ -126,7 +148,10 @@ def _set_unservable(m: pyo.ConcreteModel, found: dict[Any, float], short: dict[A
     if handed is not None:
         from fleetplan.optimiser.highs_layer import refresh_rows
 
-        refresh_rows(handed, [*m.blocked_beyond_unservable.values(), *m.pledge_short_beyond_unservable.values()])
+        refresh_rows(
+            handed,
+            [*m.blocked_beyond_unservable.values(), *m.pledge_short_beyond_unservable.values()],
+        )
 
 
 def _least_unservable_in(
@@ -143,10 +168,17 @@ def _least_unservable_in(
     try:
         edits.relax_integers()
         # operators' no-payment response: every programme-year at its lowest payment level
-        edits.fix_columns([(m.payment_level[p, t, level], 1.0 if level == 0 else 0.0) for p, t, level in m.PTL])
+        edits.fix_columns(
+            [(m.payment_level[p, t, level], 1.0 if level == 0 else 0.0) for p, t, level in m.PTL]
+        )
         # a scheme paid as announced would force its payment on: here nothing is paid
         edits.free_rows(
-            [row for name in ANNOUNCED_PAYMENT_ROWS if (c := m.component(name)) is not None and c.active for row in c.values()]
+            [
+                row
+                for name in ANNOUNCED_PAYMENT_ROWS
+                if (c := m.component(name)) is not None and c.active
+                for row in c.values()
+            ]
         )
         apply_options(handed.highs, lp)
         handed.highs.run()
@@ -154,7 +186,9 @@ def _least_unservable_in(
         if highs.getInfo().primal_solution_status != 2:
             return {}, {}
         column = highs.getSolution().col_value
-        return _read_unserved(m, lambda var: column[edits.columns[id(var)]] if id(var) in edits.columns else None)
+        return _read_unserved(
+            m, lambda var: column[edits.columns[id(var)]] if id(var) in edits.columns else None
+        )
     finally:
         edits.restore()
         handed.log.clear()  # the plan's log starts with the plan's solve
@@ -169,7 +203,10 @@ def unservable_note(unservable: dict[tuple[str, str, int], float], inputs: Model
     for (s, k, _t), value in unservable.items():
         label = f"{vehicle_class[s]} {k}"
         totals[label] = totals.get(label, 0.0) + value
-    shown = ", ".join(f"{label} {value:,.0f}" for label, value in sorted(totals.items(), key=lambda item: -item[1]))
+    shown = ", ".join(
+        f"{label} {value:,.0f}"
+        for label, value in sorted(totals.items(), key=lambda item: -item[1])
+    )
     return ModelText("unservable_uptake", total=f"{sum(totals.values()):,.0f}", by_class=shown)
 
 
@@ -188,5 +225,12 @@ def unservable_pledge_note(model: pyo.ConcreteModel, inputs: ModelInputs) -> str
     if not by_year:
         return None
     year = max(by_year, key=lambda t: sum(by_year[t].values()))
-    shown = "; ".join(f"{o} {v:,.0f}" for o, v in sorted(by_year[year].items(), key=lambda item: -item[1]))
-    return ModelText("unservable_pledge", vehicles=f"{sum(by_year[year].values()):,.0f}", year=year, by_operator=shown)
+    shown = "; ".join(
+        f"{o} {v:,.0f}" for o, v in sorted(by_year[year].items(), key=lambda item: -item[1])
+    )
+    return ModelText(
+        "unservable_pledge",
+        vehicles=f"{sum(by_year[year].values()):,.0f}",
+        year=year,
+        by_operator=shown,
+    )

@@ -36,7 +36,17 @@ from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
 from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
 
 # SolverMissingError: raised from here (highs_core) when highspy is missing; callers import it here.
-__all__ = ["HandedOver", "SolveReport", "SolverMissingError", "SolverOptions", "compile_arrays", "hand_over", "relative_gap", "require_solution", "solve"]
+__all__ = [
+    "HandedOver",
+    "SolveReport",
+    "SolverMissingError",
+    "SolverOptions",
+    "compile_arrays",
+    "hand_over",
+    "relative_gap",
+    "require_solution",
+    "solve",
+]
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,7 @@ _STATUS = {
     "unknown": "unknown",
 }
 
+
 class _LogText(io.TextIOBase):
     """A text stream that keeps what is written to it (Pyomo's interface tees HiGHS's log here)."""
 
@@ -123,7 +134,12 @@ class _LogText(io.TextIOBase):
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """|objective - bound| / max(|objective|, 1e-9); None when either is unknown."""
-    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+    if (
+        objective is None
+        or bound is None
+        or not math.isfinite(objective)
+        or not math.isfinite(bound)
+    ):
         return None
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
@@ -158,7 +174,14 @@ def solve(
     """
     options = options or SolverOptions()
     if options.interface in ("arrays", "lp_file"):
-        return _solve_with_highspy(model, options, on_progress=on_progress, load_duals=load_duals, start=start, handed=handed)
+        return _solve_with_highspy(
+            model,
+            options,
+            on_progress=on_progress,
+            load_duals=load_duals,
+            start=start,
+            handed=handed,
+        )
     highspy_module()  # a clear error when HiGHS is missing
     from pyomo.contrib.solver.common.factory import SolverFactory
 
@@ -188,7 +211,8 @@ def solve(
     bound = float(bound) if bound is not None and math.isfinite(bound) else None
     constant = options.objective_constant
     gap = relative_gap(
-        objective - constant if objective is not None else None, bound - constant if bound is not None else None
+        objective - constant if objective is not None else None,
+        bound - constant if bound is not None else None,
     )
     if status == "optimal" and gap is None and has_solution:
         gap = 0.0
@@ -228,7 +252,11 @@ class HandedOver:
 
     def columns_of(self) -> dict[int, int]:
         """id(Pyomo variable) -> HiGHS column."""
-        return {id(var): j for j, name in enumerate(self.highs.getLp().col_names_) if (var := self.symbols.get(name)) is not None}
+        return {
+            id(var): j
+            for j, name in enumerate(self.highs.getLp().col_names_)
+            if (var := self.symbols.get(name)) is not None
+        }
 
     def rows_of(self) -> dict[int, list[int]]:
         """id(Pyomo constraint) -> its HiGHS rows (two for a ranged one in an LP file)."""
@@ -284,7 +312,9 @@ def _solve_with_highspy(
         # a model that takes long to hand over gets less time in HiGHS, not more in all.
         if options.time_limit_s is None:
             return options
-        return dataclasses.replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - started), 0.0))
+        return dataclasses.replace(
+            options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - started), 0.0)
+        )
 
     apply_options(highs, left())
     lp = highs.getLp()
@@ -295,12 +325,17 @@ def _solve_with_highspy(
     if is_mip and options.lp_guided_start:
         progress.active = False  # the search's own bound is not the model's
         guided = lp_guided_start(
-            highs, left(), round_up=_columns_of_families(lp, symbols, options.round_up), start=start_columns
+            highs,
+            left(),
+            round_up=_columns_of_families(lp, symbols, options.round_up),
+            start=start_columns,
         )
         progress.active = True
         log.append(guided.summary())
         if guided.objective is not None and guided.lp_bound is not None:
-            progress.emit(guided.objective, guided.lp_bound, relative_gap(guided.objective, guided.lp_bound))
+            progress.emit(
+                guided.objective, guided.lp_bound, relative_gap(guided.objective, guided.lp_bound)
+            )
     if start_columns is not None and (guided is None or guided.solution is None):
         highs.setSolution(len(start_columns[0]), *start_columns)  # else the guided plan is better
     if guided is not None and guided.within_gap:
@@ -308,13 +343,20 @@ def _solve_with_highspy(
         raw_objective, raw_bound = guided.objective, guided.lp_bound
     elif guided is not None and guided.lp_bound is not None:
         end = search_from(highs, guided, left())
-        status_name, values, raw_objective, raw_bound = end.status_name, end.values, end.objective, end.bound
+        status_name, values, raw_objective, raw_bound = (
+            end.status_name,
+            end.values,
+            end.objective,
+            end.bound,
+        )
     else:
         apply_options(highs, left())
         highs.run()
         status_name = highs.getModelStatus().name
         info = highs.getInfo()
-        values = np.asarray(highs.getSolution().col_value) if info.primal_solution_status == 2 else None
+        values = (
+            np.asarray(highs.getSolution().col_value) if info.primal_solution_status == 2 else None
+        )
         raw_objective = info.objective_function_value
         raw_bound = info.mip_dual_bound if is_mip else raw_objective
     highs_run_s = time.perf_counter() - highs_started
@@ -333,7 +375,10 @@ def _solve_with_highspy(
         objective = float(pyo.value(active[0])) if active else 0.0
         if raw_bound is not None and math.isfinite(raw_bound):
             bound = objective + (raw_bound - raw_objective)
-        gap = relative_gap(objective - options.objective_constant, bound - options.objective_constant if bound is not None else None)
+        gap = relative_gap(
+            objective - options.objective_constant,
+            bound - options.objective_constant if bound is not None else None,
+        )
         if status == "optimal" and gap is None:
             gap = 0.0
         solution = highs.getSolution()
@@ -410,10 +455,16 @@ def compile_arrays(model: pyo.ConcreteModel) -> tuple[Any, list[Any], list[tuple
     rhs = np.asarray(repn.rhs, dtype=np.float64)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(columns), len(rows)
-    lp.col_cost_ = np.asarray(repn.c.toarray()[0] if repn.objectives else np.zeros(len(columns)), dtype=np.float64)
+    lp.col_cost_ = np.asarray(
+        repn.c.toarray()[0] if repn.objectives else np.zeros(len(columns)), dtype=np.float64
+    )
     lp.offset_ = float(repn.c_offset[0]) if repn.objectives else 0.0
-    lp.col_lower_ = np.array([-infinity if var.lb is None else var.lb for var in columns], dtype=np.float64)
-    lp.col_upper_ = np.array([infinity if var.ub is None else var.ub for var in columns], dtype=np.float64)
+    lp.col_lower_ = np.array(
+        [-infinity if var.lb is None else var.lb for var in columns], dtype=np.float64
+    )
+    lp.col_upper_ = np.array(
+        [infinity if var.ub is None else var.ub for var in columns], dtype=np.float64
+    )
     # mixed form: sense 1 is a ≤ row, −1 a ≥ row, 0 an equality
     lp.row_lower_ = np.where(senses == 1, -infinity, rhs)
     lp.row_upper_ = np.where(senses == -1, infinity, rhs)
@@ -426,13 +477,18 @@ def compile_arrays(model: pyo.ConcreteModel) -> tuple[Any, list[Any], list[tuple
     lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
     integer = [var.is_integer() or var.is_binary() for var in columns]
     if any(integer):
-        lp.integrality_ = [highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in integer]
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in integer
+        ]
     lp.col_names_ = [f"x{i}" for i in range(len(columns))]
     lp.row_names_ = [f"r{j}" for j in range(len(rows))]
     return lp, list(columns), [(constraint, int(sense)) for constraint, sense in rows]
 
 
-def _start_columns(highs: Any, symbols: dict[str, Any], start: Mapping[Any, float]) -> tuple[np.ndarray, np.ndarray] | None:
+def _start_columns(
+    highs: Any, symbols: dict[str, Any], start: Mapping[Any, float]
+) -> tuple[np.ndarray, np.ndarray] | None:
     """A MIP start as (column indices, values): the columns of ``start``'s variables.
 
     A start within the final gap lets a re-solve stop as soon as the root bound is
@@ -459,15 +515,20 @@ def _columns_of_families(lp: Any, symbols: dict[str, Any], families: tuple[str, 
         [
             i
             for i, name in enumerate(lp.col_names_)
-            if (var := symbols.get(name)) is not None and var.parent_component().local_name in wanted
+            if (var := symbols.get(name)) is not None
+            and var.parent_component().local_name in wanted
         ],
         dtype=np.int32,
     )
 
 
-def _row_ranging(highs: Any, lp: Any, symbols: dict[str, Any], wanted: tuple[Any, ...]) -> dict[Any, tuple[float, float]]:
+def _row_ranging(
+    highs: Any, lp: Any, symbols: dict[str, Any], wanted: tuple[Any, ...]
+) -> dict[Any, tuple[float, float]]:
     """(current upper bound, bound at which the basis changes) of each wanted ≤ row."""
-    rows = {id(c): i for i, name in enumerate(lp.row_names_) if (c := symbols.get(name)) is not None}
+    rows = {
+        id(c): i for i, name in enumerate(lp.row_names_) if (c := symbols.get(name)) is not None
+    }
     status, ranging = highs.getRanging()
     out: dict[Any, tuple[float, float]] = {}
     if int(status) != 0:

@@ -30,7 +30,9 @@ def _consumer_label(inputs: ModelInputs, consumer: str) -> str:
     return f"fuel-cell trucks of corridor {label}"
 
 
-def station_reasons(stations: pd.DataFrame, supply_kg_day: dict[tuple[str, str, int], float], inputs: ModelInputs) -> pd.DataFrame:
+def station_reasons(
+    stations: pd.DataFrame, supply_kg_day: dict[tuple[str, str, int], float], inputs: ModelInputs
+) -> pd.DataFrame:
     """One row per station the plan builds or keeps: the demand at its busiest year and why there.
 
     ``stations`` is the plan's station table (site x year); ``supply_kg_day`` maps (consumer,
@@ -54,18 +56,31 @@ def station_reasons(stations: pd.DataFrame, supply_kg_day: dict[tuple[str, str, 
             continue
         peak = used.loc[used["demand_kg_day"].idxmax()]
         year = int(peak["year"])
-        sold = {u: kg for (u, h, t), kg in supply_kg_day.items() if h == site_id and t == year and kg > _NOISE_KG_DAY}
+        sold = {
+            u: kg
+            for (u, h, t), kg in supply_kg_day.items()
+            if h == site_id and t == year and kg > _NOISE_KG_DAY
+        }
         demand = float(peak["demand_kg_day"])
         bus = sum(kg for u, kg in sold.items() if u.startswith("depot:"))
-        km = sum(kg * inputs.h2_supply_km.get((u, site_id), 0.0) for u, kg in sold.items()) / demand if demand > _NOISE_KG_DAY else float("nan")
+        km = (
+            sum(kg * inputs.h2_supply_km.get((u, site_id), 0.0) for u, kg in sold.items()) / demand
+            if demand > _NOISE_KG_DAY
+            else float("nan")
+        )
         existing = bool(group["existing_or_committed"].any())
         modules = int(used["modules"].max())
         new_capex = modules * module_capex + (0.0 if existing else fixed_capex)
-        consumers = "; ".join(f"{_consumer_label(inputs, u)}: {kg:,.0f} kg/day" for u, kg in sorted(sold.items(), key=lambda x: -x[1]))
+        consumers = "; ".join(
+            f"{_consumer_label(inputs, u)}: {kg:,.0f} kg/day"
+            for u, kg in sorted(sold.items(), key=lambda x: -x[1])
+        )
         alternatives = []
         if sold:
             main = max(sold, key=lambda u: sold[u])
-            for other in sorted(suppliers.get(main, []), key=lambda h: inputs.h2_supply_km.get((main, h), 0.0)):
+            for other in sorted(
+                suppliers.get(main, []), key=lambda h: inputs.h2_supply_km.get((main, h), 0.0)
+            ):
                 if other == site_id:
                     continue
                 there = by_year.get((other, year))
@@ -73,22 +88,29 @@ def station_reasons(stations: pd.DataFrame, supply_kg_day: dict[tuple[str, str, 
                 name = inputs.sites.at[other, "name"]
                 if there is not None and bool(there.opened):
                     spare = float(there.capacity_kg_day) - float(there.demand_kg_day)
-                    alternatives.append(f"{other} {name}: open, {max(spare, 0.0):,.0f} kg/day spare, {distance:.1f} km")
+                    alternatives.append(
+                        f"{other} {name}: open, {max(spare, 0.0):,.0f} kg/day spare, {distance:.1f} km"
+                    )
                 else:
                     alternatives.append(f"{other} {name}: not built, {distance:.1f} km")
         if existing:
             reason = f"existing or committed station, {demand / max(float(peak['capacity_kg_day']), 1e-9):.0%} used in {year}"
         elif not sold:
-            reason = "built for the arc cover of truck routes; sells no hydrogen in its busiest year"
-        else:
-            spare_nearby = [a for a in alternatives if ": open," in a and not a.split(": open, ")[1].startswith("0 kg")]
             reason = (
-                f"serves {len(sold)} consumer(s) at a mean {km:.1f} km; "
-                + (
-                    "stations open nearby with room: " + "; ".join(spare_nearby[:2]) + " (the plan found this site cheaper over the horizon)"
-                    if spare_nearby
-                    else "no other open station within their reach had room"
-                )
+                "built for the arc cover of truck routes; sells no hydrogen in its busiest year"
+            )
+        else:
+            spare_nearby = [
+                a
+                for a in alternatives
+                if ": open," in a and not a.split(": open, ")[1].startswith("0 kg")
+            ]
+            reason = f"serves {len(sold)} consumer(s) at a mean {km:.1f} km; " + (
+                "stations open nearby with room: "
+                + "; ".join(spare_nearby[:2])
+                + " (the plan found this site cheaper over the horizon)"
+                if spare_nearby
+                else "no other open station within their reach had room"
             )
         rows.append(
             {
@@ -100,13 +122,17 @@ def station_reasons(stations: pd.DataFrame, supply_kg_day: dict[tuple[str, str, 
                 "peak_year": year,
                 "demand_kg_day": demand,
                 "capacity_kg_day": float(peak["capacity_kg_day"]),
-                "utilisation": demand / float(peak["capacity_kg_day"]) if float(peak["capacity_kg_day"]) > 0 else 0.0,
+                "utilisation": demand / float(peak["capacity_kg_day"])
+                if float(peak["capacity_kg_day"]) > 0
+                else 0.0,
                 "bus_kg_day": bus,
                 "truck_kg_day": demand - bus,
                 "mean_km_to_demand": km,
                 "new_capex_hkd": new_capex,
                 "consumers": consumers,
-                "alternatives": "; ".join(alternatives[:4]) if alternatives else "none within reach",
+                "alternatives": "; ".join(alternatives[:4])
+                if alternatives
+                else "none within reach",
                 "reason": reason,
             }
         )

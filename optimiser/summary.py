@@ -36,12 +36,27 @@ class SummarySite(BaseModel):
     name: str = Field(description="Site name.")
     kind: str = Field(description="`hydrogen`, `depot_charging` or `public_charging`.")
     year: int = Field(description="First year the plan uses the site (calendar year).")
-    capacity: float = Field(description="Capacity at the end of the horizon, in `capacity_unit` (kg/day or kW).")
-    capacity_first_year: float = Field(description="Capacity in the first year, in `capacity_unit` (kg/day or kW).")
-    capacity_unit: str = Field(description="Unit of the two capacities: `kg/day` (hydrogen) or `kW` (charging).")
-    existing: bool | None = Field(default=None, description="Hydrogen only: an existing or committed station (then `year` is when the plan first uses it).")
-    chargers: int | None = Field(default=None, description="Charging only: chargers the plan adds by the end of the horizon (chargers).")
-    chargers_first_year: int | None = Field(default=None, description="Charging only: chargers the plan adds in the first year it builds there (chargers).")
+    capacity: float = Field(
+        description="Capacity at the end of the horizon, in `capacity_unit` (kg/day or kW)."
+    )
+    capacity_first_year: float = Field(
+        description="Capacity in the first year, in `capacity_unit` (kg/day or kW)."
+    )
+    capacity_unit: str = Field(
+        description="Unit of the two capacities: `kg/day` (hydrogen) or `kW` (charging)."
+    )
+    existing: bool | None = Field(
+        default=None,
+        description="Hydrogen only: an existing or committed station (then `year` is when the plan first uses it).",
+    )
+    chargers: int | None = Field(
+        default=None,
+        description="Charging only: chargers the plan adds by the end of the horizon (chargers).",
+    )
+    chargers_first_year: int | None = Field(
+        default=None,
+        description="Charging only: chargers the plan adds in the first year it builds there (chargers).",
+    )
 
 
 class PlanSummary(BaseModel):
@@ -50,68 +65,115 @@ class PlanSummary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario: str = Field(description="Scenario name.")
-    fingerprint: str = Field(description="Hash of the scenario and dataset the plan was solved from (hex).")
-    status: str = Field(description="Solver status: `optimal` (solved to the gap), `time_limit`, `node_limit`, ...")
-    gap: float | None = Field(description="Relative MIP gap at the end of the solve (fraction, 0.01 = 1 %).")
-    objective: float | None = Field(description="Objective value, in `objective_unit` (HK$ million for least cost, t CO2 for most abatement).")
-    best_bound: float | None = Field(description="Solver's best bound on the objective, in `objective_unit`.")
-    objective_unit: str = Field(description="Unit of `objective`, `best_bound` and `gap_absolute` (e.g. `HK$ million`).")
-    gap_absolute: float | None = Field(description="Certified error of the plan: |objective − best bound|, in `objective_unit`.")
+    fingerprint: str = Field(
+        description="Hash of the scenario and dataset the plan was solved from (hex)."
+    )
+    status: str = Field(
+        description="Solver status: `optimal` (solved to the gap), `time_limit`, `node_limit`, ..."
+    )
+    gap: float | None = Field(
+        description="Relative MIP gap at the end of the solve (fraction, 0.01 = 1 %)."
+    )
+    objective: float | None = Field(
+        description="Objective value, in `objective_unit` (HK$ million for least cost, t CO2 for most abatement)."
+    )
+    best_bound: float | None = Field(
+        description="Solver's best bound on the objective, in `objective_unit`."
+    )
+    objective_unit: str = Field(
+        description="Unit of `objective`, `best_bound` and `gap_absolute` (e.g. `HK$ million`)."
+    )
+    gap_absolute: float | None = Field(
+        description="Certified error of the plan: |objective − best bound|, in `objective_unit`."
+    )
     budget_hkd: float = Field(description="Subsidy budget of the scenario (HK$, nominal).")
-    subsidy_hkd_total: float = Field(description="Subsidy paid, all programmes and years (HK$, nominal).")
-    subsidy_hkd_by_programme: dict[str, float] = Field(description="Subsidy paid by programme id (HK$, nominal).")
-    programme_caps_hkd: dict[str, float] = Field(description="Cap of each programme after the scenario's overrides (HK$, nominal).")
+    subsidy_hkd_total: float = Field(
+        description="Subsidy paid, all programmes and years (HK$, nominal)."
+    )
+    subsidy_hkd_by_programme: dict[str, float] = Field(
+        description="Subsidy paid by programme id (HK$, nominal)."
+    )
+    programme_caps_hkd: dict[str, float] = Field(
+        description="Cap of each programme after the scenario's overrides (HK$, nominal)."
+    )
     payment_rule_by_programme: dict[str, str] = Field(
         description="Programme id -> `announced` (paid to every eligible purchase until the money runs out) or `chosen` (a lever of the plan)."
     )
-    subsidy_vehicles_by_programme: dict[str, int] = Field(description="Vehicles paid by programme id, free riders included (vehicles).")
+    subsidy_vehicles_by_programme: dict[str, int] = Field(
+        description="Vehicles paid by programme id, free riders included (vehicles)."
+    )
     subsidy_payment_hkd_by_programme_year: dict[str, dict[str, float]] = Field(
         description="Programme id -> year -> payment offered per vehicle (HK$ per vehicle, nominal)."
     )
     free_rider_share_by_programme: dict[str, float | None] = Field(
         description="Programme id -> share of the vehicles paid whose operators would have bought them anyway (fraction)."
     )
-    binding_limits: list[str] = Field(description="Limits that bind, by name (e.g. `budget`, `programme_cap:e_bus`, `depot_space:KMB-K`).")
-    penalties_hkd: dict[str, float] = Field(description="Penalties in the objective by kind (HK$, discounted; not costs).")
-    zev_in_service: dict[str, dict[int, int]] = Field(description="Vehicle class -> year -> zero-emission vehicles in service (vehicles).")
+    binding_limits: list[str] = Field(
+        description="Limits that bind, by name (e.g. `budget`, `programme_cap:e_bus`, `depot_space:KMB-K`)."
+    )
+    penalties_hkd: dict[str, float] = Field(
+        description="Penalties in the objective by kind (HK$, discounted; not costs)."
+    )
+    zev_in_service: dict[str, dict[int, int]] = Field(
+        description="Vehicle class -> year -> zero-emission vehicles in service (vehicles)."
+    )
     committed_public_chargers: dict[int, float] = Field(
         description="Year -> committed public fast chargers in service (chargers; programmes', not the plan's)."
     )
-    co2_abated_t: float = Field(description="Emissions abated over the horizon against the all-incumbent baseline (t CO2).")
-    co2_abated_basis: str = Field(description="Emissions basis of the tonnes: `wtw` (well to wheel) or `ttw` (tank to wheel, tailpipe).")
-    system_cost_hkd: float = Field(description="System cost over the horizon (HK$, discounted to the first year).")
-    system_cost_hkd_by_component: dict[str, float] = Field(description="System cost by component (HK$, discounted).")
-    money_basis: dict[str, str] = Field(description="The basis of each money figure, in words (discounted or nominal).")
+    co2_abated_t: float = Field(
+        description="Emissions abated over the horizon against the all-incumbent baseline (t CO2)."
+    )
+    co2_abated_basis: str = Field(
+        description="Emissions basis of the tonnes: `wtw` (well to wheel) or `ttw` (tank to wheel, tailpipe)."
+    )
+    system_cost_hkd: float = Field(
+        description="System cost over the horizon (HK$, discounted to the first year)."
+    )
+    system_cost_hkd_by_component: dict[str, float] = Field(
+        description="System cost by component (HK$, discounted)."
+    )
+    money_basis: dict[str, str] = Field(
+        description="The basis of each money figure, in words (discounted or nominal)."
+    )
     co2_abated_by_subsidised_t: float = Field(
         description="Emissions the subsidised vehicles abate over their years in service inside the horizon, against the baseline (t CO2)."
     )
     co2_t_per_hkd_m_definition: str | None = Field(
         description="The definition of `co2_t_per_hkd_m_subsidy_vs_no_policy` (basis and horizon), in words; None without a no-policy plan."
     )
-    co2_abated_vs_no_policy_t: float | None = Field(description="Emissions abated against the no-policy plan over the horizon (t CO2).")
+    co2_abated_vs_no_policy_t: float | None = Field(
+        description="Emissions abated against the no-policy plan over the horizon (t CO2)."
+    )
     co2_t_per_hkd_m_subsidy_vs_no_policy: float | None = Field(
         description="Tonnes abated against no policy per HK$1m of subsidy paid (t CO2 per HK$ million, nominal)."
     )
     subsidy_hkd_per_t_vs_no_policy: float | None = Field(
-        default=None, description="Subsidy paid per tonne abated against no policy (HK$ per t CO2). Absent without a no-policy plan."
+        default=None,
+        description="Subsidy paid per tonne abated against no policy (HK$ per t CO2). Absent without a no-policy plan.",
     )
     system_cost_hkd_vs_no_policy: float | None = Field(
-        default=None, description="System cost less the no-policy plan's (HK$, discounted). Absent without a no-policy plan."
+        default=None,
+        description="System cost less the no-policy plan's (HK$, discounted). Absent without a no-policy plan.",
     )
     system_cost_hkd_vs_no_policy_error_hkd: float | None = Field(
-        default=None, description="Certified error of that difference: the sum of both plans' errors (HK$). Absent without a no-policy plan."
+        default=None,
+        description="Certified error of that difference: the sum of both plans' errors (HK$). Absent without a no-policy plan.",
     )
     system_cost_vs_no_policy_measurable: bool | None = Field(
-        default=None, description="Whether the cost difference is larger than its error (true/false; None when unknown). Absent without a no-policy plan."
+        default=None,
+        description="Whether the cost difference is larger than its error (true/false; None when unknown). Absent without a no-policy plan.",
     )
     zev_in_service_vs_no_policy: dict[str, dict[int, float]] | None = Field(
-        default=None, description="Vehicle class -> year -> zero-emission vehicles in service less the no-policy plan's (vehicles)."
+        default=None,
+        description="Vehicle class -> year -> zero-emission vehicles in service less the no-policy plan's (vehicles).",
     )
     no_policy: dict[str, Any] | None = Field(
         default=None,
         description="Figures of the no-policy plan: `co2_abated_t` (t CO2), `system_cost_hkd` (HK$, discounted), `zev_in_service` (vehicles), `status`, `gap_absolute` (its objective's unit).",
     )
-    stations: list[SummarySite] = Field(description="Hydrogen stations and charging sites the plan uses, by first year.")
+    stations: list[SummarySite] = Field(
+        description="Hydrogen stations and charging sites the plan uses, by first year."
+    )
     targets: list[dict[str, Any]] = Field(
         description="One row per policy target: `target_id`, `vehicle_class`, `year`, `min_zev` and `achieved_zev` (vehicles), `short` (vehicles), `hard`, `met`, `treatment`."
     )
@@ -121,7 +183,9 @@ class PlanSummary(BaseModel):
     timings_s: dict[str, float] = Field(description="Time spent in each phase of the solve (s).")
     # SkipValidation keeps the model's sentences (ModelText, a str that remembers its template
     # for translation) as they are: validating would turn them into plain str.
-    notes: list[SkipValidation[str]] = Field(description="Sentences the model adds about the plan (e.g. uptake no plan can serve).")
+    notes: list[SkipValidation[str]] = Field(
+        description="Sentences the model adds about the plan (e.g. uptake no plan can serve)."
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as plain Python values, keyed as the JSON object (fields absent when unset)."""

@@ -48,7 +48,12 @@ from fleetplan.optimiser.scenario_files import scenario_from_mapping
 from fleetplan.optimiser.spreadsheet_cells import write_csv
 
 #: Flat price paths a point may set (name -> field of ``Scenario.prices``).
-PRICE_PARAMS = ("hydrogen_hkd_per_kg", "electricity_hkd_per_kwh", "diesel_hkd_per_l", "lpg_hkd_per_l")
+PRICE_PARAMS = (
+    "hydrogen_hkd_per_kg",
+    "electricity_hkd_per_kwh",
+    "diesel_hkd_per_l",
+    "lpg_hkd_per_l",
+)
 #: Years whose zero-emission fleets are reported in ``sweep.csv``.
 ZEV_YEARS = (2027, 2035)
 #: Default number of local worker processes (the planning machines have 2 cores).
@@ -71,7 +76,10 @@ def parse_budgets(text: str) -> list[float]:
         value = plain_number(part)
         if value is None:
             # Strict: no '1_000', no Arabic-Indic or full-width digits, no inf or subnormals.
-            raise InputError(f"'{part}' is not a plain number; expected HK$ amounts written with digits 0-9 like 0,375e6,1.5e9", field="--budgets")
+            raise InputError(
+                f"'{part}' is not a plain number; expected HK$ amounts written with digits 0-9 like 0,375e6,1.5e9",
+                field="--budgets",
+            )
         if value < 0:
             raise InputError(f"{part}; expected a budget ≥ 0 HK$", field="--budgets")
         values.append(value)
@@ -86,7 +94,9 @@ def _scalar(text: str, name: str) -> Any:
     except YAMLError:
         raise InputError(f"'{text}' is not a value", field=f"--param {name}") from None
     if isinstance(value, dict | list):
-        raise InputError(f"'{text}': give plain values separated by commas", field=f"--param {name}")
+        raise InputError(
+            f"'{text}': give plain values separated by commas", field=f"--param {name}"
+        )
     return value
 
 
@@ -127,11 +137,17 @@ def apply_point(base: dict[str, Any], point: dict[str, Any], first_year: int) ->
         elif name == "carbon_price_hkd_per_t":
             data["carbon_price_hkd_per_t"] = {first_year: _number(value, name)}
         elif name.startswith("target.") and name.count(".") == 1:
-            data.setdefault("targets", {}).setdefault(name.split(".", 1)[1], {})["enabled"] = _switch(value, name)
+            data.setdefault("targets", {}).setdefault(name.split(".", 1)[1], {})["enabled"] = (
+                _switch(value, name)
+            )
         elif name.startswith("target.") and name.endswith(".hard"):
-            data.setdefault("targets", {}).setdefault(name.split(".")[1], {})["hard"] = _switch(value, name)
+            data.setdefault("targets", {}).setdefault(name.split(".")[1], {})["hard"] = _switch(
+                value, name
+            )
         elif name.startswith("programme.") and name.count(".") == 1:
-            data.setdefault("programmes", {}).setdefault(name.split(".", 1)[1], {})["enabled"] = _switch(value, name)
+            data.setdefault("programmes", {}).setdefault(name.split(".", 1)[1], {})["enabled"] = (
+                _switch(value, name)
+            )
         else:
             node = data
             *parents, leaf = name.split(".")
@@ -146,7 +162,9 @@ def apply_point(base: dict[str, Any], point: dict[str, Any], first_year: int) ->
     return data
 
 
-def grid(budgets: Sequence[float] | None, params: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+def grid(
+    budgets: Sequence[float] | None, params: Sequence[tuple[str, list[Any]]]
+) -> list[dict[str, Any]]:
     """Every combination of the budgets and parameter values (budgets vary slowest)."""
     axes: list[tuple[str, list[Any]]] = []
     if budgets:
@@ -157,7 +175,10 @@ def grid(budgets: Sequence[float] | None, params: Sequence[tuple[str, list[Any]]
     axes += list(params)
     if not axes:
         return [{}]
-    return [dict(zip([a for a, _ in axes], combo, strict=True)) for combo in itertools.product(*[v for _, v in axes])]
+    return [
+        dict(zip([a for a, _ in axes], combo, strict=True))
+        for combo in itertools.product(*[v for _, v in axes])
+    ]
 
 
 def point_scenarios(scenario: Scenario, points: list[dict[str, Any]]) -> list[Scenario]:
@@ -202,14 +223,21 @@ def solve_point(index: int, point: dict[str, Any], scenario_data: dict[str, Any]
         row["budget_hkd"] = float(scenario.budget.total_hkd)
         # The no-policy counterfactual is the same for every budget point (levers are normalised
         # out of it): solved once per process and reused, so each point is also read against it.
-        result = plan(scenario, _dataset(scenario.dataset, scenario.graph), marginals=False, counterfactual=True)
+        result = plan(
+            scenario,
+            _dataset(scenario.dataset, scenario.graph),
+            marginals=False,
+            counterfactual=True,
+        )
         summary = result.summary()
         row.update(
             status=summary["status"],
             gap=summary["gap"],
             gap_absolute=summary["gap_absolute"],
             co2_abated_vs_no_policy_t=summary.get("co2_abated_vs_no_policy_t"),
-            co2_t_per_hkd_m_subsidy_vs_no_policy=summary.get("co2_t_per_hkd_m_subsidy_vs_no_policy"),
+            co2_t_per_hkd_m_subsidy_vs_no_policy=summary.get(
+                "co2_t_per_hkd_m_subsidy_vs_no_policy"
+            ),
             objective=summary["objective"],
             budget_hkd=summary["budget_hkd"],
             subsidy_hkd_total=summary["subsidy_hkd_total"],
@@ -224,14 +252,22 @@ def solve_point(index: int, point: dict[str, Any], scenario_data: dict[str, Any]
             row["error"] = f"stopped at {summary['status']} with gap {summary['gap']}"
     except InfeasibleError as error:
         message = str(error)
-        row["status"] = "infeasible" if "is infeasible" in message else "time_limit" if "time_limit" in message else "no_solution"
+        row["status"] = (
+            "infeasible"
+            if "is infeasible" in message
+            else "time_limit"
+            if "time_limit" in message
+            else "no_solution"
+        )
         row["error"] = "; ".join([message, *error.diagnosis])
     except InputError as error:
         row["status"] = "bad_input"
         row["error"] = str(error)
     except Exception as error:  # a failed point must not end the sweep
         row["status"] = "error"
-        row["error"] = f"{type(error).__name__}: {error} | {traceback.format_exc(limit=3).splitlines()[-1]}"
+        row["error"] = (
+            f"{type(error).__name__}: {error} | {traceback.format_exc(limit=3).splitlines()[-1]}"
+        )
     row["wall_time_s"] = round(time.perf_counter() - started, 3)
     return row
 
@@ -273,7 +309,14 @@ def run_sweep(
     else:
         rows = _run_dask(points, payloads, workers=workers, scheduler=scheduler, on_done=on_done)
     frame = pd.DataFrame(rows).sort_values("point").reset_index(drop=True)
-    for column in ("gap", "budget_hkd", "subsidy_hkd_total", "co2_abated_t", "system_cost_hkd", "solve_time_s"):
+    for column in (
+        "gap",
+        "budget_hkd",
+        "subsidy_hkd_total",
+        "co2_abated_t",
+        "system_cost_hkd",
+        "solve_time_s",
+    ):
         if column not in frame.columns:
             frame[column] = math.nan
     frame["pareto_efficient"] = pareto_mask(frame)
@@ -307,10 +350,19 @@ def _run_dask(
             try:
                 client = Client(scheduler, timeout="10s")
             except OSError as error:
-                raise InputError(f"cannot reach the Dask scheduler: {error}", field="--scheduler") from None
+                raise InputError(
+                    f"cannot reach the Dask scheduler: {error}", field="--scheduler"
+                ) from None
         with client:
             futures = {
-                client.submit(solve_point, i, point, payload, pure=False, key=f"fleetplan-point-{i}-{time.time_ns()}"): (i, point)
+                client.submit(
+                    solve_point,
+                    i,
+                    point,
+                    payload,
+                    pure=False,
+                    key=f"fleetplan-point-{i}-{time.time_ns()}",
+                ): (i, point)
                 for i, (point, payload) in enumerate(zip(points, payloads, strict=True))
             }
             rows = []
@@ -319,7 +371,12 @@ def _run_dask(
                 try:
                     row = future.result()
                 except Exception as error:  # the worker died or the task was lost
-                    row = {"point": i, **point, "status": "error", "error": f"{type(error).__name__}: {error}"}
+                    row = {
+                        "point": i,
+                        **point,
+                        "status": "error",
+                        "error": f"{type(error).__name__}: {error}",
+                    }
                 rows.append(row)
                 if on_done:
                     on_done(row)
@@ -368,11 +425,21 @@ def pareto_figure(frame: pd.DataFrame, title: str = "Sweep") -> Any:
     solved = frame[frame["co2_abated_t"].notna()].copy()
     params = [c for c in frame.columns if not _is_result_column(c) and c != "point"]
     solved["label"] = [
-        "<br>".join([f"point {int(r['point'])}", *[f"{p} = {r[p]}" for p in params], f"budget HK${float(r['budget_hkd']) / 1e6:,.0f}m", f"status {r['status']}"])
+        "<br>".join(
+            [
+                f"point {int(r['point'])}",
+                *[f"{p} = {r[p]}" for p in params],
+                f"budget HK${float(r['budget_hkd']) / 1e6:,.0f}m",
+                f"status {r['status']}",
+            ]
+        )
         for _, r in solved.iterrows()
     ]
     figure = go.Figure()
-    for efficient, name, symbol, size in ((False, "dominated", "circle-open", 9), (True, "Pareto-efficient", "star", 14)):
+    for efficient, name, symbol, size in (
+        (False, "dominated", "circle-open", 9),
+        (True, "Pareto-efficient", "star", 14),
+    ):
         part = solved[solved["pareto_efficient"] == efficient]
         if part.empty:
             continue
@@ -397,11 +464,19 @@ def pareto_figure(frame: pd.DataFrame, title: str = "Sweep") -> Any:
     front = solved[solved["pareto_efficient"]].sort_values("subsidy_hkd_total")
     if len(front) > 1:
         figure.add_trace(
-            go.Scatter(x=front["subsidy_hkd_total"] / 1e6, y=front["co2_abated_t"], mode="lines", name="front", line={"dash": "dot", "color": "grey"}, hoverinfo="skip")
+            go.Scatter(
+                x=front["subsidy_hkd_total"] / 1e6,
+                y=front["co2_abated_t"],
+                mode="lines",
+                name="front",
+                line={"dash": "dot", "color": "grey"},
+                hoverinfo="skip",
+            )
         )
     failed = int((frame["co2_abated_t"].isna()).sum())
     figure.update_layout(
-        title=f"{title}: subsidy spent vs CO2 abated (colour: system cost)" + (f" — {failed} point(s) without a plan" if failed else ""),
+        title=f"{title}: subsidy spent vs CO2 abated (colour: system cost)"
+        + (f" — {failed} point(s) without a plan" if failed else ""),
         xaxis_title="subsidy spent (HK$ million; each point's budget in its label)",
         yaxis_title="CO2 abated over the horizon (t)",
         coloraxis={"colorscale": "Viridis", "colorbar": {"title": "system cost<br>(HK$ million)"}},
@@ -418,7 +493,9 @@ _RESULT_COLUMNS = {
 
 def _is_result_column(column: str) -> bool:
     """A column the sweep computed (the rest are the swept parameters)."""
-    return column in _RESULT_COLUMNS or (column.startswith("zev_") and column.rsplit("_", 1)[-1].isdigit())
+    return column in _RESULT_COLUMNS or (
+        column.startswith("zev_") and column.rsplit("_", 1)[-1].isdigit()
+    )
 
 
 def write_sweep(frame: pd.DataFrame, scenario: Scenario, folder: str | Path) -> list[str]:

@@ -52,12 +52,30 @@ DEFAULT_TIME_BUDGET_S = 300.0
 #: The ladder of constraint families, in the order they are added to the maximum-ZEV LP.
 #: Constraints are named by their Pyomo components (optimiser/formulation); any other
 #: component (chargers, grid, hydrogen, flow refuelling, a new family) is infrastructure.
-FLEET_ROWS = frozenset({
-    "stock_flow", "fleet_requirement", "early_retirement_only", "fleet_pledge", "pledge_short_beyond_unservable", "zev_on_runnable_duties",
-    "zev_fleet_on_runnable_duties",
-})
-UPTAKE_ROWS = frozenset({"uptake", "regime_total", "one_level", "regime_follows_level", "announced_amount", "unpaid_only_when_money_out"})
-MONEY_ROWS = frozenset({"programme_cap", "budget", "yearly_limit", "cap_spent_by", "budget_spent_by", "year_spent_by"})
+FLEET_ROWS = frozenset(
+    {
+        "stock_flow",
+        "fleet_requirement",
+        "early_retirement_only",
+        "fleet_pledge",
+        "pledge_short_beyond_unservable",
+        "zev_on_runnable_duties",
+        "zev_fleet_on_runnable_duties",
+    }
+)
+UPTAKE_ROWS = frozenset(
+    {
+        "uptake",
+        "regime_total",
+        "one_level",
+        "regime_follows_level",
+        "announced_amount",
+        "unpaid_only_when_money_out",
+    }
+)
+MONEY_ROWS = frozenset(
+    {"programme_cap", "budget", "yearly_limit", "cap_spent_by", "budget_spent_by", "year_spent_by"}
+)
 LADDER = ("natural_replacement", "uptake", "infrastructure", "money")
 
 #: A maximum (vehicles) within this of the target counts as reaching it (LP round-off).
@@ -107,7 +125,9 @@ class _MaxZev:
             self._models[early_retirement] = model
         return self._models[early_retirement]
 
-    def most(self, vehicle_class: str, year: int, step: str = "money", *, early_retirement: bool = False) -> float:
+    def most(
+        self, vehicle_class: str, year: int, step: str = "money", *, early_retirement: bool = False
+    ) -> float:
         """Most zero-emission ``vehicle_class`` in service in ``year`` with the families up to
         ``step`` of :data:`LADDER` (``money``: the whole model)."""
         key = (vehicle_class, year, step, early_retirement)
@@ -122,9 +142,13 @@ class _MaxZev:
                 constraint.activate()
             else:
                 constraint.deactivate()
-        model._most_zev = pyo.Objective(expr=zev_in_service(model, inputs, vehicle_class, year), sense=pyo.maximize)
+        model._most_zev = pyo.Objective(
+            expr=zev_in_service(model, inputs, vehicle_class, year), sense=pyo.maximize
+        )
         try:
-            report = solve(model, SolverOptions(time_limit_s=600.0, lp_guided_start=False), load_duals=True)
+            report = solve(
+                model, SolverOptions(time_limit_s=600.0, lp_guided_start=False), load_duals=True
+            )
         finally:
             model.del_component(model._most_zev)
         if not report.has_solution or report.objective is None:
@@ -136,7 +160,9 @@ class _MaxZev:
         self.seconds += time.perf_counter() - started
         return self._cache[key]
 
-    def binding(self, vehicle_class: str, year: int, step: str = "money", *, early_retirement: bool = False) -> list[dict[str, Any]]:
+    def binding(
+        self, vehicle_class: str, year: int, step: str = "money", *, early_retirement: bool = False
+    ) -> list[dict[str, Any]]:
         """The rows that hold :meth:`most` down at ``step``, by constraint family (see :func:`_binding_rows`)."""
         self.most(vehicle_class, year, step, early_retirement=early_retirement)
         return self._binding[(vehicle_class, year, step, early_retirement)]
@@ -160,18 +186,32 @@ def _binding_rows(duals: dict[Any, float], families: set[str]) -> list[dict[str,
         name = constraint.parent_component().local_name
         if _family(name) not in families:
             continue
-        entry = grouped.setdefault(name, {"constraint": name, "places": {}, "rows": 0, "largest": 0.0})
+        entry = grouped.setdefault(
+            name, {"constraint": name, "places": {}, "rows": 0, "largest": 0.0}
+        )
         entry["rows"] += 1
         entry["largest"] = max(entry["largest"], abs(value))
         index = constraint.index()
-        place = next((str(part) for part in (index if isinstance(index, tuple) else (index,)) if isinstance(part, str)), None)
+        place = next(
+            (
+                str(part)
+                for part in (index if isinstance(index, tuple) else (index,))
+                if isinstance(part, str)
+            ),
+            None,
+        )
         if place is not None:
             entry["places"][place] = max(entry["places"].get(place, 0.0), abs(value))
-    ordered = sorted(grouped.values(), key=lambda e: (-len(e["places"]), -e["rows"], -e["largest"], e["constraint"]))
+    ordered = sorted(
+        grouped.values(),
+        key=lambda e: (-len(e["places"]), -e["rows"], -e["largest"], e["constraint"]),
+    )
     return [
         {
             "constraint": e["constraint"],
-            "where": [p for p, _ in sorted(e["places"].items(), key=lambda item: (-item[1], item[0]))],
+            "where": [
+                p for p, _ in sorted(e["places"].items(), key=lambda item: (-item[1], item[0]))
+            ],
             "rows": e["rows"],
         }
         for e in ordered
@@ -212,7 +252,10 @@ def _zev_of(result: PlanResult, inputs: ModelInputs, vehicle_class: str, year: i
     before any rounding of the tables)."""
     segments = inputs.segments.index[inputs.segments["vehicle_class"] == vehicle_class]
     return sum(
-        result.decisions.get(("stock", (s, k, year)), 0.0) for s in segments for k in inputs.techs[s] if k in ZEV
+        result.decisions.get(("stock", (s, k, year)), 0.0)
+        for s in segments
+        for k in inputs.techs[s]
+        if k in ZEV
     )
 
 
@@ -222,7 +265,11 @@ def _early_retired(result: PlanResult, vehicle_class: str, year: int) -> int:
     if table.empty:
         return 0
     # the pledges' retirements happen in the plan without targets too: not the route's
-    chosen = table[(table["vehicle_class"] == vehicle_class) & (table["year"] == year) & (table["cause"] == "early_retirement")]
+    chosen = table[
+        (table["vehicle_class"] == vehicle_class)
+        & (table["year"] == year)
+        & (table["cause"] == "early_retirement")
+    ]
     return round(float(chosen["retired_early_cumulative"].sum()))
 
 
@@ -231,7 +278,11 @@ def _early_retired_all(result: PlanResult) -> int:
     table = result.early_retirements
     if table.empty:
         return 0
-    last = table[table["cause"] == "early_retirement"].groupby("segment_id")["retired_early_cumulative"].max()
+    last = (
+        table[table["cause"] == "early_retirement"]
+        .groupby("segment_id")["retired_early_cumulative"]
+        .max()
+    )
     return round(float(last.sum()))
 
 
@@ -252,14 +303,19 @@ def _zeroed(target: dict[str, Any]) -> dict[str, Any]:
     return {**target, "min_zev": 0.0, "min_zev_share": None, "hard": False}
 
 
-def _only(scenario: Scenario, dataset: Dataset, target_id: str, *, early_retirement: bool = False) -> Scenario:
+def _only(
+    scenario: Scenario, dataset: Dataset, target_id: str, *, early_retirement: bool = False
+) -> Scenario:
     """``scenario`` with ``target_id`` hard and every other target disabled (or, the
     scenario's own, at zero vehicles)."""
     base = scenario.model_dump()
     targets = {g: {"enabled": False} for g in dataset.targets["target_id"] if g != target_id}
     if target_id in set(dataset.targets["target_id"]):
         targets[target_id] = {**base["targets"].get(target_id, {}), "enabled": True, "hard": True}
-    extra = {g: ({**t, "hard": True} if g == target_id else _zeroed(t)) for g, t in base["extra_targets"].items()}
+    extra = {
+        g: ({**t, "hard": True} if g == target_id else _zeroed(t))
+        for g, t in base["extra_targets"].items()
+    }
     fields: dict[str, Any] = {**base, "targets": targets, "extra_targets": extra}
     if early_retirement:
         fields["allow_early_retirement"] = True
@@ -273,7 +329,10 @@ def _all_hard(scenario: Scenario, dataset: Dataset, target_ids: list[str]) -> Sc
         g: ({**base["targets"].get(g, {}), "hard": True} if g in chosen else {"enabled": False})
         for g in dataset.targets["target_id"]
     }
-    extra = {g: ({**t, "hard": True} if g in chosen else _zeroed(t)) for g, t in base["extra_targets"].items()}
+    extra = {
+        g: ({**t, "hard": True} if g in chosen else _zeroed(t))
+        for g, t in base["extra_targets"].items()
+    }
     return Scenario.model_validate({**base, "targets": targets, "extra_targets": extra})
 
 
@@ -335,7 +394,11 @@ def target_cost(
     priced: dict[str, PlanResult] = {}
     for g in target_ids:
         spec = table.loc[g]
-        vclass, year, required = str(spec["vehicle_class"]), int(spec["year"]), float(spec["min_zev"])
+        vclass, year, required = (
+            str(spec["vehicle_class"]),
+            int(spec["year"]),
+            float(spec["min_zev"]),
+        )
         row: dict[str, Any] = {
             "target_id": g,
             "vehicle_class": vclass,
@@ -358,12 +421,22 @@ def target_cost(
         say(f"{g}: the most zero-emission {vclass} in {year} the model allows")
         reachable = most.most(vclass, year)
         if reachable < required - VEHICLE_TOLERANCE:
-            row.update(verdict="out_of_reach", limit=_limit(most, vclass, year, required, reachable), with_target=None)
+            row.update(
+                verdict="out_of_reach",
+                limit=_limit(most, vclass, year, required, reachable),
+                with_target=None,
+            )
             continue
         say(f"{g}: solving with the target hard")
         clock = time.perf_counter()
         try:
-            result = plan(_only(scenario, dataset, g), dataset, marginals=False, counterfactual=False, warm_start=base)
+            result = plan(
+                _only(scenario, dataset, g),
+                dataset,
+                marginals=False,
+                counterfactual=False,
+                warm_start=base,
+            )
         except InfeasibleError as error:
             row.update(
                 verdict="out_of_reach",
@@ -374,8 +447,12 @@ def target_cost(
                     "required": row["required_zev"],
                     "diagnosis": list(error.diagnosis),
                     "text": ModelText(
-                        "tc_whole_numbers", max_zev=f"{_whole(reachable):,}", vclass=vclass, year=year,
-                        required=f"{row['required_zev']:,}", reason="; ".join(error.diagnosis) or str(error),
+                        "tc_whole_numbers",
+                        max_zev=f"{_whole(reachable):,}",
+                        vclass=vclass,
+                        year=year,
+                        required=f"{row['required_zev']:,}",
+                        reason="; ".join(error.diagnosis) or str(error),
                     ),
                 },
             )
@@ -388,7 +465,9 @@ def target_cost(
         row.update(
             verdict="met_at_cost",
             extra_cost_hkd=round(extra, 0),
-            extra_subsidy_hkd=round(figures["subsidy_hkd_total"] - base_figures["subsidy_hkd_total"], 0),
+            extra_subsidy_hkd=round(
+                figures["subsidy_hkd_total"] - base_figures["subsidy_hkd_total"], 0
+            ),
             extra_co2_abated_t=round(figures["co2_abated_t"] - base_figures["co2_abated_t"], 1),
             extra_cost_within_gaps=_within_gaps(extra, figures, base_figures),
             with_target={k: figures[k] for k in ("status", "gap_absolute", "wall_s")},
@@ -404,19 +483,27 @@ def target_cost(
             continue
         if not affordable():
             route["priced"] = False
-            route["text"] = ModelText("tc_er_not_priced", max_zev=f"{route['max_zev']:,}", budget=f"{time_budget_s:,.0f}")
+            route["text"] = ModelText(
+                "tc_er_not_priced", max_zev=f"{route['max_zev']:,}", budget=f"{time_budget_s:,.0f}"
+            )
             continue
         g, vclass, year = row["target_id"], row["vehicle_class"], row["year"]
         say(f"{g}: pricing early retirement")
         clock = time.perf_counter()
         try:
             result = plan(
-                _only(scenario, dataset, g, early_retirement=True), dataset, marginals=False, counterfactual=False, warm_start=base
+                _only(scenario, dataset, g, early_retirement=True),
+                dataset,
+                marginals=False,
+                counterfactual=False,
+                warm_start=base,
             )
         except InfeasibleError as error:
             longest_solve_s = max(longest_solve_s, time.perf_counter() - clock)
             route.update(priced=False, diagnosis=list(error.diagnosis))
-            route["text"] = ModelText("tc_er_infeasible", reason="; ".join(error.diagnosis) or str(error))
+            route["text"] = ModelText(
+                "tc_er_infeasible", reason="; ".join(error.diagnosis) or str(error)
+            )
             continue
         figures = _plan_figures(result, time.perf_counter() - clock)
         longest_solve_s = max(longest_solve_s, figures["wall_s"])
@@ -425,7 +512,9 @@ def target_cost(
         route.update(
             priced=True,
             extra_cost_hkd=round(extra, 0),
-            extra_subsidy_hkd=round(figures["subsidy_hkd_total"] - base_figures["subsidy_hkd_total"], 0),
+            extra_subsidy_hkd=round(
+                figures["subsidy_hkd_total"] - base_figures["subsidy_hkd_total"], 0
+            ),
             retired_early=retired,
             # every class may retire early in that plan, where it saves cost
             retired_early_all_classes=_early_retired_all(result),
@@ -453,18 +542,26 @@ def target_cost(
         "wall_s": round(time.perf_counter() - started, 1),
     }
     if not feasible:
-        outcome["diagnosis"] = [_diagnosis_line(row) for row in rows if row["verdict"] == "out_of_reach"]
+        outcome["diagnosis"] = [
+            _diagnosis_line(row) for row in rows if row["verdict"] == "out_of_reach"
+        ]
     return outcome
 
 
-def _limit(most: _MaxZev, vehicle_class: str, year: int, required: float, reachable: float) -> dict[str, Any]:
+def _limit(
+    most: _MaxZev, vehicle_class: str, year: int, required: float, reachable: float
+) -> dict[str, Any]:
     """What stops a target the whole model cannot reach (at most ``reachable``): the first family
     of :data:`LADDER` whose maximum falls short, with the maxima up to it and the early-retirement route."""
     needed = math.ceil(required - VEHICLE_TOLERANCE)
 
     def short_of(value: float) -> int:
         # as the tables round, but never shown as reaching a target it falls short of
-        return min(_whole(value), needed - 1) if value < required - VEHICLE_TOLERANCE else _whole(value)
+        return (
+            min(_whole(value), needed - 1)
+            if value < required - VEHICLE_TOLERANCE
+            else _whole(value)
+        )
 
     maxima: dict[str, int] = {}
     kind = "money"
@@ -480,11 +577,18 @@ def _limit(most: _MaxZev, vehicle_class: str, year: int, required: float, reacha
         "infrastructure": f"{maxima.get('infrastructure', 0):,}", "retire": f"{needed - maxima[kind]:,}",
     }  # fmt: skip
     with_retirement = most.most(vehicle_class, year, "money", early_retirement=True)
-    route: dict[str, Any] = {"max_zev": short_of(with_retirement), "closes_gap": with_retirement >= required - VEHICLE_TOLERANCE}
+    route: dict[str, Any] = {
+        "max_zev": short_of(with_retirement),
+        "closes_gap": with_retirement >= required - VEHICLE_TOLERANCE,
+    }
     if not route["closes_gap"]:
         route["text"] = ModelText("tc_er_not_enough", max_zev=f"{route['max_zev']:,}")
     text = ModelText(f"tc_{kind}", **{k: values[k] for k in _FIELDS[kind]})
-    binding = [entry for entry in most.binding(vehicle_class, year, kind) if _family(entry["constraint"]) == kind]
+    binding = [
+        entry
+        for entry in most.binding(vehicle_class, year, kind)
+        if _family(entry["constraint"]) == kind
+    ]
     return {
         "kind": kind,
         # the rows of the family that falls short which hold the maximum down (LP duals)
@@ -549,11 +653,19 @@ def _together(
             marginals=False, counterfactual=False, warm_start=base,
         )  # fmt: skip
     except InfeasibleError as error:
-        return {**unknown, "together": "the targets cannot all be met at once", "together_diagnosis": list(error.diagnosis)}
+        return {
+            **unknown,
+            "together": "the targets cannot all be met at once",
+            "together_diagnosis": list(error.diagnosis),
+        }
     figures = _plan_figures(result, time.perf_counter() - clock)
     return {
-        "system_cost_hkd_delta": round(figures["system_cost_hkd"] - base_figures["system_cost_hkd"], 0),
-        "subsidy_hkd_delta": round(figures["subsidy_hkd_total"] - base_figures["subsidy_hkd_total"], 0),
+        "system_cost_hkd_delta": round(
+            figures["system_cost_hkd"] - base_figures["system_cost_hkd"], 0
+        ),
+        "subsidy_hkd_delta": round(
+            figures["subsidy_hkd_total"] - base_figures["subsidy_hkd_total"], 0
+        ),
         "co2_abated_t_delta": round(figures["co2_abated_t"] - base_figures["co2_abated_t"], 1),
         "together": "every target hard in one plan",
         "together_plan": {k: figures[k] for k in ("status", "gap_absolute", "wall_s")},

@@ -74,12 +74,16 @@ def _weighted_quantile_bins(values: np.ndarray, weights: np.ndarray, bins: int) 
     means = []
     for lo, hi in itertools.pairwise(edges):
         # overlap of each value's weight interval with this slice
-        overlap = np.clip(np.minimum(cumulative[1:], hi) - np.maximum(cumulative[:-1], lo), 0.0, None)
+        overlap = np.clip(
+            np.minimum(cumulative[1:], hi) - np.maximum(cumulative[:-1], lo), 0.0, None
+        )
         means.append(float((overlap * values).sum() / overlap.sum()))
     return DutyBins(np.array(means), np.full(bins, 1.0 / bins))
 
 
-def bus_duty_bins(routes: pd.DataFrame, depot_id: str, band_low_km: float, band_high_km: float, mean_km: float) -> DutyBins:
+def bus_duty_bins(
+    routes: pd.DataFrame, depot_id: str, band_low_km: float, band_high_km: float, mean_km: float
+) -> DutyBins:
     """Duty bins of one bus segment from the routes its depot runs in the duty band.
 
     Each route contributes its daily km per bus, weighted by the buses it needs.
@@ -104,7 +108,9 @@ def spread_duty_bins(mean_km: float, relative_spread: float) -> DutyBins:
         return DutyBins(np.array([mean_km]), np.array([1.0]))
     z = norm.ppf((np.arange(DUTY_BINS) + 0.5) / DUTY_BINS)
     z = z - z.mean()
-    return DutyBins(np.maximum(mean_km * (1.0 + relative_spread * z), 0.0), np.full(DUTY_BINS, 1.0 / DUTY_BINS))
+    return DutyBins(
+        np.maximum(mean_km * (1.0 + relative_spread * z), 0.0), np.full(DUTY_BINS, 1.0 / DUTY_BINS)
+    )
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,9 @@ class TechnologyOffer:
     spread_hkd: float
 
 
-def _switching_by_bin(offers: list[TechnologyOffer], payment_hkd: dict[str, float]) -> dict[str, np.ndarray]:
+def _switching_by_bin(
+    offers: list[TechnologyOffer], payment_hkd: dict[str, float]
+) -> dict[str, np.ndarray]:
     """Share of each duty bin's purchases going to each zero-emission technology at ``payment_hkd``.
 
     In each bin the operators weigh the technology with the lowest mean perceived cost
@@ -134,7 +142,9 @@ def _switching_by_bin(offers: list[TechnologyOffer], payment_hkd: dict[str, floa
     by_bin = {o.technology: np.zeros(n_bins) for o in offers}
     means = np.vstack(
         [
-            np.where(o.feasible, o.gap_hkd + o.barrier_hkd - payment_hkd.get(o.technology, 0.0), np.inf)
+            np.where(
+                o.feasible, o.gap_hkd + o.barrier_hkd - payment_hkd.get(o.technology, 0.0), np.inf
+            )
             for o in offers
         ]
     )
@@ -147,11 +157,15 @@ def _switching_by_bin(offers: list[TechnologyOffer], payment_hkd: dict[str, floa
         spread = offers[k].spread_hkd
         # ndtr is the standard normal CDF that norm.cdf wraps, without its per-call argument
         # checking (tens of thousands of calls per scenario)
-        by_bin[offers[k].technology][b] = float(ndtr(-mean / spread)) if spread > 0 else float(mean <= 1e-6)
+        by_bin[offers[k].technology][b] = (
+            float(ndtr(-mean / spread)) if spread > 0 else float(mean <= 1e-6)
+        )
     return by_bin
 
 
-def _pledged_by_bin(offers: list[TechnologyOffer], mix: dict[str, float] | None) -> dict[str, np.ndarray]:
+def _pledged_by_bin(
+    offers: list[TechnologyOffer], mix: dict[str, float] | None
+) -> dict[str, np.ndarray]:
     """Share of each duty bin's purchases per technology when the operator buys zero-emission only.
 
     A bin some zero-emission technology can run buys zero-emission: split by ``mix`` among
@@ -176,7 +190,9 @@ def _pledged_by_bin(offers: list[TechnologyOffer], mix: dict[str, float] | None)
     return by_bin
 
 
-def with_order_floors(by_bin: dict[str, np.ndarray], floors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def with_order_floors(
+    by_bin: dict[str, np.ndarray], floors: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Per-bin shares raised to the operators' orders: at least ``floors[k][b]`` of bin b buys k.
 
     An order is filled first by the operators who would buy k anyway, then by others:
@@ -194,7 +210,11 @@ def with_order_floors(by_bin: dict[str, np.ndarray], floors: dict[str, np.ndarra
     above = {k: raised[k] - floor[k] for k in out}
     above_total = sum(above.values())
     over = total > 1.0 + 1e-12
-    scale = np.where(over & (above_total > 0), np.clip(1.0 - floor_total, 0.0, None) / np.where(above_total > 0, above_total, 1.0), 1.0)
+    scale = np.where(
+        over & (above_total > 0),
+        np.clip(1.0 - floor_total, 0.0, None) / np.where(above_total > 0, above_total, 1.0),
+        1.0,
+    )
     return {k: floor[k] + above[k] * scale for k in out}
 
 
@@ -202,7 +222,9 @@ def _weighted(by_bin: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, f
     return {k: float(np.dot(weights, v)) for k, v in by_bin.items()}
 
 
-def adoption_shares(offers: Iterable[TechnologyOffer], weights: np.ndarray, payment_hkd: dict[str, float]) -> dict[str, float]:
+def adoption_shares(
+    offers: Iterable[TechnologyOffer], weights: np.ndarray, payment_hkd: dict[str, float]
+) -> dict[str, float]:
     """Share of purchases going to each zero-emission technology given the payments on offer.
 
     The bins' switching shares (:func:`_switching_by_bin`) weighted by the bins' weights.

@@ -34,7 +34,9 @@ def half_up(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def split(total: int, wanted: dict[str, float], cap: dict[str, int] | None = None) -> dict[str, int]:
+def split(
+    total: int, wanted: dict[str, float], cap: dict[str, int] | None = None
+) -> dict[str, int]:
     """Whole numbers >= 0 (and <= ``cap``) adding up to ``total``, each as close to ``wanted`` as
     the sum allows: floors first, then one at a time to the largest remainder (or away from
     the smallest when the floors already exceed ``total``)."""
@@ -50,7 +52,9 @@ def split(total: int, wanted: dict[str, float], cap: dict[str, int] | None = Non
         best = max(open_keys, key=lambda k: (wanted[k] - out[k], -keys.index(k)))
         out[best] += 1
     while sum(out.values()) > total:
-        best = min((k for k in keys if out[k] > 0), key=lambda k: (wanted[k] - out[k], keys.index(k)))
+        best = min(
+            (k for k in keys if out[k] > 0), key=lambda k: (wanted[k] - out[k], keys.index(k))
+        )
         out[best] -= 1
     return out
 
@@ -97,14 +101,20 @@ def whole_fleet(
     incumbent = segments["incumbent"].to_dict()
     fleet = {s: half_up(float(f)) for s, f in segments["fleet"].items()}
     rank = {c: i for i, c in enumerate(dict.fromkeys(vclass.values()))}
-    order = sorted(segments.index, key=lambda s: rank[vclass[s]])  # stable: a class's rows in dataset order
+    order = sorted(
+        segments.index, key=lambda s: rank[vclass[s]]
+    )  # stable: a class's rows in dataset order
     allowed: dict[tuple[str, int], list[str]] = defaultdict(list)
     for s, k, t in bought:
         allowed[(s, t)].append(k)
 
     survivors: dict[tuple[str, str], int] = {}
-    row_error: dict[tuple[str, str], float] = defaultdict(float)  # model - whole, cumulative, per row
-    class_error: dict[tuple[str, str], float] = defaultdict(float)  # the same per class and technology
+    row_error: dict[tuple[str, str], float] = defaultdict(
+        float
+    )  # model - whole, cumulative, per row
+    class_error: dict[tuple[str, str], float] = defaultdict(
+        float
+    )  # the same per class and technology
     stock: dict[tuple[str, str, int], int] = {}
     whole_bought: dict[tuple[str, str, int], int] = {}
     retired: dict[tuple[str, str, int], int] = {}
@@ -138,12 +148,16 @@ def whole_fleet(
                 kept = min(max(math.ceil(ceiling - EPS), 0), max(fleet[s] - others, 0))
                 before_buying[incumbent[s]] = min(before_buying[incumbent[s]], kept)
             need = fleet[s] - sum(before_buying.values())
-            buys = _split_purchases(need, s, t, c, incumbent[s], allowed.get((s, t), []), bought, row_error, class_error)
+            buys = _split_purchases(
+                need, s, t, c, incumbent[s], allowed.get((s, t), []), bought, row_error, class_error
+            )
             for k in ks:
                 whole_bought[(s, k, t)] = buys.get(k, 0)
                 stock[(s, k, t)] = before_buying[k] + buys.get(k, 0)
                 retired[(s, k, t)] = 0 if i == 0 else stock[(s, k, years[i - 1])] - before_buying[k]
-    return WholeFleet(stock=stock, bought={key: whole_bought[key] for key in bought}, retired=retired)
+    return WholeFleet(
+        stock=stock, bought={key: whole_bought[key] for key in bought}, retired=retired
+    )
 
 
 def _split_purchases(
@@ -182,7 +196,10 @@ def _split_purchases(
         k = max(buying, key=lambda k: (out[k] < high[k], owed(k), -buying.index(k)))
         out[k] += 1
     while sum(out.values()) > max(need, 0):
-        k = min((k for k in buying if out[k] > 0), key=lambda k: (out[k] <= low[k], owed(k), buying.index(k)))
+        k = min(
+            (k for k in buying if out[k] > 0),
+            key=lambda k: (out[k] <= low[k], owed(k), buying.index(k)),
+        )
         out[k] -= 1
     for k in buying:
         row_error[(s, k)] += model[k] - out[k]

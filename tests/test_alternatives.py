@@ -23,8 +23,27 @@ def _taxi_data(**kwargs: object) -> dict:
         "buses": 0,
         "taxis": 100,
         "parameters": {("taxi_charging_reach_km", "-", "-"): 25},
-        "sites": [site(f"S_{n}", i, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000) for i, n in enumerate("ABC")],
-        "targets": [{"target_id": "etaxi", "vehicle_class": "taxi", "year": 2026, "min_zev": 10, "min_zev_share": None, "hard": True}],
+        "sites": [
+            site(
+                f"S_{n}",
+                i,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=1_000,
+            )
+            for i, n in enumerate("ABC")
+        ],
+        "targets": [
+            {
+                "target_id": "etaxi",
+                "vehicle_class": "taxi",
+                "year": 2026,
+                "min_zev": 10,
+                "min_zev_share": None,
+                "hard": True,
+            }
+        ],
         **kwargs,
     }
 
@@ -37,7 +56,9 @@ SCENARIO = {
 
 
 def test_alternatives_stay_within_the_slack_and_differ() -> None:
-    found = generate_alternatives(Scenario.model_validate(SCENARIO), tiny_dataset(**_taxi_data()), count=3, slack=SLACK)
+    found = generate_alternatives(
+        Scenario.model_validate(SCENARIO), tiny_dataset(**_taxi_data()), count=3, slack=SLACK
+    )
     optimum = found.optimum
     assert optimum.status == "optimal" and len(optimum.charging_sites) == 1
     assert len(found.alternatives) == 3
@@ -52,7 +73,9 @@ def test_alternatives_stay_within_the_slack_and_differ() -> None:
         figures = alt.as_dict(optimum)
         assert figures["differs_from_optimum"] and figures["hamming_to_optimum"] >= 1
     # The first alternative is as far as possible from the optimum: the other two sites.
-    assert set(found.alternatives[0].charging_sites) == {"S_A", "S_B", "S_C"} - set(optimum.charging_sites)
+    assert set(found.alternatives[0].charging_sites) == {"S_A", "S_B", "S_C"} - set(
+        optimum.charging_sites
+    )
 
 
 def test_zero_slack_and_hydrogen_sites() -> None:
@@ -73,7 +96,9 @@ def test_zero_slack_and_hydrogen_sites() -> None:
         {
             **SCENARIO,
             "technologies": {"bus": [], "taxi": [], "truck": ["fcev"]},
-            "extra_targets": {"h2_trucks": {"vehicle_class": "truck", "year": 2026, "min_zev": 0.5, "hard": True}},
+            "extra_targets": {
+                "h2_trucks": {"vehicle_class": "truck", "year": 2026, "min_zev": 0.5, "hard": True}
+            },
         }
     )
     found = generate_alternatives(scenario, data, count=2, slack=0.0)
@@ -89,17 +114,34 @@ def test_zero_slack_and_hydrogen_sites() -> None:
 
 def test_alternatives_cli(tmp_path: Path) -> None:
     folder = write_tiny_dataset(tmp_path / "tiny", **_taxi_data())
-    scenario = write_scenario(tmp_path / "s.yaml", folder, years="{start: 2025, end: 2026}", technologies="{bus: [], taxi: [bev], truck: []}")
+    scenario = write_scenario(
+        tmp_path / "s.yaml",
+        folder,
+        years="{start: 2025, end: 2026}",
+        technologies="{bus: [], taxi: [bev], truck: []}",
+    )
     # write_scenario's technologies line is overridden by the later key: YAML keeps the last.
-    scenario.write_text("\n".join(line for line in scenario.read_text().splitlines() if not line.startswith("technologies: {bus: [bev]") and not line.startswith("years: {start: 2025, end: 2027}")) + "\n")
+    scenario.write_text(
+        "\n".join(
+            line
+            for line in scenario.read_text().splitlines()
+            if not line.startswith("technologies: {bus: [bev]")
+            and not line.startswith("years: {start: 2025, end: 2027}")
+        )
+        + "\n"
+    )
     out = tmp_path / "alts"
-    result = run("alternatives", scenario, "--count", "2", "--slack", "0.05", "--json", "--out", out)
+    result = run(
+        "alternatives", scenario, "--count", "2", "--slack", "0.05", "--json", "--out", out
+    )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert [p["plan"] for p in payload["plans"]] == ["optimum", "alternative_1", "alternative_2"]
     for plan in payload["plans"][1:]:
         assert plan["cost_vs_optimum"] <= 0.05 + 1e-9
         assert plan["differs_from_optimum"] and (plan["sites_added"] or plan["sites_removed"])
-    assert (out / "alternatives.json").is_file() and (out / "alternative_1" / "summary.json").is_file()
+    assert (out / "alternatives.json").is_file() and (
+        out / "alternative_1" / "summary.json"
+    ).is_file()
     bad = run("alternatives", scenario, "--slack", "-1")
     assert bad.returncode == 2 and "--slack" in bad.stderr

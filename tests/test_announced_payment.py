@@ -20,7 +20,12 @@ PAID_SHARE = 0.841344746
 
 
 def _data(programme_cap_hkd: float, rule: str | None = "announced") -> object:
-    programme = {**ebus_programme(programme_cap_hkd=programme_cap_hkd), "per_vehicle_cap_hkd": 1_000_000, "first_year": 2026, "last_year": 2026}
+    programme = {
+        **ebus_programme(programme_cap_hkd=programme_cap_hkd),
+        "per_vehicle_cap_hkd": 1_000_000,
+        "first_year": 2026,
+        "last_year": 2026,
+    }
     if rule is not None:
         programme["payment_rule"] = rule
     return tiny_dataset(parameters=_half_switch(), programmes=[programme])
@@ -32,8 +37,12 @@ def test_an_announced_scheme_pays_every_purchase_even_where_paying_changes_littl
     free riders (they would have switched unpaid)."""
     result = plan(scenario(), _data(1e9), marginals=False)
     assert result.subsidy["subsidy_hkd"].sum() == pytest.approx(PAID_SHARE * 10 * 1e6, rel=1e-6)
-    assert result.decisions[("stock", ("D1_dd", "bev", 2026))] == pytest.approx(10 * PAID_SHARE, rel=1e-6)
-    assert result.summary()["free_rider_share_by_programme"]["e_bus"] == pytest.approx(5 / 8, abs=1e-4)
+    assert result.decisions[("stock", ("D1_dd", "bev", 2026))] == pytest.approx(
+        10 * PAID_SHARE, rel=1e-6
+    )
+    assert result.summary()["free_rider_share_by_programme"]["e_bus"] == pytest.approx(
+        5 / 8, abs=1e-4
+    )
 
 
 def test_when_the_money_runs_out_the_rest_buy_as_if_unpaid() -> None:
@@ -43,14 +52,20 @@ def test_when_the_money_runs_out_the_rest_buy_as_if_unpaid() -> None:
     result = plan(scenario(), _data(5e6), marginals=False, counterfactual=False)
     assert result.subsidy["subsidy_hkd"].sum() == pytest.approx(5e6, rel=1e-6)
     offered = 5 / PAID_SHARE
-    assert result.decisions[("stock", ("D1_dd", "bev", 2026))] == pytest.approx(5 + 0.5 * (10 - offered), rel=1e-6)
+    assert result.decisions[("stock", ("D1_dd", "bev", 2026))] == pytest.approx(
+        5 + 0.5 * (10 - offered), rel=1e-6
+    )
     assert "programme_cap:e_bus" in result.summary()["binding_limits"]
 
 
 def test_a_budget_of_zero_pays_no_one_and_is_not_infeasible() -> None:
     """No money at all: the budget is spent from the start, so every purchase goes unpaid and half switch."""
-    result = plan(scenario(budget={"total_hkd": 0.0}), _data(1e9), marginals=False, counterfactual=False)
-    assert result.subsidy.empty or result.subsidy["subsidy_hkd"].sum() == pytest.approx(0.0, abs=1e-3)
+    result = plan(
+        scenario(budget={"total_hkd": 0.0}), _data(1e9), marginals=False, counterfactual=False
+    )
+    assert result.subsidy.empty or result.subsidy["subsidy_hkd"].sum() == pytest.approx(
+        0.0, abs=1e-3
+    )
     assert zev(result, "bus", 2026) == 5
 
 
@@ -60,24 +75,46 @@ def test_a_scenario_may_make_the_payment_a_choice_again() -> None:
     announced, every one of the 10 purchases takes it: 10 battery buses, HK$50m. Made a
     choice (``payment_rule: chosen``), least cost offers nothing: each battery bus costs the
     system HK$4.5m more over its life than the diesel it replaces."""
-    programme = {**ebus_programme(), "first_year": 2026, "last_year": 2026, "payment_rule": "announced"}
-    data = tiny_dataset(parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000}, programmes=[programme])
+    programme = {
+        **ebus_programme(),
+        "first_year": 2026,
+        "last_year": 2026,
+        "payment_rule": "announced",
+    }
+    data = tiny_dataset(
+        parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000}, programmes=[programme]
+    )
     announced = plan(scenario(), data, marginals=False, counterfactual=False)
     assert announced.summary()["subsidy_hkd_total"] == pytest.approx(50e6)
     assert zev(announced, "bus", 2026) == 10
-    chosen = plan(scenario(programmes={"e_bus": {"payment_rule": "chosen"}}), data, marginals=False, counterfactual=False)
+    chosen = plan(
+        scenario(programmes={"e_bus": {"payment_rule": "chosen"}}),
+        data,
+        marginals=False,
+        counterfactual=False,
+    )
     assert chosen.summary()["subsidy_hkd_total"] == 0
     assert zev(chosen, "bus", 2026) == 0
 
 
 def test_an_announced_scheme_with_two_amounts_is_refused() -> None:
     with pytest.raises(InputError, match=r"programmes\.e_bus\.payment_levels.*one level above 0"):
-        plan(scenario(programmes={"e_bus": {"payment_rule": "announced", "payment_levels": [0.5, 1.0]}}), _data(1e9), marginals=False)
+        plan(
+            scenario(
+                programmes={"e_bus": {"payment_rule": "announced", "payment_levels": [0.5, 1.0]}}
+            ),
+            _data(1e9),
+            marginals=False,
+        )
 
 
 def test_rows_of_one_programme_that_disagree_on_the_rule_are_refused() -> None:
     data = _data(1e9)
-    extra = {**data.programmes.iloc[0].to_dict(), "vehicle_type": "bus_single", "payment_rule": "chosen"}
+    extra = {
+        **data.programmes.iloc[0].to_dict(),
+        "vehicle_type": "bus_single",
+        "payment_rule": "chosen",
+    }
     data.programmes.loc[len(data.programmes)] = extra
     with pytest.raises(InputError, match=r"programmes\.csv.*payment_rule.*disagree"):
         plan(scenario(), data, marginals=False)

@@ -36,7 +36,12 @@ def willing_buyers(vehicle_type: str = "-") -> dict[tuple[str, str, str], float]
 
 def app_dataset():
     """The tiny line city with something to build at every kind of site."""
-    programme = {"price_share_cap": 0.5, "programme_cap_hkd": 50_000_000, "first_year": 2025, "last_year": 2035}
+    programme = {
+        "price_share_cap": 0.5,
+        "programme_cap_hkd": 50_000_000,
+        "first_year": 2025,
+        "last_year": 2035,
+    }
     return tiny_dataset(
         buses=10,
         bus_ages={10: 5.0, 17: 5.0},
@@ -50,19 +55,77 @@ def app_dataset():
             ("hydrogen_price_hkd_per_kg", "-", "-"): 10.0,
         },
         sites=[
-            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=200),
-            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=20, grid_headroom_kva=500, existing_fast_chargers=1),
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=200,
+            ),
+            site(
+                "S_B",
+                1,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=20,
+                grid_headroom_kva=500,
+                existing_fast_chargers=1,
+            ),
             site("S_C", 2, "petrol_station", can_hydrogen=True),
         ],
         programmes=[
-            {"programme_id": "e_bus", "name": "e-bus", "vehicle_type": "bus_double", "technology": "bev", "per_vehicle_cap_hkd": 1_000_000, **programme},
-            {"programme_id": "e_taxi", "name": "e-taxi", "vehicle_type": "taxi", "technology": "bev", "per_vehicle_cap_hkd": 50_000, **programme},
-            {"programme_id": "h2_truck", "name": "H2 truck", "vehicle_type": "truck", "technology": "fcev", "per_vehicle_cap_hkd": 1_000_000, **programme},
+            {
+                "programme_id": "e_bus",
+                "name": "e-bus",
+                "vehicle_type": "bus_double",
+                "technology": "bev",
+                "per_vehicle_cap_hkd": 1_000_000,
+                **programme,
+            },
+            {
+                "programme_id": "e_taxi",
+                "name": "e-taxi",
+                "vehicle_type": "taxi",
+                "technology": "bev",
+                "per_vehicle_cap_hkd": 50_000,
+                **programme,
+            },
+            {
+                "programme_id": "h2_truck",
+                "name": "H2 truck",
+                "vehicle_type": "truck",
+                "technology": "fcev",
+                "per_vehicle_cap_hkd": 1_000_000,
+                **programme,
+            },
         ],
         targets=[
-            {"target_id": "bus2030", "vehicle_class": "bus", "year": 2030, "min_zev": 5, "min_zev_share": None, "hard": False},
-            {"target_id": "taxi2030", "vehicle_class": "taxi", "year": 2030, "min_zev": None, "min_zev_share": 0.5, "hard": False},
-            {"target_id": "truck2035", "vehicle_class": "truck", "year": 2035, "min_zev": 5, "min_zev_share": None, "hard": False},
+            {
+                "target_id": "bus2030",
+                "vehicle_class": "bus",
+                "year": 2030,
+                "min_zev": 5,
+                "min_zev_share": None,
+                "hard": False,
+            },
+            {
+                "target_id": "taxi2030",
+                "vehicle_class": "taxi",
+                "year": 2030,
+                "min_zev": None,
+                "min_zev_share": 0.5,
+                "hard": False,
+            },
+            {
+                "target_id": "truck2035",
+                "vehicle_class": "truck",
+                "year": 2035,
+                "min_zev": 5,
+                "min_zev_share": None,
+                "hard": False,
+            },
         ],
     )
 
@@ -80,7 +143,9 @@ def write_app_dataset(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch) -> Path:
+def app_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch
+) -> Path:
     folder = write_app_dataset(tmp_path_factory.mktemp("app-data"))
     monkeypatch_module.setenv("FLEETPLAN_APP_DATASET", str(folder))
     return folder
@@ -104,8 +169,16 @@ def _no_exception(app) -> None:
 
 
 def _texts(app) -> str:
-    parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [t.value for t in app.title]
-    parts += [e.value for e in app.error] + [i.value for i in app.info] + [s.value for s in app.subheader]
+    parts = (
+        [m.value for m in app.markdown]
+        + [c.value for c in app.caption]
+        + [t.value for t in app.title]
+    )
+    parts += (
+        [e.value for e in app.error]
+        + [i.value for i in app.info]
+        + [s.value for s in app.subheader]
+    )
     return "\n".join(str(p) for p in parts)
 
 
@@ -125,7 +198,15 @@ def test_every_page_renders_in_both_languages(app_env: Path, language: str) -> N
     _no_exception(app)
     title = app.title[0].value
     assert ("規劃" in title) if language == "zh" else ("planner" in title)
-    for page in ("page_scenario", "page_official", "page_compare", "page_depot", "page_export", "page_calibration", "page_plan"):
+    for page in (
+        "page_scenario",
+        "page_official",
+        "page_compare",
+        "page_depot",
+        "page_export",
+        "page_calibration",
+        "page_plan",
+    ):
         _go(app, page)
         _no_exception(app)
         assert not app.error, [e.value for e in app.error]
@@ -187,9 +268,17 @@ def test_overlay_colours_sites_by_plan() -> None:
 
     years = {"start": 2025, "end": 2026}
     techs = {"bus": ["bev"], "taxi": [], "truck": []}
-    with_chargers = plan(Scenario(years=years, technologies=techs), tiny_dataset(parameters=willing_buyers()), marginals=False)
+    with_chargers = plan(
+        Scenario(years=years, technologies=techs),
+        tiny_dataset(parameters=willing_buyers()),
+        marginals=False,
+    )
     # Plan B is plan A with nothing built (independent of what the model's operators choose).
-    without = dataclasses.replace(with_chargers, chargers=with_chargers.chargers.iloc[0:0], stations=with_chargers.stations.iloc[0:0])
+    without = dataclasses.replace(
+        with_chargers,
+        chargers=with_chargers.chargers.iloc[0:0],
+        stations=with_chargers.stations.iloc[0:0],
+    )
     frame = overlay_frame(with_chargers, without, 2026, ("A", "B"))
     assert list(frame["site_id"]) == ["S_D1"]
     assert frame["color"].iloc[0] == ONLY_A
@@ -229,7 +318,10 @@ def test_depot_sizing_with_the_sample(app_env: Path) -> None:
     successes = [s.value for s in app.success]
     assert any("chargers" in s for s in successes)
     # The headline says for how many of the depot's buses the sizing holds (split duties included).
-    assert any("of the depot's buses" in s and "20" in s for s in [*successes, *(i.value for i in app.info)])
+    assert any(
+        "of the depot's buses" in s and "20" in s
+        for s in [*successes, *(i.value for i in app.info)]
+    )
 
 
 def test_exports_build_files(app_env: Path) -> None:
@@ -257,7 +349,11 @@ def test_report_charts_carry_their_colours() -> None:
 
     result = plan(Scenario(), app_dataset(), marginals=False)
     charts = [f for f in figures(result).values() if f is not None]
-    charts += [f for f in official.official_charts(result, Scenario(), {"e_bus": 5e7}).values() if f is not None]
+    charts += [
+        f
+        for f in official.official_charts(result, Scenario(), {"e_bus": 5e7}).values()
+        if f is not None
+    ]
     assert len(charts) >= 4
     before = pio.templates.default
     try:
@@ -279,7 +375,11 @@ def test_target_cost_button_answers_without_a_traceback(app_env: Path) -> None:
     app.button(key="target_cost_run").click().run()
     _no_exception(app)
     labels = {m.label for m in app.metric}
-    assert {"Extra system cost (discounted)", "Extra subsidy", "Extra CO2 abated"} <= labels or app.warning
+    assert {
+        "Extra system cost (discounted)",
+        "Extra subsidy",
+        "Extra CO2 abated",
+    } <= labels or app.warning
 
 
 # --- The editor keeps what it loads (issue 14: "wrong without warning") ---------------------
@@ -357,7 +457,10 @@ def test_loaded_scenario_keeps_what_widgets_cannot_show(app_env: Path) -> None:
     assert changed.budget.total_hkd == pytest.approx(3e8)
     # An edited copy is renamed, so its plans are never labelled with the loaded scenario's name.
     assert changed.name == "rich-edited"
-    assert changed.model_copy(update={"budget": loaded.budget, "name": loaded.name}).fingerprint() == loaded.fingerprint()
+    assert (
+        changed.model_copy(update={"budget": loaded.budget, "name": loaded.name}).fingerprint()
+        == loaded.fingerprint()
+    )
     assert app.number_input(key="ed.discount").value == pytest.approx(0.6)
     assert app.number_input(key="ed.prog.e_bus.last").value == 2100
 
@@ -397,7 +500,9 @@ def test_save_follows_the_result_and_asks_before_overwriting(app_env: Path) -> N
     # Saving under the earlier name asks first and keeps the earlier result until confirmed.
     app.text_input(key="save_name").set_value("hong-kong-default").run()
     app.button(key="save_button").click().run()
-    assert app.warning and app.session_state["saved"]["hong-kong-default"].result.fingerprint == first
+    assert (
+        app.warning and app.session_state["saved"]["hong-kong-default"].result.fingerprint == first
+    )
     app.button(key="save_overwrite").click().run()
     assert app.session_state["saved"]["hong-kong-default"].result.fingerprint != first
 
@@ -406,9 +511,40 @@ def test_save_follows_the_result_and_asks_before_overwriting(app_env: Path) -> N
 
 #: Latin words allowed in Chinese mode: units, file formats, product and source names.
 LATIN_ALLOWED = {
-    "kw", "kva", "kwh", "hk", "co2", "yaml", "yml", "gtfs", "osm", "csv", "geojson", "geopackage", "excel", "html",
-    "highs", "fleetplan", "openstreetmap", "blocks", "utf", "natural", "earth", "world", "atlas", "data", "scenarios",
-    "zip", "mb", "extends", "world-atlas", "make", "calibrate", "observed", "lpg", "net",
+    "kw",
+    "kva",
+    "kwh",
+    "hk",
+    "co2",
+    "yaml",
+    "yml",
+    "gtfs",
+    "osm",
+    "csv",
+    "geojson",
+    "geopackage",
+    "excel",
+    "html",
+    "highs",
+    "fleetplan",
+    "openstreetmap",
+    "blocks",
+    "utf",
+    "natural",
+    "earth",
+    "world",
+    "atlas",
+    "data",
+    "scenarios",
+    "zip",
+    "mb",
+    "extends",
+    "world-atlas",
+    "make",
+    "calibrate",
+    "observed",
+    "lpg",
+    "net",
 }
 
 
@@ -437,15 +573,34 @@ def _figure_texts(app) -> list[str]:
         for trace in figure.get("data", []):
             texts.append(str(trace.get("name") or ""))
             ticks = trace.get("x")
-            if trace.get("type") == "bar" and isinstance(ticks, list) and ticks and isinstance(ticks[0], str):
+            if (
+                trace.get("type") == "bar"
+                and isinstance(ticks, list)
+                and ticks
+                and isinstance(ticks[0], str)
+            ):
                 texts += trace["x"]
     return texts
 
 
 def _labels(app) -> list[str]:
     """Every label a user reads, except free text the model or the dataset writes."""
-    parts = [e.value for kind in ("title", "subheader", "caption", "info", "warning", "success", "error") for e in getattr(app, kind)]
-    for kind in ("button", "checkbox", "number_input", "text_input", "text_area", "selectbox", "select_slider", "multiselect", "radio"):
+    parts = [
+        e.value
+        for kind in ("title", "subheader", "caption", "info", "warning", "success", "error")
+        for e in getattr(app, kind)
+    ]
+    for kind in (
+        "button",
+        "checkbox",
+        "number_input",
+        "text_input",
+        "text_area",
+        "selectbox",
+        "select_slider",
+        "multiselect",
+        "radio",
+    ):
         parts += [w.label for w in app.get(kind)]
     parts += [m.label for m in app.metric] + [e.label for e in app.expander]
     parts += [m.value for m in app.markdown if m.value.startswith("**")]  # section headings
@@ -456,11 +611,29 @@ def _labels(app) -> list[str]:
 def test_chinese_mode_has_no_untranslated_label(app_env: Path) -> None:
     data = app_dataset()
     allowed = {"hong-kong-default", "base", "other"}
-    for table in ("programmes", "targets", "depots", "candidate_sites", "taxi_zones", "truck_places"):
+    for table in (
+        "programmes",
+        "targets",
+        "depots",
+        "candidate_sites",
+        "taxi_zones",
+        "truck_places",
+    ):
         frame = data.table(table)
-        for column in ("programme_id", "target_id", "name", "depot_id", "site_id", "operator", "zone_id", "place_id"):
+        for column in (
+            "programme_id",
+            "target_id",
+            "name",
+            "depot_id",
+            "site_id",
+            "operator",
+            "zone_id",
+            "place_id",
+        ):
             if column in frame.columns:
-                allowed |= {w for v in frame[column].dropna() for w in str(v).replace("-", " ").split()}
+                allowed |= {
+                    w for v in frame[column].dropna() for w in str(v).replace("-", " ").split()
+                }
     app = new_app()
     app.button(key="solve").click().run()
     app.button(key="save_button").click().run()
@@ -468,7 +641,15 @@ def test_chinese_mode_has_no_untranslated_label(app_env: Path) -> None:
     app.button(key="save_button").click().run()
     app.sidebar.radio(key="lang").set_value("zh").run()
     found: dict[str, list[str]] = {}
-    for page in ("page_plan", "page_official", "page_scenario", "page_compare", "page_depot", "page_export", "page_calibration"):
+    for page in (
+        "page_plan",
+        "page_official",
+        "page_scenario",
+        "page_compare",
+        "page_depot",
+        "page_export",
+        "page_calibration",
+    ):
         _go(app, page)
         _no_exception(app)
         if page == "page_depot":
@@ -482,7 +663,9 @@ def test_chinese_mode_has_no_untranslated_label(app_env: Path) -> None:
             words = _untranslated(label, allowed)
             if words:
                 found.setdefault(page, []).append(f"{label!r}: {words}")
-    assert not found, "\n".join(f"{page}: {line}" for page, lines in found.items() for line in lines)
+    assert not found, "\n".join(
+        f"{page}: {line}" for page, lines in found.items() for line in lines
+    )
 
 
 def test_catalogue_is_complete_and_views_use_it() -> None:
@@ -494,9 +677,36 @@ def test_catalogue_is_complete_and_views_use_it() -> None:
     from fleetplan.views.i18n_catalog import problems
 
     assert problems("zh_Hant") == []
-    calls = {"markdown", "caption", "title", "header", "subheader", "write", "info", "warning", "error", "success", "metric",
-             "button", "download_button", "checkbox", "radio", "selectbox", "multiselect", "slider", "select_slider",
-             "number_input", "text_input", "text_area", "file_uploader", "expander", "spinner", "status", "tabs", "toast"}
+    calls = {
+        "markdown",
+        "caption",
+        "title",
+        "header",
+        "subheader",
+        "write",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "metric",
+        "button",
+        "download_button",
+        "checkbox",
+        "radio",
+        "selectbox",
+        "multiselect",
+        "slider",
+        "select_slider",
+        "number_input",
+        "text_input",
+        "text_area",
+        "file_uploader",
+        "expander",
+        "spinner",
+        "status",
+        "tabs",
+        "toast",
+    }
     problems_found = []
     for path in sorted((ROOT / "views").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -505,19 +715,39 @@ def test_catalogue_is_complete_and_views_use_it() -> None:
             problems_found += [
                 f"{path.name}:{c.lineno}: t() of a literal inside an f-string: the extractor cannot see it"
                 for c in ast.walk(fstring)
-                if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in ("t", "N_") and c.args and isinstance(c.args[0], ast.Constant)
+                if isinstance(c, ast.Call)
+                and isinstance(c.func, ast.Name)
+                and c.func.id in ("t", "N_")
+                and c.args
+                and isinstance(c.args[0], ast.Constant)
             ]
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            if isinstance(node.func, ast.Name) and node.func.id in ("t", "N_") and node.args and isinstance(node.args[0], ast.JoinedStr | ast.BinOp):
-                problems_found.append(f"{path.name}:{node.lineno}: {node.func.id}() of a built string: the extractor cannot see it")
+            if (
+                isinstance(node.func, ast.Name)
+                and node.func.id in ("t", "N_")
+                and node.args
+                and isinstance(node.args[0], ast.JoinedStr | ast.BinOp)
+            ):
+                problems_found.append(
+                    f"{path.name}:{node.lineno}: {node.func.id}() of a built string: the extractor cannot see it"
+                )
             if isinstance(node.func, ast.Attribute) and node.func.attr in calls and node.args:
                 first = node.args[0]
-                literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else (
-                    "".join(v.value for v in first.values if isinstance(v, ast.Constant)) if isinstance(first, ast.JoinedStr) else "")
+                literal = (
+                    first.value
+                    if isinstance(first, ast.Constant) and isinstance(first.value, str)
+                    else (
+                        "".join(v.value for v in first.values if isinstance(v, ast.Constant))
+                        if isinstance(first, ast.JoinedStr)
+                        else ""
+                    )
+                )
                 if any(c.isalpha() for c in literal):
-                    problems_found.append(f"{path.name}:{node.lineno}: st.{node.func.attr}({literal!r}) bypasses the catalogue")
+                    problems_found.append(
+                        f"{path.name}:{node.lineno}: st.{node.func.attr}({literal!r}) bypasses the catalogue"
+                    )
     assert not problems_found, "\n".join(problems_found)
 
 
@@ -553,12 +783,21 @@ def test_language_switch_keeps_selections(app_env: Path) -> None:
 def test_official_view_shows_the_keys_present() -> None:
     from fleetplan.views.official import limit_label, official_figures
 
-    summary = {"binding_limits": ["budget"], "free_rider_share_by_programme": {"e_bus": 0.2}, "co2_abated_vs_no_policy_t": "n/a"}
-    assert official_figures(summary) == {"binding_limits": ["budget"], "free_rider_share_by_programme": {"e_bus": 0.2}}
+    summary = {
+        "binding_limits": ["budget"],
+        "free_rider_share_by_programme": {"e_bus": 0.2},
+        "co2_abated_vs_no_policy_t": "n/a",
+    }
+    assert official_figures(summary) == {
+        "binding_limits": ["budget"],
+        "free_rider_share_by_programme": {"e_bus": 0.2},
+    }
     assert official_figures({}) == {}
     assert limit_label("programme_cap:e_bus") == "programme cap of e-bus subsidy"
     assert limit_label("yearly_limit:2027") == "yearly limit 2027"
-    assert limit_label("something_new:x") == "something_new:x"  # a kind the catalogue does not know stays as the model wrote it
+    assert (
+        limit_label("something_new:x") == "something_new:x"
+    )  # a kind the catalogue does not know stays as the model wrote it
 
 
 # --- The official's view and the budget sweep (issue 14, last section) ----------------------
@@ -597,39 +836,69 @@ def test_official_view_reads_budget_binding_free_riders_and_ranges(subsidy_folde
     result = plan(scenario, dataset)
     caps = official.programme_caps(scenario, dataset)
     rows = {r["limit"]: r for r in official.budget_rows(result, scenario, caps)}
-    assert rows["budget"]["available_hkd"] == pytest.approx(20e6) and rows["budget"]["spent_hkd"] == pytest.approx(20e6)
+    assert rows["budget"]["available_hkd"] == pytest.approx(20e6) and rows["budget"][
+        "spent_hkd"
+    ] == pytest.approx(20e6)
     assert rows["budget"]["binds"] and not rows["programme_cap:e_bus"]["binds"]
-    assert official.payment_rows(result) == [{"programme_id": "e_bus", "year": 2026, "payment_hkd": pytest.approx(5e6), "quota_share": pytest.approx(0.4)}]
+    assert official.payment_rows(result) == [
+        {
+            "programme_id": "e_bus",
+            "year": 2026,
+            "payment_hkd": pytest.approx(5e6),
+            "quota_share": pytest.approx(0.4),
+        }
+    ]
     table = official.programme_table(result)
     assert table.iloc[0].tolist() == ["e-bus subsidy", "4", "0%", "20.0"]
     marginals = {r["limit"]: r for r in official.marginal_rows(result)}
     assert marginals["total subsidy budget"]["value"] == "29.2 t CO2 per extra HK$1m"
     assert marginals["total subsidy budget"]["holds"] == "holds for up to HK$30.0m more"
-    assert marginals["programme cap of e-bus subsidy"]["holds"] == "does not bind" and marginals["programme cap of e-bus subsidy"]["value"] == "–"
+    assert (
+        marginals["programme cap of e-bus subsidy"]["holds"] == "does not bind"
+        and marginals["programme cap of e-bus subsidy"]["value"] == "–"
+    )
     # A flagged value (final gap above 1 %) says so beside it.
-    flagged = dataclasses.replace(result, marginal_values=result.marginal_values.assign(flag="final gap 3.0% > 1 %: not reliable"))
-    assert {r["flag"] for r in official.marginal_rows(flagged)} == {"not reliable: final gap above 1 %"}
+    flagged = dataclasses.replace(
+        result,
+        marginal_values=result.marginal_values.assign(flag="final gap 3.0% > 1 %: not reliable"),
+    )
+    assert {r["flag"] for r in official.marginal_rows(flagged)} == {
+        "not reliable: final gap above 1 %"
+    }
     # Penalties are named as penalties, apart from the system cost.
     assert [name for name, _ in official.penalty_rows(result.summary())] == [
-        "soft targets missed", "uptake blocked (no charging, grid or hydrogen)", "operators' fleet pledges not served", "taxi charging not served"]
+        "soft targets missed",
+        "uptake blocked (no charging, grid or hydrogen)",
+        "operators' fleet pledges not served",
+        "taxi charging not served",
+    ]
     summary = result.summary()
     charts = official.official_charts(result, scenario, caps)
     tonnes = charts["official_t_per_hkdm"].data[0]
     # one tonnes-per-HK$ figure, against no policy; the all-incumbent ratio is gone
     assert "co2_t_per_hkd_m_subsidy_vs_baseline" not in summary
     assert list(tonnes.y) == pytest.approx([summary["co2_t_per_hkd_m_subsidy_vs_no_policy"]])
-    assert list(tonnes.y) == pytest.approx([29.2])  # 584 t / HK$20m; the no-policy plan abates nothing
+    assert list(tonnes.y) == pytest.approx(
+        [29.2]
+    )  # 584 t / HK$20m; the no-policy plan abates nothing
     # The one-page report carries the official's view and the sweep.
     sweep = sweep_panel.run_budget_sweep(scenario, dataset, [0.0, 10e6, 20e6])
     report = exports.html_report(scenario, result, caps=caps, sweep=sweep)
-    for needle in ("The official&#x27;s view", "holds for up to HK$30.0m more", "<b>Money</b> (1): total subsidy budget",
-                   "Budget sweep (subsidy spent against CO2 abated)", "Penalties (shown apart: not costs)"):
+    for needle in (
+        "The official&#x27;s view",
+        "holds for up to HK$30.0m more",
+        "<b>Money</b> (1): total subsidy budget",
+        "Budget sweep (subsidy spent against CO2 abated)",
+        "Penalties (shown apart: not costs)",
+    ):
         assert needle in report, needle
     assert report.count('class="plotly-graph-div"') == len(exports.figures(result)) + 3 + 1
-    assert report.count("<script type=\"text/javascript\">/**\n* plotly.js") <= 1
+    assert report.count('<script type="text/javascript">/**\n* plotly.js') <= 1
 
 
-def test_budget_sweep_runs_in_the_app_with_progress_and_cache(subsidy_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_budget_sweep_runs_in_the_app_with_progress_and_cache(
+    subsidy_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The official's page on the tiny subsidy city: solve, read the view, then sweep the
     default three budgets (0, half, all of HK$20m): 0, 292 and 584 t abated, every HK$ spent,
     each point reported as it finishes; a second click answers from the session's cache."""
@@ -653,7 +922,9 @@ def test_budget_sweep_runs_in_the_app_with_progress_and_cache(subsidy_folder: Pa
     assert frame["subsidy_hkd_total"].tolist() == pytest.approx([0.0, 10e6, 20e6])
     assert frame["pareto_efficient"].all()
     progress = [m.value.replace("\\$", "$") for m in app.markdown if m.value.startswith("Point ")]
-    assert len(progress) == 3 and progress[2].startswith("Point 3 (budget HK$20m): optimal, spent HK$20m")
+    assert len(progress) == 3 and progress[2].startswith(
+        "Point 3 (budget HK$20m): optimal, spent HK$20m"
+    )
     assert app.get("plotly_chart")[-1].proto is not None
     # Same scenario and budgets: the cached sweep, no new solve.
     app.button(key="sweep_run").click().run()
@@ -663,7 +934,10 @@ def test_budget_sweep_runs_in_the_app_with_progress_and_cache(subsidy_folder: Pa
     _go(app, "page_export")
     _no_exception(app)
     built = app.session_state["exports_built"][1]
-    assert "Budget sweep (subsidy spent against CO2 abated)" in built["html"] and "holds for up to HK$30.0m more" in built["html"]
+    assert (
+        "Budget sweep (subsidy spent against CO2 abated)" in built["html"]
+        and "holds for up to HK$30.0m more" in built["html"]
+    )
     _go(app, "page_plan")
     _go(app, "page_export")
     assert app.session_state["exports_built"][1] is built
@@ -694,7 +968,9 @@ def _visible(app) -> list[str]:
     for frame in app.dataframe:
         # The model's codes stay, on purpose, in the one column that cross-references the CLI's JSON.
         value = frame.value.drop(columns=[c for c in frame.value.columns if "JSON" in str(c)])
-        parts += [str(c) for c in value.columns] + [str(v) for v in value.astype(str).to_numpy().ravel()]
+        parts += [str(c) for c in value.columns] + [
+            str(v) for v in value.astype(str).to_numpy().ravel()
+        ]
     return parts
 
 
@@ -722,7 +998,9 @@ def test_pages_after_a_solve_show_names_not_codes(app_env: Path, language: str) 
             codes = _codes_in(text)
             if codes:
                 found.setdefault(page, []).append(f"{codes} in {text[:160]!r}")
-    assert not found, "\n".join(f"{page}: {line}" for page, lines in found.items() for line in lines)
+    assert not found, "\n".join(
+        f"{page}: {line}" for page, lines in found.items() for line in lines
+    )
 
 
 def test_typed_text_stays_across_pages_and_a_language_switch(app_env: Path) -> None:
@@ -764,10 +1042,19 @@ def test_depot_headline_says_for_how_many_buses_the_sizing_holds() -> None:
     from fleetplan.optimiser.solver import SolverOptions
     from fleetplan.views import depot
 
-    blocks = blocks_frame([("A", "06:00", "22:00", 150.0), ("B", "06:30", "22:30", 160.0), ("C", "05:00", "23:00", 600.0)])
+    blocks = blocks_frame(
+        [
+            ("A", "06:00", "22:00", 150.0),
+            ("B", "06:30", "22:30", 160.0),
+            ("C", "05:00", "23:00", 600.0),
+        ]
+    )
     result = size_depot(DepotSizingInputs(blocks=blocks), SolverOptions(time_limit_s=60))
     line = depot.headline(3, result.infeasible_buses)
-    assert "2 of the depot's 3 buses" in line and "1 because its duty needs more than the battery holds" in line
+    assert (
+        "2 of the depot's 3 buses" in line
+        and "1 because its duty needs more than the battery holds" in line
+    )
 
     class Upload:
         name = "my-depot.csv"
@@ -777,4 +1064,8 @@ def test_depot_headline_says_for_how_many_buses_the_sizing_holds() -> None:
 
     with pytest.raises(InputError) as caught:
         depot._read_blocks(Upload())
-    assert "my-depot.csv" in str(caught.value) and "/tmp" not in str(caught.value) and "BLOCKS.csv" not in str(caught.value)
+    assert (
+        "my-depot.csv" in str(caught.value)
+        and "/tmp" not in str(caught.value)
+        and "BLOCKS.csv" not in str(caught.value)
+    )

@@ -50,8 +50,12 @@ def refused(action: Callable[[], object], *words: str) -> InputError:
     return caught.value
 
 
-def cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+def cli(
+    *args: str, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def assert_bad_input(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -89,24 +93,98 @@ POINT = {"type": "Point", "coordinates": [114.17, 22.30]}
 #: (id, bytes of the upload named candidate_sites.geojson, words the one-line refusal must hold)
 GEOJSON_UPLOADS: list[tuple[str, Callable[[Path], bytes], tuple[str, ...]]] = [
     ("vrt-naming-a-server-csv", vrt, ("not GeoJSON", "XML", "FeatureCollection")),
-    ("vrt-with-bom-and-blank-lines", lambda s: b"\xef\xbb\xbf\n\n  " + vrt(s), ("not GeoJSON", "XML")),
-    ("vsi-path-as-text", lambda s: f"/vsicurl/http://169.254.169.254/latest/{s}".encode(), ("not GeoJSON", "FeatureCollection")),
+    (
+        "vrt-with-bom-and-blank-lines",
+        lambda s: b"\xef\xbb\xbf\n\n  " + vrt(s),
+        ("not GeoJSON", "XML"),
+    ),
+    (
+        "vsi-path-as-text",
+        lambda s: f"/vsicurl/http://169.254.169.254/latest/{s}".encode(),
+        ("not GeoJSON", "FeatureCollection"),
+    ),
     ("geopackage-bytes", lambda s: b"SQLite format 3\x00" + bytes(200), ("not GeoJSON",)),
     ("zipped-shapefile", lambda s: _zip_with_symlink(s), ("GeoJSON",)),
     ("json-array", lambda s: b"[1, 2]", ("starting with '['", "FeatureCollection")),
-    ("a-single-feature", lambda s: json.dumps(feature({"a": 1}, POINT)).encode(), ("'Feature'", "FeatureCollection")),
-    ("no-features-list", lambda s: b'{"type": "FeatureCollection", "features": {"a": 1}}', ("features",)),
-    ("crs-hk1980", lambda s: collection(feature({}, POINT), crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2326"}}), ("EPSG::2326", "WGS84", "crs")),
-    ("crs-linked-to-a-file", lambda s: collection(feature({}, POINT), crs={"type": "link", "properties": {"href": str(s), "type": "proj4"}}), ("WGS84", "crs")),
-    ("linestring-geometry", lambda s: collection(feature({}, {"type": "LineString", "coordinates": [[114, 22], [114.1, 22.1]]})), ("row 1", "geometry", "Point")),
-    ("nan-coordinate", lambda s: b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [NaN, 22.3]}}]}', ("NaN", "not valid JSON")),
-    ("bool-coordinate", lambda s: collection(feature({}, {"type": "Point", "coordinates": [True, 22.3]})), ("row 1", "geometry", "finite numbers")),
-    ("one-coordinate", lambda s: collection(feature({}, POINT), feature({}, {"type": "Point", "coordinates": [114.1]})), ("row 2", "geometry")),
-    ("nested-property", lambda s: collection(feature({"name": {"$ref": str(s)}}, POINT)), ("row 1", "name", "nested")),
-    ("lon-disagrees-with-geometry", lambda s: collection(feature({"lon": 113.0}, POINT)), ("row 1", "lon", "differs")),
-    ("duplicate-key", lambda s: b'{"type": "FeatureCollection", "features": [], "features": [1]}', ("'features' appears twice",)),
-    ("deeply-nested", lambda s: b'{"type": "FeatureCollection", "features": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", ("nested",)),
-    ("latin-1", lambda s: b'{"type": "FeatureCollection", "name": "caf\xe9", "features": []}', ("not UTF-8",)),
+    (
+        "a-single-feature",
+        lambda s: json.dumps(feature({"a": 1}, POINT)).encode(),
+        ("'Feature'", "FeatureCollection"),
+    ),
+    (
+        "no-features-list",
+        lambda s: b'{"type": "FeatureCollection", "features": {"a": 1}}',
+        ("features",),
+    ),
+    (
+        "crs-hk1980",
+        lambda s: collection(
+            feature({}, POINT),
+            crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2326"}},
+        ),
+        ("EPSG::2326", "WGS84", "crs"),
+    ),
+    (
+        "crs-linked-to-a-file",
+        lambda s: collection(
+            feature({}, POINT),
+            crs={"type": "link", "properties": {"href": str(s), "type": "proj4"}},
+        ),
+        ("WGS84", "crs"),
+    ),
+    (
+        "linestring-geometry",
+        lambda s: collection(
+            feature({}, {"type": "LineString", "coordinates": [[114, 22], [114.1, 22.1]]})
+        ),
+        ("row 1", "geometry", "Point"),
+    ),
+    (
+        "nan-coordinate",
+        lambda s: (
+            b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [NaN, 22.3]}}]}'
+        ),
+        ("NaN", "not valid JSON"),
+    ),
+    (
+        "bool-coordinate",
+        lambda s: collection(feature({}, {"type": "Point", "coordinates": [True, 22.3]})),
+        ("row 1", "geometry", "finite numbers"),
+    ),
+    (
+        "one-coordinate",
+        lambda s: collection(
+            feature({}, POINT), feature({}, {"type": "Point", "coordinates": [114.1]})
+        ),
+        ("row 2", "geometry"),
+    ),
+    (
+        "nested-property",
+        lambda s: collection(feature({"name": {"$ref": str(s)}}, POINT)),
+        ("row 1", "name", "nested"),
+    ),
+    (
+        "lon-disagrees-with-geometry",
+        lambda s: collection(feature({"lon": 113.0}, POINT)),
+        ("row 1", "lon", "differs"),
+    ),
+    (
+        "duplicate-key",
+        lambda s: b'{"type": "FeatureCollection", "features": [], "features": [1]}',
+        ("'features' appears twice",),
+    ),
+    (
+        "deeply-nested",
+        lambda s: (
+            b'{"type": "FeatureCollection", "features": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        ),
+        ("nested",),
+    ),
+    (
+        "latin-1",
+        lambda s: b'{"type": "FeatureCollection", "name": "caf\xe9", "features": []}',
+        ("not UTF-8",),
+    ),
 ]
 
 
@@ -117,13 +195,17 @@ def _zip_with_symlink(target: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         info = zipfile.ZipInfo("sites.shp")
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         archive.writestr(info, str(target))
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("case", "make", "words"), GEOJSON_UPLOADS, ids=[c[0] for c in GEOJSON_UPLOADS])
-def test_geojson_upload_is_parsed_as_json_only(case: str, make: Callable[[Path], bytes], words: tuple[str, ...], secret_file: Path) -> None:
+@pytest.mark.parametrize(
+    ("case", "make", "words"), GEOJSON_UPLOADS, ids=[c[0] for c in GEOJSON_UPLOADS]
+)
+def test_geojson_upload_is_parsed_as_json_only(
+    case: str, make: Callable[[Path], bytes], words: tuple[str, ...], secret_file: Path
+) -> None:
     from fleetplan.views.data_uploads import _geojson_to_csv
 
     error = refused(lambda: _geojson_to_csv(make(secret_file), "candidate_sites.geojson"), *words)
@@ -144,7 +226,9 @@ def test_vrt_upload_never_returns_the_server_file(secret_file: Path) -> None:
 
 def test_oversized_geojson_is_refused_before_parsing() -> None:
     data = b'{"type": "FeatureCollection", "features": [' + b" " * (3 * MB) + b"]}"
-    refused(lambda: read_geojson_points(data, name="nodes.geojson", max_bytes=2 * MB), "MB", "limit")
+    refused(
+        lambda: read_geojson_points(data, name="nodes.geojson", max_bytes=2 * MB), "MB", "limit"
+    )
 
 
 def test_a_good_geojson_upload_becomes_the_csv_table(tmp_path: Path) -> None:
@@ -152,10 +236,24 @@ def test_a_good_geojson_upload_becomes_the_csv_table(tmp_path: Path) -> None:
     from fleetplan.views.data_uploads import _geojson_to_csv
 
     features = [
-        feature({"status": "estimate", "node_id": "N1", "source": "survey 2024", "name": "Central"}, {"type": "Point", "coordinates": [114.158, 22.282]}),
-        feature({"node_id": "N2", "name": None, "source": "survey 2024", "status": "estimate", "lat": 22.3}, {"type": "Point", "coordinates": [114.17, 22.3, 5.0]}),
+        feature(
+            {"status": "estimate", "node_id": "N1", "source": "survey 2024", "name": "Central"},
+            {"type": "Point", "coordinates": [114.158, 22.282]},
+        ),
+        feature(
+            {
+                "node_id": "N2",
+                "name": None,
+                "source": "survey 2024",
+                "status": "estimate",
+                "lat": 22.3,
+            },
+            {"type": "Point", "coordinates": [114.17, 22.3, 5.0]},
+        ),
     ]
-    data = collection(*features, crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}})
+    data = collection(
+        *features, crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    )
     table = _geojson_to_csv(data, "nodes.geojson")
     path = tmp_path / "nodes.csv"
     table.to_csv(path, index=False)
@@ -165,7 +263,9 @@ def test_a_good_geojson_upload_becomes_the_csv_table(tmp_path: Path) -> None:
     assert nodes["lat"].tolist() == [22.282, 22.3]
 
 
-def test_osm_upload_with_a_doctype_past_the_first_64_kb_is_refused(tmp_path: Path, secret_file: Path) -> None:
+def test_osm_upload_with_a_doctype_past_the_first_64_kb_is_refused(
+    tmp_path: Path, secret_file: Path
+) -> None:
     """An external entity hidden behind 70 KB of comments: refused, the server file never read."""
     from fleetplan.network.importers.osm import import_osm
 
@@ -210,7 +310,9 @@ def test_compare_refuses_a_huge_summary_before_reading_it(tmp_path: Path) -> Non
     assert_bad_input(cli("compare", "a", "b", cwd=tmp_path), "summary.json", "limit")
 
 
-def test_city_build_base_tables_are_read_within_the_table_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_template: Path) -> None:
+def test_city_build_base_tables_are_read_within_the_table_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_template: Path
+) -> None:
     import fleetplan.network.city_build as city_build
 
     monkeypatch.setattr(city_build, "MAX_TABLE_BYTES", 100)
@@ -231,13 +333,18 @@ def test_a_deadline_interrupts_python_work_that_would_not_end() -> None:
     with pytest.raises(TimeLimitReached) as caught, deadline.watch("finding paths"):
         while time.monotonic() < give_up:
             pass
-    assert "no station plan within --time-limit 0.2 s: finding paths took the whole limit" in str(caught.value)
+    assert "no station plan within --time-limit 0.2 s: finding paths took the whole limit" in str(
+        caught.value
+    )
     assert deadline.remaining() < 0
 
 
 def test_depot_time_limit_bounds_the_whole_command(tmp_path: Path) -> None:
     """2,000 buses cannot be read, checked, built and solved in 0.5 s: exit 1, one line, the limit named."""
-    rows = "\n".join(f"B{i},0{5 + i % 3}:{15 * (i % 4):02d},2{i % 4}:{15 * (i % 3):02d},{120 + i % 80}" for i in range(2000))
+    rows = "\n".join(
+        f"B{i},0{5 + i % 3}:{15 * (i % 4):02d},2{i % 4}:{15 * (i % 3):02d},{120 + i % 80}"
+        for i in range(2000)
+    )
     (tmp_path / "blocks.csv").write_text(f"bus,pull_out,pull_in,km\n{rows}\n", encoding="utf-8")
     result = cli("depot", "--blocks", "blocks.csv", "--time-limit", "0.5", "--json", cwd=tmp_path)
     assert result.returncode == 1, result.stderr[-2000:]
@@ -249,8 +356,13 @@ def test_depot_time_limit_bounds_the_whole_command(tmp_path: Path) -> None:
 def test_frlm_time_limit_bounds_the_paths_and_the_build(tmp_path: Path) -> None:
     """A 3,000-node chain with long flows: the path search alone outlasts 0.5 s; exit 1 within the limit's words."""
     nodes = 3000
-    (tmp_path / "n.csv").write_text("node\n" + "".join(f"N{i}\n" for i in range(nodes)), encoding="utf-8")
-    (tmp_path / "e.csv").write_text("from,to,length\n" + "".join(f"N{i},N{i + 1},1\n" for i in range(nodes - 1)), encoding="utf-8")
+    (tmp_path / "n.csv").write_text(
+        "node\n" + "".join(f"N{i}\n" for i in range(nodes)), encoding="utf-8"
+    )
+    (tmp_path / "e.csv").write_text(
+        "from,to,length\n" + "".join(f"N{i},N{i + 1},1\n" for i in range(nodes - 1)),
+        encoding="utf-8",
+    )
     flows = "".join(f"N{(7 * k) % nodes},N{(nodes - 1 - 11 * k) % nodes},1\n" for k in range(2000))
     (tmp_path / "f.csv").write_text("origin,destination,flow\n" + flows, encoding="utf-8")
     result = cli("frlm", "--nodes", "n.csv", "--edges", "e.csv", "--flows", "f.csv", "--range", "100", "--stations", "10",
@@ -285,21 +397,42 @@ BOOL_CASES = [
     ("carbon-price-year", "carbon_price_hkd_per_t: {2030: true}", "carbon_price_hkd_per_t.2030", 2),
     ("payment-level", "payment_levels: [0, true]", "payment_levels.1", 2),
     ("years-step", "years:\n  start: 2025\n  end: 2030\n  step: true", "years.step", 5),
-    ("parameter-value", "parameters:\n  - {parameter: discount_rate, value: false}", "parameters.0.value", 3),
-    ("yearly-limit", "budget:\n  yearly_limit_hkd: {2025: true}", "budget.yearly_limit_hkd.2025", 3),
+    (
+        "parameter-value",
+        "parameters:\n  - {parameter: discount_rate, value: false}",
+        "parameters.0.value",
+        3,
+    ),
+    (
+        "yearly-limit",
+        "budget:\n  yearly_limit_hkd: {2025: true}",
+        "budget.yearly_limit_hkd.2025",
+        3,
+    ),
     ("target-min-zev", "targets:\n  ebus_2027: {min_zev: true}", "targets.ebus_2027.min_zev", 3),
     ("solver-threads", "solver: {threads: true}", "solver.threads", 2),
-    ("price-path", "prices:\n  hydrogen_hkd_per_kg: {2025: 100, 2030: false}", "prices.hydrogen_hkd_per_kg.2030", 3),
+    (
+        "price-path",
+        "prices:\n  hydrogen_hkd_per_kg: {2025: 100, 2030: false}",
+        "prices.hydrogen_hkd_per_kg.2030",
+        3,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "text", "field", "line"), BOOL_CASES, ids=[c[0] for c in BOOL_CASES])
-def test_true_or_false_where_a_number_is_meant_is_refused(case: str, text: str, field: str, line: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("case", "text", "field", "line"), BOOL_CASES, ids=[c[0] for c in BOOL_CASES]
+)
+def test_true_or_false_where_a_number_is_meant_is_refused(
+    case: str, text: str, field: str, line: int, tmp_path: Path
+) -> None:
     from fleetplan.optimiser.scenario_files import load_scenario
 
     path = tmp_path / "s.yaml"
     path.write_text(f"name: s\n{text}\n", encoding="utf-8")
-    error = refused(lambda: load_scenario(path), "true/false where a number is expected", f"line {line}")
+    error = refused(
+        lambda: load_scenario(path), "true/false where a number is expected", f"line {line}"
+    )
     assert error.field == field
 
 
@@ -310,7 +443,9 @@ def test_a_bool_in_an_extended_file_names_that_file(tmp_path: Path) -> None:
     (tmp_path / "child.yaml").write_text("extends: base.yaml\nname: child\n", encoding="utf-8")
     # YAML 1.2 reads 'yes' as text (refused as not a number); 'true' as a bool (refused as such).
     refused(lambda: load_scenario(tmp_path / "child.yaml"), "base.yaml, line 3")
-    (tmp_path / "base.yaml").write_text("name: base\nbudget:\n  total_hkd: true\n", encoding="utf-8")
+    (tmp_path / "base.yaml").write_text(
+        "name: base\nbudget:\n  total_hkd: true\n", encoding="utf-8"
+    )
     refused(lambda: load_scenario(tmp_path / "child.yaml"), "base.yaml, line 3", "true/false")
 
 
@@ -318,7 +453,10 @@ def test_switches_still_take_true_and_false(tmp_path: Path) -> None:
     from fleetplan.optimiser.scenario_files import load_scenario
 
     path = tmp_path / "s.yaml"
-    path.write_text("name: s\nallow_early_retirement: true\ntargets:\n  ebus_2027: {hard: false, enabled: true}\n", encoding="utf-8")
+    path.write_text(
+        "name: s\nallow_early_retirement: true\ntargets:\n  ebus_2027: {hard: false, enabled: true}\n",
+        encoding="utf-8",
+    )
     scenario = load_scenario(path)
     assert scenario.allow_early_retirement is True
     assert scenario.targets["ebus_2027"].hard is False
@@ -326,7 +464,17 @@ def test_switches_still_take_true_and_false(tmp_path: Path) -> None:
 
 def test_sweep_param_true_for_a_budget_is_refused(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("name: s\nyears: {start: 2025, end: 2026}\n", encoding="utf-8")
-    result = cli("sweep", "s.yaml", "--param", "budget.total_hkd=true", "--out", "out", "--scheduler", "synchronous", cwd=tmp_path)
+    result = cli(
+        "sweep",
+        "s.yaml",
+        "--param",
+        "budget.total_hkd=true",
+        "--out",
+        "out",
+        "--scheduler",
+        "synchronous",
+        cwd=tmp_path,
+    )
     assert_bad_input(result, "budget.total_hkd", "true/false")
     assert not (tmp_path / "out").exists()
 
@@ -342,14 +490,30 @@ STRICT_NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize(("case", "args", "flag"), STRICT_NUMBERS, ids=[c[0] for c in STRICT_NUMBERS])
-def test_command_line_numbers_are_plain_decimals(case: str, args: list[str], flag: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("case", "args", "flag"), STRICT_NUMBERS, ids=[c[0] for c in STRICT_NUMBERS]
+)
+def test_command_line_numbers_are_plain_decimals(
+    case: str, args: list[str], flag: str, tmp_path: Path
+) -> None:
     (tmp_path / "n.csv").write_text("node\nA\nB\n", encoding="utf-8")
     (tmp_path / "e.csv").write_text("from,to,length\nA,B,10\n", encoding="utf-8")
     (tmp_path / "f.csv").write_text("origin,destination,flow\nA,B,5\n", encoding="utf-8")
     (tmp_path / "s.yaml").write_text("name: s\n", encoding="utf-8")
     base = {
-        "frlm": ["frlm", "--nodes", "n.csv", "--edges", "e.csv", "--flows", "f.csv", "--range", "100", "--stations", "1"],
+        "frlm": [
+            "frlm",
+            "--nodes",
+            "n.csv",
+            "--edges",
+            "e.csv",
+            "--flows",
+            "f.csv",
+            "--range",
+            "100",
+            "--stations",
+            "1",
+        ],
         "sweep": ["sweep", "s.yaml", "--out", "out", "--scheduler", "synchronous"],
     }[args[0]]
     result = cli(*base, *args[1:], cwd=tmp_path)
@@ -367,24 +531,93 @@ def hk_data() -> object:
 
 
 OVERRIDES = [
-    ("operator-in-capitals", "operator_commitments: {kmb_h2: {operator: KMB, zero_emission_purchases_from: 2030}}", "operator_commitments.kmb_h2.operator", "did you mean 'kmb'?"),
-    ("unknown-operator", "operator_commitments: {x: {operator: mtr, kind: order, technology: bev, vehicles: 5, year: 2027}}", "operator_commitments.x.operator", "unknown operator 'mtr'"),
-    ("switch-off-unknown-commitment", "operator_commitments: {kmb_no_diesel_2031: {enabled: false}}", "operator_commitments.kmb_no_diesel_2031.enabled", "did you mean 'kmb_no_diesel_2030'?"),
-    ("window-after-it-closes", "programmes: {e_bus: {first_year: 2030}}", "programmes.e_bus.first_year", "expected first_year <= last_year"),
-    ("window-outside-horizon", "years: {start: 2025, end: 2035}\nprogrammes: {e_bus: {first_year: 2040, last_year: 2045}}", "programmes.e_bus.first_year", "no year in the scenario's horizon 2025-2035"),
-    ("cap-for-a-type-not-paid", "programmes: {e_taxi: {per_vehicle_cap_hkd: {truck: 100000}}}", "programmes.e_taxi.per_vehicle_cap_hkd.truck", "does not pay for vehicle type 'truck'"),
-    ("unknown-programme", "programmes: {e_buss: {enabled: false}}", "programmes.e_buss", "did you mean 'e_bus'?"),
-    ("unknown-target", "targets: {ebus_2072: {enabled: false}}", "targets.ebus_2072", "did you mean 'ebus_2027'?"),
-    ("extra-target-id-clashes", "extra_targets: {ebus_2027: {vehicle_class: bus, year: 2030, min_zev: 10}}", "extra_targets.ebus_2027", "already a target of targets.csv"),
-    ("duplicate-parameter-rows", "parameters:\n  - {parameter: discount_rate, value: 0.03}\n  - {parameter: discount_rate, value: 0.05}", "parameters.1", "repeats parameters[0]"),
-    ("parameter-row-every-lookup-passes", "parameters:\n  - {parameter: vehicle_price_hkd, technology: bev, value: 1000000}", "parameters.0", "would change nothing"),
-    ("supply-shares-sum-to-1.8", "parameters:\n  - {parameter: h2_supply_share, technology: green, value: 0.9}", "parameters.0.value", "add up to 1.8"),
-    ("supply-share-without-pathway", "parameters:\n  - {parameter: h2_supply_share, value: 0.5}", "parameters.0.technology", "hydrogen pathway"),
+    (
+        "operator-in-capitals",
+        "operator_commitments: {kmb_h2: {operator: KMB, zero_emission_purchases_from: 2030}}",
+        "operator_commitments.kmb_h2.operator",
+        "did you mean 'kmb'?",
+    ),
+    (
+        "unknown-operator",
+        "operator_commitments: {x: {operator: mtr, kind: order, technology: bev, vehicles: 5, year: 2027}}",
+        "operator_commitments.x.operator",
+        "unknown operator 'mtr'",
+    ),
+    (
+        "switch-off-unknown-commitment",
+        "operator_commitments: {kmb_no_diesel_2031: {enabled: false}}",
+        "operator_commitments.kmb_no_diesel_2031.enabled",
+        "did you mean 'kmb_no_diesel_2030'?",
+    ),
+    (
+        "window-after-it-closes",
+        "programmes: {e_bus: {first_year: 2030}}",
+        "programmes.e_bus.first_year",
+        "expected first_year <= last_year",
+    ),
+    (
+        "window-outside-horizon",
+        "years: {start: 2025, end: 2035}\nprogrammes: {e_bus: {first_year: 2040, last_year: 2045}}",
+        "programmes.e_bus.first_year",
+        "no year in the scenario's horizon 2025-2035",
+    ),
+    (
+        "cap-for-a-type-not-paid",
+        "programmes: {e_taxi: {per_vehicle_cap_hkd: {truck: 100000}}}",
+        "programmes.e_taxi.per_vehicle_cap_hkd.truck",
+        "does not pay for vehicle type 'truck'",
+    ),
+    (
+        "unknown-programme",
+        "programmes: {e_buss: {enabled: false}}",
+        "programmes.e_buss",
+        "did you mean 'e_bus'?",
+    ),
+    (
+        "unknown-target",
+        "targets: {ebus_2072: {enabled: false}}",
+        "targets.ebus_2072",
+        "did you mean 'ebus_2027'?",
+    ),
+    (
+        "extra-target-id-clashes",
+        "extra_targets: {ebus_2027: {vehicle_class: bus, year: 2030, min_zev: 10}}",
+        "extra_targets.ebus_2027",
+        "already a target of targets.csv",
+    ),
+    (
+        "duplicate-parameter-rows",
+        "parameters:\n  - {parameter: discount_rate, value: 0.03}\n  - {parameter: discount_rate, value: 0.05}",
+        "parameters.1",
+        "repeats parameters[0]",
+    ),
+    (
+        "parameter-row-every-lookup-passes",
+        "parameters:\n  - {parameter: vehicle_price_hkd, technology: bev, value: 1000000}",
+        "parameters.0",
+        "would change nothing",
+    ),
+    (
+        "supply-shares-sum-to-1.8",
+        "parameters:\n  - {parameter: h2_supply_share, technology: green, value: 0.9}",
+        "parameters.0.value",
+        "add up to 1.8",
+    ),
+    (
+        "supply-share-without-pathway",
+        "parameters:\n  - {parameter: h2_supply_share, value: 0.5}",
+        "parameters.0.technology",
+        "hydrogen pathway",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "text", "field", "words"), OVERRIDES, ids=[c[0] for c in OVERRIDES])
-def test_an_override_that_would_do_nothing_is_refused(case: str, text: str, field: str, words: str, tmp_path: Path, hk_data: object) -> None:
+@pytest.mark.parametrize(
+    ("case", "text", "field", "words"), OVERRIDES, ids=[c[0] for c in OVERRIDES]
+)
+def test_an_override_that_would_do_nothing_is_refused(
+    case: str, text: str, field: str, words: str, tmp_path: Path, hk_data: object
+) -> None:
     from fleetplan.optimiser.inputs.scenario_checks import check_scenario_against_dataset
     from fleetplan.optimiser.scenario_files import load_scenario
 
@@ -429,12 +662,20 @@ SWEEP_BAD_POINTS = [
     ("unknown-programme", ["--param", "programme.nope=off"], "programmes.nope"),
     ("unknown-target", ["--param", "target.nope=on,off"], "targets.nope"),
     ("system-folder-as-dataset", ["--param", "dataset=/proc"], "sweep point 0 (dataset=/proc)"),
-    ("scheduler-not-an-address", ["--budgets", "0", "--scheduler", "not a scheduler"], "--scheduler"),
+    (
+        "scheduler-not-an-address",
+        ["--budgets", "0", "--scheduler", "not a scheduler"],
+        "--scheduler",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "args", "words"), SWEEP_BAD_POINTS, ids=[c[0] for c in SWEEP_BAD_POINTS])
-def test_sweep_of_bad_points_exits_2_before_any_solve(case: str, args: list[str], words: str, short_scenario: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("case", "args", "words"), SWEEP_BAD_POINTS, ids=[c[0] for c in SWEEP_BAD_POINTS]
+)
+def test_sweep_of_bad_points_exits_2_before_any_solve(
+    case: str, args: list[str], words: str, short_scenario: Path, tmp_path: Path
+) -> None:
     extra = [] if "--scheduler" in args else ["--scheduler", "synchronous"]
     result = cli("sweep", str(short_scenario), *args, *extra, "--out", "out", cwd=tmp_path)
     assert_bad_input(result, words)
@@ -448,17 +689,40 @@ def test_sweep_with_no_plan_exits_1_and_keeps_the_previous_results(tmp_path: Pat
     folder = write_tiny(
         tmp_path / "tiny",
         parameters={("adoption_barrier_hkd", "-", "-"): 1e8},
-        targets=[{"target_id": "all_buses_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 500, "min_zev_share": None, "hard": True}],
+        targets=[
+            {
+                "target_id": "all_buses_2026",
+                "vehicle_class": "bus",
+                "year": 2026,
+                "min_zev": 500,
+                "min_zev_share": None,
+                "hard": True,
+            }
+        ],
     )
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(f"name: s\ndataset: {folder}\nyears: {{start: 2025, end: 2027}}\n", encoding="utf-8")
+    scenario.write_text(
+        f"name: s\ndataset: {folder}\nyears: {{start: 2025, end: 2027}}\n", encoding="utf-8"
+    )
     from fleetplan.optimiser.outputs import MARKER
 
     out = tmp_path / "out"
     out.mkdir()
-    (out / MARKER).write_text("", encoding="utf-8")  # an earlier fleetplan output, which may be replaced
+    (out / MARKER).write_text(
+        "", encoding="utf-8"
+    )  # an earlier fleetplan output, which may be replaced
     (out / "sweep.csv").write_text("point\n0\n", encoding="utf-8")
-    result = cli("sweep", str(scenario), "--budgets", "0,1e6", "--scheduler", "synchronous", "--out", str(out), cwd=tmp_path)
+    result = cli(
+        "sweep",
+        str(scenario),
+        "--budgets",
+        "0,1e6",
+        "--scheduler",
+        "synchronous",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert result.returncode == 1, result.stderr[-2000:]
     assert "no point of the sweep has a plan (2 points: 2 infeasible)" in result.stderr
     assert (out / "sweep.csv").read_text(encoding="utf-8") == "point\n0\n"
@@ -467,7 +731,9 @@ def test_sweep_with_no_plan_exits_1_and_keeps_the_previous_results(tmp_path: Pat
 # =========================================================================== 7. dataset rows that disagree
 
 
-def tiny_folder(template: Path, tmp_path: Path, file: str, edit: Callable[[pd.DataFrame], pd.DataFrame | None]) -> Path:
+def tiny_folder(
+    template: Path, tmp_path: Path, file: str, edit: Callable[[pd.DataFrame], pd.DataFrame | None]
+) -> Path:
     import shutil
 
     folder = tmp_path / "tiny"
@@ -502,13 +768,29 @@ def self_flow(frame: pd.DataFrame) -> None:
 
 CROSS_ROWS: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame | None], int, str, str]] = [
     ("reversed-edge-99999-m", "edges.csv", reversed_edge, -1, "length_m", "reverse direction"),
-    ("programme-cap-disagrees", "programmes.csv", second_programme_row("programme_cap_hkd", "1"), -1, "programme_cap_hkd", "one programme_cap_hkd per programme"),
-    ("programme-years-disagree", "programmes.csv", second_programme_row("last_year", "2030"), -1, "last_year", "one last_year per programme"),
+    (
+        "programme-cap-disagrees",
+        "programmes.csv",
+        second_programme_row("programme_cap_hkd", "1"),
+        -1,
+        "programme_cap_hkd",
+        "one programme_cap_hkd per programme",
+    ),
+    (
+        "programme-years-disagree",
+        "programmes.csv",
+        second_programme_row("last_year", "2030"),
+        -1,
+        "last_year",
+        "one last_year per programme",
+    ),
     ("truck-flow-to-itself", "truck_flows.csv", self_flow, 1, "destination", "to itself"),
 ]
 
 
-@pytest.mark.parametrize(("case", "file", "edit", "row", "field", "words"), CROSS_ROWS, ids=[c[0] for c in CROSS_ROWS])
+@pytest.mark.parametrize(
+    ("case", "file", "edit", "row", "field", "words"), CROSS_ROWS, ids=[c[0] for c in CROSS_ROWS]
+)
 def test_rows_that_disagree_are_refused(
     case: str, file: str, edit: Callable[[pd.DataFrame], pd.DataFrame | None], row: int, field: str, words: str,
     tiny_template: Path, tmp_path: Path,
@@ -523,17 +805,24 @@ def test_rows_that_disagree_are_refused(
 
 
 @pytest.mark.parametrize("column", ["lat", "length_m"])
-def test_a_column_named_twice_in_the_header_is_refused(column: str, tmp_path: Path, tiny_template: Path) -> None:
+def test_a_column_named_twice_in_the_header_is_refused(
+    column: str, tmp_path: Path, tiny_template: Path
+) -> None:
     table = "nodes" if column == "lat" else "edges"
     path = tmp_path / TABLES[table].file
     lines = (tiny_template / TABLES[table].file).read_text(encoding="utf-8").splitlines()
     lines = [f"{lines[0]},{column}", *(f"{line},1" for line in lines[1:])]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    error = refused(lambda: read_csv_table(path, TABLES[table]), f"column '{column}' appears twice in the header")
+    error = refused(
+        lambda: read_csv_table(path, TABLES[table]),
+        f"column '{column}' appears twice in the header",
+    )
     assert error.field == column
 
 
-def test_a_reversed_edge_of_the_same_length_is_accepted(tiny_template: Path, tmp_path: Path) -> None:
+def test_a_reversed_edge_of_the_same_length_is_accepted(
+    tiny_template: Path, tmp_path: Path
+) -> None:
     from fleetplan.network.loaders import load_dataset
 
     def same(frame: pd.DataFrame) -> pd.DataFrame:
@@ -543,7 +832,9 @@ def test_a_reversed_edge_of_the_same_length_is_accepted(tiny_template: Path, tmp
 
     data = load_dataset(tiny_folder(tiny_template, tmp_path, "edges.csv", same))
     first = data.edges.iloc[0]
-    assert data.graph[first["from_node"]][first["to_node"]]["length_m"] == pytest.approx(float(first["length_m"]))
+    assert data.graph[first["from_node"]][first["to_node"]]["length_m"] == pytest.approx(
+        float(first["length_m"])
+    )
 
 
 # =========================================================================== 8. empty scenarios
@@ -582,9 +873,16 @@ def test_calibration_table_writes_observed_text_as_text() -> None:
     from fleetplan.optimiser.calibration import calibration_csv
 
     table = pd.DataFrame(
-        {"observation_id": [FORMULA, "ebus_2025"], "model": [1.0, 2.0], "source": ["@SUM(A1:A9)", "TD 2025"], "note": ["-1+2", "-5"]}
+        {
+            "observation_id": [FORMULA, "ebus_2025"],
+            "model": [1.0, 2.0],
+            "source": ["@SUM(A1:A9)", "TD 2025"],
+            "note": ["-1+2", "-5"],
+        }
     )
-    written = pd.read_csv(__import__("io").StringIO(calibration_csv(table)), dtype=str, keep_default_na=False)
+    written = pd.read_csv(
+        __import__("io").StringIO(calibration_csv(table)), dtype=str, keep_default_na=False
+    )
     assert written["observation_id"].tolist() == ["'" + FORMULA, "ebus_2025"]
     assert written["source"].tolist() == ["'@SUM(A1:A9)", "TD 2025"]
     assert written["note"].tolist() == ["'-1+2", "-5"]  # a plain negative number stays a number
@@ -599,11 +897,16 @@ def test_city_build_writes_feed_names_as_text(tmp_path: Path) -> None:
 
     feed = write_feed(tmp_path / "plain.zip")
     poisoned = tmp_path / "feed.zip"
-    with zipfile.ZipFile(feed) as source, zipfile.ZipFile(poisoned, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(feed) as source,
+        zipfile.ZipFile(poisoned, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for name in source.namelist():
             text = source.read(name).decode("utf-8")
             if name == "stops.txt":
-                text = text.replace("Paragem A0", '"' + FORMULA.replace('"', '""') + '"').replace("Paragem C3", "+cmd|' /C calc'!A0")
+                text = text.replace("Paragem A0", '"' + FORMULA.replace('"', '""') + '"').replace(
+                    "Paragem C3", "+cmd|' /C calc'!A0"
+                )
             if name == "agency.txt":
                 text = text.replace("Transportes de Teste", "@SUM(1+9)*cmd")
             target.writestr(name, text)
@@ -614,7 +917,13 @@ def test_city_build_writes_feed_names_as_text(tmp_path: Path) -> None:
     for path in out.glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         for column in frame.columns:
-            live = [v for v in frame[column] if v.startswith(FORMULA_LEADS) and v != "-" and pd.to_numeric(v, errors="coerce") != pd.to_numeric(v, errors="coerce")]
+            live = [
+                v
+                for v in frame[column]
+                if v.startswith(FORMULA_LEADS)
+                and v != "-"
+                and pd.to_numeric(v, errors="coerce") != pd.to_numeric(v, errors="coerce")
+            ]
             assert live == [], (path.name, column, live[:3])
     load_dataset(out)  # the neutralised names still make a valid dataset
 
@@ -626,15 +935,34 @@ def test_console_markup_in_names_is_printed_as_text(tmp_path: Path) -> None:
     """Names from users' files are printed as given: '[/b]' ended compare, frlm and data info with exit 3."""
     for name, scenario in (("a [b]", "plan [/b]"), ("b", "[red]x[/red] :smile:")):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "summary.json").write_text(json.dumps({"scenario": scenario, "system_cost_hkd": 5}), encoding="utf-8")
+        (tmp_path / name / "summary.json").write_text(
+            json.dumps({"scenario": scenario, "system_cost_hkd": 5}), encoding="utf-8"
+        )
     result = cli("compare", "a [b]", "b", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "plan [/b]" in result.stdout and "[red]x[/red] :smile:" in result.stdout and "a [b]" in result.stdout
+    assert (
+        "plan [/b]" in result.stdout
+        and "[red]x[/red] :smile:" in result.stdout
+        and "a [b]" in result.stdout
+    )
 
     (tmp_path / "n.csv").write_text("node\nA [/b]\nB [i]\n", encoding="utf-8")
     (tmp_path / "e.csv").write_text("from,to,length\nA [/b],B [i],10\n", encoding="utf-8")
     (tmp_path / "f.csv").write_text("origin,destination,flow\nA [/b],B [i],5\n", encoding="utf-8")
-    result = cli("frlm", "--nodes", "n.csv", "--edges", "e.csv", "--flows", "f.csv", "--range", "100", "--stations", "1", cwd=tmp_path)
+    result = cli(
+        "frlm",
+        "--nodes",
+        "n.csv",
+        "--edges",
+        "e.csv",
+        "--flows",
+        "f.csv",
+        "--range",
+        "100",
+        "--stations",
+        "1",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "A [/b]" in result.stdout and "B [i]" in result.stdout
 
@@ -650,7 +978,9 @@ def test_data_info_of_a_folder_named_with_markup(tmp_path: Path, tiny_template: 
 
 
 def test_yaml_merge_key_on_its_own_anchor_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "s.yaml").write_text("name: s\nbudget: &m {total_hkd: 5, <<: *m}\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        "name: s\nbudget: &m {total_hkd: 5, <<: *m}\n", encoding="utf-8"
+    )
     assert_bad_input(cli("validate", "s.yaml", cwd=tmp_path), "s.yaml, line 2", "refers to itself")
 
 
@@ -661,16 +991,34 @@ def test_calibrate_out_an_existing_folder_is_refused_before_the_solve(tmp_path: 
 
 
 @pytest.mark.parametrize("where", ["a file", "inside a file"])
-def test_city_build_out_that_cannot_be_a_folder_is_refused_first(where: str, tmp_path: Path) -> None:
+def test_city_build_out_that_cannot_be_a_folder_is_refused_first(
+    where: str, tmp_path: Path
+) -> None:
     (tmp_path / "taken").write_text("x", encoding="utf-8")
     out = "taken" if where == "a file" else "taken/town"
     # The feed and extract do not exist: the output is checked before either is read.
-    result = cli("city", "build", "--gtfs", "none.zip", "--osm", "none.osm", "--name", "Vila", "--crs", "EPSG:3763", "--out", out, cwd=tmp_path)
+    result = cli(
+        "city",
+        "build",
+        "--gtfs",
+        "none.zip",
+        "--osm",
+        "none.osm",
+        "--name",
+        "Vila",
+        "--crs",
+        "EPSG:3763",
+        "--out",
+        out,
+        cwd=tmp_path,
+    )
     assert_bad_input(result, "--out")
 
 
 @pytest.mark.parametrize(("method", "words"), [(93, "compression method 93"), (99, "encrypted")])
-def test_gtfs_zip_with_an_unreadable_compression_method_is_refused(method: int, words: str, tmp_path: Path) -> None:
+def test_gtfs_zip_with_an_unreadable_compression_method_is_refused(
+    method: int, words: str, tmp_path: Path
+) -> None:
     import fleetplan.network.importers.gtfs as gtfs
     from tests.test_bad_inputs import GTFS
 
@@ -689,13 +1037,33 @@ def test_gtfs_zip_with_an_unreadable_compression_method_is_refused(method: int, 
                 raw[start + offset : start + offset + 2] = method.to_bytes(2, "little")
             start += 4
     path.write_bytes(bytes(raw))
-    refused(lambda: gtfs.route_summary(path, limits=gtfs.DEFAULT_LIMITS, metric_crs="EPSG:2326"), "stop_times.txt", words)
+    refused(
+        lambda: gtfs.route_summary(path, limits=gtfs.DEFAULT_LIMITS, metric_crs="EPSG:2326"),
+        "stop_times.txt",
+        words,
+    )
 
 
 USAGE_ERRORS = [
     ("missing-option", ["depot"], "Missing option '--blocks'"),
     ("option-without-value", ["depot", "--blocks"], "requires an argument"),
-    ("not-a-number", ["frlm", "--nodes", "n", "--edges", "e", "--flows", "f", "--range", "abc", "--stations", "1"], "--range"),
+    (
+        "not-a-number",
+        [
+            "frlm",
+            "--nodes",
+            "n",
+            "--edges",
+            "e",
+            "--flows",
+            "f",
+            "--range",
+            "abc",
+            "--stations",
+            "1",
+        ],
+        "--range",
+    ),
     ("unknown-option", ["solve", "--bogus"], "No such option: --bogus"),
     ("unknown-command", ["nope"], "No such command 'nope'"),
     ("extra-argument", ["validate", "a.yaml", "b.yaml"], "unexpected extra argument"),

@@ -66,14 +66,18 @@ def test_synthetic_city_loads_through_the_loaders_inside_hong_kong(tmp_path: Pat
 @pytest.mark.parametrize("nodes", [16, 500, 2000])
 def test_road_graph_is_connected_with_positive_lengths(nodes: int) -> None:
     tables = synthetic_tables(nodes=nodes, sites=10, flows=12, depots=2, zones=3, seed=nodes)
-    graph = build_graph(tables["nodes"], tables["edges"], metric_crs=METRIC_CRS)  # raises if disconnected
+    graph = build_graph(
+        tables["nodes"], tables["edges"], metric_crs=METRIC_CRS
+    )  # raises if disconnected
     assert nx.is_connected(graph)
     assert graph.number_of_nodes() >= nodes
     assert (tables["edges"]["length_m"] > 0).all()
 
 
 def test_flows_are_distinct_od_pairs_between_distinct_places() -> None:
-    flows = synthetic_tables(nodes=200, sites=10, flows=300, depots=2, zones=3, seed=2)["truck_flows"]
+    flows = synthetic_tables(nodes=200, sites=10, flows=300, depots=2, zones=3, seed=2)[
+        "truck_flows"
+    ]
     assert (flows["origin"] != flows["destination"]).all()
     assert not flows.duplicated(["origin", "destination"]).any()
 

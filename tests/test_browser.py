@@ -121,11 +121,20 @@ def test_solve_in_a_real_browser(server: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     outside: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             # The app must not need the internet (no base-map tiles): note any request that leaves.
-            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
+            page.on(
+                "request",
+                lambda r: (
+                    outside.append(r.url)
+                    if not r.url.startswith((server, "data:", "blob:"))
+                    else None
+                ),
+            )
             page.goto(server, wait_until="domcontentloaded")
             solve = page.get_by_role("button", name="Solve scenario")
             solve.wait_for(timeout=90_000)
@@ -208,9 +217,14 @@ def test_issue_14_flows_in_a_real_browser(server: str, tmp_path: Path) -> None:
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     blocks = tmp_path / "BLOCKS.csv"
-    blocks.write_text("bus,pull_out,pull_in,km\nB1,06:00,22:00,180\nB2,06:30,23:00,200\nB3,07:00,21:30,150\n", encoding="utf-8")
+    blocks.write_text(
+        "bus,pull_out,pull_in,km\nB1,06:00,22:00,180\nB2,06:30,23:00,200\nB3,07:00,21:30,150\n",
+        encoding="utf-8",
+    )
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(server, wait_until="domcontentloaded")
@@ -229,9 +243,13 @@ def test_issue_14_flows_in_a_real_browser(server: str, tmp_path: Path) -> None:
             for name, path in example_files().items():
                 expected = load_scenario_arg(path).fingerprint()
                 _upload(page, "Upload a scenario", path)
-                page.get_by_text(f"Loaded scenario “{load_scenario_arg(path).name}”").wait_for(timeout=30_000)
+                page.get_by_text(f"Loaded scenario “{load_scenario_arg(path).name}”").wait_for(
+                    timeout=30_000
+                )
                 caption = page.get_by_text("Editing “").first.inner_text()
-                assert expected in caption, f"{name}: the app shows {caption!r}, the CLI's fingerprint is {expected}"
+                assert expected in caption, (
+                    f"{name}: the app shows {caption!r}, the CLI's fingerprint is {expected}"
+                )
             page.get_by_text("Settings without a widget above").scroll_into_view_if_needed()
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "06-editor-example-read-only.png"))
@@ -265,7 +283,9 @@ def test_issue_14_flows_in_a_real_browser(server: str, tmp_path: Path) -> None:
             browser.close()
 
 
-def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, tmp_path: Path) -> None:
+def test_officials_view_and_budget_sweep_in_a_real_browser(
+    subsidy_server: str, tmp_path: Path
+) -> None:
     """Issue 14, the official's view: budget against spent and the binding limit after a solve,
     then a three-point budget sweep with progress and its Pareto plot, then the same page in
     繁體中文. Screenshots 11-13."""
@@ -279,7 +299,9 @@ def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, 
     scenario_file = tmp_path / "official.yaml"
     scenario_file.write_text(OFFICIAL_YAML, encoding="utf-8")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(subsidy_server, wait_until="domcontentloaded")
@@ -296,12 +318,16 @@ def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, 
             _open_page(page, "The official's view")
             page.get_by_text("Limits that bind").wait_for(timeout=60_000)
             expect(page.get_by_text("total subsidy budget").first).to_be_visible(timeout=30_000)
-            metric = page.locator("[data-testid='stMetric']").filter(has_text="Subsidy spent (HK$m)")
+            metric = page.locator("[data-testid='stMetric']").filter(
+                has_text="Subsidy spent (HK$m)"
+            )
             expect(metric).to_contain_text("20")
             page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
             page.wait_for_timeout(1000)
             page.screenshot(path=str(ARTIFACTS / "11-official-view.png"))
-            page.get_by_text("What one more HK$ of each limit is worth").scroll_into_view_if_needed()
+            page.get_by_text(
+                "What one more HK$ of each limit is worth"
+            ).scroll_into_view_if_needed()
             page.wait_for_timeout(800)
             page.screenshot(path=str(ARTIFACTS / "11b-official-marginals-penalties.png"))
 
@@ -310,7 +336,9 @@ def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, 
             expect(page.get_by_text("3 solves, one after another")).to_be_visible()
             run.click()
             page.get_by_text("3 budgets solved in").wait_for(timeout=180_000)
-            chart = page.locator(".js-plotly-plot").filter(has_text="Subsidy spent against CO2 abated")
+            chart = page.locator(".js-plotly-plot").filter(
+                has_text="Subsidy spent against CO2 abated"
+            )
             chart.wait_for(timeout=60_000)
             chart.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)
@@ -318,7 +346,9 @@ def test_officials_view_and_budget_sweep_in_a_real_browser(subsidy_server: str, 
 
             page.get_by_text("繁體中文").click()
             page.get_by_text("預算掃描", exact=True).wait_for(timeout=60_000)
-            page.locator(".js-plotly-plot").filter(has_text="資助開支與減排").wait_for(timeout=60_000)
+            page.locator(".js-plotly-plot").filter(has_text="資助開支與減排").wait_for(
+                timeout=60_000
+            )
             page.get_by_text("受約束的限制").first.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)
             page.screenshot(path=str(ARTIFACTS / "13-zh-official-view.png"))
@@ -337,7 +367,9 @@ def _codes_on(page) -> list[str]:
 
     text = page.locator("[data-testid='stMain']").first.inner_text()
     # Code spans are code on purpose; Material icons are drawn as glyphs from their names.
-    for code in page.locator("[data-testid='stMain'] code, [data-testid='stMain'] [data-testid='stIconMaterial']").all_inner_texts():
+    for code in page.locator(
+        "[data-testid='stMain'] code, [data-testid='stMain'] [data-testid='stIconMaterial']"
+    ).all_inner_texts():
         text = text.replace(code, " ")
     return sorted(set(re.findall(CODE, text)))
 
@@ -355,7 +387,9 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
         _missing("the playwright Python package is not installed")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(server, wait_until="domcontentloaded")
@@ -370,7 +404,11 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
             budget.press("Enter")
             page.get_by_text("so renamed “hong-kong-default-edited”").wait_for(timeout=30_000)
             # Typed text in the YAML box survives a visit to another page.
-            yaml_box = page.locator("[data-testid='stExpander']").filter(has_text="Edit the whole scenario as YAML").first
+            yaml_box = (
+                page.locator("[data-testid='stExpander']")
+                .filter(has_text="Edit the whole scenario as YAML")
+                .first
+            )
             yaml_box.locator("summary").click()
             box = yaml_box.locator("textarea").first
             typed = "name: typed-in-the-browser\nbudget: {total_hkd: 2.0e7}\n"
@@ -379,11 +417,17 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
             _open_page(page, "Plan and map")
             page.get_by_role("button", name="Solve scenario").click(timeout=60_000)
             # The save field follows the result on screen: it names the edited plan once it is solved.
-            expect(page.get_by_label("Save result for comparison as")).to_have_value("hong-kong-default-edited", timeout=300_000)
+            expect(page.get_by_label("Save result for comparison as")).to_have_value(
+                "hong-kong-default-edited", timeout=300_000
+            )
             page.get_by_role("button", name="Save", exact=True).click()
             page.get_by_text("Saved “hong-kong-default-edited”.").wait_for(timeout=30_000)
             _open_page(page, "Scenario editor")
-            yaml_box = page.locator("[data-testid='stExpander']").filter(has_text="Edit the whole scenario as YAML").first
+            yaml_box = (
+                page.locator("[data-testid='stExpander']")
+                .filter(has_text="Edit the whole scenario as YAML")
+                .first
+            )
             yaml_box.locator("summary").click()
             expect(yaml_box.locator("textarea").first).to_have_value(typed, timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "14-editor-text-kept.png"))
@@ -396,7 +440,9 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
                 if language == "zh":
                     page.get_by_text("繁體中文").click()
                     # the navigation's page titles are in Chinese once the switch has run
-                    page.locator("[data-testid='stSidebarNav'] a").filter(has_text="規劃與地圖").first.wait_for(timeout=60_000)
+                    page.locator("[data-testid='stSidebarNav'] a").filter(
+                        has_text="規劃與地圖"
+                    ).first.wait_for(timeout=60_000)
                 for name in names:
                     _open_page(page, name)
                     page.wait_for_timeout(2500)  # the page's script finishes drawing
@@ -405,7 +451,13 @@ def test_issue_26_names_not_codes_and_text_that_stays(server: str) -> None:
                     if codes:
                         found[f"{language}: {name}"] = codes
                     if name in ("Plan and map", "官員視角", "The official's view", "規劃與地圖"):
-                        page.screenshot(path=str(ARTIFACTS / f"{shot}-{language}-{'plan' if '規劃' in name or 'Plan' in name else 'official'}.png"), full_page=True)
+                        page.screenshot(
+                            path=str(
+                                ARTIFACTS
+                                / f"{shot}-{language}-{'plan' if '規劃' in name or 'Plan' in name else 'official'}.png"
+                            ),
+                            full_page=True,
+                        )
                         shot += 1
             assert page.locator("[data-testid='stException']").count() == 0
             assert not found, found

@@ -39,13 +39,18 @@ ATOL = 1.0
 def regenerated() -> pd.DataFrame:
     scenario = Scenario()  # exactly what `fleetplan calibrate` solves
     dataset = load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
-    return calibration_table(plan(scenario, dataset, marginals=False, counterfactual=False), dataset)
+    return calibration_table(
+        plan(scenario, dataset, marginals=False, counterfactual=False), dataset
+    )
 
 
 @pytest.mark.slow  # solves the Hong Kong default
 def test_every_checked_row_is_within_its_observed_range(regenerated) -> None:
     missed = out_of_range(regenerated)
-    lines = [f"{r.observation_id}: model {r.model:,.1f} outside {r.low:,.1f}-{r.high:,.1f} {r.unit}" for r in missed.itertuples()]
+    lines = [
+        f"{r.observation_id}: model {r.model:,.1f} outside {r.low:,.1f}-{r.high:,.1f} {r.unit}"
+        for r in missed.itertuples()
+    ]
     assert missed.empty, "calibration targets out of range:\n" + "\n".join(lines)
 
 
@@ -55,7 +60,10 @@ def test_committed_table_matches_the_regenerated_one(regenerated) -> None:
     hint = "data/hk/calibration.csv is stale: run `make calibrate` and commit it"
     assert committed["observation_id"].tolist() == regenerated["observation_id"].tolist(), hint
     for column in ("checked", "within_range"):
-        assert committed[column].astype("boolean").tolist() == regenerated[column].astype("boolean").tolist(), f"{column}: {hint}"
+        assert (
+            committed[column].astype("boolean").tolist()
+            == regenerated[column].astype("boolean").tolist()
+        ), f"{column}: {hint}"
     for column in ("model", "observed", "low", "high"):
         old = committed[column].astype(float).to_numpy()
         new = regenerated[column].astype(float).to_numpy()
@@ -70,21 +78,35 @@ def test_the_table_has_a_source_for_every_comparison(regenerated) -> None:
     compared = regenerated[regenerated["quantity"] != "estimate_share"]
     assert compared["source"].str.len().gt(10).all()
     assert compared["status"].isin(["verified", "derived", "estimate"]).all()
-    assert (compared["low"] <= compared["observed"]).all() and (compared["observed"] <= compared["high"]).all()
+    assert (compared["low"] <= compared["observed"]).all() and (
+        compared["observed"] <= compared["high"]
+    ).all()
     # targets that the model can be compared on are the ones the first test enforces
     assert regenerated["checked"].any()
 
 
 def test_estimate_shares_count_every_input_table() -> None:
     shares = estimate_shares(DEFAULT_DATASET).set_index("file")
-    assert "parameters.csv" in shares.index and "observed.csv" not in shares.index and CALIBRATION_FILE not in shares.index
+    assert (
+        "parameters.csv" in shares.index
+        and "observed.csv" not in shares.index
+        and CALIBRATION_FILE not in shares.index
+    )
     assert (shares["verified"] + shares["derived"] + shares["estimate"] == shares["rows"]).all()
 
 
 def test_a_result_without_a_table_column_gives_an_empty_value_not_an_error() -> None:
     """The result tables change shape as the model grows: a missing column is reported, not fatal."""
     dataset = load_dataset()
-    fleet = pd.DataFrame({"segment_id": ["taxi_urban"], "vehicle_class": ["taxi"], "technology": ["bev"], "year": [2025], "vehicles": [1000.0]})
+    fleet = pd.DataFrame(
+        {
+            "segment_id": ["taxi_urban"],
+            "vehicle_class": ["taxi"],
+            "technology": ["bev"],
+            "year": [2025],
+            "vehicles": [1000.0],
+        }
+    )
     result = SimpleNamespace(
         fleet=fleet,
         emissions=pd.DataFrame({"vehicle_class": ["taxi"], "year": [2025]}),  # no ttw_t
@@ -115,7 +137,9 @@ def test_calibrate_command_on_a_tiny_dataset(tmp_path) -> None:
     header = (DEFAULT_DATASET / "observed.csv").read_text(encoding="utf-8").splitlines()[0]
     row = "fleet,fleet_vehicles,bus,,,,2025,2025,1,0,1000000,vehicles,true,any fleet,made up for the test,estimate"
     (folder / "observed.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
-    done = run("calibrate", "--scenario", scenario, "--json", "--out", tmp_path / "c.csv", check=True)
+    done = run(
+        "calibrate", "--scenario", scenario, "--json", "--out", tmp_path / "c.csv", check=True
+    )
     payload = json.loads(done.stdout)
     assert payload["rows"][0]["observation_id"] == "fleet" and payload["out_of_range"] == []
     assert read_calibration(tmp_path / "c.csv")["observation_id"].iloc[0] == "fleet"

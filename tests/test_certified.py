@@ -17,7 +17,16 @@ from fleetplan.optimiser.scenario import Scenario
 from tests.test_cli import CLI
 from tests.tiny import ebus_programme, tiny_dataset
 
-TARGET_2026 = [{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}]
+TARGET_2026 = [
+    {
+        "target_id": "ebus_2026",
+        "vehicle_class": "bus",
+        "year": 2026,
+        "min_zev": 8,
+        "min_zev_share": None,
+        "hard": False,
+    }
+]
 
 
 def _scenario(**fields: object) -> Scenario:
@@ -70,7 +79,14 @@ def test_same_figures_while_another_process_keeps_a_core_busy() -> None:
     finally:
         busy.terminate()
         busy.join()
-    for key in ("status", "system_cost_hkd", "subsidy_hkd_by_programme", "co2_abated_vs_no_policy_t", "zev_in_service", "penalties_hkd"):
+    for key in (
+        "status",
+        "system_cost_hkd",
+        "subsidy_hkd_by_programme",
+        "co2_abated_vs_no_policy_t",
+        "zev_in_service",
+        "penalties_hkd",
+    ):
         assert loaded[key] == quiet[key], key
 
 
@@ -83,11 +99,15 @@ def test_marginal_value_is_split_into_money_and_penalty_and_checked_by_a_step() 
     re-solve at +HK$10m (inside the LP range, an independent computation) gives per HK$.
     """
     data = _penalised_target_data()
-    scenario = _scenario(target_penalty_hkd_per_vehicle=5e6, budget={"total_hkd": 20e6}, marginal_step_hkd=10e6)
+    scenario = _scenario(
+        target_penalty_hkd_per_vehicle=5e6, budget={"total_hkd": 20e6}, marginal_step_hkd=10e6
+    )
     result = plan(scenario, data, counterfactual=False)
     budget = result.marginal_values.set_index("name").loc["budget"]
     assert budget["value"] > 0
-    assert budget["value"] == pytest.approx(budget["system_cost_hkd_per_hkd"] + budget["penalty_hkd_per_hkd"])
+    assert budget["value"] == pytest.approx(
+        budget["system_cost_hkd_per_hkd"] + budget["penalty_hkd_per_hkd"]
+    )
     # real money rises (an e-bus costs the system more than a diesel bus) while the penalty falls
     assert budget["system_cost_hkd_per_hkd"] < 0 < budget["penalty_hkd_per_hkd"]
 
@@ -95,7 +115,9 @@ def test_marginal_value_is_split_into_money_and_penalty_and_checked_by_a_step() 
     raised = plan(_scenario(target_penalty_hkd_per_vehicle=5e6, budget={"total_hkd": 30e6}), data,
                   counterfactual=False, marginals=False).summary()  # fmt: skip
     cost_per_hkd = (base["system_cost_hkd"] - raised["system_cost_hkd"]) / 10e6
-    penalty_per_hkd = (sum(base["penalties_hkd"].values()) - sum(raised["penalties_hkd"].values())) / 10e6
+    penalty_per_hkd = (
+        sum(base["penalties_hkd"].values()) - sum(raised["penalties_hkd"].values())
+    ) / 10e6
     assert budget["system_cost_hkd_per_hkd"] == pytest.approx(cost_per_hkd, rel=1e-3, abs=1e-6)
     assert budget["penalty_hkd_per_hkd"] == pytest.approx(penalty_per_hkd, rel=1e-3, abs=1e-6)
     # the policy-sized step is a re-solve of the whole plan: same figures here, and it agrees
@@ -111,10 +133,18 @@ def test_one_tonnes_per_hkd_figure_against_no_policy() -> None:
     data = _penalised_target_data()
     summary = plan(_scenario(budget={"total_hkd": 20e6}, objective="max_abatement",
                              max_abatement={"infrastructure": "budget"}), data).summary()  # fmt: skip
-    assert "co2_t_per_hkd_m_subsidy_vs_baseline" not in summary and "subsidy_hkd_per_t_abated" not in summary
+    assert (
+        "co2_t_per_hkd_m_subsidy_vs_baseline" not in summary
+        and "subsidy_hkd_per_t_abated" not in summary
+    )
     extra_t = summary["co2_abated_vs_no_policy_t"]
-    assert summary["co2_t_per_hkd_m_subsidy_vs_no_policy"] == pytest.approx(extra_t / (summary["subsidy_hkd_total"] / 1e6), rel=1e-3)
-    assert "no-policy" in summary["co2_t_per_hkd_m_definition"] and "2025-2027" in summary["co2_t_per_hkd_m_definition"]
+    assert summary["co2_t_per_hkd_m_subsidy_vs_no_policy"] == pytest.approx(
+        extra_t / (summary["subsidy_hkd_total"] / 1e6), rel=1e-3
+    )
+    assert (
+        "no-policy" in summary["co2_t_per_hkd_m_definition"]
+        and "2025-2027" in summary["co2_t_per_hkd_m_definition"]
+    )
     assert summary["no_policy"]["status"] == "optimal"
     assert summary["money_basis"]["subsidy_hkd"].startswith("nominal")
 
@@ -123,7 +153,13 @@ def test_a_difference_within_the_error_bound_is_no_measurable_difference() -> No
     assert difference_error_hkd({"objective_unit": "HK$ million", "gap_absolute": 20.0},
                                 {"objective_unit": "HK$ million", "gap_absolute": 25.0}) == pytest.approx(45e6)  # fmt: skip
     assert measurable(40e6, 45e6) is False and measurable(-50e6, 45e6) is True
-    assert difference_error_hkd({"objective_unit": "t CO2", "gap_absolute": 1.0}, {"objective_unit": "HK$ million", "gap_absolute": 1.0}) is None
+    assert (
+        difference_error_hkd(
+            {"objective_unit": "t CO2", "gap_absolute": 1.0},
+            {"objective_unit": "HK$ million", "gap_absolute": 1.0},
+        )
+        is None
+    )
 
 
 def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -135,7 +171,11 @@ def test_compare_says_no_measurable_difference_within_both_errors(tmp_path: Path
     and compare says so instead of quoting a number; a real difference (HK$20m of budget against
     none, each plan certified to HK$0.01m) stays a number."""
     data = _penalised_target_data()
-    base = _scenario(target_penalty_hkd_per_vehicle=5e6, budget={"total_hkd": 20e6}, solver={"mip_rel_gap": 1e-9, "mip_abs_gap": 0.01})
+    base = _scenario(
+        target_penalty_hkd_per_vehicle=5e6,
+        budget={"total_hkd": 20e6},
+        solver={"mip_rel_gap": 1e-9, "mip_abs_gap": 0.01},
+    )
     for name, scenario in (("a", base), ("b", base.model_copy(update={"name": "same-plan"})),
                            ("c", base.model_copy(update={"budget": base.budget.model_copy(update={"total_hkd": 0.0})}))):  # fmt: skip
         write_results(plan(scenario, data, marginals=False), scenario, tmp_path / name)

@@ -41,7 +41,9 @@ def write_scenario(path: Path, dataset: Path, **extra: str) -> Path:
 
 
 def run(*args: str | Path, check: bool = False) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, check=False, timeout=300)
+    result = subprocess.run(
+        [*CLI, *map(str, args)], capture_output=True, text=True, check=False, timeout=300
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -60,9 +62,13 @@ SUMMARY_KEYS = {
 }
 
 
-def test_solve_json_prints_one_object_with_the_key_figures(tiny_folder: Path, tmp_path: Path) -> None:
+def test_solve_json_prints_one_object_with_the_key_figures(
+    tiny_folder: Path, tmp_path: Path
+) -> None:
     """Most abatement with HK$20m: 4 subsidised battery buses (HK$5m each), 584 t abated."""
-    scenario = write_scenario(tmp_path / "s.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 20.0e6}")
+    scenario = write_scenario(
+        tmp_path / "s.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 20.0e6}"
+    )
     result = run("solve", scenario, "--json", check=True)
     summary = json.loads(result.stdout)  # exactly one JSON document on stdout
     assert set(summary) >= SUMMARY_KEYS
@@ -75,7 +81,9 @@ def test_solve_json_prints_one_object_with_the_key_figures(tiny_folder: Path, tm
 
 
 def test_solve_out_writes_readable_files_atomically(tiny_folder: Path, tmp_path: Path) -> None:
-    scenario = write_scenario(tmp_path / "s.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 20.0e6}")
+    scenario = write_scenario(
+        tmp_path / "s.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 20.0e6}"
+    )
     out = tmp_path / "results"
     run("solve", scenario, "--out", out, "--time-limit", "30", "--gap", "0", check=True)
     expected = {
@@ -107,7 +115,9 @@ def test_solve_out_writes_readable_files_atomically(tiny_folder: Path, tmp_path:
     assert list(sites["site_id"]) == ["S_D1"]
     charger_points = gpd.read_file(out / "sites.gpkg", layer="chargers")
     assert list(charger_points["site_id"]) == ["S_D1"]
-    assert charger_points.loc[0, "opening_year"] == 2026 and charger_points.loc[0, "new_chargers"] >= 2
+    assert (
+        charger_points.loc[0, "opening_year"] == 2026 and charger_points.loc[0, "new_chargers"] >= 2
+    )
     geojson = gpd.read_file(out / "sites.geojson")
     assert geojson.crs.to_epsg() == 4326
     assert geojson.loc[0, "depot_chargers_final"] == charger_points.loc[0, "new_chargers"]
@@ -140,8 +150,12 @@ def test_solve_infeasible_exits_1_with_diagnosis(tiny_folder: Path, tmp_path: Pa
 
 
 def test_compare_shows_deltas(tiny_folder: Path, tmp_path: Path) -> None:
-    low = write_scenario(tmp_path / "low.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 10.0e6}")
-    high = write_scenario(tmp_path / "high.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 20.0e6}")
+    low = write_scenario(
+        tmp_path / "low.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 10.0e6}"
+    )
+    high = write_scenario(
+        tmp_path / "high.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 20.0e6}"
+    )
     run("solve", low, "--out", tmp_path / "a", "--no-marginals", check=True)
     run("solve", high, "--out", tmp_path / "b", "--no-marginals", check=True)
     result = run("compare", tmp_path / "a", tmp_path / "b", "--json", check=True)
@@ -231,8 +245,19 @@ def test_directory_write_is_atomic_on_error_and_sigterm(tmp_path: Path) -> None:
 def test_target_cost_command_reports_infeasible_targets_with_exit_1(tmp_path: Path) -> None:
     """On the tiny city a target of 8 battery buses in 2026 cannot be met (no operator would
     switch, no subsidy): made hard, it is infeasible, so the command exits 1 and names the target."""
-    targets = [{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}]
-    folder = write_tiny_dataset(tmp_path / "data", targets=targets, parameters={("adoption_barrier_hkd", "-", "-"): 1e8})
+    targets = [
+        {
+            "target_id": "ebus_2026",
+            "vehicle_class": "bus",
+            "year": 2026,
+            "min_zev": 8,
+            "min_zev_share": None,
+            "hard": False,
+        }
+    ]
+    folder = write_tiny_dataset(
+        tmp_path / "data", targets=targets, parameters={("adoption_barrier_hkd", "-", "-"): 1e8}
+    )
     scenario = write_scenario(tmp_path / "s.yaml", folder)
     result = run("target-cost", scenario, "--json")
     assert result.returncode == 1, result.stderr
@@ -244,7 +269,16 @@ def test_target_cost_command_reports_infeasible_targets_with_exit_1(tmp_path: Pa
 def test_target_cost_command_prices_a_reachable_target(tmp_path: Path) -> None:
     """5 subsidised battery buses in 2026: HK$2,505,000 more system cost and HK$25m more
     subsidy than without the target (worked out in tests/test_formulation.py)."""
-    targets = [{"target_id": "ebus", "vehicle_class": "bus", "year": 2026, "min_zev": 5, "min_zev_share": None, "hard": False}]
+    targets = [
+        {
+            "target_id": "ebus",
+            "vehicle_class": "bus",
+            "year": 2026,
+            "min_zev": 5,
+            "min_zev_share": None,
+            "hard": False,
+        }
+    ]
     folder = write_tiny_dataset(tmp_path / "data", targets=targets, **SUBSIDY_MATTERS)
     scenario = write_scenario(tmp_path / "s.yaml", folder)
     result = run("target-cost", scenario, "--json")
@@ -258,6 +292,8 @@ def test_version_flag_prints_the_installed_version() -> None:
     """``fleetplan --version`` prints the version the package metadata holds, and nothing else runs."""
     from importlib.metadata import version
 
-    run = subprocess.run([*CLI, "--version"], capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [*CLI, "--version"], capture_output=True, text=True, timeout=120, check=False
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == f"fleetplan {version('fleetplan')}"

@@ -26,12 +26,19 @@ def _buses(**commitments: object) -> object:
     return tiny_dataset(parameters=NO_SWITCH, bus_ages=AGES, **commitments)  # type: ignore[arg-type]
 
 
-def test_a_pledge_in_the_dataset_buys_zero_emission_from_its_year_and_stays_without_policy() -> None:
+def test_a_pledge_in_the_dataset_buys_zero_emission_from_its_year_and_stays_without_policy() -> (
+    None
+):
     """kmb pledges zero-emission purchases from 2027: the 5 replacements of 2026 stay diesel
     (no one would switch), the 5 of 2027 are battery buses. The pledge is the operator's, so
     the no-policy plan has the same 5, and an e-bus programme paying in 2025-27 is credited
     with none of them (0 more zero-emission buses than without policy)."""
-    data = tiny_dataset(parameters=NO_SWITCH, bus_ages=AGES, operator_commitments=[pledge(2027)], programmes=[ebus_programme()])
+    data = tiny_dataset(
+        parameters=NO_SWITCH,
+        bus_ages=AGES,
+        operator_commitments=[pledge(2027)],
+        programmes=[ebus_programme()],
+    )
     result = plan(scenario(), data, marginals=False, counterfactual=True)
     assert zev(result, "bus", 2026) == pytest.approx(0.0, abs=1e-6)
     assert zev(result, "bus", 2027) == pytest.approx(5.0)
@@ -48,11 +55,22 @@ def test_a_pledge_in_the_dataset_buys_zero_emission_from_its_year_and_stays_with
         # one row switched off by its key
         ({"operator_commitments": {"kmb_pledge": {"enabled": False}}}, 0.0, 0.0),
         # one field of a row changed: from 2026, all 10 replacements are battery buses
-        ({"operator_commitments": {"kmb_pledge": {"zero_emission_purchases_from": 2026}}}, 5.0, 10.0),
+        (
+            {"operator_commitments": {"kmb_pledge": {"zero_emission_purchases_from": 2026}}},
+            5.0,
+            10.0,
+        ),
     ],
 )
-def test_a_scenario_changes_or_switches_off_the_dataset_pledges(changes: dict, expected_2026: float, expected_2027: float) -> None:
-    result = plan(scenario(**changes), _buses(operator_commitments=[pledge(2027)]), marginals=False, counterfactual=False)
+def test_a_scenario_changes_or_switches_off_the_dataset_pledges(
+    changes: dict, expected_2026: float, expected_2027: float
+) -> None:
+    result = plan(
+        scenario(**changes),
+        _buses(operator_commitments=[pledge(2027)]),
+        marginals=False,
+        counterfactual=False,
+    )
     assert zev(result, "bus", 2026) == pytest.approx(expected_2026, abs=1e-6)
     assert zev(result, "bus", 2027) == pytest.approx(expected_2027, abs=1e-6)
 
@@ -61,7 +79,12 @@ def test_an_order_is_a_floor_under_the_operators_purchases_in_the_plan_and_witho
     """kmb orders 6 battery buses by 2027. Natural replacement brings 10 purchases by 2027
     (5 in 2026, 5 in 2027), all on duties a battery bus can run. Filled from 2027 backwards:
     all 5 of 2027 and 1 of 2026, so 1 in service in 2026 and 6 in 2027, with and without policy."""
-    result = plan(scenario(), _buses(operator_commitments=[order(6, 2027)]), marginals=False, counterfactual=True)
+    result = plan(
+        scenario(),
+        _buses(operator_commitments=[order(6, 2027)]),
+        marginals=False,
+        counterfactual=True,
+    )
     assert zev(result, "bus", 2026) == pytest.approx(1.0)
     assert zev(result, "bus", 2027) == pytest.approx(6.0)
     assert result.summary()["no_policy"]["zev_in_service"]["bus"][2027] == pytest.approx(6.0)
@@ -71,7 +94,12 @@ def test_an_order_is_a_floor_under_the_operators_purchases_in_the_plan_and_witho
 def test_an_order_beyond_natural_replacement_is_capped_and_reported() -> None:
     """15 battery buses by 2027, but only 10 buses leave service by then: the order is capped at
     10 before the solve (all 10 replacements are battery buses) and a note says so."""
-    result = plan(scenario(), _buses(operator_commitments=[order(15, 2027)]), marginals=False, counterfactual=False)
+    result = plan(
+        scenario(),
+        _buses(operator_commitments=[order(15, 2027)]),
+        marginals=False,
+        counterfactual=False,
+    )
     assert zev(result, "bus", 2027) == pytest.approx(10.0)
     note = next(note for note in result.notes if "kmb_order" in note)
     assert "15 bev vehicles bought by 2027" in note and "capped at 10.0" in note
@@ -81,7 +109,12 @@ def test_an_order_no_duty_allows_is_capped_at_zero() -> None:
     """Buses that run 350 km a day, beyond the battery bus's 300 km (no terminus charging in the
     tiny parameters): no purchase can go to the order, which is capped at 0 and noted; the
     buses stay diesel."""
-    data = tiny_dataset(parameters=NO_SWITCH, bus_ages=AGES, bus_daily_km=350.0, operator_commitments=[order(4, 2027)])
+    data = tiny_dataset(
+        parameters=NO_SWITCH,
+        bus_ages=AGES,
+        bus_daily_km=350.0,
+        operator_commitments=[order(4, 2027)],
+    )
     result = plan(scenario(), data, marginals=False, counterfactual=False)
     assert zev(result, "bus", 2027) == pytest.approx(0.0, abs=1e-6)
     assert any("kmb_order" in note and "capped at 0.0" in note for note in result.notes)
@@ -90,22 +123,46 @@ def test_an_order_no_duty_allows_is_capped_at_zero() -> None:
 def test_a_pledge_leaves_duties_no_zero_emission_technology_can_run_with_the_incumbent() -> None:
     """The same 350 km duties under a pledge from 2026: no zero-emission bus can run them, so
     the replacements stay diesel and a note names the segment."""
-    data = tiny_dataset(parameters=NO_SWITCH, bus_ages=AGES, bus_daily_km=350.0, operator_commitments=[pledge(2026)])
+    data = tiny_dataset(
+        parameters=NO_SWITCH, bus_ages=AGES, bus_daily_km=350.0, operator_commitments=[pledge(2026)]
+    )
     result = plan(scenario(), data, marginals=False, counterfactual=False)
     assert zev(result, "bus", 2027) == pytest.approx(0.0, abs=1e-6)
-    assert any("kmb_pledge" in note and "100.0%" in note and "D1_dd" in note for note in result.notes)
+    assert any(
+        "kmb_pledge" in note and "100.0%" in note and "D1_dd" in note for note in result.notes
+    )
 
 
 def _taxi_site(max_chargers: int) -> list[dict]:
-    return [site("S_B", 1, "car_park", can_public_charging=True, max_chargers=max_chargers, grid_headroom_kva=1_000)]
+    return [
+        site(
+            "S_B",
+            1,
+            "car_park",
+            can_public_charging=True,
+            max_chargers=max_chargers,
+            grid_headroom_kva=1_000,
+        )
+    ]
 
 
-def _committed(year: int, chargers: int, site_id: str | None = "S_B", kind: str = "programme") -> dict:
-    return {"commitment_id": f"c{year}", "kind": kind, "year": year, "fast_chargers": chargers, "site_id": site_id}
+def _committed(
+    year: int, chargers: int, site_id: str | None = "S_B", kind: str = "programme"
+) -> dict:
+    return {
+        "commitment_id": f"c{year}",
+        "kind": kind,
+        "year": year,
+        "fast_chargers": chargers,
+        "site_id": site_id,
+    }
 
 
 TAXIS = {"buses": 0, "taxis": 100}
-TAXI_YEARS = {"years": {"start": 2025, "end": 2027}, "technologies": {"bus": [], "taxi": ["bev"], "truck": []}}
+TAXI_YEARS = {
+    "years": {"start": 2025, "end": 2027},
+    "technologies": {"bus": [], "taxi": ["bev"], "truck": []},
+}
 
 
 def _served(result: object) -> dict[int, float]:
@@ -122,9 +179,16 @@ def test_committed_chargers_add_capacity_from_their_year_only() -> None:
     result = plan(scenario(**TAXI_YEARS), data, marginals=False, counterfactual=False)
     assert _served(result) == pytest.approx({2025: 0.0, 2026: 1000.0, 2027: 1500.0})
     public = result.chargers[result.chargers["charger_kind"] == "public"].set_index("year")
-    assert public.loc[2025, "committed_chargers"] == 0 and public.loc[2026, "committed_chargers"] == 20
+    assert (
+        public.loc[2025, "committed_chargers"] == 0 and public.loc[2026, "committed_chargers"] == 20
+    )
     assert result.summary()["committed_public_chargers"] == {2025: 0, 2026: 20, 2027: 20}
-    none = plan(scenario(**TAXI_YEARS, committed_public_chargers="none"), data, marginals=False, counterfactual=False)
+    none = plan(
+        scenario(**TAXI_YEARS, committed_public_chargers="none"),
+        data,
+        marginals=False,
+        counterfactual=False,
+    )
     assert _served(none) == pytest.approx({2025: 0.0, 2026: 0.0, 2027: 0.0})
 
 
@@ -136,23 +200,48 @@ def test_the_plan_builds_public_chargers_only_beyond_the_committed_ones() -> Non
 
     def new_chargers_2027(rows: list[dict], **changes: object) -> float:
         data = tiny_dataset(**TAXIS, sites=_taxi_site(10), committed_chargers=rows)
-        result = plan(scenario(**TAXI_YEARS, **changes), data, marginals=False, counterfactual=False)
-        public = result.chargers[(result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2027)]
+        result = plan(
+            scenario(**TAXI_YEARS, **changes), data, marginals=False, counterfactual=False
+        )
+        public = result.chargers[
+            (result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2027)
+        ]
         return float(public["new_chargers"].sum())
 
     assert new_chargers_2027([_committed(2030, 4)]) == 2  # beyond the horizon: nothing committed
     assert new_chargers_2027([_committed(2027, 4)]) == 1
     assert new_chargers_2027([_committed(2027, 4, kind="target")]) == 2
-    assert new_chargers_2027([_committed(2027, 4, kind="target")], committed_public_chargers="programmes_and_targets") == 1
+    assert (
+        new_chargers_2027(
+            [_committed(2027, 4, kind="target")], committed_public_chargers="programmes_and_targets"
+        )
+        == 1
+    )
 
 
 def test_city_wide_committed_chargers_follow_the_existing_ones() -> None:
     """A city-wide row of 9 chargers over sites with 4 and 2 existing fast chargers: 6 and 3."""
     sites = [
-        site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, existing_fast_chargers=4),
-        site("S_C", 2, "car_park", can_public_charging=True, max_chargers=10, existing_fast_chargers=2),
+        site(
+            "S_B",
+            1,
+            "car_park",
+            can_public_charging=True,
+            max_chargers=10,
+            existing_fast_chargers=4,
+        ),
+        site(
+            "S_C",
+            2,
+            "car_park",
+            can_public_charging=True,
+            max_chargers=10,
+            existing_fast_chargers=2,
+        ),
     ]
-    data = tiny_dataset(**TAXIS, sites=sites, committed_chargers=[_committed(2026, 9, site_id=None)])
+    data = tiny_dataset(
+        **TAXIS, sites=sites, committed_chargers=[_committed(2026, 9, site_id=None)]
+    )
     inputs = prepare_inputs(scenario(**TAXI_YEARS), data)
     assert inputs.committed_public_chargers[("S_B", 2025)] == 0
     assert inputs.committed_public_chargers[("S_B", 2026)] == 6
@@ -162,20 +251,40 @@ def test_city_wide_committed_chargers_follow_the_existing_ones() -> None:
 @pytest.mark.parametrize(
     ("entry", "words"),
     [
-        ({"new_pledge": {"operator": "kmb"}}, ["operator_commitments.new_pledge.zero_emission_purchases_from", "complete pledge"]),
-        ({"new_order": {"operator": "kmb", "technology": "bev", "year": 2027}}, ["operator_commitments.new_order.vehicles", "complete order"]),
-        ({"new_pledge": {"operator": "mtr", "zero_emission_purchases_from": 2030}}, ["operator_commitments.new_pledge.operator", "unknown operator 'mtr'", "kmb"]),
+        (
+            {"new_pledge": {"operator": "kmb"}},
+            ["operator_commitments.new_pledge.zero_emission_purchases_from", "complete pledge"],
+        ),
+        (
+            {"new_order": {"operator": "kmb", "technology": "bev", "year": 2027}},
+            ["operator_commitments.new_order.vehicles", "complete order"],
+        ),
+        (
+            {"new_pledge": {"operator": "mtr", "zero_emission_purchases_from": 2030}},
+            ["operator_commitments.new_pledge.operator", "unknown operator 'mtr'", "kmb"],
+        ),
         # an order's field on the dataset's pledge row
-        ({"kmb_pledge": {"year": 2028}}, ["operator_commitments.kmb_pledge.year", "is a pledge", "zero_emission_purchases_from"]),
+        (
+            {"kmb_pledge": {"year": 2028}},
+            ["operator_commitments.kmb_pledge.year", "is a pledge", "zero_emission_purchases_from"],
+        ),
     ],
 )
-def test_an_incomplete_or_unknown_scenario_commitment_is_named(entry: dict, words: list[str]) -> None:
+def test_an_incomplete_or_unknown_scenario_commitment_is_named(
+    entry: dict, words: list[str]
+) -> None:
     with pytest.raises(InputError) as raised:
-        prepare_inputs(scenario(operator_commitments=entry), _buses(operator_commitments=[pledge(2027)]))
+        prepare_inputs(
+            scenario(operator_commitments=entry), _buses(operator_commitments=[pledge(2027)])
+        )
     for word in words:
         assert word in str(raised.value)
 
 
 def test_a_commitment_mixing_pledge_and_order_fields_is_refused() -> None:
     with pytest.raises(ValueError, match="one kind"):
-        scenario(operator_commitments={"x": {"operator": "kmb", "zero_emission_purchases_from": 2030, "vehicles": 5}})
+        scenario(
+            operator_commitments={
+                "x": {"operator": "kmb", "zero_emission_purchases_from": 2030, "vehicles": 5}
+            }
+        )

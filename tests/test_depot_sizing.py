@@ -71,7 +71,9 @@ def test_two_buses_share_one_charger() -> None:
     serving one bus per step. Chargers = 1, peak = 52.63 kW. Uncontrolled: both
     plug in at 22:00 at 150 kW -> 300 kW peak on 2 chargers.
     """
-    result = size_depot(_inputs([("A", "06:00", "22:00", 200), ("B", "06:00", "22:00", 200)]), EXACT)
+    result = size_depot(
+        _inputs([("A", "06:00", "22:00", 200), ("B", "06:00", "22:00", 200)]), EXACT
+    )
     assert result.status == "optimal"
     assert result.chargers == 1
     assert result.chargers_by_kw == {150.0: 1}
@@ -79,7 +81,9 @@ def test_two_buses_share_one_charger() -> None:
     assert result.battery_kwh == pytest.approx(400, abs=1e-4)
     assert result.peak_kw == pytest.approx(400 / 0.95 / 8, abs=1e-4)
     assert result.peak_kva == pytest.approx(400 / 0.95 / 8 / 0.95, abs=1e-4)
-    assert result.energy_kwh_by_band == pytest.approx({"off_peak": 400 / 0.95, "peak": 0.0}, abs=1e-4)
+    assert result.energy_kwh_by_band == pytest.approx(
+        {"off_peak": 400 / 0.95, "peak": 0.0}, abs=1e-4
+    )
     assert result.uncontrolled_peak_kw == pytest.approx(300)
     assert result.uncontrolled_chargers == 2
     # No existing headroom: the whole peak kVA is an upgrade.
@@ -89,7 +93,9 @@ def test_two_buses_share_one_charger() -> None:
 
 def test_existing_headroom_is_free() -> None:
     """Same depot with 100 kVA of headroom: peak 52.63 kW = 55.40 kVA < 100, so no upgrade and no upgrade cost."""
-    inputs = _inputs([("A", "06:00", "22:00", 200), ("B", "06:00", "22:00", 200)], grid_headroom_kva=100.0)
+    inputs = _inputs(
+        [("A", "06:00", "22:00", 200), ("B", "06:00", "22:00", 200)], grid_headroom_kva=100.0
+    )
     result = size_depot(inputs, EXACT)
     assert result.grid_upgrade_kva == pytest.approx(0.0, abs=1e-6)
     assert result.annual_cost_hkd["grid_upgrade"] == pytest.approx(0.0, abs=1e-3)
@@ -135,9 +141,15 @@ def test_duties_too_long_for_the_battery_are_reported_and_excluded() -> None:
     assert by_bus["A"]["shortfall_km"] == pytest.approx(130)
     assert by_bus["A"]["recommendation"].startswith("fuel-cell bus")
     assert by_bus["B"]["shortfall_km"] == pytest.approx(30)
-    assert by_bus["B"]["recommendation"] == "opportunity charging at a terminus (30 kWh needed during the day)"
+    assert (
+        by_bus["B"]["recommendation"]
+        == "opportunity charging at a terminus (30 kWh needed during the day)"
+    )
     assert by_bus["D"]["shortfall_km"] == pytest.approx(57.5)
-    assert by_bus["D"]["recommendation"] == "opportunity charging at a terminus (58 kWh needed during the day)"
+    assert (
+        by_bus["D"]["recommendation"]
+        == "opportunity charging at a terminus (58 kWh needed during the day)"
+    )
     assert by_bus["D"]["reason"].startswith("depot stay too short")
     assert set(result.schedule["bus"]) == {"C"}
     assert list(result.buses["bus"]) == ["C"]
@@ -190,8 +202,12 @@ def test_blocks_crossing_midnight() -> None:
     assert charging["parked"].all()
     curve = result.load_curve
     uncontrolled = dict(zip(curve["step"], curve["uncontrolled_kw"], strict=True))
-    assert [uncontrolled[t] for t in (93, 94, 95, 0, 1, 2)] == pytest.approx([0, 150, 150, 150, 150, 150])
-    assert [uncontrolled[t] for t in range(3, 10)] == pytest.approx([180, 150, 150, 150, 150, 10, 0])
+    assert [uncontrolled[t] for t in (93, 94, 95, 0, 1, 2)] == pytest.approx(
+        [0, 150, 150, 150, 150, 150]
+    )
+    assert [uncontrolled[t] for t in range(3, 10)] == pytest.approx(
+        [180, 150, 150, 150, 150, 10, 0]
+    )
     assert result.uncontrolled_chargers == 2
     assert result.uncontrolled_peak_kw == pytest.approx(180)
 
@@ -267,7 +283,9 @@ def test_energy_balance_per_bus(seed: int) -> None:
     total = sum(row.duty_kwh for row in result.buses.itertuples(index=False))
     assert result.battery_kwh == pytest.approx(total, abs=1e-3)
     assert result.load_curve["smart_kw"].sum() * 0.25 == pytest.approx(result.energy_kwh, abs=1e-3)
-    assert result.load_curve["uncontrolled_kw"].sum() * 0.25 == pytest.approx(result.energy_kwh, abs=1e-3)
+    assert result.load_curve["uncontrolled_kw"].sum() * 0.25 == pytest.approx(
+        result.energy_kwh, abs=1e-3
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -278,7 +296,9 @@ def test_energy_balance_per_bus(seed: int) -> None:
 def test_read_blocks_csv_normalises_times(tmp_path: Path) -> None:
     """'6:00' -> '06:00'; 24:00 is midnight; spreadsheet seconds ':00' accepted; extra columns kept."""
     path = tmp_path / "blocks.csv"
-    path.write_text("bus,pull_out,pull_in,km,route\n007,6:00,24:00,180,1A\nB2,05:30:00,00:40,150.5,2\n")
+    path.write_text(
+        "bus,pull_out,pull_in,km,route\n007,6:00,24:00,180,1A\nB2,05:30:00,00:40,150.5,2\n"
+    )
     frame = read_blocks_csv(path)
     assert list(frame["bus"]) == ["007", "B2"]
     assert list(frame["pull_out"]) == ["06:00", "05:30"]
@@ -296,7 +316,11 @@ def test_read_blocks_csv_normalises_times(tmp_path: Path) -> None:
         ("bus,pull_out,pull_in,km\nA,06:00,22:60,100\n", 1, "pull_in"),
         ("bus,pull_out,pull_in,km\nA,06:00,22:00,100\nB,06:00,22:00,-5\n", 2, "km"),
         ("bus,pull_out,pull_in,km\nA,06:00,22:00,abc\n", 1, "km"),
-        ("bus,pull_out,pull_in,km\nA,06:00,22:00,100\nB,06:00,22:00,100\nA,07:00,23:00,90\n", 3, "bus"),
+        (
+            "bus,pull_out,pull_in,km\nA,06:00,22:00,100\nB,06:00,22:00,100\nA,07:00,23:00,90\n",
+            3,
+            "bus",
+        ),
     ],
     ids=["missing-column", "bad-time", "bad-minutes", "negative-km", "text-km", "duplicate-bus"],
 )
@@ -343,8 +367,20 @@ def test_cli_json_end_to_end(tmp_path: Path) -> None:
     one charger. 500 km = 747.5 kWh > 360 kWh window -> fuel-cell bus.
     """
     path = tmp_path / "BLOCKS.csv"
-    path.write_text("bus,pull_out,pull_in,km\nA,06:00,22:00,150\nB,06:00,22:00,150\nC,06:00,22:00,500\n")
-    result = _cli("--blocks", str(path), "--charger-kw", "150", "--usable-kwh", "400", "--kwh-per-km", "1.3", "--json")
+    path.write_text(
+        "bus,pull_out,pull_in,km\nA,06:00,22:00,150\nB,06:00,22:00,150\nC,06:00,22:00,500\n"
+    )
+    result = _cli(
+        "--blocks",
+        str(path),
+        "--charger-kw",
+        "150",
+        "--usable-kwh",
+        "400",
+        "--kwh-per-km",
+        "1.3",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     for key in ("chargers", "peak_kw", "energy_kwh", "infeasible_buses", "uncontrolled_peak_kw"):
@@ -386,7 +422,9 @@ def test_blocks_row_with_a_stray_comma_is_refused(tmp_path) -> None:
     from fleetplan.optimiser.depot_sizing import read_blocks_csv
 
     path = tmp_path / "blocks.csv"
-    path.write_text("bus,pull_out,pull_in,km\nB1,06:00,22:00,180\nB2,06:00,22:00,1,80\n", encoding="utf-8")
+    path.write_text(
+        "bus,pull_out,pull_in,km\nB1,06:00,22:00,180\nB2,06:00,22:00,1,80\n", encoding="utf-8"
+    )
     with pytest.raises(InputError, match="row 2"):
         read_blocks_csv(path)
 
@@ -395,7 +433,10 @@ def test_cli_never_exits_0_with_a_sizing_far_from_its_bound(tmp_path: Path) -> N
     """400 buses and a 1 s time limit: whatever HiGHS reaches, exit 0 only with a schedule
     within 50 % of its bound; otherwise exit 1 and say the sizing is not usable."""
     path = tmp_path / "BLOCKS.csv"
-    rows = [f"B{i},{5 + i % 3:02d}:{(i * 7) % 60:02d},{21 + i % 2:02d}:{(i * 11) % 60:02d},{120 + (i * 37) % 160}" for i in range(400)]
+    rows = [
+        f"B{i},{5 + i % 3:02d}:{(i * 7) % 60:02d},{21 + i % 2:02d}:{(i * 11) % 60:02d},{120 + (i * 37) % 160}"
+        for i in range(400)
+    ]
     path.write_text("bus,pull_out,pull_in,km\n" + "\n".join(rows) + "\n")
     result = _cli("--blocks", str(path), "--time-limit", "1", "--json")
     assert result.returncode in (0, 1), result.stderr
@@ -415,7 +456,9 @@ def test_a_split_duty_charges_at_midday() -> None:
     and 16:00; over the day it buys 500 kWh / 0.95 from the grid."""
     one_block = size_depot(_inputs([("L", "06:00", "20:00", 500.0)]), EXACT)
     assert [bus["bus"] for bus in one_block.infeasible_buses] == ["L"]
-    split = size_depot(_inputs([("S", "06:00", "10:00", 250.0), ("S", "16:00", "20:00", 250.0)]), EXACT)
+    split = size_depot(
+        _inputs([("S", "06:00", "10:00", 250.0), ("S", "16:00", "20:00", 250.0)]), EXACT
+    )
     assert split.infeasible_buses == [] and split.chargers == 1
     schedule = split.schedule
     midday = schedule[(schedule["time"] >= "10:00") & (schedule["time"] < "16:00")]
@@ -433,7 +476,16 @@ def test_a_split_duty_charges_at_midday() -> None:
 def test_a_split_duty_with_too_short_a_midday_stay_is_left_out_with_its_reason() -> None:
     """Back for 30 minutes at 150 kW (at most 71 kWh into the battery) between two 250 km
     blocks: 500 − 360 = 140 kWh would be needed, so the bus is left out, and says why."""
-    result = size_depot(_inputs([("S", "06:00", "12:00", 250.0), ("S", "12:30", "20:00", 250.0), ("A", "06:00", "22:00", 200.0)]), EXACT)
+    result = size_depot(
+        _inputs(
+            [
+                ("S", "06:00", "12:00", 250.0),
+                ("S", "12:30", "20:00", 250.0),
+                ("A", "06:00", "22:00", 200.0),
+            ]
+        ),
+        EXACT,
+    )
     assert [bus["bus"] for bus in result.infeasible_buses] == ["S"]
     assert "between the blocks" in result.infeasible_buses[0]["reason"]
     assert result.infeasible_buses[0]["blocks"] == 2

@@ -42,7 +42,9 @@ def write_dataset(folder: Path, **kwargs: object) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = tiny_dataset(**kwargs)  # type: ignore[arg-type]
     for name, spec in TABLES.items():
-        pd.DataFrame(data.table(name).drop(columns=["geometry"], errors="ignore")).to_csv(folder / spec.file, index=False)
+        pd.DataFrame(data.table(name).drop(columns=["geometry"], errors="ignore")).to_csv(
+            folder / spec.file, index=False
+        )
     return folder
 
 
@@ -77,9 +79,16 @@ def test_time_limit_returns_the_incumbent_with_its_gap_flagged() -> None:
 
 def test_plan_with_almost_no_time_is_flagged_or_says_no_plan_within_the_limit() -> None:
     """HiGHS may still finish the tiny model in presolve; anything but 'optimal' must be flagged."""
-    scenario = Scenario.model_validate({"years": {"start": 2025, "end": 2030}, "solver": {"time_limit_s": 1e-6, "mip_rel_gap": 0.0}})
+    scenario = Scenario.model_validate(
+        {
+            "years": {"start": 2025, "end": 2030},
+            "solver": {"time_limit_s": 1e-6, "mip_rel_gap": 0.0},
+        }
+    )
     try:
-        result = plan(scenario, tiny_dataset(buses=40, bus_ages={15: 20.0, 17: 20.0}), marginals=False)
+        result = plan(
+            scenario, tiny_dataset(buses=40, bus_ages={15: 20.0, 17: 20.0}), marginals=False
+        )
     except InfeasibleError as error:
         assert "within" in str(error) and "time_limit_s" in str(error)
         return
@@ -98,11 +107,24 @@ def test_infeasible_scenario_exits_1_and_names_the_target(tmp_path: Path) -> Non
         tmp_path / "data",
         # no operator would switch (a prohibitive barrier) and no subsidy: the target is out of reach
         parameters={("adoption_barrier_hkd", "-", "-"): 1e8},
-        targets=[{"target_id": "all_buses_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 500, "min_zev_share": None, "hard": True}],
+        targets=[
+            {
+                "target_id": "all_buses_2026",
+                "vehicle_class": "bus",
+                "year": 2026,
+                "min_zev": 500,
+                "min_zev_share": None,
+                "hard": True,
+            }
+        ],
     )
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(f"name: s\ndataset: {folder}\nyears: {{start: 2025, end: 2027}}\n", encoding="utf-8")
-    result = subprocess.run([*CLI, "solve", str(scenario)], capture_output=True, text=True, timeout=300, check=False)
+    scenario.write_text(
+        f"name: s\ndataset: {folder}\nyears: {{start: 2025, end: 2027}}\n", encoding="utf-8"
+    )
+    result = subprocess.run(
+        [*CLI, "solve", str(scenario)], capture_output=True, text=True, timeout=300, check=False
+    )
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "infeasible" in result.stderr
@@ -121,7 +143,9 @@ def test_solver_without_highs_gives_the_install_hint() -> None:
         "m = pyo.ConcreteModel(); m.x = pyo.Var(bounds=(0, 1)); m.o = pyo.Objective(expr=m.x)\n"
         "try:\n    solve(m)\nexcept SolverMissingError as e:\n    print('MISSING:', e)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "MISSING:" in result.stdout and "pip install highspy" in result.stdout
 
@@ -130,9 +154,28 @@ def test_cli_without_highs_prints_one_line_with_the_hint(tmp_path: Path) -> None
     (tmp_path / "N.csv").write_text("node\nA\nB\n", encoding="utf-8")
     (tmp_path / "E.csv").write_text("from,to,length\nA,B,10\n", encoding="utf-8")
     (tmp_path / "F.csv").write_text("origin,destination,flow\nA,B,5\n", encoding="utf-8")
-    args = ["frlm", "--nodes", "N.csv", "--edges", "E.csv", "--flows", "F.csv", "--range", "100", "--stations", "1"]
+    args = [
+        "frlm",
+        "--nodes",
+        "N.csv",
+        "--edges",
+        "E.csv",
+        "--flows",
+        "F.csv",
+        "--range",
+        "100",
+        "--stations",
+        "1",
+    ]
     code = NO_HIGHS + "from fleetplan.cli import main; main()"
-    result = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -158,9 +201,17 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
     base = tmp_path_factory.mktemp("kill")
     folder = write_dataset(base / "data")
     scenario = base / "s.yaml"
-    scenario.write_text(f"name: s\ndataset: {folder}\nyears: {{start: 2025, end: 2027}}\n", encoding="utf-8")
+    scenario.write_text(
+        f"name: s\ndataset: {folder}\nyears: {{start: 2025, end: 2027}}\n", encoding="utf-8"
+    )
     out = base / "runs" / "out"
-    result = subprocess.run([*CLI, "solve", str(scenario), "--out", str(out)], capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [*CLI, "solve", str(scenario), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert_whole(out)
     return scenario, out, snapshot(out)
@@ -177,14 +228,23 @@ def run_and_kill(scenario: Path, out: Path, sig: int, when: str, tmp: Path) -> i
     private_tmp = tmp / "child-tmp"
     private_tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(private_tmp)}
-    process = subprocess.Popen([*CLI, "solve", str(scenario), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [*CLI, "solve", str(scenario), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
     def happened() -> bool:
         if when == "loading":
             return True
         if when == "solving":
             return any(p.name.startswith("fleetplan-") for p in private_tmp.iterdir())
-        return any(p.name.startswith(f".{out.name}.") and p.name.endswith(".tmp") for p in out.parent.iterdir())
+        return any(
+            p.name.startswith(f".{out.name}.") and p.name.endswith(".tmp")
+            for p in out.parent.iterdir()
+        )
 
     try:
         while process.poll() is None and not happened():
@@ -237,7 +297,14 @@ def test_cli_without_an_extra_names_the_extra_to_install(tmp_path: Path) -> None
     (tmp_path / "s.yaml").write_text("name: s\nyears: {start: 2025, end: 2025}\n", encoding="utf-8")
     code = "import sys; sys.modules['dask'] = None\nfrom fleetplan.cli import main; main()"
     args = ["sweep", "s.yaml", "--budgets", "0,1e6", "--out", "out"]
-    result = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -21,7 +21,9 @@ def _fleet_pledge(year: int) -> dict:
 def test_a_fleet_pledge_retires_the_diesel_buses_in_its_year() -> None:
     """Pledge: zero-emission fleet by 2026. 2025: the 10 diesel buses; 2026 and 2027: 10 battery
     buses bought in 2026, though no one would buy one unpaid and no diesel bus is due to retire."""
-    data = tiny_dataset(bus_ages={10: 10.0}, parameters=NO_SWITCH, operator_commitments=[_fleet_pledge(2026)])
+    data = tiny_dataset(
+        bus_ages={10: 10.0}, parameters=NO_SWITCH, operator_commitments=[_fleet_pledge(2026)]
+    )
     result = plan(scenario(), data, marginals=False)
     assert zev(result, "bus", 2025) == 0
     assert zev(result, "bus", 2026) == 10
@@ -29,8 +31,13 @@ def test_a_fleet_pledge_retires_the_diesel_buses_in_its_year() -> None:
     assert result.decisions[("buy", ("D1_dd", "bev", 2026))] == pytest.approx(10.0)
     assert "fleet_pledge:D1_dd" not in result.binding_limits
     # The 10 diesel buses, within their life to 2033, leave in 2026 because of the pledge.
-    retired = result.early_retirements.set_index(["segment_id", "year", "cause"])["retired_early_cumulative"]
-    assert retired.to_dict() == {("D1_dd", 2026, "fleet_pledge"): 10, ("D1_dd", 2027, "fleet_pledge"): 10}
+    retired = result.early_retirements.set_index(["segment_id", "year", "cause"])[
+        "retired_early_cumulative"
+    ]
+    assert retired.to_dict() == {
+        ("D1_dd", 2026, "fleet_pledge"): 10,
+        ("D1_dd", 2027, "fleet_pledge"): 10,
+    }
     # Behaviour, not policy: the no-policy plan keeps it, so nothing of it is credited to policy.
     assert result.summary()["co2_abated_vs_no_policy_t"] == pytest.approx(0.0, abs=1e-6)
 
@@ -40,7 +47,17 @@ def test_a_fleet_pledge_the_depot_cannot_serve_is_short_and_reported_not_infeasi
     night for 300 kWh a bus (200 km x 1.5 kWh/km) charges 3.33 battery buses. The other 6.67
     diesel buses stay, short of the pledge (3 battery buses in whole numbers), and the limit
     is reported instead of the plan being infeasible."""
-    sites = [site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=2, grid_headroom_kva=10_000)]
+    sites = [
+        site(
+            "S_D1",
+            0,
+            "bus_depot",
+            depot_id="D1",
+            can_depot_charging=True,
+            max_chargers=2,
+            grid_headroom_kva=10_000,
+        )
+    ]
     data = tiny_dataset(bus_ages={10: 10.0}, parameters=NO_SWITCH, sites=sites,
                         operator_commitments=[_fleet_pledge(2026)])  # fmt: skip
     result = plan(scenario(), data, marginals=False, counterfactual=False)

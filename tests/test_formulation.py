@@ -33,7 +33,11 @@ def scenario(**fields: object) -> Scenario:
 
 def zev(result, vehicle_class: str, year: int) -> float:
     fleet = result.fleet
-    chosen = (fleet["vehicle_class"] == vehicle_class) & (fleet["year"] == year) & fleet["technology"].isin(["bev", "fcev"])
+    chosen = (
+        (fleet["vehicle_class"] == vehicle_class)
+        & (fleet["year"] == year)
+        & fleet["technology"].isin(["bev", "fcev"])
+    )
     return float(fleet.loc[chosen, "vehicles"].sum())
 
 
@@ -43,7 +47,9 @@ def test_stock_flow_replaces_retirements_with_incumbents() -> None:
     Optimum: buy 10 diesel in 2026. Vehicle cost = 10 x 3.0m / 18 x 2 years (2026, 2027)
     = HK$3,333,333; running = 10 x 365,000 x 3 years = HK$10,950,000.
     """
-    result = plan(scenario(technologies={"bus": [], "taxi": [], "truck": []}), tiny_dataset(), marginals=False)
+    result = plan(
+        scenario(technologies={"bus": [], "taxi": [], "truck": []}), tiny_dataset(), marginals=False
+    )
     bought = result.purchases.set_index(["technology", "year"])["bought"]
     assert bought[("diesel", 2025)] == pytest.approx(0.0, abs=1e-6)
     assert bought[("diesel", 2026)] == pytest.approx(10.0)
@@ -60,7 +66,10 @@ TINY_BEV_GAP_HKD = 1_000_000 + 100_000 - 18 * (365_000 - 109_500)
 def _half_switch() -> dict[tuple[str, str, str], float]:
     """Behaviour parameters under which exactly half the operators switch with no payment:
     the mean perceived gap is zero (barrier = -gap) and operators spread around it."""
-    return {("adoption_barrier_hkd", "-", "-"): -TINY_BEV_GAP_HKD, ("adoption_spread_hkd", "-", "-"): 1_000_000}
+    return {
+        ("adoption_barrier_hkd", "-", "-"): -TINY_BEV_GAP_HKD,
+        ("adoption_spread_hkd", "-", "-"): 1_000_000,
+    }
 
 
 NO_SWITCH = {("adoption_barrier_hkd", "-", "-"): 1e8}
@@ -78,7 +87,9 @@ def test_operators_respond_to_their_gap_and_depot_chargers_follow() -> None:
     result = plan(scenario(), tiny_dataset(parameters=_half_switch()), marginals=False)
     assert zev(result, "bus", 2025) == pytest.approx(0.0, abs=1e-6)
     assert zev(result, "bus", 2026) == pytest.approx(5.0)
-    depot = result.chargers[(result.chargers["charger_kind"] == "depot") & (result.chargers["year"] == 2026)]
+    depot = result.chargers[
+        (result.chargers["charger_kind"] == "depot") & (result.chargers["year"] == 2026)
+    ]
     assert depot["new_chargers"].sum() == 3
 
 
@@ -98,7 +109,17 @@ def test_depot_space_caps_battery_buses_and_the_rest_is_reported_blocked() -> No
     3 battery buses in service, 7 purchases blocked. No plan can serve them (the depot has no room
     for a third charger): they are found before the solve and reported as unservable, not penalised."""
     data = tiny_dataset(
-        sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=2, grid_headroom_kva=10_000)],
+        sites=[
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=2,
+                grid_headroom_kva=10_000,
+            )
+        ],
     )
     result = plan(scenario(), data, marginals=False, counterfactual=False)
     assert result.decisions[("stock", ("D1_dd", "bev", 2026))] == pytest.approx(1000 / 300)
@@ -118,7 +139,17 @@ def test_uptake_a_plan_can_serve_is_served_not_called_unservable() -> None:
     """Room for 10 chargers: every willing buyer can be served, so nothing is unservable and
     the plan serves them all (blocking would pay the penalty)."""
     data = tiny_dataset(
-        sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=10, grid_headroom_kva=10_000)],
+        sites=[
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=10_000,
+            )
+        ],
     )
     result = plan(scenario(), data, marginals=False, counterfactual=False)
     assert result.purchases["unservable"].sum() == pytest.approx(0.0, abs=1e-6)
@@ -136,15 +167,26 @@ def test_grid_lead_time_delays_battery_buses() -> None:
     data = tiny_dataset(
         bus_ages={16: 5.0, 15: 5.0},
         parameters={("grid_upgrade_lead_years", "-", "-"): 2},
-        sites=[site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=0)],
+        sites=[
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=0,
+            )
+        ],
     )
-    result = plan(scenario(years={"start": 2025, "end": 2028}), data, marginals=False, counterfactual=False)
+    result = plan(
+        scenario(years={"start": 2025, "end": 2028}), data, marginals=False, counterfactual=False
+    )
     assert zev(result, "bus", 2026) == pytest.approx(0.0, abs=1e-6)
     assert zev(result, "bus", 2027) == pytest.approx(5.0)
     grid = result.chargers[result.chargers["charger_kind"] == "depot"].set_index("year")
     assert grid.loc[2025, "grid_upgrade_ordered_kva"] == pytest.approx(300.0)
     assert grid.loc[2027, "kva_needed"] <= grid.loc[2027, "grid_upgrade_in_service_kva"] + 1e-6
-
 
 
 def test_todays_battery_buses_charge_on_the_chargers_they_came_with() -> None:
@@ -161,10 +203,15 @@ def test_todays_battery_buses_charge_on_the_chargers_they_came_with() -> None:
     inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2026}), data)
     assert inputs.existing_depot_chargers["D1"] == pytest.approx(2.0)
     assert inputs.existing_depot_kw["D1"] == pytest.approx(240.0)
-    result = plan(scenario(years={"start": 2025, "end": 2026}), data, marginals=False, counterfactual=False)
+    result = plan(
+        scenario(years={"start": 2025, "end": 2026}), data, marginals=False, counterfactual=False
+    )
     assert zev(result, "bus", 2026) == pytest.approx(4.0)
-    assert result.purchases.set_index(["technology", "year"]).loc[("bev", 2026), "blocked"] == pytest.approx(6.0)
+    assert result.purchases.set_index(["technology", "year"]).loc[
+        ("bev", 2026), "blocked"
+    ] == pytest.approx(6.0)
     assert result.chargers.empty or result.chargers["new_chargers"].sum() == 0
+
 
 @pytest.mark.parametrize("allowed", [False, True])
 def test_early_retirement_only_when_allowed(allowed: bool) -> None:
@@ -173,7 +220,9 @@ def test_early_retirement_only_when_allowed(allowed: bool) -> None:
     old one (its capital is sunk); 10 battery buses need 6 chargers (HK$10,000 a year each).
     Saving: 10 x 33,278 - 60,000 > 0, so when allowed all 10 go in 2025; otherwise none."""
     data = tiny_dataset(bus_ages={10: 10.0})
-    result = plan(scenario(allow_early_retirement=allowed), data, marginals=False, counterfactual=False)
+    result = plan(
+        scenario(allow_early_retirement=allowed), data, marginals=False, counterfactual=False
+    )
     assert zev(result, "bus", 2025) == pytest.approx(10.0 if allowed else 0.0, abs=1e-6)
     if allowed:
         assert result.early_retirements["retired_early_cumulative"].max() == pytest.approx(10.0)
@@ -211,7 +260,11 @@ def test_subsidy_budget_buys_abatement_and_its_marginal_value_holds_in_its_range
     marginal = result.marginal_values.set_index("name")
     assert marginal.loc["budget", "value"] == pytest.approx(29.2, rel=1e-3)
     assert marginal.loc["budget", "valid_up_to"] == pytest.approx(30e6, rel=1e-6)
-    raised = plan(scenario(**MOST_ABATEMENT, budget={"total_hkd": 30e6}), _bus_subsidy_data(1e9), marginals=False)
+    raised = plan(
+        scenario(**MOST_ABATEMENT, budget={"total_hkd": 30e6}),
+        _bus_subsidy_data(1e9),
+        marginals=False,
+    )
     assert raised.emissions["abated_t"].sum() == pytest.approx(584.0 + 10 * 29.2, rel=1e-6)
     # No operator would buy a HK$12m battery bus unpaid: every paid bus is induced, and the
     # no-policy counterfactual abates nothing.
@@ -230,7 +283,14 @@ def test_free_riders_are_paid() -> None:
     params = {**_half_switch()}
     data = tiny_dataset(
         parameters=params,
-        programmes=[{**ebus_programme(), "per_vehicle_cap_hkd": 1_000_000, "first_year": 2026, "last_year": 2026}],
+        programmes=[
+            {
+                **ebus_programme(),
+                "per_vehicle_cap_hkd": 1_000_000,
+                "first_year": 2026,
+                "last_year": 2026,
+            }
+        ],
     )
     result = plan(scenario(**MOST_ABATEMENT, budget={"total_hkd": 1e9}), data, marginals=False)
     paid = result.subsidy.set_index("year")
@@ -244,18 +304,25 @@ def test_free_riders_are_paid() -> None:
 
 def test_programme_cap_binds_before_budget() -> None:
     """A HK$15m programme cap under a HK$750m budget: 3 buses; the budget stays unspent."""
-    result = plan(scenario(**MOST_ABATEMENT), _bus_subsidy_data(15e6), marginals=False, counterfactual=False)
+    result = plan(
+        scenario(**MOST_ABATEMENT), _bus_subsidy_data(15e6), marginals=False, counterfactual=False
+    )
     assert result.subsidy["vehicles"].sum() == pytest.approx(3.0)
     summary = result.summary()
     assert summary["subsidy_hkd_total"] == pytest.approx(15e6)
-    assert "programme_cap:e_bus" in summary["binding_limits"] and "budget" not in summary["binding_limits"]
+    assert (
+        "programme_cap:e_bus" in summary["binding_limits"]
+        and "budget" not in summary["binding_limits"]
+    )
 
 
 def test_subsidy_that_cannot_close_the_gap_buys_nothing() -> None:
     """Raise the battery bus to HK$20m: gap = 12.501m > 5m payment, so no purchase is induced."""
     data = _bus_subsidy_data(1e9)
     data.parameters.loc[
-        (data.parameters["parameter"] == "vehicle_price_hkd") & (data.parameters["technology"] == "bev"), "value"
+        (data.parameters["parameter"] == "vehicle_price_hkd")
+        & (data.parameters["technology"] == "bev"),
+        "value",
     ] = 20_000_000
     result = plan(scenario(**MOST_ABATEMENT), data, marginals=False, counterfactual=False)
     assert result.subsidy.empty
@@ -306,23 +373,50 @@ def test_a_new_zone_charged_class_is_data_rows_only() -> None:
         buses=0,
         taxis=100,
         sites=[
-            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
-            site("S_C", 2, "car_park", can_public_charging=True, max_chargers=20, existing_fast_chargers=10, grid_headroom_kva=1_000),
+            site(
+                "S_B",
+                1,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=1_000,
+            ),
+            site(
+                "S_C",
+                2,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=20,
+                existing_fast_chargers=10,
+                grid_headroom_kva=1_000,
+            ),
         ],
     )
     catalogue = pd.concat([data.vehicle_classes, data.vehicle_classes[data.vehicle_classes["vehicle_class"] == "taxi"].assign(
         vehicle_class="minibus", vehicle_types="minibus", incumbent="diesel")], ignore_index=True)  # fmt: skip
-    fleets = data.taxi_classes.assign(taxi_class="green", vehicle_class="minibus", vehicle_type="minibus")
+    fleets = data.taxi_classes.assign(
+        taxi_class="green", vehicle_class="minibus", vehicle_type="minibus"
+    )
     zones = data.taxi_zones.assign(taxi_class="green")
     parameters = data.parameters
     as_minibus = parameters[parameters["vehicle_type"] == "taxi"].assign(vehicle_type="minibus")
     as_minibus.loc[as_minibus["technology"] == "lpg", "technology"] = "diesel"
     data = dataclasses.replace(data, vehicle_classes=catalogue, taxi_classes=fleets, taxi_zones=zones,
                                parameters=pd.concat([parameters, as_minibus], ignore_index=True))  # fmt: skip
-    result = plan(scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "minibus": ["bev"], "truck": []}), data, marginals=False, counterfactual=False)
+    result = plan(
+        scenario(
+            years={"start": 2025, "end": 2025},
+            technologies={"bus": [], "minibus": ["bev"], "truck": []},
+        ),
+        data,
+        marginals=False,
+        counterfactual=False,
+    )
     assert zev(result, "minibus", 2025) == pytest.approx(10.0)
     assert "taxi" not in set(result.fleet["vehicle_class"])  # the fleet row became minibuses
-    public = result.chargers[(result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2025)].set_index("site_id")
+    public = result.chargers[
+        (result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2025)
+    ].set_index("site_id")
     assert public.loc["S_B", "new_chargers"] == 1
     assert "S_C" not in public.index or public.loc["S_C", "new_chargers"] == 0
     served = result.taxi_charging[result.taxi_charging["year"] == 2025]
@@ -340,13 +434,38 @@ def test_taxi_charging_uses_sites_within_road_reach_only() -> None:
         buses=0,
         taxis=100,
         sites=[
-            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
-            site("S_C", 2, "car_park", can_public_charging=True, max_chargers=20, existing_fast_chargers=10, grid_headroom_kva=1_000),
+            site(
+                "S_B",
+                1,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=1_000,
+            ),
+            site(
+                "S_C",
+                2,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=20,
+                existing_fast_chargers=10,
+                grid_headroom_kva=1_000,
+            ),
         ],
     )
-    result = plan(scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": ["bev"], "truck": []}), data, marginals=False, counterfactual=False)
+    result = plan(
+        scenario(
+            years={"start": 2025, "end": 2025},
+            technologies={"bus": [], "taxi": ["bev"], "truck": []},
+        ),
+        data,
+        marginals=False,
+        counterfactual=False,
+    )
     assert zev(result, "taxi", 2025) == pytest.approx(10.0)
-    public = result.chargers[(result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2025)].set_index("site_id")
+    public = result.chargers[
+        (result.chargers["charger_kind"] == "public") & (result.chargers["year"] == 2025)
+    ].set_index("site_id")
     assert public.loc["S_B", "new_chargers"] == 1
     assert "S_C" not in public.index or public.loc["S_C", "new_chargers"] == 0
     served = result.taxi_charging[result.taxi_charging["year"] == 2025]
@@ -380,16 +499,29 @@ def _truck_data(range_km: float) -> object:
         (15.0, {"H_A", "H_B", "H_C"}),
     ],
 )
-def test_flow_refuelling_opens_the_stations_the_range_needs(range_km: float, expected_sites: set[str]) -> None:
-    sc = scenario(technologies={"bus": [], "taxi": [], "truck": ["fcev"]}, years={"start": 2025, "end": 2026})
+def test_flow_refuelling_opens_the_stations_the_range_needs(
+    range_km: float, expected_sites: set[str]
+) -> None:
+    sc = scenario(
+        technologies={"bus": [], "taxi": [], "truck": ["fcev"]}, years={"start": 2025, "end": 2026}
+    )
     data = _truck_data(range_km)
     result = plan(sc, data, marginals=False)
-    opened = set(result.stations[result.stations["opened"] & (result.stations["year"] == 2026)]["site_id"])
+    opened = set(
+        result.stations[result.stations["opened"] & (result.stations["year"] == 2026)]["site_id"]
+    )
     assert opened == expected_sites
     assert zev(result, "truck", 2026) > 0
     # Independent check: the opened stations really refuel the round trip.
     inputs = prepare_inputs(sc, data)
-    path = round_trip_paths(inputs.graph, inputs.flows.assign(origin=inputs.flows["origin_node"], destination=inputs.flows["destination_node"])[["flow_id", "origin", "destination"]], weight="length_m", km_per_unit=0.001)["F1"]
+    path = round_trip_paths(
+        inputs.graph,
+        inputs.flows.assign(
+            origin=inputs.flows["origin_node"], destination=inputs.flows["destination_node"]
+        )[["flow_id", "origin", "destination"]],
+        weight="length_m",
+        km_per_unit=0.001,
+    )["F1"]
     nodes = {inputs.sites.at[s, "node_id"] for s in opened}
     assert is_refuelled(path.nodes, path.cum_km, nodes, range_km)
     # Hydrogen sold never exceeds capacity.
@@ -401,7 +533,16 @@ def test_hard_target_out_of_reach_is_diagnosed() -> None:
     exists cannot be met: the diagnosis names the target and the shortfall (8 vehicles)."""
     data = tiny_dataset(
         parameters=NO_SWITCH,
-        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": True}]
+        targets=[
+            {
+                "target_id": "ebus_2026",
+                "vehicle_class": "bus",
+                "year": 2026,
+                "min_zev": 8,
+                "min_zev_share": None,
+                "hard": True,
+            }
+        ],
     )
     with pytest.raises(InfeasibleError) as raised:
         plan(scenario(), data, marginals=False)
@@ -413,12 +554,25 @@ def test_hard_target_out_of_reach_is_diagnosed() -> None:
 def test_soft_target_pays_its_penalty_when_asked() -> None:
     """The same target made soft, with a penalty asked for: 8 vehicles short x HK$5m penalty =
     HK$40m in the objective on top of the cost without the target."""
-    free = plan(scenario(), tiny_dataset(parameters=NO_SWITCH), marginals=False, counterfactual=False)
+    free = plan(
+        scenario(), tiny_dataset(parameters=NO_SWITCH), marginals=False, counterfactual=False
+    )
     data = tiny_dataset(
         parameters=NO_SWITCH,
-        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}],
+        targets=[
+            {
+                "target_id": "ebus_2026",
+                "vehicle_class": "bus",
+                "year": 2026,
+                "min_zev": 8,
+                "min_zev_share": None,
+                "hard": False,
+            }
+        ],
     )
-    soft = plan(scenario(target_penalty_hkd_per_vehicle=5e6), data, marginals=False, counterfactual=False)
+    soft = plan(
+        scenario(target_penalty_hkd_per_vehicle=5e6), data, marginals=False, counterfactual=False
+    )
     assert soft.summary()["penalties_hkd"]["soft_targets"] == pytest.approx(40e6)
     assert soft.targets.set_index("target_id").loc["ebus_2026", "short"] == pytest.approx(8.0)
     assert soft.targets.set_index("target_id").loc["ebus_2026", "treatment"] == "penalised"
@@ -428,10 +582,21 @@ def test_soft_target_pays_its_penalty_when_asked() -> None:
 def test_soft_target_is_reported_not_priced_by_default() -> None:
     """By default a soft target is only reported: the objective is the cost without the target
     (no penalty, no row), and the result says 8 vehicles short, read off the plan's stock."""
-    free = plan(scenario(), tiny_dataset(parameters=NO_SWITCH), marginals=False, counterfactual=False)
+    free = plan(
+        scenario(), tiny_dataset(parameters=NO_SWITCH), marginals=False, counterfactual=False
+    )
     data = tiny_dataset(
         parameters=NO_SWITCH,
-        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": False}],
+        targets=[
+            {
+                "target_id": "ebus_2026",
+                "vehicle_class": "bus",
+                "year": 2026,
+                "min_zev": 8,
+                "min_zev_share": None,
+                "hard": False,
+            }
+        ],
     )
     reported = plan(scenario(), data, marginals=True, counterfactual=False)
     row = reported.targets.set_index("target_id").loc["ebus_2026"]
@@ -463,7 +628,16 @@ def test_target_cost_is_the_difference_between_plans_with_and_without_it() -> No
         **{
             **data.__dict__,
             "targets": tiny_dataset(
-                targets=[{"target_id": "ebus", "vehicle_class": "bus", "year": 2026, "min_zev": 5, "min_zev_share": None, "hard": False}]
+                targets=[
+                    {
+                        "target_id": "ebus",
+                        "vehicle_class": "bus",
+                        "year": 2026,
+                        "min_zev": 5,
+                        "min_zev_share": None,
+                        "hard": False,
+                    }
+                ]
             ).targets,
         }
     )
@@ -478,7 +652,9 @@ def test_the_solver_interfaces_agree() -> None:
     optimum and marginal value (the budget's dual and its range come through every path)."""
     outcomes = []
     for interface in ("arrays", "lp_file", "pyomo_highs"):
-        sc = scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6}, solver={**EXACT, "interface": interface})
+        sc = scenario(
+            **MOST_ABATEMENT, budget={"total_hkd": 20e6}, solver={**EXACT, "interface": interface}
+        )
         outcomes.append(plan(sc, _bus_subsidy_data(1e9)))
     for other in outcomes[1:]:
         assert other.report.objective == pytest.approx(outcomes[0].report.objective, rel=1e-9)
@@ -498,7 +674,12 @@ def test_merging_alike_truck_corridors_keeps_the_optimum() -> None:
     same as with one segment per corridor."""
     data = _truck_data(25.0)
     flows = data.truck_flows
-    flows.loc[len(flows)] = {**flows.iloc[0].to_dict(), "flow_id": "F2", "trucks": 30.0, "daily_round_trips": 30.0}
+    flows.loc[len(flows)] = {
+        **flows.iloc[0].to_dict(),
+        "flow_id": "F2",
+        "trucks": 30.0,
+        "daily_round_trips": 30.0,
+    }
     results = {}
     for band in (0.0, 0.1):
         sc = scenario(
@@ -510,7 +691,9 @@ def test_merging_alike_truck_corridors_keeps_the_optimum() -> None:
     exact, merged = results[0.0], results[0.1]
     assert len(exact[1].corridors) == 2 and len(merged[1].corridors) == 1
     assert merged[0].report.objective == pytest.approx(exact[0].report.objective, rel=1e-9)
-    assert merged[0].emissions["abated_t"].sum() == pytest.approx(exact[0].emissions["abated_t"].sum(), rel=1e-9)
+    assert merged[0].emissions["abated_t"].sum() == pytest.approx(
+        exact[0].emissions["abated_t"].sum(), rel=1e-9
+    )
     # per-flow coverage is still reported flow by flow
     coverage = merged[0].truck_coverage
     assert set(coverage["flow_id"]) == {"F1", "F2"}
@@ -526,14 +709,28 @@ def test_mothballed_station_pays_no_module_upkeep() -> None:
     data = tiny_dataset(
         parameters={("h2_station_opex_share", "-", "-"): 0.1},
         sites=[
-            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=10_000,
+            ),
             site("H_A", 0, "hydrogen_station", can_hydrogen=True, existing_h2_kg_day=500),
         ],
     )
     years = {"start": 2025, "end": 2025}
     techs = {"bus": [], "taxi": [], "truck": []}
-    closed = plan(scenario(years=years, technologies=techs, allow_station_closure=True), data, marginals=False)
-    kept_open = plan(scenario(years=years, technologies=techs, allow_station_closure=False), data, marginals=False)
+    closed = plan(
+        scenario(years=years, technologies=techs, allow_station_closure=True), data, marginals=False
+    )
+    kept_open = plan(
+        scenario(years=years, technologies=techs, allow_station_closure=False),
+        data,
+        marginals=False,
+    )
     costs_closed = closed.costs.set_index("component")["discounted_hkd"]
     costs_open = kept_open.costs.set_index("component")["discounted_hkd"]
     assert costs_closed["hydrogen_stations"] == pytest.approx(0.0, abs=1e-6)
@@ -558,7 +755,9 @@ def test_multi_year_steps_match_annual_steps_when_retirements_fall_on_them() -> 
     stepped = plan(scenario(years={"start": 2025, "end": 2028, "step": 2}), data, marginals=False)
     assert sorted(stepped.fleet["year"].unique()) == [2025, 2027, 2028]
     assert stepped.report.objective == pytest.approx(annual.report.objective, rel=1e-9)
-    assert stepped.summary()["co2_abated_t"] == pytest.approx(annual.summary()["co2_abated_t"], rel=1e-9)
+    assert stepped.summary()["co2_abated_t"] == pytest.approx(
+        annual.summary()["co2_abated_t"], rel=1e-9
+    )
     assert zev(stepped, "bus", 2027) == pytest.approx(5.0)
 
 
@@ -588,16 +787,33 @@ def test_a_charger_keeps_the_power_of_its_year() -> None:
         buses=0,
         taxis=100,
         parameters=params,
-        sites=[site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000)],
+        sites=[
+            site(
+                "S_B",
+                1,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=1_000,
+            )
+        ],
     )
     rows = data.parameters
-    rows.loc[len(rows)] = {**rows[rows["parameter"] == "public_charger_kw"].iloc[0].to_dict(), "year": 2026, "value": 180.0}
+    rows.loc[len(rows)] = {
+        **rows[rows["parameter"] == "public_charger_kw"].iloc[0].to_dict(),
+        "year": 2026,
+        "value": 180.0,
+    }
     inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2026}), data)
     model = build_model(inputs)
     model.public_chargers["S_B", 2025].fix(1)
     model.public_chargers["S_B", 2026].fix(2)
-    assert pyo.value(installed_kw(model, inputs, "public", model.public_chargers, "S_B", 2025)) == pytest.approx(120.0)
-    assert pyo.value(installed_kw(model, inputs, "public", model.public_chargers, "S_B", 2026)) == pytest.approx(300.0)
+    assert pyo.value(
+        installed_kw(model, inputs, "public", model.public_chargers, "S_B", 2025)
+    ) == pytest.approx(120.0)
+    assert pyo.value(
+        installed_kw(model, inputs, "public", model.public_chargers, "S_B", 2026)
+    ) == pytest.approx(300.0)
 
 
 def test_an_unreachable_taxi_zone_leaves_e_taxis_elsewhere_untouched() -> None:
@@ -607,14 +823,25 @@ def test_an_unreachable_taxi_zone_leaves_e_taxis_elsewhere_untouched() -> None:
     data = tiny_dataset(
         buses=0,
         taxis=100,
-        sites=[site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000)],
+        sites=[
+            site(
+                "S_B",
+                1,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=1_000,
+            )
+        ],
     )
     zones = data.taxi_zones
     zones.loc[:, "taxi_share"] = 0.5
     second = zones.iloc[0].to_dict()
     second.update({"zone_id": "Z2", "name": "Zone two", "lon": 114.28, "lat": 22.33})
     zones.loc[len(zones)] = second
-    sc = scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": ["bev"], "truck": []})
+    sc = scenario(
+        years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": ["bev"], "truck": []}
+    )
     result = plan(sc, data, marginals=False, counterfactual=False)
     assert zev(result, "taxi", 2025) == pytest.approx(10.0)
     served = result.taxi_charging.groupby("zone_id")["kwh_per_day"].sum()
@@ -629,14 +856,24 @@ def test_the_system_counts_hydrogen_at_the_station_gate() -> None:
     the system counts HK$34/kg plus its stations, while operators still weigh HK$50/kg."""
     data = _truck_data(25.0)
     rows = data.parameters
-    rows.loc[len(rows)] = {**rows.iloc[0].to_dict(), "parameter": "hydrogen_station_margin_hkd_per_kg", "vehicle_type": "-", "technology": "-", "value": 16.0}
+    rows.loc[len(rows)] = {
+        **rows.iloc[0].to_dict(),
+        "parameter": "hydrogen_station_margin_hkd_per_kg",
+        "vehicle_type": "-",
+        "technology": "-",
+        "value": 16.0,
+    }
     rows.loc[rows["parameter"] == "hydrogen_price_hkd_per_kg", "value"] = 50.0
     inputs = prepare_inputs(scenario(technologies={"bus": [], "taxi": [], "truck": ["fcev"]}), data)
     segment = inputs.segments.index[inputs.segments["vehicle_class"] == "truck"][0]
     km_year = float(inputs.segments.at[segment, "annual_km"])
-    assert inputs.running_cost_hkd[(segment, "fcev", 2025)] == pytest.approx(km_year * 0.1 * (50.0 - 16.0))
+    assert inputs.running_cost_hkd[(segment, "fcev", 2025)] == pytest.approx(
+        km_year * 0.1 * (50.0 - 16.0)
+    )
     # operators: (fuel-cell - diesel) price 0 + 15 years x km x (0.1 x 50 - 0.4 x 10) at 0 %
-    assert inputs.cost_gap_hkd[(segment, "fcev", 2025)] == pytest.approx(15 * km_year * (0.1 * 50.0 - 0.4 * 10.0))
+    assert inputs.cost_gap_hkd[(segment, "fcev", 2025)] == pytest.approx(
+        15 * km_year * (0.1 * 50.0 - 0.4 * 10.0)
+    )
 
 
 def test_an_operator_commitment_overrides_the_payment_it_lacks() -> None:
@@ -646,7 +883,9 @@ def test_an_operator_commitment_overrides_the_payment_it_lacks() -> None:
     data = tiny_dataset(parameters=NO_SWITCH)
     free = plan(scenario(), data, marginals=False, counterfactual=False)
     assert zev(free, "bus", 2026) == pytest.approx(0.0, abs=1e-6)
-    pledged = scenario(operator_commitments={"kmb": {"operator": "kmb", "zero_emission_purchases_from": 2026}})
+    pledged = scenario(
+        operator_commitments={"kmb": {"operator": "kmb", "zero_emission_purchases_from": 2026}}
+    )
     result = plan(pledged, data, marginals=False, counterfactual=False)
     assert zev(result, "bus", 2026) == pytest.approx(10.0)
 
@@ -658,7 +897,15 @@ def test_an_off_graph_site_is_named_with_its_file_and_row() -> None:
 
     data = tiny_dataset(
         sites=[
-            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=10_000,
+            ),
             {**site("S_SEA", 1, "car_park"), "lat": 22.50},
         ]
     )
@@ -673,12 +920,22 @@ def test_most_abatement_counts_public_stations_against_the_budget() -> None:
     trucks need (R = 25 km) and the plan's subsidy plus public infrastructure stays within it;
     with a HK$1 budget no station can be paid for, so no fuel-cell truck runs."""
     techs = {"bus": [], "taxi": [], "truck": ["fcev"]}
-    rich = scenario(**MOST_ABATEMENT, technologies=techs, years={"start": 2025, "end": 2026}, budget={"total_hkd": 1e9})
+    rich = scenario(
+        **MOST_ABATEMENT,
+        technologies=techs,
+        years={"start": 2025, "end": 2026},
+        budget={"total_hkd": 1e9},
+    )
     result = plan(rich, _truck_data(25.0), marginals=False, counterfactual=False)
     assert zev(result, "truck", 2026) > 0
     station = result.costs.set_index("component").loc["hydrogen_stations", "discounted_hkd"]
     assert station > 0 and station + result.summary()["subsidy_hkd_total"] <= 1e9
-    poor = scenario(**MOST_ABATEMENT, technologies=techs, years={"start": 2025, "end": 2026}, budget={"total_hkd": 1.0})
+    poor = scenario(
+        **MOST_ABATEMENT,
+        technologies=techs,
+        years={"start": 2025, "end": 2026},
+        budget={"total_hkd": 1.0},
+    )
     result = plan(poor, _truck_data(25.0), marginals=False, counterfactual=False)
     assert zev(result, "truck", 2026) == pytest.approx(0.0, abs=1e-6)
 
@@ -694,19 +951,31 @@ def test_todays_fuel_cell_buses_run_on_hydrogen_from_a_site_within_its_limit() -
         zev_today=2,
         fcev_today=2,
         sites=[
-            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=10_000,
+            ),
             site("H_A", 0, "landfill", can_hydrogen=True, max_h2_kg_day=400),
             site("H_B", 1, "landfill", can_hydrogen=True),
         ],
     )
-    sc = scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": [], "truck": []})
+    sc = scenario(
+        years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": [], "truck": []}
+    )
     inputs = prepare_inputs(sc, data)
     assert inputs.h2_max_modules == {"H_A": 0, "H_B": 2}
     result = plan(sc, data, marginals=False)
     fleet = result.fleet[result.fleet["year"] == 2025].groupby("technology")["vehicles"].sum()
     assert fleet.get("fcev", 0.0) == pytest.approx(2.0)
     assert fleet.get("bev", 0.0) == pytest.approx(0.0)
-    stations = result.stations[(result.stations["year"] == 2025) & result.stations["site_id"].isin(["H_A", "H_B"])].set_index("site_id")
+    stations = result.stations[
+        (result.stations["year"] == 2025) & result.stations["site_id"].isin(["H_A", "H_B"])
+    ].set_index("site_id")
     assert stations.loc["H_B", "modules"] == 1
     assert stations.loc["H_B", "demand_kg_day"] == pytest.approx(40.0)
     assert "H_A" not in stations.index or stations.loc["H_A", "demand_kg_day"] == pytest.approx(0.0)

@@ -133,11 +133,15 @@ def test_rows_by_binary_search_equal_rows_by_definition(seed: int) -> None:
         m = rng.randint(1, 40)
         cum = [0.0]
         for _ in range(m):
-            cum.append(cum[-1] + (rng.randint(1, 6) if rng.random() < 0.5 else rng.uniform(0.1, 6.0)))
+            cum.append(
+                cum[-1] + (rng.randint(1, 6) if rng.random() < 0.5 else rng.uniform(0.1, 6.0))
+            )
         path = Path(flow_id=0, nodes=tuple(f"n{i}" for i in range(m + 1)), cum_km=tuple(cum))
         range_km = float(rng.choice([rng.randint(3, 30), rng.uniform(3.0, 2.5 * cum[-1] + 3.0)]))
         candidates = None if rng.random() < 0.4 else [v for v in path.nodes if rng.random() < 0.5]
-        assert arc_cover_rows(path, range_km, candidates) == arc_cover_rows_by_definition(path, range_km, candidates)
+        assert arc_cover_rows(path, range_km, candidates) == arc_cover_rows_by_definition(
+            path, range_km, candidates
+        )
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -268,8 +272,12 @@ def test_scipy_paths_equal_python_paths_and_networkx_on_a_grid_full_of_ties(seed
     for flow_id, (origin, destination) in enumerate(pairs):
         assert by_scipy[flow_id] == by_python[flow_id]
         every = nx.all_shortest_paths(simple, origin, destination, weight="length")
-        assert by_scipy[flow_id].nodes == min((tuple(p) for p in every), key=lambda p: tuple(map(str, p)))
-        assert by_scipy[flow_id].length_km == nx.shortest_path_length(simple, origin, destination, weight="length")
+        assert by_scipy[flow_id].nodes == min(
+            (tuple(p) for p in every), key=lambda p: tuple(map(str, p))
+        )
+        assert by_scipy[flow_id].length_km == nx.shortest_path_length(
+            simple, origin, destination, weight="length"
+        )
 
 
 def test_scipy_paths_tolerate_rounding_and_report_unreachable_destinations() -> None:
@@ -282,7 +290,9 @@ def test_scipy_paths_tolerate_rounding_and_report_unreachable_destinations() -> 
     flows = pd.DataFrame({"origin": ["A"], "destination": ["D"]})
     assert round_trip_paths(graph, flows, engine="scipy")[0].nodes == ("A", "B", "D")
     with pytest.raises(InputError, match="no path from 'A' to 'X'"):
-        round_trip_paths(graph, pd.DataFrame({"origin": ["A"], "destination": ["X"]}), engine="scipy")
+        round_trip_paths(
+            graph, pd.DataFrame({"origin": ["A"], "destination": ["X"]}), engine="scipy"
+        )
 
 
 def test_metres_with_unit_conversion() -> None:
@@ -581,7 +591,9 @@ def test_highspy_backend_takes_plain_columns_and_highs_options() -> None:
 def test_backend_choice_is_checked() -> None:
     graph, flows = random_network(0)
     with pytest.raises(InputError, match="arc-cover formulation only"):
-        solve_frlm(graph, flows, range_km=10, stations=1, formulation="path_combination", backend="highspy")
+        solve_frlm(
+            graph, flows, range_km=10, stations=1, formulation="path_combination", backend="highspy"
+        )
     with pytest.raises(InputError, match="unknown backend"):
         solve_frlm(graph, flows, range_km=10, stations=1, backend="gurobi")
 
@@ -596,7 +608,20 @@ def test_read_frlm_network_matches_read_frlm_csv(tmp_path: FsPath) -> None:
 def test_cli_frlm_imports_neither_pandas_nor_pyomo(tmp_path: FsPath) -> None:
     """Start-up (#17): the command reads CSVs with the csv module and solves through highspy."""
     nodes, edges, flows = write_network(tmp_path)
-    args = ["frlm", "--nodes", nodes, "--edges", edges, "--flows", flows, "--range", "10", "--stations", "2", "--json"]
+    args = [
+        "frlm",
+        "--nodes",
+        nodes,
+        "--edges",
+        edges,
+        "--flows",
+        flows,
+        "--range",
+        "10",
+        "--stations",
+        "2",
+        "--json",
+    ]
     script = (
         "import sys\n"
         "from fleetplan.cli import main\n"
@@ -605,7 +630,9 @@ def test_cli_frlm_imports_neither_pandas_nor_pyomo(tmp_path: FsPath) -> None:
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'pyomo', 'scipy', 'geopandas'})\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=REPO
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["flow_refuelled"] == 17.0  # stdout: one JSON object, no banner
     assert "HEAVY []" in result.stderr

@@ -91,7 +91,10 @@ def test_the_metric_crs_comes_from_the_caller_or_the_nodes_never_a_default() -> 
     graph = build_graph(nodes, edges_table(ROADS))
     assert graph.graph["crs"] == "EPSG:32650"
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True).transform(*COORDS["D"])
-    assert (graph.nodes["D"]["x"], graph.nodes["D"]["y"]) == (pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
+    assert (graph.nodes["D"]["x"], graph.nodes["D"]["y"]) == (
+        pytest.approx(x, abs=1e-6),
+        pytest.approx(y, abs=1e-6),
+    )
     # A graph that records no CRS cannot say where a point is.
     graph.graph.pop("crs")
     points = pd.DataFrame({"site_id": ["s"], "lon": [114.1], "lat": [22.35]})

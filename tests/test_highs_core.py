@@ -52,9 +52,13 @@ def test_progress_comes_from_highs_callbacks_and_brackets_the_optimum(interface:
         assert event["incumbent"] <= optimum + 1e-6
         assert event["best_bound"] >= optimum - 1e-6
         if math.isfinite(event["gap"]):
-            assert event["gap"] == pytest.approx(abs(event["best_bound"] - event["incumbent"]) / abs(event["incumbent"]))
+            assert event["gap"] == pytest.approx(
+                abs(event["best_bound"] - event["incumbent"]) / abs(event["incumbent"])
+            )
     assert [e["elapsed_s"] for e in events] == sorted(e["elapsed_s"] for e in events)
-    assert events[-1]["incumbent"] == pytest.approx(optimum) and events[-1]["gap"] == pytest.approx(0.0)
+    assert events[-1]["incumbent"] == pytest.approx(optimum) and events[-1]["gap"] == pytest.approx(
+        0.0
+    )
 
 
 def test_the_guided_start_reports_its_plan_against_the_lp_bound_only() -> None:
@@ -86,8 +90,13 @@ def _option(highs: object, name: str) -> object:
 
 def test_options_applied_again_put_back_what_an_earlier_call_changed() -> None:
     highs = new_highs()
-    defaults = {name: _option(highs, name) for name in ("mip_abs_gap", "mip_max_nodes", "time_limit")}
-    apply_options(highs, HighsOptions(time_limit_s=5.0, mip_rel_gap=0.2, mip_abs_gap=3.0, node_limit=7, seed=4))
+    defaults = {
+        name: _option(highs, name) for name in ("mip_abs_gap", "mip_max_nodes", "time_limit")
+    }
+    apply_options(
+        highs,
+        HighsOptions(time_limit_s=5.0, mip_rel_gap=0.2, mip_abs_gap=3.0, node_limit=7, seed=4),
+    )
     assert _option(highs, "mip_max_nodes") == 7
     assert _option(highs, "mip_abs_gap") == 3.0
     assert _option(highs, "time_limit") == 5.0

@@ -46,24 +46,38 @@ def _announced_pot_data() -> object:
     [
         (
             "budget and a penalised target",
-            _scenario(target_penalty_hkd_per_vehicle=5e6, budget={"total_hkd": 20e6}, marginal_step_hkd=10e6),
+            _scenario(
+                target_penalty_hkd_per_vehicle=5e6,
+                budget={"total_hkd": 20e6},
+                marginal_step_hkd=10e6,
+            ),
             _penalised_target_data(),
         ),
-        ("announced pot that runs out (money-ran-out rows raised too)", scenario(marginal_step_hkd=1e6), _announced_pot_data()),
+        (
+            "announced pot that runs out (money-ran-out rows raised too)",
+            scenario(marginal_step_hkd=1e6),
+            _announced_pot_data(),
+        ),
     ],
 )
-def test_persistent_marginal_values_equal_a_fresh_hand_over_per_solve(case: str, scenario: object, data: object) -> None:
+def test_persistent_marginal_values_equal_a_fresh_hand_over_per_solve(
+    case: str, scenario: object, data: object
+) -> None:
     model, inputs, options, gap = _solved(scenario, data)
     persistent = marginal_values(model, inputs, options, final_gap=gap, persistent=True)
     # the model as the plan left it: solve the plan again so both start from the same incumbent
     model, inputs, options, gap = _solved(scenario, data)
     fresh = marginal_values(model, inputs, options, final_gap=gap, persistent=False)
     assert list(persistent["name"]) == list(fresh["name"]), case
-    assert (persistent["value"].abs() > 1e-9).any(), case  # something binds: the comparison means something
+    assert (persistent["value"].abs() > 1e-9).any(), (
+        case
+    )  # something binds: the comparison means something
     for column in NUMBERS:
         for a, b in zip(persistent[column], fresh[column], strict=True):
             if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
-                assert (b is None or (isinstance(b, float) and math.isnan(b))) == (a is None or (isinstance(a, float) and math.isnan(a))), (case, column)
+                assert (b is None or (isinstance(b, float) and math.isnan(b))) == (
+                    a is None or (isinstance(a, float) and math.isnan(a))
+                ), (case, column)
                 continue
             assert a == pytest.approx(b, rel=1e-6, abs=1e-6), (case, column)
     assert [str(m) for m in persistent["meaning"]] == [str(m) for m in fresh["meaning"]], case
@@ -98,9 +112,24 @@ def _depot_full_data(pledge: bool) -> object:
     from tests.test_formulation import NO_SWITCH
     from tests.tiny import site
 
-    sites = [site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=2, grid_headroom_kva=10_000)]
+    sites = [
+        site(
+            "S_D1",
+            0,
+            "bus_depot",
+            depot_id="D1",
+            can_depot_charging=True,
+            max_chargers=2,
+            grid_headroom_kva=10_000,
+        )
+    ]
     if pledge:
-        return tiny_dataset(bus_ages={10: 10.0}, parameters=NO_SWITCH, sites=sites, operator_commitments=[_fleet_pledge(2026)])
+        return tiny_dataset(
+            bus_ages={10: 10.0},
+            parameters=NO_SWITCH,
+            sites=sites,
+            operator_commitments=[_fleet_pledge(2026)],
+        )
     return tiny_dataset(sites=sites)
 
 
@@ -120,9 +149,21 @@ def _lp_arrays(highs: object) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("case", "make_scenario", "make_data"),
     [
-        ("uptake the depot cannot serve", lambda: scenario(), lambda: _depot_full_data(pledge=False)),
-        ("a fleet pledge the depot cannot serve", lambda: scenario(), lambda: _depot_full_data(pledge=True)),
-        ("announced pot (its rows freed for the LP)", lambda: scenario(marginal_step_hkd=1e6), _announced_pot_data),
+        (
+            "uptake the depot cannot serve",
+            lambda: scenario(),
+            lambda: _depot_full_data(pledge=False),
+        ),
+        (
+            "a fleet pledge the depot cannot serve",
+            lambda: scenario(),
+            lambda: _depot_full_data(pledge=True),
+        ),
+        (
+            "announced pot (its rows freed for the LP)",
+            lambda: scenario(marginal_step_hkd=1e6),
+            _announced_pot_data,
+        ),
     ],
 )
 def test_servability_on_the_plans_highs_model_finds_the_same_and_leaves_the_plans_model(
@@ -135,7 +176,9 @@ def test_servability_on_the_plans_highs_model_finds_the_same_and_leaves_the_plan
 
     from fleetplan.optimiser.solver import hand_over
 
-    sc = make_scenario().model_copy(update={"solver": make_scenario().solver.model_copy(update={"interface": interface})})
+    sc = make_scenario().model_copy(
+        update={"solver": make_scenario().solver.model_copy(update={"interface": interface})}
+    )
     data = make_data()
     inputs = prepare_inputs(sc, data)
     options = solver_options(sc, inputs)
@@ -151,7 +194,9 @@ def test_servability_on_the_plans_highs_model_finds_the_same_and_leaves_the_plan
         assert found[key] == pytest.approx(value, rel=1e-9, abs=1e-9), (case, key)
     if case != "announced pot (its rows freed for the LP)":
         unserved = [*found.values(), *(row.value for row in model.unservable_pledge.values())]
-        assert max(unserved) > 1.0, case  # something no plan can serve: the rows moved mean something
+        assert max(unserved) > 1.0, (
+            case
+        )  # something no plan can serve: the rows moved mean something
 
     fresh = _lp_arrays(hand_over(model, options).highs)
     reused = _lp_arrays(handed.highs)

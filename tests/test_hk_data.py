@@ -46,11 +46,17 @@ def params(data) -> ParameterTable:
 def test_taxi_lpg_use_is_emsds_surveyed_value(data, params) -> None:
     """The 2025 LPG taxi's L/km is EMSD's fleet-weighted survey figure (16.0 L/100 km), inside
     the calibration range, and the row names its source."""
-    litres = sum(value * n for value, n in EMSD_TAXI_L_PER_100KM.values()) / sum(n for _, n in EMSD_TAXI_L_PER_100KM.values())
+    litres = sum(value * n for value, n in EMSD_TAXI_L_PER_100KM.values()) / sum(
+        n for _, n in EMSD_TAXI_L_PER_100KM.values()
+    )
     used = params.at("energy_per_km", 2025, "taxi", "lpg")
     assert used == pytest.approx(litres / 100, abs=0.002)
     assert 0.13 <= used <= 0.19
-    rows = data.parameters[(data.parameters["parameter"] == "energy_per_km") & (data.parameters["vehicle_type"] == "taxi") & (data.parameters["technology"] == "lpg")]
+    rows = data.parameters[
+        (data.parameters["parameter"] == "energy_per_km")
+        & (data.parameters["vehicle_type"] == "taxi")
+        & (data.parameters["technology"] == "lpg")
+    ]
     assert rows["source"].str.contains("EMSD").any()
     # hybrids (about half the LPG, SCMP 2017) take over: later years use less, never more
     path = params.values("energy_per_km", list(range(2025, 2051)), "taxi", "lpg")
@@ -79,11 +85,18 @@ def test_minibus_incumbent_carries_todays_lpg_diesel_mix(data, params) -> None:
     diesel once the last LPG minibuses (built to 2021) have left."""
     lpg_l, diesel_l = 0.280, 0.177
     lpg_co2, diesel_co2 = params.at("lpg_kgco2_per_l", 2025), params.at("diesel_kgco2_per_l", 2025)
-    lpg_hkd, diesel_hkd = params.at("lpg_price_hkd_per_l", 2025), params.at("diesel_price_hkd_per_l", 2025)
+    lpg_hkd, diesel_hkd = (
+        params.at("lpg_price_hkd_per_l", 2025),
+        params.at("diesel_price_hkd_per_l", 2025),
+    )
     litres = params.at("energy_per_km", 2025, "minibus", "diesel")
     price = params.at("diesel_price_hkd_per_l", 2025, "minibus")
-    assert litres * diesel_co2 == pytest.approx(0.6 * lpg_l * lpg_co2 + 0.4 * diesel_l * diesel_co2, rel=0.01)
-    assert litres * price == pytest.approx(0.6 * lpg_l * lpg_hkd + 0.4 * diesel_l * diesel_hkd, rel=0.01)
+    assert litres * diesel_co2 == pytest.approx(
+        0.6 * lpg_l * lpg_co2 + 0.4 * diesel_l * diesel_co2, rel=0.01
+    )
+    assert litres * price == pytest.approx(
+        0.6 * lpg_l * lpg_hkd + 0.4 * diesel_l * diesel_hkd, rel=0.01
+    )
     assert params.at("energy_per_km", 2040, "minibus", "diesel") == pytest.approx(diesel_l)
     assert params.at("diesel_price_hkd_per_l", 2040, "minibus") == pytest.approx(diesel_hkd)
     assert data.catalogue["minibus"].incumbent == "diesel"
@@ -109,7 +122,11 @@ def test_merged_sites_keep_both_roles_and_no_table_names_a_removed_id(data) -> N
     sites = data.candidate_sites.set_index("site_id")
     assert not set(REMOVED_SITES) & set(sites.index)
     west_kowloon = sites.loc["S-CTB-WK"]
-    assert west_kowloon["kind"] == "bus_depot" and west_kowloon["can_depot_charging"] and west_kowloon["can_hydrogen"]
+    assert (
+        west_kowloon["kind"] == "bus_depot"
+        and west_kowloon["can_depot_charging"]
+        and west_kowloon["can_hydrogen"]
+    )
     assert west_kowloon["existing_h2_kg_day"] > 0
     assert sites.loc["S-CTB-CF", "planned_h2_kg_day"] == pytest.approx(500)
     assert "hydrogen" in sites.loc["S-LF08", "name"].lower()
@@ -119,7 +136,10 @@ def test_merged_sites_keep_both_roles_and_no_table_names_a_removed_id(data) -> N
     for path in DEFAULT_DATASET.glob("*.csv"):
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
         cells |= set(table[[c for c in table.columns if c not in prose]].to_numpy().ravel())
-    scenarios = [path.read_text(encoding="utf-8") for path in (DEFAULT_DATASET.parent / "scenarios").glob("*.yaml")]
+    scenarios = [
+        path.read_text(encoding="utf-8")
+        for path in (DEFAULT_DATASET.parent / "scenarios").glob("*.yaml")
+    ]
     for site_id in REMOVED_SITES:
         assert site_id not in cells and not any(site_id in text for text in scenarios), site_id
 
@@ -146,7 +166,9 @@ def test_module_limits_keep_each_station_within_its_site(data) -> None:
     ceiling = params.scalar("h2_station_max_modules")
     for site_id in h2:
         committed = sites.at[site_id, "existing_h2_kg_day"] + sites.at[site_id, "planned_h2_kg_day"]
-        assert committed + limits[site_id] * module <= sites.at[site_id, "max_h2_kg_day"] + 1e-9, site_id
+        assert committed + limits[site_id] * module <= sites.at[site_id, "max_h2_kg_day"] + 1e-9, (
+            site_id
+        )
         assert 0 <= limits[site_id] <= ceiling
     assert limits["S-H202"] == 0 and limits["S-CTB-CF"] == 0
 
@@ -156,7 +178,11 @@ def test_starting_fuel_cell_bus_is_in_the_2025_fleet(data) -> None:
     assert int(data.bus_segments["fcev_today"].fillna(0).sum()) == 1
     inputs = prepare_inputs(Scenario(), data)
     fcev_2025 = sum(v for (s, k, t), v in inputs.initial_stock.items() if k == "fcev" and t == 2025)
-    zev_2025 = sum(v for (s, k, t), v in inputs.initial_stock.items() if k in ("bev", "fcev") and t == 2025 and inputs.segments.at[s, "vehicle_class"] == "bus")
+    zev_2025 = sum(
+        v
+        for (s, k, t), v in inputs.initial_stock.items()
+        if k in ("bev", "fcev") and t == 2025 and inputs.segments.at[s, "vehicle_class"] == "bus"
+    )
     assert fcev_2025 == pytest.approx(1.0)
     assert zev_2025 == pytest.approx(float(data.bus_segments["zev_today"].sum()))
 
@@ -184,7 +210,9 @@ def test_calibration_rows_keep_their_ids_checked_ranges(data) -> None:
 def test_rows_in_model_years_left_unchecked_say_why(data) -> None:
     """A reported-only row in the model years names the reason it is not a target."""
     observed = read_observed(data.path)
-    reported = observed[~observed["checked"] & (observed["year"].isna() | (observed["year"] >= 2025))]
+    reported = observed[
+        ~observed["checked"] & (observed["year"].isna() | (observed["year"] >= 2025))
+    ]
     reasons = ("REPORTED", "Reported only", "Not a calibration target")
     for row in reported.itertuples(index=False):
         assert any(reason in row.range_note for reason in reasons), row.observation_id

@@ -50,7 +50,10 @@ def test_per_vehicle_payments_respect_the_programme_rules(solved) -> None:
     purchase of its quota: free riders included, never more than the vehicles paid."""
     _, inputs, result = solved
     table = load_dataset().programmes.set_index(["programme_id", "vehicle_type", "technology"])
-    levels = {row["programme_id"]: row["levels"] for row in inputs.programme_rows.to_dict(orient="records")}
+    levels = {
+        row["programme_id"]: row["levels"]
+        for row in inputs.programme_rows.to_dict(orient="records")
+    }
     assert not result.subsidy.empty
     for row in result.subsidy.itertuples(index=False):
         rule = table.loc[(row.programme_id, row.vehicle_type, row.technology)]
@@ -76,7 +79,13 @@ def test_reported_refuelled_flows_are_refuellable(solved) -> None:
     flows = inputs.flows
     paths = round_trip_paths(
         inputs.graph,
-        pd.DataFrame({"flow_id": flows.index, "origin": flows["origin_node"], "destination": flows["destination_node"]}),
+        pd.DataFrame(
+            {
+                "flow_id": flows.index,
+                "origin": flows["origin_node"],
+                "destination": flows["destination_node"],
+            }
+        ),
         weight="length_m",
         km_per_unit=0.001,
     )
@@ -85,7 +94,9 @@ def test_reported_refuelled_flows_are_refuellable(solved) -> None:
     # access from the graph); the way there and back comes off its range.
     detour_km = params.scalar("truck_h2_detour_km")
     truck_range = params.scalar("range_km", "truck", "fcev") - 2 * detour_km
-    access_km = (inputs.snaps[inputs.snaps["kind"] == "site"].set_index("id")["access_m"] / 1000.0).to_dict()
+    access_km = (
+        inputs.snaps[inputs.snaps["kind"] == "site"].set_index("id")["access_m"] / 1000.0
+    ).to_dict()
     stations = result.stations
     for row in result.truck_coverage[result.truck_coverage["refuelled"]].itertuples(index=False):
         opened = stations[(stations["year"] == row.year) & stations["opened"]]["site_id"]
@@ -95,7 +106,11 @@ def test_reported_refuelled_flows_are_refuellable(solved) -> None:
             nodes.add(node)
             left_m = (detour_km - access_km[s]) * 1000.0
             if left_m > 0:
-                nodes |= set(nx.single_source_dijkstra_path_length(inputs.graph, node, cutoff=left_m, weight="length_m"))
+                nodes |= set(
+                    nx.single_source_dijkstra_path_length(
+                        inputs.graph, node, cutoff=left_m, weight="length_m"
+                    )
+                )
         path = paths[row.flow_id]
         assert is_refuelled(path.nodes, path.cum_km, nodes, truck_range), (row.flow_id, row.year)
     # Fuel-cell trucks run only on refuelled corridors.
@@ -111,9 +126,13 @@ def test_energy_served_within_capacity_everywhere(solved) -> None:
     # (each vintage at its own kW, today's chargers at today's, committed ones at theirs;
     # taxis get their share of today's and committed chargers).
     served = result.taxi_charging.groupby(["site_id", "year"])["kwh_per_day"].sum()
-    public = result.chargers[result.chargers["charger_kind"] == "public"].set_index(["site_id", "year"])["new_kw"]
+    public = result.chargers[result.chargers["charger_kind"] == "public"].set_index(
+        ["site_id", "year"]
+    )["new_kw"]
     for (site, year), kwh in served.items():
-        shared_kw = float(inputs.sites.at[site, "existing_fast_chargers"]) * kw_today + inputs.committed_public_kw.get((site, year), 0.0)
+        shared_kw = float(
+            inputs.sites.at[site, "existing_fast_chargers"]
+        ) * kw_today + inputs.committed_public_kw.get((site, year), 0.0)
         kw = float(public.get((site, year), 0.0)) + shared_kw * infra["existing_charger_taxi_share"]
         assert kwh <= kw * infra["public_charger_hours_per_day"] * (1 + TOL) + 1e-3
     # Hydrogen: demand never exceeds capacity and only open stations sell.
@@ -121,29 +140,48 @@ def test_energy_served_within_capacity_everywhere(solved) -> None:
     assert (stations["demand_kg_day"] <= stations["capacity_kg_day"] + 1e-3).all()
     assert (stations.loc[~stations["opened"], "demand_kg_day"] <= 1e-3).all()
     # Depots: battery buses' nightly energy on a hot design day fits their depot's chargers.
-    fleet = result.fleet[(result.fleet["vehicle_class"] == "bus") & (result.fleet["technology"] == "bev")]
-    depot = result.chargers[result.chargers["charger_kind"] == "depot"].set_index(["depot_id", "year"])["new_kw"]
+    fleet = result.fleet[
+        (result.fleet["vehicle_class"] == "bus") & (result.fleet["technology"] == "bev")
+    ]
+    depot = result.chargers[result.chargers["charger_kind"] == "depot"].set_index(
+        ["depot_id", "year"]
+    )["new_kw"]
     for (location, year), group in fleet.groupby(["location", "year"]):
         need = sum(
-            row.vehicles_model * inputs.design_kwh_per_day[(row.segment_id, year)] for row in group.itertuples(index=False)
+            row.vehicles_model * inputs.design_kwh_per_day[(row.segment_id, year)]
+            for row in group.itertuples(index=False)
         )
         # new chargers plus those today's battery buses came with
-        capacity = (float(depot.get((location, year), 0.0)) + inputs.existing_depot_kw.get(location, 0.0)) * infra["depot_charging_window_h"]
+        capacity = (
+            float(depot.get((location, year), 0.0)) + inputs.existing_depot_kw.get(location, 0.0)
+        ) * infra["depot_charging_window_h"]
         assert need <= capacity * (1 + TOL) + 1e-3
 
 
 def test_taxi_energy_balance(solved) -> None:
     """Every zone's charging need (e-taxis, e-minibuses) is met at sites within reach, or reported unserved."""
     _, inputs, result = solved
-    fleet = result.fleet[result.fleet["segment_id"].isin(inputs.zones["segment_id"]) & (result.fleet["technology"] == "bev")]
+    fleet = result.fleet[
+        result.fleet["segment_id"].isin(inputs.zones["segment_id"])
+        & (result.fleet["technology"] == "bev")
+    ]
     ev = fleet.set_index(["segment_id", "year"])["vehicles_model"]
     served = result.taxi_charging.groupby(["zone_id", "year"])["kwh_per_day"].sum()
     unserved = result.taxi_unserved.set_index(["zone_id", "year"])["unserved_kwh_per_day"]
     reach = set(inputs.zone_site_pairs)
-    assert all((z, s) in reach for z, s in zip(result.taxi_charging["zone_id"], result.taxi_charging["site_id"], strict=True))
+    assert all(
+        (z, s) in reach
+        for z, s in zip(
+            result.taxi_charging["zone_id"], result.taxi_charging["site_id"], strict=True
+        )
+    )
     for zone, row in inputs.zones.iterrows():
         for year in inputs.years:
-            need = float(ev.get((row["segment_id"], year), 0.0)) * row["taxi_share"] * row["fast_charge_kwh_per_taxi_day"]
+            need = (
+                float(ev.get((row["segment_id"], year), 0.0))
+                * row["taxi_share"]
+                * row["fast_charge_kwh_per_taxi_day"]
+            )
             got = float(served.get((zone, year), 0.0)) + float(unserved.get((zone, year), 0.0))
             assert got == pytest.approx(need, rel=1e-5, abs=1e-2)
 
@@ -157,6 +195,7 @@ def test_abatement_matches_fleet_emissions(solved) -> None:
         (emissions[f"baseline_{basis}_t"] - emissions[f"{basis}_t"]).sum()
     )
     plan_total = sum(
-        row.vehicles_model * inputs.emissions_t[(row.segment_id, row.technology, row.year)] for row in result.fleet.itertuples(index=False)
+        row.vehicles_model * inputs.emissions_t[(row.segment_id, row.technology, row.year)]
+        for row in result.fleet.itertuples(index=False)
     )
     assert emissions[f"{basis}_t"].sum() == pytest.approx(plan_total, rel=1e-9)

@@ -26,7 +26,11 @@ def package_modules() -> dict[str, Path]:
     modules: dict[str, Path] = {}
     for package in config["packages"]:
         top = max((p for p in package_dir if package == p or package.startswith(p + ".")), key=len)
-        folder = ROOT / package_dir[top] / Path(*package[len(top) :].strip(".").split(".")) if package != top else ROOT / package_dir[top]
+        folder = (
+            ROOT / package_dir[top] / Path(*package[len(top) :].strip(".").split("."))
+            if package != top
+            else ROOT / package_dir[top]
+        )
         for path in sorted(folder.glob("*.py")):
             name = package if path.stem == "__init__" else f"{package}.{path.stem}"
             modules[name] = path
@@ -55,7 +59,10 @@ def import_graph() -> nx.DiGraph:
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
                 base = _absolute(module, is_package, node)
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                    for a in node.names
+                ]
             for target in targets:
                 if target in modules and target != module:
                     graph.add_edge(module, target)
@@ -65,9 +72,15 @@ def import_graph() -> nx.DiGraph:
 def test_the_graph_sees_the_package() -> None:
     graph = import_graph()
     # the walk finds the modules of every subpackage, and the edges a reader can check by eye
-    for module in ("fleetplan.cli.cmd_solve", "fleetplan.optimiser.formulation.objective", "fleetplan.views.shell"):
+    for module in (
+        "fleetplan.cli.cmd_solve",
+        "fleetplan.optimiser.formulation.objective",
+        "fleetplan.views.shell",
+    ):
         assert module in graph
-    assert graph.has_edge("fleetplan.optimiser.formulation", "fleetplan.optimiser.formulation.objective")
+    assert graph.has_edge(
+        "fleetplan.optimiser.formulation", "fleetplan.optimiser.formulation.objective"
+    )
     assert graph.has_edge("fleetplan.optimiser.formulation.objective", "fleetplan.optimiser.inputs")
     assert graph.number_of_edges() > 200
 
@@ -76,12 +89,22 @@ def test_function_level_and_relative_imports_count() -> None:
     # The check would miss the circle the issue named if it read only top-level imports:
     # alternatives.py imports the formulation inside a function only.
     top_level = ast.parse((ROOT / "optimiser" / "alternatives.py").read_text()).body
-    assert not any(isinstance(n, ast.ImportFrom) and n.module == "fleetplan.optimiser.formulation" for n in top_level)
-    assert import_graph().has_edge("fleetplan.optimiser.alternatives", "fleetplan.optimiser.formulation")
+    assert not any(
+        isinstance(n, ast.ImportFrom) and n.module == "fleetplan.optimiser.formulation"
+        for n in top_level
+    )
+    assert import_graph().has_edge(
+        "fleetplan.optimiser.alternatives", "fleetplan.optimiser.formulation"
+    )
     relative = ast.parse("from ..inputs import ModelInputs").body[0]
     assert isinstance(relative, ast.ImportFrom)
-    assert _absolute("fleetplan.optimiser.formulation.subsidy", False, relative) == "fleetplan.optimiser.inputs"
-    assert _absolute("fleetplan.optimiser.formulation", True, relative) == "fleetplan.optimiser.inputs"
+    assert (
+        _absolute("fleetplan.optimiser.formulation.subsidy", False, relative)
+        == "fleetplan.optimiser.inputs"
+    )
+    assert (
+        _absolute("fleetplan.optimiser.formulation", True, relative) == "fleetplan.optimiser.inputs"
+    )
 
 
 def test_no_import_circle_among_the_package_modules() -> None:

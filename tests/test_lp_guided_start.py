@@ -117,7 +117,13 @@ def _knapsack_in_highs() -> object:
     n = len(ITEMS)
     h.addVars(n, np.zeros(n), np.ones(n))
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array([float(v) for v, _ in ITEMS]))
-    h.addRow(-highspy.kHighsInf, CAPACITY, n, np.arange(n, dtype=np.int32), np.array([float(w) for _, w in ITEMS]))
+    h.addRow(
+        -highspy.kHighsInf,
+        CAPACITY,
+        n,
+        np.arange(n, dtype=np.int32),
+        np.array([float(w) for _, w in ITEMS]),
+    )
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8))
     return h
@@ -131,14 +137,20 @@ def test_the_full_search_keeps_the_better_plan_and_says_how_it_ended() -> None:
     # Items 0, 2 and 4: value 60 + 120 + 30 = 210, weight 49 ≤ 50; LP bound 240 (Dantzig).
     plan = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
     bound, _ = dantzig()
-    guided = GuidedStart(lp_bound=bound, solution=plan, objective=210.0, within_gap=False, lp_s=0.0, search_s=0.0)
+    guided = GuidedStart(
+        lp_bound=bound, solution=plan, objective=210.0, within_gap=False, lp_s=0.0, search_s=0.0
+    )
     # No time to search: the guided plan is what there is, not called optimal, the LP bound kept.
-    stopped = search_from(_knapsack_in_highs(), guided, HighsOptions(mip_rel_gap=0.0, time_limit_s=0.0))
+    stopped = search_from(
+        _knapsack_in_highs(), guided, HighsOptions(mip_rel_gap=0.0, time_limit_s=0.0)
+    )
     assert stopped.status_name != "kOptimal"
     assert stopped.objective == pytest.approx(210.0)
     assert stopped.bound is not None and stopped.bound <= bound + 1e-9
     # Time to search: the optimum, proved.
-    finished = search_from(_knapsack_in_highs(), guided, HighsOptions(mip_rel_gap=0.0, time_limit_s=30.0))
+    finished = search_from(
+        _knapsack_in_highs(), guided, HighsOptions(mip_rel_gap=0.0, time_limit_s=30.0)
+    )
     assert finished.status_name == "kOptimal"
     assert finished.objective == pytest.approx(brute_force_optimum())
     assert finished.bound == pytest.approx(brute_force_optimum())
@@ -155,10 +167,14 @@ def test_a_callers_start_is_never_lost_to_the_neighbourhood() -> None:
     optimum = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 0.0])
     assert sum(v for (v, _), x in zip(ITEMS, optimum, strict=True) if x) == brute_force_optimum()
     start = (np.arange(len(ITEMS), dtype=np.int32), optimum)
-    guided = lp_guided_start(_knapsack_in_highs(), HighsOptions(mip_rel_gap=0.01, time_limit_s=10.0), start=start)
+    guided = lp_guided_start(
+        _knapsack_in_highs(), HighsOptions(mip_rel_gap=0.01, time_limit_s=10.0), start=start
+    )
     assert guided.objective == pytest.approx(brute_force_optimum())
     # Even with no time for the full search, the start's value is kept.
-    ended = search_from(_knapsack_in_highs(), guided, HighsOptions(mip_rel_gap=0.0, time_limit_s=0.0))
+    ended = search_from(
+        _knapsack_in_highs(), guided, HighsOptions(mip_rel_gap=0.0, time_limit_s=0.0)
+    )
     assert ended.objective == pytest.approx(brute_force_optimum())
 
 

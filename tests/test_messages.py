@@ -42,7 +42,10 @@ def test_the_app_says_a_plans_sentences_in_chinese(monkeypatch: pytest.MonkeyPat
     come back as ModelText; in 繁體中文 they read in Chinese with the same figures."""
     from fleetplan.views import i18n
 
-    data = tiny_dataset(parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000}, programmes=[ebus_programme()])
+    data = tiny_dataset(
+        parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
+        programmes=[ebus_programme()],
+    )
     result = plan(tiny_dataset_scenario(), data)
     meanings = list(result.marginal_values["meaning"])
     assert meanings and all(isinstance(m, ModelText) for m in meanings)
@@ -80,12 +83,23 @@ def test_the_infeasibility_diagnosis_reads_in_chinese(monkeypatch: pytest.Monkey
 
     data = tiny_dataset(
         parameters=NO_SWITCH,
-        targets=[{"target_id": "ebus_2026", "vehicle_class": "bus", "year": 2026, "min_zev": 8, "min_zev_share": None, "hard": True}],
+        targets=[
+            {
+                "target_id": "ebus_2026",
+                "vehicle_class": "bus",
+                "year": 2026,
+                "min_zev": 8,
+                "min_zev_share": None,
+                "hard": True,
+            }
+        ],
     )
     with pytest.raises(InfeasibleError) as raised:
         plan(scenario(), data, marginals=False)
     lines = raised.value.diagnosis
-    assert any("ebus_2026" in line and "8.0" in line for line in lines)  # the CLI's English, unchanged
+    assert any(
+        "ebus_2026" in line and "8.0" in line for line in lines
+    )  # the CLI's English, unchanged
     monkeypatch.setattr(i18n, "lang", lambda: "zh")
     said = [Names.of(data).model_text(line) for line in lines]
     target = next(line for line in said if "8.0" in line)

@@ -34,14 +34,28 @@ def test_wheel_has_one_top_level_package_and_the_default_dataset(wheel: Path) ->
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/", 1)[0] for name in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"fleetplan"}
-    for needed in ("vehicle_classes.csv", "city.yaml", "parameters.csv", "taxi_classes.csv", "edges.csv", "calibration.csv"):
+    for needed in (
+        "vehicle_classes.csv",
+        "city.yaml",
+        "parameters.csv",
+        "taxi_classes.csv",
+        "edges.csv",
+        "calibration.csv",
+    ):
         assert f"fleetplan/data/hk/{needed}" in names, needed
     assert any(n.startswith("fleetplan/data/scenarios/") and n.endswith(".yaml") for n in names)
     # Test helpers, benchmarks and the Hong Kong build script are not library code.
-    assert not [n for n in names if "/tests/" in n or "/bench/" in n or n.startswith("fleetplan/data/build/")]
+    assert not [
+        n
+        for n in names
+        if "/tests/" in n or "/bench/" in n or n.startswith("fleetplan/data/build/")
+    ]
     assert "fleetplan/errors.py" in names and "fleetplan/optimiser/formulation/subsidy.py" in names
     # The app's translations travel with it (compiled when first read).
-    assert "fleetplan/views/locale/zh_Hant.po" in names and "fleetplan/data/basemap/hk_outline.geojson" in names
+    assert (
+        "fleetplan/views/locale/zh_Hant.po" in names
+        and "fleetplan/data/basemap/hk_outline.geojson" in names
+    )
 
 
 @pytest.mark.slow  # builds a wheel and solves a year of the Hong Kong default
@@ -66,7 +80,15 @@ def test_installed_package_plans_outside_the_source_tree(wheel: Path, tmp_path: 
     )
     # Dependencies come from this environment; fleetplan itself only from the installed wheel.
     env = {**os.environ, "PYTHONPATH": str(target)}
-    run = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     first, rest = run.stdout.split("\n", 1)
     where = json.loads(first)

@@ -40,7 +40,9 @@ _NUMBERISH = st.one_of(
     st.floats(min_value=113.5, max_value=114.6).map(str),
     st.floats(min_value=22.0, max_value=22.7).map(str),
     st.integers(-5, 50).map(str),
-    st.sampled_from(["", " ", "nan", "NA", "inf", "-inf", "1e400", "1,5", "114.1°", "二十二", "true"]),
+    st.sampled_from(
+        ["", " ", "nan", "NA", "inf", "-inf", "1e400", "1,5", "114.1°", "二十二", "true"]
+    ),
     st.text(max_size=6),
 )
 _TEXTISH = st.one_of(st.sampled_from(["N1", "N2", "N3", " N1 ", "", "nan"]), st.text(max_size=5))
@@ -67,7 +69,9 @@ def node_frames(draw: st.DrawFn) -> pd.DataFrame:
 
 @settings(max_examples=150, deadline=None)
 @given(node_frames())
-def test_validate_table_raises_only_input_error_and_accepted_rows_meet_the_bounds(frame: pd.DataFrame) -> None:
+def test_validate_table_raises_only_input_error_and_accepted_rows_meet_the_bounds(
+    frame: pd.DataFrame,
+) -> None:
     try:
         out = validate_table(frame, TABLES["nodes"], file="nodes.csv")
     except InputError as error:
@@ -86,11 +90,17 @@ def test_validate_table_raises_only_input_error_and_accepted_rows_meet_the_bound
     assert (stops >= 1).all()
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda t: t.encode("utf-8"))))
-def test_read_csv_table_on_arbitrary_bytes_raises_only_input_error(tmp_path: Path, data: bytes) -> None:
+def test_read_csv_table_on_arbitrary_bytes_raises_only_input_error(
+    tmp_path: Path, data: bytes
+) -> None:
     path = tmp_path / "nodes.csv"
-    path.write_bytes(b"node_id,lon,lat,name,n_stops,source,status\n" + data if data[:1] == b"N" else data)
+    path.write_bytes(
+        b"node_id,lon,lat,name,n_stops,source,status\n" + data if data[:1] == b"N" else data
+    )
     try:
         out = read_csv_table(path, TABLES["nodes"])
     except InputError as error:
@@ -204,7 +214,14 @@ def _triangle() -> tuple[nx.Graph, pd.DataFrame, float, int]:
     """Flows not grouped by origin: flow 3 (2 -> 1, volume 1) is the only one with volume."""
     graph = nx.Graph()
     graph.add_edges_from([("0", "1"), ("0", "2"), ("1", "2")], length=1.0)
-    flows = pd.DataFrame({"flow_id": [1, 2, 3], "origin": ["2", "0", "2"], "destination": ["0", "1", "1"], "flow": [0.0, 0.0, 1.0]})
+    flows = pd.DataFrame(
+        {
+            "flow_id": [1, 2, 3],
+            "origin": ["2", "0", "2"],
+            "destination": ["0", "1", "1"],
+            "flow": [0.0, 0.0, 1.0],
+        }
+    )
     return graph, flows, 4.0, 1
 
 
@@ -214,14 +231,30 @@ def _triangle() -> tuple[nx.Graph, pd.DataFrame, float, int]:
 @example(_triangle())
 @settings(max_examples=25, deadline=None)
 @given(frlm_instances())
-def test_every_reported_refuelled_flow_is_refuelled_by_the_stations(instance: tuple[nx.Graph, pd.DataFrame, float, int]) -> None:
+def test_every_reported_refuelled_flow_is_refuelled_by_the_stations(
+    instance: tuple[nx.Graph, pd.DataFrame, float, int],
+) -> None:
     graph, flows, range_km, stations = instance
-    result = solve_frlm(graph, flows, range_km=range_km, stations=stations, options=SolverOptions(time_limit_s=30, mip_rel_gap=1e-9))
+    result = solve_frlm(
+        graph,
+        flows,
+        range_km=range_km,
+        stations=stations,
+        options=SolverOptions(time_limit_s=30, mip_rel_gap=1e-9),
+    )
     assert result.has_solution
     assert len(result.stations) <= stations
     paths = round_trip_paths(graph, flows)
     for flow_id in result.refuelled_flows:
         path = paths[flow_id]
-        assert is_refuelled(path.nodes, path.cum_km, result.stations, range_km), (flow_id, path, result.stations)
+        assert is_refuelled(path.nodes, path.cum_km, result.stations, range_km), (
+            flow_id,
+            path,
+            result.stations,
+        )
     volume = flows.set_index("flow_id")["flow"]
-    assert math.isclose(result.flow_refuelled or 0.0, float(volume.loc[list(result.refuelled_flows)].sum()), abs_tol=1e-6)
+    assert math.isclose(
+        result.flow_refuelled or 0.0,
+        float(volume.loc[list(result.refuelled_flows)].sum()),
+        abs_tol=1e-6,
+    )

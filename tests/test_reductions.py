@@ -100,20 +100,35 @@ def test_reductions_keep_the_optimum_and_the_plan(small_inputs: Any) -> None:
     """
     reduced, _ = _solved(small_inputs, reduced=True)
     full, _ = _solved(small_inputs, reduced=False)
-    for solution, other in ((reduced, build_model(small_inputs, reduced=False)), (full, build_model(small_inputs))):
+    for solution, other in (
+        (reduced, build_model(small_inputs, reduced=False)),
+        (full, build_model(small_inputs)),
+    ):
         assert carry_plan(solution, other, small_inputs) < 1e-5
-        assert math.isclose(objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6)
+        assert math.isclose(
+            objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6
+        )
     # the sites the reduction fixes at zero are zero in the unreduced plan too
     plan = _read(full)
-    assert all(plan["public_chargers"][(c, t)] == 0 for c in small_inputs.idle_public_sites for t in small_inputs.years)
-    assert all(plan["h2_built"][(h, t)] == 0 for h in small_inputs.idle_h2_sites for t in small_inputs.years)
+    assert all(
+        plan["public_chargers"][(c, t)] == 0
+        for c in small_inputs.idle_public_sites
+        for t in small_inputs.years
+    )
+    assert all(
+        plan["h2_built"][(h, t)] == 0
+        for h in small_inputs.idle_h2_sites
+        for t in small_inputs.years
+    )
 
 
 def test_a_superset_cover_row_changes_nothing(small_inputs: Any) -> None:
     """A corridor given back a row its own row implies (a superset, as node-to-station mapping
     can make) has the same optimum: what :func:`minimal_cover_rows` drops is redundant."""
     inputs = small_inputs
-    corridor = next(q for q, rows in inputs.cover_rows.items() if len(rows[0]) < len(inputs.h2_sites))
+    corridor = next(
+        q for q, rows in inputs.cover_rows.items() if len(rows[0]) < len(inputs.h2_sites)
+    )
     _, objective = _solved(inputs, reduced=True)
     original = inputs.cover_rows[corridor]
     extra = frozenset(original[0] | {h for h in inputs.h2_sites if h not in original[0]})
@@ -132,17 +147,31 @@ def test_reductions_keep_the_optimum_under_a_fleet_pledge(early_retirement: bool
     the tiny city both models have the same LP relaxation and carry each other's optimal plan."""
     pledge = {"commitment_id": "kmb_fleet", "operator": "kmb", "kind": "fleet", "year": 2027, "technology": None,
               "vehicles": None, "bev_share": None, "fcev_share": None}  # fmt: skip
-    data = tiny_dataset(bus_ages={10: 10.0, 4: 6.0}, parameters=NO_SWITCH, operator_commitments=[pledge])
-    inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2050}, allow_early_retirement=early_retirement), data)
+    data = tiny_dataset(
+        bus_ages={10: 10.0, 4: 6.0}, parameters=NO_SWITCH, operator_commitments=[pledge]
+    )
+    inputs = prepare_inputs(
+        scenario(years={"start": 2025, "end": 2050}, allow_early_retirement=early_retirement), data
+    )
     # purchases leave service within the horizon
     assert min(inputs.lifetime.values()) < len(inputs.years)
     assert inputs.incumbent_cap, "the pledge did not reach the model"
-    assert math.isclose(lp_relaxation(build_model(inputs))[0], lp_relaxation(build_model(inputs, reduced=False))[0], rel_tol=1e-8, abs_tol=1e-6)
+    assert math.isclose(
+        lp_relaxation(build_model(inputs))[0],
+        lp_relaxation(build_model(inputs, reduced=False))[0],
+        rel_tol=1e-8,
+        abs_tol=1e-6,
+    )
     reduced, _ = _solved(inputs, reduced=True)
     full, _ = _solved(inputs, reduced=False)
-    for solution, other in ((reduced, build_model(inputs, reduced=False)), (full, build_model(inputs))):
+    for solution, other in (
+        (reduced, build_model(inputs, reduced=False)),
+        (full, build_model(inputs)),
+    ):
         assert carry_plan(solution, other, inputs) < 1e-5
-        assert math.isclose(objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6)
+        assert math.isclose(
+            objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6
+        )
 
 
 @pytest.mark.parametrize("range_km", [25.0, 15.0])
@@ -150,13 +179,25 @@ def test_cover_rows_kept_where_the_supply_rows_do_not_imply_them(range_km: float
     """The tiny city's truck flow A-C with stations at A, B and C: at a range of 25 or 15 km a
     station on the path does not cover every lap, so its cover rows must stay (the reduction
     keeps them; an unconditional drop would open A or C alone). Same LP relaxation and plans."""
-    sc = scenario(technologies={"bus": [], "taxi": [], "truck": ["fcev"]}, years={"start": 2025, "end": 2026})
+    sc = scenario(
+        technologies={"bus": [], "taxi": [], "truck": ["fcev"]}, years={"start": 2025, "end": 2026}
+    )
     inputs = prepare_inputs(sc, _truck_data(range_km))
     reduced_model = build_model(inputs)
     assert len(reduced_model.arc_cover) > 0
-    assert math.isclose(lp_relaxation(reduced_model)[0], lp_relaxation(build_model(inputs, reduced=False))[0], rel_tol=1e-8, abs_tol=1e-6)
+    assert math.isclose(
+        lp_relaxation(reduced_model)[0],
+        lp_relaxation(build_model(inputs, reduced=False))[0],
+        rel_tol=1e-8,
+        abs_tol=1e-6,
+    )
     reduced, _ = _solved(inputs, reduced=True)
     full, _ = _solved(inputs, reduced=False)
-    for solution, other in ((reduced, build_model(inputs, reduced=False)), (full, build_model(inputs))):
+    for solution, other in (
+        (reduced, build_model(inputs, reduced=False)),
+        (full, build_model(inputs)),
+    ):
         assert carry_plan(solution, other, inputs) < 1e-5
-        assert math.isclose(objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6)
+        assert math.isclose(
+            objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6
+        )

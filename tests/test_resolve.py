@@ -19,7 +19,12 @@ def test_warm_start_gives_the_same_optimum_as_a_cold_solve() -> None:
     must reach the hand-worked 584 + 10 x 29.2 = 876 t; the start covers every variable
     of the new model (same dataset and horizon)."""
     data = _bus_subsidy_data(1e9)
-    first = plan(scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6}), data, marginals=False, counterfactual=False)
+    first = plan(
+        scenario(**MOST_ABATEMENT, budget={"total_hkd": 20e6}),
+        data,
+        marginals=False,
+        counterfactual=False,
+    )
     assert first.decisions
     changed = scenario(**MOST_ABATEMENT, budget={"total_hkd": 30e6})
     cold = plan(changed, data, marginals=False, counterfactual=False)
@@ -35,7 +40,9 @@ def test_mip_start_maps_decisions_by_name_and_index_only() -> None:
     from fleetplan.optimiser.inputs import prepare_inputs
 
     data = _bus_subsidy_data(1e9)
-    longer = plan(scenario(years={"start": 2025, "end": 2027}), data, marginals=False, counterfactual=False)
+    longer = plan(
+        scenario(years={"start": 2025, "end": 2027}), data, marginals=False, counterfactual=False
+    )
     model = build_model(prepare_inputs(scenario(years={"start": 2025, "end": 2026}), data))
     start = mip_start(model, longer.decisions)
     assert len(start) > 0
@@ -59,7 +66,9 @@ def test_counterfactual_is_reused_when_only_a_lever_changes() -> None:
     assert fresh.counterfactual == second.counterfactual
 
 
-def test_a_counterfactual_solved_in_a_second_process_equals_the_serial_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_counterfactual_solved_in_a_second_process_equals_the_serial_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """plan(parallel=True) spawns a process for the no-policy plan: the same numbers as
     solving it here, the hand-worked 584 t against no policy, and the process is gone."""
     from fleetplan.optimiser.plan import _BackgroundCounterfactual
@@ -101,7 +110,9 @@ def test_an_infeasible_counterfactual_in_a_second_process_raises_the_named_error
     data = _bus_subsidy_data(1e9)
     # A hard target no plan can meet (every vehicle zero-emission in the first year).
     impossible = scenario(
-        extra_targets={"all_now": {"vehicle_class": "bus", "year": 2025, "min_zev_share": 1.0, "hard": True}}
+        extra_targets={
+            "all_now": {"vehicle_class": "bus", "year": 2025, "min_zev_share": 1.0, "hard": True}
+        }
     )
     with pytest.raises(InfeasibleError) as serial:
         plan(impossible, data, marginals=False, counterfactual=False)

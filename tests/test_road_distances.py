@@ -53,10 +53,30 @@ PLACES = {
 REAL_ROUTES = [
     ("KMB 6 Lai Chi Kok-Star Ferry", (114.137326, 22.341713), (114.168797, 22.293816), 8.42),
     ("KMB 5 Fu Shan-Star Ferry", (114.207731, 22.34404), (114.168797, 22.293816), 9.03),
-    ("CTB B3 Tuen Mun Ferry Pier-Shenzhen Bay Port", (113.96709, 22.372591), (113.945188, 22.501662), 21.31),
-    ("KMB 270A Tsim Sha Tsui East-Sheung Shui", (114.176056, 22.296805), (114.128204, 22.502536), 35.66),
-    ("CTB A21 Airport-Hung Hom (Lantau Link)", (113.936907, 22.314155), (114.182021, 22.303929), 36.41),
-    ("KMB 904 Lai Chi Kok-Kennedy Town (WHC)", (114.13677, 22.341601), (114.128318, 22.284394), 13.08),
+    (
+        "CTB B3 Tuen Mun Ferry Pier-Shenzhen Bay Port",
+        (113.96709, 22.372591),
+        (113.945188, 22.501662),
+        21.31,
+    ),
+    (
+        "KMB 270A Tsim Sha Tsui East-Sheung Shui",
+        (114.176056, 22.296805),
+        (114.128204, 22.502536),
+        35.66,
+    ),
+    (
+        "CTB A21 Airport-Hung Hom (Lantau Link)",
+        (113.936907, 22.314155),
+        (114.182021, 22.303929),
+        36.41,
+    ),
+    (
+        "KMB 904 Lai Chi Kok-Kennedy Town (WHC)",
+        (114.13677, 22.341601),
+        (114.128318, 22.284394),
+        13.08,
+    ),
 ]
 #: Graph / real within 20 %: on these six the graphs are off by -15 % to +8 % (mean
 #: absolute 8 % coarse, 9 % fine; network.road_check on data/hk); with node offsets on
@@ -94,7 +114,11 @@ def test_regions_split_when_crossings_are_removed(tables) -> None:
     for k, part in enumerate(nx.connected_components(graph)):
         part_of.update(dict.fromkeys(part, k))
     points = pd.DataFrame(
-        {"place": list(PLACES), "lon": [p[0] for p in PLACES.values()], "lat": [p[1] for p in PLACES.values()]}
+        {
+            "place": list(PLACES),
+            "lon": [p[0] for p in PLACES.values()],
+            "lat": [p[1] for p in PLACES.values()],
+        }
     )
     snapped = snap_to_nodes(graph, points, id_column="place").set_index("place")["node_id"]
     for a, b in [(a, b) for a in PLACES for b in PLACES if a < b]:
@@ -133,9 +157,16 @@ def test_cross_harbour_paths_respect_the_tunnel_bound(tables) -> None:
     """Tsim Sha Tsui to Wan Chai is at least portal distance + tunnel (was 1.85 km)."""
     _, nodes, edges = tables
     graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
-    points = pd.DataFrame({"id": ["tst", "wch"], "lon": [114.1722, 114.1750], "lat": [22.2975, 22.2790]})
+    points = pd.DataFrame(
+        {"id": ["tst", "wch"], "lon": [114.1722, 114.1750], "lat": [22.2975, 22.2790]}
+    )
     snapped = snap_to_nodes(graph, points, id_column="id").set_index("id")
-    km = nx.shortest_path_length(graph, snapped.at["tst", "node_id"], snapped.at["wch", "node_id"], weight="length_m") / 1000
+    km = (
+        nx.shortest_path_length(
+            graph, snapped.at["tst", "node_id"], snapped.at["wch", "node_id"], weight="length_m"
+        )
+        / 1000
+    )
     assert km >= 1.86 + 0.5
 
 
@@ -154,7 +185,9 @@ def test_road_distance_against_real(tables, label: str, a, b, real_km: float) ->
         target_access_km={"b": snapped.at["b", "access_m"] / 1000},
     )
     km = float(pairs["distance_km"].iloc[0])
-    assert abs(km / real_km - 1.0) <= REAL_TOLERANCE, f"{label}: graph {km:.2f} km, real {real_km:.2f} km"
+    assert abs(km / real_km - 1.0) <= REAL_TOLERANCE, (
+        f"{label}: graph {km:.2f} km, real {real_km:.2f} km"
+    )
 
 
 def test_reach_adds_access_distance() -> None:
@@ -162,9 +195,13 @@ def test_reach_adds_access_distance() -> None:
     graph.add_edge("A", "B", length_m=3000.0)
     base = reach_pairs(graph, {"z": "A"}, {"s": "B"}, 5.0)
     assert base["distance_km"].tolist() == [3.0]
-    near = reach_pairs(graph, {"z": "A"}, {"s": "B"}, 5.0, source_access_km={"z": 1.0}, target_access_km={"s": 0.5})
+    near = reach_pairs(
+        graph, {"z": "A"}, {"s": "B"}, 5.0, source_access_km={"z": 1.0}, target_access_km={"s": 0.5}
+    )
     assert near["distance_km"].tolist() == [pytest.approx(4.5)]
-    far = reach_pairs(graph, {"z": "A"}, {"s": "B"}, 5.0, source_access_km={"z": 1.5}, target_access_km={"s": 0.6})
+    far = reach_pairs(
+        graph, {"z": "A"}, {"s": "B"}, 5.0, source_access_km={"z": 1.5}, target_access_km={"s": 0.6}
+    )
     assert far.empty
     assert math.isfinite(float(np.float64(near["distance_km"].iloc[0])))
 
@@ -206,13 +243,25 @@ def _tiny_inputs(folder: Path) -> Path:
     }
     data = {
         "routeList": {"1+1+Grid West+Far East": route},
-        "stopList": {s: {"location": {"lng": lon, "lat": lat}, "name": {"en": s}} for s, (lon, lat) in GRID_STOPS.items()},
+        "stopList": {
+            s: {"location": {"lng": lon, "lat": lat}, "name": {"en": s}}
+            for s, (lon, lat) in GRID_STOPS.items()
+        },
         "stopMap": {},
     }
     source = folder / "routeFareList.min.json"
     source.write_text(json.dumps(data), encoding="utf-8")
     pd.DataFrame(
-        [{"depot_id": "KMB-X", "operator": "kmb", "name": "Test depot", "lon": 114.16, "lat": 22.31, "buses_allocated": 4}]
+        [
+            {
+                "depot_id": "KMB-X",
+                "operator": "kmb",
+                "name": "Test depot",
+                "lon": 114.16,
+                "lat": 22.31,
+                "buses_allocated": 4,
+            }
+        ]
     ).to_csv(folder / "depots.csv", index=False)
     return source
 
@@ -225,12 +274,18 @@ def test_build_from_osm_extract_keeps_tables_and_ids(tmp_path: Path) -> None:
     summary = build(source, tmp_path / "osm", osm=STREET_GRID)
     assert plain["graph_coarse"]["nodes"] == summary["graph_coarse"]["nodes"] == 4
     for suffix in ("", "_fine"):
-        nodes_p, edges_p = (pd.read_csv(tmp_path / "plain" / f"{t}{suffix}.csv") for t in ("nodes", "edges"))
-        nodes_o, edges_o = (pd.read_csv(tmp_path / "osm" / f"{t}{suffix}.csv") for t in ("nodes", "edges"))
+        nodes_p, edges_p = (
+            pd.read_csv(tmp_path / "plain" / f"{t}{suffix}.csv") for t in ("nodes", "edges")
+        )
+        nodes_o, edges_o = (
+            pd.read_csv(tmp_path / "osm" / f"{t}{suffix}.csv") for t in ("nodes", "edges")
+        )
         assert list(nodes_o.columns) == list(nodes_p.columns)
         assert list(edges_o.columns) == list(edges_p.columns)
         assert nodes_o["node_id"].tolist() == nodes_p["node_id"].tolist()
-        assert edges_o[["from_node", "to_node", "bus_trips_per_day"]].equals(edges_p[["from_node", "to_node", "bus_trips_per_day"]])
+        assert edges_o[["from_node", "to_node", "bus_trips_per_day"]].equals(
+            edges_p[["from_node", "to_node", "bus_trips_per_day"]]
+        )
         build_graph(nodes_o, edges_o, metric_crs="EPSG:2326")  # loads as a graph
 
         at = {row.name: (row.lon, row.lat) for row in nodes_o.itertuples()}
@@ -243,13 +298,17 @@ def test_build_from_osm_extract_keeps_tables_and_ids(tmp_path: Path) -> None:
 
         def length(frame: pd.DataFrame, a: str, b: str, node_of: dict = node_of) -> float:
             x, y = sorted((node_of[a], node_of[b]))
-            return float(frame.loc[(frame["from_node"] == x) & (frame["to_node"] == y), "length_m"].iloc[0])
+            return float(
+                frame.loc[(frame["from_node"] == x) & (frame["to_node"] == y), "length_m"].iloc[0]
+            )
 
         # S1-S2: round the block by road (about 3.2 km), not the 2.3 km footway or 1.27 x straight.
         by_road = _grid_m((114.16, 22.31), (114.175, 22.31), (114.175, 22.325))
         assert length(edges_o, "S1", "S2") == pytest.approx(by_road, abs=0.2)
         assert length(edges_o, "S1", "S2") > 1.3 * _grid_m((114.16, 22.31), (114.175, 22.325))
-        assert length(edges_o, "S2", "S3") == pytest.approx(_grid_m((114.175, 22.325), (114.19, 22.325)), abs=0.2)
+        assert length(edges_o, "S2", "S3") == pytest.approx(
+            _grid_m((114.175, 22.325), (114.19, 22.325)), abs=0.2
+        )
         # Outside the extract the bus-stop measure stays.
         assert length(edges_o, "S3", "S4") == length(edges_p, "S3", "S4")
         assert edges_o["source"].str.startswith("OpenStreetMap").sum() == 2
@@ -274,21 +333,44 @@ def test_osm_lengths_keep_crossings_and_stay_on_their_side() -> None:
         }
     )
     edges = pd.DataFrame(
-        {"from_node": ["A", "B", "B"], "to_node": ["B", "C", "P"], "length_m": [2000.0, 4000.0, 1860.0], "source": "test"}
+        {
+            "from_node": ["A", "B", "B"],
+            "to_node": ["B", "C", "P"],
+            "length_m": [2000.0, 4000.0, 1860.0],
+            "source": "test",
+        }
     )
     moved, measured, info = road_lengths_from_osm(
-        nodes, edges, osm_nodes, osm_edges, keep=[("P", "B")], same_area=lambda lon, lat, *_: lon < 114.185, metric_crs="EPSG:2326"
+        nodes,
+        edges,
+        osm_nodes,
+        osm_edges,
+        keep=[("P", "B")],
+        same_area=lambda lon, lat, *_: lon < 114.185,
+        metric_crs="EPSG:2326",
     )
-    assert list(moved.columns) == list(nodes.columns) and list(measured.columns) == list(edges.columns)
-    assert measured["length_m"].tolist()[0] == pytest.approx(_grid_m((114.16, 22.31), (114.175, 22.31)), abs=0.2)
-    assert measured["length_m"].tolist()[1:] == [4000.0, 1860.0]  # C may not move; P-B is a crossing
+    assert list(moved.columns) == list(nodes.columns) and list(measured.columns) == list(
+        edges.columns
+    )
+    assert measured["length_m"].tolist()[0] == pytest.approx(
+        _grid_m((114.16, 22.31), (114.175, 22.31)), abs=0.2
+    )
+    assert measured["length_m"].tolist()[1:] == [
+        4000.0,
+        1860.0,
+    ]  # C may not move; P-B is a crossing
     assert moved.loc[2, ["lon", "lat"]].tolist() == [114.1899, 22.3399]
     assert info["edges_kept"] == {"an end outside the extract": 1, "kept as given (crossing)": 1}
 
 
 def test_build_cli_refuses_a_missing_extract(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     source = _tiny_inputs(tmp_path)
-    assert build_main(["--source", str(source), "--out", str(tmp_path), "--osm", str(tmp_path / "nope.osm")]) == 2
+    assert (
+        build_main(
+            ["--source", str(source), "--out", str(tmp_path), "--osm", str(tmp_path / "nope.osm")]
+        )
+        == 2
+    )
     assert "nope.osm" in capsys.readouterr().err
     assert not (tmp_path / "nodes.csv").exists()
 
@@ -309,7 +391,11 @@ def test_the_default_says_its_basis_and_the_error_measured_on_its_own_edges() ->
     assert result.exit_code == 0, result.output
     rows = {row["graph"]: row for row in json.loads(result.output)["road_distances"]}
     assert set(rows) == {"coarse", "fine"}
-    measured = pd.read_csv(ERROR_TABLE) if ERROR_TABLE.is_file() else pd.DataFrame(columns=["graph", "edges_sha256"])
+    measured = (
+        pd.read_csv(ERROR_TABLE)
+        if ERROR_TABLE.is_file()
+        else pd.DataFrame(columns=["graph", "edges_sha256"])
+    )
     for graph, file in (("coarse", "edges.csv"), ("fine", "edges_fine.csv")):
         row = rows[graph]
         assert row["basis"] == "calibrated estimate"
@@ -334,7 +420,9 @@ def test_the_default_says_its_basis_and_the_error_measured_on_its_own_edges() ->
         ("p10_ratio", "x", ["'x' is not a number of at least 0"]),
     ],
 )
-def test_a_bad_road_distances_row_is_named(tmp_path: Path, column: str, value: str, words: list[str]) -> None:
+def test_a_bad_road_distances_row_is_named(
+    tmp_path: Path, column: str, value: str, words: list[str]
+) -> None:
     from fleetplan.errors import InputError
     from fleetplan.network.road_distances import read_road_distances
 
@@ -376,7 +464,14 @@ def test_a_link_between_two_roads_the_routes_join_only_far_away_goes_round() -> 
     u_road = np.array([[125.0, 10.0], [125.0, 2125.0], [625.0, 2125.0], [625.0, 10.0]])
     a, b = (125.0, 10.0), (625.0, 10.0)
     cells = pd.DataFrame(
-        sorted({(int(x // 250), int(y // 250)) for x, y in np.concatenate([np.linspace(p, q, 200) for p, q in itertools.pairwise(u_road)])}),
+        sorted(
+            {
+                (int(x // 250), int(y // 250))
+                for x, y in np.concatenate(
+                    [np.linspace(p, q, 200) for p, q in itertools.pairwise(u_road)]
+                )
+            }
+        ),
         columns=["cell_x", "cell_y"],
     )
     circuity = pd.DataFrame([{"cell_x": -1, "cell_y": -1, "circuity": 1.3, "stop_pairs": 1}])

@@ -60,7 +60,13 @@ class Streets:
         self.junctions: dict[str, Point] = {}
         self.ways: list[tuple[list[str], dict[str, str]]] = []
 
-    def grid(self, name: str, lons: list[float], lats: list[float], missing: set[tuple[int, int]] = frozenset()) -> None:
+    def grid(
+        self,
+        name: str,
+        lons: list[float],
+        lats: list[float],
+        missing: set[tuple[int, int]] = frozenset(),
+    ) -> None:
         """Junctions ``name c r`` at every (lon, lat), streets along rows and columns, none through ``missing``."""
         for c, lon in enumerate(lons):
             for r, lat in enumerate(lats):
@@ -88,7 +94,10 @@ class Streets:
 
     def write_osm(self, path: Path) -> Path:
         ids = {name: k + 1 for k, name in enumerate(self.junctions)}
-        lines = [f'  <node id="{ids[n]}" lat="{lat:.6f}" lon="{lon:.6f}"/>' for n, (lon, lat) in self.junctions.items()]
+        lines = [
+            f'  <node id="{ids[n]}" lat="{lat:.6f}" lon="{lon:.6f}"/>'
+            for n, (lon, lat) in self.junctions.items()
+        ]
         for k, (refs, tags) in enumerate(self.ways):
             nds = "".join(f'<nd ref="{ids[n]}"/>' for n in refs)
             tag_xml = "".join(f'<tag k="{key}" v="{value}"/>' for key, value in tags.items())
@@ -105,7 +114,12 @@ class Streets:
 def hill() -> tuple[Streets, dict[str, str]]:
     """5 x 4 grid, junctions (2, 1) and (2, 2) missing: the hill. Stops (junction) W, E either side; N1, N2 north."""
     streets = Streets()
-    streets.grid("h", [114.15 + 0.01 * c for c in range(5)], [22.32 + 0.01 * r for r in range(4)], missing={(2, 1), (2, 2)})
+    streets.grid(
+        "h",
+        [114.15 + 0.01 * c for c in range(5)],
+        [22.32 + 0.01 * r for r in range(4)],
+        missing={(2, 1), (2, 2)},
+    )
     return streets, {"W": "h11", "E": "h31", "N1": "h13", "N2": "h33"}
 
 
@@ -124,7 +138,10 @@ EXTRACTS = {"hill": (hill, ["W", "N1", "N2", "E"]), "tunnel": (tunnel, ["W1", "W
 
 
 def stop_points(streets: Streets, stops: dict[str, str]) -> dict[str, Point]:
-    return {s: (streets.junctions[j][0] + STOP_OFFSET, streets.junctions[j][1]) for s, j in stops.items()}
+    return {
+        s: (streets.junctions[j][0] + STOP_OFFSET, streets.junctions[j][1])
+        for s, j in stops.items()
+    }
 
 
 def write_route_file(folder: Path, points: dict[str, Point], order: list[str]) -> Path:
@@ -136,29 +153,48 @@ def write_route_file(folder: Path, points: dict[str, Point], order: list[str]) -
     }  # fmt: skip
     data = {
         "routeList": {f"1+1+{order[0]}+{order[-1]}": route},
-        "stopList": {s: {"location": {"lng": lon, "lat": lat}, "name": {"en": s}} for s, (lon, lat) in points.items()},
+        "stopList": {
+            s: {"location": {"lng": lon, "lat": lat}, "name": {"en": s}}
+            for s, (lon, lat) in points.items()
+        },
         "stopMap": {},
     }
     source = folder / "routeFareList.min.json"
     source.write_text(json.dumps(data), encoding="utf-8")
     lon, lat = points[order[0]]
     pd.DataFrame(
-        [{"depot_id": "KMB-X", "operator": "kmb", "name": "Test depot", "lon": lon, "lat": lat, "buses_allocated": 4}]
+        [
+            {
+                "depot_id": "KMB-X",
+                "operator": "kmb",
+                "name": "Test depot",
+                "lon": lon,
+                "lat": lat,
+                "buses_allocated": 4,
+            }
+        ]
     ).to_csv(folder / "depots.csv", index=False)
     return source
 
 
 def write_feed(path: Path, points: dict[str, Point], order: list[str]) -> Path:
     """A GTFS feed with one route along ``order``, hourly each way on weekdays."""
-    trips, times = ["route_id,service_id,trip_id,direction_id,block_id"], ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
+    trips, times = (
+        ["route_id,service_id,trip_id,direction_id,block_id"],
+        ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"],
+    )
     for hour in range(6, 21):
         for direction, sequence in enumerate((order, order[::-1])):
             trip = f"R-{hour:02d}-{direction}"
             trips.append(f"R,WK,{trip},{direction},R-B{hour % 2 + 1}")
-            times += [f"{trip},{hour:02d}:{30 * direction + 5 * k:02d}:00,{hour:02d}:{30 * direction + 5 * k:02d}:00,{s},{k + 1}" for k, s in enumerate(sequence)]
+            times += [
+                f"{trip},{hour:02d}:{30 * direction + 5 * k:02d}:00,{hour:02d}:{30 * direction + 5 * k:02d}:00,{s},{k + 1}"
+                for k, s in enumerate(sequence)
+            ]
     files = {
         "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nTB,Test Buses,https://example.org,Asia/Hong_Kong\n",
-        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n" + "".join(f"{s},Stop {s},{lat},{lon}\n" for s, (lon, lat) in points.items()),
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+        + "".join(f"{s},Stop {s},{lat},{lon}\n" for s, (lon, lat) in points.items()),
         "routes.txt": "route_id,agency_id,route_short_name,route_type\nR,TB,1,3\n",
         "trips.txt": "\n".join(trips) + "\n",
         "stop_times.txt": "\n".join(times) + "\n",
@@ -192,13 +228,29 @@ def build_with_city_build(tmp: Path, name: str) -> Path:
     out = tmp / f"{name}-city"
     result = CliRunner().invoke(
         app,
-        ["city", "build", "--gtfs", str(feed), "--osm", str(osm), "--name", f"Test {name}", "--crs", "EPSG:2326", "--out", str(out)],
+        [
+            "city",
+            "build",
+            "--gtfs",
+            str(feed),
+            "--osm",
+            str(osm),
+            "--name",
+            f"Test {name}",
+            "--crs",
+            "EPSG:2326",
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     return out
 
 
-BUILDS = {"make data OSM=": build_with_make_data, "fleetplan city build --osm": build_with_city_build}
+BUILDS = {
+    "make data OSM=": build_with_make_data,
+    "fleetplan city build --osm": build_with_city_build,
+}
 
 
 @pytest.fixture(scope="module")
@@ -214,20 +266,33 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path
     return get
 
 
-def graph_and_roads(folder: Path, name: str) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]], dict[str, str]]:
+def graph_and_roads(
+    folder: Path, name: str
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]], dict[str, str]]:
     """Graph distances between the stop nodes, road distances between their junctions, and node -> junction."""
     streets, stops = EXTRACTS[name][0]()
     nodes, edges = pd.read_csv(folder / "nodes.csv"), pd.read_csv(folder / "edges.csv")
     # Both builds measure in the Hong Kong 1980 Grid: make data builds Hong Kong, city build is given --crs EPSG:2326.
     graph = build_graph(nodes, edges, metric_crs="EPSG:2326")
-    where = {n: (lon, lat) for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)}
+    where = {
+        n: (lon, lat)
+        for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)
+    }
     # Every stop node sits on its stop's junction (moved there from 30 m off).
-    junction = {n: min(streets.junctions, key=lambda j, p=p: metres(streets.junctions[j], p)) for n, p in where.items()}
+    junction = {
+        n: min(streets.junctions, key=lambda j, p=p: metres(streets.junctions[j], p))
+        for n, p in where.items()
+    }
     assert sorted(junction.values()) == sorted(stops.values())
     assert all(metres(where[n], streets.junctions[j]) < 1.0 for n, j in junction.items())
     roads = streets.network()
-    graph_m = {a: nx.single_source_dijkstra_path_length(graph, a, weight="length_m") for a in graph.nodes}
-    road_m = {j: nx.single_source_dijkstra_path_length(roads, j, weight="length_m") for j in junction.values()}
+    graph_m = {
+        a: nx.single_source_dijkstra_path_length(graph, a, weight="length_m") for a in graph.nodes
+    }
+    road_m = {
+        j: nx.single_source_dijkstra_path_length(roads, j, weight="length_m")
+        for j in junction.values()
+    }
     return graph_m, road_m, junction
 
 
@@ -240,7 +305,9 @@ def test_the_extracts_lie_in_one_land_region() -> None:
 
 @pytest.mark.parametrize("name", EXTRACTS)
 @pytest.mark.parametrize("build", BUILDS)
-def test_graph_paths_are_road_paths(built: Callable[[str, str], Path], build: str, name: str) -> None:
+def test_graph_paths_are_road_paths(
+    built: Callable[[str, str], Path], build: str, name: str
+) -> None:
     """Between every two nodes the graph distance is the road shortest path on the extract."""
     folder = built(build, name)
     graph_m, road_m, junction = graph_and_roads(folder, name)
@@ -270,7 +337,9 @@ def test_the_hill_forces_the_detour(built: Callable[[str, str], Path], build: st
 
 
 @pytest.mark.parametrize("build", BUILDS)
-def test_the_water_is_crossed_by_the_tunnel_only(built: Callable[[str, str], Path], build: str) -> None:
+def test_the_water_is_crossed_by_the_tunnel_only(
+    built: Callable[[str, str], Path], build: str
+) -> None:
     """West to east the graph distance is never below straight to the portal + tunnel + straight from it."""
     name = "tunnel"
     folder = built(build, name)
@@ -286,7 +355,11 @@ def test_the_water_is_crossed_by_the_tunnel_only(built: Callable[[str, str], Pat
     assert west and east
     for a in west:
         for b in east:
-            bound = metres(streets.junctions[junction[a]], portal_w) + tunnel_m + metres(portal_e, streets.junctions[junction[b]])
+            bound = (
+                metres(streets.junctions[junction[a]], portal_w)
+                + tunnel_m
+                + metres(portal_e, streets.junctions[junction[b]])
+            )
             straight = metres(streets.junctions[junction[a]], streets.junctions[junction[b]])
             assert graph_m[a][b] >= bound - ROUNDING_M, f"{a}-{b} shorter than through the tunnel"
             if junction[a] != "w22" or junction[b] != "e02":

@@ -46,7 +46,10 @@ def test_example_figures() -> None:
     # Inherited: every example keeps the baseline's named targets.
     assert load("high_carbon_price").targets == baseline.targets
     # The operators' commitments are the default's; one example leaves them out.
-    assert baseline.operator_commitments_from_dataset and load("operator_commitments").operator_commitments_from_dataset
+    assert (
+        baseline.operator_commitments_from_dataset
+        and load("operator_commitments").operator_commitments_from_dataset
+    )
     assert not load("no_operator_pledges").operator_commitments_from_dataset
 
 
@@ -77,7 +80,13 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, command: str) -> None:
 
     negative = tmp_path / "negative.yaml"
     negative.write_text("name: neg\nbudget:\n  total_hkd: -5\n")
-    _one_line_error(run(command, negative), "negative.yaml", "line 3", "budget.total_hkd", "greater than or equal to 0")
+    _one_line_error(
+        run(command, negative),
+        "negative.yaml",
+        "line 3",
+        "budget.total_hkd",
+        "greater than or equal to 0",
+    )
 
     _one_line_error(run(command, tmp_path / "missing.yaml"), "missing.yaml", "not found")
 
@@ -144,16 +153,22 @@ def test_extends_errors(tmp_path: Path) -> None:
 
 def test_error_in_an_inherited_file_names_that_file(tmp_path: Path) -> None:
     (tmp_path / "parent.yaml").write_text("name: parent\n\nbudget:\n  total_hkd: -1\n")
-    (tmp_path / "kid.yaml").write_text("extends: parent.yaml\nname: kid\nobjective: max_abatement\n")
+    (tmp_path / "kid.yaml").write_text(
+        "extends: parent.yaml\nname: kid\nobjective: max_abatement\n"
+    )
     with pytest.raises(InputError) as error:
         load_scenario_file(tmp_path / "kid.yaml")
     message = str(error.value)
     assert "parent.yaml, line 4" in message and "budget.total_hkd" in message
     # ... and an error in the child names the child, even under an inherited group.
-    (tmp_path / "kid2.yaml").write_text("extends: parent.yaml\nbudget:\n  total_hkd: 1\n  yearly_limit_hkd: {2025: -3}\n")
+    (tmp_path / "kid2.yaml").write_text(
+        "extends: parent.yaml\nbudget:\n  total_hkd: 1\n  yearly_limit_hkd: {2025: -3}\n"
+    )
     with pytest.raises(InputError, match=r"kid2.yaml, line 4.*yearly_limit_hkd"):
         load_scenario_file(tmp_path / "kid2.yaml")
-    (tmp_path / "kid3.yaml").write_text("extends: parent.yaml\nbudget:\n  total_hkd: 1\n  total_hkdd: 1\n")
+    (tmp_path / "kid3.yaml").write_text(
+        "extends: parent.yaml\nbudget:\n  total_hkd: 1\n  total_hkdd: 1\n"
+    )
     with pytest.raises(InputError, match=r"kid3.yaml, line 4.*total_hkdd.*unknown key"):
         load_scenario_file(tmp_path / "kid3.yaml")
 

@@ -71,15 +71,25 @@ def write_osm(path: Path) -> Path:
             nodes.append(f'  <node id="{ends[side, c]}" lat="{lat:.6f}" lon="{lon:.6f}"/>')
     way = 1000
     for r in range(len(LATS)):
-        refs = "".join(f'<nd ref="{n}"/>' for n in (ends["w", r], *(ids[r, c] for c in range(len(LONS))), ends["e", r]))
-        ways.append(f'  <way id="{way}">{refs}<tag k="highway" v="secondary"/><tag k="name" v="Rua {ROWS[r]}"/></way>')
+        refs = "".join(
+            f'<nd ref="{n}"/>'
+            for n in (ends["w", r], *(ids[r, c] for c in range(len(LONS))), ends["e", r])
+        )
+        ways.append(
+            f'  <way id="{way}">{refs}<tag k="highway" v="secondary"/><tag k="name" v="Rua {ROWS[r]}"/></way>'
+        )
         way += 1
     for c in range(len(LONS)):
-        refs = "".join(f'<nd ref="{n}"/>' for n in (ends["s", c], *(ids[r, c] for r in range(len(LATS))), ends["n", c]))
+        refs = "".join(
+            f'<nd ref="{n}"/>'
+            for n in (ends["s", c], *(ids[r, c] for r in range(len(LATS))), ends["n", c])
+        )
         ways.append(f'  <way id="{way}">{refs}<tag k="highway" v="residential"/></way>')
         way += 1
     # A diagonal footpath from A1 to C3: buses may not take it.
-    ways.append(f'  <way id="{way}"><nd ref="{ids[0, 1]}"/><nd ref="{ids[2, 3]}"/><tag k="highway" v="footway"/></way>')
+    ways.append(
+        f'  <way id="{way}"><nd ref="{ids[0, 1]}"/><nd ref="{ids[2, 3]}"/><tag k="highway" v="footway"/></way>'
+    )
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="fleetplan-test">\n'
         + "\n".join(nodes + ways)
@@ -101,7 +111,10 @@ FLEET = sum(buses for *_, buses in ROUTES.values())
 def write_feed(path: Path) -> Path:
     """Hourly trips 06:00-20:00 each way; each route's buses are its blocks, taking trips in turn."""
     used = sorted({s for _, _, stops, _ in ROUTES.values() for s in stops})
-    trips, stop_times = ["route_id,service_id,trip_id,direction_id,block_id"], ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
+    trips, stop_times = (
+        ["route_id,service_id,trip_id,direction_id,block_id"],
+        ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"],
+    )
     for route, (_, _, stops, buses) in ROUTES.items():
         for n, hour in enumerate(range(6, 21)):
             for direction, sequence in enumerate((stops, stops[::-1])):
@@ -115,9 +128,14 @@ def write_feed(path: Path) -> Path:
         "TT,Transportes de Teste,https://example.org,Europe/Lisbon\n"
         "RV,Rodoviaria do Vale,https://example.org,Europe/Lisbon\n",
         "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
-        + "".join(f"{stop_id(r, c)},Paragem {stop_id(r, c)},{junction(r, c)[1]},{junction(r, c)[0]}\n" for r, c in used),
+        + "".join(
+            f"{stop_id(r, c)},Paragem {stop_id(r, c)},{junction(r, c)[1]},{junction(r, c)[0]}\n"
+            for r, c in used
+        ),
         "routes.txt": "route_id,agency_id,route_short_name,route_type\n"
-        + "".join(f"{route},{agency},{short},3\n" for route, (agency, short, _, _) in ROUTES.items()),
+        + "".join(
+            f"{route},{agency},{short},3\n" for route, (agency, short, _, _) in ROUTES.items()
+        ),
         "trips.txt": "\n".join(trips) + "\n",
         "stop_times.txt": "\n".join(stop_times) + "\n",
         "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
@@ -136,13 +154,20 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(
         app,
         [
-            "city", "build",
-            "--gtfs", str(write_feed(tmp / "vila-teste-gtfs.zip")),
-            "--osm", str(write_osm(tmp / "vila-teste.osm")),
-            "--name", "Vila Nova de Teste",
-            "--crs", CRS,
-            "--out", str(tmp / "vila-teste"),
-            "--feed-licence", "CC BY 4.0 (test data)",
+            "city",
+            "build",
+            "--gtfs",
+            str(write_feed(tmp / "vila-teste-gtfs.zip")),
+            "--osm",
+            str(write_osm(tmp / "vila-teste.osm")),
+            "--name",
+            "Vila Nova de Teste",
+            "--crs",
+            CRS,
+            "--out",
+            str(tmp / "vila-teste"),
+            "--feed-licence",
+            "CC BY 4.0 (test data)",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -155,7 +180,9 @@ def test_the_built_folder_is_a_dataset_of_its_own_city(town: Path) -> None:
     assert city.metric_crs == CRS
     lon_min, lat_min, lon_max, lat_max = city.bounds
     # The stops' extent plus a margin, far from Hong Kong.
-    assert lon_min < min(LONS) and lon_max > max(LONS) and lat_min < min(LATS) and lat_max > max(LATS)
+    assert (
+        lon_min < min(LONS) and lon_max > max(LONS) and lat_min < min(LATS) and lat_max > max(LATS)
+    )
     assert lon_max < HONG_KONG.bounds[0]
     assert any("OpenStreetMap" in s.name for s in city.sources)
 
@@ -196,7 +223,9 @@ def test_the_town_solves_with_the_same_commands(town: Path, tmp_path: Path) -> N
         encoding="utf-8",
     )
     results = tmp_path / "results"
-    result = CliRunner().invoke(app, ["solve", str(scenario), "--json", "--no-marginals", "--out", str(results)])
+    result = CliRunner().invoke(
+        app, ["solve", str(scenario), "--json", "--no-marginals", "--out", str(results)]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["status"] == "optimal"
@@ -213,7 +242,9 @@ def test_the_town_solves_with_the_same_commands(town: Path, tmp_path: Path) -> N
     assert (emissions["wtw_t"] <= emissions["baseline_wtw_t"] + 1e-6).all()
 
 
-def test_the_town_builds_and_solves_without_hong_kongs_crs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_town_builds_and_solves_without_hong_kongs_crs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Generic code takes the CRS from the city (``--crs``, then city.yaml), never Hong Kong's:
     every projection made while building the town and solving it is recorded, and none is in
     (or to) the Hong Kong 1980 Grid; no file the build writes names it."""
@@ -224,7 +255,9 @@ def test_the_town_builds_and_solves_without_hong_kongs_crs(tmp_path: Path, monke
     used: set[int | None] = set()
     from_crs = pyproj.Transformer.from_crs
 
-    def recording(source: object, target: object, *args: object, **kwargs: object) -> pyproj.Transformer:
+    def recording(
+        source: object, target: object, *args: object, **kwargs: object
+    ) -> pyproj.Transformer:
         used.update(pyproj.CRS.from_user_input(c).to_epsg() for c in (source, target))
         return from_crs(source, target, *args, **kwargs)
 
@@ -232,8 +265,16 @@ def test_the_town_builds_and_solves_without_hong_kongs_crs(tmp_path: Path, monke
     city_module._transformer.cache_clear()  # projections made before this test are cached
     try:
         folder = tmp_path / "vila-teste"
-        build_city(write_feed(tmp_path / "feed.zip"), write_osm(tmp_path / "town.osm"), name="Vila", crs=CRS, out=folder)
-        scenario = Scenario.model_validate({"name": "vila", "dataset": str(folder), "years": {"start": 2025, "end": 2026}})
+        build_city(
+            write_feed(tmp_path / "feed.zip"),
+            write_osm(tmp_path / "town.osm"),
+            name="Vila",
+            crs=CRS,
+            out=folder,
+        )
+        scenario = Scenario.model_validate(
+            {"name": "vila", "dataset": str(folder), "years": {"start": 2025, "end": 2026}}
+        )
         result = plan(scenario, marginals=False)
     finally:
         city_module._transformer.cache_clear()
@@ -250,13 +291,34 @@ def test_the_depots_utility_is_the_bases_unless_named(town: Path, tmp_path: Path
     not have is refused, naming the flag."""
     data = load_dataset(town)
     assert set(data.depots["utility"]) == {HONG_KONG.fleet_utility}
-    assert data.city.utilities == HONG_KONG.utilities and data.city.fleet_utility == HONG_KONG.fleet_utility
+    assert (
+        data.city.utilities == HONG_KONG.utilities
+        and data.city.fleet_utility == HONG_KONG.fleet_utility
+    )
     result = CliRunner().invoke(
         app,
-        ["city", "build", "--gtfs", str(tmp_path / "none.zip"), "--osm", str(tmp_path / "none.osm"), "--name", "X", "--crs", CRS, "--out", str(tmp_path / "x"), "--utility", "edp"],
+        [
+            "city",
+            "build",
+            "--gtfs",
+            str(tmp_path / "none.zip"),
+            "--osm",
+            str(tmp_path / "none.osm"),
+            "--name",
+            "X",
+            "--crs",
+            CRS,
+            "--out",
+            str(tmp_path / "x"),
+            "--utility",
+            "edp",
+        ],
     )
     assert result.exit_code == 2
-    assert "field '--utility': 'edp' is not a utility of Hong Kong; expected one of clp, hke" in result.output
+    assert (
+        "field '--utility': 'edp' is not a utility of Hong Kong; expected one of clp, hke"
+        in result.output
+    )
 
 
 def test_an_app_upload_keeps_the_towns_city(town: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -285,14 +347,24 @@ def test_an_app_upload_keeps_the_towns_city(town: Path, monkeypatch: pytest.Monk
 def test_a_bad_manifest_is_named(tmp_path: Path) -> None:
     folder = tmp_path / "city"
     folder.mkdir()
-    (folder / "city.yaml").write_text("name: X\nmetric_crs: EPSG:4326\nbounds: {lon_min: 0, lat_min: 0, lon_max: 1, lat_max: 1}\n")
-    with pytest.raises(InputError, match=r"city.yaml, field 'metric_crs': 'EPSG:4326' .* not a projected CRS"):
+    (folder / "city.yaml").write_text(
+        "name: X\nmetric_crs: EPSG:4326\nbounds: {lon_min: 0, lat_min: 0, lon_max: 1, lat_max: 1}\n"
+    )
+    with pytest.raises(
+        InputError, match=r"city.yaml, field 'metric_crs': 'EPSG:4326' .* not a projected CRS"
+    ):
         load_city(folder)
-    (folder / "city.yaml").write_text("name: X\nmetric_crs: EPSG:2326\nbounds: {lon_min: -8.5, lat_min: 39.5, lon_max: -8.3, lat_max: 39.7}\n")
+    (folder / "city.yaml").write_text(
+        "name: X\nmetric_crs: EPSG:2326\nbounds: {lon_min: -8.5, lat_min: 39.5, lon_max: -8.3, lat_max: 39.7}\n"
+    )
     with pytest.raises(InputError, match=r"field 'metric_crs'.*meant for .*Hong Kong"):
         load_city(folder)
-    (folder / "city.yaml").write_text("name: X\nmetric_crs: EPSG:3763\nbounds: {lon_min: -8.3, lat_min: 39.5, lon_max: -8.5, lat_max: 39.7}\n")
-    with pytest.raises(InputError, match=r"field 'bounds.lon_max': lon_min -8.3 is not below lon_max -8.5"):
+    (folder / "city.yaml").write_text(
+        "name: X\nmetric_crs: EPSG:3763\nbounds: {lon_min: -8.3, lat_min: 39.5, lon_max: -8.5, lat_max: 39.7}\n"
+    )
+    with pytest.raises(
+        InputError, match=r"field 'bounds.lon_max': lon_min -8.3 is not below lon_max -8.5"
+    ):
         load_city(folder)
     (folder / "city.yaml").write_text("name: X\nmetric_crs: EPSG:99999\nbounds: [0, 0, 1, 1]\n")
     with pytest.raises(InputError, match=r"'EPSG:99999' is not a CRS pyproj knows"):
@@ -310,18 +382,33 @@ def test_utilities_are_the_citys_own(tmp_path: Path) -> None:
     folder = tmp_path / "hk"
     shutil.copytree(DEFAULT_DATASET, folder, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     manifest = (folder / "city.yaml").read_text(encoding="utf-8")
-    (folder / "city.yaml").write_text(manifest.replace("utilities: [clp, hke]", "utilities: [clp]"), encoding="utf-8")
-    with pytest.raises(InputError, match=r"(depots|candidate_sites)\.csv, row \d+, field 'utility': 'hke' is not one of Hong Kong's utilities; expected one of clp"):
+    (folder / "city.yaml").write_text(
+        manifest.replace("utilities: [clp, hke]", "utilities: [clp]"), encoding="utf-8"
+    )
+    with pytest.raises(
+        InputError,
+        match=r"(depots|candidate_sites)\.csv, row \d+, field 'utility': 'hke' is not one of Hong Kong's utilities; expected one of clp",
+    ):
         load_dataset(folder)
 
-    (folder / "city.yaml").write_text(manifest.replace("fleet_utility: clp", "fleet_utility: edp"), encoding="utf-8")
-    with pytest.raises(InputError, match=r"field 'fleet_utility': 'edp' is not one of the utilities \(clp, hke\)"):
+    (folder / "city.yaml").write_text(
+        manifest.replace("fleet_utility: clp", "fleet_utility: edp"), encoding="utf-8"
+    )
+    with pytest.raises(
+        InputError, match=r"field 'fleet_utility': 'edp' is not one of the utilities \(clp, hke\)"
+    ):
         load_city(folder)
-    (folder / "city.yaml").write_text(manifest.replace("utilities: [clp, hke]", "utilities: CLP"), encoding="utf-8")
-    with pytest.raises(InputError, match=r"field 'utilities': expected a list of electricity utility ids"):
+    (folder / "city.yaml").write_text(
+        manifest.replace("utilities: [clp, hke]", "utilities: CLP"), encoding="utf-8"
+    )
+    with pytest.raises(
+        InputError, match=r"field 'utilities': expected a list of electricity utility ids"
+    ):
         load_city(folder)
 
-    (folder / "city.yaml").write_text(manifest.replace("fleet_utility: clp", "fleet_utility: hke"), encoding="utf-8")
+    (folder / "city.yaml").write_text(
+        manifest.replace("fleet_utility: clp", "fleet_utility: hke"), encoding="utf-8"
+    )
     data = load_dataset(folder)
     segments = depot_and_zone_segments(data, data.catalogue)
     taxis = segments[segments["vehicle_class"] == "taxi"]
@@ -337,6 +424,8 @@ def test_a_scenario_parameter_names_a_utility_of_the_dataset() -> None:
     row = {"parameter": "electricity_price_hkd_per_kwh", "technology": "edp", "value": 1.2}
     scenario = Scenario.model_validate({"parameters": [row]})
     problems = catalogue_problems(scenario, load_dataset(DEFAULT_DATASET).catalogue, ("clp", "hke"))
-    assert problems == [(("parameters", 0, "technology"), "'edp' is not allowed; expected one of clp, hke or '-'")]
+    assert problems == [
+        (("parameters", 0, "technology"), "'edp' is not allowed; expected one of clp, hke or '-'")
+    ]
     with pytest.raises(ValueError, match="is not a utility id"):
         Scenario.model_validate({"parameters": [{**row, "technology": "EDP Comercial"}]})

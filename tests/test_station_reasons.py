@@ -18,12 +18,26 @@ def test_a_new_station_names_its_demand_its_distance_and_the_site_that_could_not
         zev_today=2,
         fcev_today=2,
         sites=[
-            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=10_000,
+            ),
             site("H_A", 0, "landfill", can_hydrogen=True, max_h2_kg_day=400),
             site("H_B", 1, "landfill", can_hydrogen=True),
         ],
     )
-    result = plan(scenario(years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": [], "truck": []}), data, marginals=False)
+    result = plan(
+        scenario(
+            years={"start": 2025, "end": 2025}, technologies={"bus": [], "taxi": [], "truck": []}
+        ),
+        data,
+        marginals=False,
+    )
     reasons = result.station_reasons.set_index("site_id")
     assert list(reasons.index) == ["H_B"]
     row = reasons.loc["H_B"]

@@ -21,10 +21,14 @@ def schema() -> dict:
     return json.loads(printed.stdout)
 
 
-def test_solve_json_validates_against_the_printed_schema(schema: dict, tiny_folder: Path, tmp_path: Path) -> None:
+def test_solve_json_validates_against_the_printed_schema(
+    schema: dict, tiny_folder: Path, tmp_path: Path
+) -> None:
     """Most abatement on the tiny city with HK$20m (4 subsidised buses, see test_cli), the
     no-policy plan solved too: every key the schema knows, in the types it says."""
-    scenario = write_scenario(tmp_path / "s.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 20.0e6}")
+    scenario = write_scenario(
+        tmp_path / "s.yaml", tiny_folder, objective="max_abatement", budget="{total_hkd: 20.0e6}"
+    )
     summary = json.loads(run("solve", scenario, "--json", check=True).stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(summary, schema, cls=jsonschema.Draft202012Validator)
@@ -65,7 +69,9 @@ def test_every_field_names_its_unit_or_kind_and_readme_lists_them() -> None:
     start, end = "<!-- summary-keys: fleetplan schema --markdown -->\n", "<!-- /summary-keys -->"
     assert start in readme and end in readme
     listed = readme.split(start, 1)[1].split(end, 1)[0]
-    assert listed == keys_markdown(), "README's list of summary keys is stale: paste `fleetplan schema --markdown`"
+    assert listed == keys_markdown(), (
+        "README's list of summary keys is stale: paste `fleetplan schema --markdown`"
+    )
 
 
 def test_the_figures_are_built_once_and_again_when_the_result_changes() -> None:

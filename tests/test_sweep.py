@@ -36,11 +36,20 @@ def test_grid_and_parsing() -> None:
     assert parse_param("hydrogen_hkd_per_kg=40,108") == ("hydrogen_hkd_per_kg", [40, 108])
     assert parse_param("target.ebus_2027=on,off") == ("target.ebus_2027", ["on", "off"])
     points = grid([0.0, 1e6], [("hydrogen_hkd_per_kg", [40, 108]), ("objective", ["min_cost"])])
-    assert len(points) == 4 and points[1] == {"budget_total_hkd": 0.0, "hydrogen_hkd_per_kg": 108, "objective": "min_cost"}
+    assert len(points) == 4 and points[1] == {
+        "budget_total_hkd": 0.0,
+        "hydrogen_hkd_per_kg": 108,
+        "objective": "min_cost",
+    }
     base = {"years": {"start": 2025}}
     applied = apply_point(
         base,
-        {"hydrogen_hkd_per_kg": 40, "carbon_price_hkd_per_t": 500, "target.ebus_2027": "off", "budget.yearly_limit_hkd": None},
+        {
+            "hydrogen_hkd_per_kg": 40,
+            "carbon_price_hkd_per_t": 500,
+            "target.ebus_2027": "off",
+            "budget.yearly_limit_hkd": None,
+        },
         2025,
     )
     assert applied["prices"] == {"hydrogen_hkd_per_kg": {2025: 40.0}}
@@ -89,17 +98,44 @@ def test_failed_point_is_recorded_not_fatal(abatement_scenario: Path) -> None:
     assert frame.loc[0, "status"] == "infeasible" and "infeasible" in frame.loc[0, "error"]
     assert frame.loc[0, "budget_hkd"] == 0.0  # a failed row still says which budget failed
     assert pd.isna(frame.loc[0, "co2_abated_t"]) and not frame.loc[0, "pareto_efficient"]
-    assert frame.loc[1, "status"] == "optimal" and frame.loc[1, "co2_abated_t"] == pytest.approx(1168.0)
+    assert frame.loc[1, "status"] == "optimal" and frame.loc[1, "co2_abated_t"] == pytest.approx(
+        1168.0
+    )
 
 
 def test_sweep_cli_on_a_local_cluster(abatement_scenario: Path, tmp_path: Path) -> None:
     """The default runner: a Dask LocalCluster of 2 worker processes."""
     out = tmp_path / "sweep"
-    result = run("sweep", abatement_scenario, "--budgets", "0,10e6,20e6", "--param", "carbon_price_hkd_per_t=0,500", "--workers", "2", "--out", out)
+    result = run(
+        "sweep",
+        abatement_scenario,
+        "--budgets",
+        "0,10e6,20e6",
+        "--param",
+        "carbon_price_hkd_per_t=0,500",
+        "--workers",
+        "2",
+        "--out",
+        out,
+    )
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out / "sweep.csv")
     assert len(frame) == 6
-    expected = {"budget_total_hkd", "carbon_price_hkd_per_t", "status", "gap", "budget_hkd", "subsidy_hkd_total", "co2_abated_t", "system_cost_hkd", "zev_bus_2027", "zev_bus_2035", "solve_time_s", "pareto_efficient", "error"}
+    expected = {
+        "budget_total_hkd",
+        "carbon_price_hkd_per_t",
+        "status",
+        "gap",
+        "budget_hkd",
+        "subsidy_hkd_total",
+        "co2_abated_t",
+        "system_cost_hkd",
+        "zev_bus_2027",
+        "zev_bus_2035",
+        "solve_time_s",
+        "pareto_efficient",
+        "error",
+    }
     assert expected <= set(frame.columns)
     assert (frame["status"] == "optimal").all()
     for _, group in frame.groupby("carbon_price_hkd_per_t"):
@@ -110,8 +146,20 @@ def test_sweep_cli_on_a_local_cluster(abatement_scenario: Path, tmp_path: Path) 
 
 
 def test_sweep_cli_bad_input_exits_2(abatement_scenario: Path, tmp_path: Path) -> None:
-    for args in (["--budgets", "0,-5"], ["--param", "budgett=1,2"], ["--param", "hydrogen_hkd_per_kg=cheap"]):
-        result = run("sweep", abatement_scenario, *args, "--out", tmp_path / "x", "--scheduler", "synchronous")
+    for args in (
+        ["--budgets", "0,-5"],
+        ["--param", "budgett=1,2"],
+        ["--param", "hydrogen_hkd_per_kg=cheap"],
+    ):
+        result = run(
+            "sweep",
+            abatement_scenario,
+            *args,
+            "--out",
+            tmp_path / "x",
+            "--scheduler",
+            "synchronous",
+        )
         assert result.returncode == 2, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
@@ -126,12 +174,28 @@ def test_sweep_on_a_running_cluster_by_its_scheduler_address(abatement_scenario:
     scenario = load_scenario_file(abatement_scenario)
     points = grid([0.0, 10e6, 20e6], [("carbon_price_hkd_per_t", [0.0, 500.0])])
     here = run_sweep(scenario, points, scheduler="synchronous")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=40) as cluster:
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=40,
+    ) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
         there = run_sweep(scenario, points, scheduler=address)
         # the cluster the points went to has two worker processes, apart from this one
         assert len(cluster.scheduler_info["workers"]) == 2
     assert list(there["status"]) == ["optimal"] * len(points)
-    for column in ("budget_total_hkd", "carbon_price_hkd_per_t", "co2_abated_t", "system_cost_hkd", "subsidy_hkd_total", "pareto_efficient"):
-        assert there[column].tolist() == pytest.approx(here[column].tolist(), rel=1e-9, abs=1e-6), column
+    for column in (
+        "budget_total_hkd",
+        "carbon_price_hkd_per_t",
+        "co2_abated_t",
+        "system_cost_hkd",
+        "subsidy_hkd_total",
+        "pareto_efficient",
+    ):
+        assert there[column].tolist() == pytest.approx(here[column].tolist(), rel=1e-9, abs=1e-6), (
+            column
+        )

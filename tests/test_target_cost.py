@@ -30,15 +30,37 @@ def _scenario(**fields: object) -> Scenario:
 
 
 def _target(target_id: str, vehicle_class: str, year: int, min_zev: float) -> dict[str, object]:
-    return {"target_id": target_id, "vehicle_class": vehicle_class, "year": year, "min_zev": min_zev, "min_zev_share": None, "hard": False}
+    return {
+        "target_id": target_id,
+        "vehicle_class": vehicle_class,
+        "year": year,
+        "min_zev": min_zev,
+        "min_zev_share": None,
+        "hard": False,
+    }
 
 
 def _city(targets: list[dict[str, object]], programme_cap_hkd: float = 1e9) -> object:
     return tiny_dataset(
         taxis=100,
         sites=[
-            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
-            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=10_000,
+            ),
+            site(
+                "S_B",
+                1,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=1_000,
+            ),
         ],
         parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
         programmes=[ebus_programme(programme_cap_hkd=programme_cap_hkd)],
@@ -66,7 +88,13 @@ def test_each_target_gets_its_own_verdict_worked_by_hand() -> None:
     (old bus 365,000 in 2025, its capital sunk, then a new one 2 x (3m/18 + 365,000) =
     1,063,333): 918,167 more a bus, HK$2,754,500 for 3, and 3 x 5m = HK$15m subsidy.
     """
-    data = _city([_target("etaxi_met", "taxi", 2026, 20), _target("ebus_cost", "bus", 2026, 5), _target("ebus_out", "bus", 2025, 3)])
+    data = _city(
+        [
+            _target("etaxi_met", "taxi", 2026, 20),
+            _target("ebus_cost", "bus", 2026, 5),
+            _target("ebus_out", "bus", 2025, 3),
+        ]
+    )
     outcome = target_cost(_scenario(), data)
     rows = {row["target_id"]: row for row in outcome["by_target"]}
     assert list(rows) == ["etaxi_met", "ebus_cost", "ebus_out"] == outcome["targets"]
@@ -115,16 +143,31 @@ def test_the_limit_named_is_the_first_family_that_falls_short() -> None:
     data = _city([_target("none", "bus", 2100, 0)])
     wanted = {"bus_2026": {"vehicle_class": "bus", "year": 2026, "min_zev": 5}}
 
-    capped = target_cost(_scenario(programmes={"e_bus": {"programme_cap_hkd": 10e6}}, extra_targets=wanted), data)
+    capped = target_cost(
+        _scenario(programmes={"e_bus": {"programme_cap_hkd": 10e6}}, extra_targets=wanted), data
+    )
     (row,) = capped["by_target"]
     assert row["target_id"] == "bus_2026" and row["verdict"] == "out_of_reach"
     limit = row["limit"]
     assert (limit["kind"], limit["max_zev"], limit["required"]) == ("money", 2, 5)
-    assert limit["max_zev_by_step"] == {"natural_replacement": 10, "uptake": 10, "infrastructure": 10, "money": 2}
+    assert limit["max_zev_by_step"] == {
+        "natural_replacement": 10,
+        "uptake": 10,
+        "infrastructure": 10,
+        "money": 2,
+    }
 
-    closed = target_cost(_scenario(programmes={"e_bus": {"last_year": 2025}}, extra_targets=wanted), data, time_budget_s=0)
+    closed = target_cost(
+        _scenario(programmes={"e_bus": {"last_year": 2025}}, extra_targets=wanted),
+        data,
+        time_budget_s=0,
+    )
     limit = closed["by_target"][0]["limit"]
-    assert (limit["kind"], limit["max_zev"], limit["max_zev_by_step"]["natural_replacement"]) == ("uptake", 0, 10)
+    assert (limit["kind"], limit["max_zev"], limit["max_zev_by_step"]["natural_replacement"]) == (
+        "uptake",
+        0,
+        10,
+    )
     route = limit["early_retirement"]
     assert route["closes_gap"] and route["max_zev"] == 10
     assert route["priced"] is False and "not priced" in route["text"]
@@ -139,8 +182,23 @@ def test_an_infrastructure_limit_names_the_rows_that_bind() -> None:
     data = tiny_dataset(
         taxis=100,
         sites=[
-            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=1, grid_headroom_kva=10_000),
-            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=1,
+                grid_headroom_kva=10_000,
+            ),
+            site(
+                "S_B",
+                1,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=1_000,
+            ),
         ],
         parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
         programmes=[ebus_programme(programme_cap_hkd=1e9)],
@@ -149,10 +207,16 @@ def test_an_infrastructure_limit_names_the_rows_that_bind() -> None:
     wanted = {"bus_2026": {"vehicle_class": "bus", "year": 2026, "min_zev": 5}}
     outcome = target_cost(_scenario(extra_targets=wanted), data, time_budget_s=0)
     limit = outcome["by_target"][0]["limit"]
-    assert (limit["kind"], limit["max_zev"], limit["max_zev_by_step"]["uptake"]) == ("infrastructure", 2, 10)
+    assert (limit["kind"], limit["max_zev"], limit["max_zev_by_step"]["uptake"]) == (
+        "infrastructure",
+        2,
+        10,
+    )
     families = {entry["constraint"]: entry for entry in limit["binding"]}
     assert "depot_space" in families
-    assert families["depot_space"]["where"] == ["S_D1"] or families["depot_space"]["where"] == ["D1"]
+    assert families["depot_space"]["where"] == ["S_D1"] or families["depot_space"]["where"] == [
+        "D1"
+    ]
     assert not {"programme_cap", "budget"} & set(families)
     assert "depot_space" in limit["binding_text"]
     assert "depot_space" in outcome["diagnosis"][0]

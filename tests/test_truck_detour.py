@@ -20,7 +20,9 @@ def _setup(access_km: float = 0.0) -> tuple[nx.Graph, pd.DataFrame, SnappedPoint
     graph.add_edge("P2", "P3", length_m=10_000.0)
     graph.add_edge("P2", "X", length_m=2_000.0)
     sites = pd.DataFrame({"node_id": ["X"]}, index=["H1"])
-    points = SnappedPoints(snaps=pd.DataFrame(), node_of={"site:H1": "X"}, access_km={"site:H1": access_km})
+    points = SnappedPoints(
+        snaps=pd.DataFrame(), node_of={"site:H1": "X"}, access_km={"site:H1": access_km}
+    )
     return graph, sites, points
 
 

@@ -45,7 +45,12 @@ def _check_tables(result: PlanResult, fleet_size: dict[str, int]) -> None:
         for before, year in itertools.pairwise(years):
             now = rows.loc[(segment, tech, year)]
             assert now["retired"] >= 0
-            assert now["vehicles"] == rows.loc[(segment, tech, before), "vehicles"] + bought.get((segment, tech, year), 0) - now["retired"]
+            assert (
+                now["vehicles"]
+                == rows.loc[(segment, tech, before), "vehicles"]
+                + bought.get((segment, tech, year), 0)
+                - now["retired"]
+            )
     paid = result.purchases["subsidised"] <= result.purchases["bought"]
     assert paid.all()
     summary = result.summary()
@@ -53,14 +58,21 @@ def _check_tables(result: PlanResult, fleet_size: dict[str, int]) -> None:
     for vclass, by_year in summary["zev_in_service"].items():
         for year, vehicles in by_year.items():
             assert isinstance(vehicles, int) and vehicles == zev.get((vclass, year), 0)
-    by_programme = result.subsidy.groupby("programme_id")["vehicles"].sum() if not result.subsidy.empty else {}
+    by_programme = (
+        result.subsidy.groupby("programme_id")["vehicles"].sum() if not result.subsidy.empty else {}
+    )
     for programme, vehicles in summary["subsidy_vehicles_by_programme"].items():
         assert isinstance(vehicles, int) and vehicles == by_programme[programme]
 
 
 def _scenario(**fields: object) -> Scenario:
     return Scenario.model_validate(
-        {"years": {"start": 2025, "end": 2030}, "technologies": {"bus": ["bev"], "taxi": ["bev"], "truck": []}, "solver": EXACT, **fields}
+        {
+            "years": {"start": 2025, "end": 2030},
+            "technologies": {"bus": ["bev"], "taxi": ["bev"], "truck": []},
+            "solver": EXACT,
+            **fields,
+        }
     )
 
 
@@ -72,8 +84,23 @@ def test_a_tiny_plan_reads_in_whole_vehicles_that_add_up() -> None:
     data = tiny_dataset(
         taxis=95,
         sites=[
-            site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
-            site("S_B", 1, "car_park", can_public_charging=True, max_chargers=10, grid_headroom_kva=1_000),
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=10_000,
+            ),
+            site(
+                "S_B",
+                1,
+                "car_park",
+                can_public_charging=True,
+                max_chargers=10,
+                grid_headroom_kva=1_000,
+            ),
         ],
         parameters={("vehicle_price_hkd", "bus_double", "bev"): 12_000_000},
         programmes=[ebus_programme(programme_cap_hkd=17e6)],
@@ -81,11 +108,21 @@ def test_a_tiny_plan_reads_in_whole_vehicles_that_add_up() -> None:
     sc = _scenario(objective="max_abatement", max_abatement={"infrastructure": "budget"})
     result = plan(sc, data, marginals=False, counterfactual=False)
     assert result.decisions[("stock", ("D1_dd", "bev", 2026))] == pytest.approx(3.4)
-    _check_tables(result, {"D1_dd": 10, **dict.fromkeys(result.fleet.loc[result.fleet["vehicle_class"] == "taxi", "segment_id"], 95)})
+    _check_tables(
+        result,
+        {
+            "D1_dd": 10,
+            **dict.fromkeys(
+                result.fleet.loc[result.fleet["vehicle_class"] == "taxi", "segment_id"], 95
+            ),
+        },
+    )
     paid = result.subsidy.set_index("year")
     assert paid.loc[2026, "vehicles"] == 3
     assert paid.loc[2026, "subsidy_hkd"] == pytest.approx(17e6)
-    bus = result.fleet[(result.fleet["segment_id"] == "D1_dd") & (result.fleet["year"] == 2026)].set_index("technology")
+    bus = result.fleet[
+        (result.fleet["segment_id"] == "D1_dd") & (result.fleet["year"] == 2026)
+    ].set_index("technology")
     assert bus.loc["bev", "vehicles"] == 3 and bus.loc["diesel", "vehicles"] == 7
 
 
@@ -106,7 +143,9 @@ def test_chargers_paid_are_the_chargers_reported() -> None:
     costs = result.costs.set_index("component")
     assert costs.loc["depot_chargers", "discounted_hkd"] == pytest.approx(2.04 * 50_000)
     assert costs.loc["depot_chargers", "whole_units_hkd"] == pytest.approx(150_000)
-    assert depot["added_cost_hkd"].sum() == pytest.approx(costs.loc["depot_chargers", "whole_units_hkd"])
+    assert depot["added_cost_hkd"].sum() == pytest.approx(
+        costs.loc["depot_chargers", "whole_units_hkd"]
+    )
 
 
 def test_the_rounding_worked_by_hand() -> None:
@@ -120,7 +159,12 @@ def test_the_rounding_worked_by_hand() -> None:
     1 diesel; in b, bev 0.5 plus the 0.6 the class owes rounds to 1. Year 3: nothing changes.
     Class: bev 1 in service against 1.1, diesel 19 against 18.9."""
     segments = pd.DataFrame(
-        {"vehicle_class": ["bus", "bus"], "vehicle_type": ["t", "t"], "incumbent": ["diesel", "diesel"], "fleet": [10, 10]},
+        {
+            "vehicle_class": ["bus", "bus"],
+            "vehicle_type": ["t", "t"],
+            "incumbent": ["diesel", "diesel"],
+            "fleet": [10, 10],
+        },
         index=pd.Index(["a", "b"], name="segment_id"),
     )
     techs = {"a": ["diesel", "bev"], "b": ["diesel", "bev"]}
@@ -129,12 +173,20 @@ def test_the_rounding_worked_by_hand() -> None:
                ("b", "diesel", 1): 10.0, ("b", "diesel", 2): 9.5, ("b", "diesel", 3): 9.5}  # fmt: skip
     bought = {(s, k, t): 0.0 for s in "ab" for k in ("diesel", "bev") for t in years}
     bought.update({("a", "bev", 2): 0.6, ("a", "diesel", 2): 0.9, ("b", "bev", 2): 0.5})
-    whole = whole_fleet(segments, techs, years, {("t", "diesel"): 9, ("t", "bev"): 2}, initial, bought)
+    whole = whole_fleet(
+        segments, techs, years, {("t", "diesel"): 9, ("t", "bev"): 2}, initial, bought
+    )
     assert (whole.stock[("a", "diesel", 2)], whole.stock[("a", "bev", 2)]) == (10, 0)
     assert (whole.stock[("b", "diesel", 2)], whole.stock[("b", "bev", 2)]) == (9, 1)
-    assert (whole.bought[("a", "diesel", 2)], whole.bought[("a", "bev", 2)], whole.bought[("b", "bev", 2)]) == (1, 0, 1)
+    assert (
+        whole.bought[("a", "diesel", 2)],
+        whole.bought[("a", "bev", 2)],
+        whole.bought[("b", "bev", 2)],
+    ) == (1, 0, 1)
     assert whole.retired[("a", "diesel", 2)] == 1 and whole.retired[("b", "diesel", 2)] == 1
-    assert all(whole.stock[(s, k, 3)] == whole.stock[(s, k, 2)] for s in "ab" for k in ("diesel", "bev"))
+    assert all(
+        whole.stock[(s, k, 3)] == whole.stock[(s, k, 2)] for s in "ab" for k in ("diesel", "bev")
+    )
 
 
 @st.composite
@@ -182,19 +234,32 @@ def test_whole_fleets_add_up_and_flow(case: tuple) -> None:
         for i, t in enumerate(years):
             assert sum(whole.stock[(s, k, t)] for k in techs[s]) == segments.at[s, "fleet"]
             for k in techs[s]:
-                assert whole.stock[(s, k, t)] >= 0 and whole.bought[(s, k, t)] >= 0 and whole.retired[(s, k, t)] >= 0
+                assert (
+                    whole.stock[(s, k, t)] >= 0
+                    and whole.bought[(s, k, t)] >= 0
+                    and whole.retired[(s, k, t)] >= 0
+                )
                 # today's survivors: the model's rounded down or up
                 survivors = whole.stock[(s, k, t)] - sum(
-                    whole.bought[(s, k, tau)] for tau in years[: i + 1] if t - lifetime[("t", k)] < tau
+                    whole.bought[(s, k, tau)]
+                    for tau in years[: i + 1]
+                    if t - lifetime[("t", k)] < tau
                 )
                 assert abs(survivors - initial[(s, k, t)]) < 1
                 if i:
-                    flow = whole.stock[(s, k, years[i - 1])] + whole.bought[(s, k, t)] - whole.retired[(s, k, t)]
+                    flow = (
+                        whole.stock[(s, k, years[i - 1])]
+                        + whole.bought[(s, k, t)]
+                        - whole.retired[(s, k, t)]
+                    )
                     assert whole.stock[(s, k, t)] == flow
     for s in segments.index:  # nothing bought of a technology the model never bought there by then
         for k in techs[s]:
             for i, t in enumerate(years):
-                if sum(bought[(s, k, tau)] for tau in years[: i + 1]) <= 1e-6 and sum(bought[(s, j, t)] for j in techs[s]) > 1e-6:
+                if (
+                    sum(bought[(s, k, tau)] for tau in years[: i + 1]) <= 1e-6
+                    and sum(bought[(s, j, t)] for j in techs[s]) > 1e-6
+                ):
                     assert whole.bought[(s, k, t)] == 0
 
 

@@ -25,13 +25,14 @@ SRC = {"source": "test fixture (hand-made)", "status": "estimate"}
 NODES = [("A", 114.10, 22.33), ("B", 114.19, 22.33), ("C", 114.28, 22.33)]
 
 
-
 def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     spec = TABLES[name]
     frame = pd.DataFrame([{**SRC, **row} for row in rows])
     frame = validate_table(frame.astype(str).replace({"None": ""}), spec, file=f"tiny/{spec.file}")
     if spec.has_lonlat:
-        return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84)
+        return gpd.GeoDataFrame(
+            frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
+        )
     return frame
 
 
@@ -62,7 +63,9 @@ def site(site_id: str, node: int, kind: str, **values: Any) -> dict[str, Any]:
     return row
 
 
-def ebus_programme(*, programme_cap_hkd: float = 1e9, first_year: int = 2025, last_year: int = 2027) -> dict[str, Any]:
+def ebus_programme(
+    *, programme_cap_hkd: float = 1e9, first_year: int = 2025, last_year: int = 2027
+) -> dict[str, Any]:
     """An e-bus programme paying min(HK$5m, 50 % of price) per battery double-decker.
 
     With a HK$12m battery bus the operator's lifetime cost gap is HK$4.501m (see
@@ -81,13 +84,22 @@ def ebus_programme(*, programme_cap_hkd: float = 1e9, first_year: int = 2025, la
     }
 
 
-def pledge(year: int, *, commitment_id: str = "kmb_pledge", operator: str = "kmb", **shares: float) -> dict[str, Any]:
+def pledge(
+    year: int, *, commitment_id: str = "kmb_pledge", operator: str = "kmb", **shares: float
+) -> dict[str, Any]:
     """An operators' pledge row: zero-emission purchases only from ``year`` (shares: bev_share, fcev_share)."""
     return {"commitment_id": commitment_id, "operator": operator, "kind": "pledge", "year": year, "technology": None, "vehicles": None,
             "bev_share": shares.get("bev_share"), "fcev_share": shares.get("fcev_share")}  # fmt: skip
 
 
-def order(vehicles: float, year: int, *, technology: str = "bev", commitment_id: str = "kmb_order", operator: str = "kmb") -> dict[str, Any]:
+def order(
+    vehicles: float,
+    year: int,
+    *,
+    technology: str = "bev",
+    commitment_id: str = "kmb_order",
+    operator: str = "kmb",
+) -> dict[str, Any]:
     """An operator's order row: ``vehicles`` of ``technology`` bought by ``year``."""
     return {"commitment_id": commitment_id, "operator": operator, "kind": "order", "year": year, "technology": technology,
             "vehicles": vehicles, "bev_share": None, "fcev_share": None}  # fmt: skip
@@ -113,12 +125,25 @@ def tiny_dataset(
 ) -> Dataset:
     """Build the tiny dataset; every argument changes one thing of the base case."""
     params = {**BASE_PARAMETERS, **(parameters or {})}
-    nodes = _frame("nodes", [{"node_id": n, "lon": lon, "lat": lat, "name": n, "n_stops": 1} for n, lon, lat in NODES])
+    nodes = _frame(
+        "nodes",
+        [{"node_id": n, "lon": lon, "lat": lat, "name": n, "n_stops": 1} for n, lon, lat in NODES],
+    )
     edges = _frame(
         "edges",
         [
-            {"from_node": "A", "to_node": "B", "length_m": edge_km * 1000, "bus_trips_per_day": 100},
-            {"from_node": "B", "to_node": "C", "length_m": edge_km * 1000, "bus_trips_per_day": 100},
+            {
+                "from_node": "A",
+                "to_node": "B",
+                "length_m": edge_km * 1000,
+                "bus_trips_per_day": 100,
+            },
+            {
+                "from_node": "B",
+                "to_node": "C",
+                "length_m": edge_km * 1000,
+                "bus_trips_per_day": 100,
+            },
         ],
     )
     depots = _frame(
@@ -155,7 +180,8 @@ def tiny_dataset(
         ],
     )
     bus_age_profile = _frame(
-        "bus_age_profile", [{"segment_id": "D1_dd", "age_years": a, "buses": n} for a, n in sorted(ages.items())]
+        "bus_age_profile",
+        [{"segment_id": "D1_dd", "age_years": a, "buses": n} for a, n in sorted(ages.items())],
     )
     bus_routes = _frame(
         "bus_routes",
@@ -174,7 +200,15 @@ def tiny_dataset(
     )
     taxi_classes = _frame(
         "taxi_classes",
-        [{"taxi_class": "urban", "taxis": taxis, "daily_km": taxi_daily_km, "zev_today": 0, "lifetime_years": 10}],
+        [
+            {
+                "taxi_class": "urban",
+                "taxis": taxis,
+                "daily_km": taxi_daily_km,
+                "zev_today": 0,
+                "lifetime_years": 10,
+            }
+        ],
     )
     taxi_zones = _frame(
         "taxi_zones",
@@ -193,39 +227,93 @@ def tiny_dataset(
     truck_places = _frame(
         "truck_places",
         [
-            {"place_id": "PA", "name": "Port A", "kind": "container_terminal", "lon": NODES[0][1], "lat": NODES[0][2]},
-            {"place_id": "PC", "name": "Border C", "kind": "boundary_crossing", "lon": NODES[2][1], "lat": NODES[2][2]},
+            {
+                "place_id": "PA",
+                "name": "Port A",
+                "kind": "container_terminal",
+                "lon": NODES[0][1],
+                "lat": NODES[0][2],
+            },
+            {
+                "place_id": "PC",
+                "name": "Border C",
+                "kind": "boundary_crossing",
+                "lon": NODES[2][1],
+                "lat": NODES[2][2],
+            },
         ],
     )
     truck_flows = _frame(
         "truck_flows",
-        [{"flow_id": "F1", "origin": "PA", "destination": "PC", "daily_round_trips": max(trucks, 1.0), "trucks": trucks}],
+        [
+            {
+                "flow_id": "F1",
+                "origin": "PA",
+                "destination": "PC",
+                "daily_round_trips": max(trucks, 1.0),
+                "trucks": trucks,
+            }
+        ],
     )
-    site_rows = sites if sites is not None else [
-        site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100, grid_headroom_kva=10_000),
-    ]
+    site_rows = (
+        sites
+        if sites is not None
+        else [
+            site(
+                "S_D1",
+                0,
+                "bus_depot",
+                depot_id="D1",
+                can_depot_charging=True,
+                max_chargers=100,
+                grid_headroom_kva=10_000,
+            ),
+        ]
+    )
     candidate_sites = _frame("candidate_sites", site_rows)
     parameter_rows = [
-        {"parameter": n, "vehicle_type": v, "technology": k, "year": 2025, "value": value, "unit": "-"}
+        {
+            "parameter": n,
+            "vehicle_type": v,
+            "technology": k,
+            "year": 2025,
+            "value": value,
+            "unit": "-",
+        }
         for (n, v, k), value in params.items()
     ]
     parameters_frame = _frame("parameters", parameter_rows)
-    programme_rows = programmes if programmes is not None else [
-        {
-            "programme_id": "e_bus",
-            "name": "e-bus",
-            "vehicle_type": "bus_double",
-            "technology": "bev",
-            "per_vehicle_cap_hkd": 0,
-            "price_share_cap": 0,
-            "programme_cap_hkd": 0,
-            "first_year": 2025,
-            "last_year": 2025,
-        }
-    ]
-    target_rows = targets if targets is not None else [
-        {"target_id": "none", "vehicle_class": "bus", "year": 2100, "min_zev": 0, "min_zev_share": None, "hard": False}
-    ]
+    programme_rows = (
+        programmes
+        if programmes is not None
+        else [
+            {
+                "programme_id": "e_bus",
+                "name": "e-bus",
+                "vehicle_type": "bus_double",
+                "technology": "bev",
+                "per_vehicle_cap_hkd": 0,
+                "price_share_cap": 0,
+                "programme_cap_hkd": 0,
+                "first_year": 2025,
+                "last_year": 2025,
+            }
+        ]
+    )
+    target_rows = (
+        targets
+        if targets is not None
+        else [
+            {
+                "target_id": "none",
+                "vehicle_class": "bus",
+                "year": 2100,
+                "min_zev": 0,
+                "min_zev_share": None,
+                "hard": False,
+            }
+        ]
+    )
     return Dataset(
         path=Path("tiny"),
         nodes=nodes,
@@ -242,8 +330,12 @@ def tiny_dataset(
         parameters=parameters_frame,
         programmes=_frame("programmes", programme_rows),
         targets=_frame("targets", target_rows),
-        operator_commitments=_frame("operator_commitments", operator_commitments) if operator_commitments else None,
-        committed_chargers=_frame("committed_chargers", committed_chargers) if committed_chargers else None,
+        operator_commitments=_frame("operator_commitments", operator_commitments)
+        if operator_commitments
+        else None,
+        committed_chargers=_frame("committed_chargers", committed_chargers)
+        if committed_chargers
+        else None,
     )
 
 

@@ -51,10 +51,14 @@ def current_table() -> tuple[pd.DataFrame | None, str]:
     folder = state.dataset_path()
     result = state.latest_result()
     if result is not None and (folder / OBSERVED_FILE).is_file():
-        return calibration_table(result, state.get_dataset()), N_("From the plan solved in this session.")
+        return calibration_table(result, state.get_dataset()), N_(
+            "From the plan solved in this session."
+        )
     committed = Path(folder) / CALIBRATION_FILE
     if committed.is_file():
-        return read_calibration(committed), N_("The committed table of the Hong Kong default (regenerate with `make calibrate`); solve a plan to see its own.")
+        return read_calibration(committed), N_(
+            "The committed table of the Hong Kong default (regenerate with `make calibrate`); solve a plan to see its own."
+        )
     return None, N_("This dataset has no observed figures (observed.csv) and no calibration table.")
 
 
@@ -76,15 +80,25 @@ UNITS = {"vehicles": N_("vehicles"), "t CO2/yr": N_("t CO2/year"), "L/km": N_("L
 
 def observation_name(row: Any, tech: str = "") -> str:
     """An observation in words: "zero-emission taxis in service (2023-04)"."""
-    classes = [nm.vehicle_class(c, plural=True) for c in str(getattr(row, "vehicle_class", "") or "").split("+") if c and c != "-"]
+    classes = [
+        nm.vehicle_class(c, plural=True)
+        for c in str(getattr(row, "vehicle_class", "") or "").split("+")
+        if c and c != "-"
+    ]
     vehicles = t(" and ").join(classes) if classes else t("vehicles")
     quantity = str(getattr(row, "quantity", ""))
     tech = tech or str(getattr(row, "technology", "") or "")
     if quantity == "zev_in_service" and tech in nm.TECHNOLOGIES:
         # battery and fuel-cell buses are counted apart
-        text = t("{technology} {vehicles} in service", technology=nm.technology(tech), vehicles=vehicles)
+        text = t(
+            "{technology} {vehicles} in service", technology=nm.technology(tech), vehicles=vehicles
+        )
     else:
-        text = t(QUANTITIES[quantity], vehicles=vehicles) if quantity in QUANTITIES else str(getattr(row, "observation_id", quantity))
+        text = (
+            t(QUANTITIES[quantity], vehicles=vehicles)
+            if quantity in QUANTITIES
+            else str(getattr(row, "observation_id", quantity))
+        )
     when = str(getattr(row, "observed_at", "") or "").strip()
     return f"{text} ({when})" if when and when not in ("-", "nan") else text
 
@@ -92,7 +106,9 @@ def observation_name(row: Any, tech: str = "") -> str:
 def technologies() -> dict[str, str]:
     """Each observation's technology (observed.csv), so battery and fuel-cell counts read apart."""
     try:
-        observed = pd.read_csv(state.dataset_path() / OBSERVED_FILE, dtype=str, keep_default_na=False)
+        observed = pd.read_csv(
+            state.dataset_path() / OBSERVED_FILE, dtype=str, keep_default_na=False
+        )
     except (OSError, ValueError, pd.errors.ParserError):
         return {}
     if not {"observation_id", "technology"} <= set(observed.columns):
@@ -105,16 +121,26 @@ def display_table(table: pd.DataFrame, targets_only: bool) -> pd.DataFrame:
     rows = table[table["checked"].astype(bool)] if targets_only else table
     view = rows.copy()
     within = view["within_range"].astype("boolean")
-    view["verdict"] = [t("not compared") if pd.isna(w) else t("in range") if w else t("OUT OF RANGE") for w in within]
+    view["verdict"] = [
+        t("not compared") if pd.isna(w) else t("in range") if w else t("OUT OF RANGE")
+        for w in within
+    ]
     view["role"] = [t("target") if c else t("reported only") for c in view["checked"].astype(bool)]
     techs = technologies()
-    view["observation_id"] = [observation_name(r, techs.get(str(r.observation_id), "")) for r in view.itertuples(index=False)]
+    view["observation_id"] = [
+        observation_name(r, techs.get(str(r.observation_id), ""))
+        for r in view.itertuples(index=False)
+    ]
     view["unit"] = [t(UNITS[u]) if u in UNITS else u for u in view["unit"]]
     return view[[c for c, _ in SHOWN]].rename(columns={c: t(key) for c, key in SHOWN})
 
 
 def render() -> None:
-    st.caption(t("The plan against observed figures: vehicles in service, fleets, CO2, km per day and the roadmap's subsidy arithmetic. Targets must lie in their observed range (checked by the tests); reported rows differ in scope or come before the model's first year."))
+    st.caption(
+        t(
+            "The plan against observed figures: vehicles in service, fleets, CO2, km per day and the roadmap's subsidy arithmetic. Targets must lie in their observed range (checked by the tests); reported rows differ in scope or come before the model's first year."
+        )
+    )
     try:
         table, caption = current_table()
     except InputError as error:
@@ -129,16 +155,28 @@ def render() -> None:
     compared = table["within_range"].notna()
     c1, c2, c3 = st.columns(3)
     c1.metric(t("Targets within range"), f"{int(within.sum())} / {len(targets)}")
-    c2.metric(t("Reported-only comparisons"), f"{int((~table['checked'].astype(bool) & compared).sum())}")
+    c2.metric(
+        t("Reported-only comparisons"), f"{int((~table['checked'].astype(bool) & compared).sum())}"
+    )
     shares = table[table["quantity"] == "estimate_share"].set_index("observation_id")["model"]
     if "estimate_share_parameters" in shares.index:
-        c3.metric(t("Parameters that are estimates"), f"{float(shares['estimate_share_parameters']):.0%}")
+        c3.metric(
+            t("Parameters that are estimates"), f"{float(shares['estimate_share_parameters']):.0%}"
+        )
     targets_only = st.checkbox(t("Show targets only"), key=state.keep("cal_targets_only", False))
     compared_rows = table[table["quantity"] != "estimate_share"]
     st.dataframe(display_table(compared_rows, targets_only), hide_index=True, key="cal_table")
     missed = targets[~within]
     if not missed.empty:
-        st.warning(t("Out of range: {rows}", rows=t("; ").join(observation_name(r, technologies().get(str(r.observation_id), "")) for r in missed.itertuples(index=False))))
+        st.warning(
+            t(
+                "Out of range: {rows}",
+                rows=t("; ").join(
+                    observation_name(r, technologies().get(str(r.observation_id), ""))
+                    for r in missed.itertuples(index=False)
+                ),
+            )
+        )
     with st.expander(t("Rows by status in each dataset table")):
         try:
             shares = estimate_shares(state.dataset_path())

@@ -28,7 +28,10 @@ def comparison_table(names: list[str]) -> pd.DataFrame:
     columns = {name: key_figures(saved[name].result) for name in names}
     first = columns[names[0]]
     rows = [
-        {"": figure_label(label, first), **{name: round(columns[name].get(field, 0.0), 2) for name in names}}
+        {
+            "": figure_label(label, first),
+            **{name: round(columns[name].get(field, 0.0), 2) for name in names},
+        }
         for field, label in figure_labels(first)
     ]
     return pd.DataFrame(rows)
@@ -41,7 +44,11 @@ def render() -> None:
         st.info(t("Save at least two scenarios to compare them."))
         return
     names = list(saved)
-    picked = st.multiselect(t("Saved scenarios to compare"), names, key=state.keep_choice("compare_pick", names[:2], names, many=True))
+    picked = st.multiselect(
+        t("Saved scenarios to compare"),
+        names,
+        key=state.keep_choice("compare_pick", names[:2], names, many=True),
+    )
     if len(picked) < 2:
         st.info(t("Save at least two scenarios to compare them."))
         return
@@ -63,7 +70,14 @@ def render() -> None:
         difference = summaries[name]["system_cost_hkd"] - summaries[reference]["system_cost_hkd"]
         if measurable(difference, error) is False:
             within.add(name)
-            st.info(t("{b} against {a}: no measurable difference in system cost (within ±HK${error}m, the sum of both plans' certified errors)", a=reference, b=name, error=f"{(error or 0.0) / 1e6:,.1f}"))
+            st.info(
+                t(
+                    "{b} against {a}: no measurable difference in system cost (within ±HK${error}m, the sum of both plans' certified errors)",
+                    a=reference,
+                    b=name,
+                    error=f"{(error or 0.0) / 1e6:,.1f}",
+                )
+            )
     for field, label in figure_labels(figures[reference]):
         columns = st.columns(len(picked))
         for column, name in zip(columns, picked, strict=True):
@@ -73,8 +87,13 @@ def render() -> None:
                 delta = t("no measurable difference")
             # Coloured by good or bad, not by sign: more subsidy or cost is shown red.
             colour: Literal["normal", "inverse"] = "normal" if more_is_better(field) else "inverse"
-            column.metric(f"{name}: {figure_label(label, figures[name])}", format_figure(field, value), delta=delta,
-                          delta_color=colour, help=t("Δ against {name}", name=reference))
+            column.metric(
+                f"{name}: {figure_label(label, figures[name])}",
+                format_figure(field, value),
+                delta=delta,
+                delta_color=colour,
+                help=t("Δ against {name}", name=reference),
+            )
     with st.expander(t("Table")):
         st.dataframe(comparison_table(picked), hide_index=True, key="compare_table")
     try:
@@ -85,9 +104,25 @@ def render() -> None:
     first, second = picked[0], picked[1]
     st.subheader(t("{a} against {b} on one map", a=first, b=second))
     years = plan_years(saved[first].result, saved[first].scenario.year_list)
-    year = st.select_slider(t("Year on the map"), options=years, key=state.keep_choice("cmp_overlay_year", years[min(len(years) - 1, 5)], years))
-    st.pydeck_chart(build_overlay_deck(dataset, saved[first].result, saved[second].result, int(year), (first, second)), key="cmp_overlay_deck", height=520)
-    st.caption(t("green: sites both plans build · blue: only {a} · magenta: only {b} (size = kW or kg/day)", a=first, b=second))
+    year = st.select_slider(
+        t("Year on the map"),
+        options=years,
+        key=state.keep_choice("cmp_overlay_year", years[min(len(years) - 1, 5)], years),
+    )
+    st.pydeck_chart(
+        build_overlay_deck(
+            dataset, saved[first].result, saved[second].result, int(year), (first, second)
+        ),
+        key="cmp_overlay_deck",
+        height=520,
+    )
+    st.caption(
+        t(
+            "green: sites both plans build · blue: only {a} · magenta: only {b} (size = kW or kg/day)",
+            a=first,
+            b=second,
+        )
+    )
     columns = st.columns(min(len(picked), 3))
     for i, name in enumerate(picked):
         with columns[i % len(columns)]:

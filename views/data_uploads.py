@@ -86,10 +86,19 @@ def _geojson_to_csv(data: bytes, name: str) -> pd.DataFrame:
 
 def render_dataset_uploads() -> None:
     """Upload widgets for tables, GTFS and OSM; the session's dataset changes only on success."""
-    names = {spec.file: spec for spec in TABLES.values()} | {
-        spec.file.replace(".csv", ".geojson"): spec for spec in TABLES.values()
-    } | {"nodes_fine.csv": TABLES["nodes"], "edges_fine.csv": TABLES["edges"]}
-    files = st.file_uploader(t("Upload your own tables (CSV or GeoJSON named like the dataset's files, e.g. depots.csv)"), type=["csv", "geojson"], accept_multiple_files=True, key="upload_tables")
+    names = (
+        {spec.file: spec for spec in TABLES.values()}
+        | {spec.file.replace(".csv", ".geojson"): spec for spec in TABLES.values()}
+        | {"nodes_fine.csv": TABLES["nodes"], "edges_fine.csv": TABLES["edges"]}
+    )
+    files = st.file_uploader(
+        t(
+            "Upload your own tables (CSV or GeoJSON named like the dataset's files, e.g. depots.csv)"
+        ),
+        type=["csv", "geojson"],
+        accept_multiple_files=True,
+        key="upload_tables",
+    )
     if files:
         signature = tuple(f.file_id for f in files)
         if st.session_state.get("upload_tables_seen") != signature:
@@ -98,10 +107,27 @@ def render_dataset_uploads() -> None:
             def write_tables(folder: Path) -> None:
                 for upload in files:
                     if upload.name not in names:
-                        raise InputError(t("{file}: not a table of the dataset; expected one of {names}", file=upload.name, names=", ".join(sorted(s.file for s in TABLES.values()))))
+                        raise InputError(
+                            t(
+                                "{file}: not a table of the dataset; expected one of {names}",
+                                file=upload.name,
+                                names=", ".join(sorted(s.file for s in TABLES.values())),
+                            )
+                        )
                     if upload.size > MAX_TABLE_UPLOAD:
-                        raise InputError(t("{file} is {size:.1f} MB; the limit is {limit:.0f} MB", file=upload.name, size=upload.size / MB, limit=MAX_TABLE_UPLOAD / MB))
-                    target = folder / (upload.name if upload.name.endswith(".csv") else upload.name.replace(".geojson", ".csv"))
+                        raise InputError(
+                            t(
+                                "{file} is {size:.1f} MB; the limit is {limit:.0f} MB",
+                                file=upload.name,
+                                size=upload.size / MB,
+                                limit=MAX_TABLE_UPLOAD / MB,
+                            )
+                        )
+                    target = folder / (
+                        upload.name
+                        if upload.name.endswith(".csv")
+                        else upload.name.replace(".geojson", ".csv")
+                    )
                     if upload.name.endswith(".geojson"):
                         _geojson_to_csv(upload.getvalue(), upload.name).to_csv(target, index=False)
                     else:
@@ -112,29 +138,63 @@ def render_dataset_uploads() -> None:
             except InputError as error:
                 st.error(t("Input problem: {message}", message=str(error)))
             else:
-                st.success(t("Your data is valid and in use: {tables}", tables=", ".join(f.name for f in files)))
+                st.success(
+                    t(
+                        "Your data is valid and in use: {tables}",
+                        tables=", ".join(f.name for f in files),
+                    )
+                )
 
     gtfs = st.file_uploader(t("Upload a GTFS feed (.zip)"), type=["zip"], key="upload_gtfs")
     if gtfs is not None:
         if gtfs.size > MAX_GTFS_UPLOAD:
-            st.error(t("{file} is {size:.1f} MB; the limit is {limit:.0f} MB", file=gtfs.name, size=gtfs.size / MB, limit=MAX_GTFS_UPLOAD / MB))
+            st.error(
+                t(
+                    "{file} is {size:.1f} MB; the limit is {limit:.0f} MB",
+                    file=gtfs.name,
+                    size=gtfs.size / MB,
+                    limit=MAX_GTFS_UPLOAD / MB,
+                )
+            )
         else:
             try:
                 # Read once per session: the widget keeps the upload across every rerun.
-                routes = uploads.once_per_content(st.session_state, "upload_gtfs_read", gtfs.getvalue(), lambda: uploads.gtfs_route_summary(gtfs.getvalue(), gtfs.name, load_city(state.dataset_path()).metric_crs))
+                routes = uploads.once_per_content(
+                    st.session_state,
+                    "upload_gtfs_read",
+                    gtfs.getvalue(),
+                    lambda: uploads.gtfs_route_summary(
+                        gtfs.getvalue(), gtfs.name, load_city(state.dataset_path()).metric_crs
+                    ),
+                )
             except InputError as error:
                 st.error(t("Input problem: {message}", message=str(error)))
             except Exception as error:
-                st.error(t("Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.", kind=type(error).__name__, message=str(error)[:300]))
+                st.error(
+                    t(
+                        "Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.",
+                        kind=type(error).__name__,
+                        message=str(error)[:300],
+                    )
+                )
             else:
                 st.markdown("**" + t("Routes in the GTFS feed") + "**")
                 st.dataframe(routes, hide_index=True)
 
-    osm = st.file_uploader(t("Upload an OpenStreetMap extract (.osm)"), type=["osm"], key="upload_osm")
+    osm = st.file_uploader(
+        t("Upload an OpenStreetMap extract (.osm)"), type=["osm"], key="upload_osm"
+    )
     if osm is not None and st.session_state.get("upload_osm_seen") != osm.file_id:
         st.session_state["upload_osm_seen"] = osm.file_id
         if osm.size > MAX_OSM_UPLOAD:
-            st.error(t("{file} is {size:.1f} MB; the limit is {limit:.0f} MB", file=osm.name, size=osm.size / MB, limit=MAX_OSM_UPLOAD / MB))
+            st.error(
+                t(
+                    "{file} is {size:.1f} MB; the limit is {limit:.0f} MB",
+                    file=osm.name,
+                    size=osm.size / MB,
+                    limit=MAX_OSM_UPLOAD / MB,
+                )
+            )
         else:
             counts: dict[str, int] = {}
 
@@ -145,7 +205,9 @@ def render_dataset_uploads() -> None:
                 with tempfile.TemporaryDirectory(prefix="fleetplan-upload-") as tmp:
                     path = Path(tmp) / "upload.osm"
                     path.write_bytes(osm.getvalue())
-                    nodes, edges = import_osm(path, max_bytes=MAX_OSM_UPLOAD, metric_crs=load_city(folder).metric_crs)
+                    nodes, edges = import_osm(
+                        path, max_bytes=MAX_OSM_UPLOAD, metric_crs=load_city(folder).metric_crs
+                    )
                 nodes.to_csv(folder / "nodes.csv", index=False)
                 edges.to_csv(folder / "edges.csv", index=False)
                 counts.update(nodes=len(nodes), edges=len(edges))
@@ -155,10 +217,23 @@ def render_dataset_uploads() -> None:
             except InputError as error:
                 st.error(t("Input problem: {message}", message=str(error)))
             except Exception as error:
-                st.error(t("Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.", kind=type(error).__name__, message=str(error)[:300]))
+                st.error(
+                    t(
+                        "Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.",
+                        kind=type(error).__name__,
+                        message=str(error)[:300],
+                    )
+                )
             else:
-                st.success(t("Road graph from OSM: {nodes} nodes, {edges} edges (now used as the map graph)", **counts))
+                st.success(
+                    t(
+                        "Road graph from OSM: {nodes} nodes, {edges} edges (now used as the map graph)",
+                        **counts,
+                    )
+                )
 
-    if st.session_state.get("user_dataset") and st.button(t("Use the default dataset again"), key="reset_data"):
+    if st.session_state.get("user_dataset") and st.button(
+        t("Use the default dataset again"), key="reset_data"
+    ):
         _drop_user_dataset()
         st.rerun()

@@ -36,7 +36,21 @@ from fleetplan.views.results import (
 #: Escape text for the report's HTML.
 h = html.escape
 
-TABLE_NAMES = ("fleet", "purchases", "subsidy", "chargers", "stations", "station_reasons", "emissions", "costs", "truck_coverage", "taxi_charging", "targets", "early_retirements", "marginal_values")
+TABLE_NAMES = (
+    "fleet",
+    "purchases",
+    "subsidy",
+    "chargers",
+    "stations",
+    "station_reasons",
+    "emissions",
+    "costs",
+    "truck_coverage",
+    "taxi_charging",
+    "targets",
+    "early_retirements",
+    "marginal_values",
+)
 
 
 #: id column -> the column of its name added beside it in the Excel and CSV exports.
@@ -48,7 +62,10 @@ def tables(result: PlanResult, names: Names | None = None) -> dict[str, pd.DataF
     """The result's tidy tables by name (no geometry). With ``names``, each id column keeps its
     JSON name and gains its name in words beside it (``segment_id`` -> ``segment_name``)."""
     out = {name: getattr(result, name) for name in TABLE_NAMES}
-    frames = {name: frame if isinstance(frame, pd.DataFrame) else pd.DataFrame() for name, frame in out.items()}
+    frames = {
+        name: frame if isinstance(frame, pd.DataFrame) else pd.DataFrame()
+        for name, frame in out.items()
+    }
     if names is None:
         return frames
     namers: dict[str, Callable[[Any], str]] = {"segment_id": names.segment, "programme_id": names.programme, "target_id": names.target, "depot_id": names.depot,
@@ -56,8 +73,16 @@ def tables(result: PlanResult, names: Names | None = None) -> dict[str, pd.DataF
     for table, frame in frames.items():
         frame = frame.copy()
         for column, named in NAMED_IDS.items():
-            if column in frame.columns and named not in frame.columns and (column != "name" or table == "marginal_values"):
-                frame.insert(frame.columns.get_loc(column) + 1, named, [namers[column](v) if pd.notna(v) else "" for v in frame[column]])
+            if (
+                column in frame.columns
+                and named not in frame.columns
+                and (column != "name" or table == "marginal_values")
+            ):
+                frame.insert(
+                    frame.columns.get_loc(column) + 1,
+                    named,
+                    [namers[column](v) if pd.notna(v) else "" for v in frame[column]],
+                )
         frames[table] = frame
     return frames
 
@@ -70,17 +95,27 @@ def site_layer(result: PlanResult) -> gpd.GeoDataFrame:
     last = int(result.fleet["year"].max())
     ch = result.chargers
     if not ch.empty:
-        final = ch[ch["year"] == last].groupby("site_id").agg(
-            chargers=("new_chargers", "sum"), charger_kw=("new_kw", "sum"), kva_needed=("kva_needed", "max"),
-            grid_upgrade_kva=("grid_upgrade_in_service_kva", "max"),
+        final = (
+            ch[ch["year"] == last]
+            .groupby("site_id")
+            .agg(
+                chargers=("new_chargers", "sum"),
+                charger_kw=("new_kw", "sum"),
+                kva_needed=("kva_needed", "max"),
+                grid_upgrade_kva=("grid_upgrade_in_service_kva", "max"),
+            )
         )
         first = ch[ch["new_chargers"] > 0].groupby("site_id")["year"].min().rename("chargers_from")
-        sites = sites.merge(final, left_on="site_id", right_index=True, how="left").merge(first, left_on="site_id", right_index=True, how="left")
+        sites = sites.merge(final, left_on="site_id", right_index=True, how="left").merge(
+            first, left_on="site_id", right_index=True, how="left"
+        )
     st_ = result.stations
     if not st_.empty:
         cap = st_.groupby("site_id")["capacity_kg_day"].max().rename("h2_kg_day")
         opened = st_[st_["opened"]].groupby("site_id")["year"].min().rename("h2_opened")
-        sites = sites.merge(cap, left_on="site_id", right_index=True, how="left").merge(opened, left_on="site_id", right_index=True, how="left")
+        sites = sites.merge(cap, left_on="site_id", right_index=True, how="left").merge(
+            opened, left_on="site_id", right_index=True, how="left"
+        )
     # GeoPackage/GeoJSON want plain column types: nullable pandas types become floats/strings.
     for column in sites.columns:
         if column != "geometry" and str(sites[column].dtype) in ("Int64", "boolean", "string"):
@@ -122,12 +157,20 @@ def _html_table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return ""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def official_section(scenario: Scenario, result: PlanResult, caps: dict[str, float], sweep: pd.DataFrame | None,
-                     names: Names | None = None) -> tuple[str, list[Any]]:
+def official_section(
+    scenario: Scenario,
+    result: PlanResult,
+    caps: dict[str, float],
+    sweep: pd.DataFrame | None,
+    names: Names | None = None,
+) -> tuple[str, list[Any]]:
     """The official's view for the report: HTML before the charts, and the charts (title key, figure)."""
     try:
         summary = result.summary()
@@ -150,42 +193,95 @@ def official_section(scenario: Scenario, result: PlanResult, caps: dict[str, flo
         (t("Subsidy budget (HK$m)"), m("budget_hkd")),
         (t("Subsidy spent (HK$m)"), m("subsidy_hkd_total")),
         (t("CO2 abated against no policy (kt)"), "–" if abated is None else f"{abated / 1e3:,.1f}"),
-        (t("Tonnes CO2 against no policy per HK$1m of subsidy paid"), per_m("co2_t_per_hkd_m_subsidy_vs_no_policy")),
+        (
+            t("Tonnes CO2 against no policy per HK$1m of subsidy paid"),
+            per_m("co2_t_per_hkd_m_subsidy_vs_no_policy"),
+        ),
         (t("How sure"), certainty_line(figures_)),
-        (t("Penalties (HK$m, not a cost)"), f"{sum(v for _, v in penalties) / 1e6:,.1f}" if penalties else "–"),
+        (
+            t("Penalties (HK$m, not a cost)"),
+            f"{sum(v for _, v in penalties) / 1e6:,.1f}" if penalties else "–",
+        ),
     ]
     limits = [str(x) for x in figures_.get("binding_limits", [])]
     parts = [
         "<h2>" + h(t("The official's view")) + "</h2><table>",
-        "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows),
+        "".join(
+            f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
+            for label, value in rows
+        ),
         "</table><h3>" + h(t("Limits that bind")) + "</h3><ul>",
         "".join(
-            f"<li><b>{h(g.heading)}</b> ({g.count}): " + "; ".join(h(text) for text, _, _ in g.items) + "</li>"
+            f"<li><b>{h(g.heading)}</b> ({g.count}): "
+            + "; ".join(h(text) for text, _, _ in g.items)
+            + "</li>"
             for g in grouped_limits(limits, names, result)
-        ) or "<li>" + h(t("No limit binds.")) + "</li>",
+        )
+        or "<li>" + h(t("No limit binds.")) + "</li>",
         "</ul>",
-        "<h3>" + h(t("Vehicles paid and free riders by programme")) + "</h3><p>" + h(t("Programmes pay every eligible purchase; free riders are the share whose operators would have bought without the payment.")) + "</p>",
+        "<h3>"
+        + h(t("Vehicles paid and free riders by programme"))
+        + "</h3><p>"
+        + h(
+            t(
+                "Programmes pay every eligible purchase; free riders are the share whose operators would have bought without the payment."
+            )
+        )
+        + "</p>",
         _html_table(official.programme_table(result, names, summary)),
-        "<h3>" + h(t("What one more HK$ of each limit is worth")) + "</h3><p>" + h(t("Payment levels and sites held. Each value holds only within its range; beyond it, solve again (a sweep below) rather than multiply.")) + "</p>",
+        "<h3>"
+        + h(t("What one more HK$ of each limit is worth"))
+        + "</h3><p>"
+        + h(
+            t(
+                "Payment levels and sites held. Each value holds only within its range; beyond it, solve again (a sweep below) rather than multiply."
+            )
+        )
+        + "</p>",
         _html_table(official.marginal_frame(official.marginal_rows(result, names))),
-        "<h3>" + h(t("Penalties (shown apart: not costs)")) + "</h3><p>" + h(t("Weighted in the objective to steer the plan; not money anyone pays and not part of the system cost.")) + "</p>",
-        _html_table(pd.DataFrame([{t('penalty'): n, t('HK$m (discounted)'): f"{v / 1e6:,.1f}"} for n, v in penalties])),
+        "<h3>"
+        + h(t("Penalties (shown apart: not costs)"))
+        + "</h3><p>"
+        + h(
+            t(
+                "Weighted in the objective to steer the plan; not money anyone pays and not part of the system cost."
+            )
+        )
+        + "</p>",
+        _html_table(
+            pd.DataFrame(
+                [{t("penalty"): n, t("HK$m (discounted)"): f"{v / 1e6:,.1f}"} for n, v in penalties]
+            )
+        ),
     ]
-    charts = [(official.OFFICIAL_TITLES[k], fig) for k, fig in official.official_charts(result, scenario, caps, names, summary).items() if fig is not None]
+    charts = [
+        (official.OFFICIAL_TITLES[k], fig)
+        for k, fig in official.official_charts(result, scenario, caps, names, summary).items()
+        if fig is not None
+    ]
     if sweep is not None and not sweep.empty:
-        charts.append((N_("Budget sweep (subsidy spent against CO2 abated)"), sweep_panel.sweep_figure(sweep)))
+        charts.append(
+            (N_("Budget sweep (subsidy spent against CO2 abated)"), sweep_panel.sweep_figure(sweep))
+        )
     return "".join(parts), charts
 
 
-def html_report(scenario: Scenario, result: PlanResult, *, caps: dict[str, float] | None = None, sweep: pd.DataFrame | None = None,
-                names: Names | None = None) -> str:
+def html_report(
+    scenario: Scenario,
+    result: PlanResult,
+    *,
+    caps: dict[str, float] | None = None,
+    sweep: pd.DataFrame | None = None,
+    names: Names | None = None,
+) -> str:
     """A self-contained one-page report (plotly.js embedded once, so it opens offline): key figures,
     the planner's charts, targets, marginal values, the official's view (and the last budget sweep
     of this scenario, when one was run) and the scenario as YAML."""
     names = names or Names.of(None, result)
     values = key_figures(result)
     rows = "".join(
-        f"<tr><th>{h(figure_label(label, values))}</th><td>{h(format_figure(field, values[field]))}</td></tr>" for field, label in figure_labels(values)
+        f"<tr><th>{h(figure_label(label, values))}</th><td>{h(format_figure(field, values[field]))}</td></tr>"
+        for field, label in figure_labels(values)
     )
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -194,9 +290,17 @@ def html_report(scenario: Scenario, result: PlanResult, *, caps: dict[str, float
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style></head><body>",
         "<h1>" + h(t("fleetplan report: {name}", name=scenario.name)) + "</h1>",
         f"<p>{html.escape(scenario.description)}</p>" if scenario.description else "",
-        "<p>" + html.escape(t("Solver status {status}, gap {gap} (target {target}), scenario fingerprint {fp}", status=nm.status(result.report.status), fp=result.fingerprint,
-                                   gap=f"{result.report.gap:.2%}" if result.report.gap is not None else "–",
-                                   target=f"{scenario.solver.mip_rel_gap:.2%}")) + "</p>",
+        "<p>"
+        + html.escape(
+            t(
+                "Solver status {status}, gap {gap} (target {target}), scenario fingerprint {fp}",
+                status=nm.status(result.report.status),
+                fp=result.fingerprint,
+                gap=f"{result.report.gap:.2%}" if result.report.gap is not None else "–",
+                target=f"{scenario.solver.mip_rel_gap:.2%}",
+            )
+        )
+        + "</p>",
         "<h2>" + h(t("Key figures")) + f"</h2><table>{rows}</table>",
     ]
     first = True
@@ -206,15 +310,33 @@ def html_report(scenario: Scenario, result: PlanResult, *, caps: dict[str, float
         parts.append(f"<h2>{h(t(FIGURE_TITLES[name]))}</h2>")
         parts.append(fig.to_html(full_html=False, include_plotlyjs=bool(first)))
         first = False
-    parts.append("<h2>" + h(t("Targets")) + "</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in target_lines(result, names)) + "</ul>")
-    parts.append("<h2>" + h(t("What one more unit is worth")) + "</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in marginal_lines(result, names)) + "</ul>")
+    parts.append(
+        "<h2>"
+        + h(t("Targets"))
+        + "</h2><ul>"
+        + "".join(f"<li>{html.escape(x)}</li>" for x in target_lines(result, names))
+        + "</ul>"
+    )
+    parts.append(
+        "<h2>"
+        + h(t("What one more unit is worth"))
+        + "</h2><ul>"
+        + "".join(f"<li>{html.escape(x)}</li>" for x in marginal_lines(result, names))
+        + "</ul>"
+    )
     section, charts = official_section(scenario, result, caps or {}, sweep, names)
     parts.append(section)
     for title, fig in charts:
         parts.append(f"<h3>{html.escape(t(title))}</h3>")
         parts.append(fig.to_html(full_html=False, include_plotlyjs=bool(first)))
         first = False
-    parts.append("<h2>" + h(t("Scenario (what it changes from the default, as YAML)")) + "</h2><pre>" + html.escape(scenario_io.overrides_yaml(scenario)) + "</pre></body></html>")
+    parts.append(
+        "<h2>"
+        + h(t("Scenario (what it changes from the default, as YAML)"))
+        + "</h2><pre>"
+        + html.escape(scenario_io.overrides_yaml(scenario))
+        + "</pre></body></html>"
+    )
     return "".join(parts)
 
 
@@ -254,9 +376,38 @@ def render() -> None:
     name = result.scenario_name
     files = built_exports(scenario, result)
     c1, c2, c3 = st.columns(3)
-    c1.download_button(t("Sites as GeoPackage"), files["gpkg"], file_name=f"{name}-sites.gpkg", mime="application/geopackage+sqlite3", key="dl_gpkg")
-    c1.download_button(t("Sites as GeoJSON"), files["geojson"], file_name=f"{name}-sites.geojson", mime="application/geo+json", key="dl_geojson")
-    c2.download_button(t("All tables as Excel"), files["xlsx"], file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
-    c2.download_button(t("All tables as CSV (zip)"), files["csv"], file_name=f"{name}-csv.zip", mime="application/zip", key="dl_csv")
-    c3.download_button(t("One-page HTML report"), files["html"], file_name=f"{name}-report.html", mime="text/html", key="dl_html")
+    c1.download_button(
+        t("Sites as GeoPackage"),
+        files["gpkg"],
+        file_name=f"{name}-sites.gpkg",
+        mime="application/geopackage+sqlite3",
+        key="dl_gpkg",
+    )
+    c1.download_button(
+        t("Sites as GeoJSON"),
+        files["geojson"],
+        file_name=f"{name}-sites.geojson",
+        mime="application/geo+json",
+        key="dl_geojson",
+    )
+    c2.download_button(
+        t("All tables as Excel"),
+        files["xlsx"],
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="dl_xlsx",
+    )
+    c2.download_button(
+        t("All tables as CSV (zip)"),
+        files["csv"],
+        file_name=f"{name}-csv.zip",
+        mime="application/zip",
+        key="dl_csv",
+    )
+    c3.download_button(
+        t("One-page HTML report"),
+        files["html"],
+        file_name=f"{name}-report.html",
+        mime="text/html",
+        key="dl_html",
+    )

@@ -55,7 +55,9 @@ def lang() -> str:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     if get_script_run_ctx(suppress_warning=True) is None:
-        return "en"  # outside a Streamlit session (exports built by a script, tests): English, quietly
+        return (
+            "en"  # outside a Streamlit session (exports built by a script, tests): English, quietly
+        )
     value = st.session_state.get("lang", "en")
     return value if value in LANGUAGES else "en"
 

@@ -34,15 +34,32 @@ def extract() -> Catalog:
     catalogue = Catalog(project="fleetplan", domain=DOMAIN, fuzzy=False)
     with contextlib.redirect_stderr(io.StringIO()):
         # Babel notes f-strings among a call's other arguments (the values): not messages.
-        found = list(extract_from_dir(str(VIEWS_DIR), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("NOTE:",), strip_comment_tags=True))
+        found = list(
+            extract_from_dir(
+                str(VIEWS_DIR),
+                method_map=[("**.py", "python")],
+                keywords=KEYWORDS,
+                comment_tags=("NOTE:",),
+                strip_comment_tags=True,
+            )
+        )
     for filename, lineno, message, comments, context in found:
         if isinstance(message, tuple) and any(m is None for m in message):
             continue
-        catalogue.add(message, locations=[(f"views/{filename}", lineno)], auto_comments=comments, context=context)
+        catalogue.add(
+            message,
+            locations=[(f"views/{filename}", lineno)],
+            auto_comments=comments,
+            context=context,
+        )
     from fleetplan.optimiser.messages import TEMPLATES
 
     for key, template in TEMPLATES.items():
-        catalogue.add(template, locations=[("optimiser/messages.py", 0)], auto_comments=[f"model sentence '{key}'"])
+        catalogue.add(
+            template,
+            locations=[("optimiser/messages.py", 0)],
+            auto_comments=[f"model sentence '{key}'"],
+        )
     return catalogue
 
 
@@ -61,7 +78,9 @@ def read(locale: str) -> Catalog:
 
 def _write(catalogue: Catalog, path: Path) -> None:
     buffer = io.BytesIO()
-    write_po(buffer, catalogue, width=100, sort_output=False, ignore_obsolete=True, include_lineno=False)
+    write_po(
+        buffer, catalogue, width=100, sort_output=False, ignore_obsolete=True, include_lineno=False
+    )
     path.write_bytes(buffer.getvalue())
 
 
@@ -90,7 +109,9 @@ def problems(locale: str, catalogue: Catalog | None = None) -> list[str]:
         if key not in wanted:
             out.append(f"not in the code any more: {key!r}")
             continue
-        strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
+        strings = (
+            [message.string] if isinstance(message.string, str) else list(message.string or ())
+        )
         if message.fuzzy or not all(s.strip() for s in strings):
             out.append(f"no translation: {key!r}")
             continue

@@ -70,7 +70,11 @@ SITE_KINDS = {
     "hydrogen_station": N_("hydrogen station"),
     "hydrogen_production": N_("hydrogen production site"),
 }
-CHARGER_KINDS = {"depot": N_("bus depot"), "public": N_("public fast charging"), "taxi_zone": N_("taxi zone")}
+CHARGER_KINDS = {
+    "depot": N_("bus depot"),
+    "public": N_("public fast charging"),
+    "taxi_zone": N_("taxi zone"),
+}
 STATUSES = {
     "optimal": N_("optimal"),
     "time_limit": N_("stopped on the time limit"),
@@ -79,7 +83,11 @@ STATUSES = {
     "bad_input": N_("input problem"),
     "error": N_("error"),
 }
-TARGET_TREATMENTS = {"hard": N_("must hold"), "soft": N_("penalised if missed"), "reported": N_("reported only")}
+TARGET_TREATMENTS = {
+    "hard": N_("must hold"),
+    "soft": N_("penalised if missed"),
+    "reported": N_("reported only"),
+}
 
 #: Names of the Hong Kong default's own ids (operators, programmes, taxi classes). A dataset
 #: that uses other ids shows its own names (the programmes' ``name`` column) or the id.
@@ -90,7 +98,11 @@ OPERATORS = {
     "nlb": N_("New Lantao Bus"),
     "nwfb": N_("New World First Bus"),
 }
-PROGRAMME_SHORT = {"e_bus": N_("e-bus subsidy"), "e_taxi": N_("e-taxi subsidy"), "h2_trial": N_("hydrogen vehicle trial")}
+PROGRAMME_SHORT = {
+    "e_bus": N_("e-bus subsidy"),
+    "e_taxi": N_("e-taxi subsidy"),
+    "h2_trial": N_("hydrogen vehicle trial"),
+}
 DATA_NAMES = [
     # programme names as data/hk/programmes.csv writes them (translated when shown)
     N_("NET Fund e-bus subsidy (Green Transformation Roadmap)"),
@@ -99,9 +111,26 @@ DATA_NAMES = [
 ]
 #: District names of the Hong Kong default's zones (the map's place labels).
 PLACES = [
-    N_("Central and Western"), N_("Wan Chai"), N_("Eastern"), N_("Southern"), N_("Yau Tsim Mong"), N_("Sham Shui Po"),
-    N_("Kowloon City"), N_("Wong Tai Sin"), N_("Kwun Tong"), N_("Kwai Tsing"), N_("Tsuen Wan"), N_("Sha Tin"), N_("Sai Kung"),
-    N_("Islands"), N_("Tuen Mun"), N_("Yuen Long"), N_("North"), N_("Tai Po"), N_("Mong Kok"), N_("Causeway Bay"),
+    N_("Central and Western"),
+    N_("Wan Chai"),
+    N_("Eastern"),
+    N_("Southern"),
+    N_("Yau Tsim Mong"),
+    N_("Sham Shui Po"),
+    N_("Kowloon City"),
+    N_("Wong Tai Sin"),
+    N_("Kwun Tong"),
+    N_("Kwai Tsing"),
+    N_("Tsuen Wan"),
+    N_("Sha Tin"),
+    N_("Sai Kung"),
+    N_("Islands"),
+    N_("Tuen Mun"),
+    N_("Yuen Long"),
+    N_("North"),
+    N_("Tai Po"),
+    N_("Mong Kok"),
+    N_("Causeway Bay"),
 ]
 TAXI_CLASSES = {
     "urban": N_("urban taxis"),
@@ -118,12 +147,18 @@ LIMIT_KINDS: dict[str, tuple[str, str]] = {
     "budget": (N_("Money"), N_("total subsidy budget")),
     "programme_cap": (N_("Money"), N_("programme cap of {what}")),
     "yearly_limit": (N_("Money"), N_("yearly limit {what}")),
-    "per_vehicle_cap": (N_("Payment per vehicle"), N_("per-vehicle cap of {what} (top payment level)")),
+    "per_vehicle_cap": (
+        N_("Payment per vehicle"),
+        N_("per-vehicle cap of {what} (top payment level)"),
+    ),
     "eligibility_window": (N_("Payment per vehicle"), N_("eligibility window of {what}")),
     "target": (N_("Targets"), N_("target: {what}")),
     "depot_space": (N_("Depot space"), N_("depot space at {what}")),
     "grid": (N_("Grid connections"), N_("grid connection at {what}")),
-    "blocked_uptake": (N_("Uptake blocked (no charging, grid or hydrogen)"), N_("uptake blocked in {what}")),
+    "blocked_uptake": (
+        N_("Uptake blocked (no charging, grid or hydrogen)"),
+        N_("uptake blocked in {what}"),
+    ),
     "taxi_charging": (N_("Taxi fast charging"), N_("taxi fast charging in {what}")),
     "fleet_pledge": (N_("Operators' fleet pledges not served"), N_("fleet pledge short in {what}")),
 }
@@ -134,7 +169,10 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "budget": (N_("total subsidy budget"), N_("HK$ million over")),
     "programme_caps": (N_("programme caps"), N_("HK$ million over")),
     "yearly_limits": (N_("yearly limits"), N_("HK$ million over")),
-    "depot_charging_energy": (N_("depot charging energy"), N_("MWh/day or buses short of charging")),
+    "depot_charging_energy": (
+        N_("depot charging energy"),
+        N_("MWh/day or buses short of charging"),
+    ),
     "depot_space": (N_("depot space"), N_("chargers more than the spaces")),
     "grid_connection": (N_("grid connections"), N_("MVA over the connection")),
     "taxi_charging": (N_("taxi fast charging"), N_("MWh/day of taxi charging unserved")),
@@ -195,7 +233,12 @@ COLUMNS = {
     "treatment": N_("treatment"),
 }
 #: Columns with values people read in words (the rest are numbers or names already).
-VALUE_NAMES = {"technology": TECHNOLOGIES, "component": COST_COMPONENTS, "vehicle_type": VEHICLE_TYPES, "treatment": TARGET_TREATMENTS}
+VALUE_NAMES = {
+    "technology": TECHNOLOGIES,
+    "component": COST_COMPONENTS,
+    "vehicle_type": VEHICLE_TYPES,
+    "treatment": TARGET_TREATMENTS,
+}
 #: Columns left out of the tables on screen (kept in the exports): model internals.
 HIDDEN_COLUMNS = {"vehicles_model", "label", "location", "dual", "step_status", "basis"}
 
@@ -285,19 +328,34 @@ class Names:
         names = cls()
         table = _frame(dataset, "depots")
         if table is not None:
-            names.depots = {str(r.depot_id): {"name": str(r.name), "operator": str(getattr(r, "operator", ""))} for r in table.itertuples(index=False)}
+            names.depots = {
+                str(r.depot_id): {"name": str(r.name), "operator": str(getattr(r, "operator", ""))}
+                for r in table.itertuples(index=False)
+            }
         table = _frame(dataset, "bus_segments")
         if table is not None:
             for r in table.itertuples(index=False):
-                names.segments[str(r.segment_id)] = {"kind": "depot", "depot": str(r.depot_id), "type": str(r.vehicle_type), "band": str(getattr(r, "duty_band", ""))}
+                names.segments[str(r.segment_id)] = {
+                    "kind": "depot",
+                    "depot": str(r.depot_id),
+                    "type": str(r.vehicle_type),
+                    "band": str(getattr(r, "duty_band", "")),
+                }
         table = _frame(dataset, "taxi_classes")
         if table is not None:
             for r in table.itertuples(index=False):
                 vclass = str(getattr(r, "vehicle_class", "taxi"))
-                names.segments[f"{vclass}_{r.taxi_class}"] = {"kind": "zone", "class": vclass, "fleet": str(r.taxi_class)}
+                names.segments[f"{vclass}_{r.taxi_class}"] = {
+                    "kind": "zone",
+                    "class": vclass,
+                    "fleet": str(r.taxi_class),
+                }
         table = _frame(dataset, "programmes")
         if table is not None:
-            names.programmes = {str(r.programme_id): str(r.name) for r in table.drop_duplicates("programme_id").itertuples(index=False)}
+            names.programmes = {
+                str(r.programme_id): str(r.name)
+                for r in table.drop_duplicates("programme_id").itertuples(index=False)
+            }
         table = _frame(dataset, "targets")
         if table is not None:
             names.targets = {str(r.target_id): {"class": str(r.vehicle_class), "year": r.year, "min_zev": r.min_zev, "share": getattr(r, "min_zev_share", None)}
@@ -310,13 +368,19 @@ class Names:
             names.places = {str(r.place_id): str(r.name) for r in table.itertuples(index=False)}
         table = _frame(dataset, "truck_flows")
         if table is not None:
-            names.flows = {str(r.flow_id): (str(r.origin), str(r.destination)) for r in table.itertuples(index=False)}
+            names.flows = {
+                str(r.flow_id): (str(r.origin), str(r.destination))
+                for r in table.itertuples(index=False)
+            }
         table = _frame(dataset, "candidate_sites")
         if table is not None:
             names.sites = {str(r.site_id): str(r.name) for r in table.itertuples(index=False)}
         table = _frame(dataset, "operator_commitments")
         if table is not None:
-            names.commitments = {str(r.commitment_id): (str(r.operator), _int(r.year)) for r in table.itertuples(index=False)}
+            names.commitments = {
+                str(r.commitment_id): (str(r.operator), _int(r.year))
+                for r in table.itertuples(index=False)
+            }
         if result is not None:
             names.add_result(result)
         return names
@@ -327,11 +391,22 @@ class Names:
         if isinstance(fleet, pd.DataFrame) and not fleet.empty and "label" in fleet.columns:
             for r in fleet.drop_duplicates("segment_id").itertuples(index=False):
                 if str(r.segment_id) not in self.segments:
-                    self.segments[str(r.segment_id)] = {"kind": "other", "class": str(r.vehicle_class), "location": str(r.location), "label": str(r.label)}
+                    self.segments[str(r.segment_id)] = {
+                        "kind": "other",
+                        "class": str(r.vehicle_class),
+                        "location": str(r.location),
+                        "label": str(r.label),
+                    }
         targets = getattr(result, "targets", None)
-        if isinstance(targets, pd.DataFrame) and not targets.empty and "target_id" in targets.columns:
+        if (
+            isinstance(targets, pd.DataFrame)
+            and not targets.empty
+            and "target_id" in targets.columns
+        ):
             for r in targets.itertuples(index=False):
-                known = self.targets.setdefault(str(r.target_id), {"class": str(r.vehicle_class), "share": None})
+                known = self.targets.setdefault(
+                    str(r.target_id), {"class": str(r.vehicle_class), "share": None}
+                )
                 known.update({"year": r.year, "required": r.min_zev})
 
     # ------------------------------------------------------------------ ids to names
@@ -367,14 +442,26 @@ class Names:
         if share is not None and (required is None or "required" not in target):
             if share >= 0.9995:
                 return t("all {vehicles} zero-emission by {year}", vehicles=cls, year=year)
-            return t("{share} of {vehicles} zero-emission by {year}", share=_share(share), vehicles=cls, year=year)
+            return t(
+                "{share} of {vehicles} zero-emission by {year}",
+                share=_share(share),
+                vehicles=cls,
+                year=year,
+            )
         if required is None:
             required = _number(target.get("min_zev"))
         if required is None:
             return code
         if share is not None and share >= 0.9995:
-            return t("all {vehicles} zero-emission by {year} ({n} vehicles)", vehicles=cls, year=year, n=f"{required:,.0f}")
-        return t("{n} zero-emission {vehicles} by {year}", n=f"{required:,.0f}", vehicles=cls, year=year)
+            return t(
+                "all {vehicles} zero-emission by {year} ({n} vehicles)",
+                vehicles=cls,
+                year=year,
+                n=f"{required:,.0f}",
+            )
+        return t(
+            "{n} zero-emission {vehicles} by {year}", n=f"{required:,.0f}", vehicles=cls, year=year
+        )
 
     def segment(self, segment_id: Any) -> str:
         """A fleet segment in words: "Citybus Chai Wan Depot (E), double-deck, duties over 300 km"."""
@@ -384,13 +471,28 @@ class Names:
             return code
         if segment["kind"] == "depot":
             depot = self.depots.get(segment["depot"], {})
-            who = " ".join(p for p in (operator(depot["operator"]) if depot.get("operator") else "", depot.get("name", segment["depot"])) if p)
-            kind = _named(TYPE_SHORT, segment["type"]) if segment["type"] in TYPE_SHORT else vehicle_type(segment["type"])
+            who = " ".join(
+                p
+                for p in (
+                    operator(depot["operator"]) if depot.get("operator") else "",
+                    depot.get("name", segment["depot"]),
+                )
+                if p
+            )
+            kind = (
+                _named(TYPE_SHORT, segment["type"])
+                if segment["type"] in TYPE_SHORT
+                else vehicle_type(segment["type"])
+            )
             parts = [who, kind] + ([duty_band(segment["band"])] if segment["band"] else [])
             return t(", ").join(parts)
         if segment["kind"] == "zone":
             fleet = segment["fleet"]
-            return t(TAXI_CLASSES[fleet]) if fleet in TAXI_CLASSES else f"{fleet} {vehicle_class(segment['class'], plural=True)}"
+            return (
+                t(TAXI_CLASSES[fleet])
+                if fleet in TAXI_CLASSES
+                else f"{fleet} {vehicle_class(segment['class'], plural=True)}"
+            )
         return self.corridor(segment)
 
     def corridor(self, segment: dict[str, Any]) -> str:
@@ -406,7 +508,9 @@ class Names:
         trip = f"{self.places.get(ends[0], ends[0])} → {self.places.get(ends[1], ends[1])}"
         cls = vehicle_class(segment.get("class", "truck"), plural=True)
         if more:
-            return t("{vehicles}: {trip} and {n} similar corridors", vehicles=cls, trip=trip, n=more)
+            return t(
+                "{vehicles}: {trip} and {n} similar corridors", vehicles=cls, trip=trip, n=more
+            )
         return t("{vehicles}: {trip}", vehicles=cls, trip=trip)
 
     def anything(self, code: Any) -> str:
@@ -421,12 +525,20 @@ class Names:
     def commitment(self, code: Any) -> str:
         """An operator's order or pledge by operator and year ("Citybus, 2027")."""
         found = self.commitments.get(str(code))
-        return t("{operator}, {year}", operator=operator(found[0]), year=found[1]) if found else str(code)
+        return (
+            t("{operator}, {year}", operator=operator(found[0]), year=found[1])
+            if found
+            else str(code)
+        )
 
     def segment_list(self, text: Any) -> str:
         """The model's "A, B, C and 2 more" list of segment ids, named."""
         match = re.match(r"^(.*?)(?: and (\d+) more)?$", str(text))
-        ids = [part.strip() for part in (match.group(1) if match else str(text)).split(", ") if part.strip()]
+        ids = [
+            part.strip()
+            for part in (match.group(1) if match else str(text)).split(", ")
+            if part.strip()
+        ]
         named = t("; ").join(self.segment(code) for code in ids)
         more = match.group(2) if match else None
         return named + (" " + t("and {n} more", n=more) if more else "")
@@ -481,7 +593,17 @@ class Names:
         for key in ("order", "pledge"):
             if key in named:
                 named[key] = self.commitment(named[key])
-        for key in ("capped", "vehicles", "max_zev", "required", "retire", "natural", "uptake", "infrastructure", "short"):
+        for key in (
+            "capped",
+            "vehicles",
+            "max_zev",
+            "required",
+            "retire",
+            "natural",
+            "uptake",
+            "infrastructure",
+            "short",
+        ):
             number = _number(str(named.get(key, "")).replace(",", ""))
             if number is not None:
                 named[key] = f"{number:,.0f}"  # whole vehicles
@@ -503,7 +625,9 @@ class Names:
         """A result table for the screen: ids named, values in words, columns in the session's language."""
         if not isinstance(frame, pd.DataFrame):
             return pd.DataFrame()
-        view = frame.drop(columns=[c for c in frame.columns if c in HIDDEN_COLUMNS and c not in keep])
+        view = frame.drop(
+            columns=[c for c in frame.columns if c in HIDDEN_COLUMNS and c not in keep]
+        )
         for column in view.columns:
             if column == "segment_id":
                 view[column] = [self.segment(v) for v in view[column]]
@@ -525,7 +649,14 @@ class Names:
                 view[column] = [self.model_text(v) for v in view[column]]
             elif column in VALUE_NAMES:
                 view[column] = [_named(VALUE_NAMES[column], v) for v in view[column]]
-            elif column in ("vehicles", "free_riders", "induced", "achieved_zev", "short", "min_zev") and pd.api.types.is_numeric_dtype(view[column]):
+            elif column in (
+                "vehicles",
+                "free_riders",
+                "induced",
+                "achieved_zev",
+                "short",
+                "min_zev",
+            ) and pd.api.types.is_numeric_dtype(view[column]):
                 view[column] = view[column].round(0).astype("Int64")  # whole vehicles
             elif view[column].dtype == bool:
                 view[column] = [t("yes") if v else t("no") for v in view[column]]
@@ -548,7 +679,14 @@ def _by_class(text: Any) -> str:
     for item in str(text).split(", "):
         words = item.split()
         if len(words) == 3:
-            parts.append(t("{vehicles} ({technology}): {n}", vehicles=vehicle_class(words[0], plural=True), technology=technology(words[1]), n=words[2]))
+            parts.append(
+                t(
+                    "{vehicles} ({technology}): {n}",
+                    vehicles=vehicle_class(words[0], plural=True),
+                    technology=technology(words[1]),
+                    n=words[2],
+                )
+            )
         else:
             parts.append(item)
     return t("; ").join(parts)
@@ -557,7 +695,11 @@ def _by_class(text: Any) -> str:
 def localised_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its column names in the session's language (a column the catalogue does
     not know reads as words, never as an identifier: ``some_new_column`` -> "some new column")."""
-    return frame.rename(columns={c: t(COLUMNS[c]) if c in COLUMNS else str(c).replace("_", " ") for c in frame.columns})
+    return frame.rename(
+        columns={
+            c: t(COLUMNS[c]) if c in COLUMNS else str(c).replace("_", " ") for c in frame.columns
+        }
+    )
 
 
 def _frame(dataset: Any, name: str) -> pd.DataFrame | None:
@@ -602,7 +744,11 @@ def grouped_limits(codes: list[str], names: Names, result: Any = None) -> list[L
     back most first (blocked uptake by vehicles blocked, the rest as the model lists them)."""
     blocked: dict[str, float] = {}
     purchases = getattr(result, "purchases", None)
-    if isinstance(purchases, pd.DataFrame) and not purchases.empty and "blocked" in purchases.columns:
+    if (
+        isinstance(purchases, pd.DataFrame)
+        and not purchases.empty
+        and "blocked" in purchases.columns
+    ):
         blocked = purchases.groupby("segment_id")["blocked"].sum().to_dict()
     groups: dict[str, LimitGroup] = {}
     order = list(dict.fromkeys(heading for heading, _ in LIMIT_KINDS.values()))
@@ -612,7 +758,9 @@ def grouped_limits(codes: list[str], names: Names, result: Any = None) -> list[L
         weight = float(blocked.get(what, 0.0)) if kind == "blocked_uptake" else 0.0
         # Under a heading that names the kind ("Depot space"), each limit is just its subject.
         text = names.limit_subject(code) if kind in SUBJECT_KINDS else names.limit(code)
-        groups.setdefault(heading, LimitGroup(t(heading), [])).items.append((text, str(code), weight))
+        groups.setdefault(heading, LimitGroup(t(heading), [])).items.append(
+            (text, str(code), weight)
+        )
     for group in groups.values():
         group.items.sort(key=lambda item: -item[2])
     return [groups[h] for h in [*order, N_("Other limits")] if h in groups]

@@ -75,12 +75,21 @@ def programme_caps(scenario: Scenario, dataset: Dataset | None) -> dict[str, flo
         override = scenario.programmes.get(str(programme_id))
         if override is not None and not override.enabled:
             continue
-        cap = override.programme_cap_hkd if override is not None and override.programme_cap_hkd is not None else rows["programme_cap_hkd"].iloc[0]
+        cap = (
+            override.programme_cap_hkd
+            if override is not None and override.programme_cap_hkd is not None
+            else rows["programme_cap_hkd"].iloc[0]
+        )
         caps[str(programme_id)] = float(cap)
     return caps
 
 
-def budget_rows(result: PlanResult, scenario: Scenario, caps: dict[str, float], summary: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def budget_rows(
+    result: PlanResult,
+    scenario: Scenario,
+    caps: dict[str, float],
+    summary: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Each money limit against what the plan spends under it (HK$), and whether it binds.
 
     The total budget, each programme's cap and each yearly limit; ``binds`` is the
@@ -99,7 +108,11 @@ def budget_rows(result: PlanResult, scenario: Scenario, caps: dict[str, float], 
         rows.append({"limit": f"programme_cap:{programme_id}", "available_hkd": cap,
                      "spent_hkd": _number(spent_by_programme.get(programme_id)) or 0.0, "binds": f"programme_cap:{programme_id}" in binding})  # fmt: skip
     yearly = scenario.budget.yearly_limit_hkd or {}
-    spent_by_year = result.subsidy.groupby("year")["subsidy_hkd"].sum() if not result.subsidy.empty else pd.Series(dtype=float)
+    spent_by_year = (
+        result.subsidy.groupby("year")["subsidy_hkd"].sum()
+        if not result.subsidy.empty
+        else pd.Series(dtype=float)
+    )
     for year, limit in sorted(yearly.items()):
         rows.append({"limit": f"yearly_limit:{year}", "available_hkd": float(limit),
                      "spent_hkd": float(spent_by_year.get(year, 0.0)), "binds": f"yearly_limit:{year}" in binding})  # fmt: skip
@@ -112,7 +125,13 @@ def budget_figure(rows: list[dict[str, Any]], names: Names | None = None) -> go.
         return None
     labels = [limit_label(r["limit"], names) for r in rows]
     fig = go.Figure()
-    fig.add_bar(y=labels, x=[r["available_hkd"] / 1e6 for r in rows], orientation="h", name=t("allowed"), marker_color="#c7d3e3")
+    fig.add_bar(
+        y=labels,
+        x=[r["available_hkd"] / 1e6 for r in rows],
+        orientation="h",
+        name=t("allowed"),
+        marker_color="#c7d3e3",
+    )
     fig.add_bar(y=labels, x=[r["spent_hkd"] / 1e6 for r in rows], orientation="h", name=t("spent"),
                 marker_color=["#d62728" if r["binds"] else "#1f77b4" for r in rows])  # fmt: skip
     fig.update_layout(template=TEMPLATE, barmode="overlay", height=120 + 40 * len(rows), margin={"t": 30, "b": 10}, xaxis_title=t("HK$m"),
@@ -123,7 +142,9 @@ def budget_figure(rows: list[dict[str, Any]], names: Names | None = None) -> go.
 # --------------------------------------------------------------------------- programmes
 
 
-def programme_table(result: PlanResult, names: Names | None = None, summary: dict[str, Any] | None = None) -> pd.DataFrame:
+def programme_table(
+    result: PlanResult, names: Names | None = None, summary: dict[str, Any] | None = None
+) -> pd.DataFrame:
     """Per programme: vehicles paid (all of them, free riders included), free-rider share, HK$ spent."""
     summary = official_figures(result.summary() if summary is None else summary)
     names = names or Names()
@@ -147,18 +168,38 @@ def payment_rows(result: PlanResult, summary: dict[str, Any] | None = None) -> l
     that year's eligible purchases it is offered to; None when the result has no quota)."""
     levels = result.payment_levels
     rows = []
-    if isinstance(levels, pd.DataFrame) and not levels.empty and {"payment_level", "per_vehicle_cap_hkd"} <= set(levels.columns):
+    if (
+        isinstance(levels, pd.DataFrame)
+        and not levels.empty
+        and {"payment_level", "per_vehicle_cap_hkd"} <= set(levels.columns)
+    ):
         for row in levels.itertuples(index=False):
             payment = float(row.payment_level) * float(row.per_vehicle_cap_hkd)
             if payment > 0:
                 quota = _number(getattr(row, "quota_share", None))
-                rows.append({"programme_id": str(row.programme_id), "year": int(row.year), "payment_hkd": payment, "quota_share": quota})
+                rows.append(
+                    {
+                        "programme_id": str(row.programme_id),
+                        "year": int(row.year),
+                        "payment_hkd": payment,
+                        "quota_share": quota,
+                    }
+                )
         return rows
-    by_year = official_figures(result.summary() if summary is None else summary).get("subsidy_payment_hkd_by_programme_year", {})
+    by_year = official_figures(result.summary() if summary is None else summary).get(
+        "subsidy_payment_hkd_by_programme_year", {}
+    )
     for programme_id, years in by_year.items():
         for year, payment in (years or {}).items():
             if (_number(payment) or 0.0) > 0:
-                rows.append({"programme_id": str(programme_id), "year": int(year), "payment_hkd": float(payment), "quota_share": None})
+                rows.append(
+                    {
+                        "programme_id": str(programme_id),
+                        "year": int(year),
+                        "payment_hkd": float(payment),
+                        "quota_share": None,
+                    }
+                )
     return rows
 
 
@@ -205,7 +246,12 @@ def tonnes_figure(summary: dict[str, Any]) -> go.Figure | None:
 
 def _target_short(result: PlanResult, target_id: str) -> float:
     targets = result.targets
-    if not isinstance(targets, pd.DataFrame) or targets.empty or "target_id" not in targets.columns or "short" not in targets.columns:
+    if (
+        not isinstance(targets, pd.DataFrame)
+        or targets.empty
+        or "target_id" not in targets.columns
+        or "short" not in targets.columns
+    ):
         return 0.0
     found = targets[targets["target_id"] == target_id]
     return float(found["short"].max()) if not found.empty else 0.0
@@ -231,33 +277,73 @@ def marginal_rows(result: PlanResult, names: Names | None = None) -> list[dict[s
         if name.startswith("target:"):
             short = _target_short(result, name.split(":", 1)[1])
             if short > 0.5:
-                shown, holds = t("out of reach ({short} vehicles short)", short=f"{short:,.0f}"), t("each vehicle short pays the soft-target penalty (a penalty, not a cost)")
+                shown, holds = (
+                    t("out of reach ({short} vehicles short)", short=f"{short:,.0f}"),
+                    t("each vehicle short pays the soft-target penalty (a penalty, not a cost)"),
+                )
             elif value <= ZERO:
                 shown, holds = "–", t("does not bind")
             else:
-                per_vehicle = t("{value} t CO2 per extra vehicle", value=f"{value:,.1f}") if unit.startswith("t CO2") else t("HK${value}m per extra vehicle", value=f"{value:,.3f}")
+                per_vehicle = (
+                    t("{value} t CO2 per extra vehicle", value=f"{value:,.1f}")
+                    if unit.startswith("t CO2")
+                    else t("HK${value}m per extra vehicle", value=f"{value:,.3f}")
+                )
                 shown, holds = per_vehicle, t("at the margin only (no range reported)")
         elif value <= ZERO:
             shown, holds = "–", t("does not bind")
         else:
-            shown = t("{value} t CO2 per extra HK$1m", value=f"{value:,.1f}") if unit.startswith("t CO2") else t("HK${value} per extra HK$1", value=f"{value:,.2f}")
-            cost, penalty = _number(row.get("system_cost_hkd_per_hkd")), _number(row.get("penalty_hkd_per_hkd"))
+            shown = (
+                t("{value} t CO2 per extra HK$1m", value=f"{value:,.1f}")
+                if unit.startswith("t CO2")
+                else t("HK${value} per extra HK$1", value=f"{value:,.2f}")
+            )
+            cost, penalty = (
+                _number(row.get("system_cost_hkd_per_hkd")),
+                _number(row.get("penalty_hkd_per_hkd")),
+            )
             if cost is not None and penalty is not None and not unit.startswith("t CO2"):
                 # real money apart from penalties: a penalty is never called a cost
-                shown += " " + t("(system cost HK${cost}, penalty HK${penalty})", cost=f"{cost:,.2f}", penalty=f"{penalty:,.2f}")
-            holds = t("holds for up to HK${more}m more", more=f"{valid / 1e6:,.1f}") if valid is not None else t("at the margin only (no range reported)")
-            step_cost, step_penalty = _number(row.get("step_system_cost_hkd_per_hkd")), _number(row.get("step_penalty_hkd_per_hkd"))
+                shown += " " + t(
+                    "(system cost HK${cost}, penalty HK${penalty})",
+                    cost=f"{cost:,.2f}",
+                    penalty=f"{penalty:,.2f}",
+                )
+            holds = (
+                t("holds for up to HK${more}m more", more=f"{valid / 1e6:,.1f}")
+                if valid is not None
+                else t("at the margin only (no range reported)")
+            )
+            step_cost, step_penalty = (
+                _number(row.get("step_system_cost_hkd_per_hkd")),
+                _number(row.get("step_penalty_hkd_per_hkd")),
+            )
             if step_cost is not None and step_penalty is not None:
                 key = "mv_step_agrees_short" if row.get("step_agrees") else "mv_step_differs_short"
                 holds += "; " + t(key, step=f"{(_number(row.get('step_hkd')) or 0) / 1e6:,.0f}", value=f"{step_cost + step_penalty:,.2f}",
                                   cost=f"{step_cost:,.2f}", penalty=f"{step_penalty:,.2f}")  # fmt: skip
-        rows.append({"limit": limit_label(name, names), "value": shown, "holds": holds, "flag": t("not reliable: final gap above 1 %") if flagged else ""})
+        rows.append(
+            {
+                "limit": limit_label(name, names),
+                "value": shown,
+                "holds": holds,
+                "flag": t("not reliable: final gap above 1 %") if flagged else "",
+            }
+        )
     return rows
 
 
 def marginal_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{t("limit"): r["limit"], t("worth"): r["value"], t("holds"): r["holds"], t("flag"): r["flag"]} for r in rows]
+        [
+            {
+                t("limit"): r["limit"],
+                t("worth"): r["value"],
+                t("holds"): r["holds"],
+                t("flag"): r["flag"],
+            }
+            for r in rows
+        ]
     )
 
 
@@ -277,8 +363,13 @@ def penalty_rows(summary: dict[str, Any]) -> list[tuple[str, float]]:
 # --------------------------------------------------------------------------- charts for the page and the report
 
 
-def official_charts(result: PlanResult, scenario: Scenario, caps: dict[str, float], names: Names | None = None,
-                    summary: dict[str, Any] | None = None) -> dict[str, go.Figure | None]:
+def official_charts(
+    result: PlanResult,
+    scenario: Scenario,
+    caps: dict[str, float],
+    names: Names | None = None,
+    summary: dict[str, Any] | None = None,
+) -> dict[str, go.Figure | None]:
     """The official's figures by catalogue key (the HTML report uses them too)."""
     if summary is None:
         try:
@@ -316,8 +407,13 @@ def render_binding_limits(codes: list[str], names: Names, result: PlanResult) ->
         shown = group.items[:LIMITS_SHOWN]
         words = "; ".join(_limit_words(text, weight, group) for text, _, weight in shown)
         more = group.count - len(shown)
-        lines.append(f"- **{group.heading}** ({group.count}): {words}" + (" " + t("and {n} more", n=more) if more else ""))
-        rest += [_limit_words(text, weight, group) for text, _, weight in group.items[LIMITS_SHOWN:]]
+        lines.append(
+            f"- **{group.heading}** ({group.count}): {words}"
+            + (" " + t("and {n} more", n=more) if more else "")
+        )
+        rest += [
+            _limit_words(text, weight, group) for text, _, weight in group.items[LIMITS_SHOWN:]
+        ]
     st.markdown(_md("\n".join(lines)))
     with st.expander(t("Every limit that binds, with the model's codes ({n})", n=len(codes))):
         table = pd.DataFrame(
@@ -329,7 +425,11 @@ def render_binding_limits(codes: list[str], names: Names, result: PlanResult) ->
 
 def _limit_words(text: str, weight: float, group: Any) -> str:
     """A limit with what it holds back, when the model reports it (vehicles blocked)."""
-    return t("{limit} ({n} purchases blocked)", limit=text, n=f"{weight:,.0f}") if weight >= 0.5 else text
+    return (
+        t("{limit} ({n} purchases blocked)", limit=text, n=f"{weight:,.0f}")
+        if weight >= 0.5
+        else text
+    )
 
 
 def _fmt_m(value: float | None, digits: int = 0) -> str:
@@ -352,14 +452,28 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
     budget = _number(figures.get("budget_hkd"))
     spent = _number(figures.get("subsidy_hkd_total"))
     # how sure: a plan stopped on the clock or a node limit is said loudly, a certified one plainly
-    (st.info if figures.get("status") == "optimal" else st.warning)(_md("**" + t("How sure") + f":** {certainty_line(summary)}"))
+    (st.info if figures.get("status") == "optimal" else st.warning)(
+        _md("**" + t("How sure") + f":** {certainty_line(summary)}")
+    )
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("Subsidy budget (HK$m)"), _fmt_m(budget))
-    c2.metric(t("Subsidy spent (HK$m)"), _fmt_m(spent), help=t("Paid to every eligible purchase, free riders included."))
+    c2.metric(
+        t("Subsidy spent (HK$m)"),
+        _fmt_m(spent),
+        help=t("Paid to every eligible purchase, free riders included."),
+    )
     abated = _number(figures.get("co2_abated_vs_no_policy_t"))
-    c3.metric(t("CO2 abated against no policy (kt)"), "–" if abated is None else f"{abated / 1e3:,.1f}")
+    c3.metric(
+        t("CO2 abated against no policy (kt)"), "–" if abated is None else f"{abated / 1e3:,.1f}"
+    )
     penalties = penalty_rows(summary)
-    c4.metric(t("Penalties (HK$m, not a cost)"), _fmt_m(sum(v for _, v in penalties)) if penalties else "–", help=t("Soft-target shortfalls, blocked uptake and unserved charging, weighted in the objective to steer the plan; nobody pays them and they are not in the system cost."))
+    c4.metric(
+        t("Penalties (HK$m, not a cost)"),
+        _fmt_m(sum(v for _, v in penalties)) if penalties else "–",
+        help=t(
+            "Soft-target shortfalls, blocked uptake and unserved charging, weighted in the objective to steer the plan; nobody pays them and they are not in the system cost."
+        ),
+    )
     if budget and spent is not None:
         st.caption(_md(t("The plan spends {share} of the budget.", share=f"{spent / budget:.0%}")))
 
@@ -367,20 +481,44 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
     render_binding_limits([str(x) for x in figures.get("binding_limits", [])], names, result)
     if charts.get("official_budget_spent") is not None:
         st.markdown(_md("**" + t("Budget and caps against money spent") + "**"))
-        st.caption(_md(t("Light bar: what each limit allows; dark bar: what the plan spends under it (red where the model reports the limit binds).")))
+        st.caption(
+            _md(
+                t(
+                    "Light bar: what each limit allows; dark bar: what the plan spends under it (red where the model reports the limit binds)."
+                )
+            )
+        )
         chart(charts["official_budget_spent"], "official_budget_chart")
 
     left, right = st.columns(2)
     with left:
         st.markdown(_md("**" + t("Tonnes CO2 against no policy per HK$1m of subsidy paid") + "**"))
-        st.caption(_md(t("Against the all-incumbent baseline (every tonne the fleet avoids) and against no policy (only what the programmes add: what the budget buys).")))
+        st.caption(
+            _md(
+                t(
+                    "Against the all-incumbent baseline (every tonne the fleet avoids) and against no policy (only what the programmes add: what the budget buys)."
+                )
+            )
+        )
         if charts.get("official_t_per_hkdm") is not None:
             chart(charts["official_t_per_hkdm"], "official_tonnes_chart")
         else:
-            st.info(_md(t("No subsidy is spent, or the no-policy plan was not solved: nothing to divide.")))
+            st.info(
+                _md(
+                    t(
+                        "No subsidy is spent, or the no-policy plan was not solved: nothing to divide."
+                    )
+                )
+            )
     with right:
         st.markdown(_md("**" + t("Vehicles paid and free riders by programme") + "**"))
-        st.caption(_md(t("Programmes pay every eligible purchase; free riders are the share whose operators would have bought without the payment.")))
+        st.caption(
+            _md(
+                t(
+                    "Programmes pay every eligible purchase; free riders are the share whose operators would have bought without the payment."
+                )
+            )
+        )
         programmes = programme_table(result, names, summary)
         if programmes.empty:
             st.info(_md(t("No subsidy is paid in this plan.")))
@@ -388,14 +526,26 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
             st.dataframe(programmes, hide_index=True, key="official_programmes")
 
     st.markdown(_md("**" + t("Payment per vehicle by programme and year") + "**"))
-    st.caption(_md(t("HK$ thousand per vehicle offered; the label on each bar is the quota: the share of that year's eligible purchases the payment is offered to.")))
+    st.caption(
+        _md(
+            t(
+                "HK$ thousand per vehicle offered; the label on each bar is the quota: the share of that year's eligible purchases the payment is offered to."
+            )
+        )
+    )
     if charts.get("official_payments") is not None:
         chart(charts["official_payments"], "official_payments_chart")
     else:
         st.info(_md(t("No subsidy is paid in this plan.")))
 
     st.markdown(_md("**" + t("What one more HK$ of each limit is worth") + "**"))
-    st.caption(_md(t("Payment levels and sites held. Each value holds only within its range; beyond it, solve again (a sweep below) rather than multiply.")))
+    st.caption(
+        _md(
+            t(
+                "Payment levels and sites held. Each value holds only within its range; beyond it, solve again (a sweep below) rather than multiply."
+            )
+        )
+    )
     rows = marginal_rows(result, names)
     if rows:
         if any(r["flag"] for r in rows):
@@ -405,7 +555,13 @@ def render_official_view(result: PlanResult, scenario: Scenario, dataset: Datase
         st.info(_md(t("This plan has no marginal values.")))
 
     st.markdown(_md("**" + t("Penalties (shown apart: not costs)") + "**"))
-    st.caption(_md(t("Weighted in the objective to steer the plan; not money anyone pays and not part of the system cost.")))
+    st.caption(
+        _md(
+            t(
+                "Weighted in the objective to steer the plan; not money anyone pays and not part of the system cost."
+            )
+        )
+    )
     if penalties:
         st.dataframe(pd.DataFrame([{t('penalty'): name, t('HK$m (discounted)'): f"{value / 1e6:,.1f}"} for name, value in penalties]),
                      hide_index=True, key="official_penalties_table")  # fmt: skip
@@ -422,7 +578,11 @@ def certainty_line(summary: dict[str, Any]) -> str:
     status = str(figures.get("status") or "")
     plan_m = "–" if gap is None else f"{gap:,.1f}"
     if status != "optimal":
-        return t("the solve stopped on '{status}' before its gap was met: figures certified only within HK${plan}m", status=nm.status(status), plan=plan_m)
+        return t(
+            "the solve stopped on '{status}' before its gap was met: figures certified only within HK${plan}m",
+            status=nm.status(status),
+            plan=plan_m,
+        )
     no_policy = figures.get("no_policy") or {}
     other = _number(no_policy.get("gap_absolute")) if isinstance(no_policy, dict) else None
     both = None if gap is None or other is None else gap + other

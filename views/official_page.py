@@ -19,14 +19,43 @@ def render() -> None:
     except InputError as error:
         st.error(t("Input problem: {message}", message=str(error)))
         return
-    st.caption(_md(t("With this budget, what the subsidy buys: money spent against each limit, free riders, tonnes per HK$1m against both baselines, what one more HK$ is worth and up to where, penalties apart from costs; then a small budget sweep of the scenario being edited.")))
+    st.caption(
+        _md(
+            t(
+                "With this budget, what the subsidy buys: money spent against each limit, free riders, tonnes per HK$1m against both baselines, what one more HK$ is worth and up to where, penalties apart from costs; then a small budget sweep of the scenario being edited."
+            )
+        )
+    )
     st.subheader(t("The official's view"))
     result = state.latest_result()
     if result is None:
-        st.info(_md(t("No plan yet: solve one on the “Plan and map” page. The budget sweep below works without it.")))
+        st.info(
+            _md(
+                t(
+                    "No plan yet: solve one on the “Plan and map” page. The budget sweep below works without it."
+                )
+            )
+        )
     else:
-        st.caption(_md(t("Plan of scenario “{name}” (`{fp}`).", name=result.scenario_name, fp=result.fingerprint)))
+        st.caption(
+            _md(
+                t(
+                    "Plan of scenario “{name}” (`{fp}`).",
+                    name=result.scenario_name,
+                    fp=result.fingerprint,
+                )
+            )
+        )
         if state.cached_result(scenario) is not result:
-            st.warning(_md(t("The results below are for scenario “{shown}” (`{shown_fp}`), not for “{edited}” being edited: press “Solve scenario” to plan it.", shown=result.scenario_name, shown_fp=result.fingerprint, edited=scenario.name)))
+            st.warning(
+                _md(
+                    t(
+                        "The results below are for scenario “{shown}” (`{shown_fp}`), not for “{edited}” being edited: press “Solve scenario” to plan it.",
+                        shown=result.scenario_name,
+                        shown_fp=result.fingerprint,
+                        edited=scenario.name,
+                    )
+                )
+            )
         render_official_view(result, state.scenario_of(result), dataset)
     render_budget_sweep(scenario, dataset)

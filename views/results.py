@@ -20,9 +20,26 @@ from fleetplan.views.names import Names
 
 #: One template for every chart of the app and the report.
 TEMPLATE = "plotly_white"
-TECH_COLOURS = {"diesel": "#7f7f7f", "lpg": "#bcbd22", "petrol": "#8c564b", "bev": "#2ca02c", "fcev": "#ff7f0e"}
+TECH_COLOURS = {
+    "diesel": "#7f7f7f",
+    "lpg": "#bcbd22",
+    "petrol": "#8c564b",
+    "bev": "#2ca02c",
+    "fcev": "#ff7f0e",
+}
 #: Colours of series without a colour of their own (programmes, cost components).
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+PALETTE = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#d62728",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+]
 COST_COLOUR = "#1f77b4"
 
 
@@ -68,7 +85,11 @@ def more_is_better(name: str) -> bool:
 def figure_label(label: str, figures: dict[str, float]) -> str:
     if label.startswith("zev_"):
         vclass = label.removeprefix("zev_")
-        return t("Zero-emission {cls} ({year})", cls=nm.vehicle_class(vclass, plural=True), year=int(figures["year"]))
+        return t(
+            "Zero-emission {cls} ({year})",
+            cls=nm.vehicle_class(vclass, plural=True),
+            year=int(figures["year"]),
+        )
     return t(label)
 
 
@@ -100,13 +121,17 @@ def _table(frame: pd.DataFrame, key: str, names: Names) -> None:
 
 
 def _layout(fig: go.Figure, height: int, **more: Any) -> go.Figure:
-    fig.update_layout(**{"template": TEMPLATE, "height": height, "margin": {"t": 30, "b": 10}, **more})
+    fig.update_layout(
+        **{"template": TEMPLATE, "height": height, "margin": {"t": 30, "b": 10}, **more}
+    )
     return fig
 
 
 def fleet_table(result: PlanResult) -> pd.DataFrame:
     """Vehicles in service by class, year and technology (whole vehicles)."""
-    return result.fleet.groupby(["vehicle_class", "year", "technology"], as_index=False)["vehicles"].sum()
+    return result.fleet.groupby(["vehicle_class", "year", "technology"], as_index=False)[
+        "vehicles"
+    ].sum()
 
 
 def fleet_figure(result: PlanResult) -> go.Figure:
@@ -144,19 +169,42 @@ def subsidy_figure(result: PlanResult, names: Names | None = None) -> go.Figure 
     data = result.subsidy.groupby(["programme_id", "year"], as_index=False)["subsidy_hkd"].sum()
     fig = go.Figure()
     for programme, rows in data.groupby("programme_id", sort=True):
-        fig.add_bar(x=rows["year"], y=rows["subsidy_hkd"] / 1e6, name=names.programme(programme), marker_color=programme_colour(str(programme), names))
+        fig.add_bar(
+            x=rows["year"],
+            y=rows["subsidy_hkd"] / 1e6,
+            name=names.programme(programme),
+            marker_color=programme_colour(str(programme), names),
+        )
     return _layout(fig, 340, barmode="stack", xaxis={"title": t("year"), "tickformat": "d"}, yaxis_title=t("HK$m"),
                    legend_title_text=t("programme"))  # fmt: skip
 
 
 def emissions_figure(result: PlanResult) -> go.Figure:
     basis = str(result.emissions["basis"].iloc[0]) if not result.emissions.empty else "wtw"
-    data = result.emissions.groupby("year", as_index=False)[[f"{basis}_t", f"baseline_{basis}_t"]].sum()
+    data = result.emissions.groupby("year", as_index=False)[
+        [f"{basis}_t", f"baseline_{basis}_t"]
+    ].sum()
     basis_name = t("well-to-wheel") if basis == "wtw" else t("tank-to-wheel")
     fig = go.Figure()
-    fig.add_scatter(x=data["year"], y=data[f"baseline_{basis}_t"], name=t("baseline"), line={"dash": "dash", "color": "#7f7f7f"})
-    fig.add_scatter(x=data["year"], y=data[f"{basis}_t"], name=t("plan"), fill="tonexty", line={"color": "#2ca02c"})
-    return _layout(fig, 340, yaxis_title=t("t CO2") + f" ({basis_name})", xaxis={"title": t("year"), "tickformat": "d"})
+    fig.add_scatter(
+        x=data["year"],
+        y=data[f"baseline_{basis}_t"],
+        name=t("baseline"),
+        line={"dash": "dash", "color": "#7f7f7f"},
+    )
+    fig.add_scatter(
+        x=data["year"],
+        y=data[f"{basis}_t"],
+        name=t("plan"),
+        fill="tonexty",
+        line={"color": "#2ca02c"},
+    )
+    return _layout(
+        fig,
+        340,
+        yaxis_title=t("t CO2") + f" ({basis_name})",
+        xaxis={"title": t("year"), "tickformat": "d"},
+    )
 
 
 def cost_figure(result: PlanResult) -> go.Figure:
@@ -243,7 +291,11 @@ def render_results(result: PlanResult, *, key: str = "res", names: Names | None 
         for line in target_lines(result, names):
             st.markdown(f"- {_md(line)}")
         st.subheader(t("What one more unit is worth"))
-        meanings = [] if result.marginal_values is None or result.marginal_values.empty else list(result.marginal_values["meaning"])
+        meanings = (
+            []
+            if result.marginal_values is None or result.marginal_values.empty
+            else list(result.marginal_values["meaning"])
+        )
         if any(not translated(m) for m in meanings):
             st.caption(t("In the model's own words (English)."))
         for line in marginal_lines(result, names):

@@ -47,7 +47,10 @@ def load_example(name: str) -> Scenario:
 
 
 def _safe_file_name(name: str) -> str:
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(name).name).strip(".") or "scenario"
+    stem = (
+        "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(name).name).strip(".")
+        or "scenario"
+    )
     return stem if stem.endswith((".yaml", ".yml")) else f"{stem}.yaml"
 
 
@@ -89,13 +92,18 @@ def scenario_from_text(text: str, file: str) -> Scenario:
             return load_scenario_file(own, read_dataset=False)
         except InputError as error:
             # Name the upload, not the temporary folder it was read from.
-            raise InputError(str(error).replace(str(own), file).replace(str(folder) + "/", "")) from None
+            raise InputError(
+                str(error).replace(str(own), file).replace(str(folder) + "/", "")
+            ) from None
 
 
 def _plain_keys(node: Any) -> Any:
     """JSON dumps turn year keys into strings; give YAML readers the years back as numbers."""
     if isinstance(node, dict):
-        return {(int(k) if isinstance(k, str) and k.isdigit() else k): _plain_keys(v) for k, v in node.items()}
+        return {
+            (int(k) if isinstance(k, str) and k.isdigit() else k): _plain_keys(v)
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_plain_keys(v) for v in node]
     return node

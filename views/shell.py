@@ -48,7 +48,9 @@ def _navigation() -> str:
     (``/scenario``, ``/official`` ...) stay the same in both languages.
     """
     pages = {
-        key: st.Page(render, title=t(name), url_path=key.removeprefix("page_"), default=key == DEFAULT_PAGE)
+        key: st.Page(
+            render, title=t(name), url_path=key.removeprefix("page_"), default=key == DEFAULT_PAGE
+        )
         for key, (name, render) in PAGES.items()
     }
     current = st.navigation(list(pages.values()))
@@ -71,7 +73,9 @@ def run() -> None:
         # (Streamlit forgets the state of a widget the switching run did not finish drawing).
         st.session_state["lang"] = st.session_state["lang"]
     with st.sidebar:
-        st.radio(t("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
+        st.radio(
+            t("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True
+        )
     page = _navigation()
     with st.sidebar:
         if st.session_state.get("user_dataset"):
@@ -86,4 +90,10 @@ def run() -> None:
         PAGES[page][1]()
     except Exception as error:
         # Last line of defence: a short message instead of a traceback.
-        st.error(t("Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.", kind=type(error).__name__, message=str(error)[:300]))
+        st.error(
+            t(
+                "Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.",
+                kind=type(error).__name__,
+                message=str(error)[:300],
+            )
+        )

@@ -265,7 +265,12 @@ class Progress:
                     now = time.perf_counter()
                     elapsed = now - self.started
                     if self.last_report is None:
-                        self.line.write(t("{elapsed:.0f} s elapsed · preparing the model and finding what no plan can serve", elapsed=elapsed))
+                        self.line.write(
+                            t(
+                                "{elapsed:.0f} s elapsed · preparing the model and finding what no plan can serve",
+                                elapsed=elapsed,
+                            )
+                        )
                     elif now - self.last_report > self.QUIET_S:
                         gap = self.last_info.get("gap")
                         self.line.write(t("{elapsed:.0f} s elapsed · plan found (gap {gap}); now valuing each limit and solving the no-policy plan to compare against",
@@ -298,7 +303,9 @@ def _warm_start_for(scenario: Scenario) -> PlanResult | None:
     before = st.session_state["solved_scenarios"].get(last) if last else None
     if previous is None or before is None:
         return None
-    return previous if (before.dataset, before.graph) == (scenario.dataset, scenario.graph) else None
+    return (
+        previous if (before.dataset, before.graph) == (scenario.dataset, scenario.graph) else None
+    )
 
 
 def solve(scenario: Scenario) -> PlanResult | None:
@@ -318,10 +325,17 @@ def solve(scenario: Scenario) -> PlanResult | None:
         try:
             dataset = get_dataset(scenario.graph)
             with Progress(st.empty(), started) as progress:
-                result = plan(scenario, dataset, on_progress=progress.on_progress, warm_start=_warm_start_for(scenario))
+                result = plan(
+                    scenario,
+                    dataset,
+                    on_progress=progress.on_progress,
+                    warm_start=_warm_start_for(scenario),
+                )
         except InfeasibleError as error:
             status.update(state="error", expanded=True)
-            st.error(infeasible_message(scenario, error, dataset if "dataset" in locals() else None))
+            st.error(
+                infeasible_message(scenario, error, dataset if "dataset" in locals() else None)
+            )
             return None
         except InputError as error:
             status.update(state="error", expanded=True)
@@ -330,7 +344,13 @@ def solve(scenario: Scenario) -> PlanResult | None:
         except Exception as error:
             # Never a traceback in front of a planner: name the kind and keep it short.
             status.update(state="error", expanded=True)
-            st.error(t("Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.", kind=type(error).__name__, message=str(error)[:300]))
+            st.error(
+                t(
+                    "Something went wrong ({kind}): {message}. Try a simpler scenario or a longer time limit.",
+                    kind=type(error).__name__,
+                    message=str(error)[:300],
+                )
+            )
             return None
         report = result.report
         # The gap beside its target, in % to 2 decimals.
@@ -339,14 +359,29 @@ def solve(scenario: Scenario) -> PlanResult | None:
         if report.best_bound is not None and report.objective is not None:
             gap += f" (±{abs(report.objective - report.best_bound):,.1f} {result.objective_unit})"
         status.update(
-            label=t("Solved in {seconds:.1f} s (status {status}, gap {gap})", seconds=time.perf_counter() - started, status=names.status(report.status), gap=gap),
+            label=t(
+                "Solved in {seconds:.1f} s (status {status}, gap {gap})",
+                seconds=time.perf_counter() - started,
+                status=names.status(report.status),
+                gap=gap,
+            ),
             state="complete",
             expanded=False,
         )
         if report.status != "optimal":
             # a stop on the clock or a node limit: its figures are certified only to its gap
-            gap_m = abs(report.objective - report.best_bound) if report.best_bound is not None and report.objective is not None else None
-            st.warning(t("the solve stopped on '{status}' before its gap was met: figures certified only within HK${plan}m", status=names.status(report.status), plan="–" if gap_m is None else f"{gap_m:,.1f}"))
+            gap_m = (
+                abs(report.objective - report.best_bound)
+                if report.best_bound is not None and report.objective is not None
+                else None
+            )
+            st.warning(
+                t(
+                    "the solve stopped on '{status}' before its gap was met: figures certified only within HK${plan}m",
+                    status=names.status(report.status),
+                    plan="–" if gap_m is None else f"{gap_m:,.1f}",
+                )
+            )
     results[key] = result
     st.session_state["solved_scenarios"][key] = scenario
     st.session_state["solved_scenarios"][result.fingerprint] = scenario
@@ -363,7 +398,10 @@ def infeasible_message(scenario: Scenario, error: InfeasibleError, dataset: Data
     if not lines:
         return t("No feasible plan: {message}", message=str(error))
     named = names.Names.of(dataset)
-    head = t("No feasible plan for scenario “{name}”: what conflicts, found by relaxing each family of limits:", name=scenario.name)
+    head = t(
+        "No feasible plan for scenario “{name}”: what conflicts, found by relaxing each family of limits:",
+        name=scenario.name,
+    )
     return head + "".join(f"\n- {named.model_text(line)}" for line in lines)
 
 

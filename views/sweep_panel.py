@@ -39,7 +39,14 @@ MAX_CACHED_SWEEPS = 4
 #: What one Hong Kong default point takes when this session has not timed a solve yet (s).
 DEFAULT_POINT_S = 60.0
 
-RESULT_COLUMNS = ("budget_hkd", "subsidy_hkd_total", "co2_abated_t", "system_cost_hkd", "gap", "solve_time_s")
+RESULT_COLUMNS = (
+    "budget_hkd",
+    "subsidy_hkd_total",
+    "co2_abated_t",
+    "system_cost_hkd",
+    "gap",
+    "solve_time_s",
+)
 
 
 def parse_budgets_m(text: str) -> list[float]:
@@ -49,15 +56,30 @@ def parse_budgets_m(text: str) -> list[float]:
         try:
             value = float(part.replace("_", ""))
         except ValueError:
-            raise InputError(t("'{text}' is not a budget; expected HK$ million like 0, 375, 750", text=part), field="budgets") from None
+            raise InputError(
+                t("'{text}' is not a budget; expected HK$ million like 0, 375, 750", text=part),
+                field="budgets",
+            ) from None
         if not math.isfinite(value) or value < 0:
-            raise InputError(t("'{text}' is not a budget; expected HK$ million like 0, 375, 750", text=part), field="budgets")
+            raise InputError(
+                t("'{text}' is not a budget; expected HK$ million like 0, 375, 750", text=part),
+                field="budgets",
+            )
         if value * 1e6 not in values:
             values.append(value * 1e6)
     if not values:
-        raise InputError(t("no budgets given; expected HK$ million like 0, 375, 750"), field="budgets")
+        raise InputError(
+            t("no budgets given; expected HK$ million like 0, 375, 750"), field="budgets"
+        )
     if len(values) > MAX_POINTS:
-        raise InputError(t("{n} budgets; the app solves at most {most} (use fleetplan sweep for more)", n=len(values), most=MAX_POINTS), field="budgets")
+        raise InputError(
+            t(
+                "{n} budgets; the app solves at most {most} (use fleetplan sweep for more)",
+                n=len(values),
+                most=MAX_POINTS,
+            ),
+            field="budgets",
+        )
     return sorted(values)
 
 
@@ -104,9 +126,25 @@ def run_budget_sweep(
         if on_start:
             on_start(i, float(point["budget_total_hkd"]))
         started = time.perf_counter()
-        row: dict[str, Any] = {"point": i, **point, "status": "error", "error": "", "budget_hkd": float(point["budget_total_hkd"])}
+        row: dict[str, Any] = {
+            "point": i,
+            **point,
+            "status": "error",
+            "error": "",
+            "budget_hkd": float(point["budget_total_hkd"]),
+        }
         try:
-            row = _row(i, point, plan(point_scenario, dataset, marginals=False, counterfactual=True, on_progress=on_progress))
+            row = _row(
+                i,
+                point,
+                plan(
+                    point_scenario,
+                    dataset,
+                    marginals=False,
+                    counterfactual=True,
+                    on_progress=on_progress,
+                ),
+            )
             if row["status"] != "optimal":
                 row["error"] = f"stopped at {row['status']} with gap {row['gap']}"
         except InfeasibleError as error:
@@ -114,7 +152,10 @@ def run_budget_sweep(
         except InputError as error:
             row.update(status="bad_input", error=str(error))
         except Exception as error:  # a failed point must not end the sweep
-            row.update(status="error", error=f"{type(error).__name__}: {error} | {traceback.format_exc(limit=2).splitlines()[-1]}")
+            row.update(
+                status="error",
+                error=f"{type(error).__name__}: {error} | {traceback.format_exc(limit=2).splitlines()[-1]}",
+            )
         row["wall_time_s"] = round(time.perf_counter() - started, 3)
         rows.append(row)
         if on_done:
@@ -132,7 +173,10 @@ def sweep_figure(frame: pd.DataFrame) -> go.Figure:
     points as stars joined by the front; each point's budget in its hover text."""
     solved = frame[frame["co2_abated_t"].notna()].copy()
     fig = go.Figure()
-    for efficient, name, symbol, size in ((False, t("dominated"), "circle-open", 11), (True, t("Pareto-efficient"), "star", 15)):
+    for efficient, name, symbol, size in (
+        (False, t("dominated"), "circle-open", 11),
+        (True, t("Pareto-efficient"), "star", 15),
+    ):
         part = solved[solved["pareto_efficient"] == efficient]
         if part.empty:
             continue
@@ -141,9 +185,20 @@ def sweep_figure(frame: pd.DataFrame) -> go.Figure:
             y=part["co2_abated_t"] / 1e3,
             mode="markers",
             name=name,
-            customdata=list(zip(part["budget_hkd"] / 1e6, part["system_cost_hkd"] / 1e6, strict=True)),
-            hovertemplate=t("budget HK$%{customdata[0]:,.0f}m<br>spent HK$%{x:,.0f}m<br>abated %{y:,.1f} kt<br>system cost HK$%{customdata[1]:,.0f}m") + "<extra></extra>",
-            marker={"symbol": symbol, "size": size, "color": part["system_cost_hkd"] / 1e6, "coloraxis": "coloraxis", "line": {"width": 1.5}},
+            customdata=list(
+                zip(part["budget_hkd"] / 1e6, part["system_cost_hkd"] / 1e6, strict=True)
+            ),
+            hovertemplate=t(
+                "budget HK$%{customdata[0]:,.0f}m<br>spent HK$%{x:,.0f}m<br>abated %{y:,.1f} kt<br>system cost HK$%{customdata[1]:,.0f}m"
+            )
+            + "<extra></extra>",
+            marker={
+                "symbol": symbol,
+                "size": size,
+                "color": part["system_cost_hkd"] / 1e6,
+                "coloraxis": "coloraxis",
+                "line": {"width": 1.5},
+            },
         )
     front = solved[solved["pareto_efficient"]].sort_values("subsidy_hkd_total")
     if len(front) > 1:
@@ -151,10 +206,14 @@ def sweep_figure(frame: pd.DataFrame) -> go.Figure:
                         line={"dash": "dot", "color": "grey"}, hoverinfo="skip")  # fmt: skip
     failed = int(frame["co2_abated_t"].isna().sum())
     fig.update_layout(
-        title=t("Subsidy spent against CO2 abated (colour: system cost)") + (t(" — {n} point(s) without a plan", n=failed) if failed else ""),
+        title=t("Subsidy spent against CO2 abated (colour: system cost)")
+        + (t(" — {n} point(s) without a plan", n=failed) if failed else ""),
         xaxis_title=t("subsidy spent (HK$ million)"),
         yaxis_title=t("CO2 abated over the horizon (kt)"),
-        coloraxis={"colorscale": "Viridis", "colorbar": {"title": t("system cost<br>(HK$ million)")}},
+        coloraxis={
+            "colorscale": "Viridis",
+            "colorbar": {"title": t("system cost<br>(HK$ million)")},
+        },
         height=440,
         margin={"t": 50, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
@@ -182,9 +241,15 @@ def sweep_table(frame: pd.DataFrame) -> pd.DataFrame:
             {
                 t("budget (HK$m)"): m(r.budget_hkd),
                 t("spent (HK$m)"): m(r.subsidy_hkd_total),
-                t("abated (kt)"): "–" if pd.isna(r.co2_abated_t) else f"{float(r.co2_abated_t) / 1e3:,.1f}",
-                t("CO2 abated against no policy (kt)"): _kt(getattr(r, "co2_abated_vs_no_policy_t", None)),
-                t("t CO2 against no policy per HK$1m paid"): _whole(getattr(r, "co2_t_per_hkd_m_subsidy_vs_no_policy", None)),
+                t("abated (kt)"): "–"
+                if pd.isna(r.co2_abated_t)
+                else f"{float(r.co2_abated_t) / 1e3:,.1f}",
+                t("CO2 abated against no policy (kt)"): _kt(
+                    getattr(r, "co2_abated_vs_no_policy_t", None)
+                ),
+                t("t CO2 against no policy per HK$1m paid"): _whole(
+                    getattr(r, "co2_t_per_hkd_m_subsidy_vs_no_policy", None)
+                ),
                 t("system cost (HK$m)"): m(r.system_cost_hkd),
                 t("certified error (± HK$m)"): _whole(getattr(r, "gap_absolute", None)),
                 t("status"): nm.status(r.status),
@@ -200,7 +265,10 @@ def _estimate_s(scenario: Scenario) -> float | None:
     result = state.cached_result(scenario)
     if result is None:
         return None
-    return sum(float(result.timings_s.get(k, 0.0)) for k in ("prepare_s", "build_s", "solve_s")) or None
+    return (
+        sum(float(result.timings_s.get(k, 0.0)) for k in ("prepare_s", "build_s", "solve_s"))
+        or None
+    )
 
 
 def _sweeps() -> OrderedDict[str, pd.DataFrame]:
@@ -217,12 +285,24 @@ def cached_sweep(scenario: Scenario) -> pd.DataFrame | None:
 def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
     """Budgets in, progress per point, then the Pareto plot (against money spent) and its table."""
     st.subheader(t("Budget sweep"))
-    st.caption(_md(t("Solves the scenario being edited, “{name}” (`{fp}`), once per budget, one after another, without marginal values or the no-policy plan. For many points use `fleetplan sweep` on the command line.", name=scenario.name, fp=scenario.fingerprint())))
+    st.caption(
+        _md(
+            t(
+                "Solves the scenario being edited, “{name}” (`{fp}`), once per budget, one after another, without marginal values or the no-policy plan. For many points use `fleetplan sweep` on the command line.",
+                name=scenario.name,
+                fp=scenario.fingerprint(),
+            )
+        )
+    )
     # The field follows the scenario until the user changes it.
     if st.session_state.get("sweep_budgets_for") != scenario.fingerprint():
         state.forget("sweep_budgets")
         st.session_state["sweep_budgets_for"] = scenario.fingerprint()
-    text = st.text_input(t("Budgets to solve (HK$ million, comma separated)"), key=state.keep("sweep_budgets", default_budgets_text(scenario)), help=t("At most {most} budgets; each is a full solve.", most=MAX_POINTS))
+    text = st.text_input(
+        t("Budgets to solve (HK$ million, comma separated)"),
+        key=state.keep("sweep_budgets", default_budgets_text(scenario)),
+        help=t("At most {most} budgets; each is a full solve.", most=MAX_POINTS),
+    )
     try:
         budgets = parse_budgets_m(text)
     except InputError as error:
@@ -230,7 +310,16 @@ def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
         return
     each = _estimate_s(scenario)
     if each is None:
-        st.warning(_md(t("{n} solves, one after another: about {each} s each on the Hong Kong default, so roughly {total} min. The page waits until all are done.", n=len(budgets), each=f"{DEFAULT_POINT_S:.0f}", total=f"{len(budgets) * DEFAULT_POINT_S / 60:.0f}")))
+        st.warning(
+            _md(
+                t(
+                    "{n} solves, one after another: about {each} s each on the Hong Kong default, so roughly {total} min. The page waits until all are done.",
+                    n=len(budgets),
+                    each=f"{DEFAULT_POINT_S:.0f}",
+                    total=f"{len(budgets) * DEFAULT_POINT_S / 60:.0f}",
+                )
+            )
+        )
     else:
         st.warning(_md(t("{n} solves, one after another: this scenario took {each} s to solve, so roughly {total} min. The page waits until all are done.", n=len(budgets), each=f"{each:,.0f}" if each >= 10 else f"{each:.1f}",
                          total=f"{len(budgets) * each / 60:,.1f}")))  # fmt: skip
@@ -244,11 +333,21 @@ def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
             started = time.perf_counter()
 
             def on_start(i: int, budget: float) -> None:
-                bar.progress(i / len(budgets), text=t("Point {i} of {n}: budget HK${budget}m, solving…", i=i + 1, n=len(budgets), budget=f"{budget / 1e6:,.0f}"))
+                bar.progress(
+                    i / len(budgets),
+                    text=t(
+                        "Point {i} of {n}: budget HK${budget}m, solving…",
+                        i=i + 1,
+                        n=len(budgets),
+                        budget=f"{budget / 1e6:,.0f}",
+                    ),
+                )
 
             def on_done(row: dict[str, Any]) -> None:
                 i = int(row["point"])
-                bar.progress((i + 1) / len(budgets), text=t("Point {i} of {n} done", i=i + 1, n=len(budgets)))
+                bar.progress(
+                    (i + 1) / len(budgets), text=t("Point {i} of {n} done", i=i + 1, n=len(budgets))
+                )
                 spent = row.get("subsidy_hkd_total")
                 abated = row.get("co2_abated_t")
                 log.write(_md(t("Point {i} (budget HK${budget}m): {status}, spent HK${spent}m, abated {abated} kt, {seconds} s", i=i + 1, budget=f"{float(row['budget_hkd']) / 1e6:,.0f}", status=nm.status(row["status"]),
@@ -262,7 +361,15 @@ def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
                 status.update(state="error")
                 st.error(t("Input problem: {message}", message=str(error)))
                 return
-            status.update(label=t("{n} budgets solved in {seconds} s", n=len(budgets), seconds=f"{time.perf_counter() - started:,.0f}"), state="complete", expanded=False)
+            status.update(
+                label=t(
+                    "{n} budgets solved in {seconds} s",
+                    n=len(budgets),
+                    seconds=f"{time.perf_counter() - started:,.0f}",
+                ),
+                state="complete",
+                expanded=False,
+            )
         sweeps[key] = frame
         while len(sweeps) > MAX_CACHED_SWEEPS:
             sweeps.popitem(last=False)
@@ -272,9 +379,26 @@ def render_budget_sweep(scenario: Scenario, dataset: Dataset) -> None:
     chart(sweep_figure(frame), "sweep_chart")
     failed = frame[frame["co2_abated_t"].isna()]
     if not failed.empty:
-        st.warning(_md(t("{n} point(s) without a plan: see the status column and the CSV.", n=len(failed))))
-    unspent = frame[(frame["subsidy_hkd_total"] + 1e5 < frame["budget_hkd"]) & frame["co2_abated_t"].notna()]
+        st.warning(
+            _md(t("{n} point(s) without a plan: see the status column and the CSV.", n=len(failed)))
+        )
+    unspent = frame[
+        (frame["subsidy_hkd_total"] + 1e5 < frame["budget_hkd"]) & frame["co2_abated_t"].notna()
+    ]
     if not unspent.empty:
-        st.caption(_md(t("Budgets the plan does not spend in full (HK$m): {budgets}. A limit other than the budget binds there.", budgets=", ".join(f"{b / 1e6:,.0f}" for b in unspent["budget_hkd"]))))
+        st.caption(
+            _md(
+                t(
+                    "Budgets the plan does not spend in full (HK$m): {budgets}. A limit other than the budget binds there.",
+                    budgets=", ".join(f"{b / 1e6:,.0f}" for b in unspent["budget_hkd"]),
+                )
+            )
+        )
     st.dataframe(sweep_table(frame), hide_index=True, key="sweep_table")
-    st.download_button(t("Download the sweep as CSV"), csv_text(frame), file_name=f"{scenario.name}-sweep.csv", mime="text/csv", key="sweep_csv")
+    st.download_button(
+        t("Download the sweep as CSV"),
+        csv_text(frame),
+        file_name=f"{scenario.name}-sweep.csv",
+        mime="text/csv",
+        key="sweep_csv",
+    )

@@ -92,7 +92,9 @@ def once_per_content(state: Any, slot: str, data: bytes, work: Callable[[], Any]
     return cached[1]
 
 
-def remove_stale_folders(root: str | Path | None = None, *, older_than_s: float = STALE_AFTER_S) -> list[Path]:
+def remove_stale_folders(
+    root: str | Path | None = None, *, older_than_s: float = STALE_AFTER_S
+) -> list[Path]:
     """Remove the app's temporary folders not modified for ``older_than_s`` (a killed server's leftovers)."""
     root = Path(root or tempfile.gettempdir())
     now = time.time()
@@ -108,7 +110,12 @@ def remove_stale_folders(root: str | Path | None = None, *, older_than_s: float 
     return removed
 
 
-def _child(connection: Connection, function: Callable[..., Any], args: tuple[Any, ...], memory_bytes: int | None) -> None:
+def _child(
+    connection: Connection,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    memory_bytes: int | None,
+) -> None:
     if memory_bytes is not None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
@@ -147,7 +154,9 @@ def run_isolated(
     send.close()
     try:
         if not receive.poll(timeout_s):
-            raise InputError(f"took longer than {timeout_s:.0f} s to read; expected a smaller input", file=what)
+            raise InputError(
+                f"took longer than {timeout_s:.0f} s to read; expected a smaller input", file=what
+            )
         try:
             ok, value = receive.recv()
         except EOFError:

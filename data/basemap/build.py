@@ -110,17 +110,23 @@ def _read_topology(tarball: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tarball", type=Path, help="world-atlas package tarball (default: npm pack it)")
+    parser.add_argument(
+        "--tarball", type=Path, help="world-atlas package tarball (default: npm pack it)"
+    )
     args = parser.parse_args()
     if args.tarball is not None:
         topology = _read_topology(args.tarball)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True, stdout=subprocess.DEVNULL
+            )
             topology = _read_topology(next(Path(tmp).glob("world-atlas-*.tgz")))
     collection = derive(topology)
     OUT.write_text(json.dumps(collection, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({OUT.stat().st_size / 1024:.0f} kB, {len(collection['features'])} features)")
+    print(
+        f"wrote {OUT} ({OUT.stat().st_size / 1024:.0f} kB, {len(collection['features'])} features)"
+    )
 
 
 if __name__ == "__main__":

@@ -159,7 +159,9 @@ def _read(path: str | Path, columns: tuple[str, ...]) -> dict[str, list[str]]:
         Column → its values (stripped text) for ``columns`` only, in data-row order.
     """
     path = Path(path)
-    text = read_csv_text(path, expected=f"a CSV with columns {', '.join(columns)}", max_bytes=MAX_CSV_BYTES)
+    text = read_csv_text(
+        path, expected=f"a CSV with columns {', '.join(columns)}", max_bytes=MAX_CSV_BYTES
+    )
     if not text.strip():
         raise InputError(f"file is empty; expected a header with {', '.join(columns)}", file=path)
     records = list(_records(text))
@@ -211,7 +213,10 @@ def _check_known(
     for i, node in enumerate(values, start=1):
         if node not in known:
             raise InputError(
-                f"unknown node '{node}'; not in {Path(nodes_csv).name}", file=path, row=i, field=column
+                f"unknown node '{node}'; not in {Path(nodes_csv).name}",
+                file=path,
+                row=i,
+                field=column,
             )
 
 

@@ -194,7 +194,9 @@ def _decompressed(path: Path, folder: Path, max_bytes: int) -> Path:
                     )
                 out.write(chunk)
     except (OSError, EOFError) as error:
-        raise InputError(f"not a readable bzip2 file ({error}); expected OSM XML", file=path) from None
+        raise InputError(
+            f"not a readable bzip2 file ({error}); expected OSM XML", file=path
+        ) from None
     return target
 
 
@@ -205,7 +207,9 @@ def _pbf_to_xml(path: Path, folder: Path, max_bytes: int) -> Path:
     passes ``max_bytes``, so a small PBF cannot fill the disk.
     """
     if not path.is_file():
-        raise InputError("file not found; expected a local OpenStreetMap extract (.osm.pbf)", file=path)
+        raise InputError(
+            "file not found; expected a local OpenStreetMap extract (.osm.pbf)", file=path
+        )
     if path.stat().st_size == 0:
         raise InputError("file is empty; expected an OpenStreetMap PBF extract", file=path)
     tool = shutil.which("osmium")
@@ -217,11 +221,14 @@ def _pbf_to_xml(path: Path, folder: Path, max_bytes: int) -> Path:
         )
     target = folder / (path.name.removesuffix(".pbf").removesuffix(".osm") + ".osm")
     written = 0
-    with target.open("wb") as out, subprocess.Popen(
-        [tool, "cat", "--no-progress", "-f", "osm", "-o", "-", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    ) as proc:
+    with (
+        target.open("wb") as out,
+        subprocess.Popen(
+            [tool, "cat", "--no-progress", "-f", "osm", "-o", "-", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as proc,
+    ):
         assert proc.stdout is not None
         while chunk := proc.stdout.read(1024 * 1024):
             written += len(chunk)
@@ -237,8 +244,12 @@ def _pbf_to_xml(path: Path, folder: Path, max_bytes: int) -> Path:
             proc.wait(timeout=_PBF_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             proc.kill()
-            raise InputError(f"osmium did not finish within {_PBF_TIMEOUT_S} s", file=path) from None
-        message = proc.stderr.read().decode("utf-8", errors="replace").strip() if proc.stderr else ""
+            raise InputError(
+                f"osmium did not finish within {_PBF_TIMEOUT_S} s", file=path
+            ) from None
+        message = (
+            proc.stderr.read().decode("utf-8", errors="replace").strip() if proc.stderr else ""
+        )
     if proc.returncode != 0:
         raise InputError(
             f"osmium could not read the file (exit {proc.returncode}: {message[:200]}); "
@@ -666,18 +677,31 @@ def road_lengths_from_osm(
     road = build_graph(osm_nodes, osm_edges, require_connected=False, metric_crs=metric_crs)
     osm_ids = sorted(road.nodes, key=str)
     osm_xy = np.array([(road.nodes[n]["x"], road.nodes[n]["y"]) for n in osm_ids], dtype=float)
-    x, y = to_grid(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float), metric_crs)
+    x, y = to_grid(
+        nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float), metric_crs
+    )
     snap_m, index = cKDTree(osm_xy).query(np.column_stack([x, y]), k=1)
-    osm_source = str(osm_nodes["source"].iloc[0]) if "source" in osm_nodes.columns and len(osm_nodes) else "OpenStreetMap"
+    osm_source = (
+        str(osm_nodes["source"].iloc[0])
+        if "source" in osm_nodes.columns and len(osm_nodes)
+        else "OpenStreetMap"
+    )
 
     nodes = nodes.copy()
     junction: dict[str, str] = {}
     moved_m = []
-    for row, (node, d, k) in enumerate(zip(nodes["node_id"].astype(str), snap_m, index, strict=True)):
+    for row, (node, d, k) in enumerate(
+        zip(nodes["node_id"].astype(str), snap_m, index, strict=True)
+    ):
         osm_node = road.nodes[osm_ids[k]]
         if d > max_snap_m or (
             same_area is not None
-            and not same_area(float(nodes["lon"].iat[row]), float(nodes["lat"].iat[row]), osm_node["lon"], osm_node["lat"])
+            and not same_area(
+                float(nodes["lon"].iat[row]),
+                float(nodes["lat"].iat[row]),
+                osm_node["lon"],
+                osm_node["lat"],
+            )
         ):
             continue
         junction[node] = osm_ids[k]
@@ -693,7 +717,12 @@ def road_lengths_from_osm(
     reasons: dict[str, int] = defaultdict(int)
     wanted: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
     for row, (a, b, metres) in enumerate(
-        zip(edges["from_node"].astype(str), edges["to_node"].astype(str), edges["length_m"].astype(float), strict=True)
+        zip(
+            edges["from_node"].astype(str),
+            edges["to_node"].astype(str),
+            edges["length_m"].astype(float),
+            strict=True,
+        )
     ):
         if tuple(sorted((a, b))) in fixed:
             reasons["kept as given (crossing)"] += 1
@@ -717,7 +746,9 @@ def road_lengths_from_osm(
                 reasons["no OSM road within the ratio"] += 1
                 continue
             measured.append(found / metres)
-            edges.iat[row, edges.columns.get_loc("length_m")] = math.ceil(found * 10.0 - 1e-6) / 10.0
+            edges.iat[row, edges.columns.get_loc("length_m")] = (
+                math.ceil(found * 10.0 - 1e-6) / 10.0
+            )
             if "source" in edges.columns:
                 edges.iat[row, edges.columns.get_loc("source")] = (
                     f"{osm_source}: shortest road path between the nodes' OSM junctions; "

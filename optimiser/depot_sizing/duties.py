@@ -47,7 +47,9 @@ def validate_blocks(frame: pd.DataFrame, *, file: str | Path | None = None) -> p
         not ``HH:MM`` (00:00-23:59, or 24:00), or km that is not a number >= 0.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise InputError("expected a table (DataFrame) with columns bus, pull_out, pull_in, km", file=file)
+        raise InputError(
+            "expected a table (DataFrame) with columns bus, pull_out, pull_in, km", file=file
+        )
     frame = frame.copy()
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     for column, meaning in BLOCK_COLUMNS.items():
@@ -65,7 +67,9 @@ def validate_blocks(frame: pd.DataFrame, *, file: str | Path | None = None) -> p
         row = pos + 1
         bus = "" if pd.isna(record.bus) else str(record.bus).strip()
         if not bus:
-            raise InputError(f"empty; expected {BLOCK_COLUMNS['bus']}", file=file, row=row, field="bus")
+            raise InputError(
+                f"empty; expected {BLOCK_COLUMNS['bus']}", file=file, row=row, field="bus"
+            )
         seen.setdefault(bus, row)
         buses.append(bus)
         for column, target in (("pull_out", outs), ("pull_in", ins)):
@@ -82,7 +86,12 @@ def validate_blocks(frame: pd.DataFrame, *, file: str | Path | None = None) -> p
         km = plain_number(record.km)
         # More than 2,400 km (24 hours at 100 km/h) is not one bus's day.
         if km is None or not 0 <= km <= 2400:
-            raise InputError(f"'{record.km}' is not a distance; expected km from 0 to 2400", file=file, row=row, field="km")
+            raise InputError(
+                f"'{record.km}' is not a distance; expected km from 0 to 2400",
+                file=file,
+                row=row,
+                field="km",
+            )
         kms.append(km)
     _refuse_overlaps(buses, outs, ins, file)
     frame["bus"] = buses
@@ -100,7 +109,9 @@ def out_minutes(pull_out: str, pull_in: str) -> list[int]:
     return [(start + minute) % MINUTES_PER_DAY for minute in range(length)]
 
 
-def _refuse_overlaps(buses: list[str], outs: list[str], ins: list[str], file: str | Path | None) -> None:
+def _refuse_overlaps(
+    buses: list[str], outs: list[str], ins: list[str], file: str | Path | None
+) -> None:
     """A split duty's blocks must leave the depot after the previous one is back."""
     rows: dict[str, list[int]] = {}
     for pos, bus in enumerate(buses):
@@ -134,7 +145,9 @@ def read_blocks_csv(path: str | Path) -> pd.DataFrame:
         Naming the file, the 1-based data row and the field, and what was expected.
     """
     path = Path(path)
-    text = read_csv_text(path, expected="a CSV with columns bus,pull_out,pull_in,km", max_bytes=MAX_BLOCKS_BYTES)
+    text = read_csv_text(
+        path, expected="a CSV with columns bus,pull_out,pull_in,km", max_bytes=MAX_BLOCKS_BYTES
+    )
     try:
         # Strings throughout: times like 06:00 and ids like 007 must not be reinterpreted.
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)

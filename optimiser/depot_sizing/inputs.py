@@ -100,39 +100,55 @@ class DepotSizingInputs:
             self.charger_kw = (float(self.charger_kw),)
         powers = tuple(sorted({float(kw) for kw in self.charger_kw}))
         if not powers or any(not math.isfinite(kw) or kw <= 0 for kw in powers):
-            raise InputError(f"expected one or more charger powers > 0 kW, got {self.charger_kw!r}", field="charger_kw")
+            raise InputError(
+                f"expected one or more charger powers > 0 kW, got {self.charger_kw!r}",
+                field="charger_kw",
+            )
         self.charger_kw = powers
         _positive(self.usable_kwh, "usable_kwh", "kWh")
         _positive(self.kwh_per_km, "kwh_per_km", "kWh/km")
         _positive(self.summer_factor, "summer_factor", "(multiplier)")
         _positive(self.kva_per_kw, "kva_per_kw", "kVA/kW")
         if not 0 < self.charger_efficiency <= 1:
-            raise InputError(f"expected 0 < efficiency <= 1, got {self.charger_efficiency}", field="charger_efficiency")
+            raise InputError(
+                f"expected 0 < efficiency <= 1, got {self.charger_efficiency}",
+                field="charger_efficiency",
+            )
         if not 0 <= self.min_soc < self.max_soc <= 1:
             raise InputError(
-                f"expected 0 <= min_soc < max_soc <= 1, got {self.min_soc} and {self.max_soc}", field="min_soc"
+                f"expected 0 <= min_soc < max_soc <= 1, got {self.min_soc} and {self.max_soc}",
+                field="min_soc",
             )
         if not self.min_soc <= self.initial_soc <= self.max_soc:
             raise InputError(
-                f"expected min_soc <= initial_soc <= max_soc, got {self.initial_soc}", field="initial_soc"
+                f"expected min_soc <= initial_soc <= max_soc, got {self.initial_soc}",
+                field="initial_soc",
             )
         for name in ("grid_headroom_kva", "connection_hkd_per_kva_year"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise InputError(f"expected a number >= 0, got {value}", field=name)
-        if not isinstance(self.step_minutes, int) or self.step_minutes <= 0 or MINUTES_PER_DAY % self.step_minutes:
+        if (
+            not isinstance(self.step_minutes, int)
+            or self.step_minutes <= 0
+            or MINUTES_PER_DAY % self.step_minutes
+        ):
             raise InputError(
-                f"expected a step that divides 1440 minutes (e.g. 15), got {self.step_minutes}", field="step_minutes"
+                f"expected a step that divides 1440 minutes (e.g. 15), got {self.step_minutes}",
+                field="step_minutes",
             )
         if self.days not in range(1, 8):
-            raise InputError(f"expected 1 (a day) to 7 (a week) days, got {self.days}", field="days")
+            raise InputError(
+                f"expected 1 (a day) to 7 (a week) days, got {self.days}", field="days"
+            )
         for band in self.tariff.bands:
             for label, text in (("start", band.start), ("end", band.end)):
                 try:
                     parse_hhmm(text)
                 except ValueError:
                     raise InputError(
-                        f"band '{band.name}' {label} '{text}' is not a time; expected HH:MM", field="tariff"
+                        f"band '{band.name}' {label} '{text}' is not a time; expected HH:MM",
+                        field="tariff",
                     ) from None
 
     @property

@@ -62,7 +62,9 @@ class _ModelData:
     peak_cap_kw: float | None
 
 
-def _model_data(inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_kw: float | None) -> _ModelData:
+def _model_data(
+    inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_kw: float | None
+) -> _ModelData:
     steps_per_day = MINUTES_PER_DAY // inputs.step_minutes
     horizon = steps_per_day * inputs.days
     steps = list(range(horizon))
@@ -83,8 +85,14 @@ def _model_data(inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_k
             else:
                 out.append((duty.bus, t))
                 # a split duty: each block's energy over its own steps
-                use_kwh[duty.bus, t] = duty.use_kwh_by_step[t % steps_per_day] if duty.use_kwh_by_step else per_step_kwh
-        departures.extend((duty.bus, day * steps_per_day + duty.departure_step) for day in range(inputs.days))
+                use_kwh[duty.bus, t] = (
+                    duty.use_kwh_by_step[t % steps_per_day]
+                    if duty.use_kwh_by_step
+                    else per_step_kwh
+                )
+        departures.extend(
+            (duty.bus, day * steps_per_day + duty.departure_step) for day in range(inputs.days)
+        )
         # Cyclic horizon: over all its parked steps a bus takes in its duty of every day.
         own_parked = [t for t in steps if t % steps_per_day in parked_of_day]
         needs.append((own_parked, duty.duty_kwh * inputs.days, duty.bus))
@@ -93,7 +101,10 @@ def _model_data(inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_k
             stay_kwh = duty.duty_kwh - (inputs.max_soc - inputs.initial_soc) * inputs.usable_kwh
             first = duty.parked_steps[0]
             for day in range(inputs.days):
-                stay = [(day * steps_per_day + first + j) % horizon for j in range(len(duty.parked_steps))]
+                stay = [
+                    (day * steps_per_day + first + j) % horizon
+                    for j in range(len(duty.parked_steps))
+                ]
                 needs.append((stay, stay_kwh, duty.bus))
     prices = {t: inputs.tariff.band_of((t % steps_per_day) * inputs.step_minutes)[1] for t in steps}
     return _ModelData(
@@ -152,7 +163,10 @@ def _soc_balance(m: pyo.ConcreteModel, data: _ModelData) -> None:
     """
 
     def rule(m: pyo.ConcreteModel, b: str, t: int) -> Any:
-        return m.soc[b, t + 1] == m.soc[b, t] + data.efficiency * data.step_h * m.p[b, t] - data.use_kwh[b, t]
+        return (
+            m.soc[b, t + 1]
+            == m.soc[b, t] + data.efficiency * data.step_h * m.p[b, t] - data.use_kwh[b, t]
+        )
 
     m.soc_balance = pyo.Constraint(m.B, m.T, rule=rule)
 
@@ -180,7 +194,9 @@ def _cyclic_horizon(m: pyo.ConcreteModel, data: _ModelData) -> None:
 def _departure_soc(m: pyo.ConcreteModel, data: _ModelData) -> None:
     """At every pull-out the bus holds at least initial_soc × usable: soc[b,τ_out] ≥ SoC_out."""
     m.DEPART = pyo.Set(initialize=data.departures, dimen=2, ordered=True)
-    m.departure = pyo.Constraint(m.DEPART, rule=lambda m, b, tau: m.soc[b, tau] >= data.departure_kwh)
+    m.departure = pyo.Constraint(
+        m.DEPART, rule=lambda m, b, tau: m.soc[b, tau] >= data.departure_kwh
+    )
 
 
 def _charge_only_while_parked(m: pyo.ConcreteModel, data: _ModelData) -> None:
@@ -280,7 +296,9 @@ def _objective(m: pyo.ConcreteModel, data: _ModelData) -> None:
     )
 
 
-def build_model(inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_kw: float | None = None) -> pyo.ConcreteModel:
+def build_model(
+    inputs: DepotSizingInputs, duties: Sequence[BusDuty], peak_cap_kw: float | None = None
+) -> pyo.ConcreteModel:
     """The depot MIP for the servable ``duties`` (see the module docstring).
 
     ``peak_cap_kw`` (grid kW), when given, caps the site peak (:func:`_peak_cap`).

@@ -65,7 +65,9 @@ def duty_windows(inputs: DepotSizingInputs) -> list[BusDuty]:
     return duties
 
 
-def _one_block(bus: str, record: Any, inputs: DepotSizingInputs, step: int, steps_per_day: int) -> BusDuty:
+def _one_block(
+    bus: str, record: Any, inputs: DepotSizingInputs, step: int, steps_per_day: int
+) -> BusDuty:
     pull_out = parse_hhmm(record.pull_out)
     pull_in = parse_hhmm(record.pull_in)
     # Depot stay [pull_in, pull_in + stay); pull_in == pull_out is a 24 h duty (no stay).
@@ -79,7 +81,9 @@ def _one_block(bus: str, record: Any, inputs: DepotSizingInputs, step: int, step
                    departure_step=departure, steps_per_day=steps_per_day)  # fmt: skip
 
 
-def _split_duty(bus: str, rows: Any, inputs: DepotSizingInputs, step: int, steps_per_day: int) -> BusDuty:
+def _split_duty(
+    bus: str, rows: Any, inputs: DepotSizingInputs, step: int, steps_per_day: int
+) -> BusDuty:
     """A bus with several blocks: out in a step that touches any block (conservative), parked otherwise."""
     out_of: dict[int, int] = {}  # step -> the block (row position) it belongs to
     for position, record in enumerate(rows.itertuples(index=False)):
@@ -109,7 +113,9 @@ def _split_duty(bus: str, rows: Any, inputs: DepotSizingInputs, step: int, steps
                    steps_per_day=steps_per_day, use_kwh_by_step=tuple(use), blocks=len(rows))  # fmt: skip
 
 
-def _split_shortfall(duty: BusDuty, inputs: DepotSizingInputs, max_kw: float) -> tuple[str, float] | None:
+def _split_shortfall(
+    duty: BusDuty, inputs: DepotSizingInputs, max_kw: float
+) -> tuple[str, float] | None:
     """Whether a split duty can be served charging at full power whenever it is parked.
 
     Simulated over two days from the night's pull-out with the battery at its top: the
@@ -134,11 +140,16 @@ def _split_shortfall(duty: BusDuty, inputs: DepotSizingInputs, max_kw: float) ->
         return "depot stays too short to recharge between the blocks of the split duty", short
     needed = inputs.initial_soc * inputs.usable_kwh
     if soc < needed - 1e-6:
-        return f"night stay too short ({len(duty.parked_steps) * step_h:g} h parked in all at {max_kw:g} kW)", needed - soc
+        return (
+            f"night stay too short ({len(duty.parked_steps) * step_h:g} h parked in all at {max_kw:g} kW)",
+            needed - soc,
+        )
     return None
 
 
-def check_duties(inputs: DepotSizingInputs, duties: Sequence[BusDuty] | None = None) -> tuple[list[BusDuty], list[dict[str, Any]]]:
+def check_duties(
+    inputs: DepotSizingInputs, duties: Sequence[BusDuty] | None = None
+) -> tuple[list[BusDuty], list[dict[str, Any]]]:
     """Split duties into those depot charging can serve and those it cannot.
 
     A duty cannot be served when (1) its energy exceeds the battery window,
@@ -173,7 +184,9 @@ def check_duties(inputs: DepotSizingInputs, duties: Sequence[BusDuty] | None = N
             reason = "battery too small for the duty"
             shortfall_kwh = duty.duty_kwh - window_kwh
         elif duty.duty_kwh > depot_kwh + tolerance_kwh:
-            reason = f"depot stay too short ({len(duty.parked_steps) * step_h:g} h at {max_kw:g} kW)"
+            reason = (
+                f"depot stay too short ({len(duty.parked_steps) * step_h:g} h at {max_kw:g} kW)"
+            )
             shortfall_kwh = duty.duty_kwh - depot_kwh
         else:
             feasible.append(duty)

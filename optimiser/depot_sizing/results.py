@@ -154,7 +154,12 @@ def build_result(
     solved:
         The MIP's schedule and charger counts.
     """
-    kw, soc, power_of, chargers_by_kw = solved.kw, solved.soc, solved.power_of, solved.chargers_by_kw
+    kw, soc, power_of, chargers_by_kw = (
+        solved.kw,
+        solved.soc,
+        solved.power_of,
+        solved.chargers_by_kw,
+    )
     uncontrolled_peak_kw = max(site_uncontrolled, default=0.0)
     days, times, bands, prices = _step_labels(inputs)
     horizon = len(times)
@@ -169,9 +174,13 @@ def build_result(
     peak_kva = clean(peak_kw * inputs.kva_per_kw)
     upgrade_kva = clean(max(0.0, peak_kva - inputs.grid_headroom_kva))
     costs = {
-        "chargers": sum(inputs.charger_cost(power) * count for power, count in chargers_by_kw.items()),
+        "chargers": sum(
+            inputs.charger_cost(power) * count for power, count in chargers_by_kw.items()
+        ),
         "grid_upgrade": inputs.connection_hkd_per_kva_year * upgrade_kva,
-        "energy": sum(price * value * step_h for price, value in zip(prices, smart, strict=True)) * 365.0 / inputs.days,
+        "energy": sum(price * value * step_h for price, value in zip(prices, smart, strict=True))
+        * 365.0
+        / inputs.days,
         "demand": 12.0 * inputs.tariff.demand_hkd_per_kva_month * peak_kva,
     }
     costs = {name: clean(value, 2) for name, value in costs.items()}
@@ -211,7 +220,8 @@ def build_result(
             for t in range(horizon)
         )
     schedule = pd.DataFrame(
-        rows, columns=["bus", "step", "day", "time", "kw", "soc_kwh", "parked", "charger_kw", "band"]
+        rows,
+        columns=["bus", "step", "day", "time", "kw", "soc_kwh", "parked", "charger_kw", "band"],
     )
     buses = pd.DataFrame(
         [
@@ -221,7 +231,9 @@ def build_result(
                 "duty_kwh": clean(duty.duty_kwh),
                 "parked_h": len(duty.parked_steps) * step_h,
                 "charger_kw": power_of[duty.bus],
-                "energy_kwh": clean(sum(kw[duty.bus, t] for t in range(horizon)) * step_h / inputs.days),
+                "energy_kwh": clean(
+                    sum(kw[duty.bus, t] for t in range(horizon)) * step_h / inputs.days
+                ),
             }
             for duty in feasible
         ],

@@ -27,7 +27,10 @@ def depot_options(time_limit_s: float | None = None) -> SolverOptions:
 
 
 def size_depot(
-    inputs: DepotSizingInputs, options: SolverOptions | None = None, *, deadline: Deadline | None = None
+    inputs: DepotSizingInputs,
+    options: SolverOptions | None = None,
+    *,
+    deadline: Deadline | None = None,
 ) -> DepotSizingResult:
     """Size a depot's chargers and grid connection for its blocks.
 
@@ -61,11 +64,15 @@ def size_depot(
         feasible, infeasible = check_duties(inputs)
         site_uncontrolled, _, uncontrolled_chargers = uncontrolled_charging(inputs, feasible)
     # No bus to schedule: nothing to solve, and the empty schedule is optimal.
-    solved = SolvedSchedule(kw={}, soc={}, power_of={}, chargers_by_kw={power: 0 for power in inputs.charger_kw})
+    solved = SolvedSchedule(
+        kw={}, soc={}, power_of={}, chargers_by_kw={power: 0 for power in inputs.charger_kw}
+    )
     if feasible:
         cap = max(site_uncontrolled, default=0.0) if inputs.cap_peak_at_uncontrolled else None
         solved = solve_schedule(inputs, feasible, cap, options, deadline=deadline)
-    return build_result(inputs, feasible, infeasible, site_uncontrolled, uncontrolled_chargers, solved)
+    return build_result(
+        inputs, feasible, infeasible, site_uncontrolled, uncontrolled_chargers, solved
+    )
 
 
 def solve_schedule(

@@ -75,8 +75,10 @@ class Tariff:
         for band in self.bands:
             start = parse_hhmm(band.start) % MINUTES_PER_DAY
             end = parse_hhmm(band.end) % MINUTES_PER_DAY
-            inside = start <= minute_of_day < end if start < end else (
-                minute_of_day >= start or minute_of_day < end
+            inside = (
+                start <= minute_of_day < end
+                if start < end
+                else (minute_of_day >= start or minute_of_day < end)
             )
             if inside:
                 return band.name, band.hkd_per_kwh

@@ -13,7 +13,9 @@ from fleetplan.optimiser.depot_sizing.prechecks import BusDuty
 from fleetplan.optimiser.depot_sizing.units import MINUTES_PER_DAY
 
 
-def uncontrolled_charging(inputs: DepotSizingInputs, duties: Sequence[BusDuty]) -> tuple[list[float], dict[str, list[float]], int]:
+def uncontrolled_charging(
+    inputs: DepotSizingInputs, duties: Sequence[BusDuty]
+) -> tuple[list[float], dict[str, list[float]], int]:
     """Plug in on arrival at the largest charger power until full; unlimited chargers.
 
     Each bus arrives with ``max_soc × usable − duty`` and draws the full charger
@@ -44,7 +46,11 @@ def uncontrolled_charging(inputs: DepotSizingInputs, duties: Sequence[BusDuty]) 
                 kw = min(max_kw, remaining_kwh / step_h)
                 # Parked steps are ordered from pull-in; a stay that runs past the
                 # end of the horizon wraps to its start (the horizon is cyclic).
-                index = (day * steps_per_day + step + (steps_per_day if step < duty.parked_steps[0] else 0)) % horizon
+                index = (
+                    day * steps_per_day
+                    + step
+                    + (steps_per_day if step < duty.parked_steps[0] else 0)
+                ) % horizon
                 load[index] += kw
                 remaining_kwh -= kw * step_h
         for index, kw in enumerate(load):
@@ -54,7 +60,9 @@ def uncontrolled_charging(inputs: DepotSizingInputs, duties: Sequence[BusDuty]) 
     return site, per_bus, max(busy, default=0)
 
 
-def _split_duty_load(inputs: DepotSizingInputs, duty: BusDuty, horizon: int, max_kw: float) -> list[float]:
+def _split_duty_load(
+    inputs: DepotSizingInputs, duty: BusDuty, horizon: int, max_kw: float
+) -> list[float]:
     """A split duty plugged in at every return until full (a day of warm-up, then the horizon)."""
     steps_per_day = MINUTES_PER_DAY // inputs.step_minutes
     step_h = inputs.step_minutes / 60.0

@@ -42,7 +42,9 @@ from fleetplan.optimiser.inputs import ModelInputs
 ROUND_UP_IN_START = ("public_chargers",)
 
 
-def build_model(inputs: ModelInputs, *, elastic: bool = False, reduced: bool = True) -> pyo.ConcreteModel:
+def build_model(
+    inputs: ModelInputs, *, elastic: bool = False, reduced: bool = True
+) -> pyo.ConcreteModel:
     """Build the Pyomo model of ``inputs``.
 
     Parameters

@@ -16,7 +16,14 @@ def depot_bev_buses(model: pyo.ConcreteModel, inputs: ModelInputs, depot: str, y
     return sum(model.stock[s, "bev", year] for s in ids if "bev" in inputs.techs[s])
 
 
-def installed_kw(model: pyo.ConcreteModel, inputs: ModelInputs, kind: str, chargers: pyo.Var, site: str, year: int) -> Expr:
+def installed_kw(
+    model: pyo.ConcreteModel,
+    inputs: ModelInputs,
+    kind: str,
+    chargers: pyo.Var,
+    site: str,
+    year: int,
+) -> Expr:
     """kW of a site's new chargers in service in ``year``: each vintage keeps the power of its
     year, Σ_{τ ≤ t} (chargers[τ] − chargers[τ−1]) × kW(τ).
 
@@ -50,7 +57,10 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     infra = inputs.infrastructure
     window = infra["depot_charging_window_h"]
     per_charger = infra["depot_buses_per_charger"]
-    at_depot = {d: [s for s in inputs.segments_at.get(("depot", d), []) if "bev" in inputs.techs[s]] for d in m.D}
+    at_depot = {
+        d: [s for s in inputs.segments_at.get(("depot", d), []) if "bev" in inputs.techs[s]]
+        for d in m.D
+    }
     space = inputs.depot_sites["max_chargers"].astype(float).to_dict()
     chargers_today, kw_today = inputs.existing_depot_chargers, inputs.existing_depot_kw
 
@@ -58,27 +68,38 @@ def add_depot_charging(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         m.D,
         m.T,
         rule=lambda m, d, t: row(
-            sum(m.stock[s, "bev", t] * inputs.design_kwh_per_day[(s, t)] for s in at_depot[d]) / 1000.0
-            <= (installed_kw(m, inputs, "depot", m.depot_chargers, d, t) + kw_today.get(d, 0.0)) * window / 1000.0
+            sum(m.stock[s, "bev", t] * inputs.design_kwh_per_day[(s, t)] for s in at_depot[d])
+            / 1000.0
+            <= (installed_kw(m, inputs, "depot", m.depot_chargers, d, t) + kw_today.get(d, 0.0))
+            * window
+            / 1000.0
             + slack(m, "depot_charging_energy", (d, t), 1.0)
         ),
     )
     m.depot_sharing = pyo.Constraint(
         m.D,
         m.T,
-        rule=lambda m, d, t: (m.depot_chargers[d, t] + chargers_today.get(d, 0.0)) * per_charger
-        + slack(m, "depot_charging_energy", (d, t, "sharing"), 1.0 / per_charger)
-        >= sum(m.stock[s, "bev", t] for s in at_depot[d]),
+        rule=lambda m, d, t: (
+            (m.depot_chargers[d, t] + chargers_today.get(d, 0.0)) * per_charger
+            + slack(m, "depot_charging_energy", (d, t, "sharing"), 1.0 / per_charger)
+            >= sum(m.stock[s, "bev", t] for s in at_depot[d])
+        ),
     )
     m.depot_space = pyo.Constraint(
         m.D,
         m.T,
-        rule=lambda m, d, t: m.depot_chargers[d, t] <= max(space[d] - chargers_today.get(d, 0.0), 0.0) + slack(m, "depot_space", (d, t), 1.0),
+        rule=lambda m, d, t: (
+            m.depot_chargers[d, t]
+            <= max(space[d] - chargers_today.get(d, 0.0), 0.0)
+            + slack(m, "depot_space", (d, t), 1.0)
+        ),
     )
     m.depot_chargers_kept = non_decreasing(m, m.depot_chargers, m.D)
 
 
-def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
+def add_public_charging(
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True
+) -> None:
     """Public fast charging for taxis, assigned over the road graph.
 
     Demand: Σ_{c within reach of z} energy[z,c,t] + unserved[z,t] = e-taxis of z's class[t] × share[z]
@@ -116,9 +137,18 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
         segment = zones.at[z, "segment_id"]
         if segment not in inputs.techs or "bev" not in inputs.techs[segment]:
             return pyo.Constraint.Skip
-        need = m.stock[segment, "bev", t] * float(zones.at[z, "taxi_share"]) * float(zones.at[z, "fast_charge_kwh_per_taxi_day"])
+        need = (
+            m.stock[segment, "bev", t]
+            * float(zones.at[z, "taxi_share"])
+            * float(zones.at[z, "fast_charge_kwh_per_taxi_day"])
+        )
         served = sum(m.taxi_energy[z, c, t] for c in reach.get(z, []))
-        return row(served / 1000.0 + m.taxi_unserved[z, t] / 1000.0 + slack(m, "taxi_charging", (z, t), 1.0) == need / 1000.0)
+        return row(
+            served / 1000.0
+            + m.taxi_unserved[z, t] / 1000.0
+            + slack(m, "taxi_charging", (z, t), 1.0)
+            == need / 1000.0
+        )
 
     m.taxi_demand = pyo.Constraint(m.Z, m.T, rule=demand)
 
@@ -127,15 +157,26 @@ def add_public_charging(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
             return pyo.Constraint.Skip
         existing = float(sites.at[c, "existing_fast_chargers"]) * existing_share
         committed_kw = inputs.committed_public_kw.get((c, t), 0.0) * existing_share
-        power = installed_kw(m, inputs, "public", m.public_chargers, c, t) + existing * kw_today + committed_kw
+        power = (
+            installed_kw(m, inputs, "public", m.public_chargers, c, t)
+            + existing * kw_today
+            + committed_kw
+        )
         return sum(m.taxi_energy[z, c, t] for z in served_by[c]) / 1000.0 <= power * hours / 1000.0
 
     m.public_capacity = pyo.Constraint(m.C, m.T, rule=capacity)
     room = {
-        c: max(float(sites.at[c, "max_chargers"]) - float(sites.at[c, "existing_fast_chargers"]), 0.0) for c in m.C
+        c: max(
+            float(sites.at[c, "max_chargers"]) - float(sites.at[c, "existing_fast_chargers"]), 0.0
+        )
+        for c in m.C
     }
     m.public_space = pyo.Constraint(
-        m.C_BUSY, m.T, rule=lambda m, c, t: m.public_chargers[c, t] <= room[c] + slack(m, "public_charger_space", (c, t), 1.0)
+        m.C_BUSY,
+        m.T,
+        rule=lambda m, c, t: (
+            m.public_chargers[c, t] <= room[c] + slack(m, "public_charger_space", (c, t), 1.0)
+        ),
     )
     m.public_chargers_kept = non_decreasing(m, m.public_chargers, m.C_BUSY)
 
@@ -147,13 +188,20 @@ def site_charger_kva(model: pyo.ConcreteModel, inputs: ModelInputs, site: str, y
     total = 0
     depot = inputs.sites.at[site, "depot_id"]
     if depot is not None and depot in model.D and inputs.depot_sites.at[depot, "site_id"] == site:
-        total = total + installed_kw(model, inputs, "depot", model.depot_chargers, depot, year) * factor
+        total = (
+            total + installed_kw(model, inputs, "depot", model.depot_chargers, depot, year) * factor
+        )
     if site in model.C:
-        total = total + installed_kw(model, inputs, "public", model.public_chargers, site, year) * factor
+        total = (
+            total
+            + installed_kw(model, inputs, "public", model.public_chargers, site, year) * factor
+        )
     return total
 
 
-def add_grid_connection(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
+def add_grid_connection(
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True
+) -> None:
     """Grid connection with lead time.
 
     kVA of new chargers at i in t ≤ headroom[i] + Σ_{τ ≤ t − lead} ordered[i,τ]:
@@ -171,7 +219,8 @@ def add_grid_connection(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
             return pyo.Constraint.Skip
         arrived = sum(m.grid_order[i, tau] for tau in m.T if tau <= t - lead)
         return row(
-            site_charger_kva(m, inputs, i, t) / 1000.0 <= (headroom[i] + arrived) / 1000.0 + slack(m, "grid_connection", (i, t), 1.0)
+            site_charger_kva(m, inputs, i, t) / 1000.0
+            <= (headroom[i] + arrived) / 1000.0 + slack(m, "grid_connection", (i, t), 1.0)
         )
 
     m.grid_connection = pyo.Constraint(m.I, m.T, rule=rule)

@@ -20,7 +20,9 @@ HKD_M = 1e6
 
 def total_purchases(model: pyo.ConcreteModel, inputs: ModelInputs, segment: str, year: int) -> Expr:
     """Σ_k buy[s,k,t]: every vehicle segment s buys in year t (replacements of retirements)."""
-    return sum(model.buy[segment, k, year] for k in inputs.techs[segment] if (segment, k, year) in model.B)
+    return sum(
+        model.buy[segment, k, year] for k in inputs.techs[segment] if (segment, k, year) in model.B
+    )
 
 
 def _paid(inputs: ModelInputs) -> list[tuple[tuple[str, int, int], str, int, float, float]]:
@@ -35,7 +37,9 @@ def _paid(inputs: ModelInputs) -> list[tuple[tuple[str, int, int], str, int, flo
     return out
 
 
-def purchases_under(model: pyo.ConcreteModel, inputs: ModelInputs, key: tuple[str, int, int]) -> Expr:
+def purchases_under(
+    model: pyo.ConcreteModel, inputs: ModelInputs, key: tuple[str, int, int]
+) -> Expr:
     """Purchases made under regime ``key`` = (s, t, r): its variable, or all purchases where s has one regime."""
     s, t, _ = key
     if len(inputs.regimes[(s, t)]) > 1:
@@ -43,7 +47,12 @@ def purchases_under(model: pyo.ConcreteModel, inputs: ModelInputs, key: tuple[st
     return total_purchases(model, inputs, s, t)
 
 
-def spend_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs, programme: str | None = None, year: int | None = None) -> Expr:
+def spend_hkd_m(
+    model: pyo.ConcreteModel,
+    inputs: ModelInputs,
+    programme: str | None = None,
+    year: int | None = None,
+) -> Expr:
     """Subsidy paid (HK$ million), optionally for one programme and/or year.
 
     spend[p,t] = Σ_{s,r} payment[p,r] × share[k_p,r] × purchases[s,t,r]: every eligible
@@ -76,21 +85,32 @@ def cost_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[str, 
             inputs.running_cost_hkd[key] * df[key[2]] / HKD_M * m.stock[key] for key in m.SKT
         ),
         "depot_chargers": sum(
-            cc[("depot", t)] / HKD_M * _increase(m.depot_chargers, (d,), t, first, prev[t]) for d in m.D for t in m.T
+            cc[("depot", t)] / HKD_M * _increase(m.depot_chargers, (d,), t, first, prev[t])
+            for d in m.D
+            for t in m.T
         ),
         "public_chargers": sum(
-            cc[("public", t)] / HKD_M * _increase(m.public_chargers, (c,), t, first, prev[t]) for c in m.C for t in m.T
+            cc[("public", t)] / HKD_M * _increase(m.public_chargers, (c,), t, first, prev[t])
+            for c in m.C
+            for t in m.T
         ),
-        "grid_upgrades": sum(inputs.grid_cost_coef[t] / HKD_M * m.grid_order[i, t] for i in m.I for t in m.T),
+        "grid_upgrades": sum(
+            inputs.grid_cost_coef[t] / HKD_M * m.grid_order[i, t] for i in m.I for t in m.T
+        ),
         "hydrogen_stations": sum(
             hc[("station", t)] / HKD_M * _increase(m.h2_built, (h,), t, first, prev[t])
             for h in m.H
             for t in m.T
             if existing_h2_kg_day(inputs, h, t) == 0
         )
-        + sum(hc[("module", t)] / HKD_M * _increase(m.h2_modules, (h,), t, first, prev[t]) for h in m.H for t in m.T)
         + sum(
-            hc[("station_opex", t)] / HKD_M * m.h2_open[h, t] + hc[("module_opex", t)] / HKD_M * m.h2_modules_operating[h, t]
+            hc[("module", t)] / HKD_M * _increase(m.h2_modules, (h,), t, first, prev[t])
+            for h in m.H
+            for t in m.T
+        )
+        + sum(
+            hc[("station_opex", t)] / HKD_M * m.h2_open[h, t]
+            + hc[("module_opex", t)] / HKD_M * m.h2_modules_operating[h, t]
             for h in m.H
             for t in m.T
         ),
@@ -109,7 +129,12 @@ def public_infrastructure_hkd_m(model: pyo.ConcreteModel, inputs: ModelInputs) -
     m = model
     components = cost_components(m, inputs)
     public = set(inputs.public_sites)
-    grid_public = sum(inputs.grid_cost_coef[t] / HKD_M * m.grid_order[i, t] for i in m.I if i in public for t in m.T)
+    grid_public = sum(
+        inputs.grid_cost_coef[t] / HKD_M * m.grid_order[i, t]
+        for i in m.I
+        if i in public
+        for t in m.T
+    )
     return components["public_chargers"] + components["hydrogen_stations"] + grid_public
 
 
@@ -117,6 +142,8 @@ def emissions_t(model: pyo.ConcreteModel, inputs: ModelInputs, year: int | None 
     """Emissions (t CO2 on the scenario's basis) of all fleets: a year's rate, or the horizon's
     total (each modelled year times the calendar years it stands for)."""
     if year is not None:
-        return sum(inputs.emissions_t[key] * model.stock[key] for key in model.SKT if key[2] == year)
+        return sum(
+            inputs.emissions_t[key] * model.stock[key] for key in model.SKT if key[2] == year
+        )
     weight = inputs.period_weight
     return sum(weight[key[2]] * inputs.emissions_t[key] * model.stock[key] for key in model.SKT)

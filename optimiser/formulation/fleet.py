@@ -28,7 +28,9 @@ def add_stock_flow(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     def rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> Expr:
         life = inputs.lifetime[(vehicle_type[s], k)]
         vintages = [tau for tau in bought_in.get((s, k), []) if t - life < tau <= t]
-        survivors = m.remaining_initial[s, t] if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
+        survivors = (
+            m.remaining_initial[s, t] if k == incumbent[s] else inputs.initial_stock[(s, k, t)]
+        )
         in_service = survivors + sum(m.buy[s, k, tau] for tau in vintages)
         if k == incumbent[s] and (s, t) in inputs.incumbent_cap:
             # under a fleet pledge incumbents may leave before their life ends (see add_fleet_pledges)
@@ -63,9 +65,11 @@ def add_early_retirement(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         m.early_retirement_only = pyo.Constraint(
             m.S,
             m.T,
-            rule=lambda m, s, t: pyo.Constraint.Skip
-            if t == first
-            else m.remaining_initial[s, t] <= m.remaining_initial[s, m.T.prev(t)],
+            rule=lambda m, s, t: (
+                pyo.Constraint.Skip
+                if t == first
+                else m.remaining_initial[s, t] <= m.remaining_initial[s, m.T.prev(t)]
+            ),
         )
 
 
@@ -105,20 +109,29 @@ def add_fleet_pledges(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.pledge_short = pyo.Var(m.FLEET_PLEDGE, within=pyo.NonNegativeReals)
     m.pledge_short_penalised = pyo.Var(m.FLEET_PLEDGE, within=pyo.NonNegativeReals)
     #: vehicles of a fleet pledge no plan can serve, set by optimiser.servability before the solve
-    m.unservable_pledge = pyo.Param(m.FLEET_PLEDGE, mutable=True, default=0.0, within=pyo.NonNegativeReals)
+    m.unservable_pledge = pyo.Param(
+        m.FLEET_PLEDGE, mutable=True, default=0.0, within=pyo.NonNegativeReals
+    )
     m.fleet_pledge = pyo.Constraint(
-        m.FLEET_PLEDGE, rule=lambda m, s, t: m.stock[s, incumbent[s], t] <= caps[(s, t)] + m.pledge_short[s, t]
+        m.FLEET_PLEDGE,
+        rule=lambda m, s, t: m.stock[s, incumbent[s], t] <= caps[(s, t)] + m.pledge_short[s, t],
     )
     # Zero-emission vehicles only on the duties they can run: with the pledge's purchase shares a
     # floor (subsidy.add_uptake), nothing else keeps a battery bus off a duty beyond its range.
     room = {key: value for key, value in inputs.zev_room.items() if key in m.SKT}
-    m.zev_on_runnable_duties = pyo.Constraint(sorted(room), rule=lambda m, s, k, t: m.stock[s, k, t] <= room[(s, k, t)])
+    m.zev_on_runnable_duties = pyo.Constraint(
+        sorted(room), rule=lambda m, s, k, t: m.stock[s, k, t] <= room[(s, k, t)]
+    )
     m.zev_fleet_on_runnable_duties = pyo.Constraint(
         m.FLEET_PLEDGE,
         rule=lambda m, s, t: row(
-            sum(m.stock[s, k, t] for k in inputs.techs[s] if k != incumbent[s]) <= float(inputs.segments.at[s, "fleet"]) - caps[(s, t)]
+            sum(m.stock[s, k, t] for k in inputs.techs[s] if k != incumbent[s])
+            <= float(inputs.segments.at[s, "fleet"]) - caps[(s, t)]
         ),
     )
     m.pledge_short_beyond_unservable = pyo.Constraint(
-        m.FLEET_PLEDGE, rule=lambda m, s, t: m.pledge_short[s, t] <= m.unservable_pledge[s, t] + m.pledge_short_penalised[s, t]
+        m.FLEET_PLEDGE,
+        rule=lambda m, s, t: (
+            m.pledge_short[s, t] <= m.unservable_pledge[s, t] + m.pledge_short_penalised[s, t]
+        ),
     )

@@ -20,10 +20,14 @@ def max_modules(inputs: ModelInputs, site: str) -> float:
 
 def largest_kg_day(inputs: ModelInputs, site: str, year: int) -> float:
     """The most hydrogen ``site`` can sell in ``year`` (kg/day): what is there plus every module it may add."""
-    return existing_h2_kg_day(inputs, site, year) + inputs.infrastructure["h2_module_kg_day"] * max_modules(inputs, site)
+    return existing_h2_kg_day(inputs, site, year) + inputs.infrastructure[
+        "h2_module_kg_day"
+    ] * max_modules(inputs, site)
 
 
-def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
+def add_station_logic(
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True
+) -> None:
     """Station build, open/close and modules.
 
     built[h,t] ≥ built[h,t−1] (a station, once built, stays built);
@@ -48,13 +52,19 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced:
 
     m.h2_built_kept = non_decreasing(m, m.h2_built, busy)
     if inputs.scenario.allow_station_closure:
-        m.h2_open_if_built = pyo.Constraint(busy, m.T, rule=lambda m, h, t: m.h2_open[h, t] <= m.h2_built[h, t])
+        m.h2_open_if_built = pyo.Constraint(
+            busy, m.T, rule=lambda m, h, t: m.h2_open[h, t] <= m.h2_built[h, t]
+        )
     else:
-        m.h2_open_if_built = pyo.Constraint(busy, m.T, rule=lambda m, h, t: m.h2_open[h, t] == m.h2_built[h, t])
+        m.h2_open_if_built = pyo.Constraint(
+            busy, m.T, rule=lambda m, h, t: m.h2_open[h, t] == m.h2_built[h, t]
+        )
 
     m.h2_modules_kept = non_decreasing(m, m.h2_modules, busy)
     m.h2_modules_if_built = pyo.Constraint(
-        busy, m.T, rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules(inputs, h) * m.h2_built[h, t]
+        busy,
+        m.T,
+        rule=lambda m, h, t: m.h2_modules[h, t] <= max_modules(inputs, h) * m.h2_built[h, t],
     )
     # Modules in operation pay O&M: all of them while the station is open, none while
     # it is mothballed (≥ is enough: the objective keeps it as small as allowed).
@@ -65,7 +75,10 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced:
     m.h2_modules_operating_if_open = pyo.Constraint(
         busy,
         m.T,
-        rule=lambda m, h, t: m.h2_modules_operating[h, t] >= m.h2_modules[h, t] - max_modules(inputs, h) * (1 - m.h2_open[h, t]),
+        rule=lambda m, h, t: (
+            m.h2_modules_operating[h, t]
+            >= m.h2_modules[h, t] - max_modules(inputs, h) * (1 - m.h2_open[h, t])
+        ),
     )
     for h in m.H:
         for t in m.T:
@@ -73,7 +86,9 @@ def add_station_logic(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced:
                 m.h2_built[h, t].fix(1)
 
 
-def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: str, year: int) -> Expr:
+def _consumer_demand(
+    model: pyo.ConcreteModel, inputs: ModelInputs, consumer: str, year: int
+) -> Expr:
     """kg H2/day the fuel-cell vehicles of a consumer (a depot, or a corridor) need."""
     kind, ref = consumer.split(":", 1)
     pattern = "depot" if kind == "depot" else "corridor"
@@ -81,7 +96,9 @@ def _consumer_demand(model: pyo.ConcreteModel, inputs: ModelInputs, consumer: st
     return sum(model.stock[s, "fcev", year] * inputs.energy_per_day[(s, "fcev", year)] for s in ids)
 
 
-def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
+def add_hydrogen_supply(
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True
+) -> None:
     """Hydrogen demand and station capacity.
 
     Demand: Σ_{h reachable by u} supply[u,h,t] = fuel-cell vehicles of u × kg/day
@@ -121,9 +138,9 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
         if h not in consumers_of:
             return pyo.Constraint.Skip
         sold = sum(m.h2_supply[u, h, t] for u in consumers_of[h])
-        return sold / 1000.0 <= (existing_h2_kg_day(inputs, h, t) + module_kg * m.h2_modules[h, t]) / 1000.0 + slack(
-            m, "hydrogen_capacity", (h, t), 1.0
-        )
+        return sold / 1000.0 <= (
+            existing_h2_kg_day(inputs, h, t) + module_kg * m.h2_modules[h, t]
+        ) / 1000.0 + slack(m, "hydrogen_capacity", (h, t), 1.0)
 
     m.h2_capacity = pyo.Constraint(m.H, m.T, rule=capacity)
 
@@ -131,7 +148,10 @@ def add_hydrogen_supply(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
         if h not in consumers_of:
             return pyo.Constraint.Skip
         largest = largest_kg_day(inputs, h, t)
-        return sum(m.h2_supply[u, h, t] for u in consumers_of[h]) / 1000.0 <= largest / 1000.0 * m.h2_open[h, t]
+        return (
+            sum(m.h2_supply[u, h, t] for u in consumers_of[h]) / 1000.0
+            <= largest / 1000.0 * m.h2_open[h, t]
+        )
 
     m.h2_only_open = pyo.Constraint(m.H, m.T, rule=only_open)
 
@@ -174,14 +194,20 @@ def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> s
         consumer, segment = f"flow:{q}", segment_of[q]
         stations = stations_of.get(consumer, [])
         on_corridor = inputs.segments_at.get(("corridor", q), [])
-        if not stations or on_corridor != [segment] or any(not set(stations) <= set(k) for k in cover_rows):
+        if (
+            not stations
+            or on_corridor != [segment]
+            or any(not set(stations) <= set(k) for k in cover_rows)
+        ):
             continue
         for t in model.T:
             need_kg_day = fleet[segment] * inputs.energy_per_day[(segment, "fcev", t)]
             if need_kg_day <= 0:
                 continue
             bounds = [
-                min(most.get((consumer, t), 0.0), largest_kg_day(inputs, h, t)) if most.get((consumer, t), 0.0) > 0 else largest_kg_day(inputs, h, t)
+                min(most.get((consumer, t), 0.0), largest_kg_day(inputs, h, t))
+                if most.get((consumer, t), 0.0) > 0
+                else largest_kg_day(inputs, h, t)
                 for h in stations
             ]
             if max(bounds) <= need_kg_day:
@@ -205,15 +231,23 @@ def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
             for s in ids:
                 if "fcev" not in inputs.techs[s]:
                     continue
-                survivors = 0.0 if early else sum(
-                    inputs.initial_stock.get((s, k, t), 0.0) for k in inputs.techs[s] if k != "fcev"
+                survivors = (
+                    0.0
+                    if early
+                    else sum(
+                        inputs.initial_stock.get((s, k, t), 0.0)
+                        for k in inputs.techs[s]
+                        if k != "fcev"
+                    )
                 )
                 total += max(fleet[s] - survivors, 0.0) * inputs.energy_per_day[(s, "fcev", t)]
             out[(consumer, t)] = total
     return out
 
 
-def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True) -> None:
+def add_flow_refuelling(
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True
+) -> None:
     """Flow refuelling of truck corridors (arc-cover path-cover, Capar & Kuby 2012).
 
     fuel-cell trucks on q in t ≤ trucks[q] × Σ_{h ∈ K(q,a)} open[h,t] for every directed arc a
@@ -248,7 +282,10 @@ def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
             if (q, t) in implied:
                 return pyo.Constraint.Skip
             segment = segment_of[q]
-            return row(m.stock[segment, "fcev", t] <= fleet[segment] * sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j])))
+            return row(
+                m.stock[segment, "fcev", t]
+                <= fleet[segment] * sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j]))
+            )
 
         m.arc_cover = pyo.Constraint(m.QA, m.T, rule=cover)
         return
@@ -258,7 +295,9 @@ def add_flow_refuelling(model: pyo.ConcreteModel, inputs: ModelInputs, *, reduce
     m.arc_cover = pyo.Constraint(
         m.QA,
         m.T,
-        rule=lambda m, q, j, t: row(m.refuelled[q, t] <= sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j]))),
+        rule=lambda m, q, j, t: row(
+            m.refuelled[q, t] <= sum(m.h2_open[h, t] for h in sorted(inputs.cover_rows[q][j]))
+        ),
     )
 
     def trucks_only_if_refuelled(m: pyo.ConcreteModel, q: str, t: int) -> Expr:

@@ -38,23 +38,35 @@ def penalty_components(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[st
     soft = [g for g in m.G if target_treatment(inputs, g) == "penalised"]
     return {
         "soft_targets": sum(
-            scenario.target_penalty_hkd_per_vehicle * inputs.discount[int(inputs.targets.at[g, "year"])] / HKD_M * m.target_short[g]
+            scenario.target_penalty_hkd_per_vehicle
+            * inputs.discount[int(inputs.targets.at[g, "year"])]
+            / HKD_M
+            * m.target_short[g]
             for g in soft
         ),
         "blocked_uptake": sum(
-            scenario.blocked_uptake_penalty_hkd_per_vehicle * inputs.discount[t] / HKD_M * m.blocked_penalised[s, k, t]
+            scenario.blocked_uptake_penalty_hkd_per_vehicle
+            * inputs.discount[t]
+            / HKD_M
+            * m.blocked_penalised[s, k, t]
             for (s, k, t) in m.BZ
         ),
         "fleet_pledges_short": sum(
             scenario.blocked_uptake_penalty_hkd_per_vehicle
-            / inputs.lifetime[(inputs.segments.at[s, "vehicle_type"], inputs.segments.at[s, "incumbent"])]
+            / inputs.lifetime[
+                (inputs.segments.at[s, "vehicle_type"], inputs.segments.at[s, "incumbent"])
+            ]
             * inputs.period_discount[t]
             / HKD_M
             * m.pledge_short_penalised[s, t]
             for (s, t) in m.FLEET_PLEDGE
         ),
         "unserved_taxi_charging": sum(
-            scenario.unserved_charging_penalty_hkd_per_kwh * 365.0 * inputs.period_discount[t] / HKD_M * m.taxi_unserved[z, t]
+            scenario.unserved_charging_penalty_hkd_per_kwh
+            * 365.0
+            * inputs.period_discount[t]
+            / HKD_M
+            * m.taxi_unserved[z, t]
             for z in m.Z
             for t in m.T
         ),
@@ -84,11 +96,14 @@ def add_objective(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     if m.elastic:
         hard = [g for g in m.G if bool(inputs.targets.at[g, "hard"])]
-        m.objective = pyo.Objective(expr=sum(m.slacks[i] for i in m.slacks) + sum(m.target_short[g] for g in hard))
+        m.objective = pyo.Objective(
+            expr=sum(m.slacks[i] for i in m.slacks) + sum(m.target_short[g] for g in hard)
+        )
         return
     if inputs.scenario.objective == "min_cost":
         m.objective = pyo.Objective(
-            expr=m.cost_hkd_m + m.penalty_hkd_m + SUBSIDY_TIEBREAK * spend_hkd_m(m, inputs), sense=pyo.minimize
+            expr=m.cost_hkd_m + m.penalty_hkd_m + SUBSIDY_TIEBREAK * spend_hkd_m(m, inputs),
+            sense=pyo.minimize,
         )
         return
     settings = inputs.scenario.max_abatement

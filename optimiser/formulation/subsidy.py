@@ -53,7 +53,9 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     def share_rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> Expr:
         regimes = inputs.regimes[(s, t)]
-        offered = sum(r.share.get(k, 0.0) * purchases_under(m, inputs, (s, t, r.regime_id)) for r in regimes)
+        offered = sum(
+            r.share.get(k, 0.0) * purchases_under(m, inputs, (s, t, r.regime_id)) for r in regimes
+        )
         if (s, t) in inputs.incumbent_cap:
             # Under a fleet pledge the year's purchases include replacements of incumbents retired
             # early on duties a zero-emission bus can run: the share is then a floor, so those
@@ -65,7 +67,10 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.uptake = pyo.Constraint(m.BZ, rule=share_rule)
     # Only uptake beyond what no plan can serve is penalised: blocked ≤ unservable + penalised.
     m.blocked_beyond_unservable = pyo.Constraint(
-        m.BZ, rule=lambda m, s, k, t: m.blocked[s, k, t] <= m.unservable[s, k, t] + m.blocked_penalised[s, k, t]
+        m.BZ,
+        rule=lambda m, s, k, t: (
+            m.blocked[s, k, t] <= m.unservable[s, k, t] + m.blocked_penalised[s, k, t]
+        ),
     )
     refuelling = inputs.segments["refuelling"].to_dict()
     for s, k, t in m.BZ:
@@ -78,10 +83,17 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     multi = sorted({(s, t) for (s, t, _) in m.R})
     m.regime_total = pyo.Constraint(
         multi,
-        rule=lambda m, s, t: sum(m.regime_purchases[s, t, r.regime_id] for r in inputs.regimes[(s, t)])
-        == total_purchases(m, inputs, s, t),
+        rule=lambda m, s, t: (
+            sum(m.regime_purchases[s, t, r.regime_id] for r in inputs.regimes[(s, t)])
+            == total_purchases(m, inputs, s, t)
+        ),
     )
-    m.one_level = pyo.Constraint(m.PT, rule=lambda m, p, t: sum(m.payment_level[p, t, lv] for (pp, tt, lv) in m.PTL if pp == p and tt == t) == 1)
+    m.one_level = pyo.Constraint(
+        m.PT,
+        rule=lambda m, p, t: (
+            sum(m.payment_level[p, t, lv] for (pp, tt, lv) in m.PTL if pp == p and tt == t) == 1
+        ),
+    )
 
     # A zero payment needs no decision: purchases outside the quota of the level chosen
     # face no payment. (A programme whose levels exclude 0 pays every purchase.)
@@ -99,7 +111,10 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     def follows_level(m: pyo.ConcreteModel, s: str, t: int, p: str, level: int) -> Expr:
         under = [r.regime_id for r in inputs.regimes[(s, t)] if r.levels.get(p) == level]
-        return sum(m.regime_purchases[s, t, r] for r in under) <= fleet[s] * m.payment_level[p, t, level]
+        return (
+            sum(m.regime_purchases[s, t, r] for r in under)
+            <= fleet[s] * m.payment_level[p, t, level]
+        )
 
     m.regime_follows_level = pyo.Constraint(m.regime_link_index, rule=follows_level)
 
@@ -128,7 +143,9 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
     eligible_fleet: dict[tuple[str, int], float] = {}
     for s, t in multi:
         for p in announced:
-            under_zero = [(s, t, r.regime_id) for r in inputs.regimes[(s, t)] if r.levels.get(p) == 0]
+            under_zero = [
+                (s, t, r.regime_id) for r in inputs.regimes[(s, t)] if r.levels.get(p) == 0
+            ]
             if under_zero:
                 unpaid.setdefault((p, t), []).extend(under_zero)
                 eligible_fleet[(p, t)] = eligible_fleet.get((p, t), 0.0) + float(fleet[s])
@@ -142,29 +159,36 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
     levels = inputs.programme_levels
     top = {p: len(levels[p]) - 1 for p in announced}
     m.announced_amount = pyo.Constraint(
-        [(p, t) for (p, t) in m.PT if p in top], rule=lambda m, p, t: m.payment_level[p, t, top[p]] == 1
+        [(p, t) for (p, t) in m.PT if p in top],
+        rule=lambda m, p, t: m.payment_level[p, t, top[p]] == 1,
     )
     m.unpaid_only_when_money_out = pyo.Constraint(
         m.ANNOUNCED,
-        rule=lambda m, p, t: sum(m.regime_purchases[key] for key in unpaid[(p, t)])
-        <= eligible_fleet[(p, t)] * (m.cap_spent[p, t] + m.budget_spent[t] + m.year_spent[t]),
+        rule=lambda m, p, t: (
+            sum(m.regime_purchases[key] for key in unpaid[(p, t)])
+            <= eligible_fleet[(p, t)] * (m.cap_spent[p, t] + m.budget_spent[t] + m.year_spent[t])
+        ),
     )
     m.cap_spent_by = pyo.Constraint(
         m.ANNOUNCED,
-        rule=lambda m, p, t: sum(spend_hkd_m(m, inputs, programme=p, year=tau) for tau in m.T if tau <= t)
-        >= inputs.programme_caps_hkd[p] / HKD_M * m.cap_spent[p, t],
+        rule=lambda m, p, t: (
+            sum(spend_hkd_m(m, inputs, programme=p, year=tau) for tau in m.T if tau <= t)
+            >= inputs.programme_caps_hkd[p] / HKD_M * m.cap_spent[p, t]
+        ),
     )
     # The infrastructure counted against the budget is its whole horizon's, so by year t the
     # budget may count as spent slightly early (max_abatement with infrastructure in the budget only).
     counted = (
         public_infrastructure_hkd_m(m, inputs)
-        if inputs.scenario.objective == "max_abatement" and inputs.scenario.max_abatement.infrastructure == "budget"
+        if inputs.scenario.objective == "max_abatement"
+        and inputs.scenario.max_abatement.infrastructure == "budget"
         else 0
     )
     m.budget_spent_by = pyo.Constraint(
         m.announced_years,
         rule=lambda m, t: row(
-            sum(spend_hkd_m(m, inputs, year=tau) for tau in m.T if tau <= t) + counted >= inputs.budget_hkd / HKD_M * m.budget_spent[t]
+            sum(spend_hkd_m(m, inputs, year=tau) for tau in m.T if tau <= t) + counted
+            >= inputs.budget_hkd / HKD_M * m.budget_spent[t]
         ),
     )
     for t in years:
@@ -172,7 +196,9 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
             m.year_spent[t].fix(0)
     m.year_spent_by = pyo.Constraint(
         [t for t in years if t in inputs.yearly_limit_hkd],
-        rule=lambda m, t: row(spend_hkd_m(m, inputs, year=t) >= inputs.yearly_limit_hkd[t] / HKD_M * m.year_spent[t]),
+        rule=lambda m, t: row(
+            spend_hkd_m(m, inputs, year=t) >= inputs.yearly_limit_hkd[t] / HKD_M * m.year_spent[t]
+        ),
     )
 
 
@@ -182,7 +208,8 @@ def add_programme_caps(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.programme_cap = pyo.Constraint(
         m.P,
         rule=lambda m, p: row(
-            spend_hkd_m(m, inputs, programme=p) <= inputs.programme_caps_hkd[p] / HKD_M + slack(m, "programme_caps", p, 1.0)
+            spend_hkd_m(m, inputs, programme=p)
+            <= inputs.programme_caps_hkd[p] / HKD_M + slack(m, "programme_caps", p, 1.0)
         ),
     )
 
@@ -193,16 +220,21 @@ def add_budget(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m = model
     counted = (
         public_infrastructure_hkd_m(m, inputs)
-        if inputs.scenario.objective == "max_abatement" and inputs.scenario.max_abatement.infrastructure == "budget"
+        if inputs.scenario.objective == "max_abatement"
+        and inputs.scenario.max_abatement.infrastructure == "budget"
         else 0
     )
     m.budget = pyo.Constraint(
-        rule=lambda m: row(spend_hkd_m(m, inputs) + counted <= inputs.budget_hkd / HKD_M + slack(m, "budget", "total", 1.0))
+        rule=lambda m: row(
+            spend_hkd_m(m, inputs) + counted
+            <= inputs.budget_hkd / HKD_M + slack(m, "budget", "total", 1.0)
+        )
     )
     limited = [t for t in m.T if t in inputs.yearly_limit_hkd]
     m.yearly_limit = pyo.Constraint(
         limited,
         rule=lambda m, t: row(
-            spend_hkd_m(m, inputs, year=t) <= inputs.yearly_limit_hkd[t] / HKD_M + slack(m, "yearly_limits", t, 1.0)
+            spend_hkd_m(m, inputs, year=t)
+            <= inputs.yearly_limit_hkd[t] / HKD_M + slack(m, "yearly_limits", t, 1.0)
         ),
     )

@@ -8,10 +8,14 @@ from fleetplan.optimiser.formulation.variables import Expr, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
 
-def zev_in_service(model: pyo.ConcreteModel, inputs: ModelInputs, vehicle_class: str, year: int) -> Expr:
+def zev_in_service(
+    model: pyo.ConcreteModel, inputs: ModelInputs, vehicle_class: str, year: int
+) -> Expr:
     """Zero-emission vehicles of a class in service in ``year`` (expression)."""
     segments = inputs.segments.index[inputs.segments["vehicle_class"] == vehicle_class]
-    return sum(model.stock[s, k, year] for s in segments for k in inputs.techs[s] if k in ("bev", "fcev"))
+    return sum(
+        model.stock[s, k, year] for s in segments for k in inputs.techs[s] if k in ("bev", "fcev")
+    )
 
 
 def target_treatment(inputs: ModelInputs, target_id: str) -> str:
@@ -39,10 +43,9 @@ def add_targets(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
     def rule(m: pyo.ConcreteModel, g: str) -> Expr:
         row = table.loc[g]
-        return (
-            zev_in_service(m, inputs, row["vehicle_class"], int(row["year"])) + m.target_short[g]
-            >= float(row["min_zev"])
-        )
+        return zev_in_service(m, inputs, row["vehicle_class"], int(row["year"])) + m.target_short[
+            g
+        ] >= float(row["min_zev"])
 
     m.target = pyo.Constraint(modelled, rule=rule)
     for g in m.G:

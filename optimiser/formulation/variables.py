@@ -61,8 +61,14 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
     m.elastic = elastic
     m.T = pyo.Set(initialize=inputs.years, ordered=True)
     m.S = pyo.Set(initialize=list(inputs.segments.index), ordered=True)
-    m.SK = pyo.Set(dimen=2, initialize=[(s, k) for s in inputs.segments.index for k in inputs.techs[s]], ordered=True)
-    m.SKT = pyo.Set(dimen=3, initialize=[(s, k, t) for (s, k) in m.SK for t in inputs.years], ordered=True)
+    m.SK = pyo.Set(
+        dimen=2,
+        initialize=[(s, k) for s in inputs.segments.index for k in inputs.techs[s]],
+        ordered=True,
+    )
+    m.SKT = pyo.Set(
+        dimen=3, initialize=[(s, k, t) for (s, k) in m.SK for t in inputs.years], ordered=True
+    )
     m.B = pyo.Set(dimen=3, initialize=inputs.buy_allowed, ordered=True)
     zev_keys = [(s, k, t) for (s, k, t) in inputs.buy_allowed if k in ("bev", "fcev")]
     m.BZ = pyo.Set(dimen=3, initialize=zev_keys, ordered=True)
@@ -77,8 +83,14 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
             levels_of[p] = max(levels_of.get(p, 0), level + 1)
         if len(regimes) > 1:
             multi.extend((s, t, r.regime_id) for r in regimes)
-    m.PT = pyo.Set(dimen=2, initialize=sorted((p, t) for p, ys in open_years.items() for t in ys), ordered=True)
-    m.PTL = pyo.Set(dimen=3, initialize=[(p, t, level) for p, t in m.PT for level in range(levels_of[p])], ordered=True)
+    m.PT = pyo.Set(
+        dimen=2, initialize=sorted((p, t) for p, ys in open_years.items() for t in ys), ordered=True
+    )
+    m.PTL = pyo.Set(
+        dimen=3,
+        initialize=[(p, t, level) for p, t in m.PT for level in range(levels_of[p])],
+        ordered=True,
+    )
     # Purchase regimes of segment-years where some payment is chosen.
     m.R = pyo.Set(dimen=3, initialize=multi, ordered=True)
     m.D = pyo.Set(initialize=list(inputs.depot_sites.index), ordered=True)
@@ -159,5 +171,7 @@ def non_decreasing(model: pyo.ConcreteModel, var: pyo.Var, index_set: pyo.Set) -
     return pyo.Constraint(
         index_set,
         model.T,
-        rule=lambda m, i, t: pyo.Constraint.Skip if t == first else var[i, t] >= var[i, m.T.prev(t)],
+        rule=lambda m, i, t: (
+            pyo.Constraint.Skip if t == first else var[i, t] >= var[i, m.T.prev(t)]
+        ),
     )

@@ -107,7 +107,9 @@ def build_highs_frlm(
 
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.concatenate([np.zeros(n_k), np.array([float(volumes[g]) for g in groups], dtype=float)])
+    lp.col_cost_ = np.concatenate(
+        [np.zeros(n_k), np.array([float(volumes[g]) for g in groups], dtype=float)]
+    )
     lp.col_lower_ = np.zeros(n_cols)
     lp.col_upper_ = np.ones(n_cols)
     lp.row_lower_ = np.concatenate([np.full(n_cover, -highspy.kHighsInf), [float(stations)]])
@@ -119,7 +121,9 @@ def build_highs_frlm(
     lp.a_matrix_.value_ = np.asarray(values, dtype=float)
     lp.sense_ = highspy.ObjSense.kMaximize
     # y continuous is enough: with binary x the best y_q is min(1, integer) ∈ {0, 1}.
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_k + [highspy.HighsVarType.kContinuous] * len(groups)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_k + [
+        highspy.HighsVarType.kContinuous
+    ] * len(groups)
     h = new_highs()
     h.passModel(lp)
     return h

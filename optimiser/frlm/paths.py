@@ -207,13 +207,18 @@ def _scipy_searches(
         for origin, row in zip(batch, table, strict=True):
             new = row[tail] + length
             with np.errstate(invalid="ignore"):  # inf - inf where neither end is reached
-                tight = (np.abs(new - row[head]) <= PATH_TIE_RTOL * np.maximum(1.0, new)) & (row[tail] < row[head])
+                tight = (np.abs(new - row[head]) <= PATH_TIE_RTOL * np.maximum(1.0, new)) & (
+                    row[tail] < row[head]
+                )
             goals = [index[t] for t in targets_of[origin] if math.isfinite(row[index[t]])]
             # Reversed tight edges, plus a node n that leads to every reached target.
             back = csr_array(
                 (
                     np.ones(int(tight.sum()) + len(goals)),
-                    (np.concatenate([head[tight], np.full(len(goals), n)]), np.concatenate([tail[tight], goals])),
+                    (
+                        np.concatenate([head[tight], np.full(len(goals), n)]),
+                        np.concatenate([tail[tight], goals]),
+                    ),
                 ),
                 shape=(n + 1, n + 1),
             )
@@ -287,14 +292,19 @@ def round_trip_paths(
 
     if engine not in ("auto", "python", "scipy"):
         raise InputError(f"engine '{engine}' is not one of auto, python, scipy", field="engine")
-    targets_of = {origin: {destination for _, destination in items} for origin, items in by_origin.items()}
-    if engine == "scipy" or (engine == "auto" and len(by_origin) * len(adjacency) >= SCIPY_MIN_WORK):
-        searches: Iterable[tuple[Node, dict[Node, float], dict[Node, list[Node]]]] = _scipy_searches(
-            adjacency, targets_of
+    targets_of = {
+        origin: {destination for _, destination in items} for origin, items in by_origin.items()
+    }
+    if engine == "scipy" or (
+        engine == "auto" and len(by_origin) * len(adjacency) >= SCIPY_MIN_WORK
+    ):
+        searches: Iterable[tuple[Node, dict[Node, float], dict[Node, list[Node]]]] = (
+            _scipy_searches(adjacency, targets_of)
         )
     else:
         searches = (
-            (origin, *_tight_dijkstra(adjacency, origin, targets)) for origin, targets in targets_of.items()
+            (origin, *_tight_dijkstra(adjacency, origin, targets))
+            for origin, targets in targets_of.items()
         )
     edge_km = _shortest_edges(adjacency)
     paths: dict[FlowId, Path] = {}
@@ -310,9 +320,7 @@ def round_trip_paths(
         best = _lexicographic_paths(dist, preds, targets)
         for flow_id, destination in items:
             nodes = best[destination]
-            paths[flow_id] = Path(
-                flow_id=flow_id, nodes=nodes, cum_km=_cumulative(nodes, edge_km)
-            )
+            paths[flow_id] = Path(flow_id=flow_id, nodes=nodes, cum_km=_cumulative(nodes, edge_km))
     return paths
 
 
@@ -361,7 +369,9 @@ def _path_to(node: Node, parent: Mapping[Node, Node | None]) -> tuple[Node, ...]
     return tuple(reversed(nodes))
 
 
-def _path_less(a: Node, b: Node, parent: Mapping[Node, Node | None], depth: Mapping[Node, int]) -> bool:
+def _path_less(
+    a: Node, b: Node, parent: Mapping[Node, Node | None], depth: Mapping[Node, int]
+) -> bool:
     """Whether the tree path to ``a`` is lexicographically smaller (by str of ids) than to ``b``."""
     x, y = a, b
     while depth[x] > depth[y]:
@@ -378,7 +388,9 @@ def _path_less(a: Node, b: Node, parent: Mapping[Node, Node | None], depth: Mapp
     return tuple(map(_str_key, _path_to(a, parent))) < tuple(map(_str_key, _path_to(b, parent)))
 
 
-def _shortest_edges(adjacency: Mapping[Node, list[tuple[Node, float]]]) -> dict[tuple[Node, Node], float]:
+def _shortest_edges(
+    adjacency: Mapping[Node, list[tuple[Node, float]]],
+) -> dict[tuple[Node, Node], float]:
     """(u, v) -> km of the shortest edge between them (parallel edges: the shortest)."""
     km: dict[tuple[Node, Node], float] = {}
     for u, near in adjacency.items():
@@ -388,7 +400,9 @@ def _shortest_edges(adjacency: Mapping[Node, list[tuple[Node, float]]]) -> dict[
     return km
 
 
-def _cumulative(nodes: Sequence[Node], edge_km: Mapping[tuple[Node, Node], float]) -> tuple[float, ...]:
+def _cumulative(
+    nodes: Sequence[Node], edge_km: Mapping[tuple[Node, Node], float]
+) -> tuple[float, ...]:
     cum = [0.0]
     for pair in itertools.pairwise(nodes):
         cum.append(cum[-1] + edge_km[pair])

@@ -161,7 +161,9 @@ def candidate_list(graph: nx.Graph, candidate_nodes: Iterable[Node] | None) -> l
 def _within(options: Any, seconds: float) -> Any:
     """``options`` with a time limit of at most ``seconds``."""
     limit = options.time_limit_s
-    return dataclasses.replace(options, time_limit_s=seconds if limit is None else min(limit, seconds))
+    return dataclasses.replace(
+        options, time_limit_s=seconds if limit is None else min(limit, seconds)
+    )
 
 
 def solve_frlm(
@@ -223,11 +225,17 @@ def solve_frlm(
     if backend not in BACKENDS:
         raise InputError(f"unknown backend '{backend}'; expected one of {BACKENDS}")
     if backend == "highspy" and formulation != "arc_cover":
-        raise InputError(f"the highspy backend builds the arc-cover formulation only, not '{formulation}'")
+        raise InputError(
+            f"the highspy backend builds the arc-cover formulation only, not '{formulation}'"
+        )
     started = time.perf_counter()
     candidates = candidate_list(graph, candidate_nodes)
     check_parameters(range_km, stations, candidates)
-    watch = deadline.watch("finding the flows' paths and building the model") if deadline else contextlib.nullcontext()
+    watch = (
+        deadline.watch("finding the flows' paths and building the model")
+        if deadline
+        else contextlib.nullcontext()
+    )
     with watch:
         paths = round_trip_paths(graph, flows, weight=weight, km_per_unit=km_per_unit)
         ids = list(paths)
@@ -250,7 +258,10 @@ def solve_frlm(
     if backend == "highspy":
         if deadline is not None:
             # HiGHS gets what the paths and the build left of the limit.
-            options = _within(options or HighsOptions(), deadline.solver_seconds("finding the flows' paths and building the model"))
+            options = _within(
+                options or HighsOptions(),
+                deadline.solver_seconds("finding the flows' paths and building the model"),
+            )
         build_seconds = time.perf_counter() - started
         solution = solve_highs_frlm(h, len(candidates), options or HighsOptions())
         status, has_solution = solution.status, solution.has_solution
@@ -272,14 +283,18 @@ def solve_frlm(
                 model = build_path_combination_model(paths, volumes, candidates, stations, range_km)
                 n_rows, n_groups = len(model.H), len(model.Q)
         if deadline is not None:
-            options = _within(options or SolverOptions(), deadline.solver_seconds("building the model"))
+            options = _within(
+                options or SolverOptions(), deadline.solver_seconds("building the model")
+            )
         build_seconds = time.perf_counter() - started
         report = solve(model, options)
         status, has_solution = report.status, report.has_solution
         gap, objective, best_bound = report.gap, report.objective, report.best_bound
         solve_seconds = report.solve_time_s
         opened_positions = [
-            k for k in model.K if has_solution and (pyo.value(model.x[k], exception=False) or 0) > 0.5
+            k
+            for k in model.K
+            if has_solution and (pyo.value(model.x[k], exception=False) or 0) > 0.5
         ]
     if not has_solution:
         return FrlmResult(

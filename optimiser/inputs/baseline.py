@@ -39,7 +39,11 @@ def no_plan_baseline(
 
     Abatement counts only what the plan adds to this.
     """
-    ttw, wtw, running = coefficients.emissions_ttw_t, coefficients.emissions_wtw_t, coefficients.running_cost_hkd
+    ttw, wtw, running = (
+        coefficients.emissions_ttw_t,
+        coefficients.emissions_wtw_t,
+        coefficients.running_cost_hkd,
+    )
     period_weight, period_discount = calendar.period_weight, calendar.period_discount
     baseline_rows = []
     baseline_cost = 0.0
@@ -54,8 +58,10 @@ def no_plan_baseline(
                     "vehicle_class": row["vehicle_class"],
                     "year": t,
                     "years_represented": period_weight[t],
-                    "ttw_t": rest * ttw[(segment_id, inc, t)] + sum(n * ttw[(segment_id, k, t)] for k, n in existing.items()),
-                    "wtw_t": rest * wtw[(segment_id, inc, t)] + sum(n * wtw[(segment_id, k, t)] for k, n in existing.items()),
+                    "ttw_t": rest * ttw[(segment_id, inc, t)]
+                    + sum(n * ttw[(segment_id, k, t)] for k, n in existing.items()),
+                    "wtw_t": rest * wtw[(segment_id, inc, t)]
+                    + sum(n * wtw[(segment_id, k, t)] for k, n in existing.items()),
                 }
             )
             baseline_cost += rest * running[(segment_id, inc, t)] * period_discount[t] + sum(
@@ -91,11 +97,19 @@ def reference_fleet_cost(
         for t in years:
             alive = {
                 k: initial[(segment_id, k, t)]
-                + sum(n for (kk, tau), n in bought.items() if kk == k and t - lifetime[(vtype, k)] < tau < t)
+                + sum(
+                    n
+                    for (kk, tau), n in bought.items()
+                    if kk == k and t - lifetime[(vtype, k)] < tau < t
+                )
                 for k in techs[segment_id]
             }
             purchases = max(fleet - sum(alive.values()), 0.0)
-            zev = {k: share.get((segment_id, k, t), 0.0) * purchases for k in techs[segment_id] if k != inc}
+            zev = {
+                k: share.get((segment_id, k, t), 0.0) * purchases
+                for k in techs[segment_id]
+                if k != inc
+            }
             split = {inc: purchases - sum(zev.values()), **zev}
             for k, n in split.items():
                 if n <= 0:
@@ -104,5 +118,9 @@ def reference_fleet_cost(
                 total += n * buy_cost.get((segment_id, k, t), 0.0)
                 alive[k] += n
             for k, n in alive.items():
-                total += n * (running[(segment_id, k, t)] + carbon[t] * emissions[(segment_id, k, t)]) * period_discount[t]
+                total += (
+                    n
+                    * (running[(segment_id, k, t)] + carbon[t] * emissions[(segment_id, k, t)])
+                    * period_discount[t]
+                )
     return total

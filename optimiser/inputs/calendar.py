@@ -42,8 +42,13 @@ class Calendar:
 def modelled_years(scenario: Scenario, data: Dataset) -> tuple[list[int], list[int]]:
     """(calendar years of the horizon, modelled years): the scenario's steps plus every target year inside the horizon."""
     calendar_years = list(range(scenario.years.start, scenario.years.end + 1))
-    target_years = {int(y) for y in data.targets["year"]} | {t.year for t in scenario.extra_targets.values()}
-    years = sorted(set(scenario.year_list) | {y for y in target_years if calendar_years[0] <= y <= calendar_years[-1]})
+    target_years = {int(y) for y in data.targets["year"]} | {
+        t.year for t in scenario.extra_targets.values()
+    }
+    years = sorted(
+        set(scenario.year_list)
+        | {y for y in target_years if calendar_years[0] <= y <= calendar_years[-1]}
+    )
     return calendar_years, years
 
 
@@ -53,7 +58,10 @@ def plan_calendar(calendar_years: list[int], years: list[int], params: Parameter
     operator_rate = params.scalar("operator_discount_rate")
     discount = discount_factors(calendar_years, rate)
     # Each modelled year stands for the calendar years up to the next one.
-    period_years = {t: [y for y in calendar_years if t <= y < nxt] for t, nxt in zip(years, [*years[1:], calendar_years[-1] + 1], strict=True)}
+    period_years = {
+        t: [y for y in calendar_years if t <= y < nxt]
+        for t, nxt in zip(years, [*years[1:], calendar_years[-1] + 1], strict=True)
+    }
     return Calendar(
         calendar_years=calendar_years,
         years=years,

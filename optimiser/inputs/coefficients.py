@@ -43,7 +43,9 @@ class Coefficients:
         return self.emissions_wtw_t if basis == "wtw" else self.emissions_ttw_t
 
 
-def fuel(params: ParameterTable, tech: str, vtype: str, utility: str, i: int, h2_pathways: list[str]) -> tuple[float, float, float]:
+def fuel(
+    params: ParameterTable, tech: str, vtype: str, utility: str, i: int, h2_pathways: list[str]
+) -> tuple[float, float, float]:
     """(price per unit of energy, kg CO2 per unit, well-to-tank uplift) in year index ``i``."""
     if tech == "diesel":
         return (
@@ -75,18 +77,34 @@ def fuel(params: ParameterTable, tech: str, vtype: str, utility: str, i: int, h2
 
 def station_margin(params: ParameterTable, year: int) -> float:
     """HK$/kg of the pump price that recovers the station (0 where the dataset has no such row)."""
-    return params.at("hydrogen_station_margin_hkd_per_kg", year) if params.has("hydrogen_station_margin_hkd_per_kg") else 0.0
+    return (
+        params.at("hydrogen_station_margin_hkd_per_kg", year)
+        if params.has("hydrogen_station_margin_hkd_per_kg")
+        else 0.0
+    )
 
 
-def depot_demand_charge_per_bus_year(params: ParameterTable, year: int, refuelling: str, tech: str) -> float:
+def depot_demand_charge_per_bus_year(
+    params: ParameterTable, year: int, refuelling: str, tech: str
+) -> float:
     """Maximum-demand charge a depot-charged battery vehicle's share of its depot charger draws (HK$ a year)."""
-    if refuelling != "depot" or tech != "bev" or not params.has("depot_demand_charge_hkd_per_kva_month"):
+    if (
+        refuelling != "depot"
+        or tech != "bev"
+        or not params.has("depot_demand_charge_hkd_per_kva_month")
+    ):
         return 0.0
-    kva = params.at("depot_charger_kw", year) * params.at("charger_kva_per_kw", year) / params.at("depot_buses_per_charger", year)
+    kva = (
+        params.at("depot_charger_kw", year)
+        * params.at("charger_kva_per_kw", year)
+        / params.at("depot_buses_per_charger", year)
+    )
     return kva * params.at("depot_demand_charge_hkd_per_kva_month", year) * 12.0
 
 
-def battery_replacement_pv(params: ParameterTable, vtype: str, tech: str, year: int, life: int, rate: float) -> float:
+def battery_replacement_pv(
+    params: ParameterTable, vtype: str, tech: str, year: int, life: int, rate: float
+) -> float:
     """Present value, in the purchase year, of a battery replaced at mid-life (HK$)."""
     if tech != "bev" or not params.has("battery_replacement_hkd", vtype, tech):
         return 0.0
@@ -94,13 +112,20 @@ def battery_replacement_pv(params: ParameterTable, vtype: str, tech: str, year: 
     return params.at("battery_replacement_hkd", year + half, vtype, tech) / (1.0 + rate) ** half
 
 
-def vehicle_coefficients(params: ParameterTable, segments: pd.DataFrame, technologies: Technologies, calendar: Calendar) -> Coefficients:
+def vehicle_coefficients(
+    params: ParameterTable, segments: pd.DataFrame, technologies: Technologies, calendar: Calendar
+) -> Coefficients:
     """Costs, emissions and energy of one vehicle of every segment, technology and modelled year.
 
     The system counts hydrogen at the station gate (pump price less the station margin)
     because it counts the stations themselves; operators pay the pump price.
     """
-    techs, lifetime, years, rate = technologies.techs, technologies.lifetime, calendar.years, calendar.discount_rate
+    techs, lifetime, years, rate = (
+        technologies.techs,
+        technologies.lifetime,
+        calendar.years,
+        calendar.discount_rate,
+    )
     h2_pathways = params.technologies_of("h2_supply_share")
     buy_cost: dict[Key, float] = {}
     running: dict[Key, float] = {}
@@ -119,18 +144,27 @@ def vehicle_coefficients(params: ParameterTable, segments: pd.DataFrame, technol
                     fuel_price = max(fuel_price - station_margin(params, t), 0.0)
                 # plain floats: numpy scalars make every coefficient x variable product slow in Pyomo
                 running[(segment_id, k, t)] = float(
-                    km_year * (per_km * fuel_price + params.series("maintenance_hkd_per_km", vtype, k)[i])
+                    km_year
+                    * (per_km * fuel_price + params.series("maintenance_hkd_per_km", vtype, k)[i])
                     + depot_demand_charge_per_bus_year(params, t, row["refuelling"], k)
                 )
-                ttw[(segment_id, k, t)] = float(km_year * per_km * kg_co2 / 1000.0) if k in ("diesel", "lpg") else 0.0
+                ttw[(segment_id, k, t)] = (
+                    float(km_year * per_km * kg_co2 / 1000.0) if k in ("diesel", "lpg") else 0.0
+                )
                 wtw[(segment_id, k, t)] = float(km_year * per_km * (kg_co2 * (1.0 + wtt)) / 1000.0)
                 energy[(segment_id, k, t)] = float(row["daily_km"] * per_km)
                 price = float(params.series("vehicle_price_hkd", vtype, k)[i])
                 price_of[(segment_id, k, t)] = price
                 capital = price + battery_replacement_pv(params, vtype, k, t, life, rate)
                 if technologies.opportunity_needed.get(segment_id) and k == "bev":
-                    capital += params.at("opportunity_charging_hkd_per_bus", t, vtype, k) if params.has("opportunity_charging_hkd_per_bus", vtype, k) else 0.0
-                buy_cost[(segment_id, k, t)] = float(capital * annuity_due_factor(rate, life) * calendar.annuity_window(t, life))
+                    capital += (
+                        params.at("opportunity_charging_hkd_per_bus", t, vtype, k)
+                        if params.has("opportunity_charging_hkd_per_bus", vtype, k)
+                        else 0.0
+                    )
+                buy_cost[(segment_id, k, t)] = float(
+                    capital * annuity_due_factor(rate, life) * calendar.annuity_window(t, life)
+                )
     return Coefficients(
         buy_cost_hkd=buy_cost,
         running_cost_hkd=running,
@@ -143,7 +177,11 @@ def vehicle_coefficients(params: ParameterTable, segments: pd.DataFrame, technol
 
 
 def _design_kwh_per_day(
-    params: ParameterTable, segments: pd.DataFrame, techs: dict[str, list[str]], years: list[int], energy: dict[Key, float]
+    params: ParameterTable,
+    segments: pd.DataFrame,
+    techs: dict[str, list[str]],
+    years: list[int],
+    energy: dict[Key, float],
 ) -> dict[tuple[str, int], float]:
     """kWh a depot-charged battery vehicle needs on a hot day: its average day / the summer range factor."""
     design_kwh: dict[tuple[str, int], float] = {}
@@ -152,7 +190,11 @@ def _design_kwh_per_day(
             continue
         vtype = row["vehicle_type"]
         for t in years:
-            factor = params.at("summer_range_factor", t, vtype, "bev") if params.has("summer_range_factor", vtype, "bev") else 1.0
+            factor = (
+                params.at("summer_range_factor", t, vtype, "bev")
+                if params.has("summer_range_factor", vtype, "bev")
+                else 1.0
+            )
             design_kwh[(segment_id, t)] = energy[(segment_id, "bev", t)] / max(factor, 1e-6)
     return design_kwh
 
@@ -160,4 +202,6 @@ def _design_kwh_per_day(
 def carbon_prices(scenario: Scenario, years: list[int]) -> dict[int, float]:
     """Carbon price of each modelled year (HK$/t CO2), interpolated along the scenario's path."""
     path = scenario.carbon_price_hkd_per_t
-    return dict(zip(years, np.interp(years, sorted(path), [path[y] for y in sorted(path)]), strict=True))
+    return dict(
+        zip(years, np.interp(years, sorted(path), [path[y] for y in sorted(path)]), strict=True)
+    )

@@ -99,7 +99,11 @@ def _changed(key: str, base: Commitment | None, override: OperatorCommitment) ->
     elif override.zero_emission_fleet_by is not None:
         kind = "fleet"
     else:
-        kind = "order" if any(v is not None for v in (override.technology, override.vehicles, override.year)) else "pledge"
+        kind = (
+            "order"
+            if any(v is not None for v in (override.technology, override.vehicles, override.year))
+            else "pledge"
+        )
     if base is not None and base.kind != kind:
         base = None  # a row turned into the other kind is written out in full
     fields_of = {
@@ -117,13 +121,21 @@ def _changed(key: str, base: Commitment | None, override: OperatorCommitment) ->
             file="scenario",
             field=f"{_SCENARIO_FIELD}.{key}.{stray}",
         )
-    year_field = {"pledge": "zero_emission_purchases_from", "order": "year", "fleet": "zero_emission_fleet_by"}[kind]
+    year_field = {
+        "pledge": "zero_emission_purchases_from",
+        "order": "year",
+        "fleet": "zero_emission_fleet_by",
+    }[kind]
     spec = {
         "operator": override.operator or (base.operator if base else None),
         "year": getattr(override, year_field) or (base.year if base else None),
         "technology": override.technology or (base.technology if base else None),
-        "vehicles": override.vehicles if override.vehicles is not None else (base.vehicles if base else None),
-        "mix": dict(override.technology_mix) if override.technology_mix is not None else (base.mix if base else None),
+        "vehicles": override.vehicles
+        if override.vehicles is not None
+        else (base.vehicles if base else None),
+        "mix": dict(override.technology_mix)
+        if override.technology_mix is not None
+        else (base.mix if base else None),
     }
     needed = ["operator", "year"] + (["technology", "vehicles"] if kind == "order" else [])
     for name in needed:
@@ -132,7 +144,11 @@ def _changed(key: str, base: Commitment | None, override: OperatorCommitment) ->
             what = "a row of operator_commitments.csv" if base is None else "its row"
             raise InputError(
                 f"the {kind} '{key}' is not {what} and gives no '{field}'; expected a complete {kind}: operator, "
-                + {"pledge": "zero_emission_purchases_from", "order": "technology, vehicles and year", "fleet": "zero_emission_fleet_by"}[kind],
+                + {
+                    "pledge": "zero_emission_purchases_from",
+                    "order": "technology, vehicles and year",
+                    "fleet": "zero_emission_fleet_by",
+                }[kind],
                 file="scenario",
                 field=f"{_SCENARIO_FIELD}.{key}.{field}",
             )
@@ -155,7 +171,10 @@ def operator_commitments(data: Dataset, scenario: Scenario) -> list[Commitment]:
     ``operator_commitments_from_dataset`` is false); ``enabled: false`` drops it; any other
     key is a new commitment and must be complete.
     """
-    rows = {str(r["commitment_id"]): _dataset_row(r) for _, r in data.table("operator_commitments").iterrows()}
+    rows = {
+        str(r["commitment_id"]): _dataset_row(r)
+        for _, r in data.table("operator_commitments").iterrows()
+    }
     chosen = dict(rows) if scenario.operator_commitments_from_dataset else {}
     operators = sorted(set(data.depots["operator"]))
     for key, override in scenario.operator_commitments.items():
@@ -170,7 +189,11 @@ def operator_commitments(data: Dataset, scenario: Scenario) -> list[Commitment]:
                 field=f"{_SCENARIO_FIELD}.{key}.operator",
             )
         if commitment.kind == "order" and commitment.vehicles <= 0:
-            raise InputError("an order of no vehicles; expected vehicles above 0", file="scenario", field=f"{_SCENARIO_FIELD}.{key}.vehicles")
+            raise InputError(
+                "an order of no vehicles; expected vehicles above 0",
+                file="scenario",
+                field=f"{_SCENARIO_FIELD}.{key}.vehicles",
+            )
         chosen[key] = commitment
     return sorted(chosen.values(), key=lambda c: (c.year, c.commitment_id))
 
@@ -181,7 +204,12 @@ def active_pledge(pledges: list[Commitment], operator: str, year: int) -> Commit
     return max(started, key=lambda p: (p.year, p.commitment_id)) if started else None
 
 
-def natural_purchases(segments: pd.DataFrame, techs: dict[str, list[str]], years: list[int], initial: dict[tuple[str, str, int], float]) -> dict[tuple[str, int], float]:
+def natural_purchases(
+    segments: pd.DataFrame,
+    techs: dict[str, list[str]],
+    years: list[int],
+    initial: dict[tuple[str, str, int], float],
+) -> dict[tuple[str, int], float]:
     """(segment, year) -> vehicles natural replacement makes it buy: today's vehicles leaving service that year.
 
     Exact until the first new vehicles retire (a lower bound after); early retirement, where
@@ -233,7 +261,10 @@ def order_floors(
                     continue
                 free = feasible_bins[(s, k, t)].astype(float) * (1.0 - used.get((s, t), 0.0))
                 by_year.setdefault(t, []).append((s, free))
-        room = {t: sum(purchases[(s, t)] * float(np.dot(duty[s].weight, free)) for s, free in cells) for t, cells in by_year.items()}
+        room = {
+            t: sum(purchases[(s, t)] * float(np.dot(duty[s].weight, free)) for s, free in cells)
+            for t, cells in by_year.items()
+        }
         wanted = order.vehicles
         if wanted > sum(room.values()) + 1e-6:
             notes.append(
@@ -298,7 +329,8 @@ def note_pledged_incumbent_duties(
                 year=first,
                 share=f"{sum(stuck.values()) / fleet:.1%}",
                 incumbent=str(segments.at[mine[0], "incumbent"]),
-                segments=", ".join(worst[:6]) + (f" and {len(worst) - 6} more" if len(worst) > 6 else ""),
+                segments=", ".join(worst[:6])
+                + (f" and {len(worst) - 6} more" if len(worst) > 6 else ""),
             )
         )
 
@@ -309,7 +341,15 @@ def purchase_pledges(commitments: list[Commitment]) -> list[Commitment]:
     pledges = [c for c in commitments if c.kind == "pledge"]
     for fleet in (c for c in commitments if c.kind == "fleet"):
         if not any(p.operator == fleet.operator and p.year <= fleet.year for p in pledges):
-            pledges.append(Commitment(commitment_id=fleet.commitment_id, operator=fleet.operator, kind="pledge", year=fleet.year, source=fleet.source))
+            pledges.append(
+                Commitment(
+                    commitment_id=fleet.commitment_id,
+                    operator=fleet.operator,
+                    kind="pledge",
+                    year=fleet.year,
+                    source=fleet.source,
+                )
+            )
     return pledges
 
 
@@ -337,7 +377,9 @@ def fleet_pledge_caps(
                 for k in ("bev", "fcev"):
                     if (s, k, t) in feasible_bins and (k != "fcev" or s in runs_fcev):
                         runnable |= feasible_bins[(s, k, t)]
-                        room[(s, k, t)] = float(np.dot(duty[s].weight, feasible_bins[(s, k, t)])) * fleet
+                        room[(s, k, t)] = (
+                            float(np.dot(duty[s].weight, feasible_bins[(s, k, t)])) * fleet
+                        )
                 stuck = float(np.dot(duty[s].weight, ~runnable)) * fleet
                 caps[(s, t)] = min(caps.get((s, t), np.inf), stuck)
     return caps, room
@@ -363,13 +405,19 @@ def _largest_remainder(total: int, weights: pd.Series) -> pd.Series:
     return whole
 
 
-def committed_public_chargers(data: Dataset, scenario: Scenario, params: ParameterTable, public: list[str], years: list[int]) -> CommittedChargers:
+def committed_public_chargers(
+    data: Dataset, scenario: Scenario, params: ParameterTable, public: list[str], years: list[int]
+) -> CommittedChargers:
     """Committed public fast chargers in service at each public site and modelled year.
 
     Rows of ``committed_chargers.csv`` of the kinds the scenario counts; a row counts from
     the first modelled year at or after its year (rows before the horizon from its start).
     """
-    kinds = {"programmes": ("programme",), "programmes_and_targets": ("programme", "target"), "none": ()}[scenario.committed_public_chargers]
+    kinds = {
+        "programmes": ("programme",),
+        "programmes_and_targets": ("programme", "target"),
+        "none": (),
+    }[scenario.committed_public_chargers]
     committed = data.table("committed_chargers")
     rows = committed[committed["kind"].isin(kinds)]
     chargers = {(c, t): 0.0 for c in public for t in years}

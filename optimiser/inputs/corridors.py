@@ -52,12 +52,20 @@ def corridor_class(catalogue: Catalogue, flows: pd.DataFrame) -> VehicleClass | 
             field="refuelling",
         )
     if not corridor and (flows["trucks"].astype(float) > 0).any():
-        raise InputError("truck_flows.csv has vehicles but no class of vehicle_classes.csv refuels on corridors; expected one", file="vehicle_classes.csv", field="refuelling")
+        raise InputError(
+            "truck_flows.csv has vehicles but no class of vehicle_classes.csv refuels on corridors; expected one",
+            file="vehicle_classes.csv",
+            field="refuelling",
+        )
     return corridor[0] if corridor else None
 
 
 def stations_near_nodes(
-    graph: nx.Graph, sites: pd.DataFrame, h2_sites: list[str], points: SnappedPoints, detour_km: float
+    graph: nx.Graph,
+    sites: pd.DataFrame,
+    h2_sites: list[str],
+    points: SnappedPoints,
+    detour_km: float,
 ) -> dict[Hashable, dict[str, float]]:
     """Graph node -> the hydrogen sites a truck passing it can refuel at -> km one way from the node.
 
@@ -74,7 +82,9 @@ def stations_near_nodes(
         budget_m = (detour_km - access_km) * 1000.0
         if budget_m <= 0:
             continue
-        for other, metres in nx.single_source_dijkstra_path_length(graph, node, cutoff=budget_m, weight="length_m").items():
+        for other, metres in nx.single_source_dijkstra_path_length(
+            graph, node, cutoff=budget_m, weight="length_m"
+        ).items():
             at_node = near.setdefault(other, {})
             at_node[s] = min(at_node.get(s, math.inf), access_km + metres / 1000.0)
     return {n: dict(sorted(found.items())) for n, found in near.items()}
@@ -97,49 +107,83 @@ def truck_corridors(
     flows["origin_node"] = [points.node("truck_place", p) for p in flows["origin"]]
     flows["destination_node"] = [points.node("truck_place", p) for p in flows["destination"]]
     path_input = pd.DataFrame(
-        {"flow_id": flows.index, "origin": flows["origin_node"], "destination": flows["destination_node"], "flow": flows["daily_round_trips"]}
+        {
+            "flow_id": flows.index,
+            "origin": flows["origin_node"],
+            "destination": flows["destination_node"],
+            "flow": flows["daily_round_trips"],
+        }
     )
     same_node = path_input["origin"] == path_input["destination"]
     if same_node.any():
-        notes.append(ModelText("truck_same_node", flows=", ".join(path_input.loc[same_node, "flow_id"])))
+        notes.append(
+            ModelText("truck_same_node", flows=", ".join(path_input.loc[same_node, "flow_id"]))
+        )
         flows = flows[~same_node.to_numpy()]
         path_input = path_input[~same_node]
     paths = round_trip_paths(graph, path_input, weight="length_m", km_per_unit=0.001)
     # plain lists, not a pandas lookup per flow (20,000 flows on the largest synthetic city)
     flows["one_way_km"] = [
-        paths[q].length_km + points.access("truck_place", origin) + points.access("truck_place", destination)
-        for q, origin, destination in zip(flows.index, flows["origin"], flows["destination"], strict=True)
+        paths[q].length_km
+        + points.access("truck_place", origin)
+        + points.access("truck_place", destination)
+        for q, origin, destination in zip(
+            flows.index, flows["origin"], flows["destination"], strict=True
+        )
     ]
     detour_km = params.scalar("truck_h2_detour_km") if params.has("truck_h2_detour_km") else 0.0
     sites_at_node = stations_near_nodes(graph, sites, h2_sites, points, detour_km)
-    h2_nodes = sorted(sites_at_node, key=str)  # build_graph keys nodes by str id: the ids' own order
+    h2_nodes = sorted(
+        sites_at_node, key=str
+    )  # build_graph keys nodes by str id: the ids' own order
     vehicle_class = corridor_class(catalogue, flows)
     # A station off the route costs the truck the way there and back out of its range.
-    truck_range = max(params.scalar("range_km", vehicle_class.vehicle_types[0], "fcev") - 2.0 * detour_km, 0.0) if vehicle_class else 0.0
+    truck_range = (
+        max(
+            params.scalar("range_km", vehicle_class.vehicle_types[0], "fcev") - 2.0 * detour_km, 0.0
+        )
+        if vehicle_class
+        else 0.0
+    )
     cover_rows: dict[str, list[frozenset[str]]] = {}
     for q in flows.index:
         rows = arc_cover_rows(paths[q], truck_range, h2_nodes)
         if not rows:  # some arc is longer than the range or no candidate can cover it
             continue
-        cover_rows[q] = minimal_cover_rows(frozenset(s for n in row for s in sites_at_node[n]) for row in rows)
+        cover_rows[q] = minimal_cover_rows(
+            frozenset(s for n in row for s in sites_at_node[n]) for row in rows
+        )
     flows["coverable"] = [q in cover_rows for q in flows.index]
     flows["path_h2_sites"] = [
         sorted({s for n in paths[q].nodes for s in sites_at_node.get(n, {})}) for q in flows.index
     ]
     # km one way from the route to each station that can refuel it (0 on the route, + its access)
     flows["h2_site_km"] = [
-        {s: min(sites_at_node[n][s] for n in paths[q].nodes if s in sites_at_node.get(n, {})) for s in on_path}
+        {
+            s: min(sites_at_node[n][s] for n in paths[q].nodes if s in sites_at_node.get(n, {}))
+            for s in on_path
+        }
         for q, on_path in zip(flows.index, flows["path_h2_sites"], strict=True)
     ]
     trucks_of = flows["trucks"].astype(float)
-    flows["daily_km_per_truck"] = 2.0 * flows["one_way_km"] * flows["daily_round_trips"] / np.maximum(trucks_of, 1e-9)
+    flows["daily_km_per_truck"] = (
+        2.0 * flows["one_way_km"] * flows["daily_round_trips"] / np.maximum(trucks_of, 1e-9)
+    )
     corridors, cover_rows = _merge_flows(flows, cover_rows, scenario.truck_corridor_km_band)
-    flows["corridor"] = corridors["members"].explode().reset_index().set_index("members")["corridor"].reindex(flows.index)
+    flows["corridor"] = (
+        corridors["members"]
+        .explode()
+        .reset_index()
+        .set_index("members")["corridor"]
+        .reindex(flows.index)
+    )
     if len(corridors) < len(flows):
         notes.append(ModelText("corridors_merged", flows=len(flows), segments=len(corridors)))
     corridor_name = vehicle_class.name if vehicle_class else "truck"
     corridors["segment_id"] = corridor_name + "_" + corridors.index.astype(str)
-    return TruckCorridors(flows=flows, corridors=corridors, cover_rows=cover_rows, vehicle_class=vehicle_class)
+    return TruckCorridors(
+        flows=flows, corridors=corridors, cover_rows=cover_rows, vehicle_class=vehicle_class
+    )
 
 
 def _merge_flows(
@@ -182,11 +226,21 @@ def _merge_flows(
         else:
             trucks = flows.loc[members, "trucks"].astype(float)
             fleet = float(trucks.sum())
-            km = float((trucks * flows.loc[members, "daily_km_per_truck"]).sum() / fleet) if fleet > 0 else 0.0
+            km = (
+                float((trucks * flows.loc[members, "daily_km_per_truck"]).sum() / fleet)
+                if fleet > 0
+                else 0.0
+            )
         rows = rows_by_flow.get(members[0], [])
         if rows:
             corridor_rows[corridor] = rows
-        supply = sites_of[members[0]] if len(members) == 1 else sorted(set().union(*rows)) if rows else []
+        supply = (
+            sites_of[members[0]]
+            if len(members) == 1
+            else sorted(set().union(*rows))
+            if rows
+            else []
+        )
         # a merged corridor's km to a station: the farthest of its members' (each member passes it)
         supply_km = {s: max(site_km_of[q].get(s, 0.0) for q in members) for s in supply}
         records.append(
@@ -198,9 +252,22 @@ def _merge_flows(
                 "coverable": bool(rows),
                 "supply_sites": supply,
                 "supply_km": supply_km,
-                "label": members[0] if len(members) == 1 else f"{members[0]} and {len(members) - 1} similar corridors",
+                "label": members[0]
+                if len(members) == 1
+                else f"{members[0]} and {len(members) - 1} similar corridors",
             }
         )
-    columns = ["corridor", "members", "fleet", "daily_km", "coverable", "supply_sites", "supply_km", "label"]
+    columns = [
+        "corridor",
+        "members",
+        "fleet",
+        "daily_km",
+        "coverable",
+        "supply_sites",
+        "supply_km",
+        "label",
+    ]
     # A city without truck flows has no corridors: an empty table keeps the columns the model reads.
-    return pd.DataFrame(records, columns=columns if not records else None).set_index("corridor", drop=False), corridor_rows
+    return pd.DataFrame(records, columns=columns if not records else None).set_index(
+        "corridor", drop=False
+    ), corridor_rows

@@ -57,7 +57,9 @@ class Infrastructure:
     grid_cost: dict[int, float]
 
 
-def infrastructure_costs(params: ParameterTable, scenario: Scenario, calendar: Calendar) -> Infrastructure:
+def infrastructure_costs(
+    params: ParameterTable, scenario: Scenario, calendar: Calendar
+) -> Infrastructure:
     """Infrastructure parameters and cost coefficients.
 
     Chargers and stations are never removed in the model, so they are charged their
@@ -80,19 +82,41 @@ def infrastructure_costs(params: ParameterTable, scenario: Scenario, calendar: C
         # Chargers keep the power of the year they were installed (their vintage).
         charger_kw[("depot", t)] = params.at("depot_charger_kw", t)
         charger_kw[("public", t)] = params.at("public_charger_kw", t)
-        charger_cost[("depot", t)] = params.at("depot_charger_capex_hkd", t) * annuity_due_factor(rate, charger_life) * window
-        charger_cost[("public", t)] = params.at("public_charger_capex_hkd", t) * annuity_due_factor(rate, charger_life) * window
+        charger_cost[("depot", t)] = (
+            params.at("depot_charger_capex_hkd", t)
+            * annuity_due_factor(rate, charger_life)
+            * window
+        )
+        charger_cost[("public", t)] = (
+            params.at("public_charger_capex_hkd", t)
+            * annuity_due_factor(rate, charger_life)
+            * window
+        )
         station_factor = annuity_due_factor(rate, station_life) * window
         h2_cost[("station", t)] = params.at("h2_station_fixed_capex_hkd", t) * station_factor
         h2_cost[("module", t)] = params.at("h2_module_capex_hkd", t) * station_factor
-        h2_cost[("station_opex", t)] = infrastructure["h2_station_opex_share"] * params.at("h2_station_fixed_capex_hkd", t) * calendar.period_discount[t]
-        h2_cost[("module_opex", t)] = infrastructure["h2_station_opex_share"] * params.at("h2_module_capex_hkd", t) * calendar.period_discount[t]
+        h2_cost[("station_opex", t)] = (
+            infrastructure["h2_station_opex_share"]
+            * params.at("h2_station_fixed_capex_hkd", t)
+            * calendar.period_discount[t]
+        )
+        h2_cost[("module_opex", t)] = (
+            infrastructure["h2_station_opex_share"]
+            * params.at("h2_module_capex_hkd", t)
+            * calendar.period_discount[t]
+        )
         grid_cost[t] = (
             params.at("grid_upgrade_hkd_per_kva", t)
             * annuity_due_factor(rate, GRID_ASSET_LIFE_YEARS)
             * calendar.annuity_window(t, GRID_ASSET_LIFE_YEARS)
         )
-    return Infrastructure(parameters=infrastructure, charger_cost=charger_cost, charger_kw=charger_kw, h2_cost=h2_cost, grid_cost=grid_cost)
+    return Infrastructure(
+        parameters=infrastructure,
+        charger_cost=charger_cost,
+        charger_kw=charger_kw,
+        h2_cost=h2_cost,
+        grid_cost=grid_cost,
+    )
 
 
 def existing_depot_charging(
@@ -119,7 +143,11 @@ def existing_depot_charging(
     for d in depot_sites.index:
         ids = segments_at.get(("depot", d), [])
         buses = sum(initial_stock.get((s, "bev", first_year), 0.0) for s in ids)
-        energy = sum(initial_stock.get((s, "bev", first_year), 0.0) * design_kwh_per_day.get((s, first_year), 0.0) for s in ids)
+        energy = sum(
+            initial_stock.get((s, "bev", first_year), 0.0)
+            * design_kwh_per_day.get((s, first_year), 0.0)
+            for s in ids
+        )
         chargers[d] = buses / per_charger
         kw[d] = energy / window
     return chargers, kw

@@ -119,13 +119,19 @@ class ModelInputs:
     @property
     def programme_levels(self) -> dict[str, tuple[float, ...]]:
         """programme -> the payment levels it may offer (shares of its per-vehicle cap, ascending)."""
-        return dict(zip(self.programme_rows["programme_id"], self.programme_rows["levels"], strict=True))
+        return dict(
+            zip(self.programme_rows["programme_id"], self.programme_rows["levels"], strict=True)
+        )
 
     @property
     def announced_programmes(self) -> list[str]:
         """Programmes paid as announced: their amount to every eligible purchase until the money runs out."""
         rows = self.programme_rows
-        return sorted(set(rows.loc[rows["payment_rule"] == "announced", "programme_id"])) if "payment_rule" in rows else []
+        return (
+            sorted(set(rows.loc[rows["payment_rule"] == "announced", "programme_id"]))
+            if "payment_rule" in rows
+            else []
+        )
 
     @property
     def abatement_basis(self) -> str:

@@ -60,23 +60,53 @@ def technology_offers(
             for k in techs[segment_id]:
                 if k == inc:
                     continue
-                extra = battery_replacement_pv(params, vtype, k, t, lifetime[(vtype, k)], operator_rate)
+                extra = battery_replacement_pv(
+                    params, vtype, k, t, lifetime[(vtype, k)], operator_rate
+                )
                 if pattern == "depot" and k == "bev":
                     extra += _depot_charging_per_bus_hkd(params, t)
-                    extra += _pv(depot_demand_charge_per_bus_year(params, t, pattern, k), lifetime[(vtype, k)], operator_rate)
-                    if opportunity_needed.get(segment_id) and params.has("opportunity_charging_hkd_per_bus", vtype, k):
+                    extra += _pv(
+                        depot_demand_charge_per_bus_year(params, t, pattern, k),
+                        lifetime[(vtype, k)],
+                        operator_rate,
+                    )
+                    if opportunity_needed.get(segment_id) and params.has(
+                        "opportunity_charging_hkd_per_bus", vtype, k
+                    ):
                         extra += params.at("opportunity_charging_hkd_per_bus", t, vtype, k)
 
-                def tco(tech: str, km: float, vtype: str = vtype, utility: str = utility, t: int = t) -> float:
-                    return _operator_tco(params, tech, vtype, utility, km, t, lifetime[(vtype, tech)], operator_rate, cache)
+                def tco(
+                    tech: str, km: float, vtype: str = vtype, utility: str = utility, t: int = t
+                ) -> float:
+                    return _operator_tco(
+                        params,
+                        tech,
+                        vtype,
+                        utility,
+                        km,
+                        t,
+                        lifetime[(vtype, tech)],
+                        operator_rate,
+                        cache,
+                    )
 
                 gap[(segment_id, k, t)] = tco(k, mean_km_year) + extra - tco(inc, mean_km_year)
                 if (segment_id, k, t) not in feasible_bins:
                     continue
                 gaps = np.array([tco(k, km) + extra - tco(inc, km) for km in km_year])
-                barrier = params.at("adoption_barrier_hkd", t, vtype, k) if params.has("adoption_barrier_hkd", vtype, k) else 0.0
-                spread = params.at("adoption_spread_hkd", t, vtype, k) if params.has("adoption_spread_hkd", vtype, k) else 0.0
-                options.append(TechnologyOffer(k, gaps, feasible_bins[(segment_id, k, t)], barrier, spread))
+                barrier = (
+                    params.at("adoption_barrier_hkd", t, vtype, k)
+                    if params.has("adoption_barrier_hkd", vtype, k)
+                    else 0.0
+                )
+                spread = (
+                    params.at("adoption_spread_hkd", t, vtype, k)
+                    if params.has("adoption_spread_hkd", vtype, k)
+                    else 0.0
+                )
+                options.append(
+                    TechnologyOffer(k, gaps, feasible_bins[(segment_id, k, t)], barrier, spread)
+                )
             offers[(segment_id, t)] = options
     return offers, gap
 
@@ -92,7 +122,10 @@ def _depot_charging_per_bus_hkd(params: ParameterTable, year: int) -> float:
     """One battery bus's share of a depot charger and of the grid connection it draws (HK$)."""
     per_charger = params.at("depot_buses_per_charger", year)
     kva = params.at("depot_charger_kw", year) * params.at("charger_kva_per_kw", year)
-    return (params.at("depot_charger_capex_hkd", year) + kva * params.at("grid_upgrade_hkd_per_kva", year)) / per_charger
+    return (
+        params.at("depot_charger_capex_hkd", year)
+        + kva * params.at("grid_upgrade_hkd_per_kva", year)
+    ) / per_charger
 
 
 def _running_cost_pv_per_km(

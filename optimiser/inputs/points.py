@@ -51,10 +51,18 @@ def snap_points(graph: nx.Graph, data: Dataset) -> SnappedPoints:
     """Snap every point of ``data`` to ``graph``; refuse one farther than :data:`MAX_SNAP_M` from any node."""
     snaps = pd.concat(
         [
-            snap_to_nodes(graph, data.candidate_sites, id_column="site_id").rename(columns={"site_id": "id"}).assign(kind="site"),
-            snap_to_nodes(graph, data.depots, id_column="depot_id").rename(columns={"depot_id": "id"}).assign(kind="depot"),
-            snap_to_nodes(graph, data.taxi_zones, id_column="zone_id").rename(columns={"zone_id": "id"}).assign(kind="taxi_zone"),
-            snap_to_nodes(graph, data.truck_places, id_column="place_id").rename(columns={"place_id": "id"}).assign(kind="truck_place"),
+            snap_to_nodes(graph, data.candidate_sites, id_column="site_id")
+            .rename(columns={"site_id": "id"})
+            .assign(kind="site"),
+            snap_to_nodes(graph, data.depots, id_column="depot_id")
+            .rename(columns={"depot_id": "id"})
+            .assign(kind="depot"),
+            snap_to_nodes(graph, data.taxi_zones, id_column="zone_id")
+            .rename(columns={"zone_id": "id"})
+            .assign(kind="taxi_zone"),
+            snap_to_nodes(graph, data.truck_places, id_column="place_id")
+            .rename(columns={"place_id": "id"})
+            .assign(kind="truck_place"),
         ],
         ignore_index=True,
     )
@@ -74,5 +82,7 @@ def snap_points(graph: nx.Graph, data: Dataset) -> SnappedPoints:
         snaps=snaps,
         node_of=dict(zip(snaps["kind"] + ":" + snaps["id"], snaps["node_id"], strict=True)),
         # Road km from each point to its node, added to every reach and path length.
-        access_km=dict(zip(snaps["kind"] + ":" + snaps["id"], snaps["access_m"] / 1000.0, strict=True)),
+        access_km=dict(
+            zip(snaps["kind"] + ":" + snaps["id"], snaps["access_m"] / 1000.0, strict=True)
+        ),
     )

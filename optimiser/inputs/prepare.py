@@ -77,13 +77,17 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
 
     # Fleet segments: depots and zone fleets, then one per truck corridor.
     segments = depot_and_zone_segments(data, catalogue)
-    trucks = truck_corridors(data, scenario, params, catalogue, graph, points, sites, h2_sites, notes)
+    trucks = truck_corridors(
+        data, scenario, params, catalogue, graph, points, sites, h2_sites, notes
+    )
     segments = add_corridor_segments(segments, trucks, data, catalogue)
 
     # What each segment may buy and when, today's stock, and per-vehicle coefficients.
     fleet_life = fleet_lifetimes(data)
     duty = duty_bins(data, segments, params)
-    tech = allowed_technologies(scenario, catalogue, params, segments, trucks.corridors, years, duty, fleet_life)
+    tech = allowed_technologies(
+        scenario, catalogue, params, segments, trucks.corridors, years, duty, fleet_life
+    )
     initial = initial_stock(data, segments, years, params, fleet_life, catalogue, tech.techs)
     coefs = vehicle_coefficients(params, segments, tech, calendar)
 
@@ -91,25 +95,48 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     depots = depot_sites(sites, segments)
     public = public_sites(sites)
     zones, zone_site_pairs = taxi_zones(data, scenario, params, graph, points, public, notes)
-    h2_consumers, h2_supply_pairs, h2_supply_km = hydrogen_consumers(params, graph, points, sites, h2_sites, segments, trucks.corridors)
+    h2_consumers, h2_supply_pairs, h2_supply_km = hydrogen_consumers(
+        params, graph, points, sites, h2_sites, segments, trucks.corridors
+    )
     committed_chargers = committed_public_chargers(data, scenario, params, public, years)
 
     # Operators' own commitments (behaviour): pledges and orders, applied to what they buy.
     commitments = operator_commitments(data, scenario)
     pledges = purchase_pledges(commitments)
     supplied = {u.removeprefix("depot:") for u, _ in h2_supply_pairs if u.startswith("depot:")}
-    runs_fcev = {s for s in segments.index if segments.at[s, "refuelling"] != "depot" or segments.at[s, "location"] in supplied}
+    runs_fcev = {
+        s
+        for s in segments.index
+        if segments.at[s, "refuelling"] != "depot" or segments.at[s, "location"] in supplied
+    }
     floors = order_floors(
         [c for c in commitments if c.kind == "order"], segments, years, natural_purchases(segments, tech.techs, years, initial),
         tech.feasible_bins, duty, runs_fcev, notes,
     )  # fmt: skip
-    note_pledged_incumbent_duties(pledges, segments, years, tech.feasible_bins, duty, runs_fcev, notes)
-    incumbent_cap, zev_room = fleet_pledge_caps(commitments, segments, years, tech.feasible_bins, duty, runs_fcev)
+    note_pledged_incumbent_duties(
+        pledges, segments, years, tech.feasible_bins, duty, runs_fcev, notes
+    )
+    incumbent_cap, zev_room = fleet_pledge_caps(
+        commitments, segments, years, tech.feasible_bins, duty, runs_fcev
+    )
 
     # Operators' lifetime cost gaps, what they buy, and the programmes' purchase regimes.
-    offers, gap = technology_offers(params, segments, tech, years, duty, calendar.operator_discount_rate, catalogue)
+    offers, gap = technology_offers(
+        params, segments, tech, years, duty, calendar.operator_discount_rate, catalogue
+    )
     programme_rows, programme_caps = programmes(data, scenario)
-    regimes = purchase_regimes(scenario, segments, years, offers, duty, programme_rows, coefs.price_hkd, pledges, floors, runs_fcev)
+    regimes = purchase_regimes(
+        scenario,
+        segments,
+        years,
+        offers,
+        duty,
+        programme_rows,
+        coefs.price_hkd,
+        pledges,
+        floors,
+        runs_fcev,
+    )
     no_policy = no_policy_shares(regimes)
 
     targets = target_table(data, scenario, segments, years, notes)
@@ -123,7 +150,17 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     emissions = coefs.emissions_t(scenario.abatement_basis)
     baseline = no_plan_baseline(segments, tech.techs, initial, coefs, calendar)
     reference_hkd = reference_fleet_cost(
-        segments, tech.techs, years, initial, tech.lifetime, no_policy, coefs.buy_cost_hkd, coefs.running_cost_hkd, emissions, carbon, calendar.period_discount
+        segments,
+        tech.techs,
+        years,
+        initial,
+        tech.lifetime,
+        no_policy,
+        coefs.buy_cost_hkd,
+        coefs.running_cost_hkd,
+        emissions,
+        carbon,
+        calendar.period_discount,
     )
 
     return ModelInputs(

@@ -59,7 +59,9 @@ def programmes(data: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[st
         if override is not None and not override.enabled:
             continue
         caps[programme_id] = float(
-            override.programme_cap_hkd if override is not None and override.programme_cap_hkd is not None else group["programme_cap_hkd"].iloc[0]
+            override.programme_cap_hkd
+            if override is not None and override.programme_cap_hkd is not None
+            else group["programme_cap_hkd"].iloc[0]
         )
         rule = payment_rule(programme_id, group, override)
         levels = list(scenario.payment_levels)
@@ -73,7 +75,9 @@ def programmes(data: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[st
             share = float(item.price_share_cap)
             first, last = int(item.first_year), int(item.last_year)
             if override is not None:
-                per_vehicle = (override.per_vehicle_cap_hkd or {}).get(item.vehicle_type, per_vehicle)
+                per_vehicle = (override.per_vehicle_cap_hkd or {}).get(
+                    item.vehicle_type, per_vehicle
+                )
                 share = override.price_share_cap if override.price_share_cap is not None else share
                 first = override.first_year if override.first_year is not None else first
                 last = override.last_year if override.last_year is not None else last
@@ -106,7 +110,9 @@ def payment_rule(programme_id: str, group: pd.DataFrame, override: ProgrammeOver
         return "chosen"
     if "payment_rule" not in group.columns:
         return "chosen"
-    rules = {str(r) if isinstance(r, str) and r.strip() else "chosen" for r in group["payment_rule"]}
+    rules = {
+        str(r) if isinstance(r, str) and r.strip() else "chosen" for r in group["payment_rule"]
+    }
     if len(rules) > 1:
         # One scheme is run one way: rows that disagree are a typing error, not a mix.
         raise InputError(
@@ -120,7 +126,11 @@ def payment_rule(programme_id: str, group: pd.DataFrame, override: ProgrammeOver
 def _announced_levels(programme_id: str, override: ProgrammeOverride | None) -> list[float]:
     """[0, a]: a scheme paid as announced pays a (a share of its cap, 1.0 unless the scenario
     names one) to each purchase the money reaches, and nothing (level 0) to those after it runs out."""
-    given = [] if override is None or override.payment_levels is None else sorted({x for x in override.payment_levels if x > 0})
+    given = (
+        []
+        if override is None or override.payment_levels is None
+        else sorted({x for x in override.payment_levels if x > 0})
+    )
     if len(given) > 1:
         raise InputError(
             f"programme '{programme_id}' is paid as announced (one amount to every eligible purchase) but payment_levels "
@@ -179,7 +189,13 @@ def purchase_regimes(
             ]  # fmt: skip
             programme_ids = sorted({item["programme_id"] for item in open_rows})
             caps = {
-                item["programme_id"]: (item["technology"], min(item["per_vehicle_cap_hkd"], item["price_share_cap"] * price_of[(segment_id, item["technology"], t)]))
+                item["programme_id"]: (
+                    item["technology"],
+                    min(
+                        item["per_vehicle_cap_hkd"],
+                        item["price_share_cap"] * price_of[(segment_id, item["technology"], t)],
+                    ),
+                )
                 for item in open_rows
             }
             levels_of = {item["programme_id"]: item["levels"] for item in open_rows}
@@ -196,16 +212,27 @@ def purchase_regimes(
                     return adoption_shares(options, weights, payments)
                 chosen = pledged_options if committed is not None else options
                 shares = committed_response(
-                    chosen, weights, payments, pledged=committed is not None, mix=committed.mix if committed else None, floors=floor
+                    chosen,
+                    weights,
+                    payments,
+                    pledged=committed is not None,
+                    mix=committed.mix if committed else None,
+                    floors=floor,
                 )
                 return {o.technology: shares.get(o.technology, 0.0) for o in options}
 
             no_policy = respond({})
-            combos = itertools.product(*(range(len(levels_of[p])) for p in programme_ids)) if programme_ids else [()]
+            combos = (
+                itertools.product(*(range(len(levels_of[p])) for p in programme_ids))
+                if programme_ids
+                else [()]
+            )
             out = []
             for regime_id, combo in enumerate(combos):
                 chosen = dict(zip(programme_ids, combo, strict=True))
-                payment = {p: (caps[p][0], levels_of[p][chosen[p]] * caps[p][1]) for p in programme_ids}
+                payment = {
+                    p: (caps[p][0], levels_of[p][chosen[p]] * caps[p][1]) for p in programme_ids
+                }
                 per_tech: dict[str, float] = {}
                 for tech, hkd in payment.values():
                     per_tech[tech] = per_tech.get(tech, 0.0) + hkd
@@ -214,7 +241,9 @@ def purchase_regimes(
     return regimes
 
 
-def no_policy_shares(regimes: dict[tuple[str, int], list[Regime]]) -> dict[tuple[str, str, int], float]:
+def no_policy_shares(
+    regimes: dict[tuple[str, int], list[Regime]],
+) -> dict[tuple[str, str, int], float]:
     """(segment, zero-emission technology, year) -> share of purchases with no payment on offer."""
     return {
         (s, k, t): share

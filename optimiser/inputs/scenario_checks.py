@@ -31,7 +31,11 @@ def _refuse(message: str, *location: object) -> InputError:
 def _one_of(value: str, known: list[str]) -> str:
     """'expected one of ...' with a hint for a near miss ('KMB' for 'kmb')."""
     lowered = {k.lower(): k for k in known}
-    close = [lowered[value.lower()]] if value.lower() in lowered else difflib.get_close_matches(value, known, n=1, cutoff=0.75)
+    close = (
+        [lowered[value.lower()]]
+        if value.lower() in lowered
+        else difflib.get_close_matches(value, known, n=1, cutoff=0.75)
+    )
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"{hint}; expected one of {', '.join(known) or '(none in the dataset)'}"
 
@@ -60,7 +64,11 @@ def _check_programmes(scenario: Scenario, data: Dataset) -> None:
     first_modelled, last_modelled = scenario.years.start, scenario.years.end
     for programme_id, override in scenario.programmes.items():
         if programme_id not in known:
-            raise _refuse(f"unknown programme '{programme_id}'{_one_of(programme_id, known)} (programmes.csv)", "programmes", programme_id)
+            raise _refuse(
+                f"unknown programme '{programme_id}'{_one_of(programme_id, known)} (programmes.csv)",
+                "programmes",
+                programme_id,
+            )
         own = rows[rows["programme_id"] == programme_id]
         types = sorted(set(own["vehicle_type"]))
         for vehicle_type in override.per_vehicle_cap_hkd or {}:
@@ -72,7 +80,9 @@ def _check_programmes(scenario: Scenario, data: Dataset) -> None:
                 )  # fmt: skip
         if not override.enabled:
             continue
-        first = override.first_year if override.first_year is not None else int(own["first_year"].min())
+        first = (
+            override.first_year if override.first_year is not None else int(own["first_year"].min())
+        )
         last = override.last_year if override.last_year is not None else int(own["last_year"].max())
         changed = "first_year" if override.first_year is not None else "last_year"
         if first > last:
@@ -82,7 +92,9 @@ def _check_programmes(scenario: Scenario, data: Dataset) -> None:
                 "expected first_year <= last_year (give both to move the window)",
                 "programmes", programme_id, changed,
             )  # fmt: skip
-        if (override.first_year is not None or override.last_year is not None) and (last < first_modelled or first > last_modelled):
+        if (override.first_year is not None or override.last_year is not None) and (
+            last < first_modelled or first > last_modelled
+        ):
             raise _refuse(
                 f"the window {first}-{last} has no year in the scenario's horizon {first_modelled}-{last_modelled}, "
                 "so the programme would pay nothing; expected a window that overlaps the horizon (or enabled: false)",
@@ -94,7 +106,11 @@ def _check_targets(scenario: Scenario, data: Dataset) -> None:
     known = sorted(set(data.targets["target_id"]))
     for target_id in scenario.targets:
         if target_id not in known:
-            raise _refuse(f"unknown target '{target_id}'{_one_of(target_id, known)} (targets.csv)", "targets", target_id)
+            raise _refuse(
+                f"unknown target '{target_id}'{_one_of(target_id, known)} (targets.csv)",
+                "targets",
+                target_id,
+            )
     for target_id in scenario.extra_targets:
         if target_id in known:
             raise _refuse(
@@ -134,10 +150,14 @@ def _check_parameters(scenario: Scenario, data: Dataset) -> None:
             )  # fmt: skip
         seen[key] = i
         # Supply shares have their own check below (a share without its pathway, a sum above 1).
-        if override.parameter != "h2_supply_share" and _passed_by(key[1:], dataset_keys.get(override.parameter, set())):
+        if override.parameter != "h2_supply_share" and _passed_by(
+            key[1:], dataset_keys.get(override.parameter, set())
+        ):
             vt, tech = key[1:]
             specific = sorted(
-                f"{v}/{t}" for v, t in dataset_keys[override.parameter] if (tech != "-" and t == tech) or (vt != "-" and v == vt)
+                f"{v}/{t}"
+                for v, t in dataset_keys[override.parameter]
+                if (tech != "-" and t == tech) or (vt != "-" and v == vt)
             ) or sorted(f"{v}/{t}" for v, t in dataset_keys[override.parameter])
             raise _refuse(
                 f"{override.parameter} for vehicle_type '{override.vehicle_type}', technology '{override.technology}' would "
@@ -168,7 +188,12 @@ def _passed_by(override: tuple[str, str], dataset: set[tuple[str, str]]) -> bool
     keys = dataset | {override}
     for vehicle_type in types:
         for technology in techs:
-            for candidate in ((vehicle_type, technology), ("-", technology), (vehicle_type, "-"), ("-", "-")):
+            for candidate in (
+                (vehicle_type, technology),
+                ("-", technology),
+                (vehicle_type, "-"),
+                ("-", "-"),
+            ):
                 if candidate in keys:
                     if candidate == override:
                         return False
@@ -178,7 +203,9 @@ def _passed_by(override: tuple[str, str], dataset: set[tuple[str, str]]) -> bool
 
 def _check_supply_shares(scenario: Scenario, data: Dataset) -> None:
     """Hydrogen supply shares after the overrides may not add up to more than all the hydrogen."""
-    overrides = [(i, o) for i, o in enumerate(scenario.parameters) if o.parameter == "h2_supply_share"]
+    overrides = [
+        (i, o) for i, o in enumerate(scenario.parameters) if o.parameter == "h2_supply_share"
+    ]
     if not overrides:
         return
     years = scenario.year_list
@@ -193,7 +220,9 @@ def _check_supply_shares(scenario: Scenario, data: Dataset) -> None:
                 f"(one of {', '.join(sorted(paths)) or 'the pathways of parameters.csv'})",
                 "parameters", i, "technology",
             )  # fmt: skip
-        paths[override.technology] = dict(override.path) if override.path is not None else {years[0]: float(override.value)}  # type: ignore[arg-type]
+        paths[override.technology] = (
+            dict(override.path) if override.path is not None else {years[0]: float(override.value)}  # type: ignore[arg-type]
+        )
     total = np.zeros(len(years))
     for path in paths.values():
         total += interpolate_path(path, years)

@@ -17,7 +17,9 @@ from fleetplan.optimiser.inputs.corridors import TruckCorridors
 from fleetplan.optimiser.scenario import Scenario, catalogue_problems
 
 
-def check_scenario_classes(scenario: Scenario, catalogue: Catalogue, utilities: tuple[str, ...] | None = None) -> None:
+def check_scenario_classes(
+    scenario: Scenario, catalogue: Catalogue, utilities: tuple[str, ...] | None = None
+) -> None:
     """Refuse a scenario naming a class, vehicle type or utility the dataset does not have."""
     problems = catalogue_problems(scenario, catalogue, utilities)
     if problems:
@@ -49,8 +51,23 @@ def depot_and_zone_segments(data: Dataset, catalogue: Catalogue) -> pd.DataFrame
         fleet=lambda f: f["buses"].astype(float),
         zev_today=lambda f: f["zev_today"].fillna(0).astype(float),
         fcev_today=lambda f: f["fcev_today"].fillna(0).astype(float),
-        label=lambda f: f["depot_id"].map(depots["name"]) + " " + f["vehicle_type"] + " " + f["duty_band"],
-    )[["segment_id", "vehicle_class", "vehicle_type", "location", "utility", "fleet", "daily_km", "zev_today", "fcev_today", "label"]]
+        label=lambda f: (
+            f["depot_id"].map(depots["name"]) + " " + f["vehicle_type"] + " " + f["duty_band"]
+        ),
+    )[
+        [
+            "segment_id",
+            "vehicle_class",
+            "vehicle_type",
+            "location",
+            "utility",
+            "fleet",
+            "daily_km",
+            "zev_today",
+            "fcev_today",
+            "label",
+        ]
+    ]
     fleets = data.taxi_classes
     zone_fleets = pd.DataFrame(
         {
@@ -94,7 +111,9 @@ def _corridor_segments(trucks: TruckCorridors, utility: str) -> pd.DataFrame:
     ).set_index("segment_id")
 
 
-def add_corridor_segments(segments: pd.DataFrame, trucks: TruckCorridors, data: Dataset, catalogue: Catalogue) -> pd.DataFrame:
+def add_corridor_segments(
+    segments: pd.DataFrame, trucks: TruckCorridors, data: Dataset, catalogue: Catalogue
+) -> pd.DataFrame:
     """All segments: depot and zone segments plus the truck corridors with trucks.
 
     Refuses a dataset with no vehicles at all. Adds ``annual_km`` (daily km x the class's
@@ -108,14 +127,19 @@ def add_corridor_segments(segments: pd.DataFrame, trucks: TruckCorridors, data: 
             field="buses / taxis / trucks",
         )
     segments["daily_km"] = segments["daily_km"].astype(float)
-    segments["annual_km"] = segments["daily_km"] * [catalogue[c].operating_days for c in segments["vehicle_class"]]
+    segments["annual_km"] = segments["daily_km"] * [
+        catalogue[c].operating_days for c in segments["vehicle_class"]
+    ]
     depot_operator = dict(zip(data.depots["depot_id"], data.depots["operator"], strict=True))
     segments["operator"] = [
-        depot_operator.get(loc, "") if pattern == "depot" else "" for pattern, loc in zip(segments["refuelling"], segments["location"], strict=True)
+        depot_operator.get(loc, "") if pattern == "depot" else ""
+        for pattern, loc in zip(segments["refuelling"], segments["location"], strict=True)
     ]
     return segments
 
 
 def segments_by_location(segments: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
     """(refuelling pattern, depot / fleet / corridor id) -> the segments refuelled there."""
-    return {key: list(ids) for key, ids in segments.groupby(["refuelling", "location"]).groups.items()}
+    return {
+        key: list(ids) for key, ids in segments.groupby(["refuelling", "location"]).groups.items()
+    }

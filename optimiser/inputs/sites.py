@@ -56,7 +56,9 @@ def depot_sites(sites: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     return depot_sites.drop_duplicates("depot_id").set_index("depot_id", drop=False)
 
 
-def existing_hydrogen(sites: pd.DataFrame, h2_sites: list[str], years: list[int]) -> dict[tuple[str, int], float]:
+def existing_hydrogen(
+    sites: pd.DataFrame, h2_sites: list[str], years: list[int]
+) -> dict[tuple[str, int], float]:
     """Hydrogen capacity in service or committed at each site and year (kg/day)."""
     capacity: dict[tuple[str, int], float] = {}
     for site_id in h2_sites:
@@ -64,11 +66,15 @@ def existing_hydrogen(sites: pd.DataFrame, h2_sites: list[str], years: list[int]
         planned_year = row["planned_h2_year"]
         planned = float(row["planned_h2_kg_day"]) if pd.notna(planned_year) else 0.0
         for t in years:
-            capacity[(site_id, t)] = float(row["existing_h2_kg_day"]) + (planned if planned > 0 and t >= int(planned_year) else 0.0)
+            capacity[(site_id, t)] = float(row["existing_h2_kg_day"]) + (
+                planned if planned > 0 and t >= int(planned_year) else 0.0
+            )
     return capacity
 
 
-def hydrogen_module_limits(sites: pd.DataFrame, h2_sites: list[str], params: ParameterTable) -> dict[str, int]:
+def hydrogen_module_limits(
+    sites: pd.DataFrame, h2_sites: list[str], params: ParameterTable
+) -> dict[str, int]:
     """Most modules each hydrogen site may add: its ``max_h2_kg_day`` room, at most ``h2_station_max_modules``.
 
     The room is the site's limit less the capacity in service and committed there, in
@@ -78,11 +84,15 @@ def hydrogen_module_limits(sites: pd.DataFrame, h2_sites: list[str], params: Par
     ceiling = round(params.scalar("h2_station_max_modules"))
     limits: dict[str, int] = {}
     for site_id in h2_sites:
-        limit = sites.at[site_id, "max_h2_kg_day"] if "max_h2_kg_day" in sites.columns else float("nan")
+        limit = (
+            sites.at[site_id, "max_h2_kg_day"] if "max_h2_kg_day" in sites.columns else float("nan")
+        )
         if pd.isna(limit):
             limits[site_id] = ceiling
             continue
-        committed = float(sites.at[site_id, "existing_h2_kg_day"]) + float(sites.at[site_id, "planned_h2_kg_day"])
+        committed = float(sites.at[site_id, "existing_h2_kg_day"]) + float(
+            sites.at[site_id, "planned_h2_kg_day"]
+        )
         room = max(float(limit) - committed, 0.0)
         limits[site_id] = min(ceiling, int((room + 1e-6) // module_kg)) if module_kg > 0 else 0
     return limits
@@ -104,11 +114,17 @@ def taxi_zones(
     """
     zones = data.taxi_zones.set_index("zone_id", drop=False)
     zones["node_id"] = [points.node("taxi_zone", z) for z in zones.index]
-    zones["segment_id"] = zones["taxi_class"].map(dict(zip(data.taxi_classes["taxi_class"], zone_segment_ids(data.taxi_classes), strict=True)))
+    zones["segment_id"] = zones["taxi_class"].map(
+        dict(zip(data.taxi_classes["taxi_class"], zone_segment_ids(data.taxi_classes), strict=True))
+    )
     taxi_reach_km = params.scalar("taxi_charging_reach_km")
     taxi_graph = (load_fine_graph(data.path) if scenario.graph != "fine" else None) or graph
     zone_snap = snap_to_nodes(taxi_graph, data.taxi_zones, id_column="zone_id").set_index("zone_id")
-    site_snap = snap_to_nodes(taxi_graph, data.candidate_sites, id_column="site_id").set_index("site_id").loc[public]
+    site_snap = (
+        snap_to_nodes(taxi_graph, data.candidate_sites, id_column="site_id")
+        .set_index("site_id")
+        .loc[public]
+    )
     pairs = reach_pairs(
         taxi_graph,
         zone_snap["node_id"].to_dict(),
@@ -120,7 +136,9 @@ def taxi_zones(
     zone_site_pairs = list(zip(pairs["source"], pairs["target"], strict=True))
     unreachable = sorted(set(zones.index) - set(pairs["source"]))
     if unreachable:
-        notes.append(ModelText("zones_unreachable", km=f"{taxi_reach_km:g}", zones=", ".join(unreachable)))
+        notes.append(
+            ModelText("zones_unreachable", km=f"{taxi_reach_km:g}", zones=", ".join(unreachable))
+        )
     return zones, zone_site_pairs
 
 
@@ -150,14 +168,30 @@ def hydrogen_consumers(
         target_access_km={s: points.access("site", s) for s in h2_sites},
     )
     consumers = [{"consumer": f"depot:{d}", "kind": "depot", "ref": d} for d in sorted(bus_depots)]
-    consumers += [{"consumer": f"flow:{c}", "kind": "flow", "ref": c} for c in corridors.index if corridors.at[c, "coverable"]]
-    h2_consumers = pd.DataFrame(consumers, columns=["consumer", "kind", "ref"]).set_index("consumer", drop=False)
+    consumers += [
+        {"consumer": f"flow:{c}", "kind": "flow", "ref": c}
+        for c in corridors.index
+        if corridors.at[c, "coverable"]
+    ]
+    h2_consumers = pd.DataFrame(consumers, columns=["consumer", "kind", "ref"]).set_index(
+        "consumer", drop=False
+    )
     h2_supply_km = {
         (f"depot:{d}", s): float(km)
-        for d, s, km in zip(h2_pairs_depots["source"], h2_pairs_depots["target"], h2_pairs_depots["distance_km"], strict=True)
+        for d, s, km in zip(
+            h2_pairs_depots["source"],
+            h2_pairs_depots["target"],
+            h2_pairs_depots["distance_km"],
+            strict=True,
+        )
     }
     for c in corridors.index:
         if corridors.at[c, "coverable"]:
             supply_km = corridors.at[c, "supply_km"] if "supply_km" in corridors.columns else {}
-            h2_supply_km.update({(f"flow:{c}", s): float(supply_km.get(s, 0.0)) for s in corridors.at[c, "supply_sites"]})
+            h2_supply_km.update(
+                {
+                    (f"flow:{c}", s): float(supply_km.get(s, 0.0))
+                    for s in corridors.at[c, "supply_sites"]
+                }
+            )
     return h2_consumers, list(h2_supply_km), h2_supply_km

@@ -16,7 +16,9 @@ from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.scenario import Scenario
 
 
-def target_table(data: Dataset, scenario: Scenario, segments: pd.DataFrame, years: list[int], notes: list[str]) -> pd.DataFrame:
+def target_table(
+    data: Dataset, scenario: Scenario, segments: pd.DataFrame, years: list[int], notes: list[str]
+) -> pd.DataFrame:
     """Targets within the horizon as absolute minimum zero-emission vehicles per class and year.
 
     Targets outside the modelled years are left out, listed in the table's
@@ -26,7 +28,8 @@ def target_table(data: Dataset, scenario: Scenario, segments: pd.DataFrame, year
     unknown = sorted(set(scenario.targets) - set(table.index))
     if unknown:
         raise InputError(
-            f"unknown target '{unknown[0]}'; expected one of {', '.join(table.index)}", field=f"targets.{unknown[0]}"
+            f"unknown target '{unknown[0]}'; expected one of {', '.join(table.index)}",
+            field=f"targets.{unknown[0]}",
         )
     rows = []
     for target_id, row in table.iterrows():
@@ -49,9 +52,13 @@ def target_table(data: Dataset, scenario: Scenario, segments: pd.DataFrame, year
         if year not in years:
             outside.append(f"{spec['target_id']} ({spec['vehicle_class']}, {year})")
             continue
-        fleet = float(segments.loc[segments["vehicle_class"] == spec["vehicle_class"], "fleet"].sum())
+        fleet = float(
+            segments.loc[segments["vehicle_class"] == spec["vehicle_class"], "fleet"].sum()
+        )
         minimum = 0.0
-        if spec.get("min_zev") is not None and not (isinstance(spec["min_zev"], float) and math.isnan(spec["min_zev"])):
+        if spec.get("min_zev") is not None and not (
+            isinstance(spec["min_zev"], float) and math.isnan(spec["min_zev"])
+        ):
             minimum = max(minimum, float(spec["min_zev"]))
         share = spec.get("min_zev_share")
         if share is not None and not (isinstance(share, float) and math.isnan(share)):
@@ -65,7 +72,9 @@ def target_table(data: Dataset, scenario: Scenario, segments: pd.DataFrame, year
                 "hard": bool(spec["hard"]),
             }
         )
-    table = pd.DataFrame(out, columns=["target_id", "vehicle_class", "year", "min_zev", "hard"]).set_index("target_id", drop=False)
+    table = pd.DataFrame(
+        out, columns=["target_id", "vehicle_class", "year", "min_zev", "hard"]
+    ).set_index("target_id", drop=False)
     table.attrs["outside_horizon"] = outside
     if outside:
         notes.append(ModelText("targets_outside", targets=", ".join(outside)))

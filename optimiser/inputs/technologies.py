@@ -43,7 +43,13 @@ class Technologies:
 
 def fleet_lifetimes(data: Dataset) -> dict[str, int]:
     """Zone fleet -> years its incumbent vehicles serve (``taxi_classes.csv``)."""
-    return dict(zip(data.taxi_classes["taxi_class"], data.taxi_classes["lifetime_years"].astype(int), strict=True))
+    return dict(
+        zip(
+            data.taxi_classes["taxi_class"],
+            data.taxi_classes["lifetime_years"].astype(int),
+            strict=True,
+        )
+    )
 
 
 def duty_bins(data: Dataset, segments: pd.DataFrame, params: ParameterTable) -> dict[str, DutyBins]:
@@ -60,7 +66,11 @@ def duty_bins(data: Dataset, segments: pd.DataFrame, params: ParameterTable) -> 
             bins[segment_id] = bus_duty_bins(data.bus_routes, row["location"], low, high, mean_km)
         else:
             vtype = row["vehicle_type"]
-            spread = params.scalar("daily_km_spread", vtype) if params.has("daily_km_spread", vtype) else 0.0
+            spread = (
+                params.scalar("daily_km_spread", vtype)
+                if params.has("daily_km_spread", vtype)
+                else 0.0
+            )
             bins[segment_id] = spread_duty_bins(mean_km, spread)
     return bins
 
@@ -72,7 +82,9 @@ def _technologies(scenario: Scenario, catalogue: Catalogue, vehicle_class: str) 
     return list(catalogue[vehicle_class].technologies)
 
 
-def _usable_km_per_day(params: ParameterTable, charges_per_day: float, vtype: str, tech: str, year: int) -> float:
+def _usable_km_per_day(
+    params: ParameterTable, charges_per_day: float, vtype: str, tech: str, year: int
+) -> float:
     """Daily km a vehicle bought in ``year`` can run on its own charges or fills, all its life.
 
     Battery vehicles: design range x summer factor (air-conditioning on a hot day) x the
@@ -132,17 +144,34 @@ def allowed_technologies(
                             continue
                         feasible = np.ones(len(km_bins), dtype=bool)
                     else:
-                        usable = _usable_km_per_day(params, catalogue[vclass].charges_per_day, vtype, k, t)
+                        usable = _usable_km_per_day(
+                            params, catalogue[vclass].charges_per_day, vtype, k, t
+                        )
                         feasible = km_bins <= usable + 1e-9
-                        if pattern == "depot" and k == "bev" and scenario.bus_opportunity_charging and not feasible.all():
-                            extra = params.at("opportunity_charging_km", t, vtype, k) if params.has("opportunity_charging_km", vtype, k) else 0.0
+                        if (
+                            pattern == "depot"
+                            and k == "bev"
+                            and scenario.bus_opportunity_charging
+                            and not feasible.all()
+                        ):
+                            extra = (
+                                params.at("opportunity_charging_km", t, vtype, k)
+                                if params.has("opportunity_charging_km", vtype, k)
+                                else 0.0
+                            )
                             feasible = km_bins <= usable + extra + 1e-9
                             opportunity_needed[segment_id] = True
                         if not feasible.any():
                             continue
                     feasible_bins[(segment_id, k, t)] = feasible
                 buy_allowed.append((segment_id, k, t))
-    return Technologies(techs=techs, buy_allowed=buy_allowed, lifetime=lifetime, feasible_bins=feasible_bins, opportunity_needed=opportunity_needed)
+    return Technologies(
+        techs=techs,
+        buy_allowed=buy_allowed,
+        lifetime=lifetime,
+        feasible_bins=feasible_bins,
+        opportunity_needed=opportunity_needed,
+    )
 
 
 def _zev_today_by_technology(row: pd.Series) -> tuple[float, float]:
@@ -182,7 +211,10 @@ def initial_stock(
             ages = profile.get_group(segment_id)
             total = float(ages["buses"].sum())
             scale = (row["fleet"] - zev) / total if total > 0 else 0.0
-            age_counts = {int(a): float(b) * scale for a, b in zip(ages["age_years"], ages["buses"], strict=True)}
+            age_counts = {
+                int(a): float(b) * scale
+                for a, b in zip(ages["age_years"], ages["buses"], strict=True)
+            }
             life_inc = catalogue[row["vehicle_class"]].retirement_age_years or life_inc
         else:
             if row["refuelling"] == "zone":
@@ -195,7 +227,9 @@ def initial_stock(
             elapsed = t - base
             # Ages are completed years at the start of the base year: a vehicle whose age
             # reaches the retirement age during year t is replaced in t.
-            stock[(segment_id, incumbent, t)] = sum(n for age, n in age_counts.items() if age + elapsed + 1 < life_inc)
+            stock[(segment_id, incumbent, t)] = sum(
+                n for age, n in age_counts.items() if age + elapsed + 1 < life_inc
+            )
             for k, n in held.items():
                 stock[(segment_id, k, t)] = n if elapsed < life_zev[k] else 0.0
     for segment_id in segments.index:

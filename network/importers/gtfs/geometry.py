@@ -26,7 +26,9 @@ def stop_times_xy(feed: VettedFeed, crs: str) -> pd.DataFrame:
         On a stop_sequence that is not a number, or repeated within a trip.
     """
     stops = feed.required("stops.txt")
-    x, y = to_grid(stops["stop_lon"].to_numpy(dtype=float), stops["stop_lat"].to_numpy(dtype=float), crs)
+    x, y = to_grid(
+        stops["stop_lon"].to_numpy(dtype=float), stops["stop_lat"].to_numpy(dtype=float), crs
+    )
     where = pd.DataFrame({"stop_id": stops["stop_id"].astype(str).to_numpy(), "x": x, "y": y})
     frame = feed.required("stop_times.txt").copy()
     frame["row"] = np.arange(len(frame)) + 1

@@ -82,7 +82,9 @@ _TOO_LARGE = "the feed is too large to read in the memory available; cut it to t
 
 
 #: Compression methods the zipfile module reads (stored, deflate, bzip2, LZMA).
-_READABLE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+_READABLE_COMPRESSION = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
 #: WinZip AES encryption marks a member with compression method 99.
 _AES_ENCRYPTED = 99
 
@@ -152,7 +154,9 @@ def _check_zip(path: Path, limits: FeedLimits) -> list[zipfile.ZipInfo]:
         # './stops.txt' and 'stops.txt' are one file: the later would overwrite the earlier.
         name = _top_level_name(info) or info.filename
         if name in seen:
-            also = f" (as '{seen[name]}' and '{info.filename}')" if seen[name] != info.filename else ""
+            also = (
+                f" (as '{seen[name]}' and '{info.filename}')" if seen[name] != info.filename else ""
+            )
             raise InputError(
                 f"member '{name}' appears twice{also}; expected each file once", file=path
             )

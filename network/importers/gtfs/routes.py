@@ -122,9 +122,7 @@ def route_summary(
     return frame
 
 
-def assign_depots(
-    routes: pd.DataFrame, depots: pd.DataFrame, *, metric_crs: str
-) -> pd.DataFrame:
+def assign_depots(routes: pd.DataFrame, depots: pd.DataFrame, *, metric_crs: str) -> pd.DataFrame:
     """Give each route the depot nearest its first stop (straight line in ``metric_crs``, metres).
 
     Parameters

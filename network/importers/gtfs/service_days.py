@@ -81,7 +81,9 @@ def _calendar(feed: VettedFeed) -> pd.DataFrame | None:
         a = dates.parse(start, pos, "start_date")
         b = dates.parse(end, pos, "end_date")
         if b < a:
-            raise InputError("end_date is before start_date", file=dates.file, row=pos + 1, field="end_date")
+            raise InputError(
+                "end_date is before start_date", file=dates.file, row=pos + 1, field="end_date"
+            )
         if (b - a).days > _MAX_PERIOD_DAYS:
             raise InputError(
                 "service spans more than three years; expected a timetable period",
@@ -94,7 +96,9 @@ def _calendar(feed: VettedFeed) -> pd.DataFrame | None:
     out = pd.DataFrame({"service_id": calendar["service_id"].astype(str).to_numpy()})
     for day in _WEEKDAYS:
         # A day runs when its flag is 1; blank (or anything else) means it does not.
-        flag = np.trunc(pd.to_numeric(calendar[day], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+        flag = np.trunc(
+            pd.to_numeric(calendar[day], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        )
         out[day] = (flag == 1).astype(int)
     out["start_date"] = first
     out["end_date"] = last

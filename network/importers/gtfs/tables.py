@@ -70,7 +70,9 @@ class VettedFeed:
         """The table of a required member (:data:`REQUIRED_FILES`), which :func:`check_tables` made sure has rows."""
         frame = self.table(member)
         if frame is None:
-            raise InputError(f"member '{member}' has no data rows; expected at least one", file=self.name)
+            raise InputError(
+                f"member '{member}' has no data rows; expected at least one", file=self.name
+            )
         return frame
 
 
@@ -155,7 +157,9 @@ def check_references(feed: VettedFeed, path: Path) -> None:
         ("trips.txt", "route_id", "routes.txt", "route_id"),
     ):
         frame = feed.required(member)
-        unknown = (~frame[column].isin(set(feed.required(other)[key].dropna()))).to_numpy(dtype=bool)
+        unknown = (~frame[column].isin(set(feed.required(other)[key].dropna()))).to_numpy(
+            dtype=bool
+        )
         if unknown.any():
             pos = int(np.flatnonzero(unknown)[0])
             raise InputError(
