@@ -31,7 +31,7 @@ _LIST_IDS = 5
 
 #: Road metres per straight metre from a point (site, depot, zone) to its snapped node.
 #: Derived: the road length per straight metre between consecutive bus stops on TD's bus
-#: route lines (1.27, see network/stop_graph.py); a point reaches its node by local roads.
+#: route lines (1.27, see data/build/hk_stop_graph.py); a point reaches its node by local roads.
 ACCESS_CIRCUITY = 1.27
 
 #: Relative slack on the reach cutoff so that a pair exactly at ``max_km`` is

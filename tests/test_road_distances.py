@@ -16,18 +16,18 @@ from pyproj import Transformer
 
 from fleetplan.data.build.hk import CELL_LINKS_TABLE, CIRCUITY_TABLE, ROAD_CELLS_TABLE, build
 from fleetplan.data.build.hk import main as build_main
-from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes, to_grid
-from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
-from fleetplan.network.loaders import DEFAULT_DATASET
-from fleetplan.network.road_check import (
+from fleetplan.data.build.hk_road_check import (
     crossing_table,
     edge_ratios,
     read_graph_tables,
     share_at_old_circuity,
     water_jumps,
 )
-from fleetplan.network.road_links import RoadTerrain
-from fleetplan.network.stop_graph import CROSSINGS, portal_id, region_of
+from fleetplan.data.build.hk_road_circuity import RoadTerrain
+from fleetplan.data.build.hk_stop_graph import CROSSINGS, portal_id, region_of
+from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes, to_grid
+from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
+from fleetplan.network.loaders import DEFAULT_DATASET
 
 #: Published lengths (km) of every crossing between land regions (published figures).
 PUBLISHED_KM = {"CHT": 1.86, "EHC": 2.2, "WHC": 2.0, "LL": 3.5, "TMCLK": 5.0}
@@ -459,7 +459,7 @@ def test_a_link_between_two_roads_the_routes_join_only_far_away_goes_round() -> 
     (:func:`derive_cell_links`) know the roads meet far away; the independent measure is the
     U's own length (2 x 2,000 m + 500 m).
     """
-    from fleetplan.network.road_links import derive_cell_links
+    from fleetplan.data.build.hk_road_circuity import derive_cell_links
 
     u_road = np.array([[125.0, 10.0], [125.0, 2125.0], [625.0, 2125.0], [625.0, 10.0]])
     a, b = (125.0, 10.0), (625.0, 10.0)

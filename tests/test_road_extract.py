@@ -34,9 +34,9 @@ from typer.testing import CliRunner
 
 from fleetplan.cli import app
 from fleetplan.data.build.hk import main as build_main
+from fleetplan.data.build.hk_stop_graph import region_of
 from fleetplan.network.graph import build_graph
 from fleetplan.network.road_distances import ROAD_EXTRACT, read_road_distances
-from fleetplan.network.stop_graph import region_of
 
 _TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
 #: A stop stands this far (degrees of longitude, ~30 m) east of its junction, as stops do.

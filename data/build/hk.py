@@ -55,8 +55,9 @@ from fleetplan.errors import InputError
 from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.city_build import largest_remainder
 from fleetplan.network.road_distances import CALIBRATED, FIGURES, ROAD_EXTRACT, write_road_distances
-from fleetplan.network.road_links import NEIGHBOURS_K, SPANNER_TOLERANCE, RoadTerrain, link_graph
-from fleetplan.network.stop_graph import CROSSINGS, build_graph, portal_id, region_of
+from fleetplan.data.build.hk_road_circuity import RoadTerrain
+from fleetplan.network.road_links import NEIGHBOURS_K, SPANNER_TOLERANCE, link_graph
+from fleetplan.data.build.hk_stop_graph import CROSSINGS, build_graph, portal_id, region_of
 
 #: Road circuity by 2 km cell and the 250 m cells that have roads, derived from TD's route
 #: lines by data/build/hk_road_terrain.py (the lines themselves are not committed).

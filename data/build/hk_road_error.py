@@ -8,8 +8,8 @@ Usage::
 ``data/build/hk_road_terrain.py`` (the ``waypoints`` branch of HK-Bus-ETA/hkbus-route-waypoints,
 GPL-2.0 repository; CSDI td_rcd_1638844988873_41214 and its minibus companion, Transport
 Department, 2025-01-15). The lines are not part of the project. Their union is a road network
-(:func:`fleetplan.network.road_check.line_network`); both graphs of the dataset are measured on
-it (:func:`fleetplan.network.road_check.network_errors`: Hong Kong Island node pairs at least
+(:func:`fleetplan.data.build.hk_road_check.line_network`); both graphs of the dataset are measured on
+it (:func:`fleetplan.data.build.hk_road_check.network_errors`: Hong Kong Island node pairs at least
 0.5 km apart, single edges, island -> Kowloon paths below the tunnels' bound) and the figures
 written to ``data/build/hk_road_error.csv`` with the SHA-256 of the edges file measured. The
 build (``make data``) copies a row into the dataset's ``road_distances.csv`` only while that
@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from fleetplan.data.build.hk import road_distance_rows
-from fleetplan.network.road_check import line_network, network_errors, read_graph_tables
+from fleetplan.data.build.hk_road_check import line_network, network_errors, read_graph_tables
 from fleetplan.network.road_distances import CALIBRATED, FIGURES, read_road_distances, write_road_distances
 
 HERE = Path(__file__).resolve().parent

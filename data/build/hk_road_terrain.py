@@ -14,9 +14,9 @@ derived tables are committed:
 * ``data/build/hk_road_circuity.csv``: road metres per straight metre by 2 km cell;
 * ``data/build/hk_road_cells.csv``: the 250 m cells a route line crosses;
 * ``data/build/hk_road_cell_links.csv``: the pairs of touching 250 m cells a route line
-  runs between (:func:`fleetplan.network.road_links.derive_cell_links`).
+  runs between (:func:`fleetplan.data.build.hk_road_circuity.derive_cell_links`).
 
-See :func:`fleetplan.network.road_links.derive_tables`.
+See :func:`fleetplan.data.build.hk_road_circuity.derive_tables`.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ import numpy as np
 
 from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import to_grid
-from fleetplan.network.road_check import td_matches
-from fleetplan.network.road_links import derive_cell_links, derive_tables
-from fleetplan.network.stop_graph import region_of
+from fleetplan.data.build.hk_road_check import td_matches
+from fleetplan.data.build.hk_road_circuity import derive_cell_links, derive_tables
+from fleetplan.data.build.hk_stop_graph import region_of
 
 HERE = Path(__file__).resolve().parent
 CIRCUITY_TABLE = HERE / "hk_road_circuity.csv"

@@ -19,7 +19,7 @@ sites, and one-way pairs in Hong Kong run close to each other, so the shorter
 direction stands for both.
 
 :func:`road_lengths_from_osm` puts an existing graph (e.g. the bus-stop graph of
-:mod:`fleetplan.network.stop_graph`) on that road network: each node moves to its nearest OSM
+:mod:`fleetplan.data.build.hk_stop_graph`) on that road network: each node moves to its nearest OSM
 junction and each edge takes the shortest OSM road length between its two junctions.
 """
 
@@ -639,7 +639,7 @@ def road_lengths_from_osm(
     ----------
     nodes, edges:
         The graph to measure (``node_id``, ``lon``, ``lat``; ``from_node``, ``to_node``,
-        ``length_m``), e.g. the bus-stop graph of :mod:`fleetplan.network.stop_graph`. Other
+        ``length_m``), e.g. the bus-stop graph of :mod:`fleetplan.data.build.hk_stop_graph`. Other
         columns are kept.
     osm_nodes, osm_edges:
         The road network from :func:`import_osm`.

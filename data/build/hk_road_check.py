@@ -8,8 +8,8 @@ stop pairs along TD's bus route lines.
 
 Usage::
 
-    python -m fleetplan.network.road_check data/hk
-    python -m fleetplan.network.road_check data/hk --td-routes DIR --source routeFareList.min.json
+    python -m fleetplan.data.build.hk_road_check data/hk
+    python -m fleetplan.data.build.hk_road_check data/hk --td-routes DIR --source routeFareList.min.json
 
 ``DIR`` holds TD's bus route lines as GeoJSON (``*.json`` or ``*.json.gz``, one feature
 per route direction with ``COMPANY_CODE`` and ``ROUTE_NAMEE``): the CSDI dataset
@@ -33,7 +33,7 @@ from pyproj import Transformer
 
 from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import ACCESS_CIRCUITY, build_graph, snap_to_nodes, to_grid
-from fleetplan.network.stop_graph import CROSSINGS, portal_id, region_of
+from fleetplan.data.build.hk_stop_graph import CROSSINGS, portal_id, region_of
 
 #: Old method: straight line x 1.2. Rounding to 0.1 m up leaves at most 0.1 m above it.
 OLD_CIRCUITY = 1.2
