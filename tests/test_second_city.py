@@ -429,3 +429,15 @@ def test_a_scenario_parameter_names_a_utility_of_the_dataset() -> None:
     ]
     with pytest.raises(ValueError, match="is not a utility id"):
         Scenario.model_validate({"parameters": [{**row, "technology": "EDP Comercial"}]})
+
+
+def test_the_towns_map_has_no_hong_kong_coastline_under_it(town: Path) -> None:
+    """The bundled coastline is Hong Kong's: it is drawn under Hong Kong's map, not the town's."""
+    from fleetplan.views.maps import build_deck
+
+    def layer_ids(folder: Path) -> list[str]:
+        return [layer.id for layer in build_deck(load_dataset(folder), None, 2025).layers]
+
+    assert "basemap" in layer_ids(DEFAULT_DATASET)
+    ids = layer_ids(town)
+    assert "basemap" not in ids and "taxi-zones" in ids

@@ -1,7 +1,7 @@
 """The plan on a map (pydeck over a bundled offline base layer: the app fetches no tiles).
 
 Layers, bottom to top: Hong Kong's coastline (``data/basemap/hk_outline.geojson``,
-from Natural Earth), taxi zones (shaded by energy served), the road graph (hidden
+from Natural Earth; drawn only when the city's bounds overlap it), taxi zones (shaded by energy served), the road graph (hidden
 unless asked for, and faint then: its links are straight lines between stop
 clusters, not roads), truck corridors (refuelled or not; uncoloured before a
 solve), candidate sites, chargers (size by kW), hydrogen stations open that year
@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -392,6 +393,35 @@ def place_layer(dataset: Dataset) -> pdk.Layer:
     )
 
 
+def basemap_covers(bounds: tuple[float, float, float, float]) -> bool:
+    """Whether the bundled coastline overlaps a city's WGS84 ``bounds`` (lon_min, lat_min, lon_max, lat_max).
+
+    The bundle is Hong Kong's: another city's map is drawn without it rather than over a
+    coastline thousands of kilometres away.
+    """
+    lons, lats = [], []
+    for feature in basemap()["features"]:
+        for lon, lat in _coordinates(feature["geometry"]["coordinates"]):
+            lons.append(lon)
+            lats.append(lat)
+    lon_min, lat_min, lon_max, lat_max = bounds
+    return not lons or (
+        min(lons) <= lon_max
+        and lon_min <= max(lons)
+        and min(lats) <= lat_max
+        and lat_min <= max(lats)
+    )
+
+
+def _coordinates(nested: Any) -> Iterator[tuple[float, float]]:
+    """Every (lon, lat) pair of a GeoJSON coordinates array, however deeply nested."""
+    if nested and isinstance(nested[0], int | float):
+        yield float(nested[0]), float(nested[1])
+        return
+    for part in nested:
+        yield from _coordinates(part)
+
+
 def base_layer() -> pdk.Layer:
     """Hong Kong's coastline and the land around it (bundled; not pickable)."""
     return pdk.Layer(
@@ -422,8 +452,8 @@ def build_deck(
     nodes = _plain(dataset.nodes)
     depots = depot_frame(dataset)
     sites = site_frame(dataset)
-    layers = [
-        base_layer(),
+    layers = [base_layer()] if basemap_covers(dataset.city.bounds) else []
+    layers += [
         pdk.Layer(
             "ScatterplotLayer",
             data=zone_frame(dataset, result, year),
