@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from fleetplan.optimiser.outputs import TABLE_NAMES
 from fleetplan.optimiser.results import PlanResult
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.spreadsheet_cells import csv_text, text_not_formulas
@@ -35,22 +36,6 @@ from fleetplan.views.results import (
 
 #: Escape text for the report's HTML.
 h = html.escape
-
-TABLE_NAMES = (
-    "fleet",
-    "purchases",
-    "subsidy",
-    "chargers",
-    "stations",
-    "station_reasons",
-    "emissions",
-    "costs",
-    "truck_coverage",
-    "taxi_charging",
-    "targets",
-    "early_retirements",
-    "marginal_values",
-)
 
 
 #: id column -> the column of its name added beside it in the Excel and CSV exports.
