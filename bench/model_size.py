@@ -70,10 +70,11 @@ def objective_value(model: Any) -> float:
 
 
 def lp_relaxation(model: Any) -> tuple[float, float]:
-    """The optimum of ``model`` with integrality dropped (HiGHS on the compiled arrays, 1 thread)
+    """The optimum of ``model`` with integrality dropped (HiGHS on the compiled arrays, the layer's options)
     and HiGHS's time for it (s)."""
     import highspy
 
+    from fleetplan.optimiser.highs_core import HighsOptions, apply_options, new_highs
     from fleetplan.optimiser.solver import compile_arrays
 
     compiled = compile_arrays(model)
@@ -81,9 +82,10 @@ def lp_relaxation(model: Any) -> tuple[float, float]:
         raise RuntimeError("Pyomo could not compile the model to arrays")
     lp = compiled[0]
     lp.integrality_ = []
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
+    # Through the project's HiGHS layer: setting "threads" directly fails once another solve
+    # in the process has started HiGHS's (process-wide) thread pool with another count.
+    highs = new_highs()
+    apply_options(highs, HighsOptions())
     highs.passModel(lp)
     started = time.perf_counter()
     highs.run()
