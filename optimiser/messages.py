@@ -16,6 +16,11 @@ TEMPLATES: dict[str, str] = {
     "zones_unreachable": "taxi zones with no public charging site within {km} km: {zones}",
     "targets_outside": "targets beyond the horizon are not modelled (extend years.end to include them): {targets}",
     "taxi_unserved": "taxi fast charging no site within reach can serve (penalised, not costed): {zones}",
+    "bound_past_plan": (
+        "HiGHS's bound {bound} is past its own plan's objective {objective}: no bound can be, so this solve's "
+        "certified error does not hold; the plan is feasible, but re-solve (another solver.seed, or "
+        "solver.lp_guided_start false) before quoting how far it is from the best plan"
+    ),
     "order_capped": (
         "operator order {order} ({operator}: {vehicles} {technology} vehicles bought by {year}) capped at {capped} "
         "before the solve: natural replacement on the duties {technology} can run allows no more"
