@@ -246,10 +246,12 @@ def test_issue_14_flows_in_a_real_browser(server: str, tmp_path: Path) -> None:
                 page.get_by_text(f"Loaded scenario “{load_scenario_arg(path).name}”").wait_for(
                     timeout=30_000
                 )
-                caption = page.get_by_text("Editing “").first.inner_text()
-                assert expected in caption, (
-                    f"{name}: the app shows {caption!r}, the CLI's fingerprint is {expected}"
-                )
+                # The caption is drawn later in the run than the notice: wait for it to say the
+                # uploaded scenario's fingerprint (it held the previous upload's a moment ago).
+                expect(
+                    page.get_by_text("Editing “").first,
+                    f"{name}: the caption names the CLI's fingerprint {expected}",
+                ).to_contain_text(f"(fingerprint {expected})", timeout=30_000)
             page.get_by_text("Settings without a widget above").scroll_into_view_if_needed()
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "06-editor-example-read-only.png"))
