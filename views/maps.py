@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -393,33 +392,34 @@ def place_layer(dataset: Dataset) -> pdk.Layer:
     )
 
 
+@functools.cache
+def _basemap_extent() -> tuple[float, float, float, float]:
+    """(lon_min, lat_min, lon_max, lat_max) of the bundled coastline, read once."""
+    from shapely.geometry import shape
+
+    boxes = [shape(feature["geometry"]).bounds for feature in basemap()["features"]]
+    return (
+        min(box[0] for box in boxes),
+        min(box[1] for box in boxes),
+        max(box[2] for box in boxes),
+        max(box[3] for box in boxes),
+    )
+
+
 def basemap_covers(bounds: tuple[float, float, float, float]) -> bool:
     """Whether the bundled coastline overlaps a city's WGS84 ``bounds`` (lon_min, lat_min, lon_max, lat_max).
 
     The bundle is Hong Kong's: another city's map is drawn without it rather than over a
     coastline thousands of kilometres away.
     """
-    lons, lats = [], []
-    for feature in basemap()["features"]:
-        for lon, lat in _coordinates(feature["geometry"]["coordinates"]):
-            lons.append(lon)
-            lats.append(lat)
     lon_min, lat_min, lon_max, lat_max = bounds
-    return not lons or (
-        min(lons) <= lon_max
-        and lon_min <= max(lons)
-        and min(lats) <= lat_max
-        and lat_min <= max(lats)
+    base_lon_min, base_lat_min, base_lon_max, base_lat_max = _basemap_extent()
+    return (
+        base_lon_min <= lon_max
+        and lon_min <= base_lon_max
+        and base_lat_min <= lat_max
+        and lat_min <= base_lat_max
     )
-
-
-def _coordinates(nested: Any) -> Iterator[tuple[float, float]]:
-    """Every (lon, lat) pair of a GeoJSON coordinates array, however deeply nested."""
-    if nested and isinstance(nested[0], int | float):
-        yield float(nested[0]), float(nested[1])
-        return
-    for part in nested:
-        yield from _coordinates(part)
 
 
 def base_layer() -> pdk.Layer:
