@@ -12,6 +12,12 @@ solved in ~2 s, and the best plans lie close to it. So, before the branch and bo
    the families of which more rarely breaks a row (``round_up``: public chargers),
    widened to hold a caller's start, and solve that much smaller MIP. It stops
    as soon as a plan is within the wanted gap *of the LP bound*.
+   With a caller's start (a previous plan, on a re-solve) that fixes every integer, the
+   start is *completed* instead: its integers held, the rest re-optimised (an LP). If that
+   is a plan, it replaces the neighbourhood search: on the Hong Kong default with the budget
+   cut to HK$600m, the previous plan completed this way is within 0.6 % of the full search's
+   root bound, while the neighbourhood search spent 300 s proving its own box (the box of
+   an LP far below the plans: the root cuts, not the LP, certify them).
 3. If such a plan was found, it is the answer: its gap is measured against the LP
    bound, which is what any MIP solver would certify with no better bound. Otherwise
    the full search starts from the best plan found (a MIP start).
@@ -59,11 +65,22 @@ class GuidedStart:
     within_gap: bool
     lp_s: float
     search_s: float
+    #: True when ``solution`` is the caller's start, completed (no neighbourhood search ran)
+    from_start: bool = False
 
     def summary(self) -> str:
         """One log line: what each step gave."""
         if self.lp_bound is None:
             return f"LP-guided start: the LP relaxation did not solve ({self.lp_s:.2f} s); full search.\n"
+        if self.from_start and self.objective is not None:
+            then = (
+                "within the gap: search stopped" if self.within_gap else "handed to the full search"
+            )
+            return (
+                f"LP-guided start: LP bound {self.lp_bound:.6g} in {self.lp_s:.2f} s; the start given, "
+                f"completed, is a plan of {self.objective:.6g} (gap to the LP bound "
+                f"{relative_gap(self.objective, self.lp_bound):.3%}) in {self.search_s:.2f} s; {then}.\n"
+            )
         found = (
             f"a plan of {self.objective:.6g} (gap to the LP bound {relative_gap(self.objective, self.lp_bound):.3%})"
             if self.objective is not None
@@ -146,6 +163,31 @@ def lp_guided_start(
         return GuidedStart(None, None, None, False, lp_s, 0.0)
     lp_bound = float(highs.getInfo().objective_function_value)
     relaxed = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+    sense = 1.0 if lp.sense_ == highspy.ObjSense.kMinimize else -1.0
+    if start is not None:
+        completed_at = time.perf_counter()
+        completed = complete_start(highs, integers, lower, upper, start)
+        highs.changeColsIntegrality(columns, everything, integrality)
+        apply_options(highs, options)
+        if completed is not None:
+            solution, objective = completed
+            within = within_gap(
+                objective,
+                lp_bound,
+                sense=sense,
+                mip_rel_gap=options.mip_rel_gap,
+                mip_abs_gap=options.mip_abs_gap,
+            )
+            return GuidedStart(
+                lp_bound,
+                solution,
+                objective,
+                within,
+                lp_s,
+                time.perf_counter() - completed_at,
+                from_start=True,
+            )
+        highs.changeColsIntegrality(columns, everything, np.zeros(columns, dtype=np.uint8))
 
     values = relaxed[integers]
     new_lower = np.floor(values + _INTEGRAL)
@@ -171,7 +213,6 @@ def lp_guided_start(
     highs.changeColsBounds(len(integers), integers, new_lower, new_upper)
     if start is not None:
         highs.setSolution(len(start[0]), start[0], start[1])
-    sense = 1.0 if lp.sense_ == highspy.ObjSense.kMinimize else -1.0
     found: dict[str, Any] = {"stop": False, "objective": None, "solution": None}
 
     def improving(event: Any) -> None:
@@ -218,6 +259,40 @@ def lp_guided_start(
         objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap
     )
     return GuidedStart(lp_bound, solution, objective, within, lp_s, search_s)
+
+
+def complete_start(
+    highs: Any,
+    integers: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    start: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, float] | None:
+    """``start`` made a plan of the model on ``highs`` (loaded with every column continuous):
+    each integer held at its start value, rounded, and every other column re-optimised (an LP).
+
+    Returns (every column's value, objective), or None when the start leaves an integer
+    without a value, holds one outside its bounds, or the LP has no solution (the start does
+    not fit the changed model). The columns' bounds are restored before returning.
+    """
+    import highspy
+
+    columns, values = np.asarray(start[0]), np.round(np.asarray(start[1], dtype=np.float64))
+    given = dict(zip(columns.tolist(), values.tolist(), strict=True))
+    if any(int(j) not in given for j in integers):
+        return None
+    held = np.array([given[int(j)] for j in integers], dtype=np.float64)
+    if np.any(held < lower[integers] - _INTEGRAL) or np.any(held > upper[integers] + _INTEGRAL):
+        return None
+    highs.changeColsBounds(len(integers), integers, held, held)
+    try:
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        solution = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+        return solution, float(highs.getInfo().objective_function_value)
+    finally:
+        highs.changeColsBounds(len(integers), integers, lower[integers], upper[integers])
 
 
 @dataclass

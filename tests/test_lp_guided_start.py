@@ -208,3 +208,65 @@ def test_a_loose_gap_stops_on_the_lp_bound_when_minimising() -> None:
     )
     exact = solve(m, SolverOptions(time_limit_s=30, mip_rel_gap=0.0))
     assert exact.objective == pytest.approx(best)
+
+
+def _knapsack_with_sale_in_highs() -> object:
+    """The knapsack plus a continuous column: capacity left over sells at 1 per unit
+    (sale ≤ CAPACITY − Σ weight × take), so a plan's value is Σ value + unused capacity."""
+    import highspy
+
+    h = _knapsack_in_highs()
+    n = len(ITEMS)
+    h.addVar(0.0, highspy.kHighsInf)
+    h.changeColCost(n, 1.0)
+    # rewrite the capacity row as Σ weight × take + sale ≤ CAPACITY
+    h.changeCoeff(0, n, 1.0)
+    return h
+
+
+def test_a_start_that_fits_is_completed_with_its_continuous_part_re_optimised() -> None:
+    """Items {0, 1} (weight 30, value 160) handed in with a stale sale of 0: held, the sale
+    re-optimises to the 20 units left, a plan of 180. The LP bound is Dantzig's 240 (the sale
+    earns 1 per unit, less than any item's density), so at a 40 % gap the completed start is
+    the answer ((240 − 180) / 180 = 33 %) and no neighbourhood search runs."""
+    import numpy as np
+
+    from fleetplan.optimiser.lp_guided_start import lp_guided_start
+
+    n = len(ITEMS)
+    start = (np.arange(n + 1, dtype=np.int32), np.array([1.0, 1.0, 0, 0, 0, 0, 0.0]))
+    guided = lp_guided_start(
+        _knapsack_with_sale_in_highs(), HighsOptions(mip_rel_gap=0.4), start=start
+    )
+    assert guided.from_start
+    assert guided.lp_bound == pytest.approx(dantzig()[0])
+    assert guided.objective == pytest.approx(180.0)
+    assert guided.solution is not None and guided.solution[n] == pytest.approx(20.0)
+    assert guided.within_gap
+    assert "the start given, completed, is a plan of 180" in guided.summary()
+
+
+def test_a_start_that_no_longer_fits_falls_back_to_the_neighbourhood_search() -> None:
+    """Items {0, 1, 2} weigh 60 > 50 (a previous plan the changed model rules out): the
+    completion has no solution, the neighbourhood search and the full search run as
+    without a start, and end at the brute-force optimum."""
+    import numpy as np
+
+    from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
+
+    start = (np.arange(len(ITEMS), dtype=np.int32), np.array([1.0, 1.0, 1.0, 0, 0, 0]))
+    highs = _knapsack_in_highs()
+    guided = lp_guided_start(highs, HighsOptions(mip_rel_gap=0.0), start=start)
+    assert not guided.from_start
+    ended = search_from(highs, guided, HighsOptions(mip_rel_gap=0.0))
+    assert ended.objective == pytest.approx(brute_force_optimum())
+
+
+def test_a_start_without_every_integer_is_not_completed() -> None:
+    import numpy as np
+
+    from fleetplan.optimiser.lp_guided_start import lp_guided_start
+
+    start = (np.array([1, 2], dtype=np.int32), np.array([1.0, 1.0]))
+    guided = lp_guided_start(_knapsack_in_highs(), HighsOptions(mip_rel_gap=0.01), start=start)
+    assert not guided.from_start
