@@ -14,7 +14,15 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from fleetplan.data.build.hk import CELL_LINKS_TABLE, CIRCUITY_TABLE, ROAD_CELLS_TABLE, build
+from fleetplan.data.build.hk import (
+    CELL_LINKS_TABLE,
+    CIRCUITY_TABLE,
+    COARSE_DIAMETER_M,
+    FINE_DIAMETER_M,
+    MEASURED_FLOOR,
+    ROAD_CELLS_TABLE,
+    build,
+)
 from fleetplan.data.build.hk import main as build_main
 from fleetplan.data.build.hk_road_check import (
     crossing_table,
@@ -78,10 +86,25 @@ REAL_ROUTES = [
         13.08,
     ),
 ]
-#: Graph / real within 20 %: on these six the graphs are off by -15 % to +8 % (mean
+#: Graph / real within 20 %: on these six the graphs were off by -15 % to +8 % (mean
 #: absolute 8 % coarse, 9 % fine; network.road_check on data/hk); with node offsets on
 #: every edge they were -13 % to +18 %, the old straight-line x 1.2 graphs -19 % to +2 %.
 REAL_TOLERANCE = 0.20
+#: The shortest road (km) between the same two stops on the network of every TD bus and
+#: minibus route line (:func:`fleetplan.data.build.hk_road_check.line_network` on the
+#: 2025-01-15 lines, stops to their nearest junction, 4-39 m; D, measured 2026-12-06): the
+#: routes above run 12-26 % longer than it. Since bus edges take the lines' own lengths
+#: (#25, third round) a graph path may take that shorter road (KMB 904: 10.0 km on the fine
+#: graph, 9.7 km by the shortest road, 13.1 km by the bus), so a graph distance is checked
+#: between the shortest road - 20 % and the bus route + 20 %.
+SHORTEST_ROAD_KM = {
+    "KMB 6 Lai Chi Kok-Star Ferry": 6.64,
+    "KMB 5 Fu Shan-Star Ferry": 7.73,
+    "CTB B3 Tuen Mun Ferry Pier-Shenzhen Bay Port": 16.89,
+    "KMB 270A Tsim Sha Tsui East-Sheung Shui": 30.91,
+    "CTB A21 Airport-Hung Hom (Lantau Link)": 31.0,
+    "KMB 904 Lai Chi Kok-Kennedy Town (WHC)": 9.69,
+}
 
 
 @pytest.fixture(scope="module", params=["coarse", "fine"])
@@ -133,16 +156,21 @@ def test_region_of_places() -> None:
 
 
 def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
-    """Bus edges follow the stop sequence, neighbour links the calibrated circuity of their cell."""
-    _, nodes, edges = tables
+    """Bus edges follow the route lines (or the stop sequence x 1.27), neighbour links the calibrated circuity."""
+    graph, nodes, edges = tables
     ratios = edge_ratios(nodes, edges)
     assert share_at_old_circuity(ratios) < 0.01
-    # No edge is shorter than the straight line between its nodes.
-    assert (ratios["ratio"] >= 1.0).all()
-    bus = ratios[ratios["source"].str.contains("road length along consecutive stops")]
-    assert (bus["ratio"] >= 1.27 - 1e-3).all()
+    # No edge is shorter than the straight line between its nodes (0.1 m of rounding).
+    assert (ratios["length_m"] >= ratios["chord_m"] - 0.1).all()
+    unmeasured = ratios[ratios["source"].str.contains("road length along consecutive stops")]
+    assert (unmeasured["ratio"] >= 1.27 - 1e-3).all()
+    measured = ratios[ratios["source"].str.contains("hk_road_stop_pairs.csv")]
+    # Most bus edges run between stops matched to a TD route line.
+    assert len(measured) > len(unmeasured)
+    floor = MEASURED_FLOOR[COARSE_DIAMETER_M if graph == "coarse" else FINE_DIAMETER_M]
+    assert (measured["length_m"] >= floor * measured["chord_m"] - 0.1).all()
     links = ratios[ratios["source"].str.contains("link to a neighbouring node")]
-    assert len(links) > 0.1 * len(ratios)
+    assert len(links) > 0.05 * len(ratios)
     terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE)
     x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy(), "EPSG:2326")
     pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
@@ -185,8 +213,9 @@ def test_road_distance_against_real(tables, label: str, a, b, real_km: float) ->
         target_access_km={"b": snapped.at["b", "access_m"] / 1000},
     )
     km = float(pairs["distance_km"].iloc[0])
-    assert abs(km / real_km - 1.0) <= REAL_TOLERANCE, (
-        f"{label}: graph {km:.2f} km, real {real_km:.2f} km"
+    shortest = SHORTEST_ROAD_KM[label]
+    assert shortest * (1.0 - REAL_TOLERANCE) <= km <= real_km * (1.0 + REAL_TOLERANCE), (
+        f"{label}: graph {km:.2f} km, bus route {real_km:.2f} km, shortest road {shortest:.2f} km"
     )
 
 
@@ -400,7 +429,8 @@ def test_the_default_says_its_basis_and_the_error_measured_on_its_own_edges() ->
         row = rows[graph]
         assert row["basis"] == "calibrated estimate"
         sha = hashlib.sha256((DEFAULT_DATASET / file).read_bytes()).hexdigest()
-        hit = measured[(measured["graph"] == graph) & (measured["edges_sha256"] == sha)]
+        in_sample = measured["check"] == "in-sample" if "check" in measured.columns else True
+        hit = measured[(measured["graph"] == graph) & (measured["edges_sha256"] == sha) & in_sample]
         if len(hit):
             assert row["within_15pct"] == pytest.approx(float(hit["within_15pct"].iloc[0]))
             assert row["edge_p10_ratio"] == pytest.approx(float(hit["edge_p10_ratio"].iloc[0]))

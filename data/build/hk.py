@@ -65,6 +65,12 @@ CIRCUITY_TABLE = Path(__file__).resolve().parent / "hk_road_circuity.csv"
 ROAD_CELLS_TABLE = Path(__file__).resolve().parent / "hk_road_cells.csv"
 #: Pairs of touching 250 m road cells a route line runs between (a coarse road network).
 CELL_LINKS_TABLE = Path(__file__).resolve().parent / "hk_road_cell_links.csv"
+#: Road length between consecutive bus stops along TD's route lines (data/build/hk_road_terrain.py).
+STOP_PAIRS_TABLE = Path(__file__).resolve().parent / "hk_road_stop_pairs.csv"
+STOP_PAIRS_SOURCE = (
+    "TD bus route lines, CSDI td_rcd_1638844988873_41214, Transport Department, 2025-01-15: "
+    "data/build/hk_road_stop_pairs.csv, D"
+)
 #: The graphs' error against a road network, by edges file (data/build/hk_road_error.py).
 ERROR_TABLE = Path(__file__).resolve().parent / "hk_road_error.csv"
 
@@ -77,6 +83,13 @@ ATTRIBUTION = (
 #: Chosen so the graphs land in the target size ranges (coarse ~200-400, fine ~1,000+).
 COARSE_DIAMETER_M = 1500.0
 FINE_DIAMETER_M = 400.0
+#: A bus edge measured along the road is at least the straight line between its nodes x this,
+#: by graph (estimate). A route passes a fine node (400 m) near its centre, so the measured
+#: road stands (x 1.0); it may pass a coarse node's centre (1.5 km) hundreds of metres off,
+#: and a path between two centres goes to them, so the coarse graph keeps the floor it had
+#: (straight line x 1.27, STOP_LINE_CIRCUITY). Measured on both graphs, with either floor, in
+#: data/README.md ("Bus edges along the road").
+MEASURED_FLOOR = {COARSE_DIAMETER_M: 1.27, FINE_DIAMETER_M: 1.0}
 
 #: Road distance per straight-line metre between consecutive stops. Estimate: straight
 #: stop-to-stop lines miss road curvature and cut across hills and water on expressway
@@ -648,9 +661,10 @@ def _neighbour_links(
 
 #: How the calibrated graph measures its edges (the ``source`` of its road_distances.csv rows).
 CALIBRATED_METHOD = (
-    "data/build/hk.py: bus edges the road length along consecutive stops x 1.27, links to neighbouring nodes "
-    "the straight line x the road circuity of their 2 km cell (data/build/hk_road_circuity.csv), both estimates "
-    "calibrated on TD bus route lines"
+    "data/build/hk.py: bus edges the road length along the TD route lines between consecutive stops "
+    "(data/build/hk_road_stop_pairs.csv; unmatched stops the straight line x 1.27), links to neighbouring nodes "
+    "the straight line x the road circuity of their 2 km cell (data/build/hk_road_circuity.csv) or the way "
+    "through the road cells the lines join, all derived from TD bus route lines"
 )
 
 
@@ -664,7 +678,7 @@ def road_distance_rows(out: Path, osm: str | Path | None = None, error_table: Pa
     rows: list[dict[str, object]] = []
     for graph, file in (("coarse", "edges.csv"), ("fine", "edges_fine.csv")):
         sha = hashlib.sha256((out / file).read_bytes()).hexdigest()
-        measure = "python data/build/hk_road_error.py --td-routes ROUTE_LINES --dataset THIS_FOLDER"
+        measure = "python data/build/hk_road_error.py --td-routes ROUTE_LINES --source ROUTE_FILE --dataset THIS_FOLDER"
         if osm is not None:
             rows.append({
                 "graph": graph, "basis": ROAD_EXTRACT,
@@ -673,13 +687,24 @@ def road_distance_rows(out: Path, osm: str | Path | None = None, error_table: Pa
             })  # fmt: skip
             continue
         row: dict[str, object] = {"graph": graph, "basis": CALIBRATED}
-        hit = measured[(measured["graph"] == graph) & (measured["edges_sha256"] == sha)] if len(measured) else measured
+        mine = measured[measured["graph"] == graph] if len(measured) else measured
+        checks = mine["check"] if "check" in mine.columns else pd.Series("in-sample", index=mine.index)
+        hit = mine[(mine["edges_sha256"] == sha) & (checks == "in-sample")] if len(mine) else mine
         if len(hit):
             found = hit.iloc[0]
             row.update({column: found[column] for column in FIGURES})
             row["measured_against"] = found["measured_against"]
+            held = mine[checks == "held-out"]
+            held_text = (
+                f"; held out (road tables from half of the route lines, graph measured on the roads of the other half, "
+                f"see data/build/hk_road_error.csv): within 15 % {held['within_15pct'].iloc[0]}, "
+                f"single-edge p10 {held['edge_p10_ratio'].iloc[0]}"
+                if len(held)
+                else ""
+            )
             row["source"] = (
-                f"{CALIBRATED_METHOD}; error measured {found['measured_on']} by {found['command']} on this {file} (SHA-256 {sha[:12]})"
+                f"{CALIBRATED_METHOD}; error measured {found['measured_on']} by {found['command']} on this {file} "
+                f"(SHA-256 {sha[:12]}), in sample{held_text}"
             )
         else:
             row["source"] = (
@@ -689,11 +714,32 @@ def road_distance_rows(out: Path, osm: str | Path | None = None, error_table: Pa
     return rows
 
 
-def build(source: str | Path, out: str | Path, osm: str | Path | None = None) -> dict:
+def read_stop_pairs(path: Path = STOP_PAIRS_TABLE) -> dict[tuple[str, str], float]:
+    """(from stop, to stop) -> road metres along TD's route lines; empty when the table is absent."""
+    if not Path(path).is_file():
+        return {}
+    table = pd.read_csv(path, dtype={"from_stop": str, "to_stop": str})
+    return {
+        (a, b): float(m)
+        for a, b, m in zip(table["from_stop"], table["to_stop"], table["road_m"], strict=True)
+    }
+
+
+def build(
+    source: str | Path,
+    out: str | Path,
+    osm: str | Path | None = None,
+    *,
+    stop_pairs: Path = STOP_PAIRS_TABLE,
+    terrain_tables: tuple[Path, Path, Path] = (CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE),
+) -> dict:
     """Build all derived tables from ``source`` into folder ``out``; return a summary.
 
     ``osm``: optional local OpenStreetMap extract; the graph tables then take node
     positions and edge lengths from its drivable roads (see the module docstring).
+    ``stop_pairs`` (:data:`STOP_PAIRS_TABLE`) and ``terrain_tables`` (circuity, road cells,
+    cell links) are the tables derived from TD's route lines; another set (e.g. derived from
+    half of the lines, ``data/build/hk_road_error.py --held-out``) builds another graph.
     """
     out = Path(out)
     road = None
@@ -708,10 +754,18 @@ def build(source: str | Path, out: str | Path, osm: str | Path | None = None) ->
     depots = pd.read_csv(out / "depots.csv")
 
     summary: dict = {"variants": len(variants), "stops": len(stops)}
-    terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE) if road is None else None
+    terrain = RoadTerrain.load(*terrain_tables) if road is None else None
+    pairs = read_stop_pairs(stop_pairs)
     for suffix, diameter in (("", COARSE_DIAMETER_M), ("_fine", FINE_DIAMETER_M)):
         nodes, edges, info = build_graph(
-            stops, variants, diameter, source=ATTRIBUTION, trips_label=WEEKDAY_LABEL.split(" (")[0]
+            stops,
+            variants,
+            diameter,
+            source=ATTRIBUTION,
+            trips_label=WEEKDAY_LABEL.split(" (")[0],
+            stop_pair_m=pairs,
+            stop_pair_source=STOP_PAIRS_SOURCE,
+            measured_floor=MEASURED_FLOOR[diameter],
         )
         nodes, edges, info["links"] = _neighbour_links(nodes, edges, road, terrain, info)
         nodes.to_csv(out / f"nodes{suffix}.csv", index=False, lineterminator="\n")

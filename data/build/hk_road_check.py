@@ -24,6 +24,7 @@ import gzip
 import itertools
 import json
 import math
+import zlib
 from pathlib import Path
 
 import networkx as nx
@@ -149,13 +150,41 @@ def water_jumps(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- TD route lines
 
 
-def _td_lines(folder: Path) -> dict[tuple[str, str], list[np.ndarray]]:
-    """(operator, route) -> route lines as (n, 2) EPSG:2326 arrays."""
+def route_id_of(path: Path) -> str:
+    """TD route id of a route-line file (``1000001-I.json`` -> ``1000001``): both directions share it."""
+    return path.name.split(".")[0].split("-")[0]
+
+
+def in_half(route_id: str, half: int) -> bool:
+    """Whether a TD route id is in ``half`` (0 or 1) of a fixed split of the route lines.
+
+    The split is by CRC-32 of the id, so it is the same on every machine and run and keeps
+    both directions of a route together: lengths taken from one half can be measured
+    against the roads of the other (the held-out check of ``data/build/hk_road_error.py``).
+    """
+    return zlib.crc32(route_id.encode("utf-8")) % 2 == half
+
+
+def route_files(folder: Path, half: int | None = None) -> list[Path]:
+    """The route-line files of ``folder`` (``*.json``, or ``*.json.gz`` where no ``.json`` copy
+    is beside it), sorted; only those of ``half`` (:func:`in_half`) when given."""
+    plain = {p.name for p in folder.glob("*.json")}
+    files = [p for p in folder.glob("*.json*") if not (p.suffix == ".gz" and p.name[:-3] in plain)]
+    return sorted(p for p in files if half is None or in_half(route_id_of(p), half))
+
+
+def _td_lines(folder: Path, half: int | None = None) -> dict[tuple[str, str], list[np.ndarray]]:
+    """(operator, route) -> route lines as (n, 2) EPSG:2326 arrays (of ``half`` only when given)."""
     lines: dict[tuple[str, str], list[np.ndarray]] = {}
-    for path in sorted(folder.glob("*.json*")):
+    for path in route_files(folder, half):
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8") as handle:
-            data = json.load(handle)
+            try:
+                data = json.load(handle)
+            except json.JSONDecodeError:
+                continue
+        if not isinstance(data, dict):
+            continue
         for feature in data.get("features", []):
             props = feature.get("properties", {})
             if "COMPANY_CODE" not in props:
@@ -192,16 +221,29 @@ def _project(line: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return chain0[k] + t[rows, k] * np.sqrt(span2[k]), dist[rows, k]
 
 
-def td_matches(source: Path, td_folder: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+def td_matches(
+    source: Path, td_folder: Path, half: int | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Route variants matched to a TD line: (stop xy array, stop chainage on the line).
+
+    See :func:`td_stop_matches`, which also gives the stop ids.
+    """
+    return [(xy, chain) for _, xy, chain in td_stop_matches(source, td_folder, half)]
+
+
+def td_stop_matches(
+    source: Path, td_folder: Path, half: int | None = None
+) -> list[tuple[list[str], np.ndarray, np.ndarray]]:
+    """Route variants matched to a TD line: (stop ids, stop xy array, stop chainage on the line).
 
     A variant matches when a line of its operator and route number starts and ends within
     :data:`MATCH_END_M` of its first and last stop, every stop lies within
-    :data:`MATCH_STOP_M` of it and the stops come in order along it.
+    :data:`MATCH_STOP_M` of it and the stops come in order along it. ``half``: only the
+    lines of that half of the route ids (:func:`in_half`).
     """
     data = json.loads(Path(source).read_text(encoding="utf-8"))
     stops = data["stopList"]
-    lines = _td_lines(td_folder)
+    lines = _td_lines(td_folder, half)
     out = []
     for key in sorted(data["routeList"]):
         entry = data["routeList"][key]
@@ -227,7 +269,7 @@ def td_matches(source: Path, td_folder: Path) -> list[tuple[np.ndarray, np.ndarr
                     continue
                 chain, dist = _project(line, xy)
                 if dist.max() <= MATCH_STOP_M and (np.diff(chain) >= -5.0).all():
-                    out.append((xy, chain))
+                    out.append((ids, xy, chain))
                     break
             break
     return out

@@ -196,6 +196,40 @@ def derive_tables(
     return pd.DataFrame(rows), road
 
 
+def derive_stop_pair_lengths(
+    matches: Sequence[tuple[Sequence[str], np.ndarray, np.ndarray]],
+    same_region: Callable[[np.ndarray, np.ndarray], bool],
+) -> pd.DataFrame:
+    """Road length between consecutive stops of the matched routes, along their TD route lines.
+
+    ``matches``: (stop ids, stop xy, stop chainage on the line) per matched route variant
+    (:func:`fleetplan.data.build.hk_road_check.td_stop_matches`); ``same_region(p, q)``: both
+    points on one land region (a pair across water is left out: the build routes it through
+    the crossings). A pair's length is the chainage between its stops on the line, at least
+    the straight line between them (a stop beside the line projects a little off), the
+    median over the lines that run it, rounded up to 0.1 m. Returns ``from_stop, to_stop,
+    road_m, lines`` sorted by the stop ids (a pair is directed: a route may take another road
+    the other way).
+    """
+    found: dict[tuple[str, str], list[float]] = {}
+    for ids, xy, chain in matches:
+        for i in range(len(ids) - 1):
+            if ids[i] == ids[i + 1] or not same_region(xy[i], xy[i + 1]):
+                continue
+            road = max(float(chain[i + 1] - chain[i]), math.dist(xy[i], xy[i + 1]))
+            found.setdefault((ids[i], ids[i + 1]), []).append(road)
+    rows = [
+        {
+            "from_stop": a,
+            "to_stop": b,
+            "road_m": math.ceil(float(np.median(v)) * 10.0 - 1e-6) / 10.0,
+            "lines": len(v),
+        }
+        for (a, b), v in sorted(found.items())
+    ]
+    return pd.DataFrame(rows, columns=["from_stop", "to_stop", "road_m", "lines"])
+
+
 def derive_cell_links(lines: Iterable[np.ndarray]) -> pd.DataFrame:
     """Pairs of touching 250 m cells (8 neighbours) a route line runs from one into the other.
 

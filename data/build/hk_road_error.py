@@ -2,7 +2,7 @@
 
 Usage::
 
-    python data/build/hk_road_error.py --td-routes DIR [--dataset data/hk]
+    python data/build/hk_road_error.py --td-routes DIR --source routeFareList.min.json [--dataset data/hk]
 
 ``DIR`` holds TD's bus and green-minibus route lines as GeoJSON, as for
 ``data/build/hk_road_terrain.py`` (the ``waypoints`` branch of HK-Bus-ETA/hkbus-route-waypoints,
@@ -16,8 +16,14 @@ build (``make data``) copies a row into the dataset's ``road_distances.csv`` onl
 edges file is unchanged, so a rebuilt graph never shows an old graph's error.
 
 The network is the roads buses and minibuses run on, a subset of all roads, and the same lines
-calibrated the circuity: the figures are not an independent check, and its distances are upper
-bounds on the shortest road.
+gave the stop pairs' road lengths and calibrated the circuity: those figures (``check`` =
+``in-sample``) are not an independent check, and the network's distances are upper bounds on
+the shortest road. So with ``--source`` (the route file ``make data`` reads) the table also
+gets a held-out row per graph (``check`` = ``held-out``): the route ids are split in two by a
+fixed rule (:func:`fleetplan.data.build.hk_road_check.in_half`), every road table is derived
+again from half 0 alone (:func:`fleetplan.data.build.hk_road_terrain.derive_all`), the
+dataset rebuilt from them in a temporary folder, and its graphs measured against the network
+of half 1's lines, which took no part in them.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -41,7 +49,16 @@ MEASURED_AGAINST = (
     "Department, 2025-01-15, via HK-Bus-ETA/hkbus-route-waypoints; {lines:,} lines, {junctions:,} "
     "junctions): Hong Kong Island node pairs >= 0.5 km apart; not independent of the calibration"
 )
-COMMAND = "python data/build/hk_road_error.py --td-routes DIR"
+HELD_OUT_AGAINST = (
+    "held out: road tables derived from half 0 of the TD route ids (CRC-32 even; {matched} "
+    "matched bus variants), the dataset rebuilt from them and measured against the road network of "
+    "half 1 (CSDI td_rcd_1638844988873_41214 and minibus companion, Transport Department, 2025-01-15, "
+    "via HK-Bus-ETA/hkbus-route-waypoints; {lines:,} lines, {junctions:,} junctions): Hong Kong "
+    "Island node pairs >= 0.5 km apart"
+)
+COMMAND = "python data/build/hk_road_error.py --td-routes DIR --source routeFareList.min.json"
+#: Which check a row of the error table is (``check`` column).
+IN_SAMPLE, HELD_OUT = "in-sample", "held-out"
 
 
 def file_sha256(path: Path) -> str:
@@ -49,16 +66,25 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def measure(dataset: Path, td_routes: Path, lines: list | None = None) -> pd.DataFrame:
+def measure(
+    dataset: Path,
+    td_routes: Path,
+    lines: list | None = None,
+    *,
+    check: str = IN_SAMPLE,
+    against: str = MEASURED_AGAINST,
+) -> pd.DataFrame:
     """One row per graph (coarse, fine) of ``dataset``: the errors against the route-line network.
 
-    ``lines``: the route lines of ``td_routes`` if already read (``hk_road_terrain.all_lines``).
+    ``lines``: the route lines to measure against if already read (``hk_road_terrain.all_lines``;
+    default every line of ``td_routes``). ``check`` and ``against`` (formatted with ``lines`` and
+    ``junctions``) describe the row.
     """
     from fleetplan.data.build.hk_road_terrain import all_lines
 
     lines = all_lines(td_routes) if lines is None else lines
     network = line_network(lines)
-    against = MEASURED_AGAINST.format(lines=len(lines), junctions=len(network[0]))
+    against = against.format(lines=len(lines), junctions=len(network[0]))
     rows = []
     for variant in ("coarse", "fine"):
         nodes, edges = read_graph_tables(dataset, variant)
@@ -67,6 +93,7 @@ def measure(dataset: Path, td_routes: Path, lines: list | None = None) -> pd.Dat
         rows.append(
             {
                 "graph": variant,
+                "check": check,
                 "edges_sha256": file_sha256(edges_file),
                 "pairs": err["pairs"],
                 "within_15pct": round(err["within_15pct"], 3),
@@ -82,6 +109,38 @@ def measure(dataset: Path, td_routes: Path, lines: list | None = None) -> pd.Dat
             }
         )
     return pd.DataFrame(rows)
+
+
+def held_out(dataset: Path, td_routes: Path, source: Path) -> pd.DataFrame:
+    """The held-out rows: tables from half 0 of the route ids, graphs measured on half 1's roads.
+
+    The dataset folder is copied to a temporary folder and rebuilt there (``dataset`` is not
+    touched); see the module docstring.
+    """
+    from fleetplan.data.build.hk import build
+    from fleetplan.data.build.hk_road_check import td_stop_matches
+    from fleetplan.data.build.hk_road_terrain import all_lines, derive_all
+
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        tables = (
+            folder / "circuity.csv",
+            folder / "cells.csv",
+            folder / "cell_links.csv",
+            folder / "stop_pairs.csv",
+        )
+        derive_all(td_routes, source, tables, half=0)
+        rebuilt = folder / "dataset"
+        shutil.copytree(dataset, rebuilt)
+        build(source, rebuilt, stop_pairs=tables[3], terrain_tables=(tables[0], tables[1], tables[2]))
+        matched = len(td_stop_matches(source, td_routes, 0))
+        return measure(
+            rebuilt,
+            td_routes,
+            all_lines(td_routes, half=1),
+            check=HELD_OUT,
+            against=HELD_OUT_AGAINST.replace("{matched}", f"{matched:,}"),
+        )
 
 
 def update_dataset(dataset: Path, table: pd.DataFrame, error_table: Path) -> None:
@@ -111,8 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--td-routes", type=Path, required=True, help="folder of TD route line GeoJSON files")
     parser.add_argument("--dataset", type=Path, default=HERE.parent / "hk", help="dataset folder (default data/hk)")
     parser.add_argument("--out", type=Path, default=ERROR_TABLE, help="error table to write")
+    parser.add_argument(
+        "--source", type=Path, help="routeFareList.min.json: also measure held out (tables from half the lines)"
+    )
     args = parser.parse_args(argv)
     table = measure(args.dataset, args.td_routes)
+    if args.source is not None:
+        table = pd.concat([table, held_out(args.dataset, args.td_routes, args.source)], ignore_index=True)
     table.to_csv(args.out, index=False, lineterminator="\n")
     update_dataset(args.dataset, table, args.out)
     print(table.drop(columns=["measured_against", "command", "edges_sha256"]).to_string(index=False))

@@ -14,9 +14,14 @@ derived tables are committed:
 * ``data/build/hk_road_circuity.csv``: road metres per straight metre by 2 km cell;
 * ``data/build/hk_road_cells.csv``: the 250 m cells a route line crosses;
 * ``data/build/hk_road_cell_links.csv``: the pairs of touching 250 m cells a route line
-  runs between (:func:`fleetplan.data.build.hk_road_circuity.derive_cell_links`).
+  runs between (:func:`fleetplan.data.build.hk_road_circuity.derive_cell_links`);
+* ``data/build/hk_road_stop_pairs.csv``: the road length between consecutive stops of the
+  matched bus routes along their lines
+  (:func:`fleetplan.data.build.hk_road_circuity.derive_stop_pair_lengths`).
 
-See :func:`fleetplan.data.build.hk_road_circuity.derive_tables`.
+See :func:`fleetplan.data.build.hk_road_circuity.derive_tables`. :func:`derive_all` writes
+the same tables from half of the lines for the held-out check of
+``data/build/hk_road_error.py``.
 """
 
 from __future__ import annotations
@@ -30,24 +35,29 @@ import numpy as np
 
 from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import to_grid
-from fleetplan.data.build.hk_road_check import td_matches
-from fleetplan.data.build.hk_road_circuity import derive_cell_links, derive_tables
+from fleetplan.data.build.hk_road_check import route_files, td_stop_matches
+from fleetplan.data.build.hk_road_circuity import derive_cell_links, derive_stop_pair_lengths, derive_tables
 from fleetplan.data.build.hk_stop_graph import region_of
 
 HERE = Path(__file__).resolve().parent
 CIRCUITY_TABLE = HERE / "hk_road_circuity.csv"
 ROAD_CELLS_TABLE = HERE / "hk_road_cells.csv"
 CELL_LINKS_TABLE = HERE / "hk_road_cell_links.csv"
+STOP_PAIRS_TABLE = HERE / "hk_road_stop_pairs.csv"
 _SOURCE = (
     "TD bus and minibus route lines (CSDI td_rcd_1638844988873_41214, Transport Department, "
     "2025-01-15, via HK-Bus-ETA/hkbus-route-waypoints); data/build/hk_road_terrain.py (D)"
 )
 
 
-def all_lines(folder: Path) -> list[np.ndarray]:
-    """Every route line (bus and minibus) in ``folder`` as (n, 2) EPSG:2326 arrays."""
+def all_lines(folder: Path, half: int | None = None) -> list[np.ndarray]:
+    """Every route line (bus and minibus) in ``folder`` as (n, 2) EPSG:2326 arrays.
+
+    A ``.json.gz`` with a ``.json`` copy beside it is read once; ``half``: only the lines of
+    that half of the route ids (:func:`fleetplan.data.build.hk_road_check.in_half`).
+    """
     lines = []
-    for path in sorted(folder.glob("*.json*")):
+    for path in route_files(folder, half):
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8") as handle:
             try:
@@ -70,12 +80,14 @@ def all_lines(folder: Path) -> list[np.ndarray]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--td-routes", type=Path, required=True, help="folder of TD route line GeoJSON files")
-    parser.add_argument("--source", type=Path, required=True, help="routeFareList.min.json (stop sequences)")
-    args = parser.parse_args(argv)
+def derive_all(
+    td_routes: Path,
+    source: Path,
+    out: tuple[Path, Path, Path, Path] = (CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE, STOP_PAIRS_TABLE),
+    half: int | None = None,
+) -> str:
+    """Write the circuity, road-cell, cell-link and stop-pair tables derived from the lines of
+    ``td_routes`` (only ``half`` of the route ids when given) to ``out``; return a summary."""
     from pyproj import Transformer
 
     to_wgs = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
@@ -83,14 +95,27 @@ def main(argv: list[str] | None = None) -> int:
     def same_region(p: np.ndarray, q: np.ndarray) -> bool:
         return region_of(*to_wgs.transform(*p)) == region_of(*to_wgs.transform(*q))
 
-    matches = td_matches(args.source, args.td_routes)
-    lines = all_lines(args.td_routes)
-    circuity, cells = derive_tables(matches, lines, same_region)
-    circuity.assign(source=_SOURCE).to_csv(CIRCUITY_TABLE, index=False, lineterminator="\n")
-    cells.to_csv(ROAD_CELLS_TABLE, index=False, lineterminator="\n")
-    derive_cell_links(lines).to_csv(CELL_LINKS_TABLE, index=False, lineterminator="\n")
-    print(f"{len(matches)} matched variants; {len(circuity) - 1} circuity cells "
-          f"(median of all pairs {circuity['circuity'].iloc[0]}); {len(cells)} road cells")
+    matches = td_stop_matches(source, td_routes, half)
+    lines = all_lines(td_routes, half)
+    circuity, cells = derive_tables([(xy, chain) for _, xy, chain in matches], lines, same_region)
+    circuity.assign(source=_SOURCE).to_csv(out[0], index=False, lineterminator="\n")
+    cells.to_csv(out[1], index=False, lineterminator="\n")
+    derive_cell_links(lines).to_csv(out[2], index=False, lineterminator="\n")
+    pairs = derive_stop_pair_lengths(matches, same_region)
+    pairs.to_csv(out[3], index=False, lineterminator="\n")
+    return (
+        f"{len(matches)} matched variants; {len(circuity) - 1} circuity cells (median of all pairs "
+        f"{circuity['circuity'].iloc[0]}); {len(cells)} road cells; {len(pairs)} stop pairs"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--td-routes", type=Path, required=True, help="folder of TD route line GeoJSON files")
+    parser.add_argument("--source", type=Path, required=True, help="routeFareList.min.json (stop sequences)")
+    args = parser.parse_args(argv)
+    print(derive_all(args.td_routes, args.source))
     return 0
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,6 +51,9 @@ _TO_WGS = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
 #: (25,700 stop pairs, length-weighted; the median pair is 1.09, long expressway
 #: gaps 1.3). See data/README.md for the check of the resulting graph.
 STOP_LINE_CIRCUITY = 1.27
+#: An edge measured along the road (every stop pair it spans has a road length) is at least
+#: the straight line between its nodes x this.
+MEASURED_FLOOR = 1.0
 
 MAINLAND = "mainland"
 ISLAND = "hk_island"
@@ -207,7 +210,11 @@ def _nearest_on_chain(
     lo: int,
     hi: int,
 ) -> tuple[float, float]:
-    """(chainage m, offset m) of the point of the stop polyline ``lo..hi`` nearest (px, py)."""
+    """(chainage m, offset m) of the point of the stop polyline ``lo..hi`` nearest (px, py).
+
+    ``chain`` is the chainage of each stop; a point between two stops takes the share of
+    their chainage difference that it lies along the straight line between them.
+    """
     best_offset, best_chain = math.hypot(px - xs[lo], py - ys[lo]), chain[lo]
     for k in range(lo, hi):
         dx, dy = xs[k + 1] - xs[k], ys[k + 1] - ys[k]
@@ -219,7 +226,7 @@ def _nearest_on_chain(
         )
         offset = math.hypot(px - xs[k] - t * dx, py - ys[k] - t * dy)
         if offset < best_offset:
-            best_offset, best_chain = offset, chain[k] + t * math.sqrt(span2)
+            best_offset, best_chain = offset, chain[k] + t * (chain[k + 1] - chain[k])
     return best_chain, best_offset
 
 
@@ -260,6 +267,9 @@ def build_graph(
     *,
     source: str,
     trips_label: str = "weekday",
+    stop_pair_m: Mapping[tuple[str, str], float] | None = None,
+    stop_pair_source: str = "",
+    measured_floor: float = MEASURED_FLOOR,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Nodes and edges of one graph variant.
 
@@ -268,11 +278,16 @@ def build_graph(
     position of their stops, plus the portals of :data:`CROSSINGS`. For each route, each
     pair of consecutive clusters gives an edge whose length is
 
-        circuity x max(distance along the consecutive stops between the route's nearest
-        points to A and B, straight line from A to B),
+        max(road length along the route between its nearest points to A and B,
+            floor x straight line from A to B),
 
     where the route's nearest point to a node is sought on its stops in that cluster and
-    the stop lines to the neighbouring clusters. A gap between consecutive stops in
+    the stop lines to the neighbouring clusters. The road length between two consecutive
+    stops is ``stop_pair_m[(from stop, to stop)]`` where given (measured along the road,
+    e.g. TD's route lines; ``stop_pair_source`` says where from), else the straight line x
+    :data:`STOP_LINE_CIRCUITY`; between stops a point takes its share of the stops' road
+    length. The floor is ``measured_floor`` where every stop pair the edge spans is
+    measured, else :data:`STOP_LINE_CIRCUITY`. A gap between consecutive stops in
     different regions goes through the cheapest chain of crossings instead (the legs to
     and from the portals likewise never below circuity x the straight line). Each edge
     keeps the minimum over routes, rounded up to 0.1 m; ``bus_trips_per_day`` sums the
@@ -309,15 +324,24 @@ def build_graph(
     trips: dict[tuple, float] = defaultdict(float)
     crossing_edges = {tuple(sorted((portal_id(c, 0), portal_id(c, 1)))): c for c in CROSSINGS}
 
-    def add(a: int | str, b: int | str, metres: float, n_trips: int) -> None:
+    measured_edges: set[tuple] = set()
+
+    def add(a: int | str, b: int | str, metres: float, n_trips: int, measured: bool = False) -> None:
         edge = tuple(sorted((a, b), key=str))
         if edge in crossing_edges:
             metres = crossing_edges[edge].length_m
         else:
-            metres = max(metres, math.dist(node_xy[a], node_xy[b]) * STOP_LINE_CIRCUITY)
+            floor = measured_floor if measured else STOP_LINE_CIRCUITY
+            metres = max(metres, math.dist(node_xy[a], node_xy[b]) * floor)
         if edge not in best or metres < best[edge]:
             best[edge] = metres
+            if measured:
+                measured_edges.add(edge)
+            else:
+                measured_edges.discard(edge)
         trips[edge] += n_trips
+
+    pair_m = stop_pair_m or {}
 
     sx = stops["x"].to_dict()
     sy = stops["y"].to_dict()
@@ -326,9 +350,16 @@ def build_graph(
         seq = variant.stops
         xs = [sx[s] for s in seq]
         ys = [sy[s] for s in seq]
+        # Road chainage of each stop: measured stop pairs at their road length, others at the
+        # straight line x the circuity (a pair across water is routed through portals below).
         chain = [0.0]
+        known = []
         for k in range(1, len(seq)):
-            chain.append(chain[-1] + math.hypot(xs[k] - xs[k - 1], ys[k] - ys[k - 1]))
+            road = pair_m.get((seq[k - 1], seq[k]))
+            known.append(road is not None)
+            if road is None:
+                road = math.hypot(xs[k] - xs[k - 1], ys[k] - ys[k - 1]) * STOP_LINE_CIRCUITY
+            chain.append(chain[-1] + road)
         runs: list[tuple[int, int, int]] = []  # (cluster, first stop index, last stop index)
         start = 0
         for i in range(1, len(seq) + 1):
@@ -338,6 +369,7 @@ def build_graph(
         # Where the route passes nearest each run's node: on its own stops and the stop lines
         # to the neighbouring runs, unless such a line crosses water.
         nearest = []
+        spans = []
         for k, (cluster, first, last) in enumerate(runs):
             lo = first - 1 if k > 0 and region[runs[k - 1][0]] == region[cluster] else first
             hi = (
@@ -346,18 +378,27 @@ def build_graph(
                 else last
             )
             nearest.append(_nearest_on_chain(*node_xy[cluster], xs, ys, chain, lo, hi))
+            spans.append((lo, hi))
         n_trips = len(variant.departures)
         for k in range(len(runs) - 1):
             (ca, _, last_a), (cb, first_b, _) = runs[k], runs[k + 1]
             chain_a, chain_b = nearest[k][0], nearest[k + 1][0]
             if region[ca] == region[cb]:
-                add(ca, cb, abs(chain_b - chain_a) * STOP_LINE_CIRCUITY, n_trips)
+                # Measured when every stop pair between the two passing points is; 1 m of slack
+                # as a node's stored centre (6-decimal WGS84) may lie a hair past its stop.
+                low, high = sorted((chain_a, chain_b))
+                measured = all(
+                    known[j]
+                    for j in range(spans[k][0], spans[k + 1][1])
+                    if chain[j + 1] > low + 1.0 and chain[j] < high - 1.0
+                )
+                add(ca, cb, abs(chain_b - chain_a), n_trips, measured)
                 continue
             legs = _water_route(
                 (region[ca], xs[last_a], ys[last_a]), (region[cb], xs[first_b], ys[first_b])
             )
-            head = abs(chain[last_a] - chain_a) * STOP_LINE_CIRCUITY
-            tail = abs(chain_b - chain[first_b]) * STOP_LINE_CIRCUITY
+            head = abs(chain[last_a] - chain_a)
+            tail = abs(chain_b - chain[first_b])
             for j, (a, b, metres) in enumerate(legs):
                 a_node = ca if a == "start" else a
                 b_node = cb if b == "end" else b
@@ -419,6 +460,12 @@ def build_graph(
         "line x the same; water crossed only through crossing portals; minimum over routes; "
         f"{trips_label} trips"
     )
+    measured_source = (
+        f"{source}; road length along the route between where it passes each node, consecutive "
+        f"stops at their road length ({stop_pair_source}), at least the straight line"
+        f"{'' if measured_floor == 1.0 else f' x {measured_floor}'}; minimum over routes; "
+        f"{trips_label} trips"
+    )
     edge_rows = []
     for (ca, cb), length in best.items():
         if ca not in keep:
@@ -431,7 +478,11 @@ def build_graph(
                 "to_node": b,
                 "length_m": math.ceil(length * 10.0 - 1e-6) / 10.0,
                 "bus_trips_per_day": round(trips[(ca, cb)], 1),
-                "source": crossing.source if crossing else edge_source,
+                "source": crossing.source
+                if crossing
+                else measured_source
+                if (ca, cb) in measured_edges
+                else edge_source,
             }
         )
     edges = pd.DataFrame(edge_rows).sort_values(["from_node", "to_node"]).reset_index(drop=True)
