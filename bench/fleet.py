@@ -116,6 +116,24 @@ def _scenario(point: Point) -> Any:
     )
 
 
+def write_city(point: Point, workdir: Path) -> None:
+    """Write ``point``'s synthetic city to ``workdir/city`` (nothing for the Hong Kong default)."""
+    if point.kind == "hk":
+        return
+    from bench.synthetic import write_synthetic
+
+    write_synthetic(
+        workdir / "city",
+        nodes=point.nodes,
+        sites=point.sites,
+        flows=point.flows,
+        years=point.years,
+        depots=point.depots,
+        zones=point.zones,
+        seed=point.seed,
+    )
+
+
 def _load(point: Point, workdir: Path) -> Any:
     from fleetplan.network.loaders import DEFAULT_DATASET, load_dataset
 
@@ -173,21 +191,7 @@ def _run_point(point: Point, out: Path, workdir: Path, *, memory_pass: bool) -> 
 
     rec = Recorder(out, {"point": asdict(point), "pass": "memory" if memory_pass else "timing"})
     if point.kind != "hk":
-        from bench.synthetic import write_synthetic
-
-        rec.phase(
-            "generate",
-            lambda: write_synthetic(
-                workdir / "city",
-                nodes=point.nodes,
-                sites=point.sites,
-                flows=point.flows,
-                years=point.years,
-                depots=point.depots,
-                zones=point.zones,
-                seed=point.seed,
-            ),
-        )
+        rec.phase("generate", lambda: write_city(point, workdir))
     if memory_pass:
         tracemalloc.start()
     scenario = _scenario(point)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.fleet import Point, _load, _scenario
+from bench.fleet import Point, _load, _scenario, write_city
 
 
 def write_model(point: Point, folder: Path, drop: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -37,19 +37,7 @@ def write_model(point: Point, folder: Path, drop: tuple[str, ...] = ()) -> dict[
     from fleetplan.optimiser.plan import solver_options
     from fleetplan.optimiser.solver import hand_over
 
-    if point.kind != "hk":
-        from bench.synthetic import write_synthetic
-
-        write_synthetic(
-            folder / "city",
-            nodes=point.nodes,
-            sites=point.sites,
-            flows=point.flows,
-            years=point.years,
-            depots=point.depots,
-            zones=point.zones,
-            seed=point.seed,
-        )
+    write_city(point, folder)
     scenario = _scenario(point)
     inputs = prepare_inputs(scenario, _load(point, folder))
     model = build_model(inputs)

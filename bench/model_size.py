@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.fleet import Point, _load, _scenario
+from bench.fleet import Point, _load, _scenario, write_city
 
 
 def model_size(model: Any) -> dict[str, Any]:
@@ -219,19 +219,7 @@ def measure(
 
     workdir = Path(tempfile.mkdtemp(prefix="fleetplan-size-"))
     try:
-        if point.kind != "hk":
-            from bench.synthetic import write_synthetic
-
-            write_synthetic(
-                workdir / "city",
-                nodes=point.nodes,
-                sites=point.sites,
-                flows=point.flows,
-                years=point.years,
-                depots=point.depots,
-                zones=point.zones,
-                seed=point.seed,
-            )
+        write_city(point, workdir)
         times: dict[str, float] = {}
         started = time.perf_counter()
         dataset = _load(point, workdir)

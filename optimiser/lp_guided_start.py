@@ -167,9 +167,8 @@ def lp_guided_start(
     if start is not None:
         completed_at = time.perf_counter()
         completed = complete_start(highs, integers, lower, upper, start)
-        highs.changeColsIntegrality(columns, everything, integrality)
-        apply_options(highs, options)
         if completed is not None:
+            highs.changeColsIntegrality(columns, everything, integrality)
             solution, objective = completed
             within = within_gap(
                 objective,
@@ -187,7 +186,6 @@ def lp_guided_start(
                 time.perf_counter() - completed_at,
                 from_start=True,
             )
-        highs.changeColsIntegrality(columns, everything, np.zeros(columns, dtype=np.uint8))
 
     values = relaxed[integers]
     new_lower = np.floor(values + _INTEGRAL)
