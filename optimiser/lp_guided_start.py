@@ -25,6 +25,9 @@ solved in ~2 s, and the best plans lie close to it. So, before the branch and bo
 Nothing is guessed: the LP bound is a true bound, the plan a true solution of the
 full model (same rows, same objective, tighter column bounds), so the reported gap is
 exact. The integrality and bounds of the HiGHS model are restored before returning.
+
+On a re-solve (a caller's start), the relaxation starts from the optimal basis of the last
+relaxation of a model with the same rows and columns (:mod:`.basis_memory`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from fleetplan.optimiser import basis_memory
 from fleetplan.optimiser.highs_core import HighsOptions, apply_options
 
 #: Share of the solve's time limit the neighbourhood search may use before the full
@@ -67,6 +71,9 @@ class GuidedStart:
     search_s: float
     #: True when ``solution`` is the caller's start, completed (no neighbourhood search ran)
     from_start: bool = False
+    #: simplex iterations of the LP relaxation, and whether it started from an earlier basis
+    lp_iterations: int = 0
+    lp_from_basis: bool = False
 
     def summary(self) -> str:
         """One log line: what each step gave."""
@@ -76,8 +83,10 @@ class GuidedStart:
             then = (
                 "within the gap: search stopped" if self.within_gap else "handed to the full search"
             )
+            basis = "from an earlier basis" if self.lp_from_basis else "cold"
             return (
-                f"LP-guided start: LP bound {self.lp_bound:.6g} in {self.lp_s:.2f} s; the start given, "
+                f"LP-guided start: LP bound {self.lp_bound:.6g} in {self.lp_s:.2f} s "
+                f"({self.lp_iterations} iterations, {basis}); the start given, "
                 f"completed, is a plan of {self.objective:.6g} (gap to the LP bound "
                 f"{relative_gap(self.objective, self.lp_bound):.3%}) in {self.search_s:.2f} s; {then}.\n"
             )
@@ -156,11 +165,17 @@ def lp_guided_start(
     highs.changeColsIntegrality(columns, everything, np.zeros(columns, dtype=np.uint8))
     clock = math.inf if options.time_limit_s is None else float(options.time_limit_s)
     apply_options(highs, options)
+    fingerprint = basis_memory.structure_fingerprint(lp)
+    from_basis = start is not None and basis_memory.start_from_earlier(
+        "relaxation", fingerprint, highs
+    )
     highs.run()
     lp_s = time.perf_counter() - started
+    lp_iterations = int(highs.getInfo().simplex_iteration_count)
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         highs.changeColsIntegrality(columns, everything, integrality)
         return GuidedStart(None, None, None, False, lp_s, 0.0)
+    basis_memory.remember("relaxation", fingerprint, highs)
     lp_bound = float(highs.getInfo().objective_function_value)
     relaxed = np.asarray(highs.getSolution().col_value, dtype=np.float64)
     sense = 1.0 if lp.sense_ == highspy.ObjSense.kMinimize else -1.0
@@ -185,6 +200,8 @@ def lp_guided_start(
                 lp_s,
                 time.perf_counter() - completed_at,
                 from_start=True,
+                lp_iterations=lp_iterations,
+                lp_from_basis=from_basis,
             )
 
     values = relaxed[integers]
@@ -256,7 +273,16 @@ def lp_guided_start(
     within = within_gap(
         objective, lp_bound, sense=sense, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap
     )
-    return GuidedStart(lp_bound, solution, objective, within, lp_s, search_s)
+    return GuidedStart(
+        lp_bound,
+        solution,
+        objective,
+        within,
+        lp_s,
+        search_s,
+        lp_iterations=lp_iterations,
+        lp_from_basis=from_basis,
+    )
 
 
 def complete_start(

@@ -154,7 +154,9 @@ def plan(
         # then takes (one hand-over, whose time counts in the solve's, as it did before).
         handed = hand_over(model, options) if options.interface != "pyomo_highs" else None
         started = time.perf_counter()
-        unservable = find_unservable(model, inputs, options, handed=handed)
+        unservable = find_unservable(
+            model, inputs, options, handed=handed, reuse_basis=warm_start is not None
+        )
         timings["servability_s"] = time.perf_counter() - started
         start = (
             mip_start(model, warm_start.decisions)

@@ -36,6 +36,7 @@ def find_unservable(
     options: SolverOptions,
     *,
     handed: HandedOver | None = None,
+    reuse_basis: bool = False,
 ) -> dict[tuple[str, str, int], float]:
     """Set ``model.unservable`` to the uptake no plan can serve and return it (vehicles, nonzero only);
     set ``model.unservable_pledge`` to the part of operators' fleet pledges no plan can serve.
@@ -44,7 +45,9 @@ def find_unservable(
     With ``handed`` (the model already in HiGHS for the plan's solve), the LP is that HiGHS
     model with its integers relaxed, payment levels held, announced-payment rows freed and
     this objective (no second hand-over); it is put back as it was, with the rows that read
-    the values found here updated, ready for the plan's solve.
+    the values found here updated, ready for the plan's solve. With ``reuse_basis`` (a re-solve
+    from a previous plan) that LP starts from the optimal basis of the last servability LP of a
+    model with the same structure (:mod:`.basis_memory`).
     """
     m = model
     if not len(m.BZ) or inputs.scenario.blocked_uptake_penalty_hkd_per_vehicle <= 0:
@@ -57,7 +60,7 @@ def find_unservable(
         lp_guided_start=False,
     )
     if handed is not None:
-        values = _least_unservable_in(handed, m, inputs, lp)
+        values = _least_unservable_in(handed, m, inputs, lp, reuse_basis=reuse_basis)
         if values is not None:
             _set_unservable(m, *values, handed)
             return values[0]
@@ -155,10 +158,18 @@ def _set_unservable(
 
 
 def _least_unservable_in(
-    handed: HandedOver, m: pyo.ConcreteModel, inputs: ModelInputs, lp: SolverOptions
+    handed: HandedOver,
+    m: pyo.ConcreteModel,
+    inputs: ModelInputs,
+    lp: SolverOptions,
+    *,
+    reuse_basis: bool = False,
 ) -> tuple[dict[Any, float], dict[Any, float]] | None:
     """The servability LP on the handed-over model, put back afterwards; None (nothing changed)
     when its objective reads a variable the hand-over left out."""
+    import highspy
+
+    from fleetplan.optimiser import basis_memory
     from fleetplan.optimiser.highs_core import apply_options
     from fleetplan.optimiser.highs_layer import HandedEdits
 
@@ -181,10 +192,15 @@ def _least_unservable_in(
             ]
         )
         apply_options(handed.highs, lp)
-        handed.highs.run()
         highs = handed.highs
+        fingerprint = basis_memory.structure_fingerprint(highs.getLp())
+        if reuse_basis:
+            basis_memory.start_from_earlier("servability", fingerprint, highs)
+        highs.run()
         if highs.getInfo().primal_solution_status != 2:
             return {}, {}
+        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            basis_memory.remember("servability", fingerprint, highs)
         column = highs.getSolution().col_value
         return _read_unserved(
             m, lambda var: column[edits.columns[id(var)]] if id(var) in edits.columns else None

@@ -270,3 +270,55 @@ def test_a_start_without_every_integer_is_not_completed() -> None:
     start = (np.array([1, 2], dtype=np.int32), np.array([1.0, 1.0]))
     guided = lp_guided_start(_knapsack_in_highs(), HighsOptions(mip_rel_gap=0.01), start=start)
     assert not guided.from_start
+
+
+def _named_knapsacks(capacities: tuple[float, ...]) -> object:
+    """A multi-dimensional 0-1 knapsack with named rows and columns: 200 items, one row per
+    capacity."""
+    import highspy
+    import numpy as np
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    n = 200
+    items = np.arange(n, dtype=np.int32)
+    h.addVars(n, np.zeros(n), np.ones(n))
+    h.changeColsCost(n, items, np.array([10.0 + (7 * i) % 23 for i in range(n)]))
+    for k, capacity in enumerate(capacities):
+        weights = np.array([5.0 + (i * (k + 3) + k * k) % 17 for i in range(n)])
+        h.addRow(-highspy.kHighsInf, capacity, n, items, weights)
+        h.passRowName(k, f"room_{k}")
+    for i in range(n):
+        h.passColName(i, f"take_{i}")
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.changeColsIntegrality(n, items, np.ones(n, dtype=np.uint8))
+    return h
+
+
+def test_a_re_solve_starts_its_relaxation_from_the_earlier_basis_and_gets_the_same_bound() -> None:
+    import numpy as np
+
+    from fleetplan.optimiser import basis_memory
+    from fleetplan.optimiser import lp_guided_start as guided_module
+
+    options = HighsOptions(mip_rel_gap=0.01, time_limit_s=30.0)
+    before = (400.0, 450.0, 500.0, 420.0, 480.0, 440.0, 460.0, 410.0)
+    after = (*before[:-1], 380.0)
+    nothing = (np.arange(200, dtype=np.int32), np.zeros(200))  # a start that fits any capacity
+
+    basis_memory.forget()
+    cold = guided_module.lp_guided_start(_named_knapsacks(after), options, start=nothing)
+    assert not cold.lp_from_basis
+    basis_memory.forget()
+    first = guided_module.lp_guided_start(_named_knapsacks(before), options)
+    assert not first.lp_from_basis
+    # A solve without a start never takes an earlier basis: the same input, the same path.
+    again = guided_module.lp_guided_start(_named_knapsacks(after), options)
+    assert not again.lp_from_basis and again.lp_bound == pytest.approx(cold.lp_bound)
+    basis_memory.forget()
+    guided_module.lp_guided_start(_named_knapsacks(before), options)
+    warm = guided_module.lp_guided_start(_named_knapsacks(after), options, start=nothing)
+    assert warm.lp_from_basis
+    assert warm.lp_bound == pytest.approx(cold.lp_bound, rel=1e-9)
+    assert warm.lp_iterations < cold.lp_iterations
+    assert "from an earlier basis" in warm.summary()
