@@ -45,6 +45,8 @@ class Point:
     sweep: tuple[str, ...] = ()
     #: model every ``year_step``-th year (scenario ``years.step``)
     year_step: int = 1
+    #: the scenario's ``solver.lp_guided_start`` (compare the two with the same point)
+    lp_guided_start: bool = True
 
 
 #: Quick points: a flows sweep at fixed sites and a sites sweep at fixed flows (log-log fits).
@@ -106,7 +108,12 @@ FULL_POINTS = (
 def _scenario(point: Point) -> Any:
     from fleetplan.optimiser.scenario import Scenario, Solver, Years
 
-    solver = Solver(time_limit_s=point.time_limit_s, mip_rel_gap=point.mip_rel_gap, threads=1)
+    solver = Solver(
+        time_limit_s=point.time_limit_s,
+        mip_rel_gap=point.mip_rel_gap,
+        threads=1,
+        lp_guided_start=point.lp_guided_start,
+    )
     if point.kind == "hk":
         return Scenario(solver=solver)
     return Scenario(

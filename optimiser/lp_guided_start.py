@@ -74,6 +74,8 @@ class GuidedStart:
     #: simplex iterations of the LP relaxation, and whether it started from an earlier basis
     lp_iterations: int = 0
     lp_from_basis: bool = False
+    #: False when the neighbourhood search was not asked for (only a start's completion was)
+    searched: bool = True
 
     def summary(self) -> str:
         """One log line: what each step gave."""
@@ -89,6 +91,11 @@ class GuidedStart:
                 f"({self.lp_iterations} iterations, {basis}); the start given, "
                 f"completed, is a plan of {self.objective:.6g} (gap to the LP bound "
                 f"{relative_gap(self.objective, self.lp_bound):.3%}) in {self.search_s:.2f} s; {then}.\n"
+            )
+        if not self.searched:
+            return (
+                f"LP-guided start: LP bound {self.lp_bound:.6g} in {self.lp_s:.2f} s; the start given "
+                "could not be completed and no neighbourhood search was asked for; full search.\n"
             )
         found = (
             f"a plan of {self.objective:.6g} (gap to the LP bound {relative_gap(self.objective, self.lp_bound):.3%})"
@@ -139,6 +146,7 @@ def lp_guided_start(
     *,
     round_up: np.ndarray | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
+    search: bool = True,
 ) -> GuidedStart:
     """Run steps 1–2 on ``highs`` (a loaded MIP) and restore it; see the module docstring.
 
@@ -147,8 +155,9 @@ def lp_guided_start(
     round_up: column indices of integers to fix at the ceiling of their LP value (families
         of which more rarely breaks a row; when it does, the search finds no plan and the
         full search starts without one).
-    start: (column indices, values) of a user's MIP start: offered to the search, whose
-        box is widened to hold it.
+    start: (column indices, values) of a user's MIP start: completed first (step 2), else
+        offered to the search, whose box is widened to hold it.
+    search: False to skip the neighbourhood search (a start is still completed).
     """
     import highspy
 
@@ -204,6 +213,19 @@ def lp_guided_start(
                 lp_from_basis=from_basis,
             )
 
+    if not search:
+        highs.changeColsIntegrality(columns, everything, integrality)
+        return GuidedStart(
+            lp_bound,
+            None,
+            None,
+            False,
+            lp_s,
+            0.0,
+            lp_iterations=lp_iterations,
+            lp_from_basis=from_basis,
+            searched=False,
+        )
     values = relaxed[integers]
     new_lower = np.floor(values + _INTEGRAL)
     new_upper = np.ceil(values - _INTEGRAL)

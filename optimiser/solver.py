@@ -322,13 +322,16 @@ def _solve_with_highspy(
     start_columns = _start_columns(highs, symbols, start) if start else None
     guided = None
     highs_started = time.perf_counter()
-    if is_mip and options.lp_guided_start:
+    # A start (a previous plan) is completed, integers held, whether or not the neighbourhood
+    # search is wanted: HiGHS would check it as given and drop it once a lever moved a row.
+    if is_mip and (options.lp_guided_start or start_columns is not None):
         progress.active = False  # the search's own bound is not the model's
         guided = lp_guided_start(
             highs,
             left(),
             round_up=_columns_of_families(lp, symbols, options.round_up),
             start=start_columns,
+            search=options.lp_guided_start,
         )
         progress.active = True
         log.append(guided.summary())

@@ -7,6 +7,7 @@ import itertools
 
 import pyomo.environ as pyo
 import pytest
+from pyomo.common.collections import ComponentMap
 
 from fleetplan.optimiser.highs_core import HighsOptions
 from fleetplan.optimiser.solver import SolverOptions, solve
@@ -322,3 +323,18 @@ def test_a_re_solve_starts_its_relaxation_from_the_earlier_basis_and_gets_the_sa
     assert warm.lp_bound == pytest.approx(cold.lp_bound, rel=1e-9)
     assert warm.lp_iterations < cold.lp_iterations
     assert "from an earlier basis" in warm.summary()
+
+
+def test_without_the_neighbourhood_search_a_start_is_still_completed() -> None:
+    """``lp_guided_start`` off in the options: a re-solve's start is completed all the same
+    (HiGHS alone would check it as given), and the full search ends at the brute-force optimum
+    whether the start fits ({1, 2}, the optimum) or not ({0, 1, 2} weighs 60 > 50)."""
+    options = SolverOptions(time_limit_s=30, mip_rel_gap=0.0, lp_guided_start=False)
+    for chosen, completed in (({1, 2}, True), ({0, 1, 2}, False)):
+        model = knapsack()
+        start = ComponentMap((model.take[i], float(i in chosen)) for i in model.I)
+        report = solve(model, options, start=start)
+        assert report.objective == pytest.approx(brute_force_optimum())
+        assert ("the start given, completed" in report.log) is completed
+        assert ("no neighbourhood search was asked for" in report.log) is not completed
+        assert "neighbourhood search found" not in report.log
