@@ -146,7 +146,7 @@ def lp_guided_start(
     *,
     round_up: np.ndarray | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
-    search: bool = True,
+    neighbourhood_search: bool = True,
 ) -> GuidedStart:
     """Run steps 1–2 on ``highs`` (a loaded MIP) and restore it; see the module docstring.
 
@@ -157,7 +157,7 @@ def lp_guided_start(
         full search starts without one).
     start: (column indices, values) of a user's MIP start: completed first (step 2), else
         offered to the search, whose box is widened to hold it.
-    search: False to skip the neighbourhood search (a start is still completed).
+    neighbourhood_search: False to skip it (a start is still completed).
     """
     import highspy
 
@@ -213,7 +213,7 @@ def lp_guided_start(
                 lp_from_basis=from_basis,
             )
 
-    if not search:
+    if not neighbourhood_search:
         highs.changeColsIntegrality(columns, everything, integrality)
         return GuidedStart(
             lp_bound,

@@ -331,7 +331,7 @@ def _solve_with_highspy(
             left(),
             round_up=_columns_of_families(lp, symbols, options.round_up),
             start=start_columns,
-            search=options.lp_guided_start,
+            neighbourhood_search=options.lp_guided_start,
         )
         progress.active = True
         log.append(guided.summary())
