@@ -19,7 +19,7 @@ TEMPLATES: dict[str, str] = {
     "bound_past_plan": (
         "HiGHS's bound {bound} is past its own plan's objective {objective}: no bound can be, so this solve's "
         "certified error does not hold; the plan is feasible, but re-solve (another solver.seed, or "
-        "solver.lp_guided_start false) before quoting how far it is from the best plan"
+        "solver.lp_guided_start the other way) before quoting how far it is from the best plan"
     ),
     "order_capped": (
         "operator order {order} ({operator}: {vehicles} {technology} vehicles bought by {year}) capped at {capped} "
