@@ -79,23 +79,25 @@ class GuidedStart:
 
     def summary(self) -> str:
         """One log line: what each step gave."""
+        basis = "from an earlier basis" if self.lp_from_basis else "cold"
+        if not self.searched:
+            if self.objective is None:
+                return "Start: the start given could not be completed; full search.\n"
+            return (
+                f"Start: the start given, completed ({self.lp_iterations} iterations, {basis}), is a plan "
+                f"of {self.objective:.6g} in {self.search_s:.2f} s; handed to the full search.\n"
+            )
         if self.lp_bound is None:
             return f"LP-guided start: the LP relaxation did not solve ({self.lp_s:.2f} s); full search.\n"
         if self.from_start and self.objective is not None:
             then = (
                 "within the gap: search stopped" if self.within_gap else "handed to the full search"
             )
-            basis = "from an earlier basis" if self.lp_from_basis else "cold"
             return (
                 f"LP-guided start: LP bound {self.lp_bound:.6g} in {self.lp_s:.2f} s "
                 f"({self.lp_iterations} iterations, {basis}); the start given, "
                 f"completed, is a plan of {self.objective:.6g} (gap to the LP bound "
                 f"{relative_gap(self.objective, self.lp_bound):.3%}) in {self.search_s:.2f} s; {then}.\n"
-            )
-        if not self.searched:
-            return (
-                f"LP-guided start: LP bound {self.lp_bound:.6g} in {self.lp_s:.2f} s; the start given "
-                "could not be completed and no neighbourhood search was asked for; full search.\n"
             )
         found = (
             f"a plan of {self.objective:.6g} (gap to the LP bound {relative_gap(self.objective, self.lp_bound):.3%})"
@@ -175,6 +177,8 @@ def lp_guided_start(
     clock = math.inf if options.time_limit_s is None else float(options.time_limit_s)
     apply_options(highs, options)
     fingerprint = basis_memory.structure_fingerprint(lp)
+    if not neighbourhood_search:
+        return _completed_only(highs, options, integrality, lower, upper, start, fingerprint)
     from_basis = start is not None and basis_memory.start_from_earlier(
         "relaxation", fingerprint, highs
     )
@@ -193,7 +197,7 @@ def lp_guided_start(
         completed = complete_start(highs, integers, lower, upper, start)
         if completed is not None:
             highs.changeColsIntegrality(columns, everything, integrality)
-            solution, objective = completed
+            solution, objective, _ = completed
             within = within_gap(
                 objective,
                 lp_bound,
@@ -213,19 +217,6 @@ def lp_guided_start(
                 lp_from_basis=from_basis,
             )
 
-    if not neighbourhood_search:
-        highs.changeColsIntegrality(columns, everything, integrality)
-        return GuidedStart(
-            lp_bound,
-            None,
-            None,
-            False,
-            lp_s,
-            0.0,
-            lp_iterations=lp_iterations,
-            lp_from_basis=from_basis,
-            searched=False,
-        )
     values = relaxed[integers]
     new_lower = np.floor(values + _INTEGRAL)
     new_upper = np.ceil(values - _INTEGRAL)
@@ -307,17 +298,59 @@ def lp_guided_start(
     )
 
 
+def _completed_only(
+    highs: Any,
+    options: HighsOptions,
+    integrality: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    start: tuple[np.ndarray, np.ndarray] | None,
+    fingerprint: str | None,
+) -> GuidedStart:
+    """Without the neighbourhood search: ``start`` completed (its LP from the basis the last
+    completion of this structure left), no relaxation solved; ``highs`` is loaded with every
+    column continuous and has its integrality back when this returns."""
+    columns = len(integrality)
+    everything = np.arange(columns, dtype=np.int32)
+    started = time.perf_counter()
+    try:
+        if start is None:
+            return GuidedStart(None, None, None, False, 0.0, 0.0, searched=False)
+        from_basis = basis_memory.start_from_earlier("completion", fingerprint, highs)
+        integers = np.flatnonzero(integrality).astype(np.int32)
+        completed = complete_start(highs, integers, lower, upper, start)
+        if completed is None:
+            return GuidedStart(None, None, None, False, 0.0, 0.0, searched=False)
+        basis_memory.remember("completion", fingerprint, highs)
+        solution, objective, iterations = completed
+        return GuidedStart(
+            None,
+            solution,
+            objective,
+            False,
+            0.0,
+            time.perf_counter() - started,
+            from_start=True,
+            lp_iterations=iterations,
+            lp_from_basis=from_basis,
+            searched=False,
+        )
+    finally:
+        highs.changeColsIntegrality(columns, everything, integrality)
+        apply_options(highs, options)
+
+
 def complete_start(
     highs: Any,
     integers: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
     start: tuple[np.ndarray, np.ndarray],
-) -> tuple[np.ndarray, float] | None:
+) -> tuple[np.ndarray, float, int] | None:
     """``start`` made a plan of the model on ``highs`` (loaded with every column continuous):
     each integer held at its start value, rounded, and every other column re-optimised (an LP).
 
-    Returns (every column's value, objective), or None when the start leaves an integer
+    Returns (every column's value, objective, simplex iterations), or None when the start leaves an integer
     without a value, holds one outside its bounds, or the LP has no solution (the start does
     not fit the changed model). The columns' bounds are restored before returning.
     """
@@ -336,7 +369,8 @@ def complete_start(
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         solution = np.asarray(highs.getSolution().col_value, dtype=np.float64)
-        return solution, float(highs.getInfo().objective_function_value)
+        info = highs.getInfo()
+        return solution, float(info.objective_function_value), int(info.simplex_iteration_count)
     finally:
         highs.changeColsBounds(len(integers), integers, lower[integers], upper[integers])
 

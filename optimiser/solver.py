@@ -344,7 +344,7 @@ def _solve_with_highspy(
     if guided is not None and guided.within_gap:
         status_name, values = "kOptimal", guided.solution
         raw_objective, raw_bound = guided.objective, guided.lp_bound
-    elif guided is not None and guided.lp_bound is not None:
+    elif guided is not None and (guided.lp_bound is not None or guided.solution is not None):
         end = search_from(highs, guided, left())
         status_name, values, raw_objective, raw_bound = (
             end.status_name,

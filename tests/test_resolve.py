@@ -17,9 +17,10 @@ def test_warm_start_gives_the_same_optimum_as_a_cold_solve() -> None:
     """The budget example of test_formulation (HK$20m buys 4 buses, 584 t) re-solved at
     HK$30m: cold, and warm from the HK$20m plan. Both are solved to a zero gap, so both
     must reach the hand-worked 584 + 10 x 29.2 = 876 t; the start covers every variable
-    of the new model (same dataset and horizon). Only the warm re-solve starts its LPs from
-    the bases the first plan left (basis_memory); the cold one, the same input as a fresh
-    process's, does not."""
+    of the new model (same dataset and horizon). Only a warm re-solve starts its LPs from
+    the bases earlier solves left (basis_memory): the servability LP from the first plan's,
+    the start's completion from the previous completion's; the cold one, the same input as
+    a fresh process's, takes none."""
     from fleetplan.optimiser import basis_memory
 
     basis_memory.forget()
@@ -37,9 +38,12 @@ def test_warm_start_gives_the_same_optimum_as_a_cold_solve() -> None:
     for result in (cold, warm):
         assert result.summary()["co2_abated_t"] == pytest.approx(876.0, rel=1e-6)
     assert warm.report.objective == pytest.approx(cold.report.objective, rel=1e-9, abs=1e-6)
-    assert "from an earlier basis" in warm.report.log
+    assert "the start given, completed" in warm.report.log
     assert "from an earlier basis" not in cold.report.log
-    assert {purpose for purpose, _ in basis_memory._BASES} >= {"relaxation", "servability"}
+    again = plan(changed, data, marginals=False, counterfactual=False, warm_start=warm)
+    assert again.report.objective == pytest.approx(cold.report.objective, rel=1e-9, abs=1e-6)
+    assert "from an earlier basis" in again.report.log
+    assert {purpose for purpose, _ in basis_memory._BASES} >= {"completion", "servability"}
 
 
 def test_mip_start_maps_decisions_by_name_and_index_only() -> None:
