@@ -4,9 +4,9 @@ Every model in :mod:`optimiser` is solved through :func:`solve`: by default Pyom
 writes an LP file that highspy reads (or compiles it to sparse arrays that highspy
 takes, or, on request, goes through Pyomo's in-memory ``highs`` interface), with an
 explicit time limit, relative gap and thread count.
-A MIP first gets an LP-guided start (:mod:`optimiser.lp_guided_start`): the LP
-relaxation's bound and a plan from its neighbourhood, which often ends the solve
-there. :func:`solve` never raises on a non-optimal end and loads the incumbent
+A MIP may first get an LP-guided start (:mod:`optimiser.lp_guided_start`, ``lp_guided_start``:
+the LP relaxation's bound and a plan from its neighbourhood); a re-solve's start (a previous
+plan) is completed there either way, its integers held. :func:`solve` never raises on a non-optimal end and loads the incumbent
 itself, so a time-limited run still gives a plan with its gap flagged.
 """
 
