@@ -74,6 +74,8 @@ STOP_PAIRS_SOURCE = (
 #: Road length of the candidate neighbour links on the network of TD's route lines, by graph and
 #: node pair (data/build/hk_road_terrain.py; hk_road_circuity.derive_link_lengths).
 LINK_LENGTHS_TABLE = Path(__file__).resolve().parent / "hk_road_links.csv"
+#: How a bus edge not measured along a route line says so in its ``source`` (hk_stop_graph.build_graph).
+UNMEASURED_BUS_EDGE = "road length along consecutive stops (EPSG:2326) x"
 #: The graphs' error against a road network, by edges file (data/build/hk_road_error.py).
 ERROR_TABLE = Path(__file__).resolve().parent / "hk_road_error.csv"
 
@@ -616,12 +618,30 @@ def _neighbour_links(
         def measure(candidates: pd.DataFrame) -> pd.DataFrame:
             lengths, sources = [], []
             for row in candidates.itertuples(index=False):
-                if row.link != "neighbour":
-                    lengths.append(row.length_m)
-                    sources.append(row.source)
-                    continue
                 a, b = xy[row.from_node], xy[row.to_node]
                 found = (measured or {}).get((row.from_node, row.to_node))
+                if row.link != "neighbour":
+                    # A bus edge between stops no route line covers (straight line x 1.27) takes
+                    # its road length on the lines where they join its nodes; legs to a crossing
+                    # portal keep their floor (the tunnel bound rests on it).
+                    if (
+                        UNMEASURED_BUS_EDGE in row.source
+                        and not (row.from_node.startswith("P-") or row.to_node.startswith("P-"))
+                        and found is not None
+                        and math.isfinite(found[1])
+                        and abs(found[0] - math.dist(a, b)) <= 0.1
+                    ):
+                        lengths.append(found[1])
+                        sources.append(
+                            f"{ATTRIBUTION}; bus edge between stops no TD route line covers, at the "
+                            "road length between the nodes' nearest junctions on the network of TD bus and "
+                            "minibus route lines (CSDI td_rcd_1638844988873_41214, Transport Department, "
+                            f"2025-01-15: data/build/hk_road_links.csv, D); {row.source.rsplit('; ', 1)[-1]}"
+                        )
+                    else:
+                        lengths.append(row.length_m)
+                        sources.append(row.source)
+                    continue
                 if found is not None and abs(found[0] - math.dist(a, b)) <= 0.1:
                     # Measured on the lines: the thinning then chooses among road lengths, not
                     # among estimates whose shortfalls it would favour. NaN: the lines join the
@@ -749,10 +769,11 @@ def read_stop_pairs(path: Path = STOP_PAIRS_TABLE) -> dict[tuple[str, str], floa
 def link_candidates(
     source: str | Path,
 ) -> dict[str, tuple[dict[str, tuple[float, float]], list[tuple[str, str]]]]:
-    """Graph name -> (node position EPSG:2326 m, pairs of each node and its nearest neighbours).
+    """Graph name -> (node position EPSG:2326 m, node pairs a road length may be wanted for).
 
     The nodes are those :func:`build` writes (their positions do not depend on any road
-    table); the pairs are every pair :func:`link_graph` may make a neighbour link of, for
+    table); the pairs are every pair :func:`link_graph` may make a neighbour link of and
+    every bus edge within one land region (portals left out), for
     :func:`fleetplan.data.build.hk_road_circuity.derive_link_lengths` to measure.
     """
     data = load_source(source)
@@ -760,14 +781,19 @@ def link_candidates(
     stops = stop_frame(data, {s for v in variants for s in v.stops})
     out = {}
     for name, diameter in (("coarse", COARSE_DIAMETER_M), ("fine", FINE_DIAMETER_M)):
-        nodes, _, _ = build_graph(stops, variants, diameter, source=ATTRIBUTION)
+        nodes, edges, _ = build_graph(stops, variants, diameter, source=ATTRIBUTION)
         x, y = _TO_GRID.transform(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float))
         xy = {n: (float(a), float(b)) for n, a, b in zip(nodes["node_id"], x, y, strict=True)}
         region = {
             n: region_of(lon, lat) for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)
         }
-        pairs = [(str(a), str(b)) for a, b in neighbour_pairs(xy, region, NEIGHBOURS_K) if region[a] == region[b]]
-        out[name] = (xy, pairs)
+        pairs = {(str(a), str(b)) for a, b in neighbour_pairs(xy, region, NEIGHBOURS_K) if region[a] == region[b]}
+        pairs |= {
+            (a, b)
+            for a, b in zip(edges["from_node"], edges["to_node"], strict=True)
+            if region[a] == region[b] and not (a.startswith("P-") or b.startswith("P-"))
+        }
+        out[name] = (xy, sorted(pairs))
     return out
 
 
