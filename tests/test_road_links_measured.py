@@ -56,10 +56,15 @@ def test_a_road_shorter_than_the_straight_line_between_the_nodes_is_floored() ->
 
 
 def test_the_table_reads_back(tmp_path) -> None:
-    table = _measure({"A": (0.0, 10.0), "B": (300.0, 410.0), "C": (2000.0, 400.0)}, [("A", "B"), ("B", "C")])
+    table = _measure(
+        {"A": (0.0, 10.0), "B": (300.0, 410.0), "C": (2000.0, 400.0)}, [("A", "B"), ("B", "C")]
+    )
     table.to_csv(tmp_path / "links.csv", index=False)
     found = read_link_lengths(tmp_path / "links.csv")
-    assert found["fine"][("A", "B")] == (pytest.approx(500.0, abs=0.05), pytest.approx(700.0, abs=0.1))
+    assert found["fine"][("A", "B")] == (
+        pytest.approx(500.0, abs=0.05),
+        pytest.approx(700.0, abs=0.1),
+    )
     assert math.isnan(found["fine"][("B", "C")][1])
     assert read_link_lengths(tmp_path / "absent.csv") == {}
 
@@ -75,7 +80,15 @@ def _nodes() -> pd.DataFrame:
     rows = []
     for node, (x, y) in _XY.items():
         lon, lat = _TO_WGS.transform(x, y)
-        rows.append({"node_id": node, "lon": round(lon, 6), "lat": round(lat, 6), "name": node, "n_stops": 1})
+        rows.append(
+            {
+                "node_id": node,
+                "lon": round(lon, 6),
+                "lat": round(lat, 6),
+                "name": node,
+                "n_stops": 1,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -99,7 +112,9 @@ def test_the_build_takes_measured_lengths_drops_unjoined_links_and_estimates_the
     its road length 1,500 m; link 2-3 not joined by the lines: not made. Without the table the
     links take straight x 1.3 and the bus edge keeps straight x 1.27."""
     nodes = _nodes()
-    chord = {p: _chord(*p, nodes) for p in (("N0001", "N0002"), ("N0001", "N0003"), ("N0002", "N0003"))}
+    chord = {
+        p: _chord(*p, nodes) for p in (("N0001", "N0002"), ("N0001", "N0003"), ("N0002", "N0003"))
+    }
     bus = pd.DataFrame(
         [
             {
@@ -136,7 +151,9 @@ def test_a_measured_length_for_nodes_that_have_moved_is_not_used() -> None:
     """The table's straight line no longer matches the nodes (another route file): estimate."""
     nodes = _nodes()
     measured = {("N0001", "N0002"): (123.4, 800.0)}
-    bus = pd.DataFrame(columns=["from_node", "to_node", "length_m", "bus_trips_per_day", "source", "status"])
+    bus = pd.DataFrame(
+        columns=["from_node", "to_node", "length_m", "bus_trips_per_day", "source", "status"]
+    )
     _, edges, _ = _neighbour_links(nodes, bus, None, _terrain(), {}, measured)
     row = edges[(edges["from_node"] == "N0001") & (edges["to_node"] == "N0002")].iloc[0]
     assert row["length_m"] == pytest.approx(1.3 * _chord("N0001", "N0002", nodes), abs=0.1)
