@@ -1,9 +1,12 @@
 """Hong Kong's calibrated road lengths: what a neighbour link measures without a road extract.
 
-A link between two graph nodes is the straight line x the road circuity of the 2 km cell its
-middle lies in, made only where the straight line stays over ground that has roads (the
-250 m cells a TD route line crosses), and at least the way through the touching road cells
-the route lines join. The tables are derived from TD's bus and minibus route lines by
+A link between two graph nodes is its road length on the network the TD route lines make
+(:func:`derive_link_lengths`, table ``data/build/hk_road_links.csv``; no link where that
+network joins its nodes only far round). Where the table has no length (a node away from
+every line) it is the straight line x the road circuity of the 2 km cell its middle lies in,
+made only where the straight line stays over ground that has roads (the 250 m cells a TD
+route line crosses), and at least the way through the touching road cells the route lines
+join. The tables are derived from TD's bus and minibus route lines by
 ``data/build/hk_road_terrain.py``; :func:`fleetplan.network.road_links.link_graph` links
 and thins the graph with the lengths this (or a road extract) gives.
 
