@@ -19,6 +19,7 @@ from fleetplan.data.build.hk import (
     CIRCUITY_TABLE,
     COARSE_DIAMETER_M,
     FINE_DIAMETER_M,
+    LINK_LENGTHS_TABLE,
     MEASURED_FLOOR,
     ROAD_CELLS_TABLE,
     build,
@@ -31,7 +32,7 @@ from fleetplan.data.build.hk_road_check import (
     share_at_old_circuity,
     water_jumps,
 )
-from fleetplan.data.build.hk_road_circuity import RoadTerrain
+from fleetplan.data.build.hk_road_circuity import RoadTerrain, read_link_lengths
 from fleetplan.data.build.hk_stop_graph import CROSSINGS, portal_id, region_of
 from fleetplan.network.graph import build_graph, reach_pairs, snap_to_nodes, to_grid
 from fleetplan.network.importers.osm import import_osm, road_lengths_from_osm
@@ -156,7 +157,8 @@ def test_region_of_places() -> None:
 
 
 def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
-    """Bus edges follow the route lines (or the stop sequence x 1.27), neighbour links the calibrated circuity."""
+    """Bus edges follow the route lines (or the stop sequence x 1.27, or the lines' network between
+    the nodes), neighbour links their length on the lines' network or else the calibrated circuity."""
     graph, nodes, edges = tables
     ratios = edge_ratios(nodes, edges)
     assert share_at_old_circuity(ratios) < 0.01
@@ -172,9 +174,15 @@ def test_edges_follow_the_road_not_a_fixed_circuity(tables) -> None:
     links = ratios[ratios["source"].str.contains("link to a neighbouring node")]
     assert len(links) > 0.05 * len(ratios)
     terrain = RoadTerrain.load(CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE)
+    on_lines = read_link_lengths(LINK_LENGTHS_TABLE)[graph]
     x, y = to_grid(nodes["lon"].to_numpy(), nodes["lat"].to_numpy(), "EPSG:2326")
     pos = dict(zip(nodes["node_id"], zip(x, y, strict=True), strict=True))
-    for row in links.itertuples(index=False):
+    by_table = ratios[ratios["source"].str.contains("hk_road_links.csv")]
+    # Most links and the bus edges no route line covers are measured on the lines' network.
+    assert by_table["source"].str.contains("link to a neighbouring node").sum() > 0.5 * len(links)
+    for row in by_table.itertuples(index=False):
+        assert row.length_m == on_lines[(row.from_node, row.to_node)][1]
+    for row in links[~links["source"].str.contains("hk_road_links.csv")].itertuples(index=False):
         a, b = pos[row.from_node], pos[row.to_node]
         expected = terrain.estimate_m(a, b)
         assert expected is not None, f"{row.from_node}-{row.to_node} crosses road-free ground"

@@ -55,8 +55,8 @@ from fleetplan.errors import InputError
 from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.city_build import largest_remainder
 from fleetplan.network.road_distances import CALIBRATED, FIGURES, ROAD_EXTRACT, write_road_distances
-from fleetplan.data.build.hk_road_circuity import RoadTerrain
-from fleetplan.network.road_links import NEIGHBOURS_K, SPANNER_TOLERANCE, link_graph
+from fleetplan.data.build.hk_road_circuity import RoadTerrain, read_link_lengths
+from fleetplan.network.road_links import NEIGHBOURS_K, SPANNER_TOLERANCE, link_graph, neighbour_pairs
 from fleetplan.data.build.hk_stop_graph import CROSSINGS, build_graph, portal_id, region_of
 
 #: Road circuity by 2 km cell and the 250 m cells that have roads, derived from TD's route
@@ -71,6 +71,11 @@ STOP_PAIRS_SOURCE = (
     "TD bus route lines, CSDI td_rcd_1638844988873_41214, Transport Department, 2025-01-15: "
     "data/build/hk_road_stop_pairs.csv, D"
 )
+#: Road length of the candidate neighbour links on the network of TD's route lines, by graph and
+#: node pair (data/build/hk_road_terrain.py; hk_road_circuity.derive_link_lengths).
+LINK_LENGTHS_TABLE = Path(__file__).resolve().parent / "hk_road_links.csv"
+#: How a bus edge not measured along a route line says so in its ``source`` (hk_stop_graph.build_graph).
+UNMEASURED_BUS_EDGE = "road length along consecutive stops (EPSG:2326) x"
 #: The graphs' error against a road network, by edges file (data/build/hk_road_error.py).
 ERROR_TABLE = Path(__file__).resolve().parent / "hk_road_error.csv"
 
@@ -590,13 +595,16 @@ def _neighbour_links(
     road: tuple[pd.DataFrame, pd.DataFrame] | None,
     terrain: RoadTerrain | None,
     info: dict,
+    measured: dict[tuple[str, str], tuple[float, float]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Link every node to its neighbours along the roads (:func:`link_graph`).
 
     With a road extract (``road``) nodes move to their junctions and every link takes the
     shortest road length (a neighbour link the extract cannot measure is dropped); without
-    one a neighbour link is the straight line x the calibrated circuity of ``terrain``,
-    and is not made over water or roadless hills.
+    one a neighbour link takes its length on the network of TD's route lines where
+    ``measured`` (:data:`LINK_LENGTHS_TABLE`: node pair -> (straight_m, road_m)) has it for
+    nodes still where they were measured, else the straight line x the calibrated circuity
+    of ``terrain``, not made over water or roadless hills.
     """
     x, y = _TO_GRID.transform(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float))
     xy = {n: (float(a), float(b)) for n, a, b in zip(nodes["node_id"], x, y, strict=True)}
@@ -610,11 +618,42 @@ def _neighbour_links(
         def measure(candidates: pd.DataFrame) -> pd.DataFrame:
             lengths, sources = [], []
             for row in candidates.itertuples(index=False):
-                if row.link != "neighbour":
-                    lengths.append(row.length_m)
-                    sources.append(row.source)
-                    continue
                 a, b = xy[row.from_node], xy[row.to_node]
+                found = (measured or {}).get((row.from_node, row.to_node))
+                if row.link != "neighbour":
+                    # A bus edge between stops no route line covers (straight line x 1.27) takes
+                    # its road length on the lines where they join its nodes; legs to a crossing
+                    # portal keep their floor (the tunnel bound rests on it).
+                    if (
+                        UNMEASURED_BUS_EDGE in row.source
+                        and not (row.from_node.startswith("P-") or row.to_node.startswith("P-"))
+                        and found is not None
+                        and math.isfinite(found[1])
+                        and abs(found[0] - math.dist(a, b)) <= 0.1
+                    ):
+                        lengths.append(found[1])
+                        sources.append(
+                            f"{ATTRIBUTION}; bus edge between stops no TD route line covers, at the "
+                            "road length between the nodes' nearest junctions on the network of TD bus and "
+                            "minibus route lines (CSDI td_rcd_1638844988873_41214, Transport Department, "
+                            f"2025-01-15: data/build/hk_road_links.csv, D); {row.source.rsplit('; ', 1)[-1]}"
+                        )
+                    else:
+                        lengths.append(row.length_m)
+                        sources.append(row.source)
+                    continue
+                if found is not None and abs(found[0] - math.dist(a, b)) <= 0.1:
+                    # Measured on the lines: the thinning then chooses among road lengths, not
+                    # among estimates whose shortfalls it would favour. NaN: the lines join the
+                    # two nodes only far round, so no link.
+                    lengths.append(found[1])
+                    sources.append(
+                        f"{ATTRIBUTION}: node positions; link to a neighbouring node, road length between "
+                        "the nodes' nearest junctions on the network of TD bus and minibus route lines "
+                        "(CSDI td_rcd_1638844988873_41214, Transport Department, 2025-01-15: "
+                        "data/build/hk_road_links.csv, D) by network/road_links.py"
+                    )
+                    continue
                 metres = terrain.estimate_m(a, b)
                 middle = ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
                 lengths.append(math.nan if metres is None else math.ceil(metres * 10.0 - 1e-6) / 10.0)
@@ -663,8 +702,10 @@ def _neighbour_links(
 CALIBRATED_METHOD = (
     "data/build/hk.py: bus edges the road length along the TD route lines between consecutive stops "
     "(data/build/hk_road_stop_pairs.csv; unmatched stops the straight line x 1.27), links to neighbouring nodes "
-    "the straight line x the road circuity of their 2 km cell (data/build/hk_road_circuity.csv) or the way "
-    "through the road cells the lines join, all derived from TD bus route lines"
+    "the road length between their nearest junctions on the route lines' network (data/build/hk_road_links.csv) "
+    "or, where the lines do not join them, the straight line x the road circuity of their 2 km cell "
+    "(data/build/hk_road_circuity.csv) or the way through the road cells the lines join, all derived from TD "
+    "bus route lines"
 )
 
 
@@ -725,6 +766,37 @@ def read_stop_pairs(path: Path = STOP_PAIRS_TABLE) -> dict[tuple[str, str], floa
     }
 
 
+def link_candidates(
+    source: str | Path,
+) -> dict[str, tuple[dict[str, tuple[float, float]], list[tuple[str, str]]]]:
+    """Graph name -> (node position EPSG:2326 m, node pairs a road length may be wanted for).
+
+    The nodes are those :func:`build` writes (their positions do not depend on any road
+    table); the pairs are every pair :func:`link_graph` may make a neighbour link of and
+    every bus edge within one land region (portals left out), for
+    :func:`fleetplan.data.build.hk_road_circuity.derive_link_lengths` to measure.
+    """
+    data = load_source(source)
+    variants = read_variants(data)
+    stops = stop_frame(data, {s for v in variants for s in v.stops})
+    out = {}
+    for name, diameter in (("coarse", COARSE_DIAMETER_M), ("fine", FINE_DIAMETER_M)):
+        nodes, edges, _ = build_graph(stops, variants, diameter, source=ATTRIBUTION)
+        x, y = _TO_GRID.transform(nodes["lon"].to_numpy(dtype=float), nodes["lat"].to_numpy(dtype=float))
+        xy = {n: (float(a), float(b)) for n, a, b in zip(nodes["node_id"], x, y, strict=True)}
+        region = {
+            n: region_of(lon, lat) for n, lon, lat in zip(nodes["node_id"], nodes["lon"], nodes["lat"], strict=True)
+        }
+        pairs = {(str(a), str(b)) for a, b in neighbour_pairs(xy, region, NEIGHBOURS_K) if region[a] == region[b]}
+        pairs |= {
+            (a, b)
+            for a, b in zip(edges["from_node"], edges["to_node"], strict=True)
+            if region[a] == region[b] and not (a.startswith("P-") or b.startswith("P-"))
+        }
+        out[name] = (xy, sorted(pairs))
+    return out
+
+
 def build(
     source: str | Path,
     out: str | Path,
@@ -732,14 +804,16 @@ def build(
     *,
     stop_pairs: Path = STOP_PAIRS_TABLE,
     terrain_tables: tuple[Path, Path, Path] = (CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE),
+    link_lengths: Path = LINK_LENGTHS_TABLE,
 ) -> dict:
     """Build all derived tables from ``source`` into folder ``out``; return a summary.
 
     ``osm``: optional local OpenStreetMap extract; the graph tables then take node
     positions and edge lengths from its drivable roads (see the module docstring).
     ``stop_pairs`` (:data:`STOP_PAIRS_TABLE`) and ``terrain_tables`` (circuity, road cells,
-    cell links) are the tables derived from TD's route lines; another set (e.g. derived from
-    half of the lines, ``data/build/hk_road_error.py --held-out``) builds another graph.
+    cell links) and ``link_lengths`` (:data:`LINK_LENGTHS_TABLE`) are the tables derived from
+    TD's route lines; another set (e.g. derived from half of the lines,
+    ``data/build/hk_road_error.py --source``) builds another graph.
     """
     out = Path(out)
     road = None
@@ -756,6 +830,7 @@ def build(
     summary: dict = {"variants": len(variants), "stops": len(stops)}
     terrain = RoadTerrain.load(*terrain_tables) if road is None else None
     pairs = read_stop_pairs(stop_pairs)
+    links_measured = read_link_lengths(link_lengths) if road is None else {}
     for suffix, diameter in (("", COARSE_DIAMETER_M), ("_fine", FINE_DIAMETER_M)):
         nodes, edges, info = build_graph(
             stops,
@@ -767,7 +842,10 @@ def build(
             stop_pair_source=STOP_PAIRS_SOURCE,
             measured_floor=MEASURED_FLOOR[diameter],
         )
-        nodes, edges, info["links"] = _neighbour_links(nodes, edges, road, terrain, info)
+        graph_name = "fine" if suffix else "coarse"
+        nodes, edges, info["links"] = _neighbour_links(
+            nodes, edges, road, terrain, info, links_measured.get(graph_name)
+        )
         nodes.to_csv(out / f"nodes{suffix}.csv", index=False, lineterminator="\n")
         edges.to_csv(out / f"edges{suffix}.csv", index=False, lineterminator="\n")
         summary[f"graph{suffix or '_coarse'}"] = info

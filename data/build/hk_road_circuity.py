@@ -1,9 +1,12 @@
 """Hong Kong's calibrated road lengths: what a neighbour link measures without a road extract.
 
-A link between two graph nodes is the straight line x the road circuity of the 2 km cell its
-middle lies in, made only where the straight line stays over ground that has roads (the
-250 m cells a TD route line crosses), and at least the way through the touching road cells
-the route lines join. The tables are derived from TD's bus and minibus route lines by
+A link between two graph nodes is its road length on the network the TD route lines make
+(:func:`derive_link_lengths`, table ``data/build/hk_road_links.csv``; no link where that
+network joins its nodes only far round). Where the table has no length (a node away from
+every line) it is the straight line x the road circuity of the 2 km cell its middle lies in,
+made only where the straight line stays over ground that has roads (the 250 m cells a TD
+route line crosses), and at least the way through the touching road cells the route lines
+join. The tables are derived from TD's bus and minibus route lines by
 ``data/build/hk_road_terrain.py``; :func:`fleetplan.network.road_links.link_graph` links
 and thins the graph with the lengths this (or a road extract) gives.
 
@@ -260,6 +263,88 @@ def derive_cell_links(lines: Iterable[np.ndarray]) -> pd.DataFrame:
         found.append(np.unique(np.hstack([first, second]), axis=0))
     pairs = np.unique(np.concatenate(found), axis=0)
     return pd.DataFrame(pairs, columns=["cell_x", "cell_y", "to_x", "to_y"])
+
+
+# --------------------------------------------------------------------------- links measured on the lines
+
+#: A node is measured on the route-line network only when a junction of it lies this close
+#: (metres). Estimate: the error check (``hk_road_check.network_errors``) places nodes the same
+#: way and within the same distance; a fine node is 400 m across.
+LINK_SNAP_M = 150.0
+#: A link is sought on the network up to this many times its straight line (longer: not joined).
+#: Estimate: a way round longer than this is a link the thinning would drop anyway.
+LINK_SEARCH_RATIO = 4.0
+
+
+def derive_link_lengths(
+    graphs: Mapping[str, tuple[Mapping[str, tuple[float, float]], Sequence[tuple[str, str]]]],
+    network: tuple[np.ndarray, object],
+    *,
+    snap_m: float = LINK_SNAP_M,
+    search_ratio: float = LINK_SEARCH_RATIO,
+) -> pd.DataFrame:
+    """Road length of candidate links between graph nodes on a route-line network (run offline).
+
+    ``graphs``: graph name -> (node position in EPSG:2326 metres, candidate node pairs);
+    ``network``: (junction xy, sparse matrix of segment lengths) as
+    :func:`fleetplan.data.build.hk_road_check.line_network` makes from TD's route lines.
+    A pair is measured when both nodes lie within ``snap_m`` of a junction and the two
+    junctions differ: its length is the shortest path between the junctions, at least the
+    straight line between the nodes, rounded up to 0.1 m; ``road_m`` is blank where the
+    network does not join them within ``search_ratio`` x the straight line (the roads go far
+    round: no link). Other pairs get no row (the build keeps their estimate). Returns
+    ``graph, from_node, to_node, straight_m, road_m`` (``straight_m``, rounded to 0.1 m, lets
+    the build check the nodes have not moved since), sorted.
+    """
+    from scipy.sparse.csgraph import dijkstra
+
+    xy_net, matrix = network
+    tree = cKDTree(xy_net)
+    rows = []
+    for name in sorted(graphs):
+        xy, pairs = graphs[name]
+        ids = sorted({n for pair in pairs for n in pair})
+        snap, junction = tree.query([xy[n] for n in ids])
+        at = {n: int(j) for n, j, d in zip(ids, junction, snap, strict=True) if d <= snap_m}
+        by_start: dict[str, list[str]] = {}
+        for a, b in sorted(pairs):
+            if a in at and b in at and at[a] != at[b]:
+                by_start.setdefault(a, []).append(b)
+        starts = sorted(by_start)
+        for i in range(0, len(starts), 64):
+            batch = starts[i : i + 64]
+            reach = search_ratio * max(math.dist(xy[a], xy[b]) for a in batch for b in by_start[a])
+            road = dijkstra(matrix, directed=False, indices=[at[a] for a in batch], limit=reach)
+            for row, a in enumerate(batch):
+                for b in by_start[a]:
+                    straight = math.dist(xy[a], xy[b])
+                    metres = float(road[row, at[b]])
+                    joined = math.isfinite(metres) and metres <= search_ratio * straight
+                    rows.append(
+                        {
+                            "graph": name,
+                            "from_node": a,
+                            "to_node": b,
+                            "straight_m": round(straight, 1),
+                            "road_m": math.ceil(max(metres, straight) * 10.0 - 1e-6) / 10.0
+                            if joined
+                            else math.nan,
+                        }
+                    )
+    columns = ["graph", "from_node", "to_node", "straight_m", "road_m"]
+    return pd.DataFrame(rows, columns=columns).sort_values(columns[:3]).reset_index(drop=True)
+
+
+def read_link_lengths(path: str | Path) -> dict[str, dict[tuple[str, str], tuple[float, float]]]:
+    """Graph -> (from node, to node) -> (straight_m, road_m) from :func:`derive_link_lengths`'s
+    table (road_m NaN: the lines do not join the pair); empty when the file is absent."""
+    if not Path(path).is_file():
+        return {}
+    table = pd.read_csv(path, dtype={"graph": str, "from_node": str, "to_node": str})
+    out: dict[str, dict[tuple[str, str], tuple[float, float]]] = {}
+    for r in table.itertuples(index=False):
+        out.setdefault(r.graph, {})[(r.from_node, r.to_node)] = (float(r.straight_m), float(r.road_m))
+    return out
 
 
 # --------------------------------------------------------------------------- the linked graph

@@ -128,11 +128,18 @@ def held_out(dataset: Path, td_routes: Path, source: Path) -> pd.DataFrame:
             folder / "cells.csv",
             folder / "cell_links.csv",
             folder / "stop_pairs.csv",
+            folder / "links.csv",
         )
         derive_all(td_routes, source, tables, half=0)
         rebuilt = folder / "dataset"
         shutil.copytree(dataset, rebuilt)
-        build(source, rebuilt, stop_pairs=tables[3], terrain_tables=(tables[0], tables[1], tables[2]))
+        build(
+            source,
+            rebuilt,
+            stop_pairs=tables[3],
+            terrain_tables=(tables[0], tables[1], tables[2]),
+            link_lengths=tables[4],
+        )
         matched = len(td_stop_matches(source, td_routes, 0))
         return measure(
             rebuilt,

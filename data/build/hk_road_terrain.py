@@ -17,7 +17,11 @@ derived tables are committed:
   runs between (:func:`fleetplan.data.build.hk_road_circuity.derive_cell_links`);
 * ``data/build/hk_road_stop_pairs.csv``: the road length between consecutive stops of the
   matched bus routes along their lines
-  (:func:`fleetplan.data.build.hk_road_circuity.derive_stop_pair_lengths`).
+  (:func:`fleetplan.data.build.hk_road_circuity.derive_stop_pair_lengths`);
+* ``data/build/hk_road_links.csv``: the road length of each candidate neighbour link of both
+  graphs (each node and its nearest nodes, :func:`fleetplan.data.build.hk.link_candidates`) on
+  the network the lines make
+  (:func:`fleetplan.data.build.hk_road_circuity.derive_link_lengths`).
 
 See :func:`fleetplan.data.build.hk_road_circuity.derive_tables`. :func:`derive_all` writes
 the same tables from half of the lines for the held-out check of
@@ -35,8 +39,13 @@ import numpy as np
 
 from fleetplan.network.city import HK_METRIC_CRS
 from fleetplan.network.graph import to_grid
-from fleetplan.data.build.hk_road_check import route_files, td_stop_matches
-from fleetplan.data.build.hk_road_circuity import derive_cell_links, derive_stop_pair_lengths, derive_tables
+from fleetplan.data.build.hk_road_check import line_network, route_files, td_stop_matches
+from fleetplan.data.build.hk_road_circuity import (
+    derive_cell_links,
+    derive_link_lengths,
+    derive_stop_pair_lengths,
+    derive_tables,
+)
 from fleetplan.data.build.hk_stop_graph import region_of
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +53,7 @@ CIRCUITY_TABLE = HERE / "hk_road_circuity.csv"
 ROAD_CELLS_TABLE = HERE / "hk_road_cells.csv"
 CELL_LINKS_TABLE = HERE / "hk_road_cell_links.csv"
 STOP_PAIRS_TABLE = HERE / "hk_road_stop_pairs.csv"
+LINK_LENGTHS_TABLE = HERE / "hk_road_links.csv"
 _SOURCE = (
     "TD bus and minibus route lines (CSDI td_rcd_1638844988873_41214, Transport Department, "
     "2025-01-15, via HK-Bus-ETA/hkbus-route-waypoints); data/build/hk_road_terrain.py (D)"
@@ -83,12 +93,21 @@ def all_lines(folder: Path, half: int | None = None) -> list[np.ndarray]:
 def derive_all(
     td_routes: Path,
     source: Path,
-    out: tuple[Path, Path, Path, Path] = (CIRCUITY_TABLE, ROAD_CELLS_TABLE, CELL_LINKS_TABLE, STOP_PAIRS_TABLE),
+    out: tuple[Path, Path, Path, Path, Path] = (
+        CIRCUITY_TABLE,
+        ROAD_CELLS_TABLE,
+        CELL_LINKS_TABLE,
+        STOP_PAIRS_TABLE,
+        LINK_LENGTHS_TABLE,
+    ),
     half: int | None = None,
 ) -> str:
-    """Write the circuity, road-cell, cell-link and stop-pair tables derived from the lines of
-    ``td_routes`` (only ``half`` of the route ids when given) to ``out``; return a summary."""
+    """Write the circuity, road-cell, cell-link, stop-pair and link-length tables derived from
+    the lines of ``td_routes`` (only ``half`` of the route ids when given) to ``out``; return
+    a summary."""
     from pyproj import Transformer
+
+    from fleetplan.data.build.hk import link_candidates
 
     to_wgs = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
 
@@ -103,9 +122,12 @@ def derive_all(
     derive_cell_links(lines).to_csv(out[2], index=False, lineterminator="\n")
     pairs = derive_stop_pair_lengths(matches, same_region)
     pairs.to_csv(out[3], index=False, lineterminator="\n")
+    links = derive_link_lengths(link_candidates(source), line_network(lines))
+    links.to_csv(out[4], index=False, lineterminator="\n")
     return (
         f"{len(matches)} matched variants; {len(circuity) - 1} circuity cells (median of all pairs "
-        f"{circuity['circuity'].iloc[0]}); {len(cells)} road cells; {len(pairs)} stop pairs"
+        f"{circuity['circuity'].iloc[0]}); {len(cells)} road cells; {len(pairs)} stop pairs; "
+        f"{len(links)} links measured"
     )
 
 
