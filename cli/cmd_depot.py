@@ -156,14 +156,18 @@ def depot_command(
     _finite(kwh_per_km, "--kwh-per-km")
     _finite(grid_kva, "--grid-kva", strict=False)
     _finite(summer_factor, "--summer-factor")
-    with deadline.watch("reading the blocks"):
-        from fleetplan.optimiser.depot_sizing import (
-            DepotSizingInputs,
-            depot_options,
-            read_blocks_csv,
-            size_depot,
-        )
+    # The libraries load on the clock but are never interrupted: an alarm inside an import can
+    # leave a half-imported module that a library's own "except Exception" then hides, and the
+    # command fails later with an unrelated error (seen on a loaded machine).
+    from fleetplan.optimiser.depot_sizing import (
+        DepotSizingInputs,
+        depot_options,
+        read_blocks_csv,
+        size_depot,
+    )
 
+    deadline.check("loading the solver's libraries")
+    with deadline.watch("reading the blocks"):
         table = read_blocks_csv(blocks)
         inputs = DepotSizingInputs(
             blocks=table,

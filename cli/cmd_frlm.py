@@ -136,11 +136,14 @@ def frlm(
 
     # --time-limit bounds the whole command (reading, paths, rows, build and solve): the clock starts here.
     deadline = Deadline(time_limit, what="station plan", hint="cut the network or the flows")
-    with deadline.watch("reading the network"):
-        # Imported after the flags are checked: a mistyped flag is refused without loading them.
-        from fleetplan.network.importers.csv_network import read_frlm_network
-        from fleetplan.optimiser.frlm import solve_frlm
+    # Imported after the flags are checked (a mistyped flag is refused without loading them),
+    # on the clock but never interrupted: an alarm inside an import can leave a half-imported
+    # module that a library's own "except Exception" then hides.
+    from fleetplan.network.importers.csv_network import read_frlm_network
+    from fleetplan.optimiser.frlm import solve_frlm
 
+    deadline.check("loading the solver's libraries")
+    with deadline.watch("reading the network"):
         graph, table = read_frlm_network(nodes, edges, flows)
     if stations > graph.number_of_nodes():
         raise InputError(
