@@ -29,11 +29,8 @@ exact. The integrality and bounds of the HiGHS model are restored before returni
 On a re-solve (a caller's start), the relaxation starts from the optimal basis of the last
 relaxation of a model with the same rows and columns (:mod:`.basis_memory`).
 
-Plans have this off by default since 2026-12-07 (``solver.lp_guided_start``): on today's Hong
-Kong default the relaxation is 2.1 % below the plans and HiGHS's root cuts close most of that,
-so step 2 could not stop on the LP bound and HiGHS's own search was twice as fast
-(BENCHMARKS.md). Off, a caller's start is still completed (no relaxation, the completion's LP
-from the last completion's basis) and handed to the full search.
+With ``solver.lp_guided_start`` false, a caller's start is still completed (no relaxation,
+the completion's LP from the last completion's basis) and handed to the full search.
 """
 
 from __future__ import annotations

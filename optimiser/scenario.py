@@ -308,12 +308,11 @@ class Solver(_Strict):
     interface: Literal["lp_file", "arrays", "pyomo_highs"] = "lp_file"
     #: before the branch and bound, solve the LP relaxation (a bound) and search the integers
     #: next to its values for a plan within the gap of that bound; the reported gap is exact
-    #: either way (see optimiser.lp_guided_start). Off by default since 2026-12-07: on the
-    #: Hong Kong default HiGHS's own search reached 1 % in half the time (its root cuts close
-    #: the LP's 2.1 % gap, so the search around the LP point rarely ends early), and on a
-    #: 400-node synthetic city in 0.7 of it (BENCHMARKS.md). A re-solve's start is completed
-    #: either way. Through highspy only ("lp_file", "arrays").
-    lp_guided_start: bool = False
+    #: either way (see optimiser.lp_guided_start). On by default: at 1 % HiGHS alone was
+    #: faster on 2026-12-07 (BENCHMARKS.md), but at the default gap on the road-measured graph
+    #: it ran past 13 minutes where the guided start took 4 to 11, so the default stayed. A
+    #: re-solve's start is completed either way. Through highspy only ("lp_file", "arrays").
+    lp_guided_start: bool = True
 
 
 class Scenario(_Strict):
