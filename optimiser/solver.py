@@ -24,6 +24,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from fleetplan.errors import InfeasibleError, SolverMissingError
+from fleetplan.optimiser import basis_memory, earlier_bounds
 from fleetplan.optimiser.highs_core import (
     HighsOptions,
     ProgressCallback,
@@ -33,7 +34,12 @@ from fleetplan.optimiser.highs_core import (
     new_highs,
 )
 from fleetplan.optimiser.highs_status import HIGHS_STATUS as _HIGHS_STATUS
-from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
+from fleetplan.optimiser.lp_guided_start import (
+    GuidedStart,
+    lp_guided_start,
+    search_from,
+    within_gap,
+)
 
 # SolverMissingError: raised from here (highs_core) when highspy is missing; callers import it here.
 __all__ = [
@@ -339,6 +345,8 @@ def _solve_with_highspy(
             progress.emit(
                 guided.objective, guided.lp_bound, relative_gap(guided.objective, guided.lp_bound)
             )
+    if guided is not None and guided.objective is not None:
+        guided = _with_earlier_bound(guided, lp, symbols_fingerprint(lp), options, log)
     if start_columns is not None and (guided is None or guided.solution is None):
         highs.setSolution(len(start_columns[0]), *start_columns)  # else the guided plan is better
     if guided is not None and guided.within_gap:
@@ -362,6 +370,8 @@ def _solve_with_highspy(
         )
         raw_objective = info.objective_function_value
         raw_bound = info.mip_dual_bound if is_mip else raw_objective
+    if is_mip and raw_bound is not None:
+        earlier_bounds.remember(symbols_fingerprint(lp), lp, raw_bound)
     highs_run_s = time.perf_counter() - highs_started
     elapsed = time.perf_counter() - started
     status = _HIGHS_STATUS.get(status_name, status_name)
@@ -406,6 +416,48 @@ def _solve_with_highspy(
         ranging=ranging,
         highs_run_s=highs_run_s,
     )
+
+
+def symbols_fingerprint(lp: Any) -> str | None:
+    """The structure fingerprint of a handed-over model (:func:`basis_memory.structure_fingerprint`)."""
+    return basis_memory.structure_fingerprint(lp)
+
+
+def _with_earlier_bound(
+    guided: GuidedStart, lp: Any, fingerprint: str | None, options: SolverOptions, log: list[str]
+) -> GuidedStart:
+    """``guided`` with its bound raised to an earlier solve's where that holds here.
+
+    Only a re-solve from a previous plan (``guided.from_start``) asks: an earlier solve's
+    dual bound holds when this model only tightens that one (:mod:`.earlier_bounds`), and
+    with it the completed plan may already be within the gap, so the full search is skipped.
+    """
+    if not guided.from_start or guided.objective is None:
+        return guided
+    earlier = earlier_bounds.bound_for(fingerprint, lp)
+    if earlier is None:
+        return guided
+    sense = 1.0 if int(lp.sense_) >= 0 else -1.0
+    better = (
+        earlier
+        if guided.lp_bound is None
+        else (max if sense > 0 else min)(earlier, guided.lp_bound)
+    )
+    within = within_gap(
+        guided.objective,
+        better,
+        sense=sense,
+        mip_rel_gap=options.mip_rel_gap,
+        mip_abs_gap=options.mip_abs_gap,
+    )
+    then = "within the gap: full search skipped" if within else "handed to the full search"
+    log.append(
+        f"Earlier bound: {earlier:.6g} from an earlier solve holds here (this model only tightens "
+        f"that one: same rows, columns, costs and matrix, no bound looser); the plan of "
+        f"{guided.objective:.6g} is {abs(guided.objective - better) / max(abs(guided.objective), 1e-9):.3%} from the better "
+        f"bound; {then}.\n"
+    )
+    return dataclasses.replace(guided, lp_bound=better, within_gap=guided.within_gap or within)
 
 
 def _read_lp_file(model: pyo.ConcreteModel, highs: Any) -> dict[str, Any]:
