@@ -143,6 +143,7 @@ def test_the_build_takes_measured_lengths_drops_unjoined_links_and_estimates_the
 
     _, plain, _ = _neighbour_links(nodes, bus, None, _terrain(), {}, None)
     lengths = {(r.from_node, r.to_node): r.length_m for r in plain.itertuples(index=False)}
+    # no table: the bus edge keeps its length along the stops (1.27 x), the estimate is 1.3 x
     assert lengths[("N0001", "N0002")] == bus["length_m"].iloc[0]
     assert lengths[("N0002", "N0003")] == pytest.approx(1.3 * chord[("N0002", "N0003")], abs=0.1)
 
@@ -158,3 +159,36 @@ def test_a_measured_length_for_nodes_that_have_moved_is_not_used() -> None:
     row = edges[(edges["from_node"] == "N0001") & (edges["to_node"] == "N0002")].iloc[0]
     assert row["length_m"] == pytest.approx(1.3 * _chord("N0001", "N0002", nodes), abs=0.1)
     assert "hk_road_links.csv" not in row["source"]
+
+
+def test_a_bus_edge_is_the_road_between_its_nodes_or_the_estimate_where_a_node_is_off_the_lines() -> (
+    None
+):
+    """Bus edges 1-2 and 1-3 measured along a route at 1.0 x their straight line (where the route
+    passes the nodes). The table joins 1 and 2 at 900 m between their junctions: the edge takes
+    it. Node 3 lies off every line (no row): its edge takes the estimate between the centres,
+    1.3 x, the longer."""
+    nodes = _nodes()
+    chord = {p: _chord(*p, nodes) for p in (("N0001", "N0002"), ("N0001", "N0003"))}
+    bus = pd.DataFrame(
+        [
+            {
+                "from_node": a,
+                "to_node": b,
+                "length_m": round(chord[(a, b)], 1),
+                "bus_trips_per_day": 10.0,
+                "source": f"{ATTRIBUTION}; road length along TD route lines (hk_road_stop_pairs.csv, D); Wednesday trips",
+                "status": "derived",
+            }
+            for a, b in chord
+        ]
+    )
+    measured = {("N0001", "N0002"): (round(chord[("N0001", "N0002")], 1), 900.0)}
+    _, edges, _ = _neighbour_links(nodes, bus, None, _terrain(), {}, measured)
+    got = {(r.from_node, r.to_node): r for r in edges.itertuples(index=False)}
+    assert got[("N0001", "N0002")].length_m == 900.0
+    assert "bus edge at the road length between" in got[("N0001", "N0002")].source
+    assert got[("N0001", "N0003")].length_m == pytest.approx(
+        1.3 * chord[("N0001", "N0003")], abs=0.1
+    )
+    assert "passes within 150 m" in got[("N0001", "N0003")].source

@@ -621,22 +621,38 @@ def _neighbour_links(
                 a, b = xy[row.from_node], xy[row.to_node]
                 found = (measured or {}).get((row.from_node, row.to_node))
                 if row.link != "neighbour":
-                    # A bus edge between stops no route line covers (straight line x 1.27) takes
-                    # its road length on the lines where they join its nodes; legs to a crossing
-                    # portal keep their floor (the tunnel bound rests on it).
-                    if (
-                        UNMEASURED_BUS_EDGE in row.source
-                        and not (row.from_node.startswith("P-") or row.to_node.startswith("P-"))
-                        and found is not None
-                        and math.isfinite(found[1])
-                        and abs(found[0] - math.dist(a, b)) <= 0.1
-                    ):
+                    portal_leg = row.from_node.startswith("P-") or row.to_node.startswith("P-")
+                    same_place = found is not None and abs(found[0] - math.dist(a, b)) <= 0.1
+                    if not portal_leg and same_place and math.isfinite(found[1]):
+                        # A bus edge is the road between its two nodes, as a neighbour link is:
+                        # along the route it was the road between where the route passes them,
+                        # short of the nodes by their offsets, and a node's reach starts at its
+                        # centre. Legs to a crossing portal keep their floor (the tunnel bound).
                         lengths.append(found[1])
                         sources.append(
-                            f"{ATTRIBUTION}; bus edge between stops no TD route line covers, at the "
-                            "road length between the nodes' nearest junctions on the network of TD bus and "
-                            "minibus route lines (CSDI td_rcd_1638844988873_41214, Transport Department, "
-                            f"2025-01-15: data/build/hk_road_links.csv, D); {row.source.rsplit('; ', 1)[-1]}"
+                            f"{ATTRIBUTION}; bus edge at the road length between the nodes' nearest "
+                            "junctions on the network of TD bus and minibus route lines (CSDI "
+                            "td_rcd_1638844988873_41214, Transport Department, 2025-01-15: "
+                            f"data/build/hk_road_links.csv, D); {row.source.rsplit('; ', 1)[-1]}"
+                        )
+                    elif (
+                        not portal_leg
+                        and measured
+                        and found is None
+                        and (metres := terrain.estimate_m(a, b)) is not None
+                        and math.ceil(metres * 10.0 - 1e-6) / 10.0 > row.length_m
+                    ):
+                        # The table leaves out a node the lines do not reach within 150 m: the
+                        # road along the route is short of its centre, so the calibrated
+                        # centre-to-centre estimate. (No table at all: the road along the route.)
+                        lengths.append(math.ceil(metres * 10.0 - 1e-6) / 10.0)
+                        sources.append(
+                            f"{ATTRIBUTION}; bus edge with a node no TD route line passes within 150 m, "
+                            "at the calibrated road estimate between the node centres (straight line x the "
+                            "road circuity of its 2 km cell, or the way through the 250 m road cells where "
+                            "longer: TD bus route lines 2025, data/build/hk_road_circuity.csv, "
+                            "hk_road_cell_links.csv, D), "
+                            f"longer than the road along the route; {row.source.rsplit('; ', 1)[-1]}"
                         )
                     else:
                         lengths.append(row.length_m)
@@ -700,10 +716,11 @@ def _neighbour_links(
 
 #: How the calibrated graph measures its edges (the ``source`` of its road_distances.csv rows).
 CALIBRATED_METHOD = (
-    "data/build/hk.py: bus edges the road length along the TD route lines between consecutive stops "
-    "(data/build/hk_road_stop_pairs.csv; unmatched stops the straight line x 1.27), links to neighbouring nodes "
-    "the road length between their nearest junctions on the route lines' network (data/build/hk_road_links.csv) "
-    "or, where the lines do not join them, the straight line x the road circuity of their 2 km cell "
+    "data/build/hk.py: bus edges and links to neighbouring nodes the road length between the nodes' nearest "
+    "junctions on the route lines' network (data/build/hk_road_links.csv); bus edges it does not join the road "
+    "length along the TD route lines between consecutive stops (data/build/hk_road_stop_pairs.csv; unmatched "
+    "stops the straight line x 1.27); links the lines do not join the straight line x the road circuity of "
+    "their 2 km cell "
     "(data/build/hk_road_circuity.csv) or the way through the road cells the lines join, all derived from TD "
     "bus route lines"
 )
