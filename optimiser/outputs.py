@@ -105,18 +105,20 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _signals_blocked() -> Iterator[None]:
+def _signals_blocked() -> Iterator[list[int]]:
     """Hold SIGINT/SIGTERM for the few steps that must happen together; deliver them after.
 
     Python-level handlers, not ``pthread_sigmask``: a mask holds signals for the calling
     thread only, and once HiGHS has started its worker threads the kernel may hand a
     process signal to one of them, whose C handler still makes the main thread raise
     in the middle of the block (a ``.tmp`` folder was left behind that way).
+
+    Yields the signals held so far (a list the block may read, e.g. to wait for one).
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
 
     def hold(signum: int, frame: Any) -> None:
         received.append(signum)
@@ -124,7 +126,7 @@ def _signals_blocked() -> Iterator[None]:
     wanted = (signal.SIGINT, signal.SIGTERM)
     previous = {signum: signal.signal(signum, hold) for signum in wanted}
     try:
-        yield
+        yield received
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

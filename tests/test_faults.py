@@ -317,18 +317,28 @@ def test_a_signal_another_thread_receives_waits_for_the_end_of_the_swap() -> Non
 
     A thread's signal mask does not hold it: the other thread's handler makes the main thread
     raise, and a sleep in the block is where it would. Held, the interrupt comes after the block.
+    The block waits until the signal has reached the main thread's handler (CPython runs it there
+    once the main thread next looks, which a busy machine may delay): no fixed sleep to race.
     """
+    # Python's own SIGINT handler, whatever an earlier test left installed: the block hands the
+    # held signal to the handler in force before it, and only this one raises KeyboardInterrupt.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     stop = threading.Event()
     worker = threading.Thread(target=stop.wait)
     worker.start()
     steps: list[str] = []
     try:
-        with pytest.raises(KeyboardInterrupt), outputs._signals_blocked():
+        with pytest.raises(KeyboardInterrupt), outputs._signals_blocked() as held:
             assert worker.ident is not None
             signal.pthread_kill(worker.ident, signal.SIGINT)
-            time.sleep(0.3)
+            waited_s = 0.0
+            while not held and waited_s < 120.0:  # a bound, not a speed test
+                time.sleep(0.05)
+                waited_s += 0.05
+            assert held == [signal.SIGINT], "the signal never reached the block's handler"
             steps.append("block finished")
     finally:
         stop.set()
         worker.join()
+        signal.signal(signal.SIGINT, before)
     assert steps == ["block finished"]
