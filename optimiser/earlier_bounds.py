@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,8 @@ class _Solved:
 
 
 _SOLVED: OrderedDict[str, list[_Solved]] = OrderedDict()
+#: The app may solve for two sessions at once (Streamlit runs each in its own thread).
+_LOCK = threading.Lock()
 
 
 def _fixed_part(lp: Any) -> str:
@@ -81,12 +84,14 @@ def remember(fingerprint: str | None, lp: Any, bound: float | None) -> None:
     if fingerprint is None or bound is None or not math.isfinite(bound):
         return
     col_lower, col_upper, row_lower, row_upper = _arrays(lp)
-    kept = _SOLVED.setdefault(fingerprint, [])
-    kept.append(_Solved(_fixed_part(lp), col_lower, col_upper, row_lower, row_upper, float(bound)))
-    del kept[:-_SOLVES_KEPT]
-    _SOLVED.move_to_end(fingerprint)
-    while len(_SOLVED) > _STRUCTURES_KEPT:
-        _SOLVED.popitem(last=False)
+    solved = _Solved(_fixed_part(lp), col_lower, col_upper, row_lower, row_upper, float(bound))
+    with _LOCK:
+        kept = _SOLVED.setdefault(fingerprint, [])
+        kept.append(solved)
+        del kept[:-_SOLVES_KEPT]
+        _SOLVED.move_to_end(fingerprint)
+        while len(_SOLVED) > _STRUCTURES_KEPT:
+            _SOLVED.popitem(last=False)
 
 
 def tightens(lp: Any, earlier: _Solved, fixed: str | None = None) -> bool:
@@ -108,11 +113,15 @@ def tightens(lp: Any, earlier: _Solved, fixed: str | None = None) -> bool:
 def bound_for(fingerprint: str | None, lp: Any) -> float | None:
     """The best dual bound an earlier solve left that holds for ``lp`` (see :func:`tightens`);
     None when no earlier solve's model contains this one's plans."""
-    if fingerprint is None or fingerprint not in _SOLVED:
+    if fingerprint is None:
+        return None
+    with _LOCK:
+        kept = list(_SOLVED.get(fingerprint, ()))
+    if not kept:
         return None
     fixed = _fixed_part(lp)
     sense = 1.0 if int(lp.sense_) >= 0 else -1.0  # HiGHS: 1 minimise, -1 maximise
-    holding = [s.bound for s in _SOLVED[fingerprint] if tightens(lp, s, fixed)]
+    holding = [s.bound for s in kept if tightens(lp, s, fixed)]
     if not holding:
         return None
     return max(holding) if sense > 0 else min(holding)
@@ -120,4 +129,5 @@ def bound_for(fingerprint: str | None, lp: Any) -> float | None:
 
 def forget() -> None:
     """Drop every kept bound (tests; a process that wants independent solves only)."""
-    _SOLVED.clear()
+    with _LOCK:
+        _SOLVED.clear()
