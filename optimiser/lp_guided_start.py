@@ -18,6 +18,10 @@ solved in ~2 s, and the best plans lie close to it. So, before the branch and bo
    cut to HK$600m, the previous plan completed this way is within 0.6 % of the full search's
    root bound, while the neighbourhood search spent 300 s proving its own box (the box of
    an LP far below the plans: the root cuts, not the LP, certify them).
+   If the start, every integer held, is no plan of the changed model (a cut budget rules
+   out its payment levels), it is *repaired*: the integers of the families the caller names
+   (where the infrastructure stands) held, everything else decided again by a small MIP
+   (:func:`repair_start`).
 3. If such a plan was found, it is the answer: its gap is measured against the LP
    bound, which is what any MIP solver would certify with no better bound. Otherwise
    the full search starts from the best plan found (a MIP start).
@@ -79,6 +83,8 @@ class GuidedStart:
     lp_from_basis: bool = False
     #: False when the neighbourhood search was not asked for (only a start's completion was)
     searched: bool = True
+    #: True when the start did not fit and ``solution`` is its repair (:func:`repair_start`)
+    repaired: bool = False
 
     def summary(self) -> str:
         """One log line: what each step gave."""
@@ -86,8 +92,13 @@ class GuidedStart:
         if not self.searched:
             if self.objective is None:
                 return "Start: the start given could not be completed; full search.\n"
+            how = (
+                "did not fit; repaired (its sites held, the rest decided again)"
+                if self.repaired
+                else f"completed ({self.lp_iterations} iterations, {basis})"
+            )
             return (
-                f"Start: the start given, completed ({self.lp_iterations} iterations, {basis}), is a plan "
+                f"Start: the start given, {how}, is a plan "
                 f"of {self.objective:.6g} in {self.search_s:.2f} s; handed to the full search.\n"
             )
         if self.lp_bound is None:
@@ -99,7 +110,7 @@ class GuidedStart:
             return (
                 f"LP-guided start: LP bound {self.lp_bound:.6g} in {self.lp_s:.2f} s "
                 f"({self.lp_iterations} iterations, {basis}); the start given, "
-                f"completed, is a plan of {self.objective:.6g} (gap to the LP bound "
+                f"{'repaired' if self.repaired else 'completed'}, is a plan of {self.objective:.6g} (gap to the LP bound "
                 f"{relative_gap(self.objective, self.lp_bound):.3%}) in {self.search_s:.2f} s; {then}.\n"
             )
         found = (
@@ -152,6 +163,7 @@ def lp_guided_start(
     round_up: np.ndarray | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
     neighbourhood_search: bool = True,
+    held_in_repair: np.ndarray | None = None,
 ) -> GuidedStart:
     """Run steps 1–2 on ``highs`` (a loaded MIP) and restore it; see the module docstring.
 
@@ -163,6 +175,9 @@ def lp_guided_start(
     start: (column indices, values) of a user's MIP start: completed first (step 2), else
         offered to the search, whose box is widened to hold it.
     neighbourhood_search: False to skip it (a start is still completed).
+    held_in_repair: column indices of the integers held at the start's values when the start,
+        every integer held, is no plan of this model: the rest is decided again by a small MIP
+        (:func:`repair_start`). None or empty: no repair.
     """
     import highspy
 
@@ -181,7 +196,9 @@ def lp_guided_start(
     apply_options(highs, options)
     fingerprint = basis_memory.structure_fingerprint(lp)
     if not neighbourhood_search:
-        return _completed_only(highs, options, integrality, lower, upper, start, fingerprint)
+        return _completed_only(
+            highs, options, integrality, lower, upper, start, fingerprint, held_in_repair
+        )
     from_basis = start is not None and basis_memory.start_from_earlier(
         "relaxation", fingerprint, highs
     )
@@ -198,6 +215,12 @@ def lp_guided_start(
     if start is not None:
         completed_at = time.perf_counter()
         completed = complete_start(highs, integers, lower, upper, start)
+        repaired = False
+        if completed is None and held_in_repair is not None and len(held_in_repair):
+            completed = repair_start(
+                highs, integrality, lower, upper, start, held_in_repair, options
+            )
+            repaired = completed is not None
         if completed is not None:
             highs.changeColsIntegrality(columns, everything, integrality)
             solution, objective, _ = completed
@@ -218,6 +241,7 @@ def lp_guided_start(
                 from_start=True,
                 lp_iterations=lp_iterations,
                 lp_from_basis=from_basis,
+                repaired=repaired,
             )
 
     values = relaxed[integers]
@@ -309,6 +333,7 @@ def _completed_only(
     upper: np.ndarray,
     start: tuple[np.ndarray, np.ndarray] | None,
     fingerprint: str | None,
+    held_in_repair: np.ndarray | None = None,
 ) -> GuidedStart:
     """Without the neighbourhood search: ``start`` completed (its LP from the basis the last
     completion of this structure left), no relaxation solved; ``highs`` is loaded with every
@@ -322,9 +347,16 @@ def _completed_only(
         from_basis = basis_memory.start_from_earlier("completion", fingerprint, highs)
         integers = np.flatnonzero(integrality).astype(np.int32)
         completed = complete_start(highs, integers, lower, upper, start)
+        repaired = False
+        if completed is not None:
+            basis_memory.remember("completion", fingerprint, highs)
+        elif held_in_repair is not None and len(held_in_repair):
+            completed = repair_start(
+                highs, integrality, lower, upper, start, held_in_repair, options
+            )
+            repaired = completed is not None
         if completed is None:
             return GuidedStart(None, None, None, False, 0.0, 0.0, searched=False)
-        basis_memory.remember("completion", fingerprint, highs)
         solution, objective, iterations = completed
         return GuidedStart(
             None,
@@ -337,6 +369,7 @@ def _completed_only(
             lp_iterations=iterations,
             lp_from_basis=from_basis,
             searched=False,
+            repaired=repaired,
         )
     finally:
         highs.changeColsIntegrality(columns, everything, integrality)
@@ -376,6 +409,63 @@ def complete_start(
         return solution, float(info.objective_function_value), int(info.simplex_iteration_count)
     finally:
         highs.changeColsBounds(len(integers), integers, lower[integers], upper[integers])
+
+
+def repair_start(
+    highs: Any,
+    integrality: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    start: tuple[np.ndarray, np.ndarray],
+    held: np.ndarray,
+    options: HighsOptions,
+) -> tuple[np.ndarray, float, int] | None:
+    """A plan near ``start`` when ``start`` itself no longer fits: the integers of ``held`` stay
+    at the start's values and every other column, integer or not, is decided again (a MIP on
+    ``highs``, far smaller than the model's: on a cut budget only the programme's few binaries
+    are left free).
+
+    Why: a lever change (a smaller budget) can rule the previous plan out through a handful
+    of programme decisions (payment levels, the year the money runs out) while where its
+    infrastructure stands is still near the best; without a plan the full search starts from
+    nothing and the LP-guided start's neighbourhood search from the LP point, minutes on the
+    Hong Kong default, where this repair takes seconds. A held column whose start value lies
+    outside its (changed) bounds is left free. The search stops at the first plan within
+    ``SEARCH_GAP_FACTOR`` × the gap of its own bound or at :data:`SEARCH_NODE_LIMIT` nodes (a
+    deterministic budget). Returns (every column's value, objective, 0) or None when the held
+    part leaves no plan; ``highs`` is left with every column continuous and its bounds restored,
+    as :func:`complete_start` leaves it.
+    """
+    columns, values = np.asarray(start[0]), np.round(np.asarray(start[1], dtype=np.float64))
+    given = dict(zip(columns.tolist(), values.tolist(), strict=True))
+    held = np.asarray([j for j in np.asarray(held).tolist() if j in given], dtype=np.int32)
+    held_values = np.array([given[int(j)] for j in held], dtype=np.float64)
+    inside = (held_values >= lower[held] - _INTEGRAL) & (held_values <= upper[held] + _INTEGRAL)
+    held, held_values = held[inside], held_values[inside]
+    count = len(integrality)
+    everything = np.arange(count, dtype=np.int32)
+    highs.changeColsIntegrality(count, everything, integrality)
+    highs.changeColsBounds(len(held), held, held_values, held_values)
+    search = dataclasses.replace(
+        options,
+        node_limit=SEARCH_NODE_LIMIT,
+        mip_rel_gap=options.mip_rel_gap * SEARCH_GAP_FACTOR,
+        mip_abs_gap=None
+        if options.mip_abs_gap is None
+        else options.mip_abs_gap * SEARCH_GAP_FACTOR,
+    )
+    apply_options(highs, search)
+    try:
+        highs.run()
+        info = highs.getInfo()
+        if info.primal_solution_status != 2:
+            return None
+        solution = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+        return solution, float(info.objective_function_value), 0
+    finally:
+        highs.changeColsBounds(len(held), held, lower[held], upper[held])
+        highs.changeColsIntegrality(count, everything, np.zeros(count, dtype=np.uint8))
+        apply_options(highs, options)
 
 
 @dataclass

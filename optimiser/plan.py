@@ -19,7 +19,7 @@ import pyomo.environ as pyo
 from fleetplan.errors import InfeasibleError
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.diagnosis import diagnose
-from fleetplan.optimiser.formulation import ROUND_UP_IN_START, build_model
+from fleetplan.optimiser.formulation import HELD_IN_REPAIR, ROUND_UP_IN_START, build_model
 from fleetplan.optimiser.formulation.expressions import HKD_M
 from fleetplan.optimiser.formulation.targets import zev_in_service
 from fleetplan.optimiser.highs_layer import HighsLayer
@@ -54,6 +54,7 @@ def solver_options(scenario: Scenario, inputs: ModelInputs | None = None) -> Sol
     return SolverOptions(
         lp_guided_start=scenario.solver.lp_guided_start,
         round_up=() if counted else ROUND_UP_IN_START,
+        held_in_repair=HELD_IN_REPAIR,
         time_limit_s=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
         mip_abs_gap=absolute_gap(scenario),

@@ -79,6 +79,10 @@ class SolverOptions(HighsOptions):
     #: variable components (local names) whose integers that search rounds up (more of them
     #: rarely breaks a row, e.g. public chargers; when it does, the search just finds no plan)
     round_up: tuple[str, ...] = ()
+    #: variable components (local names) whose integers a re-solve holds at the start's values
+    #: when the start, every integer held, no longer fits the model: the rest is decided again
+    #: by a small MIP (:func:`optimiser.lp_guided_start.repair_start`); empty: no repair
+    held_in_repair: tuple[str, ...] = ()
 
 
 @dataclass
@@ -338,6 +342,11 @@ def _solve_with_highspy(
             round_up=_columns_of_families(lp, symbols, options.round_up),
             start=start_columns,
             neighbourhood_search=options.lp_guided_start,
+            held_in_repair=(
+                _columns_of_families(lp, symbols, options.held_in_repair)
+                if start_columns is not None
+                else None
+            ),
         )
         progress.active = True
         log.append(guided.summary())

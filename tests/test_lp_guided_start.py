@@ -338,3 +338,86 @@ def test_without_the_neighbourhood_search_a_start_is_still_completed() -> None:
         assert ("the start given, completed" in report.log) is completed
         assert ("could not be completed" in report.log) is not completed
         assert "neighbourhood search" not in report.log and "LP bound" not in report.log
+
+
+def _best_with(held: dict[int, int]) -> int:
+    """Brute force: the knapsack's best value with the items of ``held`` fixed in or out."""
+    best = -1
+    for chosen in itertools.product((0, 1), repeat=len(ITEMS)):
+        if any(chosen[i] != value for i, value in held.items()):
+            continue
+        if sum(w for (_, w), c in zip(ITEMS, chosen, strict=True) if c) <= CAPACITY:
+            best = max(best, sum(v for (v, _), c in zip(ITEMS, chosen, strict=True) if c))
+    return best
+
+
+def test_a_start_that_no_longer_fits_is_repaired_with_its_held_part_kept() -> None:
+    """Items {0, 1, 3} weigh 55 > 50. With items 0–2 named as held in a repair, they stay as
+    the start had them (in, in, out: weight 30) and items 3–5 are chosen again for the 20 left:
+    the repaired plan is the brute-force best with those three fixed (205: item 5 alone fits
+    beside them as well as any pair). The full search from it ends at the overall optimum. A
+    repair whose held part is itself over capacity ({0, 1, 2} held, weight 60) finds no plan,
+    and the neighbourhood search runs as without a start."""
+    import numpy as np
+
+    from fleetplan.optimiser.lp_guided_start import lp_guided_start, search_from
+
+    n = len(ITEMS)
+    options = HighsOptions(mip_rel_gap=0.0)
+    held = np.arange(3, dtype=np.int32)
+    start = (np.arange(n, dtype=np.int32), np.array([1.0, 1.0, 0, 1.0, 0, 0]))
+    highs = _knapsack_in_highs()
+    guided = lp_guided_start(highs, options, start=start, held_in_repair=held)
+    assert guided.from_start and guided.repaired
+    assert guided.objective == pytest.approx(_best_with({0: 1, 1: 1, 2: 0})) == pytest.approx(205)
+    assert guided.solution is not None and list(np.round(guided.solution[:3])) == [1, 1, 0]
+    assert "repaired" in guided.summary()
+    ended = search_from(highs, guided, options)
+    assert ended.objective == pytest.approx(brute_force_optimum())
+
+    over = (np.arange(n, dtype=np.int32), np.array([1.0, 1.0, 1.0, 0, 0, 0]))
+    highs = _knapsack_in_highs()
+    guided = lp_guided_start(highs, options, start=over, held_in_repair=held)
+    assert not guided.from_start and not guided.repaired
+    # the HiGHS model is as it was: every item integer, every bound 0–1
+    lp = highs.getLp()
+    assert [int(kind) for kind in lp.integrality_] == [1] * n
+    assert list(lp.col_lower_) == [0.0] * n and list(lp.col_upper_) == [1.0] * n
+    assert search_from(highs, guided, options).objective == pytest.approx(brute_force_optimum())
+
+
+def _knapsack_in_two_families() -> pyo.ConcreteModel:
+    """The knapsack with items 0–2 as ``site`` and items 3–5 as ``extra`` (two families)."""
+    m = pyo.ConcreteModel()
+    m.site = pyo.Var(range(3), within=pyo.Binary)
+    m.extra = pyo.Var(range(3, len(ITEMS)), within=pyo.Binary)
+    chosen = [*m.site.values(), *m.extra.values()]
+    m.weight = pyo.Constraint(
+        expr=sum(w * x for (_, w), x in zip(ITEMS, chosen, strict=True)) <= CAPACITY
+    )
+    m.value = pyo.Objective(
+        expr=sum(v * x for (v, _), x in zip(ITEMS, chosen, strict=True)), sense=pyo.maximize
+    )
+    return m
+
+
+@pytest.mark.parametrize("guided", [True, False])
+def test_a_re_solve_repairs_a_start_by_the_families_the_options_hold(guided: bool) -> None:
+    """Through ``solve``: the start {0, 1, 3} is over capacity; ``held_in_repair=("site",)``
+    keeps items 0–2 as they were and the re-solve still ends at the brute-force optimum, with
+    or without the neighbourhood search. Without the option there is no repair."""
+    for held_families, repaired in ((("site",), True), ((), False)):
+        model = _knapsack_in_two_families()
+        start = ComponentMap(
+            (var, float(index in (0, 1, 3)))
+            for index, var in enumerate([*model.site.values(), *model.extra.values()])
+        )
+        options = SolverOptions(
+            time_limit_s=30,
+            mip_rel_gap=0.0,
+            lp_guided_start=guided,
+            held_in_repair=held_families,
+        )
+        report = solve(model, options, start=start)
+        assert report.objective == pytest.approx(brute_force_optimum())
+        assert ("repaired" in report.log) is repaired

@@ -41,6 +41,14 @@ from fleetplan.optimiser.inputs import ModelInputs
 #: full search starts without one (slower, never wrong). Measured on the default: it works.
 ROUND_UP_IN_START = ("public_chargers",)
 
+#: Integer families a re-solve holds at the previous plan's values when that plan, all its
+#: integers held, no longer fits the changed model (:func:`fleetplan.optimiser.lp_guided_start.repair_start`):
+#: where the infrastructure stands. What a lever change most often breaks is the programme's
+#: decisions (payment levels, when the money runs out), which the repair decides again with
+#: every continuous column; a cut budget then gives a plan near the previous one in seconds
+#: instead of a search from nothing. The full search may still move the sites.
+HELD_IN_REPAIR = ("public_chargers", "h2_built", "h2_open")
+
 
 def build_model(
     inputs: ModelInputs, *, elastic: bool = False, reduced: bool = True
