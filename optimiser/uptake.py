@@ -42,6 +42,7 @@ order raises a bin's share of its technology to a floor (see
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -72,9 +73,11 @@ def _weighted_quantile_bins(values: np.ndarray, weights: np.ndarray, bins: int) 
     """Mean value in each of ``bins`` equal-weight slices of the weighted distribution."""
     order = np.argsort(values)
     values, weights = values[order], weights[order]
-    total = float(weights.sum())
+    # exactly rounded sums (math.fsum): numpy's depend on the CPU's SIMD features
+    total = math.fsum(weights.tolist())
     if total <= 0 or len(values) == 0:
-        return DutyBins(np.array([float(values.mean()) if len(values) else 0.0]), np.array([1.0]))
+        mean = math.fsum(values.tolist()) / len(values) if len(values) else 0.0
+        return DutyBins(np.array([mean]), np.array([1.0]))
     edges = np.linspace(0.0, total, bins + 1)
     cumulative = np.concatenate([[0.0], np.cumsum(weights)])
     means = []
@@ -83,7 +86,7 @@ def _weighted_quantile_bins(values: np.ndarray, weights: np.ndarray, bins: int) 
         overlap = np.clip(
             np.minimum(cumulative[1:], hi) - np.maximum(cumulative[:-1], lo), 0.0, None
         )
-        means.append(float((overlap * values).sum() / overlap.sum()))
+        means.append(weighted_sum(overlap, values) / math.fsum(overlap.tolist()))
     return DutyBins(np.array(means), np.full(bins, 1.0 / bins))
 
 
@@ -104,7 +107,7 @@ def bus_duty_bins(
     if len(km) < 2 or mean_km <= 0:
         return DutyBins(np.array([mean_km]), np.array([1.0]))
     bins = _weighted_quantile_bins(km, weight, DUTY_BINS)
-    scale = mean_km / float((bins.km_per_day * bins.weight).sum())
+    scale = mean_km / weighted_sum(bins.km_per_day, bins.weight)
     return DutyBins(bins.km_per_day * scale, bins.weight)
 
 
@@ -234,8 +237,20 @@ def with_order_floors(
     return {k: floor[k] + above[k] * scale for k in out}
 
 
+def weighted_sum(weights: np.ndarray, values: np.ndarray) -> float:
+    """Σ weights × values, exactly rounded (``math.fsum``), so the same on every machine.
+
+    Why not ``np.dot``: its BLAS and SIMD kernels add in an order that depends on the CPU's
+    features; with AVX-512 against AVX2 the default's uptake coefficients differed in their
+    last bits, HiGHS took another path and the plan's figures moved within their certified
+    error. Each product is one IEEE multiplication, the same everywhere.
+    """
+    products = np.asarray(weights, dtype=np.float64) * np.asarray(values, dtype=np.float64)
+    return math.fsum(products.tolist())
+
+
 def _weighted(by_bin: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, float]:
-    return {k: float(np.dot(weights, v)) for k, v in by_bin.items()}
+    return {k: weighted_sum(weights, v) for k, v in by_bin.items()}
 
 
 def adoption_shares(

@@ -46,7 +46,7 @@ from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.parameters import ParameterTable
 from fleetplan.optimiser.scenario import OperatorCommitment, Scenario
-from fleetplan.optimiser.uptake import DutyBins
+from fleetplan.optimiser.uptake import DutyBins, weighted_sum
 
 _SCENARIO_FIELD = "operator_commitments"
 
@@ -262,7 +262,7 @@ def order_floors(
                 free = feasible_bins[(s, k, t)].astype(float) * (1.0 - used.get((s, t), 0.0))
                 by_year.setdefault(t, []).append((s, free))
         room = {
-            t: sum(purchases[(s, t)] * float(np.dot(duty[s].weight, free)) for s, free in cells)
+            t: sum(purchases[(s, t)] * weighted_sum(duty[s].weight, free) for s, free in cells)
             for t, cells in by_year.items()
         }
         wanted = order.vehicles
@@ -314,7 +314,7 @@ def note_pledged_incumbent_duties(
             for k in ("bev", "fcev"):
                 if (s, k, first) in feasible_bins and (k != "fcev" or s in runs_fcev):
                     runnable |= feasible_bins[(s, k, first)]
-            share = float(np.dot(duty[s].weight, ~runnable))
+            share = weighted_sum(duty[s].weight, ~runnable)
             if share > 1e-9:
                 stuck[s] = share * float(segments.at[s, "fleet"])
         if not stuck:
@@ -378,9 +378,9 @@ def fleet_pledge_caps(
                     if (s, k, t) in feasible_bins and (k != "fcev" or s in runs_fcev):
                         runnable |= feasible_bins[(s, k, t)]
                         room[(s, k, t)] = (
-                            float(np.dot(duty[s].weight, feasible_bins[(s, k, t)])) * fleet
+                            weighted_sum(duty[s].weight, feasible_bins[(s, k, t)]) * fleet
                         )
-                stuck = float(np.dot(duty[s].weight, ~runnable)) * fleet
+                stuck = weighted_sum(duty[s].weight, ~runnable) * fleet
                 caps[(s, t)] = min(caps.get((s, t), np.inf), stuck)
     return caps, room
 
@@ -397,7 +397,7 @@ class CommittedChargers:
 
 def _largest_remainder(total: int, weights: pd.Series) -> pd.Series:
     """``total`` whole units split in proportion to ``weights`` (ties to the first site)."""
-    exact = weights / weights.sum() * total
+    exact = weights / math.fsum(weights.tolist()) * total  # exactly rounded: the same on any CPU
     whole = np.floor(exact)
     left = int(total - whole.sum())
     order = (exact - whole).sort_values(ascending=False, kind="stable").index[:left]

@@ -225,9 +225,9 @@ def _merge_flows(
             km = float(trucks_of[members[0]] * km_of[members[0]] / fleet) if fleet > 0 else 0.0
         else:
             trucks = flows.loc[members, "trucks"].astype(float)
-            fleet = float(trucks.sum())
+            fleet = math.fsum(trucks.tolist())
             km = (
-                float((trucks * flows.loc[members, "daily_km_per_truck"]).sum() / fleet)
+                math.fsum((trucks * flows.loc[members, "daily_km_per_truck"]).tolist()) / fleet
                 if fleet > 0
                 else 0.0
             )
