@@ -242,8 +242,8 @@ def weighted_sum(weights: np.ndarray, values: np.ndarray) -> float:
 
     Why not ``np.dot``: its BLAS and SIMD kernels add in an order that depends on the CPU's
     features; with AVX-512 against AVX2 the default's uptake coefficients differed in their
-    last bits, HiGHS took another path and the plan's figures moved within their certified
-    error. Each product is one IEEE multiplication, the same everywhere.
+    last bits, enough for HiGHS to take another path. Each product is one IEEE
+    multiplication, the same everywhere.
     """
     products = np.asarray(weights, dtype=np.float64) * np.asarray(values, dtype=np.float64)
     return math.fsum(products.tolist())
