@@ -44,9 +44,13 @@ def run(gap: float, budget_hkd: float, without_repair: bool = False) -> dict[str
     # the app has not solved the changed scenario before (else its cache would answer), and
     # that bound would certify the warm plan for free.
     plan_module._COUNTERFACTUALS.clear()
-    earlier_bounds.forget()
-    basis_memory.forget()
-    _timed_plan(base, dataset, warm_start=first)  # refills the cache as the first solve had
+
+    def as_after_the_first_plan() -> None:
+        earlier_bounds.forget()
+        basis_memory.forget()
+        _timed_plan(base, dataset, warm_start=first)  # refills the cache as the first solve had
+
+    as_after_the_first_plan()
     warm, warm_s = _timed_plan(changed, dataset, warm_start=first)
     rows = {
         "first": (first, first_s),
@@ -55,9 +59,7 @@ def run(gap: float, budget_hkd: float, without_repair: bool = False) -> dict[str
     }
     if without_repair:
         # The same warm re-solve with no repair of a start that no longer fits (as before it).
-        earlier_bounds.forget()
-        basis_memory.forget()
-        _timed_plan(base, dataset, warm_start=first)
+        as_after_the_first_plan()
         held, plan_module.HELD_IN_REPAIR = plan_module.HELD_IN_REPAIR, ()
         try:
             rows["warm, no repair"] = _timed_plan(changed, dataset, warm_start=first)

@@ -214,13 +214,9 @@ def lp_guided_start(
     sense = 1.0 if lp.sense_ == highspy.ObjSense.kMinimize else -1.0
     if start is not None:
         completed_at = time.perf_counter()
-        completed = complete_start(highs, integers, lower, upper, start)
-        repaired = False
-        if completed is None and held_in_repair is not None and len(held_in_repair):
-            completed = repair_start(
-                highs, integrality, lower, upper, start, held_in_repair, options
-            )
-            repaired = completed is not None
+        completed, repaired = _complete_or_repair(
+            highs, integrality, lower, upper, start, held_in_repair, options
+        )
         if completed is not None:
             highs.changeColsIntegrality(columns, everything, integrality)
             solution, objective, _ = completed
@@ -288,11 +284,7 @@ def lp_guided_start(
     remaining = max(clock - lp_s, 0.0)
     search_limit_s = min(remaining, SEARCH_SHARE_OF_TIME_LIMIT * clock)
     search = dataclasses.replace(
-        options,
-        time_limit_s=None if math.isinf(search_limit_s) else search_limit_s,
-        node_limit=SEARCH_NODE_LIMIT,
-        mip_rel_gap=mip_rel_gap * SEARCH_GAP_FACTOR,
-        mip_abs_gap=None if mip_abs_gap is None else mip_abs_gap * SEARCH_GAP_FACTOR,
+        _narrowed(options), time_limit_s=None if math.isinf(search_limit_s) else search_limit_s
     )
     apply_options(highs, search)
     highs.cbMipImprovingSolution.subscribe(improving)
@@ -345,16 +337,11 @@ def _completed_only(
         if start is None:
             return GuidedStart(None, None, None, False, 0.0, 0.0, searched=False)
         from_basis = basis_memory.start_from_earlier("completion", fingerprint, highs)
-        integers = np.flatnonzero(integrality).astype(np.int32)
-        completed = complete_start(highs, integers, lower, upper, start)
-        repaired = False
-        if completed is not None:
+        completed, repaired = _complete_or_repair(
+            highs, integrality, lower, upper, start, held_in_repair, options
+        )
+        if completed is not None and not repaired:
             basis_memory.remember("completion", fingerprint, highs)
-        elif held_in_repair is not None and len(held_in_repair):
-            completed = repair_start(
-                highs, integrality, lower, upper, start, held_in_repair, options
-            )
-            repaired = completed is not None
         if completed is None:
             return GuidedStart(None, None, None, False, 0.0, 0.0, searched=False)
         solution, objective, iterations = completed
@@ -374,6 +361,37 @@ def _completed_only(
     finally:
         highs.changeColsIntegrality(columns, everything, integrality)
         apply_options(highs, options)
+
+
+def _complete_or_repair(
+    highs: Any,
+    integrality: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    start: tuple[np.ndarray, np.ndarray],
+    held_in_repair: np.ndarray | None,
+    options: HighsOptions,
+) -> tuple[tuple[np.ndarray, float, int] | None, bool]:
+    """``start`` completed (:func:`complete_start`), else repaired (:func:`repair_start`) when
+    ``held_in_repair`` names integers; and whether it was repaired."""
+    integers = np.flatnonzero(integrality).astype(np.int32)
+    completed = complete_start(highs, integers, lower, upper, start)
+    if completed is not None or held_in_repair is None or not len(held_in_repair):
+        return completed, False
+    repaired = repair_start(highs, integrality, lower, upper, start, held_in_repair, options)
+    return repaired, repaired is not None
+
+
+def _narrowed(options: HighsOptions) -> HighsOptions:
+    """A sub-search's options: :data:`SEARCH_NODE_LIMIT` nodes, ``SEARCH_GAP_FACTOR`` × the gaps."""
+    return dataclasses.replace(
+        options,
+        node_limit=SEARCH_NODE_LIMIT,
+        mip_rel_gap=options.mip_rel_gap * SEARCH_GAP_FACTOR,
+        mip_abs_gap=None
+        if options.mip_abs_gap is None
+        else options.mip_abs_gap * SEARCH_GAP_FACTOR,
+    )
 
 
 def complete_start(
@@ -446,15 +464,7 @@ def repair_start(
     everything = np.arange(count, dtype=np.int32)
     highs.changeColsIntegrality(count, everything, integrality)
     highs.changeColsBounds(len(held), held, held_values, held_values)
-    search = dataclasses.replace(
-        options,
-        node_limit=SEARCH_NODE_LIMIT,
-        mip_rel_gap=options.mip_rel_gap * SEARCH_GAP_FACTOR,
-        mip_abs_gap=None
-        if options.mip_abs_gap is None
-        else options.mip_abs_gap * SEARCH_GAP_FACTOR,
-    )
-    apply_options(highs, search)
+    apply_options(highs, _narrowed(options))
     try:
         highs.run()
         info = highs.getInfo()

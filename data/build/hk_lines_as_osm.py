@@ -43,7 +43,12 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from fleetplan.data.build.hk_road_check import NETWORK_SNAP_M, network_errors, read_graph_tables
+from fleetplan.data.build.hk_road_check import (
+    NETWORK_SNAP_M,
+    network_errors,
+    read_graph_tables,
+    snap_to_junctions,
+)
 from fleetplan.data.build.hk_road_terrain import all_lines
 from fleetplan.network.city import HK_METRIC_CRS
 
@@ -56,13 +61,7 @@ def snapped_vertices(
     The rule of :func:`fleetplan.data.build.hk_road_check.line_network`: a vertex belongs to
     the ``snap_m`` grid cell it falls in, and a cell's junction sits at the mean of its vertices.
     """
-    points = np.concatenate(lines)
-    cells = np.floor(points / snap_m).astype(np.int64)
-    keys = cells[:, 0] * 10_000_000 + cells[:, 1]
-    unique, index = np.unique(keys, return_inverse=True)
-    xy = np.zeros((len(unique), 2))
-    np.add.at(xy, index, points)
-    xy /= np.bincount(index)[:, None]
+    xy, index = snap_to_junctions(lines, snap_m)
     ways = []
     for part in np.split(index, np.cumsum([len(line) for line in lines])[:-1]):
         keep = np.ones(len(part), dtype=bool)
@@ -125,7 +124,7 @@ def stand_in_network(
 def measure_build(dataset: Path, td_routes: Path, half: int | None = None) -> pd.DataFrame:
     """Both graphs of ``dataset`` against the lines of ``half`` (default all), two ways (see
     the module docstring)."""
-    from fleetplan.data.build.hk_road_error import HELD_OUT, IN_SAMPLE, measure
+    from fleetplan.data.build.hk_road_error import HELD_OUT, IN_SAMPLE, error_figures, measure
 
     lines = all_lines(td_routes, half)
     check = IN_SAMPLE if half is None else HELD_OUT
@@ -135,19 +134,7 @@ def measure_build(dataset: Path, td_routes: Path, half: int | None = None) -> pd
     for variant in ("coarse", "fine"):
         err = network_errors(*read_graph_tables(dataset, variant), network)
         rows.append(
-            {
-                "graph": variant,
-                "check": check,
-                "against": "stand-in geometry",
-                "pairs": err["pairs"],
-                "within_15pct": round(err["within_15pct"], 3),
-                "median_ratio": round(err["median"], 3),
-                "p10_ratio": round(err["p10"], 3),
-                "p90_ratio": round(err["p90"], 3),
-                "edge_p10_ratio": round(err["edge_p10"], 3),
-                "crossing_pairs": err["crossing_pairs"],
-                "crossing_below_bound": round(err["crossing_below_bound"], 4),
-            }
+            {"graph": variant, "check": check, "against": "stand-in geometry", **error_figures(err)}
         )
     return pd.concat([table[list(rows[0])], pd.DataFrame(rows)], ignore_index=True)
 

@@ -416,6 +416,21 @@ if __name__ == "__main__":
 NETWORK_SNAP_M = 5.0
 
 
+def snap_to_junctions(
+    lines: list[np.ndarray], snap_m: float = NETWORK_SNAP_M
+) -> tuple[np.ndarray, np.ndarray]:
+    """(junction xy, each vertex's junction index) of route lines (EPSG:2326): a vertex belongs
+    to the ``snap_m`` grid cell it falls in, and a cell's junction sits at the mean of its vertices."""
+    points = np.concatenate(lines)
+    cells = np.floor(points / snap_m).astype(np.int64)
+    keys = cells[:, 0] * 10_000_000 + cells[:, 1]
+    unique, index = np.unique(keys, return_inverse=True)
+    xy = np.zeros((len(unique), 2))
+    np.add.at(xy, index, points)
+    xy /= np.bincount(index)[:, None]
+    return xy, index
+
+
 def line_network(
     lines: list[np.ndarray], snap_m: float = NETWORK_SNAP_M
 ) -> tuple[np.ndarray, object]:
@@ -430,19 +445,14 @@ def line_network(
 
     points = np.concatenate(lines)
     ends = np.cumsum([len(line) for line in lines])
-    cells = np.floor(points / snap_m).astype(np.int64)
-    keys = cells[:, 0] * 10_000_000 + cells[:, 1]
-    unique, index = np.unique(keys, return_inverse=True)
-    xy = np.zeros((len(unique), 2))
-    np.add.at(xy, index, points)
-    xy /= np.bincount(index)[:, None]
+    xy, index = snap_to_junctions(lines, snap_m)
     step = np.ones(len(points) - 1, dtype=bool)
     step[ends[:-1] - 1] = False  # no segment from one line's end to the next line's start
     a, b = index[:-1][step], index[1:][step]
     length = np.hypot(*(points[1:][step] - points[:-1][step]).T)
     keep = a != b
     a, b, length = a[keep], b[keep], length[keep]
-    n = len(unique)
+    n = len(xy)
     matrix = coo_matrix(
         (np.concatenate([length, length]), (np.concatenate([a, b]), np.concatenate([b, a]))),
         shape=(n, n),

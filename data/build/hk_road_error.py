@@ -34,6 +34,7 @@ import hashlib
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -60,6 +61,19 @@ COMMAND = "python data/build/hk_road_error.py --td-routes DIR --source routeFare
 #: Which check a row of the error table is (``check`` column).
 IN_SAMPLE, HELD_OUT = "in-sample", "held-out"
 
+
+def error_figures(err: dict[str, Any]) -> dict[str, Any]:
+    """The error table's figure columns from :func:`network_errors`' result, rounded as stored."""
+    return {
+        "pairs": err["pairs"],
+        "within_15pct": round(err["within_15pct"], 3),
+        "median_ratio": round(err["median"], 3),
+        "p10_ratio": round(err["p10"], 3),
+        "p90_ratio": round(err["p90"], 3),
+        "edge_p10_ratio": round(err["edge_p10"], 3),
+        "crossing_pairs": err["crossing_pairs"],
+        "crossing_below_bound": round(err["crossing_below_bound"], 4),
+    }
 
 def file_sha256(path: Path) -> str:
     """SHA-256 (hex) of a file's bytes."""
@@ -95,14 +109,7 @@ def measure(
                 "graph": variant,
                 "check": check,
                 "edges_sha256": file_sha256(edges_file),
-                "pairs": err["pairs"],
-                "within_15pct": round(err["within_15pct"], 3),
-                "median_ratio": round(err["median"], 3),
-                "p10_ratio": round(err["p10"], 3),
-                "p90_ratio": round(err["p90"], 3),
-                "edge_p10_ratio": round(err["edge_p10"], 3),
-                "crossing_pairs": err["crossing_pairs"],
-                "crossing_below_bound": round(err["crossing_below_bound"], 4),
+                **error_figures(err),
                 "measured_against": against,
                 "command": COMMAND,
                 "measured_on": datetime.date.today().isoformat(),
