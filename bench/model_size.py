@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import tempfile
 import time
@@ -102,7 +103,9 @@ def carry_plan(solution: Any, into: Any, inputs: Any) -> float:
     other way) and return the largest violation of its rows, bounds and fixings.
 
     ``into``'s refuelled shares, where it has them (the unreduced model), are set to what the
-    open stations cover, the value the projected-out variable would take.
+    open stations cover, the value the projected-out variable would take; where one model buys
+    hydrogen per supply group and the other per consumer, each group's purchases are split
+    between its members by demand (``results.supply_by_consumer``).
     """
     import pyomo.environ as pyo
 
@@ -123,6 +126,17 @@ def carry_plan(solution: Any, into: Any, inputs: Any) -> float:
             (var.lb - value) if var.lb is not None else 0.0,
             (value - var.ub) if var.ub is not None else 0.0,
         )
+    if into.supply_members != solution.supply_members:
+        # one model buys hydrogen per consumer, the other per supply group: carry what each
+        # consumer buys (a group's purchases split by its members' demand) and re-sum
+        from fleetplan.optimiser.results import supply_by_consumer
+
+        bought = supply_by_consumer(solution, inputs)
+        for u, h in into.UH:
+            for t in into.T:
+                into.h2_supply[u, h, t].set_value(
+                    math.fsum(bought.get((v, h, t), 0.0) for v in into.supply_members[u])
+                )
     if into.find_component("refuelled") is not None:
         for q, t in into.refuelled:
             open_share = min(

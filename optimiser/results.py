@@ -6,6 +6,7 @@ column names, ready for the app, the CLI and files (CSV, GeoPackage).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from fleetplan.optimiser.certainty import (
     measurable,
 )
 from fleetplan.optimiser.formulation.expressions import HKD_M, cost_components
-from fleetplan.optimiser.formulation.hydrogen import existing_h2_kg_day
+from fleetplan.optimiser.formulation.hydrogen import consumer_demand, existing_h2_kg_day
 from fleetplan.optimiser.formulation.targets import target_treatment
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.messages import ModelText
@@ -456,7 +457,7 @@ def extract_results(
     subsidy, purchases = _whole_vehicle_tables(inputs, whole, bought, subsidy, purchases)
     chargers = _charger_table(m, inputs)
     stations = _station_table(m, inputs)
-    supplied = {(u, h, t): _value(m.h2_supply[u, h, t]) for u, h in m.UH for t in m.T}
+    supplied = supply_by_consumer(m, inputs)
     reasons = station_reasons(stations, supplied, inputs)
     emissions = _emission_table(m, inputs)
     costs = _cost_table(m, inputs)
@@ -928,6 +929,30 @@ def _charger_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
         > 0
     )
     return table[keep].reset_index(drop=True)
+
+
+def supply_by_consumer(
+    m: pyo.ConcreteModel, inputs: ModelInputs
+) -> dict[tuple[str, str, int], float]:
+    """(consumer, site, year) -> kg/day the plan has the site sell the consumer.
+
+    A supply group's purchases are split between its members in proportion to their demand:
+    each member then buys its own demand, at its own stations (the group's), which is the
+    plan the group stands for (:func:`fleetplan.optimiser.inputs.reductions.hydrogen_supply_groups`).
+    """
+    supplied: dict[tuple[str, str, int], float] = {}
+    for u, h in m.UH:
+        members = m.supply_members[u]
+        for t in m.T:
+            kg_day = _value(m.h2_supply[u, h, t])
+            if len(members) == 1:
+                supplied[(members[0], h, t)] = kg_day
+                continue
+            need = {v: _value(consumer_demand(m, inputs, v, t)) for v in members}
+            total = math.fsum(need.values())
+            for v in members:
+                supplied[(v, h, t)] = kg_day * need[v] / total if total > 0 else 0.0
+    return supplied
 
 
 def _station_table(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:

@@ -10,6 +10,7 @@ pass vacuously.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -20,8 +21,14 @@ from bench.model_size import carry_plan, lp_relaxation, objective_value
 from bench.synthetic import write_synthetic
 from fleetplan.network.loaders import load_dataset
 from fleetplan.optimiser.formulation import build_model
+from fleetplan.optimiser.formulation.hydrogen import consumer_demand
 from fleetplan.optimiser.inputs import prepare_inputs
-from fleetplan.optimiser.inputs.reductions import minimal_cover_rows
+from fleetplan.optimiser.inputs.reductions import (
+    grouped_supply,
+    hydrogen_supply_groups,
+    minimal_cover_rows,
+)
+from fleetplan.optimiser.results import supply_by_consumer
 from fleetplan.optimiser.scenario import Scenario, Years
 from fleetplan.optimiser.solver import SolverOptions, solve
 from tests.test_formulation import NO_SWITCH, _truck_data, scenario
@@ -70,6 +77,20 @@ def _read(model: pyo.ConcreteModel) -> dict[str, dict[tuple[Any, ...], float]]:
     }
 
 
+def _assert_plans_carry_over(
+    reduced: pyo.ConcreteModel, full: pyo.ConcreteModel, inputs: Any
+) -> None:
+    """Each solved model's plan fits a fresh build of the other model, at the same objective."""
+    for solution, other in (
+        (reduced, build_model(inputs, reduced=False)),
+        (full, build_model(inputs)),
+    ):
+        assert carry_plan(solution, other, inputs) < 1e-5
+        assert math.isclose(
+            objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6
+        )
+
+
 def test_the_small_city_exercises_every_reduction(small_inputs: Any) -> None:
     inputs = small_inputs
     assert inputs.idle_public_sites, "no public site out of every zone's reach"
@@ -100,14 +121,7 @@ def test_reductions_keep_the_optimum_and_the_plan(small_inputs: Any) -> None:
     """
     reduced, _ = _solved(small_inputs, reduced=True)
     full, _ = _solved(small_inputs, reduced=False)
-    for solution, other in (
-        (reduced, build_model(small_inputs, reduced=False)),
-        (full, build_model(small_inputs)),
-    ):
-        assert carry_plan(solution, other, small_inputs) < 1e-5
-        assert math.isclose(
-            objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6
-        )
+    _assert_plans_carry_over(reduced, full, small_inputs)
     # the sites the reduction fixes at zero are zero in the unreduced plan too
     plan = _read(full)
     assert all(
@@ -201,3 +215,70 @@ def test_cover_rows_kept_where_the_supply_rows_do_not_imply_them(range_km: float
         assert math.isclose(
             objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6
         )
+
+
+def test_supply_groups_join_consumers_with_the_same_stations() -> None:
+    pairs = [("flow:a", "H1"), ("flow:a", "H2"), ("depot:d", "H2"), ("flow:b", "H2")]
+    pairs += [("flow:b", "H1"), ("flow:c", "H3")]
+    assert hydrogen_supply_groups(pairs) == {
+        "group:flow:a": ("flow:a", "flow:b"),
+        "depot:d": ("depot:d",),
+        "flow:c": ("flow:c",),
+    }
+    # grouping is used only where it saves enough supply columns: 2 pairs x 21 years does not
+    assert grouped_supply(pairs, 21) == {}
+    many = [(f"flow:{q}", f"H{h}") for q in range(400) for h in range(3)]
+    assert len(grouped_supply(many, 21)) == 1  # 1,197 pairs saved x 21 years
+
+
+@pytest.fixture(scope="module")
+def grouped_inputs(small_inputs: Any) -> Any:
+    """The small city with its supply groups in use (it is below the size that turns them on)."""
+    groups = hydrogen_supply_groups(small_inputs.h2_supply_pairs)
+    assert any(len(members) > 1 for members in groups.values())
+    # a depot and a corridor share a group: the two kinds of demand are summed
+    assert any(
+        {v.split(":")[0] for v in members} == {"depot", "flow"} for members in groups.values()
+    )
+    return dataclasses.replace(small_inputs, h2_supply_groups=groups)
+
+
+def test_supply_groups_keep_the_optimum_and_the_plan(grouped_inputs: Any) -> None:
+    """The grouped model's optimal plan, its groups' hydrogen split between their members by
+    demand, is a plan of the unreduced model at the same objective, and the other way round."""
+    grouped, objective = _solved(grouped_inputs, reduced=True)
+    assert len(grouped.U) < len(grouped_inputs.h2_consumers)
+    full, full_objective = _solved(grouped_inputs, reduced=False)
+    _assert_plans_carry_over(grouped, full, grouped_inputs)
+    # both optima agree to the solver's tolerance (each carried plan is optimal in the other)
+    assert math.isclose(objective, full_objective, rel_tol=1e-6)
+
+
+def test_supply_groups_weaken_the_lp_relaxation_only(grouped_inputs: Any) -> None:
+    """Grouping relaxes the per-consumer rows: its LP bound is at most the ungrouped one's."""
+    grouped = lp_relaxation(build_model(grouped_inputs))[0]
+    ungrouped = lp_relaxation(build_model(grouped_inputs, grouped_supply=False))[0]
+    assert grouped <= ungrouped + 1e-6
+
+
+def test_each_member_of_a_group_buys_its_own_demand(grouped_inputs: Any) -> None:
+    """Results split a group's hydrogen by demand: every member buys exactly what its fuel-cell
+    vehicles need, only at its own stations, and each station sells what the model has it sell."""
+    model, _ = _solved(grouped_inputs, reduced=True)
+    bought = supply_by_consumer(model, grouped_inputs)
+    own = set(grouped_inputs.h2_supply_pairs)
+    assert all((v, h) in own for v, h, _ in bought)
+    demand_seen = 0.0
+    for members in model.supply_members.values():
+        for v in members:
+            for t in model.T:
+                need = pyo.value(consumer_demand(model, grouped_inputs, v, t))
+                got = sum(kg for (w, _, y), kg in bought.items() if w == v and y == t)
+                assert math.isclose(got, need, rel_tol=1e-6, abs_tol=1e-4), (v, t)
+                demand_seen += need
+    assert demand_seen > 1.0, "no fuel-cell demand: the split is not exercised"
+    for h in model.H:
+        for t in model.T:
+            sold = sum(pyo.value(model.h2_supply[u, h, t]) for u in model.U if (u, h) in model.UH)
+            split = sum(kg for (_, g, y), kg in bought.items() if g == h and y == t)
+            assert math.isclose(sold, split, rel_tol=1e-9, abs_tol=1e-6)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyomo.environ as pyo
 
 from fleetplan.optimiser.formulation.variables import Expr, non_decreasing, row, slack
@@ -86,7 +88,7 @@ def add_station_logic(
                 m.h2_built[h, t].fix(1)
 
 
-def _consumer_demand(
+def consumer_demand(
     model: pyo.ConcreteModel, inputs: ModelInputs, consumer: str, year: int
 ) -> Expr:
     """kg H2/day the fuel-cell vehicles of a consumer (a depot, or a corridor) need."""
@@ -107,6 +109,8 @@ def add_hydrogen_supply(
     Capacity: Σ_u supply[u,h,t] ≤ existing kg/day[h,t] + module kg/day × modules[h,t],
     and Σ_u supply[u,h,t] ≤ (largest capacity) × open[h,t]: only open stations sell.
     Per consumer: supply[u,h,t] ≤ min(most u could need, largest capacity of h) × open[h,t];
+    a supply group (consumers that may buy at the same stations) is one consumer u here, its
+    demand and "most it could need" the sums of its members';
     where the station's largest capacity is the smaller, the row repeats the one before for a
     single consumer and is left out (``reduced=False`` keeps it).
     """
@@ -119,15 +123,19 @@ def add_hydrogen_supply(
         stations_of.setdefault(u, []).append(h)
         consumers_of.setdefault(h, []).append(u)
 
-    fcev_users = [
+    depot_users = {
         f"depot:{location}"
-        for (pattern, location), ids in sorted(inputs.segments_at.items())
+        for (pattern, location), ids in inputs.segments_at.items()
         if pattern == "depot" and any("fcev" in inputs.techs[s] for s in ids)
+    }
+    members = m.supply_members
+    # a model consumer (a consumer, or a supply group) whose members run fuel-cell vehicles
+    fcev_users = [
+        u for u in m.U if any(v.startswith("flow:") or v in depot_users for v in members[u])
     ]
-    fcev_users += [u for u in m.U if u.startswith("flow:")]
 
     def demand(m: pyo.ConcreteModel, u: str, t: int) -> Expr:
-        need = _consumer_demand(m, inputs, u, t)
+        need = sum(consumer_demand(m, inputs, v, t) for v in members[u])
         supplied = sum(m.h2_supply[u, h, t] for h in stations_of.get(u, []))
         return row(supplied / 1000.0 == need / 1000.0)
 
@@ -159,7 +167,12 @@ def add_hydrogen_supply(
     # consumer buys from station h no more than it could ever need, times open[h,t]. Valid for
     # every integer plan, and it stops the LP relaxation from opening a sliver of a station for
     # each small consumer, which is what kept the default's bound far below its plans.
-    most = _most_demand_kg_day(inputs)
+    most_of_consumer = _most_demand_kg_day(inputs)
+    most = {
+        (u, t): math.fsum(most_of_consumer.get((v, t), 0.0) for v in members[u])
+        for u in m.U
+        for t in m.T
+    }
 
     def per_consumer(m: pyo.ConcreteModel, u: str, h: str, t: int) -> Expr:
         bound = min(most.get((u, t), 0.0), largest_kg_day(inputs, h, t))
@@ -185,6 +198,9 @@ def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> s
     """
     fleet = inputs.segments["fleet"].to_dict()
     segment_of = inputs.corridors["segment_id"].to_dict()
+    # A corridor in a supply group shares its supply columns: its own demand no longer bounds
+    # what the open stations sell it, so its cover rows stay.
+    grouped = {v for vs in model.supply_members.values() if len(vs) > 1 for v in vs}
     stations_of: dict[str, list[str]] = {}
     for u, h in inputs.h2_supply_pairs:
         stations_of.setdefault(u, []).append(h)
@@ -196,6 +212,7 @@ def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> s
         on_corridor = inputs.segments_at.get(("corridor", q), [])
         if (
             not stations
+            or consumer in grouped
             or on_corridor != [segment]
             or any(not set(stations) <= set(k) for k in cover_rows)
         ):

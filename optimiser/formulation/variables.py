@@ -7,7 +7,8 @@ Sets (all sparse, built in :mod:`fleetplan.optimiser.inputs`):
 - P programmes; PT ⊆ P×T programme-years with a payment to choose; PTL their payment levels;
 - R ⊆ S×T×regimes: purchase regimes (one per combination of the open programmes' levels);
 - D depot sites; C public charging sites; Z taxi zones; ZC ⊆ Z×C zone-site pairs within reach;
-- H hydrogen sites; U hydrogen consumers (depots, truck flows); UH ⊆ U×H supply pairs;
+- H hydrogen sites; U hydrogen consumers (depots, truck flows; those that may buy at the same
+  stations form one supply group in the reduced model); UH ⊆ U×H supply pairs;
 - Q truck flows that can be covered; G targets.
 
 Variables (vehicles and chargers are continuous: fleets and charger counts are
@@ -55,8 +56,11 @@ ELASTIC_FAMILIES = (
 )
 
 
-def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> None:
-    """Declare sets and variables on ``model``."""
+def declare(
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool, grouped_supply: bool = True
+) -> None:
+    """Declare sets and variables on ``model`` (hydrogen consumers in their supply groups
+    where ``grouped_supply``, see :func:`fleetplan.optimiser.inputs.reductions.hydrogen_supply_groups`)."""
     m = model
     m.elastic = elastic
     m.T = pyo.Set(initialize=inputs.years, ordered=True)
@@ -98,8 +102,10 @@ def declare(model: pyo.ConcreteModel, inputs: ModelInputs, *, elastic: bool) -> 
     m.Z = pyo.Set(initialize=list(inputs.zones.index), ordered=True)
     m.ZC = pyo.Set(dimen=2, initialize=inputs.zone_site_pairs, ordered=True)
     m.H = pyo.Set(initialize=inputs.h2_sites, ordered=True)
-    m.U = pyo.Set(initialize=list(inputs.h2_consumers.index), ordered=True)
-    m.UH = pyo.Set(dimen=2, initialize=inputs.h2_supply_pairs, ordered=True)
+    #: model consumer -> the consumers it stands for (itself, or its supply group's members)
+    m.supply_members = inputs.supply_consumers(grouped=grouped_supply)
+    m.U = pyo.Set(initialize=list(m.supply_members), ordered=True)
+    m.UH = pyo.Set(dimen=2, initialize=inputs.supply_pairs(grouped=grouped_supply), ordered=True)
     m.Q = pyo.Set(initialize=sorted(inputs.cover_rows), ordered=True)
     m.G = pyo.Set(initialize=list(inputs.targets.index), ordered=True)
     # sites that may need grid capacity for chargers

@@ -115,6 +115,9 @@ class ModelInputs:
     idle_public_sites: list[str] = field(default_factory=list)
     #: hydrogen sites no consumer can reach, with nothing in service: never built (:mod:`.reductions`)
     idle_h2_sites: list[str] = field(default_factory=list)
+    #: hydrogen consumers that buy at the same stations, grouped (:func:`.reductions.hydrogen_supply_groups`):
+    #: model consumer -> the consumers it stands for; empty: each consumer is its own
+    h2_supply_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def programme_levels(self) -> dict[str, tuple[float, ...]]:
@@ -136,3 +139,28 @@ class ModelInputs:
     @property
     def abatement_basis(self) -> str:
         return self.scenario.abatement_basis
+
+    def supply_consumers(self, *, grouped: bool = True) -> dict[str, tuple[str, ...]]:
+        """The model's hydrogen consumers -> the consumers each stands for, in consumer order:
+        the supply groups where ``grouped`` and there are any, else every consumer on its own."""
+        group_of = (
+            {u: name for name, members in self.h2_supply_groups.items() for u in members}
+            if grouped
+            else {}
+        )
+        out: dict[str, tuple[str, ...]] = {}
+        for u in self.h2_consumers.index:
+            name = group_of.get(u, u)
+            if name not in out:
+                out[name] = self.h2_supply_groups[name] if u in group_of else (u,)
+        return out
+
+    def supply_pairs(self, *, grouped: bool = True) -> list[tuple[str, str]]:
+        """(model consumer, hydrogen site) pairs: each group buys at its members' stations."""
+        if not grouped or not self.h2_supply_groups:
+            return list(self.h2_supply_pairs)
+        group_of = {u: name for name, members in self.h2_supply_groups.items() for u in members}
+        seen: dict[tuple[str, str], None] = {}
+        for u, h in self.h2_supply_pairs:
+            seen.setdefault((group_of.get(u, u), h), None)
+        return list(seen)

@@ -31,7 +31,11 @@ from fleetplan.optimiser.inputs.programmes import (
     purchase_regimes,
     yearly_limits,
 )
-from fleetplan.optimiser.inputs.reductions import idle_hydrogen_sites, idle_public_sites
+from fleetplan.optimiser.inputs.reductions import (
+    grouped_supply,
+    idle_hydrogen_sites,
+    idle_public_sites,
+)
 from fleetplan.optimiser.inputs.scenario_checks import check_scenario_against_dataset
 from fleetplan.optimiser.inputs.segments import (
     add_corridor_segments,
@@ -181,4 +185,5 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         existing_depot_chargers=depot_chargers_today, existing_depot_kw=depot_kw_today,
         idle_public_sites=idle_public_sites(public, zone_site_pairs, sites, depots["site_id"]),
         idle_h2_sites=idle_hydrogen_sites(h2_sites, h2_supply_pairs, h2_existing),
+        h2_supply_groups=grouped_supply(h2_supply_pairs, len(years)),
     )  # fmt: skip
