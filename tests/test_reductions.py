@@ -24,9 +24,9 @@ from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.formulation.hydrogen import consumer_demand
 from fleetplan.optimiser.inputs import prepare_inputs
 from fleetplan.optimiser.inputs.reductions import (
-    grouped_supply,
     hydrogen_supply_groups,
     minimal_cover_rows,
+    use_compact_hydrogen,
 )
 from fleetplan.optimiser.results import supply_by_consumer
 from fleetplan.optimiser.scenario import Scenario, Years
@@ -225,40 +225,44 @@ def test_supply_groups_join_consumers_with_the_same_stations() -> None:
         "depot:d": ("depot:d",),
         "flow:c": ("flow:c",),
     }
-    # grouping is used only where it saves enough supply columns: 2 pairs x 21 years does not
-    assert grouped_supply(pairs, 21) == {}
-    many = [(f"flow:{q}", f"H{h}") for q in range(400) for h in range(3)]
-    assert len(grouped_supply(many, 21)) == 1  # 1,197 pairs saved x 21 years
+    # the compact form is taken by size: 6 pairs x 21 years is small, 1,200 x 21 is not
+    assert not use_compact_hydrogen(pairs, 21)
+    assert use_compact_hydrogen([(f"flow:{q}", f"H{h}") for q in range(400) for h in range(3)], 21)
 
 
 @pytest.fixture(scope="module")
 def grouped_inputs(small_inputs: Any) -> Any:
-    """The small city with its supply groups in use (it is below the size that turns them on)."""
+    """The small city in the compact hydrogen form (it is below the size that takes it)."""
     groups = hydrogen_supply_groups(small_inputs.h2_supply_pairs)
     assert any(len(members) > 1 for members in groups.values())
     # a depot and a corridor share a group: the two kinds of demand are summed
     assert any(
         {v.split(":")[0] for v in members} == {"depot", "flow"} for members in groups.values()
     )
-    return dataclasses.replace(small_inputs, h2_supply_groups=groups)
+    assert not small_inputs.compact_hydrogen
+    return dataclasses.replace(small_inputs, compact_hydrogen=True, h2_supply_groups=groups)
 
 
-def test_supply_groups_keep_the_optimum_and_the_plan(grouped_inputs: Any) -> None:
-    """The grouped model's optimal plan, its groups' hydrogen split between their members by
+def test_compact_hydrogen_keeps_the_optimum_and_the_plan(grouped_inputs: Any) -> None:
+    """The compact model's optimal plan, its groups' hydrogen split between their members by
     demand, is a plan of the unreduced model at the same objective, and the other way round."""
     grouped, objective = _solved(grouped_inputs, reduced=True)
     assert len(grouped.U) < len(grouped_inputs.h2_consumers)
+    assert len(grouped.h2_supply_if_open) == 0
+    # every cover row is left out; the unreduced model has them, so carrying the plan checks them
+    assert len(grouped.arc_cover) == 0
     full, full_objective = _solved(grouped_inputs, reduced=False)
+    assert len(full.arc_cover) > 0
     _assert_plans_carry_over(grouped, full, grouped_inputs)
     # both optima agree to the solver's tolerance (each carried plan is optimal in the other)
     assert math.isclose(objective, full_objective, rel_tol=1e-6)
 
 
-def test_supply_groups_weaken_the_lp_relaxation_only(grouped_inputs: Any) -> None:
-    """Grouping relaxes the per-consumer rows: its LP bound is at most the ungrouped one's."""
-    grouped = lp_relaxation(build_model(grouped_inputs))[0]
-    ungrouped = lp_relaxation(build_model(grouped_inputs, grouped_supply=False))[0]
-    assert grouped <= ungrouped + 1e-6
+def test_compact_hydrogen_weakens_the_lp_relaxation_only(grouped_inputs: Any) -> None:
+    """The compact rows relax the strong ones: their LP bound is at most the strong form's."""
+    compact = lp_relaxation(build_model(grouped_inputs))[0]
+    strong = lp_relaxation(build_model(grouped_inputs, compact_hydrogen=False))[0]
+    assert compact <= strong + 1e-6
 
 
 def test_each_member_of_a_group_buys_its_own_demand(grouped_inputs: Any) -> None:

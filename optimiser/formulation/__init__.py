@@ -55,7 +55,7 @@ def build_model(
     *,
     elastic: bool = False,
     reduced: bool = True,
-    grouped_supply: bool | None = None,
+    compact_hydrogen: bool | None = None,
 ) -> pyo.ConcreteModel:
     """Build the Pyomo model of ``inputs``.
 
@@ -70,20 +70,24 @@ def build_model(
         truck corridors' refuelled share projected out, per-consumer hydrogen rows that
         repeat their station's own row left out. Same optimum by construction; ``False``
         builds the unreduced model they are tested against (``tests/test_reductions.py``).
-    grouped_supply:
-        Hydrogen consumers that may buy at the same stations share their supply columns
-        (``inputs.h2_supply_groups``, set by size in the data preparation). Exact for every
-        plan; the LP relaxation is a little weaker. None: as ``reduced``.
+    compact_hydrogen:
+        The compact form of the hydrogen rows (supply groups, no per-consumer bounds, implied
+        arc-cover rows left out; see :func:`fleetplan.optimiser.inputs.reductions.use_compact_hydrogen`).
+        Same plans, a weaker LP relaxation. None: ``inputs.compact_hydrogen`` (chosen by size);
+        never without ``reduced``.
     """
     # Pyomo makes hundreds of thousands of small objects, none of them garbage: the cyclic
     # collector's passes over them took ~60 % of the build (2.0 s -> 0.8 s on the default).
+    compact = reduced and (
+        inputs.compact_hydrogen if compact_hydrogen is None else compact_hydrogen
+    )
     with PauseGC():
         model = pyo.ConcreteModel(name=f"fleetplan[{inputs.scenario.name}]")
         variables.declare(
             model,
             inputs,
             elastic=elastic,
-            grouped_supply=reduced if grouped_supply is None else grouped_supply,
+            grouped_supply=compact,
         )
         fleet.add_stock_flow(model, inputs)
         fleet.add_fleet_requirement(model, inputs)
@@ -94,8 +98,8 @@ def build_model(
         charging.add_public_charging(model, inputs, reduced=reduced)
         charging.add_grid_connection(model, inputs, reduced=reduced)
         hydrogen.add_station_logic(model, inputs, reduced=reduced)
-        hydrogen.add_hydrogen_supply(model, inputs, reduced=reduced)
-        hydrogen.add_flow_refuelling(model, inputs, reduced=reduced)
+        hydrogen.add_hydrogen_supply(model, inputs, reduced=reduced, compact=compact)
+        hydrogen.add_flow_refuelling(model, inputs, reduced=reduced, compact=compact)
         # after the infrastructure families: the budget may count public infrastructure
         subsidy.add_budget(model, inputs)
         subsidy.add_announced_payment(model, inputs)

@@ -99,7 +99,7 @@ def consumer_demand(
 
 
 def add_hydrogen_supply(
-    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True, compact: bool = False
 ) -> None:
     """Hydrogen demand and station capacity.
 
@@ -112,7 +112,10 @@ def add_hydrogen_supply(
     a supply group (consumers that may buy at the same stations) is one consumer u here, its
     demand and "most it could need" the sums of its members';
     where the station's largest capacity is the smaller, the row repeats the one before for a
-    single consumer and is left out (``reduced=False`` keeps it).
+    single consumer and is left out (``reduced=False`` keeps it). The compact form (``compact``,
+    for big models: :func:`fleetplan.optimiser.inputs.reductions.use_compact_hydrogen`) buys
+    per supply group and has no per-consumer rows: "only open stations sell" already says
+    them for whole stations.
     """
     m = model
     infra = inputs.infrastructure
@@ -163,6 +166,9 @@ def add_hydrogen_supply(
 
     m.h2_only_open = pyo.Constraint(m.H, m.T, rule=only_open)
 
+    if compact:
+        m.h2_supply_if_open = pyo.ConstraintList()
+        return
     # Strong form of "only open stations sell" (as in capacitated facility location): one
     # consumer buys from station h no more than it could ever need, times open[h,t]. Valid for
     # every integer plan, and it stops the LP relaxation from opening a sliver of a station for
@@ -185,7 +191,9 @@ def add_hydrogen_supply(
     m.h2_supply_if_open = pyo.Constraint(m.UH, m.T, rule=per_consumer)
 
 
-def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> set[tuple[str, int]]:
+def _cover_implied_by_supply(
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, compact: bool = False
+) -> set[tuple[str, int]]:
     """(corridor, year) whose arc-cover rows the hydrogen rows of :func:`add_hydrogen_supply` imply.
 
     The corridor's demand row says Σ_{h ∈ S} supply[h,t] = fuel-cell trucks[t] × e[t] (S its
@@ -195,12 +203,14 @@ def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> s
     gives fuel-cell trucks[t] ≤ trucks × Σ_{h ∈ K_j} open[h,t]: the cover row, LP relaxation
     included. Where a condition fails (a station off some row, a bound above the fleet's
     need) the row stays.
+
+    With ``compact`` rows the implication is for whole stations only: when S lies inside every
+    cover row and the trucks need hydrogen (e[t] > 0), a plan with no station of S open sells
+    the corridor (or its supply group) nothing, so its fuel-cell trucks are 0; with one open,
+    every cover row already holds. The LP relaxation no longer has these rows.
     """
     fleet = inputs.segments["fleet"].to_dict()
     segment_of = inputs.corridors["segment_id"].to_dict()
-    # A corridor in a supply group shares its supply columns: its own demand no longer bounds
-    # what the open stations sell it, so its cover rows stay.
-    grouped = {v for vs in model.supply_members.values() if len(vs) > 1 for v in vs}
     stations_of: dict[str, list[str]] = {}
     for u, h in inputs.h2_supply_pairs:
         stations_of.setdefault(u, []).append(h)
@@ -212,7 +222,6 @@ def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> s
         on_corridor = inputs.segments_at.get(("corridor", q), [])
         if (
             not stations
-            or consumer in grouped
             or on_corridor != [segment]
             or any(not set(stations) <= set(k) for k in cover_rows)
         ):
@@ -220,6 +229,9 @@ def _cover_implied_by_supply(model: pyo.ConcreteModel, inputs: ModelInputs) -> s
         for t in model.T:
             need_kg_day = fleet[segment] * inputs.energy_per_day[(segment, "fcev", t)]
             if need_kg_day <= 0:
+                continue
+            if compact:
+                implied.add((q, t))
                 continue
             bounds = [
                 min(most.get((consumer, t), 0.0), largest_kg_day(inputs, h, t))
@@ -263,7 +275,7 @@ def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
 
 
 def add_flow_refuelling(
-    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True
+    model: pyo.ConcreteModel, inputs: ModelInputs, *, reduced: bool = True, compact: bool = False
 ) -> None:
     """Flow refuelling of truck corridors (arc-cover path-cover, Capar & Kuby 2012).
 
@@ -293,7 +305,7 @@ def add_flow_refuelling(
         # a corridor whose segment cannot run fuel cells needs no cover
         rows = [(q, j) for q in m.Q if runs_fcev(q) for j in range(len(inputs.cover_rows[q]))]
         m.QA = pyo.Set(dimen=2, initialize=rows, ordered=True)
-        implied = _cover_implied_by_supply(m, inputs)
+        implied = _cover_implied_by_supply(m, inputs, compact=compact)
 
         def cover(m: pyo.ConcreteModel, q: str, j: int, t: int) -> Expr:
             if (q, t) in implied:

@@ -115,8 +115,11 @@ class ModelInputs:
     idle_public_sites: list[str] = field(default_factory=list)
     #: hydrogen sites no consumer can reach, with nothing in service: never built (:mod:`.reductions`)
     idle_h2_sites: list[str] = field(default_factory=list)
-    #: hydrogen consumers that buy at the same stations, grouped (:func:`.reductions.hydrogen_supply_groups`):
-    #: model consumer -> the consumers it stands for; empty: each consumer is its own
+    #: the compact form of the hydrogen rows (supply groups, no per-consumer bounds, implied
+    #: arc-cover rows left out), chosen by size (:func:`.reductions.use_compact_hydrogen`)
+    compact_hydrogen: bool = False
+    #: with the compact form, consumers that buy at the same stations, grouped
+    #: (:func:`.reductions.hydrogen_supply_groups`): model consumer -> the consumers it stands for
     h2_supply_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property

@@ -32,9 +32,10 @@ from fleetplan.optimiser.inputs.programmes import (
     yearly_limits,
 )
 from fleetplan.optimiser.inputs.reductions import (
-    grouped_supply,
+    hydrogen_supply_groups,
     idle_hydrogen_sites,
     idle_public_sites,
+    use_compact_hydrogen,
 )
 from fleetplan.optimiser.inputs.scenario_checks import check_scenario_against_dataset
 from fleetplan.optimiser.inputs.segments import (
@@ -102,6 +103,7 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
     h2_consumers, h2_supply_pairs, h2_supply_km = hydrogen_consumers(
         params, graph, points, sites, h2_sites, segments, trucks.corridors
     )
+    compact_hydrogen = use_compact_hydrogen(h2_supply_pairs, len(years))
     committed_chargers = committed_public_chargers(data, scenario, params, public, years)
 
     # Operators' own commitments (behaviour): pledges and orders, applied to what they buy.
@@ -185,5 +187,6 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         existing_depot_chargers=depot_chargers_today, existing_depot_kw=depot_kw_today,
         idle_public_sites=idle_public_sites(public, zone_site_pairs, sites, depots["site_id"]),
         idle_h2_sites=idle_hydrogen_sites(h2_sites, h2_supply_pairs, h2_existing),
-        h2_supply_groups=grouped_supply(h2_supply_pairs, len(years)),
+        compact_hydrogen=compact_hydrogen,
+        h2_supply_groups=hydrogen_supply_groups(h2_supply_pairs) if compact_hydrogen else {},
     )  # fmt: skip

@@ -93,23 +93,21 @@ def hydrogen_supply_groups(h2_supply_pairs: list[tuple[str, str]]) -> dict[str, 
     return groups
 
 
-#: Supply columns (consumer-station pairs x years) grouping must save before the model uses it.
-#: The grouped LP relaxation is a little weaker, and below this size the solve is not held up by
-#: the LP's size: the Hong Kong default (about 2,300 columns saved) keeps its formulation and its
-#: published figures. The 2,000-node city with 500 flows saves 34,650: its LP relaxation then
-#: solved in 37.8 s instead of 147.9 s, 7.5e-7 weaker (BENCHMARKS.md).
-GROUPING_MIN_COLUMNS = 10_000
+#: Consumer-station pairs x years from which the model takes the compact hydrogen rows
+#: (:func:`use_compact_hydrogen`).
+COMPACT_HYDROGEN_MIN_PAIR_YEARS = 20_000
 
 
-def grouped_supply(
-    h2_supply_pairs: list[tuple[str, str]], years: int
-) -> dict[str, tuple[str, ...]]:
-    """The supply groups the model uses (:func:`hydrogen_supply_groups`), or none where grouping
-    saves fewer than :data:`GROUPING_MIN_COLUMNS` supply columns over ``years`` years."""
-    groups = hydrogen_supply_groups(h2_supply_pairs)
-    stations_of: dict[str, int] = {}
-    for consumer, _ in h2_supply_pairs:
-        stations_of[consumer] = stations_of.get(consumer, 0) + 1
-    grouped_pairs = sum(stations_of[members[0]] for members in groups.values())
-    saved = (len(h2_supply_pairs) - grouped_pairs) * years
-    return groups if saved >= GROUPING_MIN_COLUMNS else {}
+def use_compact_hydrogen(h2_supply_pairs: list[tuple[str, str]], years: int) -> bool:
+    """Whether the model takes the compact form of its hydrogen rows.
+
+    Both forms have the same plans (every plan with whole stations); they differ in the LP
+    relaxation. The strong form buys per consumer and bounds each consumer's purchase at a
+    station by its own most need × open: on the Hong Kong default (278 pairs x 26 years) that
+    closes most of the LP bound's distance to the plans. The compact form buys per supply group
+    (:func:`hydrogen_supply_groups`), leaves those bounds out, and leaves out every arc-cover
+    row the demand row implies for whole stations. On the synthetic 2,000-node city with 500
+    flows (68,397 pair-years) the LP bound moved by 6e-6 and the LP relaxation solved in 6.6 s
+    instead of 147.9 s (BENCHMARKS.md): there the LP's size, not its strength, stops the solve.
+    """
+    return len(h2_supply_pairs) * years >= COMPACT_HYDROGEN_MIN_PAIR_YEARS
