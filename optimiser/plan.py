@@ -18,6 +18,7 @@ import pyomo.environ as pyo
 
 from fleetplan.errors import InfeasibleError
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
+from fleetplan.optimiser import lever_changes
 from fleetplan.optimiser.diagnosis import diagnose
 from fleetplan.optimiser.formulation import HELD_IN_REPAIR, ROUND_UP_IN_START, build_model
 from fleetplan.optimiser.formulation.expressions import HKD_M
@@ -28,7 +29,7 @@ from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.results import PlanResult, extract_results, mip_start
 from fleetplan.optimiser.scenario import Budget, Scenario, Solver
 from fleetplan.optimiser.servability import find_unservable, unservable_note, unservable_pledge_note
-from fleetplan.optimiser.solver import SolveReport, SolverOptions, hand_over, solve
+from fleetplan.optimiser.solver import HandedOver, SolveReport, SolverOptions, hand_over, solve
 
 #: Default absolute gap of a least-cost plan (HK$ million): the system cost of every plan is
 #: certified within HK$30m, so a difference between two plans (a scenario and its no-policy
@@ -137,15 +138,24 @@ def plan(
         dataset = load_dataset(scenario.dataset or DEFAULT_DATASET, graph=scenario.graph)
     timings["load_s"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    inputs = prepare_inputs(scenario, dataset)
-    timings["prepare_s"] = time.perf_counter() - started
+    # A re-solve after a budget change takes the previous plan's models (build once, solve many).
+    kept = lever_changes.take(scenario, dataset) if warm_start is not None and not hold else None
+    handed: HandedOver | None = None
+    if kept is not None:
+        inputs, model, handed = lever_changes.with_budget(kept, scenario)
+        handed_lp = kept.handed_lp
+        timings["prepare_s"] = 0.0
+        timings["build_s"] = handed.seconds
+    else:
+        started = time.perf_counter()
+        inputs = prepare_inputs(scenario, dataset)
+        timings["prepare_s"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    model = build_model(inputs)
-    if hold and warm_start is not None:
-        _hold(model, warm_start.decisions, hold)
-    timings["build_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        model = build_model(inputs)
+        if hold and warm_start is not None:
+            _hold(model, warm_start.decisions, hold)
+        timings["build_s"] = time.perf_counter() - started
 
     needs_counterfactual = counterfactual and bool(len(model.P) or len(model.G))
     reference_scenario = no_policy_scenario(scenario, dataset) if needs_counterfactual else None
@@ -153,7 +163,9 @@ def plan(
         options = solver_options(scenario, inputs)
         # Build once, solve many: the servability LP runs on the HiGHS model the plan's solve
         # then takes (one hand-over, whose time counts in the solve's, as it did before).
-        handed = hand_over(model, options) if options.interface != "pyomo_highs" else None
+        if handed is None and options.interface != "pyomo_highs":
+            handed = hand_over(model, options)
+            handed_lp = handed.highs.getLp()  # as handed over, for a re-solve to start from
         started = time.perf_counter()
         unservable = find_unservable(
             model, inputs, options, handed=handed, reuse_basis=warm_start is not None
@@ -221,6 +233,8 @@ def plan(
             }
             timings["counterfactual_s"] = time.perf_counter() - started
         result.timings_s = timings
+        if handed is not None and counterfactual and not hold:
+            lever_changes.keep(scenario, dataset, inputs, model, handed, handed_lp)
         return result
 
 

@@ -10,6 +10,7 @@ each of its years.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import is_constant
 
 from fleetplan.optimiser.formulation.expressions import (
     HKD_M,
@@ -188,7 +189,7 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
         m.announced_years,
         rule=lambda m, t: row(
             sum(spend_hkd_m(m, inputs, year=tau) for tau in m.T if tau <= t) + counted
-            >= inputs.budget_hkd / HKD_M * m.budget_spent[t]
+            >= m.budget_hkd_m * m.budget_spent[t]
         ),
     )
     for t in years:
@@ -224,11 +225,14 @@ def add_budget(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         and inputs.scenario.max_abatement.infrastructure == "budget"
         else 0
     )
+    # A Param, not a number: a re-solve after a budget change sets it on the model it already
+    # has (optimiser.lever_changes) instead of building the model again.
+    m.budget_hkd_m = pyo.Param(initialize=inputs.budget_hkd / HKD_M, mutable=True)
+    spent = spend_hkd_m(m, inputs) + counted
+    # with nothing to spend on (no programme) the row is decided here, as a number
+    allowed = m.budget_hkd_m if not is_constant(spent) else inputs.budget_hkd / HKD_M
     m.budget = pyo.Constraint(
-        rule=lambda m: row(
-            spend_hkd_m(m, inputs) + counted
-            <= inputs.budget_hkd / HKD_M + slack(m, "budget", "total", 1.0)
-        )
+        rule=lambda m: row(spent <= allowed + slack(m, "budget", "total", 1.0))
     )
     limited = [t for t in m.T if t in inputs.yearly_limit_hkd]
     m.yearly_limit = pyo.Constraint(
