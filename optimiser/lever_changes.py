@@ -108,6 +108,8 @@ def with_budget(
     highs = handed.highs
     highs.passModel(kept.handed_lp)
     highs.clearSolver()
+    # the previous plan's progress listener would report this solve to its (finished) caller
+    highs.cbMipLogging.clear()
     rows = [model.budget]
     if model.find_component("budget_spent_by") is not None:
         rows += list(model.budget_spent_by.values())

@@ -115,3 +115,20 @@ def test_only_a_budget_change_of_the_same_dataset_reuses_the_model() -> None:
     )
     assert held.timings_s["prepare_s"] > 0.0
     assert lever_changes.take(scenario(budget={"total_hkd": 40e6}), data) is not None
+
+
+def test_a_reused_model_reports_progress_only_to_its_own_plan() -> None:
+    """The first plan's progress listener is taken off the HiGHS model the re-solve takes: it
+    would otherwise report that solve to its own (finished) caller, e.g. an old app page."""
+    lever_changes.forget()
+    data = _bus_subsidy_data(1e9)
+    first_events: list[dict[str, float]] = []
+    plan(
+        scenario(budget={"total_hkd": 20e6}), data, marginals=False, on_progress=first_events.append
+    )
+    changed = scenario(budget={"total_hkd": 30e6})
+    kept = lever_changes.take(changed, data)
+    assert kept is not None
+    assert kept.handed.highs.cbMipLogging.callbacks, "the first plan's listener was not there"
+    _, _, handed = lever_changes.with_budget(kept, changed)
+    assert not handed.highs.cbMipLogging.callbacks
