@@ -537,9 +537,9 @@ def marginal_values(
                 rows.append({"name": name, "value": 0.0, "unit": unit, "valid_up_to": None, "system_cost_hkd_per_hkd": 0.0,
                              "penalty_hkd_per_hkd": 0.0, "dual": 0.0, "meaning": ModelText("mv_not_binding", name=name)})  # fmt: skip
                 continue
-            bound, upper = report.ranging.get(
-                constraint, (constraint.upper, constraint.upper + step)
-            )
+            # the budget's bound is a Param (optimiser.lever_changes): its number, not the Param
+            limit = float(pyo.value(constraint.upper))
+            bound, upper = report.ranging.get(constraint, (limit, limit + step))
             room = max(upper - bound, 0.0) if upper is not None and upper < 1e20 else step
             if spent:
                 # the money ran out under a scheme paid as announced: the cap row's ranging does not
