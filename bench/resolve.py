@@ -5,8 +5,9 @@
 
 Solves the Hong Kong default (with its no-policy counterfactual), then the same scenario
 with one lever changed (the subsidy budget) three ways: cold in a fresh cache, warm-started
-from the first plan with the counterfactual reused (and the first plan's models, set to the
-new budget: optimiser.lever_changes), and the plan's stages timed each way. ``--rebuilt``
+from the first plan with the counterfactual reused (and the built models of the last plan,
+the base scenario re-planned as after the first plan, set to the new budget:
+optimiser.lever_changes), and the plan's stages timed each way. ``--rebuilt``
 adds the warm re-solve with the model prepared, built and handed over again (as before the
 models were kept).
 Prints a Markdown table for BENCHMARKS.md; ratios are warm / cold from the same run.

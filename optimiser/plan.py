@@ -139,14 +139,23 @@ def plan(
     timings["load_s"] = time.perf_counter() - started
 
     # A re-solve after a budget change takes the previous plan's models (build once, solve many).
-    kept = lever_changes.take(scenario, dataset) if warm_start is not None and not hold else None
+    # Only a plan as the user asks for one (with its counterfactual, nothing held) takes or keeps
+    # them: the counterfactual's, the step check's and the target ladder's plans do neither.
+    keeps_models = counterfactual and not hold
+    kept = (
+        lever_changes.take(scenario, dataset) if warm_start is not None and keeps_models else None
+    )
     handed: HandedOver | None = None
+    handed_lp = None
     if kept is not None:
-        inputs, model, handed = lever_changes.with_budget(kept, scenario)
-        handed_lp = kept.handed_lp
-        timings["prepare_s"] = 0.0
-        timings["build_s"] = handed.seconds
-    else:
+        try:
+            inputs, model, handed = lever_changes.with_budget(kept, scenario)
+            handed_lp = kept.handed_lp
+            timings["prepare_s"] = 0.0
+            timings["build_s"] = 0.0  # the edits' time counts in the solve's, as a hand-over's does
+        except LookupError:
+            kept = handed = None
+    if kept is None:
         started = time.perf_counter()
         inputs = prepare_inputs(scenario, dataset)
         timings["prepare_s"] = time.perf_counter() - started
@@ -165,7 +174,8 @@ def plan(
         # then takes (one hand-over, whose time counts in the solve's, as it did before).
         if handed is None and options.interface != "pyomo_highs":
             handed = hand_over(model, options)
-            handed_lp = handed.highs.getLp()  # as handed over, for a re-solve to start from
+            if keeps_models:
+                handed_lp = handed.highs.getLp()  # as handed over, for a re-solve to start from
         started = time.perf_counter()
         unservable = find_unservable(
             model, inputs, options, handed=handed, reuse_basis=warm_start is not None
@@ -233,7 +243,7 @@ def plan(
             }
             timings["counterfactual_s"] = time.perf_counter() - started
         result.timings_s = timings
-        if handed is not None and counterfactual and not hold:
+        if handed is not None and handed_lp is not None:
             lever_changes.keep(scenario, dataset, inputs, model, handed, handed_lp)
         return result
 

@@ -941,6 +941,7 @@ def supply_by_consumer(
     plan the group stands for (:func:`fleetplan.optimiser.inputs.reductions.hydrogen_supply_groups`).
     """
     supplied: dict[tuple[str, str, int], float] = {}
+    needs: dict[tuple[str, int], dict[str, float]] = {}
     for u, h in m.UH:
         members = m.supply_members[u]
         for t in m.T:
@@ -948,7 +949,12 @@ def supply_by_consumer(
             if len(members) == 1:
                 supplied[(members[0], h, t)] = kg_day
                 continue
-            need = {v: _value(consumer_demand(m, inputs, v, t)) for v in members}
+            if (u, t) not in needs:
+                # solver noise can leave a demand a hair below 0: no member buys a negative amount
+                needs[(u, t)] = {
+                    v: max(_value(consumer_demand(m, inputs, v, t)), 0.0) for v in members
+                }
+            need = needs[(u, t)]
             total = math.fsum(need.values())
             for v in members:
                 supplied[(v, h, t)] = kg_day * need[v] / total if total > 0 else 0.0

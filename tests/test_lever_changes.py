@@ -36,23 +36,29 @@ def _arrays(highs: Any) -> dict[str, Any]:
     }
 
 
-def test_a_budget_change_sets_the_model_a_fresh_hand_over_would_give() -> None:
+@pytest.mark.parametrize(("before_hkd", "after_hkd"), [(20e6, 3e6), (20e6, 0.0), (0.0, 20e6)])
+def test_a_budget_change_sets_the_model_a_fresh_hand_over_would_give(
+    before_hkd: float, after_hkd: float
+) -> None:
     """An announced pot (its money-ran-out rows read the budget as a coefficient) planned at
-    HK$20m with marginal values, then set to HK$3m: the HiGHS model equals, array for array,
-    a fresh hand-over of a fresh build at HK$3m; the inputs carry the new budget."""
+    one budget with marginal values, then set to another: the HiGHS model equals, array for
+    array, a fresh hand-over of a fresh build; the inputs carry the new budget. At HK$0 the
+    coefficient is 0, which a hand-over leaves out of the matrix, so the change must take it
+    out (and put it back on the way up)."""
     lever_changes.forget()
     data = _announced_pot_data()
-    first = scenario(budget={"total_hkd": 20e6}, marginal_step_hkd=1e6)
+    first = scenario(budget={"total_hkd": before_hkd}, marginal_step_hkd=1e6)
     plan(first, data)
-    changed = scenario(budget={"total_hkd": 3e6}, marginal_step_hkd=1e6)
+    changed = scenario(budget={"total_hkd": after_hkd}, marginal_step_hkd=1e6)
     kept = lever_changes.take(changed, data)
     assert kept is not None
     assert lever_changes.take(changed, data) is None  # taken: one plan at a time
     inputs, model, handed = lever_changes.with_budget(kept, changed)
     assert len(model.budget_spent_by) > 0, "no row reads the budget as a coefficient"
-    assert inputs.budget_hkd == 3e6 and inputs.scenario == changed
+    assert inputs.budget_hkd == after_hkd and inputs.scenario == changed
 
     fresh_inputs = prepare_inputs(changed, data)
+    assert fresh_inputs.notes == inputs.notes
     fresh = hand_over(build_model(fresh_inputs), solver_options(changed, fresh_inputs))
     reused, expected = _arrays(handed.highs), _arrays(fresh.highs)
     assert reused.keys() == expected.keys()

@@ -247,7 +247,7 @@ def _cover_implied_by_supply(
 def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
     """(consumer, year) -> the most kg H2/day it could need: every vehicle of its fuel-cell
     segments that is not a survivor of today's fleet (which cannot leave early unless the
-    scenario allows it) running on hydrogen."""
+    scenario allows it, or an operator's fleet pledge makes it) running on hydrogen."""
     fleet = inputs.segments["fleet"].to_dict()
     early = inputs.scenario.allow_early_retirement
     out: dict[tuple[str, int], float] = {}
@@ -269,7 +269,12 @@ def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
                         if k != "fcev"
                     )
                 )
-                total += max(fleet[s] - survivors, 0.0) * inputs.energy_per_day[(s, "fcev", t)]
+                room = max(fleet[s] - survivors, 0.0)
+                if (s, t) in inputs.incumbent_cap:
+                    # Under a fleet pledge today's vehicles may leave early (fleet.add_fleet_pledges),
+                    # so survivors bound nothing; the zero-emission fleet is at most fleet − cap.
+                    room = max(room, fleet[s] - inputs.incumbent_cap[(s, t)])
+                total += room * inputs.energy_per_day[(s, "fcev", t)]
             out[(consumer, t)] = total
     return out
 

@@ -13,7 +13,7 @@ without them and compares the optima.
   in service or committed sells nothing, so it is never built, opened or given modules;
 - :func:`hydrogen_supply_groups`: consumers that may buy at exactly the same stations share
   one supply column per station (exact for whole stations; the LP relaxation is a little
-  weaker, so it is used only on big models, :func:`grouped_supply`).
+  weaker, so it is used only on big models, :func:`use_compact_hydrogen`).
 """
 
 from __future__ import annotations
