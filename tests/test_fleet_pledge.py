@@ -101,3 +101,28 @@ def test_a_fleet_pledge_keeps_the_diesel_buses_whose_duties_no_battery_bus_can_r
     assert decisions[("buy", ("D1_dd", "bev", 2026))] == pytest.approx(6.0)
     fleet = result.fleet.set_index(["technology", "year"])["vehicles"]
     assert fleet[("diesel", 2026)] == 4 and fleet[("bev", 2026)] == 6 and fleet[("bev", 2027)] == 6
+
+
+def test_a_fleet_pledge_served_by_fuel_cell_buses_is_not_held_to_the_survivors_room() -> None:
+    """Pledge by 2026, fuel-cell buses only, one hydrogen site at the depot. 5 of the 10 diesel
+    buses (age 16) retire in 2026 anyway, 5 (age 10) would serve to 2033 but leave for the
+    pledge: 10 fuel-cell buses from 2026, 10 x 20 kg = 200 kg/day. The station's per-depot row
+    once took its bound from the vehicles not surviving by age (5 x 20 = 100 kg/day), which
+    held the plan to 5 fuel-cell buses and left the pledge short though the station could
+    serve all 10."""
+    sites = [
+        site("S_D1", 0, "bus_depot", depot_id="D1", can_depot_charging=True, max_chargers=100,
+             grid_headroom_kva=10_000),
+        site("H1", 0, "petrol_station", can_hydrogen=True, max_h2_kg_day=100_000),
+    ]  # fmt: skip
+    data = tiny_dataset(
+        bus_ages={10: 5.0, 16: 5.0},
+        parameters=NO_SWITCH,
+        sites=sites,
+        operator_commitments=[_fleet_pledge(2026)],
+    )
+    fuel_cell_buses = scenario(technologies={"bus": ["fcev"], "taxi": ["bev"], "truck": ["fcev"]})
+    result = plan(fuel_cell_buses, data, marginals=False, counterfactual=False)
+    assert [zev(result, "bus", year) for year in (2025, 2026, 2027)] == [0, 10, 10]
+    sold = result.stations.set_index(["site_id", "year"])["demand_kg_day"]
+    assert sold[("H1", 2026)] == pytest.approx(200.0)
