@@ -109,5 +109,10 @@ def use_compact_hydrogen(h2_supply_pairs: list[tuple[str, str]], years: int) -> 
     row the demand row implies for whole stations. On the synthetic 2,000-node city with 500
     flows (68,397 pair-years) the LP bound moved by 6e-6 and the LP relaxation solved in 6.6 s
     instead of 147.9 s (BENCHMARKS.md): there the LP's size, not its strength, stops the solve.
+
+    Steps that read an LP relaxation on their own read the weaker one: the servability LP
+    (what no plan can serve, found before the solve) where stations cost money in it (most
+    abatement with the infrastructure in the budget), and the target ladder's LPs. There a big
+    model may find less unservable than the strong form would.
     """
     return len(h2_supply_pairs) * years >= COMPACT_HYDROGEN_MIN_PAIR_YEARS
