@@ -303,9 +303,15 @@ class HandedEdits:
         highs.clearSolver()
 
 
-def refresh_rows(handed: HandedOver, constraints: list[Any]) -> None:
+def refresh_rows(handed: HandedOver, constraints: list[Any], *, coefficients: bool = False) -> None:
     """Rows of ``constraints`` whose constant terms changed (mutable Params set since the hand-over)
-    get the bounds a fresh hand-over would give them: the constraint's bound less its constant."""
+    get the bounds a fresh hand-over would give them: the constraint's bound less its constant.
+
+    With ``coefficients`` their linear coefficients are set again too (a Param multiplying a
+    variable); one that became 0 leaves the row, as a hand-over leaves it out. Raises
+    ``LookupError`` when a row reads a variable the hand-over left out: that model cannot take
+    the change.
+    """
     from pyomo.repn import generate_standard_repn
 
     highs = handed.highs
@@ -313,16 +319,32 @@ def refresh_rows(handed: HandedOver, constraints: list[Any]) -> None:
     lower_now, upper_now = lp.row_lower_, lp.row_upper_
     infinity = _infinity()
     rows_of = handed.rows_of()
+    columns_of = handed.columns_of() if coefficients else {}
     for constraint in constraints:
         rows = rows_of.get(id(constraint), [])
         if not rows:
             continue
-        constant = float(
-            generate_standard_repn(constraint.body, compute_values=True, quadratic=False).constant
-        )
+        repn = generate_standard_repn(constraint.body, compute_values=True, quadratic=False)
+        constant = float(repn.constant)
         lower = None if constraint.lower is None else float(pyo.value(constraint.lower)) - constant
         upper = None if constraint.upper is None else float(pyo.value(constraint.upper)) - constant
+        values: dict[int, float] = {}
+        if coefficients:
+            for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+                column = columns_of.get(id(var))
+                if column is None:
+                    raise LookupError(
+                        f"{constraint.name} reads {var.name}, which was not handed over"
+                    )
+                values[column] = values.get(column, 0.0) + float(coefficient)
         for i in rows:
+            if coefficients:
+                _, columns_now, _ = highs.getRowEntries(i)
+                for column in columns_now:
+                    if int(column) not in values:
+                        highs.changeCoeff(i, int(column), 0.0)
+                for column, value in values.items():
+                    highs.changeCoeff(i, column, value)
             new_lower = -infinity if lower_now[i] <= -infinity or lower is None else lower
             new_upper = infinity if upper_now[i] >= infinity or upper is None else upper
             highs.changeRowBounds(i, new_lower, new_upper)

@@ -23,6 +23,7 @@ import pyomo.environ as pyo
 
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.formulation.expressions import HKD_M
+from fleetplan.optimiser.highs_layer import refresh_rows
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.solver import HandedOver
@@ -113,52 +114,8 @@ def with_budget(
     rows = [model.budget]
     if model.find_component("budget_spent_by") is not None:
         rows += list(model.budget_spent_by.values())
-    set_rows(handed, rows)
+    refresh_rows(handed, rows, coefficients=True)
     handed.log.clear()
     handed.solved = False
     handed.seconds = time.perf_counter() - started
     return inputs, model, handed
-
-
-def set_rows(handed: HandedOver, constraints: list[Any]) -> None:
-    """Set the coefficients and bounds of ``constraints``' rows in ``handed`` from the Pyomo
-    model, as a fresh hand-over would: each linear coefficient (one that became 0 leaves the
-    row, as a hand-over leaves it out), and the bounds less the constant.
-
-    Raises ``LookupError`` when a row reads a variable the hand-over left out: that model
-    cannot take the change, and the plan is built again.
-    """
-    from pyomo.repn import generate_standard_repn
-
-    from fleetplan.optimiser.highs_layer import _infinity
-
-    highs = handed.highs
-    lp = highs.getLp()
-    lower_now, upper_now = lp.row_lower_, lp.row_upper_
-    infinity = _infinity()
-    rows_of = handed.rows_of()
-    columns_of = handed.columns_of()
-    for constraint in constraints:
-        rows = rows_of.get(id(constraint), [])
-        if not rows:
-            continue
-        repn = generate_standard_repn(constraint.body, compute_values=True, quadratic=False)
-        coefficients: dict[int, float] = {}
-        for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-            column = columns_of.get(id(var))
-            if column is None:
-                raise LookupError(f"{constraint.name} reads {var.name}, which was not handed over")
-            coefficients[column] = coefficients.get(column, 0.0) + float(coefficient)
-        constant = float(repn.constant)
-        lower = None if constraint.lower is None else float(pyo.value(constraint.lower)) - constant
-        upper = None if constraint.upper is None else float(pyo.value(constraint.upper)) - constant
-        for i in rows:
-            _, columns_now, _ = highs.getRowEntries(i)
-            for column in columns_now:
-                if int(column) not in coefficients:
-                    highs.changeCoeff(i, int(column), 0.0)
-            for column, coefficient in coefficients.items():
-                highs.changeCoeff(i, column, coefficient)
-            new_lower = -infinity if lower_now[i] <= -infinity or lower is None else lower
-            new_upper = infinity if upper_now[i] >= infinity or upper is None else upper
-            highs.changeRowBounds(i, new_lower, new_upper)

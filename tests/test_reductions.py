@@ -178,14 +178,7 @@ def test_reductions_keep_the_optimum_under_a_fleet_pledge(early_retirement: bool
     )
     reduced, _ = _solved(inputs, reduced=True)
     full, _ = _solved(inputs, reduced=False)
-    for solution, other in (
-        (reduced, build_model(inputs, reduced=False)),
-        (full, build_model(inputs)),
-    ):
-        assert carry_plan(solution, other, inputs) < 1e-5
-        assert math.isclose(
-            objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6
-        )
+    _assert_plans_carry_over(reduced, full, inputs)
 
 
 @pytest.mark.parametrize("range_km", [25.0, 15.0])
@@ -207,14 +200,7 @@ def test_cover_rows_kept_where_the_supply_rows_do_not_imply_them(range_km: float
     )
     reduced, _ = _solved(inputs, reduced=True)
     full, _ = _solved(inputs, reduced=False)
-    for solution, other in (
-        (reduced, build_model(inputs, reduced=False)),
-        (full, build_model(inputs)),
-    ):
-        assert carry_plan(solution, other, inputs) < 1e-5
-        assert math.isclose(
-            objective_value(other), objective_value(solution), rel_tol=1e-9, abs_tol=1e-6
-        )
+    _assert_plans_carry_over(reduced, full, inputs)
 
 
 def test_supply_groups_join_consumers_with_the_same_stations() -> None:

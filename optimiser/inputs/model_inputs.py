@@ -143,14 +143,16 @@ class ModelInputs:
     def abatement_basis(self) -> str:
         return self.scenario.abatement_basis
 
+    def _supply_group_of(self, grouped: bool) -> dict[str, str]:
+        """consumer -> the supply group it buys in (none where ``grouped`` is off)."""
+        if not grouped:
+            return {}
+        return {u: name for name, members in self.h2_supply_groups.items() for u in members}
+
     def supply_consumers(self, *, grouped: bool = True) -> dict[str, tuple[str, ...]]:
         """The model's hydrogen consumers -> the consumers each stands for, in consumer order:
         the supply groups where ``grouped`` and there are any, else every consumer on its own."""
-        group_of = (
-            {u: name for name, members in self.h2_supply_groups.items() for u in members}
-            if grouped
-            else {}
-        )
+        group_of = self._supply_group_of(grouped)
         out: dict[str, tuple[str, ...]] = {}
         for u in self.h2_consumers.index:
             name = group_of.get(u, u)
@@ -160,9 +162,9 @@ class ModelInputs:
 
     def supply_pairs(self, *, grouped: bool = True) -> list[tuple[str, str]]:
         """(model consumer, hydrogen site) pairs: each group buys at its members' stations."""
-        if not grouped or not self.h2_supply_groups:
+        group_of = self._supply_group_of(grouped)
+        if not group_of:
             return list(self.h2_supply_pairs)
-        group_of = {u: name for name, members in self.h2_supply_groups.items() for u in members}
         seen: dict[tuple[str, str], None] = {}
         for u, h in self.h2_supply_pairs:
             seen.setdefault((group_of.get(u, u), h), None)
