@@ -39,6 +39,7 @@ from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.formulation.targets import zev_in_service
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.inputs.targets import target_table
+from fleetplan.optimiser.inputs.technologies import most_purchases
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.results import ZEV, PlanResult
@@ -111,7 +112,12 @@ class _MaxZev:
             inputs = self._inputs[False]
             if early_retirement:
                 scenario = inputs.scenario.model_copy(update={"allow_early_retirement": True})
-                inputs = dataclasses.replace(inputs, scenario=scenario)
+                # today's vehicles may now leave early: a year may buy more than it could before
+                most = most_purchases(
+                    inputs.segments, inputs.techs, inputs.lifetime, inputs.years,
+                    inputs.initial_stock, inputs.incumbent_cap, allow_early_retirement=True,
+                )  # fmt: skip
+                inputs = dataclasses.replace(inputs, scenario=scenario, most_purchases=most)
                 self._inputs[True] = inputs
             model = build_model(inputs)
             for var in model.component_data_objects(pyo.Var, descend_into=True):

@@ -42,8 +42,10 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     hydrogen; only its part beyond unservable[s,k,t], what no plan can serve (found before the
     solve, :mod:`fleetplan.optimiser.servability`), is penalised: blocked ≤ unservable + penalised.
 
-    Regime follows the chosen level: Σ_{r: level_p(r) = l} purchases[s,t,r] ≤ fleet[s] ×
-    payment_level[p,t,l] for every level l > 0, and Σ_l payment_level[p,t,l] = 1 for every
+    Regime follows the chosen level: Σ_{r: level_p(r) = l} purchases[s,t,r] ≤ most[s,t] ×
+    payment_level[p,t,l] for every level l > 0 (most[s,t]: the most vehicles s can buy in t,
+    :func:`fleetplan.optimiser.inputs.technologies.most_purchases`; the fleet would let the LP
+    relaxation pay a level with a sliver of it switched on), and Σ_l payment_level[p,t,l] = 1 for every
     programme-year: one payment per programme and year. Purchases may also be made under
     the zero level: the programme then pays its level to a *quota*, a share of the year's
     purchases (taken evenly across operators, so free riders get their proportional part
@@ -51,6 +53,7 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """
     m = model
     fleet = inputs.segments["fleet"].to_dict()
+    most = {(s, t): inputs.most_purchases.get((s, t), fleet[s]) for s in m.S for t in m.T}
 
     def share_rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> Expr:
         regimes = inputs.regimes[(s, t)]
@@ -114,7 +117,7 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         under = [r.regime_id for r in inputs.regimes[(s, t)] if r.levels.get(p) == level]
         return (
             sum(m.regime_purchases[s, t, r] for r in under)
-            <= fleet[s] * m.payment_level[p, t, level]
+            <= most[(s, t)] * m.payment_level[p, t, level]
         )
 
     m.regime_follows_level = pyo.Constraint(m.regime_link_index, rule=follows_level)
@@ -131,8 +134,8 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
         Σ_{τ≤t} spend[p,τ] ≥ cap[p] × cap_spent[p,t],
         Σ_{τ≤t} Σ_q spend[q,τ] (+ public infrastructure where it counts) ≥ budget × budget_spent[t],
         Σ_q spend[q,t] ≥ limit[t] × year_spent[t]   (years with a limit; else year_spent = 0),
-    with cap_spent, budget_spent and year_spent binary and fleet[p,t] the fleet of the segments p
-    is open to. Once the money is out, which purchases miss it is the plan's least-cost choice
+    with cap_spent, budget_spent and year_spent binary and fleet[p,t] the most vehicles the
+    segments p is open to can buy in t. Once the money is out, which purchases miss it is the plan's least-cost choice
     within the year, not their order of arrival.
     """
     m = model
@@ -149,7 +152,9 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
             ]
             if under_zero:
                 unpaid.setdefault((p, t), []).extend(under_zero)
-                eligible_fleet[(p, t)] = eligible_fleet.get((p, t), 0.0) + float(fleet[s])
+                eligible_fleet[(p, t)] = eligible_fleet.get((p, t), 0.0) + float(
+                    inputs.most_purchases.get((s, t), fleet[s])
+                )
     keys = sorted(unpaid)
     years = sorted({t for _, t in keys})
     m.ANNOUNCED = pyo.Set(dimen=2, initialize=keys, ordered=True)

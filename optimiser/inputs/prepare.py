@@ -60,6 +60,7 @@ from fleetplan.optimiser.inputs.technologies import (
     duty_bins,
     fleet_lifetimes,
     initial_stock,
+    most_purchases,
 )
 from fleetplan.optimiser.parameters import ParameterTable
 from fleetplan.optimiser.scenario import Scenario
@@ -188,5 +189,9 @@ def prepare_inputs(scenario: Scenario, dataset: Dataset | None = None) -> ModelI
         idle_public_sites=idle_public_sites(public, zone_site_pairs, sites, depots["site_id"]),
         idle_h2_sites=idle_hydrogen_sites(h2_sites, h2_supply_pairs, h2_existing),
         compact_hydrogen=compact_hydrogen,
+        most_purchases=most_purchases(
+            segments, tech.techs, tech.lifetime, years, initial, incumbent_cap,
+            scenario.allow_early_retirement,
+        ),
         h2_supply_groups=hydrogen_supply_groups(h2_supply_pairs) if compact_hydrogen else {},
     )  # fmt: skip

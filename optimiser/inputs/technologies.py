@@ -237,3 +237,52 @@ def initial_stock(
             for t in years:
                 stock.setdefault((segment_id, k, t), 0.0)
     return stock
+
+
+def most_purchases(
+    segments: pd.DataFrame,
+    techs: dict[str, list[str]],
+    lifetime: dict[tuple[str, str], int],
+    years: list[int],
+    initial: dict[tuple[str, str, int], float],
+    incumbent_cap: dict[tuple[str, int], float],
+    allow_early_retirement: bool,
+) -> dict[tuple[str, int], float]:
+    """(segment, year) -> the most vehicles the segment can buy that year in any plan.
+
+    The fleet is held at its size (Σ_k stock = fleet) and every vehicle bought stays until its
+    life ends, so a year's purchases are the fleet less what is still in service: today's
+    survivors and earlier purchases. Over the modelled years in order, with U and L the most
+    and the fewest purchases of a year:
+        U[t] = fleet − survivors that cannot leave[t] − Σ_{τ<t surely in service at t} L[τ],
+        L[t] = fleet − survivors[t] − Σ_{τ<t possibly in service at t} U[τ]   (at least 0),
+    a vintage τ being surely in service while t − τ is below every life the segment's
+    technologies have, possibly while it is below the longest. Today's incumbents cannot leave
+    early unless the scenario allows it; under an operator's fleet pledge they (and the pledge's
+    purchases) can, and the bound is the fleet. These bound the payment rows' big-M
+    (:func:`fleetplan.optimiser.formulation.subsidy.add_uptake`): with the fleet there, the LP
+    relaxation paid a payment level's cost with a fraction of it switched on.
+    """
+    out: dict[tuple[str, int], float] = {}
+    for s in segments.index:
+        fleet = float(segments.at[s, "fleet"])
+        incumbent = segments.at[s, "incumbent"]
+        vehicle_type = segments.at[s, "vehicle_type"]
+        lives = [lifetime[(vehicle_type, k)] for k in techs[s] if (vehicle_type, k) in lifetime]
+        shortest, longest = (min(lives), max(lives)) if lives else (1, 1)
+        most: dict[int, float] = {}
+        fewest: dict[int, float] = {}
+        pledged = False
+        for t in years:
+            survivors = sum(initial.get((s, k, t), 0.0) for k in techs[s])
+            staying = survivors - (
+                initial.get((s, incumbent, t), 0.0) if allow_early_retirement else 0.0
+            )
+            surely = sum(fewest[tau] for tau in fewest if t - tau < shortest)
+            possibly = sum(most[tau] for tau in most if t - tau < longest)
+            # a pledge holds from its year on: from then incumbents (and vintages) may leave early
+            pledged = pledged or (s, t) in incumbent_cap
+            most[t] = fleet if pledged else min(fleet, max(fleet - staying - surely, 0.0))
+            fewest[t] = min(max(fleet - survivors - possibly, 0.0), most[t])
+            out[(s, t)] = most[t]
+    return out
