@@ -1,7 +1,7 @@
 """Re-solve after a one-setting change, as the app does: cold against warm, in one run.
 
     python -m bench.resolve [--gap 0.01] [--budget 600e6] [--without-repair] [--rebuilt]
-        [--out resolve.json]
+        [--marginals] [--out resolve.json]
 
 Solves the Hong Kong default (with its no-policy counterfactual), then the same scenario
 with one lever changed (the subsidy budget) three ways: cold in a fresh cache, warm-started
@@ -9,7 +9,8 @@ from the first plan with the counterfactual reused (and the built models of the 
 the base scenario re-planned as after the first plan, set to the new budget:
 optimiser.lever_changes), and the plan's stages timed each way. ``--rebuilt``
 adds the warm re-solve with the model prepared, built and handed over again (as before the
-models were kept).
+models were kept). ``--marginals`` values the money limits after each plan, as the app does
+(the kept models include the marginal values' LP).
 Prints a Markdown table for BENCHMARKS.md; ratios are warm / cold from the same run.
 """
 
@@ -23,16 +24,22 @@ from pathlib import Path
 from typing import Any
 
 
-def _timed_plan(scenario: Any, dataset: Any, **options: Any) -> tuple[Any, float]:
+def _timed_plan(
+    scenario: Any, dataset: Any, marginals: bool = False, **options: Any
+) -> tuple[Any, float]:
     from fleetplan.optimiser.plan import plan
 
     started = time.perf_counter()
-    result = plan(scenario, dataset, marginals=False, **options)
+    result = plan(scenario, dataset, marginals=marginals, **options)
     return result, time.perf_counter() - started
 
 
 def run(
-    gap: float, budget_hkd: float, without_repair: bool = False, rebuilt: bool = False
+    gap: float,
+    budget_hkd: float,
+    without_repair: bool = False,
+    rebuilt: bool = False,
+    marginals: bool = False,
 ) -> dict[str, Any]:
     from fleetplan import Scenario, load_dataset
     from fleetplan.optimiser import basis_memory, earlier_bounds, lever_changes
@@ -43,10 +50,10 @@ def run(
     base = Scenario(solver=solver)
     changed = Scenario(solver=solver, budget={"total_hkd": budget_hkd})
     plan_module._COUNTERFACTUALS.clear()
-    first, first_s = _timed_plan(base, dataset)
+    first, first_s = _timed_plan(base, dataset, marginals)
     plan_module._COUNTERFACTUALS.clear()
     lever_changes.forget()  # cold: a fresh process's build
-    cold, cold_s = _timed_plan(changed, dataset)
+    cold, cold_s = _timed_plan(changed, dataset, marginals)
     # The app's path: the counterfactual of the first plan is still cached, the decisions start HiGHS.
     # What the cold run of the changed scenario left (its dual bound, its bases) is forgotten:
     # the app has not solved the changed scenario before (else its cache would answer), and
@@ -56,10 +63,12 @@ def run(
     def as_after_the_first_plan() -> None:
         earlier_bounds.forget()
         basis_memory.forget()
-        _timed_plan(base, dataset, warm_start=first)  # refills the cache as the first solve had
+        _timed_plan(
+            base, dataset, marginals, warm_start=first
+        )  # refills the cache as the first solve had
 
     as_after_the_first_plan()
-    warm, warm_s = _timed_plan(changed, dataset, warm_start=first)
+    warm, warm_s = _timed_plan(changed, dataset, marginals, warm_start=first)
     rows = {
         "first": (first, first_s),
         "cold": (cold, cold_s),
@@ -68,13 +77,13 @@ def run(
     if rebuilt:
         as_after_the_first_plan()
         lever_changes.forget()
-        rows["warm, rebuilt"] = _timed_plan(changed, dataset, warm_start=first)
+        rows["warm, rebuilt"] = _timed_plan(changed, dataset, marginals, warm_start=first)
     if without_repair:
         # The same warm re-solve with no repair of a start that no longer fits (as before it).
         as_after_the_first_plan()
         held, plan_module.HELD_IN_REPAIR = plan_module.HELD_IN_REPAIR, ()
         try:
-            rows["warm, no repair"] = _timed_plan(changed, dataset, warm_start=first)
+            rows["warm, no repair"] = _timed_plan(changed, dataset, marginals, warm_start=first)
         finally:
             plan_module.HELD_IN_REPAIR = held
     return {
@@ -106,13 +115,14 @@ def run(
 
 def markdown(figures: dict[str, Any]) -> str:
     lines = [
-        "| run | wall s | prepare s | build s | solve s | extract s | counterfactual s | final gap |",
-        "|---|---|---|---|---|---|---|---|",
+        "| run | wall s | prepare s | build s | solve s | extract s | marginals s | counterfactual s | final gap |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, run_ in figures["runs"].items():
         lines.append(
             f"| {name} | {run_['wall_s']:.1f} | {run_.get('prepare_s', 0):.1f} | {run_.get('build_s', 0):.1f} | "
-            f"{run_.get('solve_s', 0):.1f} | {run_.get('extract_s', 0):.1f} | {run_.get('counterfactual_s', 0):.1f} | "
+            f"{run_.get('solve_s', 0):.1f} | {run_.get('extract_s', 0):.1f} | {run_.get('marginals_s', 0):.1f} | "
+            f"{run_.get('counterfactual_s', 0):.1f} | "
             f"{run_['gap']:.2%} |"
         )
     lines.append("")
@@ -137,8 +147,11 @@ def main() -> None:
         action="store_true",
         help="also the warm re-solve with the model built again instead of taken from the first plan",
     )
+    parser.add_argument(
+        "--marginals", action="store_true", help="value the money limits after each plan"
+    )
     args = parser.parse_args()
-    figures = run(args.gap, args.budget, args.without_repair, args.rebuilt)
+    figures = run(args.gap, args.budget, args.without_repair, args.rebuilt, args.marginals)
     print(markdown(figures))
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2, default=float))

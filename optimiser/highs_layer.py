@@ -90,6 +90,19 @@ class HighsLayer:
         layer.build_s = time.perf_counter() - started
         return layer
 
+    def refresh_rows(self, constraints: list[Any], *, coefficients: bool = True) -> None:
+        """Rows of ``constraints`` set again from the Pyomo model (bounds, and coefficients with
+        ``coefficients``), as a fresh :meth:`build` would compile them after mutable Params
+        changed; raises ``LookupError`` when a row reads a variable this model left out (build
+        it again then)."""
+        columns_of = {id(var): j for j, var in enumerate(self.columns)} if coefficients else {}
+        _refresh(self.highs, self._rows_of, columns_of, constraints, coefficients=coefficients)
+        lp = self.highs.getLp()
+        self.row_lower = np.asarray(lp.row_lower_, dtype=np.float64)
+        self.row_upper = np.asarray(lp.row_upper_, dtype=np.float64)
+        # the next solve starts as a fresh build's would (the same figures, whatever came before)
+        self.highs.clearSolver()
+
     def rows_of(self, constraint: Any) -> list[int]:
         """Row indices of ``constraint`` (two for a ranged one, none when it was not compiled)."""
         return self._rows_of.get(id(constraint), [])
@@ -312,14 +325,30 @@ def refresh_rows(handed: HandedOver, constraints: list[Any], *, coefficients: bo
     ``LookupError`` when a row reads a variable the hand-over left out: that model cannot take
     the change.
     """
+    _refresh(
+        handed.highs,
+        handed.rows_of(),
+        handed.columns_of() if coefficients else {},
+        constraints,
+        coefficients=coefficients,
+    )
+
+
+def _refresh(
+    highs: Any,
+    rows_of: dict[int, list[int]],
+    columns_of: dict[int, int],
+    constraints: list[Any],
+    *,
+    coefficients: bool,
+) -> None:
+    """:func:`refresh_rows` on any HiGHS model whose rows and columns ``rows_of`` (id(constraint)
+    -> rows) and ``columns_of`` (id(variable) -> column) name."""
     from pyomo.repn import generate_standard_repn
 
-    highs = handed.highs
     lp = highs.getLp()
     lower_now, upper_now = lp.row_lower_, lp.row_upper_
     infinity = _infinity()
-    rows_of = handed.rows_of()
-    columns_of = handed.columns_of() if coefficients else {}
     for constraint in constraints:
         rows = rows_of.get(id(constraint), [])
         if not rows:

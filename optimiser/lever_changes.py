@@ -1,12 +1,14 @@
 """Build once, solve many: a re-solve after a budget change takes the model it already has.
 
-A plan keeps its prepared inputs, its Pyomo model and its HiGHS model (as handed over, before
-any step changed it). When the next plan of the same dataset differs from it only in the total
+A plan keeps its prepared inputs, its Pyomo model, its HiGHS model (as handed over, before
+any step changed it) and the marginal values' fixed-integer LP (a
+:class:`~fleetplan.optimiser.highs_layer.HighsLayer`). When the next plan of the same dataset differs from it only in the total
 budget (the app's most common lever), that plan skips the data preparation, the build and the
 hand-over: the budget is a Param of the model (``budget_hkd_m``), the HiGHS model is put back
 as it was handed over and the rows that read the budget are set again from the Pyomo model, as
 a fresh hand-over would set them (``tests/test_lever_changes.py`` compares the two, array for
-array). Any other difference builds the model again.
+array); so are the marginal values' rows, and their LP then starts as a fresh one would. Any
+other difference builds the model again.
 
 Only one model is kept (the last plan's), and only in this process.
 """
@@ -23,7 +25,7 @@ import pyomo.environ as pyo
 
 from fleetplan.network.loaders import Dataset
 from fleetplan.optimiser.formulation.expressions import HKD_M
-from fleetplan.optimiser.highs_layer import refresh_rows
+from fleetplan.optimiser.highs_layer import HighsLayer, refresh_rows
 from fleetplan.optimiser.inputs import ModelInputs
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.solver import HandedOver
@@ -40,6 +42,10 @@ class BuiltPlan:
     handed: HandedOver
     #: the HiGHS model as handed over, before the servability LP and the solve changed it
     handed_lp: Any
+    #: the marginal values' LP (None: the plan valued none, or through Pyomo)
+    marginal_layer: HighsLayer | None = None
+    #: the Params the servability step sets, as ``marginal_layer`` has them
+    servability_values: dict[str, dict[Any, float]] | None = None
 
 
 _KEPT: list[BuiltPlan] = []
@@ -65,11 +71,17 @@ def keep(
     model: pyo.ConcreteModel,
     handed: HandedOver,
     handed_lp: Any,
+    marginal_layer: HighsLayer | None = None,
 ) -> None:
     """Keep this plan's models for the next plan (the one kept before is dropped)."""
     with _LOCK:
         _KEPT.clear()
-        _KEPT.append(BuiltPlan(scenario, dataset, inputs, model, handed, handed_lp))
+        _KEPT.append(
+            BuiltPlan(
+                scenario, dataset, inputs, model, handed, handed_lp, marginal_layer,
+                _servability_values(model) if marginal_layer is not None else None,
+            )
+        )  # fmt: skip
 
 
 def forget() -> None:
@@ -119,3 +131,44 @@ def with_budget(
     handed.solved = False
     handed.seconds = time.perf_counter() - started
     return inputs, model, handed
+
+
+#: Params the servability step sets before each solve (optimiser.servability), and the rows reading them
+_SERVABILITY_PARAMS = (
+    ("unservable", "blocked_beyond_unservable"),
+    ("unservable_pledge", "pledge_short_beyond_unservable"),
+)
+
+
+def _servability_values(model: pyo.ConcreteModel) -> dict[str, dict[Any, float]]:
+    return {
+        name: {key: float(pyo.value(param[key])) for key in param}
+        for name, _ in _SERVABILITY_PARAMS
+        if (param := model.find_component(name)) is not None
+    }
+
+
+def marginal_layer(kept: BuiltPlan) -> HighsLayer | None:
+    """``kept``'s marginal values' LP with the rows that read a changed Param set again (the
+    budget's, and those whose servability Param moved since it was compiled), so that it is the
+    LP a fresh compile of the model would give; None when there is none or it cannot take the
+    change. Call it after the plan's solve (the servability step has set its Params then)."""
+    layer = kept.marginal_layer
+    if layer is None or kept.servability_values is None:
+        return None
+    model = kept.model
+    budget_rows = [model.budget]
+    if model.find_component("budget_spent_by") is not None:
+        budget_rows += list(model.budget_spent_by.values())
+    moved = []
+    now = _servability_values(model)
+    for name, rows_name in _SERVABILITY_PARAMS:
+        before, after = kept.servability_values.get(name, {}), now.get(name, {})
+        rows = model.find_component(rows_name)
+        moved += [rows[key] for key, value in after.items() if before.get(key) != value]
+    try:
+        layer.refresh_rows(budget_rows)
+        layer.refresh_rows(moved, coefficients=False)
+    except LookupError:
+        return None
+    return layer

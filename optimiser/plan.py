@@ -219,9 +219,14 @@ def plan(
             result.notes.append(pledge_note)
         timings["extract_s"] = time.perf_counter() - started
 
+        marginal_layer = lever_changes.marginal_layer(kept) if kept is not None else None
         if marginals:
             started = time.perf_counter()
-            result.marginal_values = marginal_values(model, inputs, options, final_gap=report.gap)
+            if marginal_layer is None and options.interface != "pyomo_highs":
+                marginal_layer = HighsLayer.build(model, options)
+            result.marginal_values = marginal_values(
+                model, inputs, options, final_gap=report.gap, layer=marginal_layer
+            )
             if scenario.objective == "min_cost":
                 result.marginal_values = step_check(scenario, dataset, result)
             timings["marginals_s"] = time.perf_counter() - started
@@ -244,7 +249,7 @@ def plan(
             timings["counterfactual_s"] = time.perf_counter() - started
         result.timings_s = timings
         if handed is not None and handed_lp is not None:
-            lever_changes.keep(scenario, dataset, inputs, model, handed, handed_lp)
+            lever_changes.keep(scenario, dataset, inputs, model, handed, handed_lp, marginal_layer)
         return result
 
 
@@ -496,6 +501,7 @@ def marginal_values(
     *,
     final_gap: float | None = None,
     persistent: bool = True,
+    layer: HighsLayer | None = None,
 ) -> pd.DataFrame:
     """What one more HK$ of each money limit is worth, and up to how far that holds.
 
@@ -510,6 +516,8 @@ def marginal_values(
     ``persistent``: the LP and its raised-limit re-solves are one HiGHS model whose bounds
     move (:class:`~fleetplan.optimiser.highs_layer.HighsLayer`); False hands the model to
     HiGHS through Pyomo for each solve, as ``solver.interface`` says (same values).
+    ``layer``: that HiGHS model, already compiled from ``model`` (a re-solve after a budget
+    change keeps it: :mod:`fleetplan.optimiser.lever_changes`); its bounds are put back after.
     """
     money_rows = []
     if model.budget.active and len(model.budget):
@@ -520,7 +528,10 @@ def marginal_values(
     # Build once, solve many: the fixed-integer LP and each raised limit are one HiGHS model
     # whose bounds move (Pyomo's in-memory interface, when asked for, keeps the old path).
     wanted = persistent and options.interface != "pyomo_highs"
-    layer = HighsLayer.build(model, options) if wanted else None
+    if layer is None and wanted:
+        layer = HighsLayer.build(model, options)
+    elif not wanted:
+        layer = None
     relaxed = _fixed_integers(model) if layer is None else []
     try:
         lp_options = dataclasses.replace(
@@ -602,7 +613,11 @@ def marginal_values(
                     "penalty_hkd_per_hkd": penalty_per_hkd,
                     "dual": dual,
                     "meaning": ModelText(
-                        "mv_cost_falls" if saved_cost >= 0 else "mv_cost_rises",
+                        "mv_probe_no_plan"
+                        if raised is None
+                        else "mv_cost_falls"
+                        if saved_cost >= 0
+                        else "mv_cost_rises",
                         name=name,
                         room=f"{room:,.1f}",
                         value=f"{dual:,.2f}",

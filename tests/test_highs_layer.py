@@ -4,6 +4,7 @@ handing the whole model to HiGHS for each solve gives. Real HiGHS solves on the 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -210,3 +211,26 @@ def test_servability_on_the_plans_highs_model_finds_the_same_and_leaves_the_plan
     assert report.objective == pytest.approx(solve(again, options).objective, rel=1e-9), case
     with pytest.raises(ValueError, match="solved already"):
         solve(model, options, handed=handed)
+
+
+def test_a_probe_the_money_cannot_reach_says_so_instead_of_nan() -> None:
+    """The announced pot (HK$5m, HK$1m a bus, 2026 only) runs out in 2026. Raised by HK$100m, with
+    payment levels and sites held, the pot would have to pay 105 buses in 2026 out of 10: no plan
+    does, and the sentence says so (it once read "system cost rises by HK$nanm"). Raised by HK$1m
+    the probe solves and splits the value as before."""
+    from fleetplan.optimiser.plan import plan
+
+    def cap_row(step_hkd: float) -> Any:
+        result = plan(
+            scenario(marginal_step_hkd=step_hkd), _announced_pot_data(), counterfactual=False
+        )
+        table = result.marginal_values.set_index("name")
+        return table.loc["programme_cap:e_bus"]
+
+    far = cap_row(100e6)
+    assert far["meaning"].key == "mv_probe_no_plan"
+    assert "nan" not in str(far["meaning"])
+    near = cap_row(1e6)
+    # (the step check of the plan re-solved may then take over the sentence)
+    assert near["meaning"].key in ("mv_cost_falls", "mv_cost_rises", "mv_step_agrees")
+    assert "nan" not in str(near["meaning"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 
 from fleetplan.optimiser import lever_changes
@@ -138,3 +139,71 @@ def test_a_reused_model_reports_progress_only_to_its_own_plan() -> None:
     assert kept.handed.highs.cbMipLogging.callbacks, "the first plan's listener was not there"
     _, _, handed = lever_changes.with_budget(kept, changed)
     assert not handed.highs.cbMipLogging.callbacks
+
+
+@pytest.mark.parametrize(("before_hkd", "after_hkd"), [(20e6, 3e6), (20e6, 0.0), (0.0, 20e6)])
+def test_the_marginal_values_lp_kept_with_the_model_is_the_one_a_fresh_compile_gives(
+    before_hkd: float, after_hkd: float
+) -> None:
+    """The marginal values' fixed-integer LP is kept with the model: after a budget change it is
+    the LP a fresh compile of the model gives, array for array, and its figures are the ones
+    the plan rebuilt from scratch gives."""
+    from fleetplan.optimiser.highs_layer import HighsLayer
+
+    lever_changes.forget()
+    data = _announced_pot_data()
+    first = plan(scenario(budget={"total_hkd": before_hkd}, marginal_step_hkd=1e6), data)
+    kept_layer = lever_changes._KEPT[0].marginal_layer
+    assert kept_layer is not None
+    changed = scenario(budget={"total_hkd": after_hkd}, marginal_step_hkd=1e6)
+    reused = plan(changed, data, warm_start=first)
+    assert reused.timings_s["prepare_s"] == 0.0, "the model was built again"
+    kept = lever_changes._KEPT[0]
+    assert kept.marginal_layer is kept_layer, "the marginal values' LP was compiled again"
+
+    fresh = HighsLayer.build(kept.model, solver_options(changed, kept.inputs))
+    assert fresh is not None
+    fresh.fix_integers()
+    got, expected = _arrays(kept_layer.highs), _arrays(fresh.highs)
+    for name in expected.keys() - {"columns", "rows"}:  # a compiled LP has no names
+        assert np.array_equal(got[name], expected[name]), name
+    assert np.array_equal(kept_layer.row_lower, fresh.row_lower)
+    assert np.array_equal(kept_layer.row_upper, fresh.row_upper)
+
+    lever_changes.forget()
+    rebuilt = plan(changed, data, warm_start=first)
+    assert rebuilt.timings_s["prepare_s"] > 0.0
+    assert reused.report.objective == pytest.approx(rebuilt.report.objective, rel=1e-12)
+    columns = ["name", "value", "valid_up_to", "system_cost_hkd_per_hkd", "penalty_hkd_per_hkd"]
+    a, b = reused.marginal_values[columns], rebuilt.marginal_values[columns]
+    assert list(a["name"]) == list(b["name"])
+    assert (a["value"].abs() > 1e-9).any(), "no money limit binds: the test would prove nothing"
+    for column in columns[1:]:
+        assert np.allclose(
+            a[column].astype(float), b[column].astype(float), rtol=1e-9, atol=1e-9, equal_nan=True
+        ), column
+
+
+def test_the_kept_marginal_values_lp_takes_a_moved_servability_param() -> None:
+    """A servability Param that moved since the marginal values' LP was compiled (what no plan can
+    serve, set before each solve) sets its row again, as a fresh compile would."""
+    from fleetplan.optimiser.highs_layer import HighsLayer
+
+    lever_changes.forget()
+    data = _announced_pot_data()
+    plan(scenario(budget={"total_hkd": 20e6}, marginal_step_hkd=1e6), data)
+    changed = scenario(budget={"total_hkd": 3e6}, marginal_step_hkd=1e6)
+    kept = lever_changes.take(changed, data)
+    assert kept is not None and kept.marginal_layer is not None
+    _, model, _ = lever_changes.with_budget(kept, changed)
+    moved = [
+        key for key in model.BZ if kept.marginal_layer.rows_of(model.blocked_beyond_unservable[key])
+    ]
+    assert moved, "no servability row in the marginal values' LP"
+    model.unservable[moved[0]] = float(pyo.value(model.unservable[moved[0]])) + 7.0
+    layer = lever_changes.marginal_layer(kept)
+    assert layer is kept.marginal_layer
+    fresh = HighsLayer.build(model, solver_options(changed, kept.inputs))
+    assert fresh is not None
+    for name in ("row_lower", "row_upper", "start", "index", "value", "col_cost"):
+        assert np.array_equal(_arrays(layer.highs)[name], _arrays(fresh.highs)[name]), name
