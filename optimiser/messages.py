@@ -61,6 +61,11 @@ TEMPLATES: dict[str, str] = {
         "dual); with payment levels and sites held, no plan spends HK${probe}m more (the money ran out in "
         "years that cannot take more), so the value is not split into system cost and penalties"
     ),
+    "mv_probe_unsolved": (
+        "each extra HK$1 of {name}, for up to HK${room}m more, improves the objective by HK${value} (the LP's "
+        "dual); its re-solve at +HK${probe}m ended without an answer (HiGHS: {status}), so the value is not "
+        "split into system cost and penalties"
+    ),
     "target_short": (
         "target {target} is out of reach in this scenario ({short} vehicles short); each vehicle short pays "
         "the soft-target penalty (a penalty, not a cost)"

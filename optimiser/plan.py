@@ -455,9 +455,10 @@ def _raised(
     step_hkd_m: float,
     spent: Sequence[Any] = (),
     layer: HighsLayer | None = None,
-) -> dict[str, float] | None:
+) -> tuple[dict[str, float] | None, str]:
     """Outcome of the fixed-integer LP with ``constraint``'s bound raised by ``step_hkd_m`` (and
-    the ``spent`` rows of a scheme whose money ran out with it).
+    the ``spent`` rows of a scheme whose money ran out with it), None without a solution; and
+    HiGHS's status.
 
     With ``layer`` (the fixed-integer LP already in HiGHS), only those rows' bounds move and
     HiGHS re-solves from its last basis; they are put back afterwards.
@@ -471,7 +472,7 @@ def _raised(
                 layer.replace_row(row, upper_by=-step_hkd_m)
         try:
             report = layer.solve(time_limit_s=options.time_limit_s)
-            return _outcome(model) if report.has_solution else None
+            return (_outcome(model) if report.has_solution else None), report.status
         finally:
             layer.restore_rows()
     constraint.deactivate()
@@ -485,7 +486,7 @@ def _raised(
             model._raised_spent.add(row.body <= row.upper - step_hkd_m)
     try:
         report = solve(model, options)
-        return _outcome(model) if report.has_solution else None
+        return (_outcome(model) if report.has_solution else None), report.status
     finally:
         model.del_component(model._raised)
         model.del_component(model._raised_spent)
@@ -567,7 +568,7 @@ def marginal_values(
                 # see the rows that pay the extra money out, so the value holds over the probe only
                 room = step
             probe = min(step, room) if room > 0 else step
-            raised = _raised(
+            raised, raised_status = _raised(
                 model,
                 constraint,
                 dataclasses.replace(options, objective_constant=0.0),
@@ -613,12 +614,9 @@ def marginal_values(
                     "penalty_hkd_per_hkd": penalty_per_hkd,
                     "dual": dual,
                     "meaning": ModelText(
-                        "mv_probe_no_plan"
-                        if raised is None
-                        else "mv_cost_falls"
-                        if saved_cost >= 0
-                        else "mv_cost_rises",
+                        _probe_sentence(raised is not None, raised_status, saved_cost),
                         name=name,
+                        status=raised_status,
                         room=f"{room:,.1f}",
                         value=f"{dual:,.2f}",
                         probe=f"{probe:,.1f}",
@@ -637,6 +635,16 @@ def marginal_values(
     if final_gap is not None and final_gap > MARGINAL_GAP_LIMIT:
         table["flag"] = f"final gap {final_gap:.1%} > 1 %: not reliable"
     return table
+
+
+def _probe_sentence(solved: bool, status: str, saved_cost_hkd_m: float) -> str:
+    """The sentence of a money limit's value: its probe re-solve split it, found no plan of the
+    raised limit, or ended without an answer (a time limit, numerical trouble)."""
+    if solved:
+        return "mv_cost_falls" if saved_cost_hkd_m >= 0 else "mv_cost_rises"
+    if status in ("infeasible", "infeasible_or_unbounded"):
+        return "mv_probe_no_plan"
+    return "mv_probe_unsolved"
 
 
 def _raised_limit(

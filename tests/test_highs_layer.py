@@ -234,3 +234,22 @@ def test_a_probe_the_money_cannot_reach_says_so_instead_of_nan() -> None:
     # (the step check of the plan re-solved may then take over the sentence)
     assert near["meaning"].key in ("mv_cost_falls", "mv_cost_rises", "mv_step_agrees")
     assert "nan" not in str(near["meaning"])
+
+
+@pytest.mark.parametrize(
+    ("solved", "status", "saved", "key"),
+    [
+        (True, "optimal", 2.0, "mv_cost_falls"),
+        (True, "optimal", -2.0, "mv_cost_rises"),
+        (False, "infeasible", float("nan"), "mv_probe_no_plan"),
+        (False, "time_limit", float("nan"), "mv_probe_unsolved"),
+    ],
+)
+def test_a_probe_without_an_answer_is_not_called_infeasible(
+    solved: bool, status: str, saved: float, key: str
+) -> None:
+    """Only a probe HiGHS proved infeasible says the money cannot be spent; a time limit or
+    numerical trouble says the re-solve ended without an answer."""
+    from fleetplan.optimiser.plan import _probe_sentence
+
+    assert _probe_sentence(solved, status, saved) == key

@@ -110,8 +110,8 @@ class ModelInputs:
     #: (segment, zero-emission technology, year) under a fleet pledge -> most vehicles of it in
     #: service: those on the duties it can run
     zev_room: dict[tuple[str, str, int], float] = field(default_factory=dict)
-    #: (segment, year) -> the most vehicles it can buy that year in any plan
-    #: (:func:`.technologies.most_purchases`); absent: its fleet
+    #: (segment, year) -> the most vehicles it can buy that year in any plan (under a fleet pledge:
+    #: in any least-cost plan) (:func:`.technologies.most_purchases`); absent: its fleet
     most_purchases: dict[tuple[str, int], float] = field(default_factory=dict)
     #: public sites no taxi zone can reach: their chargers and grid orders are zero at every
     #: optimum, fixed before the solve (:mod:`.reductions`)
