@@ -63,9 +63,8 @@ def run(
     def as_after_the_first_plan() -> None:
         earlier_bounds.forget()
         basis_memory.forget()
-        _timed_plan(
-            base, dataset, marginals, warm_start=first
-        )  # refills the cache as the first solve had
+        # refills the cache as the first solve had
+        _timed_plan(base, dataset, marginals, warm_start=first)
 
     as_after_the_first_plan()
     warm, warm_s = _timed_plan(changed, dataset, marginals, warm_start=first)

@@ -2,8 +2,8 @@
 
 A plan keeps its prepared inputs, its Pyomo model, its HiGHS model (as handed over, before
 any step changed it) and the marginal values' fixed-integer LP (a
-:class:`~fleetplan.optimiser.highs_layer.HighsLayer`). When the next plan of the same dataset differs from it only in the total
-budget (the app's most common lever), that plan skips the data preparation, the build and the
+:class:`~fleetplan.optimiser.highs_layer.HighsLayer`). When the next plan of the same dataset
+differs from it only in the total budget (the app's most common lever), that plan skips the data preparation, the build and the
 hand-over: the budget is a Param of the model (``budget_hkd_m``), the HiGHS model is put back
 as it was handed over and the rows that read the budget are set again from the Pyomo model, as
 a fresh hand-over would set them (``tests/test_lever_changes.py`` compares the two, array for
@@ -123,14 +123,19 @@ def with_budget(
     highs.clearSolver()
     # the previous plan's progress listener would report this solve to its (finished) caller
     highs.cbMipLogging.clear()
-    rows = [model.budget]
-    if model.find_component("budget_spent_by") is not None:
-        rows += list(model.budget_spent_by.values())
-    refresh_rows(handed, rows, coefficients=True)
+    refresh_rows(handed, _budget_rows(model), coefficients=True)
     handed.log.clear()
     handed.solved = False
     handed.seconds = time.perf_counter() - started
     return inputs, model, handed
+
+
+def _budget_rows(model: pyo.ConcreteModel) -> list[Any]:
+    """The rows that read the budget: its own, and the money-ran-out rows (as a coefficient)."""
+    rows: list[Any] = [model.budget]
+    if model.find_component("budget_spent_by") is not None:
+        rows += list(model.budget_spent_by.values())
+    return rows
 
 
 #: Params the servability step sets before each solve (optimiser.servability), and the rows reading them
@@ -157,9 +162,6 @@ def marginal_layer(kept: BuiltPlan) -> HighsLayer | None:
     if layer is None or kept.servability_values is None:
         return None
     model = kept.model
-    budget_rows = [model.budget]
-    if model.find_component("budget_spent_by") is not None:
-        budget_rows += list(model.budget_spent_by.values())
     moved = []
     now = _servability_values(model)
     for name, rows_name in _SERVABILITY_PARAMS:
@@ -167,7 +169,7 @@ def marginal_layer(kept: BuiltPlan) -> HighsLayer | None:
         rows = model.find_component(rows_name)
         moved += [rows[key] for key, value in after.items() if before.get(key) != value]
     try:
-        layer.refresh_rows(budget_rows)
+        layer.refresh_rows(_budget_rows(model))
         layer.refresh_rows(moved, coefficients=False)
     except LookupError:
         return None

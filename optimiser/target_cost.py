@@ -25,7 +25,6 @@ a difference smaller than the two gaps together is flagged as within them.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -39,7 +38,6 @@ from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.formulation.targets import zev_in_service
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.inputs.targets import target_table
-from fleetplan.optimiser.inputs.technologies import most_purchases
 from fleetplan.optimiser.messages import ModelText
 from fleetplan.optimiser.plan import plan
 from fleetplan.optimiser.results import ZEV, PlanResult
@@ -111,13 +109,7 @@ class _MaxZev:
         if early_retirement not in self._models:
             inputs = self._inputs[False]
             if early_retirement:
-                scenario = inputs.scenario.model_copy(update={"allow_early_retirement": True})
-                # today's vehicles may now leave early: a year may buy more than it could before
-                most = most_purchases(
-                    inputs.segments, inputs.techs, inputs.lifetime, inputs.years,
-                    inputs.initial_stock, inputs.incumbent_cap, allow_early_retirement=True,
-                )  # fmt: skip
-                inputs = dataclasses.replace(inputs, scenario=scenario, most_purchases=most)
+                inputs = inputs.allowing_early_retirement()
                 self._inputs[True] = inputs
             model = build_model(inputs)
             for var in model.component_data_objects(pyo.Var, descend_into=True):

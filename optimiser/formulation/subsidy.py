@@ -45,8 +45,8 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     Regime follows the chosen level: Σ_{r: level_p(r) = l} purchases[s,t,r] ≤ most[s,t] ×
     payment_level[p,t,l] for every level l > 0 (most[s,t]: the most vehicles s can buy in t,
     :func:`fleetplan.optimiser.inputs.technologies.most_purchases`; the fleet would let the LP
-    relaxation pay a level with a sliver of it switched on), and Σ_l payment_level[p,t,l] = 1 for every
-    programme-year: one payment per programme and year. Purchases may also be made under
+    relaxation pay a level with a sliver of it switched on), and Σ_l payment_level[p,t,l] = 1
+    for every programme-year: one payment per programme and year. Purchases may also be made under
     the zero level: the programme then pays its level to a *quota*, a share of the year's
     purchases (taken evenly across operators, so free riders get their proportional part
     of the quota), as schemes with a vehicle quota or a programme cap do.
@@ -135,8 +135,8 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
         Σ_{τ≤t} Σ_q spend[q,τ] (+ public infrastructure where it counts) ≥ budget × budget_spent[t],
         Σ_q spend[q,t] ≥ limit[t] × year_spent[t]   (years with a limit; else year_spent = 0),
     with cap_spent, budget_spent and year_spent binary and fleet[p,t] the most vehicles the
-    segments p is open to can buy in t. Once the money is out, which purchases miss it is the plan's least-cost choice
-    within the year, not their order of arrival.
+    segments p is open to can buy in t. Once the money is out, which purchases miss it is the
+    plan's least-cost choice within the year, not their order of arrival.
     """
     m = model
     announced = inputs.announced_programmes

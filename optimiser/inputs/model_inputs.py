@@ -8,12 +8,14 @@ Units: money HK$, energy kWh or kg H2 per day, distances km, emissions t CO2.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
 
 from fleetplan.optimiser.inputs.programmes import Regime
+from fleetplan.optimiser.inputs.technologies import most_purchases
 from fleetplan.optimiser.scenario import Scenario
 from fleetplan.optimiser.uptake import DutyBins
 
@@ -124,6 +126,18 @@ class ModelInputs:
     #: with the compact form, consumers that buy at the same stations, grouped
     #: (:func:`.reductions.hydrogen_supply_groups`): model consumer -> the consumers it stands for
     h2_supply_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def allowing_early_retirement(self) -> ModelInputs:
+        """These inputs with today's vehicles allowed to leave early: the scenario says so, and a
+        year may buy more than it could before (:attr:`most_purchases`)."""
+        return dataclasses.replace(
+            self,
+            scenario=self.scenario.model_copy(update={"allow_early_retirement": True}),
+            most_purchases=most_purchases(
+                self.segments, self.techs, self.lifetime, self.years, self.initial_stock,
+                self.incumbent_cap, allow_early_retirement=True,
+            ),
+        )  # fmt: skip
 
     @property
     def programme_levels(self) -> dict[str, tuple[float, ...]]:

@@ -260,9 +260,10 @@ def most_purchases(
     technologies have, possibly while it is below the longest. Today's incumbents cannot leave
     early unless the scenario allows it; under an operator's fleet pledge they (and the pledge's
     purchases) can, and the bound is the fleet: more would be incumbents bought and retired at
-    once, which only costs, so the bound holds for every least-cost plan there (not every plan). These bound the payment rows' big-M
-    (:func:`fleetplan.optimiser.formulation.subsidy.add_uptake`): with the fleet there, the LP
-    relaxation paid a payment level's cost with a fraction of it switched on.
+    once, which only costs, so there the bound holds for every least-cost plan (not every plan).
+    These bound the payment rows' big-M (:func:`fleetplan.optimiser.formulation.subsidy.add_uptake`):
+    with the fleet there, the LP relaxation paid a payment level's cost with a fraction of it
+    switched on.
     """
     out: dict[tuple[str, int], float] = {}
     for s in segments.index:
