@@ -349,6 +349,7 @@ def _refresh(
     lp = highs.getLp()
     lower_now, upper_now = lp.row_lower_, lp.row_upper_
     infinity = _infinity()
+    added = False
     for constraint in constraints:
         rows = rows_of.get(id(constraint), [])
         if not rows:
@@ -369,11 +370,38 @@ def _refresh(
         for i in rows:
             if coefficients:
                 _, columns_now, _ = highs.getRowEntries(i)
-                for column in columns_now:
-                    if int(column) not in values:
-                        highs.changeCoeff(i, int(column), 0.0)
+                present = {int(column) for column in columns_now}
+                for column in present - values.keys():
+                    highs.changeCoeff(i, column, 0.0)
                 for column, value in values.items():
                     highs.changeCoeff(i, column, value)
+                added |= bool(values.keys() - present)
             new_lower = -infinity if lower_now[i] <= -infinity or lower is None else lower
             new_upper = infinity if upper_now[i] >= infinity or upper is None else upper
             highs.changeRowBounds(i, new_lower, new_upper)
+    if added:
+        _sort_matrix(highs)
+
+
+def _sort_matrix(highs: Any) -> None:
+    """Put each column's entries in row order, as a fresh hand-over has them.
+
+    HiGHS appends an entry a coefficient change creates at the end of its column; the simplex
+    reads entries in stored order, so a model changed that way could round differently from a
+    fresh compile of the same rows (same input, same figures).
+    """
+    import numpy as np
+
+    lp = highs.getLp()
+    matrix = lp.a_matrix_
+    start = np.asarray(matrix.start_, dtype=np.int64)
+    index = np.asarray(matrix.index_, dtype=np.int64)
+    value = np.asarray(matrix.value_, dtype=np.float64)
+    column = np.repeat(np.arange(len(start) - 1), np.diff(start))
+    order = np.lexsort((index, column))
+    if np.array_equal(order, np.arange(len(order))):
+        return
+    matrix.index_ = index[order].astype(np.int32)
+    matrix.value_ = value[order]
+    lp.a_matrix_ = matrix
+    highs.passModel(lp)

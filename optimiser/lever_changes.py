@@ -133,8 +133,9 @@ def with_budget(
 def _budget_rows(model: pyo.ConcreteModel) -> list[Any]:
     """The rows that read the budget: its own, and the money-ran-out rows (as a coefficient)."""
     rows: list[Any] = [model.budget]
-    if model.find_component("budget_spent_by") is not None:
-        rows += list(model.budget_spent_by.values())
+    for name in ("budget_spent_by", "unpaid_only_once_budget_reached"):
+        if (found := model.find_component(name)) is not None:
+            rows += list(found.values())
     return rows
 
 

@@ -22,6 +22,7 @@ from fleetplan.optimiser import lever_changes
 from fleetplan.optimiser.diagnosis import diagnose
 from fleetplan.optimiser.formulation import HELD_IN_REPAIR, ROUND_UP_IN_START, build_model
 from fleetplan.optimiser.formulation.expressions import HKD_M
+from fleetplan.optimiser.formulation.subsidy import money_out_cuts_set_aside
 from fleetplan.optimiser.formulation.targets import zev_in_service
 from fleetplan.optimiser.highs_layer import HighsLayer
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
@@ -223,7 +224,8 @@ def plan(
         if marginals:
             started = time.perf_counter()
             if marginal_layer is None and options.interface != "pyomo_highs":
-                marginal_layer = HighsLayer.build(model, options)
+                with money_out_cuts_set_aside(model):
+                    marginal_layer = HighsLayer.build(model, options)
             result.marginal_values = marginal_values(
                 model, inputs, options, final_gap=report.gap, layer=marginal_layer
             )
@@ -519,7 +521,22 @@ def marginal_values(
     HiGHS through Pyomo for each solve, as ``solver.interface`` says (same values).
     ``layer``: that HiGHS model, already compiled from ``model`` (a re-solve after a budget
     change keeps it: :mod:`fleetplan.optimiser.lever_changes`); its bounds are put back after.
+    The money-ran-out cuts (:data:`~fleetplan.optimiser.formulation.subsidy.MONEY_OUT_CUTS`)
+    are left out of this LP: with the integers held they add nothing, and a raised cap would
+    leave them at the old one.
     """
+    with money_out_cuts_set_aside(model):
+        return _marginal_values(model, inputs, options, final_gap, persistent, layer)
+
+
+def _marginal_values(
+    model: pyo.ConcreteModel,
+    inputs: ModelInputs,
+    options: SolverOptions,
+    final_gap: float | None,
+    persistent: bool,
+    layer: HighsLayer | None,
+) -> pd.DataFrame:
     money_rows = []
     if model.budget.active and len(model.budget):
         money_rows.append(("budget", model.budget))

@@ -35,6 +35,7 @@ import pyomo.environ as pyo
 from fleetplan.errors import InfeasibleError
 from fleetplan.network.loaders import DEFAULT_DATASET, Dataset, load_dataset
 from fleetplan.optimiser.formulation import build_model
+from fleetplan.optimiser.formulation.subsidy import MONEY_OUT_CUTS
 from fleetplan.optimiser.formulation.targets import zev_in_service
 from fleetplan.optimiser.inputs import ModelInputs, prepare_inputs
 from fleetplan.optimiser.inputs.targets import target_table
@@ -73,7 +74,15 @@ UPTAKE_ROWS = frozenset(
     }
 )
 MONEY_ROWS = frozenset(
-    {"programme_cap", "budget", "yearly_limit", "cap_spent_by", "budget_spent_by", "year_spent_by"}
+    {
+        "programme_cap",
+        "budget",
+        "yearly_limit",
+        "cap_spent_by",
+        "budget_spent_by",
+        "year_spent_by",
+        *MONEY_OUT_CUTS,
+    }
 )
 LADDER = ("natural_replacement", "uptake", "infrastructure", "money")
 

@@ -148,6 +148,7 @@ def test_the_marginal_values_lp_kept_with_the_model_is_the_one_a_fresh_compile_g
     """The marginal values' fixed-integer LP is kept with the model: after a budget change it is
     the LP a fresh compile of the model gives, array for array, and its figures are the ones
     the plan rebuilt from scratch gives."""
+    from fleetplan.optimiser.formulation.subsidy import money_out_cuts_set_aside
     from fleetplan.optimiser.highs_layer import HighsLayer
 
     lever_changes.forget()
@@ -161,7 +162,9 @@ def test_the_marginal_values_lp_kept_with_the_model_is_the_one_a_fresh_compile_g
     kept = lever_changes._KEPT[0]
     assert kept.marginal_layer is kept_layer, "the marginal values' LP was compiled again"
 
-    fresh = HighsLayer.build(kept.model, solver_options(changed, kept.inputs))
+    # the marginal values' LP is compiled without the money-ran-out cuts (plan.marginal_values)
+    with money_out_cuts_set_aside(kept.model):
+        fresh = HighsLayer.build(kept.model, solver_options(changed, kept.inputs))
     assert fresh is not None
     fresh.fix_integers()
     got, expected = _arrays(kept_layer.highs), _arrays(fresh.highs)
@@ -187,6 +190,7 @@ def test_the_marginal_values_lp_kept_with_the_model_is_the_one_a_fresh_compile_g
 def test_the_kept_marginal_values_lp_takes_a_moved_servability_param() -> None:
     """A servability Param that moved since the marginal values' LP was compiled (what no plan can
     serve, set before each solve) sets its row again, as a fresh compile would."""
+    from fleetplan.optimiser.formulation.subsidy import money_out_cuts_set_aside
     from fleetplan.optimiser.highs_layer import HighsLayer
 
     lever_changes.forget()
@@ -203,7 +207,8 @@ def test_the_kept_marginal_values_lp_takes_a_moved_servability_param() -> None:
     model.unservable[moved[0]] = float(pyo.value(model.unservable[moved[0]])) + 7.0
     layer = lever_changes.marginal_layer(kept)
     assert layer is kept.marginal_layer
-    fresh = HighsLayer.build(model, solver_options(changed, kept.inputs))
+    with money_out_cuts_set_aside(model):
+        fresh = HighsLayer.build(model, solver_options(changed, kept.inputs))
     assert fresh is not None
     for name in ("row_lower", "row_upper", "start", "index", "value", "col_cost"):
         assert np.array_equal(_arrays(layer.highs)[name], _arrays(fresh.highs)[name]), name

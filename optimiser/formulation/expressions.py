@@ -25,7 +25,7 @@ def total_purchases(model: pyo.ConcreteModel, inputs: ModelInputs, segment: str,
     )
 
 
-def _paid(inputs: ModelInputs) -> list[tuple[tuple[str, int, int], str, int, float, float]]:
+def paid_regimes(inputs: ModelInputs) -> list[tuple[tuple[str, int, int], str, int, float, float]]:
     """(regime key, programme, year, HK$ per vehicle, share of purchases paid) of every paid regime."""
     out = []
     for (s, t), regimes in inputs.regimes.items():
@@ -60,7 +60,7 @@ def spend_hkd_m(
     """
     return sum(
         hkd / HKD_M * share * purchases_under(model, inputs, key)
-        for key, p, t, hkd, share in _paid(inputs)
+        for key, p, t, hkd, share in paid_regimes(inputs)
         if (programme is None or p == programme) and (year is None or t == year)
     )
 

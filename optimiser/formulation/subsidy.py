@@ -9,11 +9,16 @@ each of its years.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import is_constant
 
 from fleetplan.optimiser.formulation.expressions import (
     HKD_M,
+    paid_regimes,
     public_infrastructure_hkd_m,
     purchases_under,
     spend_hkd_m,
@@ -24,7 +29,31 @@ from fleetplan.optimiser.inputs import ModelInputs
 
 #: The rows that make a scheme paid as announced pay (:func:`add_announced_payment`): a
 #: no-payment solve (the servability pre-solve) sets them aside.
-ANNOUNCED_PAYMENT_ROWS = ("announced_amount", "unpaid_only_when_money_out")
+#: The valid inequalities of :func:`_add_unpaid_only_once_reached`: they tighten the LP
+#: relaxation and cut off no plan.
+MONEY_OUT_CUTS = ("unpaid_only_once_cap_reached", "unpaid_only_once_budget_reached")
+
+ANNOUNCED_PAYMENT_ROWS = ("announced_amount", "unpaid_only_when_money_out", *MONEY_OUT_CUTS)
+
+
+@contextlib.contextmanager
+def money_out_cuts_set_aside(model: pyo.ConcreteModel) -> Iterator[None]:
+    """:data:`MONEY_OUT_CUTS` deactivated within the block.
+
+    For the marginal values' fixed-integer LP: with every integer held they add nothing, and a
+    money limit raised there would leave them at the old limit (they read the caps of other
+    programmes as numbers), so they could hold a raised cap's value at zero.
+    """
+    rows = [
+        c for name in MONEY_OUT_CUTS if (c := model.find_component(name)) is not None and c.active
+    ]
+    for rows_of_family in rows:
+        rows_of_family.deactivate()
+    try:
+        yield
+    finally:
+        for rows_of_family in rows:
+            rows_of_family.activate()
 
 
 def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
@@ -136,7 +165,9 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
         Σ_q spend[q,t] ≥ limit[t] × year_spent[t]   (years with a limit; else year_spent = 0),
     with cap_spent, budget_spent and year_spent binary and fleet[p,t] the most vehicles the
     segments p is open to can buy in t. Once the money is out, which purchases miss it is the
-    plan's least-cost choice within the year, not their order of arrival.
+    plan's least-cost choice within the year, not their order of arrival. Two valid
+    inequalities per programme-year tighten the LP relaxation of these rows
+    (:func:`_add_unpaid_only_once_reached`); they cut off no plan.
     """
     m = model
     announced = inputs.announced_programmes
@@ -200,12 +231,115 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
     for t in years:
         if t not in inputs.yearly_limit_hkd:
             m.year_spent[t].fix(0)
+    _add_unpaid_only_once_reached(m, inputs, unpaid, eligible_fleet, counted)
     m.year_spent_by = pyo.Constraint(
         [t for t in years if t in inputs.yearly_limit_hkd],
         rule=lambda m, t: row(
             spend_hkd_m(m, inputs, year=t) >= inputs.yearly_limit_hkd[t] / HKD_M * m.year_spent[t]
         ),
     )
+
+
+def _add_unpaid_only_once_reached(
+    model: pyo.ConcreteModel,
+    inputs: ModelInputs,
+    unpaid: dict[tuple[str, int], list[tuple[str, int, int]]],
+    eligible_fleet: dict[tuple[str, int], float],
+    counted: Any,
+) -> None:
+    """The money-ran-out rows made as tight as one year's purchases allow (valid inequalities).
+
+    For a programme p paid as announced in year t, with U its unpaid purchases, W its paid ones
+    (U + W ≤ E, E the most its segments can buy in t), c the most it pays per purchase (HK$m)
+    and F the most it can pay in t to segments outside U and W (none for a scheme paid as
+    announced today: its segments all have a zero level): its money runs out in t only if what
+    it paid before t plus c·W + F reaches the limit, so (written times c, in HK$m)
+        c·U ≤ c·E·(budget_spent + year_spent) + (c·E − (cap − F))·cap_spent + spend[p, <t],
+        c·U ≤ c·E·(cap_spent + year_spent) + (c·E − (budget − K − F))·budget_spent + spend[Q, <t] + counted,
+    where by t each other programme q has paid at most its cap (q counted in K) or what it paid
+    before t (q in Q, with p) plus the most it can pay in t (counted in K), whichever is less
+    as the data stand. Each holds at every integer point of
+    :func:`add_announced_payment`'s rows (none spent: U = 0), so no plan is cut off; but the LP
+    relaxation can no longer leave a sliver of the money "run out" in a year where a whole year's
+    purchases cannot spend what is left (the big cities' root gap was mostly that).
+    """
+    m = model
+    fleet = inputs.segments["fleet"].to_dict()
+    most = {(s, t): float(inputs.most_purchases.get((s, t), fleet[s])) for s in m.S for t in m.T}
+    counted_in = {(p, t): {s for (s, _, _) in keys} for (p, t), keys in unpaid.items()}
+    # HK$m per purchase, the most each (programme, year, segment) can pay
+    per_purchase: dict[tuple[str, int, str], float] = {}
+    for (s, t, _), p, _t, hkd, share in paid_regimes(inputs):
+        key = (p, t, s)
+        per_purchase[key] = max(per_purchase.get(key, 0.0), hkd / HKD_M * share)
+    rate = {
+        (p, t): max(
+            (v for (q, tt, s), v in per_purchase.items() if q == p and tt == t and s in segs),
+            default=0.0,
+        )
+        for (p, t), segs in counted_in.items()
+    }
+    outside = {
+        (p, t): sum(
+            v * most[(s, t)]
+            for (q, tt, s), v in per_purchase.items()
+            if q == p and tt == t and s not in segs
+        )
+        for (p, t), segs in counted_in.items()
+    }
+    rows = [key for key in m.ANNOUNCED if rate[key] > 0]
+
+    def unpaid_purchases(p: str, t: int) -> Expr:
+        return sum(m.regime_purchases[key] for key in unpaid[(p, t)])
+
+    def spent_before(t: int, programme: str | None = None) -> Expr:
+        return sum(spend_hkd_m(m, inputs, programme=programme, year=tau) for tau in m.T if tau < t)
+
+    # Each row is written times c, in HK$m like the other money rows.
+    def cap_reached(m: pyo.ConcreteModel, p: str, t: int) -> Expr:
+        E, c = eligible_fleet[(p, t)], rate[(p, t)]
+        needed_hkd_m = inputs.programme_caps_hkd[p] / HKD_M - outside[(p, t)]
+        return row(
+            c * unpaid_purchases(p, t)
+            <= c * E * (m.budget_spent[t] + m.year_spent[t])
+            + (c * E - needed_hkd_m) * m.cap_spent[p, t]
+            + spent_before(t, p)
+        )
+
+    most_paid: dict[tuple[str, int], float] = {}
+    for (q, t, s), value in per_purchase.items():
+        most_paid[(q, t)] = most_paid.get((q, t), 0.0) + value * most[(s, t)]
+
+    def budget_reached(m: pyo.ConcreteModel, p: str, t: int) -> Expr:
+        E, c = eligible_fleet[(p, t)], rate[(p, t)]
+        # What another programme q can have paid by t: its cap (a hard row, except in the
+        # elastic diagnosis model), or what it paid before t plus the most it can pay in t.
+        capped = {
+            q
+            for q in m.P
+            if q != p
+            and not m.elastic
+            and inputs.programme_caps_hkd[q] / HKD_M <= most_paid.get((q, t), 0.0)
+        }
+        others = sum(inputs.programme_caps_hkd[q] / HKD_M for q in capped) + sum(
+            most_paid.get((q, t), 0.0) for q in m.P if q != p and q not in capped
+        )
+        before = spent_before(t, p) + sum(
+            spent_before(t, q) for q in m.P if q != p and q not in capped
+        )
+        # the budget is a Param: a re-solve after a budget change sets this row's coefficient
+        # again (optimiser.lever_changes)
+        needed_hkd_m = m.budget_hkd_m - others - outside[(p, t)]
+        return row(
+            c * unpaid_purchases(p, t)
+            <= c * E * (m.cap_spent[p, t] + m.year_spent[t])
+            + (c * E - needed_hkd_m) * m.budget_spent[t]
+            + before
+            + counted
+        )
+
+    m.unpaid_only_once_cap_reached = pyo.Constraint(rows, rule=cap_reached)
+    m.unpaid_only_once_budget_reached = pyo.Constraint(rows, rule=budget_reached)
 
 
 def add_programme_caps(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
