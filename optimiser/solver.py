@@ -289,6 +289,14 @@ def hand_over(model: pyo.ConcreteModel, options: SolverOptions) -> HandedOver:
     return HandedOver(highs, symbols, log, time.perf_counter() - started)
 
 
+#: From this many columns handed over, a MIP's root LP is solved by interior point (HiGHS's
+#: ``mip_lp_solver: ipm``, with crossover for the cuts that follow) and the LP-guided start's
+#: neighbourhood search is skipped: its own LP relaxation would be solved by the simplex first,
+#: and on such models one simplex LP is longer than a plan's whole time limit (the 2,000-node
+#: city: 333 s by the dual simplex, its root ~85 s by interior point; BENCHMARKS.md, session 11).
+IPM_ROOT_MIN_COLUMNS = 250_000
+
+
 def _solve_with_highspy(
     model: pyo.ConcreteModel,
     options: SolverOptions,
@@ -331,17 +339,26 @@ def _solve_with_highspy(
     is_mip = lp.integrality_ is not None and any(int(kind) != 0 for kind in lp.integrality_)
     start_columns = _start_columns(highs, symbols, start) if start else None
     guided = None
+    big = is_mip and int(lp.num_col_) >= IPM_ROOT_MIN_COLUMNS
+    # Set on every solve: a re-used instance must not keep an earlier solve's choice.
+    highs.setOptionValue("mip_lp_solver", "ipm" if big else "choose")
+    if big:
+        skipped = "; no LP-guided neighbourhood search" if options.lp_guided_start else ""
+        log.append(
+            f"{int(lp.num_col_)} columns (from {IPM_ROOT_MIN_COLUMNS}): the root LP by interior "
+            f"point{skipped}.\n"
+        )
     highs_started = time.perf_counter()
     # A start (a previous plan) is completed, integers held, whether or not the neighbourhood
     # search is wanted: HiGHS would check it as given and drop it once a lever moved a row.
-    if is_mip and (options.lp_guided_start or start_columns is not None):
+    if is_mip and ((options.lp_guided_start and not big) or start_columns is not None):
         progress.active = False  # the search's own bound is not the model's
         guided = lp_guided_start(
             highs,
             left(),
             round_up=_columns_of_families(lp, symbols, options.round_up),
             start=start_columns,
-            neighbourhood_search=options.lp_guided_start,
+            neighbourhood_search=options.lp_guided_start and not big,
             held_in_repair=(
                 _columns_of_families(lp, symbols, options.held_in_repair)
                 if start_columns is not None

@@ -109,6 +109,27 @@ def test_the_guided_start_changes_no_optimum() -> None:
     assert "LP-guided" not in off.log
 
 
+def test_a_big_model_s_root_by_interior_point_changes_no_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From IPM_ROOT_MIN_COLUMNS columns the root LP is HiGHS's interior point and the
+    neighbourhood search is skipped (its simplex LP would be longer than the time limit on
+    such models): the same brute-force optimum; below it, the guided start as before."""
+    from fleetplan.optimiser import solver
+
+    monkeypatch.setattr(solver, "IPM_ROOT_MIN_COLUMNS", len(ITEMS))
+    big = solve(knapsack(), SolverOptions(time_limit_s=30, mip_rel_gap=0.0))
+    assert big.status == "optimal"
+    assert big.objective == pytest.approx(brute_force_optimum())
+    assert "the root LP by interior point" in big.log
+    assert "LP-guided start:" not in big.log
+    monkeypatch.setattr(solver, "IPM_ROOT_MIN_COLUMNS", len(ITEMS) + 1)
+    small = solve(knapsack(), SolverOptions(time_limit_s=30, mip_rel_gap=0.0))
+    assert small.objective == pytest.approx(brute_force_optimum())
+    assert "interior point" not in small.log
+    assert "LP-guided start: LP bound" in small.log
+
+
 def _knapsack_in_highs() -> object:
     import highspy
     import numpy as np
