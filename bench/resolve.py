@@ -2,6 +2,7 @@
 
     python -m bench.resolve [--gap 0.01] [--budget 600e6] [--without-repair] [--rebuilt]
         [--marginals] [--out resolve.json]
+    python -m bench.resolve --app-path 700e6,650e6,600e6,500e6,450e6 [--out app.json]
 
 Solves the Hong Kong default (with its no-policy counterfactual), then the same scenario
 with one lever changed (the subsidy budget) three ways: cold in a fresh cache, warm-started
@@ -12,6 +13,11 @@ adds the warm re-solve with the model prepared, built and handed over again (as 
 models were kept). ``--marginals`` values the money limits after each plan, as the app does
 (the kept models include the marginal values' LP).
 Prints a Markdown table for BENCHMARKS.md; ratios are warm / cold from the same run.
+
+``--app-path`` is the app's own path instead: the default scenario with its own solver settings
+(the certified gap), marginal values and counterfactual, planned once, then each budget of the
+list warm-started from the plan before it, one after the other in one process, as a user
+moving the budget does.
 """
 
 from __future__ import annotations
@@ -32,6 +38,28 @@ def _timed_plan(
     started = time.perf_counter()
     result = plan(scenario, dataset, marginals=marginals, **options)
     return result, time.perf_counter() - started
+
+
+def _figures(result: Any, wall: float) -> dict[str, Any]:
+    """One plan's row: wall time, gap, objective, stage timings and how its solve began."""
+    report = result.report
+    return {
+        "wall_s": round(wall, 2),
+        "gap": report.gap,
+        "gap_hkd_m": (
+            None
+            if report.best_bound is None or report.objective is None
+            else report.objective - report.best_bound
+        ),
+        "objective": report.objective,
+        **{key: round(value, 2) for key, value in result.timings_s.items()},
+        # how the solve began: the guided start, a start completed or repaired, an earlier bound
+        "start_log": [
+            line
+            for line in report.log.splitlines()
+            if line.startswith(("LP-guided start", "Start:", "Earlier bound"))
+        ],
+    }
 
 
 def run(
@@ -89,27 +117,49 @@ def run(
         "gap_target": gap,
         "budget_hkd": budget_hkd,
         "machine": platform.platform(),
-        "runs": {
-            name: {
-                "wall_s": round(wall, 2),
-                "gap": result.report.gap,
-                "objective": result.report.objective,
-                **{key: round(value, 2) for key, value in result.timings_s.items()},
-                # how the solve began: the guided start, a start completed or repaired, an earlier bound
-                "start_log": [
-                    line
-                    for line in result.report.log.splitlines()
-                    if line.startswith(("LP-guided start", "Start:", "Earlier bound"))
-                ],
-            }
-            for name, (result, wall) in rows.items()
-        },
+        "runs": {name: _figures(result, wall) for name, (result, wall) in rows.items()},
         "warm_over_cold": round(warm_s / cold_s, 3),
         "same_objective_within_gap": bool(
             abs(warm.report.objective - cold.report.objective)
             <= gap * max(abs(cold.report.objective - cold.report.objective_constant), 1.0)
         ),
     }
+
+
+def app_path(budgets_hkd: list[float]) -> dict[str, Any]:
+    """The default planned as the app plans it, then each budget warm-started from the last plan."""
+    from fleetplan import Scenario, load_dataset
+    from fleetplan.optimiser import plan as plan_module
+
+    dataset = load_dataset()
+    plan_module._COUNTERFACTUALS.clear()
+    first, first_s = _timed_plan(Scenario(), dataset, marginals=True)
+    rows = {"first (HK$750m)": (first, first_s)}
+    previous = first
+    for budget in budgets_hkd:
+        changed = Scenario(budget={"total_hkd": budget})
+        previous, wall = _timed_plan(changed, dataset, marginals=True, warm_start=previous)
+        rows[f"warm HK${budget / 1e6:.0f}m"] = (previous, wall)
+    return {
+        "machine": platform.platform(),
+        "runs": {name: _figures(result, wall) for name, (result, wall) in rows.items()},
+    }
+
+
+def app_markdown(figures: dict[str, Any]) -> str:
+    lines = [
+        "| run | wall s | solve s | marginals s | servability s | gap HK$m | how it began |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, run_ in figures["runs"].items():
+        began = "; ".join(line.split(":")[0] for line in run_["start_log"]) or "HiGHS"
+        gap = "–" if run_["gap_hkd_m"] is None else f"{run_['gap_hkd_m']:.1f}"
+        lines.append(
+            f"| {name} | {run_['wall_s']:.1f} | {run_.get('solve_s', 0):.1f} | "
+            f"{run_.get('marginals_s', 0):.1f} | {run_.get('servability_s', 0):.1f} | "
+            f"{gap} | {began} |"
+        )
+    return "\n".join(lines)
 
 
 def markdown(figures: dict[str, Any]) -> str:
@@ -149,9 +199,17 @@ def main() -> None:
     parser.add_argument(
         "--marginals", action="store_true", help="value the money limits after each plan"
     )
+    parser.add_argument(
+        "--app-path",
+        help="comma-separated budgets (HK$): the app's path, each warm-started from the plan before",
+    )
     args = parser.parse_args()
-    figures = run(args.gap, args.budget, args.without_repair, args.rebuilt, args.marginals)
-    print(markdown(figures))
+    if args.app_path:
+        figures = app_path([float(value) for value in args.app_path.split(",")])
+        print(app_markdown(figures))
+    else:
+        figures = run(args.gap, args.budget, args.without_repair, args.rebuilt, args.marginals)
+        print(markdown(figures))
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2, default=float))
 
