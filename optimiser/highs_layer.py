@@ -390,8 +390,6 @@ def _sort_matrix(highs: Any) -> None:
     reads entries in stored order, so a model changed that way could round differently from a
     fresh compile of the same rows (same input, same figures).
     """
-    import numpy as np
-
     lp = highs.getLp()
     matrix = lp.a_matrix_
     start = np.asarray(matrix.start_, dtype=np.int64)

@@ -27,13 +27,22 @@ from fleetplan.optimiser.formulation.expressions import (
 from fleetplan.optimiser.formulation.variables import Expr, row, slack
 from fleetplan.optimiser.inputs import ModelInputs
 
-#: The rows that make a scheme paid as announced pay (:func:`add_announced_payment`): a
-#: no-payment solve (the servability pre-solve) sets them aside.
 #: The valid inequalities of :func:`_add_unpaid_only_once_reached`: they tighten the LP
 #: relaxation and cut off no plan.
 MONEY_OUT_CUTS = ("unpaid_only_once_cap_reached", "unpaid_only_once_budget_reached")
 
+#: The rows that make a scheme paid as announced pay (:func:`add_announced_payment`): a
+#: no-payment solve (the servability pre-solve) sets them aside.
 ANNOUNCED_PAYMENT_ROWS = ("announced_amount", "unpaid_only_when_money_out", *MONEY_OUT_CUTS)
+
+
+def _most_purchases(model: pyo.ConcreteModel, inputs: ModelInputs) -> dict[tuple[str, int], float]:
+    """(segment, year) -> the most vehicles the segment can buy that year (its fleet where
+    :func:`fleetplan.optimiser.inputs.technologies.most_purchases` gives no bound)."""
+    fleet = inputs.segments["fleet"].to_dict()
+    return {
+        (s, t): float(inputs.most_purchases.get((s, t), fleet[s])) for s in model.S for t in model.T
+    }
 
 
 @contextlib.contextmanager
@@ -81,8 +90,7 @@ def add_uptake(model: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     of the quota), as schemes with a vehicle quota or a programme cap do.
     """
     m = model
-    fleet = inputs.segments["fleet"].to_dict()
-    most = {(s, t): inputs.most_purchases.get((s, t), fleet[s]) for s in m.S for t in m.T}
+    most = _most_purchases(m, inputs)
 
     def share_rule(m: pyo.ConcreteModel, s: str, k: str, t: int) -> Expr:
         regimes = inputs.regimes[(s, t)]
@@ -172,7 +180,7 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
     m = model
     announced = inputs.announced_programmes
     multi = sorted({(s, t) for (s, t, _) in m.R})
-    fleet = inputs.segments["fleet"].to_dict()
+    most = _most_purchases(m, inputs)
     # (programme, year) -> the regime purchases in which the programme pays nothing
     unpaid: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
     eligible_fleet: dict[tuple[str, int], float] = {}
@@ -183,9 +191,7 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
             ]
             if under_zero:
                 unpaid.setdefault((p, t), []).extend(under_zero)
-                eligible_fleet[(p, t)] = eligible_fleet.get((p, t), 0.0) + float(
-                    inputs.most_purchases.get((s, t), fleet[s])
-                )
+                eligible_fleet[(p, t)] = eligible_fleet.get((p, t), 0.0) + most[(s, t)]
     keys = sorted(unpaid)
     years = sorted({t for _, t in keys})
     m.ANNOUNCED = pyo.Set(dimen=2, initialize=keys, ordered=True)
@@ -231,7 +237,7 @@ def add_announced_payment(model: pyo.ConcreteModel, inputs: ModelInputs) -> None
     for t in years:
         if t not in inputs.yearly_limit_hkd:
             m.year_spent[t].fix(0)
-    _add_unpaid_only_once_reached(m, inputs, unpaid, eligible_fleet, counted)
+    _add_unpaid_only_once_reached(m, inputs, unpaid, eligible_fleet, most, counted)
     m.year_spent_by = pyo.Constraint(
         [t for t in years if t in inputs.yearly_limit_hkd],
         rule=lambda m, t: row(
@@ -245,6 +251,7 @@ def _add_unpaid_only_once_reached(
     inputs: ModelInputs,
     unpaid: dict[tuple[str, int], list[tuple[str, int, int]]],
     eligible_fleet: dict[tuple[str, int], float],
+    most: dict[tuple[str, int], float],
     counted: Any,
 ) -> None:
     """The money-ran-out rows made as tight as one year's purchases allow (valid inequalities).
@@ -264,20 +271,20 @@ def _add_unpaid_only_once_reached(
     purchases cannot spend what is left (the big cities' root gap was mostly that).
     """
     m = model
-    fleet = inputs.segments["fleet"].to_dict()
-    most = {(s, t): float(inputs.most_purchases.get((s, t), fleet[s])) for s in m.S for t in m.T}
-    counted_in = {(p, t): {s for (s, _, _) in keys} for (p, t), keys in unpaid.items()}
+    # (programme, year) -> the segments whose purchases count in U and W
+    segments_of = {(p, t): {s for (s, _, _) in keys} for (p, t), keys in unpaid.items()}
     # HK$m per purchase, the most each (programme, year, segment) can pay
     per_purchase: dict[tuple[str, int, str], float] = {}
-    for (s, t, _), p, _t, hkd, share in paid_regimes(inputs):
+    for (s, t, _), p, _, hkd, share in paid_regimes(inputs):
         key = (p, t, s)
         per_purchase[key] = max(per_purchase.get(key, 0.0), hkd / HKD_M * share)
+    # c of the docstring, and F
     rate = {
         (p, t): max(
             (v for (q, tt, s), v in per_purchase.items() if q == p and tt == t and s in segs),
             default=0.0,
         )
-        for (p, t), segs in counted_in.items()
+        for (p, t), segs in segments_of.items()
     }
     outside = {
         (p, t): sum(
@@ -285,8 +292,12 @@ def _add_unpaid_only_once_reached(
             for (q, tt, s), v in per_purchase.items()
             if q == p and tt == t and s not in segs
         )
-        for (p, t), segs in counted_in.items()
+        for (p, t), segs in segments_of.items()
     }
+    # HK$m, the most each (programme, year) can pay
+    most_paid: dict[tuple[str, int], float] = {}
+    for (q, t, s), value in per_purchase.items():
+        most_paid[(q, t)] = most_paid.get((q, t), 0.0) + value * most[(s, t)]
     rows = [key for key in m.ANNOUNCED if rate[key] > 0]
 
     def unpaid_purchases(p: str, t: int) -> Expr:
@@ -305,10 +316,6 @@ def _add_unpaid_only_once_reached(
             + (c * E - needed_hkd_m) * m.cap_spent[p, t]
             + spent_before(t, p)
         )
-
-    most_paid: dict[tuple[str, int], float] = {}
-    for (q, t, s), value in per_purchase.items():
-        most_paid[(q, t)] = most_paid.get((q, t), 0.0) + value * most[(s, t)]
 
     def budget_reached(m: pyo.ConcreteModel, p: str, t: int) -> Expr:
         E, c = eligible_fleet[(p, t)], rate[(p, t)]
