@@ -2,8 +2,9 @@
 
 On the tiny city with an e-bus pot that runs out (payment decisions that the LP relaxation
 splits), solved by HiGHS to a zero gap: the LP relaxation is a relaxation (not above the plan
-nor the bound), holding some integer families lies between the two, holding every one gives
-the plan back, and the components add up to the objective at each point."""
+nor the bound), holding the payment decisions at the plan closes the LP's gap (they are this
+instance's only integers), holding every family gives the plan back, and the part of the
+objective outside the components is the tie-break on subsidy paid at every point."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from bench.gap_components import gap_components, markdown
 from fleetplan.optimiser.formulation import build_model
 from fleetplan.optimiser.formulation.expressions import spend_hkd_m
 from fleetplan.optimiser.formulation.objective import SUBSIDY_TIEBREAK
+from fleetplan.optimiser.inputs import prepare_inputs
 from fleetplan.optimiser.plan import solver_options
+from tests.test_formulation import _truck_data, scenario
 from tests.test_money_out_rows import _inputs
+from tests.tiny import tiny_dataset
 
 TOLERANCE = 1e-6
 
@@ -41,22 +45,22 @@ def test_the_lp_relaxation_is_below_the_plan_and_its_bound(solved) -> None:
     assert pyo.value(active) == pytest.approx(plan, abs=TOLERANCE)
 
 
-def test_holding_families_lies_between_the_lp_and_the_plan(solved) -> None:
+def test_holding_the_payment_decisions_closes_the_lp_gap(solved) -> None:
+    """The held LP lies between the LP and the plan; here it is the plan's (the payment
+    decisions are this instance's only integers), well above the LP."""
     _, _, result = solved
     plan, lp, held = (result.objectives[key] for key in ("plan", "lp", "held_lp"))
+    assert set(result.fractional) == {"payment_level", "cap_spent", "budget_spent"}
     assert lp - TOLERANCE <= held <= plan + TOLERANCE
+    assert held > lp + 0.1
+    assert held == pytest.approx(plan, abs=1e-5)
 
 
-def test_the_components_add_up_to_each_objective(solved) -> None:
-    """Objective = system cost + penalties + the tie-break on subsidy paid: the rest row at the
-    plan is that tie-break, worked out from the plan's spend."""
+def test_the_rest_of_the_objective_is_the_subsidy_tiebreak(solved) -> None:
+    """Objective = system cost + penalties + the tie-break on subsidy paid. The rest row is
+    what the components leave of the objective; at the plan it must be that tie-break, worked
+    out from the plan's spend (a component missed or counted twice would show here)."""
     model, inputs, result = solved
-    for column in ("plan", "lp", "held_lp"):
-        total = result.table[column].sum()
-        assert total == pytest.approx(result.objectives[column], abs=1e-9), column
-    assert result.table["plan_less_lp"].sum() == pytest.approx(
-        result.objectives["plan"] - result.objectives["lp"], abs=1e-9
-    )
     rest = result.table.set_index("kind").loc["rest", "plan"]
     spent_hkd_m = pyo.value(spend_hkd_m(model, inputs))
     assert spent_hkd_m > 0
@@ -64,14 +68,32 @@ def test_the_components_add_up_to_each_objective(solved) -> None:
     assert "plan − LP" in markdown(result)
 
 
-def test_holding_every_integer_family_gives_the_plan_back() -> None:
-    inputs = _inputs(6e6, 1e9)
+def test_holding_the_stations_lies_between_the_lp_and_the_plan() -> None:
+    """Ten trucks on the tiny city's corridor that all want fuel cells, with a 15 km range
+    (``_truck_data``: stations at A, B and C): the LP relaxation opens each in part, so it
+    lies below the plan; holding every integer family gives the plan back, holding where
+    stations are built (not which are open) lies between."""
+    inputs = prepare_inputs(scenario(years={"start": 2025, "end": 2027}), _truck_data(15.0))
     model = build_model(inputs)
     options = solver_options(inputs.scenario, inputs)
     first = gap_components(model, options)
-    every = tuple(first.fractional)
-    result = gap_components(model, options, hold=every)
-    assert result.objectives["held_lp"] == pytest.approx(result.objectives["plan"], abs=1e-5)
+    assert {"h2_built", "h2_open"} <= set(first.fractional)
+    assert first.objectives["plan"] - first.objectives["lp"] > 0.1
+    every = gap_components(model, options, hold=tuple(first.fractional))
+    assert every.objectives["held_lp"] == pytest.approx(every.objectives["plan"], abs=1e-5)
+    stations = gap_components(model, options, hold=("h2_built",))
+    plan, lp, held = (stations.objectives[key] for key in ("plan", "lp", "held_lp"))
+    assert lp - TOLERANCE <= held <= plan + TOLERANCE
+    assert held > lp + 0.1
+
+
+def test_another_objective_is_refused() -> None:
+    inputs = prepare_inputs(
+        scenario(objective="max_abatement", budget={"total_hkd": 5e6}), tiny_dataset()
+    )
+    model = build_model(inputs)
+    with pytest.raises(ValueError, match="least-cost objective"):
+        gap_components(model, solver_options(inputs.scenario, inputs))
 
 
 def test_an_unknown_family_is_named() -> None:
