@@ -72,9 +72,11 @@ def build_model(
         builds the unreduced model they are tested against (``tests/test_reductions.py``).
     compact_hydrogen:
         The compact form of the hydrogen rows (supply groups, no per-consumer bounds, implied
-        arc-cover rows left out; see :func:`fleetplan.optimiser.inputs.reductions.use_compact_hydrogen`).
-        Same plans, a weaker LP relaxation. None: ``inputs.compact_hydrogen`` (chosen by size);
-        never without ``reduced``.
+        arc-cover rows left out; see :func:`fleetplan.optimiser.inputs.reductions.use_compact_hydrogen`),
+        with one row per corridor and year in their place that ties its fuel-cell trucks to its
+        supply stations with the smallest valid big-M (``trucks_need_an_open_station``).
+        Same plans; fewer rows, and an LP relaxation that is weaker in some parts and tighter in
+        that one. None: ``inputs.compact_hydrogen`` (chosen by size); never without ``reduced``.
     """
     # Pyomo makes hundreds of thousands of small objects, none of them garbage: the cyclic
     # collector's passes over them took ~60 % of the build (2.0 s -> 0.8 s on the default).

@@ -244,6 +244,67 @@ def _cover_implied_by_supply(
     return implied
 
 
+def most_fuel_cell_trucks(inputs: ModelInputs, segment: str, year: int) -> float:
+    """The most fuel-cell vehicles ``segment`` can have in service in ``year``: today's fuel-cell
+    survivors plus, for every modelled year up to ``year``, the most it can buy that year
+    (:attr:`ModelInputs.most_purchases`) times the largest fuel-cell share any payment regime
+    gives (the uptake rows: buy + blocked = Σ_r share_r × purchases_r; under an operator's fleet
+    pledge the share is a floor, so there every purchase counts); at most its fleet."""
+    fleet = float(inputs.segments.at[segment, "fleet"])
+    bought = 0.0
+    for tau in inputs.years:
+        if tau > year:
+            break
+        most = inputs.most_purchases.get((segment, tau), fleet)
+        if (segment, tau) in inputs.incumbent_cap:
+            bought += most
+            continue
+        share = max((r.share.get("fcev", 0.0) for r in inputs.regimes[(segment, tau)]), default=0.0)
+        bought += min(share, 1.0) * most
+    return min(fleet, inputs.initial_stock.get((segment, "fcev", year), 0.0) + bought)
+
+
+def _add_trucks_need_an_open_station(
+    model: pyo.ConcreteModel, inputs: ModelInputs, implied: set[tuple[str, int]]
+) -> None:
+    """For the compact form: the cover rows it leaves out, written with the fewest stations
+    and the smallest big-M that stay valid (valid inequalities).
+
+    For a corridor q whose arc-cover rows the compact form leaves out in year t (its supply
+    stations S lie inside every cover row, :func:`_cover_implied_by_supply`):
+        fuel-cell trucks of q's segment in t ≤ M[t] × Σ_{h ∈ S} open[h,t],
+    M[t] the most fuel-cell trucks the segment can have in t (:func:`most_fuel_cell_trucks`).
+    Every plan keeps it: with no station of S open the corridor is sold no hydrogen, so it has
+    no fuel-cell trucks; with one open the row says no more than M. Kept only where M is below
+    the fleet, the big-M the cover rows have. There, the LP relaxation can no longer serve
+    a few early fuel-cell trucks with a sliver of a station: the 2,000-node city's plans blocked
+    trucks in 2030-34 that its LP served with fractional stations (BENCHMARKS, session 12).
+    """
+    m = model
+    fleet = inputs.segments["fleet"].to_dict()
+    segment_of = inputs.corridors["segment_id"].to_dict()
+    stations_of: dict[str, list[str]] = {}
+    for u, h in inputs.h2_supply_pairs:
+        stations_of.setdefault(u, []).append(h)
+    keys = []
+    most: dict[tuple[str, int], float] = {}
+    for q, t in sorted(implied):
+        segment = segment_of[q]
+        if "fcev" not in inputs.techs.get(segment, ()) or not stations_of.get(f"flow:{q}"):
+            continue
+        bound = most_fuel_cell_trucks(inputs, segment, t)
+        if bound < float(fleet[segment]):
+            keys.append((q, t))
+            most[(q, t)] = bound
+    m.trucks_need_an_open_station = pyo.Constraint(
+        keys,
+        rule=lambda m, q, t: (
+            m.stock[segment_of[q], "fcev", t]
+            <= most[(q, t)] * sum(m.h2_open[h, t] for h in sorted(stations_of[f"flow:{q}"]))
+        ),
+    )
+
+
 def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
     """(consumer, year) -> the most kg H2/day it could need: every vehicle of its fuel-cell
     segments that is not a survivor of today's fleet (which cannot leave early unless the
@@ -322,6 +383,8 @@ def add_flow_refuelling(
             )
 
         m.arc_cover = pyo.Constraint(m.QA, m.T, rule=cover)
+        if compact:
+            _add_trucks_need_an_open_station(m, inputs, implied)
         return
     m.refuelled = pyo.Var(m.Q, m.T, bounds=(0, 1))
     rows = [(q, j) for q in m.Q for j in range(len(inputs.cover_rows[q]))]
