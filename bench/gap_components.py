@@ -68,6 +68,8 @@ class GapComponents:
     objectives: dict[str, float | None]
     fractional: dict[str, tuple[int, int]]
     seconds: dict[str, float]
+    #: why the held LP has no figures (HiGHS's status), "" when it has them or was not asked for
+    held_failure: str = ""
 
 
 def _components(model: pyo.ConcreteModel) -> dict[tuple[str, str], float]:
@@ -105,14 +107,15 @@ def _integer_columns(handed: HandedOver) -> dict[str, list[tuple[int, Any]]]:
 
 def _solve_relaxation(handed: HandedOver, big: bool) -> float:
     """Run the handed-over model as it stands (integers relaxed) and load its values into the
-    Pyomo variables; its objective (HK$m, as HiGHS sees it)."""
+    Pyomo variables; its objective (HK$m, as HiGHS sees it). Raises ``RuntimeError`` naming
+    HiGHS's status when the LP is not solved to optimality."""
     highs = handed.highs
     highs.clearSolver()
     highs.setOptionValue("solver", "ipm" if big else "choose")
     highs.run()
     status = highs.getModelStatus().name
     if status != "kOptimal":
-        raise RuntimeError(f"the LP relaxation ended {status}, not optimal")
+        raise RuntimeError(f"ended {status}, not optimal")
     values = highs.getSolution().col_value
     for name, value in zip(highs.getLp().col_names_, values, strict=True):
         var = handed.symbols.get(name)
@@ -176,7 +179,10 @@ def gap_components(
     try:
         edits.relax_integers()
         started = time.perf_counter()
-        lp_in_highs = _solve_relaxation(handed, big)
+        try:
+            lp_in_highs = _solve_relaxation(handed, big)
+        except RuntimeError as error:
+            raise RuntimeError(f"the LP relaxation {error}") from None
         seconds["lp"] = time.perf_counter() - started
         objectives["lp"] = _objective(model)
         # Pyomo's value and HiGHS's differ only by rounding: anything more would mean a column
@@ -198,6 +204,7 @@ def gap_components(
             for family, columns in families.items()
         }
         at_held: dict[tuple[str, str], float] | None = None
+        held_failure = ""
         if hold:
             edits.fix_columns(
                 [
@@ -207,10 +214,16 @@ def gap_components(
                 ]
             )
             started = time.perf_counter()
-            _solve_relaxation(handed, big)
+            try:
+                _solve_relaxation(handed, big)
+            except RuntimeError as error:
+                # the plan and the LP relaxation still stand; say why there is no held column
+                objectives["held_lp"] = None
+                held_failure = f"the LP with {', '.join(hold)} held {error}"
+            else:
+                objectives["held_lp"] = _objective(model)
+                at_held = _components(model)
             seconds["held_lp"] = time.perf_counter() - started
-            objectives["held_lp"] = _objective(model)
-            at_held = _components(model)
     finally:
         edits.restore()
         for var in every_var:
@@ -223,7 +236,7 @@ def gap_components(
         row["plan_less_lp"] = plan_value - at_lp[(kind, name)]
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("plan_less_lp", ascending=False, ignore_index=True)
-    return GapComponents(table, objectives, fractional, seconds)
+    return GapComponents(table, objectives, fractional, seconds, held_failure)
 
 
 def _point_model(
@@ -280,6 +293,8 @@ def markdown(result: GapComponents) -> str:
             for family, (count, fractional) in sorted(result.fractional.items())
         )
     )
+    if result.held_failure:
+        lines.append(f"no held column: {result.held_failure}")
     lines.append(
         "seconds: " + ", ".join(f"{key} {value:.1f}" for key, value in result.seconds.items())
     )
@@ -311,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                     "objectives": result.objectives,
                     "fractional": result.fractional,
                     "seconds": result.seconds,
+                    "held_failure": result.held_failure,
                 },
                 indent=1,
             )

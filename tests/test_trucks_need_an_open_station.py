@@ -53,6 +53,33 @@ def test_every_plan_keeps_the_row_and_the_optimum_does_not_move(end: int) -> Non
     assert optimum_with == pytest.approx(optimum_without, rel=1e-9, abs=1e-9)
 
 
+@pytest.mark.parametrize("step", [1, 3])
+def test_no_point_of_the_lp_relaxation_has_more_fuel_cell_trucks_than_the_bound(step: int) -> None:
+    """The row's big-M bounds the fuel-cell trucks at every point of the model without it, LP
+    relaxation included (so at every plan): for each row, the most fuel-cell trucks the LP
+    relaxation allows in its year, found by maximising them, is at most the bound (annual and
+    three-year steps)."""
+    inputs = prepare_inputs(
+        scenario(years={"start": 2025, "end": 2034, "step": step}), _truck_data(45.0)
+    )
+    model = build_model(inputs, compact_hydrogen=True)
+    rows = model.component(ROW)
+    assert rows is not None and len(rows) > 0
+    rows.deactivate()
+    next(model.component_data_objects(pyo.Objective, active=True)).deactivate()
+    segment = inputs.corridors["segment_id"].iloc[0]
+    reached = []
+    for _, t in rows:
+        model.most_trucks = pyo.Objective(expr=model.stock[segment, "fcev", t], sense=pyo.maximize)
+        most_in_lp, _ = _solve(model, relaxed=True)
+        model.del_component(model.most_trucks)
+        bound = most_fuel_cell_trucks(inputs, segment, t)
+        assert most_in_lp <= bound + 1e-6, (t, most_in_lp, bound)
+        reached.append(most_in_lp >= bound - 1e-6)
+    # the bound is not loose: the LP reaches it in some year
+    assert any(reached)
+
+
 def test_the_lp_relaxation_rises() -> None:
     inputs = _inputs(2032)
     without = build_model(inputs, compact_hydrogen=True)
