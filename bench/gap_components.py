@@ -94,14 +94,14 @@ def _objective(model: pyo.ConcreteModel) -> float:
     return float(pyo.value(next(model.component_data_objects(pyo.Objective, active=True))))
 
 
-def _integer_columns(handed: HandedOver) -> dict[str, list[tuple[int, Any]]]:
-    """Integer family name -> (column, Pyomo variable) of each of its columns."""
+def _integer_columns(handed: HandedOver) -> dict[str, list[Any]]:
+    """Integer family name -> the Pyomo variable of each of its columns."""
     lp = handed.highs.getLp()
-    families: dict[str, list[tuple[int, Any]]] = {}
-    for j, (name, kind) in enumerate(zip(lp.col_names_, lp.integrality_, strict=True)):
+    families: dict[str, list[Any]] = {}
+    for name, kind in zip(lp.col_names_, lp.integrality_, strict=True):
         var = handed.symbols.get(name)
         if int(kind) != 0 and var is not None:
-            families.setdefault(var.parent_component().name, []).append((j, var))
+            families.setdefault(var.parent_component().name, []).append(var)
     return families
 
 
@@ -149,8 +149,8 @@ def gap_components(
     seconds["plan"] = time.perf_counter() - started
     if not report.has_solution:
         raise RuntimeError(f"no plan within the limits ({report.status})")
-    plan_values = {id(var): var.value for var in model.component_data_objects(pyo.Var)}
     every_var = list(model.component_data_objects(pyo.Var))
+    plan_values = {id(var): var.value for var in every_var}
     at_plan = _components(model)
     objectives: dict[str, float | None] = {
         "plan": _objective(model),
@@ -197,7 +197,7 @@ def gap_components(
                 len(columns),
                 sum(
                     1
-                    for _, var in columns
+                    for var in columns
                     if abs((var.value or 0.0) - round(var.value or 0.0)) > FRACTIONAL
                 ),
             )
@@ -210,7 +210,7 @@ def gap_components(
                 [
                     (var, round(plan_values[id(var)] or 0.0))
                     for family in hold
-                    for _, var in families[family]
+                    for var in families[family]
                 ]
             )
             started = time.perf_counter()
@@ -225,7 +225,7 @@ def gap_components(
                 at_held = _components(model)
             seconds["held_lp"] = time.perf_counter() - started
     finally:
-        edits.restore()
+        # the handed-over model is dropped here; only the Pyomo variables need their plan back
         for var in every_var:
             var.set_value(plan_values[id(var)], skip_validation=True)
     rows = []

@@ -211,9 +211,7 @@ def _cover_implied_by_supply(
     """
     fleet = inputs.segments["fleet"].to_dict()
     segment_of = inputs.corridors["segment_id"].to_dict()
-    stations_of: dict[str, list[str]] = {}
-    for u, h in inputs.h2_supply_pairs:
-        stations_of.setdefault(u, []).append(h)
+    stations_of = _stations_of_consumer(inputs)
     most = _most_demand_kg_day(inputs)
     implied: set[tuple[str, int]] = set()
     for q, cover_rows in inputs.cover_rows.items():
@@ -254,18 +252,25 @@ def most_fuel_cell_trucks(inputs: ModelInputs, segment: str, year: int) -> float
     fleet, and :func:`_add_trucks_need_an_open_station` keeps no row there. (Vintages retired
     by ``year`` are counted too: a tighter bound that drops them added 8 rows and 0.26 to the
     500-flow city's LP relaxation, session 12.)"""
+    return most_fuel_cell_trucks_by_year(inputs, segment)[year]
+
+
+def most_fuel_cell_trucks_by_year(inputs: ModelInputs, segment: str) -> dict[int, float]:
+    """:func:`most_fuel_cell_trucks` for every modelled year at once (one pass over the years)."""
     fleet = float(inputs.segments.at[segment, "fleet"])
+    out: dict[int, float] = {}
     bought = 0.0
-    for tau in inputs.years:
-        if tau > year:
-            break
-        most = inputs.most_purchases.get((segment, tau), fleet)
-        if (segment, tau) in inputs.incumbent_cap:
+    for year in inputs.years:
+        most = inputs.most_purchases.get((segment, year), fleet)
+        if (segment, year) in inputs.incumbent_cap:
             bought += most
-            continue
-        share = max((r.share.get("fcev", 0.0) for r in inputs.regimes[(segment, tau)]), default=0.0)
-        bought += min(share, 1.0) * most
-    return min(fleet, inputs.initial_stock.get((segment, "fcev", year), 0.0) + bought)
+        else:
+            share = max(
+                (r.share.get("fcev", 0.0) for r in inputs.regimes[(segment, year)]), default=0.0
+            )
+            bought += min(share, 1.0) * most
+        out[year] = min(fleet, inputs.initial_stock.get((segment, "fcev", year), 0.0) + bought)
+    return out
 
 
 def _add_trucks_need_an_open_station(
@@ -287,16 +292,17 @@ def _add_trucks_need_an_open_station(
     m = model
     fleet = inputs.segments["fleet"].to_dict()
     segment_of = inputs.corridors["segment_id"].to_dict()
-    stations_of: dict[str, list[str]] = {}
-    for u, h in inputs.h2_supply_pairs:
-        stations_of.setdefault(u, []).append(h)
+    stations_of = _stations_of_consumer(inputs)
     keys = []
     most: dict[tuple[str, int], float] = {}
+    by_segment: dict[str, dict[int, float]] = {}
     for q, t in sorted(implied):
         segment = segment_of[q]
         if "fcev" not in inputs.techs.get(segment, ()) or not stations_of.get(f"flow:{q}"):
             continue
-        bound = most_fuel_cell_trucks(inputs, segment, t)
+        if segment not in by_segment:
+            by_segment[segment] = most_fuel_cell_trucks_by_year(inputs, segment)
+        bound = by_segment[segment][t]
         if bound < float(fleet[segment]):
             keys.append((q, t))
             most[(q, t)] = bound
@@ -307,6 +313,14 @@ def _add_trucks_need_an_open_station(
             <= most[(q, t)] * sum(m.h2_open[h, t] for h in sorted(stations_of[f"flow:{q}"]))
         ),
     )
+
+
+def _stations_of_consumer(inputs: ModelInputs) -> dict[str, list[str]]:
+    """Consumer ("flow:q", "depot:x") -> the hydrogen stations it may buy at."""
+    stations_of: dict[str, list[str]] = {}
+    for u, h in inputs.h2_supply_pairs:
+        stations_of.setdefault(u, []).append(h)
+    return stations_of
 
 
 def _most_demand_kg_day(inputs: ModelInputs) -> dict[tuple[str, int], float]:
